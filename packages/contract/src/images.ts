@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { cursorParam, isoDate, limitParam, orderParam, page, searchParam } from './common.js';
+
+export const imageSort = z.enum(['pushedAt', 'createdAt', 'sizeBytes']);
+export type ImageSort = z.infer<typeof imageSort>;
+
+export const referrer = z.object({
+  digest: z.string(),
+  artifactType: z.string().nullable(),
+  mediaType: z.string(),
+});
+export type Referrer = z.infer<typeof referrer>;
+
+export const platform = z.object({
+  os: z.string(),
+  architecture: z.string(),
+  variant: z.string().nullable(),
+  digest: z.string(),
+});
+
+export const imageSummary = z.object({
+  digest: z.string(),
+  tags: z.array(z.string()),
+  mediaType: z.string(),
+  artifactType: z.string().nullable(),
+  sizeBytes: z.number(),
+  createdAt: isoDate.nullable(),
+  pushedAt: isoDate,
+  referrers: z.array(referrer),
+  platforms: z.array(platform),
+});
+export type ImageSummary = z.infer<typeof imageSummary>;
+
+export const imageListQuery = z.object({
+  q: searchParam.describe('tag prefix or digest prefix'),
+  tagged: z.enum(['true', 'false']).optional(),
+  sort: imageSort.default('pushedAt'),
+  order: orderParam,
+  cursor: cursorParam,
+  limit: limitParam,
+});
+export type ImageListQuery = z.input<typeof imageListQuery>;
+export const imageList = page(imageSummary);
+export type ImageList = z.infer<typeof imageList>;
+
+export const imageRef = z.object({ repository: z.string().max(255), digest: z.string().max(140) });
+export type ImageRef = z.infer<typeof imageRef>;
+
+/** Batch deletes are bounded: one transaction, one confirmation, at most 1000 images. */
+export const deleteImagesBody = z.object({ images: z.array(imageRef).min(1).max(1000) });
+export type DeleteImagesBody = z.infer<typeof deleteImagesBody>;
+
+export const trashedImage = z.object({
+  trashId: z.string(),
+  repository: z.string(),
+  digest: z.string(),
+  tags: z.array(z.string()),
+  sizeBytes: z.number(),
+});
+export const imagesTrashed = z.object({ trashed: z.array(trashedImage) });
+export type ImagesTrashed = z.infer<typeof imagesTrashed>;
+
+export const untagged = z.object({ repository: z.string(), tag: z.string(), digest: z.string() });
+export type Untagged = z.infer<typeof untagged>;

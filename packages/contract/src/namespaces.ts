@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { cursorParam, isoDate, limitParam, page, searchParam } from './common.js';
+
+export const region = z.object({ name: z.string(), namespaceCount: z.number().int() });
+export type Region = z.infer<typeof region>;
+export const regionList = z.object({ items: z.array(region), defaultRegion: z.string() });
+export type RegionList = z.infer<typeof regionList>;
+
+export const namespaceSummary = z.object({
+  name: z.string(),
+  region: z.string(),
+  repositoryCount: z.number().int(),
+  imageCount: z.number().int(),
+  sizeBytes: z.number(),
+  trashCount: z.number().int(),
+  quotaBytes: z.number().nullable(),
+  createdAt: isoDate,
+});
+export type NamespaceSummary = z.infer<typeof namespaceSummary>;
+
+export const namespaceListQuery = z.object({
+  region: z.string().max(64).optional(),
+  q: searchParam,
+  cursor: cursorParam,
+  limit: limitParam,
+});
+export type NamespaceListQuery = z.input<typeof namespaceListQuery>;
+export const namespaceList = page(namespaceSummary);
+export type NamespaceList = z.infer<typeof namespaceList>;
+
+export const createNamespaceBody = z.object({
+  name: z.string().max(64),
+  region: z.string().max(64),
+  quotaBytes: z.number().int().positive().nullable().optional(),
+});
+export type CreateNamespaceBody = z.infer<typeof createNamespaceBody>;
+
+export const namespaceDeletionPreview = z.object({
+  namespace: z.string(),
+  repositories: z.number().int(),
+  images: z.number().int(),
+  trashItems: z.number().int(),
+  sizeBytes: z.number(),
+  trashSizeBytes: z.number(),
+});
+export type NamespaceDeletionPreview = z.infer<typeof namespaceDeletionPreview>;
+
+export const namespaceDeleted = namespaceDeletionPreview.extend({ deletedAt: isoDate });
+export type NamespaceDeleted = z.infer<typeof namespaceDeleted>;

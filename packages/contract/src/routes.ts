@@ -1,0 +1,172 @@
+import type { z } from 'zod';
+import { health } from './common.js';
+import {
+  createNamespaceBody,
+  namespaceDeleted,
+  namespaceDeletionPreview,
+  namespaceList,
+  namespaceListQuery,
+  namespaceSummary,
+  regionList,
+} from './namespaces.js';
+import {
+  deleteRepositoriesBody,
+  repositoriesTrashed,
+  repositoryList,
+  repositoryListQuery,
+} from './repositories.js';
+import { deleteImagesBody, imageList, imageListQuery, imagesTrashed, untagged } from './images.js';
+import { restoreBody, restoreResult, trashList, trashListQuery } from './trash.js';
+
+const seg = encodeURIComponent;
+
+/**
+ * Every /api/v1 path, built in one place. Repository names contain "/", so each
+ * parameter is percent-encoded and the server decodes exactly one segment per parameter.
+ */
+export const apiPaths = {
+  health: () => '/api/v1/health',
+  regions: () => '/api/v1/regions',
+  namespaces: () => '/api/v1/namespaces',
+  namespace: (ns: string) => `/api/v1/namespaces/${seg(ns)}`,
+  namespaceDeletionPreview: (ns: string) => `/api/v1/namespaces/${seg(ns)}/deletion-preview`,
+  repositories: (ns: string) => `/api/v1/namespaces/${seg(ns)}/repositories`,
+  repositoriesDelete: (ns: string) => `/api/v1/namespaces/${seg(ns)}/repositories/delete`,
+  repository: (ns: string, repo: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}`,
+  images: (ns: string, repo: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images`,
+  image: (ns: string, repo: string, digest: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}`,
+  imagesDelete: (ns: string) => `/api/v1/namespaces/${seg(ns)}/images/delete`,
+  tag: (ns: string, repo: string, tag: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/tags/${seg(tag)}`,
+  trash: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash`,
+  trashRestore: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore`,
+};
+
+export interface RouteSpec {
+  method: 'get' | 'post' | 'delete';
+  /** OpenAPI-style path template. */
+  path: string;
+  summary: string;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  response?: z.ZodType;
+  status: number;
+}
+
+const NS = '/api/v1/namespaces/{namespace}';
+const REPO = `${NS}/repositories/{repository}`;
+
+/** The route table the OpenAPI document is generated from. */
+export const apiRoutes: RouteSpec[] = [
+  { method: 'get', path: '/api/v1/health', summary: 'Health check', response: health, status: 200 },
+  {
+    method: 'get',
+    path: '/api/v1/regions',
+    summary: 'Configured regions',
+    response: regionList,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/namespaces',
+    summary: 'List namespaces',
+    query: namespaceListQuery,
+    response: namespaceList,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/namespaces',
+    summary: 'Create a namespace',
+    body: createNamespaceBody,
+    response: namespaceSummary,
+    status: 201,
+  },
+  { method: 'get', path: NS, summary: 'One namespace', response: namespaceSummary, status: 200 },
+  {
+    method: 'get',
+    path: `${NS}/deletion-preview`,
+    summary: 'What deleting the namespace removes',
+    response: namespaceDeletionPreview,
+    status: 200,
+  },
+  {
+    method: 'delete',
+    path: NS,
+    summary: 'Delete a namespace: immediate and irreversible',
+    response: namespaceDeleted,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${NS}/repositories`,
+    summary: 'List repositories',
+    query: repositoryListQuery,
+    response: repositoryList,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${NS}/repositories/delete`,
+    summary: 'Move every image of several repositories to the trash',
+    body: deleteRepositoriesBody,
+    response: repositoriesTrashed,
+    status: 200,
+  },
+  {
+    method: 'delete',
+    path: REPO,
+    summary: 'Move every image of a repository to the trash',
+    response: repositoriesTrashed,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${REPO}/images`,
+    summary: 'List images of a repository',
+    query: imageListQuery,
+    response: imageList,
+    status: 200,
+  },
+  {
+    method: 'delete',
+    path: `${REPO}/images/{digest}`,
+    summary: 'Move an image to the trash',
+    response: imagesTrashed,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${NS}/images/delete`,
+    summary: 'Move several images to the trash in one transaction',
+    body: deleteImagesBody,
+    response: imagesTrashed,
+    status: 200,
+  },
+  {
+    method: 'delete',
+    path: `${REPO}/tags/{tag}`,
+    summary: 'Remove one tag (the image stays)',
+    response: untagged,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${NS}/trash`,
+    summary: 'List the trash',
+    query: trashListQuery,
+    response: trashList,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${NS}/trash/restore`,
+    summary: 'Restore an image by digest or by tag',
+    body: restoreBody,
+    response: restoreResult,
+    status: 200,
+  },
+];
