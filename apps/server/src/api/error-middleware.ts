@@ -1,0 +1,59 @@
+import type { ErrorRequestHandler } from 'express';
+import { BerthError } from '@berth/domain';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+
+const STATUS: Record<BerthError['kind'], number> = {
+  input: 400,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+};
+
+interface HttpishError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
+
+/**
+ * The one place errors become HTTP. Business errors keep their code and message; body
+ * parser errors get their own codes; anything else is a 500 whose details stay in the log.
+ */
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const send = (
+      status: number,
+      code: string,
+      message: string,
+      details?: Record<string, unknown>,
+    ) => {
+      res.status(status).json({ error: { code, message, ...(details ? { details } : {}) } });
+    };
+    if (err instanceof BerthError)
+      return send(STATUS[err.kind], err.code, err.message, err.details);
+    if (err instanceof z.ZodError) {
+      const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      const first = issues[0];
+      return send(
+        400,
+        'INVALID_REQUEST',
+        first ? `${first.path || 'request'}: ${first.message}` : 'invalid request',
+        {
+          issues,
+        },
+      );
+    }
+    const h = err as HttpishError;
+    if (h?.type === 'entity.too.large')
+      return send(413, 'BODY_TOO_LARGE', 'request body is larger than the limit of 256 KiB');
+    if (h?.type === 'entity.parse.failed')
+      return send(400, 'INVALID_JSON', 'request body is not valid JSON');
+    if (h?.expose && typeof h.status === 'number' && h.status >= 400 && h.status < 500) {
+      return send(h.status, 'BAD_REQUEST', 'the request could not be read');
+    }
+    (req as { log?: Logger }).log?.error({ err }, 'unhandled error') ??
+      logger.error({ err }, 'unhandled error');
+    send(500, 'INTERNAL', 'something went wrong on the server; the error is in its log');
+  };
+}

@@ -1,0 +1,90 @@
+import { Router } from 'express';
+import {
+  deleteImagesBody,
+  deleteRepositoriesBody,
+  imageList,
+  imageListQuery,
+  imagesTrashed,
+  repositoriesTrashed,
+  repositoryList,
+  repositoryListQuery,
+  untagged,
+} from '@berth/contract';
+import type { Services } from '../services/index.js';
+import { actorOf, param, send } from './respond.js';
+
+// Repository names contain "/", so clients percent-encode them into one path segment;
+// Express decodes each parameter once, and the name checks refuse what decodes to "..".
+export function imagesRoutes({ images }: Services): Router {
+  const r = Router();
+  const NS = '/namespaces/:namespace';
+  const REPO = `${NS}/repositories/:repository`;
+  r.get(`${NS}/repositories`, async (req, res) => {
+    send(
+      res,
+      repositoryList,
+      await images.listRepositories(param(req, 'namespace'), repositoryListQuery.parse(req.query)),
+    );
+  });
+  r.post(`${NS}/repositories/delete`, async (req, res) => {
+    const body = deleteRepositoriesBody.parse(req.body);
+    send(
+      res,
+      repositoriesTrashed,
+      await images.deleteRepositories(param(req, 'namespace'), body.repositories, actorOf(req)),
+    );
+  });
+  r.delete(REPO, async (req, res) => {
+    send(
+      res,
+      repositoriesTrashed,
+      await images.deleteRepositories(
+        param(req, 'namespace'),
+        [param(req, 'repository')],
+        actorOf(req),
+      ),
+    );
+  });
+  r.get(`${REPO}/images`, async (req, res) => {
+    const query = imageListQuery.parse(req.query);
+    send(
+      res,
+      imageList,
+      await images.listImages(param(req, 'namespace'), param(req, 'repository'), query),
+    );
+  });
+  r.delete(`${REPO}/images/:digest`, async (req, res) => {
+    const body = {
+      images: [{ repository: param(req, 'repository'), digest: param(req, 'digest') }],
+    };
+    send(
+      res,
+      imagesTrashed,
+      await images.deleteImages(param(req, 'namespace'), body, actorOf(req)),
+    );
+  });
+  r.post(`${NS}/images/delete`, async (req, res) => {
+    send(
+      res,
+      imagesTrashed,
+      await images.deleteImages(
+        param(req, 'namespace'),
+        deleteImagesBody.parse(req.body),
+        actorOf(req),
+      ),
+    );
+  });
+  r.delete(`${REPO}/tags/:tag`, async (req, res) => {
+    send(
+      res,
+      untagged,
+      await images.untag(
+        param(req, 'namespace'),
+        param(req, 'repository'),
+        param(req, 'tag'),
+        actorOf(req),
+      ),
+    );
+  });
+  return r;
+}

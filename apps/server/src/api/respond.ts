@@ -1,0 +1,22 @@
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+
+/** Responses are parsed with the same contract schema the console parses them with. */
+export function send<T extends z.ZodType>(
+  res: Response,
+  schema: T,
+  data: z.input<T>,
+  status = 200,
+): void {
+  res.status(status).json(schema.parse(data));
+}
+
+/** Until accounts exist every change is attributed to the console; the audit log keeps the slot. */
+export function actorOf(_req: Request): string {
+  return 'anonymous';
+}
+
+export function param(req: Request, name: string): string {
+  const value = req.params[name];
+  return typeof value === 'string' ? value : '';
+}

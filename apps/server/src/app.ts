@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { health } from '@berth/contract';
+import type { Services } from './services/index.js';
+import { errorMiddleware } from './api/error-middleware.js';
+import { imagesRoutes } from './api/images.routes.js';
+import { namespacesRoutes } from './api/namespaces.routes.js';
+import { trashRoutes } from './api/trash.routes.js';
+import { buildOpenApiDocument } from './api/openapi.js';
+import { send } from './api/respond.js';
+import { VERSION } from './version.js';
+
+export interface AppOptions {
+  services: Services;
+  logger: Logger;
+  /** Built console; when absent the API still works and / explains how to build it. */
+  consoleDir?: string;
+}
+
+export function createApp({ services, logger, consoleDir }: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger,
+      // Health checks every few seconds would drown the log.
+      autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    }),
+  );
+
+  const api = express.Router();
+  api.use(express.json({ limit: '256kb', strict: true }));
+  api.get('/health', (_req, res) => send(res, health, { status: 'ok', version: VERSION }));
+  const openapi = buildOpenApiDocument(VERSION);
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  api.use(namespacesRoutes(services));
+  api.use(imagesRoutes(services));
+  api.use(trashRoutes(services));
+  api.use((req, res) => {
+    res
+      .status(404)
+      .json({
+        error: { code: 'ROUTE_UNKNOWN', message: `no API route ${req.method} ${req.path}` },
+      });
+  });
+  app.use('/api/v1', api);
+  app.use('/api', (req, res) => {
+    res
+      .status(404)
+      .json({
+        error: { code: 'ROUTE_UNKNOWN', message: `no API route ${req.method} ${req.originalUrl}` },
+      });
+  });
+
+  // The registry protocol arrives with the OCI Distribution issue; until then /v2 answers
+  // in the protocol's own error format instead of falling through to the console.
+  app.use('/v2', (_req, res) => {
+    res
+      .status(404)
+      .set('Docker-Distribution-API-Version', 'registry/2.0')
+      .json({
+        errors: [{ code: 'UNSUPPORTED', message: 'the registry API is not enabled in this build' }],
+      });
+  });
+
+  const index = consoleDir ? path.join(consoleDir, 'index.html') : null;
+  if (consoleDir && index && fs.existsSync(index)) {
+    app.use(express.static(consoleDir, { index: false, maxAge: '1h' }));
+    app.get('/{*splat}', (_req, res) => {
+      res.set('Cache-Control', 'no-cache').sendFile(index);
+    });
+  } else {
+    app.get('/', (_req, res) => {
+      res
+        .type('text/plain')
+        .send('Berth API is running. Build the console with `pnpm build` to use it here.');
+    });
+  }
+
+  app.use(errorMiddleware(logger));
+  return app;
+}

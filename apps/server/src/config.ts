@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const envSchema = z.object({
+  BERTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  BERTH_HOST: z.string().default('0.0.0.0'),
+  BERTH_DATA_DIR: z.string().default('./data'),
+  /** Seed the demo registry on first start with an empty data directory. */
+  BERTH_DEMO: flag.default(true),
+  BERTH_REGIONS: z
+    .string()
+    .default('local')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^[a-z0-9-]{1,64}$/, 'region names are lowercase letters, digits and "-"'),
+        )
+        .min(1),
+    ),
+  BERTH_CONSOLE_DIR: z.string().default(path.resolve(here, '../../console/dist')),
+  BERTH_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+  BERTH_TRASH_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(60 * 60 * 1000),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  demo: boolean;
+  regions: string[];
+  consoleDir: string;
+  logLevel: z.infer<typeof envSchema>['BERTH_LOG_LEVEL'];
+  trashSweepIntervalMs: number;
+};
+
+/** Parses the environment once at start-up; a bad value stops the process with the reason. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.BERTH_PORT,
+    host: e.BERTH_HOST,
+    dataDir: path.resolve(e.BERTH_DATA_DIR),
+    demo: e.BERTH_DEMO,
+    regions: e.BERTH_REGIONS,
+    consoleDir: e.BERTH_CONSOLE_DIR,
+    logLevel: e.BERTH_LOG_LEVEL,
+    trashSweepIntervalMs: e.BERTH_TRASH_SWEEP_INTERVAL_MS,
+  };
+}

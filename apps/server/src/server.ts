@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import { createFilesystemDriver, createStore, openSqlite } from '@berth/store';
+import type { Config } from './config.js';
+import { createApp } from './app.js';
+import { createServices, type Clock } from './services/index.js';
+import { seedDemo } from './seed/demo-seed.js';
+
+export interface RunningServer {
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Opens the data directory, seeds the demo on first start, and listens. */
+export async function startServer(
+  config: Config,
+  opts: { logger?: Logger; clock?: Clock } = {},
+): Promise<RunningServer> {
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const clock = opts.clock ?? Date.now;
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const dbFile = path.join(config.dataDir, 'berth.db');
+  const firstStart = !fs.existsSync(dbFile);
+  const handle = await openSqlite(dbFile);
+  const store = createStore(handle.db);
+  const blobs = createFilesystemDriver(config.dataDir);
+  await store.namespaces.ensureRegions(config.regions, clock());
+  const services = createServices({ store, blobs, clock, logger, regions: config.regions });
+
+  if (firstStart && config.demo) {
+    const started = Date.now();
+    const seeded = await seedDemo({
+      store,
+      blobs,
+      now: clock(),
+      region: config.regions[0] ?? 'local',
+    });
+    logger.info(
+      { ...seeded, ms: Date.now() - started },
+      'seeded the demo registry (BERTH_DEMO=0 to start empty)',
+    );
+  }
+
+  const app = createApp({ services, logger, consoleDir: config.consoleDir });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  // Slowloris guard: a client must send its headers promptly.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 5 * 60_000;
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, dataDir: config.dataDir }, 'listening');
+
+  const sweep = () =>
+    services.trash.sweep().catch((err: unknown) => logger.error({ err }, 'trash sweep failed'));
+  void sweep();
+  const timer = setInterval(sweep, config.trashSweepIntervalMs);
+  timer.unref();
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    server,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await handle.close();
+        logger.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}

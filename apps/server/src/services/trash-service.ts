@@ -1,0 +1,55 @@
+import type { RestoreBody, RestoreResult, TrashList } from '@berth/contract';
+import type { ServiceDeps } from './deps.js';
+import { iso } from './iso.js';
+import { removeBlobFiles } from './blob-cleanup.js';
+import {
+  requireDigest,
+  requireNamespaceName,
+  requireRepositoryName,
+  requireTag,
+} from './name-checks.js';
+
+export function createTrashService({ store, blobs, clock, logger }: ServiceDeps) {
+  return {
+    async list(
+      namespace: string,
+      query: { repository?: string; cursor?: string; limit: number },
+    ): Promise<TrashList> {
+      requireNamespaceName(namespace);
+      if (query.repository !== undefined) requireRepositoryName(namespace, query.repository);
+      const page = await store.trash.list(namespace, query, clock());
+      return {
+        items: page.items.map((t) => ({
+          ...t,
+          reason: t.reason as TrashList['items'][number]['reason'],
+          deletedAt: iso(t.deletedAt),
+          expiresAt: iso(t.expiresAt),
+        })),
+        nextCursor: page.nextCursor,
+      };
+    },
+
+    async restore(namespace: string, body: RestoreBody, actor: string): Promise<RestoreResult> {
+      requireNamespaceName(namespace);
+      requireRepositoryName(namespace, body.repository);
+      if ('digest' in body) requireDigest(body.digest);
+      else requireTag(body.tag);
+      return store.trash.restore(namespace, body, { actor, now: clock() });
+    },
+
+    /** Permanently deletes expired trash in batches and removes the blobs it frees. */
+    async sweep(): Promise<{ purged: number; reclaimed: number }> {
+      let purged = 0;
+      let reclaimed = 0;
+      for (;;) {
+        const batch = await store.trash.purgeExpired(clock());
+        if (batch.purged === 0) break;
+        await removeBlobFiles(blobs, batch.reclaimed, logger);
+        purged += batch.purged;
+        reclaimed += batch.reclaimed.length;
+      }
+      if (purged > 0) logger.info({ purged, reclaimed }, 'trash sweep');
+      return { purged, reclaimed };
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DigestMismatchError, InvalidDigestError } from './blob-driver.js';
+import { collect, digestOf, runBlobDriverSuite } from './blob-driver-suite.js';
+import { createFilesystemDriver } from './filesystem-driver.js';
+
+async function makeRoot(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'berth-blobs-'));
+}
+
+runBlobDriverSuite('filesystem', async () => {
+  const root = await makeRoot();
+  return {
+    driver: createFilesystemDriver(root),
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+});
+
+describe('filesystem driver specifics', () => {
+  let root: string;
+
+  beforeEach(async () => {
+    root = await makeRoot();
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const tempFiles = async () => readdir(join(root, 'uploads-tmp')).catch(() => []);
+
+  it('stores blobs at blobs/sha256/<2 hex>/<hex>', async () => {
+    const bytes = Buffer.from('layout');
+    const digest = digestOf(bytes);
+    const hex = digest.slice('sha256:'.length);
+    await createFilesystemDriver(root).put(digest, bytes);
+    expect(existsSync(join(root, 'blobs', 'sha256', hex.slice(0, 2), hex))).toBe(true);
+    expect(await tempFiles()).toEqual([]);
+  });
+
+  it('creates nothing on disk until the first put', async () => {
+    const driver = createFilesystemDriver(join(root, 'not-yet'));
+    expect(await driver.stat(digestOf(Buffer.from('x')))).toBeNull();
+    for await (const _ of driver.list()) throw new Error('expected an empty listing');
+    expect(existsSync(join(root, 'not-yet'))).toBe(false);
+  });
+
+  it('leaves no temp file and no blob after a digest mismatch', async () => {
+    const driver = createFilesystemDriver(root);
+    const wrong = digestOf(Buffer.from('expected'));
+    await expect(driver.put(wrong, Buffer.from('actual'))).rejects.toBeInstanceOf(
+      DigestMismatchError,
+    );
+    expect(await tempFiles()).toEqual([]);
+    expect(existsSync(join(root, 'blobs'))).toBe(false);
+  });
+
+  it('never turns a malformed digest into a path', async () => {
+    const driver = createFilesystemDriver(join(root, 'store'));
+    await expect(driver.put('sha256:../../escape', Buffer.from('x'))).rejects.toBeInstanceOf(
+      InvalidDigestError,
+    );
+    expect(existsSync(join(root, 'store'))).toBe(false);
+    expect(existsSync(join(root, 'escape'))).toBe(false);
+  });
+
+  it('keeps a partly written blob out of the final path', async () => {
+    const driver = createFilesystemDriver(root);
+    const bytes = Buffer.alloc(1 << 20, 7);
+    const digest = digestOf(bytes);
+    const hex = digest.slice('sha256:'.length);
+    let release!: () => void;
+    const halfway = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reachedHalfway!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      reachedHalfway = resolve;
+    });
+    async function* slow(): AsyncIterable<Uint8Array> {
+      yield bytes.subarray(0, bytes.length / 2);
+      reachedHalfway();
+      await halfway;
+      yield bytes.subarray(bytes.length / 2);
+    }
+    const put = driver.put(digest, slow());
+    await reached;
+    // Stand-in for a crash at this moment: what is on disk is what a restart would find.
+    expect(existsSync(join(root, 'blobs', 'sha256', hex.slice(0, 2), hex))).toBe(false);
+    expect(await driver.stat(digest)).toBeNull();
+    expect(await tempFiles()).toHaveLength(1);
+    release();
+    await expect(put).resolves.toEqual({ size: bytes.length });
+    expect(await tempFiles()).toEqual([]);
+  });
+
+  it('ignores stray files when listing', async () => {
+    const driver = createFilesystemDriver(root);
+    const bytes = Buffer.from('listed');
+    await driver.put(digestOf(bytes), bytes);
+    const { writeFile, mkdir } = await import('node:fs/promises');
+    await mkdir(join(root, 'blobs', 'sha256', 'zz'), { recursive: true });
+    await writeFile(join(root, 'blobs', 'sha256', 'zz', 'not-a-blob'), 'x');
+    await writeFile(join(root, 'blobs', 'sha256', `${'0'.repeat(64)}`), 'x');
+    const listed: string[] = [];
+    for await (const digest of driver.list()) listed.push(digest);
+    expect(listed).toEqual([digestOf(bytes)]);
+  });
+
+  it('streams a 64 MiB put without holding it in memory', async () => {
+    // Measuring right after a forced GC counts only what is still referenced, so the result
+    // depends on what the driver retains, not on when the collector happens to run.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+
+    const chunkSize = 1 << 20;
+    const chunkCount = 64;
+    // Fresh buffers each time: a driver that kept references would pin all 64 MiB.
+    const makeChunk = (i: number) => Buffer.alloc(chunkSize, (i * 37 + 11) & 0xff);
+    const hash = createHash('sha256');
+    for (let i = 0; i < chunkCount; i++) hash.update(makeChunk(i));
+    const digest = `sha256:${hash.digest('hex')}`;
+
+    gc();
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    async function* source(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < chunkCount; i++) {
+        if (i % 4 === 0) {
+          gc();
+          peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline);
+        }
+        yield makeChunk(i);
+      }
+    }
+
+    const driver = createFilesystemDriver(root);
+    await expect(driver.put(digest, source())).resolves.toEqual({ size: chunkSize * chunkCount });
+    gc();
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline);
+
+    expect(peak).toBeLessThan(16 * chunkSize);
+    expect(await driver.stat(digest)).toEqual({ size: chunkSize * chunkCount });
+    const tail = await driver.get(digest, {
+      start: chunkSize * chunkCount - 4,
+      end: chunkSize * chunkCount - 1,
+    });
+    expect(await collect(tail!)).toEqual(Buffer.alloc(4, ((chunkCount - 1) * 37 + 11) & 0xff));
+  });
+});

@@ -1,0 +1,197 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, type Dir } from 'node:fs';
+import { mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  type BlobDriver,
+  DigestMismatchError,
+  parseSha256Digest,
+  resolveRange,
+  toAsyncIterable,
+} from './blob-driver.js';
+
+const HEX64 = /^[a-f0-9]{64}$/;
+
+/**
+ * Stores blobs under `<root>/blobs/sha256/<first 2 hex>/<hex>` (the two-character fan-out keeps
+ * directories small, as CNCF Distribution does) and stages writes in `<root>/uploads-tmp`.
+ *
+ * Durability: content is fsynced before the rename and the directory after it, so a crash
+ * leaves either no blob or the whole blob at the final path. A crash can leave a stray file in
+ * `uploads-tmp`; nothing reads from there, and it is safe to empty while no put is running.
+ */
+export function createFilesystemDriver(root: string): BlobDriver {
+  const blobsDir = join(root, 'blobs', 'sha256');
+  const tmpDir = join(root, 'uploads-tmp');
+
+  const blobPath = (digest: string): string => {
+    const hex = parseSha256Digest(digest);
+    return join(blobsDir, hex.slice(0, 2), hex);
+  };
+
+  return {
+    async put(digest, data) {
+      const finalPath = blobPath(digest);
+      await mkdir(tmpDir, { recursive: true });
+      const tmpPath = join(tmpDir, randomBytes(16).toString('hex'));
+      const hash = createHash('sha256');
+      let size = 0;
+      const file = await open(tmpPath, 'wx');
+      try {
+        try {
+          for await (const chunk of toAsyncIterable(data)) {
+            const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+            hash.update(bytes);
+            // Awaiting each write is the back-pressure: at most one chunk is in memory at a time.
+            await writeFully(file, bytes);
+            size += bytes.length;
+          }
+          const actual = `sha256:${hash.digest('hex')}`;
+          if (actual !== digest) throw new DigestMismatchError(digest, actual);
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+        const shardDir = dirname(finalPath);
+        const firstCreated = await mkdir(shardDir, { recursive: true });
+        // Re-putting an existing blob still streams and verifies, so a wrong body is reported as
+        // a mismatch; the rename then atomically replaces identical bytes.
+        await rename(tmpPath, finalPath);
+        await syncDir(shardDir);
+        if (firstCreated !== undefined) {
+          // New directories are only durable once their own parents are synced too.
+          for (let dir = shardDir; dir !== dirname(firstCreated) && dir !== dirname(dir);) {
+            dir = dirname(dir);
+            await syncDir(dir);
+          }
+        }
+        return { size };
+      } catch (error) {
+        await unlink(tmpPath).catch(ignoreCode('ENOENT'));
+        throw error;
+      }
+    },
+
+    async get(digest, range) {
+      const path = blobPath(digest);
+      let file;
+      try {
+        file = await open(path, 'r');
+      } catch (error) {
+        if (hasCode(error, 'ENOENT')) return null;
+        throw error;
+      }
+      try {
+        // Reading through the already open handle means a concurrent delete cannot cut the
+        // stream short on POSIX systems.
+        if (!range) return file.createReadStream();
+        const { size } = await file.stat();
+        const { start, end } = resolveRange(range, size);
+        return file.createReadStream({ start, end });
+      } catch (error) {
+        await file.close();
+        throw error;
+      }
+    },
+
+    async readAll(digest) {
+      const path = blobPath(digest);
+      try {
+        return await readFile(path);
+      } catch (error) {
+        if (hasCode(error, 'ENOENT')) return null;
+        throw error;
+      }
+    },
+
+    async stat(digest) {
+      const path = blobPath(digest);
+      try {
+        const info = await stat(path);
+        return { size: info.size };
+      } catch (error) {
+        if (hasCode(error, 'ENOENT')) return null;
+        throw error;
+      }
+    },
+
+    async delete(digest) {
+      const path = blobPath(digest);
+      try {
+        await unlink(path);
+      } catch (error) {
+        if (hasCode(error, 'ENOENT')) return false;
+        throw error;
+      }
+      await syncDir(dirname(path));
+      return true;
+    },
+
+    async *list() {
+      const shards = await openDirIfExists(blobsDir);
+      if (!shards) return;
+      for await (const shard of shards) {
+        if (!shard.isDirectory() || !/^[a-f0-9]{2}$/.test(shard.name)) continue;
+        const entries = await openDirIfExists(join(blobsDir, shard.name));
+        if (!entries) continue;
+        for await (const entry of entries) {
+          // Only well-formed names in the right shard are blobs; anything else is not ours.
+          if (entry.isFile() && HEX64.test(entry.name) && entry.name.startsWith(shard.name)) {
+            yield `sha256:${entry.name}`;
+          }
+        }
+      }
+    },
+  };
+}
+
+async function writeFully(
+  file: Awaited<ReturnType<typeof open>>,
+  bytes: Uint8Array,
+): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await file.write(bytes, offset, bytes.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, constants.O_RDONLY);
+  } catch (error) {
+    // Windows cannot open a directory for syncing; the rename is as durable as it gets there.
+    if (hasCode(error, 'EISDIR') || hasCode(error, 'EPERM') || hasCode(error, 'EACCES')) return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some filesystems reject fsync on directories; they give no stronger guarantee to ask for.
+    if (!hasCode(error, 'EINVAL') && !hasCode(error, 'EPERM') && !hasCode(error, 'EBADF')) {
+      throw error;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openDirIfExists(path: string): Promise<Dir | null> {
+  try {
+    return await opendir(path);
+  } catch (error) {
+    if (hasCode(error, 'ENOENT')) return null;
+    throw error;
+  }
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}
+
+function ignoreCode(code: string) {
+  return (error: unknown): void => {
+    if (!hasCode(error, code)) throw error;
+  };
+}

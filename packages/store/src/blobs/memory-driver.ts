@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  type BlobDriver,
+  DigestMismatchError,
+  parseSha256Digest,
+  resolveRange,
+  toAsyncIterable,
+} from './blob-driver.js';
+
+/** A driver for tests and throwaway demos: blobs live in this process and vanish with it. */
+export function createMemoryDriver(): BlobDriver {
+  const blobs = new Map<string, Buffer>();
+
+  return {
+    async put(digest, data) {
+      parseSha256Digest(digest);
+      const hash = createHash('sha256');
+      const chunks: Buffer[] = [];
+      for await (const chunk of toAsyncIterable(data)) {
+        // Copies, so a caller that reuses its buffer cannot change a stored blob afterwards.
+        const copy = Buffer.from(chunk);
+        hash.update(copy);
+        chunks.push(copy);
+      }
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== digest) throw new DigestMismatchError(digest, actual);
+      const existing = blobs.get(digest);
+      if (existing) return { size: existing.length };
+      const bytes = Buffer.concat(chunks);
+      blobs.set(digest, bytes);
+      return { size: bytes.length };
+    },
+
+    async get(digest, range) {
+      parseSha256Digest(digest);
+      const bytes = blobs.get(digest);
+      if (!bytes) return null;
+      if (!range) return Readable.from([bytes], { objectMode: false });
+      const { start, end } = resolveRange(range, bytes.length);
+      return Readable.from([bytes.subarray(start, end + 1)], { objectMode: false });
+    },
+
+    async readAll(digest) {
+      parseSha256Digest(digest);
+      const bytes = blobs.get(digest);
+      return bytes ? Buffer.from(bytes) : null;
+    },
+
+    async stat(digest) {
+      parseSha256Digest(digest);
+      const bytes = blobs.get(digest);
+      return bytes ? { size: bytes.length } : null;
+    },
+
+    async delete(digest) {
+      parseSha256Digest(digest);
+      return blobs.delete(digest);
+    },
+
+    async *list() {
+      // Snapshot, so garbage collection may delete while it iterates.
+      yield* [...blobs.keys()];
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import type { Generated, Kysely } from 'kysely';
+
+/**
+ * Table types. Times are integer milliseconds since the epoch so that sorting and keyset
+ * comparisons are plain integer comparisons on every dialect.
+ */
+export interface RegionsTable {
+  name: string;
+  created_at: number;
+}
+
+export interface NamespacesTable {
+  id: Generated<number>;
+  name: string;
+  region: string;
+  quota_bytes: number | null;
+  // Maintained counters: listing pages never aggregate over images.
+  repository_count: Generated<number>;
+  image_count: Generated<number>;
+  size_bytes: Generated<number>;
+  trash_count: Generated<number>;
+  trash_size_bytes: Generated<number>;
+  created_at: number;
+}
+
+export interface RepositoriesTable {
+  id: Generated<number>;
+  namespace_id: number;
+  name: string;
+  image_count: Generated<number>;
+  size_bytes: Generated<number>;
+  last_pushed_at: Generated<number>;
+  created_at: number;
+}
+
+export type ManifestState = 'live' | 'trashed';
+
+export interface ManifestsTable {
+  id: Generated<number>;
+  repository_id: number;
+  digest: string;
+  media_type: string;
+  artifact_type: string | null;
+  manifest_size: number;
+  /** manifest + config + layers (+ children for an index). */
+  size_bytes: number;
+  created_at: number | null;
+  /** created_at, or 0 when the config has none: a non-null key for keyset sorting. */
+  created_sort: number;
+  pushed_at: number;
+  subject_digest: string | null;
+  platform_os: string | null;
+  platform_architecture: string | null;
+  platform_variant: string | null;
+  /** 1 unless it is a referrer or a child of an index: what listings call an image. */
+  top_level: number;
+  state: ManifestState;
+  /** 1 when live and top-level; the images-list indexes lead with it. */
+  listed: number;
+  trash_entry_id: number | null;
+}
+
+export interface ManifestChildrenTable {
+  parent_id: number;
+  child_id: number;
+}
+
+export interface TagsTable {
+  repository_id: number;
+  name: string;
+  manifest_id: number;
+  updated_at: number;
+}
+
+export interface BlobsTable {
+  digest: string;
+  size: number;
+  media_type: string | null;
+  created_at: number;
+}
+
+export interface ManifestBlobsTable {
+  manifest_id: number;
+  blob_digest: string;
+}
+
+export interface TrashEntriesTable {
+  id: Generated<number>;
+  namespace_id: number;
+  repository_id: number;
+  manifest_id: number;
+  digest: string;
+  media_type: string;
+  /** JSON array of the tags the image held when it was deleted. */
+  tags: string;
+  size_bytes: number;
+  deleted_at: number;
+  expires_at: number;
+  reason: string;
+  actor: string;
+}
+
+export interface TrashTagsTable {
+  trash_entry_id: number;
+  repository_id: number;
+  tag: string;
+  deleted_at: number;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: string;
+  details: string | null;
+}
+
+export interface Database {
+  regions: RegionsTable;
+  namespaces: NamespacesTable;
+  repositories: RepositoriesTable;
+  manifests: ManifestsTable;
+  manifest_children: ManifestChildrenTable;
+  tags: TagsTable;
+  blobs: BlobsTable;
+  manifest_blobs: ManifestBlobsTable;
+  trash_entries: TrashEntriesTable;
+  trash_tags: TrashTagsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type Db = Kysely<Database>;

@@ -1,0 +1,637 @@
+import { ConflictError, NotFoundError, type TrashReason, trashExpiry } from '@berth/domain';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database, Db } from './database.js';
+import type { ActionContext } from './context.js';
+import { recordAudit } from './audit-store.js';
+import { chunks } from './blob-reclaim.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import {
+  adjustLiveCounters,
+  adjustTrashCounters,
+  ensureRepository,
+  refreshRepositoryCount,
+  resolveNamespace,
+  resolveRepository,
+} from './resolve.js';
+
+export type ImageSortKey = 'pushedAt' | 'createdAt' | 'sizeBytes';
+const SORT_COLUMN = {
+  pushedAt: 'pushed_at',
+  createdAt: 'created_sort',
+  sizeBytes: 'size_bytes',
+} as const;
+
+export interface ImageRecord {
+  digest: string;
+  tags: string[];
+  mediaType: string;
+  artifactType: string | null;
+  sizeBytes: number;
+  createdAt: number | null;
+  pushedAt: number;
+  referrers: { digest: string; artifactType: string | null; mediaType: string }[];
+  platforms: { os: string; architecture: string; variant: string | null; digest: string }[];
+}
+
+export interface TrashedImageRecord {
+  trashId: string;
+  repository: string;
+  digest: string;
+  tags: string[];
+  sizeBytes: number;
+}
+
+export interface IngestBlob {
+  digest: string;
+  size: number;
+  mediaType: string | null;
+}
+
+export interface IngestManifest {
+  digest: string;
+  mediaType: string;
+  artifactType: string | null;
+  manifestSize: number;
+  /** Config and layers. */
+  blobs: IngestBlob[];
+  /** Platform manifests of an index; each must already be stored in the repository. */
+  children: {
+    digest: string;
+    platform: { os: string; architecture: string; variant: string | null } | null;
+  }[];
+  subject: string | null;
+  createdAt: number | null;
+}
+
+type ManifestRow = {
+  id: number;
+  repository_id: number;
+  digest: string;
+  media_type: string;
+  size_bytes: number;
+  top_level: number;
+  state: string;
+};
+
+/**
+ * Moves one manifest to the trash with its referrers and the index children no other
+ * live index holds. Runs inside the caller's transaction.
+ */
+async function trashManifest(
+  trx: Db,
+  ids: { namespaceId: number; repositoryId: number; repositoryName: string },
+  m: ManifestRow,
+  reason: TrashReason,
+  ctx: ActionContext,
+): Promise<TrashedImageRecord> {
+  const tagRows = await trx
+    .selectFrom('tags')
+    .select('name')
+    .where('manifest_id', '=', m.id)
+    .orderBy('name')
+    .execute();
+  const tags = tagRows.map((t) => t.name);
+  await trx.deleteFrom('tags').where('manifest_id', '=', m.id).execute();
+  const entry = await trx
+    .insertInto('trash_entries')
+    .values({
+      namespace_id: ids.namespaceId,
+      repository_id: ids.repositoryId,
+      manifest_id: m.id,
+      digest: m.digest,
+      media_type: m.media_type,
+      tags: JSON.stringify(tags),
+      size_bytes: m.size_bytes,
+      deleted_at: ctx.now,
+      expires_at: trashExpiry(ctx.now),
+      reason,
+      actor: ctx.actor,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const trashed = { state: 'trashed' as const, listed: 0, trash_entry_id: entry.id };
+  await trx.updateTable('manifests').set(trashed).where('id', '=', m.id).execute();
+  await trx
+    .updateTable('manifests')
+    .set(trashed)
+    .where('repository_id', '=', ids.repositoryId)
+    .where('subject_digest', '=', m.digest)
+    .where('state', '=', 'live')
+    .execute();
+  await trx
+    .updateTable('manifests')
+    .set(trashed)
+    .where('state', '=', 'live')
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('manifest_children').select('child_id').where('parent_id', '=', m.id),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('manifest_children as other')
+            .innerJoin('manifests as parent', 'parent.id', 'other.parent_id')
+            .select('other.parent_id')
+            .whereRef('other.child_id', '=', 'manifests.id')
+            .where('parent.state', '=', 'live'),
+        ),
+      ),
+    )
+    .execute();
+  if (tags.length > 0) {
+    await trx
+      .insertInto('trash_tags')
+      .values(
+        tags.map((tag) => ({
+          trash_entry_id: entry.id,
+          repository_id: ids.repositoryId,
+          tag,
+          deleted_at: ctx.now,
+        })),
+      )
+      .execute();
+  }
+  if (m.top_level === 1) await adjustLiveCounters(trx, ids, -1, -m.size_bytes);
+  await adjustTrashCounters(trx, ids.namespaceId, 1, m.size_bytes);
+  return {
+    trashId: String(entry.id),
+    repository: ids.repositoryName,
+    digest: m.digest,
+    tags,
+    sizeBytes: m.size_bytes,
+  };
+}
+
+const manifestColumns = [
+  'id',
+  'repository_id',
+  'digest',
+  'media_type',
+  'size_bytes',
+  'top_level',
+  'state',
+] as const;
+
+export function createImagesStore(db: Db) {
+  async function attachDetails(repositoryId: number, rows: { id: number; digest: string }[]) {
+    const ids = rows.map((r) => r.id);
+    const digests = rows.map((r) => r.digest);
+    const tags = new Map<number, string[]>();
+    const referrers = new Map<string, ImageRecord['referrers']>();
+    const platforms = new Map<number, ImageRecord['platforms']>();
+    if (ids.length === 0) return { tags, referrers, platforms };
+    for (const t of await db
+      .selectFrom('tags')
+      .select(['manifest_id', 'name'])
+      .where('manifest_id', 'in', ids)
+      .orderBy('name')
+      .execute()) {
+      tags.set(t.manifest_id, [...(tags.get(t.manifest_id) ?? []), t.name]);
+    }
+    const refRows = await db
+      .selectFrom('manifests')
+      .select(['subject_digest', 'digest', 'artifact_type', 'media_type'])
+      .where('repository_id', '=', repositoryId)
+      .where('subject_digest', 'in', digests)
+      .where('state', '=', 'live')
+      .orderBy('pushed_at')
+      .execute();
+    for (const r of refRows) {
+      const key = r.subject_digest ?? '';
+      referrers.set(key, [
+        ...(referrers.get(key) ?? []),
+        { digest: r.digest, artifactType: r.artifact_type, mediaType: r.media_type },
+      ]);
+    }
+    const childRows = await db
+      .selectFrom('manifest_children')
+      .innerJoin('manifests', 'manifests.id', 'manifest_children.child_id')
+      .select([
+        'manifest_children.parent_id',
+        'manifests.digest',
+        'platform_os',
+        'platform_architecture',
+        'platform_variant',
+      ])
+      .where('manifest_children.parent_id', 'in', ids)
+      .execute();
+    for (const c of childRows) {
+      platforms.set(c.parent_id, [
+        ...(platforms.get(c.parent_id) ?? []),
+        {
+          os: c.platform_os ?? 'unknown',
+          architecture: c.platform_architecture ?? 'unknown',
+          variant: c.platform_variant,
+          digest: c.digest,
+        },
+      ]);
+    }
+    return { tags, referrers, platforms };
+  }
+
+  return {
+    async list(
+      namespace: string,
+      repository: string,
+      query: {
+        q?: string;
+        tagged?: boolean;
+        sort: ImageSortKey;
+        order?: 'asc' | 'desc';
+        cursor?: string;
+        limit: number;
+      },
+    ) {
+      const ns = await resolveNamespace(db, namespace);
+      const repo = await resolveRepository(db, ns, repository);
+      const column = SORT_COLUMN[query.sort];
+      const order = query.order ?? 'desc';
+      const after = decodeCursor(query.cursor, ['number', 'number']);
+      let qb = db
+        .selectFrom('manifests')
+        .select([
+          'id',
+          'digest',
+          'media_type',
+          'artifact_type',
+          'size_bytes',
+          'created_at',
+          'created_sort',
+          'pushed_at',
+        ])
+        .where('repository_id', '=', repo.id)
+        .where('listed', '=', 1)
+        .orderBy(column, order)
+        .orderBy('id', order)
+        .limit(query.limit + 1);
+      if (after) {
+        qb = qb.where((eb) =>
+          eb(
+            eb.refTuple(column, 'id'),
+            order === 'asc' ? '>' : '<',
+            eb.tuple(after[0] as number, after[1] as number),
+          ),
+        );
+      }
+      if (query.q) {
+        const q = query.q;
+        const digestPrefix = q.startsWith('sha256:') ? q : `sha256:${q}`;
+        qb = qb.where((eb) =>
+          eb.or([
+            eb.and([eb('digest', '>=', digestPrefix), eb('digest', '<', `${digestPrefix}\uffff`)]),
+            eb(
+              'id',
+              'in',
+              eb
+                .selectFrom('tags')
+                .select('manifest_id')
+                .where('repository_id', '=', repo.id)
+                .where('name', '>=', q)
+                .where('name', '<', `${q}\uffff`),
+            ),
+          ]),
+        );
+      }
+      if (query.tagged !== undefined) {
+        const hasTag = (eb: ExpressionBuilder<Database, 'manifests'>) =>
+          eb.exists(
+            eb
+              .selectFrom('tags')
+              .select('tags.manifest_id')
+              .whereRef('tags.manifest_id', '=', 'manifests.id'),
+          );
+        qb = qb.where((eb) => (query.tagged ? hasTag(eb) : eb.not(hasTag(eb))));
+      }
+      const rows = await qb.execute();
+      const page = rows.slice(0, query.limit);
+      const details = await attachDetails(repo.id, page);
+      const last = page.at(-1);
+      const sortValue = (r: (typeof rows)[number]) =>
+        column === 'pushed_at'
+          ? r.pushed_at
+          : column === 'created_sort'
+            ? r.created_sort
+            : r.size_bytes;
+      return {
+        items: page.map((r): ImageRecord => ({
+          digest: r.digest,
+          tags: details.tags.get(r.id) ?? [],
+          mediaType: r.media_type,
+          artifactType: r.artifact_type,
+          sizeBytes: r.size_bytes,
+          createdAt: r.created_at,
+          pushedAt: r.pushed_at,
+          referrers: details.referrers.get(r.digest) ?? [],
+          platforms: details.platforms.get(r.id) ?? [],
+        })),
+        nextCursor:
+          rows.length > query.limit && last ? encodeCursor([sortValue(last), last.id]) : null,
+      };
+    },
+
+    /**
+     * Records a pushed manifest with its blobs and tags. Children of an index stop being
+     * listed as images of their own once the index that holds them arrives.
+     */
+    async ingest(
+      namespace: string,
+      repository: string,
+      input: IngestManifest,
+      tags: readonly string[],
+      ctx: ActionContext,
+    ) {
+      return db.transaction().execute(async (trx) => {
+        const ns = await resolveNamespace(trx, namespace);
+        const repo = await ensureRepository(trx, ns.id, repository, ctx.now);
+        const ids = { namespaceId: ns.id, repositoryId: repo.id };
+        let manifest = await trx
+          .selectFrom('manifests')
+          .select(manifestColumns)
+          .where('repository_id', '=', repo.id)
+          .where('digest', '=', input.digest)
+          .executeTakeFirst();
+        if (manifest?.state === 'trashed') {
+          throw new ConflictError(
+            'MANIFEST_IN_TRASH',
+            `${input.digest} is in the trash of ${namespace}/${repository}; restore it instead of pushing it again`,
+          );
+        }
+        if (!manifest) {
+          const childRows = input.children.length
+            ? await trx
+                .selectFrom('manifests')
+                .select(manifestColumns)
+                .where('repository_id', '=', repo.id)
+                .where(
+                  'digest',
+                  'in',
+                  input.children.map((c) => c.digest),
+                )
+                .execute()
+            : [];
+          if (childRows.length !== new Set(input.children.map((c) => c.digest)).size) {
+            throw new NotFoundError(
+              'MANIFEST_BLOB_UNKNOWN',
+              'an index refers to a manifest this repository does not hold',
+            );
+          }
+          const blobRows = [
+            ...input.blobs,
+            { digest: input.digest, size: input.manifestSize, mediaType: input.mediaType },
+          ];
+          for (const chunk of chunks(blobRows)) {
+            await trx
+              .insertInto('blobs')
+              .values(
+                chunk.map((b) => ({
+                  digest: b.digest,
+                  size: b.size,
+                  media_type: b.mediaType,
+                  created_at: ctx.now,
+                })),
+              )
+              .onConflict((oc) => oc.column('digest').doNothing())
+              .execute();
+          }
+          const size =
+            input.manifestSize +
+            input.blobs.reduce((s, b) => s + b.size, 0) +
+            childRows.reduce((s, c) => s + c.size_bytes, 0);
+          const topLevel = input.subject === null ? 1 : 0;
+          const inserted = await trx
+            .insertInto('manifests')
+            .values({
+              repository_id: repo.id,
+              digest: input.digest,
+              media_type: input.mediaType,
+              artifact_type: input.artifactType,
+              manifest_size: input.manifestSize,
+              size_bytes: size,
+              created_at: input.createdAt,
+              created_sort: input.createdAt ?? 0,
+              pushed_at: ctx.now,
+              subject_digest: input.subject,
+              top_level: topLevel,
+              state: 'live',
+              listed: topLevel,
+              trash_entry_id: null,
+            })
+            .returning(manifestColumns)
+            .executeTakeFirstOrThrow();
+          manifest = inserted;
+          const uniqueBlobs = [...new Set(input.blobs.map((b) => b.digest))];
+          for (const chunk of chunks(uniqueBlobs)) {
+            await trx
+              .insertInto('manifest_blobs')
+              .values(chunk.map((d) => ({ manifest_id: inserted.id, blob_digest: d })))
+              .execute();
+          }
+          for (const child of childRows) {
+            const platform =
+              input.children.find((c) => c.digest === child.digest)?.platform ?? null;
+            await trx
+              .insertInto('manifest_children')
+              .values({ parent_id: inserted.id, child_id: child.id })
+              .execute();
+            await trx
+              .updateTable('manifests')
+              .set({
+                top_level: 0,
+                listed: 0,
+                platform_os: platform?.os ?? null,
+                platform_architecture: platform?.architecture ?? null,
+                platform_variant: platform?.variant ?? null,
+              })
+              .where('id', '=', child.id)
+              .execute();
+            if (child.top_level === 1) await adjustLiveCounters(trx, ids, -1, -child.size_bytes);
+          }
+          if (topLevel === 1) await adjustLiveCounters(trx, ids, 1, size);
+          await trx
+            .updateTable('repositories')
+            .set((eb) => ({
+              last_pushed_at: eb.fn('max', [eb.ref('last_pushed_at'), eb.val(ctx.now)]),
+            }))
+            .where('id', '=', repo.id)
+            .execute();
+        }
+        for (const tag of tags) {
+          await trx
+            .insertInto('tags')
+            .values({
+              repository_id: repo.id,
+              name: tag,
+              manifest_id: manifest.id,
+              updated_at: ctx.now,
+            })
+            .onConflict((oc) =>
+              oc
+                .columns(['repository_id', 'name'])
+                .doUpdateSet({ manifest_id: manifest.id, updated_at: ctx.now }),
+            )
+            .execute();
+        }
+        await refreshRepositoryCount(trx, ns.id);
+        return { digest: input.digest };
+      });
+    },
+
+    /**
+     * Moves the given images to the trash in one transaction. Every image must exist and
+     * be live; otherwise nothing is moved.
+     */
+    async trash(
+      namespace: string,
+      refs: readonly { repository: string; digest: string }[],
+      reason: TrashReason,
+      ctx: ActionContext,
+    ) {
+      return db.transaction().execute(async (trx) => {
+        const ns = await resolveNamespace(trx, namespace);
+        const unique = [...new Map(refs.map((r) => [`${r.repository}@${r.digest}`, r])).values()];
+        const out: TrashedImageRecord[] = [];
+        const repos = new Map<string, { id: number; name: string }>();
+        for (const ref of unique) {
+          let repo = repos.get(ref.repository);
+          if (!repo) {
+            repo = await resolveRepository(trx, ns, ref.repository);
+            repos.set(ref.repository, repo);
+          }
+          const m = await trx
+            .selectFrom('manifests')
+            .select(manifestColumns)
+            .where('repository_id', '=', repo.id)
+            .where('digest', '=', ref.digest)
+            .executeTakeFirst();
+          if (!m || m.state !== 'live') {
+            throw new NotFoundError(
+              m ? 'IMAGE_IN_TRASH' : 'IMAGE_UNKNOWN',
+              m
+                ? `image ${ref.digest} of ${namespace}/${ref.repository} is already in the trash`
+                : `image ${ref.digest} does not exist in ${namespace}/${ref.repository}`,
+            );
+          }
+          const parent = await trx
+            .selectFrom('manifest_children')
+            .innerJoin('manifests', 'manifests.id', 'manifest_children.parent_id')
+            .select('manifests.digest')
+            .where('manifest_children.child_id', '=', m.id)
+            .where('manifests.state', '=', 'live')
+            .executeTakeFirst();
+          if (parent) {
+            throw new ConflictError(
+              'IMAGE_IN_INDEX',
+              `${ref.digest} is a platform image of index ${parent.digest}; delete the index instead`,
+            );
+          }
+          out.push(
+            await trashManifest(
+              trx,
+              { namespaceId: ns.id, repositoryId: repo.id, repositoryName: repo.name },
+              m,
+              reason,
+              ctx,
+            ),
+          );
+        }
+        await refreshRepositoryCount(trx, ns.id);
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'image.delete',
+          target: namespace,
+          outcome: 'success',
+          details: {
+            reason,
+            images: out.map((o) => ({ repository: o.repository, digest: o.digest, tags: o.tags })),
+          },
+        });
+        return out;
+      });
+    },
+
+    /** Every live image of each repository to the trash, one transaction for all of them. */
+    async trashRepositories(
+      namespace: string,
+      repositories: readonly string[],
+      ctx: ActionContext,
+    ) {
+      return db.transaction().execute(async (trx) => {
+        const ns = await resolveNamespace(trx, namespace);
+        const summary: { name: string; images: number; sizeBytes: number }[] = [];
+        for (const name of [...new Set(repositories)]) {
+          const repo = await resolveRepository(trx, ns, name);
+          if (repo.image_count === 0) {
+            throw new NotFoundError(
+              'REPOSITORY_EMPTY',
+              `repository "${namespace}/${name}" has no images to delete`,
+            );
+          }
+          const images = await trx
+            .selectFrom('manifests')
+            .select(manifestColumns)
+            .where('repository_id', '=', repo.id)
+            .where('listed', '=', 1)
+            .execute();
+          let bytes = 0;
+          for (const m of images) {
+            await trashManifest(
+              trx,
+              { namespaceId: ns.id, repositoryId: repo.id, repositoryName: name },
+              m,
+              'repository-deleted',
+              ctx,
+            );
+            bytes += m.size_bytes;
+          }
+          summary.push({ name, images: images.length, sizeBytes: bytes });
+        }
+        await refreshRepositoryCount(trx, ns.id);
+        const totals = {
+          repositories: summary,
+          images: summary.reduce((s, r) => s + r.images, 0),
+          sizeBytes: summary.reduce((s, r) => s + r.sizeBytes, 0),
+        };
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'repository.delete',
+          target: namespace,
+          outcome: 'success',
+          details: totals,
+        });
+        return totals;
+      });
+    },
+
+    /** Removes one tag; the image stays, tagged or untagged. */
+    async untag(namespace: string, repository: string, tag: string, ctx: ActionContext) {
+      return db.transaction().execute(async (trx) => {
+        const ns = await resolveNamespace(trx, namespace);
+        const repo = await resolveRepository(trx, ns, repository);
+        const row = await trx
+          .selectFrom('tags')
+          .innerJoin('manifests', 'manifests.id', 'tags.manifest_id')
+          .select('manifests.digest')
+          .where('tags.repository_id', '=', repo.id)
+          .where('tags.name', '=', tag)
+          .executeTakeFirst();
+        if (!row)
+          throw new NotFoundError(
+            'TAG_UNKNOWN',
+            `tag "${tag}" does not exist in ${namespace}/${repository}`,
+          );
+        await trx
+          .deleteFrom('tags')
+          .where('repository_id', '=', repo.id)
+          .where('name', '=', tag)
+          .execute();
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'tag.delete',
+          target: `${namespace}/${repository}:${tag}`,
+          outcome: 'success',
+          details: { digest: row.digest },
+        });
+        return { repository, tag, digest: row.digest };
+      });
+    },
+  };
+}

@@ -1,0 +1,16 @@
+export * from './database.js';
+export * from './connect.js';
+export * from './context.js';
+export * from './store.js';
+export type { NamespaceRecord, NamespaceDeletionSummary } from './namespaces-store.js';
+export type { RepositoryRecord, RepositorySortKey } from './repositories-store.js';
+export type {
+  ImageRecord,
+  ImageSortKey,
+  IngestManifest,
+  IngestBlob,
+  TrashedImageRecord,
+} from './images-store.js';
+export type { TrashRecord, RestoreRequest, RestoreOutcome } from './trash-store.js';
+export type { AuditEvent } from './audit-store.js';
+export * from './blobs/index.js';

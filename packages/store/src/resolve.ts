@@ -1,0 +1,103 @@
+import { NotFoundError } from '@berth/domain';
+import type { Db } from './database.js';
+
+export async function resolveNamespace(db: Db, name: string) {
+  const ns = await db
+    .selectFrom('namespaces')
+    .selectAll()
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (!ns) throw new NotFoundError('NAMESPACE_UNKNOWN', `namespace "${name}" does not exist`);
+  return ns;
+}
+
+export async function resolveRepository(
+  db: Db,
+  namespace: { id: number; name: string },
+  name: string,
+) {
+  const repo = await db
+    .selectFrom('repositories')
+    .selectAll()
+    .where('namespace_id', '=', namespace.id)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (!repo) {
+    throw new NotFoundError(
+      'REPOSITORY_UNKNOWN',
+      `repository "${namespace.name}/${name}" does not exist`,
+    );
+  }
+  return repo;
+}
+
+/** Repositories with no live image are hidden, so the namespace's count is recomputed per change. */
+export async function refreshRepositoryCount(db: Db, namespaceId: number): Promise<void> {
+  await db
+    .updateTable('namespaces')
+    .set((eb) => ({
+      repository_count: eb
+        .selectFrom('repositories')
+        .select(eb.fn.countAll<number>().as('n'))
+        .where('namespace_id', '=', namespaceId)
+        .where('image_count', '>', 0),
+    }))
+    .where('id', '=', namespaceId)
+    .execute();
+}
+
+/** Adds to the live image counters of a repository and its namespace (negative to remove). */
+export async function adjustLiveCounters(
+  db: Db,
+  ids: { namespaceId: number; repositoryId: number },
+  images: number,
+  bytes: number,
+): Promise<void> {
+  await db
+    .updateTable('repositories')
+    .set((eb) => ({
+      image_count: eb('image_count', '+', images),
+      size_bytes: eb('size_bytes', '+', bytes),
+    }))
+    .where('id', '=', ids.repositoryId)
+    .execute();
+  await db
+    .updateTable('namespaces')
+    .set((eb) => ({
+      image_count: eb('image_count', '+', images),
+      size_bytes: eb('size_bytes', '+', bytes),
+    }))
+    .where('id', '=', ids.namespaceId)
+    .execute();
+}
+
+export async function adjustTrashCounters(
+  db: Db,
+  namespaceId: number,
+  entries: number,
+  bytes: number,
+): Promise<void> {
+  await db
+    .updateTable('namespaces')
+    .set((eb) => ({
+      trash_count: eb('trash_count', '+', entries),
+      trash_size_bytes: eb('trash_size_bytes', '+', bytes),
+    }))
+    .where('id', '=', namespaceId)
+    .execute();
+}
+
+/** Finds or creates the repository row; pushes and seeding create repositories on demand. */
+export async function ensureRepository(db: Db, namespaceId: number, name: string, now: number) {
+  await db
+    .insertInto('repositories')
+    .values({ namespace_id: namespaceId, name, created_at: now })
+    .onConflict((oc) => oc.columns(['namespace_id', 'name']).doNothing())
+    .execute();
+  return db
+    .selectFrom('repositories')
+    .selectAll()
+    .where('namespace_id', '=', namespaceId)
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
+}

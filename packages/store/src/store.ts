@@ -1,0 +1,20 @@
+import type { Db } from './database.js';
+import { createAuditStore } from './audit-store.js';
+import { createImagesStore } from './images-store.js';
+import { createNamespacesStore } from './namespaces-store.js';
+import { createRepositoriesStore } from './repositories-store.js';
+import { createTrashStore } from './trash-store.js';
+
+/** Everything the services need from the metadata database, one group per resource. */
+export function createStore(db: Db) {
+  return {
+    db,
+    namespaces: createNamespacesStore(db),
+    repositories: createRepositoriesStore(db),
+    images: createImagesStore(db),
+    trash: createTrashStore(db),
+    audit: createAuditStore(db),
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;
