@@ -52,8 +52,8 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     if (h?.expose && typeof h.status === 'number' && h.status >= 400 && h.status < 500) {
       return send(h.status, 'BAD_REQUEST', 'the request could not be read');
     }
-    (req as { log?: Logger }).log?.error({ err }, 'unhandled error') ??
-      logger.error({ err }, 'unhandled error');
+    const log = (req as { log?: Logger }).log ?? logger;
+    log.error({ err }, 'unhandled error');
     send(500, 'INTERNAL', 'something went wrong on the server; the error is in its log');
   };
 }
