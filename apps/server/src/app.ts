@@ -44,19 +44,15 @@ export function createApp({ services, logger, consoleDir }: AppOptions): Express
   api.use(imagesRoutes(services));
   api.use(trashRoutes(services));
   api.use((req, res) => {
-    res
-      .status(404)
-      .json({
-        error: { code: 'ROUTE_UNKNOWN', message: `no API route ${req.method} ${req.path}` },
-      });
+    res.status(404).json({
+      error: { code: 'ROUTE_UNKNOWN', message: `no API route ${req.method} ${req.path}` },
+    });
   });
   app.use('/api/v1', api);
   app.use('/api', (req, res) => {
-    res
-      .status(404)
-      .json({
-        error: { code: 'ROUTE_UNKNOWN', message: `no API route ${req.method} ${req.originalUrl}` },
-      });
+    res.status(404).json({
+      error: { code: 'ROUTE_UNKNOWN', message: `no API route ${req.method} ${req.originalUrl}` },
+    });
   });
 
   // The registry protocol arrives with the OCI Distribution issue; until then /v2 answers

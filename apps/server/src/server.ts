@@ -3,7 +3,13 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { createFilesystemDriver, createStore, openSqlite } from '@berth/store';
+import {
+  type BlobDriver,
+  type Store,
+  createFilesystemDriver,
+  createStore,
+  openSqlite,
+} from '@berth/store';
 import type { Config } from './config.js';
 import { createApp } from './app.js';
 import { createServices, type Clock } from './services/index.js';
@@ -12,6 +18,8 @@ import { seedDemo } from './seed/demo-seed.js';
 export interface RunningServer {
   port: number;
   server: Server;
+  store: Store;
+  blobs: BlobDriver;
   close(): Promise<void>;
 }
 
@@ -66,6 +74,8 @@ export async function startServer(
   return {
     port,
     server,
+    store,
+    blobs,
     close() {
       closing ??= (async () => {
         clearInterval(timer);

@@ -14,3 +14,4 @@ export type {
 export type { TrashRecord, RestoreRequest, RestoreOutcome } from './trash-store.js';
 export type { AuditEvent } from './audit-store.js';
 export * from './blobs/index.js';
+export * from './bulk-load.js';
