@@ -13,7 +13,6 @@ const STATUS: Record<BerthError['kind'], number> = {
 interface HttpishError {
   type?: string;
   status?: number;
-  expose?: boolean;
 }
 
 /**
@@ -49,7 +48,10 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       return send(413, 'BODY_TOO_LARGE', 'request body is larger than the limit of 256 KiB');
     if (h?.type === 'entity.parse.failed')
       return send(400, 'INVALID_JSON', 'request body is not valid JSON');
-    if (h?.expose && typeof h.status === 'number' && h.status >= 400 && h.status < 500) {
+    if (err instanceof URIError) {
+      return send(400, 'INVALID_PATH', 'the URL path is not valid percent-encoding');
+    }
+    if (typeof h?.status === 'number' && h.status >= 400 && h.status < 500) {
       return send(h.status, 'BAD_REQUEST', 'the request could not be read');
     }
     const log = (req as { log?: Logger }).log ?? logger;
