@@ -75,6 +75,20 @@ describe('bulkLoadSynthetic', () => {
       ).n,
     ).toBe(0);
     expect(handle.raw.pragma('foreign_key_check')).toEqual([]);
+    // Secondary indexes dropped for the load are back.
+    const indexes = all<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('manifests', 'tags', 'manifest_blobs')",
+    ).map((r) => r.name);
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        'manifests_list_pushed',
+        'manifests_list_created',
+        'manifests_list_size',
+        'manifests_digest',
+        'tags_manifest',
+        'manifest_blobs_blob',
+      ]),
+    );
   });
 
   it('is deterministic for a seed', async () => {

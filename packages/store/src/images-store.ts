@@ -275,20 +275,23 @@ export function createImagesStore(db: Db) {
       if (query.q) {
         const q = query.q;
         const digestPrefix = q.startsWith('sha256:') ? q : `sha256:${q}`;
-        qb = qb.where((eb) =>
-          eb.or([
-            eb.and([eb('digest', '>=', digestPrefix), eb('digest', '<', `${digestPrefix}\uffff`)]),
-            eb(
-              'id',
-              'in',
+        // A UNION (not an OR) lets each half use its own index: tag names through the
+        // tags primary key, digests through the unique (repository_id, digest) index.
+        qb = qb.where('id', 'in', (eb) =>
+          eb
+            .selectFrom('tags')
+            .select('manifest_id as id')
+            .where('repository_id', '=', repo.id)
+            .where('name', '>=', q)
+            .where('name', '<', `${q}\uffff`)
+            .union(
               eb
-                .selectFrom('tags')
-                .select('manifest_id')
-                .where('repository_id', '=', repo.id)
-                .where('name', '>=', q)
-                .where('name', '<', `${q}\uffff`),
+                .selectFrom('manifests as m')
+                .select('m.id as id')
+                .where('m.repository_id', '=', repo.id)
+                .where('m.digest', '>=', digestPrefix)
+                .where('m.digest', '<', `${digestPrefix}\uffff`),
             ),
-          ]),
         );
       }
       if (query.tagged !== undefined) {
