@@ -12,17 +12,9 @@ import { iso } from './iso.js';
 import { removeBlobFiles } from './blob-cleanup.js';
 import { requireNamespaceName } from './name-checks.js';
 
-function summary(r: NamespaceRecord): NamespaceSummary {
-  return {
-    name: r.name,
-    region: r.region,
-    repositoryCount: r.repositoryCount,
-    imageCount: r.imageCount,
-    sizeBytes: r.sizeBytes,
-    trashCount: r.trashCount,
-    quotaBytes: r.quotaBytes,
-    createdAt: iso(r.createdAt),
-  };
+/** The contract shape is the store record with ISO dates and without the trash size. */
+function summary({ trashSizeBytes: _trashSize, createdAt, ...rest }: NamespaceRecord): NamespaceSummary {
+  return { ...rest, createdAt: iso(createdAt) };
 }
 
 export function createNamespacesService({ store, blobs, clock, logger, regions }: ServiceDeps) {
