@@ -13,7 +13,11 @@ import { removeBlobFiles } from './blob-cleanup.js';
 import { requireNamespaceName } from './name-checks.js';
 
 /** The contract shape is the store record with ISO dates and without the trash size. */
-function summary({ trashSizeBytes: _trashSize, createdAt, ...rest }: NamespaceRecord): NamespaceSummary {
+function summary({
+  trashSizeBytes: _trashSize,
+  createdAt,
+  ...rest
+}: NamespaceRecord): NamespaceSummary {
   return { ...rest, createdAt: iso(createdAt) };
 }
 

@@ -1,0 +1,105 @@
+import {
+  MAX_PAGE_SIZE,
+  apiPaths,
+  namespaceDeleted,
+  namespaceDeletionPreview,
+  namespaceList,
+  namespaceSummary,
+  type CreateNamespaceBody,
+  type NamespaceDeleted,
+  type NamespaceDeletionPreview,
+  type NamespaceList,
+  type NamespaceSummary,
+} from '@berth/contract';
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type InfiniteData,
+} from '@tanstack/react-query';
+import { apiRequest, type ApiError } from './client';
+import { queryKeys, type NamespaceListParams } from './query-keys';
+
+export function useNamespaceList(params: NamespaceListParams) {
+  return useInfiniteQuery<
+    NamespaceList,
+    ApiError,
+    InfiniteData<NamespaceList>,
+    ReturnType<typeof queryKeys.namespaces.list>,
+    string | undefined
+  >({
+    queryKey: queryKeys.namespaces.list(params),
+    queryFn: ({ pageParam, signal }) =>
+      apiRequest(apiPaths.namespaces(), namespaceList, {
+        query: { region: params.region, q: params.q, cursor: pageParam },
+        signal,
+      }),
+    initialPageParam: undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    // Keep showing the current rows while a new search or sort loads.
+    placeholderData: keepPreviousData,
+  });
+}
+
+/**
+ * Namespace pickers (Repositories, Trash) list one page of the largest size the API
+ * allows; a deployment with more namespaces than that in one region is out of scope.
+ */
+export function useNamespaceOptions(region: string | undefined) {
+  return useQuery<NamespaceList, ApiError>({
+    queryKey: queryKeys.namespaces.options(region),
+    queryFn: ({ signal }) =>
+      apiRequest(apiPaths.namespaces(), namespaceList, {
+        query: { region, limit: MAX_PAGE_SIZE },
+        signal,
+      }),
+    enabled: region !== undefined,
+  });
+}
+
+export function useNamespaceDeletionPreview(namespace: string) {
+  return useQuery<NamespaceDeletionPreview, ApiError>({
+    queryKey: queryKeys.namespaces.deletionPreview(namespace),
+    queryFn: ({ signal }) =>
+      apiRequest(apiPaths.namespaceDeletionPreview(namespace), namespaceDeletionPreview, {
+        signal,
+      }),
+    // The preview is what the person agrees to; never show a cached, older one.
+    staleTime: 0,
+    gcTime: 0,
+  });
+}
+
+export function useCreateNamespace() {
+  const queryClient = useQueryClient();
+  return useMutation<NamespaceSummary, ApiError, CreateNamespaceBody>({
+    mutationFn: (body) =>
+      apiRequest(apiPaths.namespaces(), namespaceSummary, { method: 'POST', body }),
+    onSuccess: async () => {
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.namespaces.all() }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.regions() }),
+      ]);
+    },
+  });
+}
+
+export function useDeleteNamespace() {
+  const queryClient = useQueryClient();
+  return useMutation<NamespaceDeleted, ApiError, string>({
+    mutationFn: (namespace) =>
+      apiRequest(apiPaths.namespace(namespace), namespaceDeleted, { method: 'DELETE' }),
+    onSuccess: async (_result, namespace) => {
+      // Everything under the namespace is gone; drop it rather than refetch into 404s.
+      queryClient.removeQueries({ queryKey: queryKeys.repositories.inNamespace(namespace) });
+      queryClient.removeQueries({ queryKey: queryKeys.images.inNamespace(namespace) });
+      queryClient.removeQueries({ queryKey: queryKeys.trash.inNamespace(namespace) });
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.namespaces.all() }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.regions() }),
+      ]);
+    },
+  });
+}

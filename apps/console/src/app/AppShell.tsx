@@ -1,0 +1,120 @@
+import {
+  Content,
+  Dropdown,
+  Header,
+  HeaderContainer,
+  HeaderGlobalBar,
+  HeaderMenuButton,
+  HeaderName,
+  SideNav,
+  SideNavItems,
+  SideNavLink,
+  SkipToContent,
+  Theme,
+} from '@carbon/react';
+import { Box, Folders, TrashCan } from '@carbon/icons-react';
+import { Suspense } from 'react';
+import { Link, Outlet, useLocation } from 'react-router';
+import { DataTableSkeleton } from '@carbon/react';
+import { ErrorNotification } from '../components/ErrorNotification';
+import { useRegion } from './RegionProvider';
+import { routePaths } from './route-paths';
+import { ToastProvider } from './ToastProvider';
+
+const NAV = [
+  { label: 'Namespaces', to: routePaths.namespaces(), icon: Folders, match: /^\/namespaces/ },
+  {
+    label: 'Repositories',
+    to: routePaths.repositoriesPicker(),
+    icon: Box,
+    match: /^\/repositories/,
+  },
+  { label: 'Trash', to: routePaths.trash(), icon: TrashCan, match: /^\/trash/ },
+];
+
+function RegionSwitcher() {
+  const { region, regions, setRegion } = useRegion();
+  if (!region) return null;
+  return (
+    <div className="berth-region-switcher">
+      <Dropdown
+        id="region-switcher"
+        titleText="Region"
+        hideLabel
+        label="Region"
+        size="sm"
+        type="inline"
+        items={regions.map((r) => r.name)}
+        selectedItem={region}
+        itemToString={(item) => (item ? `Region: ${item}` : '')}
+        onChange={({ selectedItem }) => {
+          if (selectedItem) setRegion(selectedItem);
+        }}
+      />
+    </div>
+  );
+}
+
+export function AppShell() {
+  const location = useLocation();
+  const { error: regionError } = useRegion();
+  // Toasts live inside the router so their messages can link to pages.
+  return (
+    <ToastProvider>
+      <HeaderContainer
+        render={({ isSideNavExpanded, onClickSideNavExpand }) => (
+          <Theme theme="g100">
+            <Header aria-label="Berth">
+              <SkipToContent href="#main-content" />
+              <HeaderMenuButton
+                aria-label={isSideNavExpanded ? 'Close menu' : 'Open menu'}
+                onClick={onClickSideNavExpand}
+                isActive={isSideNavExpanded}
+                aria-expanded={isSideNavExpanded}
+              />
+              <HeaderName as={Link} to={routePaths.namespaces()} prefix="">
+                Berth
+              </HeaderName>
+              <HeaderGlobalBar>
+                <RegionSwitcher />
+              </HeaderGlobalBar>
+              <SideNav
+                aria-label="Side navigation"
+                expanded={isSideNavExpanded}
+                onOverlayClick={onClickSideNavExpand}
+                onSideNavBlur={onClickSideNavExpand}
+                href="#main-content"
+              >
+                <SideNavItems>
+                  {NAV.map((item) => (
+                    <SideNavLink
+                      key={item.to}
+                      as={Link}
+                      to={item.to}
+                      renderIcon={item.icon}
+                      isActive={item.match.test(location.pathname)}
+                      aria-current={item.match.test(location.pathname) ? 'page' : undefined}
+                      onClick={() => {
+                        if (isSideNavExpanded) onClickSideNavExpand();
+                      }}
+                    >
+                      {item.label}
+                    </SideNavLink>
+                  ))}
+                </SideNavItems>
+              </SideNav>
+            </Header>
+          </Theme>
+        )}
+      />
+      <Content id="main-content" className="berth-content" tabIndex={-1}>
+        {regionError ? (
+          <ErrorNotification error={regionError} title="Regions could not be loaded" />
+        ) : null}
+        <Suspense fallback={<DataTableSkeleton aria-label="Loading page" />}>
+          <Outlet />
+        </Suspense>
+      </Content>
+    </ToastProvider>
+  );
+}

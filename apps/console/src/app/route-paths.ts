@@ -1,0 +1,20 @@
+/** URL builders for console pages; repository names keep their "/" as path segments. */
+const seg = encodeURIComponent;
+const repoPath = (repository: string) => repository.split('/').map(seg).join('/');
+
+function withSearch(path: string, params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+export const routePaths = {
+  namespaces: () => '/namespaces',
+  repositories: (namespace: string) => `/namespaces/${seg(namespace)}/repositories`,
+  repositoriesPicker: (namespace?: string) => withSearch('/repositories', { namespace }),
+  images: (namespace: string, repository: string) =>
+    `/namespaces/${seg(namespace)}/repositories/${repoPath(repository)}`,
+  trash: (namespace?: string, repository?: string) =>
+    withSearch('/trash', { namespace, repository }),
+};

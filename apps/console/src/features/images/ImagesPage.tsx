@@ -1,0 +1,67 @@
+import { Breadcrumb, BreadcrumbItem, CodeSnippet, SkeletonText } from '@carbon/react';
+import { Link, Navigate, useParams } from 'react-router';
+import { useImageList } from '../../api/images';
+import { routePaths } from '../../app/route-paths';
+import { PageHeader } from '../../components/PageHeader';
+import { pullReference } from '../../lib/format';
+import { ImagesTable } from './ImagesTable';
+
+/** The newest tagged image, or else the newest image by digest. Same query as the table's default. */
+function PullCommand({ namespace, repository }: { namespace: string; repository: string }) {
+  const newest = useImageList(namespace, repository, { q: '', sort: 'pushedAt', order: 'desc' });
+  const images = newest.data?.pages[0]?.items ?? [];
+  const tagged = images.find((image) => image.tags.length > 0);
+  const ref = tagged?.tags[0] ?? images[0]?.digest;
+  if (newest.isPending) return <SkeletonText width="24rem" />;
+  if (!ref) return null;
+  const command = `docker pull ${pullReference(namespace, repository, ref)}`;
+  return (
+    <div className="berth-pull">
+      <span className="berth-pull__label" id="pull-command-label">
+        Pull command
+      </span>
+      <CodeSnippet
+        type="single"
+        aria-labelledby="pull-command-label"
+        feedback="Copied"
+        copyButtonDescription="Copy pull command"
+        wrapText
+      >
+        {command}
+      </CodeSnippet>
+    </div>
+  );
+}
+
+export function ImagesPage() {
+  const params = useParams();
+  const namespace = params.namespace ?? '';
+  const repository = (params['*'] ?? '').replace(/\/+$/, '');
+  if (!repository) return <Navigate to={routePaths.repositories(namespace)} replace />;
+
+  return (
+    <>
+      <PageHeader
+        title={repository}
+        description="Images in this repository. Deleted images go to the namespace trash for 30 days."
+        breadcrumb={
+          <Breadcrumb noTrailingSlash>
+            <BreadcrumbItem>
+              <Link to={routePaths.namespaces()}>Namespaces</Link>
+            </BreadcrumbItem>
+            <BreadcrumbItem>
+              <Link to={routePaths.repositories(namespace)}>{namespace}</Link>
+            </BreadcrumbItem>
+            <BreadcrumbItem isCurrentPage>{repository}</BreadcrumbItem>
+          </Breadcrumb>
+        }
+      />
+      <PullCommand namespace={namespace} repository={repository} />
+      <ImagesTable
+        key={`${namespace}/${repository}`}
+        namespace={namespace}
+        repository={repository}
+      />
+    </>
+  );
+}

@@ -1,0 +1,321 @@
+import {
+  OverflowMenu,
+  OverflowMenuItem,
+  Table,
+  TableBatchAction,
+  TableBatchActions,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableHeader,
+  TableRow,
+  TableSelectAll,
+  TableSelectRow,
+  TableToolbar,
+  TableToolbarContent,
+  TableToolbarSearch,
+  Tag,
+} from '@carbon/react';
+import { TrashCan } from '@carbon/icons-react';
+import type { ImageSort, ImageSummary } from '@berth/contract';
+import { useState } from 'react';
+import { useImageList } from '../../api/images';
+import { useToasts } from '../../app/ToastProvider';
+import { CopyButton } from '../../components/CopyButton';
+import { DateText } from '../../components/DateText';
+import { LoadMore } from '../../components/LoadMore';
+import { ResourceTableState } from '../../components/ResourceTableState';
+import { formatBytes, pluralize, registryHost, shortDigest } from '../../lib/format';
+import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { DeleteImagesModal } from './DeleteImagesModal';
+import { UntagModal } from './UntagModal';
+import { useDeleteWithUndo } from './use-delete-with-undo';
+
+const SORTABLE: Record<ImageSort, string> = {
+  sizeBytes: 'Size',
+  createdAt: 'Created',
+  pushedAt: 'Pushed',
+};
+
+function isSignature(artifactType: string | null): boolean {
+  return artifactType !== null && /sig|signature|notary/i.test(artifactType);
+}
+
+function TrustCell({ image }: { image: ImageSummary }) {
+  if (image.referrers.length === 0) return <span className="berth-muted">—</span>;
+  const signatures = image.referrers.filter((r) => isSignature(r.artifactType)).length;
+  const others = image.referrers.length - signatures;
+  return (
+    <div className="berth-tags">
+      {signatures > 0 ? (
+        <Tag type="green" size="sm">
+          {signatures === 1 ? 'signed' : `signed ×${signatures}`}
+        </Tag>
+      ) : null}
+      {others > 0 ? (
+        <Tag type="cool-gray" size="sm">
+          {pluralize(others, 'referrer')}
+        </Tag>
+      ) : null}
+    </div>
+  );
+}
+
+interface ImagesTableProps {
+  namespace: string;
+  repository: string;
+}
+
+export function ImagesTable({ namespace, repository }: ImagesTableProps) {
+  const toasts = useToasts();
+  const [search, setSearch] = useState('');
+  const q = useDebouncedValue(search.trim());
+  const [sort, setSort] = useState<{ key: ImageSort; order: 'asc' | 'desc' }>({
+    key: 'pushedAt',
+    order: 'desc',
+  });
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [confirming, setConfirming] = useState<ImageSummary[] | null>(null);
+  const [untagging, setUntagging] = useState<{ image: ImageSummary; tag: string } | null>(null);
+  const list = useImageList(namespace, repository, { q, sort: sort.key, order: sort.order });
+  const { deleteImages, remove } = useDeleteWithUndo(namespace);
+  const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const selectedRows = rows.filter((row) => selected.has(row.digest));
+  const allSelected = rows.length > 0 && selectedRows.length === rows.length;
+  // Only image indexes have platforms; a column of dashes would push the actions off screen.
+  const showPlatforms = rows.some((row) => row.platforms.length > 0);
+
+  const toggle = (digest: string) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(digest)) next.delete(digest);
+      else next.add(digest);
+      return next;
+    });
+
+  const sortHeader = (key: ImageSort) => (
+    <TableHeader
+      key={key}
+      isSortable
+      isSortHeader={sort.key === key}
+      sortDirection={sort.key === key ? (sort.order === 'asc' ? 'ASC' : 'DESC') : 'NONE'}
+      onClick={() =>
+        setSort((current) =>
+          current.key === key
+            ? { key, order: current.order === 'asc' ? 'desc' : 'asc' }
+            : { key, order: 'desc' },
+        )
+      }
+    >
+      {SORTABLE[key]}
+    </TableHeader>
+  );
+
+  return (
+    <TableContainer>
+      <TableToolbar aria-label="Images toolbar">
+        <TableBatchActions
+          shouldShowBatchActions={selectedRows.length > 0}
+          totalSelected={selectedRows.length}
+          onCancel={() => setSelected(new Set())}
+        >
+          <TableBatchAction
+            renderIcon={TrashCan}
+            tabIndex={selectedRows.length > 0 ? 0 : -1}
+            onClick={() => {
+              remove.reset();
+              setConfirming(selectedRows);
+            }}
+          >
+            Delete
+          </TableBatchAction>
+        </TableBatchActions>
+        <TableToolbarContent aria-hidden={selectedRows.length > 0}>
+          <TableToolbarSearch
+            persistent
+            labelText="Search by tag or digest"
+            placeholder="Search by tag or digest prefix"
+            tabIndex={selectedRows.length > 0 ? -1 : 0}
+            onChange={(event) => {
+              setSearch(typeof event === 'string' ? '' : event.target.value);
+              setSelected(new Set());
+            }}
+          />
+        </TableToolbarContent>
+      </TableToolbar>
+      <ResourceTableState
+        isPending={list.isPending}
+        error={list.error}
+        isEmpty={rows.length === 0}
+        isFiltered={q !== ''}
+        columnCount={8}
+        emptyTitle="No images in this repository"
+        emptyBody={
+          <>
+            <p>Its images may have been deleted: look in the trash. Or push one, for example:</p>
+            <pre className="berth-command">
+              {`skopeo copy docker://docker.io/library/alpine:latest docker://${registryHost()}/${namespace}/${repository}:<tag>`}
+            </pre>
+          </>
+        }
+        noMatchBody={`No tag or digest in ${repository} starts with “${q}”.`}
+        onRetry={() => void list.refetch()}
+      >
+        <Table aria-label={`Images in ${namespace}/${repository}`} size="md">
+          <TableHead>
+            <TableRow>
+              <TableSelectAll
+                id="images-select-all"
+                name="images-select-all"
+                aria-label="Select all images"
+                checked={allSelected}
+                indeterminate={selectedRows.length > 0 && !allSelected}
+                onSelect={() =>
+                  setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.digest)))
+                }
+              />
+              <TableHeader>Tags</TableHeader>
+              <TableHeader>Digest</TableHeader>
+              {sortHeader('sizeBytes')}
+              {sortHeader('createdAt')}
+              {sortHeader('pushedAt')}
+              <TableHeader>Trust</TableHeader>
+              {showPlatforms ? <TableHeader>Platforms</TableHeader> : null}
+              <TableHeader aria-label="Actions" />
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {rows.map((image, index) => {
+              const name = image.tags[0] ?? shortDigest(image.digest);
+              return (
+                <TableRow key={image.digest} isSelected={selected.has(image.digest)}>
+                  <TableSelectRow
+                    id={`image-select-${index}`}
+                    name={`image-select-${index}`}
+                    aria-label={`Select ${name}`}
+                    checked={selected.has(image.digest)}
+                    onSelect={() => toggle(image.digest)}
+                  />
+                  <TableCell>
+                    <div className="berth-tags">
+                      {image.tags.length > 0 ? (
+                        image.tags.map((tag) => (
+                          <Tag key={tag} type="blue" size="sm">
+                            {tag}
+                          </Tag>
+                        ))
+                      ) : (
+                        <Tag type="outline" size="sm" className="berth-untagged">
+                          untagged
+                        </Tag>
+                      )}
+                    </div>
+                  </TableCell>
+                  <TableCell>
+                    <span className="berth-digest">
+                      <code title={image.digest}>{shortDigest(image.digest)}</code>
+                      <CopyButton text={image.digest} label={`Copy digest of ${name}`} />
+                    </span>
+                  </TableCell>
+                  <TableCell>{formatBytes(image.sizeBytes)}</TableCell>
+                  <TableCell>
+                    <DateText iso={image.createdAt} />
+                  </TableCell>
+                  <TableCell>
+                    <DateText iso={image.pushedAt} />
+                  </TableCell>
+                  <TableCell>
+                    <TrustCell image={image} />
+                  </TableCell>
+                  {showPlatforms ? (
+                    <TableCell>
+                      {image.platforms.length > 0 ? (
+                        <div className="berth-tags">
+                          {image.platforms.map((p) => (
+                            <Tag key={p.digest} type="gray" size="sm">
+                              {`${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`}
+                            </Tag>
+                          ))}
+                        </div>
+                      ) : (
+                        <span className="berth-muted">—</span>
+                      )}
+                    </TableCell>
+                  ) : null}
+                  <TableCell className="berth-actions-cell">
+                    <OverflowMenu
+                      size="sm"
+                      flipped
+                      aria-label={`Actions for ${name}`}
+                      iconDescription={`Actions for ${name}`}
+                    >
+                      {image.tags.map((tag) => (
+                        <OverflowMenuItem
+                          key={tag}
+                          itemText={`Remove tag ${tag}`}
+                          onClick={() => setUntagging({ image, tag })}
+                        />
+                      ))}
+                      <OverflowMenuItem
+                        itemText="Delete image"
+                        isDelete
+                        hasDivider={image.tags.length > 0}
+                        onClick={() => {
+                          remove.reset();
+                          setConfirming([image]);
+                        }}
+                      />
+                    </OverflowMenu>
+                  </TableCell>
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      </ResourceTableState>
+      <LoadMore
+        shown={rows.length}
+        noun="images"
+        hasNextPage={list.hasNextPage}
+        isFetchingNextPage={list.isFetchingNextPage}
+        onLoadMore={() => void list.fetchNextPage()}
+      />
+      {confirming ? (
+        <DeleteImagesModal
+          repository={repository}
+          images={confirming}
+          isPending={remove.isPending}
+          error={remove.error}
+          onClose={() => setConfirming(null)}
+          onConfirm={() =>
+            deleteImages(
+              confirming.map((image) => ({ repository, digest: image.digest })),
+              () => {
+                setConfirming(null);
+                setSelected(new Set());
+              },
+            )
+          }
+        />
+      ) : null}
+      {untagging ? (
+        <UntagModal
+          namespace={namespace}
+          repository={repository}
+          image={untagging.image}
+          tag={untagging.tag}
+          onClose={() => setUntagging(null)}
+          onDone={() => {
+            toasts.show({
+              kind: 'success',
+              title: `Tag ${untagging.tag} removed`,
+              subtitle: `The image ${shortDigest(untagging.image.digest)} stays in ${repository}.`,
+            });
+            setUntagging(null);
+          }}
+        />
+      ) : null}
+    </TableContainer>
+  );
+}

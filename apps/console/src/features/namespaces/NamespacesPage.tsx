@@ -1,0 +1,192 @@
+import {
+  Button,
+  OverflowMenu,
+  OverflowMenuItem,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableHeader,
+  TableRow,
+  TableToolbar,
+  TableToolbarContent,
+  TableToolbarSearch,
+} from '@carbon/react';
+import { Add } from '@carbon/icons-react';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { useNamespaceList } from '../../api/namespaces';
+import { useRegion } from '../../app/RegionProvider';
+import { routePaths } from '../../app/route-paths';
+import { useToasts } from '../../app/ToastProvider';
+import { DateText } from '../../components/DateText';
+import { LoadMore } from '../../components/LoadMore';
+import { PageHeader } from '../../components/PageHeader';
+import { ResourceTableState } from '../../components/ResourceTableState';
+import { formatBytes, pluralize } from '../../lib/format';
+import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { CreateNamespaceModal } from './CreateNamespaceModal';
+import { DeleteNamespaceModal } from './DeleteNamespaceModal';
+
+const HEADERS = [
+  'Name',
+  'Region',
+  'Repositories',
+  'Images',
+  'Size',
+  'Trash',
+  'Created',
+  '',
+] as const;
+
+export function NamespacesPage() {
+  const { region } = useRegion();
+  const toasts = useToasts();
+  const [search, setSearch] = useState('');
+  const q = useDebouncedValue(search.trim());
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<string | null>(null);
+  const list = useNamespaceList({ region, q });
+  const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
+
+  return (
+    <>
+      <PageHeader
+        title="Namespaces"
+        description={
+          region
+            ? `Namespaces in region ${region}. Each groups repositories pushed as <namespace>/<repository>.`
+            : 'Namespaces group repositories pushed as <namespace>/<repository>.'
+        }
+        actions={
+          <Button renderIcon={Add} onClick={() => setCreating(true)} disabled={!region}>
+            Create namespace
+          </Button>
+        }
+      />
+      <TableContainer>
+        <TableToolbar aria-label="Namespaces toolbar">
+          <TableToolbarContent>
+            <TableToolbarSearch
+              persistent
+              labelText="Search namespaces"
+              placeholder="Search namespaces"
+              onChange={(event) => {
+                setSearch(typeof event === 'string' ? '' : event.target.value);
+              }}
+            />
+          </TableToolbarContent>
+        </TableToolbar>
+        <ResourceTableState
+          isPending={list.isPending || !region}
+          error={list.error}
+          isEmpty={rows.length === 0}
+          isFiltered={q !== ''}
+          columnCount={HEADERS.length}
+          emptyTitle={`No namespaces in region ${region ?? ''}`}
+          emptyBody={
+            <p>
+              Create a namespace here (or switch region in the header), then push images to it as{' '}
+              <code>{`${window.location.host}/<namespace>/<repository>:<tag>`}</code>.
+            </p>
+          }
+          noMatchBody={`No namespace in this region starts with “${q}”.`}
+          onRetry={() => void list.refetch()}
+        >
+          <Table aria-label="Namespaces" size="md" useZebraStyles={false}>
+            <TableHead>
+              <TableRow>
+                {HEADERS.map((header, index) => (
+                  <TableHeader key={index} aria-label={header || 'Actions'}>
+                    {header}
+                  </TableHeader>
+                ))}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {rows.map((ns) => (
+                <TableRow key={ns.name}>
+                  <TableCell>
+                    <Link to={routePaths.repositories(ns.name)} className="cds--link">
+                      {ns.name}
+                    </Link>
+                  </TableCell>
+                  <TableCell>{ns.region}</TableCell>
+                  <TableCell>{ns.repositoryCount.toLocaleString()}</TableCell>
+                  <TableCell>{ns.imageCount.toLocaleString()}</TableCell>
+                  <TableCell>
+                    {formatBytes(ns.sizeBytes)}
+                    {ns.quotaBytes !== null ? (
+                      <span className="berth-muted"> of {formatBytes(ns.quotaBytes)}</span>
+                    ) : null}
+                  </TableCell>
+                  <TableCell>
+                    {ns.trashCount > 0 ? (
+                      <Link to={routePaths.trash(ns.name)} className="cds--link">
+                        {pluralize(ns.trashCount, 'item')}
+                      </Link>
+                    ) : (
+                      '0'
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    <DateText iso={ns.createdAt} />
+                  </TableCell>
+                  <TableCell className="berth-actions-cell">
+                    <OverflowMenu
+                      size="sm"
+                      flipped
+                      aria-label={`Actions for ${ns.name}`}
+                      iconDescription={`Actions for ${ns.name}`}
+                    >
+                      <OverflowMenuItem
+                        itemText="Delete"
+                        isDelete
+                        onClick={() => setDeleting(ns.name)}
+                      />
+                    </OverflowMenu>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </ResourceTableState>
+        <LoadMore
+          shown={rows.length}
+          noun="namespaces"
+          hasNextPage={list.hasNextPage}
+          isFetchingNextPage={list.isFetchingNextPage}
+          onLoadMore={() => void list.fetchNextPage()}
+        />
+      </TableContainer>
+      {creating ? (
+        <CreateNamespaceModal
+          onClose={() => setCreating(false)}
+          onCreated={(ns) => {
+            setCreating(false);
+            toasts.show({
+              kind: 'success',
+              title: `Namespace ${ns.name} created`,
+              subtitle: `Region ${ns.region}`,
+            });
+          }}
+        />
+      ) : null}
+      {deleting ? (
+        <DeleteNamespaceModal
+          namespace={deleting}
+          onClose={() => setDeleting(null)}
+          onDeleted={(result) => {
+            setDeleting(null);
+            toasts.show({
+              kind: 'success',
+              title: `Namespace ${result.namespace} deleted`,
+              subtitle: `Removed ${pluralize(result.repositories, 'repository', 'repositories')}, ${pluralize(result.images, 'image')} and ${pluralize(result.trashItems, 'trash item')} (${formatBytes(result.sizeBytes + result.trashSizeBytes)}).`,
+            });
+          }}
+        />
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,232 @@
+import {
+  OverflowMenu,
+  OverflowMenuItem,
+  Table,
+  TableBatchAction,
+  TableBatchActions,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableHeader,
+  TableRow,
+  TableSelectAll,
+  TableSelectRow,
+  TableToolbar,
+  TableToolbarContent,
+  TableToolbarSearch,
+} from '@carbon/react';
+import { TrashCan } from '@carbon/icons-react';
+import type { RepositorySort, RepositorySummary } from '@berth/contract';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { useDeleteRepositories } from '../../api/repositories';
+import { useRepositoryList } from '../../api/repositories';
+import { routePaths } from '../../app/route-paths';
+import { useToasts } from '../../app/ToastProvider';
+import { DateText } from '../../components/DateText';
+import { LoadMore } from '../../components/LoadMore';
+import { ResourceTableState } from '../../components/ResourceTableState';
+import { formatBytes, pluralize, registryHost } from '../../lib/format';
+import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { DeleteRepositoriesModal } from './DeleteRepositoriesModal';
+
+const COLUMNS: { key: RepositorySort; header: string; firstOrder: 'asc' | 'desc' }[] = [
+  { key: 'name', header: 'Name', firstOrder: 'asc' },
+  { key: 'imageCount', header: 'Images', firstOrder: 'desc' },
+  { key: 'sizeBytes', header: 'Size', firstOrder: 'desc' },
+  { key: 'lastPushedAt', header: 'Last pushed', firstOrder: 'desc' },
+];
+
+export function RepositoriesTable({ namespace }: { namespace: string }) {
+  const toasts = useToasts();
+  const [search, setSearch] = useState('');
+  const q = useDebouncedValue(search.trim());
+  const [sort, setSort] = useState<{ key: RepositorySort; order: 'asc' | 'desc' }>({
+    key: 'name',
+    order: 'asc',
+  });
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [confirming, setConfirming] = useState<RepositorySummary[] | null>(null);
+  const list = useRepositoryList(namespace, { q, sort: sort.key, order: sort.order });
+  const remove = useDeleteRepositories();
+  const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const selectedRows = rows.filter((row) => selected.has(row.name));
+  const allSelected = rows.length > 0 && selectedRows.length === rows.length;
+
+  const toggle = (name: string) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(name)) next.delete(name);
+      else next.add(name);
+      return next;
+    });
+
+  const confirm = () => {
+    if (!confirming) return;
+    remove.mutate(
+      { namespace, repositories: confirming.map((repo) => repo.name) },
+      {
+        onSuccess: (result) => {
+          setConfirming(null);
+          setSelected(new Set());
+          toasts.show({
+            kind: 'success',
+            title:
+              result.repositories.length === 1
+                ? `Repository ${result.repositories[0]?.name ?? ''} deleted`
+                : `${pluralize(result.repositories.length, 'repository', 'repositories')} deleted`,
+            subtitle: `Moved ${pluralize(result.images, 'image')} (${formatBytes(result.sizeBytes)}) to the ${namespace} trash, restorable for 30 days.`,
+          });
+        },
+      },
+    );
+  };
+
+  return (
+    <TableContainer>
+      <TableToolbar aria-label="Repositories toolbar">
+        <TableBatchActions
+          shouldShowBatchActions={selectedRows.length > 0}
+          totalSelected={selectedRows.length}
+          onCancel={() => setSelected(new Set())}
+        >
+          <TableBatchAction
+            renderIcon={TrashCan}
+            tabIndex={selectedRows.length > 0 ? 0 : -1}
+            onClick={() => {
+              remove.reset();
+              setConfirming(selectedRows);
+            }}
+          >
+            Delete
+          </TableBatchAction>
+        </TableBatchActions>
+        <TableToolbarContent aria-hidden={selectedRows.length > 0}>
+          <TableToolbarSearch
+            persistent
+            labelText="Search repositories"
+            placeholder="Search repositories"
+            tabIndex={selectedRows.length > 0 ? -1 : 0}
+            onChange={(event) => {
+              setSearch(typeof event === 'string' ? '' : event.target.value);
+              setSelected(new Set());
+            }}
+          />
+        </TableToolbarContent>
+      </TableToolbar>
+      <ResourceTableState
+        isPending={list.isPending}
+        error={list.error}
+        isEmpty={rows.length === 0}
+        isFiltered={q !== ''}
+        columnCount={COLUMNS.length + 2}
+        emptyTitle="No repositories in this namespace"
+        emptyBody={
+          <>
+            <p>Push an image to create one, for example:</p>
+            <pre className="berth-command">
+              {`skopeo copy docker://docker.io/library/alpine:latest docker://${registryHost()}/${namespace}/<repository>:<tag>`}
+            </pre>
+          </>
+        }
+        noMatchBody={`No repository in ${namespace} matches “${q}”.`}
+        onRetry={() => void list.refetch()}
+      >
+        <Table aria-label={`Repositories in ${namespace}`} size="md">
+          <TableHead>
+            <TableRow>
+              <TableSelectAll
+                id="repositories-select-all"
+                name="repositories-select-all"
+                aria-label="Select all repositories"
+                checked={allSelected}
+                indeterminate={selectedRows.length > 0 && !allSelected}
+                onSelect={() =>
+                  setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.name)))
+                }
+              />
+              {COLUMNS.map((column) => (
+                <TableHeader
+                  key={column.key}
+                  isSortable
+                  isSortHeader={sort.key === column.key}
+                  sortDirection={
+                    sort.key === column.key ? (sort.order === 'asc' ? 'ASC' : 'DESC') : 'NONE'
+                  }
+                  onClick={() =>
+                    setSort((current) =>
+                      current.key === column.key
+                        ? { key: column.key, order: current.order === 'asc' ? 'desc' : 'asc' }
+                        : { key: column.key, order: column.firstOrder },
+                    )
+                  }
+                >
+                  {column.header}
+                </TableHeader>
+              ))}
+              <TableHeader aria-label="Actions" />
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {rows.map((repo, index) => (
+              <TableRow key={repo.name} isSelected={selected.has(repo.name)}>
+                <TableSelectRow
+                  id={`repository-select-${index}`}
+                  name={`repository-select-${index}`}
+                  aria-label={`Select ${repo.name}`}
+                  checked={selected.has(repo.name)}
+                  onSelect={() => toggle(repo.name)}
+                />
+                <TableCell>
+                  <Link to={routePaths.images(namespace, repo.name)} className="cds--link">
+                    {repo.name}
+                  </Link>
+                </TableCell>
+                <TableCell>{repo.imageCount.toLocaleString()}</TableCell>
+                <TableCell>{formatBytes(repo.sizeBytes)}</TableCell>
+                <TableCell>
+                  <DateText iso={repo.lastPushedAt} />
+                </TableCell>
+                <TableCell className="berth-actions-cell">
+                  <OverflowMenu
+                    size="sm"
+                    flipped
+                    aria-label={`Actions for ${repo.name}`}
+                    iconDescription={`Actions for ${repo.name}`}
+                  >
+                    <OverflowMenuItem
+                      itemText="Delete"
+                      isDelete
+                      onClick={() => {
+                        remove.reset();
+                        setConfirming([repo]);
+                      }}
+                    />
+                  </OverflowMenu>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </ResourceTableState>
+      <LoadMore
+        shown={rows.length}
+        noun="repositories"
+        hasNextPage={list.hasNextPage}
+        isFetchingNextPage={list.isFetchingNextPage}
+        onLoadMore={() => void list.fetchNextPage()}
+      />
+      {confirming ? (
+        <DeleteRepositoriesModal
+          namespace={namespace}
+          repositories={confirming}
+          isPending={remove.isPending}
+          error={remove.error}
+          onConfirm={confirm}
+          onClose={() => setConfirming(null)}
+        />
+      ) : null}
+    </TableContainer>
+  );
+}

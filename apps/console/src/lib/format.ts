@@ -1,0 +1,58 @@
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/** Binary units, because registries and `du` report layer sizes that way. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '—';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  dateStyle: 'medium',
+  timeStyle: 'short',
+});
+
+function parse(iso: string | null | undefined): Date | null {
+  if (!iso) return null;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** Day only: table columns stay narrow; the exact time is in `formatDateTime`. */
+export function formatDate(iso: string | null | undefined): string {
+  const date = parse(iso);
+  return date ? dateFormat.format(date) : '—';
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  const date = parse(iso);
+  return date ? dateTimeFormat.format(date) : '—';
+}
+
+/** `sha256:` plus the first 12 hex digits: enough to be unique in practice, short to scan. */
+export function shortDigest(digest: string): string {
+  const [algorithm, hex] = digest.split(':');
+  if (!hex) return digest.slice(0, 19);
+  return `${algorithm}:${hex.slice(0, 12)}`;
+}
+
+export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count.toLocaleString()} ${count === 1 ? singular : plural}`;
+}
+
+/** The registry host people pull from: the console is served by the registry itself. */
+export function registryHost(): string {
+  return window.location.host;
+}
+
+export function pullReference(namespace: string, repository: string, tagOrDigest: string): string {
+  const separator = tagOrDigest.includes(':') ? '@' : ':';
+  return `${registryHost()}/${namespace}/${repository}${separator}${tagOrDigest}`;
+}
