@@ -9,7 +9,6 @@ import {
   adjustLiveCounters,
   adjustTrashCounters,
   ensureRepository,
-  refreshRepositoryCount,
   resolveNamespace,
   resolveRepository,
 } from './resolve.js';
@@ -473,7 +472,6 @@ export function createImagesStore(db: Db) {
             )
             .execute();
         }
-        await refreshRepositoryCount(trx, ns.id);
         return { digest: input.digest };
       });
     },
@@ -536,7 +534,6 @@ export function createImagesStore(db: Db) {
             ),
           );
         }
-        await refreshRepositoryCount(trx, ns.id);
         await recordAudit(trx, ctx.now, {
           actor: ctx.actor,
           action: 'image.delete',
@@ -587,7 +584,6 @@ export function createImagesStore(db: Db) {
           }
           summary.push({ name, images: images.length, sizeBytes: bytes });
         }
-        await refreshRepositoryCount(trx, ns.id);
         const totals = {
           repositories: summary,
           images: summary.reduce((s, r) => s + r.images, 0),

@@ -31,21 +31,6 @@ export async function resolveRepository(
   return repo;
 }
 
-/** Repositories with no live image are hidden, so the namespace's count is recomputed per change. */
-export async function refreshRepositoryCount(db: Db, namespaceId: number): Promise<void> {
-  await db
-    .updateTable('namespaces')
-    .set((eb) => ({
-      repository_count: eb
-        .selectFrom('repositories')
-        .select(eb.fn.countAll<number>().as('n'))
-        .where('namespace_id', '=', namespaceId)
-        .where('image_count', '>', 0),
-    }))
-    .where('id', '=', namespaceId)
-    .execute();
-}
-
 /** Adds to the live image counters of a repository and its namespace (negative to remove). */
 export async function adjustLiveCounters(
   db: Db,
@@ -53,19 +38,25 @@ export async function adjustLiveCounters(
   images: number,
   bytes: number,
 ): Promise<void> {
-  await db
+  const repo = await db
     .updateTable('repositories')
     .set((eb) => ({
       image_count: eb('image_count', '+', images),
       size_bytes: eb('size_bytes', '+', bytes),
     }))
     .where('id', '=', ids.repositoryId)
-    .execute();
+    .returning('image_count')
+    .executeTakeFirstOrThrow();
+  // Repositories with no live image are hidden, so the namespace counts a repository
+  // exactly when its image count crosses zero, in either direction.
+  const before = repo.image_count - images;
+  const repositories = Number(repo.image_count > 0) - Number(before > 0);
   await db
     .updateTable('namespaces')
     .set((eb) => ({
       image_count: eb('image_count', '+', images),
       size_bytes: eb('size_bytes', '+', bytes),
+      repository_count: eb('repository_count', '+', repositories),
     }))
     .where('id', '=', ids.namespaceId)
     .execute();

@@ -7,7 +7,6 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   adjustLiveCounters,
   adjustTrashCounters,
-  refreshRepositoryCount,
   resolveNamespace,
   resolveRepository,
 } from './resolve.js';
@@ -191,7 +190,6 @@ export function createTrashStore(db: Db) {
         const ids = { namespaceId: ns.id, repositoryId: repo.id };
         if (main.top_level === 1) await adjustLiveCounters(trx, ids, 1, main.size_bytes);
         await adjustTrashCounters(trx, ns.id, -1, -entry.size_bytes);
-        await refreshRepositoryCount(trx, ns.id);
         const outcome: RestoreOutcome = {
           restored: { repository: request.repository, digest: entry.digest, tags: plan.restore },
           skippedTags: plan.skipped,
