@@ -3,40 +3,23 @@ import {
   imageList,
   imagesTrashed,
   untagged,
-  type ImageList,
   type ImageRef,
   type ImagesTrashed,
   type Untagged,
 } from '@berth/contract';
-import {
-  keepPreviousData,
-  useInfiniteQuery,
-  useMutation,
-  useQueryClient,
-  type InfiniteData,
-  type QueryClient,
-} from '@tanstack/react-query';
+import { useMutation, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useCursorList } from './cursor-list';
 import { apiRequest, type ApiError } from './client';
 import { queryKeys, type ImageListParams } from './query-keys';
 
 export function useImageList(namespace: string, repository: string, params: ImageListParams) {
-  return useInfiniteQuery<
-    ImageList,
-    ApiError,
-    InfiniteData<ImageList>,
-    ReturnType<typeof queryKeys.images.list>,
-    string | undefined
-  >({
+  return useCursorList({
     queryKey: queryKeys.images.list(namespace, repository, params),
-    queryFn: ({ pageParam, signal }) =>
+    fetchPage: (cursor, signal) =>
       apiRequest(apiPaths.images(namespace, repository), imageList, {
-        query: { q: params.q, sort: params.sort, order: params.order, cursor: pageParam },
+        query: { q: params.q, sort: params.sort, order: params.order, cursor },
         signal,
       }),
-    initialPageParam: undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    // Keep showing the current rows while a new search or sort loads.
-    placeholderData: keepPreviousData,
   });
 }
 

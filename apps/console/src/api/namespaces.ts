@@ -11,35 +11,19 @@ import {
   type NamespaceList,
   type NamespaceSummary,
 } from '@berth/contract';
-import {
-  keepPreviousData,
-  useInfiniteQuery,
-  useMutation,
-  useQuery,
-  useQueryClient,
-  type InfiniteData,
-} from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCursorList } from './cursor-list';
 import { apiRequest, type ApiError } from './client';
 import { queryKeys, type NamespaceListParams } from './query-keys';
 
 export function useNamespaceList(params: NamespaceListParams) {
-  return useInfiniteQuery<
-    NamespaceList,
-    ApiError,
-    InfiniteData<NamespaceList>,
-    ReturnType<typeof queryKeys.namespaces.list>,
-    string | undefined
-  >({
+  return useCursorList({
     queryKey: queryKeys.namespaces.list(params),
-    queryFn: ({ pageParam, signal }) =>
+    fetchPage: (cursor, signal) =>
       apiRequest(apiPaths.namespaces(), namespaceList, {
-        query: { region: params.region, q: params.q, cursor: pageParam },
+        query: { region: params.region, q: params.q, cursor },
         signal,
       }),
-    initialPageParam: undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    // Keep showing the current rows while a new search or sort loads.
-    placeholderData: keepPreviousData,
   });
 }
 

@@ -3,36 +3,21 @@ import {
   repositoriesTrashed,
   repositoryList,
   type RepositoriesTrashed,
-  type RepositoryList,
 } from '@berth/contract';
-import {
-  keepPreviousData,
-  useInfiniteQuery,
-  useMutation,
-  useQueryClient,
-  type InfiniteData,
-} from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useCursorList } from './cursor-list';
+import { invalidateImageMoves } from './images';
 import { apiRequest, type ApiError } from './client';
 import { queryKeys, type RepositoryListParams } from './query-keys';
 
 export function useRepositoryList(namespace: string, params: RepositoryListParams) {
-  return useInfiniteQuery<
-    RepositoryList,
-    ApiError,
-    InfiniteData<RepositoryList>,
-    ReturnType<typeof queryKeys.repositories.list>,
-    string | undefined
-  >({
+  return useCursorList({
     queryKey: queryKeys.repositories.list(namespace, params),
-    queryFn: ({ pageParam, signal }) =>
+    fetchPage: (cursor, signal) =>
       apiRequest(apiPaths.repositories(namespace), repositoryList, {
-        query: { q: params.q, sort: params.sort, order: params.order, cursor: pageParam },
+        query: { q: params.q, sort: params.sort, order: params.order, cursor },
         signal,
       }),
-    initialPageParam: undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    // Keep showing the current rows while a new search or sort loads.
-    placeholderData: keepPreviousData,
     enabled: namespace !== '',
   });
 }
@@ -54,17 +39,7 @@ export function useDeleteRepositories() {
             method: 'POST',
             body: { repositories },
           }),
-    onSuccess: async (_result, { namespace, repositories }) => {
-      await Promise.all([
-        queryClient.invalidateQueries({ queryKey: queryKeys.repositories.inNamespace(namespace) }),
-        ...repositories.map((repository) =>
-          queryClient.invalidateQueries({
-            queryKey: queryKeys.images.inRepository(namespace, repository),
-          }),
-        ),
-        queryClient.invalidateQueries({ queryKey: queryKeys.trash.inNamespace(namespace) }),
-        queryClient.invalidateQueries({ queryKey: queryKeys.namespaces.all() }),
-      ]);
-    },
+    onSuccess: (_result, { namespace, repositories }) =>
+      invalidateImageMoves(queryClient, namespace, repositories),
   });
 }

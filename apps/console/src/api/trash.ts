@@ -4,37 +4,21 @@ import {
   trashList,
   type RestoreBody,
   type RestoreResult,
-  type TrashList,
 } from '@berth/contract';
-import {
-  keepPreviousData,
-  useInfiniteQuery,
-  useMutation,
-  useQueryClient,
-  type InfiniteData,
-} from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useCursorList } from './cursor-list';
 import { apiRequest, toApiError, type ApiError } from './client';
 import { invalidateImageMoves } from './images';
 import { queryKeys, type TrashListParams } from './query-keys';
 
 export function useTrashList(namespace: string, params: TrashListParams) {
-  return useInfiniteQuery<
-    TrashList,
-    ApiError,
-    InfiniteData<TrashList>,
-    ReturnType<typeof queryKeys.trash.list>,
-    string | undefined
-  >({
+  return useCursorList({
     queryKey: queryKeys.trash.list(namespace, params),
-    queryFn: ({ pageParam, signal }) =>
+    fetchPage: (cursor, signal) =>
       apiRequest(apiPaths.trash(namespace), trashList, {
-        query: { repository: params.repository, cursor: pageParam },
+        query: { repository: params.repository, cursor },
         signal,
       }),
-    initialPageParam: undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    // Keep showing the current rows while a new search or sort loads.
-    placeholderData: keepPreviousData,
     enabled: namespace !== '',
   });
 }

@@ -3,19 +3,13 @@ import { Button } from '@carbon/react';
 interface LoadMoreProps {
   shown: number;
   noun: string;
-  hasNextPage: boolean;
-  isFetchingNextPage: boolean;
-  onLoadMore: () => void;
+  /** The cursor list being shown (from useCursorList). */
+  list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
 }
 
 /** Cursor pagination: the server does not count, so neither do we pretend to. */
-export function LoadMore({
-  shown,
-  noun,
-  hasNextPage,
-  isFetchingNextPage,
-  onLoadMore,
-}: LoadMoreProps) {
+export function LoadMore({ shown, noun, list }: LoadMoreProps) {
+  const { hasNextPage, isFetchingNextPage } = list;
   if (shown === 0) return null;
   return (
     <div className="berth-load-more">
@@ -24,7 +18,12 @@ export function LoadMore({
         {hasNextPage ? ' · more available' : ''}
       </span>
       {hasNextPage ? (
-        <Button kind="ghost" size="sm" onClick={onLoadMore} disabled={isFetchingNextPage}>
+        <Button
+          kind="ghost"
+          size="sm"
+          onClick={() => void list.fetchNextPage()}
+          disabled={isFetchingNextPage}
+        >
           {isFetchingNextPage ? 'Loading…' : 'Load more'}
         </Button>
       ) : null}

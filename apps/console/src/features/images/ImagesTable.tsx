@@ -274,13 +274,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
           </TableBody>
         </Table>
       </ResourceTableState>
-      <LoadMore
-        shown={rows.length}
-        noun="images"
-        hasNextPage={list.hasNextPage}
-        isFetchingNextPage={list.isFetchingNextPage}
-        onLoadMore={() => void list.fetchNextPage()}
-      />
+      <LoadMore shown={rows.length} noun="images" list={list} />
       {confirming ? (
         <DeleteImagesModal
           repository={repository}

@@ -152,13 +152,7 @@ export function NamespacesPage() {
             </TableBody>
           </Table>
         </ResourceTableState>
-        <LoadMore
-          shown={rows.length}
-          noun="namespaces"
-          hasNextPage={list.hasNextPage}
-          isFetchingNextPage={list.isFetchingNextPage}
-          onLoadMore={() => void list.fetchNextPage()}
-        />
+        <LoadMore shown={rows.length} noun="namespaces" list={list} />
       </TableContainer>
       {creating ? (
         <CreateNamespaceModal

@@ -210,13 +210,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
           </TableBody>
         </Table>
       </ResourceTableState>
-      <LoadMore
-        shown={rows.length}
-        noun="repositories"
-        hasNextPage={list.hasNextPage}
-        isFetchingNextPage={list.isFetchingNextPage}
-        onLoadMore={() => void list.fetchNextPage()}
-      />
+      <LoadMore shown={rows.length} noun="repositories" list={list} />
       {confirming ? (
         <DeleteRepositoriesModal
           namespace={namespace}

@@ -218,13 +218,7 @@ function TrashTable({ namespace, initialRepository, picker }: TrashTableProps) {
             </TableBody>
           </Table>
         </ResourceTableState>
-        <LoadMore
-          shown={rows.length}
-          noun="items"
-          hasNextPage={list.hasNextPage}
-          isFetchingNextPage={list.isFetchingNextPage}
-          onLoadMore={() => void list.fetchNextPage()}
-        />
+        <LoadMore shown={rows.length} noun="items" list={list} />
       </TableContainer>
       {restoringTag ? (
         <RestoreTagModal

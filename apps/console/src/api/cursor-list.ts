@@ -1,0 +1,31 @@
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  type InfiniteData,
+  type QueryKey,
+} from '@tanstack/react-query';
+import type { ApiError } from './client';
+
+/**
+ * Every list in the API pages by an opaque keyset cursor, so one hook serves them all:
+ * pages load on demand and the next cursor comes from the last page.
+ */
+export function useCursorList<TPage extends { nextCursor: string | null }, TKey extends QueryKey>({
+  queryKey,
+  fetchPage,
+  enabled,
+}: {
+  queryKey: TKey;
+  fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<TPage>;
+  enabled?: boolean;
+}) {
+  return useInfiniteQuery<TPage, ApiError, InfiniteData<TPage>, TKey, string | undefined>({
+    queryKey,
+    queryFn: ({ pageParam, signal }) => fetchPage(pageParam, signal),
+    initialPageParam: undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    // Keep showing the current rows while a new search or sort loads.
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
