@@ -43,15 +43,14 @@ export function createApp({ services, logger, consoleDir }: AppOptions): Express
   api.use(namespacesRoutes(services));
   api.use(imagesRoutes(services));
   api.use(trashRoutes(services));
-  api.use((req, res) => {
-    res.status(404).json({
-      error: { code: 'ROUTE_UNKNOWN', message: `no API route ${req.method} ${req.path}` },
-    });
-  });
   app.use('/api/v1', api);
+  // Anything under /api that no router took, in /api/v1 or beside it.
   app.use('/api', (req, res) => {
     res.status(404).json({
-      error: { code: 'ROUTE_UNKNOWN', message: `no API route ${req.method} ${req.originalUrl}` },
+      error: {
+        code: 'ROUTE_UNKNOWN',
+        message: `no API route ${req.method} ${req.baseUrl}${req.path}`,
+      },
     });
   });
 

@@ -2,8 +2,6 @@ import {
   OverflowMenu,
   OverflowMenuItem,
   Table,
-  TableBatchAction,
-  TableBatchActions,
   TableBody,
   TableCell,
   TableContainer,
@@ -12,12 +10,8 @@ import {
   TableRow,
   TableSelectAll,
   TableSelectRow,
-  TableToolbar,
-  TableToolbarContent,
-  TableToolbarSearch,
   Tag,
 } from '@carbon/react';
-import { TrashCan } from '@carbon/icons-react';
 import type { ImageSort, ImageSummary } from '@berth/contract';
 import { useState } from 'react';
 import { useImageList } from '../../api/images';
@@ -25,6 +19,7 @@ import { useToasts } from '../../app/ToastProvider';
 import { CopyButton } from '../../components/CopyButton';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
+import { SelectionToolbar } from '../../components/SelectionToolbar';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize, registryHost, shortDigest } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
@@ -114,36 +109,21 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
 
   return (
     <TableContainer>
-      <TableToolbar aria-label="Images toolbar">
-        <TableBatchActions
-          shouldShowBatchActions={selectedRows.length > 0}
-          totalSelected={selectedRows.length}
-          onCancel={() => setSelected(new Set())}
-        >
-          <TableBatchAction
-            renderIcon={TrashCan}
-            tabIndex={selectedRows.length > 0 ? 0 : -1}
-            onClick={() => {
-              remove.reset();
-              setConfirming(selectedRows);
-            }}
-          >
-            Delete
-          </TableBatchAction>
-        </TableBatchActions>
-        <TableToolbarContent aria-hidden={selectedRows.length > 0}>
-          <TableToolbarSearch
-            persistent
-            labelText="Search by tag or digest"
-            placeholder="Search by tag or digest prefix"
-            tabIndex={selectedRows.length > 0 ? -1 : 0}
-            onChange={(event) => {
-              setSearch(typeof event === 'string' ? '' : event.target.value);
-              setSelected(new Set());
-            }}
-          />
-        </TableToolbarContent>
-      </TableToolbar>
+      <SelectionToolbar
+        label="Images toolbar"
+        searchLabel="Search by tag or digest"
+        searchPlaceholder="Search by tag or digest prefix"
+        selectedCount={selectedRows.length}
+        onClearSelection={() => setSelected(new Set())}
+        onDeleteSelected={() => {
+          remove.reset();
+          setConfirming(selectedRows);
+        }}
+        onSearch={(text) => {
+          setSearch(text);
+          setSelected(new Set());
+        }}
+      />
       <ResourceTableState
         isPending={list.isPending}
         error={list.error}

@@ -2,8 +2,6 @@ import {
   OverflowMenu,
   OverflowMenuItem,
   Table,
-  TableBatchAction,
-  TableBatchActions,
   TableBody,
   TableCell,
   TableContainer,
@@ -12,11 +10,7 @@ import {
   TableRow,
   TableSelectAll,
   TableSelectRow,
-  TableToolbar,
-  TableToolbarContent,
-  TableToolbarSearch,
 } from '@carbon/react';
-import { TrashCan } from '@carbon/icons-react';
 import type { RepositorySort, RepositorySummary } from '@berth/contract';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -26,6 +20,7 @@ import { routePaths } from '../../app/route-paths';
 import { useToasts } from '../../app/ToastProvider';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
+import { SelectionToolbar } from '../../components/SelectionToolbar';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize, registryHost } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
@@ -85,36 +80,21 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
 
   return (
     <TableContainer>
-      <TableToolbar aria-label="Repositories toolbar">
-        <TableBatchActions
-          shouldShowBatchActions={selectedRows.length > 0}
-          totalSelected={selectedRows.length}
-          onCancel={() => setSelected(new Set())}
-        >
-          <TableBatchAction
-            renderIcon={TrashCan}
-            tabIndex={selectedRows.length > 0 ? 0 : -1}
-            onClick={() => {
-              remove.reset();
-              setConfirming(selectedRows);
-            }}
-          >
-            Delete
-          </TableBatchAction>
-        </TableBatchActions>
-        <TableToolbarContent aria-hidden={selectedRows.length > 0}>
-          <TableToolbarSearch
-            persistent
-            labelText="Search repositories"
-            placeholder="Search repositories"
-            tabIndex={selectedRows.length > 0 ? -1 : 0}
-            onChange={(event) => {
-              setSearch(typeof event === 'string' ? '' : event.target.value);
-              setSelected(new Set());
-            }}
-          />
-        </TableToolbarContent>
-      </TableToolbar>
+      <SelectionToolbar
+        label="Repositories toolbar"
+        searchLabel="Search repositories"
+        searchPlaceholder="Search repositories"
+        selectedCount={selectedRows.length}
+        onClearSelection={() => setSelected(new Set())}
+        onDeleteSelected={() => {
+          remove.reset();
+          setConfirming(selectedRows);
+        }}
+        onSearch={(text) => {
+          setSearch(text);
+          setSelected(new Set());
+        }}
+      />
       <ResourceTableState
         isPending={list.isPending}
         error={list.error}
