@@ -9,6 +9,8 @@ import { errorMiddleware } from './api/error-middleware.js';
 import { imagesRoutes } from './api/images.routes.js';
 import { namespacesRoutes } from './api/namespaces.routes.js';
 import { trashRoutes } from './api/trash.routes.js';
+import { gcRoutes } from './api/gc.routes.js';
+import { registryHandler } from './oci/registry-router.js';
 import { buildOpenApiDocument } from './api/openapi.js';
 import { send } from './api/respond.js';
 import { VERSION } from './version.js';
@@ -43,6 +45,7 @@ export function createApp({ services, logger, consoleDir }: AppOptions): Express
   api.use(namespacesRoutes(services));
   api.use(imagesRoutes(services));
   api.use(trashRoutes(services));
+  api.use(gcRoutes(services));
   app.use('/api/v1', api);
   // Anything under /api that no router took, in /api/v1 or beside it.
   app.use('/api', (req, res) => {
@@ -54,16 +57,7 @@ export function createApp({ services, logger, consoleDir }: AppOptions): Express
     });
   });
 
-  // The registry protocol arrives with the OCI Distribution issue; until then /v2 answers
-  // in the protocol's own error format instead of falling through to the console.
-  app.use('/v2', (_req, res) => {
-    res
-      .status(404)
-      .set('Docker-Distribution-API-Version', 'registry/2.0')
-      .json({
-        errors: [{ code: 'UNSUPPORTED', message: 'the registry API is not enabled in this build' }],
-      });
-  });
+  app.use('/v2', registryHandler(services, logger));
 
   const index = consoleDir ? path.join(consoleDir, 'index.html') : null;
   if (consoleDir && index && fs.existsSync(index)) {

@@ -40,6 +40,23 @@ const envSchema = z.object({
     .int()
     .min(1000)
     .default(60 * 60 * 1000),
+  /** Off by default: a typo in a push target should not create a namespace. */
+  BERTH_CREATE_NAMESPACE_ON_PUSH: flag.default(false),
+  BERTH_GC_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(60 * 60 * 1000),
+  BERTH_GC_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 60 * 60 * 1000),
+  BERTH_UPLOAD_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(24 * 60 * 60 * 1000),
 });
 
 export type Config = {
@@ -51,6 +68,10 @@ export type Config = {
   consoleDir: string;
   logLevel: z.infer<typeof envSchema>['BERTH_LOG_LEVEL'];
   trashSweepIntervalMs: number;
+  createNamespaceOnPush: boolean;
+  gcIntervalMs: number;
+  gcGraceMs: number;
+  uploadTtlMs: number;
 };
 
 /** Parses the environment once at start-up; a bad value stops the process with the reason. */
@@ -70,5 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consoleDir: e.BERTH_CONSOLE_DIR,
     logLevel: e.BERTH_LOG_LEVEL,
     trashSweepIntervalMs: e.BERTH_TRASH_SWEEP_INTERVAL_MS,
+    createNamespaceOnPush: e.BERTH_CREATE_NAMESPACE_ON_PUSH,
+    gcIntervalMs: e.BERTH_GC_INTERVAL_MS,
+    gcGraceMs: e.BERTH_GC_GRACE_MS,
+    uploadTtlMs: e.BERTH_UPLOAD_TTL_MS,
   };
 }

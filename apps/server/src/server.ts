@@ -37,7 +37,19 @@ export async function startServer(
   const store = createStore(handle.db);
   const blobs = createFilesystemDriver(config.dataDir);
   await store.namespaces.ensureRegions(config.regions, clock());
-  const services = createServices({ store, blobs, clock, logger, regions: config.regions });
+  const services = createServices({
+    store,
+    blobs,
+    clock,
+    logger,
+    regions: config.regions,
+    registry: {
+      dataDir: config.dataDir,
+      createNamespaceOnPush: config.createNamespaceOnPush,
+      gcGraceMs: config.gcGraceMs,
+      uploadTtlMs: config.uploadTtlMs,
+    },
+  });
 
   if (firstStart && config.demo) {
     const started = Date.now();
@@ -69,6 +81,12 @@ export async function startServer(
   void sweep();
   const timer = setInterval(sweep, config.trashSweepIntervalMs);
   timer.unref();
+  const gc = () =>
+    services.gc
+      .run({ dryRun: false })
+      .catch((err: unknown) => logger.error({ err }, 'garbage collection failed'));
+  const gcTimer = setInterval(gc, config.gcIntervalMs);
+  gcTimer.unref();
 
   let closing: Promise<void> | null = null;
   return {
@@ -79,6 +97,7 @@ export async function startServer(
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        clearInterval(gcTimer);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

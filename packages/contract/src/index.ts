@@ -4,3 +4,4 @@ export * from './repositories.js';
 export * from './images.js';
 export * from './trash.js';
 export * from './routes.js';
+export * from './gc.js';

@@ -17,6 +17,7 @@ import {
 } from './repositories.js';
 import { deleteImagesBody, imageList, imageListQuery, imagesTrashed, untagged } from './images.js';
 import { restoreBody, restoreResult, trashList, trashListQuery } from './trash.js';
+import { gcReport, gcRunBody } from './gc.js';
 
 const seg = encodeURIComponent;
 
@@ -43,6 +44,7 @@ export const apiPaths = {
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/tags/${seg(tag)}`,
   trash: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash`,
   trashRestore: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore`,
+  gcRuns: () => '/api/v1/gc/runs',
 };
 
 export interface RouteSpec {
@@ -167,6 +169,14 @@ export const apiRoutes: RouteSpec[] = [
     summary: 'Restore an image by digest or by tag',
     body: restoreBody,
     response: restoreResult,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/gc/runs',
+    summary: 'Run garbage collection now, or with dryRun report what it would remove',
+    body: gcRunBody,
+    response: gcReport,
     status: 200,
   },
 ];

@@ -58,6 +58,8 @@ export interface ManifestsTable {
   /** 1 when live and top-level; the images-list indexes lead with it. */
   listed: number;
   trash_entry_id: number | null;
+  /** The exact manifest bytes as pushed (null only for synthetic benchmark rows). */
+  content: Uint8Array | null;
 }
 
 export interface ManifestChildrenTable {
@@ -77,6 +79,16 @@ export interface BlobsTable {
   size: number;
   media_type: string | null;
   created_at: number;
+  /** 1 while garbage collection removes the file; pushes wait for the row to go. */
+  deleting: Generated<number>;
+}
+
+/** A repository may read a blob only once it uploaded, mounted or referenced it. */
+export interface RepositoryBlobsTable {
+  repository_id: number;
+  digest: string;
+  /** Refreshed by uploads, mounts and existence checks: GC spares links younger than its grace. */
+  touched_at: number;
 }
 
 export interface ManifestBlobsTable {
@@ -126,6 +138,7 @@ export interface Database {
   tags: TagsTable;
   blobs: BlobsTable;
   manifest_blobs: ManifestBlobsTable;
+  repository_blobs: RepositoryBlobsTable;
   trash_entries: TrashEntriesTable;
   trash_tags: TrashTagsTable;
   audit_events: AuditEventsTable;

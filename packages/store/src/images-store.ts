@@ -1,8 +1,15 @@
-import { ConflictError, NotFoundError, type TrashReason, trashExpiry } from '@berth/domain';
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  type TrashReason,
+  trashExpiry,
+} from '@berth/domain';
 import type { ExpressionBuilder } from 'kysely';
 import type { Database, Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
+import { reviveTrashEntry } from './trash-revive.js';
 import { chunks } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
@@ -60,6 +67,10 @@ export interface IngestManifest {
   }[];
   subject: string | null;
   createdAt: number | null;
+  /** Platform from the image config, for images pushed on their own. */
+  platform?: { os: string; architecture: string; variant: string | null } | null;
+  /** The exact bytes, served back on pull. */
+  content: Uint8Array;
 }
 
 type ManifestRow = {
@@ -169,6 +180,108 @@ const manifestColumns = [
   'top_level',
   'state',
 ] as const;
+
+/**
+ * Every config and layer must be linked to the repository (uploaded or mounted into it) and
+ * not being garbage-collected. Checked inside the push's transaction, so GC, which runs its
+ * own transactions, can never remove a blob between this check and the manifest's insert.
+ */
+async function requireLinkedBlobs(
+  trx: Db,
+  repositoryId: number,
+  blobs: readonly IngestBlob[],
+  full: string,
+): Promise<void> {
+  const unique = [...new Map(blobs.map((b) => [b.digest, b])).values()];
+  for (const chunk of chunks(unique)) {
+    const rows = await trx
+      .selectFrom('repository_blobs')
+      .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+      .select(['blobs.digest', 'blobs.size'])
+      .where('repository_blobs.repository_id', '=', repositoryId)
+      .where(
+        'repository_blobs.digest',
+        'in',
+        chunk.map((b) => b.digest),
+      )
+      .where('blobs.deleting', '=', 0)
+      .execute();
+    const sizes = new Map(rows.map((r) => [r.digest, r.size]));
+    for (const b of chunk) {
+      const size = sizes.get(b.digest);
+      if (size === undefined) {
+        throw new NotFoundError(
+          'MANIFEST_BLOB_UNKNOWN',
+          `blob ${b.digest} is not in ${full}; upload it (or mount it) before the manifest`,
+          { digest: b.digest },
+        );
+      }
+      if (size !== b.size) {
+        throw new InputError(
+          'MANIFEST_INVALID',
+          `the manifest gives blob ${b.digest} a size of ${b.size} bytes, but it has ${size}`,
+          { digest: b.digest },
+        );
+      }
+    }
+  }
+}
+
+function requireQuota(
+  ns: { name: string; quota_bytes: number | null; size_bytes: number },
+  growth: number,
+): void {
+  if (ns.quota_bytes === null || growth <= 0) return;
+  if (ns.size_bytes + growth > ns.quota_bytes) {
+    throw new ConflictError(
+      'QUOTA_EXCEEDED',
+      `namespace "${ns.name}" would use ${ns.size_bytes + growth} bytes, over its quota of ${ns.quota_bytes} bytes; delete images or ask an administrator to raise the quota`,
+      { quotaBytes: ns.quota_bytes, usedBytes: ns.size_bytes, pushBytes: growth },
+    );
+  }
+}
+
+/**
+ * A re-pushed manifest that is in the trash comes back. When it is the image its trash entry
+ * is about, the whole entry (referrers and platform images) comes back; when it went to the
+ * trash with an index or a subject, it alone is taken out of that entry.
+ */
+async function reviveFromPush(
+  trx: Db,
+  ids: { namespaceId: number; repositoryId: number },
+  manifestId: number,
+  entryId: number,
+  ns: { name: string; quota_bytes: number | null; size_bytes: number },
+) {
+  const entry = await trx
+    .selectFrom('trash_entries')
+    .select(['id', 'manifest_id', 'size_bytes'])
+    .where('id', '=', entryId)
+    .executeTakeFirstOrThrow();
+  const row = await trx
+    .selectFrom('manifests')
+    .select([...manifestColumns, 'subject_digest'])
+    .where('id', '=', manifestId)
+    .executeTakeFirstOrThrow();
+  if (entry.manifest_id === manifestId) {
+    requireQuota(ns, row.top_level * row.size_bytes);
+    await reviveTrashEntry(trx, ids, entry);
+  } else {
+    const topLevel = row.subject_digest === null ? 1 : 0;
+    requireQuota(ns, topLevel * row.size_bytes);
+    await trx
+      .updateTable('manifests')
+      .set({ state: 'live', trash_entry_id: null, top_level: topLevel, listed: topLevel })
+      .where('id', '=', manifestId)
+      .execute();
+    if (topLevel === 1) await adjustLiveCounters(trx, ids, 1, row.size_bytes);
+  }
+  return trx
+    .selectFrom('manifests')
+    .select([...manifestColumns, 'trash_entry_id'])
+    .where('id', '=', manifestId)
+    .executeTakeFirstOrThrow();
+}
 
 export function createImagesStore(db: Db) {
   async function attachDetails(repositoryId: number, rows: { id: number; digest: string }[]) {
@@ -345,19 +458,20 @@ export function createImagesStore(db: Db) {
         const ns = await resolveNamespace(trx, namespace);
         const repo = await ensureRepository(trx, ns.id, repository, ctx.now);
         const ids = { namespaceId: ns.id, repositoryId: repo.id };
+        const full = `${namespace}/${repository}`;
         let manifest = await trx
           .selectFrom('manifests')
-          .select(manifestColumns)
+          .select([...manifestColumns, 'trash_entry_id'])
           .where('repository_id', '=', repo.id)
           .where('digest', '=', input.digest)
           .executeTakeFirst();
-        if (manifest?.state === 'trashed') {
-          throw new ConflictError(
-            'MANIFEST_IN_TRASH',
-            `${input.digest} is in the trash of ${namespace}/${repository}; restore it instead of pushing it again`,
-          );
+        if (manifest?.state === 'trashed' && manifest.trash_entry_id !== null) {
+          // Pushing an image that is in the trash brings it back, as a restore would, but
+          // with only the tags of this push.
+          manifest = await reviveFromPush(trx, ids, manifest.id, manifest.trash_entry_id, ns);
         }
         if (!manifest) {
+          await requireLinkedBlobs(trx, repo.id, input.blobs, full);
           const childRows = input.children.length
             ? await trx
                 .selectFrom('manifests')
@@ -368,37 +482,26 @@ export function createImagesStore(db: Db) {
                   'in',
                   input.children.map((c) => c.digest),
                 )
+                .where('state', '=', 'live')
                 .execute()
             : [];
-          if (childRows.length !== new Set(input.children.map((c) => c.digest)).size) {
+          const missing = input.children.find((c) => !childRows.some((r) => r.digest === c.digest));
+          if (missing) {
             throw new NotFoundError(
               'MANIFEST_BLOB_UNKNOWN',
-              'an index refers to a manifest this repository does not hold',
+              `the index refers to manifest ${missing.digest}, which ${full} does not hold; push the platform manifests first`,
+              { digest: missing.digest },
             );
-          }
-          const blobRows = [
-            ...input.blobs,
-            { digest: input.digest, size: input.manifestSize, mediaType: input.mediaType },
-          ];
-          for (const chunk of chunks(blobRows)) {
-            await trx
-              .insertInto('blobs')
-              .values(
-                chunk.map((b) => ({
-                  digest: b.digest,
-                  size: b.size,
-                  media_type: b.mediaType,
-                  created_at: ctx.now,
-                })),
-              )
-              .onConflict((oc) => oc.column('digest').doNothing())
-              .execute();
           }
           const size =
             input.manifestSize +
             input.blobs.reduce((s, b) => s + b.size, 0) +
             childRows.reduce((s, c) => s + c.size_bytes, 0);
           const topLevel = input.subject === null ? 1 : 0;
+          const growth =
+            topLevel * size -
+            childRows.filter((c) => c.top_level === 1).reduce((s, c) => s + c.size_bytes, 0);
+          requireQuota(ns, growth);
           const inserted = await trx
             .insertInto('manifests')
             .values({
@@ -412,14 +515,18 @@ export function createImagesStore(db: Db) {
               created_sort: input.createdAt ?? 0,
               pushed_at: ctx.now,
               subject_digest: input.subject,
+              platform_os: input.platform?.os ?? null,
+              platform_architecture: input.platform?.architecture ?? null,
+              platform_variant: input.platform?.variant ?? null,
               top_level: topLevel,
               state: 'live',
               listed: topLevel,
               trash_entry_id: null,
+              content: input.content,
             })
             .returning(manifestColumns)
             .executeTakeFirstOrThrow();
-          manifest = inserted;
+          manifest = { ...inserted, trash_entry_id: null };
           const uniqueBlobs = [...new Set(input.blobs.map((b) => b.digest))];
           for (const chunk of chunks(uniqueBlobs)) {
             await trx
@@ -433,46 +540,52 @@ export function createImagesStore(db: Db) {
             await trx
               .insertInto('manifest_children')
               .values({ parent_id: inserted.id, child_id: child.id })
+              .onConflict((oc) => oc.doNothing())
               .execute();
             await trx
               .updateTable('manifests')
               .set({
                 top_level: 0,
                 listed: 0,
-                platform_os: platform?.os ?? null,
-                platform_architecture: platform?.architecture ?? null,
-                platform_variant: platform?.variant ?? null,
+                ...(platform
+                  ? {
+                      platform_os: platform.os,
+                      platform_architecture: platform.architecture,
+                      platform_variant: platform.variant,
+                    }
+                  : {}),
               })
               .where('id', '=', child.id)
               .execute();
             if (child.top_level === 1) await adjustLiveCounters(trx, ids, -1, -child.size_bytes);
           }
           if (topLevel === 1) await adjustLiveCounters(trx, ids, 1, size);
-          await trx
-            .updateTable('repositories')
-            .set((eb) => ({
-              last_pushed_at: eb.fn('max', [eb.ref('last_pushed_at'), eb.val(ctx.now)]),
-            }))
-            .where('id', '=', repo.id)
-            .execute();
         }
+        await trx
+          .updateTable('repositories')
+          .set((eb) => ({
+            last_pushed_at: eb.fn('max', [eb.ref('last_pushed_at'), eb.val(ctx.now)]),
+          }))
+          .where('id', '=', repo.id)
+          .execute();
+        const target = manifest;
         for (const tag of tags) {
           await trx
             .insertInto('tags')
             .values({
               repository_id: repo.id,
               name: tag,
-              manifest_id: manifest.id,
+              manifest_id: target.id,
               updated_at: ctx.now,
             })
             .onConflict((oc) =>
               oc
                 .columns(['repository_id', 'name'])
-                .doUpdateSet({ manifest_id: manifest.id, updated_at: ctx.now }),
+                .doUpdateSet({ manifest_id: target.id, updated_at: ctx.now }),
             )
             .execute();
         }
-        return { digest: input.digest };
+        return { digest: input.digest, topLevel: target.top_level === 1 };
       });
     },
 

@@ -15,3 +15,4 @@ export type { TrashRecord, RestoreRequest, RestoreOutcome } from './trash-store.
 export type { AuditEvent } from './audit-store.js';
 export * from './blobs/index.js';
 export * from './bulk-load.js';
+export type { ManifestRef, StoredManifest, LinkOutcome } from './registry-store.js';

@@ -180,11 +180,18 @@ export function createNamespacesStore(db: Db) {
           .select('manifest_blobs.blob_digest as digest')
           .distinct()
           .execute();
-        const own = await inNamespace.select('manifests.digest as digest').execute();
+        const uploaded = await trx
+          .selectFrom('repository_blobs')
+          .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
+          .select('repository_blobs.digest')
+          .where('repositories.namespace_id', '=', ns.id)
+          .execute();
         await trx.deleteFrom('namespaces').where('id', '=', ns.id).execute();
+        // The namespace's links went with its repositories, so no grace applies to them.
         const reclaimed = await reclaimUnreferencedBlobs(
           trx,
-          [...linked, ...own].map((r) => r.digest),
+          [...linked, ...uploaded].map((r) => r.digest),
+          ctx.now,
         );
         await recordAudit(trx, ctx.now, {
           actor: ctx.actor,

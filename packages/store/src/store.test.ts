@@ -25,8 +25,23 @@ function manifest(name: string, opts: Partial<IngestManifest> = {}): IngestManif
     children: [],
     subject: null,
     createdAt: T0 - DAY,
+    content: Buffer.from(`{"name":"${name}"}`),
     ...opts,
   };
+}
+
+/** What a registry client does: upload (link) every blob, then put the manifest. */
+async function push(
+  namespace: string,
+  repository: string,
+  m: IngestManifest,
+  tags: string[],
+  at: { actor: string; now: number },
+) {
+  for (const b of m.blobs) {
+    await store.registry.linkBlob(namespace, repository, b, at.now);
+  }
+  return store.images.ingest(namespace, repository, m, tags, at);
 }
 
 let dir: string;
@@ -79,9 +94,9 @@ async function expectCountersConsistent() {
 
 describe('store on a real SQLite file', () => {
   it('ingests images and lists them newest first with tags and referrers', async () => {
-    await store.images.ingest('team', 'web/app', manifest('a'), ['1.0'], ctx(T0));
-    await store.images.ingest('team', 'web/app', manifest('b'), ['latest', '2.0'], ctx(T0 + 1000));
-    await store.images.ingest(
+    await push('team', 'web/app', manifest('a'), ['1.0'], ctx(T0));
+    await push('team', 'web/app', manifest('b'), ['latest', '2.0'], ctx(T0 + 1000));
+    await push(
       'team',
       'web/app',
       manifest('sig', { subject: digest('b'), artifactType: 'sig' }),
@@ -102,7 +117,7 @@ describe('store on a real SQLite file', () => {
 
   it('pages through a repository with keyset cursors without gaps or repeats', async () => {
     for (let i = 0; i < 25; i++) {
-      await store.images.ingest(
+      await push(
         'team',
         'many',
         manifest(`m${i}`, { createdAt: T0 - (i % 3) * DAY }),
@@ -124,9 +139,9 @@ describe('store on a real SQLite file', () => {
   });
 
   it('an index hides its platform children from the list and carries their platforms', async () => {
-    await store.images.ingest('team', 'multi', manifest('amd'), [], ctx());
-    await store.images.ingest('team', 'multi', manifest('arm'), [], ctx());
-    await store.images.ingest(
+    await push('team', 'multi', manifest('amd'), [], ctx());
+    await push('team', 'multi', manifest('arm'), [], ctx());
+    await push(
       'team',
       'multi',
       manifest('idx', {
@@ -163,7 +178,7 @@ describe('store on a real SQLite file', () => {
   });
 
   it('trash remembers tags; restore brings back the free ones and reports the taken ones', async () => {
-    await store.images.ingest('team', 'app', manifest('old'), ['latest', '1.0'], ctx(T0));
+    await push('team', 'app', manifest('old'), ['latest', '1.0'], ctx(T0));
     const [trashed] = await store.images.trash(
       'team',
       [{ repository: 'app', digest: digest('old') }],
@@ -175,7 +190,7 @@ describe('store on a real SQLite file', () => {
       [],
     );
     expect((await store.repositories.list('team', { sort: 'name', limit: 10 })).items).toEqual([]);
-    await store.images.ingest('team', 'app', manifest('new'), ['latest'], ctx(T0 + 2));
+    await push('team', 'app', manifest('new'), ['latest'], ctx(T0 + 2));
     const outcome = await store.trash.restore(
       'team',
       { repository: 'app', digest: digest('old') },
@@ -194,14 +209,14 @@ describe('store on a real SQLite file', () => {
   });
 
   it('restore by tag brings back the image that last held it, and refuses a tag now in use', async () => {
-    await store.images.ingest('team', 'app', manifest('first'), ['v'], ctx(T0));
+    await push('team', 'app', manifest('first'), ['v'], ctx(T0));
     await store.images.trash(
       'team',
       [{ repository: 'app', digest: digest('first') }],
       'deleted',
       ctx(T0 + 1),
     );
-    await store.images.ingest('team', 'app', manifest('second'), ['v'], ctx(T0 + 2));
+    await push('team', 'app', manifest('second'), ['v'], ctx(T0 + 2));
     await store.images.trash(
       'team',
       [{ repository: 'app', digest: digest('second') }],
@@ -216,7 +231,7 @@ describe('store on a real SQLite file', () => {
   });
 
   it('a batch delete with one unknown image changes nothing', async () => {
-    await store.images.ingest('team', 'app', manifest('a'), ['a'], ctx());
+    await push('team', 'app', manifest('a'), ['a'], ctx());
     const before = JSON.stringify(handle.raw.prepare('SELECT * FROM manifests').all());
     await expect(
       store.images.trash(
@@ -234,9 +249,9 @@ describe('store on a real SQLite file', () => {
   });
 
   it('deleting a repository trashes every image with its referrers; it reappears on restore', async () => {
-    await store.images.ingest('team', 'app', manifest('a'), ['a'], ctx());
-    await store.images.ingest('team', 'app', manifest('b'), [], ctx());
-    await store.images.ingest('team', 'app', manifest('s', { subject: digest('a') }), [], ctx());
+    await push('team', 'app', manifest('a'), ['a'], ctx());
+    await push('team', 'app', manifest('b'), [], ctx());
+    await push('team', 'app', manifest('s', { subject: digest('a') }), [], ctx());
     const result = await store.images.trashRepositories('team', ['app'], ctx());
     expect(result.images).toBe(2);
     const states = handle.raw.prepare('SELECT state FROM manifests').all() as { state: string }[];
@@ -251,8 +266,8 @@ describe('store on a real SQLite file', () => {
   });
 
   it('the sweeper purges only expired entries and reclaims blobs nothing else uses', async () => {
-    await store.images.ingest('team', 'app', manifest('keep'), ['k'], ctx());
-    await store.images.ingest('team', 'app', manifest('gone'), ['g'], ctx());
+    await push('team', 'app', manifest('keep'), ['k'], ctx());
+    await push('team', 'app', manifest('gone'), ['g'], ctx());
     await store.images.trash(
       'team',
       [{ repository: 'app', digest: digest('gone') }],
@@ -262,17 +277,17 @@ describe('store on a real SQLite file', () => {
     expect((await store.trash.purgeExpired(T0 + 29 * DAY)).purged).toBe(0);
     const result = await store.trash.purgeExpired(T0 + 30 * DAY);
     expect(result.purged).toBe(1);
-    // The shared layer is still used by "keep"; the unique layer and the manifest go.
-    expect(result.reclaimed.sort()).toEqual([digest('gone'), digest('gone-layer')].sort());
+    // The shared layer is still used by "keep"; the unique layer goes.
+    expect(result.reclaimed).toEqual([digest('gone-layer')]);
     expect((await store.namespaces.get('team')).trashCount).toBe(0);
     await expectCountersConsistent();
   });
 
   it('deleting a namespace removes everything in it and reclaims its blobs', async () => {
     await store.namespaces.create({ name: 'other', region: 'local', quotaBytes: null }, ctx());
-    await store.images.ingest('other', 'x', manifest('shared-with-team'), [], ctx());
-    await store.images.ingest('team', 'app', manifest('a'), ['a'], ctx());
-    await store.images.ingest('team', 'app', manifest('b'), [], ctx());
+    await push('other', 'x', manifest('shared-with-team'), [], ctx());
+    await push('team', 'app', manifest('a'), ['a'], ctx());
+    await push('team', 'app', manifest('b'), [], ctx());
     await store.images.trash(
       'team',
       [{ repository: 'app', digest: digest('b') }],
@@ -310,5 +325,90 @@ describe('store on a real SQLite file', () => {
     await store.namespaces.create({ name: 'axbxc', region: 'local', quotaBytes: null }, ctx());
     const page = await store.namespaces.list({ q: '_b_', limit: 10 });
     expect(page.items.map((n) => n.name)).toEqual(['a_b_c']);
+  });
+
+  it('a manifest is refused unless every blob is linked to its repository', async () => {
+    const m = manifest('lonely');
+    await store.registry.linkBlob('team', 'elsewhere', m.blobs[0]!, T0);
+    await store.registry.linkBlob('team', 'elsewhere', m.blobs[1]!, T0);
+    // Known in another repository is not enough: the pusher must upload or mount it here.
+    await expect(store.images.ingest('team', 'app', m, ['x'], ctx())).rejects.toMatchObject({
+      code: 'MANIFEST_BLOB_UNKNOWN',
+    });
+    await store.registry.mountBlob(
+      'team',
+      'app',
+      { namespace: 'team', repository: 'elsewhere' },
+      m.blobs[0]!.digest,
+      T0,
+    );
+    await store.registry.linkBlob('team', 'app', m.blobs[1]!, T0);
+    await expect(
+      store.images.ingest('team', 'app', { ...m, blobs: [{ ...m.blobs[1]!, size: 7 }] }, [], ctx()),
+    ).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
+    await store.images.ingest('team', 'app', m, ['x'], ctx());
+    expect((await store.namespaces.get('team')).imageCount).toBe(1);
+  });
+
+  it('a namespace quota refuses the push that would exceed it and nothing else', async () => {
+    await store.namespaces.create({ name: 'tiny', region: 'local', quotaBytes: 12_000 }, ctx());
+    await push('tiny', 'app', manifest('fits'), ['a'], ctx()); // 11,500 bytes
+    await expect(push('tiny', 'app', manifest('over'), ['b'], ctx())).rejects.toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+    });
+    const ns = await store.namespaces.get('tiny');
+    expect(ns).toMatchObject({ imageCount: 1, sizeBytes: 11_500 });
+    // A new tag on an image already stored adds nothing, so it is allowed.
+    await push('tiny', 'app', manifest('fits'), ['c'], ctx());
+  });
+
+  it('re-pushing an image that is in the trash brings it back with the pushed tag', async () => {
+    await push('team', 'app', manifest('a'), ['1.0', 'latest'], ctx());
+    await store.images.trash(
+      'team',
+      [{ repository: 'app', digest: digest('a') }],
+      'deleted',
+      ctx(),
+    );
+    expect((await store.namespaces.get('team')).trashCount).toBe(1);
+    await push('team', 'app', manifest('a'), ['again'], ctx(T0 + 5));
+    const page = await store.images.list('team', 'app', { sort: 'pushedAt', limit: 10 });
+    expect(page.items.map((i) => [i.digest, i.tags])).toEqual([[digest('a'), ['again']]]);
+    expect(await store.trash.list('team', { limit: 10 }, T0 + 5)).toMatchObject({ items: [] });
+    await expectCountersConsistent();
+  });
+
+  it('GC drops stale unused links, marks unreferenced blobs, and spares fresh links', async () => {
+    await push('team', 'app', manifest('kept'), ['k'], ctx());
+    // An upload whose manifest never came, and one that is still fresh.
+    await store.registry.linkBlob('team', 'app', { digest: digest('abandoned'), size: 5 }, T0);
+    await store.registry.linkBlob('team', 'app', { digest: digest('fresh'), size: 7 }, T0 + DAY);
+    const cutoff = T0 + DAY - 1;
+    expect(await store.gc.plan(cutoff)).toEqual({ staleLinks: 1, blobs: 1, bytes: 5 });
+    const before = handle.raw.prepare('SELECT COUNT(*) AS n FROM repository_blobs').get();
+    const batch = await store.gc.markBatch(cutoff, 100);
+    expect(batch).toEqual({ links: 1, blobs: [{ digest: digest('abandoned'), size: 5 }] });
+    expect(handle.raw.prepare('SELECT COUNT(*) AS n FROM repository_blobs').get()).not.toEqual(
+      before,
+    );
+    // While marked, the blob cannot be read, linked or referenced.
+    const repo = (await store.registry.repositoryId('team', 'app'))!;
+    expect(
+      await store.registry.findBlob(repo.id, digest('abandoned'), { now: T0, before: 0 }),
+    ).toBeNull();
+    expect(
+      await store.registry.linkBlob('team', 'app', { digest: digest('abandoned'), size: 5 }, T0),
+    ).toBe('busy');
+    await store.gc.finishBlobDeletion([digest('abandoned')]);
+    expect(await store.gc.marked(10)).toEqual([]);
+    expect(
+      await store.registry.linkBlob(
+        'team',
+        'app',
+        { digest: digest('abandoned'), size: 5 },
+        T0 + DAY,
+      ),
+    ).toBe('linked');
+    expect(await store.gc.plan(cutoff)).toEqual({ staleLinks: 0, blobs: 0, bytes: 0 });
   });
 });

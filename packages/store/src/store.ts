@@ -1,5 +1,7 @@
 import type { Db } from './database.js';
 import { createAuditStore } from './audit-store.js';
+import { createGcStore } from './blob-reclaim.js';
+import { createRegistryStore } from './registry-store.js';
 import { createImagesStore } from './images-store.js';
 import { createNamespacesStore } from './namespaces-store.js';
 import { createRepositoriesStore } from './repositories-store.js';
@@ -14,6 +16,8 @@ export function createStore(db: Db) {
     images: createImagesStore(db),
     trash: createTrashStore(db),
     audit: createAuditStore(db),
+    registry: createRegistryStore(db),
+    gc: createGcStore(db),
   };
 }
 

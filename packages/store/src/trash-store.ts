@@ -4,12 +4,8 @@ import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
 import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import {
-  adjustLiveCounters,
-  adjustTrashCounters,
-  resolveNamespace,
-  resolveRepository,
-} from './resolve.js';
+import { adjustTrashCounters, resolveNamespace, resolveRepository } from './resolve.js';
+import { reviveTrashEntry } from './trash-revive.js';
 
 export interface TrashRecord {
   id: string;
@@ -163,16 +159,8 @@ export function createTrashStore(db: Db) {
             );
           }
         }
-        const main = await trx
-          .selectFrom('manifests')
-          .select(['id', 'top_level', 'size_bytes'])
-          .where('id', '=', entry.manifest_id)
-          .executeTakeFirstOrThrow();
-        await trx
-          .updateTable('manifests')
-          .set((eb) => ({ state: 'live', trash_entry_id: null, listed: eb.ref('top_level') }))
-          .where('trash_entry_id', '=', entry.id)
-          .execute();
+        const ids = { namespaceId: ns.id, repositoryId: repo.id };
+        const main = await reviveTrashEntry(trx, ids, entry);
         if (plan.restore.length > 0) {
           await trx
             .insertInto('tags')
@@ -186,10 +174,6 @@ export function createTrashStore(db: Db) {
             )
             .execute();
         }
-        await trx.deleteFrom('trash_entries').where('id', '=', entry.id).execute();
-        const ids = { namespaceId: ns.id, repositoryId: repo.id };
-        if (main.top_level === 1) await adjustLiveCounters(trx, ids, 1, main.size_bytes);
-        await adjustTrashCounters(trx, ns.id, -1, -entry.size_bytes);
         const outcome: RestoreOutcome = {
           restored: { repository: request.repository, digest: entry.digest, tags: plan.restore },
           skippedTags: plan.skipped,
@@ -211,9 +195,11 @@ export function createTrashStore(db: Db) {
 
     /**
      * Permanently deletes up to `batch` expired entries with the manifests they hold and
-     * returns the blob digests nothing references any more (the caller removes the files).
+     * returns the blob digests it marked for deletion (the caller removes the files, then the
+     * rows). Links touched after `linkCutoff` survive: a push may be about to use them.
      */
-    async purgeExpired(now: number, batch = 500) {
+    async purgeExpired(now: number, opts: { linkCutoff?: number; batch?: number } = {}) {
+      const batch = opts.batch ?? 500;
       return db.transaction().execute(async (trx) => {
         const entries = await trx
           .selectFrom('trash_entries')
@@ -259,10 +245,11 @@ export function createTrashStore(db: Db) {
             outcome: 'success',
           });
         }
-        const reclaimed = await reclaimUnreferencedBlobs(trx, [
-          ...linked.map((l) => l.blob_digest),
-          ...manifests.map((m) => m.digest),
-        ]);
+        const reclaimed = await reclaimUnreferencedBlobs(
+          trx,
+          linked.map((l) => l.blob_digest),
+          opts.linkCutoff ?? now,
+        );
         return { purged: entries.length, reclaimed };
       });
     },

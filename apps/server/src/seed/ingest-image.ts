@@ -15,25 +15,32 @@ export function ingestInput(m: BuiltManifest): IngestManifest {
     children: m.children.map((c) => ({ digest: c.digest, platform: c.platform })),
     subject: m.subject,
     createdAt: m.createdAt,
+    content: m.bytes,
   };
 }
 
 /**
- * Writes an image's bytes to the blob store and records it (children first, then the
+ * Uploads an image's blobs into a repository and records it (children first, then the
  * image with its tags, then its referrers), the order a registry client pushes in.
  */
 export function createImageIngester(store: Store, blobs: BlobDriver) {
   const written = new Set<string>();
-  const putBytes = async (digest: string, bytes: Buffer) => {
-    if (written.has(digest)) return;
-    await blobs.put(digest, bytes);
-    written.add(digest);
+  let repo = { namespace: '', repository: '', now: 0 };
+  const putBytes = async (b: BuiltManifest['layers'][number]) => {
+    if (!written.has(b.digest)) {
+      await blobs.put(b.digest, b.bytes);
+      written.add(b.digest);
+    }
+    await store.registry.linkBlob(
+      repo.namespace,
+      repo.repository,
+      { digest: b.digest, size: b.bytes.length, mediaType: b.mediaType },
+      repo.now,
+    );
   };
   const putManifest = async (m: BuiltManifest): Promise<void> => {
     for (const child of m.children) await putManifest(child);
-    for (const b of [...(m.config ? [m.config] : []), ...m.layers])
-      await putBytes(b.digest, b.bytes);
-    await putBytes(m.digest, m.bytes);
+    for (const b of [...(m.config ? [m.config] : []), ...m.layers]) await putBytes(b);
   };
   return {
     get blobsWritten() {
@@ -50,6 +57,7 @@ export function createImageIngester(store: Store, blobs: BlobDriver) {
       ctx: ActionContext,
     ): Promise<void> {
       const m = image.manifest;
+      repo = { namespace, repository, now: ctx.now };
       await putManifest(m);
       for (const child of m.children)
         await store.images.ingest(namespace, repository, ingestInput(child), [], ctx);

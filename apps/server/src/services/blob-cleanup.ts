@@ -1,20 +1,24 @@
-import type { BlobDriver } from '@berth/store';
+import type { BlobDriver, Store } from '@berth/store';
 import type { Logger } from 'pino';
 
 /**
- * Removes blob files whose metadata a committed transaction already deleted. A failure
- * leaves an orphan file (harmless, reclaimable by a later GC), so it is logged, not thrown.
+ * Phase 2 of blob deletion (see blob-reclaim in the store): removes the files of blobs a
+ * committed transaction marked `deleting`, then their rows. A file that cannot be removed
+ * keeps its row marked, and the next GC run tries again.
  */
-export async function removeBlobFiles(
-  blobs: BlobDriver,
+export async function removeMarkedBlobs(
+  deps: { store: Store; blobs: BlobDriver; logger: Logger },
   digests: readonly string[],
-  logger: Logger,
-): Promise<void> {
+): Promise<number> {
+  const gone: string[] = [];
   for (const digest of digests) {
     try {
-      await blobs.delete(digest);
+      await deps.blobs.delete(digest);
+      gone.push(digest);
     } catch (err) {
-      logger.warn({ err, digest }, 'could not remove blob file; it stays as an orphan');
+      deps.logger.warn({ err, digest }, 'could not remove blob file; GC will retry');
     }
   }
+  await deps.store.gc.finishBlobDeletion(gone);
+  return gone.length;
 }

@@ -9,7 +9,7 @@ import type {
 import type { NamespaceRecord, Store } from '@berth/store';
 import type { ServiceDeps } from './deps.js';
 import { iso } from './iso.js';
-import { removeBlobFiles } from './blob-cleanup.js';
+import { removeMarkedBlobs } from './blob-cleanup.js';
 import { requireNamespaceName } from './name-checks.js';
 
 /** The contract shape is the store record with ISO dates and without the trash size. */
@@ -56,7 +56,7 @@ export function createNamespacesService({ store, blobs, clock, logger, regions }
         requireNamespaceName(name),
         { actor, now },
       );
-      await removeBlobFiles(blobs, reclaimed, logger);
+      await removeMarkedBlobs({ store, blobs, logger }, reclaimed);
       logger.info({ namespace: name, blobs: reclaimed.length }, 'namespace deleted');
       return { ...removed, deletedAt: iso(now) };
     },

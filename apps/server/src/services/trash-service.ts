@@ -1,7 +1,7 @@
 import type { RestoreBody, RestoreResult, TrashList } from '@berth/contract';
 import type { ServiceDeps } from './deps.js';
 import { iso } from './iso.js';
-import { removeBlobFiles } from './blob-cleanup.js';
+import { removeMarkedBlobs } from './blob-cleanup.js';
 import {
   requireDigest,
   requireNamespaceName,
@@ -9,7 +9,7 @@ import {
   requireTag,
 } from './name-checks.js';
 
-export function createTrashService({ store, blobs, clock, logger }: ServiceDeps) {
+export function createTrashService({ store, blobs, clock, logger, registry }: ServiceDeps) {
   return {
     async list(
       namespace: string,
@@ -42,9 +42,12 @@ export function createTrashService({ store, blobs, clock, logger }: ServiceDeps)
       let purged = 0;
       let reclaimed = 0;
       for (;;) {
-        const batch = await store.trash.purgeExpired(clock());
+        const now = clock();
+        const batch = await store.trash.purgeExpired(now, {
+          linkCutoff: now - registry.gcGraceMs,
+        });
         if (batch.purged === 0) break;
-        await removeBlobFiles(blobs, batch.reclaimed, logger);
+        await removeMarkedBlobs({ store, blobs, logger }, batch.reclaimed);
         purged += batch.purged;
         reclaimed += batch.reclaimed.length;
       }

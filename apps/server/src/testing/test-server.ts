@@ -25,6 +25,7 @@ const TABLES: (keyof Database)[] = [
   'tags',
   'blobs',
   'manifest_blobs',
+  'repository_blobs',
   'trash_entries',
   'trash_tags',
   'audit_events',

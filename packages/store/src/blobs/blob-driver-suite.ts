@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { type BlobDriver, DigestMismatchError, InvalidDigestError } from './blob-driver.js';
 
@@ -76,6 +80,19 @@ export function runBlobDriverSuite(
       expect(stream).not.toBeNull();
       expect(await collect(stream!)).toEqual(HELLO);
       expect(await driver.readAll(HELLO_DIGEST)).toEqual(HELLO);
+    });
+
+    it('adopts a verified local file, which is gone afterwards', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'berth-adopt-'));
+      try {
+        const file = join(dir, 'upload');
+        await writeFile(file, HELLO);
+        await expect(driver.adopt(HELLO_DIGEST, file)).resolves.toEqual({ size: HELLO.length });
+        expect(await driver.readAll(HELLO_DIGEST)).toEqual(HELLO);
+        expect(existsSync(file)).toBe(false);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('stores the empty blob', async () => {

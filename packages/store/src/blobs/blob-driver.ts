@@ -1,6 +1,12 @@
 export interface BlobDriver {
   /** Writes to a temp file, computes sha256 while streaming, verifies it equals `digest`, fsyncs, renames into place. Idempotent when the blob exists. Throws DigestMismatchError (temp file removed, nothing stored) on mismatch. */
   put(digest: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<{ size: number }>;
+  /**
+   * Moves a local file whose sha256 the caller has already verified to be `digest` (an upload
+   * hashed while it streamed) into the store, so a 1 GiB layer is not read a second time.
+   * The file is gone afterwards.
+   */
+  adopt(digest: string, file: string): Promise<{ size: number }>;
   /** null when absent. Range is inclusive [start, end]. */
   get(
     digest: string,

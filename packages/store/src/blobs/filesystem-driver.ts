@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, type Dir } from 'node:fs';
+import { constants, createReadStream, type Dir } from 'node:fs';
 import { mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
@@ -29,7 +29,7 @@ export function createFilesystemDriver(root: string): BlobDriver {
     return join(blobsDir, hex.slice(0, 2), hex);
   };
 
-  return {
+  const driver: BlobDriver = {
     async put(digest, data) {
       const finalPath = blobPath(digest);
       await mkdir(tmpDir, { recursive: true });
@@ -52,24 +52,35 @@ export function createFilesystemDriver(root: string): BlobDriver {
         } finally {
           await file.close();
         }
-        const shardDir = dirname(finalPath);
-        const firstCreated = await mkdir(shardDir, { recursive: true });
-        // Re-putting an existing blob still streams and verifies, so a wrong body is reported as
-        // a mismatch; the rename then atomically replaces identical bytes.
-        await rename(tmpPath, finalPath);
-        await syncDir(shardDir);
-        if (firstCreated !== undefined) {
-          // New directories are only durable once their own parents are synced too.
-          for (let dir = shardDir; dir !== dirname(firstCreated) && dir !== dirname(dir);) {
-            dir = dirname(dir);
-            await syncDir(dir);
-          }
-        }
+        await moveIntoPlace(tmpPath, finalPath);
         return { size };
       } catch (error) {
         await unlink(tmpPath).catch(ignoreCode('ENOENT'));
         throw error;
       }
+    },
+
+    async adopt(digest, file) {
+      const finalPath = blobPath(digest);
+      const handle = await open(file, 'r');
+      let size: number;
+      try {
+        // The uploader wrote through its own handle; sync here so the rename never exposes
+        // a blob whose bytes are not yet on disk.
+        await handle.sync();
+        size = (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
+      try {
+        await moveIntoPlace(file, finalPath);
+      } catch (error) {
+        if (!hasCode(error, 'EXDEV')) throw error;
+        // Uploads staged on another file system: copy through put, which re-verifies.
+        await driver.put(digest, createReadStream(file));
+        await unlink(file);
+      }
+      return { size };
     },
 
     async get(digest, range) {
@@ -143,6 +154,23 @@ export function createFilesystemDriver(root: string): BlobDriver {
       }
     },
   };
+  return driver;
+}
+
+/** Renames into the shard directory and syncs every directory the rename made durable. */
+async function moveIntoPlace(from: string, finalPath: string): Promise<void> {
+  const shardDir = dirname(finalPath);
+  const firstCreated = await mkdir(shardDir, { recursive: true });
+  // Re-putting an existing blob atomically replaces identical bytes.
+  await rename(from, finalPath);
+  await syncDir(shardDir);
+  if (firstCreated !== undefined) {
+    // New directories are only durable once their own parents are synced too.
+    for (let dir = shardDir; dir !== dirname(firstCreated) && dir !== dirname(dir);) {
+      dir = dirname(dir);
+      await syncDir(dir);
+    }
+  }
 }
 
 async function writeFully(

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFile, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   type BlobDriver,
@@ -29,6 +30,14 @@ export function createMemoryDriver(): BlobDriver {
       if (existing) return { size: existing.length };
       const bytes = Buffer.concat(chunks);
       blobs.set(digest, bytes);
+      return { size: bytes.length };
+    },
+
+    async adopt(digest, file) {
+      parseSha256Digest(digest);
+      const bytes = await readFile(file);
+      blobs.set(digest, bytes);
+      await unlink(file);
       return { size: bytes.length };
     },
 

@@ -1,9 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as registry from './0002-registry.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-registry': registry,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

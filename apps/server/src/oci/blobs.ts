@@ -1,0 +1,36 @@
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import type { Services } from '../services/index.js';
+import { actorOf } from '../api/respond.js';
+import { byteRange } from './http.js';
+
+export function blobHandlers({ registry }: Services) {
+  return {
+    async get(req: Request, res: Response, [name = '', digest = '']: string[]) {
+      const { size } = await registry.statBlob(name, digest);
+      const range = byteRange(req, size);
+      res.set({
+        'Content-Type': 'application/octet-stream',
+        'Docker-Content-Digest': digest,
+        'Accept-Ranges': 'bytes',
+        ETag: `"${digest}"`,
+        'Cache-Control': 'max-age=31536000',
+      });
+      const length = range ? range.end - range.start + 1 : size;
+      res.set('Content-Length', String(length));
+      if (range) res.status(206).set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+      else res.status(200);
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      const stream = await registry.openBlob(digest, range ?? undefined);
+      await pipeline(stream, res);
+    },
+
+    async delete(req: Request, res: Response, [name = '', digest = '']: string[]) {
+      await registry.deleteBlob(name, digest, actorOf(req));
+      res.status(202).end();
+    },
+  };
+}

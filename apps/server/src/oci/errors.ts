@@ -1,0 +1,128 @@
+import type { Response } from 'express';
+import { BerthError } from '@berth/domain';
+import { UploadRangeError } from '../services/registry/upload-sessions.js';
+import type { Logger } from 'pino';
+
+/**
+ * The OCI Distribution error codes Berth answers with, and their HTTP status, in one place.
+ * Services throw Berth errors; their codes either are OCI codes already or map onto one here.
+ */
+const OCI_STATUS = {
+  BLOB_UNKNOWN: 404,
+  BLOB_UPLOAD_INVALID: 400,
+  BLOB_UPLOAD_UNKNOWN: 404,
+  DIGEST_INVALID: 400,
+  MANIFEST_BLOB_UNKNOWN: 400,
+  MANIFEST_INVALID: 400,
+  MANIFEST_UNKNOWN: 404,
+  NAME_INVALID: 400,
+  NAME_UNKNOWN: 404,
+  SIZE_INVALID: 400,
+  TAG_INVALID: 400,
+  PAGINATION_NUMBER_INVALID: 400,
+  RANGE_INVALID: 416,
+  UNAUTHORIZED: 401,
+  DENIED: 403,
+  UNSUPPORTED: 415,
+  TOOMANYREQUESTS: 429,
+} as const;
+
+export type OciCode = keyof typeof OCI_STATUS;
+
+/** Berth's own codes as the registry protocol names them, with a status where it differs. */
+const FROM_BERTH: Record<string, { code: OciCode; status?: number }> = {
+  NAMESPACE_UNKNOWN: { code: 'NAME_UNKNOWN' },
+  REPOSITORY_UNKNOWN: { code: 'NAME_UNKNOWN' },
+  IMAGE_UNKNOWN: { code: 'MANIFEST_UNKNOWN' },
+  IMAGE_IN_TRASH: { code: 'MANIFEST_UNKNOWN' },
+  TAG_UNKNOWN: { code: 'MANIFEST_UNKNOWN' },
+  IMAGE_IN_INDEX: { code: 'DENIED', status: 409 },
+  BLOB_IN_USE: { code: 'DENIED', status: 409 },
+  QUOTA_EXCEEDED: { code: 'DENIED', status: 403 },
+  MANIFEST_INVALID: { code: 'MANIFEST_INVALID' },
+};
+
+export class OciError extends Error {
+  constructor(
+    readonly code: OciCode,
+    message: string,
+    readonly status: number = OCI_STATUS[code],
+    readonly detail?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+function toOci(err: unknown): OciError | null {
+  if (err instanceof OciError) return err;
+  if (err instanceof UploadRangeError) {
+    return new OciError('BLOB_UPLOAD_INVALID', err.message, 416, { offset: err.offset });
+  }
+  if (err instanceof BerthError) {
+    const mapped = FROM_BERTH[err.code];
+    if (mapped) {
+      const status = err.kind === 'too_large' ? 413 : (mapped.status ?? OCI_STATUS[mapped.code]);
+      return new OciError(mapped.code, err.message, status, err.details);
+    }
+    if (err.code in OCI_STATUS) {
+      const code = err.code as OciCode;
+      return new OciError(
+        code,
+        err.message,
+        err.kind === 'too_large' ? 413 : OCI_STATUS[code],
+        err.details,
+      );
+    }
+    const byKind = {
+      input: 'NAME_INVALID',
+      not_found: 'NAME_UNKNOWN',
+      conflict: 'DENIED',
+      too_large: 'SIZE_INVALID',
+    } as const;
+    return new OciError(byKind[err.kind], err.message, undefined, err.details);
+  }
+  return null;
+}
+
+export function sendOciError(res: Response, err: unknown, logger: Logger): void {
+  let oci = toOci(err);
+  if (!oci) {
+    const aborted =
+      (err as { code?: string })?.code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+      (err as { code?: string })?.code === 'ECONNRESET';
+    if (aborted) {
+      logger.info({ err }, 'client went away during a registry request');
+      if (res.headersSent || res.destroyed) return;
+      oci = new OciError('BLOB_UPLOAD_INVALID', 'the request body ended early');
+    } else {
+      logger.error({ err }, 'registry request failed');
+      oci = new OciError(
+        'UNSUPPORTED',
+        'something went wrong on the server; the error is in its log',
+        500,
+      );
+    }
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (
+    oci.status === 416 &&
+    oci.detail &&
+    typeof oci.detail === 'object' &&
+    'offset' in oci.detail
+  ) {
+    const offset = Number((oci.detail as { offset: number }).offset);
+    res.set('Range', `0-${Math.max(0, offset - 1)}`);
+  }
+  res.status(oci.status).json({
+    errors: [
+      {
+        code: oci.code,
+        message: oci.message,
+        ...(oci.detail !== undefined ? { detail: oci.detail } : {}),
+      },
+    ],
+  });
+}

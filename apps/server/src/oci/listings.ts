@@ -1,0 +1,33 @@
+import type { Request, Response } from 'express';
+import type { Services } from '../services/index.js';
+import { pageParams, query, setNextLink } from './http.js';
+
+/** Page sizes: the spec leaves the maximum to the registry. */
+const MAX_PAGE = 1000;
+
+export function listingHandlers({ registry }: Services) {
+  return {
+    async tags(req: Request, res: Response, [name = '']: string[]) {
+      const page = pageParams(req, MAX_PAGE);
+      const out = await registry.tags(name, page);
+      const last = out.names.at(-1);
+      if (out.more && last !== undefined) setNextLink(res, `/v2/${name}/tags/list`, page.n, last);
+      res.status(200).json({ name, tags: out.names });
+    },
+
+    async catalog(req: Request, res: Response) {
+      const page = pageParams(req, MAX_PAGE);
+      const out = await registry.catalog(page);
+      const last = out.names.at(-1);
+      if (out.more && last !== undefined) setNextLink(res, '/v2/_catalog', page.n, last);
+      res.status(200).json({ repositories: out.names });
+    },
+
+    async referrers(req: Request, res: Response, [name = '', digest = '']: string[]) {
+      const artifactType = query(req, 'artifactType');
+      const index = await registry.referrers(name, digest, artifactType);
+      if (artifactType !== undefined) res.set('OCI-Filters-Applied', 'artifactType');
+      res.status(200).type(index.mediaType).send(JSON.stringify(index));
+    },
+  };
+}

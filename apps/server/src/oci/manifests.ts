@@ -1,0 +1,69 @@
+import type { Request, Response } from 'express';
+import { MAX_MANIFEST_BYTES } from '@berth/domain';
+import type { Services } from '../services/index.js';
+import { actorOf } from '../api/respond.js';
+import { OciError } from './errors.js';
+import { header } from './http.js';
+
+async function readBody(req: Request, limit: number): Promise<Buffer> {
+  const declared = Number(header(req, 'content-length') ?? '0');
+  if (declared > limit) {
+    req.resume();
+    throw new OciError('MANIFEST_INVALID', `manifest is larger than ${limit} bytes`, 413);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new OciError('MANIFEST_INVALID', `manifest is larger than ${limit} bytes`, 413);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function manifestHandlers({ registry }: Services) {
+  return {
+    async get(req: Request, res: Response, [name = '', reference = '']: string[]) {
+      const head = req.method === 'HEAD';
+      const m = await registry.getManifest(name, reference, header(req, 'accept'), !head);
+      res.status(200).set({
+        'Content-Type': m.mediaType,
+        'Content-Length': String(m.size),
+        'Docker-Content-Digest': m.digest,
+        ETag: `"${m.digest}"`,
+      });
+      if (head) {
+        res.end();
+        return;
+      }
+      if (!m.content)
+        throw new OciError('MANIFEST_UNKNOWN', `manifest ${m.digest} has no stored content`);
+      res.end(Buffer.from(m.content));
+    },
+
+    async put(req: Request, res: Response, [name = '', reference = '']: string[]) {
+      const body = await readBody(req, MAX_MANIFEST_BYTES);
+      const out = await registry.putManifest(
+        name,
+        reference,
+        header(req, 'content-type'),
+        body,
+        actorOf(req),
+      );
+      res.status(201).set({
+        Location: `/v2/${name}/manifests/${out.digest}`,
+        'Docker-Content-Digest': out.digest,
+        ...(out.subject ? { 'OCI-Subject': out.subject } : {}),
+      });
+      res.end();
+    },
+
+    async delete(req: Request, res: Response, [name = '', reference = '']: string[]) {
+      await registry.deleteManifest(name, reference, actorOf(req));
+      res.status(202).end();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import type { GcReport } from '@berth/contract';
+import type { ServiceDeps } from './deps.js';
+import type { UploadSessions } from './registry/upload-sessions.js';
+import { removeMarkedBlobs } from './blob-cleanup.js';
+import { iso } from './iso.js';
+
+const BATCH = 500;
+
+/**
+ * Online garbage collection. Blobs go when no manifest (live or in any trash) uses them and no
+ * repository link younger than the grace period holds them; abandoned uploads go after their
+ * time to live. It runs beside pushes: see blob-reclaim in the store for why that is safe.
+ */
+export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
+  const { store, clock, logger, registry: settings } = deps;
+  let running: Promise<GcReport> | null = null;
+
+  async function collect(dryRun: boolean): Promise<GcReport> {
+    const startedAt = clock();
+    const linkCutoff = startedAt - settings.gcGraceMs;
+    const staleUploads = await uploads.stale(startedAt - settings.uploadTtlMs);
+    const uploadsPart = {
+      uploads: staleUploads.length,
+      uploadBytes: staleUploads.reduce((s, u) => s + u.bytes, 0),
+    };
+    if (dryRun) {
+      const plan = await store.gc.plan(linkCutoff);
+      return {
+        dryRun,
+        blobs: plan.blobs,
+        bytes: plan.bytes,
+        staleLinks: plan.staleLinks,
+        ...uploadsPart,
+        startedAt: iso(startedAt),
+        finishedAt: iso(clock()),
+      };
+    }
+    for (const u of staleUploads) await uploads.remove(u.id);
+    let blobs = 0;
+    let bytes = 0;
+    let staleLinks = 0;
+    // Rows marked by a run that crashed or could not delete a file come first.
+    for (let left = await store.gc.marked(BATCH); left.length > 0;) {
+      const removed = await removeMarkedBlobs(
+        deps,
+        left.map((b) => b.digest),
+      );
+      blobs += removed;
+      bytes += left.reduce((s, b) => s + b.size, 0);
+      if (removed < left.length) break;
+      left = await store.gc.marked(BATCH);
+    }
+    for (;;) {
+      const batch = await store.gc.markBatch(linkCutoff, BATCH);
+      staleLinks += batch.links;
+      if (batch.blobs.length === 0) break;
+      blobs += await removeMarkedBlobs(
+        deps,
+        batch.blobs.map((b) => b.digest),
+      );
+      bytes += batch.blobs.reduce((s, b) => s + b.size, 0);
+    }
+    const report = {
+      dryRun,
+      blobs,
+      bytes,
+      staleLinks,
+      ...uploadsPart,
+      startedAt: iso(startedAt),
+      finishedAt: iso(clock()),
+    };
+    if (blobs > 0 || staleLinks > 0 || uploadsPart.uploads > 0) {
+      await store.audit.record(clock(), {
+        actor: 'system:gc',
+        action: 'gc.run',
+        target: 'blobs',
+        outcome: 'success',
+        details: { blobs, bytes, staleLinks, ...uploadsPart },
+      });
+      logger.info(report, 'garbage collection');
+    }
+    return report;
+  }
+
+  return {
+    /** One run at a time per process; a second caller shares the run in progress. */
+    run({ dryRun }: { dryRun: boolean }): Promise<GcReport> {
+      if (dryRun) return collect(true);
+      running ??= collect(false).finally(() => {
+        running = null;
+      });
+      return running;
+    },
+  };
+}

@@ -1,0 +1,417 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ConflictError,
+  IMAGE_CONFIG_MEDIA_TYPES,
+  InputError,
+  NotFoundError,
+  TooLargeError,
+  MANIFEST_MEDIA_TYPES,
+  MAX_MANIFEST_BYTES,
+  isIndexMediaType,
+  parseManifest,
+  readImageConfig,
+} from '@berth/domain';
+import type { ServiceDeps } from '../deps.js';
+import {
+  parseReference,
+  parseRepositoryName,
+  requireBlobDigest,
+  type RepositoryName,
+} from './repository-name.js';
+import { createUploadSessions } from './upload-sessions.js';
+
+/** Configs are read for their created time; a config larger than this is not worth reading. */
+const MAX_CONFIG_READ = 1024 * 1024;
+/** How long a finished upload waits for GC to let go of the same digest. */
+const LINK_WAIT_MS = 30_000;
+
+export interface ServedManifest {
+  digest: string;
+  mediaType: string;
+  size: number;
+  content: Uint8Array | null;
+}
+
+export type UploadStart =
+  { kind: 'session'; id: string; offset: number } | { kind: 'blob'; digest: string };
+
+function acceptedTypes(accept: string | undefined): string[] | null {
+  if (!accept) return null;
+  const types = accept
+    .split(',')
+    .map((t) => t.split(';')[0]?.trim().toLowerCase() ?? '')
+    .filter(Boolean);
+  return types.length === 0 || types.includes('*/*') ? null : types;
+}
+
+export function createRegistryService(deps: ServiceDeps) {
+  const { store, blobs, clock, logger, regions, registry: settings } = deps;
+  const uploads = createUploadSessions(settings.dataDir, clock);
+  const touch = () => {
+    const now = clock();
+    // Re-touching a link at most every quarter grace keeps HEAD requests read-only.
+    return { now, before: now - settings.gcGraceMs / 4 };
+  };
+
+  async function requireRepository(name: RepositoryName) {
+    const repo = await store.registry.repositoryId(name.namespace, name.repository);
+    if (!repo)
+      throw new NotFoundError(
+        'NAME_UNKNOWN',
+        `repository ${name.full} is not known to this registry`,
+      );
+    return repo;
+  }
+
+  /** Pushes go only into namespaces that exist, unless the operator allows creating them. */
+  async function requirePushTarget(full: string): Promise<RepositoryName> {
+    const name = parseRepositoryName(full);
+    const ns = await store.namespaces.get(name.namespace).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
+    if (!ns) {
+      if (!settings.createNamespaceOnPush) {
+        throw new NotFoundError(
+          'NAME_UNKNOWN',
+          `namespace "${name.namespace}" does not exist; create it first in the Berth console (Namespaces → Create namespace) or with POST /api/v1/namespaces`,
+        );
+      }
+      await store.namespaces
+        .create(
+          { name: name.namespace, region: regions[0] ?? 'local', quotaBytes: null },
+          { actor: 'registry:push', now: clock() },
+        )
+        .catch((error: unknown) => {
+          // Two pushes creating it at once: the other one won, which is just as good.
+          if (!(error instanceof ConflictError)) throw error;
+        });
+    } else if (ns.quotaBytes !== null && ns.sizeBytes >= ns.quotaBytes) {
+      throw quotaFull(name.namespace, ns.quotaBytes);
+    }
+    return name;
+  }
+
+  function quotaFull(namespace: string, quota: number) {
+    return new ConflictError(
+      'QUOTA_EXCEEDED',
+      `namespace "${namespace}" has used its storage quota of ${quota} bytes; delete images or ask an administrator to raise it`,
+    );
+  }
+
+  /** Finishes an upload whose bytes are in `file`: verify, record, move into the store. */
+  async function commitBlob(
+    name: RepositoryName,
+    sealed: { id: string; digest: string; size: number; file: string },
+    expected: string,
+  ) {
+    if (sealed.digest !== expected) {
+      await uploads.remove(sealed.id);
+      throw new InputError(
+        'DIGEST_INVALID',
+        `the uploaded content has digest ${sealed.digest}, not ${expected}; nothing was stored`,
+      );
+    }
+    const ns = await store.namespaces.get(name.namespace);
+    if (ns.quotaBytes !== null && ns.sizeBytes + sealed.size > ns.quotaBytes) {
+      await uploads.remove(sealed.id);
+      throw quotaFull(name.namespace, ns.quotaBytes);
+    }
+    const deadline = Date.now() + LINK_WAIT_MS;
+    for (;;) {
+      const outcome = await store.registry.linkBlob(
+        name.namespace,
+        name.repository,
+        { digest: expected, size: sealed.size },
+        clock(),
+      );
+      if (outcome === 'linked') break;
+      if (Date.now() > deadline) {
+        throw new ConflictError(
+          'TOOMANYREQUESTS',
+          'garbage collection is still removing this blob; retry the upload',
+        );
+      }
+      await sleep(50);
+    }
+    await blobs.adopt(expected, sealed.file);
+    await uploads.remove(sealed.id);
+    return { kind: 'blob' as const, digest: expected };
+  }
+
+  return {
+    uploads,
+
+    async getManifest(
+      full: string,
+      reference: string,
+      accept: string | undefined,
+      withContent: boolean,
+    ): Promise<ServedManifest> {
+      const name = parseRepositoryName(full);
+      const ref = parseReference(reference, false);
+      const found = await store.registry.findManifest(
+        name.namespace,
+        name.repository,
+        ref,
+        withContent,
+      );
+      if (!found) {
+        await requireRepository(name);
+        throw new NotFoundError('MANIFEST_UNKNOWN', `manifest ${reference} is not in ${full}`);
+      }
+      const accepted = acceptedTypes(accept);
+      if (!accepted || accepted.includes(found.mediaType)) return found;
+      // A client that cannot read an index gets the linux/amd64 image, as Distribution does.
+      if (isIndexMediaType(found.mediaType)) {
+        const children = await store.registry.indexChildren(
+          name.namespace,
+          name.repository,
+          found.digest,
+        );
+        const pick =
+          children.find(
+            (c) =>
+              c.platform_os === 'linux' &&
+              c.platform_architecture === 'amd64' &&
+              accepted.includes(c.media_type),
+          ) ?? children.find((c) => accepted.includes(c.media_type));
+        if (pick) {
+          const child = await store.registry.findManifest(
+            name.namespace,
+            name.repository,
+            { digest: pick.digest },
+            withContent,
+          );
+          if (child) return child;
+        }
+      }
+      throw new NotFoundError(
+        'MANIFEST_UNKNOWN',
+        `manifest ${reference} is ${found.mediaType}, which the client does not accept (Accept: ${accepted.join(', ').slice(0, 200)})`,
+      );
+    },
+
+    async putManifest(
+      full: string,
+      reference: string,
+      contentType: string | undefined,
+      bytes: Buffer,
+      actor: string,
+    ) {
+      const name = await requirePushTarget(full);
+      const ref = parseReference(reference, true);
+      if (bytes.length > MAX_MANIFEST_BYTES) {
+        throw new TooLargeError(
+          'MANIFEST_INVALID',
+          `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`,
+        );
+      }
+      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      if ('digest' in ref && ref.digest !== digest) {
+        throw new InputError(
+          'DIGEST_INVALID',
+          `the manifest's digest is ${digest}, not ${ref.digest}`,
+        );
+      }
+      const parsed = parseManifest(bytes, contentType);
+      const stored = [...(parsed.config ? [parsed.config] : []), ...parsed.layers];
+      // A row without its file exists only after a crash mid-upload: make the client upload again.
+      for (const b of stored) {
+        if (!(await blobs.stat(b.digest))) {
+          throw new NotFoundError(
+            'MANIFEST_BLOB_UNKNOWN',
+            `blob ${b.digest} is not in ${full}; upload it before the manifest`,
+            { digest: b.digest },
+          );
+        }
+      }
+      let config: ReturnType<typeof readImageConfig> = { createdAt: null, platform: null };
+      if (
+        parsed.config &&
+        IMAGE_CONFIG_MEDIA_TYPES.includes(parsed.config.mediaType) &&
+        parsed.config.size <= MAX_CONFIG_READ
+      ) {
+        const bytesOfConfig = await blobs.readAll(parsed.config.digest);
+        if (bytesOfConfig) config = readImageConfig(bytesOfConfig);
+      }
+      await store.images.ingest(
+        name.namespace,
+        name.repository,
+        {
+          digest,
+          mediaType: parsed.mediaType,
+          artifactType: parsed.artifactType,
+          manifestSize: bytes.length,
+          blobs: stored.map((b) => ({ digest: b.digest, size: b.size, mediaType: b.mediaType })),
+          children: parsed.children.map((c) => ({ digest: c.digest, platform: c.platform })),
+          subject: parsed.subject?.digest ?? null,
+          createdAt: config.createdAt,
+          platform: config.platform,
+          content: bytes,
+        },
+        'tag' in ref ? [ref.tag] : [],
+        { actor, now: clock() },
+      );
+      logger.debug({ repository: full, digest, reference }, 'manifest pushed');
+      return { digest, subject: parsed.subject?.digest ?? null };
+    },
+
+    /** By digest the image goes to the trash (restorable); by tag only the tag goes. */
+    async deleteManifest(full: string, reference: string, actor: string) {
+      const name = parseRepositoryName(full);
+      const ref = parseReference(reference, false);
+      const ctx = { actor, now: clock() };
+      if ('tag' in ref) {
+        await store.images.untag(name.namespace, name.repository, ref.tag, ctx);
+      } else {
+        await store.images.trash(
+          name.namespace,
+          [{ repository: name.repository, digest: ref.digest }],
+          'deleted',
+          ctx,
+        );
+      }
+    },
+
+    async statBlob(full: string, digest: string) {
+      const name = parseRepositoryName(full);
+      requireBlobDigest(digest);
+      const repo = await requireRepository(name);
+      const found = await store.registry.findBlob(repo.id, digest, touch());
+      if (!found || !(await blobs.stat(digest))) {
+        throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not in ${full}`);
+      }
+      return found;
+    },
+
+    async openBlob(digest: string, range?: { start: number; end: number }) {
+      const stream = await blobs.get(digest, range);
+      if (!stream) throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not stored`);
+      return stream;
+    },
+
+    async deleteBlob(full: string, digest: string, actor: string) {
+      const name = parseRepositoryName(full);
+      requireBlobDigest(digest);
+      await requireRepository(name);
+      const removed = await store.registry.unlinkBlob(name.namespace, name.repository, digest, {
+        actor,
+        now: clock(),
+      });
+      if (!removed) throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not in ${full}`);
+    },
+
+    async startUpload(
+      full: string,
+      opts: { mount?: string; from?: string; digest?: string; body: Readable },
+    ): Promise<UploadStart> {
+      const name = await requirePushTarget(full);
+      if (opts.mount !== undefined) {
+        requireBlobDigest(opts.mount);
+        // A `from` that is not a valid name simply means no mount: the client uploads instead.
+        let from: RepositoryName | null = null;
+        try {
+          from = opts.from ? parseRepositoryName(opts.from) : null;
+        } catch {
+          from = null;
+        }
+        if (from) {
+          const mounted = await store.registry.mountBlob(
+            name.namespace,
+            name.repository,
+            from,
+            opts.mount,
+            clock(),
+          );
+          if (mounted) return { kind: 'blob', digest: opts.mount };
+        }
+      }
+      const expected = opts.digest === undefined ? undefined : requireBlobDigest(opts.digest);
+      const { id } = await uploads.start(full);
+      if (expected === undefined) {
+        opts.body.resume();
+        return { kind: 'session', id, offset: 0 };
+      }
+      await uploads.append(id, full, opts.body, null);
+      return commitBlob(name, { id, ...(await uploads.seal(id, full)) }, expected);
+    },
+
+    async appendUpload(full: string, id: string, body: Readable, range: { start: number } | null) {
+      parseRepositoryName(full);
+      return uploads.append(id, full, body, range);
+    },
+
+    async uploadOffset(full: string, id: string) {
+      parseRepositoryName(full);
+      return uploads.offset(id, full);
+    },
+
+    async finishUpload(
+      full: string,
+      id: string,
+      digest: string | undefined,
+      body: Readable,
+      range: { start: number } | null,
+    ) {
+      const name = parseRepositoryName(full);
+      if (digest === undefined) {
+        body.resume();
+        throw new InputError('DIGEST_INVALID', 'finishing an upload needs ?digest=sha256:…');
+      }
+      const expected = requireBlobDigest(digest);
+      await uploads.append(id, full, body, range);
+      return commitBlob(name, { id, ...(await uploads.seal(id, full)) }, expected);
+    },
+
+    async cancelUpload(full: string, id: string) {
+      parseRepositoryName(full);
+      await uploads.cancel(id, full);
+    },
+
+    async tags(full: string, page: { n: number; last?: string }) {
+      const name = parseRepositoryName(full);
+      const repo = await requireRepository(name);
+      return store.registry.listTags(repo.id, page);
+    },
+
+    async catalog(page: { n: number; last?: string }) {
+      return store.registry.catalog(page);
+    },
+
+    async referrers(full: string, digest: string, artifactType?: string) {
+      const name = parseRepositoryName(full);
+      requireBlobDigest(digest);
+      const repo = await store.registry.repositoryId(name.namespace, name.repository);
+      const rows = repo ? await store.registry.referrers(repo.id, digest, artifactType) : [];
+      return {
+        schemaVersion: 2,
+        mediaType: MANIFEST_MEDIA_TYPES.ociIndex,
+        manifests: rows.map((r) => {
+          let annotations: Record<string, string> | undefined;
+          try {
+            const doc = r.content
+              ? (JSON.parse(Buffer.from(r.content).toString('utf8')) as {
+                  annotations?: Record<string, string>;
+                })
+              : {};
+            annotations = doc.annotations;
+          } catch {
+            annotations = undefined;
+          }
+          return {
+            mediaType: r.media_type,
+            digest: r.digest,
+            size: r.manifest_size,
+            ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
+            ...(annotations ? { annotations } : {}),
+          };
+        }),
+      };
+    },
+  };
+}
+
+export type RegistryService = ReturnType<typeof createRegistryService>;

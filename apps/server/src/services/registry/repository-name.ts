@@ -1,0 +1,63 @@
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  checkDigest,
+  checkNamespaceName,
+  checkRepositoryName,
+  checkTag,
+  splitFullName,
+} from '@berth/domain';
+import type { ManifestRef } from '@berth/store';
+
+export interface RepositoryName {
+  full: string;
+  namespace: string;
+  repository: string;
+}
+
+/** `<namespace>/<repository>` from a /v2 path, checked against the OCI grammar. */
+export function parseRepositoryName(full: string): RepositoryName {
+  const parts = splitFullName(full);
+  const clipped = full.length > 80 ? `${full.slice(0, 77)}…` : full;
+  if (!parts) {
+    throw new InputError(
+      'NAME_INVALID',
+      `"${clipped}" is not <namespace>/<repository>: every Berth repository lives in a namespace`,
+    );
+  }
+  const ns = checkNamespaceName(parts.namespace);
+  if (!ns.ok)
+    throw new InputError(
+      'NAME_INVALID',
+      `namespace "${parts.namespace.slice(0, 40)}" ${ns.reason}`,
+    );
+  const repo = checkRepositoryName(parts.namespace, parts.repository);
+  if (!repo.ok) throw new InputError('NAME_INVALID', `repository "${clipped}" ${repo.reason}`);
+  return { full, ...parts };
+}
+
+/** Only sha256 is stored; sha512 digests are valid OCI but refused as unsupported. */
+export function requireBlobDigest(digest: string): string {
+  const check = checkDigest(digest);
+  if (!check.ok)
+    throw new InputError('DIGEST_INVALID', `digest "${digest.slice(0, 80)}" ${check.reason}`);
+  if (!digest.startsWith('sha256:')) {
+    throw new ConflictError('UNSUPPORTED', 'Berth stores sha256 digests only');
+  }
+  return digest;
+}
+
+export function parseReference(reference: string, forPush: boolean): ManifestRef {
+  if (reference.includes(':')) return { digest: requireBlobDigest(reference) };
+  const check = checkTag(reference);
+  if (!check.ok) {
+    if (forPush)
+      throw new InputError('TAG_INVALID', `tag "${reference.slice(0, 80)}" ${check.reason}`);
+    throw new NotFoundError(
+      'MANIFEST_UNKNOWN',
+      `"${reference.slice(0, 80)}" is neither a tag nor a digest`,
+    );
+  }
+  return { tag: reference };
+}

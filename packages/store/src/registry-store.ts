@@ -1,0 +1,287 @@
+import { ConflictError } from '@berth/domain';
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { ActionContext } from './context.js';
+import { recordAudit } from './audit-store.js';
+import { ensureRepository, resolveNamespace } from './resolve.js';
+
+export type ManifestRef = { tag: string } | { digest: string };
+
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  size: number;
+  content: Uint8Array | null;
+}
+
+/** Outcome of finishing an upload: `busy` while GC is still deleting the same digest. */
+export type LinkOutcome = 'linked' | 'busy';
+
+/**
+ * What the OCI Distribution API reads and writes beyond the image model: manifests by tag or
+ * digest, blob links per repository, tag and repository listings, referrers.
+ */
+function findRepository(db: Db, namespace: string, repository: string) {
+  return db
+    .selectFrom('repositories')
+    .innerJoin('namespaces', 'namespaces.id', 'repositories.namespace_id')
+    .select(['repositories.id', 'repositories.image_count'])
+    .where('namespaces.name', '=', namespace)
+    .where('repositories.name', '=', repository)
+    .executeTakeFirst();
+}
+
+export function createRegistryStore(db: Db) {
+  return {
+    /** The repository's id and live image count, or undefined. */
+    repositoryId: (namespace: string, repository: string) =>
+      findRepository(db, namespace, repository),
+
+    /** A live manifest by tag or digest; `content` only when asked for (GET, not HEAD). */
+    async findManifest(
+      namespace: string,
+      repository: string,
+      ref: ManifestRef,
+      withContent: boolean,
+    ): Promise<StoredManifest | null> {
+      let qb = db
+        .selectFrom('manifests')
+        .innerJoin('repositories', 'repositories.id', 'manifests.repository_id')
+        .innerJoin('namespaces', 'namespaces.id', 'repositories.namespace_id')
+        .select([
+          'manifests.digest',
+          'manifests.media_type',
+          'manifests.manifest_size',
+          withContent ? 'manifests.content' : sql<null>`null`.as('content'),
+        ])
+        .where('namespaces.name', '=', namespace)
+        .where('repositories.name', '=', repository)
+        .where('manifests.state', '=', 'live');
+      qb =
+        'tag' in ref
+          ? qb
+              .innerJoin('tags', 'tags.manifest_id', 'manifests.id')
+              .whereRef('tags.repository_id', '=', 'repositories.id')
+              .where('tags.name', '=', ref.tag)
+          : qb.where('manifests.digest', '=', ref.digest);
+      const row = await qb.executeTakeFirst();
+      if (!row) return null;
+      return {
+        digest: row.digest,
+        mediaType: row.media_type,
+        size: row.manifest_size,
+        content: row.content,
+      };
+    },
+
+    /** Platform manifests of a live index, for clients that cannot read an index. */
+    async indexChildren(namespace: string, repository: string, indexDigest: string) {
+      return db
+        .selectFrom('manifest_children')
+        .innerJoin('manifests as parent', 'parent.id', 'manifest_children.parent_id')
+        .innerJoin('manifests as child', 'child.id', 'manifest_children.child_id')
+        .innerJoin('repositories', 'repositories.id', 'parent.repository_id')
+        .innerJoin('namespaces', 'namespaces.id', 'repositories.namespace_id')
+        .select([
+          'child.digest',
+          'child.media_type',
+          'child.platform_os',
+          'child.platform_architecture',
+        ])
+        .where('namespaces.name', '=', namespace)
+        .where('repositories.name', '=', repository)
+        .where('parent.digest', '=', indexDigest)
+        .execute();
+    },
+
+    /** Tags of a repository in lexical order, after `last`. */
+    async listTags(repository: number, opts: { last?: string; n: number }) {
+      let qb = db
+        .selectFrom('tags')
+        .select('name')
+        .where('repository_id', '=', repository)
+        .orderBy('name')
+        .limit(opts.n + 1);
+      if (opts.last !== undefined) qb = qb.where('name', '>', opts.last);
+      const rows = await qb.execute();
+      return { names: rows.slice(0, opts.n).map((r) => r.name), more: rows.length > opts.n };
+    },
+
+    /** Full names of repositories holding at least one live image, in lexical order. */
+    async catalog(opts: { last?: string; n: number }) {
+      const full = sql<string>`namespaces.name || '/' || repositories.name`;
+      let qb = db
+        .selectFrom('repositories')
+        .innerJoin('namespaces', 'namespaces.id', 'repositories.namespace_id')
+        .select(full.as('name'))
+        .where('repositories.image_count', '>', 0)
+        .orderBy(full)
+        .limit(opts.n + 1);
+      if (opts.last !== undefined) qb = qb.where(full, '>', opts.last);
+      const rows = await qb.execute();
+      return { names: rows.slice(0, opts.n).map((r) => r.name), more: rows.length > opts.n };
+    },
+
+    /** Live manifests whose subject is `digest`, oldest first, with their bytes for annotations. */
+    async referrers(repository: number, digest: string, artifactType?: string) {
+      let qb = db
+        .selectFrom('manifests')
+        .select(['digest', 'media_type', 'manifest_size', 'artifact_type', 'content'])
+        .where('repository_id', '=', repository)
+        .where('subject_digest', '=', digest)
+        .where('state', '=', 'live')
+        .orderBy('pushed_at')
+        .orderBy('id')
+        .limit(1000);
+      if (artifactType !== undefined) qb = qb.where('artifact_type', '=', artifactType);
+      return qb.execute();
+    },
+
+    /**
+     * A blob this repository may read: linked to it and not being deleted. Touches the link
+     * when it is older than `touchBefore`, so a client that checks for a blob and then skips
+     * its upload keeps it safe from GC until the manifest arrives.
+     */
+    async findBlob(repository: number, digest: string, touch: { now: number; before: number }) {
+      const row = await db
+        .selectFrom('repository_blobs')
+        .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+        .select(['blobs.size', 'repository_blobs.touched_at'])
+        .where('repository_blobs.repository_id', '=', repository)
+        .where('repository_blobs.digest', '=', digest)
+        .where('blobs.deleting', '=', 0)
+        .executeTakeFirst();
+      if (!row) return null;
+      if (row.touched_at < touch.before) {
+        await db
+          .updateTable('repository_blobs')
+          .set({ touched_at: touch.now })
+          .where('repository_id', '=', repository)
+          .where('digest', '=', digest)
+          .execute();
+      }
+      return { size: row.size };
+    },
+
+    /**
+     * Records a blob whose bytes were verified, linked to the repository (created on demand).
+     * `busy` when GC is deleting the same digest right now: the caller waits and retries,
+     * then moves its file into place.
+     */
+    async linkBlob(
+      namespace: string,
+      repository: string,
+      blob: { digest: string; size: number; mediaType?: string | null },
+      now: number,
+    ): Promise<LinkOutcome> {
+      return db.transaction().execute(async (trx) => {
+        const ns = await resolveNamespace(trx, namespace);
+        const existing = await trx
+          .selectFrom('blobs')
+          .select(['deleting', 'size'])
+          .where('digest', '=', blob.digest)
+          .executeTakeFirst();
+        if (existing?.deleting) return 'busy';
+        if (!existing) {
+          await trx
+            .insertInto('blobs')
+            .values({
+              digest: blob.digest,
+              size: blob.size,
+              media_type: blob.mediaType ?? null,
+              created_at: now,
+            })
+            .execute();
+        }
+        const repo = await ensureRepository(trx, ns.id, repository, now);
+        await trx
+          .insertInto('repository_blobs')
+          .values({ repository_id: repo.id, digest: blob.digest, touched_at: now })
+          .onConflict((oc) =>
+            oc.columns(['repository_id', 'digest']).doUpdateSet({ touched_at: now }),
+          )
+          .execute();
+        return 'linked';
+      });
+    },
+
+    /** Cross-repository mount: links a blob `from` holds. false when `from` cannot read it. */
+    async mountBlob(
+      namespace: string,
+      repository: string,
+      from: { namespace: string; repository: string },
+      digest: string,
+      now: number,
+    ): Promise<{ size: number } | null> {
+      return db.transaction().execute(async (trx) => {
+        const source = await trx
+          .selectFrom('repository_blobs')
+          .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
+          .innerJoin('namespaces', 'namespaces.id', 'repositories.namespace_id')
+          .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+          .select('blobs.size')
+          .where('namespaces.name', '=', from.namespace)
+          .where('repositories.name', '=', from.repository)
+          .where('repository_blobs.digest', '=', digest)
+          .where('blobs.deleting', '=', 0)
+          .executeTakeFirst();
+        if (!source) return null;
+        const ns = await resolveNamespace(trx, namespace);
+        const repo = await ensureRepository(trx, ns.id, repository, now);
+        await trx
+          .insertInto('repository_blobs')
+          .values({ repository_id: repo.id, digest, touched_at: now })
+          .onConflict((oc) =>
+            oc.columns(['repository_id', 'digest']).doUpdateSet({ touched_at: now }),
+          )
+          .execute();
+        return { size: source.size };
+      });
+    },
+
+    /**
+     * Removes a blob from a repository. Refused while a manifest of the repository (live or in
+     * its trash) uses it, since that would break a pull or a restore.
+     */
+    async unlinkBlob(
+      namespace: string,
+      repository: string,
+      digest: string,
+      ctx: ActionContext,
+    ): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const repo = await findRepository(trx, namespace, repository);
+        if (!repo) return false;
+        const used = await trx
+          .selectFrom('manifest_blobs')
+          .innerJoin('manifests', 'manifests.id', 'manifest_blobs.manifest_id')
+          .select('manifests.digest')
+          .where('manifests.repository_id', '=', repo.id)
+          .where('manifest_blobs.blob_digest', '=', digest)
+          .executeTakeFirst();
+        if (used) {
+          throw new ConflictError(
+            'BLOB_IN_USE',
+            `blob ${digest} is used by manifest ${used.digest} of ${namespace}/${repository}; delete the image instead`,
+            { manifest: used.digest },
+          );
+        }
+        const deleted = await trx
+          .deleteFrom('repository_blobs')
+          .where('repository_id', '=', repo.id)
+          .where('digest', '=', digest)
+          .executeTakeFirst();
+        if (Number(deleted.numDeletedRows) === 0) return false;
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'blob.delete',
+          target: `${namespace}/${repository}@${digest}`,
+          outcome: 'success',
+        });
+        return true;
+      });
+    },
+  };
+}
+
+export type RegistryStore = ReturnType<typeof createRegistryStore>;
