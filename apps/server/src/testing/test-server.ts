@@ -33,7 +33,7 @@ const TABLES: (keyof Database)[] = [
 
 /** A real server on a real socket with its own SQLite file and blob directory. */
 export async function startTestServer(
-  opts: { demo?: boolean; regions?: string } = {},
+  opts: { demo?: boolean; regions?: string; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
   const clock = {
@@ -49,9 +49,11 @@ export async function startTestServer(
     BERTH_DEMO: opts.demo ? '1' : '0',
     BERTH_REGIONS: opts.regions ?? 'local,eu-west',
     BERTH_CONSOLE_DIR: path.join(dataDir, 'no-console'),
+    ...opts.env,
   });
   const running = await startServer(config, {
-    logger: pino({ level: 'silent' }),
+    // BERTH_TEST_LOG=debug shows a test server's log when a test needs explaining.
+    logger: pino({ level: process.env.BERTH_TEST_LOG ?? 'silent' }),
     clock: () => clock.now,
   });
   const blobRoot = path.join(dataDir, 'blobs');

@@ -1,6 +1,6 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -61,14 +61,26 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
     return meta;
   }
 
+  /** Meta is replaced by rename, so a reader (GC) never sees a half-written file. */
+  async function writeMeta(id: string, meta: SessionMeta): Promise<void> {
+    const tmp = `${metaPath(id)}.${randomUUID()}.tmp`;
+    await writeFile(tmp, JSON.stringify(meta));
+    await rename(tmp, metaPath(id));
+  }
+
   async function state(id: string): Promise<LiveState> {
     const existing = live.get(id);
     if (existing) return existing;
     const hash = createHash('sha256');
     let offset = 0;
-    for await (const chunk of createReadStream(dataPath(id))) {
-      hash.update(chunk as Buffer);
-      offset += (chunk as Buffer).length;
+    try {
+      for await (const chunk of createReadStream(dataPath(id))) {
+        hash.update(chunk as Buffer);
+        offset += (chunk as Buffer).length;
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unknown(id);
+      throw error;
     }
     const rebuilt = { hash, offset, busy: false };
     live.set(id, rebuilt);
@@ -89,7 +101,7 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
       const id = randomUUID();
       const now = clock();
       await writeFile(dataPath(id), '', { flag: 'wx' });
-      await writeFile(metaPath(id), JSON.stringify({ repository, startedAt: now, updatedAt: now }));
+      await writeMeta(id, { repository, startedAt: now, updatedAt: now });
       live.set(id, { hash: createHash('sha256'), offset: 0, busy: false });
       return { id };
     },
@@ -133,7 +145,7 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
       } finally {
         s.busy = false;
       }
-      await writeFile(metaPath(id), JSON.stringify({ ...meta, updatedAt: clock() }));
+      await writeMeta(id, { ...meta, updatedAt: clock() });
       return s.offset;
     },
 
@@ -166,14 +178,15 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
       for (const name of names) {
         const id = name.replace(/\.json$/, '');
         if (!name.endsWith('.json') || !SESSION_ID.test(id) || live.get(id)?.busy) continue;
+        let meta: SessionMeta;
         try {
-          const meta = JSON.parse(await readFile(join(dir, name), 'utf8')) as SessionMeta;
-          if (meta.updatedAt >= cutoff) continue;
-          const bytes = (await stat(dataPath(id)).catch(() => ({ size: 0 }))).size;
-          out.push({ id, bytes });
+          meta = JSON.parse(await readFile(join(dir, name), 'utf8')) as SessionMeta;
         } catch {
-          out.push({ id, bytes: 0 });
+          continue; // finished or cancelled while we looked
         }
+        if (meta.updatedAt >= cutoff) continue;
+        const bytes = (await stat(dataPath(id)).catch(() => ({ size: 0 }))).size;
+        out.push({ id, bytes });
       }
       return out;
     },
