@@ -52,6 +52,12 @@ export function registryHost(): string {
   return window.location.host;
 }
 
+/** The push command for the console's own registry; plain HTTP needs skopeo told so. */
+export function pushCommand(target: string): string {
+  const insecure = window.location.protocol === 'http:' ? ' --dest-tls-verify=false' : '';
+  return `skopeo copy${insecure} docker://docker.io/library/alpine:latest docker://${registryHost()}/${target}`;
+}
+
 export function pullReference(namespace: string, repository: string, tagOrDigest: string): string {
   const separator = tagOrDigest.includes(':') ? '@' : ':';
   return `${registryHost()}/${namespace}/${repository}${separator}${tagOrDigest}`;

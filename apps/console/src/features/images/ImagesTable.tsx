@@ -21,7 +21,7 @@ import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
 import { SelectionToolbar } from '../../components/SelectionToolbar';
 import { ResourceTableState } from '../../components/ResourceTableState';
-import { formatBytes, pluralize, registryHost, shortDigest } from '../../lib/format';
+import { formatBytes, pluralize, pushCommand, shortDigest } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { DeleteImagesModal } from './DeleteImagesModal';
 import { UntagModal } from './UntagModal';
@@ -134,9 +134,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
         emptyBody={
           <>
             <p>Its images may have been deleted: look in the trash. Or push one, for example:</p>
-            <pre className="berth-command">
-              {`skopeo copy docker://docker.io/library/alpine:latest docker://${registryHost()}/${namespace}/${repository}:<tag>`}
-            </pre>
+            <pre className="berth-command">{pushCommand(`${namespace}/${repository}:<tag>`)}</pre>
           </>
         }
         noMatchBody={`No tag or digest in ${repository} starts with “${q}”.`}

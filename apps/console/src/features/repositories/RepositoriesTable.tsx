@@ -22,7 +22,7 @@ import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
 import { SelectionToolbar } from '../../components/SelectionToolbar';
 import { ResourceTableState } from '../../components/ResourceTableState';
-import { formatBytes, pluralize, registryHost } from '../../lib/format';
+import { formatBytes, pluralize, pushCommand } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { DeleteRepositoriesModal } from './DeleteRepositoriesModal';
 
@@ -105,9 +105,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
         emptyBody={
           <>
             <p>Push an image to create one, for example:</p>
-            <pre className="berth-command">
-              {`skopeo copy docker://docker.io/library/alpine:latest docker://${registryHost()}/${namespace}/<repository>:<tag>`}
-            </pre>
+            <pre className="berth-command">{pushCommand(`${namespace}/<repository>:<tag>`)}</pre>
           </>
         }
         noMatchBody={`No repository in ${namespace} matches “${q}”.`}
