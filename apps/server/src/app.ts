@@ -26,14 +26,18 @@ export function createApp({ services, logger, consoleDir }: AppOptions): Express
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(
-    pinoHttp({
-      logger,
-      // Health checks every few seconds would drown the log.
-      autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-    }),
-  );
+  // Request logs are info lines; below that level pino-http would only cost time per request
+  // (a tenth of a manifest HEAD), since errors are logged where they are handled.
+  if (logger.isLevelEnabled('info')) {
+    app.use(
+      pinoHttp({
+        logger,
+        // Health checks every few seconds would drown the log.
+        autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
+        redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      }),
+    );
+  }
 
   const api = express.Router();
   api.use(express.json({ limit: '256kb', strict: true }));

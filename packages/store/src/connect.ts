@@ -22,13 +22,43 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(raw) }),
+  });
   await migrateToLatest(db);
   return {
     db,
     raw,
     close: async () => {
       await db.destroy();
+    },
+  };
+}
+
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Kysely prepares every query afresh, and preparing costs more than running the indexed
+ * lookups a registry pull makes (a manifest HEAD spent a tenth of its time there). The same
+ * SQL text reuses its statement; better-sqlite3 runs one statement at a time and Berth never
+ * streams results, so sharing them is safe. The oldest entry goes when the cache is full
+ * (`IN (?, ?, …)` lists of every length would otherwise grow it without bound).
+ */
+function withStatementCache(raw: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = raw.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) {
+          const oldest = cache.keys().next().value;
+          if (oldest !== undefined) cache.delete(oldest);
+        }
+        cache.set(sql, statement);
+      }
+      return statement;
     },
   };
 }
