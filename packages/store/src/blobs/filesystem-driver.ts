@@ -11,6 +11,8 @@ import {
 } from './blob-driver.js';
 
 const HEX64 = /^[a-f0-9]{64}$/;
+/** Pulls stream layers in 1 MiB reads: a sixteenth of the syscalls of the 64 KiB default. */
+const READ_CHUNK = 1024 * 1024;
 
 /**
  * Stores blobs under `<root>/blobs/sha256/<first 2 hex>/<hex>` (the two-character fan-out keeps
@@ -95,10 +97,10 @@ export function createFilesystemDriver(root: string): BlobDriver {
       try {
         // Reading through the already open handle means a concurrent delete cannot cut the
         // stream short on POSIX systems.
-        if (!range) return file.createReadStream();
+        if (!range) return file.createReadStream({ highWaterMark: READ_CHUNK });
         const { size } = await file.stat();
         const { start, end } = resolveRange(range, size);
-        return file.createReadStream({ start, end });
+        return file.createReadStream({ start, end, highWaterMark: READ_CHUNK });
       } catch (error) {
         await file.close();
         throw error;
