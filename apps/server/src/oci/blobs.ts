@@ -8,7 +8,14 @@ export function blobHandlers({ registry }: Services) {
   return {
     async get(req: Request, res: Response, [name = '', digest = '']: string[]) {
       const { size } = await registry.statBlob(name, digest);
-      const range = byteRange(req, size);
+      let range: ReturnType<typeof byteRange>;
+      try {
+        range = byteRange(req, size);
+      } catch (error) {
+        // RFC 9110: a 416 says how long the blob is, so the client can ask again.
+        res.set('Content-Range', `bytes */${size}`);
+        throw error;
+      }
       res.set({
         'Content-Type': 'application/octet-stream',
         'Docker-Content-Digest': digest,

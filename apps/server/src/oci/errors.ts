@@ -25,6 +25,8 @@ const OCI_STATUS = {
   DENIED: 403,
   UNSUPPORTED: 415,
   TOOMANYREQUESTS: 429,
+  /** Not in the OCI list; Distribution answers unexpected failures with it. */
+  UNKNOWN: 500,
 } as const;
 
 export type OciCode = keyof typeof OCI_STATUS;

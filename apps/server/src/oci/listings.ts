@@ -27,7 +27,11 @@ export function listingHandlers({ registry }: Services) {
       const artifactType = query(req, 'artifactType');
       const index = await registry.referrers(name, digest, artifactType);
       if (artifactType !== undefined) res.set('OCI-Filters-Applied', 'artifactType');
-      res.status(200).type(index.mediaType).send(JSON.stringify(index));
+      // A Buffer, so Express adds no "; charset=utf-8": conformance wants the bare media type.
+      res
+        .status(200)
+        .type(index.mediaType)
+        .send(Buffer.from(JSON.stringify(index)));
     },
   };
 }

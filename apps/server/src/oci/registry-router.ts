@@ -11,6 +11,19 @@ import { uploadHandlers } from './uploads.js';
 type Route = { pattern: RegExp; methods: Partial<Record<string, Handler>> };
 
 /**
+ * Path parameters as the client meant them (some clients encode the ":" of a digest). Every
+ * parameter is checked against its grammar afterwards; one that does not decode stays as it
+ * is and fails that check.
+ */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
  * /v2: the OCI Distribution API. Repository names contain "/", so routes are matched here by
  * their tails (/manifests/<ref>, /blobs/uploads/<id>, …) rather than by Express path syntax.
  */
@@ -68,7 +81,7 @@ export function registryHandler(services: Services, logger: Logger) {
             405,
           );
         }
-        await handler(req, res, m.slice(1));
+        await handler(req, res, m.slice(1).map(decodeParam));
         return;
       }
       req.resume();

@@ -164,8 +164,9 @@ export function createRegistryService(deps: ServiceDeps) {
       }
       const accepted = acceptedTypes(accept);
       if (!accepted || accepted.includes(found.mediaType)) return found;
-      // A client that cannot read an index gets the linux/amd64 image, as Distribution does.
-      if (isIndexMediaType(found.mediaType)) {
+      // A client that cannot read an index gets the linux/amd64 image, as Distribution does;
+      // only by tag, since by digest it must get bytes with that digest.
+      if ('tag' in ref && isIndexMediaType(found.mediaType)) {
         const children = await store.registry.indexChildren(
           name.namespace,
           name.repository,
@@ -335,8 +336,14 @@ export function createRegistryService(deps: ServiceDeps) {
         opts.body.resume();
         return { kind: 'session', id, offset: 0 };
       }
-      await uploads.append(id, full, opts.body, null);
-      return commitBlob(name, { id, ...(await uploads.seal(id, full)) }, expected);
+      try {
+        await uploads.append(id, full, opts.body, null);
+        return await commitBlob(name, { id, ...(await uploads.seal(id, full)) }, expected);
+      } catch (error) {
+        // The client never learnt this session's Location, so nobody could resume it.
+        await uploads.remove(id);
+        throw error;
+      }
     },
 
     async appendUpload(full: string, id: string, body: Readable, range: { start: number } | null) {
