@@ -12,22 +12,16 @@ import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { URLSearchParams, fileURLToPath } from 'node:url';
+import { envInt, freePort } from './lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
-const int = (name, fallback) => {
-  const v = env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
-  return n;
-};
+const int = envInt;
 
 const params = {
   images: int('BENCH_IMAGES', 1_000_000),
@@ -102,17 +96,6 @@ async function ensureDataset() {
   const record = { params, seed: summary, seededAt: new Date().toISOString() };
   fs.writeFileSync(paramsFile, `${JSON.stringify(record, null, 2)}\n`);
   return { ...record, reused: false };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { MiB } from './util.mjs';
+import { MiB } from '../lib/process.mjs';
 
 export const MEDIA = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',

@@ -34,6 +34,7 @@ import { NAMESPACE, startBerth, startDistribution } from './servers.mjs';
 import {
   MiB,
   children,
+  envInt,
   freePort,
   hwmKiB,
   round,
@@ -41,17 +42,11 @@ import {
   sampleRss,
   stop,
   treeRssKiB,
-} from './util.mjs';
+} from '../lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const env = process.env;
-const int = (name, fallback) => {
-  const v = env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
-  return n;
-};
+const int = envInt;
 const positive = (name, fallback) => {
   const n = int(name, fallback);
   if (n === 0) throw new Error(`${name} must be at least 1`);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryClient } from './client.mjs';
-import { track } from './util.mjs';
+import { track } from '../lib/process.mjs';
 
 export const NAMESPACE = 'bench';
 

@@ -133,3 +133,12 @@ export async function stop(child, graceMs = 5000) {
 
 export const round = (v, digits = 2) =>
   v === null || v === undefined || !Number.isFinite(v) ? null : Number(v.toFixed(digits));
+
+/** A non-negative integer from the environment (`1_000_000` allowed), or the fallback. */
+export function envInt(name, fallback) {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
+  return n;
+}
