@@ -98,11 +98,7 @@ export function sendOciError(res: Response, err: unknown, logger: Logger): void 
       oci = new OciError('BLOB_UPLOAD_INVALID', 'the request body ended early');
     } else {
       logger.error({ err }, 'registry request failed');
-      oci = new OciError(
-        'UNSUPPORTED',
-        'something went wrong on the server; the error is in its log',
-        500,
-      );
+      oci = new OciError('UNKNOWN', 'something went wrong on the server; the error is in its log');
     }
   }
   if (res.headersSent) {
