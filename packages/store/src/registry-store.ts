@@ -31,6 +31,22 @@ function findRepository(db: Db, namespace: string, repository: string) {
     .executeTakeFirst();
 }
 
+/** Links (or re-touches) a blob in a repository, creating the repository on first push. */
+async function linkToRepository(
+  trx: Db,
+  namespaceId: number,
+  repository: string,
+  digest: string,
+  now: number,
+): Promise<void> {
+  const repo = await ensureRepository(trx, namespaceId, repository, now);
+  await trx
+    .insertInto('repository_blobs')
+    .values({ repository_id: repo.id, digest, touched_at: now })
+    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doUpdateSet({ touched_at: now }))
+    .execute();
+}
+
 export function createRegistryStore(db: Db) {
   return {
     /** The repository's id and live image count, or undefined. */
@@ -193,14 +209,7 @@ export function createRegistryStore(db: Db) {
             })
             .execute();
         }
-        const repo = await ensureRepository(trx, ns.id, repository, now);
-        await trx
-          .insertInto('repository_blobs')
-          .values({ repository_id: repo.id, digest: blob.digest, touched_at: now })
-          .onConflict((oc) =>
-            oc.columns(['repository_id', 'digest']).doUpdateSet({ touched_at: now }),
-          )
-          .execute();
+        await linkToRepository(trx, ns.id, repository, blob.digest, now);
         return 'linked';
       });
     },
@@ -227,14 +236,7 @@ export function createRegistryStore(db: Db) {
           .executeTakeFirst();
         if (!source) return null;
         const ns = await resolveNamespace(trx, namespace);
-        const repo = await ensureRepository(trx, ns.id, repository, now);
-        await trx
-          .insertInto('repository_blobs')
-          .values({ repository_id: repo.id, digest, touched_at: now })
-          .onConflict((oc) =>
-            oc.columns(['repository_id', 'digest']).doUpdateSet({ touched_at: now }),
-          )
-          .execute();
+        await linkToRepository(trx, ns.id, repository, digest, now);
         return { size: source.size };
       });
     },

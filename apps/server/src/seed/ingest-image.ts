@@ -1,13 +1,18 @@
 import type { ActionContext, BlobDriver, IngestManifest, Store } from '@berth/store';
 import type { BuiltManifest } from './oci-content.js';
 
+/** Config and layers: the blobs a client uploads before the manifest. */
+function uploadedBlobs(m: BuiltManifest) {
+  return [...(m.config ? [m.config] : []), ...m.layers];
+}
+
 export function ingestInput(m: BuiltManifest): IngestManifest {
   return {
     digest: m.digest,
     mediaType: m.mediaType,
     artifactType: m.artifactType,
     manifestSize: m.bytes.length,
-    blobs: [...(m.config ? [m.config] : []), ...m.layers].map((b) => ({
+    blobs: uploadedBlobs(m).map((b) => ({
       digest: b.digest,
       size: b.bytes.length,
       mediaType: b.mediaType,
@@ -25,22 +30,21 @@ export function ingestInput(m: BuiltManifest): IngestManifest {
  */
 export function createImageIngester(store: Store, blobs: BlobDriver) {
   const written = new Set<string>();
-  let repo = { namespace: '', repository: '', now: 0 };
-  const putBytes = async (b: BuiltManifest['layers'][number]) => {
-    if (!written.has(b.digest)) {
-      await blobs.put(b.digest, b.bytes);
-      written.add(b.digest);
+  type Target = { namespace: string; repository: string; now: number };
+  const upload = async (m: BuiltManifest, to: Target): Promise<void> => {
+    for (const child of m.children) await upload(child, to);
+    for (const b of uploadedBlobs(m)) {
+      if (!written.has(b.digest)) {
+        await blobs.put(b.digest, b.bytes);
+        written.add(b.digest);
+      }
+      await store.registry.linkBlob(
+        to.namespace,
+        to.repository,
+        { digest: b.digest, size: b.bytes.length, mediaType: b.mediaType },
+        to.now,
+      );
     }
-    await store.registry.linkBlob(
-      repo.namespace,
-      repo.repository,
-      { digest: b.digest, size: b.bytes.length, mediaType: b.mediaType },
-      repo.now,
-    );
-  };
-  const putManifest = async (m: BuiltManifest): Promise<void> => {
-    for (const child of m.children) await putManifest(child);
-    for (const b of [...(m.config ? [m.config] : []), ...m.layers]) await putBytes(b);
   };
   return {
     get blobsWritten() {
@@ -57,13 +61,13 @@ export function createImageIngester(store: Store, blobs: BlobDriver) {
       ctx: ActionContext,
     ): Promise<void> {
       const m = image.manifest;
-      repo = { namespace, repository, now: ctx.now };
-      await putManifest(m);
+      const to = { namespace, repository, now: ctx.now };
+      await upload(m, to);
       for (const child of m.children)
         await store.images.ingest(namespace, repository, ingestInput(child), [], ctx);
       await store.images.ingest(namespace, repository, ingestInput(m), image.tags, ctx);
       for (const ref of image.referrers ?? []) {
-        await putManifest(ref);
+        await upload(ref, to);
         await store.images.ingest(namespace, repository, ingestInput(ref), [], ctx);
       }
     },

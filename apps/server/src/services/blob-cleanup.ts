@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 export async function removeMarkedBlobs(
   deps: { store: Store; blobs: BlobDriver; logger: Logger },
   digests: readonly string[],
-): Promise<number> {
+): Promise<string[]> {
   const gone: string[] = [];
   for (const digest of digests) {
     try {
@@ -20,5 +20,5 @@ export async function removeMarkedBlobs(
     }
   }
   await deps.store.gc.finishBlobDeletion(gone);
-  return gone.length;
+  return gone;
 }

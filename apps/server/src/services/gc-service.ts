@@ -39,26 +39,31 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
     let blobs = 0;
     let bytes = 0;
     let staleLinks = 0;
+    /** Removes marked blobs; false when a file could not go (its row stays for the next run). */
+    const remove = async (marked: { digest: string; size: number }[]) => {
+      const gone = new Set(
+        await removeMarkedBlobs(
+          deps,
+          marked.map((b) => b.digest),
+        ),
+      );
+      for (const b of marked) {
+        if (!gone.has(b.digest)) continue;
+        blobs += 1;
+        bytes += b.size;
+      }
+      return gone.size === marked.length;
+    };
     // Rows marked by a run that crashed or could not delete a file come first.
     for (let left = await store.gc.marked(BATCH); left.length > 0;) {
-      const removed = await removeMarkedBlobs(
-        deps,
-        left.map((b) => b.digest),
-      );
-      blobs += removed;
-      bytes += left.reduce((s, b) => s + b.size, 0);
-      if (removed < left.length) break;
+      if (!(await remove(left))) break;
       left = await store.gc.marked(BATCH);
     }
     for (;;) {
       const batch = await store.gc.markBatch(linkCutoff, BATCH);
       staleLinks += batch.links;
       if (batch.blobs.length === 0) break;
-      blobs += await removeMarkedBlobs(
-        deps,
-        batch.blobs.map((b) => b.digest),
-      );
-      bytes += batch.blobs.reduce((s, b) => s + b.size, 0);
+      await remove(batch.blobs);
     }
     const report = {
       dryRun,

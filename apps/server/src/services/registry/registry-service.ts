@@ -13,6 +13,7 @@ import {
   parseManifest,
   readImageConfig,
 } from '@berth/domain';
+import type { StoredManifest } from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
 import {
   parseReference,
@@ -26,13 +27,6 @@ import { createUploadSessions } from './upload-sessions.js';
 const MAX_CONFIG_READ = 1024 * 1024;
 /** How long a finished upload waits for GC to let go of the same digest. */
 const LINK_WAIT_MS = 30_000;
-
-export interface ServedManifest {
-  digest: string;
-  mediaType: string;
-  size: number;
-  content: Uint8Array | null;
-}
 
 export type UploadStart =
   { kind: 'session'; id: string; offset: number } | { kind: 'blob'; digest: string };
@@ -101,12 +95,9 @@ export function createRegistryService(deps: ServiceDeps) {
     );
   }
 
-  /** Finishes an upload whose bytes are in `file`: verify, record, move into the store. */
-  async function commitBlob(
-    name: RepositoryName,
-    sealed: { id: string; digest: string; size: number; file: string },
-    expected: string,
-  ) {
+  /** Finishes upload `id`: verify what arrived, record it, move it into the store. */
+  async function commitBlob(name: RepositoryName, id: string, expected: string) {
+    const sealed = { id, ...(await uploads.seal(id, name.full)) };
     if (sealed.digest !== expected) {
       await uploads.remove(sealed.id);
       throw new InputError(
@@ -149,7 +140,7 @@ export function createRegistryService(deps: ServiceDeps) {
       reference: string,
       accept: string | undefined,
       withContent: boolean,
-    ): Promise<ServedManifest> {
+    ): Promise<StoredManifest> {
       const name = parseRepositoryName(full);
       const ref = parseReference(reference, false);
       const found = await store.registry.findManifest(
@@ -338,7 +329,7 @@ export function createRegistryService(deps: ServiceDeps) {
       }
       try {
         await uploads.append(id, full, opts.body, null);
-        return await commitBlob(name, { id, ...(await uploads.seal(id, full)) }, expected);
+        return await commitBlob(name, id, expected);
       } catch (error) {
         // The client never learnt this session's Location, so nobody could resume it.
         await uploads.remove(id);
@@ -370,7 +361,7 @@ export function createRegistryService(deps: ServiceDeps) {
       }
       const expected = requireBlobDigest(digest);
       await uploads.append(id, full, body, range);
-      return commitBlob(name, { id, ...(await uploads.seal(id, full)) }, expected);
+      return commitBlob(name, id, expected);
     },
 
     async cancelUpload(full: string, id: string) {
@@ -397,23 +388,14 @@ export function createRegistryService(deps: ServiceDeps) {
         schemaVersion: 2,
         mediaType: MANIFEST_MEDIA_TYPES.ociIndex,
         manifests: rows.map((r) => {
-          let annotations: Record<string, string> | undefined;
-          try {
-            const doc = r.content
-              ? (JSON.parse(Buffer.from(r.content).toString('utf8')) as {
-                  annotations?: Record<string, string>;
-                })
-              : {};
-            annotations = doc.annotations;
-          } catch {
-            annotations = undefined;
-          }
+          // Stored bytes were parsed when they were pushed; synthetic rows have none.
+          const annotations = r.content ? parseManifest(r.content, r.media_type).annotations : {};
           return {
             mediaType: r.media_type,
             digest: r.digest,
             size: r.manifest_size,
             ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
-            ...(annotations ? { annotations } : {}),
+            ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
           };
         }),
       };
