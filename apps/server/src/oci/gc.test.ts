@@ -46,6 +46,20 @@ describe('garbage collection', () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
+  it('refuses a malformed run request and changes nothing', async () => {
+    await upload('bad-input', randomBytesFromSeed('bad-input', 1000));
+    server.clock.advance(25 * HOUR);
+    const before = await server.dump();
+    const files = server.blobFiles();
+    for (const body of [{ dryRun: 'yes' }, { dryRun: false, everything: true }, [1]]) {
+      const res = await api().post(apiPaths.gcRuns()).send(body).expect(400);
+      expect(res.body.error.code).toBe('INVALID_REQUEST');
+    }
+    expect(await server.dump()).toBe(before);
+    expect(server.blobFiles()).toEqual(files);
+    await gc(); // leave nothing behind for the tests below
+  });
+
   it('a dry run reports abandoned uploads and changes nothing; a real run removes them', async () => {
     const garbage = [0, 1, 2].map((i) => randomBytesFromSeed(`garbage-${i}`, 10_000 + i));
     for (const g of garbage) await upload('scratch', g);
