@@ -52,6 +52,12 @@ const envSchema = z.object({
     .int()
     .min(0)
     .default(24 * 60 * 60 * 1000),
+  /** How often each process looks for due scheduled work (retention policies). */
+  BERTH_SCHEDULER_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .default(60 * 1000),
   BERTH_UPLOAD_TTL_MS: z.coerce
     .number()
     .int()
@@ -72,6 +78,7 @@ export type Config = {
   gcIntervalMs: number;
   gcGraceMs: number;
   uploadTtlMs: number;
+  schedulerIntervalMs: number;
 };
 
 /** Parses the environment once at start-up; a bad value stops the process with the reason. */
@@ -95,5 +102,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gcIntervalMs: e.BERTH_GC_INTERVAL_MS,
     gcGraceMs: e.BERTH_GC_GRACE_MS,
     uploadTtlMs: e.BERTH_UPLOAD_TTL_MS,
+    schedulerIntervalMs: e.BERTH_SCHEDULER_INTERVAL_MS,
   };
 }

@@ -87,6 +87,12 @@ export async function startServer(
       .catch((err: unknown) => logger.error({ err }, 'garbage collection failed'));
   const gcTimer = setInterval(gc, config.gcIntervalMs);
   gcTimer.unref();
+  const schedule = () =>
+    services.retentionScheduler
+      .tick()
+      .catch((err: unknown) => logger.error({ err }, 'scheduled work failed'));
+  const scheduleTimer = setInterval(schedule, config.schedulerIntervalMs);
+  scheduleTimer.unref();
 
   let closing: Promise<void> | null = null;
   return {
@@ -98,6 +104,9 @@ export async function startServer(
       closing ??= (async () => {
         clearInterval(timer);
         clearInterval(gcTimer);
+        clearInterval(scheduleTimer);
+        // A tick in progress finishes (or rolls back) before the database closes.
+        await services.retentionScheduler.settled();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

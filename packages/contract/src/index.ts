@@ -5,3 +5,4 @@ export * from './images.js';
 export * from './trash.js';
 export * from './routes.js';
 export * from './gc.js';
+export * from './retention.js';

@@ -18,6 +18,20 @@ import {
 import { deleteImagesBody, imageList, imageListQuery, imagesTrashed, untagged } from './images.js';
 import { restoreBody, restoreResult, trashList, trashListQuery } from './trash.js';
 import { gcReport, gcRunBody } from './gc.js';
+import {
+  retentionConfirmBody,
+  retentionPolicy,
+  retentionPolicyBody,
+  retentionPreview,
+  retentionPreviewBody,
+  retentionPreviewItems,
+  retentionPreviewItemsQuery,
+  retentionRun,
+  retentionRunList,
+  retentionRunListQuery,
+  retentionRunRestored,
+  retentionRunResult,
+} from './retention.js';
 
 const seg = encodeURIComponent;
 
@@ -45,10 +59,23 @@ export const apiPaths = {
   trash: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash`,
   trashRestore: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore`,
   gcRuns: () => '/api/v1/gc/runs',
+  retentionPolicy: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention-policy`,
+  retentionPreviews: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention/previews`,
+  retentionPreview: (ns: string, id: string) =>
+    `/api/v1/namespaces/${seg(ns)}/retention/previews/${seg(id)}`,
+  retentionPreviewItems: (ns: string, id: string) =>
+    `/api/v1/namespaces/${seg(ns)}/retention/previews/${seg(id)}/items`,
+  retentionPreviewCsv: (ns: string, id: string) =>
+    `/api/v1/namespaces/${seg(ns)}/retention/previews/${seg(id)}/csv`,
+  retentionRuns: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention/runs`,
+  retentionRun: (ns: string, id: string) =>
+    `/api/v1/namespaces/${seg(ns)}/retention/runs/${seg(id)}`,
+  retentionRunRestore: (ns: string, id: string) =>
+    `/api/v1/namespaces/${seg(ns)}/retention/runs/${seg(id)}/restore`,
 };
 
 export interface RouteSpec {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI-style path template. */
   path: string;
   summary: string;
@@ -169,6 +196,80 @@ export const apiRoutes: RouteSpec[] = [
     summary: 'Restore an image by digest or by tag',
     body: restoreBody,
     response: restoreResult,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${NS}/retention-policy`,
+    summary: 'The scheduled retention policy (defaults until one is saved)',
+    response: retentionPolicy,
+    status: 200,
+  },
+  {
+    method: 'put',
+    path: `${NS}/retention-policy`,
+    summary: 'Save the scheduled retention policy',
+    body: retentionPolicyBody,
+    response: retentionPolicy,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${NS}/retention/previews`,
+    summary: 'Preview a retention run: what each rule keeps and deletes, changing nothing',
+    body: retentionPreviewBody,
+    response: retentionPreview,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: `${NS}/retention/previews/{previewId}`,
+    summary: 'One retention preview',
+    response: retentionPreview,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${NS}/retention/previews/{previewId}/items`,
+    summary: 'The images of a preview with their decision and reason',
+    query: retentionPreviewItemsQuery,
+    response: retentionPreviewItems,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${NS}/retention/previews/{previewId}/csv`,
+    summary: 'The whole preview as CSV',
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${NS}/retention/runs`,
+    summary: 'Confirm a preview: move its still-eligible deletions to the trash',
+    body: retentionConfirmBody,
+    response: retentionRunResult,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: `${NS}/retention/runs`,
+    summary: 'Retention runs, newest first',
+    query: retentionRunListQuery,
+    response: retentionRunList,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${NS}/retention/runs/{runId}`,
+    summary: 'One retention run',
+    response: retentionRun,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${NS}/retention/runs/{runId}/restore`,
+    summary: 'Restore every image a run deleted that is still in the trash',
+    response: retentionRunRestored,
     status: 200,
   },
   {

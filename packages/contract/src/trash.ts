@@ -15,11 +15,17 @@ export const trashItem = z.object({
   daysLeft: z.number().int(),
   reason: trashReason,
   actor: z.string(),
+  /** The retention run that deleted it, if one did. */
+  retentionRunId: z.string().nullable(),
 });
 export type TrashItem = z.infer<typeof trashItem>;
 
 export const trashListQuery = z.object({
   repository: z.string().max(255).optional(),
+  retentionRun: z
+    .string()
+    .regex(/^\d{1,15}$/, 'retentionRun is a run id')
+    .optional(),
   cursor: cursorParam,
   limit: limitParam,
 });

@@ -2,3 +2,4 @@ export * from './names.js';
 export * from './errors.js';
 export * from './trash.js';
 export * from './oci-manifest.js';
+export * from './retention.js';

@@ -22,6 +22,8 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('cache_size = -65536');
+  // Retention previews stage up to a million ids in a temporary table; keep those in memory.
+  raw.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(raw) }),
   });

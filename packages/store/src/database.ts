@@ -60,6 +60,8 @@ export interface ManifestsTable {
   trash_entry_id: number | null;
   /** The exact manifest bytes as pushed (null only for synthetic benchmark rows). */
   content: Uint8Array | null;
+  /** Bumped by every push, tag change, trash and restore: retention confirms only unchanged images. */
+  revision: Generated<number>;
 }
 
 export interface ManifestChildrenTable {
@@ -110,6 +112,7 @@ export interface TrashEntriesTable {
   expires_at: number;
   reason: string;
   actor: string;
+  retention_run_id: number | null;
 }
 
 export interface TrashTagsTable {
@@ -129,6 +132,55 @@ export interface AuditEventsTable {
   details: string | null;
 }
 
+export interface RetentionPoliciesTable {
+  namespace_id: number;
+  keep_count: number;
+  retain_untagged: number;
+  /** JSON arrays of patterns. */
+  exclude_tags: string;
+  exclude_repositories: string;
+  enabled: number;
+  daily_at: string;
+  next_run_at: number | null;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface RetentionPreviewsTable {
+  id: string;
+  namespace_id: number;
+  rules: string;
+  created_at: number;
+  expires_at: number;
+  created_by: string;
+  run_id: number | null;
+  summary: string;
+  items: Uint8Array;
+}
+
+export type RetentionRunStatus = 'running' | 'succeeded' | 'failed';
+
+export interface RetentionRunsTable {
+  id: Generated<number>;
+  namespace_id: number;
+  trigger: 'preview' | 'schedule';
+  actor: string;
+  preview_id: string | null;
+  rules: string;
+  scheduled_for: number | null;
+  status: RetentionRunStatus;
+  claimed_by: string | null;
+  lease_until: number | null;
+  started_at: number;
+  finished_at: number | null;
+  deleted_images: Generated<number>;
+  deleted_bytes: Generated<number>;
+  reclaim_bytes: Generated<number>;
+  skipped_images: Generated<number>;
+  details: string | null;
+  error: string | null;
+}
+
 export interface Database {
   regions: RegionsTable;
   namespaces: NamespacesTable;
@@ -142,6 +194,9 @@ export interface Database {
   trash_entries: TrashEntriesTable;
   trash_tags: TrashTagsTable;
   audit_events: AuditEventsTable;
+  retention_policies: RetentionPoliciesTable;
+  retention_previews: RetentionPreviewsTable;
+  retention_runs: RetentionRunsTable;
 }
 
 export type Db = Kysely<Database>;

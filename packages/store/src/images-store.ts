@@ -5,7 +5,7 @@ import {
   type TrashReason,
   trashExpiry,
 } from '@berth/domain';
-import type { ExpressionBuilder } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { Database, Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
@@ -73,7 +73,7 @@ export interface IngestManifest {
   content: Uint8Array;
 }
 
-type ManifestRow = {
+export type ManifestRow = {
   id: number;
   repository_id: number;
   digest: string;
@@ -87,12 +87,13 @@ type ManifestRow = {
  * Moves one manifest to the trash with its referrers and the index children no other
  * live index holds. Runs inside the caller's transaction.
  */
-async function trashManifest(
+export async function trashManifest(
   trx: Db,
   ids: { namespaceId: number; repositoryId: number; repositoryName: string },
   m: ManifestRow,
   reason: TrashReason,
   ctx: ActionContext,
+  retentionRunId: number | null = null,
 ): Promise<TrashedImageRecord> {
   const tagRows = await trx
     .selectFrom('tags')
@@ -116,10 +117,16 @@ async function trashManifest(
       expires_at: trashExpiry(ctx.now),
       reason,
       actor: ctx.actor,
+      retention_run_id: retentionRunId,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const trashed = { state: 'trashed' as const, listed: 0, trash_entry_id: entry.id };
+  const trashed = {
+    state: 'trashed' as const,
+    listed: 0,
+    trash_entry_id: entry.id,
+    revision: sql<number>`revision + 1`,
+  };
   await trx.updateTable('manifests').set(trashed).where('id', '=', m.id).execute();
   await trx
     .updateTable('manifests')
@@ -171,7 +178,7 @@ async function trashManifest(
   };
 }
 
-const manifestColumns = [
+export const manifestColumns = [
   'id',
   'repository_id',
   'digest',
@@ -271,7 +278,13 @@ async function reviveFromPush(
     requireQuota(ns, topLevel * row.size_bytes);
     await trx
       .updateTable('manifests')
-      .set({ state: 'live', trash_entry_id: null, top_level: topLevel, listed: topLevel })
+      .set({
+        state: 'live',
+        trash_entry_id: null,
+        top_level: topLevel,
+        listed: topLevel,
+        revision: sql<number>`revision + 1`,
+      })
       .where('id', '=', manifestId)
       .execute();
     if (topLevel === 1) await adjustLiveCounters(trx, ids, 1, row.size_bytes);
@@ -569,6 +582,29 @@ export function createImagesStore(db: Db) {
           .where('id', '=', repo.id)
           .execute();
         const target = manifest;
+        // A push is a change to the image it lands on, and to every image it takes a tag from.
+        await trx
+          .updateTable('manifests')
+          .set({ revision: sql<number>`revision + 1` })
+          .where((eb) =>
+            eb.or([
+              eb('id', '=', target.id),
+              ...(tags.length > 0
+                ? [
+                    eb(
+                      'id',
+                      'in',
+                      eb
+                        .selectFrom('tags')
+                        .select('manifest_id')
+                        .where('repository_id', '=', repo.id)
+                        .where('name', 'in', [...tags]),
+                    ),
+                  ]
+                : []),
+            ]),
+          )
+          .execute();
         for (const tag of tags) {
           await trx
             .insertInto('tags')
@@ -730,6 +766,19 @@ export function createImagesStore(db: Db) {
             'TAG_UNKNOWN',
             `tag "${tag}" does not exist in ${namespace}/${repository}`,
           );
+        await trx
+          .updateTable('manifests')
+          .set({ revision: sql<number>`revision + 1` })
+          .where(
+            'id',
+            '=',
+            trx
+              .selectFrom('tags')
+              .select('manifest_id')
+              .where('repository_id', '=', repo.id)
+              .where('name', '=', tag),
+          )
+          .execute();
         await trx
           .deleteFrom('tags')
           .where('repository_id', '=', repo.id)

@@ -16,3 +16,13 @@ export type { AuditEvent } from './audit-store.js';
 export * from './blobs/index.js';
 export * from './bulk-load.js';
 export type { ManifestRef, StoredManifest, LinkOutcome } from './registry-store.js';
+export type {
+  PolicyRecord,
+  PolicySettings,
+  PreviewRecord,
+  PreviewItemRecord,
+  PreviewSummary,
+  RunRecord,
+  RunOutcome,
+  RunImage,
+} from './retention/retention-store.js';

@@ -1,3 +1,6 @@
+import { ConflictError, planTagRestore, type TagRestorePlan } from '@berth/domain';
+import { sql } from 'kysely';
+import type { ActionContext } from './context.js';
 import type { Db } from './database.js';
 import { adjustLiveCounters, adjustTrashCounters } from './resolve.js';
 
@@ -18,11 +21,71 @@ export async function reviveTrashEntry(
     .executeTakeFirstOrThrow();
   await trx
     .updateTable('manifests')
-    .set((eb) => ({ state: 'live', trash_entry_id: null, listed: eb.ref('top_level') }))
+    .set((eb) => ({
+      state: 'live',
+      trash_entry_id: null,
+      listed: eb.ref('top_level'),
+      revision: sql<number>`revision + 1`,
+    }))
     .where('trash_entry_id', '=', entry.id)
     .execute();
   await trx.deleteFrom('trash_entries').where('id', '=', entry.id).execute();
   if (main.top_level === 1) await adjustLiveCounters(trx, ids, 1, main.size_bytes);
   await adjustTrashCounters(trx, ids.namespaceId, -1, -entry.size_bytes);
   return main;
+}
+
+/**
+ * Restore by digest of one trash entry: the image comes back with every remembered tag no
+ * other image holds now. With `onlyTag`, that tag must be free (restore by tag asks for
+ * exactly that tag). Runs in the caller's transaction.
+ */
+export async function restoreEntry(
+  trx: Db,
+  ids: { namespaceId: number; repositoryId: number },
+  entry: { id: number; manifest_id: number; size_bytes: number; digest: string; tags: string },
+  ctx: ActionContext,
+  onlyTag: string | null = null,
+): Promise<{ plan: TagRestorePlan }> {
+  const remembered = JSON.parse(entry.tags) as string[];
+  const holders = new Map<string, string>();
+  if (remembered.length > 0) {
+    const rows = await trx
+      .selectFrom('tags')
+      .innerJoin('manifests', 'manifests.id', 'tags.manifest_id')
+      .select(['tags.name', 'manifests.digest'])
+      .where('tags.repository_id', '=', ids.repositoryId)
+      .where('tags.name', 'in', remembered)
+      .execute();
+    for (const r of rows) holders.set(r.name, r.digest);
+  }
+  const plan = planTagRestore(remembered, holders, entry.digest);
+  if (onlyTag !== null) {
+    const blocked = plan.skipped.find((s) => s.tag === onlyTag);
+    if (blocked) {
+      throw new ConflictError(
+        'TAG_IN_USE',
+        `cannot restore with tag "${onlyTag}": ${blocked.reason}`,
+        {
+          tag: onlyTag,
+          heldBy: blocked.heldBy,
+        },
+      );
+    }
+  }
+  const main = await reviveTrashEntry(trx, ids, entry);
+  if (plan.restore.length > 0) {
+    await trx
+      .insertInto('tags')
+      .values(
+        plan.restore.map((tag) => ({
+          repository_id: ids.repositoryId,
+          name: tag,
+          manifest_id: main.id,
+          updated_at: ctx.now,
+        })),
+      )
+      .execute();
+  }
+  return { plan };
 }

@@ -1,11 +1,11 @@
-import { ConflictError, NotFoundError, daysLeft, planTagRestore } from '@berth/domain';
+import { NotFoundError, daysLeft } from '@berth/domain';
 import type { Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
 import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { adjustTrashCounters, resolveNamespace, resolveRepository } from './resolve.js';
-import { reviveTrashEntry } from './trash-revive.js';
+import { restoreEntry } from './trash-revive.js';
 
 export interface TrashRecord {
   id: string;
@@ -19,6 +19,7 @@ export interface TrashRecord {
   daysLeft: number;
   reason: string;
   actor: string;
+  retentionRunId: string | null;
 }
 
 export type RestoreRequest =
@@ -34,7 +35,7 @@ export function createTrashStore(db: Db) {
     /** Newest deletions first; entries past expiry are hidden even before the sweeper runs. */
     async list(
       namespace: string,
-      query: { repository?: string; cursor?: string; limit: number },
+      query: { repository?: string; retentionRun?: string; cursor?: string; limit: number },
       now: number,
     ) {
       const ns = await resolveNamespace(db, namespace);
@@ -53,6 +54,7 @@ export function createTrashStore(db: Db) {
           'trash_entries.expires_at',
           'trash_entries.reason',
           'trash_entries.actor',
+          'trash_entries.retention_run_id',
         ])
         .where('trash_entries.namespace_id', '=', ns.id)
         .where('trash_entries.expires_at', '>', now)
@@ -62,6 +64,9 @@ export function createTrashStore(db: Db) {
       if (query.repository !== undefined) {
         const repo = await resolveRepository(db, ns, query.repository);
         qb = qb.where('trash_entries.repository_id', '=', repo.id);
+      }
+      if (query.retentionRun !== undefined) {
+        qb = qb.where('trash_entries.retention_run_id', '=', Number(query.retentionRun));
       }
       if (after) {
         qb = qb.where((eb) =>
@@ -88,6 +93,7 @@ export function createTrashStore(db: Db) {
           daysLeft: daysLeft(r.expires_at, now),
           reason: r.reason,
           actor: r.actor,
+          retentionRunId: r.retention_run_id === null ? null : String(r.retention_run_id),
         })),
         nextCursor:
           rows.length > query.limit && last ? encodeCursor([last.deleted_at, last.id]) : null,
@@ -133,47 +139,13 @@ export function createTrashStore(db: Db) {
               : `the trash of ${namespace}/${request.repository} holds no ${what}`,
           );
         }
-        const remembered = JSON.parse(entry.tags) as string[];
-        const holders = new Map<string, string>();
-        if (remembered.length > 0) {
-          const rows = await trx
-            .selectFrom('tags')
-            .innerJoin('manifests', 'manifests.id', 'tags.manifest_id')
-            .select(['tags.name', 'manifests.digest'])
-            .where('tags.repository_id', '=', repo.id)
-            .where('tags.name', 'in', remembered)
-            .execute();
-          for (const r of rows) holders.set(r.name, r.digest);
-        }
-        const plan = planTagRestore(remembered, holders, entry.digest);
-        if ('tag' in request) {
-          const blocked = plan.skipped.find((s) => s.tag === request.tag);
-          if (blocked) {
-            throw new ConflictError(
-              'TAG_IN_USE',
-              `cannot restore with tag "${request.tag}": ${blocked.reason}`,
-              {
-                tag: request.tag,
-                heldBy: blocked.heldBy,
-              },
-            );
-          }
-        }
-        const ids = { namespaceId: ns.id, repositoryId: repo.id };
-        const main = await reviveTrashEntry(trx, ids, entry);
-        if (plan.restore.length > 0) {
-          await trx
-            .insertInto('tags')
-            .values(
-              plan.restore.map((tag) => ({
-                repository_id: repo.id,
-                name: tag,
-                manifest_id: main.id,
-                updated_at: ctx.now,
-              })),
-            )
-            .execute();
-        }
+        const { plan } = await restoreEntry(
+          trx,
+          { namespaceId: ns.id, repositoryId: repo.id },
+          entry,
+          ctx,
+          'tag' in request ? request.tag : null,
+        );
         const outcome: RestoreOutcome = {
           restored: { repository: request.repository, digest: entry.digest, tags: plan.restore },
           skippedTags: plan.skipped,

@@ -4,8 +4,11 @@ import { createImagesService } from './images-service.js';
 import { createNamespacesService } from './namespaces-service.js';
 import { createRegistryService } from './registry/registry-service.js';
 import { createTrashService } from './trash-service.js';
+import { createRetentionService } from './retention/retention-service.js';
+import { createRetentionScheduler } from './retention/retention-scheduler.js';
+import { type ImagePointerSource, noImagePointers } from './retention/image-pointers.js';
 
-export function createServices(deps: ServiceDeps) {
+export function createServices(deps: ServiceDeps, pointers: ImagePointerSource = noImagePointers) {
   const registry = createRegistryService(deps);
   return {
     namespaces: createNamespacesService(deps),
@@ -13,6 +16,8 @@ export function createServices(deps: ServiceDeps) {
     trash: createTrashService(deps),
     registry,
     gc: createGcService(deps, registry.uploads),
+    retention: createRetentionService(deps, pointers),
+    retentionScheduler: createRetentionScheduler(deps, pointers),
   };
 }
 

@@ -13,7 +13,7 @@ export function createTrashService({ store, blobs, clock, logger, registry }: Se
   return {
     async list(
       namespace: string,
-      query: { repository?: string; cursor?: string; limit: number },
+      query: { repository?: string; retentionRun?: string; cursor?: string; limit: number },
     ): Promise<TrashList> {
       requireNamespaceName(namespace);
       if (query.repository !== undefined) requireRepositoryName(namespace, query.repository);

@@ -29,6 +29,9 @@ const TABLES: (keyof Database)[] = [
   'trash_entries',
   'trash_tags',
   'audit_events',
+  'retention_policies',
+  'retention_previews',
+  'retention_runs',
 ];
 
 /** A real server on a real socket with its own SQLite file and blob directory. */

@@ -1,0 +1,101 @@
+import { Router } from 'express';
+import {
+  retentionConfirmBody,
+  retentionPolicy,
+  retentionPolicyBody,
+  retentionPreview,
+  retentionPreviewBody,
+  retentionPreviewItems,
+  retentionPreviewItemsQuery,
+  retentionRun,
+  retentionRunList,
+  retentionRunListQuery,
+  retentionRunRestored,
+  retentionRunResult,
+} from '@berth/contract';
+import type { Services } from '../services/index.js';
+import { actorOf, param, send } from './respond.js';
+
+export function retentionRoutes({ retention }: Services): Router {
+  const r = Router();
+  const NS = '/namespaces/:namespace';
+  const PREVIEW = `${NS}/retention/previews/:previewId`;
+  const RUN = `${NS}/retention/runs/:runId`;
+  r.get(`${NS}/retention-policy`, async (req, res) => {
+    send(res, retentionPolicy, await retention.getPolicy(param(req, 'namespace')));
+  });
+  r.put(`${NS}/retention-policy`, async (req, res) => {
+    const body = retentionPolicyBody.parse(req.body);
+    send(
+      res,
+      retentionPolicy,
+      await retention.savePolicy(param(req, 'namespace'), body, actorOf(req)),
+    );
+  });
+  r.post(`${NS}/retention/previews`, async (req, res) => {
+    const body = retentionPreviewBody.parse(req.body ?? {});
+    send(
+      res,
+      retentionPreview,
+      await retention.preview(param(req, 'namespace'), body, actorOf(req)),
+      201,
+    );
+  });
+  r.get(PREVIEW, async (req, res) => {
+    send(
+      res,
+      retentionPreview,
+      await retention.getPreview(param(req, 'namespace'), param(req, 'previewId')),
+    );
+  });
+  r.get(`${PREVIEW}/items`, async (req, res) => {
+    const query = retentionPreviewItemsQuery.parse(req.query);
+    send(
+      res,
+      retentionPreviewItems,
+      await retention.previewItems(param(req, 'namespace'), param(req, 'previewId'), query),
+    );
+  });
+  r.get(`${PREVIEW}/csv`, async (req, res) => {
+    const namespace = param(req, 'namespace');
+    const id = param(req, 'previewId');
+    const lines = retention.previewCsv(namespace, id);
+    // The first chunk (the header) comes after the preview was found: errors stay JSON.
+    const first = await lines.next();
+    res.status(200);
+    res.type('text/csv; charset=utf-8');
+    res.attachment(`retention-preview-${namespace}-${id.slice(0, 8)}.csv`);
+    if (!first.done) res.write(first.value);
+    for await (const chunk of lines) {
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  });
+  r.post(`${NS}/retention/runs`, async (req, res) => {
+    const body = retentionConfirmBody.parse(req.body);
+    send(
+      res,
+      retentionRunResult,
+      await retention.confirm(param(req, 'namespace'), body.previewId, actorOf(req)),
+      201,
+    );
+  });
+  r.get(`${NS}/retention/runs`, async (req, res) => {
+    send(
+      res,
+      retentionRunList,
+      await retention.listRuns(param(req, 'namespace'), retentionRunListQuery.parse(req.query)),
+    );
+  });
+  r.get(RUN, async (req, res) => {
+    send(res, retentionRun, await retention.getRun(param(req, 'namespace'), param(req, 'runId')));
+  });
+  r.post(`${RUN}/restore`, async (req, res) => {
+    send(
+      res,
+      retentionRunRestored,
+      await retention.restoreRun(param(req, 'namespace'), param(req, 'runId'), actorOf(req)),
+    );
+  });
+  return r;
+}

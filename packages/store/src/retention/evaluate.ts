@@ -1,0 +1,184 @@
+import {
+  type CompiledRules,
+  type ImagePointer,
+  type RetentionCandidate,
+  type RetentionVerdict,
+  selectRetention,
+} from '@berth/domain';
+import { sql } from 'kysely';
+import type { Db } from '../database.js';
+import { chunks } from '../blob-reclaim.js';
+
+/** What retention reads of an image beyond the rule inputs. */
+export interface ScannedImage extends RetentionCandidate<number> {
+  revision: number;
+  sizeBytes: number;
+}
+
+export interface RepositoryVerdicts {
+  repository: { id: number; name: string };
+  verdicts: RetentionVerdict<number>[];
+}
+
+/** The image a verdict is about: selectRetention hands back the candidates it was given. */
+export const scannedImage = (v: RetentionVerdict<number>): ScannedImage =>
+  v.candidate as ScannedImage;
+
+/** Repositories are read in groups of about this many images: one query per group. */
+const IMAGES_PER_BATCH = 20_000;
+const REPOSITORIES_PER_BATCH = 400;
+
+type Column<T> = T[];
+
+/**
+ * Applies the rules to every repository of a namespace (or to the given ones), a group of
+ * repositories at a time so memory stays bounded whatever the namespace holds. Only listed
+ * images are candidates: referrers and platform images of an index never are. The image read
+ * is served by the covering `manifests_retention` index, never the manifest rows.
+ */
+export async function* evaluateRepositories(
+  db: Db,
+  namespaceId: number,
+  compiled: CompiledRules,
+  pointers: readonly ImagePointer[],
+  only?: readonly number[],
+): AsyncGenerator<RepositoryVerdicts> {
+  let query = db
+    .selectFrom('repositories')
+    .select(['id', 'name', 'image_count'])
+    .where('namespace_id', '=', namespaceId)
+    .orderBy('name');
+  query = only
+    ? query.where('id', 'in', only.length ? [...only] : [-1])
+    : query.where('image_count', '>', 0);
+  const repositories = await query.execute();
+  const digestPointerRepositories = new Set(
+    pointers.filter((p) => 'digest' in p.reference).map((p) => p.repository),
+  );
+  for (let start = 0; start < repositories.length;) {
+    let images = 0;
+    let end = start;
+    while (
+      end < repositories.length &&
+      end - start < REPOSITORIES_PER_BATCH &&
+      (end === start || images + (repositories[end]?.image_count ?? 0) <= IMAGES_PER_BATCH)
+    ) {
+      images += repositories[end]?.image_count ?? 0;
+      end++;
+    }
+    const batch = repositories.slice(start, end);
+    start = end;
+    const byRepository = await readBatch(
+      db,
+      batch.map((r) => r.id),
+    );
+    await fillTiedDigests(db, byRepository);
+    for (const repository of batch) {
+      const scanned = byRepository.get(repository.id) ?? [];
+      if (digestPointerRepositories.has(repository.name)) {
+        await fillDigests(
+          db,
+          scanned.filter((s) => s.digest === ''),
+        );
+      }
+      yield {
+        repository: { id: repository.id, name: repository.name },
+        verdicts: selectRetention(repository.name, scanned, compiled, pointers),
+      };
+    }
+  }
+}
+
+/**
+ * One JSON array per column and batch: better-sqlite3 spends more building a million row
+ * objects than SQLite spends finding the rows, and arrays of numbers parse into flat arrays.
+ * The aggregates of one query see the rows in the same order, so the columns line up.
+ */
+async function readBatch(db: Db, ids: number[]): Promise<Map<number, ScannedImage[]>> {
+  const images = await sql<Record<'r' | 'i' | 'c' | 'p' | 'v' | 's', string>>`
+    SELECT json_group_array(repository_id) AS r, json_group_array(id) AS i,
+      json_group_array(created_sort) AS c, json_group_array(pushed_at) AS p,
+      json_group_array(revision) AS v, json_group_array(size_bytes) AS s
+    FROM manifests WHERE repository_id IN (${sql.join(ids)}) AND listed = 1`.execute(db);
+  const tagged = await sql<Record<'m' | 'n', string>>`
+    SELECT json_group_array(manifest_id) AS m, json_group_array(name) AS n
+    FROM tags WHERE repository_id IN (${sql.join(ids)})`.execute(db);
+  const col = <T>(json: string | undefined): Column<T> => JSON.parse(json ?? '[]') as Column<T>;
+  const t = tagged.rows[0];
+  const tagManifests = col<number>(t?.m);
+  const tagNames = col<string>(t?.n);
+  const tags = new Map<number, string[]>();
+  for (let k = 0; k < tagManifests.length; k++) {
+    const id = tagManifests[k] as number;
+    const list = tags.get(id);
+    if (list) list.push(tagNames[k] as string);
+    else tags.set(id, [tagNames[k] as string]);
+  }
+  const m = images.rows[0];
+  const repositoryIds = col<number>(m?.r);
+  const manifestIds = col<number>(m?.i);
+  const created = col<number>(m?.c);
+  const pushed = col<number>(m?.p);
+  const revisions = col<number>(m?.v);
+  const sizes = col<number>(m?.s);
+  const byRepository = new Map<number, ScannedImage[]>();
+  for (let k = 0; k < manifestIds.length; k++) {
+    const id = manifestIds[k] as number;
+    const image: ScannedImage = {
+      key: id,
+      digest: '',
+      tags: tags.get(id) ?? [],
+      // created_sort is the created time, or 0 when the config has none: the domain's order
+      // treats a missing time as the epoch too.
+      createdAt: created[k] as number,
+      pushedAt: pushed[k] as number,
+      revision: revisions[k] as number,
+      sizeBytes: sizes[k] as number,
+    };
+    const repositoryId = repositoryIds[k] as number;
+    const list = byRepository.get(repositoryId);
+    if (list) list.push(image);
+    else byRepository.set(repositoryId, [image]);
+  }
+  return byRepository;
+}
+
+/**
+ * Digests are 70 characters a row, and the rules need them only to break a tie of created and
+ * pushed time (and to match pointers by digest, read per repository by the caller). So they
+ * are read for tied images only; every other candidate's digest stays empty, which the order
+ * never compares.
+ */
+async function fillTiedDigests(db: Db, byRepository: Map<number, ScannedImage[]>): Promise<void> {
+  const tied: ScannedImage[] = [];
+  for (const images of byRepository.values()) {
+    const order = [...images].sort(
+      (a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || b.pushedAt - a.pushedAt,
+    );
+    for (let k = 1; k < order.length; k++) {
+      const a = order[k - 1] as ScannedImage;
+      const b = order[k] as ScannedImage;
+      if (a.createdAt === b.createdAt && a.pushedAt === b.pushedAt) {
+        if (tied.at(-1) !== a) tied.push(a);
+        tied.push(b);
+      }
+    }
+  }
+  await fillDigests(db, tied);
+}
+
+async function fillDigests(db: Db, images: readonly ScannedImage[]): Promise<void> {
+  if (images.length === 0) return;
+  const byId = new Map(images.map((i) => [i.key, i]));
+  for (const chunk of chunks([...byId.keys()])) {
+    const rows = await db
+      .selectFrom('manifests')
+      .select(['id', 'digest'])
+      .where('id', 'in', chunk)
+      .execute();
+    for (const r of rows) {
+      const image = byId.get(r.id);
+      if (image) image.digest = r.digest;
+    }
+  }
+}

@@ -1,0 +1,1041 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ConflictError,
+  type ConfirmSkip,
+  type ImagePointer,
+  NotFoundError,
+  type RetentionReason,
+  type RetentionRules,
+  type RetentionVerdict,
+  compileRules,
+  describeReason,
+  describeSkip,
+  nextDailyRun,
+  planConfirmation,
+} from '@berth/domain';
+import type { Db, RetentionRunsTable } from '../database.js';
+import type { ActionContext } from '../context.js';
+import { recordAudit } from '../audit-store.js';
+import { chunks } from '../blob-reclaim.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { manifestColumns, trashManifest, type TrashedImageRecord } from '../images-store.js';
+import { resolveNamespace } from '../resolve.js';
+import { restoreEntry } from '../trash-revive.js';
+import { evaluateRepositories, scannedImage } from './evaluate.js';
+import { manifestsGoingWith, reclaimableBytes } from './reclaim.js';
+import {
+  DECISIONS,
+  DECISION_CODES,
+  type PreviewColumns,
+  allocateColumns,
+  decodeColumns,
+  encodeColumns,
+} from './preview-codec.js';
+
+export interface PolicySettings {
+  rules: RetentionRules;
+  enabled: boolean;
+  dailyAt: string;
+}
+
+export interface PolicyRecord extends PolicySettings {
+  nextRunAt: number | null;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+interface Counts {
+  images: number;
+  keep: number;
+  protected: number;
+  delete: number;
+  deleteBytes: number;
+}
+
+export interface PreviewRepository extends Counts {
+  id: number;
+  name: string;
+  /** Where its images start in the packed columns, and how many there are. */
+  offset: number;
+  count: number;
+}
+
+export interface PreviewSummary {
+  totals: Counts & { repositories: number; reclaimBytes: number };
+  repositories: PreviewRepository[];
+  protections: string[];
+}
+
+export interface PreviewRecord {
+  id: string;
+  namespace: string;
+  rules: RetentionRules;
+  createdAt: number;
+  expiresAt: number;
+  createdBy: string;
+  runId: number | null;
+  summary: PreviewSummary;
+}
+
+export interface PreviewItemRecord {
+  repository: string;
+  digest: string;
+  tags: string[];
+  createdAt: number | null;
+  pushedAt: number;
+  sizeBytes: number;
+  decision: 'keep' | 'protected' | 'delete';
+  reason: string;
+  rank: number | null;
+  state: 'unchanged' | 'changed' | 'gone';
+}
+
+export interface RunImage {
+  repository: string;
+  digest: string;
+  tags: string[];
+  sizeBytes: number;
+}
+
+export interface RunRecord {
+  id: number;
+  namespace: string;
+  trigger: 'preview' | 'schedule';
+  actor: string;
+  previewId: string | null;
+  rules: RetentionRules;
+  status: RetentionRunsTable['status'];
+  startedAt: number;
+  finishedAt: number | null;
+  scheduledFor: number | null;
+  deletedImages: number;
+  deletedBytes: number;
+  reclaimBytes: number;
+  skippedImages: number;
+  inTrash: number;
+  error: string | null;
+}
+
+export interface RunOutcome {
+  run: RunRecord;
+  deleted: RunImage[];
+  skipped: (RunImage & { reason: string })[];
+}
+
+/** Result lists stop here; counts are always complete. */
+const LISTED_IN_RESULT = 500;
+/** How long a scheduled run's claim holds before another process may take it over. */
+export const RUN_LEASE_MS = 10 * 60 * 1000;
+
+const DEFAULT_POLICY: PolicySettings = {
+  rules: { keepCount: 10, retainUntagged: true, excludeTags: [], excludeRepositories: [] },
+  enabled: false,
+  dailyAt: '03:00',
+};
+
+function parseRules(json: string): RetentionRules {
+  return JSON.parse(json) as RetentionRules;
+}
+
+function reasonFor(
+  decision: number,
+  rank: number,
+  protection: number,
+  rules: RetentionRules,
+  protections: readonly string[],
+): string {
+  const name = DECISIONS[decision];
+  if (name === 'protected') return protections[protection - 1] ?? 'protected';
+  const reason: RetentionReason =
+    name === 'delete'
+      ? { code: 'beyond-keep', rank, keepCount: rules.keepCount }
+      : rank === 0
+        ? { code: 'untagged-retained' }
+        : { code: 'rank', rank, keepCount: rules.keepCount };
+  return describeReason(reason);
+}
+
+async function tagsOf(db: Db, manifestIds: readonly number[]): Promise<Map<number, string[]>> {
+  const tags = new Map<number, string[]>();
+  for (const chunk of chunks(manifestIds)) {
+    const rows = await db
+      .selectFrom('tags')
+      .select(['manifest_id', 'name'])
+      .where('manifest_id', 'in', chunk)
+      .orderBy('name')
+      .execute();
+    for (const t of rows) tags.set(t.manifest_id, [...(tags.get(t.manifest_id) ?? []), t.name]);
+  }
+  return tags;
+}
+
+export function createRetentionStore(db: Db) {
+  async function loadPreview(trx: Db, namespace: string, id: string) {
+    const ns = await resolveNamespace(trx, namespace);
+    const row = await trx
+      .selectFrom('retention_previews')
+      .selectAll()
+      .where('id', '=', id)
+      .where('namespace_id', '=', ns.id)
+      .executeTakeFirst();
+    if (!row) {
+      throw new NotFoundError(
+        'PREVIEW_UNKNOWN',
+        `namespace "${namespace}" has no retention preview ${id}; previews are kept for a day after they expire`,
+      );
+    }
+    return { ns, row };
+  }
+
+  function toPreviewRecord(
+    namespace: string,
+    row: {
+      id: string;
+      rules: string;
+      created_at: number;
+      expires_at: number;
+      created_by: string;
+      run_id: number | null;
+      summary: string;
+    },
+  ): PreviewRecord {
+    return {
+      id: row.id,
+      namespace,
+      rules: parseRules(row.rules),
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      createdBy: row.created_by,
+      runId: row.run_id,
+      summary: JSON.parse(row.summary) as PreviewSummary,
+    };
+  }
+
+  async function runView(
+    trx: Db,
+    namespace: string,
+    row: Omit<
+      RetentionRunsTable,
+      'id' | 'deleted_images' | 'deleted_bytes' | 'reclaim_bytes' | 'skipped_images'
+    > & {
+      id: number;
+      deleted_images: number;
+      deleted_bytes: number;
+      reclaim_bytes: number;
+      skipped_images: number;
+    },
+  ): Promise<RunRecord> {
+    const inTrash = await trx
+      .selectFrom('trash_entries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('retention_run_id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    return {
+      id: row.id,
+      namespace,
+      trigger: row.trigger,
+      actor: row.actor,
+      previewId: row.preview_id,
+      rules: parseRules(row.rules),
+      status: row.status,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      scheduledFor: row.scheduled_for,
+      deletedImages: row.deleted_images,
+      deletedBytes: row.deleted_bytes,
+      reclaimBytes: row.reclaim_bytes,
+      skippedImages: row.skipped_images,
+      inTrash: Number(inTrash.n),
+      error: row.error,
+    };
+  }
+
+  /**
+   * Moves the images to the trash as one retention run, with what goes along with them, and
+   * records the outcome on the run row. In the caller's transaction.
+   */
+  async function applyRun(
+    trx: Db,
+    ns: { id: number; name: string },
+    runId: number,
+    deletions: { id: number; repository: { id: number; name: string } }[],
+    skipped: { image: RunImage; skip: ConfirmSkip }[],
+    ctx: ActionContext,
+  ): Promise<{ deleted: TrashedImageRecord[]; reclaimBytes: number }> {
+    const going = await manifestsGoingWith(
+      trx,
+      ns.id,
+      deletions.map((d) => d.id),
+    );
+    const reclaimBytes = await reclaimableBytes(trx, going);
+    const deleted: TrashedImageRecord[] = [];
+    const byId = new Map(deletions.map((d) => [d.id, d.repository]));
+    for (const chunk of chunks(deletions.map((d) => d.id))) {
+      const rows = await trx
+        .selectFrom('manifests')
+        .select(manifestColumns)
+        .where('id', 'in', chunk)
+        .execute();
+      for (const m of rows) {
+        const repository = byId.get(m.id);
+        if (!repository || m.state !== 'live') continue;
+        deleted.push(
+          await trashManifest(
+            trx,
+            { namespaceId: ns.id, repositoryId: repository.id, repositoryName: repository.name },
+            m,
+            'retention',
+            ctx,
+            runId,
+          ),
+        );
+      }
+    }
+    const deletedBytes = deleted.reduce((s, d) => s + d.sizeBytes, 0);
+    const skippedList = skipped.map((s) => ({ ...s.image, reason: describeSkip(s.skip) }));
+    await trx
+      .updateTable('retention_runs')
+      .set({
+        status: 'succeeded',
+        finished_at: ctx.now,
+        deleted_images: deleted.length,
+        deleted_bytes: deletedBytes,
+        reclaim_bytes: reclaimBytes,
+        skipped_images: skipped.length,
+        claimed_by: null,
+        lease_until: null,
+        details: JSON.stringify({
+          deleted: deleted
+            .slice(0, LISTED_IN_RESULT)
+            .map(({ repository, digest, tags, sizeBytes }) => ({
+              repository,
+              digest,
+              tags,
+              sizeBytes,
+            })),
+          skipped: skippedList.slice(0, LISTED_IN_RESULT),
+        }),
+      })
+      .where('id', '=', runId)
+      .execute();
+    return { deleted, reclaimBytes };
+  }
+
+  async function outcomeOf(trx: Db, namespace: string, runId: number): Promise<RunOutcome> {
+    const row = await trx
+      .selectFrom('retention_runs')
+      .selectAll()
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    const details = row.details
+      ? (JSON.parse(row.details) as {
+          deleted: RunImage[];
+          skipped: (RunImage & { reason: string })[];
+        })
+      : { deleted: [], skipped: [] };
+    return { run: await runView(trx, namespace, row), ...details };
+  }
+
+  /** A page of a preview's decisions, with the images as they are now. */
+  async function previewItems(
+    namespace: string,
+    id: string,
+    query: {
+      repository?: string;
+      decision?: 'keep' | 'protected' | 'delete';
+      offset: number;
+      limit: number;
+    },
+  ): Promise<{ items: PreviewItemRecord[]; nextOffset: number | null }> {
+    const { row } = await loadPreview(db, namespace, id);
+    const preview = toPreviewRecord(namespace, row);
+    const { columns } = decodeColumns(row.items);
+    const repos = preview.summary.repositories;
+    const scope =
+      query.repository === undefined ? repos : repos.filter((r) => r.name === query.repository);
+    if (query.repository !== undefined && scope.length === 0) {
+      throw new NotFoundError(
+        'REPOSITORY_UNKNOWN',
+        `the preview holds no images of repository "${namespace}/${query.repository}"`,
+      );
+    }
+    const wanted = query.decision === undefined ? null : DECISION_CODES[query.decision];
+    const picked: { index: number; repository: string }[] = [];
+    let nextOffset: number | null = null;
+    // Offsets are positions in the packed columns; filtering skips without counting.
+    outer: for (const r of scope) {
+      const from = Math.max(r.offset, query.offset);
+      for (let i = from; i < r.offset + r.count; i++) {
+        if (wanted !== null && columns.decisions[i] !== wanted) continue;
+        if (picked.length === query.limit) {
+          nextOffset = i;
+          break outer;
+        }
+        picked.push({ index: i, repository: r.name });
+      }
+    }
+    const ids = picked.map((p) => columns.manifestIds[p.index] as number);
+    const rows = new Map<
+      number,
+      {
+        digest: string;
+        created_at: number | null;
+        pushed_at: number;
+        size_bytes: number;
+        revision: number;
+        state: string;
+      }
+    >();
+    for (const chunk of chunks(ids)) {
+      for (const m of await db
+        .selectFrom('manifests')
+        .select(['id', 'digest', 'created_at', 'pushed_at', 'size_bytes', 'revision', 'state'])
+        .where('id', 'in', chunk)
+        .execute()) {
+        rows.set(m.id, m);
+      }
+    }
+    const tags = await tagsOf(db, ids);
+    const items = picked.flatMap(({ index, repository }): PreviewItemRecord[] => {
+      const manifestId = columns.manifestIds[index] as number;
+      const m = rows.get(manifestId);
+      if (!m) return [];
+      const decision = columns.decisions[index] as number;
+      const rank = columns.ranks[index] as number;
+      return [
+        {
+          repository,
+          digest: m.digest,
+          tags: tags.get(manifestId) ?? [],
+          createdAt: m.created_at,
+          pushedAt: m.pushed_at,
+          sizeBytes: m.size_bytes,
+          decision: DECISIONS[decision] ?? 'keep',
+          reason: reasonFor(
+            decision,
+            rank,
+            columns.protections[index] as number,
+            preview.rules,
+            preview.summary.protections,
+          ),
+          rank: rank === 0 ? null : rank,
+          state:
+            m.state !== 'live'
+              ? 'gone'
+              : m.revision !== columns.revisions[index]
+                ? 'changed'
+                : 'unchanged',
+        },
+      ];
+    });
+    return { items, nextOffset };
+  }
+
+  return {
+    async getPolicy(namespace: string): Promise<PolicyRecord | null> {
+      const ns = await resolveNamespace(db, namespace);
+      const row = await db
+        .selectFrom('retention_policies')
+        .selectAll()
+        .where('namespace_id', '=', ns.id)
+        .executeTakeFirst();
+      if (!row) return null;
+      return {
+        rules: {
+          keepCount: row.keep_count,
+          retainUntagged: row.retain_untagged === 1,
+          excludeTags: JSON.parse(row.exclude_tags) as string[],
+          excludeRepositories: JSON.parse(row.exclude_repositories) as string[],
+        },
+        enabled: row.enabled === 1,
+        dailyAt: row.daily_at,
+        nextRunAt: row.next_run_at,
+        updatedAt: row.updated_at,
+        updatedBy: row.updated_by,
+      };
+    },
+
+    defaultPolicy: (): PolicySettings => structuredClone(DEFAULT_POLICY),
+
+    /** Saving schedules the next run at the next occurrence of the daily time. */
+    async savePolicy(namespace: string, policy: PolicySettings, ctx: ActionContext) {
+      await db.transaction().execute(async (trx) => {
+        const ns = await resolveNamespace(trx, namespace);
+        const values = {
+          keep_count: policy.rules.keepCount,
+          retain_untagged: policy.rules.retainUntagged ? 1 : 0,
+          exclude_tags: JSON.stringify(policy.rules.excludeTags),
+          exclude_repositories: JSON.stringify(policy.rules.excludeRepositories),
+          enabled: policy.enabled ? 1 : 0,
+          daily_at: policy.dailyAt,
+          next_run_at: policy.enabled ? nextDailyRun(ctx.now, policy.dailyAt) : null,
+          updated_at: ctx.now,
+          updated_by: ctx.actor,
+        };
+        await trx
+          .insertInto('retention_policies')
+          .values({ namespace_id: ns.id, ...values })
+          .onConflict((oc) => oc.column('namespace_id').doUpdateSet(values))
+          .execute();
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'retention.policy.update',
+          target: namespace,
+          outcome: 'success',
+          details: { ...policy.rules, enabled: policy.enabled, dailyAt: policy.dailyAt },
+        });
+      });
+    },
+
+    /**
+     * Decides every image of the namespace and stores the decisions, so the preview can be
+     * paged, downloaded and confirmed exactly. Writes nothing but the preview row.
+     */
+    async createPreview(
+      namespace: string,
+      rules: RetentionRules,
+      pointers: readonly ImagePointer[],
+      ctx: ActionContext,
+      ttlMs: number,
+    ): Promise<PreviewRecord> {
+      const ns = await resolveNamespace(db, namespace);
+      const compiled = compileRules(rules);
+      let columns = allocateColumns(Math.max(16, ns.image_count));
+      let count = 0;
+      const protections = new Map<string, number>();
+      const repositories: PreviewRepository[] = [];
+      const deleting: number[] = [];
+      const totals = { images: 0, keep: 0, protected: 0, delete: 0, deleteBytes: 0 };
+      const grow = (needed: number) => {
+        if (needed <= columns.manifestIds.length) return;
+        const bigger = allocateColumns(Math.max(needed, columns.manifestIds.length * 2));
+        for (const key of Object.keys(columns) as (keyof PreviewColumns)[]) {
+          (bigger[key] as Uint8Array).set(columns[key] as Uint8Array);
+        }
+        columns = bigger;
+      };
+      for await (const { repository, verdicts } of evaluateRepositories(
+        db,
+        ns.id,
+        compiled,
+        pointers,
+      )) {
+        const entry: PreviewRepository = {
+          id: repository.id,
+          name: repository.name,
+          offset: count,
+          count: verdicts.length,
+          images: 0,
+          keep: 0,
+          protected: 0,
+          delete: 0,
+          deleteBytes: 0,
+        };
+        grow(count + verdicts.length);
+        for (const v of verdicts) {
+          const image = scannedImage(v);
+          columns.manifestIds[count] = image.key;
+          columns.revisions[count] = image.revision;
+          columns.decisions[count] = DECISION_CODES[v.decision];
+          columns.ranks[count] = rankOf(v) ?? 0;
+          if (v.decision === 'protected') {
+            const text = describeReason(v.reason);
+            let index = protections.get(text);
+            if (index === undefined) {
+              index = protections.size;
+              protections.set(text, index);
+            }
+            columns.protections[count] = index + 1;
+          }
+          count++;
+          entry.images++;
+          entry[v.decision]++;
+          if (v.decision === 'delete') {
+            entry.deleteBytes += image.sizeBytes;
+            deleting.push(image.key);
+          }
+        }
+        for (const key of ['images', 'keep', 'protected', 'delete', 'deleteBytes'] as const) {
+          totals[key] += entry[key];
+        }
+        repositories.push(entry);
+      }
+      const reclaimBytes = await reclaimableBytes(
+        db,
+        await manifestsGoingWith(db, ns.id, deleting),
+      );
+      const summary: PreviewSummary = {
+        totals: { ...totals, repositories: repositories.length, reclaimBytes },
+        repositories,
+        protections: [...protections.keys()],
+      };
+      const row = {
+        id: randomUUID(),
+        namespace_id: ns.id,
+        rules: JSON.stringify(rules),
+        created_at: ctx.now,
+        expires_at: ctx.now + ttlMs,
+        created_by: ctx.actor,
+        run_id: null,
+        summary: JSON.stringify(summary),
+        items: encodeColumns(columns, count),
+      };
+      await db.insertInto('retention_previews').values(row).execute();
+      return toPreviewRecord(namespace, row);
+    },
+
+    async getPreview(namespace: string, id: string): Promise<PreviewRecord> {
+      const { row } = await loadPreview(db, namespace, id);
+      return toPreviewRecord(namespace, row);
+    },
+
+    previewItems,
+
+    /**
+     * Confirms a preview: in one transaction, the previewed deletions that nothing touched
+     * since and that the rules still delete (applied to the repositories as they are now) go
+     * to the trash as one run. Everything else is reported as skipped.
+     */
+    async confirm(
+      namespace: string,
+      previewId: string,
+      pointers: readonly ImagePointer[],
+      ctx: ActionContext,
+    ): Promise<RunOutcome> {
+      return db.transaction().execute(async (trx) => {
+        const { ns, row } = await loadPreview(trx, namespace, previewId);
+        if (row.run_id !== null) {
+          throw new ConflictError(
+            'PREVIEW_ALREADY_CONFIRMED',
+            `this preview was confirmed already (retention run ${row.run_id}); make a new preview to run again`,
+            { runId: String(row.run_id) },
+          );
+        }
+        if (row.expires_at <= ctx.now) {
+          throw new ConflictError(
+            'PREVIEW_EXPIRED',
+            'this preview has expired; make a new preview so the confirmation deletes only what you have seen',
+          );
+        }
+        const preview = toPreviewRecord(namespace, row);
+        const { columns } = decodeColumns(row.items);
+        const previewed: { key: number; revision: number }[] = [];
+        const repositoryOf = new Map<number, { id: number; name: string }>();
+        const affected: number[] = [];
+        for (const r of preview.summary.repositories) {
+          if (r.delete === 0) continue;
+          affected.push(r.id);
+          for (let i = r.offset; i < r.offset + r.count; i++) {
+            if (columns.decisions[i] !== DECISION_CODES.delete) continue;
+            const key = columns.manifestIds[i] as number;
+            previewed.push({ key, revision: columns.revisions[i] as number });
+            repositoryOf.set(key, { id: r.id, name: r.name });
+          }
+        }
+        const current = new Map<
+          number,
+          { revision: number; verdict: RetentionVerdict<number> | null }
+        >();
+        for await (const { verdicts } of evaluateRepositories(
+          trx,
+          ns.id,
+          compileRules(preview.rules),
+          pointers,
+          affected,
+        )) {
+          for (const v of verdicts) {
+            if (!repositoryOf.has(v.candidate.key)) continue;
+            const image = scannedImage(v);
+            current.set(image.key, { revision: image.revision, verdict: v });
+          }
+        }
+        const plan = planConfirmation(previewed, current);
+        const run = await trx
+          .insertInto('retention_runs')
+          .values({
+            namespace_id: ns.id,
+            trigger: 'preview',
+            actor: ctx.actor,
+            preview_id: previewId,
+            rules: row.rules,
+            scheduled_for: null,
+            status: 'running',
+            claimed_by: null,
+            lease_until: null,
+            started_at: ctx.now,
+            finished_at: null,
+            details: null,
+            error: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await trx
+          .updateTable('retention_previews')
+          .set({ run_id: run.id })
+          .where('id', '=', previewId)
+          .execute();
+        const skippedIds = plan.skipped.map((s) => s.key);
+        const skippedRows = new Map<number, { digest: string; size_bytes: number }>();
+        for (const chunk of chunks(skippedIds)) {
+          for (const m of await trx
+            .selectFrom('manifests')
+            .select(['id', 'digest', 'size_bytes'])
+            .where('id', 'in', chunk)
+            .execute()) {
+            skippedRows.set(m.id, m);
+          }
+        }
+        const skippedTags = await tagsOf(trx, skippedIds.slice(0, LISTED_IN_RESULT));
+        const { deleted, reclaimBytes } = await applyRun(
+          trx,
+          ns,
+          run.id,
+          plan.delete.map((id) => ({
+            id,
+            repository: repositoryOf.get(id) as { id: number; name: string },
+          })),
+          plan.skipped.map((s) => {
+            const m = skippedRows.get(s.key);
+            return {
+              image: {
+                repository: repositoryOf.get(s.key)?.name ?? '',
+                digest: m?.digest ?? '',
+                tags: skippedTags.get(s.key) ?? [],
+                sizeBytes: m?.size_bytes ?? 0,
+              },
+              skip: s.skip,
+            };
+          }),
+          ctx,
+        );
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'retention.run',
+          target: namespace,
+          outcome: 'success',
+          details: {
+            runId: run.id,
+            trigger: 'preview',
+            previewId,
+            deletedImages: deleted.length,
+            deletedBytes: deleted.reduce((s, d) => s + d.sizeBytes, 0),
+            reclaimBytes,
+            skippedImages: plan.skipped.length,
+          },
+        });
+        return outcomeOf(trx, namespace, run.id);
+      });
+    },
+
+    /**
+     * Claims every policy whose daily slot is due: moving `next_run_at` forward and creating
+     * the slot's run row happen in one transaction, and the row is unique per namespace and
+     * slot, so however many processes ask, each slot is claimed once. Runs whose claim has
+     * lapsed (their process died) are claimed again.
+     */
+    async claimDueRuns(now: number, owner: string): Promise<number[]> {
+      return db.transaction().execute(async (trx) => {
+        const claimed: number[] = [];
+        const due = await trx
+          .selectFrom('retention_policies')
+          .innerJoin('namespaces', 'namespaces.id', 'retention_policies.namespace_id')
+          .select([
+            'retention_policies.namespace_id',
+            'retention_policies.next_run_at',
+            'retention_policies.daily_at',
+            'retention_policies.keep_count',
+            'retention_policies.retain_untagged',
+            'retention_policies.exclude_tags',
+            'retention_policies.exclude_repositories',
+            'namespaces.name',
+          ])
+          .where('retention_policies.enabled', '=', 1)
+          .where('retention_policies.next_run_at', '<=', now)
+          .execute();
+        for (const p of due) {
+          const moved = await trx
+            .updateTable('retention_policies')
+            .set({ next_run_at: nextDailyRun(now, p.daily_at) })
+            .where('namespace_id', '=', p.namespace_id)
+            .where('next_run_at', '=', p.next_run_at)
+            .executeTakeFirst();
+          if (Number(moved.numUpdatedRows) !== 1) continue;
+          const rules: RetentionRules = {
+            keepCount: p.keep_count,
+            retainUntagged: p.retain_untagged === 1,
+            excludeTags: JSON.parse(p.exclude_tags) as string[],
+            excludeRepositories: JSON.parse(p.exclude_repositories) as string[],
+          };
+          const run = await trx
+            .insertInto('retention_runs')
+            .values({
+              namespace_id: p.namespace_id,
+              trigger: 'schedule',
+              actor: `policy:${p.name}`,
+              preview_id: null,
+              rules: JSON.stringify(rules),
+              scheduled_for: p.next_run_at,
+              status: 'running',
+              claimed_by: owner,
+              lease_until: now + RUN_LEASE_MS,
+              started_at: now,
+              finished_at: null,
+              details: null,
+              error: null,
+            })
+            .onConflict((oc) => oc.columns(['namespace_id', 'scheduled_for']).doNothing())
+            .returning('id')
+            .executeTakeFirst();
+          if (run) claimed.push(run.id);
+        }
+        const lapsed = await trx
+          .updateTable('retention_runs')
+          .set({ claimed_by: owner, lease_until: now + RUN_LEASE_MS })
+          .where('status', '=', 'running')
+          .where('trigger', '=', 'schedule')
+          .where('lease_until', '<', now)
+          .returning('id')
+          .execute();
+        claimed.push(...lapsed.map((r) => r.id));
+        return claimed;
+      });
+    },
+
+    /**
+     * Executes a claimed scheduled run: the policy's rules over the whole namespace, in one
+     * transaction that first re-asserts the claim, so a run that another process took over
+     * (or already finished) is never applied twice.
+     */
+    async executeScheduledRun(
+      runId: number,
+      owner: string,
+      pointersFor: (namespace: string) => Promise<readonly ImagePointer[]>,
+      now: () => number,
+    ): Promise<RunOutcome | null> {
+      const head = await db
+        .selectFrom('retention_runs')
+        .innerJoin('namespaces', 'namespaces.id', 'retention_runs.namespace_id')
+        .select(['namespaces.name', 'retention_runs.actor'])
+        .where('retention_runs.id', '=', runId)
+        .executeTakeFirst();
+      if (!head) return null;
+      const pointers = await pointersFor(head.name);
+      return db.transaction().execute(async (trx) => {
+        const ctx = { actor: head.actor, now: now() };
+        const held = await trx
+          .updateTable('retention_runs')
+          .set({ lease_until: ctx.now + RUN_LEASE_MS })
+          .where('id', '=', runId)
+          .where('claimed_by', '=', owner)
+          .where('status', '=', 'running')
+          .executeTakeFirst();
+        if (Number(held.numUpdatedRows) !== 1) return null;
+        const row = await trx
+          .selectFrom('retention_runs')
+          .selectAll()
+          .where('id', '=', runId)
+          .executeTakeFirstOrThrow();
+        const ns = await trx
+          .selectFrom('namespaces')
+          .select(['id', 'name'])
+          .where('id', '=', row.namespace_id)
+          .executeTakeFirstOrThrow();
+        const deletions: { id: number; repository: { id: number; name: string } }[] = [];
+        for await (const { repository, verdicts } of evaluateRepositories(
+          trx,
+          ns.id,
+          compileRules(parseRules(row.rules)),
+          pointers,
+        )) {
+          for (const v of verdicts)
+            if (v.decision === 'delete') deletions.push({ id: v.candidate.key, repository });
+        }
+        const { deleted, reclaimBytes } = await applyRun(trx, ns, runId, deletions, [], ctx);
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'retention.run',
+          target: ns.name,
+          outcome: 'success',
+          details: {
+            runId,
+            trigger: 'schedule',
+            scheduledFor: row.scheduled_for,
+            deletedImages: deleted.length,
+            deletedBytes: deleted.reduce((s, d) => s + d.sizeBytes, 0),
+            reclaimBytes,
+          },
+        });
+        return outcomeOf(trx, ns.name, runId);
+      });
+    },
+
+    /** Marks a claimed run failed (its transaction rolled back, so it changed nothing). */
+    async failRun(runId: number, owner: string, error: string, now: number) {
+      await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('retention_runs')
+          .set({ status: 'failed', finished_at: now, error, claimed_by: null, lease_until: null })
+          .where('id', '=', runId)
+          .where('claimed_by', '=', owner)
+          .where('status', '=', 'running')
+          .returning(['actor', 'namespace_id'])
+          .executeTakeFirst();
+        if (!row) return;
+        const ns = await trx
+          .selectFrom('namespaces')
+          .select('name')
+          .where('id', '=', row.namespace_id)
+          .executeTakeFirst();
+        await recordAudit(trx, now, {
+          actor: row.actor,
+          action: 'retention.run',
+          target: ns?.name ?? String(row.namespace_id),
+          outcome: 'failure',
+          details: { runId, error },
+        });
+      });
+    },
+
+    async listRuns(namespace: string, query: { cursor?: string; limit: number }) {
+      const ns = await resolveNamespace(db, namespace);
+      const after = decodeCursor(query.cursor, ['number', 'number']);
+      let qb = db
+        .selectFrom('retention_runs')
+        .selectAll()
+        .where('namespace_id', '=', ns.id)
+        .orderBy('id', 'desc')
+        .limit(query.limit + 1);
+      if (after) qb = qb.where('id', '<', after[0] as number);
+      const rows = await qb.execute();
+      const page = rows.slice(0, query.limit);
+      const items: RunRecord[] = [];
+      for (const r of page) items.push(await runView(db, namespace, r));
+      const last = page.at(-1);
+      return {
+        items,
+        nextCursor: rows.length > query.limit && last ? encodeCursor([last.id, last.id]) : null,
+      };
+    },
+
+    async getRun(namespace: string, runId: number): Promise<RunOutcome> {
+      const ns = await resolveNamespace(db, namespace);
+      const row = await db
+        .selectFrom('retention_runs')
+        .select('id')
+        .where('id', '=', runId)
+        .where('namespace_id', '=', ns.id)
+        .executeTakeFirst();
+      if (!row)
+        throw new NotFoundError(
+          'RUN_UNKNOWN',
+          `namespace "${namespace}" has no retention run ${runId}`,
+        );
+      return outcomeOf(db, namespace, runId);
+    },
+
+    /**
+     * Brings back, in one transaction, every image of the run still in the trash, each with
+     * the remembered tags no other image holds now (the others are reported).
+     */
+    async restoreRun(namespace: string, runId: number, ctx: ActionContext) {
+      return db.transaction().execute(async (trx) => {
+        const ns = await resolveNamespace(trx, namespace);
+        const run = await trx
+          .selectFrom('retention_runs')
+          .select(['id', 'deleted_images', 'status'])
+          .where('id', '=', runId)
+          .where('namespace_id', '=', ns.id)
+          .executeTakeFirst();
+        if (!run)
+          throw new NotFoundError(
+            'RUN_UNKNOWN',
+            `namespace "${namespace}" has no retention run ${runId}`,
+          );
+        const entries = await trx
+          .selectFrom('trash_entries')
+          .innerJoin('repositories', 'repositories.id', 'trash_entries.repository_id')
+          .selectAll('trash_entries')
+          .select('repositories.name as repository')
+          .where('trash_entries.retention_run_id', '=', runId)
+          .where('trash_entries.expires_at', '>', ctx.now)
+          .orderBy('trash_entries.id')
+          .execute();
+        if (entries.length === 0) {
+          throw new ConflictError(
+            'RUN_NOT_IN_TRASH',
+            `nothing retention run ${runId} deleted is in the trash any more (restored or deleted permanently)`,
+          );
+        }
+        const skippedTags: {
+          repository: string;
+          digest: string;
+          tag: string;
+          reason: string;
+          heldBy: string;
+        }[] = [];
+        for (const entry of entries) {
+          const { plan } = await restoreEntry(
+            trx,
+            { namespaceId: ns.id, repositoryId: entry.repository_id },
+            entry,
+            ctx,
+          );
+          for (const s of plan.skipped)
+            skippedTags.push({ repository: entry.repository, digest: entry.digest, ...s });
+        }
+        const outcome = {
+          runId,
+          restored: entries.length,
+          notInTrash: Math.max(0, run.deleted_images - entries.length),
+          skippedTags,
+        };
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'retention.run.restore',
+          target: namespace,
+          outcome: 'success',
+          details: {
+            runId,
+            restored: outcome.restored,
+            notInTrash: outcome.notInTrash,
+            skippedTags: skippedTags.length,
+          },
+        });
+        return outcome;
+      });
+    },
+
+    /** Previews past their confirmation window are kept a while for reading, then dropped. */
+    async purgePreviews(before: number): Promise<number> {
+      const result = await db
+        .deleteFrom('retention_previews')
+        .where('expires_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    /** Every decision of a preview in order, in pages, for the CSV download. */
+    async *previewRows(
+      namespace: string,
+      id: string,
+      pageSize = 1000,
+    ): AsyncGenerator<PreviewItemRecord[]> {
+      let offset = 0;
+      for (;;) {
+        const page = await previewItems(namespace, id, { offset, limit: pageSize });
+        if (page.items.length > 0) yield page.items;
+        if (page.nextOffset === null) return;
+        offset = page.nextOffset;
+      }
+    },
+  };
+}
+
+function rankOf(v: RetentionVerdict<number>): number | null {
+  const r = v.reason;
+  if (r.code === 'rank' || r.code === 'beyond-keep') return r.rank;
+  if (r.code === 'protected') return r.rank;
+  return null;
+}
+
+export type RetentionStore = ReturnType<typeof createRetentionStore>;
