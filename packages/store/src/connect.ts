@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  SqliteDialect,
+  SqliteDriver,
+} from 'kysely';
 import type { Database, Db } from './database.js';
 import { migrateToLatest } from './migrations/index.js';
 
@@ -25,7 +32,7 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
   // Retention previews stage up to a million ids in a temporary table; keep those in memory.
   raw.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(raw) }),
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }),
   });
   await migrateToLatest(db);
   return {
@@ -63,4 +70,27 @@ function withStatementCache(raw: SqliteDatabase.Database) {
       return statement;
     },
   };
+}
+
+/**
+ * Transactions begin IMMEDIATE: they take the write lock up front, waiting (busy_timeout) for
+ * another process to finish. A deferred transaction that read first would fail at its first
+ * write with SQLITE_BUSY_SNAPSHOT whenever another process had written in between, which is
+ * what happens when several server processes share one database file.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }

@@ -302,7 +302,7 @@ export function createRetentionStore(db: Db) {
         deleted_bytes: deletedBytes,
         reclaim_bytes: reclaimBytes,
         skipped_images: skipped.length,
-        claimed_by: null,
+        // claimed_by stays: the history says which process ran a scheduled run.
         lease_until: null,
         details: JSON.stringify({
           deleted: deleted
