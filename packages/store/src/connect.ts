@@ -11,6 +11,7 @@ import {
 } from 'kysely';
 import type { Database, Db } from './database.js';
 import { migrateToLatest } from './migrations/index.js';
+import { registerIdSetFunction } from './id-sets.js';
 
 export interface SqliteHandle {
   db: Db;
@@ -29,8 +30,7 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('cache_size = -65536');
-  // Retention previews stage up to a million ids in a temporary table; keep those in memory.
-  raw.pragma('temp_store = MEMORY');
+  registerIdSetFunction(raw);
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }),
   });

@@ -411,4 +411,57 @@ describe('store on a real SQLite file', () => {
     ).toBe('linked');
     expect(await store.gc.plan(cutoff)).toEqual({ staleLinks: 0, blobs: 0, bytes: 0 });
   });
+
+  it("bumps an image's revision on every push, tag move, untag, trash and restore, and on nothing else", async () => {
+    const revision = async (name: string) =>
+      (
+        await handle.db
+          .selectFrom('manifests')
+          .select('revision')
+          .where('digest', '=', digest(name))
+          .executeTakeFirstOrThrow()
+      ).revision;
+    await push('team', 'app', manifest('a'), ['1.0'], ctx(T0));
+    await push('team', 'app', manifest('b'), ['2.0'], ctx(T0 + 1));
+    const start = { a: await revision('a'), b: await revision('b') };
+    // Reads and pushes of other images leave a alone.
+    await store.images.list('team', 'app', { sort: 'pushedAt', limit: 10 });
+    await push('team', 'app', manifest('c'), [], ctx(T0 + 2));
+    expect(await revision('a')).toBe(start.a);
+    // b takes tag 1.0 from a: both changed.
+    await push('team', 'app', manifest('b'), ['1.0'], ctx(T0 + 3));
+    expect(await revision('a')).toBe(start.a + 1);
+    expect(await revision('b')).toBe(start.b + 1);
+    await store.images.untag('team', 'app', '2.0', ctx(T0 + 4));
+    expect(await revision('b')).toBe(start.b + 2);
+    await store.images.trash(
+      'team',
+      [{ repository: 'app', digest: digest('a') }],
+      'deleted',
+      ctx(T0 + 5),
+    );
+    expect(await revision('a')).toBe(start.a + 2);
+    await store.trash.restore('team', { repository: 'app', digest: digest('a') }, ctx(T0 + 6));
+    expect(await revision('a')).toBe(start.a + 3);
+    // Re-pushing unchanged content is a push too.
+    await push('team', 'app', manifest('a'), [], ctx(T0 + 7));
+    expect(await revision('a')).toBe(start.a + 4);
+  });
+
+  it('a retention run and its restore keep every counter consistent', async () => {
+    for (let i = 0; i < 5; i++) {
+      await push('team', 'app', manifest(`img${i}`, { createdAt: T0 + i }), [`v${i}`], ctx(T0 + i));
+    }
+    const rules = { keepCount: 2, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
+    const preview = await store.retention.createPreview('team', rules, [], ctx(T0 + 10), 3_600_000);
+    expect(preview.summary.totals).toMatchObject({ images: 5, keep: 2, delete: 3 });
+    const outcome = await store.retention.confirm('team', preview.id, [], ctx(T0 + 11));
+    expect(outcome.deleted.map((d) => d.tags[0]).sort()).toEqual(['v0', 'v1', 'v2']);
+    await expectCountersConsistent();
+    const restored = await store.retention.restoreRun('team', outcome.run.id, ctx(T0 + 12));
+    expect(restored).toMatchObject({ restored: 3, notInTrash: 0, skippedTags: [] });
+    await expectCountersConsistent();
+    const images = await store.images.list('team', 'app', { sort: 'pushedAt', limit: 10 });
+    expect(images.items.map((i) => i.tags)).toEqual([['v4'], ['v3'], ['v2'], ['v1'], ['v0']]);
+  });
 });

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
-
-const IDS_PER_INSERT = 100_000;
+import { withIdSet } from '../id-sets.js';
 
 /**
  * Deleting an image moves its referrers and the platform images no other live index holds
@@ -57,33 +55,20 @@ export async function manifestsGoingWith(
 /**
  * Bytes of the blobs that only the given manifests use: what deleting them frees once they
  * leave the trash. A blob any other manifest uses (kept, in another repository or namespace,
- * or already in the trash) does not count. Read-only: the id set lives in a temporary table
- * of this connection, dropped before returning.
+ * or already in the trash) does not count. Every blob is checked from the covering
+ * (blob_digest, manifest_id) index: its first user outside the set settles it, so the work is
+ * one probe per blob plus the references of the blobs that do go. Read-only.
  */
 export async function reclaimableBytes(db: Db, manifests: readonly number[]): Promise<number> {
   if (manifests.length === 0) return 0;
-  const table = `retention_going_${randomBytes(6).toString('hex')}`;
-  const ref = sql.table(`temp.${table}`);
-  await sql`CREATE TEMP TABLE ${sql.table(table)} (id INTEGER PRIMARY KEY)`.execute(db);
-  try {
-    // Sorted ids append to the temporary B-tree instead of splitting pages all over it.
-    const ids = Float64Array.from(manifests).sort();
-    for (let i = 0; i < ids.length; i += IDS_PER_INSERT) {
-      const chunk = JSON.stringify(Array.from(ids.subarray(i, i + IDS_PER_INSERT)));
-      await sql`INSERT INTO ${ref} (id) SELECT value FROM json_each(${chunk})`.execute(db);
-    }
-    // Every blob is checked from the covering (blob_digest, manifest_id) index: the first user
-    // outside the set settles it, so the work is one probe per blob plus the references of the
-    // blobs that do go.
+  return withIdSet(manifests, async (set) => {
     const result = await sql<{ bytes: number | null }>`
       SELECT sum(b.size) AS bytes FROM blobs b
       WHERE NOT EXISTS (
           SELECT 1 FROM manifest_blobs o
-          WHERE o.blob_digest = b.digest AND o.manifest_id NOT IN (SELECT id FROM ${ref}))
+          WHERE o.blob_digest = b.digest AND berth_in_id_set(${set}, o.manifest_id) = 0)
         AND EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.blob_digest = b.digest)
     `.execute(db);
     return Number(result.rows[0]?.bytes ?? 0);
-  } finally {
-    await sql`DROP TABLE IF EXISTS ${ref}`.execute(db);
-  }
+  });
 }
