@@ -34,7 +34,7 @@ export async function startServer(
   const dbFile = path.join(config.dataDir, 'berth.db');
   const firstStart = !fs.existsSync(dbFile);
   const handle = await openSqlite(dbFile);
-  const store = createStore(handle.db);
+  const store = createStore(handle.db, { file: dbFile });
   const blobs = createFilesystemDriver(config.dataDir);
   await store.namespaces.ensureRegions(config.regions, clock());
   const services = createServices({

@@ -6,10 +6,10 @@ import { createImagesStore } from './images-store.js';
 import { createNamespacesStore } from './namespaces-store.js';
 import { createRepositoriesStore } from './repositories-store.js';
 import { createTrashStore } from './trash-store.js';
-import { createRetentionStore } from './retention/retention-store.js';
+import { createRetentionStore, type RetentionStoreOptions } from './retention/retention-store.js';
 
 /** Everything the services need from the metadata database, one group per resource. */
-export function createStore(db: Db) {
+export function createStore(db: Db, options: RetentionStoreOptions = {}) {
   return {
     db,
     namespaces: createNamespacesStore(db),
@@ -19,7 +19,7 @@ export function createStore(db: Db) {
     audit: createAuditStore(db),
     registry: createRegistryStore(db),
     gc: createGcStore(db),
-    retention: createRetentionStore(db),
+    retention: createRetentionStore(db, options),
   };
 }
 

@@ -31,6 +31,37 @@ const REPOSITORIES_PER_BATCH = 400;
 type Column<T> = T[];
 
 /**
+ * Which repositories to evaluate: given ids (a confirmation re-checks the ones it deletes
+ * from, even if they have emptied since), or those with images, optionally a range of names
+ * [from, to) so two threads can each take a part of the namespace.
+ */
+export interface RepositorySelection {
+  ids?: ReadonlySet<number>;
+  nameFrom?: string;
+  nameTo?: string;
+}
+
+export async function selectRepositories(
+  db: Db,
+  namespaceId: number,
+  select: RepositorySelection,
+): Promise<{ id: number; name: string; image_count: number }[]> {
+  const all = await db
+    .selectFrom('repositories')
+    .select(['id', 'name', 'image_count'])
+    .where('namespace_id', '=', namespaceId)
+    .orderBy('name')
+    .execute();
+  return all.filter((r) =>
+    select.ids
+      ? select.ids.has(r.id)
+      : r.image_count > 0 &&
+        (select.nameFrom === undefined || r.name >= select.nameFrom) &&
+        (select.nameTo === undefined || r.name < select.nameTo),
+  );
+}
+
+/**
  * Applies the rules to every repository of a namespace (or to the given ones), a group of
  * repositories at a time so memory stays bounded whatever the namespace holds. Only listed
  * images are candidates: referrers and platform images of an index never are. The image read
@@ -41,17 +72,9 @@ export async function* evaluateRepositories(
   namespaceId: number,
   compiled: CompiledRules,
   pointers: readonly ImagePointer[],
-  only?: readonly number[],
+  select: RepositorySelection = {},
 ): AsyncGenerator<RepositoryVerdicts> {
-  let query = db
-    .selectFrom('repositories')
-    .select(['id', 'name', 'image_count'])
-    .where('namespace_id', '=', namespaceId)
-    .orderBy('name');
-  query = only
-    ? query.where('id', 'in', only.length ? [...only] : [-1])
-    : query.where('image_count', '>', 0);
-  const repositories = await query.execute();
+  const repositories = await selectRepositories(db, namespaceId, select);
   const digestPointerRepositories = new Set(
     pointers.filter((p) => 'digest' in p.reference).map((p) => p.repository),
   );

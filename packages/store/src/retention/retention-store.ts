@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   ConflictError,
   type ConfirmSkip,
@@ -21,16 +24,17 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { manifestColumns, trashManifest, type TrashedImageRecord } from '../images-store.js';
 import { resolveNamespace } from '../resolve.js';
 import { restoreEntry } from '../trash-revive.js';
-import { evaluateRepositories, scannedImage } from './evaluate.js';
-import { manifestsGoingWith, reclaimableBytes } from './reclaim.js';
+import { evaluateRepositories, scannedImage, selectRepositories } from './evaluate.js';
 import {
-  DECISIONS,
-  DECISION_CODES,
-  type PreviewColumns,
-  allocateColumns,
-  decodeColumns,
-  encodeColumns,
-} from './preview-codec.js';
+  type Counts,
+  type PreviewPart,
+  type PreviewRepository,
+  buildPreviewPart,
+  mergeParts,
+} from './preview-builder.js';
+import type { PreviewWorkerTask } from './preview-worker.js';
+import { manifestsGoingWith, reclaimableBytes } from './reclaim.js';
+import { DECISIONS, DECISION_CODES, decodeColumns, encodeColumns } from './preview-codec.js';
 
 export interface PolicySettings {
   rules: RetentionRules;
@@ -42,22 +46,6 @@ export interface PolicyRecord extends PolicySettings {
   nextRunAt: number | null;
   updatedAt: number;
   updatedBy: string;
-}
-
-interface Counts {
-  images: number;
-  keep: number;
-  protected: number;
-  delete: number;
-  deleteBytes: number;
-}
-
-export interface PreviewRepository extends Counts {
-  id: number;
-  name: string;
-  /** Where its images start in the packed columns, and how many there are. */
-  offset: number;
-  count: number;
 }
 
 export interface PreviewSummary {
@@ -122,6 +110,13 @@ export interface RunOutcome {
   skipped: (RunImage & { reason: string })[];
 }
 
+export interface PreviewItemsQuery {
+  repository?: string;
+  decision?: 'keep' | 'protected' | 'delete';
+  offset: number;
+  limit: number;
+}
+
 /** Result lists stop here; counts are always complete. */
 const LISTED_IN_RESULT = 500;
 /** How long a scheduled run's claim holds before another process may take it over. */
@@ -169,7 +164,71 @@ async function tagsOf(db: Db, manifestIds: readonly number[]): Promise<Map<numbe
   return tags;
 }
 
-export function createRetentionStore(db: Db) {
+export interface RetentionStoreOptions {
+  /** The SQLite file, for the worker thread that evaluates half of a large preview. */
+  file?: string;
+  /** Below this many images a preview is evaluated on one thread; a worker costs ~50 ms. */
+  parallelMinImages?: number;
+}
+
+const WORKER_SCRIPT = new URL('./preview-worker.js', import.meta.url);
+
+export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}) {
+  /**
+   * Two cores evaluate a large namespace twice as fast: a worker with its own read-only
+   * connection takes the second half of the repositories (by name, split at half the images).
+   */
+  async function evaluatePreview(
+    namespaceId: number,
+    rules: RetentionRules,
+    pointers: readonly ImagePointer[],
+  ): Promise<PreviewPart> {
+    const repositories = await selectRepositories(db, namespaceId, {});
+    const total = repositories.reduce((s, r) => s + r.image_count, 0);
+    const file = options.file;
+    if (
+      !file ||
+      total < (options.parallelMinImages ?? 100_000) ||
+      !fs.existsSync(fileURLToPath(WORKER_SCRIPT))
+    ) {
+      return buildPreviewPart(db, namespaceId, rules, pointers, {}, total);
+    }
+    let first = 0;
+    let split = 0;
+    while (split < repositories.length - 1 && first < total / 2) {
+      first += repositories[split]?.image_count ?? 0;
+      split++;
+    }
+    const splitName = repositories[split]?.name ?? '';
+    const task: PreviewWorkerTask = {
+      file,
+      namespaceId,
+      rules,
+      pointers: [...pointers],
+      nameFrom: splitName,
+      expectedImages: total - first,
+    };
+    const worker = new Worker(WORKER_SCRIPT, { workerData: task });
+    const second = new Promise<PreviewPart>((resolve, reject) => {
+      worker.once('message', (m: { part: PreviewPart }) => resolve(m.part));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`preview worker exited with ${code}`)));
+    });
+    try {
+      const mine = await buildPreviewPart(
+        db,
+        namespaceId,
+        rules,
+        pointers,
+        { nameTo: splitName },
+        first,
+      );
+      return mergeParts([mine, await second]);
+    } finally {
+      void worker.terminate();
+    }
+  }
+
   async function loadPreview(trx: Db, namespace: string, id: string) {
     const ns = await resolveNamespace(trx, namespace);
     const row = await trx
@@ -337,26 +396,31 @@ export function createRetentionStore(db: Db) {
   }
 
   /** A page of a preview's decisions, with the images as they are now. */
+  async function loadDecoded(namespace: string, id: string) {
+    const { row } = await loadPreview(db, namespace, id);
+    return { preview: toPreviewRecord(namespace, row), columns: decodeColumns(row.items).columns };
+  }
+
   async function previewItems(
     namespace: string,
     id: string,
-    query: {
-      repository?: string;
-      decision?: 'keep' | 'protected' | 'delete';
-      offset: number;
-      limit: number;
-    },
+    query: PreviewItemsQuery,
   ): Promise<{ items: PreviewItemRecord[]; nextOffset: number | null }> {
-    const { row } = await loadPreview(db, namespace, id);
-    const preview = toPreviewRecord(namespace, row);
-    const { columns } = decodeColumns(row.items);
+    return pageOf(namespace, await loadDecoded(namespace, id), query);
+  }
+
+  async function pageOf(
+    namespace: string,
+    { preview, columns }: Awaited<ReturnType<typeof loadDecoded>>,
+    query: PreviewItemsQuery,
+  ): Promise<{ items: PreviewItemRecord[]; nextOffset: number | null }> {
     const repos = preview.summary.repositories;
     const scope =
       query.repository === undefined ? repos : repos.filter((r) => r.name === query.repository);
     if (query.repository !== undefined && scope.length === 0) {
       throw new NotFoundError(
         'REPOSITORY_UNKNOWN',
-        `the preview holds no images of repository "${namespace}/${query.repository}"`,
+        `the preview holds no images of repository "${query.repository}" in ${namespace}`,
       );
     }
     const wanted = query.decision === undefined ? null : DECISION_CODES[query.decision];
@@ -499,75 +563,25 @@ export function createRetentionStore(db: Db) {
       ttlMs: number,
     ): Promise<PreviewRecord> {
       const ns = await resolveNamespace(db, namespace);
-      const compiled = compileRules(rules);
-      let columns = allocateColumns(Math.max(16, ns.image_count));
-      let count = 0;
-      const protections = new Map<string, number>();
-      const repositories: PreviewRepository[] = [];
-      const deleting: number[] = [];
+      const part = await evaluatePreview(ns.id, rules, pointers);
       const totals = { images: 0, keep: 0, protected: 0, delete: 0, deleteBytes: 0 };
-      const grow = (needed: number) => {
-        if (needed <= columns.manifestIds.length) return;
-        const bigger = allocateColumns(Math.max(needed, columns.manifestIds.length * 2));
-        for (const key of Object.keys(columns) as (keyof PreviewColumns)[]) {
-          (bigger[key] as Uint8Array).set(columns[key] as Uint8Array);
-        }
-        columns = bigger;
-      };
-      for await (const { repository, verdicts } of evaluateRepositories(
-        db,
-        ns.id,
-        compiled,
-        pointers,
-      )) {
-        const entry: PreviewRepository = {
-          id: repository.id,
-          name: repository.name,
-          offset: count,
-          count: verdicts.length,
-          images: 0,
-          keep: 0,
-          protected: 0,
-          delete: 0,
-          deleteBytes: 0,
-        };
-        grow(count + verdicts.length);
-        for (const v of verdicts) {
-          const image = scannedImage(v);
-          columns.manifestIds[count] = image.key;
-          columns.revisions[count] = image.revision;
-          columns.decisions[count] = DECISION_CODES[v.decision];
-          columns.ranks[count] = rankOf(v) ?? 0;
-          if (v.decision === 'protected') {
-            const text = describeReason(v.reason);
-            let index = protections.get(text);
-            if (index === undefined) {
-              index = protections.size;
-              protections.set(text, index);
-            }
-            columns.protections[count] = index + 1;
-          }
-          count++;
-          entry.images++;
-          entry[v.decision]++;
-          if (v.decision === 'delete') {
-            entry.deleteBytes += image.sizeBytes;
-            deleting.push(image.key);
-          }
-        }
+      for (const r of part.repositories) {
         for (const key of ['images', 'keep', 'protected', 'delete', 'deleteBytes'] as const) {
-          totals[key] += entry[key];
+          totals[key] += r[key];
         }
-        repositories.push(entry);
       }
+      const repositories = part.repositories;
+      const protections = part.protections;
       const reclaimBytes = await reclaimableBytes(
         db,
-        await manifestsGoingWith(db, ns.id, deleting),
+        await manifestsGoingWith(db, ns.id, Array.from(part.deleting)),
       );
+      const columns = part.columns;
+      const count = part.count;
       const summary: PreviewSummary = {
         totals: { ...totals, repositories: repositories.length, reclaimBytes },
         repositories,
-        protections: [...protections.keys()],
+        protections,
       };
       const row = {
         id: randomUUID(),
@@ -641,7 +655,7 @@ export function createRetentionStore(db: Db) {
           ns.id,
           compileRules(preview.rules),
           pointers,
-          affected,
+          { ids: new Set(affected) },
         )) {
           for (const v of verdicts) {
             if (!repositoryOf.has(v.candidate.key)) continue;
@@ -1020,22 +1034,17 @@ export function createRetentionStore(db: Db) {
       id: string,
       pageSize = 1000,
     ): AsyncGenerator<PreviewItemRecord[]> {
+      // Decoded once: the pages below only look up the images they list.
+      const decoded = await loadDecoded(namespace, id);
       let offset = 0;
       for (;;) {
-        const page = await previewItems(namespace, id, { offset, limit: pageSize });
+        const page = await pageOf(namespace, decoded, { offset, limit: pageSize });
         if (page.items.length > 0) yield page.items;
         if (page.nextOffset === null) return;
         offset = page.nextOffset;
       }
     },
   };
-}
-
-function rankOf(v: RetentionVerdict<number>): number | null {
-  const r = v.reason;
-  if (r.code === 'rank' || r.code === 'beyond-keep') return r.rank;
-  if (r.code === 'protected') return r.rank;
-  return null;
 }
 
 export type RetentionStore = ReturnType<typeof createRetentionStore>;

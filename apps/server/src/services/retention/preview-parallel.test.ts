@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createStore, openSqlite, type PreviewRecord, type Store } from '@berth/store';
+import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { seedSmallRegistry } from '../../testing/fixtures.js';
+import { buildImage, buildLayer } from '../../seed/oci-content.js';
+import { createImageIngester } from '../../seed/ingest-image.js';
+
+let server: TestServer;
+beforeEach(async () => {
+  server = await startTestServer();
+  await seedSmallRegistry(server);
+});
+afterEach(async () => {
+  await server.stop();
+});
+
+async function everything(store: Store, p: PreviewRecord) {
+  const rows = [];
+  for await (const page of store.retention.previewRows('team-alpha', p.id, 3)) rows.push(...page);
+  return { summary: p.summary, rules: p.rules, rows };
+}
+
+it('a preview split over a worker thread decides exactly what one thread decides', async () => {
+  // More repositories, so the split lands between them: a/b/c... each with a few images.
+  const ingester = createImageIngester(server.store, server.blobs);
+  const base = buildLayer('shared-base', 2048);
+  for (const repository of ['alpha', 'beta', 'gamma', 'delta', 'zeta/one']) {
+    for (let i = 0; i < 4; i++) {
+      const image = buildImage({
+        seed: `${repository}-${i}`,
+        created: new Date(Date.UTC(2026, 0, 1 + i)),
+        layers: [base, buildLayer(`${repository}-${i}`, 256)],
+      });
+      await ingester.ingest(
+        'team-alpha',
+        repository,
+        { manifest: image, tags: i % 2 === 0 ? [`v${i}`] : [] },
+        { actor: 'test', now: server.clock.now },
+      );
+    }
+  }
+  const handle = await openSqlite(path.join(server.dataDir, 'berth.db'));
+  try {
+    const file = path.join(server.dataDir, 'berth.db');
+    const serial = createStore(handle.db);
+    const parallel = createStore(handle.db, { file, parallelMinImages: 1 });
+    const rules = {
+      keepCount: 1,
+      retainUntagged: false,
+      excludeTags: ['v2'],
+      excludeRepositories: ['gamma'],
+    };
+    const ctx = { actor: 'test', now: server.clock.now };
+    const one = await serial.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
+    const two = await parallel.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
+    const a = await everything(serial, one);
+    const b = await everything(parallel, two);
+    expect(a.rows).toHaveLength(24);
+    expect(b).toEqual(a);
+    expect(a.summary.totals).toMatchObject({ images: 24, protected: 8 });
+    // Gamma's v2 image is protected twice over: one sentence of its own.
+    expect(a.summary.protections).toHaveLength(3);
+  } finally {
+    await handle.close();
+  }
+});
