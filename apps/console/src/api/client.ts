@@ -25,7 +25,7 @@ export function toApiError(error: unknown): ApiError {
 type QueryValue = string | number | boolean | null | undefined;
 
 interface RequestOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   query?: Record<string, QueryValue>;
   body?: unknown;
   signal?: AbortSignal;

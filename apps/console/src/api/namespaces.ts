@@ -80,6 +80,7 @@ export function useDeleteNamespace() {
       queryClient.removeQueries({ queryKey: queryKeys.repositories.inNamespace(namespace) });
       queryClient.removeQueries({ queryKey: queryKeys.images.inNamespace(namespace) });
       queryClient.removeQueries({ queryKey: queryKeys.trash.inNamespace(namespace) });
+      queryClient.removeQueries({ queryKey: queryKeys.retention.inNamespace(namespace) });
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: queryKeys.namespaces.all() }),
         queryClient.invalidateQueries({ queryKey: queryKeys.regions() }),

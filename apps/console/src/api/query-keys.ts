@@ -18,6 +18,11 @@ export interface ImageListParams {
 }
 export interface TrashListParams {
   repository: string;
+  retentionRun: string;
+}
+export interface RetentionPreviewItemsParams {
+  repository: string;
+  decision: 'keep' | 'protected' | 'delete' | undefined;
 }
 
 export const queryKeys = {
@@ -44,5 +49,13 @@ export const queryKeys = {
     inNamespace: (namespace: string) => ['trash', namespace] as const,
     list: (namespace: string, params: TrashListParams) =>
       ['trash', namespace, 'list', params] as const,
+  },
+  retention: {
+    inNamespace: (namespace: string) => ['retention', namespace] as const,
+    policy: (namespace: string) => ['retention', namespace, 'policy'] as const,
+    previews: (namespace: string) => ['retention', namespace, 'previews'] as const,
+    previewItems: (namespace: string, previewId: string, params: RetentionPreviewItemsParams) =>
+      ['retention', namespace, 'previews', previewId, 'items', params] as const,
+    runs: (namespace: string) => ['retention', namespace, 'runs'] as const,
   },
 };

@@ -16,7 +16,7 @@ export function useTrashList(namespace: string, params: TrashListParams) {
     queryKey: queryKeys.trash.list(namespace, params),
     fetchPage: (cursor, signal) =>
       apiRequest(apiPaths.trash(namespace), trashList, {
-        query: { repository: params.repository, cursor },
+        query: { repository: params.repository, retentionRun: params.retentionRun, cursor },
         signal,
       }),
     enabled: namespace !== '',

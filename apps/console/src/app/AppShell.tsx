@@ -12,7 +12,7 @@ import {
   SkipToContent,
   Theme,
 } from '@carbon/react';
-import { Box, Folders, TrashCan } from '@carbon/icons-react';
+import { Box, Folders, Time, TrashCan } from '@carbon/icons-react';
 import { Suspense } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
 import { DataTableSkeleton } from '@carbon/react';
@@ -29,6 +29,7 @@ const NAV = [
     icon: Box,
     match: /^\/repositories/,
   },
+  { label: 'Retention', to: routePaths.retention(), icon: Time, match: /^\/retention/ },
   { label: 'Trash', to: routePaths.trash(), icon: TrashCan, match: /^\/trash/ },
 ];
 

@@ -47,6 +47,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
               subtitle={toast.subtitle}
               actionButtonLabel={toast.action.label}
               hasFocus={false}
+              // Carbon's default role, alertdialog, traps Tab inside the toast.
+              role="status"
               // The toast variant stacks its action under the close button; inline lays it out.
               inline
               lowContrast

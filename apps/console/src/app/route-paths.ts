@@ -15,6 +15,7 @@ export const routePaths = {
   repositoriesPicker: (namespace?: string) => withSearch('/repositories', { namespace }),
   images: (namespace: string, repository: string) =>
     `/namespaces/${seg(namespace)}/repositories/${repoPath(repository)}`,
-  trash: (namespace?: string, repository?: string) =>
-    withSearch('/trash', { namespace, repository }),
+  trash: (namespace?: string, repository?: string, retentionRun?: string) =>
+    withSearch('/trash', { namespace, repository, retentionRun }),
+  retention: (namespace?: string) => withSearch('/retention', { namespace }),
 };

@@ -36,6 +36,12 @@ export const routes = {
       Component: (await import('../features/trash/TrashPage')).TrashPage,
     }),
   },
+  retention: {
+    path: 'retention',
+    lazy: async () => ({
+      Component: (await import('../features/retention/RetentionPage')).RetentionPage,
+    }),
+  },
 } satisfies Record<string, RouteObject>;
 
 export function createRouter() {

@@ -15,7 +15,7 @@ import {
 } from '@carbon/react';
 import { Add } from '@carbon/icons-react';
 import { useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useNamespaceList } from '../../api/namespaces';
 import { useRegion } from '../../app/RegionProvider';
 import { routePaths } from '../../app/route-paths';
@@ -43,6 +43,7 @@ const HEADERS = [
 export function NamespacesPage() {
   const { region } = useRegion();
   const toasts = useToasts();
+  const navigate = useNavigate();
   const [search, setSearch] = useState('');
   const q = useDebouncedValue(search.trim());
   const [creating, setCreating] = useState(false);
@@ -141,8 +142,13 @@ export function NamespacesPage() {
                       iconDescription={`Actions for ${ns.name}`}
                     >
                       <OverflowMenuItem
+                        itemText="Retention"
+                        onClick={() => navigate(routePaths.retention(ns.name))}
+                      />
+                      <OverflowMenuItem
                         itemText="Delete"
                         isDelete
+                        hasDivider
                         onClick={() => setDeleting(ns.name)}
                       />
                     </OverflowMenu>

@@ -1,6 +1,7 @@
 import {
   ActionableNotification,
   Button,
+  DismissibleTag,
   Table,
   TableBody,
   TableCell,
@@ -47,15 +48,17 @@ function DaysLeft({ days }: { days: number }) {
 interface TrashTableProps {
   namespace: string;
   initialRepository: string;
+  /** From `?retentionRun=`: only what that retention run deleted. */
+  retentionRun: string;
   picker: ReactNode;
 }
 
-function TrashTable({ namespace, initialRepository, picker }: TrashTableProps) {
+function TrashTable({ namespace, initialRepository, retentionRun, picker }: TrashTableProps) {
   const [, setSearchParams] = useSearchParams();
   const navigate = useNavigate();
   const [repositoryInput, setRepositoryInput] = useState(initialRepository);
   const repository = useDebouncedValue(repositoryInput.trim());
-  const list = useTrashList(namespace, { repository });
+  const list = useTrashList(namespace, { repository, retentionRun });
   const restore = useRestore();
   const [restoringTag, setRestoringTag] = useState<TrashItem | null>(null);
   const [lastResult, setLastResult] = useState<RestoreResult | null>(null);
@@ -91,6 +94,25 @@ function TrashTable({ namespace, initialRepository, picker }: TrashTableProps) {
             );
           }}
         />
+        {retentionRun ? (
+          <div className="berth-filter-tag">
+            <DismissibleTag
+              type="purple"
+              text={`Retention run #${retentionRun}`}
+              dismissTooltipLabel="Show the whole trash"
+              onClose={() =>
+                setSearchParams(
+                  (current) => {
+                    const next = new URLSearchParams(current);
+                    next.delete('retentionRun');
+                    return next;
+                  },
+                  { replace: true },
+                )
+              }
+            />
+          </div>
+        ) : null}
       </div>
       {lastResult ? (
         <section aria-label="Restore result" className="berth-restore-result">
@@ -124,14 +146,16 @@ function TrashTable({ namespace, initialRepository, picker }: TrashTableProps) {
           isPending={list.isPending}
           error={unknownRepository ? null : list.error}
           isEmpty={rows.length === 0}
-          isFiltered={repository !== ''}
+          isFiltered={repository !== '' || retentionRun !== ''}
           columnCount={HEADERS.length}
           emptyTitle="The trash is empty"
           emptyBody={<p>The trash is empty. Deleted images stay here for 30 days.</p>}
           noMatchBody={
             unknownRepository
               ? `${namespace} has no repository named “${repository}”. Enter the full name, for example backend/api.`
-              : `Nothing from repository “${repository}” is in the trash of ${namespace}.`
+              : repository === ''
+                ? `Nothing that retention run #${retentionRun} deleted is in the trash any more: it was restored or purged.`
+                : `Nothing from repository “${repository}”${retentionRun ? ` deleted by retention run #${retentionRun}` : ''} is in the trash of ${namespace}.`
           }
           onRetry={() => void list.refetch()}
         >
@@ -176,7 +200,18 @@ function TrashTable({ namespace, initialRepository, picker }: TrashTableProps) {
                       <span className="berth-muted">by {item.actor}</span>
                     </span>
                   </TableCell>
-                  <TableCell className="berth-wrap">{REASONS[item.reason]}</TableCell>
+                  <TableCell className="berth-wrap">
+                    <span className="berth-stacked">
+                      <span>{REASONS[item.reason]}</span>
+                      {item.retentionRunId ? (
+                        <span>
+                          <Tag type="purple" size="sm">
+                            Retention run #{item.retentionRunId}
+                          </Tag>
+                        </span>
+                      ) : null}
+                    </span>
+                  </TableCell>
                   <TableCell>
                     <DaysLeft days={item.daysLeft} />
                   </TableCell>
@@ -260,6 +295,7 @@ export function TrashPage() {
           key={namespace}
           namespace={namespace}
           initialRepository={searchParams.get('repository') ?? ''}
+          retentionRun={searchParams.get('retentionRun') ?? ''}
           picker={picker}
         />
       ) : isPending ? (

@@ -1,0 +1,146 @@
+import {
+  apiPaths,
+  retentionPolicy,
+  retentionPreview,
+  retentionPreviewItems,
+  retentionRunList,
+  retentionRunRestored,
+  retentionRunResult,
+  type RetentionPolicy,
+  type RetentionPolicyBody,
+  type RetentionPreview,
+  type RetentionRulesInput,
+  type RetentionRunRestored,
+  type RetentionRunResult,
+} from '@berth/contract';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useCursorList } from './cursor-list';
+import { apiRequest, type ApiError } from './client';
+import { invalidateImageMoves } from './images';
+import { queryKeys, type RetentionPreviewItemsParams } from './query-keys';
+
+export function useRetentionPolicy(namespace: string) {
+  return useQuery<RetentionPolicy, ApiError>({
+    queryKey: queryKeys.retention.policy(namespace),
+    queryFn: ({ signal }) =>
+      apiRequest(apiPaths.retentionPolicy(namespace), retentionPolicy, { signal }),
+  });
+}
+
+export interface SavePolicyInput {
+  namespace: string;
+  body: RetentionPolicyBody;
+}
+
+export function useSaveRetentionPolicy() {
+  const queryClient = useQueryClient();
+  return useMutation<RetentionPolicy, ApiError, SavePolicyInput>({
+    mutationFn: ({ namespace, body }) =>
+      apiRequest(apiPaths.retentionPolicy(namespace), retentionPolicy, {
+        method: 'PUT',
+        body,
+      }),
+    // The answer is the policy as stored, next run included: no need to ask again.
+    onSuccess: (saved, { namespace }) =>
+      queryClient.setQueryData(queryKeys.retention.policy(namespace), saved),
+  });
+}
+
+export interface CreatePreviewInput {
+  namespace: string;
+  /** Omitted: the saved policy is previewed. */
+  rules?: RetentionRulesInput;
+}
+
+/** A preview changes nothing, so it invalidates nothing; the page keeps the answer. */
+export function useCreateRetentionPreview() {
+  return useMutation<RetentionPreview, ApiError, CreatePreviewInput>({
+    mutationFn: ({ namespace, rules }) =>
+      apiRequest(apiPaths.retentionPreviews(namespace), retentionPreview, {
+        method: 'POST',
+        body: rules ? { rules } : {},
+      }),
+  });
+}
+
+export function useRetentionPreviewItems(
+  namespace: string,
+  previewId: string,
+  params: RetentionPreviewItemsParams,
+) {
+  return useCursorList({
+    queryKey: queryKeys.retention.previewItems(namespace, previewId, params),
+    fetchPage: (cursor, signal) =>
+      apiRequest(apiPaths.retentionPreviewItems(namespace, previewId), retentionPreviewItems, {
+        query: { repository: params.repository, decision: params.decision, cursor },
+        signal,
+      }),
+  });
+}
+
+export function useRetentionRuns(namespace: string) {
+  return useCursorList({
+    queryKey: queryKeys.retention.runs(namespace),
+    fetchPage: (cursor, signal) =>
+      apiRequest(apiPaths.retentionRuns(namespace), retentionRunList, {
+        query: { cursor },
+        signal,
+      }),
+  });
+}
+
+/** Preview rows show each image's state now, and the run list its counts: both move. */
+function invalidateRetentionRuns(queryClient: QueryClient, namespace: string) {
+  return Promise.all([
+    queryClient.invalidateQueries({ queryKey: queryKeys.retention.runs(namespace) }),
+    queryClient.invalidateQueries({ queryKey: queryKeys.retention.previews(namespace) }),
+  ]);
+}
+
+export interface ConfirmPreviewInput {
+  namespace: string;
+  preview: RetentionPreview;
+}
+
+export function useConfirmRetentionPreview() {
+  const queryClient = useQueryClient();
+  return useMutation<RetentionRunResult, ApiError, ConfirmPreviewInput>({
+    mutationFn: ({ namespace, preview }) =>
+      apiRequest(apiPaths.retentionRuns(namespace), retentionRunResult, {
+        method: 'POST',
+        body: { previewId: preview.id },
+      }),
+    onSuccess: (result, { namespace, preview }) =>
+      Promise.all([
+        // `deleted` stops at 500 entries; the preview names every repository that can lose one.
+        invalidateImageMoves(queryClient, namespace, [
+          ...preview.repositories.filter((repo) => repo.delete > 0).map((repo) => repo.name),
+          ...result.deleted.map((image) => image.repository),
+        ]),
+        invalidateRetentionRuns(queryClient, namespace),
+      ]),
+  });
+}
+
+export interface RestoreRunInput {
+  namespace: string;
+  runId: string;
+}
+
+export function useRestoreRetentionRun() {
+  const queryClient = useQueryClient();
+  return useMutation<RetentionRunRestored, ApiError, RestoreRunInput>({
+    mutationFn: ({ namespace, runId }) =>
+      apiRequest(apiPaths.retentionRunRestore(namespace, runId), retentionRunRestored, {
+        method: 'POST',
+      }),
+    // The answer does not say which repositories got images back, so every image list of
+    // the namespace is stale; invalidation only refetches the ones on screen.
+    onSettled: (_result, _error, { namespace }) =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.images.inNamespace(namespace) }),
+        invalidateImageMoves(queryClient, namespace, []),
+        invalidateRetentionRuns(queryClient, namespace),
+      ]),
+  });
+}

@@ -1,0 +1,211 @@
+import { Button, Checkbox, Form, NumberInput, TextInput, Toggle } from '@carbon/react';
+import { View } from '@carbon/icons-react';
+import { MAX_KEEP_COUNT, type RetentionPolicy, type RetentionRules } from '@berth/contract';
+import { useState } from 'react';
+import type { ApiError } from '../../api/client';
+import { useSaveRetentionPolicy } from '../../api/retention';
+import { useToasts } from '../../app/ToastProvider';
+import { DateText } from '../../components/DateText';
+import { ErrorNotification } from '../../components/ErrorNotification';
+import { formatDateTime } from '../../lib/format';
+import {
+  formValuesFrom,
+  isDirty,
+  policyBodyFrom,
+  rulesFrom,
+  validatePolicy,
+  validateRules,
+  type PolicyFormErrors,
+  type PolicyFormValues,
+} from './policy-form';
+
+const PATTERN_HELP = 'Comma-separated. * matches any run of characters, ? exactly one.';
+
+interface PolicyFormProps {
+  namespace: string;
+  policy: RetentionPolicy;
+  onPreview: (rules: RetentionRules) => void;
+  isPreviewing: boolean;
+  previewError: ApiError | null;
+}
+
+function PolicyStatus({ policy }: { policy: RetentionPolicy }) {
+  if (!policy.saved) {
+    return (
+      <p className="berth-muted">
+        No policy saved yet: these are the defaults. Nothing runs on a schedule until a policy is
+        saved with Run daily on.
+      </p>
+    );
+  }
+  return (
+    <p className="berth-muted">
+      Saved {policy.updatedBy ? `by ${policy.updatedBy} ` : ''}on{' '}
+      <DateText iso={policy.updatedAt} />.{' '}
+      {policy.enabled && policy.nextRunAt
+        ? `Next daily run: ${formatDateTime(policy.nextRunAt)}.`
+        : 'Daily runs are off.'}
+    </p>
+  );
+}
+
+/**
+ * The saved policy and the rules to preview share one form, so a change can be previewed
+ * before anyone saves it.
+ */
+export function PolicyForm({
+  namespace,
+  policy,
+  onPreview,
+  isPreviewing,
+  previewError,
+}: PolicyFormProps) {
+  const toasts = useToasts();
+  const save = useSaveRetentionPolicy();
+  const [values, setValues] = useState<PolicyFormValues>(() => formValuesFrom(policy));
+  // Errors show once someone tries to save or preview, not while they are still typing.
+  const [errors, setErrors] = useState<PolicyFormErrors>({});
+  const dirty = isDirty(values, policy);
+
+  const set = <K extends keyof PolicyFormValues>(key: K, value: PolicyFormValues[K]) => {
+    setValues((current) => ({ ...current, [key]: value }));
+    setErrors((current) => ({ ...current, [key]: undefined }));
+  };
+
+  const submitSave = () => {
+    const found = validatePolicy(values);
+    setErrors(found);
+    if (Object.values(found).some(Boolean)) return;
+    save.mutate(
+      { namespace, body: policyBodyFrom(values) },
+      {
+        onSuccess: (saved) => {
+          setValues(formValuesFrom(saved));
+          toasts.show({
+            kind: 'success',
+            title: `Retention policy of ${namespace} saved`,
+            subtitle:
+              saved.enabled && saved.nextRunAt
+                ? `Next daily run: ${formatDateTime(saved.nextRunAt)}.`
+                : 'Daily runs are off; preview and confirm runs here.',
+          });
+        },
+      },
+    );
+  };
+
+  const submitPreview = () => {
+    const found = validateRules(values);
+    setErrors(found);
+    if (Object.values(found).some(Boolean)) return;
+    onPreview(rulesFrom(values));
+  };
+
+  return (
+    <Form
+      className="berth-retention-form"
+      aria-label={`Retention policy of ${namespace}`}
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        submitSave();
+      }}
+    >
+      <div className="berth-retention-form__grid">
+        <NumberInput
+          id="retention-keep-count"
+          label="Images to keep per repository"
+          helperText="The most recent by created time, then pushed time. Older ones go to the trash."
+          min={0}
+          max={MAX_KEEP_COUNT}
+          step={1}
+          allowEmpty
+          value={values.keepCount}
+          invalid={errors.keepCount !== undefined}
+          invalidText={errors.keepCount}
+          onChange={(event, { value }) => {
+            // Carbon reports the stepper's number, or the raw text while typing.
+            const text =
+              event.target instanceof HTMLInputElement ? event.target.value : String(value);
+            set('keepCount', text);
+          }}
+        />
+        <div className="berth-retention-form__checkbox">
+          <Checkbox
+            id="retention-retain-untagged"
+            labelText="Keep untagged images"
+            helperText="Untagged images are then neither deleted nor counted among the images kept."
+            checked={values.retainUntagged}
+            onChange={(_event, { checked }) => set('retainUntagged', checked)}
+          />
+        </div>
+        <TextInput
+          id="retention-exclude-tags"
+          labelText="Protected tags (optional)"
+          placeholder="latest, release-*, v?"
+          helperText={`${PATTERN_HELP} An image with a matching tag is never deleted.`}
+          value={values.excludeTags}
+          invalid={errors.excludeTags !== undefined}
+          invalidText={errors.excludeTags}
+          autoComplete="off"
+          spellCheck={false}
+          onChange={(event) => set('excludeTags', event.target.value)}
+        />
+        <TextInput
+          id="retention-exclude-repositories"
+          labelText="Protected repositories (optional)"
+          placeholder="base/*, payments"
+          helperText={`${PATTERN_HELP} No image of a matching repository is deleted.`}
+          value={values.excludeRepositories}
+          invalid={errors.excludeRepositories !== undefined}
+          invalidText={errors.excludeRepositories}
+          autoComplete="off"
+          spellCheck={false}
+          onChange={(event) => set('excludeRepositories', event.target.value)}
+        />
+      </div>
+      <fieldset className="berth-retention-form__schedule">
+        <legend className="cds--label">Schedule</legend>
+        <Toggle
+          id="retention-enabled"
+          labelText="Run daily"
+          labelA="Off"
+          labelB="On"
+          toggled={values.enabled}
+          onToggle={(checked) => set('enabled', checked)}
+        />
+        <TextInput
+          id="retention-daily-at"
+          labelText="Time of day (UTC)"
+          placeholder="03:30"
+          helperText="HH:MM, 24-hour clock"
+          value={values.dailyAt}
+          invalid={errors.dailyAt !== undefined}
+          invalidText={errors.dailyAt}
+          autoComplete="off"
+          inputMode="numeric"
+          maxLength={5}
+          onChange={(event) => set('dailyAt', event.target.value)}
+        />
+      </fieldset>
+      <PolicyStatus policy={policy} />
+      {save.error ? <ErrorNotification error={save.error} title="Policy not saved" /> : null}
+      {previewError ? <ErrorNotification error={previewError} title="Preview failed" /> : null}
+      <div className="berth-retention-form__actions">
+        <Button
+          type="button"
+          kind="primary"
+          renderIcon={View}
+          disabled={isPreviewing}
+          onClick={submitPreview}
+        >
+          {isPreviewing ? 'Previewing…' : 'Preview'}
+        </Button>
+        <Button type="submit" kind="secondary" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : 'Save policy'}
+        </Button>
+        {dirty ? <span className="berth-muted">Unsaved changes</span> : null}
+      </div>
+    </Form>
+  );
+}

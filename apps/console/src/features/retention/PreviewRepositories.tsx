@@ -1,0 +1,165 @@
+import {
+  Pagination,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableExpandedRow,
+  TableExpandHeader,
+  TableExpandRow,
+  TableHead,
+  TableHeader,
+  TableRow,
+  TableToolbar,
+  TableToolbarContent,
+  TableToolbarSearch,
+} from '@carbon/react';
+import type { RetentionPreview } from '@berth/contract';
+import { Fragment, useState } from 'react';
+import { formatBytes, pluralize } from '../../lib/format';
+import { PreviewItems } from './PreviewItems';
+import { RetentionBar, RetentionLegend } from './RetentionBar';
+
+const HEADERS = [
+  'Repository',
+  'Kept vs deleted',
+  'Kept',
+  'Protected',
+  'To delete',
+  'Size to delete',
+];
+const PAGE_SIZES = [10, 25, 50, 100];
+const FIRST_PAGE_SIZE = 10;
+
+/**
+ * Every repository of the preview: the whole list arrives with the preview (most deletions
+ * first), so search and pages are local; a repository's images load when it is opened.
+ */
+export function PreviewRepositories({
+  namespace,
+  preview,
+}: {
+  namespace: string;
+  preview: RetentionPreview;
+}) {
+  const [search, setSearch] = useState('');
+  const [page, setPage] = useState(1);
+  const [pageSize, setPageSize] = useState(FIRST_PAGE_SIZE);
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const q = search.trim().toLowerCase();
+  const filtered =
+    q === ''
+      ? preview.repositories
+      : preview.repositories.filter((r) => r.name.toLowerCase().includes(q));
+  const shown = filtered.slice((page - 1) * pageSize, page * pageSize);
+  const expandHeaderId = `retention-expand-${preview.id}`;
+
+  const toggle = (name: string) =>
+    setExpanded((current) => {
+      const next = new Set(current);
+      if (next.has(name)) next.delete(name);
+      else next.add(name);
+      return next;
+    });
+
+  return (
+    <div className="berth-preview-repositories">
+      <h3 className="berth-subsection__title">Repositories</h3>
+      <p className="berth-section__description">
+        {pluralize(preview.repositories.length, 'repository', 'repositories')}, most deletions
+        first. Open one to see each image’s decision and why.
+      </p>
+      <RetentionLegend />
+      <TableContainer>
+        <TableToolbar aria-label="Preview repositories toolbar">
+          <TableToolbarContent>
+            <TableToolbarSearch
+              persistent
+              labelText="Search repositories in the preview"
+              placeholder="Search repositories"
+              onChange={(event) => {
+                setSearch(typeof event === 'string' ? '' : event.target.value);
+                setPage(1);
+              }}
+            />
+          </TableToolbarContent>
+        </TableToolbar>
+        {filtered.length === 0 ? (
+          <div className="berth-empty" role="status">
+            <h3 className="berth-empty__title">
+              {q === '' ? 'No repositories with images' : 'No matches'}
+            </h3>
+            <p className="berth-empty__body">
+              {q === ''
+                ? `${namespace} has no images yet, so there is nothing to keep or delete.`
+                : `No repository in this preview contains “${q}”.`}
+            </p>
+          </div>
+        ) : (
+          <Table aria-label={`Retention preview of ${namespace}`} size="md">
+            <TableHead>
+              <TableRow>
+                <TableExpandHeader id={expandHeaderId} aria-label="Show images" />
+                {HEADERS.map((header) => (
+                  <TableHeader key={header}>{header}</TableHeader>
+                ))}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {shown.map((repo) => {
+                const isOpen = expanded.has(repo.name);
+                const rowId = `retention-repo-${preview.id}-${repo.name}`;
+                return (
+                  <Fragment key={repo.name}>
+                    <TableExpandRow
+                      aria-label={`${isOpen ? 'Hide' : 'Show'} images of ${repo.name}`}
+                      aria-controls={`${rowId}-images`}
+                      expandHeader={expandHeaderId}
+                      isExpanded={isOpen}
+                      onExpand={() => toggle(repo.name)}
+                    >
+                      <TableCell>{repo.name}</TableCell>
+                      <TableCell>
+                        <RetentionBar counts={repo} />
+                      </TableCell>
+                      <TableCell>{repo.keep.toLocaleString()}</TableCell>
+                      <TableCell>{repo.protected.toLocaleString()}</TableCell>
+                      <TableCell>
+                        <strong className={repo.delete > 0 ? 'berth-delete-count' : undefined}>
+                          {repo.delete.toLocaleString()}
+                        </strong>
+                      </TableCell>
+                      <TableCell>{repo.delete > 0 ? formatBytes(repo.deleteBytes) : '—'}</TableCell>
+                    </TableExpandRow>
+                    {isOpen ? (
+                      <TableExpandedRow colSpan={HEADERS.length + 1} id={`${rowId}-images`}>
+                        <PreviewItems
+                          namespace={namespace}
+                          previewId={preview.id}
+                          repository={repo.name}
+                        />
+                      </TableExpandedRow>
+                    ) : null}
+                  </Fragment>
+                );
+              })}
+            </TableBody>
+          </Table>
+        )}
+        {filtered.length > FIRST_PAGE_SIZE ? (
+          <Pagination
+            page={page}
+            pageSize={pageSize}
+            pageSizes={PAGE_SIZES}
+            totalItems={filtered.length}
+            itemsPerPageText="Repositories per page:"
+            onChange={({ page: nextPage, pageSize: nextSize }) => {
+              setPage(nextPage);
+              setPageSize(nextSize);
+            }}
+          />
+        ) : null}
+      </TableContainer>
+    </div>
+  );
+}

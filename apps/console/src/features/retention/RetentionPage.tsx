@@ -1,0 +1,202 @@
+import { ButtonSkeleton, NumberInputSkeleton, TextInputSkeleton } from '@carbon/react';
+import type {
+  RetentionPreview,
+  RetentionRules,
+  RetentionRunRestored,
+  RetentionRunResult,
+} from '@berth/contract';
+import { useRef, useState, type ReactNode } from 'react';
+import { useSearchParams } from 'react-router';
+import { toApiError } from '../../api/client';
+import {
+  useCreateRetentionPreview,
+  useRestoreRetentionRun,
+  useRetentionPolicy,
+} from '../../api/retention';
+import { useToasts } from '../../app/ToastProvider';
+import { ErrorNotification } from '../../components/ErrorNotification';
+import { NamespacePicker, useDefaultNamespace } from '../../components/NamespacePicker';
+import { PageHeader } from '../../components/PageHeader';
+import { formatBytes, pluralize } from '../../lib/format';
+import { PolicyForm } from './PolicyForm';
+import { PreviewPanel } from './PreviewPanel';
+import { RunHistory } from './RunHistory';
+import { RestoredSummary, restoredTitle, RunOutcome } from './RunOutcome';
+
+function PolicySkeleton() {
+  return (
+    <div className="berth-retention-form" aria-busy="true" aria-label="Loading the policy">
+      <div className="berth-retention-form__grid">
+        <NumberInputSkeleton />
+        <TextInputSkeleton />
+        <TextInputSkeleton />
+        <TextInputSkeleton />
+      </div>
+      <ButtonSkeleton />
+    </div>
+  );
+}
+
+/**
+ * One namespace's retention: the form previews (and saves) rules, a preview is confirmed
+ * into a run, and a run can be undone; the run history below lists every run.
+ */
+function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: ReactNode }) {
+  const toasts = useToasts();
+  const policy = useRetentionPolicy(namespace);
+  const createPreview = useCreateRetentionPreview();
+  const restore = useRestoreRetentionRun();
+  const [preview, setPreview] = useState<RetentionPreview | null>(null);
+  const [result, setResult] = useState<RetentionRunResult | null>(null);
+  const [restored, setRestored] = useState<RetentionRunRestored | null>(null);
+  const resultToast = useRef<number | null>(null);
+
+  const runPreview = (rules: RetentionRules) => {
+    createPreview.mutate(
+      { namespace, rules },
+      {
+        onSuccess: (next) => {
+          setPreview(next);
+          setResult(null);
+          setRestored(null);
+          restore.reset();
+        },
+      },
+    );
+  };
+
+  // mutateAsync rather than mutate: the toast's Undo may be used after leaving the page,
+  // and its answer must still reach the person.
+  const undo = (runId: string) => {
+    if (resultToast.current !== null) toasts.dismiss(resultToast.current);
+    resultToast.current = null;
+    restore
+      .mutateAsync({ namespace, runId })
+      .then((answer) => {
+        setRestored(answer);
+        toasts.show({
+          kind: answer.skippedTags.length > 0 ? 'warning' : 'success',
+          title: restoredTitle(answer),
+          subtitle: <RestoredSummary restored={answer} />,
+        });
+      })
+      .catch((error: unknown) =>
+        toasts.show({
+          kind: 'error',
+          title: 'Undo failed',
+          subtitle: `${toApiError(error).message} The images are still in the trash; restore the run from the run history.`,
+        }),
+      );
+  };
+
+  const confirmed = (answer: RetentionRunResult) => {
+    setResult(answer);
+    setPreview(null);
+    setRestored(null);
+    const { run } = answer;
+    if (run.deletedImages === 0) return;
+    resultToast.current = toasts.show({
+      kind: 'success',
+      title: `Moved ${pluralize(run.deletedImages, 'image')} to the trash`,
+      subtitle: `${formatBytes(run.deletedBytes)} by retention run #${run.id}. Restorable for 30 days.${
+        run.skippedImages > 0
+          ? ` ${pluralize(run.skippedImages, 'image')} changed since the preview and stayed.`
+          : ''
+      }`,
+      action: { label: 'Undo', onClick: () => undo(run.id) },
+    });
+  };
+
+  return (
+    <>
+      <div className="berth-filters">{picker}</div>
+      <section className="berth-section" aria-labelledby="retention-policy-title">
+        <div className="berth-section__header">
+          <h2 id="retention-policy-title" className="berth-section__title">
+            Policy
+          </h2>
+          <p className="berth-section__description">
+            Keep the most recent images of each repository in {namespace} and move the rest to the
+            trash. Preview first: nothing is deleted until you confirm, or until the daily run you
+            switch on.
+          </p>
+        </div>
+        {policy.error ? (
+          <ErrorNotification
+            error={policy.error}
+            title="The retention policy could not be loaded"
+            onRetry={() => void policy.refetch()}
+          />
+        ) : policy.data ? (
+          <PolicyForm
+            namespace={namespace}
+            policy={policy.data}
+            onPreview={runPreview}
+            isPreviewing={createPreview.isPending}
+            previewError={createPreview.error}
+          />
+        ) : (
+          <PolicySkeleton />
+        )}
+      </section>
+      {preview ? (
+        <PreviewPanel
+          key={preview.id}
+          namespace={namespace}
+          preview={preview}
+          onConfirmed={confirmed}
+          onPreviewAgain={() => runPreview(preview.rules)}
+          isPreviewing={createPreview.isPending}
+        />
+      ) : null}
+      {result ? (
+        <RunOutcome
+          namespace={namespace}
+          result={result}
+          restored={restored}
+          isUndoing={restore.isPending}
+          undoError={restore.error}
+          onUndo={() => undo(result.run.id)}
+          onClose={() => {
+            setResult(null);
+            setRestored(null);
+          }}
+        />
+      ) : null}
+      <RunHistory namespace={namespace} />
+    </>
+  );
+}
+
+export function RetentionPage() {
+  const [searchParams, setSearchParams] = useSearchParams();
+  const { namespace, isPending } = useDefaultNamespace(searchParams.get('namespace'));
+  const picker = (
+    <NamespacePicker
+      id="retention-namespace"
+      value={namespace ?? ''}
+      onChange={(next) => setSearchParams({ namespace: next })}
+    />
+  );
+
+  return (
+    <>
+      <PageHeader
+        title="Retention"
+        description="Keep the newest images of every repository and move older ones to the trash, once after a preview or every day on a schedule."
+      />
+      {namespace ? (
+        <RetentionWorkspace key={namespace} namespace={namespace} picker={picker} />
+      ) : isPending ? (
+        <div className="berth-filters">{picker}</div>
+      ) : (
+        <div className="berth-empty" role="status">
+          <h2 className="berth-empty__title">No namespaces in this region</h2>
+          <p className="berth-empty__body">
+            Create a namespace, or switch region in the header, to set its retention.
+          </p>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,117 @@
+import {
+  MAX_EXCLUDE_PATTERNS,
+  MAX_KEEP_COUNT,
+  type RetentionPolicy,
+  type RetentionPolicyBody,
+  type RetentionRules,
+} from '@berth/contract';
+
+/** What the form holds: text as typed, so a half-typed value is never silently rewritten. */
+export interface PolicyFormValues {
+  keepCount: string;
+  retainUntagged: boolean;
+  excludeTags: string;
+  excludeRepositories: string;
+  enabled: boolean;
+  dailyAt: string;
+}
+
+export type PolicyFormErrors = Partial<Record<keyof PolicyFormValues, string>>;
+
+const DAILY_AT = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export function formValuesFrom(policy: RetentionPolicy): PolicyFormValues {
+  return {
+    keepCount: String(policy.keepCount),
+    retainUntagged: policy.retainUntagged,
+    excludeTags: policy.excludeTags.join(', '),
+    excludeRepositories: policy.excludeRepositories.join(', '),
+    enabled: policy.enabled,
+    dailyAt: policy.dailyAt,
+  };
+}
+
+export function splitPatterns(text: string): string[] {
+  return text
+    .split(',')
+    .map((pattern) => pattern.trim())
+    .filter((pattern) => pattern !== '');
+}
+
+function patternError(text: string): string | undefined {
+  const count = splitPatterns(text).length;
+  return count > MAX_EXCLUDE_PATTERNS
+    ? `At most ${MAX_EXCLUDE_PATTERNS} patterns (${count} entered).`
+    : undefined;
+}
+
+/**
+ * The checks a person can fix before asking the server; the server re-checks everything
+ * (pattern grammar included) and its message is shown when it disagrees.
+ */
+export function validateRules(values: PolicyFormValues): PolicyFormErrors {
+  const errors: PolicyFormErrors = {};
+  const keep = Number(values.keepCount);
+  if (values.keepCount.trim() === '' || !Number.isInteger(keep)) {
+    errors.keepCount = 'Enter a whole number of images.';
+  } else if (keep < 0 || keep > MAX_KEEP_COUNT) {
+    errors.keepCount = `Enter a number from 0 to ${MAX_KEEP_COUNT.toLocaleString()}.`;
+  }
+  const tags = patternError(values.excludeTags);
+  if (tags) errors.excludeTags = tags;
+  const repositories = patternError(values.excludeRepositories);
+  if (repositories) errors.excludeRepositories = repositories;
+  return errors;
+}
+
+export function validatePolicy(values: PolicyFormValues): PolicyFormErrors {
+  const errors = validateRules(values);
+  if (!DAILY_AT.test(values.dailyAt.trim())) {
+    errors.dailyAt = 'Enter a time as HH:MM in UTC, for example 03:30.';
+  }
+  return errors;
+}
+
+export function rulesFrom(values: PolicyFormValues): RetentionRules {
+  return {
+    keepCount: Number(values.keepCount),
+    retainUntagged: values.retainUntagged,
+    excludeTags: splitPatterns(values.excludeTags),
+    excludeRepositories: splitPatterns(values.excludeRepositories),
+  };
+}
+
+export function policyBodyFrom(values: PolicyFormValues): RetentionPolicyBody {
+  return { ...rulesFrom(values), enabled: values.enabled, dailyAt: values.dailyAt.trim() };
+}
+
+/** Whether the form differs from what is saved, compared as the server would store it. */
+export function isDirty(values: PolicyFormValues, policy: RetentionPolicy): boolean {
+  const body = policyBodyFrom(values);
+  return (
+    body.keepCount !== policy.keepCount ||
+    body.retainUntagged !== policy.retainUntagged ||
+    body.enabled !== policy.enabled ||
+    body.dailyAt !== policy.dailyAt ||
+    (body.excludeTags ?? []).join(',') !== policy.excludeTags.join(',') ||
+    (body.excludeRepositories ?? []).join(',') !== policy.excludeRepositories.join(',')
+  );
+}
+
+/** One sentence of what a set of rules does, for the preview and the confirmation. */
+export function describeRules(rules: RetentionRules): string {
+  const parts = [
+    rules.keepCount === 0
+      ? 'Keeps no image by recency'
+      : rules.keepCount === 1
+        ? 'Keeps the most recent image of each repository'
+        : `Keeps the ${rules.keepCount.toLocaleString()} most recent images of each repository`,
+  ];
+  if (rules.retainUntagged) parts.push('leaves untagged images alone');
+  if (rules.excludeTags.length > 0) parts.push(`protects tags ${rules.excludeTags.join(', ')}`);
+  if (rules.excludeRepositories.length > 0) {
+    parts.push(`protects repositories ${rules.excludeRepositories.join(', ')}`);
+  }
+  const last = parts.pop() ?? '';
+  return parts.length > 0 ? `${parts.join(', ')} and ${last}.` : `${last}.`;
+}

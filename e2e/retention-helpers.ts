@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Test data for retention journeys: a namespace of its own and small real images pushed
+ * through the registry API, each with a known created time so the preview's decisions are
+ * known in advance.
+ */
+const DAY = 24 * 60 * 60 * 1000;
+
+function sha256(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+async function ok(response: Response, what: string): Promise<Response> {
+  if (!response.ok) {
+    throw new Error(`${what}: ${response.status} ${await response.text()}`);
+  }
+  return response;
+}
+
+export async function createNamespace(baseUrl: string, name: string): Promise<void> {
+  const regions = (await (
+    await ok(await fetch(`${baseUrl}/api/v1/regions`), 'regions')
+  ).json()) as {
+    defaultRegion: string;
+  };
+  await ok(
+    await fetch(`${baseUrl}/api/v1/namespaces`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name, region: regions.defaultRegion }),
+    }),
+    `create namespace ${name}`,
+  );
+}
+
+async function pushBlob(baseUrl: string, name: string, bytes: Uint8Array): Promise<string> {
+  const digest = sha256(bytes);
+  await ok(
+    await fetch(`${baseUrl}/v2/${name}/blobs/uploads/?digest=${encodeURIComponent(digest)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: bytes,
+    }),
+    `push blob to ${name}`,
+  );
+  return digest;
+}
+
+export interface PushedImage {
+  digest: string;
+  tag: string;
+}
+
+/** One single-layer OCI image, created `daysAgo` days ago according to its config. */
+export async function pushImage(
+  baseUrl: string,
+  name: string,
+  tag: string,
+  daysAgo: number,
+): Promise<PushedImage> {
+  const layer = new TextEncoder().encode(`berth retention e2e layer ${name}:${tag}\n`.repeat(64));
+  const layerDigest = await pushBlob(baseUrl, name, layer);
+  const config = new TextEncoder().encode(
+    JSON.stringify({
+      created: new Date(Date.now() - daysAgo * DAY).toISOString(),
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Env: [`E2E_IMAGE=${name}:${tag}`] },
+      rootfs: { type: 'layers', diff_ids: [layerDigest] },
+    }),
+  );
+  const configDigest = await pushBlob(baseUrl, name, config);
+  const manifest = new TextEncoder().encode(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: configDigest,
+        size: config.byteLength,
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar',
+          digest: layerDigest,
+          size: layer.byteLength,
+        },
+      ],
+    }),
+  );
+  await ok(
+    await fetch(`${baseUrl}/v2/${name}/manifests/${tag}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+      body: manifest,
+    }),
+    `push manifest ${name}:${tag}`,
+  );
+  return { digest: sha256(manifest), tag };
+}
+
+export const RETENTION_NAMESPACE = 'e2e-retention';
+
+/**
+ * `app`: v1…v5 created 5…1 days ago and `stable`, the oldest (10 days). `tools`: two images.
+ * Keeping 2 per repository with tag `stable` protected deletes exactly v1, v2 and v3.
+ */
+export async function seedRetentionNamespace(baseUrl: string) {
+  const ns = RETENTION_NAMESPACE;
+  await createNamespace(baseUrl, ns);
+  const app: Record<string, PushedImage> = {};
+  app.stable = await pushImage(baseUrl, `${ns}/app`, 'stable', 10);
+  for (const [index, tag] of ['v1', 'v2', 'v3', 'v4', 'v5'].entries()) {
+    app[tag] = await pushImage(baseUrl, `${ns}/app`, tag, 5 - index);
+  }
+  await pushImage(baseUrl, `${ns}/tools`, '1.0', 3);
+  await pushImage(baseUrl, `${ns}/tools`, '1.1', 2);
+  return { namespace: ns, app, deleted: ['v1', 'v2', 'v3'], kept: ['v4', 'v5'] };
+}
