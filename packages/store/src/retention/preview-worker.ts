@@ -20,7 +20,8 @@ export interface PreviewWorkerTask {
 const task = workerData as PreviewWorkerTask;
 const raw = new SqliteDatabase(task.file, { readonly: true, fileMustExist: true });
 raw.pragma('busy_timeout = 5000');
-raw.pragma('cache_size = -65536');
+// The scan reads each index page once: a small cache keeps the worker's memory small.
+raw.pragma('cache_size = -8192');
 const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
 try {
   const part = await buildPreviewPart(

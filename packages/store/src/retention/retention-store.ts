@@ -185,13 +185,14 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
   ): Promise<PreviewPart> {
     const repositories = await selectRepositories(db, namespaceId, {});
     const total = repositories.reduce((s, r) => s + r.image_count, 0);
+    const onOneThread = () => buildPreviewPart(db, namespaceId, rules, pointers, {}, total);
     const file = options.file;
     if (
       !file ||
       total < (options.parallelMinImages ?? 100_000) ||
       !fs.existsSync(fileURLToPath(WORKER_SCRIPT))
     ) {
-      return buildPreviewPart(db, namespaceId, rules, pointers, {}, total);
+      return onOneThread();
     }
     let first = 0;
     let split = 0;
@@ -208,12 +209,20 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       nameFrom: splitName,
       expectedImages: total - first,
     };
-    const worker = new Worker(WORKER_SCRIPT, { workerData: task });
+    const worker = new Worker(WORKER_SCRIPT, {
+      workerData: task,
+      // Its columns plus one batch of rows; a bound keeps the process under its memory budget.
+      resourceLimits: {
+        maxOldGenerationSizeMb: 96 + Math.ceil((task.expectedImages * 64) / 1048576),
+      },
+    });
     const second = new Promise<PreviewPart>((resolve, reject) => {
       worker.once('message', (m: { part: PreviewPart }) => resolve(m.part));
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`preview worker exited with ${code}`)));
     });
+    // Handled where it is awaited; this only keeps an early failure from being "unhandled".
+    second.catch(() => undefined);
     try {
       const mine = await buildPreviewPart(
         db,
@@ -224,6 +233,9 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
         first,
       );
       return mergeParts([mine, await second]);
+    } catch {
+      // A worker that could not start or ran out of its memory bound costs time, not the preview.
+      return onOneThread();
     } finally {
       void worker.terminate();
     }
