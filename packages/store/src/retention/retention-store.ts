@@ -16,7 +16,8 @@ import {
   nextDailyRun,
   planConfirmation,
 } from '@berth/domain';
-import type { Db, RetentionRunsTable } from '../database.js';
+import type { Selectable } from 'kysely';
+import type { Db, RetentionPreviewsTable, RetentionRunsTable } from '../database.js';
 import type { ActionContext } from '../context.js';
 import { recordAudit } from '../audit-store.js';
 import { chunks } from '../blob-reclaim.js';
@@ -173,6 +174,19 @@ export interface RetentionStoreOptions {
 
 const WORKER_SCRIPT = new URL('./preview-worker.js', import.meta.url);
 
+async function requireRun(db: Db, ns: { id: number; name: string }, runId: number) {
+  const run = await db
+    .selectFrom('retention_runs')
+    .select(['id', 'deleted_images'])
+    .where('id', '=', runId)
+    .where('namespace_id', '=', ns.id)
+    .executeTakeFirst();
+  if (!run) {
+    throw new NotFoundError('RUN_UNKNOWN', `namespace "${ns.name}" has no retention run ${runId}`);
+  }
+  return run;
+}
+
 export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}) {
   /**
    * Two cores evaluate a large namespace twice as fast: a worker with its own read-only
@@ -260,15 +274,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
 
   function toPreviewRecord(
     namespace: string,
-    row: {
-      id: string;
-      rules: string;
-      created_at: number;
-      expires_at: number;
-      created_by: string;
-      run_id: number | null;
-      summary: string;
-    },
+    row: Omit<RetentionPreviewsTable, 'namespace_id' | 'items'>,
   ): PreviewRecord {
     return {
       id: row.id,
@@ -285,16 +291,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
   async function runView(
     trx: Db,
     namespace: string,
-    row: Omit<
-      RetentionRunsTable,
-      'id' | 'deleted_images' | 'deleted_bytes' | 'reclaim_bytes' | 'skipped_images'
-    > & {
-      id: number;
-      deleted_images: number;
-      deleted_bytes: number;
-      reclaim_bytes: number;
-      skipped_images: number;
-    },
+    row: Selectable<RetentionRunsTable>,
   ): Promise<RunRecord> {
     const inTrash = await trx
       .selectFrom('trash_entries')
@@ -944,18 +941,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     },
 
     async getRun(namespace: string, runId: number): Promise<RunOutcome> {
-      const ns = await resolveNamespace(db, namespace);
-      const row = await db
-        .selectFrom('retention_runs')
-        .select('id')
-        .where('id', '=', runId)
-        .where('namespace_id', '=', ns.id)
-        .executeTakeFirst();
-      if (!row)
-        throw new NotFoundError(
-          'RUN_UNKNOWN',
-          `namespace "${namespace}" has no retention run ${runId}`,
-        );
+      await requireRun(db, await resolveNamespace(db, namespace), runId);
       return outcomeOf(db, namespace, runId);
     },
 
@@ -966,17 +952,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     async restoreRun(namespace: string, runId: number, ctx: ActionContext) {
       return db.transaction().execute(async (trx) => {
         const ns = await resolveNamespace(trx, namespace);
-        const run = await trx
-          .selectFrom('retention_runs')
-          .select(['id', 'deleted_images', 'status'])
-          .where('id', '=', runId)
-          .where('namespace_id', '=', ns.id)
-          .executeTakeFirst();
-        if (!run)
-          throw new NotFoundError(
-            'RUN_UNKNOWN',
-            `namespace "${namespace}" has no retention run ${runId}`,
-          );
+        const run = await requireRun(trx, ns, runId);
         const entries = await trx
           .selectFrom('trash_entries')
           .innerJoin('repositories', 'repositories.id', 'trash_entries.repository_id')
