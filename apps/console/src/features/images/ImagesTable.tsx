@@ -17,6 +17,7 @@ import { useState } from 'react';
 import { useImageList } from '../../api/images';
 import { useToasts } from '../../app/ToastProvider';
 import { CopyButton } from '../../components/CopyButton';
+import { TagList } from '../../components/TagList';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
 import { SelectionToolbar } from '../../components/SelectionToolbar';
@@ -176,19 +177,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
                     onSelect={() => toggle(image.digest)}
                   />
                   <TableCell>
-                    <div className="berth-tags">
-                      {image.tags.length > 0 ? (
-                        image.tags.map((tag) => (
-                          <Tag key={tag} type="blue" size="sm">
-                            {tag}
-                          </Tag>
-                        ))
-                      ) : (
-                        <Tag type="outline" size="sm" className="berth-untagged">
-                          untagged
-                        </Tag>
-                      )}
-                    </div>
+                    <TagList tags={image.tags} />
                   </TableCell>
                   <TableCell>
                     <span className="berth-digest">

@@ -6,8 +6,6 @@ import {
   TableBody,
   TableCell,
   TableContainer,
-  TableHead,
-  TableHeader,
   TableRow,
   TableToolbar,
   TableToolbarContent,
@@ -23,6 +21,7 @@ import { useToasts } from '../../app/ToastProvider';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
 import { PageHeader } from '../../components/PageHeader';
+import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
@@ -96,15 +95,7 @@ export function NamespacesPage() {
           onRetry={() => void list.refetch()}
         >
           <Table aria-label="Namespaces" size="md" useZebraStyles={false}>
-            <TableHead>
-              <TableRow>
-                {HEADERS.map((header, index) => (
-                  <TableHeader key={index} aria-label={header || 'Actions'}>
-                    {header}
-                  </TableHeader>
-                ))}
-              </TableRow>
-            </TableHead>
+            <TableHeaderRow headers={HEADERS} />
             <TableBody>
               {rows.map((ns) => (
                 <TableRow key={ns.name}>

@@ -7,11 +7,11 @@ import {
   TableHead,
   TableHeader,
   TableRow,
-  Tag,
 } from '@carbon/react';
 import type { RetentionDecision } from '@berth/contract';
 import { useState } from 'react';
 import { useRetentionPreviewItems } from '../../api/retention';
+import { TagList } from '../../components/TagList';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
 import { ResourceTableState } from '../../components/ResourceTableState';
@@ -91,19 +91,7 @@ export function PreviewItems({ namespace, previewId, repository }: PreviewItemsP
                   <code title={item.digest}>{shortDigest(item.digest)}</code>
                 </TableCell>
                 <TableCell>
-                  <div className="berth-tags">
-                    {item.tags.length > 0 ? (
-                      item.tags.map((tag) => (
-                        <Tag key={tag} type="blue" size="sm">
-                          {tag}
-                        </Tag>
-                      ))
-                    ) : (
-                      <Tag type="outline" size="sm">
-                        untagged
-                      </Tag>
-                    )}
-                  </div>
+                  <TagList tags={item.tags} />
                 </TableCell>
                 <TableCell className="berth-wrap berth-reason">{item.reason}</TableCell>
                 <TableCell>

@@ -5,8 +5,6 @@ import {
   TableBody,
   TableCell,
   TableContainer,
-  TableHead,
-  TableHeader,
   TableRow,
   Tag,
 } from '@carbon/react';
@@ -18,6 +16,7 @@ import { routePaths } from '../../app/route-paths';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
 import { ErrorNotification } from '../../components/ErrorNotification';
 import { LoadMore } from '../../components/LoadMore';
+import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, formatDateTime, pluralize } from '../../lib/format';
 import { RestoredSummary, restoredTitle } from './RunOutcome';
@@ -109,15 +108,7 @@ export function RunHistory({ namespace }: { namespace: string }) {
           onRetry={() => void list.refetch()}
         >
           <Table aria-label={`Retention runs of ${namespace}`} size="md">
-            <TableHead>
-              <TableRow>
-                {HEADERS.map((header, index) => (
-                  <TableHeader key={index} aria-label={header || 'Actions'}>
-                    {header}
-                  </TableHeader>
-                ))}
-              </TableRow>
-            </TableHead>
+            <TableHeaderRow headers={HEADERS} />
             <TableBody>
               {rows.map((run) => (
                 <TableRow key={run.id}>

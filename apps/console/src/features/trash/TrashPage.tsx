@@ -6,8 +6,6 @@ import {
   TableBody,
   TableCell,
   TableContainer,
-  TableHead,
-  TableHeader,
   TableRow,
   Tag,
   TextInput,
@@ -18,10 +16,12 @@ import { useNavigate, useSearchParams } from 'react-router';
 import { useRestore, useTrashList } from '../../api/trash';
 import { routePaths } from '../../app/route-paths';
 import { ErrorNotification } from '../../components/ErrorNotification';
+import { TagList } from '../../components/TagList';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
 import { NamespacePicker, useDefaultNamespace } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
+import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { hasSkippedTags, RestoreSummary } from '../../components/RestoreSummary';
 import { formatBytes, shortDigest } from '../../lib/format';
@@ -160,15 +160,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           onRetry={() => void list.refetch()}
         >
           <Table aria-label={`Trash of ${namespace}`} size="md">
-            <TableHead>
-              <TableRow>
-                {HEADERS.map((header, index) => (
-                  <TableHeader key={index} aria-label={header || 'Actions'}>
-                    {header}
-                  </TableHeader>
-                ))}
-              </TableRow>
-            </TableHead>
+            <TableHeaderRow headers={HEADERS} />
             <TableBody>
               {rows.map((item) => (
                 <TableRow key={item.id}>
@@ -179,19 +171,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
                     </span>
                   </TableCell>
                   <TableCell>
-                    <div className="berth-tags">
-                      {item.tags.length > 0 ? (
-                        item.tags.map((tag) => (
-                          <Tag key={tag} type="blue" size="sm">
-                            {tag}
-                          </Tag>
-                        ))
-                      ) : (
-                        <Tag type="outline" size="sm">
-                          untagged
-                        </Tag>
-                      )}
-                    </div>
+                    <TagList tags={item.tags} />
                   </TableCell>
                   <TableCell>{formatBytes(item.sizeBytes)}</TableCell>
                   <TableCell>
