@@ -11,6 +11,7 @@ import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
 import { reviveTrashEntry } from './trash-revive.js';
 import { chunks } from './blob-reclaim.js';
+import { tagsOf } from './tags-of.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   adjustLiveCounters,
@@ -300,18 +301,10 @@ export function createImagesStore(db: Db) {
   async function attachDetails(repositoryId: number, rows: { id: number; digest: string }[]) {
     const ids = rows.map((r) => r.id);
     const digests = rows.map((r) => r.digest);
-    const tags = new Map<number, string[]>();
     const referrers = new Map<string, ImageRecord['referrers']>();
     const platforms = new Map<number, ImageRecord['platforms']>();
-    if (ids.length === 0) return { tags, referrers, platforms };
-    for (const t of await db
-      .selectFrom('tags')
-      .select(['manifest_id', 'name'])
-      .where('manifest_id', 'in', ids)
-      .orderBy('name')
-      .execute()) {
-      tags.set(t.manifest_id, [...(tags.get(t.manifest_id) ?? []), t.name]);
-    }
+    if (ids.length === 0) return { tags: new Map<number, string[]>(), referrers, platforms };
+    const tags = await tagsOf(db, ids);
     const refRows = await db
       .selectFrom('manifests')
       .select(['subject_digest', 'digest', 'artifact_type', 'media_type'])

@@ -25,6 +25,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { manifestColumns, trashManifest, type TrashedImageRecord } from '../images-store.js';
 import { resolveNamespace } from '../resolve.js';
 import { restoreEntry } from '../trash-revive.js';
+import { tagsOf } from '../tags-of.js';
 import { evaluateRepositories, scannedImage, selectRepositories } from './evaluate.js';
 import {
   type Counts,
@@ -129,6 +130,21 @@ const DEFAULT_POLICY: PolicySettings = {
   dailyAt: '03:00',
 };
 
+/** A policy row's rules, as a preview, a run and the policy page use them. */
+function policyRules(row: {
+  keep_count: number;
+  retain_untagged: number;
+  exclude_tags: string;
+  exclude_repositories: string;
+}): RetentionRules {
+  return {
+    keepCount: row.keep_count,
+    retainUntagged: row.retain_untagged === 1,
+    excludeTags: JSON.parse(row.exclude_tags) as string[],
+    excludeRepositories: JSON.parse(row.exclude_repositories) as string[],
+  };
+}
+
 function parseRules(json: string): RetentionRules {
   return JSON.parse(json) as RetentionRules;
 }
@@ -149,20 +165,6 @@ function reasonFor(
         ? { code: 'untagged-retained' }
         : { code: 'rank', rank, keepCount: rules.keepCount };
   return describeReason(reason);
-}
-
-async function tagsOf(db: Db, manifestIds: readonly number[]): Promise<Map<number, string[]>> {
-  const tags = new Map<number, string[]>();
-  for (const chunk of chunks(manifestIds)) {
-    const rows = await db
-      .selectFrom('tags')
-      .select(['manifest_id', 'name'])
-      .where('manifest_id', 'in', chunk)
-      .orderBy('name')
-      .execute();
-    for (const t of rows) tags.set(t.manifest_id, [...(tags.get(t.manifest_id) ?? []), t.name]);
-  }
-  return tags;
 }
 
 export interface RetentionStoreOptions {
@@ -329,7 +331,9 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     deletions: { id: number; repository: { id: number; name: string } }[],
     skipped: { image: RunImage; skip: ConfirmSkip }[],
     ctx: ActionContext,
-  ): Promise<{ deleted: TrashedImageRecord[]; reclaimBytes: number }> {
+    /** What the audit entry says about how the run came about. */
+    trigger: Record<string, unknown>,
+  ): Promise<void> {
     const going = await manifestsGoingWith(
       trx,
       ns.id,
@@ -386,7 +390,20 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       })
       .where('id', '=', runId)
       .execute();
-    return { deleted, reclaimBytes };
+    await recordAudit(trx, ctx.now, {
+      actor: ctx.actor,
+      action: 'retention.run',
+      target: ns.name,
+      outcome: 'success',
+      details: {
+        runId,
+        ...trigger,
+        deletedImages: deleted.length,
+        deletedBytes,
+        reclaimBytes,
+        skippedImages: skipped.length,
+      },
+    });
   }
 
   async function outcomeOf(trx: Db, namespace: string, runId: number): Promise<RunOutcome> {
@@ -404,12 +421,12 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     return { run: await runView(trx, namespace, row), ...details };
   }
 
-  /** A page of a preview's decisions, with the images as they are now. */
   async function loadDecoded(namespace: string, id: string) {
     const { row } = await loadPreview(db, namespace, id);
     return { preview: toPreviewRecord(namespace, row), columns: decodeColumns(row.items).columns };
   }
 
+  /** A page of a preview's decisions, with the images as they are now. */
   async function previewItems(
     namespace: string,
     id: string,
@@ -514,12 +531,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
         .executeTakeFirst();
       if (!row) return null;
       return {
-        rules: {
-          keepCount: row.keep_count,
-          retainUntagged: row.retain_untagged === 1,
-          excludeTags: JSON.parse(row.exclude_tags) as string[],
-          excludeRepositories: JSON.parse(row.exclude_repositories) as string[],
-        },
+        rules: policyRules(row),
         enabled: row.enabled === 1,
         dailyAt: row.daily_at,
         nextRunAt: row.next_run_at,
@@ -709,7 +721,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
           }
         }
         const skippedTags = await tagsOf(trx, skippedIds.slice(0, LISTED_IN_RESULT));
-        const { deleted, reclaimBytes } = await applyRun(
+        await applyRun(
           trx,
           ns,
           run.id,
@@ -730,22 +742,8 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
             };
           }),
           ctx,
+          { trigger: 'preview', previewId },
         );
-        await recordAudit(trx, ctx.now, {
-          actor: ctx.actor,
-          action: 'retention.run',
-          target: namespace,
-          outcome: 'success',
-          details: {
-            runId: run.id,
-            trigger: 'preview',
-            previewId,
-            deletedImages: deleted.length,
-            deletedBytes: deleted.reduce((s, d) => s + d.sizeBytes, 0),
-            reclaimBytes,
-            skippedImages: plan.skipped.length,
-          },
-        });
         return outcomeOf(trx, namespace, run.id);
       });
     },
@@ -783,12 +781,6 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
             .where('next_run_at', '=', p.next_run_at)
             .executeTakeFirst();
           if (Number(moved.numUpdatedRows) !== 1) continue;
-          const rules: RetentionRules = {
-            keepCount: p.keep_count,
-            retainUntagged: p.retain_untagged === 1,
-            excludeTags: JSON.parse(p.exclude_tags) as string[],
-            excludeRepositories: JSON.parse(p.exclude_repositories) as string[],
-          };
           const run = await trx
             .insertInto('retention_runs')
             .values({
@@ -796,7 +788,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
               trigger: 'schedule',
               actor: `policy:${p.name}`,
               preview_id: null,
-              rules: JSON.stringify(rules),
+              rules: JSON.stringify(policyRules(p)),
               scheduled_for: p.next_run_at,
               status: 'running',
               claimed_by: owner,
@@ -873,20 +865,9 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
           for (const v of verdicts)
             if (v.decision === 'delete') deletions.push({ id: v.candidate.key, repository });
         }
-        const { deleted, reclaimBytes } = await applyRun(trx, ns, runId, deletions, [], ctx);
-        await recordAudit(trx, ctx.now, {
-          actor: ctx.actor,
-          action: 'retention.run',
-          target: ns.name,
-          outcome: 'success',
-          details: {
-            runId,
-            trigger: 'schedule',
-            scheduledFor: row.scheduled_for,
-            deletedImages: deleted.length,
-            deletedBytes: deleted.reduce((s, d) => s + d.sizeBytes, 0),
-            reclaimBytes,
-          },
+        await applyRun(trx, ns, runId, deletions, [], ctx, {
+          trigger: 'schedule',
+          scheduledFor: row.scheduled_for,
         });
         return outcomeOf(trx, ns.name, runId);
       });
