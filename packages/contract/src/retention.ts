@@ -33,6 +33,8 @@ export const retentionPolicyBody = retentionRules.extend({
   dailyAt,
 });
 export type RetentionPolicyBody = z.input<typeof retentionPolicyBody>;
+/** The body after parsing: every default filled in. */
+export type RetentionPolicySettings = z.output<typeof retentionPolicyBody>;
 
 export const retentionPolicy = z.object({
   namespace: z.string(),
@@ -53,6 +55,7 @@ export type RetentionPolicy = z.infer<typeof retentionPolicy>;
 /** Without rules, the namespace's saved policy (or the defaults) is previewed. */
 export const retentionPreviewBody = z.strictObject({ rules: retentionRules.optional() });
 export type RetentionPreviewBody = z.input<typeof retentionPreviewBody>;
+export type RetentionPreviewRequest = z.output<typeof retentionPreviewBody>;
 
 export const retentionDecision = z.enum(['keep', 'protected', 'delete']);
 export type RetentionDecision = z.infer<typeof retentionDecision>;

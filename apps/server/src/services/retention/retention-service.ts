@@ -8,9 +8,9 @@ import {
 } from '@berth/domain';
 import type {
   RetentionPolicy,
-  RetentionPolicyBody,
+  RetentionPolicySettings,
   RetentionPreview,
-  RetentionPreviewBody,
+  RetentionPreviewRequest,
   RetentionPreviewItems,
   RetentionPreviewItemsQuery,
   RetentionRun,
@@ -18,7 +18,7 @@ import type {
   RetentionRunRestored,
   RetentionRunResult,
 } from '@berth/contract';
-import type { PreviewRecord, RunOutcome, RunRecord } from '@berth/store';
+import type { PreviewItemRecord, PreviewRecord, RunOutcome, RunRecord } from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
 import { iso, isoOrNull } from '../iso.js';
 import { requireNamespaceName, requireRepositoryName } from '../name-checks.js';
@@ -111,6 +111,25 @@ function outcomeView(o: RunOutcome): RetentionRunResult {
   return { run: runView(o.run), deleted: o.deleted, skipped: o.skipped };
 }
 
+function csvLines(items: readonly PreviewItemRecord[]): string {
+  return items
+    .map((i) =>
+      csvLine([
+        i.repository,
+        i.digest,
+        i.tags.join(' '),
+        i.createdAt === null ? '' : iso(i.createdAt),
+        iso(i.pushedAt),
+        String(i.sizeBytes),
+        i.decision,
+        i.rank === null ? '' : String(i.rank),
+        i.reason,
+        i.state,
+      ]),
+    )
+    .join('');
+}
+
 export const CSV_HEADER = [
   'repository',
   'digest',
@@ -154,11 +173,7 @@ export function createRetentionService(
       return policyView(namespace);
     },
 
-    async savePolicy(
-      namespace: string,
-      body: RetentionPolicyBody & { excludeTags: string[]; excludeRepositories: string[] },
-      actor: string,
-    ) {
+    async savePolicy(namespace: string, body: RetentionPolicySettings, actor: string) {
       requireNamespaceName(namespace);
       const { enabled, dailyAt, ...rules } = body;
       const problem = checkDailyAt(dailyAt);
@@ -171,11 +186,7 @@ export function createRetentionService(
       return policyView(namespace);
     },
 
-    async preview(
-      namespace: string,
-      body: RetentionPreviewBody & { rules?: RetentionRules },
-      actor: string,
-    ) {
+    async preview(namespace: string, body: RetentionPreviewRequest, actor: string) {
       requireNamespaceName(namespace);
       const rules =
         body.rules ??
@@ -224,27 +235,13 @@ export function createRetentionService(
     /** The whole preview as CSV lines, produced a page at a time. */
     async *previewCsv(namespace: string, id: string): AsyncGenerator<string> {
       requireNamespaceName(namespace);
-      // Resolves the preview before the first line, so an unknown one is a clean 404.
-      await store.retention.getPreview(namespace, requirePreviewId(namespace, id));
+      const pages = store.retention.previewRows(namespace, requirePreviewId(namespace, id));
+      // The first page loads the preview: an unknown one fails here, before any line is sent,
+      // so it is still a clean 404.
+      const first = await pages.next();
       yield csvLine(CSV_HEADER);
-      for await (const items of store.retention.previewRows(namespace, id)) {
-        yield items
-          .map((i) =>
-            csvLine([
-              i.repository,
-              i.digest,
-              i.tags.join(' '),
-              i.createdAt === null ? '' : iso(i.createdAt),
-              iso(i.pushedAt),
-              String(i.sizeBytes),
-              i.decision,
-              i.rank === null ? '' : String(i.rank),
-              i.reason,
-              i.state,
-            ]),
-          )
-          .join('');
-      }
+      if (!first.done) yield csvLines(first.value);
+      for await (const items of pages) yield csvLines(items);
     },
 
     async confirm(
