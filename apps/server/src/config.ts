@@ -58,6 +58,17 @@ const envSchema = z.object({
     .int()
     .min(50)
     .default(60 * 1000),
+  /** Projects per region, soft-deleted ones included (PRODUCT.md: 20). */
+  BERTH_PROJECT_LIMIT: z.coerce.number().int().min(1).max(1000).default(20),
+  /**
+   * Hosts under which clients reach this registry; an image pointer whose registry is one of
+   * them points into Berth. Default: localhost and 127.0.0.1 with BERTH_PORT.
+   */
+  BERTH_REGISTRY_HOSTS: z.string().max(2048).optional(),
+  /** Root key(s), base64 of 32 bytes, comma-separated; the first wraps new data keys. */
+  BERTH_ROOT_KEY: z.string().max(4096).optional(),
+  /** Key file (one base64 key per line, first active); generated 0600 when missing. */
+  BERTH_ROOT_KEY_FILE: z.string().optional(),
   BERTH_UPLOAD_TTL_MS: z.coerce
     .number()
     .int()
@@ -79,6 +90,11 @@ export type Config = {
   gcGraceMs: number;
   uploadTtlMs: number;
   schedulerIntervalMs: number;
+  projectLimit: number;
+  registryHosts: string[];
+  /** Keys given in the environment (bring your own key), or null to use the key file. */
+  rootKey: string | null;
+  rootKeyFile: string;
 };
 
 /** Parses the environment once at start-up; a bad value stops the process with the reason. */
@@ -103,5 +119,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gcGraceMs: e.BERTH_GC_GRACE_MS,
     uploadTtlMs: e.BERTH_UPLOAD_TTL_MS,
     schedulerIntervalMs: e.BERTH_SCHEDULER_INTERVAL_MS,
+    projectLimit: e.BERTH_PROJECT_LIMIT,
+    registryHosts: e.BERTH_REGISTRY_HOSTS
+      ? e.BERTH_REGISTRY_HOSTS.split(',')
+          .map((h) => h.trim())
+          .filter(Boolean)
+      : [`localhost:${e.BERTH_PORT}`, `127.0.0.1:${e.BERTH_PORT}`],
+    rootKey: e.BERTH_ROOT_KEY ?? null,
+    rootKeyFile: path.resolve(
+      e.BERTH_ROOT_KEY_FILE ?? path.join(path.resolve(e.BERTH_DATA_DIR), 'root.key'),
+    ),
   };
 }

@@ -14,6 +14,7 @@ import type { Config } from './config.js';
 import { createApp } from './app.js';
 import { createServices, type Clock } from './services/index.js';
 import { seedDemo } from './seed/demo-seed.js';
+import { loadKeyring } from './services/projects/keyring.js';
 
 export interface RunningServer {
   port: number;
@@ -37,6 +38,19 @@ export async function startServer(
   const store = createStore(handle.db, { file: dbFile });
   const blobs = createFilesystemDriver(config.dataDir);
   await store.namespaces.ensureRegions(config.regions, clock());
+  let keyring;
+  try {
+    const inUse = await handle.db.selectFrom('projects').select('key_id').distinct().execute();
+    keyring = loadKeyring({
+      rootKey: config.rootKey,
+      rootKeyFile: config.rootKeyFile,
+      keyIdsInUse: inUse.map((r) => r.key_id),
+      logger,
+    });
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
   const services = createServices({
     store,
     blobs,
@@ -49,6 +63,8 @@ export async function startServer(
       gcGraceMs: config.gcGraceMs,
       uploadTtlMs: config.uploadTtlMs,
     },
+    projects: { limit: config.projectLimit, registryHosts: config.registryHosts },
+    keyring,
   });
 
   if (firstStart && config.demo) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cursorParam, isoDate, limitParam, orderParam, page, searchParam } from './common.js';
+import { imageUse } from './projects.js';
 
 export const imageSort = z.enum(['pushedAt', 'createdAt', 'sizeBytes']);
 export type ImageSort = z.infer<typeof imageSort>;
@@ -28,6 +29,8 @@ export const imageSummary = z.object({
   pushedAt: isoDate,
   referrers: z.array(referrer),
   platforms: z.array(platform),
+  /** Project apps and jobs that point at this image (by one of its tags or its digest). */
+  usedBy: z.array(imageUse),
 });
 export type ImageSummary = z.infer<typeof imageSummary>;
 

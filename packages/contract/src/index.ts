@@ -6,3 +6,4 @@ export * from './trash.js';
 export * from './routes.js';
 export * from './gc.js';
 export * from './retention.js';
+export * from './projects.js';

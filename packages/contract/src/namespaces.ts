@@ -3,7 +3,12 @@ import { cursorParam, isoDate, limitParam, page, searchParam } from './common.js
 
 export const region = z.object({ name: z.string(), namespaceCount: z.number().int() });
 export type Region = z.infer<typeof region>;
-export const regionList = z.object({ items: z.array(region), defaultRegion: z.string() });
+export const regionList = z.object({
+  items: z.array(region),
+  defaultRegion: z.string(),
+  /** The host clients push to; image pointers into this registry start with it. */
+  registryHost: z.string(),
+});
 export type RegionList = z.infer<typeof regionList>;
 
 export const namespaceSummary = z.object({

@@ -33,6 +33,32 @@ import {
   retentionRunResult,
 } from './retention.js';
 
+import {
+  app,
+  appBody,
+  appList,
+  appUpdateBody,
+  configMap,
+  configMapBody,
+  configMapList,
+  configMapUpdateBody,
+  createProjectBody,
+  job,
+  jobBody,
+  jobList,
+  jobUpdateBody,
+  projectDeleted,
+  projectDeleteQuery,
+  projectDeletionPreview,
+  projectList,
+  projectListQuery,
+  projectSummary,
+  secret,
+  secretBody,
+  secretList,
+  secretUpdateBody,
+} from './projects.js';
+
 const seg = encodeURIComponent;
 
 /**
@@ -72,7 +98,17 @@ export const apiPaths = {
     `/api/v1/namespaces/${seg(ns)}/retention/runs/${seg(id)}`,
   retentionRunRestore: (ns: string, id: string) =>
     `/api/v1/namespaces/${seg(ns)}/retention/runs/${seg(id)}/restore`,
+  projects: () => '/api/v1/projects',
+  project: (id: string) => `/api/v1/projects/${seg(id)}`,
+  projectDeletionPreview: (id: string) => `/api/v1/projects/${seg(id)}/deletion-preview`,
+  projectRestore: (id: string) => `/api/v1/projects/${seg(id)}/restore`,
+  /** kind: apps | jobs | secrets | config-maps */
+  projectChildren: (id: string, kind: ProjectChildKind) => `/api/v1/projects/${seg(id)}/${kind}`,
+  projectChild: (id: string, kind: ProjectChildKind, name: string) =>
+    `/api/v1/projects/${seg(id)}/${kind}/${seg(name)}`,
 };
+
+export type ProjectChildKind = 'apps' | 'jobs' | 'secrets' | 'config-maps';
 
 export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -86,6 +122,43 @@ export interface RouteSpec {
 }
 
 const NS = '/api/v1/namespaces/{namespace}';
+const PROJECT = '/api/v1/projects/{projectId}';
+
+/** The four project children share one CRUD shape: list, create, read, replace, delete. */
+function projectChildRoutes(
+  segment: ProjectChildKind,
+  label: string,
+  schemas: { item: z.ZodType; list: z.ZodType; create: z.ZodType; update: z.ZodType },
+): RouteSpec[] {
+  const one = `${PROJECT}/${segment}/{name}`;
+  return [
+    {
+      method: 'get',
+      path: `${PROJECT}/${segment}`,
+      summary: `List ${label}s`,
+      response: schemas.list,
+      status: 200,
+    },
+    {
+      method: 'post',
+      path: `${PROJECT}/${segment}`,
+      summary: `Create a ${label}`,
+      body: schemas.create,
+      response: schemas.item,
+      status: 201,
+    },
+    { method: 'get', path: one, summary: `One ${label}`, response: schemas.item, status: 200 },
+    {
+      method: 'put',
+      path: one,
+      summary: `Replace a ${label}`,
+      body: schemas.update,
+      response: schemas.item,
+      status: 200,
+    },
+    { method: 'delete', path: one, summary: `Delete a ${label}`, status: 204 },
+  ];
+}
 const REPO = `${NS}/repositories/{repository}`;
 
 /** The route table the OpenAPI document is generated from. */
@@ -272,6 +345,69 @@ export const apiRoutes: RouteSpec[] = [
     response: retentionRunRestored,
     status: 200,
   },
+  {
+    method: 'get',
+    path: '/api/v1/projects',
+    summary: 'Projects of a region (active or soft-deleted) and the region quota',
+    query: projectListQuery,
+    response: projectList,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/projects',
+    summary: 'Create a project (refused when the region is at its limit)',
+    body: createProjectBody,
+    response: projectSummary,
+    status: 201,
+  },
+  { method: 'get', path: PROJECT, summary: 'One project', response: projectSummary, status: 200 },
+  {
+    method: 'get',
+    path: `${PROJECT}/deletion-preview`,
+    summary: 'What deleting the project removes',
+    response: projectDeletionPreview,
+    status: 200,
+  },
+  {
+    method: 'delete',
+    path: PROJECT,
+    summary: 'Soft-delete a project (restorable for 7 days), or with hard=true delete it now',
+    query: projectDeleteQuery,
+    response: projectDeleted,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${PROJECT}/restore`,
+    summary: 'Restore a soft-deleted project with everything it held',
+    response: projectSummary,
+    status: 200,
+  },
+  ...projectChildRoutes('apps', 'app', {
+    item: app,
+    list: appList,
+    create: appBody,
+    update: appUpdateBody,
+  }),
+  ...projectChildRoutes('jobs', 'job or job template', {
+    item: job,
+    list: jobList,
+    create: jobBody,
+    update: jobUpdateBody,
+  }),
+  ...projectChildRoutes('secrets', 'secret (values are write-only)', {
+    item: secret,
+    list: secretList,
+    create: secretBody,
+    update: secretUpdateBody,
+  }),
+  ...projectChildRoutes('config-maps', 'config map', {
+    item: configMap,
+    list: configMapList,
+    create: configMapBody,
+    update: configMapUpdateBody,
+  }),
   {
     method: 'post',
     path: '/api/v1/gc/runs',

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './trash.js';
 export * from './oci-manifest.js';
 export * from './retention.js';
+export * from './projects.js';

@@ -181,6 +181,67 @@ export interface RetentionRunsTable {
   error: string | null;
 }
 
+export type ProjectStatus = 'active' | 'deleted';
+
+export interface ProjectsTable {
+  id: string;
+  region: string;
+  name: string;
+  status: ProjectStatus;
+  created_at: number;
+  created_by: string;
+  deleted_at: number | null;
+  deleted_by: string | null;
+  purge_at: number | null;
+  /** Fingerprint of the root key that wrapped data_key. */
+  key_id: string;
+  /** The project's data key wrapped by the root key (nonce | ciphertext | tag). */
+  data_key: Uint8Array;
+}
+
+export type WorkloadKind = 'app' | 'job' | 'template';
+
+export interface ProjectWorkloadsTable {
+  project_id: string;
+  /** 'app', or 'job' for jobs and job templates (which share names). */
+  family: 'app' | 'job';
+  kind: WorkloadKind;
+  name: string;
+  image: string;
+  image_registry: string;
+  image_namespace: string;
+  image_repository: string;
+  image_tag: string | null;
+  image_digest: string | null;
+  command: string;
+  env: string;
+  cpu: number;
+  memory_mib: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProjectSecretsTable {
+  project_id: string;
+  name: string;
+  id: string;
+  type: 'generic' | 'registry';
+  keys: string;
+  server: string | null;
+  username: string | null;
+  sealed: Uint8Array;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProjectConfigMapsTable {
+  project_id: string;
+  name: string;
+  data: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   regions: RegionsTable;
   namespaces: NamespacesTable;
@@ -197,6 +258,10 @@ export interface Database {
   retention_policies: RetentionPoliciesTable;
   retention_previews: RetentionPreviewsTable;
   retention_runs: RetentionRunsTable;
+  projects: ProjectsTable;
+  project_workloads: ProjectWorkloadsTable;
+  project_secrets: ProjectSecretsTable;
+  project_config_maps: ProjectConfigMapsTable;
 }
 
 export type Db = Kysely<Database>;

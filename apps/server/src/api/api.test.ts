@@ -40,6 +40,7 @@ describe('reading', () => {
         { name: 'local', namespaceCount: 1 },
       ],
       defaultRegion: 'local',
+      registryHost: 'berth.test:5000',
     });
   });
 

@@ -1,5 +1,6 @@
 import type { BlobDriver, Store } from '@berth/store';
 import type { Logger } from 'pino';
+import type { Keyring } from './projects/keyring.js';
 
 export type Clock = () => number;
 
@@ -10,6 +11,15 @@ export interface ServiceDeps {
   logger: Logger;
   regions: string[];
   registry: RegistrySettings;
+  projects: ProjectSettings;
+  keyring: Keyring;
+}
+
+export interface ProjectSettings {
+  /** Projects per region, soft-deleted ones included. */
+  limit: number;
+  /** Registry hosts that mean "this registry" in an image pointer; the first is shown. */
+  registryHosts: string[];
 }
 
 export interface RegistrySettings {

@@ -63,6 +63,7 @@ export function createImagesService({ store, clock }: ServiceDeps) {
           ...i,
           createdAt: isoOrNull(i.createdAt),
           pushedAt: iso(i.pushedAt),
+          usedBy: [],
         })),
         nextCursor: page.nextCursor,
       };

@@ -21,11 +21,22 @@ function summary({
   return { ...rest, createdAt: iso(createdAt) };
 }
 
-export function createNamespacesService({ store, blobs, clock, logger, regions }: ServiceDeps) {
+export function createNamespacesService({
+  store,
+  blobs,
+  clock,
+  logger,
+  regions,
+  projects,
+}: ServiceDeps) {
   return {
     async regions(): Promise<RegionList> {
       const items = await store.namespaces.listRegions();
-      return { items, defaultRegion: regions[0] ?? 'local' };
+      return {
+        items,
+        defaultRegion: regions[0] ?? 'local',
+        registryHost: projects.registryHosts[0] ?? 'localhost',
+      };
     },
 
     async list(query: Parameters<Store['namespaces']['list']>[0]): Promise<NamespaceList> {

@@ -32,6 +32,10 @@ const TABLES: (keyof Database)[] = [
   'retention_policies',
   'retention_previews',
   'retention_runs',
+  'projects',
+  'project_workloads',
+  'project_secrets',
+  'project_config_maps',
 ];
 
 /** A real server on a real socket with its own SQLite file and blob directory. */
@@ -52,6 +56,8 @@ export async function startTestServer(
     BERTH_DEMO: opts.demo ? '1' : '0',
     BERTH_REGIONS: opts.regions ?? 'local,eu-west',
     BERTH_CONSOLE_DIR: path.join(dataDir, 'no-console'),
+    // The port is only known after listening; image pointers in tests use this host.
+    BERTH_REGISTRY_HOSTS: 'berth.test:5000',
     ...opts.env,
   });
   const running = await startServer(config, {

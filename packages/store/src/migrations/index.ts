@@ -2,12 +2,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import * as initial from './0001-initial.js';
 import * as registry from './0002-registry.js';
 import * as retention from './0003-retention.js';
+import * as projects from './0004-projects.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-registry': registry,
   '0003-retention': retention,
+  '0004-projects': projects,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
