@@ -11,6 +11,7 @@ import { namespacesRoutes } from './api/namespaces.routes.js';
 import { trashRoutes } from './api/trash.routes.js';
 import { gcRoutes } from './api/gc.routes.js';
 import { retentionRoutes } from './api/retention.routes.js';
+import { projectsRoutes } from './api/projects.routes.js';
 import { registryHandler } from './oci/registry-router.js';
 import { buildOpenApiDocument } from './api/openapi.js';
 import { send } from './api/respond.js';
@@ -52,6 +53,7 @@ export function createApp({ services, logger, consoleDir }: AppOptions): Express
   api.use(trashRoutes(services));
   api.use(gcRoutes(services));
   api.use(retentionRoutes(services));
+  api.use(projectsRoutes(services));
   app.use('/api/v1', api);
   // Anything under /api that no router took, in /api/v1 or beside it.
   app.use('/api', (req, res) => {

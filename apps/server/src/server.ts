@@ -12,7 +12,7 @@ import {
 } from '@berth/store';
 import type { Config } from './config.js';
 import { createApp } from './app.js';
-import { createServices, type Clock } from './services/index.js';
+import { createServices, type Clock, type Services } from './services/index.js';
 import { seedDemo } from './seed/demo-seed.js';
 import { loadKeyring } from './services/projects/keyring.js';
 
@@ -21,6 +21,8 @@ export interface RunningServer {
   server: Server;
   store: Store;
   blobs: BlobDriver;
+  /** For tests and in-process callers (the platform runtime reads secret values here). */
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -103,10 +105,14 @@ export async function startServer(
       .catch((err: unknown) => logger.error({ err }, 'garbage collection failed'));
   const gcTimer = setInterval(gc, config.gcIntervalMs);
   gcTimer.unref();
-  const schedule = () =>
-    services.retentionScheduler
+  const schedule = () => {
+    void services.retentionScheduler
       .tick()
       .catch((err: unknown) => logger.error({ err }, 'scheduled work failed'));
+    void services.projectSweeper
+      .tick()
+      .catch((err: unknown) => logger.error({ err }, 'project sweep failed'));
+  };
   const scheduleTimer = setInterval(schedule, config.schedulerIntervalMs);
   scheduleTimer.unref();
 
@@ -116,6 +122,7 @@ export async function startServer(
     server,
     store,
     blobs,
+    services,
     close() {
       closing ??= (async () => {
         clearInterval(timer);
@@ -123,6 +130,7 @@ export async function startServer(
         clearInterval(scheduleTimer);
         // A tick in progress finishes (or rolls back) before the database closes.
         await services.retentionScheduler.settled();
+        await services.projectSweeper.settled();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -59,7 +59,7 @@ export type ProjectListQuery = z.input<typeof projectListQuery>;
 export const projectList = z.object({ items: z.array(projectSummary), quota: projectQuota });
 export type ProjectList = z.infer<typeof projectList>;
 
-export const createProjectBody = z.object({ name, region: z.string().max(64) });
+export const createProjectBody = z.strictObject({ name, region: z.string().max(64) });
 export type CreateProjectBody = z.infer<typeof createProjectBody>;
 
 export const projectDeleteQuery = z.object({
@@ -134,15 +134,15 @@ const workloadBody = {
   memoryMiB: z.number().default(1024),
 };
 
-export const appBody = z.object({ name, ...workloadBody });
+export const appBody = z.strictObject({ name, ...workloadBody });
 export type AppBody = z.input<typeof appBody>;
 /** PUT replaces everything but the name. */
-export const appUpdateBody = z.object(workloadBody);
+export const appUpdateBody = z.strictObject(workloadBody);
 export type AppUpdateBody = z.input<typeof appUpdateBody>;
 
-export const jobBody = z.object({ name, kind: jobKind.default('job'), ...workloadBody });
+export const jobBody = z.strictObject({ name, kind: jobKind.default('job'), ...workloadBody });
 export type JobBody = z.input<typeof jobBody>;
-export const jobUpdateBody = z.object({ kind: jobKind.default('job'), ...workloadBody });
+export const jobUpdateBody = z.strictObject({ kind: jobKind.default('job'), ...workloadBody });
 export type JobUpdateBody = z.input<typeof jobUpdateBody>;
 
 export const secretType = z.enum(['generic', 'registry']);
@@ -172,14 +172,14 @@ const registrySecretData = {
 };
 
 export const secretBody = z.discriminatedUnion('type', [
-  z.object({ name, ...genericSecretData }),
-  z.object({ name, ...registrySecretData }),
+  z.strictObject({ name, ...genericSecretData }),
+  z.strictObject({ name, ...registrySecretData }),
 ]);
 export type SecretBody = z.input<typeof secretBody>;
 /** PUT replaces every value; the type may not change. */
 export const secretUpdateBody = z.discriminatedUnion('type', [
-  z.object(genericSecretData),
-  z.object(registrySecretData),
+  z.strictObject(genericSecretData),
+  z.strictObject(registrySecretData),
 ]);
 export type SecretUpdateBody = z.input<typeof secretUpdateBody>;
 
@@ -191,9 +191,9 @@ export const configMap = z.object({
 });
 export type ConfigMap = z.infer<typeof configMap>;
 
-export const configMapBody = z.object({ name, data: stringMap(envValue) });
+export const configMapBody = z.strictObject({ name, data: stringMap(envValue) });
 export type ConfigMapBody = z.input<typeof configMapBody>;
-export const configMapUpdateBody = z.object({ data: stringMap(envValue) });
+export const configMapUpdateBody = z.strictObject({ data: stringMap(envValue) });
 export type ConfigMapUpdateBody = z.input<typeof configMapUpdateBody>;
 
 export const appList = z.object({ items: z.array(app) });

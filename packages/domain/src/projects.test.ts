@@ -8,6 +8,8 @@ import {
   formatImagePointer,
   isLocalRegistry,
   parseImagePointer,
+  MAX_PROJECT_CHILDREN,
+  projectChildLimitMessage,
   projectLimitMessage,
   projectPurgeAt,
 } from './projects.js';
@@ -144,6 +146,15 @@ describe('soft delete and the region limit', () => {
     );
     expect(projectLimitMessage('local', 3, [{ name: 'old', purgeAt: 1 }])).toContain(
       'counting 1 soft-deleted project ("old"); delete it permanently',
+    );
+  });
+});
+
+describe('children per project', () => {
+  it('caps each kind at 200 and says which kind is full', () => {
+    expect(MAX_PROJECT_CHILDREN).toBe(200);
+    expect(projectChildLimitMessage('shop', 'config map')).toBe(
+      'project "shop" already has 200 config maps, the most a project holds; delete one to add another',
     );
   });
 });

@@ -195,3 +195,17 @@ export function projectLimitMessage(
     deleted.length === 1 ? 'it' : 'one of them'
   } permanently from Deleted projects to free a slot`;
 }
+
+/**
+ * Apps, jobs, secrets and config maps per project, each kind counted on its own. Child lists
+ * are not paged, so this bounds every list response and every deletion preview.
+ */
+export const MAX_PROJECT_CHILDREN = 200;
+
+export function projectChildLimitMessage(
+  project: string,
+  kind: string,
+  limit = MAX_PROJECT_CHILDREN,
+): string {
+  return `project "${project}" already has ${limit} ${kind}s, the most a project holds; delete one to add another`;
+}

@@ -26,3 +26,21 @@ export type {
   RunOutcome,
   RunImage,
 } from './retention/retention-store.js';
+export type { ImageUseRecord } from './projects/image-uses.js';
+export type { ProjectCounts, ProjectRecord } from './projects/project-rows.js';
+export type {
+  NewProject,
+  ProjectDeletionRecord,
+  ProjectQuotaRecord,
+} from './projects/projects-store.js';
+export type { PurgedProject } from './projects/project-lifecycle.js';
+export type { ProjectKeyRecord, WrappedProjectKey } from './projects/project-keys.js';
+export type { PointerState, PointerStateName } from './projects/pointer-states.js';
+export type { WorkloadFamily, WorkloadRecord, WorkloadSpec } from './projects/workloads-store.js';
+export type {
+  SealedSecretInput,
+  SealedSecretRecord,
+  SecretRecord,
+  SecretType,
+} from './projects/secrets-store.js';
+export type { ConfigMapRecord } from './projects/config-maps-store.js';

@@ -6,6 +6,8 @@ import { createImagesStore } from './images-store.js';
 import { createNamespacesStore } from './namespaces-store.js';
 import { createRepositoriesStore } from './repositories-store.js';
 import { createTrashStore } from './trash-store.js';
+import { createImageUsesStore } from './projects/image-uses.js';
+import { createProjectsStore } from './projects/projects-store.js';
 import { createRetentionStore, type RetentionStoreOptions } from './retention/retention-store.js';
 
 /** Everything the services need from the metadata database, one group per resource. */
@@ -20,6 +22,8 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     registry: createRegistryStore(db),
     gc: createGcStore(db),
     retention: createRetentionStore(db, options),
+    imageUses: createImageUsesStore(db),
+    projects: createProjectsStore(db),
   };
 }
 

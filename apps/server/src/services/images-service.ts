@@ -24,7 +24,7 @@ export interface PageQuery {
   limit: number;
 }
 
-export function createImagesService({ store, clock }: ServiceDeps) {
+export function createImagesService({ store, clock, projects }: ServiceDeps) {
   return {
     async listRepositories(
       namespace: string,
@@ -58,12 +58,18 @@ export function createImagesService({ store, clock }: ServiceDeps) {
         ...query,
         tagged: query.tagged === undefined ? undefined : query.tagged === 'true',
       });
+      const uses = await store.imageUses.ofImages(
+        namespace,
+        repository,
+        page.items,
+        projects.registryHosts,
+      );
       return {
         items: page.items.map((i) => ({
           ...i,
           createdAt: isoOrNull(i.createdAt),
           pushedAt: iso(i.pushedAt),
-          usedBy: [],
+          usedBy: uses.get(i.digest) ?? [],
         })),
         nextCursor: page.nextCursor,
       };

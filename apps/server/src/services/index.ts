@@ -6,10 +6,13 @@ import { createRegistryService } from './registry/registry-service.js';
 import { createTrashService } from './trash-service.js';
 import { createRetentionService } from './retention/retention-service.js';
 import { createRetentionScheduler } from './retention/retention-scheduler.js';
-import { type ImagePointerSource, noImagePointers } from './retention/image-pointers.js';
+import { projectImagePointers } from './retention/image-pointers.js';
+import { createProjectsService } from './projects/projects-service.js';
+import { createProjectSweeper } from './projects/project-sweeper.js';
 
-export function createServices(deps: ServiceDeps, pointers: ImagePointerSource = noImagePointers) {
+export function createServices(deps: ServiceDeps) {
   const registry = createRegistryService(deps);
+  const pointers = projectImagePointers(deps);
   return {
     namespaces: createNamespacesService(deps),
     images: createImagesService(deps),
@@ -18,6 +21,8 @@ export function createServices(deps: ServiceDeps, pointers: ImagePointerSource =
     gc: createGcService(deps, registry.uploads),
     retention: createRetentionService(deps, pointers),
     retentionScheduler: createRetentionScheduler(deps, pointers),
+    projects: createProjectsService(deps),
+    projectSweeper: createProjectSweeper(deps),
   };
 }
 

@@ -40,9 +40,15 @@ const TABLES: (keyof Database)[] = [
 
 /** A real server on a real socket with its own SQLite file and blob directory. */
 export async function startTestServer(
-  opts: { demo?: boolean; regions?: string; env?: Record<string, string> } = {},
+  opts: {
+    demo?: boolean;
+    regions?: string;
+    env?: Record<string, string>;
+    /** Start on the data directory of a server that was closed (a restart). */
+    dataDir?: string;
+  } = {},
 ): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
   const clock = {
     now: Date.UTC(2026, 10, 1, 12, 0, 0),
     advance(ms: number) {
