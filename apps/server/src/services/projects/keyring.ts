@@ -101,23 +101,34 @@ export interface Keyring {
   open(dataKey: Buffer, context: string, sealed: Uint8Array): Buffer;
 }
 
+/** Where root keys come from; a file source notices when the rotation command rewrote it. */
+export interface RootKeySource {
+  read(): Buffer[];
+  /** True when read() would now return something else (the key file changed). */
+  changed?(): boolean;
+}
+
 /**
- * A keyring over root keys; `reload` re-reads their source, so a server keeps working while
- * the rotation command adds a new key to the key file and re-wraps the data keys under it.
+ * A keyring over root keys. A server keeps working while the rotation command adds a new
+ * key to the key file and re-wraps the data keys: a key it does not know sends it back to
+ * the source, and a changed key file makes its newest key the one that wraps new data keys.
  */
-export function createKeyring(initial: Buffer[], reload?: () => Buffer[]): Keyring {
+export function createKeyring(source: RootKeySource): Keyring {
   let keys = new Map<string, Buffer>();
   let active = '';
   const use = (list: Buffer[]) => {
     keys = new Map(list.map((k) => [rootKeyId(k), k]));
     active = rootKeyId(list[0] as Buffer);
   };
-  use(initial);
+  use(source.read());
+  const refresh = () => {
+    if (source.changed?.()) use(source.read());
+  };
 
   const rootKey = (keyId: string): Buffer => {
     let key = keys.get(keyId);
-    if (!key && reload) {
-      use(reload());
+    if (!key && source.changed) {
+      use(source.read());
       key = keys.get(keyId);
     }
     if (!key) {
@@ -142,12 +153,14 @@ export function createKeyring(initial: Buffer[], reload?: () => Buffer[]): Keyri
     activeKeyId: () => active,
     keyIds: () => [...keys.keys()],
     newDataKey(projectId) {
+      refresh();
       const dataKey = crypto.randomBytes(KEY_BYTES);
       const key = rootKey(active);
       return { keyId: active, wrapped: seal(key, dataKeyContext(projectId), dataKey), dataKey };
     },
     unwrapDataKey: unwrap,
     rewrapDataKey(projectId, keyId, wrapped) {
+      refresh();
       const dataKey = unwrap(projectId, keyId, wrapped);
       return { keyId: active, wrapped: seal(rootKey(active), dataKeyContext(projectId), dataKey) };
     },
@@ -177,8 +190,27 @@ function readKeyFile(file: string): Buffer[] {
   return parseRootKeys(fs.readFileSync(file, 'utf8'), file);
 }
 
+export function keyFileSource(file: string): RootKeySource {
+  let seen = '';
+  const stamp = () => {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    return st ? `${st.mtimeMs}:${st.size}:${st.ino}` : '';
+  };
+  return {
+    read() {
+      seen = stamp();
+      return readKeyFile(file);
+    },
+    changed: () => stamp() !== seen,
+  };
+}
+
+export const envKeySource = (value: string): RootKeySource => ({
+  read: () => parseRootKeys(value, 'BERTH_ROOT_KEY'),
+});
+
 /** Writes a new key file readable by its owner only; never replaces an existing one. */
-function createKeyFile(file: string, logger: Logger): Buffer[] {
+function createKeyFile(file: string, logger: Logger): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const key = generateRootKey();
   try {
@@ -194,11 +226,32 @@ function createKeyFile(file: string, logger: Logger): Buffer[] {
     }
   } catch (err) {
     // Another process starting at the same moment wrote it first: use that one.
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(file);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
     throw err;
   }
   logger.warn({ file }, 'generated a new root key for project secrets; back this file up');
-  return [key];
+}
+
+/**
+ * Replaces the key file with these keys (the first active) without a moment where it is
+ * missing or half-written: a temporary file, 0600, synced, then renamed over it.
+ */
+export function writeKeyFile(file: string, keys: readonly Buffer[], note: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(temp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, `# ${note}\n${keys.map((k) => k.toString('base64')).join('\n')}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temp, file);
+  const dir = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dir);
+  } finally {
+    fs.closeSync(dir);
+  }
 }
 
 /**
@@ -209,7 +262,7 @@ export function loadKeyring(opts: KeyringOptions): Keyring {
   const { rootKey, rootKeyFile, keyIdsInUse, logger } = opts;
   let keyring: Keyring;
   if (rootKey !== null) {
-    keyring = createKeyring(parseRootKeys(rootKey, 'BERTH_ROOT_KEY'));
+    keyring = createKeyring(envKeySource(rootKey));
   } else if (fs.existsSync(rootKeyFile)) {
     const mode = fs.statSync(rootKeyFile).mode & 0o777;
     if (mode & 0o077) {
@@ -218,13 +271,14 @@ export function loadKeyring(opts: KeyringOptions): Keyring {
         'the root key file is readable by others; chmod 600 it',
       );
     }
-    keyring = createKeyring(readKeyFile(rootKeyFile), () => readKeyFile(rootKeyFile));
+    keyring = createKeyring(keyFileSource(rootKeyFile));
   } else if (keyIdsInUse.length > 0) {
     throw new RootKeyError(
       `no root key: ${rootKeyFile} does not exist and BERTH_ROOT_KEY is not set, but project data keys are wrapped by root key ${keyIdsInUse.join(', ')}. Restore the key file or set BERTH_ROOT_KEY; a new key could not read any secret, so Berth does not start.`,
     );
   } else {
-    keyring = createKeyring(createKeyFile(rootKeyFile, logger), () => readKeyFile(rootKeyFile));
+    createKeyFile(rootKeyFile, logger);
+    keyring = createKeyring(keyFileSource(rootKeyFile));
   }
   const configured = new Set(keyring.keyIds());
   const missing = keyIdsInUse.filter((id) => !configured.has(id));
