@@ -4,7 +4,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export class Console {
   constructor(readonly page: Page) {}
 
-  nav(name: 'Namespaces' | 'Repositories' | 'Trash'): Promise<void> {
+  nav(name: 'Namespaces' | 'Repositories' | 'Trash' | 'Projects'): Promise<void> {
     return this.page
       .getByRole('navigation', { name: 'Side navigation' })
       .getByRole('link', { name })

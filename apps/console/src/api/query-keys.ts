@@ -1,3 +1,5 @@
+import type { ProjectChildKind } from '@berth/contract';
+
 /**
  * Every query key in one builder. Keys are nested so one prefix invalidates a whole
  * branch: `namespaces.all()` covers every list, detail and deletion preview.
@@ -20,6 +22,10 @@ export interface TrashListParams {
   repository: string;
   retentionRun: string;
 }
+export interface ProjectListParams {
+  region: string | undefined;
+  status: 'active' | 'deleted';
+}
 export interface RetentionPreviewItemsParams {
   repository: string;
   decision: 'keep' | 'protected' | 'delete' | undefined;
@@ -39,6 +45,8 @@ export const queryKeys = {
       ['repositories', namespace, 'list', params] as const,
   },
   images: {
+    /** Every image list: project workloads (their `usedBy`) can point into any namespace. */
+    all: () => ['images'] as const,
     inNamespace: (namespace: string) => ['images', namespace] as const,
     inRepository: (namespace: string, repository: string) =>
       ['images', namespace, repository] as const,
@@ -49,6 +57,20 @@ export const queryKeys = {
     inNamespace: (namespace: string) => ['trash', namespace] as const,
     list: (namespace: string, params: TrashListParams) =>
       ['trash', namespace, 'list', params] as const,
+  },
+  projects: {
+    all: () => ['projects'] as const,
+    /** Both lists of a region carry its quota, so a change to either list stales both. */
+    lists: (region: string) => ['projects', 'list', region] as const,
+    list: (params: ProjectListParams) =>
+      ['projects', 'list', params.region ?? null, params.status] as const,
+    /** Everything about one project: its summary, children and deletion preview. */
+    project: (projectId: string) => ['projects', 'project', projectId] as const,
+    summary: (projectId: string) => ['projects', 'project', projectId, 'summary'] as const,
+    children: (projectId: string, kind: ProjectChildKind) =>
+      ['projects', 'project', projectId, 'children', kind] as const,
+    deletionPreview: (projectId: string) =>
+      ['projects', 'project', projectId, 'deletion-preview'] as const,
   },
   retention: {
     inNamespace: (namespace: string) => ['retention', namespace] as const,

@@ -12,11 +12,12 @@ import {
   SkipToContent,
   Theme,
 } from '@carbon/react';
-import { Box, Folders, Time, TrashCan } from '@carbon/icons-react';
+import { Apps, Box, Folders, Time, TrashCan } from '@carbon/icons-react';
 import { Suspense } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
 import { DataTableSkeleton } from '@carbon/react';
 import { ErrorNotification } from '../components/ErrorNotification';
+import { useMediaQuery } from '../lib/use-media-query';
 import { useRegion } from './RegionProvider';
 import { routePaths } from './route-paths';
 import { ToastProvider } from './ToastProvider';
@@ -31,6 +32,7 @@ const NAV = [
   },
   { label: 'Retention', to: routePaths.retention(), icon: Time, match: /^\/retention/ },
   { label: 'Trash', to: routePaths.trash(), icon: TrashCan, match: /^\/trash/ },
+  { label: 'Projects', to: routePaths.projects(), icon: Apps, match: /^\/projects/ },
 ];
 
 function RegionSwitcher() {
@@ -59,6 +61,9 @@ function RegionSwitcher() {
 export function AppShell() {
   const location = useLocation();
   const { error: regionError } = useRegion();
+  // Carbon's breakpoint `lg`, from which the side nav is always shown. Carbon takes the links
+  // out of the tab order while the nav is "collapsed", which it always is there: put them back.
+  const navAlwaysShown = useMediaQuery('(min-width: 66rem)');
   // Toasts live inside the router so their messages can link to pages.
   return (
     <ToastProvider>
@@ -93,6 +98,7 @@ export function AppShell() {
                       as={Link}
                       to={item.to}
                       renderIcon={item.icon}
+                      tabIndex={navAlwaysShown || isSideNavExpanded ? 0 : -1}
                       isActive={item.match.test(location.pathname)}
                       aria-current={item.match.test(location.pathname) ? 'page' : undefined}
                       onClick={() => {

@@ -18,4 +18,8 @@ export const routePaths = {
   trash: (namespace?: string, repository?: string, retentionRun?: string) =>
     withSearch('/trash', { namespace, repository, retentionRun }),
   retention: (namespace?: string) => withSearch('/retention', { namespace }),
+  projects: () => '/projects',
+  deletedProjects: () => '/projects/deleted',
+  project: (projectId: string, tab?: string) =>
+    withSearch(`/projects/${seg(projectId)}`, { tab: tab === 'apps' ? undefined : tab }),
 };

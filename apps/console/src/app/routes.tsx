@@ -42,6 +42,25 @@ export const routes = {
       Component: (await import('../features/retention/RetentionPage')).RetentionPage,
     }),
   },
+  projects: {
+    path: 'projects',
+    lazy: async () => ({
+      Component: (await import('../features/projects/ProjectsPage')).ProjectsPage,
+    }),
+  },
+  deletedProjects: {
+    // Listed before `projects/:projectId` for the reader; the router ranks the static path first.
+    path: 'projects/deleted',
+    lazy: async () => ({
+      Component: (await import('../features/projects/ProjectsPage')).DeletedProjectsPage,
+    }),
+  },
+  project: {
+    path: 'projects/:projectId',
+    lazy: async () => ({
+      Component: (await import('../features/projects/ProjectDetailsPage')).ProjectDetailsPage,
+    }),
+  },
 } satisfies Record<string, RouteObject>;
 
 export function createRouter() {

@@ -62,3 +62,27 @@ export function pullReference(namespace: string, repository: string, tagOrDigest
   const separator = tagOrDigest.includes(':') ? '@' : ':';
   return `${registryHost()}/${namespace}/${repository}${separator}${tagOrDigest}`;
 }
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * How long until `iso`, in the two largest units ("6 days 23 hours left"), for countdowns
+ * such as a deleted project's purge. Rounds down: it never promises more time than is left.
+ */
+export function formatTimeLeft(iso: string | null | undefined, now: number): string {
+  const date = parse(iso);
+  if (!date) return '—';
+  const ms = date.getTime() - now;
+  if (ms <= 0) return 'due for permanent deletion';
+  const days = Math.floor(ms / DAY_MS);
+  const hours = Math.floor((ms % DAY_MS) / HOUR_MS);
+  const minutes = Math.floor((ms % HOUR_MS) / MINUTE_MS);
+  const unit = (count: number, word: string) => `${count} ${count === 1 ? word : `${word}s`}`;
+  if (days > 0) return `${unit(days, 'day')}${hours > 0 ? ` ${unit(hours, 'hour')}` : ''} left`;
+  if (hours > 0) {
+    return `${unit(hours, 'hour')}${minutes > 0 ? ` ${unit(minutes, 'minute')}` : ''} left`;
+  }
+  return minutes > 0 ? `${unit(minutes, 'minute')} left` : 'less than a minute left';
+}

@@ -1,7 +1,9 @@
+import { InlineNotification } from '@carbon/react';
 import type { ImageSummary } from '@berth/contract';
 import type { ApiError } from '../../api/client';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
 import { formatBytes, pluralize, shortDigest } from '../../lib/format';
+import { ImageUseList, projectCount } from './ImageUsedBy';
 
 interface DeleteImagesModalProps {
   repository: string;
@@ -21,6 +23,14 @@ export function DeleteImagesModal({
   onClose,
 }: DeleteImagesModalProps) {
   const bytes = images.reduce((sum, image) => sum + image.sizeBytes, 0);
+  // One workload can use several of the selected images (by tag and by digest): list it once.
+  const uses = [
+    ...new Map(
+      images
+        .flatMap((image) => image.usedBy)
+        .map((use) => [`${use.projectId}/${use.kind}/${use.name}`, use]),
+    ).values(),
+  ];
   return (
     <DangerConfirmModal
       title={images.length === 1 ? 'Delete image' : `Delete ${pluralize(images.length, 'image')}`}
@@ -56,6 +66,22 @@ export function DeleteImagesModal({
           ))}
         </tbody>
       </table>
+      {uses.length > 0 ? (
+        <InlineNotification
+          kind="warning"
+          lowContrast
+          hideCloseButton
+          title={`In use by ${pluralize(uses.length, 'app or job', 'apps and jobs')} in ${pluralize(projectCount(uses), 'project')}`}
+        >
+          <div className="berth-notification-body">
+            <ImageUseList uses={uses} linked={false} />
+            <p>
+              Deleting is allowed: they will point at an image in the trash. Restore it within 30
+              days or point them at another image, or they cannot start.
+            </p>
+          </div>
+        </InlineNotification>
+      ) : null}
     </DangerConfirmModal>
   );
 }

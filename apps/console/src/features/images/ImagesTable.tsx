@@ -25,6 +25,7 @@ import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize, pushCommand, shortDigest } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { DeleteImagesModal } from './DeleteImagesModal';
+import { ImageUsedBy } from './ImageUsedBy';
 import { UntagModal } from './UntagModal';
 import { useDeleteWithUndo } from './use-delete-with-undo';
 
@@ -130,7 +131,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
         error={list.error}
         isEmpty={rows.length === 0}
         isFiltered={q !== ''}
-        columnCount={8}
+        columnCount={9}
         emptyTitle="No images in this repository"
         emptyBody={
           <>
@@ -160,6 +161,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
               {sortHeader('createdAt')}
               {sortHeader('pushedAt')}
               <TableHeader>Trust</TableHeader>
+              <TableHeader>Used by</TableHeader>
               {showPlatforms ? <TableHeader>Platforms</TableHeader> : null}
               <TableHeader aria-label="Actions" />
             </TableRow>
@@ -194,6 +196,9 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
                   </TableCell>
                   <TableCell>
                     <TrustCell image={image} />
+                  </TableCell>
+                  <TableCell>
+                    <ImageUsedBy uses={image.usedBy} />
                   </TableCell>
                   {showPlatforms ? (
                     <TableCell>

@@ -1,0 +1,124 @@
+import { InlineNotification, Modal, Select, SelectItem, TextInput } from '@carbon/react';
+import type { ProjectQuota, ProjectSummary } from '@berth/contract';
+import { checkResourceName } from '@berth/domain';
+import { useState } from 'react';
+import { useCreateProject } from '../../api/projects';
+import { useRegion } from '../../app/RegionProvider';
+import { fieldOfError } from '../../lib/form-errors';
+import { useReturnFocus } from '../../lib/use-return-focus';
+
+interface CreateProjectModalProps {
+  /** The current region's quota, when loaded: a full region is said up front. */
+  quota: ProjectQuota | undefined;
+  onClose: () => void;
+  onCreated: (project: ProjectSummary) => void;
+}
+
+const NAME_RULE =
+  'Up to 63 characters: lowercase letters, digits and -, starting and ending with a letter or digit';
+
+export function CreateProjectModal({ quota, onClose, onCreated }: CreateProjectModalProps) {
+  const { region: currentRegion, regions } = useRegion();
+  useReturnFocus();
+  const [name, setName] = useState('');
+  const [region, setRegion] = useState(currentRegion ?? '');
+  const [submitted, setSubmitted] = useState(false);
+  const create = useCreateProject();
+  const error = create.error;
+  const serverField = fieldOfError(error, { name: [], region: [] });
+  const nameCheck = checkResourceName(name.trim());
+  const nameError = submitted && !nameCheck.ok ? `Name ${nameCheck.reason}` : null;
+  const full = quota && quota.region === region && quota.used >= quota.limit;
+
+  const submit = () => {
+    if (create.isPending) return;
+    setSubmitted(true);
+    if (!nameCheck.ok) {
+      document.getElementById('project-name')?.focus();
+      return;
+    }
+    create.mutate({ name: name.trim(), region }, { onSuccess: onCreated });
+  };
+
+  return (
+    <Modal
+      open
+      modalHeading="Create project"
+      primaryButtonText={create.isPending ? 'Creating…' : 'Create project'}
+      secondaryButtonText="Cancel"
+      primaryButtonDisabled={create.isPending}
+      onRequestClose={onClose}
+      onRequestSubmit={submit}
+      size="sm"
+    >
+      <form
+        className="berth-modal-body"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        <p>
+          A project groups the apps, jobs, secrets and config maps of one product or team. Its apps
+          and jobs point at images; the images stay in their namespaces.
+        </p>
+        <TextInput
+          id="project-name"
+          data-modal-primary-focus
+          labelText="Name"
+          helperText={NAME_RULE}
+          autoComplete="off"
+          spellCheck={false}
+          value={name}
+          invalid={!!nameError || serverField === 'name'}
+          invalidText={nameError ?? (serverField === 'name' ? error?.message : undefined)}
+          onChange={(event) => {
+            setName(event.target.value);
+            if (create.error) create.reset();
+          }}
+        />
+        <Select
+          id="project-region"
+          labelText="Region"
+          helperText={`At most ${quota?.limit ?? 20} projects per region, deleted ones included.`}
+          value={region}
+          invalid={serverField === 'region'}
+          invalidText={serverField === 'region' ? error?.message : undefined}
+          onChange={(event) => {
+            setRegion(event.target.value);
+            if (create.error) create.reset();
+          }}
+        >
+          {regions.map((r) => (
+            <SelectItem key={r.name} value={r.name} text={r.name} />
+          ))}
+        </Select>
+        {full && !error ? (
+          <InlineNotification
+            kind="warning"
+            lowContrast
+            hideCloseButton
+            title={`${region} is at its limit of ${quota.limit} projects`}
+            subtitle={
+              quota.deleted > 0
+                ? `${quota.deleted} of them ${quota.deleted === 1 ? 'is a deleted project' : 'are deleted projects'} that still count. Delete one permanently from Deleted projects to free a slot.`
+                : 'Delete a project to free a slot.'
+            }
+          />
+        ) : null}
+        {error && serverField === null ? (
+          <InlineNotification
+            kind="error"
+            lowContrast
+            hideCloseButton
+            title="Project not created"
+            subtitle={error.message}
+          />
+        ) : null}
+        {/* Lets Enter in the name field submit the form. */}
+        <button type="submit" hidden aria-hidden tabIndex={-1} />
+      </form>
+    </Modal>
+  );
+}
