@@ -1,64 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { afterEach, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { openSqlite } from '@berth/store';
 import { startTestServer } from '../../testing/test-server.js';
+import { startServerProcess, stopServerProcesses, until } from '../../testing/server-processes.js';
 import { createProject, fillProject } from '../../testing/projects.js';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/main.js');
 const ROUNDS = 2;
 /** Enough that one process's sweep of a round outlasts the gap between the two processes' ticks. */
 const PER_ROUND = 100;
 
-const children: ChildProcess[] = [];
 let dataDir = '';
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-  }
+  await stopServerProcesses();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Both processes find the root key in the data directory's key file, as the seeder left it. */
-function startProcess(dir: string): { child: ChildProcess; log: string[] } {
-  const log: string[] = [];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    BERTH_DATA_DIR: dir,
-    BERTH_PORT: '0',
-    BERTH_HOST: '127.0.0.1',
-    BERTH_DEMO: '0',
-    BERTH_REGIONS: 'local,eu-west',
-    BERTH_LOG_LEVEL: 'info',
-    BERTH_SCHEDULER_INTERVAL_MS: '50',
-  };
-  delete env.BERTH_ROOT_KEY;
-  delete env.BERTH_ROOT_KEY_FILE;
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  children.push(child);
-  return { child, log };
-}
-
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 it('purges each expired project exactly once with two server processes on one database', async () => {
-  expect(fs.existsSync(MAIN), `${MAIN} is missing: build the server first`).toBe(true);
   // Seed with an in-process server, then hand its data directory to two real processes.
   const seeder = await startTestServer({
     env: { BERTH_PROJECT_LIMIT: String(ROUNDS * PER_ROUND) },
@@ -80,12 +41,9 @@ it('purges each expired project exactly once with two server processes on one da
   db.prepare('UPDATE projects SET purge_at = ?').run(Date.now() + 365 * 86_400_000);
   const remaining = () =>
     (db.prepare('SELECT id FROM projects').all() as { id: string }[]).map((r) => r.id);
-  const first = startProcess(dataDir);
-  const second = startProcess(dataDir);
-  await until(
-    () => [first, second].every((p) => p.log.join('').includes('"msg":"listening"')),
-    'both servers to listen',
-  );
+  const first = startServerProcess(dataDir);
+  const second = startServerProcess(dataDir);
+  await until(() => [first, second].every((p) => p.listening()), 'both servers to listen');
   try {
     // Each round makes 100 due at once (a purge time in the past), while both processes
     // sweep every 50 ms.

@@ -1,60 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { afterEach, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { openSqlite } from '@berth/store';
 import { startTestServer } from '../../testing/test-server.js';
+import { startServerProcess, stopServerProcesses, until } from '../../testing/server-processes.js';
 import { seedSmallRegistry } from '../../testing/fixtures.js';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/main.js');
 const ROUNDS = 6;
 
-const children: ChildProcess[] = [];
 let dataDir = '';
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-  }
+  await stopServerProcesses();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-function startProcess(dir: string): { child: ChildProcess; log: string[] } {
-  const log: string[] = [];
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      BERTH_DATA_DIR: dir,
-      BERTH_PORT: '0',
-      BERTH_HOST: '127.0.0.1',
-      BERTH_DEMO: '0',
-      BERTH_LOG_LEVEL: 'info',
-      BERTH_SCHEDULER_INTERVAL_MS: '50',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  children.push(child);
-  return { child, log };
-}
-
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 it('runs each scheduled slot exactly once with two server processes on one database', async () => {
-  expect(fs.existsSync(MAIN), `${MAIN} is missing: build the server first`).toBe(true);
   // Seed with an in-process server, then hand its data directory to two real processes.
   const seeder = await startTestServer();
   dataDir = seeder.dataDir;
@@ -91,12 +54,9 @@ it('runs each scheduled slot exactly once with two server processes on one datab
     }[];
   // Nothing is due until a round makes it so (the seeder's clock put the first slot in the past).
   db.prepare('UPDATE retention_policies SET next_run_at = NULL').run();
-  const first = startProcess(dataDir);
-  const second = startProcess(dataDir);
-  await until(
-    () => [first, second].every((p) => p.log.join('').includes('"msg":"listening"')),
-    'both servers to listen',
-  );
+  const first = startServerProcess(dataDir);
+  const second = startServerProcess(dataDir);
+  await until(() => [first, second].every((p) => p.listening()), 'both servers to listen');
   try {
     // Each round makes a new daily slot due at once (a slot value in the past), as if the
     // clock had moved to the policy's time; both processes are ticking every 50 ms.
