@@ -47,6 +47,11 @@ export function pluralize(count: number, singular: string, plural = `${singular}
   return `${count.toLocaleString()} ${count === 1 ? singular : plural}`;
 }
 
+/** "job template" -> "Job template", for a noun that starts a sentence. */
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** The registry host people pull from: the console is served by the registry itself. */
 export function registryHost(): string {
   return window.location.host;

@@ -1,10 +1,11 @@
-import { InlineNotification, Modal, TextInput } from '@carbon/react';
+import { Modal } from '@carbon/react';
 import type { ConfigMap, ProjectSummary } from '@berth/contract';
 import { checkDataKey, checkResourceName } from '@berth/domain';
 import { useState } from 'react';
 import { useSaveProjectChild } from '../../api/projects';
 import { useToasts } from '../../app/ToastProvider';
 import { fieldOfError } from '../../lib/form-errors';
+import { ChildFormModal, ChildNameInput } from './ChildFormModal';
 import {
   entriesToMap,
   entryErrors,
@@ -100,7 +101,6 @@ export function ConfigMapFormModal({
   }
 
   const submit = () => {
-    if (save.isPending) return;
     setSubmitted(true);
     if (nameError || rowErrors.size > 0 || totalError) {
       const first = [...rowErrors.entries()][0];
@@ -129,76 +129,43 @@ export function ConfigMapFormModal({
   };
 
   return (
-    <Modal
-      open
-      size="md"
-      hasScrollingContent
-      modalHeading={creating ? 'Create config map' : `Edit config map ${existing.name}`}
-      primaryButtonText={save.isPending ? 'Saving…' : creating ? 'Create config map' : 'Save'}
-      secondaryButtonText="Cancel"
-      primaryButtonDisabled={save.isPending}
-      preventCloseOnClickOutside
-      shouldSubmitOnEnter={false}
-      onRequestClose={onClose}
-      onRequestSubmit={submit}
+    <ChildFormModal
+      project={project}
+      heading={creating ? 'Create config map' : `Edit config map ${existing.name}`}
+      submitText={creating ? 'Create config map' : 'Save'}
+      isPending={save.isPending}
+      onSubmit={submit}
+      onClose={onClose}
+      formError={serverField === null ? save.error : null}
+      formErrorTitle={creating ? 'Config map not created' : 'Not saved'}
     >
-      <form
-        className="berth-modal-body berth-form"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
+      <ChildNameInput
+        id="config-map-name"
+        creating={creating}
+        value={name}
+        error={shownNameError}
+        onChange={(value) => {
+          setName(value);
+          if (save.error) save.reset();
         }}
-      >
-        <p className="berth-modal-context">Project {project.name}</p>
-        <TextInput
-          id="config-map-name"
-          data-modal-primary-focus={creating ? true : undefined}
-          labelText="Name"
-          helperText={
-            creating
-              ? 'Lowercase letters, digits and -, up to 63 characters'
-              : 'The name cannot be changed.'
-          }
-          autoComplete="off"
-          spellCheck={false}
-          readOnly={!creating}
-          value={name}
-          invalid={!!shownNameError}
-          invalidText={shownNameError}
-          onChange={(event) => {
-            setName(event.target.value);
-            if (save.error) save.reset();
-          }}
-        />
-        <KeyValueEditor
-          id="config-map-data"
-          legend="Keys and values"
-          helperText="Settings that are not secret. Keys: letters, digits, “.”, “_” and “-”."
-          keyLabel="Key"
-          valueLabel="Value"
-          addLabel="Add key"
-          initialFocus={creating ? undefined : 'value'}
-          entries={entries}
-          onChange={(next) => {
-            setEntries(next);
-            if (save.error) save.reset();
-          }}
-          errors={rowErrors}
-          showErrors={submitted}
-          error={submitted ? totalError : undefined}
-        />
-        {save.error && serverField === null ? (
-          <InlineNotification
-            kind="error"
-            lowContrast
-            hideCloseButton
-            title={creating ? 'Config map not created' : 'Not saved'}
-            subtitle={save.error.message}
-          />
-        ) : null}
-        <button type="submit" hidden aria-hidden tabIndex={-1} />
-      </form>
-    </Modal>
+      />
+      <KeyValueEditor
+        id="config-map-data"
+        legend="Keys and values"
+        helperText="Settings that are not secret. Keys: letters, digits, “.”, “_” and “-”."
+        keyLabel="Key"
+        valueLabel="Value"
+        addLabel="Add key"
+        initialFocus={creating ? undefined : 'value'}
+        entries={entries}
+        onChange={(next) => {
+          setEntries(next);
+          if (save.error) save.reset();
+        }}
+        errors={rowErrors}
+        showErrors={submitted}
+        error={submitted ? totalError : undefined}
+      />
+    </ChildFormModal>
   );
 }

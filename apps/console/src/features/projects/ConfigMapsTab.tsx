@@ -1,4 +1,4 @@
-import { Button, OverflowMenu, OverflowMenuItem, Tag } from '@carbon/react';
+import { Button, Tag } from '@carbon/react';
 import { Add } from '@carbon/icons-react';
 import type { ConfigMap, ProjectSummary } from '@berth/contract';
 import { useState } from 'react';
@@ -7,6 +7,7 @@ import { ClientTable, type Column } from '../../components/ClientTable';
 import { DateText } from '../../components/DateText';
 import { ConfigMapFormModal } from './ConfigMapFormModal';
 import { DeleteChildModal } from './DeleteChildModal';
+import { RowActionsMenu } from './RowActionsMenu';
 
 /** Shows a few keys; the rest are a count, the values are in the edit form. */
 const SHOWN_KEYS = 6;
@@ -89,23 +90,14 @@ export function ConfigMapsTab({ project }: { project: ProjectSummary }) {
           </p>
         }
         noMatchBody="No config map name or key contains this text."
+        // The table shows only keys, so in a deleted project the menu still opens the values.
         rowActions={(c) => (
-          <OverflowMenu
-            size="sm"
-            flipped
-            aria-label={`Actions for ${c.name}`}
-            iconDescription={`Actions for ${c.name}`}
-          >
-            <OverflowMenuItem itemText={readOnly ? 'View' : 'Edit'} onClick={() => setEditing(c)} />
-            {readOnly ? null : (
-              <OverflowMenuItem
-                itemText="Delete"
-                isDelete
-                hasDivider
-                onClick={() => setDeleting(c)}
-              />
-            )}
-          </OverflowMenu>
+          <RowActionsMenu
+            name={c.name}
+            actionText={readOnly ? 'View' : 'Edit'}
+            onAction={() => setEditing(c)}
+            onDelete={readOnly ? undefined : () => setDeleting(c)}
+          />
         )}
       />
       {editing ? (

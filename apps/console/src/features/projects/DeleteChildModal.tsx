@@ -2,6 +2,7 @@ import type { ProjectChildKind, ProjectSummary } from '@berth/contract';
 import { useDeleteProjectChild, type ChildItem } from '../../api/projects';
 import { useToasts } from '../../app/ToastProvider';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
+import { capitalize } from '../../lib/format';
 
 const CONSEQUENCE: Record<ProjectChildKind, string> = {
   apps: 'The app stops being part of the project. Its image stays in the registry.',
@@ -30,7 +31,6 @@ export function DeleteChildModal<K extends ProjectChildKind>({
 }: DeleteChildModalProps<K>) {
   const remove = useDeleteProjectChild(kind);
   const toasts = useToasts();
-  const capitalised = noun.charAt(0).toUpperCase() + noun.slice(1);
   return (
     <DangerConfirmModal
       title={`Delete ${noun} ${item.name}?`}
@@ -47,7 +47,7 @@ export function DeleteChildModal<K extends ProjectChildKind>({
               onClose();
               toasts.show({
                 kind: 'success',
-                title: `${capitalised} ${item.name} deleted`,
+                title: `${capitalize(noun)} ${item.name} deleted`,
                 subtitle: `From project ${project.name}.`,
               });
             },

@@ -1,8 +1,6 @@
 import {
   Button,
   InlineNotification,
-  OverflowMenu,
-  OverflowMenuItem,
   SkeletonText,
   Tab,
   TabList,
@@ -26,6 +24,7 @@ import { formatDateTime, formatTimeLeft, pluralize } from '../../lib/format';
 import { useNow } from '../../lib/use-now';
 import { CreateProjectModal } from './CreateProjectModal';
 import { DeleteProjectModal } from './DeleteProjectModal';
+import { RowActionsMenu } from './RowActionsMenu';
 import { useProjectToasts } from './use-project-toasts';
 
 type View = 'active' | 'deleted';
@@ -82,6 +81,18 @@ function contents(project: ProjectSummary): string {
 const byName = (a: ProjectSummary, b: ProjectSummary) => a.name.localeCompare(b.name);
 const nameMatches = (project: ProjectSummary, query: string) =>
   project.name.toLowerCase().includes(query);
+
+/** Both tables link the name: a deleted project's details are still shown, read-only. */
+const nameColumn: Column<ProjectSummary> = {
+  key: 'name',
+  header: 'Name',
+  sortValue: (p) => p.name,
+  render: (p) => (
+    <Link to={routePaths.project(p.id)} className="cds--link">
+      {p.name}
+    </Link>
+  ),
+};
 
 function ProjectsView({ view }: { view: View }) {
   const { region } = useRegion();
@@ -197,16 +208,7 @@ function ActiveProjectsTable({
     render: (p) => p.counts[key].toLocaleString(),
   });
   const columns: Column<ProjectSummary>[] = [
-    {
-      key: 'name',
-      header: 'Name',
-      sortValue: (p) => p.name,
-      render: (p) => (
-        <Link to={routePaths.project(p.id)} className="cds--link">
-          {p.name}
-        </Link>
-      ),
-    },
+    nameColumn,
     count('apps', 'Apps'),
     count('jobs', 'Jobs'),
     count('secrets', 'Secrets'),
@@ -247,15 +249,12 @@ function ActiveProjectsTable({
       }
       noMatchBody="No project name contains this text."
       rowActions={(p) => (
-        <OverflowMenu
-          size="sm"
-          flipped
-          aria-label={`Actions for ${p.name}`}
-          iconDescription={`Actions for ${p.name}`}
-        >
-          <OverflowMenuItem itemText="Open" onClick={() => navigate(routePaths.project(p.id))} />
-          <OverflowMenuItem itemText="Delete" isDelete hasDivider onClick={() => onDelete(p)} />
-        </OverflowMenu>
+        <RowActionsMenu
+          name={p.name}
+          actionText="Open"
+          onAction={() => navigate(routePaths.project(p.id))}
+          onDelete={() => onDelete(p)}
+        />
       )}
     />
   );
@@ -284,16 +283,7 @@ function DeletedProjectsTable({
 }: TableProps & { onRestore: (project: ProjectSummary) => void; isRestoring: boolean }) {
   const now = useNow();
   const columns: Column<ProjectSummary>[] = [
-    {
-      key: 'name',
-      header: 'Name',
-      sortValue: (p) => p.name,
-      render: (p) => (
-        <Link to={routePaths.project(p.id)} className="cds--link">
-          {p.name}
-        </Link>
-      ),
-    },
+    nameColumn,
     {
       key: 'deletedAt',
       header: 'Deleted',

@@ -1,11 +1,4 @@
-import {
-  InlineNotification,
-  Modal,
-  PasswordInput,
-  RadioButton,
-  RadioButtonGroup,
-  TextInput,
-} from '@carbon/react';
+import { PasswordInput, RadioButton, RadioButtonGroup, TextInput } from '@carbon/react';
 import type { ProjectSummary, Secret, SecretType, SecretUpdateBody } from '@berth/contract';
 import { checkDataKey, checkResourceName } from '@berth/domain';
 import { useState } from 'react';
@@ -13,6 +6,7 @@ import { useSaveProjectChild } from '../../api/projects';
 import { useRegions } from '../../api/regions';
 import { useToasts } from '../../app/ToastProvider';
 import { fieldOfError } from '../../lib/form-errors';
+import { ChildFormModal, ChildNameInput } from './ChildFormModal';
 import {
   entriesToMap,
   entryErrors,
@@ -111,7 +105,6 @@ export function SecretFormModal({ project, existing, onClose }: SecretFormModalP
   };
 
   const submit = () => {
-    if (save.isPending) return;
     setSubmitted(true);
     if (count > 0) {
       const first = (['name', 'server', 'username', 'password'] as const).find((f) => errors[f]);
@@ -141,126 +134,98 @@ export function SecretFormModal({ project, existing, onClose }: SecretFormModalP
   };
 
   return (
-    <Modal
-      open
-      size="md"
-      hasScrollingContent
-      modalHeading={creating ? 'Create secret' : `Replace values of ${existing.name}`}
-      primaryButtonText={save.isPending ? 'Saving…' : creating ? 'Create secret' : 'Replace values'}
-      secondaryButtonText="Cancel"
-      primaryButtonDisabled={save.isPending}
-      preventCloseOnClickOutside
-      shouldSubmitOnEnter={false}
-      onRequestClose={onClose}
-      onRequestSubmit={submit}
+    <ChildFormModal
+      project={project}
+      heading={creating ? 'Create secret' : `Replace values of ${existing.name}`}
+      submitText={creating ? 'Create secret' : 'Replace values'}
+      isPending={save.isPending}
+      onSubmit={submit}
+      onClose={onClose}
+      formError={serverField === null ? save.error : null}
+      formErrorTitle={creating ? 'Secret not created' : 'Values not replaced'}
+      autoComplete="off"
     >
-      <form
-        className="berth-modal-body berth-form"
-        noValidate
-        autoComplete="off"
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
-        }}
-      >
-        <p className="berth-modal-context">Project {project.name}</p>
-        <p>
-          {creating
-            ? 'Values are encrypted when saved and never shown again, here or in the API.'
-            : 'The current values are never shown. Enter every value again: replacing sets all of them.'}
-        </p>
-        {creating ? (
+      <p>
+        {creating
+          ? 'Values are encrypted when saved and never shown again, here or in the API.'
+          : 'The current values are never shown. Enter every value again: replacing sets all of them.'}
+      </p>
+      {creating ? (
+        <ChildNameInput
+          id="secret-name"
+          creating
+          value={form.name}
+          error={fieldError('name')}
+          onChange={(name) => change({ name })}
+        />
+      ) : null}
+      {creating ? (
+        <RadioButtonGroup
+          legendText="Type"
+          name="secret-type"
+          valueSelected={form.type}
+          onChange={(value) => change({ type: value === 'registry' ? 'registry' : 'generic' })}
+        >
+          <RadioButton id="secret-type-generic" value="generic" labelText="Keys and values" />
+          <RadioButton
+            id="secret-type-registry"
+            value="registry"
+            labelText="Registry credentials"
+          />
+        </RadioButtonGroup>
+      ) : null}
+      {form.type === 'generic' ? (
+        <KeyValueEditor
+          id="secret-data"
+          legend="Keys and values"
+          helperText="Keys: letters, digits, “.”, “_” and “-”. Values are typed into hidden fields."
+          keyLabel="Key"
+          valueLabel="Value"
+          addLabel="Add key"
+          entries={form.entries}
+          onChange={(next) => change({ entries: next })}
+          secret
+          initialFocus={creating ? undefined : 'value'}
+          errors={entries}
+          showErrors={submitted}
+          error={submitted ? errors.entriesTotal : undefined}
+        />
+      ) : (
+        <>
           <TextInput
-            id="secret-name"
-            data-modal-primary-focus
-            labelText="Name"
-            helperText="Lowercase letters, digits and -, up to 63 characters"
+            id="secret-server"
+            data-modal-primary-focus={creating ? undefined : true}
+            labelText="Registry server"
+            placeholder={registryHost}
+            helperText={`The host the credentials are for, for example ${registryHost}`}
             autoComplete="off"
             spellCheck={false}
-            value={form.name}
-            invalid={!!fieldError('name')}
-            invalidText={fieldError('name')}
-            onChange={(event) => change({ name: event.target.value })}
+            value={form.server}
+            invalid={!!fieldError('server')}
+            invalidText={fieldError('server')}
+            onChange={(event) => change({ server: event.target.value })}
           />
-        ) : null}
-        {creating ? (
-          <RadioButtonGroup
-            legendText="Type"
-            name="secret-type"
-            valueSelected={form.type}
-            onChange={(value) => change({ type: value === 'registry' ? 'registry' : 'generic' })}
-          >
-            <RadioButton id="secret-type-generic" value="generic" labelText="Keys and values" />
-            <RadioButton
-              id="secret-type-registry"
-              value="registry"
-              labelText="Registry credentials"
-            />
-          </RadioButtonGroup>
-        ) : null}
-        {form.type === 'generic' ? (
-          <KeyValueEditor
-            id="secret-data"
-            legend="Keys and values"
-            helperText="Keys: letters, digits, “.”, “_” and “-”. Values are typed into hidden fields."
-            keyLabel="Key"
-            valueLabel="Value"
-            addLabel="Add key"
-            entries={form.entries}
-            onChange={(next) => change({ entries: next })}
-            secret
-            initialFocus={creating ? undefined : 'value'}
-            errors={entries}
-            showErrors={submitted}
-            error={submitted ? errors.entriesTotal : undefined}
+          <TextInput
+            id="secret-username"
+            labelText="User name"
+            autoComplete="off"
+            spellCheck={false}
+            value={form.username}
+            invalid={!!fieldError('username')}
+            invalidText={fieldError('username')}
+            onChange={(event) => change({ username: event.target.value })}
           />
-        ) : (
-          <>
-            <TextInput
-              id="secret-server"
-              data-modal-primary-focus={creating ? undefined : true}
-              labelText="Registry server"
-              placeholder={registryHost}
-              helperText={`The host the credentials are for, for example ${registryHost}`}
-              autoComplete="off"
-              spellCheck={false}
-              value={form.server}
-              invalid={!!fieldError('server')}
-              invalidText={fieldError('server')}
-              onChange={(event) => change({ server: event.target.value })}
-            />
-            <TextInput
-              id="secret-username"
-              labelText="User name"
-              autoComplete="off"
-              spellCheck={false}
-              value={form.username}
-              invalid={!!fieldError('username')}
-              invalidText={fieldError('username')}
-              onChange={(event) => change({ username: event.target.value })}
-            />
-            <PasswordInput
-              id="secret-password"
-              labelText="Password or token"
-              autoComplete="new-password"
-              value={form.password}
-              invalid={!!fieldError('password')}
-              invalidText={fieldError('password')}
-              onChange={(event) => change({ password: event.target.value })}
-            />
-          </>
-        )}
-        {save.error && serverField === null ? (
-          <InlineNotification
-            kind="error"
-            lowContrast
-            hideCloseButton
-            title={creating ? 'Secret not created' : 'Values not replaced'}
-            subtitle={save.error.message}
+          <PasswordInput
+            id="secret-password"
+            labelText="Password or token"
+            autoComplete="new-password"
+            value={form.password}
+            invalid={!!fieldError('password')}
+            invalidText={fieldError('password')}
+            onChange={(event) => change({ password: event.target.value })}
           />
-        ) : null}
-        <button type="submit" hidden aria-hidden tabIndex={-1} />
-      </form>
-    </Modal>
+        </>
+      )}
+    </ChildFormModal>
   );
 }

@@ -1,4 +1,4 @@
-import { Button, OverflowMenu, OverflowMenuItem, Tag } from '@carbon/react';
+import { Button, Tag } from '@carbon/react';
 import { Add } from '@carbon/icons-react';
 import type { ProjectSummary, Secret } from '@berth/contract';
 import { useState } from 'react';
@@ -6,6 +6,7 @@ import { useProjectChildren } from '../../api/projects';
 import { ClientTable, type Column } from '../../components/ClientTable';
 import { DateText } from '../../components/DateText';
 import { DeleteChildModal } from './DeleteChildModal';
+import { RowActionsMenu } from './RowActionsMenu';
 import { SecretFormModal } from './SecretFormModal';
 
 /** Stands for a value the console never has: the API does not send secret values. */
@@ -134,20 +135,12 @@ export function SecretsTab({ project }: { project: ProjectSummary }) {
           readOnly
             ? undefined
             : (s) => (
-                <OverflowMenu
-                  size="sm"
-                  flipped
-                  aria-label={`Actions for ${s.name}`}
-                  iconDescription={`Actions for ${s.name}`}
-                >
-                  <OverflowMenuItem itemText="Replace values" onClick={() => setEditing(s)} />
-                  <OverflowMenuItem
-                    itemText="Delete"
-                    isDelete
-                    hasDivider
-                    onClick={() => setDeleting(s)}
-                  />
-                </OverflowMenu>
+                <RowActionsMenu
+                  name={s.name}
+                  actionText="Replace values"
+                  onAction={() => setEditing(s)}
+                  onDelete={() => setDeleting(s)}
+                />
               )
         }
       />

@@ -1,12 +1,4 @@
-import {
-  InlineNotification,
-  Modal,
-  NumberInput,
-  RadioButton,
-  RadioButtonGroup,
-  TextArea,
-  TextInput,
-} from '@carbon/react';
+import { NumberInput, RadioButton, RadioButtonGroup, TextArea, TextInput } from '@carbon/react';
 import type { App, Job, JobKind, ProjectSummary } from '@berth/contract';
 import { CPU_MAX, CPU_MIN, MEMORY_MAX_MIB, MEMORY_MIN_MIB } from '@berth/domain';
 import { useState } from 'react';
@@ -14,6 +6,8 @@ import { useSaveProjectChild } from '../../api/projects';
 import { useRegions } from '../../api/regions';
 import { useToasts } from '../../app/ToastProvider';
 import { fieldOfError } from '../../lib/form-errors';
+import { capitalize } from '../../lib/format';
+import { ChildFormModal, ChildNameInput } from './ChildFormModal';
 import { KeyValueEditor } from './KeyValueEditor';
 import {
   hasErrors,
@@ -81,7 +75,6 @@ export function WorkloadFormModal({ kind, project, existing, onClose }: Workload
   };
 
   const submit = () => {
-    if (save.isPending) return;
     setSubmitted(true);
     if (hasErrors(errors)) {
       focusFirstError(errors);
@@ -93,7 +86,7 @@ export function WorkloadFormModal({ kind, project, existing, onClose }: Workload
       onClose();
       toasts.show({
         kind: 'success',
-        title: `${noun.charAt(0).toUpperCase()}${noun.slice(1)} ${name} ${editing ? 'saved' : 'created'}`,
+        title: `${capitalize(noun)} ${name} ${editing ? 'saved' : 'created'}`,
         subtitle: `In project ${project.name}.`,
       });
     };
@@ -116,138 +109,103 @@ export function WorkloadFormModal({ kind, project, existing, onClose }: Workload
   };
 
   return (
-    <Modal
-      open
-      size="md"
-      hasScrollingContent
-      modalHeading={editing ? `Edit ${noun} ${existing.name}` : `Create ${isApp ? 'app' : 'job'}`}
-      primaryButtonText={save.isPending ? 'Saving…' : editing ? 'Save' : `Create ${noun}`}
-      secondaryButtonText="Cancel"
-      primaryButtonDisabled={save.isPending}
-      preventCloseOnClickOutside
-      shouldSubmitOnEnter={false}
-      onRequestClose={onClose}
-      onRequestSubmit={submit}
+    <ChildFormModal
+      project={project}
+      heading={editing ? `Edit ${noun} ${existing.name}` : `Create ${isApp ? 'app' : 'job'}`}
+      submitText={editing ? 'Save' : `Create ${noun}`}
+      isPending={save.isPending}
+      onSubmit={submit}
+      onClose={onClose}
+      formError={serverField === null ? save.error : null}
+      formErrorTitle={editing ? 'Not saved' : `${capitalize(noun)} not created`}
     >
-      <form
-        className="berth-modal-body berth-form"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
-        }}
-      >
-        <p className="berth-modal-context">Project {project.name}</p>
-        <TextInput
-          id={FIELD_IDS.name}
-          data-modal-primary-focus={editing ? undefined : true}
-          labelText="Name"
-          helperText={
-            editing
-              ? 'The name cannot be changed.'
-              : 'Lowercase letters, digits and -, up to 63 characters'
-          }
-          autoComplete="off"
-          spellCheck={false}
-          readOnly={editing}
-          value={form.name}
-          invalid={!!fieldError('name')}
-          invalidText={fieldError('name')}
-          onChange={(event) => change({ name: event.target.value })}
-        />
-        {!isApp ? (
-          <RadioButtonGroup
-            legendText="Kind"
-            name="workload-kind"
-            valueSelected={form.kind}
-            helperText="A job runs once when submitted; a template is kept to be submitted again and again."
-            onChange={(value) => change({ kind: value === 'template' ? 'template' : 'job' })}
-          >
-            <RadioButton id="workload-kind-job" value={'job' satisfies JobKind} labelText="Job" />
-            <RadioButton
-              id="workload-kind-template"
-              value={'template' satisfies JobKind}
-              labelText="Job template"
-            />
-          </RadioButtonGroup>
-        ) : null}
-        <TextInput
-          id={FIELD_IDS.image}
-          data-modal-primary-focus={editing ? true : undefined}
-          labelText="Image"
-          placeholder={`${registryHost}/<namespace>/<repository>:<tag>`}
-          helperText={`For example ${registryHost}/<namespace>/<repository>:<tag>, or @sha256:… for a digest. Images in other registries are allowed but cannot be checked.`}
-          autoComplete="off"
-          spellCheck={false}
-          value={form.image}
-          invalid={!!fieldError('image')}
-          invalidText={fieldError('image')}
-          onChange={(event) => change({ image: event.target.value })}
-        />
-        <div className="berth-form__row">
-          <NumberInput
-            id={FIELD_IDS.cpu}
-            label="CPU (vCPU)"
-            helperText={`${CPU_MIN} to ${CPU_MAX}, in steps of ${CPU_MIN}`}
-            min={CPU_MIN}
-            max={CPU_MAX}
-            step={CPU_MIN}
-            allowEmpty
-            value={form.cpu}
-            invalid={!!fieldError('cpu')}
-            invalidText={fieldError('cpu')}
-            onChange={(_event, { value }) => change({ cpu: String(value) })}
+      <ChildNameInput
+        id={FIELD_IDS.name}
+        creating={!editing}
+        value={form.name}
+        error={fieldError('name')}
+        onChange={(name) => change({ name })}
+      />
+      {!isApp ? (
+        <RadioButtonGroup
+          legendText="Kind"
+          name="workload-kind"
+          valueSelected={form.kind}
+          helperText="A job runs once when submitted; a template is kept to be submitted again and again."
+          onChange={(value) => change({ kind: value === 'template' ? 'template' : 'job' })}
+        >
+          <RadioButton id="workload-kind-job" value={'job' satisfies JobKind} labelText="Job" />
+          <RadioButton
+            id="workload-kind-template"
+            value={'template' satisfies JobKind}
+            labelText="Job template"
           />
-          <NumberInput
-            id={FIELD_IDS.memoryMiB}
-            label="Memory (MiB)"
-            helperText={`${MEMORY_MIN_MIB} to ${MEMORY_MAX_MIB.toLocaleString()} MiB`}
-            min={MEMORY_MIN_MIB}
-            max={MEMORY_MAX_MIB}
-            step={128}
-            allowEmpty
-            value={form.memoryMiB}
-            invalid={!!fieldError('memoryMiB')}
-            invalidText={fieldError('memoryMiB')}
-            onChange={(_event, { value }) => change({ memoryMiB: String(value) })}
-          />
-        </div>
-        <TextArea
-          id={FIELD_IDS.command}
-          labelText="Command (optional)"
-          helperText="One argument per line, for example node, then server.js. Empty: the image's own command."
-          rows={3}
-          spellCheck={false}
-          value={form.command}
-          invalid={!!fieldError('command')}
-          invalidText={fieldError('command')}
-          onChange={(event) => change({ command: event.target.value })}
+        </RadioButtonGroup>
+      ) : null}
+      <TextInput
+        id={FIELD_IDS.image}
+        data-modal-primary-focus={editing ? true : undefined}
+        labelText="Image"
+        placeholder={`${registryHost}/<namespace>/<repository>:<tag>`}
+        helperText={`For example ${registryHost}/<namespace>/<repository>:<tag>, or @sha256:… for a digest. Images in other registries are allowed but cannot be checked.`}
+        autoComplete="off"
+        spellCheck={false}
+        value={form.image}
+        invalid={!!fieldError('image')}
+        invalidText={fieldError('image')}
+        onChange={(event) => change({ image: event.target.value })}
+      />
+      <div className="berth-form__row">
+        <NumberInput
+          id={FIELD_IDS.cpu}
+          label="CPU (vCPU)"
+          helperText={`${CPU_MIN} to ${CPU_MAX}, in steps of ${CPU_MIN}`}
+          min={CPU_MIN}
+          max={CPU_MAX}
+          step={CPU_MIN}
+          allowEmpty
+          value={form.cpu}
+          invalid={!!fieldError('cpu')}
+          invalidText={fieldError('cpu')}
+          onChange={(_event, { value }) => change({ cpu: String(value) })}
         />
-        <KeyValueEditor
-          id="workload-env"
-          legend="Environment variables (optional)"
-          keyLabel="Variable name"
-          valueLabel="Value"
-          addLabel="Add variable"
-          entries={form.env}
-          onChange={(env) => change({ env })}
-          errors={errors.env}
-          showErrors={submitted}
-          error={submitted ? errors.envTotal : undefined}
+        <NumberInput
+          id={FIELD_IDS.memoryMiB}
+          label="Memory (MiB)"
+          helperText={`${MEMORY_MIN_MIB} to ${MEMORY_MAX_MIB.toLocaleString()} MiB`}
+          min={MEMORY_MIN_MIB}
+          max={MEMORY_MAX_MIB}
+          step={128}
+          allowEmpty
+          value={form.memoryMiB}
+          invalid={!!fieldError('memoryMiB')}
+          invalidText={fieldError('memoryMiB')}
+          onChange={(_event, { value }) => change({ memoryMiB: String(value) })}
         />
-        {save.error && serverField === null ? (
-          <InlineNotification
-            kind="error"
-            lowContrast
-            hideCloseButton
-            title={
-              editing ? 'Not saved' : `${noun.charAt(0).toUpperCase()}${noun.slice(1)} not created`
-            }
-            subtitle={save.error.message}
-          />
-        ) : null}
-        <button type="submit" hidden aria-hidden tabIndex={-1} />
-      </form>
-    </Modal>
+      </div>
+      <TextArea
+        id={FIELD_IDS.command}
+        labelText="Command (optional)"
+        helperText="One argument per line, for example node, then server.js. Empty: the image's own command."
+        rows={3}
+        spellCheck={false}
+        value={form.command}
+        invalid={!!fieldError('command')}
+        invalidText={fieldError('command')}
+        onChange={(event) => change({ command: event.target.value })}
+      />
+      <KeyValueEditor
+        id="workload-env"
+        legend="Environment variables (optional)"
+        keyLabel="Variable name"
+        valueLabel="Value"
+        addLabel="Add variable"
+        entries={form.env}
+        onChange={(env) => change({ env })}
+        errors={errors.env}
+        showErrors={submitted}
+        error={submitted ? errors.envTotal : undefined}
+      />
+    </ChildFormModal>
   );
 }

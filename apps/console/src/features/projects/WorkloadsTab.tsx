@@ -1,4 +1,4 @@
-import { Button, OverflowMenu, OverflowMenuItem, Tag } from '@carbon/react';
+import { Button, Tag } from '@carbon/react';
 import { Add } from '@carbon/icons-react';
 import type { App, Job, ProjectSummary } from '@berth/contract';
 import { useState } from 'react';
@@ -7,6 +7,7 @@ import { ClientTable, type Column } from '../../components/ClientTable';
 import { DateText } from '../../components/DateText';
 import { DeleteChildModal } from './DeleteChildModal';
 import { ImagePointer } from './ImagePointer';
+import { RowActionsMenu } from './RowActionsMenu';
 import { WorkloadFormModal } from './WorkloadFormModal';
 import { formatCpu, formatMemory } from './workload-form';
 
@@ -132,20 +133,12 @@ export function WorkloadsTab({
           readOnly
             ? undefined
             : (w) => (
-                <OverflowMenu
-                  size="sm"
-                  flipped
-                  aria-label={`Actions for ${w.name}`}
-                  iconDescription={`Actions for ${w.name}`}
-                >
-                  <OverflowMenuItem itemText="Edit" onClick={() => setEditing(w)} />
-                  <OverflowMenuItem
-                    itemText="Delete"
-                    isDelete
-                    hasDivider
-                    onClick={() => setDeleting(w)}
-                  />
-                </OverflowMenu>
+                <RowActionsMenu
+                  name={w.name}
+                  actionText="Edit"
+                  onAction={() => setEditing(w)}
+                  onDelete={() => setDeleting(w)}
+                />
               )
         }
       />
