@@ -42,11 +42,10 @@ export async function startServer(
   await store.namespaces.ensureRegions(config.regions, clock());
   let keyring;
   try {
-    const inUse = await handle.db.selectFrom('projects').select('key_id').distinct().execute();
     keyring = loadKeyring({
       rootKey: config.rootKey,
       rootKeyFile: config.rootKeyFile,
-      keyIdsInUse: inUse.map((r) => r.key_id),
+      keyIdsInUse: await store.projects.keyIds(),
       logger,
     });
   } catch (err) {

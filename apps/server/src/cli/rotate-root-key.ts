@@ -24,7 +24,7 @@ import {
   type Keyring,
   generateRootKey,
   loadKeyring,
-  parseRootKeys,
+  readKeyFile,
   rootKeyId,
   writeKeyFile,
 } from '../services/projects/keyring.js';
@@ -32,11 +32,6 @@ import {
 const USAGE = 'usage: rotate-root-key [--rewrap-only] [--prune]';
 /** A server that had not yet seen the new key file may wrap one more key under the old one. */
 const MAX_PASSES = 5;
-
-async function keyIdsInUse(store: Store): Promise<string[]> {
-  const rows = await store.db.selectFrom('projects').select('key_id').distinct().execute();
-  return rows.map((r) => r.key_id);
-}
 
 /** Re-wraps every data key not under the active key; returns how many it re-wrapped. */
 async function rewrapAll(store: Store, keyring: Keyring): Promise<number> {
@@ -76,15 +71,12 @@ async function main(): Promise<void> {
   const handle = await openSqlite(dbFile);
   try {
     const store = createStore(handle.db);
-    const before = await keyIdsInUse(store);
+    const before = await store.projects.keyIds();
     const usesFile = config.rootKey === null;
     if (usesFile && !values['rewrap-only']) {
       // Validate the current keys first: a wrong key file must not gain a new key on top.
       loadKeyring({ ...config, keyIdsInUse: before, logger });
-      const current = parseRootKeys(
-        fs.readFileSync(config.rootKeyFile, 'utf8'),
-        config.rootKeyFile,
-      );
+      const current = readKeyFile(config.rootKeyFile);
       const fresh = generateRootKey();
       writeKeyFile(
         config.rootKeyFile,
@@ -106,13 +98,10 @@ async function main(): Promise<void> {
     console.log(`re-wrapped ${rewrapped} data key(s) under root key ${active}`);
 
     const unused = keyring.keyIds().filter((id) => id !== active);
-    const stillUsed = new Set(await keyIdsInUse(store));
+    const stillUsed = new Set(await store.projects.keyIds());
     const removable = unused.filter((id) => !stillUsed.has(id));
     if (values.prune && usesFile) {
-      const keep = parseRootKeys(
-        fs.readFileSync(config.rootKeyFile, 'utf8'),
-        config.rootKeyFile,
-      ).filter((k) => !removable.includes(rootKeyId(k)));
+      const keep = readKeyFile(config.rootKeyFile).filter((k) => !removable.includes(rootKeyId(k)));
       writeKeyFile(
         config.rootKeyFile,
         keep,

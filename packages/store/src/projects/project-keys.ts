@@ -24,6 +24,12 @@ export function createProjectKeysStore(db: Db) {
       return { keyId: row.key_id, wrapped: row.data_key, status: row.status };
     },
 
+    /** The root keys (by fingerprint) that wrap stored data keys: each must be configured. */
+    async keyIds(): Promise<string[]> {
+      const rows = await db.selectFrom('projects').select('key_id').distinct().execute();
+      return rows.map((r) => r.key_id);
+    },
+
     /** Every project's wrapped data key, in id order (the rotation walks them). */
     async dataKeys(): Promise<ProjectKeyRecord[]> {
       const rows = await db

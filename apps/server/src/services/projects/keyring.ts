@@ -164,7 +164,7 @@ export function createKeyring(source: RootKeySource): Keyring {
       const dataKey = unwrap(projectId, keyId, wrapped);
       return { keyId: active, wrapped: seal(rootKey(active), dataKeyContext(projectId), dataKey) };
     },
-    seal: (dataKey, context, plaintext) => seal(dataKey, context, plaintext),
+    seal,
     open(dataKey, context, sealed) {
       const plain = open(dataKey, context, sealed);
       if (!plain) {
@@ -186,7 +186,7 @@ export interface KeyringOptions {
   logger: Logger;
 }
 
-function readKeyFile(file: string): Buffer[] {
+export function readKeyFile(file: string): Buffer[] {
   return parseRootKeys(fs.readFileSync(file, 'utf8'), file);
 }
 

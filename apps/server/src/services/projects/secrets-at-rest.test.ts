@@ -12,7 +12,7 @@ import {
   fillProject,
   type FilledSecrets,
 } from '../../testing/projects.js';
-import { generateRootKey, parseRootKeys, rootKeyId } from './keyring.js';
+import { generateRootKey, readKeyFile, rootKeyId } from './keyring.js';
 
 let dataDir = '';
 const running: TestServer[] = [];
@@ -123,15 +123,10 @@ function rotate(env: Record<string, string>, ...args: string[]) {
   return { code: result.status, out: `${result.stdout}${result.stderr}` };
 }
 
-const keyIdsOf = async (server: TestServer) =>
-  (await server.store.db.selectFrom('projects').select('key_id').distinct().execute()).map(
-    (r) => r.key_id,
-  );
-
 it('rotates the key file while the server runs, and keeps every secret readable', async () => {
   const server = await start();
   const keyFile = path.join(dataDir, 'root.key');
-  const [oldKey] = parseRootKeys(fs.readFileSync(keyFile, 'utf8'), keyFile);
+  const [oldKey] = readKeyFile(keyFile);
   const projects: { id: string; secrets: FilledSecrets }[] = [];
   for (const name of ['one', 'two', 'three']) {
     const { id } = await createProject(server.url, name);
@@ -140,30 +135,30 @@ it('rotates the key file while the server runs, and keeps every secret readable'
   const sealed = () =>
     server.store.db.selectFrom('project_secrets').selectAll().orderBy('id').execute();
   const sealedBefore = await sealed();
-  expect(await keyIdsOf(server)).toEqual([rootKeyId(oldKey!)]);
+  expect(await server.store.projects.keyIds()).toEqual([rootKeyId(oldKey!)]);
 
   const first = rotate({});
   expect(first.code, first.out).toBe(0);
   expect(first.out).toContain('re-wrapped 3 data key(s)');
-  const keys = parseRootKeys(fs.readFileSync(keyFile, 'utf8'), keyFile);
+  const keys = readKeyFile(keyFile);
   expect(keys).toHaveLength(2);
   expect(keys[1]).toEqual(oldKey);
   const newId = rootKeyId(keys[0]!);
-  expect(await keyIdsOf(server)).toEqual([newId]);
+  expect(await server.store.projects.keyIds()).toEqual([newId]);
   expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
 
   // The running server reads every secret under the new key and wraps new projects with it.
   for (const p of projects) await expectValues(server, p.id, p.secrets);
   const later = await createProject(server.url, 'four');
   const laterSecrets = await fillProject(server.url, later.id);
-  expect(await keyIdsOf(server)).toEqual([newId]);
+  expect(await server.store.projects.keyIds()).toEqual([newId]);
   // Only data keys were re-wrapped; the sealed values are as they were.
   expect((await sealed()).filter((r) => r.project_id !== later.id)).toEqual(sealedBefore);
 
   const prune = rotate({}, '--rewrap-only', '--prune');
   expect(prune.code, prune.out).toBe(0);
   expect(prune.out).toContain('removed 1 unused root key(s)');
-  expect(parseRootKeys(fs.readFileSync(keyFile, 'utf8'), keyFile)).toEqual([keys[0]]);
+  expect(readKeyFile(keyFile)).toEqual([keys[0]]);
   const audit = await server.store.db
     .selectFrom('audit_events')
     .selectAll()
@@ -202,7 +197,7 @@ it('re-wraps under a key given in the environment, and refuses a key that cannot
 
   const rotated = await start({ BERTH_ROOT_KEY: b });
   for (const p of projects) await expectValues(rotated, p.id, p.secrets);
-  expect(await keyIdsOf(rotated)).toEqual([rootKeyId(Buffer.from(b, 'base64'))]);
+  expect(await rotated.store.projects.keyIds()).toEqual([rootKeyId(Buffer.from(b, 'base64'))]);
   await rotated.close();
   await expect(start({ BERTH_ROOT_KEY: a })).rejects.toMatchObject({ name: 'RootKeyError' });
 });
