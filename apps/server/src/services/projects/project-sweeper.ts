@@ -1,4 +1,5 @@
 import type { ServiceDeps } from '../deps.js';
+import { singleFlight } from '../single-flight.js';
 
 /** Who the audit log names for purges: no person asked for them. */
 export const PROJECT_SWEEPER_ACTOR = 'system:project-sweeper';
@@ -9,8 +10,6 @@ export const PROJECT_SWEEPER_ACTOR = 'system:project-sweeper';
  * many processes share the database.
  */
 export function createProjectSweeper({ store, clock, logger }: ServiceDeps) {
-  let sweeping: Promise<number> | null = null;
-
   async function sweep(): Promise<number> {
     const purged = await store.projects.purgeExpired(clock(), PROJECT_SWEEPER_ACTOR);
     for (const p of purged) {
@@ -22,17 +21,10 @@ export function createProjectSweeper({ store, clock, logger }: ServiceDeps) {
     return purged.length;
   }
 
+  const flight = singleFlight(sweep);
   return {
     /** One sweep at a time per process; a caller during a sweep shares it. */
-    tick(): Promise<number> {
-      sweeping ??= sweep().finally(() => {
-        sweeping = null;
-      });
-      return sweeping;
-    },
-    /** Resolves once a sweep in progress is over; starts none. */
-    async settled(): Promise<void> {
-      await sweeping?.catch(() => undefined);
-    },
+    tick: flight.run,
+    settled: flight.settled,
   };
 }

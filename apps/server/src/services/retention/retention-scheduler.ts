@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { ServiceDeps } from '../deps.js';
 import type { ImagePointerSource } from './image-pointers.js';
+import { singleFlight } from '../single-flight.js';
 
 /** Stored previews stay readable this long after they can no longer be confirmed. */
 const PREVIEW_KEEP_MS = 24 * 60 * 60 * 1000;
@@ -16,7 +17,6 @@ export function createRetentionScheduler(
   pointers: ImagePointerSource,
 ) {
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  let ticking: Promise<number> | null = null;
 
   async function tick(): Promise<number> {
     await store.retention.purgePreviews(clock() - PREVIEW_KEEP_MS);
@@ -54,18 +54,11 @@ export function createRetentionScheduler(
     return ran;
   }
 
+  const flight = singleFlight(tick);
   return {
     owner,
     /** One tick at a time per process; a caller during a tick shares it. */
-    tick(): Promise<number> {
-      ticking ??= tick().finally(() => {
-        ticking = null;
-      });
-      return ticking;
-    },
-    /** Resolves once a tick in progress is over; starts none. */
-    async settled(): Promise<void> {
-      await ticking?.catch(() => undefined);
-    },
+    tick: flight.run,
+    settled: flight.settled,
   };
 }
