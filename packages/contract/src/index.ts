@@ -7,3 +7,5 @@ export * from './routes.js';
 export * from './gc.js';
 export * from './retention.js';
 export * from './projects.js';
+export * from './identity.js';
+export * from './audit.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cursorParam, isoDate, limitParam, page, searchParam } from './common.js';
+import { namespaceRole } from './identity.js';
 
 export const region = z.object({ name: z.string(), namespaceCount: z.number().int() });
 export type Region = z.infer<typeof region>;
@@ -19,7 +20,11 @@ export const namespaceSummary = z.object({
   sizeBytes: z.number(),
   trashCount: z.number().int(),
   quotaBytes: z.number().nullable(),
+  /** Anyone, signed in or not, may pull from a public namespace. */
+  public: z.boolean(),
   createdAt: isoDate,
+  /** What the caller may do here; the console hides what the role does not allow. */
+  role: namespaceRole,
 });
 export type NamespaceSummary = z.infer<typeof namespaceSummary>;
 
@@ -37,8 +42,16 @@ export const createNamespaceBody = z.object({
   name: z.string().max(64),
   region: z.string().max(64),
   quotaBytes: z.number().int().positive().nullable().optional(),
+  public: z.boolean().optional(),
 });
 export type CreateNamespaceBody = z.infer<typeof createNamespaceBody>;
+
+/** Namespace managers change these; omitted fields stay as they are. */
+export const updateNamespaceBody = z.strictObject({
+  quotaBytes: z.number().int().positive().nullable().optional(),
+  public: z.boolean().optional(),
+});
+export type UpdateNamespaceBody = z.infer<typeof updateNamespaceBody>;
 
 export const namespaceDeletionPreview = z.object({
   namespace: z.string(),

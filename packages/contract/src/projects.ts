@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDate } from './common.js';
+import { projectRole } from './identity.js';
 
 /**
  * Projects of the serverless platform: apps, jobs and job templates that point at images,
@@ -37,6 +38,8 @@ export const projectSummary = z.object({
   deletedAt: isoDate.nullable(),
   purgeAt: isoDate.nullable(),
   counts: projectCounts,
+  /** What the caller may do in this project. */
+  role: projectRole,
 });
 export type ProjectSummary = z.infer<typeof projectSummary>;
 

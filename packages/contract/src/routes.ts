@@ -8,7 +8,27 @@ import {
   namespaceListQuery,
   namespaceSummary,
   regionList,
+  updateNamespaceBody,
 } from './namespaces.js';
+import {
+  apiKeyList,
+  changePasswordBody,
+  createApiKeyBody,
+  createdApiKey,
+  createUserBody,
+  loginBody,
+  namespaceMember,
+  namespaceMemberList,
+  projectMember,
+  projectMemberList,
+  session,
+  setNamespaceMemberBody,
+  setProjectMemberBody,
+  updateUserBody,
+  user,
+  userList,
+} from './identity.js';
+import { auditFilter, auditList, auditListQuery } from './audit.js';
 import {
   deleteRepositoriesBody,
   repositoriesTrashed,
@@ -106,12 +126,29 @@ export const apiPaths = {
   projectChildren: (id: string, kind: ProjectChildKind) => `/api/v1/projects/${seg(id)}/${kind}`,
   projectChild: (id: string, kind: ProjectChildKind, name: string) =>
     `/api/v1/projects/${seg(id)}/${kind}/${seg(name)}`,
+  projectMembers: (id: string) => `/api/v1/projects/${seg(id)}/members`,
+  projectMember: (id: string, username: string) =>
+    `/api/v1/projects/${seg(id)}/members/${seg(username)}`,
+  namespaceMembers: (ns: string) => `/api/v1/namespaces/${seg(ns)}/members`,
+  namespaceMember: (ns: string, username: string) =>
+    `/api/v1/namespaces/${seg(ns)}/members/${seg(username)}`,
+  session: () => '/api/v1/session',
+  sessionPassword: () => '/api/v1/session/password',
+  apiKeys: () => '/api/v1/api-keys',
+  apiKey: (id: string) => `/api/v1/api-keys/${seg(id)}`,
+  users: () => '/api/v1/users',
+  user: (username: string) => `/api/v1/users/${seg(username)}`,
+  audit: () => '/api/v1/audit',
+  auditCsv: () => '/api/v1/audit/csv',
 };
+
+/** The registry token endpoint (Docker token specification); outside /api, used by clients. */
+export const REGISTRY_TOKEN_PATH = '/auth/token';
 
 export type ProjectChildKind = 'apps' | 'jobs' | 'secrets' | 'config-maps';
 
 export interface RouteSpec {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI-style path template. */
   path: string;
   summary: string;
@@ -119,6 +156,8 @@ export interface RouteSpec {
   body?: z.ZodType;
   response?: z.ZodType;
   status: number;
+  /** Answers without credentials (health, sign-in). Every other route refuses anonymous callers. */
+  anonymous?: true;
 }
 
 const NS = '/api/v1/namespaces/{namespace}';
@@ -161,9 +200,119 @@ function projectChildRoutes(
 }
 const REPO = `${NS}/repositories/{repository}`;
 
+function memberRoutes(
+  base: string,
+  list: z.ZodType,
+  body: z.ZodType,
+  item: z.ZodType,
+): RouteSpec[] {
+  return [
+    { method: 'get', path: base, summary: 'Members and their roles', response: list, status: 200 },
+    {
+      method: 'put',
+      path: `${base}/{username}`,
+      summary: 'Add a member or change their role (manager)',
+      body,
+      response: item,
+      status: 200,
+    },
+    {
+      method: 'delete',
+      path: `${base}/{username}`,
+      summary: 'Remove a member (manager)',
+      status: 204,
+    },
+  ];
+}
+
 /** The route table the OpenAPI document is generated from. */
 export const apiRoutes: RouteSpec[] = [
-  { method: 'get', path: '/api/v1/health', summary: 'Health check', response: health, status: 200 },
+  {
+    method: 'get',
+    path: '/api/v1/health',
+    summary: 'Health check',
+    response: health,
+    status: 200,
+    anonymous: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/session',
+    summary: 'Sign in: sets the session cookie and returns the CSRF token',
+    body: loginBody,
+    response: session,
+    status: 200,
+    anonymous: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/session',
+    summary: 'The signed-in user and the CSRF token',
+    response: session,
+    status: 200,
+  },
+  { method: 'delete', path: '/api/v1/session', summary: 'Sign out', status: 204 },
+  {
+    method: 'post',
+    path: '/api/v1/session/password',
+    summary: 'Change your password (ends your other sessions)',
+    body: changePasswordBody,
+    status: 204,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/api-keys',
+    summary: 'Your API keys',
+    response: apiKeyList,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/api-keys',
+    summary: 'Create an API key: the response is the only time the secret is shown',
+    body: createApiKeyBody,
+    response: createdApiKey,
+    status: 201,
+  },
+  { method: 'delete', path: '/api/v1/api-keys/{keyId}', summary: 'Revoke an API key', status: 204 },
+  {
+    method: 'get',
+    path: '/api/v1/users',
+    summary: 'Users (admin)',
+    response: userList,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/users',
+    summary: 'Create a user with a temporary password (admin)',
+    body: createUserBody,
+    response: user,
+    status: 201,
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/users/{username}',
+    summary: 'Make admin, disable, or reset the password of a user (admin)',
+    body: updateUserBody,
+    response: user,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit',
+    summary: 'Audit log, newest first (admin)',
+    query: auditListQuery,
+    response: auditList,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit/csv',
+    summary: 'Audit log as CSV, with the same filters (admin)',
+    query: auditFilter,
+    status: 200,
+  },
   {
     method: 'get',
     path: '/api/v1/regions',
@@ -188,6 +337,16 @@ export const apiRoutes: RouteSpec[] = [
     status: 201,
   },
   { method: 'get', path: NS, summary: 'One namespace', response: namespaceSummary, status: 200 },
+  {
+    method: 'patch',
+    path: NS,
+    summary: 'Change the quota or the public flag (manager)',
+    body: updateNamespaceBody,
+    response: namespaceSummary,
+    status: 200,
+  },
+  ...memberRoutes(`${NS}/members`, namespaceMemberList, setNamespaceMemberBody, namespaceMember),
+  ...memberRoutes(`${PROJECT}/members`, projectMemberList, setProjectMemberBody, projectMember),
   {
     method: 'get',
     path: `${NS}/deletion-preview`,

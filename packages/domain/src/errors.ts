@@ -1,11 +1,18 @@
 /**
  * Business errors. Services and the store throw these; the server maps them to HTTP in
- * one middleware (400, 404, 409, 413), so no handler decides a status code by itself.
+ * one middleware (400, 401, 403, 404, 409, 413, 429), so no handler decides a status code by itself.
  */
 export type ErrorDetails = Record<string, unknown>;
 
 export abstract class BerthError extends Error {
-  abstract readonly kind: 'input' | 'not_found' | 'conflict' | 'too_large';
+  abstract readonly kind:
+    | 'input'
+    | 'unauthenticated'
+    | 'forbidden'
+    | 'not_found'
+    | 'conflict'
+    | 'too_large'
+    | 'rate_limited';
   constructor(
     readonly code: string,
     message: string,
@@ -27,4 +34,25 @@ export class ConflictError extends BerthError {
 }
 export class TooLargeError extends BerthError {
   readonly kind = 'too_large' as const;
+}
+/** No credentials, or credentials that do not hold (401). */
+export class UnauthenticatedError extends BerthError {
+  readonly kind = 'unauthenticated' as const;
+}
+/**
+ * Signed in and allowed to see the resource, but not to do this to it (403). Resources the
+ * caller may not see at all are a NotFoundError instead, so their names do not leak.
+ */
+export class ForbiddenError extends BerthError {
+  readonly kind = 'forbidden' as const;
+}
+/** Too many failed attempts; `retryAfterSeconds` says when to try again (429). */
+export class RateLimitedError extends BerthError {
+  readonly kind = 'rate_limited' as const;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('TOO_MANY_ATTEMPTS', message, { retryAfterSeconds });
+  }
 }

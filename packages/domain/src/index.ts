@@ -4,3 +4,4 @@ export * from './trash.js';
 export * from './oci-manifest.js';
 export * from './retention.js';
 export * from './projects.js';
+export * from './access.js';
