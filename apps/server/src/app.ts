@@ -16,18 +16,46 @@ import { registryHandler } from './oci/registry-router.js';
 import { buildOpenApiDocument } from './api/openapi.js';
 import { send } from './api/respond.js';
 import { VERSION } from './version.js';
+import { randomUUID } from 'node:crypto';
+import { withRequestId } from '@berth/store';
+import { authenticate, requireSignedIn } from './api/authentication.js';
+import { sessionRoutes } from './api/session.routes.js';
+import { usersRoutes } from './api/users.routes.js';
+import { membersRoutes } from './api/members.routes.js';
+import { auditRoutes } from './api/audit.routes.js';
+import { securityHeaders } from './api/security-headers.js';
 
 export interface AppOptions {
   services: Services;
   logger: Logger;
   /** Built console; when absent the API still works and / explains how to build it. */
   consoleDir?: string;
+  /** Served over HTTPS: Secure cookies and HSTS. */
+  tls?: boolean;
+  /** Express "trust proxy" value for client addresses behind a proxy. */
+  trustProxy?: string | null;
+  /** Lifetime of registry tokens. */
+  tokenTtlSeconds?: number;
 }
 
-export function createApp({ services, logger, consoleDir }: AppOptions): Express {
+export function createApp({
+  services,
+  logger,
+  consoleDir,
+  tls = false,
+  trustProxy = null,
+}: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (trustProxy) app.set('trust proxy', trustProxy);
+  app.use(securityHeaders(tls));
+  app.use((req, res, next) => {
+    const id = randomUUID();
+    (req as { id?: string }).id = id;
+    res.set('X-Request-Id', id);
+    next();
+  });
   // Request logs are info lines; below that level pino-http would only cost time per request
   // (a tenth of a manifest HEAD), since errors are logged where they are handled.
   if (logger.isLevelEnabled('info')) {
@@ -35,6 +63,7 @@ export function createApp({ services, logger, consoleDir }: AppOptions): Express
       pinoHttp({
         logger,
         // Health checks every few seconds would drown the log.
+        genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
         autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
         redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
       }),
@@ -43,7 +72,12 @@ export function createApp({ services, logger, consoleDir }: AppOptions): Express
 
   const api = express.Router();
   api.use(express.json({ limit: '256kb', strict: true }));
+  // After the body parser: its stream callbacks would run outside this request's context.
+  api.use((req, _res, next) => withRequestId((req as { id?: string }).id ?? '', next));
   api.get('/health', (_req, res) => send(res, health, { status: 'ok', version: VERSION }));
+  api.use(authenticate(services, tls));
+  api.use(sessionRoutes(services, tls));
+  api.use(requireSignedIn);
   const openapi = buildOpenApiDocument(VERSION);
   api.get('/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -54,6 +88,9 @@ export function createApp({ services, logger, consoleDir }: AppOptions): Express
   api.use(gcRoutes(services));
   api.use(retentionRoutes(services));
   api.use(projectsRoutes(services));
+  api.use(membersRoutes(services));
+  api.use(usersRoutes(services));
+  api.use(auditRoutes(services));
   app.use('/api/v1', api);
   // Anything under /api that no router took, in /api/v1 or beside it.
   app.use('/api', (req, res) => {

@@ -69,6 +69,40 @@ const envSchema = z.object({
   BERTH_ROOT_KEY: z.string().max(4096).optional(),
   /** Key file (one base64 key per line, first active); generated 0600 when missing. */
   BERTH_ROOT_KEY_FILE: z.string().optional(),
+  /** The first admin, created on first start when no user exists. */
+  BERTH_ADMIN_USERNAME: z.string().max(64).default('admin'),
+  /** Its password; when unset a one-time password is generated and printed once. */
+  BERTH_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(256).optional(),
+  /** A session ends after this long without a request… */
+  BERTH_SESSION_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(60 * 60 * 1000),
+  /** …and this long after sign-in in any case. */
+  BERTH_SESSION_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(12 * 60 * 60 * 1000),
+  /** Failed sign-ins allowed per account, and per client address, in the window. */
+  BERTH_LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  BERTH_LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  BERTH_LOGIN_FAILURE_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(15 * 60 * 1000),
+  /** Lifetime of registry tokens issued by /auth/token. */
+  BERTH_TOKEN_TTL_S: z.coerce.number().int().min(60).max(3600).default(300),
+  /** HTTPS: PEM certificate (chain) and private key files; both or neither. */
+  BERTH_TLS_CERT: z.string().optional(),
+  BERTH_TLS_KEY: z.string().optional(),
+  /**
+   * Address of the proxy in front of Berth, if any (Express "trust proxy" syntax): client
+   * addresses for throttling then come from X-Forwarded-For. Unset: the socket address.
+   */
+  BERTH_TRUST_PROXY: z.string().max(512).optional(),
   BERTH_UPLOAD_TTL_MS: z.coerce
     .number()
     .int()
@@ -95,6 +129,13 @@ export type Config = {
   /** Keys given in the environment (bring your own key), or null to use the key file. */
   rootKey: string | null;
   rootKeyFile: string;
+  admin: { username: string; password: string | null };
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  loginThrottle: { perAccount: number; perAddress: number; windowMs: number };
+  tokenTtlSeconds: number;
+  tls: { certFile: string; keyFile: string } | null;
+  trustProxy: string | null;
 };
 
 /** Parses the environment once at start-up; a bad value stops the process with the reason. */
@@ -105,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (Boolean(e.BERTH_TLS_CERT) !== Boolean(e.BERTH_TLS_KEY)) {
+    throw new Error(
+      'invalid configuration:\n  BERTH_TLS_CERT and BERTH_TLS_KEY: set both for HTTPS, or neither',
+    );
+  }
   return {
     port: e.BERTH_PORT,
     host: e.BERTH_HOST,
@@ -129,5 +175,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rootKeyFile: path.resolve(
       e.BERTH_ROOT_KEY_FILE ?? path.join(path.resolve(e.BERTH_DATA_DIR), 'root.key'),
     ),
+    admin: { username: e.BERTH_ADMIN_USERNAME, password: e.BERTH_ADMIN_PASSWORD ?? null },
+    sessionIdleMs: e.BERTH_SESSION_IDLE_MS,
+    sessionMaxMs: e.BERTH_SESSION_MAX_MS,
+    loginThrottle: {
+      perAccount: e.BERTH_LOGIN_FAILURES_PER_ACCOUNT,
+      perAddress: e.BERTH_LOGIN_FAILURES_PER_ADDRESS,
+      windowMs: e.BERTH_LOGIN_FAILURE_WINDOW_MS,
+    },
+    tokenTtlSeconds: e.BERTH_TOKEN_TTL_S,
+    tls:
+      e.BERTH_TLS_CERT && e.BERTH_TLS_KEY
+        ? { certFile: path.resolve(e.BERTH_TLS_CERT), keyFile: path.resolve(e.BERTH_TLS_KEY) }
+        : null,
+    trustProxy: e.BERTH_TRUST_PROXY ?? null,
   };
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
+import https from 'node:https';
 import { pino, type Logger } from 'pino';
 import {
   type BlobDriver,
@@ -66,7 +67,33 @@ export async function startServer(
     },
     projects: { limit: config.projectLimit, registryHosts: config.registryHosts },
     keyring,
+    identity: {
+      sessionIdleMs: config.sessionIdleMs,
+      sessionMaxMs: config.sessionMaxMs,
+      throttle: config.loginThrottle,
+    },
   });
+
+  let oneTime: string | null;
+  try {
+    oneTime = await services.identity.bootstrapAdmin(config.admin.username, config.admin.password);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  if (oneTime) {
+    // Printed once, on the terminal only: never through the logger, whose lines are shipped
+    // and kept. The admin must replace it at first sign-in.
+    process.stderr.write(
+      `\n  Berth created the admin account "${config.admin.username}".\n` +
+        `  One-time password: ${oneTime}\n` +
+        '  Sign in to the console and choose a new password; this one is not shown again.\n\n',
+    );
+    logger.warn(
+      { username: config.admin.username },
+      'created the first admin with a one-time password (printed on stderr, not logged)',
+    );
+  }
 
   if (firstStart && config.demo) {
     const started = Date.now();
@@ -82,19 +109,44 @@ export async function startServer(
     );
   }
 
-  const app = createApp({ services, logger, consoleDir: config.consoleDir });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
+  const app = createApp({
+    services,
+    logger,
+    consoleDir: config.consoleDir,
+    tls: config.tls !== null,
+    trustProxy: config.trustProxy,
+    tokenTtlSeconds: config.tokenTtlSeconds,
+  });
+  let server: Server;
+  try {
+    server = config.tls
+      ? https.createServer(
+          { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) },
+          app,
+        )
+      : http.createServer(app);
+  } catch (err) {
+    await handle.close();
+    throw new Error(`cannot read the TLS certificate or key: ${(err as Error).message}`);
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
   });
   // Slowloris guard: a client must send its headers promptly.
   server.headersTimeout = 30_000;
   server.requestTimeout = 5 * 60_000;
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, dataDir: config.dataDir }, 'listening');
+  logger.info({ port, dataDir: config.dataDir, tls: config.tls !== null }, 'listening');
 
-  const sweep = () =>
-    services.trash.sweep().catch((err: unknown) => logger.error({ err }, 'trash sweep failed'));
+  const sweep = () => {
+    void services.identity
+      .sweepSessions()
+      .catch((err: unknown) => logger.error({ err }, 'session sweep failed'));
+    return services.trash
+      .sweep()
+      .catch((err: unknown) => logger.error({ err }, 'trash sweep failed'));
+  };
   void sweep();
   const timer = setInterval(sweep, config.trashSweepIntervalMs);
   timer.unref();

@@ -74,8 +74,11 @@ export const projectDeleteQuery = z.object({
 });
 export type ProjectDeleteQuery = z.input<typeof projectDeleteQuery>;
 
+/** A project in a preview or delete result, where the caller's role is beside the point. */
+const projectOnly = projectSummary.omit({ role: true });
+
 export const projectDeletionPreview = z.object({
-  project: projectSummary,
+  project: projectOnly,
   apps: z.array(z.string()),
   jobs: z.array(z.object({ name: z.string(), kind: z.enum(['job', 'template']) })),
   secrets: z.array(z.string()),
@@ -86,7 +89,7 @@ export const projectDeletionPreview = z.object({
 export type ProjectDeletionPreview = z.infer<typeof projectDeletionPreview>;
 
 export const projectDeleted = z.object({
-  project: projectSummary,
+  project: projectOnly,
   /** true: gone for good (and its data key destroyed); false: in Deleted projects. */
   permanent: z.boolean(),
 });

@@ -143,7 +143,8 @@ export function checkPassword(password: string, username?: string): string {
   return password;
 }
 
-export const KEY_NAME_RULE = 'key names are 1–64 characters: letters, digits, " ", ".", "_" and "-"';
+export const KEY_NAME_RULE =
+  'key names are 1–64 characters: letters, digits, " ", ".", "_" and "-"';
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
 export function checkKeyName(name: string): string {
   if (!KEY_NAME.test(name)) throw new InputError('INVALID_KEY_NAME', KEY_NAME_RULE);

@@ -14,6 +14,7 @@ export interface NamespacesTable {
   name: string;
   region: string;
   quota_bytes: number | null;
+  public: Generated<number>;
   // Maintained counters: listing pages never aggregate over images.
   repository_count: Generated<number>;
   image_count: Generated<number>;
@@ -130,6 +131,55 @@ export interface AuditEventsTable {
   target: string;
   outcome: string;
   details: string | null;
+  request_id: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  admin: number;
+  disabled: number;
+  must_change_password: number;
+  created_at: number;
+  last_login_at: number | null;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  secret_hash: string;
+  access: string;
+  namespaces: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface NamespaceMembersTable {
+  namespace_id: number;
+  user_id: string;
+  role: string;
+  added_at: number;
+  added_by: string;
+}
+
+export interface ProjectMembersTable {
+  project_id: string;
+  user_id: string;
+  role: string;
+  added_at: number;
+  added_by: string;
 }
 
 export interface RetentionPoliciesTable {
@@ -262,6 +312,11 @@ export interface Database {
   project_workloads: ProjectWorkloadsTable;
   project_secrets: ProjectSecretsTable;
   project_config_maps: ProjectConfigMapsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  namespace_members: NamespaceMembersTable;
+  project_members: ProjectMembersTable;
 }
 
 export type Db = Kysely<Database>;

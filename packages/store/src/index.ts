@@ -2,7 +2,12 @@ export * from './database.js';
 export * from './connect.js';
 export * from './context.js';
 export * from './store.js';
-export type { NamespaceRecord, NamespaceDeletionSummary } from './namespaces-store.js';
+export type {
+  NamespaceRecord,
+  NamespaceDeletionSummary,
+  NamespaceVisibility,
+  NamespaceChanges,
+} from './namespaces-store.js';
 export type { RepositoryRecord, RepositorySortKey } from './repositories-store.js';
 export type {
   ImageRecord,
@@ -12,7 +17,8 @@ export type {
   TrashedImageRecord,
 } from './images-store.js';
 export type { TrashRecord, RestoreRequest, RestoreOutcome } from './trash-store.js';
-export type { AuditEvent } from './audit-store.js';
+export type { AuditEvent, AuditQuery, AuditRecord } from './audit-store.js';
+export { withRequestId } from './audit-context.js';
 export * from './blobs/index.js';
 export * from './bulk-load.js';
 export type { ManifestRef, StoredManifest, LinkOutcome } from './registry-store.js';
@@ -44,3 +50,7 @@ export type {
   SecretType,
 } from './projects/secrets-store.js';
 export type { ConfigMapRecord } from './projects/config-maps-store.js';
+export type { UserRecord, NewUser, UserChanges } from './identity/users-store.js';
+export type { SessionRecord } from './identity/sessions-store.js';
+export type { ApiKeyRecord, NewApiKey } from './identity/api-keys-store.js';
+export type { MemberRecord } from './identity/members-store.js';

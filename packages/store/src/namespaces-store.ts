@@ -1,5 +1,6 @@
 import { ConflictError, InputError } from '@berth/domain';
-import type { Db } from './database.js';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { Database, Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
 import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
@@ -16,7 +17,41 @@ export interface NamespaceRecord {
   trashCount: number;
   trashSizeBytes: number;
   quotaBytes: number | null;
+  public: boolean;
   createdAt: number;
+}
+
+/**
+ * Which namespaces a caller sees: public ones, plus those where `userId` is a member (every
+ * one when null: an admin), narrowed to `names` when an API key lists namespaces.
+ */
+export interface NamespaceVisibility {
+  userId: string | null;
+  names: string[] | null;
+}
+
+export interface NamespaceChanges {
+  quotaBytes?: number | null;
+  public?: boolean;
+}
+
+function visibleTo(v: NamespaceVisibility) {
+  return (eb: ExpressionBuilder<Database, 'namespaces'>) => {
+    const reach: Expression<SqlBool>[] = [];
+    if (v.userId !== null) {
+      reach.push(
+        eb(
+          'namespaces.id',
+          'in',
+          eb.selectFrom('namespace_members').select('namespace_id').where('user_id', '=', v.userId),
+        ),
+      );
+    }
+    if (v.names !== null) {
+      reach.push(v.names.length ? eb('namespaces.name', 'in', v.names) : eb.lit(false));
+    }
+    return eb.or([eb('namespaces.public', '=', 1), eb.and(reach)]);
+  };
 }
 
 export interface NamespaceDeletionSummary {
@@ -37,6 +72,7 @@ type NamespaceRow = {
   trash_count: number;
   trash_size_bytes: number;
   quota_bytes: number | null;
+  public: number;
   created_at: number;
 };
 
@@ -50,6 +86,7 @@ function toRecord(r: NamespaceRow): NamespaceRecord {
     trashCount: r.trash_count,
     trashSizeBytes: r.trash_size_bytes,
     quotaBytes: r.quota_bytes,
+    public: r.public === 1,
     createdAt: r.created_at,
   };
 }
@@ -78,18 +115,27 @@ export function createNamespacesStore(db: Db) {
       }
     },
 
-    async listRegions(): Promise<{ name: string; namespaceCount: number }[]> {
-      const rows = await db
-        .selectFrom('regions')
-        .leftJoin('namespaces', 'namespaces.region', 'regions.name')
-        .select(['regions.name', (eb) => eb.fn.count<number>('namespaces.id').as('n')])
-        .groupBy('regions.name')
-        .orderBy('regions.name')
-        .execute();
-      return rows.map((r) => ({ name: r.name, namespaceCount: Number(r.n) }));
+    /** Regions with how many namespaces in each the caller can see. */
+    async listRegions(
+      visibility?: NamespaceVisibility,
+    ): Promise<{ name: string; namespaceCount: number }[]> {
+      const regions = await db.selectFrom('regions').select('name').orderBy('name').execute();
+      let counts = db
+        .selectFrom('namespaces')
+        .select(['region', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('region');
+      if (visibility) counts = counts.where(visibleTo(visibility));
+      const byRegion = new Map((await counts.execute()).map((r) => [r.region, Number(r.n)]));
+      return regions.map((r) => ({ name: r.name, namespaceCount: byRegion.get(r.name) ?? 0 }));
     },
 
-    async list(query: { region?: string; q?: string; cursor?: string; limit: number }) {
+    async list(query: {
+      region?: string;
+      q?: string;
+      cursor?: string;
+      limit: number;
+      visibility?: NamespaceVisibility;
+    }) {
       const after = decodeCursor(query.cursor, ['string', 'string']);
       let qb = db
         .selectFrom('namespaces')
@@ -97,6 +143,7 @@ export function createNamespacesStore(db: Db) {
         .orderBy('name')
         .limit(query.limit + 1);
       if (query.region) qb = qb.where('region', '=', query.region);
+      if (query.visibility) qb = qb.where(visibleTo(query.visibility));
       if (query.q) qb = qb.where(containsText('name', query.q));
       if (after) qb = qb.where('name', '>', String(after[0]));
       const rows = await qb.execute();
@@ -112,8 +159,49 @@ export function createNamespacesStore(db: Db) {
       return toRecord(await resolveNamespace(db, name));
     },
 
+    /** Id, name and public flag for access checks, or null when there is no such namespace. */
+    async findForAccess(
+      name: string,
+    ): Promise<{ id: number; name: string; public: boolean } | null> {
+      const row = await db
+        .selectFrom('namespaces')
+        .select(['id', 'name', 'public'])
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return row ? { id: row.id, name: row.name, public: row.public === 1 } : null;
+    },
+
+    async update(name: string, changes: NamespaceChanges, ctx: ActionContext) {
+      return db.transaction().execute(async (trx) => {
+        const ns = await resolveNamespace(trx, name);
+        await trx
+          .updateTable('namespaces')
+          .set({
+            ...(changes.quotaBytes === undefined ? {} : { quota_bytes: changes.quotaBytes }),
+            ...(changes.public === undefined ? {} : { public: changes.public ? 1 : 0 }),
+          })
+          .where('id', '=', ns.id)
+          .execute();
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'namespace.update',
+          target: name,
+          outcome: 'success',
+          details: {
+            ...(changes.quotaBytes === undefined
+              ? {}
+              : { quotaBytes: changes.quotaBytes, previousQuotaBytes: ns.quota_bytes }),
+            ...(changes.public === undefined
+              ? {}
+              : { public: changes.public, previousPublic: ns.public === 1 }),
+          },
+        });
+        return toRecord(await resolveNamespace(trx, name));
+      });
+    },
+
     async create(
-      input: { name: string; region: string; quotaBytes: number | null },
+      input: { name: string; region: string; quotaBytes: number | null; public?: boolean },
       ctx: ActionContext,
     ) {
       return db.transaction().execute(async (trx) => {
@@ -145,6 +233,7 @@ export function createNamespacesStore(db: Db) {
             name: input.name,
             region: input.region,
             quota_bytes: input.quotaBytes,
+            public: input.public ? 1 : 0,
             created_at: ctx.now,
           })
           .execute();

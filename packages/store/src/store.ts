@@ -8,6 +8,10 @@ import { createRepositoriesStore } from './repositories-store.js';
 import { createTrashStore } from './trash-store.js';
 import { createImageUsesStore } from './projects/image-uses.js';
 import { createProjectsStore } from './projects/projects-store.js';
+import { createUsersStore } from './identity/users-store.js';
+import { createSessionsStore } from './identity/sessions-store.js';
+import { createApiKeysStore } from './identity/api-keys-store.js';
+import { createMembersStore } from './identity/members-store.js';
 import { createRetentionStore, type RetentionStoreOptions } from './retention/retention-store.js';
 
 /** Everything the services need from the metadata database, one group per resource. */
@@ -24,6 +28,10 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     retention: createRetentionStore(db, options),
     imageUses: createImageUsesStore(db),
     projects: createProjectsStore(db),
+    users: createUsersStore(db),
+    sessions: createSessionsStore(db),
+    apiKeys: createApiKeysStore(db),
+    members: createMembersStore(db),
   };
 }
 

@@ -16,7 +16,7 @@ afterEach(async () => {
   await server.stop();
 });
 
-const api = () => request(server.url);
+const api = () => server.api();
 
 describe('reading', () => {
   it('lists namespaces with maintained counts, filtered by region', async () => {
@@ -420,7 +420,7 @@ describe('a server under bad input keeps serving', () => {
   it('answers health after a burst of garbage', async () => {
     const junk = ['%', '%E0%A4%A', '..%00', 'a'.repeat(5000)];
     for (const j of junk) {
-      const res = await request(s.url).get(`/api/v1/namespaces/${j}/repositories`);
+      const res = await s.api().get(`/api/v1/namespaces/${j}/repositories`);
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
     }

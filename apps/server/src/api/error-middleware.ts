@@ -1,13 +1,16 @@
 import type { ErrorRequestHandler } from 'express';
-import { BerthError } from '@berth/domain';
+import { BerthError, RateLimitedError } from '@berth/domain';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 
 const STATUS: Record<BerthError['kind'], number> = {
   input: 400,
+  unauthenticated: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  rate_limited: 429,
 };
 
 interface HttpishError {
@@ -29,6 +32,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     ) => {
       res.status(status).json({ error: { code, message, ...(details ? { details } : {}) } });
     };
+    if (err instanceof RateLimitedError) res.set('Retry-After', String(err.retryAfterSeconds));
     if (err instanceof BerthError)
       return send(STATUS[err.kind], err.code, err.message, err.details);
     if (err instanceof z.ZodError) {

@@ -1,11 +1,14 @@
 import { Router } from 'express';
 import { gcReport, gcRunBody } from '@berth/contract';
 import type { Services } from '../services/index.js';
+import { guards } from './guards.js';
 import { send } from './respond.js';
 
-export function gcRoutes({ gc }: Services): Router {
+export function gcRoutes(services: Services): Router {
+  const { gc } = services;
   const r = Router();
-  r.post('/gc/runs', async (req, res) => {
+  const can = guards(services);
+  r.post('/gc/runs', can.admin(), async (req, res) => {
     send(res, gcReport, await gc.run(gcRunBody.parse(req.body ?? {})));
   });
   return r;

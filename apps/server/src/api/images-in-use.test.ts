@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
@@ -15,7 +14,7 @@ afterEach(async () => {
   await server.stop();
 });
 
-const api = () => request(server.url);
+const api = () => server.api();
 const NS = 'team-alpha';
 const REPO = 'web/app';
 
@@ -62,8 +61,8 @@ const decisionOf = (items: Item[], digest: string) => {
 };
 
 it('lists the apps and jobs that use each image, by tag, by digest, and only in this registry', async () => {
-  const shop = await createProject(server.url, 'shop');
-  const batch = await createProject(server.url, 'batch', 'eu-west');
+  const shop = await createProject(server, 'shop');
+  const batch = await createProject(server, 'batch', 'eu-west');
   await addWorkload(shop.id, 'apps', 'web', `${TEST_REGISTRY}/${NS}/${REPO}:1.0`);
   await addWorkload(shop.id, 'jobs', 'pinned', `${TEST_REGISTRY}/${NS}/${REPO}@${reg.old.digest}`);
   await addWorkload(batch.id, 'apps', 'latest', `${TEST_REGISTRY.toUpperCase()}/${NS}/${REPO}`);
@@ -90,7 +89,7 @@ it('lists the apps and jobs that use each image, by tag, by digest, and only in 
 });
 
 it('makes retention keep images that projects use, naming the project, until the project is gone', async () => {
-  const shop = await createProject(server.url, 'shop');
+  const shop = await createProject(server, 'shop');
   await addWorkload(shop.id, 'apps', 'web', `${TEST_REGISTRY}/${NS}/${REPO}:1.0`);
   await addWorkload(shop.id, 'jobs', 'pinned', `${TEST_REGISTRY}/${NS}/${REPO}@${reg.old.digest}`);
 
@@ -117,7 +116,7 @@ it('protects a multi-arch index when a pointer names one of its platform images'
   const tools = await api().get(apiPaths.images(NS, 'tools')).expect(200);
   const [index] = tools.body.items as { digest: string; platforms: { digest: string }[] }[];
   const arm = index!.platforms[1]!.digest;
-  const shop = await createProject(server.url, 'shop');
+  const shop = await createProject(server, 'shop');
   await addWorkload(shop.id, 'apps', 'arm', `${TEST_REGISTRY}/${NS}/tools@${arm}`);
 
   expect((await usedBy('tools'))[index!.digest]).toEqual(['shop/app/arm']);

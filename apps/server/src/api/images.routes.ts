@@ -11,22 +11,25 @@ import {
   untagged,
 } from '@berth/contract';
 import type { Services } from '../services/index.js';
+import { guards } from './guards.js';
 import { actorOf, param, send } from './respond.js';
 
 // Repository names contain "/", so clients percent-encode them into one path segment;
 // Express decodes each parameter once, and the name checks refuse what decodes to "..".
-export function imagesRoutes({ images }: Services): Router {
+export function imagesRoutes(services: Services): Router {
+  const { images } = services;
   const r = Router();
+  const can = guards(services);
   const NS = '/namespaces/:namespace';
   const REPO = `${NS}/repositories/:repository`;
-  r.get(`${NS}/repositories`, async (req, res) => {
+  r.get(`${NS}/repositories`, can.namespace('read'), async (req, res) => {
     send(
       res,
       repositoryList,
       await images.listRepositories(param(req, 'namespace'), repositoryListQuery.parse(req.query)),
     );
   });
-  r.post(`${NS}/repositories/delete`, async (req, res) => {
+  r.post(`${NS}/repositories/delete`, can.namespace('write'), async (req, res) => {
     const body = deleteRepositoriesBody.parse(req.body);
     send(
       res,
@@ -34,7 +37,7 @@ export function imagesRoutes({ images }: Services): Router {
       await images.deleteRepositories(param(req, 'namespace'), body.repositories, actorOf(req)),
     );
   });
-  r.delete(REPO, async (req, res) => {
+  r.delete(REPO, can.namespace('write'), async (req, res) => {
     send(
       res,
       repositoriesTrashed,
@@ -45,7 +48,7 @@ export function imagesRoutes({ images }: Services): Router {
       ),
     );
   });
-  r.get(`${REPO}/images`, async (req, res) => {
+  r.get(`${REPO}/images`, can.namespace('read'), async (req, res) => {
     const query = imageListQuery.parse(req.query);
     send(
       res,
@@ -53,7 +56,7 @@ export function imagesRoutes({ images }: Services): Router {
       await images.listImages(param(req, 'namespace'), param(req, 'repository'), query),
     );
   });
-  r.delete(`${REPO}/images/:digest`, async (req, res) => {
+  r.delete(`${REPO}/images/:digest`, can.namespace('write'), async (req, res) => {
     const body = {
       images: [{ repository: param(req, 'repository'), digest: param(req, 'digest') }],
     };
@@ -63,7 +66,7 @@ export function imagesRoutes({ images }: Services): Router {
       await images.deleteImages(param(req, 'namespace'), body, actorOf(req)),
     );
   });
-  r.post(`${NS}/images/delete`, async (req, res) => {
+  r.post(`${NS}/images/delete`, can.namespace('write'), async (req, res) => {
     send(
       res,
       imagesTrashed,
@@ -74,7 +77,7 @@ export function imagesRoutes({ images }: Services): Router {
       ),
     );
   });
-  r.delete(`${REPO}/tags/:tag`, async (req, res) => {
+  r.delete(`${REPO}/tags/:tag`, can.namespace('write'), async (req, res) => {
     send(
       res,
       untagged,

@@ -7,17 +7,25 @@ import {
   namespaceListQuery,
   namespaceSummary,
   regionList,
+  updateNamespaceBody,
 } from '@berth/contract';
 import type { Services } from '../services/index.js';
+import { guards, namespaceOf } from './guards.js';
+import { principalOf } from './request-auth.js';
 import { actorOf, param, send } from './respond.js';
 
-export function namespacesRoutes({ namespaces }: Services): Router {
+export function namespacesRoutes(services: Services): Router {
+  const { namespaces } = services;
+  const can = guards(services);
   const r = Router();
-  r.get('/regions', async (_req, res) => send(res, regionList, await namespaces.regions()));
+  r.get('/regions', async (req, res) =>
+    send(res, regionList, await namespaces.regions(principalOf(req))),
+  );
   r.get('/namespaces', async (req, res) => {
-    send(res, namespaceList, await namespaces.list(namespaceListQuery.parse(req.query)));
+    const query = namespaceListQuery.parse(req.query);
+    send(res, namespaceList, await namespaces.list(query, principalOf(req)));
   });
-  r.post('/namespaces', async (req, res) => {
+  r.post('/namespaces', can.admin(), async (req, res) => {
     send(
       res,
       namespaceSummary,
@@ -25,13 +33,17 @@ export function namespacesRoutes({ namespaces }: Services): Router {
       201,
     );
   });
-  r.get('/namespaces/:namespace', async (req, res) => {
-    send(res, namespaceSummary, await namespaces.get(param(req, 'namespace')));
+  r.get('/namespaces/:namespace', can.namespace('read'), async (_req, res) => {
+    send(res, namespaceSummary, await namespaces.get(namespaceOf(res)));
   });
-  r.get('/namespaces/:namespace/deletion-preview', async (req, res) => {
+  r.patch('/namespaces/:namespace', can.namespace('manage'), async (req, res) => {
+    const body = updateNamespaceBody.parse(req.body);
+    send(res, namespaceSummary, await namespaces.update(namespaceOf(res), body, actorOf(req)));
+  });
+  r.get('/namespaces/:namespace/deletion-preview', can.namespace('read'), async (req, res) => {
     send(res, namespaceDeletionPreview, await namespaces.deletionPreview(param(req, 'namespace')));
   });
-  r.delete('/namespaces/:namespace', async (req, res) => {
+  r.delete('/namespaces/:namespace', can.namespace('manage'), async (req, res) => {
     send(res, namespaceDeleted, await namespaces.delete(param(req, 'namespace'), actorOf(req)));
   });
   return r;

@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiPaths, type ProjectChildKind } from '@berth/contract';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
@@ -18,7 +17,7 @@ afterEach(async () => {
   await server?.stop();
 });
 
-const api = () => request(server.url);
+const api = () => server.api();
 const children = (id: string, kind: ProjectChildKind) => apiPaths.projectChildren(id, kind);
 const child = (id: string, kind: ProjectChildKind, name: string) =>
   apiPaths.projectChild(id, kind, name);
@@ -66,21 +65,22 @@ async function childRows(projectId: string): Promise<number> {
 describe('projects', () => {
   it('creates, lists and reads projects per region with the quota', async () => {
     await start();
-    const shop = await createProject(server.url, 'shop');
+    const shop = await createProject(server, 'shop');
     expect(shop).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{16}$/),
       name: 'shop',
       region: 'local',
       status: 'active',
+      role: 'manager',
       createdAt: T0,
-      createdBy: 'anonymous',
+      createdBy: expect.stringMatching(/^key:admin\/tests-/),
       deletedAt: null,
       purgeAt: null,
       counts: { apps: 0, jobs: 0, secrets: 0, configMaps: 0 },
     });
-    await createProject(server.url, 'analytics', 'eu-west');
+    await createProject(server, 'analytics', 'eu-west');
     // The same name in another region is another project.
-    await createProject(server.url, 'shop', 'eu-west');
+    await createProject(server, 'shop', 'eu-west');
     const local = await list('local');
     expect(local.items.map((p) => p.name)).toEqual(['shop']);
     expect(local.quota).toEqual({ region: 'local', limit: 20, used: 1, deleted: 0 });
@@ -89,7 +89,7 @@ describe('projects', () => {
     expect(await audit()).toEqual([
       {
         action: 'project.create',
-        actor: 'anonymous',
+        actor: expect.stringMatching(/^key:admin\/tests-/),
         target: shop.id,
         details: { name: 'shop', region: 'local' },
       },
@@ -105,7 +105,7 @@ describe('projects', () => {
     await api()
       .delete(apiPaths.image('team-alpha', 'web/app', reg.v1.digest))
       .expect(200);
-    const { id } = await createProject(server.url, 'shop');
+    const { id } = await createProject(server, 'shop');
     const pointers: [string, string, string, string | null][] = [
       ['current', `${TEST_REGISTRY}/team-alpha/web/app:2.0`, 'present', reg.v2.digest],
       ['previous', `${TEST_REGISTRY}/team-alpha/web/app:1.0`, 'trashed', reg.v1.digest],
@@ -287,9 +287,9 @@ describe('projects', () => {
 describe('soft delete and restore', () => {
   it('moves a project to Deleted projects, keeps it unchanged, and restores everything', async () => {
     await start();
-    const shop = await createProject(server.url, 'shop');
-    const other = await createProject(server.url, 'other');
-    const secrets = await fillProject(server.url, shop.id);
+    const shop = await createProject(server, 'shop');
+    const other = await createProject(server, 'other');
+    const secrets = await fillProject(server, shop.id);
     const before = await contents(shop.id);
 
     server.clock.advance(MINUTE);
@@ -368,10 +368,10 @@ describe('soft delete and restore', () => {
 
   it('purges a deleted project after 7 days with everything it held, exactly once', async () => {
     await start({ BERTH_SCHEDULER_INTERVAL_MS: '50' });
-    const shop = await createProject(server.url, 'shop');
-    const kept = await createProject(server.url, 'kept');
-    await fillProject(server.url, shop.id);
-    await fillProject(server.url, kept.id);
+    const shop = await createProject(server, 'shop');
+    const kept = await createProject(server, 'kept');
+    await fillProject(server, shop.id);
+    await fillProject(server, kept.id);
     await api().delete(apiPaths.project(shop.id)).expect(200);
 
     // A minute before the end of its 7 days it is still there, through several sweeps.
@@ -409,7 +409,7 @@ describe('soft delete and restore', () => {
 
   it('refuses a restore once the 7 days are over, before the sweeper gets to it', async () => {
     await start();
-    const shop = await createProject(server.url, 'shop');
+    const shop = await createProject(server, 'shop');
     await api().delete(apiPaths.project(shop.id)).expect(200);
     server.clock.advance(7 * DAY);
     const dump = await server.dump();
@@ -422,11 +422,11 @@ describe('soft delete and restore', () => {
 describe('hard delete', () => {
   it('removes an active or a soft-deleted project at once, checking a typed confirmation', async () => {
     await start();
-    const a = await createProject(server.url, 'alpha');
-    const b = await createProject(server.url, 'beta');
-    const c = await createProject(server.url, 'gamma');
-    await fillProject(server.url, a.id);
-    await fillProject(server.url, b.id);
+    const a = await createProject(server, 'alpha');
+    const b = await createProject(server, 'beta');
+    const c = await createProject(server, 'gamma');
+    await fillProject(server, a.id);
+    await fillProject(server, b.id);
 
     const dump = await server.dump();
     const wrong = await api()
@@ -473,8 +473,8 @@ describe('hard delete', () => {
   it('previews what deleting a project removes', async () => {
     await start();
     const reg = await seedSmallRegistry(server);
-    const { id } = await createProject(server.url, 'shop');
-    await fillProject(server.url, id);
+    const { id } = await createProject(server, 'shop');
+    await fillProject(server, id);
     await api()
       .post(children(id, 'apps'))
       .send({ name: 'api', image: `${TEST_REGISTRY}/team-alpha/web/app@${reg.v2.digest}` })
@@ -511,9 +511,9 @@ describe('hard delete', () => {
 describe('region limit and names', () => {
   it('counts soft-deleted projects and names them when the region is full', async () => {
     await start({ BERTH_PROJECT_LIMIT: '3' });
-    await createProject(server.url, 'one');
-    const two = await createProject(server.url, 'two');
-    await createProject(server.url, 'three');
+    await createProject(server, 'one');
+    const two = await createProject(server, 'two');
+    await createProject(server, 'three');
     await api().delete(apiPaths.project(two.id)).expect(200);
     expect((await list('local')).quota).toEqual({
       region: 'local',
@@ -532,10 +532,10 @@ describe('region limit and names', () => {
     expect(full.body.error.message).toContain('permanently');
     expect(await server.dump()).toBe(dump);
     // Another region has its own limit.
-    await createProject(server.url, 'four', 'eu-west');
+    await createProject(server, 'four', 'eu-west');
 
     await api().delete(apiPaths.project(two.id)).query({ hard: 'true' }).expect(200);
-    await createProject(server.url, 'four');
+    await createProject(server, 'four');
     expect((await list('local')).quota).toEqual({
       region: 'local',
       limit: 3,
@@ -546,7 +546,7 @@ describe('region limit and names', () => {
 
   it('keeps a deleted project’s name taken, so its restore never conflicts', async () => {
     await start();
-    const shop = await createProject(server.url, 'shop');
+    const shop = await createProject(server, 'shop');
     await api().delete(apiPaths.project(shop.id)).expect(200);
     const dump = await server.dump();
     const taken = await api()
@@ -566,7 +566,7 @@ describe('region limit and names', () => {
 
   it('holds at most 200 of each kind per project', async () => {
     await start();
-    const { id } = await createProject(server.url, 'big');
+    const { id } = await createProject(server, 'big');
     await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         api()
@@ -594,9 +594,9 @@ describe('region limit and names', () => {
 describe('bad requests', () => {
   it('refuses bad input on every endpoint with a clear error and changes nothing', async () => {
     await start();
-    const { id } = await createProject(server.url, 'shop');
-    await fillProject(server.url, id);
-    const deleted = await createProject(server.url, 'old');
+    const { id } = await createProject(server, 'shop');
+    await fillProject(server, id);
+    const deleted = await createProject(server, 'old');
     await api().delete(apiPaths.project(deleted.id)).expect(200);
     const nobody = '0123456789abcdef';
     const image = 'registry.example.com/team/app:1';
@@ -1040,8 +1040,8 @@ describe('bad requests', () => {
 
   it('never shows a secret value in a response or the audit log', async () => {
     await start();
-    const { id } = await createProject(server.url, 'shop');
-    const first = await fillProject(server.url, id);
+    const { id } = await createProject(server, 'shop');
+    const first = await fillProject(server, id);
     const seen: string[] = [];
     const keep = (res: request.Response) => {
       seen.push(JSON.stringify(res.body));
@@ -1073,7 +1073,7 @@ describe('bad requests', () => {
         .delete(child(id, 'secrets', 'pull'))
         .expect(204),
     );
-    const log = JSON.stringify(await server.store.audit.list(1000));
+    const log = JSON.stringify((await server.store.audit.list({ limit: 1000 })).items);
     for (const value of [first.apiToken, first.password, rotated]) {
       for (const text of [...seen, log]) expect(text).not.toContain(value);
     }

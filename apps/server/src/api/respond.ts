@@ -11,10 +11,7 @@ export function send<T extends z.ZodType>(
   res.status(status).json(schema.parse(data));
 }
 
-/** Until accounts exist every change is attributed to the console; the audit log keeps the slot. */
-export function actorOf(_req: Request): string {
-  return 'anonymous';
-}
+export { actorOf } from './request-auth.js';
 
 export function param(req: Request, name: string): string {
   const value = req.params[name];

@@ -14,17 +14,20 @@ import {
   retentionRunResult,
 } from '@berth/contract';
 import type { Services } from '../services/index.js';
+import { guards } from './guards.js';
 import { actorOf, param, send } from './respond.js';
 
-export function retentionRoutes({ retention }: Services): Router {
+export function retentionRoutes(services: Services): Router {
+  const { retention } = services;
   const r = Router();
+  const can = guards(services);
   const NS = '/namespaces/:namespace';
   const PREVIEW = `${NS}/retention/previews/:previewId`;
   const RUN = `${NS}/retention/runs/:runId`;
-  r.get(`${NS}/retention-policy`, async (req, res) => {
+  r.get(`${NS}/retention-policy`, can.namespace('read'), async (req, res) => {
     send(res, retentionPolicy, await retention.getPolicy(param(req, 'namespace')));
   });
-  r.put(`${NS}/retention-policy`, async (req, res) => {
+  r.put(`${NS}/retention-policy`, can.namespace('manage'), async (req, res) => {
     const body = retentionPolicyBody.parse(req.body);
     send(
       res,
@@ -32,7 +35,7 @@ export function retentionRoutes({ retention }: Services): Router {
       await retention.savePolicy(param(req, 'namespace'), body, actorOf(req)),
     );
   });
-  r.post(`${NS}/retention/previews`, async (req, res) => {
+  r.post(`${NS}/retention/previews`, can.namespace('manage'), async (req, res) => {
     const body = retentionPreviewBody.parse(req.body ?? {});
     send(
       res,
@@ -41,14 +44,14 @@ export function retentionRoutes({ retention }: Services): Router {
       201,
     );
   });
-  r.get(PREVIEW, async (req, res) => {
+  r.get(PREVIEW, can.namespace('read'), async (req, res) => {
     send(
       res,
       retentionPreview,
       await retention.getPreview(param(req, 'namespace'), param(req, 'previewId')),
     );
   });
-  r.get(`${PREVIEW}/items`, async (req, res) => {
+  r.get(`${PREVIEW}/items`, can.namespace('read'), async (req, res) => {
     const query = retentionPreviewItemsQuery.parse(req.query);
     send(
       res,
@@ -56,7 +59,7 @@ export function retentionRoutes({ retention }: Services): Router {
       await retention.previewItems(param(req, 'namespace'), param(req, 'previewId'), query),
     );
   });
-  r.get(`${PREVIEW}/csv`, async (req, res) => {
+  r.get(`${PREVIEW}/csv`, can.namespace('read'), async (req, res) => {
     const namespace = param(req, 'namespace');
     const id = param(req, 'previewId');
     const lines = retention.previewCsv(namespace, id);
@@ -71,7 +74,7 @@ export function retentionRoutes({ retention }: Services): Router {
     }
     res.end();
   });
-  r.post(`${NS}/retention/runs`, async (req, res) => {
+  r.post(`${NS}/retention/runs`, can.namespace('manage'), async (req, res) => {
     const body = retentionConfirmBody.parse(req.body);
     send(
       res,
@@ -80,17 +83,17 @@ export function retentionRoutes({ retention }: Services): Router {
       201,
     );
   });
-  r.get(`${NS}/retention/runs`, async (req, res) => {
+  r.get(`${NS}/retention/runs`, can.namespace('read'), async (req, res) => {
     send(
       res,
       retentionRunList,
       await retention.listRuns(param(req, 'namespace'), retentionRunListQuery.parse(req.query)),
     );
   });
-  r.get(RUN, async (req, res) => {
+  r.get(RUN, can.namespace('read'), async (req, res) => {
     send(res, retentionRun, await retention.getRun(param(req, 'namespace'), param(req, 'runId')));
   });
-  r.post(`${RUN}/restore`, async (req, res) => {
+  r.post(`${RUN}/restore`, can.namespace('write'), async (req, res) => {
     send(
       res,
       retentionRunRestored,

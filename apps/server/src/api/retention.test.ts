@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
@@ -20,7 +19,7 @@ afterEach(async () => {
   await server.stop();
 });
 
-const api = () => request(server.url);
+const api = () => server.api();
 const NS = 'team-alpha';
 const keepOne = { keepCount: 1, retainUntagged: false, excludeTags: [], excludeRepositories: [] };
 
@@ -84,12 +83,16 @@ describe('retention policy', () => {
       ...body,
       saved: true,
       nextRunAt: '2026-11-02T03:30:00.000Z',
-      updatedBy: 'anonymous',
+      updatedBy: expect.stringMatching(/^key:admin\/tests-/),
     });
     const again = await api().get(apiPaths.retentionPolicy(NS)).expect(200);
     expect(again.body).toEqual(saved.body);
     expect(await auditActions()).toEqual([
-      { action: 'retention.policy.update', actor: 'anonymous', outcome: 'success' },
+      {
+        action: 'retention.policy.update',
+        actor: expect.stringMatching(/^key:admin\/tests-/),
+        outcome: 'success',
+      },
     ]);
   });
 
@@ -310,7 +313,7 @@ describe('confirming a preview', () => {
     ]);
     expect(res.body.run).toMatchObject({
       trigger: 'preview',
-      actor: 'anonymous',
+      actor: expect.stringMatching(/^key:admin\/tests-/),
       previewId: preview.body.id,
       status: 'succeeded',
       deletedImages: 1,
@@ -332,7 +335,11 @@ describe('confirming a preview', () => {
       }),
     ]);
     expect(await auditActions()).toEqual([
-      { action: 'retention.run', actor: 'anonymous', outcome: 'success' },
+      {
+        action: 'retention.run',
+        actor: expect.stringMatching(/^key:admin\/tests-/),
+        outcome: 'success',
+      },
     ]);
   });
 

@@ -1,18 +1,21 @@
 import { Router } from 'express';
 import { restoreBody, restoreResult, trashList, trashListQuery } from '@berth/contract';
 import type { Services } from '../services/index.js';
+import { guards } from './guards.js';
 import { actorOf, param, send } from './respond.js';
 
-export function trashRoutes({ trash }: Services): Router {
+export function trashRoutes(services: Services): Router {
+  const { trash } = services;
   const r = Router();
-  r.get('/namespaces/:namespace/trash', async (req, res) => {
+  const can = guards(services);
+  r.get('/namespaces/:namespace/trash', can.namespace('read'), async (req, res) => {
     send(
       res,
       trashList,
       await trash.list(param(req, 'namespace'), trashListQuery.parse(req.query)),
     );
   });
-  r.post('/namespaces/:namespace/trash/restore', async (req, res) => {
+  r.post('/namespaces/:namespace/trash/restore', can.namespace('write'), async (req, res) => {
     send(
       res,
       restoreResult,

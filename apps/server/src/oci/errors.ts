@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { BerthError } from '@berth/domain';
+import { BerthError, RateLimitedError } from '@berth/domain';
 import { UploadRangeError } from '../services/registry/upload-sessions.js';
 import type { Logger } from 'pino';
 
@@ -50,6 +50,8 @@ export class OciError extends Error {
     message: string,
     readonly status: number = OCI_STATUS[code],
     readonly detail?: unknown,
+    /** Response headers that belong to this error, e.g. a 401's `WWW-Authenticate`. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -77,9 +79,12 @@ function toOci(err: unknown): OciError | null {
     }
     const byKind = {
       input: 'NAME_INVALID',
+      unauthenticated: 'UNAUTHORIZED',
+      forbidden: 'DENIED',
       not_found: 'NAME_UNKNOWN',
       conflict: 'DENIED',
       too_large: 'SIZE_INVALID',
+      rate_limited: 'TOOMANYREQUESTS',
     } as const;
     return new OciError(byKind[err.kind], err.message, undefined, err.details);
   }
@@ -105,6 +110,8 @@ export function sendOciError(res: Response, err: unknown, logger: Logger): void 
     res.destroy();
     return;
   }
+  if (oci.headers) res.set(oci.headers);
+  if (err instanceof RateLimitedError) res.set('Retry-After', String(err.retryAfterSeconds));
   if (
     oci.status === 416 &&
     oci.detail &&

@@ -1,6 +1,7 @@
 import type { BlobDriver, Store } from '@berth/store';
 import type { Logger } from 'pino';
 import type { Keyring } from './projects/keyring.js';
+import type { IdentitySettings } from './identity/identity-service.js';
 
 export type Clock = () => number;
 
@@ -13,6 +14,7 @@ export interface ServiceDeps {
   registry: RegistrySettings;
   projects: ProjectSettings;
   keyring: Keyring;
+  identity: IdentitySettings;
 }
 
 export interface ProjectSettings {

@@ -9,12 +9,19 @@ import { createRetentionScheduler } from './retention/retention-scheduler.js';
 import { projectImagePointers } from './retention/image-pointers.js';
 import { createProjectsService } from './projects/projects-service.js';
 import { createProjectSweeper } from './projects/project-sweeper.js';
+import { createIdentityService } from './identity/identity-service.js';
+import { createAccessService } from './identity/access-service.js';
+import { createAuditService } from './audit-service.js';
 
 export function createServices(deps: ServiceDeps) {
   const registry = createRegistryService(deps);
   const pointers = projectImagePointers(deps);
+  const access = createAccessService(deps);
   return {
-    namespaces: createNamespacesService(deps),
+    identity: createIdentityService(deps, deps.identity),
+    access,
+    audit: createAuditService(deps),
+    namespaces: createNamespacesService(deps, access),
     images: createImagesService(deps),
     trash: createTrashService(deps),
     registry,

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { apiPaths, type ProjectSummary } from '@berth/contract';
+import type { TestServer } from './test-server.js';
+
+type Api = Pick<TestServer, 'api'>;
 
 /** The registry host test servers answer to (BERTH_REGISTRY_HOSTS in test-server.ts). */
 export const TEST_REGISTRY = 'berth.test:5000';
 
 export async function createProject(
-  url: string,
+  server: Api,
   name: string,
   region = 'local',
 ): Promise<ProjectSummary> {
-  const res = await request(url).post(apiPaths.projects()).send({ name, region }).expect(201);
+  const res = await server.api().post(apiPaths.projects()).send({ name, region }).expect(201);
   return res.body as ProjectSummary;
 }
 
@@ -24,8 +26,8 @@ export interface FilledSecrets {
  * One of everything a project holds: an app, a job, a job template, a generic and a registry
  * secret, and a config map.
  */
-export async function fillProject(url: string, projectId: string): Promise<FilledSecrets> {
-  const api = () => request(url);
+export async function fillProject(server: Api, projectId: string): Promise<FilledSecrets> {
+  const api = () => server.api();
   const secrets = {
     apiToken: `tok-${randomUUID()}`,
     password: `pw-${randomUUID()}`,

@@ -5,12 +5,19 @@ import { pino } from 'pino';
 import type { Database } from '@berth/store';
 import { loadConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { userPrincipal } from '../services/identity/identity-service.js';
 
 export interface TestServer extends RunningServer {
   url: string;
+  /** A read-write API key of the admin (`ADMIN`): what most tests call the API with. */
+  adminKey: string;
+  /** A supertest agent that sends the admin key with every request, /api and /v2 alike. */
+  api(): ReturnType<typeof request.agent>;
   dataDir: string;
   clock: { now: number; advance(ms: number): void };
-  /** Every row of every table, ordered: equal dumps mean nothing changed. */
+  /** Every row of every table but sessions, ordered: equal dumps mean nothing changed. */
   dump(): Promise<string>;
   blobFiles(): string[];
   stop(): Promise<void>;
@@ -36,7 +43,13 @@ const TABLES: (keyof Database)[] = [
   'project_workloads',
   'project_secrets',
   'project_config_maps',
+  'users',
+  'api_keys',
+  'namespace_members',
+  'project_members',
 ];
+
+export const ADMIN = { username: 'admin', password: 'correct-horse-battery-staple' };
 
 /** A real server on a real socket with its own SQLite file and blob directory. */
 export async function startTestServer(
@@ -64,6 +77,8 @@ export async function startTestServer(
     BERTH_CONSOLE_DIR: path.join(dataDir, 'no-console'),
     // The port is only known after listening; image pointers in tests use this host.
     BERTH_REGISTRY_HOSTS: 'berth.test:5000',
+    BERTH_ADMIN_USERNAME: ADMIN.username,
+    BERTH_ADMIN_PASSWORD: ADMIN.password,
     ...opts.env,
   });
   const running = await startServer(config, {
@@ -72,15 +87,37 @@ export async function startTestServer(
     clock: () => clock.now,
   });
   const blobRoot = path.join(dataDir, 'blobs');
+  const url = `http://127.0.0.1:${running.port}`;
+  const admin = await running.store.users.find(ADMIN.username);
+  const adminKey = admin
+    ? (
+        await running.services.identity.createKey(
+          userPrincipal(admin),
+          { name: `tests-${randomUUID().slice(0, 8)}`, access: 'read-write' },
+          async () => true,
+        )
+      ).secret
+    : '';
   return {
     ...running,
-    url: `http://127.0.0.1:${running.port}`,
+    url,
+    adminKey,
+    api: () => request.agent(url).set('Authorization', `Bearer ${adminKey}`),
     dataDir,
     clock,
     async dump() {
       const parts: Record<string, unknown[]> = {};
       for (const table of TABLES) {
-        parts[table] = await running.store.db.selectFrom(table).selectAll().execute();
+        const rows = await running.store.db.selectFrom(table).selectAll().execute();
+        // Using a key or signing in is not a change to the data: leave out when it happened.
+        parts[table] = rows.map((row) => {
+          const {
+            last_used_at: _used,
+            last_login_at: _login,
+            ...rest
+          } = row as Record<string, unknown>;
+          return rest;
+        });
       }
       return JSON.stringify(parts);
     },

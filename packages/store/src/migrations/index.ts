@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as registry from './0002-registry.js';
 import * as retention from './0003-retention.js';
 import * as projects from './0004-projects.js';
+import * as identity from './0005-identity.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002-registry': registry,
   '0003-retention': retention,
   '0004-projects': projects,
+  '0005-identity': identity,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

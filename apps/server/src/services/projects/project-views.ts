@@ -10,7 +10,10 @@ import { iso, isoOrNull } from '../iso.js';
 
 // Store records to contract shapes: dates become ISO text, pointers carry where they lead.
 
-export function projectView(p: ProjectRecord): ProjectSummary {
+/** A project as the contract shows it, before the caller's role is added. */
+export type ProjectView = Omit<ProjectSummary, 'role'>;
+
+export function projectView(p: ProjectRecord): ProjectView {
   return {
     id: p.id,
     name: p.name,

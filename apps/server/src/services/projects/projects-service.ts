@@ -6,12 +6,11 @@ import type {
   ProjectDeleted,
   ProjectDeletionPreview,
   ProjectList,
-  ProjectSummary,
   projectDeleteQuery,
   projectListQuery,
 } from '@berth/contract';
 import type { ServiceDeps } from '../deps.js';
-import { projectView } from './project-views.js';
+import { type ProjectView, projectView } from './project-views.js';
 import { requireProjectId, requireResourceName } from './project-inputs.js';
 import { createWorkloadsService } from './workloads-service.js';
 import { createSecretsService } from './secrets-service.js';
@@ -27,7 +26,9 @@ export function createProjectsService(deps: ServiceDeps) {
   const { values: secretValues, ...secretRoutes } = secrets;
 
   return {
-    async list(query: z.output<typeof projectListQuery>): Promise<ProjectList> {
+    async list(
+      query: z.output<typeof projectListQuery>,
+    ): Promise<Omit<ProjectList, 'items'> & { items: ProjectView[] }> {
       const items = await store.projects.list(query.region, query.status);
       const quota = await store.projects.quota(query.region);
       return {
@@ -36,7 +37,7 @@ export function createProjectsService(deps: ServiceDeps) {
       };
     },
 
-    async create(body: CreateProjectBody, actor: string): Promise<ProjectSummary> {
+    async create(body: CreateProjectBody, actor: string): Promise<ProjectView> {
       const name = requireResourceName('project', body.name);
       const id = newProjectId();
       const { keyId, wrapped, dataKey } = keyring.newDataKey(id);
@@ -51,7 +52,7 @@ export function createProjectsService(deps: ServiceDeps) {
       return projectView(created);
     },
 
-    async get(id: string): Promise<ProjectSummary> {
+    async get(id: string): Promise<ProjectView> {
       return projectView(await store.projects.get(requireProjectId(id)));
     },
 
@@ -95,7 +96,7 @@ export function createProjectsService(deps: ServiceDeps) {
       return { project: projectView(project), permanent };
     },
 
-    async restore(id: string, actor: string): Promise<ProjectSummary> {
+    async restore(id: string, actor: string): Promise<ProjectView> {
       const restored = await store.projects.restore(requireProjectId(id), { actor, now: clock() });
       logger.info({ projectId: id, project: restored.name }, 'project restored');
       return projectView(restored);

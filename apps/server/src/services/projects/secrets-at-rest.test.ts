@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import request from 'supertest';
 import { afterEach, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
@@ -45,10 +44,11 @@ async function expectValues(server: TestServer, projectId: string, secrets: Fill
 
 it('stores no secret value in the database files, in plain text or base64', async () => {
   const server = await start();
-  const { id } = await createProject(server.url, 'shop');
-  const secrets = await fillProject(server.url, id);
+  const { id } = await createProject(server, 'shop');
+  const secrets = await fillProject(server, id);
   const replaced = `replaced-${secrets.apiToken}`;
-  await request(server.url)
+  await server
+    .api()
     .put(apiPaths.projectChild(id, 'secrets', 'api'))
     .send({ type: 'generic', data: { API_TOKEN: replaced } })
     .expect(200);
@@ -84,8 +84,8 @@ it('stores no secret value in the database files, in plain text or base64', asyn
 
 it('refuses to start with a wrong or missing root key, and loses nothing', async () => {
   const first = await start();
-  const { id } = await createProject(first.url, 'shop');
-  const secrets = await fillProject(first.url, id);
+  const { id } = await createProject(first, 'shop');
+  const secrets = await fillProject(first, id);
   const dump = await first.dump();
   await first.close();
 
@@ -129,8 +129,8 @@ it('rotates the key file while the server runs, and keeps every secret readable'
   const [oldKey] = readKeyFile(keyFile);
   const projects: { id: string; secrets: FilledSecrets }[] = [];
   for (const name of ['one', 'two', 'three']) {
-    const { id } = await createProject(server.url, name);
-    projects.push({ id, secrets: await fillProject(server.url, id) });
+    const { id } = await createProject(server, name);
+    projects.push({ id, secrets: await fillProject(server, id) });
   }
   const sealed = () =>
     server.store.db.selectFrom('project_secrets').selectAll().orderBy('id').execute();
@@ -149,8 +149,8 @@ it('rotates the key file while the server runs, and keeps every secret readable'
 
   // The running server reads every secret under the new key and wraps new projects with it.
   for (const p of projects) await expectValues(server, p.id, p.secrets);
-  const later = await createProject(server.url, 'four');
-  const laterSecrets = await fillProject(server.url, later.id);
+  const later = await createProject(server, 'four');
+  const laterSecrets = await fillProject(server, later.id);
   expect(await server.store.projects.keyIds()).toEqual([newId]);
   // Only data keys were re-wrapped; the sealed values are as they were.
   expect((await sealed()).filter((r) => r.project_id !== later.id)).toEqual(sealedBefore);
@@ -180,8 +180,8 @@ it('re-wraps under a key given in the environment, and refuses a key that cannot
   const first = await start({ BERTH_ROOT_KEY: a });
   const projects: { id: string; secrets: FilledSecrets }[] = [];
   for (const name of ['one', 'two']) {
-    const { id } = await createProject(first.url, name);
-    projects.push({ id, secrets: await fillProject(first.url, id) });
+    const { id } = await createProject(first, name);
+    projects.push({ id, secrets: await fillProject(first, id) });
   }
   await first.close();
 

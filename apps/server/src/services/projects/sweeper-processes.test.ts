@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import request from 'supertest';
 import { afterEach, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { openSqlite } from '@berth/store';
@@ -27,10 +26,10 @@ it('purges each expired project exactly once with two server processes on one da
   dataDir = seeder.dataDir;
   const ids: string[] = [];
   for (let i = 0; i < ROUNDS * PER_ROUND; i++) {
-    const { id } = await createProject(seeder.url, `p${i}`, i % 2 === 0 ? 'local' : 'eu-west');
+    const { id } = await createProject(seeder, `p${i}`, i % 2 === 0 ? 'local' : 'eu-west');
     // Some hold one of everything; the rest are empty, which keeps seeding quick.
-    if (i % 10 === 0) await fillProject(seeder.url, id);
-    await request(seeder.url).delete(apiPaths.project(id)).expect(200);
+    if (i % 10 === 0) await fillProject(seeder, id);
+    await seeder.api().delete(apiPaths.project(id)).expect(200);
     ids.push(id);
   }
   await seeder.close();

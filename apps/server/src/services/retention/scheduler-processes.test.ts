@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import request from 'supertest';
 import { afterEach, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { openSqlite } from '@berth/store';
@@ -23,7 +22,8 @@ it('runs each scheduled slot exactly once with two server processes on one datab
   dataDir = seeder.dataDir;
   await seedSmallRegistry(seeder);
   for (const namespace of ['team-alpha', 'team-beta']) {
-    await request(seeder.url)
+    await seeder
+      .api()
       .put(apiPaths.retentionPolicy(namespace))
       .send({
         keepCount: 0,
