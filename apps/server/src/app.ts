@@ -65,7 +65,12 @@ export function createApp({
         // Health checks every few seconds would drown the log.
         genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
         autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
-        redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+        redact: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-csrf-token"]',
+          'res.headers["set-cookie"]',
+        ],
       }),
     );
   }

@@ -9,7 +9,14 @@ try {
   process.exit(2);
 }
 
-const running = await startServer(config);
+let running;
+try {
+  running = await startServer(config);
+} catch (err) {
+  // Start-up refusals (a wrong root key, a weak first-admin password…) are for the operator.
+  console.error(`berth: ${(err as Error).message}`);
+  process.exit(1);
+}
 
 // Graceful shutdown: stop accepting, let in-flight requests finish, close the database.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -14,6 +14,8 @@ export interface ServerProcess {
   /** Everything it wrote, as chunks. */
   log: string[];
   listening(): boolean;
+  /** Where it listens, once it does. */
+  url(): string;
 }
 
 const running: ChildProcess[] = [];
@@ -22,11 +24,19 @@ const running: ChildProcess[] = [];
  * A real server process on a data directory another process may share, ticking its scheduled
  * work every 50 ms. It finds the root key in the directory's key file, as the seeder left it.
  */
-export function startServerProcess(dataDir: string): ServerProcess {
+export function startServerProcess(
+  dataDir: string,
+  extraEnv: Record<string, string> = {},
+): ServerProcess {
   if (!fs.existsSync(SERVER_MAIN))
     throw new Error(`${SERVER_MAIN} is missing: build the server first`);
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  // Keys and the first admin come from the data directory (or the test), not the shell.
+  delete inherited.BERTH_ROOT_KEY;
+  delete inherited.BERTH_ROOT_KEY_FILE;
+  delete inherited.BERTH_ADMIN_PASSWORD;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     BERTH_DATA_DIR: dataDir,
     BERTH_PORT: '0',
     BERTH_HOST: '127.0.0.1',
@@ -34,15 +44,23 @@ export function startServerProcess(dataDir: string): ServerProcess {
     BERTH_REGIONS: 'local,eu-west',
     BERTH_LOG_LEVEL: 'info',
     BERTH_SCHEDULER_INTERVAL_MS: '50',
+    ...extraEnv,
   };
-  delete env.BERTH_ROOT_KEY;
-  delete env.BERTH_ROOT_KEY_FILE;
   const log: string[] = [];
   const child = spawn(process.execPath, [SERVER_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
   running.push(child);
-  return { child, log, listening: () => log.join('').includes('"msg":"listening"') };
+  return {
+    child,
+    log,
+    listening: () => log.join('').includes('"msg":"listening"'),
+    url: () => {
+      const port = /"port":(\d+)[^\n]*"msg":"listening"/.exec(log.join(''))?.[1];
+      if (!port) throw new Error('the server is not listening yet');
+      return `http://127.0.0.1:${port}`;
+    },
+  };
 }
 
 /** Stops every process started here; for afterEach. */

@@ -179,9 +179,17 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
      * first sign-in.
      */
     async bootstrapAdmin(username: string, password: string | null): Promise<string | null> {
-      checkUsername(username);
-      if (password !== null) checkPassword(password, username);
       if ((await store.users.count()) > 0) return null;
+      try {
+        checkUsername(username);
+        if (password !== null) checkPassword(password, username);
+      } catch (err) {
+        const which = password === null ? 'BERTH_ADMIN_USERNAME' : 'BERTH_ADMIN_USERNAME/PASSWORD';
+        throw new InputError(
+          'INVALID_FIRST_ADMIN',
+          `cannot create the first admin (${which}): ${(err as Error).message}`,
+        );
+      }
       const oneTime = password === null ? randomToken().slice(0, 24) : null;
       const created = await store.users.create(
         {
