@@ -239,3 +239,107 @@ describe('isolation between namespaces', () => {
     await alpha.agent.get(apiPaths.repositories('team-beta')).expect(404);
   });
 });
+
+describe('members', () => {
+  it('lets managers add, change and remove members, and refuses bad input changing nothing', async () => {
+    const m = await addAccount(server, 'maria', { namespaces: { 'team-alpha': 'manager' } });
+    const maria = await signIn(server.url, m.username, m.password);
+    await addAccount(server, 'nils');
+    const set = await maria.agent
+      .put(apiPaths.namespaceMember('team-alpha', 'nils'))
+      .send({ role: 'viewer' })
+      .expect(200);
+    expect(set.body).toMatchObject({ username: 'nils', role: 'viewer', addedBy: 'user:maria' });
+    await maria.agent
+      .put(apiPaths.namespaceMember('team-alpha', 'nils'))
+      .send({ role: 'writer' })
+      .expect(200);
+    const list = await viewer.agent.get(apiPaths.namespaceMembers('team-alpha')).expect(200);
+    expect(
+      list.body.items.map((x: { username: string; role: string }) => `${x.username}:${x.role}`),
+    ).toEqual(['alice:writer', 'maria:manager', 'nils:writer', 'victor:viewer']);
+    const before = await server.dump();
+    const bad: [Promise<request.Response>, number, string][] = [
+      [
+        maria.agent.put(apiPaths.namespaceMember('team-alpha', 'ghost')).send({ role: 'viewer' }),
+        404,
+        'USER_UNKNOWN',
+      ],
+      [
+        maria.agent.put(apiPaths.namespaceMember('team-alpha', 'nils')).send({ role: 'owner' }),
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        maria.agent.put(apiPaths.namespaceMember('team-alpha', 'nils')).send({}),
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        maria.agent
+          .put(apiPaths.namespaceMember('team-alpha', 'nils'))
+          .send({ role: 'viewer', x: 1 }),
+        400,
+        'INVALID_REQUEST',
+      ],
+      [maria.agent.delete(apiPaths.namespaceMember('team-alpha', 'admin')), 404, 'MEMBER_UNKNOWN'],
+      [
+        maria.agent.put(apiPaths.namespaceMember('team-beta', 'nils')).send({ role: 'viewer' }),
+        404,
+        'NAMESPACE_UNKNOWN',
+      ],
+    ];
+    for (const [res, status, code] of bad) {
+      const r = await res;
+      expect(r.status, r.req.path).toBe(status);
+      expect(r.body.error.code).toBe(code);
+    }
+    expect(await server.dump()).toBe(before);
+    await maria.agent.delete(apiPaths.namespaceMember('team-alpha', 'nils')).expect(204);
+    const log = await server
+      .api()
+      .get(apiPaths.audit())
+      .query({ action: 'namespace.member' })
+      .expect(200);
+    expect(
+      log.body.items
+        .slice(0, 3)
+        .map((e: { action: string; actor: string; details: object }) => [
+          e.action,
+          e.actor,
+          e.details,
+        ]),
+    ).toEqual([
+      ['namespace.member.remove', 'user:maria', { previousRole: 'writer' }],
+      ['namespace.member.set', 'user:maria', { role: 'writer', previousRole: 'viewer' }],
+      ['namespace.member.set', 'user:maria', { role: 'viewer', previousRole: null }],
+    ]);
+  });
+
+  it('gives project editors the children and managers the project', async () => {
+    const e = await addAccount(server, 'edda', { projects: { [projectId]: 'editor' } });
+    const edda = await signIn(server.url, e.username, e.password);
+    await edda.agent
+      .post(apiPaths.projectChildren(projectId, 'config-maps'))
+      .send({ name: 'settings', data: { MODE: 'prod' } })
+      .expect(201);
+    await edda.agent.delete(apiPaths.project(projectId)).expect(403);
+    await edda.agent
+      .put(apiPaths.projectMember(projectId, 'edda'))
+      .send({ role: 'manager' })
+      .expect(403);
+    await server
+      .api()
+      .put(apiPaths.projectMember(projectId, 'edda'))
+      .send({ role: 'manager' })
+      .expect(200);
+    const members = await edda.agent.get(apiPaths.projectMembers(projectId)).expect(200);
+    expect(members.body.items.map((x: { username: string }) => x.username)).toEqual([
+      'edda',
+      'victor',
+    ]);
+    const deleted = await edda.agent.delete(apiPaths.project(projectId)).expect(200);
+    expect(deleted.body.permanent).toBe(false);
+    await edda.agent.post(apiPaths.projectRestore(projectId)).expect(200);
+  });
+});
