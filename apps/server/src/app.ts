@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { health } from '@berth/contract';
+import { REGISTRY_TOKEN_PATH, health } from '@berth/contract';
 import type { Services } from './services/index.js';
 import { errorMiddleware } from './api/error-middleware.js';
 import { imagesRoutes } from './api/images.routes.js';
@@ -13,6 +13,7 @@ import { gcRoutes } from './api/gc.routes.js';
 import { retentionRoutes } from './api/retention.routes.js';
 import { projectsRoutes } from './api/projects.routes.js';
 import { registryHandler } from './oci/registry-router.js';
+import { tokenEndpoint } from './oci/token-endpoint.js';
 import { buildOpenApiDocument } from './api/openapi.js';
 import { send } from './api/respond.js';
 import { VERSION } from './version.js';
@@ -44,6 +45,7 @@ export function createApp({
   consoleDir,
   tls = false,
   trustProxy = null,
+  tokenTtlSeconds = 300,
 }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -108,6 +110,7 @@ export function createApp({
   });
 
   app.use('/v2', registryHandler(services, logger));
+  app.use(REGISTRY_TOKEN_PATH, tokenEndpoint(services, { ttlSeconds: tokenTtlSeconds }));
 
   const index = consoleDir ? path.join(consoleDir, 'index.html') : null;
   if (consoleDir && index && fs.existsSync(index)) {

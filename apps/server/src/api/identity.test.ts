@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 import { seedSmallRegistry } from '../testing/fixtures.js';
-import { addAccount, signIn } from '../testing/accounts.js';
+import { addAccount, sent, signIn } from '../testing/accounts.js';
 
 let server: TestServer;
 afterEach(async () => {
@@ -82,7 +82,7 @@ describe('sessions', () => {
       session.cookieOnly.delete(apiPaths.session()),
     ];
     for (const res of await Promise.all(attempts)) {
-      expect(res.status, res.req.path).toBe(403);
+      expect(res.status, sent(res)).toBe(403);
       expect(res.body.error.code).toBe('CSRF_TOKEN_INVALID');
     }
     expect(await server.dump()).toBe(before);

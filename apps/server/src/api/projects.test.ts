@@ -1,3 +1,4 @@
+import type request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiPaths, type ProjectChildKind } from '@berth/contract';
 import { startTestServer, type TestServer } from '../testing/test-server.js';

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { randomBytesFromSeed, sha256Digest } from '../seed/oci-content.js';
 import type { BuiltManifest } from '../seed/oci-content.js';
-import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 import {
   allBlobs,
   layoutBlob,
@@ -23,7 +22,8 @@ describe('garbage collection', () => {
   let server: TestServer;
   let host: string;
   let work: string;
-  const api = () => request(server.url);
+  const api = () => server.api();
+  const creds = () => ({ creds: `${ADMIN.username}:${server.adminKey}` });
   const gc = (dryRun = false) => api().post(apiPaths.gcRuns()).send({ dryRun }).expect(200);
   const upload = (repo: string, bytes: Buffer) =>
     api()
@@ -124,7 +124,7 @@ describe('garbage collection', () => {
     })();
     try {
       await Promise.all(
-        images.map((_, i) => pushLayout(source, `i${i}`, `${host}/team/race:v${i}`)),
+        images.map((_, i) => pushLayout(source, `i${i}`, `${host}/team/race:v${i}`, creds())),
       );
     } finally {
       pushing = false;
@@ -135,7 +135,7 @@ describe('garbage collection', () => {
 
     for (const [i, img] of images.entries()) {
       const pulled = fs.mkdtempSync(path.join(work, `race-pull-${i}-`));
-      await pullToLayout(`${host}/team/race:v${i}`, pulled, 'p');
+      await pullToLayout(`${host}/team/race:v${i}`, pulled, 'p', creds());
       expect(layoutRefDigest(pulled, 'p')).toBe(img.digest);
       for (const b of allBlobs(img))
         expect(layoutBlob(pulled, b.digest).equals(b.bytes)).toBe(true);

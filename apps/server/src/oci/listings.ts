@@ -1,11 +1,12 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../services/index.js';
 import { pageParams, query, setNextLink } from './http.js';
+import { registryCallerOf } from './registry-auth.js';
 
 /** Page sizes: the spec leaves the maximum to the registry. */
 const MAX_PAGE = 1000;
 
-export function listingHandlers({ registry }: Services) {
+export function listingHandlers({ registry, access }: Services) {
   return {
     async tags(req: Request, res: Response, [name = '']: string[]) {
       const page = pageParams(req, MAX_PAGE);
@@ -17,7 +18,9 @@ export function listingHandlers({ registry }: Services) {
 
     async catalog(req: Request, res: Response) {
       const page = pageParams(req, MAX_PAGE);
-      const out = await registry.catalog(page);
+      // Only the repositories of namespaces the caller can see.
+      const { visibility } = await access.namespaceListing(registryCallerOf(req).principal);
+      const out = await registry.catalog(page, visibility);
       const last = out.names.at(-1);
       if (out.more && last !== undefined) setNextLink(res, '/v2/_catalog', page.n, last);
       res.status(200).json({ repositories: out.names });

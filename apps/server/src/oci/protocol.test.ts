@@ -50,7 +50,9 @@ function smallImage(seed: string): BuiltManifest {
 }
 
 let server: TestServer;
-const api = () => request(server.url);
+/** Every request authenticates as the admin, with the admin's API key as a Bearer token. */
+const api = () => server.api();
+const auth = () => ({ Authorization: `Bearer ${server.adminKey}` });
 
 function uploadFiles(): string[] {
   const dir = path.join(server.dataDir, 'uploads');
@@ -119,7 +121,7 @@ function raw(
         path: target,
         // One connection per request, so none is left open when the server stops.
         agent: false,
-        headers: { Connection: 'close', ...opts.headers },
+        headers: { Connection: 'close', ...auth(), ...opts.headers },
       },
       (res) => {
         const parts: Buffer[] = [];
@@ -509,7 +511,7 @@ describe('refused blob uploads store nothing', () => {
       method: 'POST',
       path: `/v2/team/aborted/blobs/uploads/?digest=${digest}`,
       agent: false,
-      headers: { 'Content-Type': OCTETS, 'Content-Length': String(bytes.length) },
+      headers: { 'Content-Type': OCTETS, 'Content-Length': String(bytes.length), ...auth() },
     });
     req.on('error', () => undefined);
     req.write(bytes.subarray(0, 500));
@@ -1357,7 +1359,7 @@ describe('_catalog', () => {
 
   beforeAll(async () => {
     own = await startTestServer();
-    const local = () => request(own.url);
+    const local = () => own.api();
     await local().post(apiPaths.namespaces()).send({ name: 'cat1', region: 'local' }).expect(201);
     await local().post(apiPaths.namespaces()).send({ name: 'cat2', region: 'local' }).expect(201);
     for (const [repo, seed] of [
@@ -1398,7 +1400,7 @@ describe('_catalog', () => {
   });
 
   it('lists repositories with live images in order, paged with n, last and Link', async () => {
-    const local = () => request(own.url);
+    const local = () => own.api();
     const all = await local().get('/v2/_catalog').expect(200);
     expect(all.body).toEqual({
       repositories: ['cat1/alpha/one', 'cat1/beta', 'cat2/alpha', 'cat2/zeta'],

@@ -7,8 +7,17 @@ import { blobHandlers } from './blobs.js';
 import { listingHandlers } from './listings.js';
 import { manifestHandlers } from './manifests.js';
 import { uploadHandlers } from './uploads.js';
+import { NEEDS, type RegistryNeed, registryAuth } from './registry-auth.js';
 
-type Route = { pattern: RegExp; methods: Partial<Record<string, Handler>> };
+/** A handler and what the caller must be allowed to do for it (see registry-auth.ts). */
+type Endpoint = { need: RegistryNeed; handler: Handler };
+type Route = { pattern: RegExp; methods: Partial<Record<string, Endpoint>> };
+
+const signedIn = (handler: Handler): Endpoint => ({ need: NEEDS.signedIn, handler });
+const catalog = (handler: Handler): Endpoint => ({ need: NEEDS.catalog, handler });
+const pull = (handler: Handler): Endpoint => ({ need: NEEDS.pull, handler });
+const push = (handler: Handler): Endpoint => ({ need: NEEDS.push, handler });
+const del = (handler: Handler): Endpoint => ({ need: NEEDS.delete, handler });
 
 /**
  * Path parameters as the client meant them (some clients encode the ":" of a digest). Every
@@ -32,37 +41,39 @@ export function registryHandler(services: Services, logger: Logger) {
   const blobs = blobHandlers(services);
   const uploads = uploadHandlers(services);
   const listings = listingHandlers(services);
+  const auth = registryAuth(services);
   const base: Handler = async (_req, res) => {
     res.status(200).json({});
   };
+  // Uploads, their status and their cancel all need push: only a pusher has a session.
   const routes: Route[] = [
-    { pattern: /^\/$/, methods: { GET: base, HEAD: base } },
-    { pattern: /^\/_catalog$/, methods: { GET: listings.catalog } },
-    { pattern: /^\/(.+)\/tags\/list$/, methods: { GET: listings.tags } },
+    { pattern: /^\/$/, methods: { GET: signedIn(base), HEAD: signedIn(base) } },
+    { pattern: /^\/_catalog$/, methods: { GET: catalog(listings.catalog) } },
+    { pattern: /^\/(.+)\/tags\/list$/, methods: { GET: pull(listings.tags) } },
     {
       pattern: /^\/(.+)\/manifests\/([^/]+)$/,
       methods: {
-        GET: manifests.get,
-        HEAD: manifests.get,
-        PUT: manifests.put,
-        DELETE: manifests.delete,
+        GET: pull(manifests.get),
+        HEAD: pull(manifests.get),
+        PUT: push(manifests.put),
+        DELETE: del(manifests.delete),
       },
     },
-    { pattern: /^\/(.+)\/blobs\/uploads\/?$/, methods: { POST: uploads.start } },
+    { pattern: /^\/(.+)\/blobs\/uploads\/?$/, methods: { POST: push(uploads.start) } },
     {
       pattern: /^\/(.+)\/blobs\/uploads\/([^/]+)$/,
       methods: {
-        GET: uploads.status,
-        PATCH: uploads.patch,
-        PUT: uploads.put,
-        DELETE: uploads.cancel,
+        GET: push(uploads.status),
+        PATCH: push(uploads.patch),
+        PUT: push(uploads.put),
+        DELETE: push(uploads.cancel),
       },
     },
     {
       pattern: /^\/(.+)\/blobs\/([^/]+)$/,
-      methods: { GET: blobs.get, HEAD: blobs.get, DELETE: blobs.delete },
+      methods: { GET: pull(blobs.get), HEAD: pull(blobs.get), DELETE: del(blobs.delete) },
     },
-    { pattern: /^\/(.+)\/referrers\/([^/]+)$/, methods: { GET: listings.referrers } },
+    { pattern: /^\/(.+)\/referrers\/([^/]+)$/, methods: { GET: pull(listings.referrers) } },
   ];
 
   return async (req: Request, res: Response): Promise<void> => {
@@ -71,8 +82,8 @@ export function registryHandler(services: Services, logger: Logger) {
       for (const route of routes) {
         const m = route.pattern.exec(req.path);
         if (!m) continue;
-        const handler = route.methods[req.method];
-        if (!handler) {
+        const endpoint = route.methods[req.method];
+        if (!endpoint) {
           req.resume();
           res.set('Allow', Object.keys(route.methods).join(', '));
           throw new OciError(
@@ -81,7 +92,15 @@ export function registryHandler(services: Services, logger: Logger) {
             405,
           );
         }
-        await handler(req, res, m.slice(1).map(decodeParam));
+        const params = m.slice(1).map(decodeParam);
+        try {
+          await auth.authorize(req, endpoint.need, params[0]);
+        } catch (err) {
+          // Refused before the body was read: drain it so the answer reaches the client.
+          req.resume();
+          throw err;
+        }
+        await endpoint.handler(req, res, params);
         return;
       }
       req.resume();

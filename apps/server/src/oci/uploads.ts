@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Services } from '../services/index.js';
 import type { UploadStart } from '../services/registry/registry-service.js';
 import { blobLocation, chunkRange, query, uploadLocation } from './http.js';
+import { registryCallerOf } from './registry-auth.js';
 
 function sendStarted(res: Response, name: string, started: UploadStart): void {
   if (started.kind === 'blob') {
@@ -26,10 +27,18 @@ function sendProgress(res: Response, name: string, id: string, offset: number): 
 
 export function uploadHandlers({ registry }: Services) {
   return {
-    /** POST: a session, a single-request upload (?digest=) or a mount (?mount=&from=). */
+    /**
+     * POST: a session, a single-request upload (?digest=) or a mount (?mount=&from=). A mount
+     * from a repository the caller may not pull from is an ordinary upload, as the spec allows
+     * for any failed mount: the blob is neither linked nor is its presence there revealed.
+     */
     async start(req: Request, res: Response, [name = '']: string[]) {
       const mount = query(req, 'mount');
-      const from = query(req, 'from');
+      const requested = query(req, 'from');
+      const from =
+        requested !== undefined && (await registryCallerOf(req).mayPull(requested))
+          ? requested
+          : undefined;
       const digest = query(req, 'digest');
       const started = await registry.startUpload(name, {
         ...(mount !== undefined ? { mount } : {}),

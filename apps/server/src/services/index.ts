@@ -12,6 +12,7 @@ import { createProjectSweeper } from './projects/project-sweeper.js';
 import { createIdentityService } from './identity/identity-service.js';
 import { createAccessService } from './identity/access-service.js';
 import { createAuditService } from './audit-service.js';
+import { createRegistryTokens } from './identity/registry-tokens.js';
 
 export function createServices(deps: ServiceDeps) {
   const registry = createRegistryService(deps);
@@ -20,6 +21,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     identity: createIdentityService(deps, deps.identity),
     access,
+    registryTokens: createRegistryTokens(deps, access),
     audit: createAuditService(deps),
     namespaces: createNamespacesService(deps, access),
     images: createImagesService(deps),

@@ -75,3 +75,9 @@ export async function createKey(
 export function bearer(url: string, key: string): Agent {
   return request.agent(url).set('Authorization', `Bearer ${key}`);
 }
+
+/** "METHOD /path" of the request a response answers, to name a failing case. */
+export function sent(res: request.Response): string {
+  const req = (res as unknown as { req: { method: string; path: string } }).req;
+  return `${req.method} ${req.path}`;
+}

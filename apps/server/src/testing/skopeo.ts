@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +29,8 @@ const MAX_BUFFER = 64 * 1024 * 1024;
 
 export interface SkopeoOptions {
   timeoutMs?: number;
+  /** Run in this session's sandbox, so a `login` before carries over; a fresh one otherwise. */
+  session?: SkopeoSession;
 }
 
 export interface SkopeoResult {
@@ -58,12 +61,34 @@ interface Sandbox {
   env: NodeJS.ProcessEnv;
 }
 
+/** A sandbox kept across runs (its auth file holds what `login` stored) until disposed. */
+export interface SkopeoSession {
+  /** Removes the sandbox and the credentials in it. */
+  dispose(): void;
+}
+
+const sessions = new WeakMap<SkopeoSession, Sandbox>();
+
+/**
+ * A sandbox for several runs, e.g. `login` then `copy`: dispose of it in the test's cleanup
+ * (`afterEach`/`finally`), since nothing else removes it.
+ */
+export function skopeoSession(): SkopeoSession {
+  const box = createSandbox();
+  const session = { dispose: () => fs.rmSync(box.root, { recursive: true, force: true }) };
+  sessions.set(session, box);
+  return session;
+}
+
 /**
  * One sandbox per skopeo run, removed when it ends: Vitest ends its workers without an `exit`
  * event, so a sandbox shared for the worker's lifetime would be left behind in /tmp. Making
  * one costs well under a millisecond next to skopeo's own start-up.
  */
-async function withSandbox<T>(fn: (box: Sandbox) => Promise<T>): Promise<T> {
+async function withSandbox<T>(opts: SkopeoOptions, fn: (box: Sandbox) => Promise<T>): Promise<T> {
+  const shared = opts.session ? sessions.get(opts.session) : undefined;
+  if (opts.session && !shared) throw new Error('this skopeo session was disposed of');
+  if (shared) return fn(shared);
   const box = createSandbox();
   try {
     return await fn(box);
@@ -99,7 +124,11 @@ function createSandbox(): Sandbox {
   };
 }
 
-function run(box: Sandbox, args: string[], opts: SkopeoOptions): Promise<SkopeoResult> {
+function run(
+  box: Sandbox,
+  args: string[],
+  opts: SkopeoOptions & { stdin?: string },
+): Promise<SkopeoResult> {
   const globalArgs = [
     '--insecure-policy',
     '--registries.d',
@@ -108,7 +137,7 @@ function run(box: Sandbox, args: string[], opts: SkopeoOptions): Promise<SkopeoR
     box.tmpDir,
   ];
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       SKOPEO,
       [...globalArgs, ...args],
       {
@@ -126,25 +155,49 @@ function run(box: Sandbox, args: string[], opts: SkopeoOptions): Promise<SkopeoR
         }
       },
     );
+    child.stdin?.end(opts.stdin ?? '');
   });
 }
 
 /**
- * Runs `skopeo ...args` in a fresh sandbox; rejects with skopeo's stderr in the message. The
- * auth file is also in `REGISTRY_AUTH_FILE`, so subcommands need no `--authfile`.
+ * Runs `skopeo ...args` in a fresh sandbox (or the session's); rejects with skopeo's stderr in
+ * the message. The auth file is also in `REGISTRY_AUTH_FILE`, so subcommands need no
+ * `--authfile`.
  */
 export function skopeo(args: string[], opts: SkopeoOptions = {}): Promise<SkopeoResult> {
-  return withSandbox((box) => run(box, args, opts));
+  return withSandbox(opts, (box) => run(box, args, opts));
+}
+
+/**
+ * `skopeo login` to a plain-HTTP registry, storing the credentials in the session's auth file
+ * for the runs that follow. The password goes through stdin, not the command line.
+ */
+export async function login(
+  host: string,
+  username: string,
+  password: string,
+  opts: SkopeoOptions & { session: SkopeoSession },
+): Promise<SkopeoResult> {
+  return withSandbox(opts, (box) =>
+    run(box, ['login', '--tls-verify=false', '--username', username, '--password-stdin', host], {
+      ...opts,
+      stdin: password,
+    }),
+  );
 }
 
 export interface CopyOptions extends SkopeoOptions {
   /** Copy every manifest of an index (`--all`), as multi-arch pushes need. */
   all?: boolean;
-  /** `user:password` for the registry side of the copy; anonymous otherwise. */
+  /**
+   * `user:password` (or `user:<API key>`) for the registry side of the copy; otherwise what
+   * the session logged in with, or anonymous.
+   */
   creds?: string;
 }
 
 export interface RegistryOptions extends SkopeoOptions {
+  /** As for `CopyOptions.creds`. */
   creds?: string;
 }
 
@@ -167,8 +220,9 @@ function copy(
   extra: string[],
   opts: CopyOptions,
 ): Promise<string> {
-  return withSandbox(async (box) => {
-    const digestFile = path.join(box.root, 'digest');
+  return withSandbox(opts, async (box) => {
+    // Unique: copies in one session may run at once.
+    const digestFile = path.join(box.root, `digest-${randomUUID()}`);
     const args = [
       'copy',
       '--authfile',
@@ -184,7 +238,9 @@ function copy(
       destination,
     ];
     await run(box, args, opts);
-    return fs.readFileSync(digestFile, 'utf8').trim();
+    const digest = fs.readFileSync(digestFile, 'utf8').trim();
+    fs.rmSync(digestFile, { force: true });
+    return digest;
   });
 }
 
@@ -237,12 +293,14 @@ function registryArgs(box: Sandbox, opts: RegistryOptions): string[] {
 
 /** `skopeo delete`: deletes the manifest `ref` resolves to (a tag deletes by its digest). */
 export async function deleteImage(ref: string, opts: RegistryOptions = {}): Promise<void> {
-  await withSandbox((box) => run(box, ['delete', ...registryArgs(box, opts), docker(ref)], opts));
+  await withSandbox(opts, (box) =>
+    run(box, ['delete', ...registryArgs(box, opts), docker(ref)], opts),
+  );
 }
 
 /** The manifest bytes exactly as the registry served them (`skopeo inspect --raw`). */
 export async function inspectRaw(ref: string, opts: RegistryOptions = {}): Promise<Buffer> {
-  const { stdout } = await withSandbox((box) =>
+  const { stdout } = await withSandbox(opts, (box) =>
     run(box, ['inspect', '--raw', ...registryArgs(box, opts), docker(ref)], opts),
   );
   return stdout;

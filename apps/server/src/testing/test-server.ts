@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import type { Database } from '@berth/store';
 import { loadConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
@@ -59,6 +59,8 @@ export async function startTestServer(
     env?: Record<string, string>;
     /** Start on the data directory of a server that was closed (a restart). */
     dataDir?: string;
+    /** Receives the server's log lines at every level (e.g. to check what is never logged). */
+    logStream?: DestinationStream;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
@@ -83,21 +85,27 @@ export async function startTestServer(
   });
   const running = await startServer(config, {
     // BERTH_TEST_LOG=debug shows a test server's log when a test needs explaining.
-    logger: pino({ level: process.env.BERTH_TEST_LOG ?? 'silent' }),
+    logger: opts.logStream
+      ? pino({ level: 'trace' }, opts.logStream)
+      : pino({ level: process.env.BERTH_TEST_LOG ?? 'silent' }),
     clock: () => clock.now,
   });
   const blobRoot = path.join(dataDir, 'blobs');
   const url = `http://127.0.0.1:${running.port}`;
+  // One admin key per data directory: a restart reuses it, so it changes nothing.
+  const keyFile = path.join(dataDir, 'test-admin.key');
   const admin = await running.store.users.find(ADMIN.username);
-  const adminKey = admin
-    ? (
-        await running.services.identity.createKey(
-          userPrincipal(admin),
-          { name: `tests-${randomUUID().slice(0, 8)}`, access: 'read-write' },
-          async () => true,
-        )
-      ).secret
-    : '';
+  let adminKey = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8') : '';
+  if (!adminKey && admin) {
+    adminKey = (
+      await running.services.identity.createKey(
+        userPrincipal(admin),
+        { name: `tests-${randomUUID().slice(0, 8)}`, access: 'read-write' },
+        async () => true,
+      )
+    ).secret;
+    fs.writeFileSync(keyFile, adminKey);
+  }
   return {
     ...running,
     url,

@@ -290,6 +290,13 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
 
     /** `Authorization: Bearer <API key>` on /api. */
     async authenticateBearer(text: string, address: string): Promise<Principal> {
+      // Not shaped like a key (a registry token sent to /api, say): not a guess at one either.
+      if (!parseApiKey(text)) {
+        throw new UnauthenticatedError(
+          'INVALID_CREDENTIALS',
+          'the Bearer value is not a Berth API key (berth_<id>_<secret>)',
+        );
+      }
       await checkThrottle('api-key.use', null, address);
       const result = await keyPrincipal(text);
       if (!result?.ok) return failed('api-key.use', null, address, 'unknown or revoked key', null);

@@ -13,7 +13,7 @@ import {
   parseManifest,
   readImageConfig,
 } from '@berth/domain';
-import type { StoredManifest } from '@berth/store';
+import type { NamespaceVisibility, StoredManifest } from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
 import {
   parseReference,
@@ -25,6 +25,8 @@ import { createUploadSessions } from './upload-sessions.js';
 
 /** Configs are read for their created time; a config larger than this is not worth reading. */
 const MAX_CONFIG_READ = 1024 * 1024;
+/** Rows per query when the catalog is filtered by visibility. */
+const CATALOG_BATCH = 1000;
 /** How long a finished upload waits for GC to let go of the same digest. */
 const LINK_WAIT_MS = 30_000;
 
@@ -130,6 +132,18 @@ export function createRegistryService(deps: ServiceDeps) {
     await blobs.adopt(expected, sealed.file);
     await uploads.remove(sealed.id);
     return { kind: 'blob' as const, digest: expected };
+  }
+
+  /** Names of the namespaces a visibility lets through, in catalog order. */
+  async function visibleNamespaces(visibility: NamespaceVisibility): Promise<string[]> {
+    const names: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.namespaces.list({ visibility, limit: CATALOG_BATCH, cursor });
+      names.push(...page.items.map((ns) => ns.name));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return names.sort((a, b) => (`${a}/` < `${b}/` ? -1 : 1));
   }
 
   return {
@@ -375,8 +389,40 @@ export function createRegistryService(deps: ServiceDeps) {
       return store.registry.listTags(repo.id, page);
     },
 
-    async catalog(page: { n: number; last?: string }) {
-      return store.registry.catalog(page);
+    /**
+     * `_catalog`: every repository with a live image, or with a visibility only those in the
+     * namespaces it lets through. Filtered, it walks the visible namespaces in catalog order
+     * (by "<namespace>/") and skips whole namespaces before `last`, so the work follows what
+     * the caller can see rather than the size of the registry.
+     */
+    async catalog(page: { n: number; last?: string }, visibility?: NamespaceVisibility) {
+      if (!visibility) return store.registry.catalog(page);
+      const names: string[] = [];
+      for (const ns of await visibleNamespaces(visibility)) {
+        const prefix = `${ns}/`;
+        let after: string | undefined;
+        if (page.last !== undefined) {
+          if (page.last.startsWith(prefix)) after = page.last.slice(prefix.length);
+          else if (prefix < page.last) continue;
+        }
+        let cursor: string | undefined;
+        do {
+          const batch = await store.repositories
+            .list(ns, { sort: 'name', order: 'asc', limit: CATALOG_BATCH, cursor })
+            .catch((error: unknown) => {
+              // Deleted since it was listed: it has nothing to show.
+              if (error instanceof NotFoundError) return { items: [], nextCursor: null };
+              throw error;
+            });
+          for (const repo of batch.items) {
+            if (after !== undefined && repo.name <= after) continue;
+            if (names.length === page.n) return { names, more: true };
+            names.push(`${prefix}${repo.name}`);
+          }
+          cursor = batch.nextCursor ?? undefined;
+        } while (cursor);
+      }
+      return { names, more: false };
     },
 
     async referrers(full: string, digest: string, artifactType?: string) {

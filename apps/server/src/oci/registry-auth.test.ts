@@ -1,0 +1,711 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { decodeJwt, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRY_TOKEN_PATH, apiPaths } from '@berth/contract';
+import { randomBytesFromSeed, sha256Digest, type BuiltManifest } from '../seed/oci-content.js';
+import { randomImage } from '../testing/oci-layout.js';
+import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
+import { loadTokenKey } from '../services/identity/registry-tokens.js';
+import {
+  basicAuth,
+  createTestUser,
+  dumpIgnoringLogins,
+  revokeTestKey,
+  type TestUser,
+} from '../testing/identity.js';
+
+// Registry authentication and authorization spoken by hand over a real socket: the Docker
+// token flow, raw API keys and Basic credentials on /v2, and what each kind of caller may do.
+
+const OCTETS = 'application/octet-stream';
+const TTL_S = 300;
+
+let server: TestServer;
+const logs: string[] = [];
+/** Every token issued in these tests: none may show up in the log. */
+const issued: string[] = [];
+let alice: TestUser; // writer in alpha, with a read-write API key
+let bob: TestUser; // writer in bravo
+let vera: TestUser; // viewer in alpha
+
+const anon = () => request(server.url);
+
+interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+function parseChallenge(header: string | undefined): Challenge {
+  expect(header).toBeDefined();
+  const [scheme = '', rest = ''] = /^(\S+)\s+(.*)$/.exec(header ?? '')?.slice(1) ?? [];
+  const params: Record<string, string> = {};
+  for (const m of rest.matchAll(/(\w+)="([^"]*)"/g)) params[m[1]!] = m[2]!;
+  return { scheme, params };
+}
+
+interface AnyResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+function expectOciError(res: AnyResponse, status: number, code: string): string {
+  expect({ status: res.status, body: res.body }).toEqual({
+    status,
+    body: { errors: [expect.objectContaining({ code, message: expect.any(String) })] },
+  });
+  expect(res.headers['docker-distribution-api-version']).toBe('registry/2.0');
+  return (res.body as { errors: { message: string }[] }).errors[0]!.message;
+}
+
+/** A 401 with the token specification's challenge; returns its parameters. */
+function expectChallenge(res: AnyResponse, scope?: string): Record<string, string> {
+  expectOciError(res, 401, 'UNAUTHORIZED');
+  const { scheme, params } = parseChallenge(res.headers['www-authenticate']);
+  expect(scheme).toBe('Bearer');
+  expect(params.realm).toBe(`${server.url}${REGISTRY_TOKEN_PATH}`);
+  expect(params.service).toBe('berth');
+  expect(params.scope).toBe(scope);
+  return params;
+}
+
+function tokenPath(scopes: string[], extra: [string, string][] = []): string {
+  const query = new URLSearchParams([
+    ['service', 'berth'],
+    ...scopes.map((s): [string, string] => ['scope', s]),
+    ...extra,
+  ]);
+  return `${REGISTRY_TOKEN_PATH}?${query.toString()}`;
+}
+
+/** GET /auth/token, as a client does after a challenge; returns the token. */
+async function getToken(scopes: string[], authorization?: string): Promise<string> {
+  const req = anon().get(tokenPath(scopes));
+  if (authorization) req.set('Authorization', authorization);
+  const res = await req.expect(200);
+  expect(res.body).toEqual({
+    token: expect.any(String),
+    access_token: res.body.token,
+    expires_in: TTL_S,
+    issued_at: new Date(server.clock.now - (server.clock.now % 1000)).toISOString(),
+  });
+  expect(res.headers['cache-control']).toBe('no-store');
+  issued.push(res.body.token as string);
+  return res.body.token as string;
+}
+
+const bearer = (token: string) => `Bearer ${token}`;
+
+function sendBytes(req: request.Test, type: string, bytes: Buffer): request.Test {
+  return req
+    .set('Content-Type', type)
+    .serialize((body: Buffer) => body as unknown as string)
+    .send(bytes);
+}
+
+function putBlob(repo: string, bytes: Buffer, authorization: string): request.Test {
+  return anon()
+    .post(`/v2/${repo}/blobs/uploads/?digest=${sha256Digest(bytes)}`)
+    .set('Authorization', authorization)
+    .set('Content-Type', OCTETS)
+    .send(bytes);
+}
+
+async function pushImage(repo: string, image: BuiltManifest, tag: string, authorization: string) {
+  for (const b of [image.config!, ...image.layers]) {
+    await putBlob(repo, b.bytes, authorization).expect(201);
+  }
+  await sendBytes(
+    anon().put(`/v2/${repo}/manifests/${tag}`).set('Authorization', authorization),
+    image.mediaType,
+    image.bytes,
+  ).expect(201);
+}
+
+const adminAuth = () => bearer(server.adminKey);
+
+beforeAll(async () => {
+  server = await startTestServer({
+    logStream: { write: (line: string) => void logs.push(line) },
+    // The throttle test counts failures per account; the whole file shares one address.
+    env: { BERTH_LOGIN_FAILURES_PER_ADDRESS: '1000', BERTH_TOKEN_TTL_S: String(TTL_S) },
+  });
+  const api = server.api();
+  await api.post(apiPaths.namespaces()).send({ name: 'alpha', region: 'local' }).expect(201);
+  await api.post(apiPaths.namespaces()).send({ name: 'bravo', region: 'local' }).expect(201);
+  await api
+    .post(apiPaths.namespaces())
+    .send({ name: 'pubns', region: 'local', public: true })
+    .expect(201);
+  alice = await createTestUser(server, 'alice', { roles: { alpha: 'writer' }, key: {} });
+  bob = await createTestUser(server, 'bob', { roles: { bravo: 'writer' } });
+  vera = await createTestUser(server, 'vera', { roles: { alpha: 'viewer' } });
+  await pushImage(
+    'bravo/secret',
+    randomImage({ seed: 'bravo-secret', layers: 1, layerBytes: 64 }),
+    'v1',
+    adminAuth(),
+  );
+  await pushImage(
+    'pubns/tool',
+    randomImage({ seed: 'pub-tool', layers: 1, layerBytes: 64 }),
+    'v1',
+    adminAuth(),
+  );
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('discovering authentication', () => {
+  it('anonymous GET and HEAD /v2/ are 401 with a Bearer challenge naming the token endpoint', async () => {
+    const res = await anon().get('/v2/');
+    expect(expectChallenge(res)).not.toHaveProperty('error');
+    const head = await anon().head('/v2/');
+    expect(head.status).toBe(401);
+    expect(parseChallenge(head.headers['www-authenticate']).params.realm).toBe(
+      `${server.url}${REGISTRY_TOKEN_PATH}`,
+    );
+  });
+
+  it('GET /v2/ is 200 with Basic credentials, a raw API key, or any token', async () => {
+    await anon()
+      .get('/v2/')
+      .set('Authorization', basicAuth(alice.username, alice.password))
+      .expect(200);
+    await anon()
+      .get('/v2/')
+      .set('Authorization', basicAuth(alice.username, alice.key!))
+      .expect(200);
+    await anon().get('/v2/').set('Authorization', bearer(alice.key!)).expect(200);
+    await anon()
+      .get('/v2/')
+      .set('Authorization', bearer(await getToken([])))
+      .expect(200);
+  });
+
+  it('bad credentials on /v2 are 401 with the challenge, an unknown scheme too', async () => {
+    for (const authorization of [
+      basicAuth(alice.username, 'not-the-password'),
+      bearer('berth_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+      bearer('not-a-token'),
+      'Digest username="alice"',
+    ]) {
+      const res = await anon().get('/v2/alpha/app/tags/list').set('Authorization', authorization);
+      expectChallenge(res, 'repository:alpha/app:pull');
+    }
+  });
+
+  it('the realm follows X-Forwarded-Proto and -Host only behind a trusted proxy', async () => {
+    const forwarded = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'registry.example.com' };
+    const direct = await anon().get('/v2/').set(forwarded);
+    expect(parseChallenge(direct.headers['www-authenticate']).params.realm).toBe(
+      `${server.url}${REGISTRY_TOKEN_PATH}`,
+    );
+    const proxied = await startTestServer({ env: { BERTH_TRUST_PROXY: 'loopback' } });
+    try {
+      const res = await request(proxied.url).get('/v2/').set(forwarded);
+      expect(parseChallenge(res.headers['www-authenticate']).params.realm).toBe(
+        `https://registry.example.com${REGISTRY_TOKEN_PATH}`,
+      );
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
+
+describe('the token endpoint', () => {
+  it('Basic credentials buy a token granting what was asked and is allowed, and it pushes and pulls', async () => {
+    const token = await getToken(
+      ['repository:alpha/app:pull,push'],
+      basicAuth(alice.username, alice.password),
+    );
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      iss: 'berth',
+      sub: 'alice',
+      aud: 'berth',
+      access: [{ type: 'repository', name: 'alpha/app', actions: ['pull', 'push'] }],
+      uid: alice.userId,
+    });
+    expect(claims).not.toHaveProperty('key_id');
+    expect(claims.exp! - claims.iat!).toBe(TTL_S);
+    expect(claims.jti).toEqual(expect.any(String));
+
+    const image = randomImage({ seed: 'token-flow', layers: 2, layerBytes: 100 });
+    await pushImage('alpha/app', image, 'v1', bearer(token));
+    const got = await anon()
+      .get('/v2/alpha/app/manifests/v1')
+      .set('Authorization', bearer(token))
+      .expect(200);
+    expect(got.headers['docker-content-digest']).toBe(image.digest);
+    await anon()
+      .get(`/v2/alpha/app/blobs/${image.layers[0]!.digest}`)
+      .set('Authorization', bearer(token))
+      .expect(200);
+    // skopeo deletes with scope "*"; the audit log names the user, not "anonymous".
+    await sendBytes(
+      anon().put('/v2/alpha/app/manifests/v2').set('Authorization', bearer(token)),
+      image.mediaType,
+      image.bytes,
+    ).expect(201);
+    const all = await getToken(
+      ['repository:alpha/app:*'],
+      basicAuth(alice.username, alice.password),
+    );
+    expect(decodeJwt(all).access).toEqual([
+      { type: 'repository', name: 'alpha/app', actions: ['*'] },
+    ]);
+    await anon().delete('/v2/alpha/app/manifests/v2').set('Authorization', bearer(all)).expect(202);
+    const entries = await server.services.audit.list({ action: 'tag.delete' }, { limit: 10 });
+    expect(entries.items[0]).toMatchObject({ actor: 'user:alice', outcome: 'success' });
+  });
+
+  it('an API key as the password works, and the token remembers the key', async () => {
+    const token = await getToken(
+      ['repository:alpha/app:pull'],
+      basicAuth(alice.username, alice.key!),
+    );
+    expect(decodeJwt(token)).toMatchObject({
+      sub: 'alice',
+      uid: alice.userId,
+      key_id: alice.keyId,
+    });
+    await anon().get('/v2/alpha/app/tags/list').set('Authorization', bearer(token)).expect(200);
+  });
+
+  it('a token scoped to pull cannot push: 401 insufficient_scope with the scope to ask for', async () => {
+    const token = await getToken(
+      ['repository:alpha/app:pull'],
+      basicAuth(alice.username, alice.password),
+    );
+    const before = await dumpIgnoringLogins(server);
+    const blobs = server.blobFiles();
+    const res = await putBlob('alpha/app', randomBytesFromSeed('pull-only', 100), bearer(token));
+    const params = expectChallenge(res, 'repository:alpha/app:pull,push');
+    expect(params.error).toBe('insufficient_scope');
+    expect(await dumpIgnoringLogins(server)).toBe(before);
+    expect(server.blobFiles()).toEqual(blobs);
+  });
+
+  it('a viewer asking for push gets pull only, and pushing is 403 DENIED', async () => {
+    const token = await getToken(
+      ['repository:alpha/app:pull,push'],
+      basicAuth(vera.username, vera.password),
+    );
+    expect(decodeJwt(token).access).toEqual([
+      { type: 'repository', name: 'alpha/app', actions: ['pull'] },
+    ]);
+    await anon().get('/v2/alpha/app/manifests/v1').set('Authorization', bearer(token)).expect(200);
+    const before = await dumpIgnoringLogins(server);
+    const res = await anon()
+      .post('/v2/alpha/app/blobs/uploads/')
+      .set('Authorization', bearer(token));
+    expect(expectOciError(res, 403, 'DENIED')).toMatch(/vera has the viewer role.*needs writer/);
+    const del = await anon()
+      .delete('/v2/alpha/app/manifests/v1')
+      .set('Authorization', basicAuth(vera.username, vera.password));
+    expectOciError(del, 403, 'DENIED');
+    expect(await dumpIgnoringLogins(server)).toBe(before);
+  });
+
+  it('a token for a namespace the user has no role in grants nothing, and it answers like a missing one', async () => {
+    const token = await getToken(
+      ['repository:bravo/secret:pull,push,delete', 'repository:nosuchns/app:pull'],
+      basicAuth(alice.username, alice.password),
+    );
+    expect(decodeJwt(token).access).toEqual([]);
+    const hidden = await anon()
+      .get('/v2/bravo/secret/manifests/v1')
+      .set('Authorization', bearer(token));
+    const missing = await anon()
+      .get('/v2/nosuchns/app/manifests/v1')
+      .set('Authorization', bearer(token));
+    const hiddenMessage = expectOciError(hidden, 404, 'NAME_UNKNOWN');
+    const missingMessage = expectOciError(missing, 404, 'NAME_UNKNOWN');
+    expect(hiddenMessage.replace('bravo', 'X')).toBe(missingMessage.replace('nosuchns', 'X'));
+    // With Basic credentials or the raw key, the same.
+    for (const authorization of [basicAuth(alice.username, alice.password), bearer(alice.key!)]) {
+      const res = await anon()
+        .get('/v2/bravo/secret/tags/list')
+        .set('Authorization', authorization);
+      expectOciError(res, 404, 'NAME_UNKNOWN');
+      const push = await putBlob(
+        'bravo/secret',
+        randomBytesFromSeed('into-bravo', 10),
+        authorization,
+      );
+      expectOciError(push, 404, 'NAME_UNKNOWN');
+    }
+  });
+
+  it('an expired token is refused with invalid_token; a new one works', async () => {
+    const token = await getToken(
+      ['repository:alpha/app:pull'],
+      basicAuth(alice.username, alice.password),
+    );
+    await anon().get('/v2/alpha/app/tags/list').set('Authorization', bearer(token)).expect(200);
+    server.clock.advance((TTL_S + 1) * 1000);
+    const res = await anon().get('/v2/alpha/app/tags/list').set('Authorization', bearer(token));
+    expect(expectChallenge(res, 'repository:alpha/app:pull').error).toBe('invalid_token');
+    expectChallenge(await anon().get('/v2/').set('Authorization', bearer(token)));
+    const fresh = await getToken(
+      ['repository:alpha/app:pull'],
+      basicAuth(alice.username, alice.password),
+    );
+    await anon().get('/v2/alpha/app/tags/list').set('Authorization', bearer(fresh)).expect(200);
+  });
+
+  it('a token is refused once its API key is revoked or its user disabled', async () => {
+    const carl = await createTestUser(server, 'carl', { roles: { alpha: 'viewer' }, key: {} });
+    const byKey = await getToken(
+      ['repository:alpha/app:pull'],
+      basicAuth(carl.username, carl.key!),
+    );
+    const byPassword = await getToken(
+      ['repository:alpha/app:pull'],
+      basicAuth(carl.username, carl.password),
+    );
+    await anon().get('/v2/alpha/app/tags/list').set('Authorization', bearer(byKey)).expect(200);
+    await revokeTestKey(server, carl);
+    // Accounts and keys are looked up again after at most five seconds.
+    server.clock.advance(6_000);
+    const revoked = await anon().get('/v2/alpha/app/tags/list').set('Authorization', bearer(byKey));
+    expect(expectChallenge(revoked, 'repository:alpha/app:pull').error).toBe('invalid_token');
+    expectChallenge(
+      await anon().get('/v2/alpha/app/tags/list').set('Authorization', bearer(carl.key!)),
+      'repository:alpha/app:pull',
+    );
+    await anon()
+      .get(tokenPath([]))
+      .set('Authorization', basicAuth(carl.username, carl.key!))
+      .expect(401);
+    // The password's token still works, until the account is disabled.
+    await anon()
+      .get('/v2/alpha/app/tags/list')
+      .set('Authorization', bearer(byPassword))
+      .expect(200);
+    await server.api().patch(apiPaths.user('carl')).send({ disabled: true }).expect(200);
+    server.clock.advance(6_000);
+    expectChallenge(
+      await anon().get('/v2/alpha/app/tags/list').set('Authorization', bearer(byPassword)),
+      'repository:alpha/app:pull',
+    );
+  });
+
+  it('bad credentials are a JSON 401; a temporary password says to change it first', async () => {
+    const res = await anon()
+      .get(tokenPath(['repository:alpha/app:pull']))
+      .set('Authorization', basicAuth(alice.username, 'wrong-password-here'))
+      .expect(401);
+    expect(res.body).toEqual({
+      error: { code: 'INVALID_CREDENTIALS', message: expect.any(String) },
+      details: res.body.error.message,
+    });
+    const admin = await server.store.users.find(ADMIN.username);
+    await server.services.identity.createUser(
+      { username: 'newbie', password: 'temporary-password-1' },
+      { kind: 'user', userId: admin!.id, username: admin!.username, admin: true, key: null },
+    );
+    const temp = await anon()
+      .get(tokenPath([]))
+      .set('Authorization', basicAuth('newbie', 'temporary-password-1'))
+      .expect(401);
+    expect(temp.body.error.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    expect(temp.body.details).toMatch(/change it first/);
+  });
+
+  it('asks for the right service and takes the OAuth2 password grant too', async () => {
+    const wrong = await anon().get(`${REGISTRY_TOKEN_PATH}?service=other`).expect(400);
+    expect(wrong.body.error.code).toBe('SERVICE_UNKNOWN');
+    const res = await anon()
+      .post(REGISTRY_TOKEN_PATH)
+      .type('form')
+      .send({
+        grant_type: 'password',
+        username: alice.username,
+        password: alice.password,
+        service: 'berth',
+        client_id: 'tests',
+        scope: 'repository:alpha/app:pull repository:bravo/secret:pull',
+      })
+      .expect(200);
+    issued.push(res.body.access_token as string);
+    expect(res.body).toMatchObject({ expires_in: TTL_S, scope: 'repository:alpha/app:pull' });
+    await anon()
+      .get('/v2/alpha/app/tags/list')
+      .set('Authorization', bearer(res.body.access_token))
+      .expect(200);
+    const refresh = await anon()
+      .post(REGISTRY_TOKEN_PATH)
+      .type('form')
+      .send({
+        grant_type: 'refresh_token',
+        refresh_token: 'x',
+        service: 'berth',
+        client_id: 'tests',
+      })
+      .expect(400);
+    expect(refresh.body.error).toBe('unsupported_grant_type');
+  });
+
+  it('audits credentialed token requests as registry.login, anonymous ones not', async () => {
+    const count = async (actor: string) =>
+      (await server.services.audit.list({ action: 'registry.login', actor }, { limit: 500 })).items
+        .length;
+    const before = { bob: await count('user:bob'), anonymous: await count('anonymous') };
+    await getToken(['repository:bravo/secret:pull'], basicAuth(bob.username, bob.password));
+    await getToken(['repository:pubns/tool:pull']);
+    expect(await count('user:bob')).toBe(before.bob + 1);
+    expect(await count('anonymous')).toBe(before.anonymous);
+    const [entry] = (
+      await server.services.audit.list(
+        { action: 'registry.login', actor: 'user:bob' },
+        { limit: 1 },
+      )
+    ).items;
+    expect(entry).toMatchObject({ outcome: 'success', target: 'bob' });
+  });
+});
+
+describe('public namespaces', () => {
+  it('pull without credentials or with an anonymous token, but never push', async () => {
+    await anon().get('/v2/pubns/tool/manifests/v1').expect(200);
+    const token = await getToken(['repository:pubns/tool:pull,push']);
+    expect(decodeJwt(token)).toMatchObject({
+      sub: '',
+      access: [{ type: 'repository', name: 'pubns/tool', actions: ['pull'] }],
+    });
+    expect(decodeJwt(token)).not.toHaveProperty('uid');
+    await anon().get('/v2/pubns/tool/tags/list').set('Authorization', bearer(token)).expect(200);
+    const before = await dumpIgnoringLogins(server);
+    const bytes = randomBytesFromSeed('anonymous-push', 50);
+    expectChallenge(
+      await putBlob('pubns/tool', bytes, bearer(token)),
+      'repository:pubns/tool:pull,push',
+    );
+    expectChallenge(
+      await anon()
+        .post(`/v2/pubns/tool/blobs/uploads/?digest=${sha256Digest(bytes)}`)
+        .send(bytes),
+      'repository:pubns/tool:pull,push',
+    );
+    expectChallenge(
+      await anon().delete('/v2/pubns/tool/manifests/v1'),
+      'repository:pubns/tool:delete',
+    );
+    expect(await dumpIgnoringLogins(server)).toBe(before);
+    // Private namespaces, and missing ones, ask anonymous callers to log in.
+    expectChallenge(
+      await anon().get('/v2/bravo/secret/manifests/v1'),
+      'repository:bravo/secret:pull',
+    );
+    expectChallenge(
+      await anon().get('/v2/nosuchns/app/manifests/v1'),
+      'repository:nosuchns/app:pull',
+    );
+  });
+
+  it('a malformed name is a 400 for anonymous callers too', async () => {
+    expectOciError(await anon().get('/v2/UPPER/app/tags/list'), 400, 'NAME_INVALID');
+  });
+});
+
+describe('_catalog', () => {
+  const catalog = (authorization?: string, query = '') => {
+    const req = anon().get(`/v2/_catalog${query}`);
+    if (authorization) req.set('Authorization', authorization);
+    return req;
+  };
+
+  it('lists only the repositories of namespaces the caller can see', async () => {
+    await pushImage(
+      'bravo/zeta',
+      randomImage({ seed: 'bravo-zeta', layers: 1, layerBytes: 64 }),
+      'v1',
+      adminAuth(),
+    );
+    const all = await catalog(adminAuth()).expect(200);
+    expect(all.body.repositories).toEqual([
+      'alpha/app',
+      'bravo/secret',
+      'bravo/zeta',
+      'pubns/tool',
+    ]);
+    const forAlice = await catalog(basicAuth(alice.username, alice.password)).expect(200);
+    expect(forAlice.body.repositories).toEqual(['alpha/app', 'pubns/tool']);
+    const forBob = await catalog(basicAuth(bob.username, bob.password)).expect(200);
+    expect(forBob.body.repositories).toEqual(['bravo/secret', 'bravo/zeta', 'pubns/tool']);
+
+    // Pages with n and last over the filtered list.
+    const first = await catalog(basicAuth(bob.username, bob.password), '?n=2').expect(200);
+    expect(first.body.repositories).toEqual(['bravo/secret', 'bravo/zeta']);
+    expect(first.headers.link).toBe('</v2/_catalog?n=2&last=bravo%2Fzeta>; rel="next"');
+    const second = await catalog(
+      basicAuth(bob.username, bob.password),
+      '?n=2&last=bravo%2Fzeta',
+    ).expect(200);
+    expect(second.body.repositories).toEqual(['pubns/tool']);
+    expect(second.headers.link).toBeUndefined();
+  });
+
+  it('wants a credential, and a token must carry registry:catalog:*', async () => {
+    expectChallenge(await catalog(), 'registry:catalog:*');
+    const anonymous = await getToken(['registry:catalog:*']);
+    expect((await catalog(bearer(anonymous)).expect(200)).body.repositories).toEqual([
+      'pubns/tool',
+    ]);
+    const withoutScope = await getToken(
+      ['repository:alpha/app:pull'],
+      basicAuth(alice.username, alice.password),
+    );
+    const res = await catalog(bearer(withoutScope));
+    expect(expectChallenge(res, 'registry:catalog:*').error).toBe('insufficient_scope');
+    const scoped = await getToken(
+      ['registry:catalog:*'],
+      basicAuth(alice.username, alice.password),
+    );
+    expect((await catalog(bearer(scoped)).expect(200)).body.repositories).toEqual([
+      'alpha/app',
+      'pubns/tool',
+    ]);
+  });
+});
+
+describe('cross-repository mount', () => {
+  it('from a repository the caller cannot pull, it falls back to an upload and links nothing', async () => {
+    const secret = randomBytesFromSeed('mount-secret', 300);
+    const digest = sha256Digest(secret);
+    await putBlob('bravo/secret', secret, adminAuth()).expect(201);
+    const token = await getToken(
+      ['repository:alpha/mounted:pull,push', 'repository:bravo/secret:pull'],
+      basicAuth(alice.username, alice.password),
+    );
+    for (const authorization of [bearer(token), basicAuth(alice.username, alice.password)]) {
+      const res = await anon()
+        .post(`/v2/alpha/mounted/blobs/uploads/?mount=${digest}&from=bravo/secret`)
+        .set('Authorization', authorization)
+        .expect(202);
+      expect(res.headers.location).toMatch(/^\/v2\/alpha\/mounted\/blobs\/uploads\/[0-9a-f-]{36}$/);
+      await anon()
+        .head(`/v2/alpha/mounted/blobs/${digest}`)
+        .set('Authorization', authorization)
+        .expect(404);
+      await anon().delete(res.headers.location!).set('Authorization', authorization).expect(204);
+    }
+  });
+
+  it('from a repository the caller can pull, it mounts; a token must grant that pull too', async () => {
+    const shared = randomBytesFromSeed('mount-shared', 300);
+    const digest = sha256Digest(shared);
+    await putBlob('alpha/source', shared, adminAuth()).expect(201);
+    const narrow = await getToken(
+      ['repository:alpha/target:pull,push'],
+      basicAuth(alice.username, alice.password),
+    );
+    await anon()
+      .post(`/v2/alpha/target/blobs/uploads/?mount=${digest}&from=alpha/source`)
+      .set('Authorization', bearer(narrow))
+      .expect(202);
+    const wide = await getToken(
+      ['repository:alpha/target:pull,push', 'repository:alpha/source:pull'],
+      basicAuth(alice.username, alice.password),
+    );
+    await anon()
+      .post(`/v2/alpha/target/blobs/uploads/?mount=${digest}&from=alpha/source`)
+      .set('Authorization', bearer(wide))
+      .expect(201);
+    await anon()
+      .head(`/v2/alpha/target/blobs/${digest}`)
+      .set('Authorization', bearer(wide))
+      .expect(200);
+  });
+});
+
+describe('throttling', () => {
+  it('bad Basic credentials are throttled per account: 429 TOOMANYREQUESTS with Retry-After', async () => {
+    const erin = await createTestUser(server, 'erin', { roles: { alpha: 'viewer' } });
+    for (let i = 0; i < 5; i++) {
+      expectChallenge(
+        await anon()
+          .get('/v2/alpha/app/tags/list')
+          .set('Authorization', basicAuth('erin', `wrong-${i}`)),
+        'repository:alpha/app:pull',
+      );
+    }
+    // Locked: even the right password is refused until the window has passed.
+    const locked = await anon()
+      .get('/v2/alpha/app/tags/list')
+      .set('Authorization', basicAuth('erin', erin.password));
+    expect(expectOciError(locked, 429, 'TOOMANYREQUESTS')).toMatch(/try again in \d+ seconds/);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    const tokenLocked = await anon()
+      .get(tokenPath(['repository:alpha/app:pull']))
+      .set('Authorization', basicAuth('erin', erin.password))
+      .expect(429);
+    expect(tokenLocked.body.error.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(Number(tokenLocked.headers['retry-after'])).toBeGreaterThan(0);
+
+    server.clock.advance(15 * 60 * 1000 + 1000);
+    await anon()
+      .get('/v2/alpha/app/tags/list')
+      .set('Authorization', basicAuth('erin', erin.password))
+      .expect(200);
+  });
+});
+
+describe('the signing key', () => {
+  it('is <dataDir>/token.key, 0600, and every process on the directory signs with it', async () => {
+    const token = await getToken(
+      ['repository:alpha/app:pull'],
+      basicAuth(alice.username, alice.password),
+    );
+    const file = path.join(server.dataDir, 'token.key');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    // What another process would load from the same directory verifies this one's tokens.
+    const key = loadTokenKey(server.dataDir);
+    const { payload } = await jwtVerify(token, key, {
+      audience: 'berth',
+      currentDate: new Date(server.clock.now),
+    });
+    expect(payload.sub).toBe('alice');
+    expect(fs.readdirSync(server.dataDir).filter((f) => f.startsWith('token.key.'))).toEqual([]);
+  });
+
+  it('is made once in a fresh directory, and a damaged one is refused', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-token-key-'));
+    try {
+      const first = loadTokenKey(dir);
+      expect(first).toHaveLength(32);
+      expect(loadTokenKey(dir)).toEqual(first);
+      fs.writeFileSync(path.join(dir, 'token.key'), 'c2hvcnQ=\n');
+      expect(() => loadTokenKey(dir)).toThrow(/does not hold a 32-byte base64 key/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('logs', () => {
+  it('never contain a password, an API key or a token', async () => {
+    const text = logs.join('');
+    // The capture works: the token requests were logged.
+    expect(text).toContain(REGISTRY_TOKEN_PATH);
+    const secrets = [
+      alice.password,
+      alice.key!,
+      bob.password,
+      vera.password,
+      server.adminKey,
+      ...issued,
+    ];
+    expect(issued.length).toBeGreaterThan(10);
+    for (const secret of secrets) expect(text.includes(secret), secret.slice(0, 12)).toBe(false);
+    expect(text).not.toMatch(/eyJ[\w-]{10,}\.eyJ/);
+    expect(text).not.toContain(basicAuth(alice.username, alice.password).slice(6));
+  });
+});
