@@ -5,6 +5,7 @@ import request from 'supertest';
 import { decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY_TOKEN_PATH, apiPaths } from '@berth/contract';
+import { registryRoutes } from './registry-router.js';
 import { randomBytesFromSeed, sha256Digest, type BuiltManifest } from '../seed/oci-content.js';
 import { randomImage } from '../testing/oci-layout.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
@@ -469,6 +470,53 @@ describe('the token endpoint', () => {
       )
     ).items;
     expect(entry).toMatchObject({ outcome: 'success', target: 'bob' });
+  });
+});
+
+describe('every route', () => {
+  it('refuses anonymous callers on a private namespace with the challenge, changing nothing', async () => {
+    const digest = sha256Digest(randomBytesFromSeed('anon', 10));
+    const samples: [string, string][] = [
+      ['GET', '/v2/'],
+      ['HEAD', '/v2/'],
+      ['GET', '/v2/_catalog'],
+      ['GET', '/v2/bravo/secret/tags/list'],
+      ['GET', '/v2/bravo/secret/manifests/v1'],
+      ['HEAD', '/v2/bravo/secret/manifests/v1'],
+      ['PUT', '/v2/bravo/secret/manifests/v2'],
+      ['DELETE', `/v2/bravo/secret/manifests/${digest}`],
+      ['POST', '/v2/bravo/secret/blobs/uploads/'],
+      ['GET', '/v2/bravo/secret/blobs/uploads/0f0e6a0c-7c2a-4d49-9a43-3f3c1c2b9e11'],
+      ['PATCH', '/v2/bravo/secret/blobs/uploads/0f0e6a0c-7c2a-4d49-9a43-3f3c1c2b9e11'],
+      [
+        'PUT',
+        `/v2/bravo/secret/blobs/uploads/0f0e6a0c-7c2a-4d49-9a43-3f3c1c2b9e11?digest=${digest}`,
+      ],
+      ['DELETE', '/v2/bravo/secret/blobs/uploads/0f0e6a0c-7c2a-4d49-9a43-3f3c1c2b9e11'],
+      ['GET', `/v2/bravo/secret/blobs/${digest}`],
+      ['HEAD', `/v2/bravo/secret/blobs/${digest}`],
+      ['DELETE', `/v2/bravo/secret/blobs/${digest}`],
+      ['GET', `/v2/bravo/secret/referrers/${digest}`],
+    ];
+    // The samples cover the router's whole table, so a new route cannot be missed here.
+    for (const route of registryRoutes(server.services)) {
+      for (const method of Object.keys(route.methods)) {
+        const covered = samples.some(
+          ([m, p]) => m === method && route.pattern.test(new URL(p, server.url).pathname.slice(3)),
+        );
+        expect(covered, `${method} ${String(route.pattern)}`).toBe(true);
+      }
+    }
+    const before = await dumpIgnoringLogins(server);
+    for (const [method, path] of samples) {
+      const req = anon()[method.toLowerCase() as 'get'](path);
+      const res = await (['PUT', 'PATCH', 'POST'].includes(method)
+        ? req.send(Buffer.from('x'))
+        : req);
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect(res.headers['www-authenticate'], `${method} ${path}`).toMatch(/^Bearer realm="/);
+    }
+    expect(await dumpIgnoringLogins(server)).toBe(before);
   });
 });
 

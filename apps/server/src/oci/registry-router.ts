@@ -11,7 +11,7 @@ import { NEEDS, type RegistryNeed, registryAuth } from './registry-auth.js';
 
 /** A handler and what the caller must be allowed to do for it (see registry-auth.ts). */
 type Endpoint = { need: RegistryNeed; handler: Handler };
-type Route = { pattern: RegExp; methods: Partial<Record<string, Endpoint>> };
+export type Route = { pattern: RegExp; methods: Partial<Record<string, Endpoint>> };
 
 const signedIn = (handler: Handler): Endpoint => ({ need: NEEDS.signedIn, handler });
 const catalog = (handler: Handler): Endpoint => ({ need: NEEDS.catalog, handler });
@@ -35,18 +35,18 @@ function decodeParam(raw: string): string {
 /**
  * /v2: the OCI Distribution API. Repository names contain "/", so routes are matched here by
  * their tails (/manifests/<ref>, /blobs/uploads/<id>, …) rather than by Express path syntax.
+ * This is the table: what each path and method needs, and who answers it.
  */
-export function registryHandler(services: Services, logger: Logger) {
+export function registryRoutes(services: Services): Route[] {
   const manifests = manifestHandlers(services);
   const blobs = blobHandlers(services);
   const uploads = uploadHandlers(services);
   const listings = listingHandlers(services);
-  const auth = registryAuth(services);
   const base: Handler = async (_req, res) => {
     res.status(200).json({});
   };
   // Uploads, their status and their cancel all need push: only a pusher has a session.
-  const routes: Route[] = [
+  return [
     { pattern: /^\/$/, methods: { GET: signedIn(base), HEAD: signedIn(base) } },
     { pattern: /^\/_catalog$/, methods: { GET: catalog(listings.catalog) } },
     { pattern: /^\/(.+)\/tags\/list$/, methods: { GET: pull(listings.tags) } },
@@ -75,7 +75,11 @@ export function registryHandler(services: Services, logger: Logger) {
     },
     { pattern: /^\/(.+)\/referrers\/([^/]+)$/, methods: { GET: pull(listings.referrers) } },
   ];
+}
 
+export function registryHandler(services: Services, logger: Logger) {
+  const routes = registryRoutes(services);
+  const auth = registryAuth(services);
   return async (req: Request, res: Response): Promise<void> => {
     res.set('Docker-Distribution-API-Version', 'registry/2.0');
     try {
