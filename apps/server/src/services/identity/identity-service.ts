@@ -21,7 +21,7 @@ import type {
 } from '@berth/contract';
 import type { ApiKeyRecord, UserRecord } from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
-import { iso } from '../iso.js';
+import { iso, isoOrNull } from '../iso.js';
 import { hashPassword, UNUSABLE_HASH, verifyPassword } from './passwords.js';
 import { digest, keyPrefix, newApiKey, parseApiKey, randomToken, sameText } from './tokens.js';
 import { createThrottle } from './throttle.js';
@@ -69,7 +69,7 @@ function toUser(u: UserRecord): User {
     disabled: u.disabled,
     mustChangePassword: u.mustChangePassword,
     createdAt: iso(u.createdAt),
-    lastLoginAt: u.lastLoginAt === null ? null : iso(u.lastLoginAt),
+    lastLoginAt: isoOrNull(u.lastLoginAt),
   };
 }
 
@@ -81,8 +81,8 @@ function toApiKey(k: ApiKeyRecord): ApiKey {
     namespaces: k.namespaces,
     prefix: keyPrefix(k.id),
     createdAt: iso(k.createdAt),
-    lastUsedAt: k.lastUsedAt === null ? null : iso(k.lastUsedAt),
-    revokedAt: k.revokedAt === null ? null : iso(k.revokedAt),
+    lastUsedAt: isoOrNull(k.lastUsedAt),
+    revokedAt: isoOrNull(k.revokedAt),
   };
 }
 
