@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect } from '@playwright/test';
+import { ADMIN, BerthClient, createApiKey, signIn } from './auth';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverEntry = path.join(repoRoot, 'apps/server/dist/main.js');
@@ -56,11 +57,19 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+interface Fixtures {
+  berth: BerthServer;
+  /** The page starts signed in as the admin; `test.use({ signedIn: false })` to sign in by hand. */
+  signedIn: boolean;
+  /** The admin through an API key, for set-up outside the browser (made only when asked for). */
+  admin: BerthClient;
+}
+
 /**
  * Every test gets its own server with a fresh demo registry in a temporary directory,
  * so journeys that delete things never see each other's changes; both go away after.
  */
-export const test = base.extend<{ berth: BerthServer }>({
+export const test = base.extend<Fixtures>({
   // Playwright reads fixture dependencies from the destructuring pattern; this one has none.
   // eslint-disable-next-line no-empty-pattern
   berth: async ({}, use) => {
@@ -74,6 +83,8 @@ export const test = base.extend<{ berth: BerthServer }>({
         BERTH_DATA_DIR: dataDir,
         BERTH_PORT: String(port),
         BERTH_DEMO: '1',
+        BERTH_ADMIN_USERNAME: ADMIN.username,
+        BERTH_ADMIN_PASSWORD: ADMIN.password,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -90,6 +101,16 @@ export const test = base.extend<{ berth: BerthServer }>({
   },
   baseURL: async ({ berth }, use) => {
     await use(berth.url);
+  },
+  signedIn: [true, { option: true }],
+  page: async ({ page, signedIn }, use) => {
+    if (signedIn) await signIn(page.request, ADMIN);
+    await use(page);
+  },
+  admin: async ({ berth }, use) => {
+    await use(
+      new BerthClient(berth.url, ADMIN.username, await createApiKey(berth.url, ADMIN, 'e2e')),
+    );
   },
 });
 

@@ -1,12 +1,11 @@
 import type { Page } from '@playwright/test';
+import type { BerthClient } from './auth';
 import { Console } from './console';
 import { expect, test } from './fixtures';
 
 /** The host image pointers into this registry start with, as the console shows it. */
-async function registryHost(url: string): Promise<string> {
-  const response = await fetch(`${url}/api/v1/regions`);
-  const body = (await response.json()) as { registryHost: string };
-  return body.registryHost;
+async function registryHost(admin: BerthClient): Promise<string> {
+  return (await admin.call<{ registryHost: string }>('/api/v1/regions')).registryHost;
 }
 
 function projectRows(page: Page, table: 'Projects' | 'Deleted projects') {
@@ -15,10 +14,10 @@ function projectRows(page: Page, table: 'Projects' | 'Deleted projects') {
 
 test('create a project with a secret and an app, delete it, restore it, delete it for good', async ({
   page,
-  berth,
+  admin,
 }) => {
   const ui = new Console(page);
-  const host = await registryHost(berth.url);
+  const host = await registryHost(admin);
   const pointer = `${host}/demo-shop/frontend:stable`;
 
   await page.goto('/namespaces');
@@ -136,12 +135,11 @@ test('create a project with a secret and an app, delete it, restore it, delete i
   await expect(page.getByRole('heading', { name: 'No deleted projects in local' })).toBeVisible();
 });
 
-test('undo a project delete from the notification', async ({ page, berth }) => {
+test('undo a project delete from the notification', async ({ page, admin }) => {
   const ui = new Console(page);
-  const created = await fetch(`${berth.url}/api/v1/projects`, {
+  const created = await admin.api('/api/v1/projects', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'billing', region: 'local' }),
+    json: { name: 'billing', region: 'local' },
   });
   expect(created.status).toBe(201);
 
@@ -163,21 +161,17 @@ test('undo a project delete from the notification', async ({ page, berth }) => {
 
 test('the images list says which project apps use an image, and deleting it warns', async ({
   page,
-  berth,
+  admin,
 }) => {
   const ui = new Console(page);
-  const host = await registryHost(berth.url);
-  const project = (await (
-    await fetch(`${berth.url}/api/v1/projects`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'shop', region: 'local' }),
-    })
-  ).json()) as { id: string };
-  const app = await fetch(`${berth.url}/api/v1/projects/${project.id}/apps`, {
+  const host = await registryHost(admin);
+  const project = await admin.call<{ id: string }>('/api/v1/projects', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'web', image: `${host}/demo-shop/frontend:stable` }),
+    json: { name: 'shop', region: 'local' },
+  });
+  const app = await admin.api(`/api/v1/projects/${project.id}/apps`, {
+    method: 'POST',
+    json: { name: 'web', image: `${host}/demo-shop/frontend:stable` },
   });
   expect(app.status).toBe(201);
 

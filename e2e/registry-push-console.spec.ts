@@ -8,13 +8,24 @@ import { skopeo } from './skopeo';
 test('an image pushed with skopeo shows in the console; deleting it there stops pulls until Undo', async ({
   page,
   berth,
+  admin,
 }) => {
   const host = new URL(berth.url).host;
   const layout = await mkdtemp(path.join(tmpdir(), 'berth-e2e-layout-'));
   try {
     // Real content from the demo registry goes out and back in through the registry API.
-    await skopeo('copy', `docker://${host}/demo-shop/frontend:latest`, `oci:${layout}:image`);
-    await skopeo('copy', `oci:${layout}:image`, `docker://${host}/demo-shop/pushed/by-client:e2e`);
+    await skopeo(
+      admin.creds,
+      'copy',
+      `docker://${host}/demo-shop/frontend:latest`,
+      `oci:${layout}:image`,
+    );
+    await skopeo(
+      admin.creds,
+      'copy',
+      `oci:${layout}:image`,
+      `docker://${host}/demo-shop/pushed/by-client:e2e`,
+    );
 
     const ui = new Console(page);
     await page.goto('/namespaces/demo-shop/repositories');
@@ -34,12 +45,22 @@ test('an image pushed with skopeo shows in the console; deleting it there stops 
     const toast = ui.toast('Moved 1 image to the trash');
     await expect(toast).toBeVisible();
     await expect(
-      skopeo('copy', `docker://${host}/demo-shop/pushed/by-client:e2e`, `oci:${layout}:again`),
+      skopeo(
+        admin.creds,
+        'copy',
+        `docker://${host}/demo-shop/pushed/by-client:e2e`,
+        `oci:${layout}:again`,
+      ),
     ).rejects.toThrow(/manifest unknown/i);
 
     await toast.getByRole('button', { name: 'Undo' }).click();
     await expect(ui.toast('Restored 1 image')).toBeVisible();
-    await skopeo('copy', `docker://${host}/demo-shop/pushed/by-client:e2e`, `oci:${layout}:again`);
+    await skopeo(
+      admin.creds,
+      'copy',
+      `docker://${host}/demo-shop/pushed/by-client:e2e`,
+      `oci:${layout}:again`,
+    );
   } finally {
     await rm(layout, { recursive: true, force: true });
   }

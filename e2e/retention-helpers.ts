@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { BerthClient } from './auth';
 
 /**
  * Test data for retention journeys: a namespace of its own and small real images pushed
@@ -18,26 +19,18 @@ async function ok(response: Response, what: string): Promise<Response> {
   return response;
 }
 
-export async function createNamespace(baseUrl: string, name: string): Promise<void> {
-  const regions = (await (
-    await ok(await fetch(`${baseUrl}/api/v1/regions`), 'regions')
-  ).json()) as {
-    defaultRegion: string;
-  };
-  await ok(
-    await fetch(`${baseUrl}/api/v1/namespaces`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name, region: regions.defaultRegion }),
-    }),
-    `create namespace ${name}`,
-  );
+export async function createNamespace(admin: BerthClient, name: string): Promise<void> {
+  const regions = await admin.call<{ defaultRegion: string }>('/api/v1/regions');
+  await admin.call('/api/v1/namespaces', {
+    method: 'POST',
+    json: { name, region: regions.defaultRegion },
+  });
 }
 
-async function pushBlob(baseUrl: string, name: string, bytes: Uint8Array): Promise<string> {
+async function pushBlob(admin: BerthClient, name: string, bytes: Uint8Array): Promise<string> {
   const digest = sha256(bytes);
   await ok(
-    await fetch(`${baseUrl}/v2/${name}/blobs/uploads/?digest=${encodeURIComponent(digest)}`, {
+    await admin.registry(`/v2/${name}/blobs/uploads/?digest=${encodeURIComponent(digest)}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/octet-stream' },
       body: bytes,
@@ -54,13 +47,13 @@ export interface PushedImage {
 
 /** One single-layer OCI image, created `daysAgo` days ago according to its config. */
 export async function pushImage(
-  baseUrl: string,
+  admin: BerthClient,
   name: string,
   tag: string,
   daysAgo: number,
 ): Promise<PushedImage> {
   const layer = new TextEncoder().encode(`berth retention e2e layer ${name}:${tag}\n`.repeat(64));
-  const layerDigest = await pushBlob(baseUrl, name, layer);
+  const layerDigest = await pushBlob(admin, name, layer);
   const config = new TextEncoder().encode(
     JSON.stringify({
       created: new Date(Date.now() - daysAgo * DAY).toISOString(),
@@ -70,7 +63,7 @@ export async function pushImage(
       rootfs: { type: 'layers', diff_ids: [layerDigest] },
     }),
   );
-  const configDigest = await pushBlob(baseUrl, name, config);
+  const configDigest = await pushBlob(admin, name, config);
   const manifest = new TextEncoder().encode(
     JSON.stringify({
       schemaVersion: 2,
@@ -90,7 +83,7 @@ export async function pushImage(
     }),
   );
   await ok(
-    await fetch(`${baseUrl}/v2/${name}/manifests/${tag}`, {
+    await admin.registry(`/v2/${name}/manifests/${tag}`, {
       method: 'PUT',
       headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
       body: manifest,
@@ -106,15 +99,15 @@ export const RETENTION_NAMESPACE = 'e2e-retention';
  * `app`: v1…v5 created 5…1 days ago and `stable`, the oldest (10 days). `tools`: two images.
  * Keeping 2 per repository with tag `stable` protected deletes exactly v1, v2 and v3.
  */
-export async function seedRetentionNamespace(baseUrl: string) {
+export async function seedRetentionNamespace(admin: BerthClient) {
   const ns = RETENTION_NAMESPACE;
-  await createNamespace(baseUrl, ns);
+  await createNamespace(admin, ns);
   const app: Record<string, PushedImage> = {};
-  app.stable = await pushImage(baseUrl, `${ns}/app`, 'stable', 10);
+  app.stable = await pushImage(admin, `${ns}/app`, 'stable', 10);
   for (const [index, tag] of ['v1', 'v2', 'v3', 'v4', 'v5'].entries()) {
-    app[tag] = await pushImage(baseUrl, `${ns}/app`, tag, 5 - index);
+    app[tag] = await pushImage(admin, `${ns}/app`, tag, 5 - index);
   }
-  await pushImage(baseUrl, `${ns}/tools`, '1.0', 3);
-  await pushImage(baseUrl, `${ns}/tools`, '1.1', 2);
+  await pushImage(admin, `${ns}/tools`, '1.0', 3);
+  await pushImage(admin, `${ns}/tools`, '1.1', 2);
   return { namespace: ns, app, deleted: ['v1', 'v2', 'v3'], kept: ['v4', 'v5'] };
 }

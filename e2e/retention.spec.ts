@@ -1,12 +1,13 @@
+import { ADMIN } from './auth';
 import { Console } from './console';
 import { expect, test } from './fixtures';
 import { seedRetentionNamespace } from './retention-helpers';
 
 test('set a retention policy, preview it, confirm, find the images in the trash, undo the run', async ({
   page,
-  berth,
+  admin,
 }) => {
-  const seed = await seedRetentionNamespace(berth.url);
+  const seed = await seedRetentionNamespace(admin);
   const ui = new Console(page);
 
   await page.goto('/namespaces');
@@ -66,7 +67,7 @@ test('set a retention policy, preview it, confirm, find the images in the trash,
 
   const history = page.getByRole('table', { name: `Retention runs of ${seed.namespace}` });
   const runRow = history.locator('tbody tr').filter({ hasText: `#${runId}` });
-  await expect(runRow).toContainText('Preview by anonymous');
+  await expect(runRow).toContainText(`Preview by user:${ADMIN.username}`);
   await expect(
     runRow.getByRole('link', { name: `3 images of run #${runId} in the trash` }),
   ).toBeVisible();
@@ -98,8 +99,8 @@ test('set a retention policy, preview it, confirm, find the images in the trash,
   }
 });
 
-test('restore a run from the run history', async ({ page, berth }) => {
-  const seed = await seedRetentionNamespace(berth.url);
+test('restore a run from the run history', async ({ page, admin }) => {
+  const seed = await seedRetentionNamespace(admin);
   const ui = new Console(page);
   await page.goto(`/retention?namespace=${seed.namespace}`);
 

@@ -1,5 +1,6 @@
 import { errorBody } from '@berth/contract';
 import type { z } from 'zod';
+import { currentCsrfToken, emitSessionEvent } from './session-events';
 
 /** Every failure the console can meet, as one shape the UI knows how to show. */
 export class ApiError extends Error {
@@ -23,9 +24,10 @@ export function toApiError(error: unknown): ApiError {
 }
 
 type QueryValue = string | number | boolean | null | undefined;
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method?: Method;
   query?: Record<string, QueryValue>;
   body?: unknown;
   signal?: AbortSignal;
@@ -40,6 +42,17 @@ function withQuery(path: string, query: Record<string, QueryValue> | undefined):
   }
   const search = params.toString();
   return search ? `${path}?${search}` : path;
+}
+
+/** Codes after which the console's idea of the session is wrong, whichever call met them. */
+function noticeSessionError(status: number, code: string): void {
+  if (status === 401 && code === 'UNAUTHENTICATED') emitSessionEvent('ended');
+  else if (
+    status === 403 &&
+    (code === 'PASSWORD_CHANGE_REQUIRED' || code === 'CSRF_TOKEN_INVALID')
+  ) {
+    emitSessionEvent('stale');
+  }
 }
 
 async function readJson(response: Response): Promise<unknown> {
@@ -62,14 +75,18 @@ export async function apiRequest<S extends z.ZodType>(
   options: RequestOptions = {},
 ): Promise<z.infer<S>> {
   const { method = 'GET', query, body, signal } = options;
+  // The session cookie goes with every request; a change also needs the session's CSRF token.
+  const csrf = method === 'GET' ? null : currentCsrfToken();
   let response: Response;
   try {
     response = await fetch(withQuery(path, query), {
       method,
       signal,
+      credentials: 'same-origin',
       headers: {
         Accept: 'application/json',
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(csrf ? { 'X-CSRF-Token': csrf } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -87,6 +104,7 @@ export async function apiRequest<S extends z.ZodType>(
     const parsed = errorBody.safeParse(json);
     if (parsed.success) {
       const { code, message, details } = parsed.data.error;
+      noticeSessionError(response.status, code);
       throw new ApiError(response.status, code, message, details);
     }
     throw new ApiError(

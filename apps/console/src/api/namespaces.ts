@@ -10,6 +10,7 @@ import {
   type NamespaceDeletionPreview,
   type NamespaceList,
   type NamespaceSummary,
+  type UpdateNamespaceBody,
 } from '@berth/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCursorList } from './cursor-list';
@@ -40,6 +41,46 @@ export function useNamespaceOptions(region: string | undefined) {
         signal,
       }),
     enabled: region !== undefined,
+  });
+}
+
+/** Every namespace the caller can see, in all regions: for choices not tied to the region switcher. */
+export function useAllNamespaceOptions() {
+  return useQuery<NamespaceList, ApiError>({
+    queryKey: queryKeys.namespaces.options(undefined),
+    queryFn: ({ signal }) =>
+      apiRequest(apiPaths.namespaces(), namespaceList, { query: { limit: MAX_PAGE_SIZE }, signal }),
+  });
+}
+
+/** One namespace, with the caller's role there: pages ask it what to offer. */
+export function useNamespace(namespace: string) {
+  return useQuery<NamespaceSummary, ApiError>({
+    queryKey: queryKeys.namespaces.detail(namespace),
+    queryFn: ({ signal }) =>
+      apiRequest(apiPaths.namespace(namespace), namespaceSummary, { signal }),
+    enabled: namespace !== '',
+  });
+}
+
+export interface UpdateNamespaceInput {
+  namespace: string;
+  body: UpdateNamespaceBody;
+}
+
+export function useUpdateNamespace() {
+  const queryClient = useQueryClient();
+  return useMutation<NamespaceSummary, ApiError, UpdateNamespaceInput>({
+    mutationFn: ({ namespace, body }) =>
+      apiRequest(apiPaths.namespace(namespace), namespaceSummary, { method: 'PATCH', body }),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(queryKeys.namespaces.detail(updated.name), updated);
+      // Lists show the quota beside the size; the answer already is the new detail.
+      return Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.namespaces.lists() }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.namespaces.allOptions() }),
+      ]);
+    },
   });
 }
 
@@ -81,6 +122,8 @@ export function useDeleteNamespace() {
       queryClient.removeQueries({ queryKey: queryKeys.images.inNamespace(namespace) });
       queryClient.removeQueries({ queryKey: queryKeys.trash.inNamespace(namespace) });
       queryClient.removeQueries({ queryKey: queryKeys.retention.inNamespace(namespace) });
+      queryClient.removeQueries({ queryKey: queryKeys.members.namespace(namespace) });
+      queryClient.removeQueries({ queryKey: queryKeys.namespaces.detail(namespace) });
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: queryKeys.namespaces.all() }),
         queryClient.invalidateQueries({ queryKey: queryKeys.regions() }),

@@ -107,7 +107,8 @@ export function useDeleteProject() {
 
 export function useRestoreProject() {
   const queryClient = useQueryClient();
-  return useMutation<ProjectSummary, ApiError, ProjectSummary>({
+  // Undo restores from a delete result, whose project carries no role: the id is enough.
+  return useMutation<ProjectSummary, ApiError, Pick<ProjectSummary, 'id'>>({
     mutationFn: (project) =>
       apiRequest(apiPaths.projectRestore(project.id), projectSummary, { method: 'POST' }),
     onSuccess: async (restored) => {

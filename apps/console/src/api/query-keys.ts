@@ -26,17 +26,35 @@ export interface ProjectListParams {
   region: string | undefined;
   status: 'active' | 'deleted';
 }
+/** The audit list's filters as the API takes them; empty strings mean "any". */
+export interface AuditFilters {
+  actor: string;
+  action: string;
+  namespace: string;
+  outcome: '' | 'success' | 'failure';
+  /** ISO date-times with an offset, or ''. */
+  from: string;
+  to: string;
+}
 export interface RetentionPreviewItemsParams {
   repository: string;
   decision: 'keep' | 'protected' | 'delete' | undefined;
 }
 
 export const queryKeys = {
+  /** Who is signed in; kept when everything else is dropped at a new sign-in. */
+  session: () => ['session'] as const,
   regions: () => ['regions'] as const,
   namespaces: {
     all: () => ['namespaces'] as const,
+    /** Every list and picker: what shows many namespaces at once. */
+    lists: () => ['namespaces', 'list'] as const,
+    allOptions: () => ['namespaces', 'options'] as const,
     list: (params: NamespaceListParams) => ['namespaces', 'list', params] as const,
+    /** `region` undefined: the namespaces of every region. */
     options: (region: string | undefined) => ['namespaces', 'options', region ?? null] as const,
+    /** One namespace's summary, with the caller's role in it. */
+    detail: (namespace: string) => ['namespaces', 'detail', namespace] as const,
     deletionPreview: (namespace: string) => ['namespaces', 'deletion-preview', namespace] as const,
   },
   repositories: {
@@ -60,6 +78,8 @@ export const queryKeys = {
   },
   projects: {
     all: () => ['projects'] as const,
+    /** Every region's lists: they carry the caller's role in each project. */
+    allLists: () => ['projects', 'list'] as const,
     /** Both lists of a region carry its quota, so a change to either list stales both. */
     lists: (region: string) => ['projects', 'list', region] as const,
     list: (params: ProjectListParams) =>
@@ -71,6 +91,17 @@ export const queryKeys = {
       ['projects', 'project', projectId, 'children', kind] as const,
     deletionPreview: (projectId: string) =>
       ['projects', 'project', projectId, 'deletion-preview'] as const,
+  },
+  /** Kept apart from namespaces and projects: image moves must not refetch member lists. */
+  members: {
+    namespace: (namespace: string) => ['members', 'namespace', namespace] as const,
+    project: (projectId: string) => ['members', 'project', projectId] as const,
+  },
+  apiKeys: () => ['api-keys'] as const,
+  users: () => ['users'] as const,
+  audit: {
+    all: () => ['audit'] as const,
+    list: (filters: AuditFilters) => ['audit', 'list', filters] as const,
   },
   retention: {
     inNamespace: (namespace: string) => ['retention', namespace] as const,

@@ -12,15 +12,17 @@ import {
   SkipToContent,
   Theme,
 } from '@carbon/react';
-import { Apps, Box, Folders, Time, TrashCan } from '@carbon/icons-react';
+import { Apps, Box, Catalog, Folders, Time, TrashCan, UserMultiple } from '@carbon/icons-react';
 import { Suspense } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
 import { DataTableSkeleton } from '@carbon/react';
+import { useCurrentUser } from '../api/session';
 import { ErrorNotification } from '../components/ErrorNotification';
 import { useMediaQuery } from '../lib/use-media-query';
 import { useRegion } from './RegionProvider';
 import { routePaths } from './route-paths';
 import { ToastProvider } from './ToastProvider';
+import { UserMenu } from './UserMenu';
 
 const NAV = [
   { label: 'Namespaces', to: routePaths.namespaces(), icon: Folders, match: /^\/namespaces/ },
@@ -33,6 +35,12 @@ const NAV = [
   { label: 'Retention', to: routePaths.retention(), icon: Time, match: /^\/retention/ },
   { label: 'Trash', to: routePaths.trash(), icon: TrashCan, match: /^\/trash/ },
   { label: 'Projects', to: routePaths.projects(), icon: Apps, match: /^\/projects/ },
+];
+
+/** Deployment-wide pages; the API answers them for admins only. */
+const ADMIN_NAV = [
+  { label: 'Users', to: routePaths.users(), icon: UserMultiple, match: /^\/admin\/users/ },
+  { label: 'Audit log', to: routePaths.audit(), icon: Catalog, match: /^\/admin\/audit/ },
 ];
 
 function RegionSwitcher() {
@@ -61,6 +69,7 @@ function RegionSwitcher() {
 export function AppShell() {
   const location = useLocation();
   const { error: regionError } = useRegion();
+  const nav = useCurrentUser()?.admin ? [...NAV, ...ADMIN_NAV] : NAV;
   // Carbon's breakpoint `lg`, from which the side nav is always shown. Carbon takes the links
   // out of the tab order while the nav is "collapsed", which it always is there: put them back.
   const navAlwaysShown = useMediaQuery('(min-width: 66rem)');
@@ -83,6 +92,7 @@ export function AppShell() {
               </HeaderName>
               <HeaderGlobalBar>
                 <RegionSwitcher />
+                <UserMenu />
               </HeaderGlobalBar>
               <SideNav
                 aria-label="Side navigation"
@@ -92,7 +102,7 @@ export function AppShell() {
                 href="#main-content"
               >
                 <SideNavItems>
-                  {NAV.map((item) => (
+                  {nav.map((item) => (
                     <SideNavLink
                       key={item.to}
                       as={Link}

@@ -2,7 +2,6 @@ import { Theme } from '@carbon/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
-import { RegionProvider } from './RegionProvider';
 
 function createQueryClient() {
   return new QueryClient({
@@ -23,9 +22,8 @@ export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(createQueryClient);
   return (
     <QueryClientProvider client={queryClient}>
-      <Theme theme="white">
-        <RegionProvider>{children}</RegionProvider>
-      </Theme>
+      {/* Regions load inside the session gate: without a session every call is refused. */}
+      <Theme theme="white">{children}</Theme>
     </QueryClientProvider>
   );
 }

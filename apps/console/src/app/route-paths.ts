@@ -11,7 +11,10 @@ function withSearch(path: string, params: Record<string, string | undefined>): s
 
 export const routePaths = {
   namespaces: () => '/namespaces',
+  namespace: (namespace: string) => `/namespaces/${seg(namespace)}`,
   repositories: (namespace: string) => `/namespaces/${seg(namespace)}/repositories`,
+  namespaceMembers: (namespace: string) => `/namespaces/${seg(namespace)}/members`,
+  namespaceSettings: (namespace: string) => `/namespaces/${seg(namespace)}/settings`,
   repositoriesPicker: (namespace?: string) => withSearch('/repositories', { namespace }),
   images: (namespace: string, repository: string) =>
     `/namespaces/${seg(namespace)}/repositories/${repoPath(repository)}`,
@@ -22,4 +25,8 @@ export const routePaths = {
   deletedProjects: () => '/projects/deleted',
   project: (projectId: string, tab?: string) =>
     withSearch(`/projects/${seg(projectId)}`, { tab: tab === 'apps' ? undefined : tab }),
+  apiKeys: () => '/account/api-keys',
+  accountPassword: () => '/account/password',
+  users: () => '/admin/users',
+  audit: () => '/admin/audit',
 };

@@ -1,6 +1,6 @@
 import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
-import { AppShell } from './AppShell';
 import { NotFoundPage, RootErrorBoundary } from './RootErrorBoundary';
+import { SessionGate } from './SessionGate';
 
 /** Named route table; every page is its own lazily loaded chunk. */
 export const routes = {
@@ -10,10 +10,27 @@ export const routes = {
       Component: (await import('../features/namespaces/NamespacesPage')).NamespacesPage,
     }),
   },
+  namespace: {
+    path: 'namespaces/:namespace',
+    element: <Navigate to="repositories" replace />,
+  },
   repositories: {
     path: 'namespaces/:namespace/repositories',
     lazy: async () => ({
       Component: (await import('../features/repositories/RepositoriesPage')).RepositoriesPage,
+    }),
+  },
+  namespaceMembers: {
+    path: 'namespaces/:namespace/members',
+    lazy: async () => ({
+      Component: (await import('../features/namespaces/NamespaceMembersPage')).NamespaceMembersPage,
+    }),
+  },
+  namespaceSettings: {
+    path: 'namespaces/:namespace/settings',
+    lazy: async () => ({
+      Component: (await import('../features/namespaces/NamespaceSettingsPage'))
+        .NamespaceSettingsPage,
     }),
   },
   images: {
@@ -61,13 +78,39 @@ export const routes = {
       Component: (await import('../features/projects/ProjectDetailsPage')).ProjectDetailsPage,
     }),
   },
+  apiKeys: {
+    path: 'account/api-keys',
+    lazy: async () => ({
+      Component: (await import('../features/api-keys/ApiKeysPage')).ApiKeysPage,
+    }),
+  },
+  accountPassword: {
+    path: 'account/password',
+    lazy: async () => ({
+      Component: (await import('../features/session/AccountPasswordPage')).AccountPasswordPage,
+    }),
+  },
+  // Admin pages: the side nav offers them to admins only, and the API refuses anyone else.
+  users: {
+    path: 'admin/users',
+    lazy: async () => ({
+      Component: (await import('../features/users/UsersPage')).UsersPage,
+    }),
+  },
+  audit: {
+    path: 'admin/audit',
+    lazy: async () => ({
+      Component: (await import('../features/audit/AuditPage')).AuditPage,
+    }),
+  },
 } satisfies Record<string, RouteObject>;
 
 export function createRouter() {
   return createBrowserRouter([
     {
       path: '/',
-      Component: AppShell,
+      // Every page, and unknown addresses too, sits behind the session gate.
+      Component: SessionGate,
       ErrorBoundary: RootErrorBoundary,
       HydrateFallback: () => null,
       children: [

@@ -14,7 +14,8 @@ interface SelectionToolbarProps {
   searchPlaceholder: string;
   selectedCount: number;
   onClearSelection: () => void;
-  onDeleteSelected: () => void;
+  /** Absent where the person may not delete: the toolbar is only a search. */
+  onDeleteSelected?: () => void;
   onSearch: (text: string) => void;
 }
 
@@ -32,22 +33,24 @@ export function SelectionToolbar({
   onDeleteSelected,
   onSearch,
 }: SelectionToolbarProps) {
-  const selecting = selectedCount > 0;
+  const selecting = onDeleteSelected !== undefined && selectedCount > 0;
   return (
     <TableToolbar aria-label={label}>
-      <TableBatchActions
-        shouldShowBatchActions={selecting}
-        totalSelected={selectedCount}
-        onCancel={onClearSelection}
-      >
-        <TableBatchAction
-          renderIcon={TrashCan}
-          tabIndex={selecting ? 0 : -1}
-          onClick={onDeleteSelected}
+      {onDeleteSelected ? (
+        <TableBatchActions
+          shouldShowBatchActions={selecting}
+          totalSelected={selectedCount}
+          onCancel={onClearSelection}
         >
-          Delete
-        </TableBatchAction>
-      </TableBatchActions>
+          <TableBatchAction
+            renderIcon={TrashCan}
+            tabIndex={selecting ? 0 : -1}
+            onClick={onDeleteSelected}
+          >
+            Delete
+          </TableBatchAction>
+        </TableBatchActions>
+      ) : null}
       <TableToolbarContent aria-hidden={selecting}>
         <TableToolbarSearch
           persistent

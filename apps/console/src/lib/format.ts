@@ -36,6 +36,17 @@ export function formatDateTime(iso: string | null | undefined): string {
   return date ? dateTimeFormat.format(date) : '—';
 }
 
+const timestampFormat = new Intl.DateTimeFormat(undefined, {
+  dateStyle: 'medium',
+  timeStyle: 'medium',
+});
+
+/** To the second: audit entries often come several to the minute. */
+export function formatTimestamp(iso: string | null | undefined): string {
+  const date = parse(iso);
+  return date ? timestampFormat.format(date) : '—';
+}
+
 /** `sha256:` plus the first 12 hex digits: enough to be unique in practice, short to scan. */
 export function shortDigest(digest: string): string {
   const [algorithm, hex] = digest.split(':');

@@ -15,6 +15,7 @@ import {
 import type { ImageSort, ImageSummary } from '@berth/contract';
 import { useState } from 'react';
 import { useImageList } from '../../api/images';
+import { useNamespaceAccess } from '../../app/access';
 import { useToasts } from '../../app/ToastProvider';
 import { CopyButton } from '../../components/CopyButton';
 import { TagList } from '../../components/TagList';
@@ -66,6 +67,8 @@ interface ImagesTableProps {
 
 export function ImagesTable({ namespace, repository }: ImagesTableProps) {
   const toasts = useToasts();
+  // Untagging and deleting need the writer role; viewers see the same table without them.
+  const { canWrite } = useNamespaceAccess(namespace);
   const [search, setSearch] = useState('');
   const q = useDebouncedValue(search.trim());
   const [sort, setSort] = useState<{ key: ImageSort; order: 'asc' | 'desc' }>({
@@ -117,10 +120,14 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
         searchPlaceholder="Search by tag or digest prefix"
         selectedCount={selectedRows.length}
         onClearSelection={() => setSelected(new Set())}
-        onDeleteSelected={() => {
-          remove.reset();
-          setConfirming(selectedRows);
-        }}
+        onDeleteSelected={
+          canWrite
+            ? () => {
+                remove.reset();
+                setConfirming(selectedRows);
+              }
+            : undefined
+        }
         onSearch={(text) => {
           setSearch(text);
           setSelected(new Set());
@@ -131,13 +138,17 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
         error={list.error}
         isEmpty={rows.length === 0}
         isFiltered={q !== ''}
-        columnCount={9}
+        columnCount={canWrite ? 9 : 7}
         emptyTitle="No images in this repository"
         emptyBody={
-          <>
-            <p>Its images may have been deleted: look in the trash. Or push one, for example:</p>
-            <pre className="berth-command">{pushCommand(`${namespace}/${repository}:<tag>`)}</pre>
-          </>
+          canWrite ? (
+            <>
+              <p>Its images may have been deleted: look in the trash. Or push one, for example:</p>
+              <pre className="berth-command">{pushCommand(`${namespace}/${repository}:<tag>`)}</pre>
+            </>
+          ) : (
+            <p>Its images may have been deleted: look in the trash.</p>
+          )
         }
         noMatchBody={`No tag or digest in ${repository} starts with “${q}”.`}
         onRetry={() => void list.refetch()}
@@ -145,16 +156,18 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
         <Table aria-label={`Images in ${namespace}/${repository}`} size="md">
           <TableHead>
             <TableRow>
-              <TableSelectAll
-                id="images-select-all"
-                name="images-select-all"
-                aria-label="Select all images"
-                checked={allSelected}
-                indeterminate={selectedRows.length > 0 && !allSelected}
-                onSelect={() =>
-                  setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.digest)))
-                }
-              />
+              {canWrite ? (
+                <TableSelectAll
+                  id="images-select-all"
+                  name="images-select-all"
+                  aria-label="Select all images"
+                  checked={allSelected}
+                  indeterminate={selectedRows.length > 0 && !allSelected}
+                  onSelect={() =>
+                    setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.digest)))
+                  }
+                />
+              ) : null}
               <TableHeader>Tags</TableHeader>
               <TableHeader>Digest</TableHeader>
               {sortHeader('sizeBytes')}
@@ -163,7 +176,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
               <TableHeader>Trust</TableHeader>
               <TableHeader>Used by</TableHeader>
               {showPlatforms ? <TableHeader>Platforms</TableHeader> : null}
-              <TableHeader aria-label="Actions" />
+              {canWrite ? <TableHeader aria-label="Actions" /> : null}
             </TableRow>
           </TableHead>
           <TableBody>
@@ -171,13 +184,15 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
               const name = image.tags[0] ?? shortDigest(image.digest);
               return (
                 <TableRow key={image.digest} isSelected={selected.has(image.digest)}>
-                  <TableSelectRow
-                    id={`image-select-${index}`}
-                    name={`image-select-${index}`}
-                    aria-label={`Select ${name}`}
-                    checked={selected.has(image.digest)}
-                    onSelect={() => toggle(image.digest)}
-                  />
+                  {canWrite ? (
+                    <TableSelectRow
+                      id={`image-select-${index}`}
+                      name={`image-select-${index}`}
+                      aria-label={`Select ${name}`}
+                      checked={selected.has(image.digest)}
+                      onSelect={() => toggle(image.digest)}
+                    />
+                  ) : null}
                   <TableCell>
                     <TagList tags={image.tags} />
                   </TableCell>
@@ -215,31 +230,33 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
                       )}
                     </TableCell>
                   ) : null}
-                  <TableCell className="berth-actions-cell">
-                    <OverflowMenu
-                      size="sm"
-                      flipped
-                      aria-label={`Actions for ${name}`}
-                      iconDescription={`Actions for ${name}`}
-                    >
-                      {image.tags.map((tag) => (
+                  {canWrite ? (
+                    <TableCell className="berth-actions-cell">
+                      <OverflowMenu
+                        size="sm"
+                        flipped
+                        aria-label={`Actions for ${name}`}
+                        iconDescription={`Actions for ${name}`}
+                      >
+                        {image.tags.map((tag) => (
+                          <OverflowMenuItem
+                            key={tag}
+                            itemText={`Remove tag ${tag}`}
+                            onClick={() => setUntagging({ image, tag })}
+                          />
+                        ))}
                         <OverflowMenuItem
-                          key={tag}
-                          itemText={`Remove tag ${tag}`}
-                          onClick={() => setUntagging({ image, tag })}
+                          itemText="Delete image"
+                          isDelete
+                          hasDivider={image.tags.length > 0}
+                          onClick={() => {
+                            remove.reset();
+                            setConfirming([image]);
+                          }}
                         />
-                      ))}
-                      <OverflowMenuItem
-                        itemText="Delete image"
-                        isDelete
-                        hasDivider={image.tags.length > 0}
-                        onClick={() => {
-                          remove.reset();
-                          setConfirming([image]);
-                        }}
-                      />
-                    </OverflowMenu>
-                  </TableCell>
+                      </OverflowMenu>
+                    </TableCell>
+                  ) : null}
                 </TableRow>
               );
             })}

@@ -13,8 +13,10 @@ import {
 } from '@carbon/react';
 import { Add } from '@carbon/icons-react';
 import { useState } from 'react';
+import { namespaceRoleAllows } from '@berth/domain';
 import { Link, useNavigate } from 'react-router';
 import { useNamespaceList } from '../../api/namespaces';
+import { useIsAdmin } from '../../app/access';
 import { useRegion } from '../../app/RegionProvider';
 import { routePaths } from '../../app/route-paths';
 import { useToasts } from '../../app/ToastProvider';
@@ -43,6 +45,8 @@ export function NamespacesPage() {
   const { region } = useRegion();
   const toasts = useToasts();
   const navigate = useNavigate();
+  // Creating namespaces is deployment-wide, for admins; each row offers what its role allows.
+  const isAdmin = useIsAdmin();
   const [search, setSearch] = useState('');
   const q = useDebouncedValue(search.trim());
   const [creating, setCreating] = useState(false);
@@ -60,9 +64,11 @@ export function NamespacesPage() {
             : 'Namespaces group repositories pushed as <namespace>/<repository>.'
         }
         actions={
-          <Button renderIcon={Add} onClick={() => setCreating(true)} disabled={!region}>
-            Create namespace
-          </Button>
+          isAdmin ? (
+            <Button renderIcon={Add} onClick={() => setCreating(true)} disabled={!region}>
+              Create namespace
+            </Button>
+          ) : null
         }
       />
       <TableContainer>
@@ -86,10 +92,17 @@ export function NamespacesPage() {
           columnCount={HEADERS.length}
           emptyTitle={`No namespaces in region ${region ?? ''}`}
           emptyBody={
-            <p>
-              Create a namespace here (or switch region in the header), then push images to it as{' '}
-              <code>{`${window.location.host}/<namespace>/<repository>:<tag>`}</code>.
-            </p>
+            isAdmin ? (
+              <p>
+                Create a namespace here (or switch region in the header), then push images to it as{' '}
+                <code>{`${window.location.host}/<namespace>/<repository>:<tag>`}</code>.
+              </p>
+            ) : (
+              <p>
+                You are not a member of any namespace in this region. Switch region in the header,
+                or ask a namespace manager or an administrator to add you.
+              </p>
+            )
           }
           noMatchBody={`No namespace in this region starts with “${q}”.`}
           onRetry={() => void list.refetch()}
@@ -133,15 +146,27 @@ export function NamespacesPage() {
                       iconDescription={`Actions for ${ns.name}`}
                     >
                       <OverflowMenuItem
+                        itemText="Members"
+                        onClick={() => navigate(routePaths.namespaceMembers(ns.name))}
+                      />
+                      <OverflowMenuItem
                         itemText="Retention"
                         onClick={() => navigate(routePaths.retention(ns.name))}
                       />
-                      <OverflowMenuItem
-                        itemText="Delete"
-                        isDelete
-                        hasDivider
-                        onClick={() => setDeleting(ns.name)}
-                      />
+                      {namespaceRoleAllows(ns.role, 'manage') ? (
+                        <OverflowMenuItem
+                          itemText="Settings"
+                          onClick={() => navigate(routePaths.namespaceSettings(ns.name))}
+                        />
+                      ) : null}
+                      {namespaceRoleAllows(ns.role, 'manage') ? (
+                        <OverflowMenuItem
+                          itemText="Delete"
+                          isDelete
+                          hasDivider
+                          onClick={() => setDeleting(ns.name)}
+                        />
+                      ) : null}
                     </OverflowMenu>
                   </TableCell>
                 </TableRow>

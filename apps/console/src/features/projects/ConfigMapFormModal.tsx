@@ -93,7 +93,10 @@ export function ConfigMapFormModal({
         onRequestClose={onClose}
       >
         <div className="berth-modal-body">
-          <p className="berth-modal-context">Project {project.name} (deleted, read-only)</p>
+          <p className="berth-modal-context">
+            Project {project.name} (
+            {project.status === 'deleted' ? 'deleted, read-only' : 'read-only for your role'})
+          </p>
           <ConfigMapValues configMap={existing} />
         </div>
       </Modal>

@@ -3,6 +3,7 @@ import { Add } from '@carbon/icons-react';
 import type { ConfigMap, ProjectSummary } from '@berth/contract';
 import { useState } from 'react';
 import { useProjectChildren } from '../../api/projects';
+import { projectAccess } from '../../app/access';
 import { ClientTable, type Column } from '../../components/ClientTable';
 import { DateText } from '../../components/DateText';
 import { ConfigMapFormModal } from './ConfigMapFormModal';
@@ -33,7 +34,8 @@ export function ConfigMapsTab({ project }: { project: ProjectSummary }) {
   const list = useProjectChildren(project.id, 'config-maps');
   const [editing, setEditing] = useState<ConfigMap | 'new' | null>(null);
   const [deleting, setDeleting] = useState<ConfigMap | null>(null);
-  const readOnly = project.status === 'deleted';
+  // A deleted project is read-only until restored; changing children needs the editor role.
+  const readOnly = project.status === 'deleted' || !projectAccess(project).canEdit;
   const items = list.data
     ? [...list.data.items].sort((a, b) => a.name.localeCompare(b.name))
     : undefined;
@@ -90,7 +92,7 @@ export function ConfigMapsTab({ project }: { project: ProjectSummary }) {
           </p>
         }
         noMatchBody="No config map name or key contains this text."
-        // The table shows only keys, so in a deleted project the menu still opens the values.
+        // The table shows only keys, so read-only the menu still opens the values.
         rowActions={(c) => (
           <RowActionsMenu
             name={c.name}

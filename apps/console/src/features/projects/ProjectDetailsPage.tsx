@@ -1,6 +1,7 @@
 import {
   ActionableNotification,
   Breadcrumb,
+  InlineNotification,
   BreadcrumbItem,
   Button,
   DataTableSkeleton,
@@ -16,22 +17,27 @@ import type { ProjectChildKind, ProjectSummary } from '@berth/contract';
 import { useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useProject } from '../../api/projects';
+import { projectAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
 import { ErrorNotification } from '../../components/ErrorNotification';
 import { PageHeader } from '../../components/PageHeader';
 import { formatDate, formatDateTime, formatTimeLeft } from '../../lib/format';
 import { useNow } from '../../lib/use-now';
 import { ConfigMapsTab } from './ConfigMapsTab';
+import { ProjectMembersTab } from './ProjectMembersTab';
 import { DeleteProjectModal } from './DeleteProjectModal';
 import { SecretsTab } from './SecretsTab';
 import { useProjectToasts } from './use-project-toasts';
 import { WorkloadsTab } from './WorkloadsTab';
 
-const TABS: { kind: ProjectChildKind; label: string; count: keyof ProjectSummary['counts'] }[] = [
+type ProjectTab = ProjectChildKind | 'members';
+
+const TABS: { kind: ProjectTab; label: string; count?: keyof ProjectSummary['counts'] }[] = [
   { kind: 'apps', label: 'Apps', count: 'apps' },
   { kind: 'jobs', label: 'Jobs', count: 'jobs' },
   { kind: 'secrets', label: 'Secrets', count: 'secrets' },
   { kind: 'config-maps', label: 'Config maps', count: 'configMaps' },
+  { kind: 'members', label: 'Members' },
 ];
 
 function Breadcrumbs({ current }: { current: string }) {
@@ -92,6 +98,21 @@ export function ProjectDetailsPage() {
 function DeletedBanner({ project }: { project: ProjectSummary }) {
   const now = useNow();
   const { restoreProject, isRestoring } = useProjectToasts();
+  const subtitle = `Deleted ${formatDateTime(project.deletedAt)}: ${formatTimeLeft(project.purgeAt, now)} to restore it (until ${formatDateTime(project.purgeAt)}). Until then it is read-only.`;
+  // Restoring is a project manager's; everyone else sees the same state without the action.
+  if (!projectAccess(project).canManage) {
+    return (
+      <InlineNotification
+        className="berth-banner"
+        kind="warning"
+        lowContrast
+        hideCloseButton
+        role="status"
+        title="This project is deleted."
+        subtitle={subtitle}
+      />
+    );
+  }
   return (
     <ActionableNotification
       className="berth-banner"
@@ -104,7 +125,7 @@ function DeletedBanner({ project }: { project: ProjectSummary }) {
       // A page-level state, not an interruption: Carbon's alertdialog role would trap Tab.
       role="status"
       title="This project is deleted."
-      subtitle={`Deleted ${formatDateTime(project.deletedAt)}: ${formatTimeLeft(project.purgeAt, now)} to restore it (until ${formatDateTime(project.purgeAt)}). Until then it is read-only.`}
+      subtitle={subtitle}
       actionButtonLabel={isRestoring ? 'Restoring…' : 'Restore project'}
       onActionButtonClick={() => {
         if (!isRestoring) void restoreProject(project);
@@ -119,6 +140,7 @@ function ProjectDetails({ project }: { project: ProjectSummary }) {
   const [deleting, setDeleting] = useState(false);
   const projectToasts = useProjectToasts();
   const deleted = project.status === 'deleted';
+  const { canManage } = projectAccess(project);
   const requested = searchParams.get('tab');
   const tabIndex = Math.max(
     0,
@@ -144,9 +166,11 @@ function ProjectDetails({ project }: { project: ProjectSummary }) {
         }
         description={`Region ${project.region} · created ${formatDate(project.createdAt)} by ${project.createdBy}`}
         actions={
-          <Button kind="danger--tertiary" renderIcon={TrashCan} onClick={() => setDeleting(true)}>
-            {deleted ? 'Delete permanently' : 'Delete project'}
-          </Button>
+          canManage ? (
+            <Button kind="danger--tertiary" renderIcon={TrashCan} onClick={() => setDeleting(true)}>
+              {deleted ? 'Delete permanently' : 'Delete project'}
+            </Button>
+          ) : null
         }
       />
       {deleted ? <DeletedBanner project={project} /> : null}
@@ -168,7 +192,8 @@ function ProjectDetails({ project }: { project: ProjectSummary }) {
         <TabList aria-label={`Contents of ${project.name}`}>
           {TABS.map((tab) => (
             <Tab key={tab.kind}>
-              {tab.label} ({project.counts[tab.count].toLocaleString()})
+              {tab.label}
+              {tab.count ? ` (${project.counts[tab.count].toLocaleString()})` : ''}
             </Tab>
           ))}
         </TabList>
@@ -179,8 +204,10 @@ function ProjectDetails({ project }: { project: ProjectSummary }) {
                 <WorkloadsTab kind={tab.kind} project={project} />
               ) : tab.kind === 'secrets' ? (
                 <SecretsTab project={project} />
-              ) : (
+              ) : tab.kind === 'config-maps' ? (
                 <ConfigMapsTab project={project} />
+              ) : (
+                <ProjectMembersTab project={project} />
               )}
             </TabPanel>
           ))}

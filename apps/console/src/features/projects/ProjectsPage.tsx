@@ -14,6 +14,7 @@ import type { ProjectQuota, ProjectSummary } from '@berth/contract';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useProjectList } from '../../api/projects';
+import { projectAccess, useIsAdmin } from '../../app/access';
 import { useRegion } from '../../app/RegionProvider';
 import { routePaths } from '../../app/route-paths';
 import { useToasts } from '../../app/ToastProvider';
@@ -100,6 +101,8 @@ function ProjectsView({ view }: { view: View }) {
   const toasts = useToasts();
   const list = useProjectList(region, view);
   const projectToasts = useProjectToasts();
+  // Creating projects is deployment-wide, for admins; each row offers what its role allows.
+  const isAdmin = useIsAdmin();
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<ProjectSummary | null>(null);
   const quota = list.data?.quota;
@@ -111,9 +114,11 @@ function ProjectsView({ view }: { view: View }) {
         title="Projects"
         description={`Projects${region ? ` in region ${region}` : ''} group apps, jobs, secrets and config maps. Apps and jobs point at images; the images stay in their namespaces.`}
         actions={
-          <Button renderIcon={Add} onClick={() => setCreating(true)} disabled={!region}>
-            Create project
-          </Button>
+          isAdmin ? (
+            <Button renderIcon={Add} onClick={() => setCreating(true)} disabled={!region}>
+              Create project
+            </Button>
+          ) : null
         }
       />
       <QuotaLine quota={quota} />
@@ -137,7 +142,7 @@ function ProjectsView({ view }: { view: View }) {
                 region={region}
                 items={items}
                 list={list}
-                onCreate={() => setCreating(true)}
+                onCreate={isAdmin ? () => setCreating(true) : undefined}
                 onDelete={setDeleting}
               />
             ) : null}
@@ -199,7 +204,7 @@ function ActiveProjectsTable({
   list,
   onCreate,
   onDelete,
-}: TableProps & { onCreate: () => void }) {
+}: TableProps & { onCreate: (() => void) | undefined }) {
   const navigate = useNavigate();
   const count = (key: keyof ProjectSummary['counts'], header: string): Column<ProjectSummary> => ({
     key,
@@ -237,15 +242,22 @@ function ActiveProjectsTable({
       onRetry={() => void list.refetch()}
       emptyTitle={`No projects in ${region ?? 'this region'}`}
       emptyBody={
-        <>
+        onCreate ? (
+          <>
+            <p>
+              Create a project to group the apps, jobs, secrets and config maps of one product or
+              team, or switch region in the header.
+            </p>
+            <Button kind="tertiary" size="sm" renderIcon={Add} onClick={onCreate}>
+              Create project
+            </Button>
+          </>
+        ) : (
           <p>
-            Create a project to group the apps, jobs, secrets and config maps of one product or
-            team, or switch region in the header.
+            You are not a member of any project here. Switch region in the header, or ask a project
+            manager or an administrator to add you.
           </p>
-          <Button kind="tertiary" size="sm" renderIcon={Add} onClick={onCreate}>
-            Create project
-          </Button>
-        </>
+        )
       }
       noMatchBody="No project name contains this text."
       rowActions={(p) => (
@@ -253,7 +265,7 @@ function ActiveProjectsTable({
           name={p.name}
           actionText="Open"
           onAction={() => navigate(routePaths.project(p.id))}
-          onDelete={() => onDelete(p)}
+          onDelete={projectAccess(p).canManage ? () => onDelete(p) : undefined}
         />
       )}
     />
@@ -321,27 +333,30 @@ function DeletedProjectsTable({
         </p>
       }
       noMatchBody="No deleted project name contains this text."
-      rowActions={(p) => (
-        <div className="berth-row-actions">
-          <Button
-            kind="ghost"
-            size="sm"
-            disabled={isRestoring}
-            aria-label={`Restore ${p.name}`}
-            onClick={() => onRestore(p)}
-          >
-            Restore
-          </Button>
-          <Button
-            kind="danger--ghost"
-            size="sm"
-            aria-label={`Delete permanently ${p.name}`}
-            onClick={() => onDelete(p)}
-          >
-            Delete permanently…
-          </Button>
-        </div>
-      )}
+      // Restoring and deleting for good are a project manager's.
+      rowActions={(p) =>
+        projectAccess(p).canManage ? (
+          <div className="berth-row-actions">
+            <Button
+              kind="ghost"
+              size="sm"
+              disabled={isRestoring}
+              aria-label={`Restore ${p.name}`}
+              onClick={() => onRestore(p)}
+            >
+              Restore
+            </Button>
+            <Button
+              kind="danger--ghost"
+              size="sm"
+              aria-label={`Delete permanently ${p.name}`}
+              onClick={() => onDelete(p)}
+            >
+              Delete permanently…
+            </Button>
+          </div>
+        ) : null
+      }
     />
   );
 }

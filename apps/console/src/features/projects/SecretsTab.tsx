@@ -3,6 +3,7 @@ import { Add } from '@carbon/icons-react';
 import type { ProjectSummary, Secret } from '@berth/contract';
 import { useState } from 'react';
 import { useProjectChildren } from '../../api/projects';
+import { projectAccess } from '../../app/access';
 import { ClientTable, type Column } from '../../components/ClientTable';
 import { DateText } from '../../components/DateText';
 import { DeleteChildModal } from './DeleteChildModal';
@@ -60,7 +61,8 @@ export function SecretsTab({ project }: { project: ProjectSummary }) {
   const list = useProjectChildren(project.id, 'secrets');
   const [editing, setEditing] = useState<Secret | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Secret | null>(null);
-  const readOnly = project.status === 'deleted';
+  // A deleted project is read-only until restored; changing children needs the editor role.
+  const readOnly = project.status === 'deleted' || !projectAccess(project).canEdit;
   const items = list.data
     ? [...list.data.items].sort((a, b) => a.name.localeCompare(b.name))
     : undefined;

@@ -3,6 +3,7 @@ import { Add } from '@carbon/icons-react';
 import type { App, Job, ProjectSummary } from '@berth/contract';
 import { useState } from 'react';
 import { useProjectChildren } from '../../api/projects';
+import { projectAccess } from '../../app/access';
 import { ClientTable, type Column } from '../../components/ClientTable';
 import { DateText } from '../../components/DateText';
 import { DeleteChildModal } from './DeleteChildModal';
@@ -46,7 +47,8 @@ export function WorkloadsTab({
   const list = useProjectChildren(project.id, kind);
   const [editing, setEditing] = useState<Workload | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Workload | null>(null);
-  const readOnly = project.status === 'deleted';
+  // A deleted project is read-only until restored; changing children needs the editor role.
+  const readOnly = project.status === 'deleted' || !projectAccess(project).canEdit;
   const text = TEXT[kind];
   const items = list.data
     ? [...list.data.items].sort((a, b) => a.name.localeCompare(b.name))

@@ -14,7 +14,7 @@ export function useProjectToasts() {
   const toasts = useToasts();
   const restore = useRestoreProject();
 
-  const restoreProject = (project: ProjectSummary) =>
+  const restoreProject = (project: Pick<ProjectSummary, 'id' | 'name'>) =>
     restore
       .mutateAsync(project)
       .then((restored) => {

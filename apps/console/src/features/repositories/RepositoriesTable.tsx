@@ -16,6 +16,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { useDeleteRepositories } from '../../api/repositories';
 import { useRepositoryList } from '../../api/repositories';
+import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
 import { useToasts } from '../../app/ToastProvider';
 import { DateText } from '../../components/DateText';
@@ -35,6 +36,8 @@ const COLUMNS: { key: RepositorySort; header: string; firstOrder: 'asc' | 'desc'
 
 export function RepositoriesTable({ namespace }: { namespace: string }) {
   const toasts = useToasts();
+  // Viewers browse; deleting (one, or a selection) needs the writer role.
+  const { canWrite } = useNamespaceAccess(namespace);
   const [search, setSearch] = useState('');
   const q = useDebouncedValue(search.trim());
   const [sort, setSort] = useState<{ key: RepositorySort; order: 'asc' | 'desc' }>({
@@ -86,10 +89,14 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
         searchPlaceholder="Search repositories"
         selectedCount={selectedRows.length}
         onClearSelection={() => setSelected(new Set())}
-        onDeleteSelected={() => {
-          remove.reset();
-          setConfirming(selectedRows);
-        }}
+        onDeleteSelected={
+          canWrite
+            ? () => {
+                remove.reset();
+                setConfirming(selectedRows);
+              }
+            : undefined
+        }
         onSearch={(text) => {
           setSearch(text);
           setSelected(new Set());
@@ -100,13 +107,17 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
         error={list.error}
         isEmpty={rows.length === 0}
         isFiltered={q !== ''}
-        columnCount={COLUMNS.length + 2}
+        columnCount={COLUMNS.length + (canWrite ? 2 : 0)}
         emptyTitle="No repositories in this namespace"
         emptyBody={
-          <>
-            <p>Push an image to create one, for example:</p>
-            <pre className="berth-command">{pushCommand(`${namespace}/<repository>:<tag>`)}</pre>
-          </>
+          canWrite ? (
+            <>
+              <p>Push an image to create one, for example:</p>
+              <pre className="berth-command">{pushCommand(`${namespace}/<repository>:<tag>`)}</pre>
+            </>
+          ) : (
+            <p>Nothing has been pushed here yet. A writer or manager of {namespace} can push.</p>
+          )
         }
         noMatchBody={`No repository in ${namespace} matches “${q}”.`}
         onRetry={() => void list.refetch()}
@@ -114,16 +125,18 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
         <Table aria-label={`Repositories in ${namespace}`} size="md">
           <TableHead>
             <TableRow>
-              <TableSelectAll
-                id="repositories-select-all"
-                name="repositories-select-all"
-                aria-label="Select all repositories"
-                checked={allSelected}
-                indeterminate={selectedRows.length > 0 && !allSelected}
-                onSelect={() =>
-                  setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.name)))
-                }
-              />
+              {canWrite ? (
+                <TableSelectAll
+                  id="repositories-select-all"
+                  name="repositories-select-all"
+                  aria-label="Select all repositories"
+                  checked={allSelected}
+                  indeterminate={selectedRows.length > 0 && !allSelected}
+                  onSelect={() =>
+                    setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.name)))
+                  }
+                />
+              ) : null}
               {COLUMNS.map((column) => (
                 <TableHeader
                   key={column.key}
@@ -143,19 +156,21 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                   {column.header}
                 </TableHeader>
               ))}
-              <TableHeader aria-label="Actions" />
+              {canWrite ? <TableHeader aria-label="Actions" /> : null}
             </TableRow>
           </TableHead>
           <TableBody>
             {rows.map((repo, index) => (
               <TableRow key={repo.name} isSelected={selected.has(repo.name)}>
-                <TableSelectRow
-                  id={`repository-select-${index}`}
-                  name={`repository-select-${index}`}
-                  aria-label={`Select ${repo.name}`}
-                  checked={selected.has(repo.name)}
-                  onSelect={() => toggle(repo.name)}
-                />
+                {canWrite ? (
+                  <TableSelectRow
+                    id={`repository-select-${index}`}
+                    name={`repository-select-${index}`}
+                    aria-label={`Select ${repo.name}`}
+                    checked={selected.has(repo.name)}
+                    onSelect={() => toggle(repo.name)}
+                  />
+                ) : null}
                 <TableCell>
                   <Link to={routePaths.images(namespace, repo.name)} className="cds--link">
                     {repo.name}
@@ -166,23 +181,25 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                 <TableCell>
                   <DateText iso={repo.lastPushedAt} />
                 </TableCell>
-                <TableCell className="berth-actions-cell">
-                  <OverflowMenu
-                    size="sm"
-                    flipped
-                    aria-label={`Actions for ${repo.name}`}
-                    iconDescription={`Actions for ${repo.name}`}
-                  >
-                    <OverflowMenuItem
-                      itemText="Delete"
-                      isDelete
-                      onClick={() => {
-                        remove.reset();
-                        setConfirming([repo]);
-                      }}
-                    />
-                  </OverflowMenu>
-                </TableCell>
+                {canWrite ? (
+                  <TableCell className="berth-actions-cell">
+                    <OverflowMenu
+                      size="sm"
+                      flipped
+                      aria-label={`Actions for ${repo.name}`}
+                      iconDescription={`Actions for ${repo.name}`}
+                    >
+                      <OverflowMenuItem
+                        itemText="Delete"
+                        isDelete
+                        onClick={() => {
+                          remove.reset();
+                          setConfirming([repo]);
+                        }}
+                      />
+                    </OverflowMenu>
+                  </TableCell>
+                ) : null}
               </TableRow>
             ))}
           </TableBody>

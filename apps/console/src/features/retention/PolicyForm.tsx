@@ -27,6 +27,8 @@ interface PolicyFormProps {
   onPreview: (rules: RetentionRules) => void;
   isPreviewing: boolean;
   previewError: ApiError | null;
+  /** Not a manager of the namespace: the policy is shown, not changed or previewed. */
+  readOnly: boolean;
 }
 
 function PolicyStatus({ policy }: { policy: RetentionPolicy }) {
@@ -59,6 +61,7 @@ export function PolicyForm({
   onPreview,
   isPreviewing,
   previewError,
+  readOnly,
 }: PolicyFormProps) {
   const toasts = useToasts();
   const save = useSaveRetentionPolicy();
@@ -108,12 +111,13 @@ export function PolicyForm({
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        submitSave();
+        if (!readOnly) submitSave();
       }}
     >
       <div className="berth-retention-form__grid">
         <NumberInput
           id="retention-keep-count"
+          readOnly={readOnly}
           label="Images to keep per repository"
           helperText="The most recent by created time, then pushed time. Older ones go to the trash."
           min={0}
@@ -133,6 +137,7 @@ export function PolicyForm({
         <div className="berth-retention-form__checkbox">
           <Checkbox
             id="retention-retain-untagged"
+            readOnly={readOnly}
             labelText="Keep untagged images"
             helperText="Untagged images are then neither deleted nor counted among the images kept."
             checked={values.retainUntagged}
@@ -141,6 +146,7 @@ export function PolicyForm({
         </div>
         <TextInput
           id="retention-exclude-tags"
+          readOnly={readOnly}
           labelText="Protected tags (optional)"
           placeholder="latest, release-*, v?"
           helperText={`${PATTERN_HELP} An image with a matching tag is never deleted.`}
@@ -153,6 +159,7 @@ export function PolicyForm({
         />
         <TextInput
           id="retention-exclude-repositories"
+          readOnly={readOnly}
           labelText="Protected repositories (optional)"
           placeholder="base/*, payments"
           helperText={`${PATTERN_HELP} No image of a matching repository is deleted.`}
@@ -168,6 +175,7 @@ export function PolicyForm({
         <legend className="cds--label">Schedule</legend>
         <Toggle
           id="retention-enabled"
+          readOnly={readOnly}
           labelText="Run daily"
           labelA="Off"
           labelB="On"
@@ -176,6 +184,7 @@ export function PolicyForm({
         />
         <TextInput
           id="retention-daily-at"
+          readOnly={readOnly}
           labelText="Time of day (UTC)"
           placeholder="03:30"
           helperText="HH:MM, 24-hour clock"
@@ -191,21 +200,27 @@ export function PolicyForm({
       <PolicyStatus policy={policy} />
       {save.error ? <ErrorNotification error={save.error} title="Policy not saved" /> : null}
       {previewError ? <ErrorNotification error={previewError} title="Preview failed" /> : null}
-      <div className="berth-retention-form__actions">
-        <Button
-          type="button"
-          kind="primary"
-          renderIcon={View}
-          disabled={isPreviewing}
-          onClick={submitPreview}
-        >
-          {isPreviewing ? 'Previewing…' : 'Preview'}
-        </Button>
-        <Button type="submit" kind="secondary" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save policy'}
-        </Button>
-        {dirty ? <span className="berth-muted">Unsaved changes</span> : null}
-      </div>
+      {readOnly ? (
+        <p className="berth-muted">
+          Only a manager of {namespace} can change or preview its retention.
+        </p>
+      ) : (
+        <div className="berth-retention-form__actions">
+          <Button
+            type="button"
+            kind="primary"
+            renderIcon={View}
+            disabled={isPreviewing}
+            onClick={submitPreview}
+          >
+            {isPreviewing ? 'Previewing…' : 'Preview'}
+          </Button>
+          <Button type="submit" kind="secondary" disabled={save.isPending}>
+            {save.isPending ? 'Saving…' : 'Save policy'}
+          </Button>
+          {dirty ? <span className="berth-muted">Unsaved changes</span> : null}
+        </div>
+      )}
     </Form>
   );
 }

@@ -13,6 +13,7 @@ import {
   useRestoreRetentionRun,
   useRetentionPolicy,
 } from '../../api/retention';
+import { useNamespaceAccess } from '../../app/access';
 import { useToasts } from '../../app/ToastProvider';
 import { ErrorNotification } from '../../components/ErrorNotification';
 import { NamespacePicker, useDefaultNamespace } from '../../components/NamespacePicker';
@@ -43,6 +44,7 @@ function PolicySkeleton() {
  */
 function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: ReactNode }) {
   const toasts = useToasts();
+  const { canManage, canWrite } = useNamespaceAccess(namespace);
   const policy = useRetentionPolicy(namespace);
   const createPreview = useCreateRetentionPreview();
   const restore = useRestoreRetentionRun();
@@ -134,6 +136,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
             onPreview={runPreview}
             isPreviewing={createPreview.isPending}
             previewError={createPreview.error}
+            readOnly={!canManage}
           />
         ) : (
           <PolicySkeleton />
@@ -163,7 +166,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
           }}
         />
       ) : null}
-      <RunHistory namespace={namespace} />
+      <RunHistory namespace={namespace} canRestore={canWrite} />
     </>
   );
 }

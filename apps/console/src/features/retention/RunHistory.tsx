@@ -21,7 +21,7 @@ import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, formatDateTime, pluralize } from '../../lib/format';
 import { RestoredSummary, restoredTitle } from './RunOutcome';
 
-const HEADERS = ['Run', 'Trigger', 'Deleted', 'Size', 'Skipped', 'Still in trash', ''];
+const HEADERS = ['Run', 'Trigger', 'Deleted', 'Size', 'Skipped', 'Still in trash'];
 
 export function describeTrigger(run: RetentionRun): string {
   return run.trigger === 'schedule' ? 'Policy (scheduled)' : `Preview by ${run.actor}`;
@@ -45,7 +45,14 @@ function RunStatus({ run }: { run: RetentionRun }) {
   return null;
 }
 
-export function RunHistory({ namespace }: { namespace: string }) {
+interface RunHistoryProps {
+  namespace: string;
+  /** Restoring a run is restoring from the trash: a writer's action, like any restore. */
+  canRestore: boolean;
+}
+
+export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
+  const headers = canRestore ? [...HEADERS, ''] : HEADERS;
   const list = useRetentionRuns(namespace);
   const restore = useRestoreRetentionRun();
   const [restoring, setRestoring] = useState<RetentionRun | null>(null);
@@ -97,18 +104,18 @@ export function RunHistory({ namespace }: { namespace: string }) {
           error={list.error}
           isEmpty={rows.length === 0}
           isFiltered={false}
-          columnCount={HEADERS.length}
+          columnCount={headers.length}
           emptyTitle="No retention runs yet"
           emptyBody={
             <p>
-              Preview a run or enable the daily policy. Each run is recorded here with what it moved
-              to the trash, and can be restored.
+              A confirmed preview or a daily run is recorded here with what it moved to the trash,
+              and can be restored.
             </p>
           }
           onRetry={() => void list.refetch()}
         >
           <Table aria-label={`Retention runs of ${namespace}`} size="md">
-            <TableHeaderRow headers={HEADERS} />
+            <TableHeaderRow headers={headers} />
             <TableBody>
               {rows.map((run) => (
                 <TableRow key={run.id}>
@@ -139,22 +146,24 @@ export function RunHistory({ namespace }: { namespace: string }) {
                       <span className="berth-muted">none</span>
                     )}
                   </TableCell>
-                  <TableCell>
-                    <Button
-                      kind="ghost"
-                      size="sm"
-                      disabled={run.inTrash === 0 || restore.isPending}
-                      aria-label={`Restore run #${run.id}`}
-                      onClick={(event) => {
-                        trigger.current = event.currentTarget;
-                        restore.reset();
-                        setOutcome(null);
-                        setRestoring(run);
-                      }}
-                    >
-                      Restore run
-                    </Button>
-                  </TableCell>
+                  {canRestore ? (
+                    <TableCell>
+                      <Button
+                        kind="ghost"
+                        size="sm"
+                        disabled={run.inTrash === 0 || restore.isPending}
+                        aria-label={`Restore run #${run.id}`}
+                        onClick={(event) => {
+                          trigger.current = event.currentTarget;
+                          restore.reset();
+                          setOutcome(null);
+                          setRestoring(run);
+                        }}
+                      >
+                        Restore run
+                      </Button>
+                    </TableCell>
+                  ) : null}
                 </TableRow>
               ))}
             </TableBody>

@@ -14,6 +14,7 @@ import type { RestoreResult, TrashItem } from '@berth/contract';
 import { useState, type ReactNode } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useRestore, useTrashList } from '../../api/trash';
+import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
 import { ErrorNotification } from '../../components/ErrorNotification';
 import { TagList } from '../../components/TagList';
@@ -34,7 +35,7 @@ const REASONS: Record<TrashItem['reason'], string> = {
   retention: 'Retention',
 };
 
-const HEADERS = ['Image', 'Tags', 'Size', 'Deleted', 'Reason', 'Days left', ''];
+const HEADERS = ['Image', 'Tags', 'Size', 'Deleted', 'Reason', 'Days left'];
 
 function DaysLeft({ days }: { days: number }) {
   const text = days <= 0 ? 'expires today' : `${days} ${days === 1 ? 'day' : 'days'}`;
@@ -60,6 +61,9 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
   const repository = useDebouncedValue(repositoryInput.trim());
   const list = useTrashList(namespace, { repository, retentionRun });
   const restore = useRestore();
+  // Restoring is a writer's action; viewers see what is in the trash and for how long.
+  const { canWrite } = useNamespaceAccess(namespace);
+  const headers = canWrite ? [...HEADERS, ''] : HEADERS;
   const [restoringTag, setRestoringTag] = useState<TrashItem | null>(null);
   const [lastResult, setLastResult] = useState<RestoreResult | null>(null);
   // The filter takes a full repository name; an unknown one is "no matches", not a failure.
@@ -147,7 +151,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           error={unknownRepository ? null : list.error}
           isEmpty={rows.length === 0}
           isFiltered={repository !== '' || retentionRun !== ''}
-          columnCount={HEADERS.length}
+          columnCount={headers.length}
           emptyTitle="The trash is empty"
           emptyBody={<p>The trash is empty. Deleted images stay here for 30 days.</p>}
           noMatchBody={
@@ -160,7 +164,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           onRetry={() => void list.refetch()}
         >
           <Table aria-label={`Trash of ${namespace}`} size="md">
-            <TableHeaderRow headers={HEADERS} />
+            <TableHeaderRow headers={headers} />
             <TableBody>
               {rows.map((item) => (
                 <TableRow key={item.id}>
@@ -195,39 +199,41 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
                   <TableCell>
                     <DaysLeft days={item.daysLeft} />
                   </TableCell>
-                  <TableCell>
-                    <div className="berth-row-actions">
-                      <Button
-                        kind="ghost"
-                        size="sm"
-                        disabled={restore.isPending}
-                        aria-label="Restore"
-                        onClick={() => {
-                          setLastResult(null);
-                          restore.mutate(
-                            {
-                              namespace,
-                              body: { repository: item.repository, digest: item.digest },
-                            },
-                            { onSuccess: done },
-                          );
-                        }}
-                      >
-                        Restore
-                      </Button>
-                      <Button
-                        kind="ghost"
-                        size="sm"
-                        disabled={restore.isPending || item.tags.length === 0}
-                        onClick={() => {
-                          restore.reset();
-                          setRestoringTag(item);
-                        }}
-                      >
-                        Restore tag…
-                      </Button>
-                    </div>
-                  </TableCell>
+                  {canWrite ? (
+                    <TableCell>
+                      <div className="berth-row-actions">
+                        <Button
+                          kind="ghost"
+                          size="sm"
+                          disabled={restore.isPending}
+                          aria-label="Restore"
+                          onClick={() => {
+                            setLastResult(null);
+                            restore.mutate(
+                              {
+                                namespace,
+                                body: { repository: item.repository, digest: item.digest },
+                              },
+                              { onSuccess: done },
+                            );
+                          }}
+                        >
+                          Restore
+                        </Button>
+                        <Button
+                          kind="ghost"
+                          size="sm"
+                          disabled={restore.isPending || item.tags.length === 0}
+                          onClick={() => {
+                            restore.reset();
+                            setRestoringTag(item);
+                          }}
+                        >
+                          Restore tag…
+                        </Button>
+                      </div>
+                    </TableCell>
+                  ) : null}
                 </TableRow>
               ))}
             </TableBody>

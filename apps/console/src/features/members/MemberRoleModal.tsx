@@ -1,0 +1,133 @@
+import { InlineNotification, Modal, RadioButton, RadioButtonGroup, TextInput } from '@carbon/react';
+import { checkUsername } from '@berth/domain';
+import { useState } from 'react';
+import type { ApiError } from '../../api/client';
+import { ruleViolation } from '../../lib/check-rule';
+import { useReturnFocus } from '../../lib/use-return-focus';
+import type { RoleOption } from './roles';
+
+interface MemberRoleModalProps<R extends string> {
+  /** "demo-shop" or "project shop": where the member gets the role. */
+  where: string;
+  roles: RoleOption<R>[];
+  /** Changing an existing member's role: the username is fixed. Absent: adding someone. */
+  member?: { username: string; role: R };
+  isPending: boolean;
+  error: ApiError | null;
+  onSubmit: (username: string, role: R) => void;
+  onClose: () => void;
+  onEdit: () => void;
+}
+
+/** Adding a member and changing a role are one API call (PUT), and one form. */
+export function MemberRoleModal<R extends string>({
+  where,
+  roles,
+  member,
+  isPending,
+  error,
+  onSubmit,
+  onClose,
+  onEdit,
+}: MemberRoleModalProps<R>) {
+  useReturnFocus();
+  const [username, setUsername] = useState(member?.username ?? '');
+  const [role, setRole] = useState<R | undefined>(member?.role ?? roles[0]?.value);
+  const [submitted, setSubmitted] = useState(false);
+  const trimmed = username.trim();
+  const usernameError =
+    error?.code === 'USER_UNKNOWN'
+      ? `There is no user ${trimmed}. An administrator creates accounts on the Users page.`
+      : submitted && !member
+        ? ruleViolation(() => checkUsername(trimmed))
+        : null;
+  const formError = error && error.code !== 'USER_UNKNOWN' ? error : null;
+
+  const submit = () => {
+    if (isPending || role === undefined) return;
+    setSubmitted(true);
+    if (!member && ruleViolation(() => checkUsername(trimmed)) !== null) {
+      document.getElementById('member-username')?.focus();
+      return;
+    }
+    onSubmit(trimmed, role);
+  };
+
+  return (
+    <Modal
+      open
+      size="sm"
+      modalHeading={member ? `Change the role of ${member.username}` : 'Add member'}
+      primaryButtonText={isPending ? 'Saving…' : member ? 'Change role' : 'Add member'}
+      secondaryButtonText="Cancel"
+      primaryButtonDisabled={isPending || (member !== undefined && role === member.role)}
+      preventCloseOnClickOutside
+      onRequestClose={onClose}
+      onRequestSubmit={submit}
+    >
+      <form
+        className="berth-modal-body"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        <p className="berth-modal-context">{where}</p>
+        {member ? null : (
+          <TextInput
+            id="member-username"
+            data-modal-primary-focus
+            labelText="Username"
+            helperText="The account must exist already."
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={username}
+            invalid={usernameError !== null}
+            invalidText={usernameError ?? undefined}
+            onChange={(event) => {
+              setUsername(event.target.value);
+              onEdit();
+            }}
+          />
+        )}
+        <RadioButtonGroup
+          legendText="Role"
+          name="member-role"
+          orientation="vertical"
+          valueSelected={role}
+          onChange={(value) => {
+            setRole(value as R);
+            onEdit();
+          }}
+        >
+          {roles.map((option) => (
+            <RadioButton
+              key={option.value}
+              id={`member-role-${option.value}`}
+              value={option.value}
+              labelText={
+                <span className="berth-role-option">
+                  <strong>{option.label}</strong>
+                  <span className="berth-muted">{option.description}</span>
+                </span>
+              }
+            />
+          ))}
+        </RadioButtonGroup>
+        {formError ? (
+          <InlineNotification
+            kind="error"
+            lowContrast
+            hideCloseButton
+            title={member ? 'Role not changed' : 'Member not added'}
+            subtitle={formError.message}
+          />
+        ) : null}
+        {/* Lets Enter in the username field submit the form. */}
+        <button type="submit" hidden aria-hidden tabIndex={-1} />
+      </form>
+    </Modal>
+  );
+}
