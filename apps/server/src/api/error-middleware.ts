@@ -3,7 +3,8 @@ import { BerthError, RateLimitedError } from '@berth/domain';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 
-const STATUS: Record<BerthError['kind'], number> = {
+/** The HTTP status of each kind of business error, for every JSON error answer. */
+export const HTTP_STATUS: Record<BerthError['kind'], number> = {
   input: 400,
   unauthenticated: 401,
   forbidden: 403,
@@ -34,7 +35,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     };
     if (err instanceof RateLimitedError) res.set('Retry-After', String(err.retryAfterSeconds));
     if (err instanceof BerthError)
-      return send(STATUS[err.kind], err.code, err.message, err.details);
+      return send(HTTP_STATUS[err.kind], err.code, err.message, err.details);
     if (err instanceof z.ZodError) {
       const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       const first = issues[0];

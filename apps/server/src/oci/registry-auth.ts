@@ -19,6 +19,7 @@ import {
 } from '../services/identity/registry-tokens.js';
 import { parseRepositoryName, type RepositoryName } from '../services/registry/repository-name.js';
 import { OciError } from './errors.js';
+import { parseBasic } from './basic-auth.js';
 
 /**
  * What a /v2 route needs, declared beside it in the route table:
@@ -95,13 +96,6 @@ function challenge(
     ...(error ? [`error="${error}"`] : []),
   ];
   return `Bearer ${params.join(',')}`;
-}
-
-function parseBasic(value: string): { username: string; password: string } | null {
-  const text = Buffer.from(value, 'base64').toString('utf8');
-  const colon = text.indexOf(':');
-  if (colon <= 0) return null;
-  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
 function who(p: Principal): string {

@@ -11,17 +11,9 @@ import { registryToken } from '@berth/contract';
 import type { Services } from '../services/index.js';
 import { addressOf } from '../api/request-auth.js';
 import { send } from '../api/respond.js';
+import { HTTP_STATUS } from '../api/error-middleware.js';
+import { type BasicCredentials, parseBasic } from './basic-auth.js';
 import { parseApiKey } from '../services/identity/tokens.js';
-
-const STATUS: Record<BerthError['kind'], number> = {
-  input: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  too_large: 413,
-  rate_limited: 429,
-};
 
 /** Every value of a repeatable query parameter; OAuth2's space-separated lists split too. */
 function all(value: unknown): string[] {
@@ -37,12 +29,10 @@ function first(value: unknown): string | undefined {
   return all(value)[0];
 }
 
-function basicCredentials(req: Request): { username: string; password: string } | null {
+function basicCredentials(req: Request): BasicCredentials | null {
   const header = req.get('authorization');
   if (!header || !/^basic /i.test(header)) return null;
-  const text = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = text.indexOf(':');
-  return colon > 0 ? { username: text.slice(0, colon), password: text.slice(colon + 1) } : null;
+  return parseBasic(header.slice(6).trim());
 }
 
 /**
@@ -53,7 +43,7 @@ function basicCredentials(req: Request): { username: string; password: string } 
  */
 function sendError(res: Response, err: unknown, next: NextFunction): void {
   if (!(err instanceof BerthError)) return next(err);
-  let status = STATUS[err.kind];
+  let status = HTTP_STATUS[err.kind];
   if (err instanceof ForbiddenError && err.code === 'PASSWORD_CHANGE_REQUIRED') status = 401;
   if (err instanceof RateLimitedError) res.set('Retry-After', String(err.retryAfterSeconds));
   if (status === 401) res.set('WWW-Authenticate', 'Basic realm="Berth registry token service"');
