@@ -13,6 +13,7 @@ import {
 } from '../seed/oci-content.js';
 import { randomImage, randomIndex } from '../testing/oci-layout.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { type AnyResponse, expectOciError } from '../testing/oci-errors.js';
 
 // The OCI Distribution API spoken by hand over a real socket: every push variant, every
 // listing, and every refusal, each refusal checked to have stored nothing at all.
@@ -73,23 +74,6 @@ async function expectUnchanged(before: Snapshot): Promise<void> {
   expect(after.uploads).toEqual(before.uploads);
   expect(after.blobs).toEqual(before.blobs);
   expect(after.dump).toBe(before.dump);
-}
-
-/** The OCI error body, with the exact status and code; returns the message. */
-interface AnyResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-function expectOciError(res: AnyResponse, status: number, code: string): string {
-  expect({ status: res.status, body: res.body }).toEqual({
-    status,
-    body: { errors: [expect.objectContaining({ code, message: expect.any(String) })] },
-  });
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.headers['docker-distribution-api-version']).toBe('registry/2.0');
-  return (res.body as { errors: { message: string }[] }).errors[0]!.message;
 }
 
 /** Sends a write that must be refused, and checks that the database, blobs and uploads stayed. */

@@ -17,6 +17,7 @@ import {
   revokeTestKey,
   type TestUser,
 } from '../testing/identity.js';
+import { type AnyResponse, expectOciError } from '../testing/oci-errors.js';
 
 // Registry authentication and authorization spoken by hand over a real socket: the Docker
 // token flow, raw API keys and Basic credentials on /v2, and what each kind of caller may do.
@@ -45,21 +46,6 @@ function parseChallenge(header: string | undefined): Challenge {
   const params: Record<string, string> = {};
   for (const m of rest.matchAll(/(\w+)="([^"]*)"/g)) params[m[1]!] = m[2]!;
   return { scheme, params };
-}
-
-interface AnyResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-function expectOciError(res: AnyResponse, status: number, code: string): string {
-  expect({ status: res.status, body: res.body }).toEqual({
-    status,
-    body: { errors: [expect.objectContaining({ code, message: expect.any(String) })] },
-  });
-  expect(res.headers['docker-distribution-api-version']).toBe('registry/2.0');
-  return (res.body as { errors: { message: string }[] }).errors[0]!.message;
 }
 
 /** A 401 with the token specification's challenge; returns its parameters. */
