@@ -1,6 +1,5 @@
 import {
   FilterableMultiSelect,
-  InlineNotification,
   Modal,
   RadioButton,
   RadioButtonGroup,
@@ -11,6 +10,7 @@ import { checkKeyName } from '@berth/domain';
 import { useState } from 'react';
 import { useCreateApiKey } from '../../api/api-keys';
 import { useAllNamespaceOptions } from '../../api/namespaces';
+import { FormModal } from '../../components/FormModal';
 import { ruleViolation } from '../../lib/check-rule';
 import { fieldOfError } from '../../lib/form-errors';
 import { useReturnFocus } from '../../lib/use-return-focus';
@@ -71,7 +71,6 @@ function FormStep({
     (serverField === 'name' ? (error?.message ?? null) : null);
 
   const submit = () => {
-    if (create.isPending) return;
     setSubmitted(true);
     if (ruleViolation(() => checkKeyName(name.trim())) !== null) {
       document.getElementById('api-key-name')?.focus();
@@ -81,109 +80,88 @@ function FormStep({
   };
 
   return (
-    <Modal
-      open
-      size="sm"
-      modalHeading="Create API key"
-      primaryButtonText={create.isPending ? 'Creating…' : 'Create key'}
-      secondaryButtonText="Cancel"
-      primaryButtonDisabled={create.isPending}
-      preventCloseOnClickOutside
-      onRequestClose={onClose}
-      onRequestSubmit={submit}
+    <FormModal
+      heading="Create API key"
+      submitText="Create key"
+      pendingText="Creating…"
+      isPending={create.isPending}
+      formError={serverField === null ? error : null}
+      formErrorTitle="Key not created"
+      onSubmit={submit}
+      onClose={onClose}
     >
-      <form
-        className="berth-modal-body"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
+      <p>
+        A key signs in scripts and tools as you: registry clients use it as the password, the API as
+        a bearer token. It can do at most what your roles allow.
+      </p>
+      <TextInput
+        id="api-key-name"
+        data-modal-primary-focus
+        labelText="Name"
+        helperText="What will use it, for example ci-deploy or laptop."
+        autoComplete="off"
+        spellCheck={false}
+        value={name}
+        invalid={nameError !== null}
+        invalidText={nameError ?? undefined}
+        onChange={(event) => {
+          setName(event.target.value);
+          if (create.error) create.reset();
         }}
+      />
+      <RadioButtonGroup
+        legendText="Access"
+        name="api-key-access"
+        orientation="vertical"
+        valueSelected={access}
+        onChange={(value) => setAccess(value as ApiKeyAccess)}
       >
-        <p>
-          A key signs in scripts and tools as you: registry clients use it as the password, the API
-          as a bearer token. It can do at most what your roles allow.
-        </p>
-        <TextInput
-          id="api-key-name"
-          data-modal-primary-focus
-          labelText="Name"
-          helperText="What will use it, for example ci-deploy or laptop."
-          autoComplete="off"
-          spellCheck={false}
-          value={name}
-          invalid={nameError !== null}
-          invalidText={nameError ?? undefined}
-          onChange={(event) => {
-            setName(event.target.value);
-            if (create.error) create.reset();
-          }}
-        />
-        <RadioButtonGroup
-          legendText="Access"
-          name="api-key-access"
-          orientation="vertical"
-          valueSelected={access}
-          onChange={(value) => setAccess(value as ApiKeyAccess)}
-        >
-          <RadioButton
-            id="api-key-access-read-only"
-            value="read-only"
-            labelText={
-              <span className="berth-role-option">
-                <strong>Read only</strong>
-                <span className="berth-muted">Pull images and read through the API.</span>
-              </span>
-            }
-          />
-          <RadioButton
-            id="api-key-access-read-write"
-            value="read-write"
-            labelText={
-              <span className="berth-role-option">
-                <strong>Read and write</strong>
-                <span className="berth-muted">
-                  Also push, delete and change whatever your roles allow.
-                </span>
-              </span>
-            }
-          />
-        </RadioButtonGroup>
-        <FilterableMultiSelect<string>
-          id="api-key-namespaces"
-          titleText="Namespaces (optional)"
-          helperText="Empty: every namespace you can reach. A key limited to namespaces cannot use projects."
-          placeholder={namespaces.isPending ? 'Loading namespaces…' : 'Choose namespaces'}
-          items={namespaces.data?.items.map((ns) => ns.name) ?? []}
-          itemToString={(item) => item ?? ''}
-          selectionFeedback="top-after-reopen"
-          // Opening downwards, the list would be cut off by the modal's buttons.
-          direction="top"
-          invalid={serverField === 'namespaces' || namespaces.error !== null}
-          invalidText={
-            serverField === 'namespaces'
-              ? error?.message
-              : namespaces.error
-                ? `Namespaces could not be loaded: ${namespaces.error.message}`
-                : undefined
+        <RadioButton
+          id="api-key-access-read-only"
+          value="read-only"
+          labelText={
+            <span className="berth-role-option">
+              <strong>Read only</strong>
+              <span className="berth-muted">Pull images and read through the API.</span>
+            </span>
           }
-          onChange={({ selectedItems }) => {
-            setScope(selectedItems);
-            if (create.error) create.reset();
-          }}
         />
-        {error && serverField === null ? (
-          <InlineNotification
-            kind="error"
-            lowContrast
-            hideCloseButton
-            title="Key not created"
-            subtitle={error.message}
-          />
-        ) : null}
-        {/* Lets Enter in the name field submit the form. */}
-        <button type="submit" hidden aria-hidden tabIndex={-1} />
-      </form>
-    </Modal>
+        <RadioButton
+          id="api-key-access-read-write"
+          value="read-write"
+          labelText={
+            <span className="berth-role-option">
+              <strong>Read and write</strong>
+              <span className="berth-muted">
+                Also push, delete and change whatever your roles allow.
+              </span>
+            </span>
+          }
+        />
+      </RadioButtonGroup>
+      <FilterableMultiSelect<string>
+        id="api-key-namespaces"
+        titleText="Namespaces (optional)"
+        helperText="Empty: every namespace you can reach. A key limited to namespaces cannot use projects."
+        placeholder={namespaces.isPending ? 'Loading namespaces…' : 'Choose namespaces'}
+        items={namespaces.data?.items.map((ns) => ns.name) ?? []}
+        itemToString={(item) => item ?? ''}
+        selectionFeedback="top-after-reopen"
+        // Opening downwards, the list would be cut off by the modal's buttons.
+        direction="top"
+        invalid={serverField === 'namespaces' || namespaces.error !== null}
+        invalidText={
+          serverField === 'namespaces'
+            ? error?.message
+            : namespaces.error
+              ? `Namespaces could not be loaded: ${namespaces.error.message}`
+              : undefined
+        }
+        onChange={({ selectedItems }) => {
+          setScope(selectedItems);
+          if (create.error) create.reset();
+        }}
+      />
+    </FormModal>
   );
 }

@@ -27,6 +27,7 @@ import { ResourceTableState } from '../../components/ResourceTableState';
 import { CopyButton } from '../../components/CopyButton';
 import { formatTimestamp } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { useToggleSet } from '../../lib/use-toggle-set';
 import {
   EMPTY_FILTERS,
   filtersFromSearch,
@@ -74,7 +75,7 @@ export function AuditPage() {
     namespace: filters.namespace,
   });
   const typed = useDebouncedValue(text);
-  const [expanded, setExpanded] = useState<Set<number>>(new Set());
+  const [expanded, toggle] = useToggleSet<number>();
 
   const apply = (next: Partial<AuditFilters>) =>
     setSearchParams(auditSearchParams({ ...filtersFromSearch(searchParams), ...next }), {
@@ -99,14 +100,6 @@ export function AuditPage() {
   const list = useAuditList(filters);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
   const filtered = isFiltered(filters);
-
-  const toggle = (id: number) =>
-    setExpanded((current) => {
-      const next = new Set(current);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
 
   return (
     <>

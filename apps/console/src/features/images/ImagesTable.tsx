@@ -25,6 +25,7 @@ import { SelectionToolbar } from '../../components/SelectionToolbar';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize, pushCommand, shortDigest } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { useRowSelection } from '../../lib/use-row-selection';
 import { DeleteImagesModal } from './DeleteImagesModal';
 import { ImageUsedBy } from './ImageUsedBy';
 import { UntagModal } from './UntagModal';
@@ -75,24 +76,20 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
     key: 'pushedAt',
     order: 'desc',
   });
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState<ImageSummary[] | null>(null);
   const [untagging, setUntagging] = useState<{ image: ImageSummary; tag: string } | null>(null);
   const list = useImageList(namespace, repository, { q, sort: sort.key, order: sort.order });
   const { deleteImages, remove } = useDeleteWithUndo(namespace);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
-  const selectedRows = rows.filter((row) => selected.has(row.digest));
-  const allSelected = rows.length > 0 && selectedRows.length === rows.length;
+  const selection = useRowSelection(rows, (row) => row.digest);
   // Only image indexes have platforms; a column of dashes would push the actions off screen.
   const showPlatforms = rows.some((row) => row.platforms.length > 0);
 
-  const toggle = (digest: string) =>
-    setSelected((current) => {
-      const next = new Set(current);
-      if (next.has(digest)) next.delete(digest);
-      else next.add(digest);
-      return next;
-    });
+  // A failure left from an earlier attempt must not show in the new confirmation.
+  const askToDelete = (images: ImageSummary[]) => {
+    remove.reset();
+    setConfirming(images);
+  };
 
   const sortHeader = (key: ImageSort) => (
     <TableHeader
@@ -118,20 +115,9 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
         label="Images toolbar"
         searchLabel="Search by tag or digest"
         searchPlaceholder="Search by tag or digest prefix"
-        selectedCount={selectedRows.length}
-        onClearSelection={() => setSelected(new Set())}
-        onDeleteSelected={
-          canWrite
-            ? () => {
-                remove.reset();
-                setConfirming(selectedRows);
-              }
-            : undefined
-        }
-        onSearch={(text) => {
-          setSearch(text);
-          setSelected(new Set());
-        }}
+        selection={selection}
+        onDeleteSelected={canWrite ? askToDelete : undefined}
+        onSearch={setSearch}
       />
       <ResourceTableState
         isPending={list.isPending}
@@ -161,11 +147,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
                   id="images-select-all"
                   name="images-select-all"
                   aria-label="Select all images"
-                  checked={allSelected}
-                  indeterminate={selectedRows.length > 0 && !allSelected}
-                  onSelect={() =>
-                    setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.digest)))
-                  }
+                  {...selection.selectAll}
                 />
               ) : null}
               <TableHeader>Tags</TableHeader>
@@ -183,14 +165,14 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
             {rows.map((image, index) => {
               const name = image.tags[0] ?? shortDigest(image.digest);
               return (
-                <TableRow key={image.digest} isSelected={selected.has(image.digest)}>
+                <TableRow key={image.digest} isSelected={selection.isSelected(image)}>
                   {canWrite ? (
                     <TableSelectRow
                       id={`image-select-${index}`}
                       name={`image-select-${index}`}
                       aria-label={`Select ${name}`}
-                      checked={selected.has(image.digest)}
-                      onSelect={() => toggle(image.digest)}
+                      checked={selection.isSelected(image)}
+                      onSelect={() => selection.toggle(image)}
                     />
                   ) : null}
                   <TableCell>
@@ -249,10 +231,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
                           itemText="Delete image"
                           isDelete
                           hasDivider={image.tags.length > 0}
-                          onClick={() => {
-                            remove.reset();
-                            setConfirming([image]);
-                          }}
+                          onClick={() => askToDelete([image])}
                         />
                       </OverflowMenu>
                     </TableCell>
@@ -276,7 +255,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
               confirming.map((image) => ({ repository, digest: image.digest })),
               () => {
                 setConfirming(null);
-                setSelected(new Set());
+                selection.clear();
               },
             )
           }

@@ -1,7 +1,9 @@
-import { InlineNotification, Modal, RadioButton, RadioButtonGroup, TextInput } from '@carbon/react';
+import { RadioButton, RadioButtonGroup } from '@carbon/react';
 import { checkUsername } from '@berth/domain';
 import { useState } from 'react';
 import type { ApiError } from '../../api/client';
+import { FormModal } from '../../components/FormModal';
+import { UsernameInput } from '../../components/UsernameInput';
 import { ruleViolation } from '../../lib/check-rule';
 import { useReturnFocus } from '../../lib/use-return-focus';
 import type { RoleOption } from './roles';
@@ -44,7 +46,7 @@ export function MemberRoleModal<R extends string>({
   const formError = error && error.code !== 'USER_UNKNOWN' ? error : null;
 
   const submit = () => {
-    if (isPending || role === undefined) return;
+    if (role === undefined) return;
     setSubmitted(true);
     if (!member && ruleViolation(() => checkUsername(trimmed)) !== null) {
       document.getElementById('member-username')?.focus();
@@ -54,80 +56,54 @@ export function MemberRoleModal<R extends string>({
   };
 
   return (
-    <Modal
-      open
-      size="sm"
-      modalHeading={member ? `Change the role of ${member.username}` : 'Add member'}
-      primaryButtonText={isPending ? 'Saving…' : member ? 'Change role' : 'Add member'}
-      secondaryButtonText="Cancel"
-      primaryButtonDisabled={isPending || (member !== undefined && role === member.role)}
-      preventCloseOnClickOutside
-      onRequestClose={onClose}
-      onRequestSubmit={submit}
+    <FormModal
+      heading={member ? `Change the role of ${member.username}` : 'Add member'}
+      context={where}
+      submitText={member ? 'Change role' : 'Add member'}
+      pendingText="Saving…"
+      isPending={isPending}
+      submitDisabled={member !== undefined && role === member.role}
+      formError={formError}
+      formErrorTitle={member ? 'Role not changed' : 'Member not added'}
+      onSubmit={submit}
+      onClose={onClose}
     >
-      <form
-        className="berth-modal-body"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
-        }}
-      >
-        <p className="berth-modal-context">{where}</p>
-        {member ? null : (
-          <TextInput
-            id="member-username"
-            data-modal-primary-focus
-            labelText="Username"
-            helperText="The account must exist already."
-            autoComplete="off"
-            autoCapitalize="none"
-            spellCheck={false}
-            value={username}
-            invalid={usernameError !== null}
-            invalidText={usernameError ?? undefined}
-            onChange={(event) => {
-              setUsername(event.target.value);
-              onEdit();
-            }}
-          />
-        )}
-        <RadioButtonGroup
-          legendText="Role"
-          name="member-role"
-          orientation="vertical"
-          valueSelected={role}
+      {member ? null : (
+        <UsernameInput
+          id="member-username"
+          helperText="The account must exist already."
+          value={username}
+          error={usernameError}
           onChange={(value) => {
-            setRole(value as R);
+            setUsername(value);
             onEdit();
           }}
-        >
-          {roles.map((option) => (
-            <RadioButton
-              key={option.value}
-              id={`member-role-${option.value}`}
-              value={option.value}
-              labelText={
-                <span className="berth-role-option">
-                  <strong>{option.label}</strong>
-                  <span className="berth-muted">{option.description}</span>
-                </span>
-              }
-            />
-          ))}
-        </RadioButtonGroup>
-        {formError ? (
-          <InlineNotification
-            kind="error"
-            lowContrast
-            hideCloseButton
-            title={member ? 'Role not changed' : 'Member not added'}
-            subtitle={formError.message}
+        />
+      )}
+      <RadioButtonGroup
+        legendText="Role"
+        name="member-role"
+        orientation="vertical"
+        valueSelected={role}
+        onChange={(value) => {
+          setRole(value as R);
+          onEdit();
+        }}
+      >
+        {roles.map((option) => (
+          <RadioButton
+            key={option.value}
+            id={`member-role-${option.value}`}
+            value={option.value}
+            labelText={
+              <span className="berth-role-option">
+                <strong>{option.label}</strong>
+                <span className="berth-muted">{option.description}</span>
+              </span>
+            }
           />
-        ) : null}
-        {/* Lets Enter in the username field submit the form. */}
-        <button type="submit" hidden aria-hidden tabIndex={-1} />
-      </form>
-    </Modal>
+        ))}
+      </RadioButtonGroup>
+    </FormModal>
   );
 }

@@ -1,9 +1,11 @@
-import { InlineNotification, Modal, Select, SelectItem, TextInput } from '@carbon/react';
+import { TextInput } from '@carbon/react';
 import { useState } from 'react';
 import type { NamespaceSummary } from '@berth/contract';
 import type { ApiError } from '../../api/client';
 import { useCreateNamespace } from '../../api/namespaces';
 import { useRegion } from '../../app/RegionProvider';
+import { FormModal } from '../../components/FormModal';
+import { RegionSelect } from '../../components/RegionSelect';
 
 interface CreateNamespaceModalProps {
   onClose: () => void;
@@ -19,7 +21,7 @@ function fieldOf(error: ApiError): 'name' | 'region' {
 }
 
 export function CreateNamespaceModal({ onClose, onCreated }: CreateNamespaceModalProps) {
-  const { region: currentRegion, regions } = useRegion();
+  const { region: currentRegion } = useRegion();
   const [name, setName] = useState('');
   const [region, setRegion] = useState(currentRegion ?? '');
   const create = useCreateNamespace();
@@ -28,7 +30,6 @@ export function CreateNamespaceModal({ onClose, onCreated }: CreateNamespaceModa
     error && (error.status === 400 || error.status === 409) ? fieldOf(error) : null;
 
   const submit = () => {
-    if (create.isPending) return;
     create.mutate(
       { name: name.trim(), region },
       { onSuccess: (namespace) => onCreated(namespace) },
@@ -36,62 +37,38 @@ export function CreateNamespaceModal({ onClose, onCreated }: CreateNamespaceModa
   };
 
   return (
-    <Modal
-      open
-      modalHeading="Create namespace"
-      primaryButtonText={create.isPending ? 'Creating…' : 'Create namespace'}
-      secondaryButtonText="Cancel"
-      primaryButtonDisabled={create.isPending || name.trim() === ''}
-      onRequestClose={onClose}
-      onRequestSubmit={submit}
-      size="sm"
+    <FormModal
+      heading="Create namespace"
+      submitText="Create namespace"
+      pendingText="Creating…"
+      isPending={create.isPending}
+      submitDisabled={name.trim() === ''}
+      formError={fieldError === null ? error : null}
+      formErrorTitle="Namespace not created"
+      onSubmit={submit}
+      onClose={onClose}
     >
-      <form
-        className="berth-modal-body"
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
+      <TextInput
+        id="namespace-name"
+        data-modal-primary-focus
+        labelText="Name"
+        helperText={NAME_RULE}
+        autoComplete="off"
+        spellCheck={false}
+        value={name}
+        invalid={fieldError === 'name'}
+        invalidText={fieldError === 'name' ? error?.message : undefined}
+        onChange={(event) => {
+          setName(event.target.value);
+          if (create.error) create.reset();
         }}
-      >
-        <TextInput
-          id="namespace-name"
-          data-modal-primary-focus
-          labelText="Name"
-          helperText={NAME_RULE}
-          autoComplete="off"
-          spellCheck={false}
-          value={name}
-          invalid={fieldError === 'name'}
-          invalidText={fieldError === 'name' ? error?.message : undefined}
-          onChange={(event) => {
-            setName(event.target.value);
-            if (create.error) create.reset();
-          }}
-        />
-        <Select
-          id="namespace-region"
-          labelText="Region"
-          value={region}
-          invalid={fieldError === 'region'}
-          invalidText={fieldError === 'region' ? error?.message : undefined}
-          onChange={(event) => setRegion(event.target.value)}
-        >
-          {regions.map((r) => (
-            <SelectItem key={r.name} value={r.name} text={r.name} />
-          ))}
-        </Select>
-        {error && fieldError === null ? (
-          <InlineNotification
-            kind="error"
-            lowContrast
-            hideCloseButton
-            title="Namespace not created"
-            subtitle={error.message}
-          />
-        ) : null}
-        {/* Lets Enter in the name field submit the form. */}
-        <button type="submit" hidden aria-hidden tabIndex={-1} />
-      </form>
-    </Modal>
+      />
+      <RegionSelect
+        id="namespace-region"
+        value={region}
+        error={fieldError === 'region' ? error?.message : undefined}
+        onChange={setRegion}
+      />
+    </FormModal>
   );
 }

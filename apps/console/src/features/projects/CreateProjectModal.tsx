@@ -1,9 +1,11 @@
-import { InlineNotification, Modal, Select, SelectItem, TextInput } from '@carbon/react';
+import { InlineNotification, TextInput } from '@carbon/react';
 import type { ProjectQuota, ProjectSummary } from '@berth/contract';
 import { checkResourceName } from '@berth/domain';
 import { useState } from 'react';
 import { useCreateProject } from '../../api/projects';
 import { useRegion } from '../../app/RegionProvider';
+import { FormModal } from '../../components/FormModal';
+import { RegionSelect } from '../../components/RegionSelect';
 import { fieldOfError } from '../../lib/form-errors';
 import { useReturnFocus } from '../../lib/use-return-focus';
 
@@ -18,7 +20,7 @@ const NAME_RULE =
   'Up to 63 characters: lowercase letters, digits and -, starting and ending with a letter or digit';
 
 export function CreateProjectModal({ quota, onClose, onCreated }: CreateProjectModalProps) {
-  const { region: currentRegion, regions } = useRegion();
+  const { region: currentRegion } = useRegion();
   useReturnFocus();
   const [name, setName] = useState('');
   const [region, setRegion] = useState(currentRegion ?? '');
@@ -31,7 +33,6 @@ export function CreateProjectModal({ quota, onClose, onCreated }: CreateProjectM
   const full = quota && quota.region === region && quota.used >= quota.limit;
 
   const submit = () => {
-    if (create.isPending) return;
     setSubmitted(true);
     if (!nameCheck.ok) {
       document.getElementById('project-name')?.focus();
@@ -41,84 +42,58 @@ export function CreateProjectModal({ quota, onClose, onCreated }: CreateProjectM
   };
 
   return (
-    <Modal
-      open
-      modalHeading="Create project"
-      primaryButtonText={create.isPending ? 'Creating…' : 'Create project'}
-      secondaryButtonText="Cancel"
-      primaryButtonDisabled={create.isPending}
-      onRequestClose={onClose}
-      onRequestSubmit={submit}
-      size="sm"
+    <FormModal
+      heading="Create project"
+      submitText="Create project"
+      pendingText="Creating…"
+      isPending={create.isPending}
+      formError={serverField === null ? error : null}
+      formErrorTitle="Project not created"
+      onSubmit={submit}
+      onClose={onClose}
     >
-      <form
-        className="berth-modal-body"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
+      <p>
+        A project groups the apps, jobs, secrets and config maps of one product or team. Its apps
+        and jobs point at images; the images stay in their namespaces.
+      </p>
+      <TextInput
+        id="project-name"
+        data-modal-primary-focus
+        labelText="Name"
+        helperText={NAME_RULE}
+        autoComplete="off"
+        spellCheck={false}
+        value={name}
+        invalid={!!nameError || serverField === 'name'}
+        invalidText={nameError ?? (serverField === 'name' ? error?.message : undefined)}
+        onChange={(event) => {
+          setName(event.target.value);
+          if (create.error) create.reset();
         }}
-      >
-        <p>
-          A project groups the apps, jobs, secrets and config maps of one product or team. Its apps
-          and jobs point at images; the images stay in their namespaces.
-        </p>
-        <TextInput
-          id="project-name"
-          data-modal-primary-focus
-          labelText="Name"
-          helperText={NAME_RULE}
-          autoComplete="off"
-          spellCheck={false}
-          value={name}
-          invalid={!!nameError || serverField === 'name'}
-          invalidText={nameError ?? (serverField === 'name' ? error?.message : undefined)}
-          onChange={(event) => {
-            setName(event.target.value);
-            if (create.error) create.reset();
-          }}
+      />
+      <RegionSelect
+        id="project-region"
+        helperText={`At most ${quota?.limit ?? 20} projects per region, deleted ones included.`}
+        value={region}
+        error={serverField === 'region' ? error?.message : undefined}
+        onChange={(value) => {
+          setRegion(value);
+          if (create.error) create.reset();
+        }}
+      />
+      {full && !error ? (
+        <InlineNotification
+          kind="warning"
+          lowContrast
+          hideCloseButton
+          title={`${region} is at its limit of ${quota.limit} projects`}
+          subtitle={
+            quota.deleted > 0
+              ? `${quota.deleted} of them ${quota.deleted === 1 ? 'is a deleted project' : 'are deleted projects'} that still count. Delete one permanently from Deleted projects to free a slot.`
+              : 'Delete a project to free a slot.'
+          }
         />
-        <Select
-          id="project-region"
-          labelText="Region"
-          helperText={`At most ${quota?.limit ?? 20} projects per region, deleted ones included.`}
-          value={region}
-          invalid={serverField === 'region'}
-          invalidText={serverField === 'region' ? error?.message : undefined}
-          onChange={(event) => {
-            setRegion(event.target.value);
-            if (create.error) create.reset();
-          }}
-        >
-          {regions.map((r) => (
-            <SelectItem key={r.name} value={r.name} text={r.name} />
-          ))}
-        </Select>
-        {full && !error ? (
-          <InlineNotification
-            kind="warning"
-            lowContrast
-            hideCloseButton
-            title={`${region} is at its limit of ${quota.limit} projects`}
-            subtitle={
-              quota.deleted > 0
-                ? `${quota.deleted} of them ${quota.deleted === 1 ? 'is a deleted project' : 'are deleted projects'} that still count. Delete one permanently from Deleted projects to free a slot.`
-                : 'Delete a project to free a slot.'
-            }
-          />
-        ) : null}
-        {error && serverField === null ? (
-          <InlineNotification
-            kind="error"
-            lowContrast
-            hideCloseButton
-            title="Project not created"
-            subtitle={error.message}
-          />
-        ) : null}
-        {/* Lets Enter in the name field submit the form. */}
-        <button type="submit" hidden aria-hidden tabIndex={-1} />
-      </form>
-    </Modal>
+      ) : null}
+    </FormModal>
   );
 }

@@ -25,6 +25,7 @@ import { SelectionToolbar } from '../../components/SelectionToolbar';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize, pushCommand } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { useRowSelection } from '../../lib/use-row-selection';
 import { DeleteRepositoriesModal } from './DeleteRepositoriesModal';
 
 const COLUMNS: { key: RepositorySort; header: string; firstOrder: 'asc' | 'desc' }[] = [
@@ -44,21 +45,17 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
     key: 'name',
     order: 'asc',
   });
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState<RepositorySummary[] | null>(null);
   const list = useRepositoryList(namespace, { q, sort: sort.key, order: sort.order });
   const remove = useDeleteRepositories();
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
-  const selectedRows = rows.filter((row) => selected.has(row.name));
-  const allSelected = rows.length > 0 && selectedRows.length === rows.length;
+  const selection = useRowSelection(rows, (row) => row.name);
 
-  const toggle = (name: string) =>
-    setSelected((current) => {
-      const next = new Set(current);
-      if (next.has(name)) next.delete(name);
-      else next.add(name);
-      return next;
-    });
+  // A failure left from an earlier attempt must not show in the new confirmation.
+  const askToDelete = (repositories: RepositorySummary[]) => {
+    remove.reset();
+    setConfirming(repositories);
+  };
 
   const confirm = () => {
     if (!confirming) return;
@@ -67,7 +64,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
       {
         onSuccess: (result) => {
           setConfirming(null);
-          setSelected(new Set());
+          selection.clear();
           toasts.show({
             kind: 'success',
             title:
@@ -87,20 +84,9 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
         label="Repositories toolbar"
         searchLabel="Search repositories"
         searchPlaceholder="Search repositories"
-        selectedCount={selectedRows.length}
-        onClearSelection={() => setSelected(new Set())}
-        onDeleteSelected={
-          canWrite
-            ? () => {
-                remove.reset();
-                setConfirming(selectedRows);
-              }
-            : undefined
-        }
-        onSearch={(text) => {
-          setSearch(text);
-          setSelected(new Set());
-        }}
+        selection={selection}
+        onDeleteSelected={canWrite ? askToDelete : undefined}
+        onSearch={setSearch}
       />
       <ResourceTableState
         isPending={list.isPending}
@@ -130,11 +116,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                   id="repositories-select-all"
                   name="repositories-select-all"
                   aria-label="Select all repositories"
-                  checked={allSelected}
-                  indeterminate={selectedRows.length > 0 && !allSelected}
-                  onSelect={() =>
-                    setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.name)))
-                  }
+                  {...selection.selectAll}
                 />
               ) : null}
               {COLUMNS.map((column) => (
@@ -161,14 +143,14 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
           </TableHead>
           <TableBody>
             {rows.map((repo, index) => (
-              <TableRow key={repo.name} isSelected={selected.has(repo.name)}>
+              <TableRow key={repo.name} isSelected={selection.isSelected(repo)}>
                 {canWrite ? (
                   <TableSelectRow
                     id={`repository-select-${index}`}
                     name={`repository-select-${index}`}
                     aria-label={`Select ${repo.name}`}
-                    checked={selected.has(repo.name)}
-                    onSelect={() => toggle(repo.name)}
+                    checked={selection.isSelected(repo)}
+                    onSelect={() => selection.toggle(repo)}
                   />
                 ) : null}
                 <TableCell>
@@ -192,10 +174,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                       <OverflowMenuItem
                         itemText="Delete"
                         isDelete
-                        onClick={() => {
-                          remove.reset();
-                          setConfirming([repo]);
-                        }}
+                        onClick={() => askToDelete([repo])}
                       />
                     </OverflowMenu>
                   </TableCell>

@@ -17,6 +17,7 @@ import {
 import type { RetentionPreview } from '@berth/contract';
 import { Fragment, useState } from 'react';
 import { formatBytes, pluralize } from '../../lib/format';
+import { useToggleSet } from '../../lib/use-toggle-set';
 import { PreviewItems } from './PreviewItems';
 import { RetentionBar, RetentionLegend } from './RetentionBar';
 
@@ -45,7 +46,7 @@ export function PreviewRepositories({
   const [search, setSearch] = useState('');
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(FIRST_PAGE_SIZE);
-  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const [expanded, toggle] = useToggleSet<string>();
   const q = search.trim().toLowerCase();
   const filtered =
     q === ''
@@ -53,14 +54,6 @@ export function PreviewRepositories({
       : preview.repositories.filter((r) => r.name.toLowerCase().includes(q));
   const shown = filtered.slice((page - 1) * pageSize, page * pageSize);
   const expandHeaderId = `retention-expand-${preview.id}`;
-
-  const toggle = (name: string) =>
-    setExpanded((current) => {
-      const next = new Set(current);
-      if (next.has(name)) next.delete(name);
-      else next.add(name);
-      return next;
-    });
 
   return (
     <div className="berth-preview-repositories">

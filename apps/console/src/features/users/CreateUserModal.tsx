@@ -1,8 +1,10 @@
-import { Checkbox, InlineNotification, Modal, TextInput } from '@carbon/react';
+import { Checkbox } from '@carbon/react';
 import type { User } from '@berth/contract';
 import { checkPassword, checkUsername } from '@berth/domain';
 import { useState } from 'react';
 import { useCreateUser } from '../../api/users';
+import { FormModal } from '../../components/FormModal';
+import { UsernameInput } from '../../components/UsernameInput';
 import { ruleViolation } from '../../lib/check-rule';
 import { fieldOfError } from '../../lib/form-errors';
 import { useReturnFocus } from '../../lib/use-return-focus';
@@ -32,11 +34,9 @@ export function CreateUserModal({ onClose, onCreated }: CreateUserModalProps) {
     (serverField === 'password' || error?.code === 'WEAK_PASSWORD'
       ? (error?.message ?? null)
       : null);
-  const formError =
-    error && usernameError === null && passwordError === null ? error.message : null;
+  const formError = usernameError === null && passwordError === null ? error : null;
 
   const submit = () => {
-    if (create.isPending) return;
     setSubmitted(true);
     if (ruleViolation(() => checkUsername(trimmed)) !== null) {
       document.getElementById('user-username')?.focus();
@@ -54,72 +54,45 @@ export function CreateUserModal({ onClose, onCreated }: CreateUserModalProps) {
   };
 
   return (
-    <Modal
-      open
-      size="sm"
-      modalHeading="Create user"
-      primaryButtonText={create.isPending ? 'Creating…' : 'Create user'}
-      secondaryButtonText="Cancel"
-      primaryButtonDisabled={create.isPending}
-      preventCloseOnClickOutside
-      onRequestClose={onClose}
-      onRequestSubmit={submit}
+    <FormModal
+      heading="Create user"
+      submitText="Create user"
+      pendingText="Creating…"
+      isPending={create.isPending}
+      formError={formError}
+      formErrorTitle="User not created"
+      onSubmit={submit}
+      onClose={onClose}
     >
-      <form
-        className="berth-modal-body"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
+      <p>
+        Give the new person their username and this temporary password over a channel you trust.
+        They must choose their own password the first time they sign in.
+      </p>
+      <UsernameInput
+        id="user-username"
+        helperText="2–64 characters: lowercase letters, digits, “.”, “_” and “-”."
+        value={username}
+        error={usernameError}
+        onChange={(value) => {
+          setUsername(value);
+          edited();
         }}
-      >
-        <p>
-          Give the new person their username and this temporary password over a channel you trust.
-          They must choose their own password the first time they sign in.
-        </p>
-        <TextInput
-          id="user-username"
-          data-modal-primary-focus
-          labelText="Username"
-          helperText="2–64 characters: lowercase letters, digits, “.”, “_” and “-”."
-          autoComplete="off"
-          autoCapitalize="none"
-          spellCheck={false}
-          value={username}
-          invalid={usernameError !== null}
-          invalidText={usernameError ?? undefined}
-          onChange={(event) => {
-            setUsername(event.target.value);
-            edited();
-          }}
-        />
-        <TemporaryPasswordField
-          value={password}
-          error={passwordError}
-          onChange={(value) => {
-            setPassword(value);
-            edited();
-          }}
-        />
-        <Checkbox
-          id="user-admin"
-          labelText="Administrator"
-          helperText="Manager of every namespace and project; creates namespaces, projects and users; reads the audit log."
-          checked={admin}
-          onChange={(_event, { checked }) => setAdmin(checked)}
-        />
-        {formError ? (
-          <InlineNotification
-            kind="error"
-            lowContrast
-            hideCloseButton
-            title="User not created"
-            subtitle={formError}
-          />
-        ) : null}
-        {/* Lets Enter in a field submit the form. */}
-        <button type="submit" hidden aria-hidden tabIndex={-1} />
-      </form>
-    </Modal>
+      />
+      <TemporaryPasswordField
+        value={password}
+        error={passwordError}
+        onChange={(value) => {
+          setPassword(value);
+          edited();
+        }}
+      />
+      <Checkbox
+        id="user-admin"
+        labelText="Administrator"
+        helperText="Manager of every namespace and project; creates namespaces, projects and users; reads the audit log."
+        checked={admin}
+        onChange={(_event, { checked }) => setAdmin(checked)}
+      />
+    </FormModal>
   );
 }
