@@ -32,8 +32,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await sql`
     INSERT INTO repository_blobs (repository_id, digest, touched_at)
-    SELECT DISTINCT m.repository_id, mb.blob_digest, m.pushed_at
+    SELECT m.repository_id, mb.blob_digest, MAX(m.pushed_at)
     FROM manifests m JOIN manifest_blobs mb ON mb.manifest_id = m.id
+    GROUP BY m.repository_id, mb.blob_digest
   `.execute(db);
   // Manifests are no longer stored as blobs.
   await sql`

@@ -1,0 +1,43 @@
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { migrateTo, migrateToLatest } from './index.js';
+
+/**
+ * A database as the first release left it, with a layer two images of one repository share,
+ * upgrades to the current schema: 0002 once failed on it (a duplicate repository_blobs key).
+ */
+it('upgrades a first-release database whose images share layers', async () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const db = new Kysely<any>({
+    dialect: new SqliteDialect({ database: new SqliteDatabase(':memory:') }),
+  });
+  await migrateTo(db, '0001-initial');
+  await sql`INSERT INTO regions (name, created_at) VALUES ('local', 1)`.execute(db);
+  await sql`INSERT INTO namespaces (name, region, created_at) VALUES ('team', 'local', 1)`.execute(
+    db,
+  );
+  await sql`INSERT INTO repositories (namespace_id, name, created_at) VALUES (1, 'app', 1)`.execute(
+    db,
+  );
+  await sql`INSERT INTO blobs (digest, size, created_at) VALUES ('sha256:layer', 10, 1)`.execute(
+    db,
+  );
+  for (const [id, pushed] of [
+    [1, 100],
+    [2, 200],
+  ]) {
+    await sql`INSERT INTO manifests (id, repository_id, digest, media_type, manifest_size, size_bytes,
+      created_sort, pushed_at, top_level, state, listed)
+      VALUES (${id}, 1, ${`sha256:m${id}`}, 'application/vnd.oci.image.manifest.v1+json', 1, 11,
+      0, ${pushed}, 1, 'live', 1)`.execute(db);
+    await sql`INSERT INTO manifest_blobs (manifest_id, blob_digest) VALUES (${id}, 'sha256:layer')`.execute(
+      db,
+    );
+  }
+  await migrateToLatest(db);
+  const links = await sql<{ digest: string; touched_at: number }>`
+    SELECT digest, touched_at FROM repository_blobs`.execute(db);
+  expect(links.rows).toEqual([{ digest: 'sha256:layer', touched_at: 200 }]);
+  await db.destroy();
+});
