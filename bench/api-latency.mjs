@@ -5,7 +5,8 @@
 //
 // Seeds .bench-data/large with apps/server/dist/cli/seed-large.js (reused when the
 // parameters recorded in .bench-data/large.json match), starts the built server on a
-// free port, and measures sequential request latency of the listing endpoints.
+// free port, signs in as its first admin and creates an API key (bench/lib/credentials.mjs), and
+// measures sequential request latency of the listing endpoints, each request carrying the key.
 // Writes bench/results/api-latency.{json,md}. Exits non-zero only when it cannot run:
 // a missed target is reported, never a failure (benchmarks report; tests assert).
 import { Buffer } from 'node:buffer';
@@ -17,10 +18,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { URLSearchParams, fileURLToPath } from 'node:url';
+import { adminKey, berthEnv } from './lib/credentials.mjs';
 import { envInt, freePort } from './lib/process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const env = process.env;
 const int = envInt;
 
 const params = {
@@ -100,10 +101,13 @@ async function ensureDataset() {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 let port = 0;
+/** `Authorization: Bearer <API key>` once signed in; /api/v1/health needs none. */
+const headers = {};
 
 function get(pathAndQuery) {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: pathAndQuery, agent }, (res) => {
+    const opts = { host: '127.0.0.1', port, path: pathAndQuery, agent, headers };
+    const req = http.get(opts, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -201,14 +205,7 @@ async function main() {
   const dataset = await ensureDataset();
   port = await freePort();
   const child = spawn(process.execPath, [serverMain], {
-    env: {
-      ...env,
-      BERTH_DATA_DIR: dataDir,
-      BERTH_DEMO: '0',
-      BERTH_PORT: String(port),
-      BERTH_HOST: '127.0.0.1',
-      BERTH_LOG_LEVEL: 'warn',
-    },
+    env: berthEnv({ dataDir, port }),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const started = performance.now();
@@ -217,6 +214,7 @@ async function main() {
     const startupMs = Math.round(performance.now() - started);
     const rssStart = rssKiB(child.pid);
     console.log(`server pid ${child.pid} on port ${port}, healthy after ${startupMs} ms`);
+    headers.authorization = `Bearer ${await adminKey(`http://127.0.0.1:${port}`)}`;
 
     const namespaces = await get(`/api/v1/namespaces?limit=${PAGE}`);
     const largest = [...namespaces.items].sort((a, b) => b.imageCount - a.imageCount)[0];
@@ -311,6 +309,7 @@ async function main() {
       targetP95Ms: TARGET_MS,
       requestsPerEndpoint: REQUESTS,
       warmupPerEndpoint: WARMUP,
+      authentication: 'Authorization: Bearer <API key> on every request',
       results,
     };
 
@@ -327,7 +326,8 @@ async function main() {
       `Server: Node ${process.version}, ${os.cpus().length} CPUs; RSS ${report.server.rssStartMiB} MiB after start, ` +
         `${report.server.rssEndMiB} MiB after the run (peak ${report.server.rssPeakMiB} MiB).`,
       '',
-      `${REQUESTS} sequential requests per endpoint after ${WARMUP} warm-up; target p95 < ${TARGET_MS} ms.`,
+      `${REQUESTS} sequential requests per endpoint after ${WARMUP} warm-up, each with the admin's ` +
+        `API key as \`Authorization: Bearer\`; target p95 < ${TARGET_MS} ms.`,
       '',
       '| Endpoint | Items | p50 ms | p95 ms | p99 ms | Target |',
       '| --- | ---: | ---: | ---: | ---: | --- |',

@@ -12,9 +12,11 @@ export const MANIFEST_ACCEPT = [
 ].join(', ');
 
 export class RegistryClient {
-  constructor(baseUrl, { maxSockets = 8 } = {}) {
+  /** `headers` go with every request: a registry's credentials (`authorization`), if any. */
+  constructor(baseUrl, { maxSockets = 8, headers = {} } = {}) {
     this.base = new URL(baseUrl);
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    this.headers = headers;
   }
 
   close() {
@@ -24,7 +26,7 @@ export class RegistryClient {
   /** Resolves with { status, headers, body } for any status; rejects only on transport errors. */
   request(method, target, { headers = {}, body } = {}) {
     const url = new URL(target, this.base);
-    const h = { ...headers };
+    const h = { ...this.headers, ...headers };
     if (body !== undefined) h['content-length'] = String(body.length);
     else if (method === 'POST' || method === 'PUT') h['content-length'] = '0';
     return new Promise((resolve, reject) => {

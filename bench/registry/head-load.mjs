@@ -60,11 +60,17 @@ export async function headLoad({ host, port, path, headers = {}, connections, th
   const sum = (k) => results.reduce((s, r) => s + r[k], 0);
   const elapsed = Math.max(...results.map((r) => r.elapsedMs)) / 1000;
   const ok = sum('ok');
+  const statuses = {};
+  for (const r of results) {
+    for (const [status, count] of Object.entries(r.statuses)) {
+      statuses[status] = (statuses[status] ?? 0) + count;
+    }
+  }
   return {
     requests: ok + sum('non2xx'),
     ok,
     non2xx: sum('non2xx'),
-    statuses: Object.assign({}, ...results.map((r) => r.statuses)),
+    statuses,
     socketErrors: sum('socketErrors'),
     elapsedSeconds: elapsed,
     requestsPerSecond: ok / elapsed,

@@ -6,6 +6,11 @@
 //   BENCH_BIG_LAYER_MIB=10 BENCH_RSS_LAYER_MIB=64 BENCH_SMALL_IMAGES=50 BENCH_HEAD_SECONDS=3 \
 //     node bench/registry/run.mjs                                   (a quick run)
 //
+// Berth is called as a client would: skopeo with --src-creds/--dest-creds admin:<API key> (it
+// trades them for a token at /auth/token), the HTTP clients with `Authorization: Bearer <API
+// key>` on every request (bench/lib/credentials.mjs creates the key). Distribution runs
+// without authentication, as servers.mjs configures it.
+//
 // Measures, per registry (each on a fresh data directory, servers run one after the other):
 //   1. skopeo push of a BENCH_BIG_LAYERS x BENCH_BIG_LAYER_MIB image from an OCI layout (s, MiB/s)
 //   2. skopeo pull of it to a fresh dir: directory (s, MiB/s)
@@ -175,7 +180,10 @@ function checkTools() {
   return tools;
 }
 
-/** skopeo with its own policy, registries.conf, registries.d, auth file and temp dir. */
+/**
+ * skopeo with its own policy, registries.conf, registries.d, auth file and temp dir. `creds`
+ * gives user:password for the source and destination registries ({ src, dest }), if they want it.
+ */
 function skopeoSetup() {
   const dir = path.join(scratch, 'skopeo');
   const regsD = path.join(dir, 'registries.d');
@@ -195,7 +203,7 @@ function skopeoSetup() {
     REGISTRY_AUTH_FILE: auth,
     TMPDIR: tmp,
   };
-  return (src, dest) =>
+  return (src, dest, creds = {}) =>
     run(
       'skopeo',
       [
@@ -204,6 +212,8 @@ function skopeoSetup() {
         '--quiet',
         '--authfile',
         auth,
+        ...(creds.src ? ['--src-creds', creds.src] : []),
+        ...(creds.dest ? ['--dest-creds', creds.dest] : []),
         '--src-tls-verify=false',
         '--dest-tls-verify=false',
         '--retry-times',
@@ -250,7 +260,9 @@ async function measureBigPush(ctx, server) {
     }
     await sync();
     const t = await timed(() =>
-      ctx.skopeo(`oci:${ctx.big.dir}:${REF_NAME}`, `docker://${server.host}/${repo}:latest`),
+      ctx.skopeo(`oci:${ctx.big.dir}:${REF_NAME}`, `docker://${server.host}/${repo}:latest`, {
+        dest: server.creds,
+      }),
     );
     return t.seconds;
   });
@@ -277,7 +289,9 @@ async function measureBigPull(ctx, server) {
     fs.rmSync(dest, { recursive: true, force: true });
     await sync();
     const t = await timed(() =>
-      ctx.skopeo(`docker://${server.host}/${BIG_REPO}:latest`, `dir:${dest}`),
+      ctx.skopeo(`docker://${server.host}/${BIG_REPO}:latest`, `dir:${dest}`, {
+        src: server.creds,
+      }),
     );
     return t.seconds;
   });
@@ -299,7 +313,10 @@ async function measureBigPull(ctx, server) {
 }
 
 async function measureSmallPush(ctx, server) {
-  const client = new RegistryClient(server.baseUrl, { maxSockets: params.smallConcurrency });
+  const client = new RegistryClient(server.baseUrl, {
+    maxSockets: params.smallConcurrency,
+    headers: server.headers,
+  });
   try {
     let next = 0;
     const worker = async () => {
@@ -351,15 +368,20 @@ function wrkScript() {
   return file;
 }
 
-async function wrk(url, seconds, script) {
-  const { out } = await run('wrk', [
-    `-t${params.headThreads}`,
-    `-c${params.headConnections}`,
-    `-d${seconds}s`,
-    '-s',
-    script,
-    url,
-  ]);
+async function wrk(url, seconds, script, headers) {
+  const { out } = await run(
+    'wrk',
+    [
+      `-t${params.headThreads}`,
+      `-c${params.headConnections}`,
+      `-d${seconds}s`,
+      ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+      '-s',
+      script,
+      url,
+    ],
+    { label: `wrk ${url}` },
+  );
   const line = out.split('\n').find((l) => l.startsWith('BENCHJSON '));
   if (!line) throw new Error(`wrk printed no summary:\n${out}`);
   return JSON.parse(line.slice('BENCHJSON '.length));
@@ -394,7 +416,8 @@ async function measureHead(ctx, server, target) {
       host: '127.0.0.1',
       port: server.port,
       path: target.path,
-      headers: { Accept: MANIFEST_ACCEPT, 'User-Agent': 'berth-bench' },
+      // Berth checks the API key on every one of these requests.
+      headers: { ...server.headers, Accept: MANIFEST_ACCEPT, 'User-Agent': 'berth-bench' },
       connections: params.headConnections,
       threads: params.headThreads,
       seconds,
@@ -421,8 +444,9 @@ async function measureHead(ctx, server, target) {
 
 async function measureWrkGet(ctx, server, target) {
   const url = `${server.baseUrl}${target.path}`;
-  if (params.headWarmupSeconds > 0) await wrk(url, params.headWarmupSeconds, ctx.wrkScript);
-  const s = await wrk(url, params.headSeconds, ctx.wrkScript);
+  const load = (seconds) => wrk(url, seconds, ctx.wrkScript, server.headers);
+  if (params.headWarmupSeconds > 0) await load(params.headWarmupSeconds);
+  const s = await load(params.headSeconds);
   const socketErrors = s.connect + s.read + s.write + s.timeout;
   return {
     tool: 'wrk',
@@ -448,7 +472,9 @@ async function measureRss(ctx, server) {
   let sampled;
   try {
     ({ seconds } = await timed(() =>
-      ctx.skopeo(`oci:${ctx.rss.dir}:${REF_NAME}`, `docker://${server.host}/${RSS_REPO}:latest`),
+      ctx.skopeo(`oci:${ctx.rss.dir}:${REF_NAME}`, `docker://${server.host}/${RSS_REPO}:latest`, {
+        dest: server.creds,
+      }),
     ));
   } finally {
     sampled = sampler.stop();
@@ -494,7 +520,10 @@ async function benchTarget(name, ctx) {
     }
     return result;
   }
-  ctx.client = new RegistryClient(server.baseUrl, { maxSockets: 1 });
+  result.authentication = server.creds
+    ? 'skopeo --src-creds/--dest-creds admin:<API key>; HTTP clients Authorization: Bearer <API key>'
+    : 'none';
+  ctx.client = new RegistryClient(server.baseUrl, { maxSockets: 1, headers: server.headers });
   const step = async (key, label, fn) => {
     process.stdout.write(`  ${label.padEnd(44)} `);
     try {
@@ -653,6 +682,17 @@ function cell(v, target) {
 
 function markdown(report) {
   const { inputs, results } = report;
+  const credentials = [
+    targets.includes('berth') &&
+      'Berth is called with an API key of its admin: skopeo with `--src-creds`/`--dest-creds ' +
+        'admin:<key>` (it trades them for a token at `/auth/token`), the HTTP client, the HEAD ' +
+        'load and wrk with `Authorization: Bearer <key>` on every request, so the HEAD figure ' +
+        'includes checking the key each time.',
+    targets.includes('distribution') &&
+      'Distribution runs without authentication, as bench/registry/servers.mjs configures it.',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const lines = [
     `# Registry: Berth vs Distribution (${report.at})`,
     '',
@@ -671,6 +711,7 @@ function markdown(report) {
       `sampled every ${params.rssIntervalMs} ms while skopeo pushes one ${params.rssLayerMiB} MiB layer, ` +
       'first thing after the server starts; the other measures follow in table order.',
     '',
+    ...(credentials ? [credentials, ''] : []),
     `1-min load average when each registry started: ${targets
       .map((t) => `${t} ${results[t]?.loadAverageAtStart ?? 'n/a'}`)
       .join(', ')} (other work on the machine makes every figure noisier).`,

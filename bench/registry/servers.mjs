@@ -1,10 +1,14 @@
-// Starting the two registries on loopback, each on a fresh data directory.
+// Starting the two registries on loopback, each on a fresh data directory. Each server says how
+// to call it: `creds` for skopeo (user:password, or null) and `headers` for HTTP clients. Berth
+// is called with an API key of its first admin; Distribution runs as configured here, without
+// authentication.
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryClient } from './client.mjs';
+import { ADMIN_USERNAME, adminKey, berthEnv } from '../lib/credentials.mjs';
 import { track } from '../lib/process.mjs';
 
 export const NAMESPACE = 'bench';
@@ -21,7 +25,10 @@ function tail(child, lines = 60) {
   return () => kept.join('\n');
 }
 
-/** Waits for GET /v2/ = 200; on failure the server is killed before the error is thrown. */
+/**
+ * Waits for an anonymous GET /v2/ to answer `status` (200, or 401 from a registry that wants
+ * credentials); on failure the server is killed before the error is thrown.
+ */
 async function waitForV2(server, opts) {
   try {
     await pollV2(server, opts);
@@ -31,7 +38,7 @@ async function waitForV2(server, opts) {
   }
 }
 
-async function pollV2(server, { requireHeader }) {
+async function pollV2(server, { requireHeader, status = 200 }) {
   const client = new RegistryClient(server.baseUrl, { maxSockets: 1 });
   const deadline = Date.now() + 120_000;
   let last = 'no answer';
@@ -39,15 +46,15 @@ async function pollV2(server, { requireHeader }) {
     while (Date.now() < deadline) {
       if (server.child.exitCode !== null || server.child.signalCode !== null) {
         throw new Error(
-          `${server.name} exited (${server.child.exitCode ?? server.child.signalCode}) before GET /v2/ answered 200:\n${server.output()}`,
+          `${server.name} exited (${server.child.exitCode ?? server.child.signalCode}) before GET /v2/ answered ${status}:\n${server.output()}`,
         );
       }
       try {
         const res = await client.request('GET', '/v2/');
         const header = res.headers['docker-distribution-api-version'];
-        if (res.status === 200 && (!requireHeader || header === 'registry/2.0')) return;
+        if (res.status === status && (!requireHeader || header === 'registry/2.0')) return;
         last = `GET /v2/ -> ${res.status}, Docker-Distribution-API-Version: ${header ?? '(none)'}: ${res.body.toString('utf8').slice(0, 300)}`;
-        // A definite answer that is not 200 will not change while we wait.
+        // A definite answer that is not the one awaited will not change while we wait.
         if (res.status === 404 || res.status === 405) break;
       } catch (err) {
         last = err.message;
@@ -101,6 +108,8 @@ export async function startDistribution({ dataDir, port, binary = '/usr/bin/dock
     host: `127.0.0.1:${port}`,
     dataDir,
     output: tail(child),
+    creds: null,
+    headers: {},
   };
   await waitForV2(server, { requireHeader: true });
   return server;
@@ -111,14 +120,7 @@ export async function startBerth({ dataDir, port, serverMain }) {
   const child = track(
     spawn(process.execPath, [serverMain], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        BERTH_DATA_DIR: dataDir,
-        BERTH_PORT: String(port),
-        BERTH_HOST: '127.0.0.1',
-        BERTH_DEMO: '0',
-        BERTH_LOG_LEVEL: 'warn',
-      },
+      env: berthEnv({ dataDir, port }),
     }),
   );
   const server = {
@@ -133,9 +135,16 @@ export async function startBerth({ dataDir, port, serverMain }) {
   };
   // Echo Berth's own warnings: they are the first thing to read when a push fails.
   child.stderr.on('data', (c) => process.stderr.write(`  [berth] ${c}`));
-  await waitForV2(server, { requireHeader: true });
-  const client = new RegistryClient(server.baseUrl, { maxSockets: 1 });
+  // Anonymous callers get the 401 challenge that sends clients to log in.
+  await waitForV2(server, { requireHeader: true, status: 401 });
+  let client = null;
   try {
+    const key = await adminKey(server.baseUrl);
+    // skopeo logs in with it (Basic to /auth/token, then the token); HTTP clients send it raw.
+    server.creds = `${ADMIN_USERNAME}:${key}`;
+    server.headers = { authorization: `Bearer ${key}` };
+    client = new RegistryClient(server.baseUrl, { maxSockets: 1, headers: server.headers });
+    await client.expect('GET', '/v2/', [200]);
     await client.expect('POST', '/api/v1/namespaces', [201], {
       headers: { 'content-type': 'application/json' },
       body: Buffer.from(JSON.stringify({ name: NAMESPACE, region: 'local' })),
@@ -144,7 +153,7 @@ export async function startBerth({ dataDir, port, serverMain }) {
     child.kill('SIGKILL');
     throw err;
   } finally {
-    client.close();
+    client?.close();
   }
   return server;
 }

@@ -7,7 +7,8 @@
 //
 // Seeds <os tmpdir>/berth-bench-retention/{preview,confirm}/seed with
 // apps/server/dist/cli/seed-large.js (one namespace, bench-0001; reused while the parameters
-// recorded in seed.json match), and runs the built server on a fresh copy of each database:
+// recorded in seed.json match), and runs the built server on a fresh copy of each database,
+// calling it with an API key of its first admin (bench/lib/credentials.mjs) as a client would:
 //   1. BENCH_IMAGES images in BENCH_REPOSITORIES repositories: one warm-up preview, then
 //      BENCH_PREVIEWS timed previews of a heavy policy (keep 10, untagged deleted: ~90 % of the
 //      images go) and of a light one (keep 100, untagged retained: few go); wall time per
@@ -375,7 +376,8 @@ function markdown(r) {
       'at the start (other work on the machine makes every figure noisier).',
     '',
     `Each preview is one \`POST …/retention/previews\`, timed to the last byte of the answer, ` +
-      `after one warm-up preview; requests one at a time over a keep-alive connection.`,
+      `after one warm-up preview; requests one at a time over a keep-alive connection, each with ` +
+      "the admin's API key as `Authorization: Bearer`.",
     '',
     '| Measure | Result | Target | Met? |',
     '| --- | --- | --- | --- |',

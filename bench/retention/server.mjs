@@ -1,10 +1,12 @@
-// The built Berth server as a child process, and a keep-alive JSON client for its API.
+// The built Berth server as a child process, and a keep-alive JSON client for its API that
+// sends the admin's API key with every request once the server is up.
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { adminKey, berthEnv } from '../lib/credentials.mjs';
 import { track } from '../lib/process.mjs';
 
 /** A request that took longer than its time limit (the connection is dropped). */
@@ -14,6 +16,8 @@ export class ApiClient {
   constructor(port) {
     this.port = port;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    /** Sent with every request: `authorization` once signed in. */
+    this.headers = {};
   }
 
   close() {
@@ -26,7 +30,7 @@ export class ApiClient {
    */
   request(method, target, { json, timeoutMs = 300_000, count = false } = {}) {
     const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
-    const headers = { accept: 'application/json' };
+    const headers = { ...this.headers, accept: 'application/json' };
     if (body) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(body.length);
@@ -83,19 +87,15 @@ export class ApiClient {
   }
 }
 
-/** Starts apps/server/dist/main.js on `dataDir` and waits for /api/v1/health. */
+/**
+ * Starts apps/server/dist/main.js on `dataDir`, waits for /api/v1/health, and signs the client
+ * in: an API key of the first admin as `Authorization: Bearer`.
+ */
 export async function startBerth({ serverMain, dataDir, port, label }) {
   const child = track(
     spawn(process.execPath, [serverMain], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        BERTH_DATA_DIR: dataDir,
-        BERTH_DEMO: '0',
-        BERTH_PORT: String(port),
-        BERTH_HOST: '127.0.0.1',
-        BERTH_LOG_LEVEL: 'warn',
-      },
+      env: berthEnv({ dataDir, port }),
     }),
   );
   // Warnings and errors are passed on as they come, with the server's name in front.
@@ -113,7 +113,8 @@ export async function startBerth({ serverMain, dataDir, port, label }) {
   const started = performance.now();
   const deadline = Date.now() + 120_000;
   let last = 'no answer';
-  while (Date.now() < deadline) {
+  let startupMs = null;
+  while (startupMs === null && Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       client.close();
       throw new Error(
@@ -123,7 +124,8 @@ export async function startBerth({ serverMain, dataDir, port, label }) {
     try {
       const res = await client.request('GET', '/api/v1/health', { timeoutMs: 5000 });
       if (res.status === 200) {
-        return { child, pid: child.pid, port, client, startupMs: performance.now() - started };
+        startupMs = performance.now() - started;
+        break;
       }
       last = `GET /api/v1/health -> ${res.status}`;
     } catch (err) {
@@ -131,7 +133,13 @@ export async function startBerth({ serverMain, dataDir, port, label }) {
     }
     await sleep(200);
   }
-  client.close();
-  child.kill('SIGKILL');
-  throw new Error(`${label} was not healthy within 120 s: ${last}`);
+  try {
+    if (startupMs === null) throw new Error(`${label} was not healthy within 120 s: ${last}`);
+    client.headers.authorization = `Bearer ${await adminKey(`http://127.0.0.1:${port}`)}`;
+  } catch (err) {
+    client.close();
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return { child, pid: child.pid, port, client, startupMs };
 }
