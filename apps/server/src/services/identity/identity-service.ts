@@ -45,8 +45,6 @@ const INVALID = () =>
   new UnauthenticatedError('INVALID_CREDENTIALS', 'the username or password is not right');
 /** Only so often is a session's or key's last-use time written: not on every request. */
 const TOUCH_EVERY_MS = 60_000;
-/** How long a checked API key is trusted without asking the database again. */
-const KEY_CACHE_MS = 5_000;
 
 export function userPrincipal(
   user: UserRecord,
@@ -134,50 +132,28 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
     }
   }
 
-  /**
-   * Keys checked in the last few seconds, by key id: a registry client sends its key with
-   * every blob and manifest request, and two lookups per request cost a quarter of the HEAD
-   * throughput. Revoking a key or disabling its owner here drops the entry at once; another
-   * process on the same database notices within KEY_CACHE_MS.
-   */
-  const verifiedKeys = new Map<
-    string,
-    { secretDigest: string; until: number; owner: UserRecord; key: ApiKeyRecord }
-  >();
-  const forgetKeysOf = (userId: string) => {
-    for (const [id, entry] of verifiedKeys) if (entry.owner.id === userId) verifiedKeys.delete(id);
-  };
-
   /** A presented API key, if it is one, is valid, live and its owner active. */
   async function keyPrincipal(text: string) {
     const parsed = parseApiKey(text);
     if (!parsed) return null;
-    const secretDigest = digest(parsed.secret);
-    const now = clock();
-    let entry = verifiedKeys.get(parsed.id);
-    if (!entry || entry.until <= now || !sameText(entry.secretDigest, secretDigest)) {
-      verifiedKeys.delete(parsed.id);
-      const found = await store.apiKeys.findWithOwner(parsed.id);
-      if (
-        !found ||
-        !sameText(found.secretHash, secretDigest) ||
-        found.key.revokedAt !== null ||
-        found.owner.disabled
-      ) {
-        return { ok: false as const, owner: found?.owner ?? null };
-      }
-      if (verifiedKeys.size >= 10_000) verifiedKeys.clear();
-      entry = { secretDigest, until: now + KEY_CACHE_MS, owner: found.owner, key: found.key };
-      verifiedKeys.set(parsed.id, entry);
+    const found = await store.apiKeys.findWithOwner(parsed.id);
+    if (
+      !found ||
+      !sameText(found.secretHash, digest(parsed.secret)) ||
+      found.key.revokedAt !== null ||
+      found.owner.disabled
+    ) {
+      return { ok: false as const, owner: found?.owner ?? null };
     }
-    if (now - (keyTouched.get(entry.key.id) ?? 0) > TOUCH_EVERY_MS) {
-      keyTouched.set(entry.key.id, now);
-      await store.apiKeys.markUsed(entry.key.id, now);
+    const now = clock();
+    if (now - (keyTouched.get(found.key.id) ?? 0) > TOUCH_EVERY_MS) {
+      keyTouched.set(found.key.id, now);
+      await store.apiKeys.markUsed(found.key.id, now);
     }
     return {
       ok: true as const,
-      principal: userPrincipal(entry.owner, entry.key),
-      owner: entry.owner,
+      principal: userPrincipal(found.owner, found.key),
+      owner: found.owner,
     };
   }
 
@@ -402,7 +378,6 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
         },
         { actor: actorName(actor), now: clock() },
       );
-      forgetKeysOf(user.id);
       return toUser(user);
     },
 
@@ -453,7 +428,6 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
     async revokeKey(p: Principal, id: string): Promise<void> {
       if (p.kind !== 'user') throw new UnauthenticatedError('UNAUTHENTICATED', 'sign in first');
       await store.apiKeys.revoke(p.userId, p.username, id, { actor: actorName(p), now: clock() });
-      verifiedKeys.delete(id);
     },
 
     async sweepSessions(): Promise<number> {
