@@ -23,7 +23,7 @@ import type { ServiceDeps } from '../deps.js';
 import { iso, isoOrNull } from '../iso.js';
 import { requireNamespaceName, requireRepositoryName } from '../name-checks.js';
 import type { ImagePointerSource } from './image-pointers.js';
-import { csvLine } from './csv.js';
+import { csvLine } from '../csv.js';
 
 const PREVIEW_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const RUN_ID = /^[1-9]\d{0,14}$/;

@@ -1,6 +1,7 @@
 /**
  * One RFC 4180 line. Cells that a spreadsheet would run as a formula (=, +, -, @) get a
- * leading apostrophe: tags and repository names come from whoever pushed.
+ * leading apostrophe: tags, repository names and audit targets come from whoever pushed or
+ * typed them.
  */
 export function csvLine(cells: readonly string[]): string {
   return `${cells.map(csvCell).join(',')}\r\n`;
