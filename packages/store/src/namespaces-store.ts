@@ -159,16 +159,29 @@ export function createNamespacesStore(db: Db) {
       return toRecord(await resolveNamespace(db, name));
     },
 
-    /** Id, name and public flag for access checks, or null when there is no such namespace. */
+    /**
+     * Id, name and public flag for access checks, with the role `userId` holds there (null
+     * when none, or when no user is given), in one query; null when there is no such namespace.
+     */
     async findForAccess(
       name: string,
-    ): Promise<{ id: number; name: string; public: boolean } | null> {
+      userId: string | null,
+    ): Promise<{ id: number; name: string; public: boolean; memberRole: string | null } | null> {
       const row = await db
         .selectFrom('namespaces')
-        .select(['id', 'name', 'public'])
-        .where('name', '=', name)
+        .leftJoin('namespace_members as m', (join) =>
+          join.onRef('m.namespace_id', '=', 'namespaces.id').on('m.user_id', '=', userId ?? ''),
+        )
+        .select(['namespaces.id', 'namespaces.name', 'namespaces.public', 'm.role'])
+        .where('namespaces.name', '=', name)
         .executeTakeFirst();
-      return row ? { id: row.id, name: row.name, public: row.public === 1 } : null;
+      if (!row) return null;
+      return {
+        id: row.id,
+        name: row.name,
+        public: row.public === 1,
+        memberRole: userId === null ? null : row.role,
+      };
     },
 
     async update(name: string, changes: NamespaceChanges, ctx: ActionContext) {

@@ -118,23 +118,43 @@ export function createApiKeysStore(db: Db) {
       });
     },
 
-    /** The key and its owner, for checking a presented secret; revoked keys included. */
+    /**
+     * The key and its owner, for checking a presented secret; revoked keys included. One
+     * query: registry clients present a key with every request.
+     */
     async findWithOwner(
       id: string,
     ): Promise<{ key: ApiKeyRecord; secretHash: string; owner: UserRecord } | null> {
-      const key = await db
-        .selectFrom('api_keys')
-        .selectAll()
-        .where('id', '=', id)
+      const row = await db
+        .selectFrom('api_keys as k')
+        .innerJoin('users', 'users.id', 'k.user_id')
+        .selectAll('users')
+        .select([
+          'k.id as key_id',
+          'k.user_id as key_user_id',
+          'k.name as key_name',
+          'k.secret_hash as key_secret_hash',
+          'k.access as key_access',
+          'k.namespaces as key_namespaces',
+          'k.created_at as key_created_at',
+          'k.last_used_at as key_last_used_at',
+          'k.revoked_at as key_revoked_at',
+        ])
+        .where('k.id', '=', id)
         .executeTakeFirst();
-      if (!key) return null;
-      const owner = await db
-        .selectFrom('users')
-        .selectAll()
-        .where('id', '=', key.user_id)
-        .executeTakeFirst();
-      if (!owner) return null;
-      return { key: toKeyRecord(key), secretHash: key.secret_hash, owner: toUserRecord(owner) };
+      if (!row) return null;
+      const key = toKeyRecord({
+        id: row.key_id,
+        user_id: row.key_user_id,
+        name: row.key_name,
+        secret_hash: row.key_secret_hash,
+        access: row.key_access,
+        namespaces: row.key_namespaces,
+        created_at: row.key_created_at,
+        last_used_at: row.key_last_used_at,
+        revoked_at: row.key_revoked_at,
+      });
+      return { key, secretHash: row.key_secret_hash, owner: toUserRecord(row) };
     },
 
     async markUsed(id: string, now: number): Promise<void> {

@@ -49,11 +49,13 @@ export function createAccessService({ store, clock }: ServiceDeps) {
     new NotFoundError('PROJECT_UNKNOWN', `project "${id}" does not exist`);
 
   async function namespaceRole(p: Principal, name: string) {
-    const ns = await store.namespaces.findForAccess(name);
-    if (!ns) return null;
-    const member =
-      p.kind === 'user' && !p.admin ? await store.members.namespaces.roleOf(ns.id, p.userId) : null;
-    return { ...ns, role: effectiveNamespaceRole(p, ns, member) };
+    const found = await store.namespaces.findForAccess(
+      name,
+      p.kind === 'user' && !p.admin ? p.userId : null,
+    );
+    if (!found) return null;
+    const { memberRole, ...ns } = found;
+    return { ...ns, role: effectiveNamespaceRole(p, ns, memberRole as NamespaceRole | null) };
   }
 
   async function projectRole(p: Principal, id: string) {
