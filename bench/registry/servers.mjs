@@ -29,6 +29,22 @@ function tail(child, lines = 60) {
  * Waits for an anonymous GET /v2/ to answer `status` (200, or 401 from a registry that wants
  * credentials); on failure the server is killed before the error is thrown.
  */
+/** What the benchmark knows of a running registry; credentials are filled in once known. */
+function serverRecord(name, child, port, dataDir) {
+  return {
+    name,
+    child,
+    pid: child.pid,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    dataDir,
+    output: tail(child),
+    creds: null,
+    headers: {},
+  };
+}
+
 async function waitForV2(server, opts) {
   try {
     await pollV2(server, opts);
@@ -99,18 +115,7 @@ export async function startDistribution({ dataDir, port, binary = '/usr/bin/dock
       env: { PATH: process.env.PATH, HOME: dataDir },
     }),
   );
-  const server = {
-    name: 'distribution',
-    child,
-    pid: child.pid,
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
-    dataDir,
-    output: tail(child),
-    creds: null,
-    headers: {},
-  };
+  const server = serverRecord('distribution', child, port, dataDir);
   await waitForV2(server, { requireHeader: true });
   return server;
 }
@@ -123,16 +128,7 @@ export async function startBerth({ dataDir, port, serverMain }) {
       env: berthEnv({ dataDir, port }),
     }),
   );
-  const server = {
-    name: 'berth',
-    child,
-    pid: child.pid,
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
-    dataDir,
-    output: tail(child),
-  };
+  const server = serverRecord('berth', child, port, dataDir);
   // Echo Berth's own warnings: they are the first thing to read when a push fails.
   child.stderr.on('data', (c) => process.stderr.write(`  [berth] ${c}`));
   // Anonymous callers get the 401 challenge that sends clients to log in.
