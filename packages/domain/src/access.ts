@@ -1,4 +1,4 @@
-import { ForbiddenError, InputError, NotFoundError } from './errors.js';
+import { InputError } from './errors.js';
 
 /**
  * Who may do what. Roles are ranked: each includes everything the roles below it allow.
@@ -104,15 +104,6 @@ export function isAdmin(p: Principal, action: 'read' | 'write' = 'write'): boole
   if (p.kind !== 'user' || !p.admin) return false;
   if (p.key?.namespaces) return false;
   return action === 'read' || p.key?.access !== 'read-only';
-}
-
-/**
- * Refuses an action: a caller who cannot even see the resource gets the same 404 as for a
- * resource that does not exist, so names do not leak; one who can see it gets 403.
- */
-export function refuse(what: string, visible: boolean, need: string): never {
-  if (!visible) throw new NotFoundError('NOT_FOUND', `${what} does not exist`);
-  throw new ForbiddenError('FORBIDDEN', `${need} is needed to do this to ${what}`);
 }
 
 // ---- account rules ----

@@ -8,14 +8,12 @@ import {
   PROJECT_ACTIONS,
   type ProjectAction,
   type ProjectRole,
-  UnauthenticatedError,
   actorName,
   effectiveNamespaceRole,
   effectiveProjectRole,
   isAdmin,
   namespaceRoleAllows,
   projectRoleAllows,
-  refuse,
 } from '@berth/domain';
 import type {
   NamespaceMember,
@@ -47,6 +45,9 @@ export function createAccessService({ store, clock }: ServiceDeps) {
     new NotFoundError('NAMESPACE_UNKNOWN', `namespace "${name}" does not exist`);
   const unknownProject = (id: string) =>
     new NotFoundError('PROJECT_UNKNOWN', `project "${id}" does not exist`);
+  /** Only for a caller who can see the resource: one who cannot gets the 404 above. */
+  const forbidden = (what: string, role: string) =>
+    new ForbiddenError('FORBIDDEN', `the ${role} role is needed to do this to ${what}`);
 
   async function namespaceRole(p: Principal, name: string) {
     const found = await store.namespaces.findForAccess(
@@ -65,10 +66,6 @@ export function createAccessService({ store, clock }: ServiceDeps) {
   }
 
   return {
-    requireUser(p: Principal): asserts p is Extract<Principal, { kind: 'user' }> {
-      if (p.kind !== 'user') throw new UnauthenticatedError('UNAUTHENTICATED', 'sign in first');
-    },
-
     requireAdmin(p: Principal, action: 'read' | 'write' = 'write'): void {
       if (!isAdmin(p, action)) {
         throw new ForbiddenError('FORBIDDEN', 'only deployment admins may do this');
@@ -84,7 +81,7 @@ export function createAccessService({ store, clock }: ServiceDeps) {
       const found = await namespaceRole(p, name);
       if (!found || found.role === null) throw unknownNamespace(name);
       if (!namespaceRoleAllows(found.role, action)) {
-        refuse(`namespace "${name}"`, true, `the ${NAMESPACE_ACTIONS[action]} role`);
+        throw forbidden(`namespace "${name}"`, NAMESPACE_ACTIONS[action]);
       }
       return { ...found, role: found.role };
     },
@@ -117,7 +114,7 @@ export function createAccessService({ store, clock }: ServiceDeps) {
       const role = await projectRole(p, id);
       if (role === null) throw unknownProject(id);
       if (!projectRoleAllows(role, action)) {
-        refuse(`project "${id}"`, true, `the ${PROJECT_ACTIONS[action]} role`);
+        throw forbidden(`project "${id}"`, PROJECT_ACTIONS[action]);
       }
       return role;
     },
