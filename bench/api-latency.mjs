@@ -1,6 +1,6 @@
 // API latency benchmark over a large synthetic registry.
 //
-//   pnpm bench                 (builds, then runs this script)
+//   ./berth bench api          (builds, then runs this script)
 //   BENCH_IMAGES=50000 BENCH_BIG=10000 BENCH_REPOSITORIES=500 node bench/api-latency.mjs
 //
 // Seeds .bench-data/large with apps/server/dist/cli/seed-large.js (reused when the
@@ -200,7 +200,7 @@ async function measure(name, url) {
 
 async function main() {
   for (const f of [serverMain, seedCli]) {
-    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run pnpm build`);
+    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run ./berth build`);
   }
   const dataset = await ensureDataset();
   port = await freePort();

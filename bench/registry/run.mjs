@@ -1,7 +1,7 @@
 // Registry benchmark: Berth's /v2 against CNCF Distribution (Debian's docker-registry), both on
 // loopback, same inputs, one run.
 //
-//   pnpm run build && node bench/registry/run.mjs
+//   ./berth bench registry   (builds, then runs this script)
 //   BENCH_TARGETS=distribution node bench/registry/run.mjs          (one registry only)
 //   BENCH_BIG_LAYER_MIB=10 BENCH_RSS_LAYER_MIB=64 BENCH_SMALL_IMAGES=50 BENCH_HEAD_SECONDS=3 \
 //     node bench/registry/run.mjs                                   (a quick run)
@@ -174,7 +174,7 @@ function checkTools() {
     missing.push(`${DISTRIBUTION_BIN} (apt-get install -y docker-registry)`);
   }
   if (targets.includes('berth') && !fs.existsSync(serverMain)) {
-    missing.push(`${path.relative(root, serverMain)} (run pnpm run build)`);
+    missing.push(`${path.relative(root, serverMain)} (run ./berth build)`);
   }
   if (missing.length) throw new Error(`missing: ${missing.join(', ')}`);
   return tools;

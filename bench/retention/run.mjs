@@ -1,7 +1,7 @@
 // Retention benchmark: previews over a large synthetic namespace, paging and downloading one,
 // and confirming a preview on a smaller one.
 //
-//   pnpm bench:retention       (builds, then runs this script)
+//   ./berth bench retention    (builds, then runs this script)
 //   BENCH_IMAGES=100000 BENCH_REPOSITORIES=1000 BENCH_CONFIRM_IMAGES=20000 \
 //     node bench/retention/run.mjs                               (a quick run)
 //
@@ -390,7 +390,7 @@ function markdown(r) {
 
 async function main() {
   for (const f of [serverMain, seedCli]) {
-    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run pnpm build`);
+    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run ./berth build`);
   }
   const loadAverageAtStart = round(os.loadavg()[0], 2);
   console.log(

@@ -122,7 +122,7 @@ export function createApp({
     app.get('/', (_req, res) => {
       res
         .type('text/plain')
-        .send('Berth API is running. Build the console with `pnpm build` to use it here.');
+        .send('Berth API is running. Build the console with `./berth build` to use it here.');
     });
   }
 
