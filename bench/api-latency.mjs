@@ -200,7 +200,8 @@ async function measure(name, url) {
 
 async function main() {
   for (const f of [serverMain, seedCli]) {
-    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run ./berth build`);
+    if (!fs.existsSync(f))
+      throw new Error(`${path.relative(root, f)} is missing: run ./berth build`);
   }
   const dataset = await ensureDataset();
   port = await freePort();

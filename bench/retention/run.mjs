@@ -390,7 +390,8 @@ function markdown(r) {
 
 async function main() {
   for (const f of [serverMain, seedCli]) {
-    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run ./berth build`);
+    if (!fs.existsSync(f))
+      throw new Error(`${path.relative(root, f)} is missing: run ./berth build`);
   }
   const loadAverageAtStart = round(os.loadavg()[0], 2);
   console.log(
