@@ -110,4 +110,5 @@ it('never writes a password, API key, session token or secret value to its log o
     const b64 = Buffer.from(value).toString('base64');
     expect(log.includes(b64), `${what} (base64) in the log`).toBe(false);
   }
-});
+  // A real server process and several scrypt checks: over 30 s on a loaded 2-core machine.
+}, 120_000);
