@@ -40,10 +40,12 @@ export function uploadHandlers({ registry }: Services) {
           ? requested
           : undefined;
       const digest = query(req, 'digest');
+      const digestAlgorithm = query(req, 'digest-algorithm');
       const started = await registry.startUpload(name, {
         ...(mount !== undefined ? { mount } : {}),
         ...(from !== undefined ? { from } : {}),
         ...(digest !== undefined ? { digest } : {}),
+        ...(digestAlgorithm !== undefined ? { digestAlgorithm } : {}),
         body: req,
       });
       sendStarted(res, name, started);
