@@ -258,6 +258,26 @@ describe('sha512 manifests and referrers', () => {
     expect((images.body.items as { digest: string }[]).map((i) => i.digest)).toEqual([m.digest]);
   });
 
+  it('a sha512 manifest is tagged with ?tag= on its push by digest, and pulled by the tag', async () => {
+    const config = json({ architecture: 'arm64', os: 'linux' });
+    const configDigest = await pushBlob(server, 'team/s512-images', config, 'sha512');
+    const m = {
+      mediaType: MEDIA_TYPES.manifest,
+      bytes: json({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.manifest,
+        config: { mediaType: MEDIA_TYPES.config, digest: configDigest, size: config.length },
+        layers: [],
+      }),
+    };
+    const digest = digestOf(m.bytes, 'sha512');
+    const put = await putManifest(server, 'team/s512-images', `${digest}?tag=v1&tag=stable`, m);
+    expect(put.status).toBe(201);
+    expect(put.headers['oci-tag']).toBe('v1, stable');
+    const got = await api().head('/v2/team/s512-images/manifests/stable').expect(200);
+    expect(got.headers['docker-content-digest']).toBe(digest);
+  });
+
   it('a sha512 manifest reference that does not match the bytes is refused', async () => {
     const config = json({ architecture: 'amd64', os: 'linux' });
     const configDigest = await pushBlob(server, 'team/s512-images', config, 'sha512');
