@@ -349,3 +349,21 @@ describe('sha512 manifests and referrers', () => {
     });
   });
 });
+
+describe('garbage collection of sha512 blobs', () => {
+  // Last in this file: it ages every blob past the grace period.
+  it('removes an unused sha512 blob and keeps the ones an image uses', async () => {
+    const kept = await pushArtifact(server, 'team/s512-gc', 'kept', { algorithm: 'sha512' });
+    const config = JSON.parse(kept.bytes.toString()) as { config: { digest: string } };
+    const orphan = sha512Blob('orphan');
+    await pushBlob(server, 'team/s512-gc', orphan.bytes, 'sha512');
+    expect(fs.existsSync(storedAt(orphan.digest))).toBe(true);
+    server.clock.advance(25 * 3_600_000);
+    const run = await api().post(apiPaths.gcRuns()).send({ dryRun: false }).expect(200);
+    expect(run.body.blobs).toBeGreaterThanOrEqual(1);
+    expect(fs.existsSync(storedAt(orphan.digest))).toBe(false);
+    expectOciError(await api().get(`/v2/team/s512-gc/blobs/${orphan.digest}`), 404, 'BLOB_UNKNOWN');
+    expect(fs.existsSync(storedAt(config.config.digest))).toBe(true);
+    await api().get(`/v2/team/s512-gc/blobs/${config.config.digest}`).expect(200);
+  });
+});
