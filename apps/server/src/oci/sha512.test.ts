@@ -256,6 +256,12 @@ describe('sha512 manifests and referrers', () => {
     // The image shows in the API with its sha512 digest.
     const images = await api().get(apiPaths.images('team', 's512-images')).expect(200);
     expect((images.body.items as { digest: string }[]).map((i) => i.digest)).toEqual([m.digest]);
+    // And is found by a prefix of it.
+    const found = await api()
+      .get(apiPaths.images('team', 's512-images'))
+      .query({ q: m.digest.slice(0, 20) })
+      .expect(200);
+    expect((found.body.items as { digest: string }[]).map((i) => i.digest)).toEqual([m.digest]);
   });
 
   it('a sha512 manifest is tagged with ?tag= on its push by digest, and pulled by the tag', async () => {
@@ -347,6 +353,32 @@ describe('sha512 manifests and referrers', () => {
         },
       ],
     });
+  });
+});
+
+describe('a sha512 upload across a restart', () => {
+  it('resumes after the server restarts and finishes with its sha512 digest', async () => {
+    const { bytes, digest } = sha512Blob('restart', 2000);
+    const open = await api().post('/v2/team/s512/blobs/uploads/?digest-algorithm=sha512');
+    expect(open.status).toBe(202);
+    const location = open.headers.location!;
+    await api()
+      .patch(location)
+      .set('Content-Type', OCTETS)
+      .set('Content-Range', '0-999')
+      .send(bytes.subarray(0, 1000))
+      .expect(202);
+    await server.close();
+    server = await startTestServer({ dataDir: server.dataDir });
+    const status = await api().get(location).expect(204);
+    expect(status.headers.range).toBe('0-999');
+    await api()
+      .put(`${location}?digest=${digest}`)
+      .set('Content-Type', OCTETS)
+      .set('Content-Range', '1000-1999')
+      .send(bytes.subarray(1000))
+      .expect(201);
+    await expectPullable('team/s512', digest, bytes);
   });
 });
 
