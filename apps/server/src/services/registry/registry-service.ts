@@ -217,13 +217,13 @@ export function createRegistryService(deps: ServiceDeps) {
     ) {
       const name = await requirePushTarget(full);
       const ref = parseReference(reference, true);
-      const tags = 'tag' in ref ? [ref.tag] : parseExtraTags(extraTags);
       if ('tag' in ref && extraTags.length > 0) {
         throw new InputError(
           'TAG_INVALID',
           `?tag= goes with a push by digest; push to /manifests/<digest>?tag=${ref.tag}&tag=… instead`,
         );
       }
+      const tags = 'tag' in ref ? [ref.tag] : parseExtraTags(extraTags);
       if (bytes.length > MAX_MANIFEST_BYTES) {
         throw new TooLargeError(
           'MANIFEST_INVALID',
