@@ -32,7 +32,7 @@ async function manifest(seed: string): Promise<RawManifest & { digest: string }>
 }
 
 function withTags(digest: string, tags: string[]): string {
-  const params = new URLSearchParams(tags.map((t) => ['tag', t]));
+  const params = new URLSearchParams(tags.map((t): [string, string] => ['tag', t]));
   return `${digest}?${params.toString()}`;
 }
 
