@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkDigest,
+  digestAlgorithmOf,
+  isDigestAlgorithm,
   checkNamespaceName,
   checkRepositoryName,
   checkTag,
@@ -74,7 +76,15 @@ describe('tags and digests', () => {
     expect(checkDigest(`sha256:${'A'.repeat(64)}`).ok).toBe(false);
     expect(checkDigest(`sha256:${'a'.repeat(63)}`).ok).toBe(false);
     expect(checkDigest('sha256:../../etc/passwd').ok).toBe(false);
-    expect(checkDigest(`md5:${'a'.repeat(32)}`).ok).toBe(false);
+    expect(checkDigest(`sha512:${'a'.repeat(64)}`).ok).toBe(false);
+    expect(checkDigest(`md5:${'a'.repeat(32)}`)).toEqual({
+      ok: false,
+      reason: 'uses the algorithm "md5", which Berth does not support; use sha256 or sha512',
+    });
+    expect(digestAlgorithmOf(`sha512:${'a'.repeat(128)}`)).toBe('sha512');
+    expect(digestAlgorithmOf(`sha256:${'a'.repeat(64)}`)).toBe('sha256');
+    expect(isDigestAlgorithm('sha512')).toBe(true);
+    expect(isDigestAlgorithm('md5')).toBe(false);
   });
   it('splits a full name at the first slash', () => {
     expect(splitFullName('team/web/app')).toEqual({ namespace: 'team', repository: 'web/app' });

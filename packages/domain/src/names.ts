@@ -10,6 +10,12 @@ const REPOSITORY_NAME = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
 const COMPONENT_ONLY = new RegExp(`^${COMPONENT}$`);
 const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+/** The image-spec digest grammar: `algorithm ":" encoded`, whatever the algorithm. */
+const ANY_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
+/** The digest algorithms Berth hashes and stores: the two the OCI image-spec registers. */
+export const DIGEST_ALGORITHMS = ['sha256', 'sha512'] as const;
+export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
 
 /** Docker and most clients refuse full names longer than this; so do we. */
 export const MAX_FULL_NAME_LENGTH = 255;
@@ -66,7 +72,25 @@ export function checkTag(tag: string): NameCheck {
 }
 
 export function checkDigest(digest: string): NameCheck {
-  return DIGEST.test(digest) ? ok : fail('must be "sha256:" followed by 64 lowercase hex digits');
+  if (DIGEST.test(digest)) return ok;
+  const algorithm = digest.split(':')[0] ?? '';
+  if (ANY_DIGEST.test(digest) && !isDigestAlgorithm(algorithm)) {
+    return fail(
+      `uses the algorithm "${algorithm.slice(0, 32)}", which Berth does not support; use sha256 or sha512`,
+    );
+  }
+  return fail(
+    'must be "sha256:" followed by 64 lowercase hex digits, or "sha512:" followed by 128',
+  );
+}
+
+export function isDigestAlgorithm(value: string): value is DigestAlgorithm {
+  return (DIGEST_ALGORITHMS as readonly string[]).includes(value);
+}
+
+/** The algorithm of a digest that passed checkDigest. */
+export function digestAlgorithmOf(digest: string): DigestAlgorithm {
+  return digest.startsWith('sha512:') ? 'sha512' : 'sha256';
 }
 
 export function isDigest(value: string): boolean {

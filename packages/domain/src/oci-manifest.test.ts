@@ -63,6 +63,7 @@ describe('parseManifest: image manifests', () => {
       mediaType: OCI_MANIFEST,
       kind: 'image',
       artifactType: null,
+      referrerArtifactType: OCI_CONFIG,
       config: desc(OCI_CONFIG, 'c', 100),
       layers: [desc(OCI_LAYER, '1', 1000), desc(OCI_LAYER, '2', 2000)],
       children: [],
@@ -137,6 +138,32 @@ describe('parseManifest: image manifests', () => {
         parseManifest(bytes({ ...ociImage, config: desc(config, 'c') }), OCI_MANIFEST).artifactType,
       ).toBeNull();
     }
+    // An empty artifactType is a missing one.
+    expect(
+      parseManifest(
+        bytes({ ...ociImage, artifactType: '', config: desc(sbom, 'c', 2) }),
+        OCI_MANIFEST,
+      ).artifactType,
+    ).toBe(sbom);
+  });
+
+  it('lists for referrers the artifactType, else any config media type, else none (an index)', () => {
+    const signature = 'application/vnd.dev.cosign.artifact.sig.v1+json';
+    const referrerType = (doc: unknown, type: string) =>
+      parseManifest(bytes(doc), type).referrerArtifactType;
+    // The spec's MUST: an image manifest without artifactType is listed with its config type,
+    // an image config included.
+    expect(referrerType(ociImage, OCI_MANIFEST)).toBe(OCI_CONFIG);
+    expect(referrerType({ ...ociImage, artifactType: '' }, OCI_MANIFEST)).toBe(OCI_CONFIG);
+    expect(referrerType({ ...ociImage, artifactType: signature }, OCI_MANIFEST)).toBe(signature);
+    expect(referrerType(ociIndex, OCI_INDEX)).toBeNull();
+    expect(referrerType({ ...ociIndex, artifactType: '' }, OCI_INDEX)).toBeNull();
+    expect(referrerType({ ...ociIndex, artifactType: signature }, OCI_INDEX)).toBe(signature);
+  });
+
+  it('accepts sha512 descriptors', () => {
+    const config = { ...desc(OCI_CONFIG, 'c', 2), digest: `sha512:${'c'.repeat(128)}` };
+    expect(parseManifest(bytes({ ...ociImage, config }), OCI_MANIFEST).config).toEqual(config);
   });
 
   it('leaves out foreign and non-distributable layers, after checking them', () => {
@@ -176,6 +203,7 @@ describe('parseManifest: indexes', () => {
       mediaType: OCI_INDEX,
       kind: 'index',
       artifactType: null,
+      referrerArtifactType: null,
       config: null,
       layers: [],
       children: [
@@ -319,12 +347,13 @@ describe('parseManifest: every MANIFEST_INVALID', () => {
       undefined,
       d('A'),
       `sha256:${'a'.repeat(63)}`,
-      `sha512:${'a'.repeat(128)}`,
+      `sha512:${'a'.repeat(64)}`,
+      `md5:${'a'.repeat(32)}`,
       'a'.repeat(64),
       `sha256:${'a'.repeat(64)}\n`,
     ]) {
       expect(withConfig({ ...good, digest })).toBe(
-        'config.digest must be a sha256 digest (sha256: and 64 lowercase hex digits)',
+        'config.digest must be a sha256 or sha512 digest ("sha256:" and 64 lowercase hex digits, or "sha512:" and 128)',
       );
     }
     for (const size of [undefined, -1, 1.5, '10', Number.MAX_SAFE_INTEGER + 1, null]) {

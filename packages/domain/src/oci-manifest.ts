@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { isDigest } from './names.js';
 
 /**
  * Reading pushed manifests (OCI image-spec v1.1 and Docker schema 2). Only what the registry
@@ -36,6 +37,12 @@ export interface ParsedManifest {
   kind: 'image' | 'index';
   /** OCI 1.1: `artifactType`, else a non-image config media type (for referrers). */
   artifactType: string | null;
+  /**
+   * What the referrers API lists for this manifest (distribution-spec v1.1): `artifactType`
+   * when set, else an image manifest's config media type (image configs included); an index
+   * without one has none.
+   */
+  referrerArtifactType: string | null;
   config: Descriptor | null;
   /** Layers stored in this registry (foreign / non-distributable layers are not). */
   layers: Descriptor[];
@@ -54,8 +61,6 @@ export function isSupportedManifestType(mediaType: string): boolean {
   return SUPPORTED.includes(mediaType);
 }
 
-const DESCRIPTOR_DIGEST = /^sha256:[a-f0-9]{64}$/;
-
 function invalid(message: string): never {
   throw new InputError('MANIFEST_INVALID', message);
 }
@@ -70,8 +75,10 @@ function descriptor(v: unknown, where: string): Descriptor {
   if (typeof mediaType !== 'string' || mediaType.length === 0 || mediaType.length > 255) {
     invalid(`${where}.mediaType must be a media type`);
   }
-  if (typeof digest !== 'string' || !DESCRIPTOR_DIGEST.test(digest)) {
-    invalid(`${where}.digest must be a sha256 digest (sha256: and 64 lowercase hex digits)`);
+  if (typeof digest !== 'string' || !isDigest(digest)) {
+    invalid(
+      `${where}.digest must be a sha256 or sha512 digest ("sha256:" and 64 lowercase hex digits, or "sha512:" and 128)`,
+    );
   }
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     invalid(`${where}.size must be a non-negative integer`);
@@ -158,7 +165,8 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     return {
       mediaType,
       kind: 'index',
-      artifactType: artifactField ?? null,
+      artifactType: artifactField || null,
+      referrerArtifactType: artifactField || null,
       config: null,
       layers: [],
       children,
@@ -172,13 +180,15 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
   const layers = doc.layers
     .map((l: unknown, i: number) => descriptor(l, `layers[${i}]`))
     .filter((l) => !isForeign(l.mediaType));
+  // The spec treats an empty artifactType as a missing one.
   const artifactType =
-    artifactField ??
+    artifactField ||
     (IMAGE_CONFIG_MEDIA_TYPES.includes(config.mediaType) ? null : config.mediaType);
   return {
     mediaType,
     kind: 'image',
     artifactType,
+    referrerArtifactType: artifactField || config.mediaType,
     config,
     layers,
     children: [],

@@ -392,7 +392,7 @@ export function createImagesStore(db: Db) {
       }
       if (query.q) {
         const q = query.q;
-        const digestPrefix = q.startsWith('sha256:') ? q : `sha256:${q}`;
+        const digestPrefix = /^sha(256|512):/.test(q) ? q : `sha256:${q}`;
         // A UNION (not an OR) lets each half use its own index: tag names through the
         // tags primary key, digests through the unique (repository_id, digest) index.
         qb = qb.where('id', 'in', (eb) =>

@@ -47,7 +47,7 @@ export function formatTimestamp(iso: string | null | undefined): string {
   return date ? timestampFormat.format(date) : '—';
 }
 
-/** `sha256:` plus the first 12 hex digits: enough to be unique in practice, short to scan. */
+/** `<algorithm>:` and the first 12 hex digits: unique in practice, short to scan. */
 export function shortDigest(digest: string): string {
   const [algorithm, hex] = digest.split(':');
   if (!hex) return digest.slice(0, 19);

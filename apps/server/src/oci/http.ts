@@ -11,6 +11,14 @@ export function query(req: Request, name: string): string | undefined {
   return undefined;
 }
 
+/** Every value of a repeated query parameter (`?tag=a&tag=b`), in order. */
+export function queryAll(req: Request, name: string): string[] {
+  const v = (req.query as Record<string, unknown>)[name];
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return [];
+}
+
 export function header(req: Request, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;

@@ -3,7 +3,10 @@ import { MAX_MANIFEST_BYTES } from '@berth/domain';
 import type { Services } from '../services/index.js';
 import { actorOf } from '../api/respond.js';
 import { OciError } from './errors.js';
-import { header } from './http.js';
+import { header, queryAll } from './http.js';
+
+/** `?tag=` parameters one push may carry: the spec asks for at least 10. */
+export const MAX_TAGS_PER_PUSH = 100;
 
 async function readBody(req: Request, limit: number): Promise<Buffer> {
   const declared = Number(header(req, 'content-length') ?? '0');
@@ -45,6 +48,15 @@ export function manifestHandlers({ registry }: Services) {
     },
 
     async put(req: Request, res: Response, [name = '', reference = '']: string[]) {
+      const tags = queryAll(req, 'tag');
+      if (tags.length > MAX_TAGS_PER_PUSH) {
+        req.resume();
+        throw new OciError(
+          'TAG_INVALID',
+          `a push may carry at most ${MAX_TAGS_PER_PUSH} ?tag= parameters (got ${tags.length}); push the rest in another request`,
+          414,
+        );
+      }
       const body = await readBody(req, MAX_MANIFEST_BYTES);
       const out = await registry.putManifest(
         name,
@@ -52,12 +64,15 @@ export function manifestHandlers({ registry }: Services) {
         header(req, 'content-type'),
         body,
         actorOf(req),
+        tags,
       );
       res.status(201).set({
         Location: `/v2/${name}/manifests/${out.digest}`,
         'Docker-Content-Digest': out.digest,
         ...(out.subject ? { 'OCI-Subject': out.subject } : {}),
       });
+      // One OCI-Tag header per tag the push gave the image.
+      if (out.tags.length > 0) res.set('OCI-Tag', out.tags);
       res.end();
     },
 

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../services/index.js';
 import type { UploadStart } from '../services/registry/registry-service.js';
+import { UploadRangeError } from '../services/registry/upload-sessions.js';
 import { blobLocation, chunkRange, query, uploadLocation } from './http.js';
 import { registryCallerOf } from './registry-auth.js';
 
@@ -25,6 +26,21 @@ function sendProgress(res: Response, name: string, id: string, offset: number): 
   });
 }
 
+/**
+ * A chunk out of order is 416 with the upload's Range (errors.ts); its Location too, so the
+ * client can resume without first asking where the upload stands.
+ */
+async function resumable<T>(res: Response, name: string, id: string, work: () => Promise<T>) {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof UploadRangeError) {
+      res.set({ Location: uploadLocation(name, id), 'Docker-Upload-UUID': id });
+    }
+    throw error;
+  }
+}
+
 export function uploadHandlers({ registry }: Services) {
   return {
     /**
@@ -40,10 +56,12 @@ export function uploadHandlers({ registry }: Services) {
           ? requested
           : undefined;
       const digest = query(req, 'digest');
+      const digestAlgorithm = query(req, 'digest-algorithm');
       const started = await registry.startUpload(name, {
         ...(mount !== undefined ? { mount } : {}),
         ...(from !== undefined ? { from } : {}),
         ...(digest !== undefined ? { digest } : {}),
+        ...(digestAlgorithm !== undefined ? { digestAlgorithm } : {}),
         body: req,
       });
       sendStarted(res, name, started);
@@ -51,14 +69,18 @@ export function uploadHandlers({ registry }: Services) {
 
     async patch(req: Request, res: Response, [name = '', id = '']: string[]) {
       const range = chunkRange(req);
-      const offset = await registry.appendUpload(name, id, req, range);
+      const offset = await resumable(res, name, id, () =>
+        registry.appendUpload(name, id, req, range),
+      );
       sendProgress(res.status(202), name, id, offset);
       res.end();
     },
 
     async put(req: Request, res: Response, [name = '', id = '']: string[]) {
       const range = chunkRange(req);
-      const done = await registry.finishUpload(name, id, query(req, 'digest'), req, range);
+      const done = await resumable(res, name, id, () =>
+        registry.finishUpload(name, id, query(req, 'digest'), req, range),
+      );
       sendStarted(res, name, done);
     },
 

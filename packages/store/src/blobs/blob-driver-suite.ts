@@ -11,8 +11,8 @@ export interface BlobDriverFixture {
   cleanup: () => Promise<void>;
 }
 
-export function digestOf(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+export function digestOf(bytes: Uint8Array, algorithm: 'sha256' | 'sha512' = 'sha256'): string {
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
 
 export async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -47,7 +47,10 @@ const INVALID_DIGESTS = [
   `sha256:${'a'.repeat(63)}`,
   `sha256:${'a'.repeat(65)}`,
   `sha256:${'A'.repeat(64)}`,
-  `sha512:${'a'.repeat(128)}`,
+  `sha512:${'a'.repeat(64)}`,
+  `sha512:${'a'.repeat(129)}`,
+  'sha512:../../etc',
+  `sha384:${'a'.repeat(96)}`,
   `sha256:${'a'.repeat(62)}/a`,
   `sha256:${'a'.repeat(64)}\n`,
   'a'.repeat(64),
@@ -80,6 +83,29 @@ export function runBlobDriverSuite(
       expect(stream).not.toBeNull();
       expect(await collect(stream!)).toEqual(HELLO);
       expect(await driver.readAll(HELLO_DIGEST)).toEqual(HELLO);
+    });
+
+    it('keeps sha512 blobs beside sha256 ones, each verified with its own algorithm', async () => {
+      const sha512 = digestOf(HELLO, 'sha512');
+      await expect(driver.put(sha512, chunked(HELLO, 5))).resolves.toEqual({
+        size: HELLO.length,
+      });
+      await driver.put(HELLO_DIGEST, HELLO);
+      expect(await driver.readAll(sha512)).toEqual(HELLO);
+      expect(await collect((await driver.get(sha512, { start: 1, end: 3 }))!)).toEqual(
+        HELLO.subarray(1, 4),
+      );
+      expect(await driver.stat(sha512)).toEqual({ size: HELLO.length });
+      expect(await listAll(driver)).toEqual([HELLO_DIGEST, sha512].sort());
+      // Content that does not hash to the sha512 digest is refused like a sha256 mismatch.
+      const wrong = digestOf(Buffer.from('other'), 'sha512');
+      await expect(driver.put(wrong, HELLO)).rejects.toMatchObject({
+        name: 'DigestMismatchError',
+        actual: sha512,
+      });
+      expect(await driver.stat(wrong)).toBeNull();
+      expect(await driver.delete(sha512)).toBe(true);
+      expect(await listAll(driver)).toEqual([HELLO_DIGEST]);
     });
 
     it('adopts a verified local file, which is gone afterwards', async () => {

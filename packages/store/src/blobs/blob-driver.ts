@@ -1,8 +1,8 @@
 export interface BlobDriver {
-  /** Writes to a temp file, computes sha256 while streaming, verifies it equals `digest`, fsyncs, renames into place. Idempotent when the blob exists. Throws DigestMismatchError (temp file removed, nothing stored) on mismatch. */
+  /** Writes to a temp file, computes the digest's algorithm (sha256 or sha512) while streaming, verifies it equals `digest`, fsyncs, renames into place. Idempotent when the blob exists. Throws DigestMismatchError (temp file removed, nothing stored) on mismatch. */
   put(digest: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<{ size: number }>;
   /**
-   * Moves a local file whose sha256 the caller has already verified to be `digest` (an upload
+   * Moves a local file whose digest the caller has already verified to be `digest` (an upload
    * hashed while it streamed) into the store, so a 1 GiB layer is not read a second time.
    * The file is gone afterwards.
    */
@@ -35,20 +35,25 @@ export class InvalidDigestError extends Error {
   override readonly name = 'InvalidDigestError';
 }
 
-// Drivers accept only sha256 even though OCI also allows sha512: every blob path and every
-// digest check in Berth assumes one algorithm, and the anchored pattern is what keeps a digest
-// such as `sha256:../../etc` from ever reaching the filesystem.
-const SHA256_DIGEST = /^sha256:([a-f0-9]{64})$/;
+/**
+ * The algorithms drivers store: the two the OCI image-spec registers. Each has its own tree
+ * (`blobs/sha256/…`, `blobs/sha512/…`), so a sha256 store stays laid out as it always was.
+ */
+export const BLOB_ALGORITHMS = ['sha256', 'sha512'] as const;
+export type BlobAlgorithm = (typeof BLOB_ALGORITHMS)[number];
 
-/** Returns the 64-character hex part of a sha256 digest, or throws InvalidDigestError. */
-export function parseSha256Digest(digest: string): string {
-  const hex = typeof digest === 'string' ? SHA256_DIGEST.exec(digest)?.[1] : undefined;
-  if (hex === undefined) {
-    throw new InvalidDigestError(
-      `invalid digest ${JSON.stringify(digest)}: expected "sha256:" followed by 64 lowercase hex digits`,
-    );
-  }
-  return hex;
+// The anchored pattern is what keeps a digest such as `sha256:../../etc` from ever reaching
+// the filesystem.
+const DIGEST = /^(?:sha256:([a-f0-9]{64})|sha512:([a-f0-9]{128}))$/;
+
+/** The algorithm and hex part of a sha256 or sha512 digest, or throws InvalidDigestError. */
+export function parseDigest(digest: string): { algorithm: BlobAlgorithm; hex: string } {
+  const m = typeof digest === 'string' ? DIGEST.exec(digest) : null;
+  if (m?.[1] !== undefined) return { algorithm: 'sha256', hex: m[1] };
+  if (m?.[2] !== undefined) return { algorithm: 'sha512', hex: m[2] };
+  throw new InvalidDigestError(
+    `invalid digest ${JSON.stringify(digest)}: expected "sha256:" and 64 lowercase hex digits, or "sha512:" and 128`,
+  );
 }
 
 /**

@@ -44,6 +44,15 @@ describe('filesystem driver specifics', () => {
     expect(await tempFiles()).toEqual([]);
   });
 
+  it('stores sha512 blobs at blobs/sha512/<2 hex>/<hex>', async () => {
+    const bytes = Buffer.from('layout');
+    const digest = digestOf(bytes, 'sha512');
+    const hex = digest.slice('sha512:'.length);
+    await createFilesystemDriver(root).put(digest, bytes);
+    expect(existsSync(join(root, 'blobs', 'sha512', hex.slice(0, 2), hex))).toBe(true);
+    expect(existsSync(join(root, 'blobs', 'sha256'))).toBe(false);
+  });
+
   it('creates nothing on disk until the first put', async () => {
     const driver = createFilesystemDriver(join(root, 'not-yet'));
     expect(await driver.stat(digestOf(Buffer.from('x')))).toBeNull();
@@ -108,6 +117,11 @@ describe('filesystem driver specifics', () => {
     await mkdir(join(root, 'blobs', 'sha256', 'zz'), { recursive: true });
     await writeFile(join(root, 'blobs', 'sha256', 'zz', 'not-a-blob'), 'x');
     await writeFile(join(root, 'blobs', 'sha256', `${'0'.repeat(64)}`), 'x');
+    // A sha256-length name in the sha512 tree, and a tree of an algorithm Berth does not use.
+    await mkdir(join(root, 'blobs', 'sha512', '00'), { recursive: true });
+    await writeFile(join(root, 'blobs', 'sha512', '00', '0'.repeat(64)), 'x');
+    await mkdir(join(root, 'blobs', 'md5', '00'), { recursive: true });
+    await writeFile(join(root, 'blobs', 'md5', '00', '0'.repeat(32)), 'x');
     const listed: string[] = [];
     for await (const digest of driver.list()) listed.push(digest);
     expect(listed).toEqual([digestOf(bytes)]);

@@ -5,38 +5,41 @@ import { dirname, join } from 'node:path';
 import {
   type BlobDriver,
   DigestMismatchError,
-  parseSha256Digest,
+  BLOB_ALGORITHMS,
+  parseDigest,
   resolveRange,
   toAsyncIterable,
 } from './blob-driver.js';
 
-const HEX64 = /^[a-f0-9]{64}$/;
+const HEX_OF = { sha256: /^[a-f0-9]{64}$/, sha512: /^[a-f0-9]{128}$/ } as const;
 /** Pulls stream layers in 1 MiB reads: a sixteenth of the syscalls of the 64 KiB default. */
 const READ_CHUNK = 1024 * 1024;
 
 /**
- * Stores blobs under `<root>/blobs/sha256/<first 2 hex>/<hex>` (the two-character fan-out keeps
- * directories small, as CNCF Distribution does) and stages writes in `<root>/uploads-tmp`.
+ * Stores blobs under `<root>/blobs/<algorithm>/<first 2 hex>/<hex>` (sha256 or sha512; the
+ * two-character fan-out keeps directories small, as CNCF Distribution does) and stages writes
+ * in `<root>/uploads-tmp`.
  *
  * Durability: content is fsynced before the rename and the directory after it, so a crash
  * leaves either no blob or the whole blob at the final path. A crash can leave a stray file in
  * `uploads-tmp`; nothing reads from there, and it is safe to empty while no put is running.
  */
 export function createFilesystemDriver(root: string): BlobDriver {
-  const blobsDir = join(root, 'blobs', 'sha256');
+  const blobsDir = join(root, 'blobs');
   const tmpDir = join(root, 'uploads-tmp');
 
   const blobPath = (digest: string): string => {
-    const hex = parseSha256Digest(digest);
-    return join(blobsDir, hex.slice(0, 2), hex);
+    const { algorithm, hex } = parseDigest(digest);
+    return join(blobsDir, algorithm, hex.slice(0, 2), hex);
   };
 
   const driver: BlobDriver = {
     async put(digest, data) {
       const finalPath = blobPath(digest);
+      const { algorithm } = parseDigest(digest);
       await mkdir(tmpDir, { recursive: true });
       const tmpPath = join(tmpDir, randomBytes(16).toString('hex'));
-      const hash = createHash('sha256');
+      const hash = createHash(algorithm);
       let size = 0;
       const file = await open(tmpPath, 'wx');
       try {
@@ -48,7 +51,7 @@ export function createFilesystemDriver(root: string): BlobDriver {
             await writeFully(file, bytes);
             size += bytes.length;
           }
-          const actual = `sha256:${hash.digest('hex')}`;
+          const actual = `${algorithm}:${hash.digest('hex')}`;
           if (actual !== digest) throw new DigestMismatchError(digest, actual);
           await file.sync();
         } finally {
@@ -141,16 +144,23 @@ export function createFilesystemDriver(root: string): BlobDriver {
     },
 
     async *list() {
-      const shards = await openDirIfExists(blobsDir);
-      if (!shards) return;
-      for await (const shard of shards) {
-        if (!shard.isDirectory() || !/^[a-f0-9]{2}$/.test(shard.name)) continue;
-        const entries = await openDirIfExists(join(blobsDir, shard.name));
-        if (!entries) continue;
-        for await (const entry of entries) {
-          // Only well-formed names in the right shard are blobs; anything else is not ours.
-          if (entry.isFile() && HEX64.test(entry.name) && entry.name.startsWith(shard.name)) {
-            yield `sha256:${entry.name}`;
+      for (const algorithm of BLOB_ALGORITHMS) {
+        const tree = join(blobsDir, algorithm);
+        const shards = await openDirIfExists(tree);
+        if (!shards) continue;
+        for await (const shard of shards) {
+          if (!shard.isDirectory() || !/^[a-f0-9]{2}$/.test(shard.name)) continue;
+          const entries = await openDirIfExists(join(tree, shard.name));
+          if (!entries) continue;
+          for await (const entry of entries) {
+            // Only well-formed names in the right shard are blobs; anything else is not ours.
+            if (
+              entry.isFile() &&
+              HEX_OF[algorithm].test(entry.name) &&
+              entry.name.startsWith(shard.name)
+            ) {
+              yield `${algorithm}:${entry.name}`;
+            }
           }
         }
       }

@@ -2,7 +2,9 @@ export {
   type BlobDriver,
   DigestMismatchError,
   InvalidDigestError,
-  parseSha256Digest,
+  parseDigest,
+  BLOB_ALGORITHMS,
+  type BlobAlgorithm,
 } from './blob-driver.js';
 export { createFilesystemDriver } from './filesystem-driver.js';
 export { createMemoryDriver } from './memory-driver.js';

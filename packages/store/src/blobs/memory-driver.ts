@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import {
   type BlobDriver,
   DigestMismatchError,
-  parseSha256Digest,
+  parseDigest,
   resolveRange,
   toAsyncIterable,
 } from './blob-driver.js';
@@ -15,8 +15,8 @@ export function createMemoryDriver(): BlobDriver {
 
   return {
     async put(digest, data) {
-      parseSha256Digest(digest);
-      const hash = createHash('sha256');
+      const { algorithm } = parseDigest(digest);
+      const hash = createHash(algorithm);
       const chunks: Buffer[] = [];
       for await (const chunk of toAsyncIterable(data)) {
         // Copies, so a caller that reuses its buffer cannot change a stored blob afterwards.
@@ -24,7 +24,7 @@ export function createMemoryDriver(): BlobDriver {
         hash.update(copy);
         chunks.push(copy);
       }
-      const actual = `sha256:${hash.digest('hex')}`;
+      const actual = `${algorithm}:${hash.digest('hex')}`;
       if (actual !== digest) throw new DigestMismatchError(digest, actual);
       const existing = blobs.get(digest);
       if (existing) return { size: existing.length };
@@ -34,7 +34,7 @@ export function createMemoryDriver(): BlobDriver {
     },
 
     async adopt(digest, file) {
-      parseSha256Digest(digest);
+      parseDigest(digest);
       const bytes = await readFile(file);
       blobs.set(digest, bytes);
       await unlink(file);
@@ -42,7 +42,7 @@ export function createMemoryDriver(): BlobDriver {
     },
 
     async get(digest, range) {
-      parseSha256Digest(digest);
+      parseDigest(digest);
       const bytes = blobs.get(digest);
       if (!bytes) return null;
       if (!range) return Readable.from([bytes], { objectMode: false });
@@ -51,19 +51,19 @@ export function createMemoryDriver(): BlobDriver {
     },
 
     async readAll(digest) {
-      parseSha256Digest(digest);
+      parseDigest(digest);
       const bytes = blobs.get(digest);
       return bytes ? Buffer.from(bytes) : null;
     },
 
     async stat(digest) {
-      parseSha256Digest(digest);
+      parseDigest(digest);
       const bytes = blobs.get(digest);
       return bytes ? { size: bytes.length } : null;
     },
 
     async delete(digest) {
-      parseSha256Digest(digest);
+      parseDigest(digest);
       return blobs.delete(digest);
     },
 

@@ -9,6 +9,7 @@ import {
   TooLargeError,
   MANIFEST_MEDIA_TYPES,
   MAX_MANIFEST_BYTES,
+  digestAlgorithmOf,
   isIndexMediaType,
   parseManifest,
   readImageConfig,
@@ -16,9 +17,11 @@ import {
 import type { NamespaceVisibility, StoredManifest } from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
 import {
+  parseExtraTags,
   parseReference,
   parseRepositoryName,
   requireBlobDigest,
+  requireDigestAlgorithm,
   type RepositoryName,
 } from './repository-name.js';
 import { createUploadSessions } from './upload-sessions.js';
@@ -99,7 +102,7 @@ export function createRegistryService(deps: ServiceDeps) {
 
   /** Finishes upload `id`: verify what arrived, record it, move it into the store. */
   async function commitBlob(name: RepositoryName, id: string, expected: string) {
-    const sealed = { id, ...(await uploads.seal(id, name.full)) };
+    const sealed = { id, ...(await uploads.seal(id, name.full, digestAlgorithmOf(expected))) };
     if (sealed.digest !== expected) {
       await uploads.remove(sealed.id);
       throw new InputError(
@@ -200,22 +203,36 @@ export function createRegistryService(deps: ServiceDeps) {
       );
     },
 
+    /**
+     * `extraTags` are the `?tag=` parameters of a push by digest (distribution-spec v1.1): the
+     * image gets every one of them, or, when one is invalid, nothing is written.
+     */
     async putManifest(
       full: string,
       reference: string,
       contentType: string | undefined,
       bytes: Buffer,
       actor: string,
+      extraTags: readonly string[] = [],
     ) {
       const name = await requirePushTarget(full);
       const ref = parseReference(reference, true);
+      if ('tag' in ref && extraTags.length > 0) {
+        throw new InputError(
+          'TAG_INVALID',
+          `?tag= goes with a push by digest; push to /manifests/<digest>?tag=${ref.tag}&tag=… instead`,
+        );
+      }
+      const tags = 'tag' in ref ? [ref.tag] : parseExtraTags(extraTags);
       if (bytes.length > MAX_MANIFEST_BYTES) {
         throw new TooLargeError(
           'MANIFEST_INVALID',
           `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`,
         );
       }
-      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      // Pushed by digest, the manifest is addressed in that digest's algorithm.
+      const algorithm = 'digest' in ref ? digestAlgorithmOf(ref.digest) : 'sha256';
+      const digest = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
       if ('digest' in ref && ref.digest !== digest) {
         throw new InputError(
           'DIGEST_INVALID',
@@ -258,11 +275,15 @@ export function createRegistryService(deps: ServiceDeps) {
           platform: config.platform,
           content: bytes,
         },
-        'tag' in ref ? [ref.tag] : [],
+        tags,
         { actor, now: clock() },
       );
       logger.debug({ repository: full, digest, reference }, 'manifest pushed');
-      return { digest, subject: parsed.subject?.digest ?? null };
+      return {
+        digest,
+        subject: parsed.subject?.digest ?? null,
+        tags: 'digest' in ref ? tags : [],
+      };
     },
 
     /** By digest the image goes to the trash (restorable); by tag only the tag goes. */
@@ -312,9 +333,19 @@ export function createRegistryService(deps: ServiceDeps) {
 
     async startUpload(
       full: string,
-      opts: { mount?: string; from?: string; digest?: string; body: Readable },
+      opts: {
+        mount?: string;
+        from?: string;
+        digest?: string;
+        digestAlgorithm?: string;
+        body: Readable;
+      },
     ): Promise<UploadStart> {
       const name = await requirePushTarget(full);
+      const announced =
+        opts.digestAlgorithm === undefined
+          ? undefined
+          : requireDigestAlgorithm(opts.digestAlgorithm);
       if (opts.mount !== undefined) {
         requireBlobDigest(opts.mount);
         // A `from` that is not a valid name simply means no mount: the client uploads instead.
@@ -336,7 +367,13 @@ export function createRegistryService(deps: ServiceDeps) {
         }
       }
       const expected = opts.digest === undefined ? undefined : requireBlobDigest(opts.digest);
-      const { id } = await uploads.start(full);
+      const { id } = await uploads.start(
+        full,
+        // A mount that did not happen becomes an upload of that blob: hash in its algorithm.
+        expected !== undefined
+          ? digestAlgorithmOf(expected)
+          : (announced ?? (opts.mount !== undefined ? digestAlgorithmOf(opts.mount) : 'sha256')),
+      );
       if (expected === undefined) {
         opts.body.resume();
         return { kind: 'session', id, offset: 0 };
@@ -371,7 +408,10 @@ export function createRegistryService(deps: ServiceDeps) {
       const name = parseRepositoryName(full);
       if (digest === undefined) {
         body.resume();
-        throw new InputError('DIGEST_INVALID', 'finishing an upload needs ?digest=sha256:…');
+        throw new InputError(
+          'DIGEST_INVALID',
+          'finishing an upload needs ?digest=<digest> (sha256:… or sha512:…)',
+        );
       }
       const expected = requireBlobDigest(digest);
       await uploads.append(id, full, body, range);
@@ -425,25 +465,36 @@ export function createRegistryService(deps: ServiceDeps) {
       return { names, more: false };
     },
 
+    /**
+     * Referrers of `digest`, each listed with the artifact type the spec asks for: the
+     * manifest's `artifactType`, else its config's media type (see parseManifest). The filter
+     * compares that same value, so it runs here rather than on the stored column.
+     */
     async referrers(full: string, digest: string, artifactType?: string) {
       const name = parseRepositoryName(full);
       requireBlobDigest(digest);
       const repo = await store.registry.repositoryId(name.namespace, name.repository);
-      const rows = repo ? await store.registry.referrers(repo.id, digest, artifactType) : [];
+      const rows = repo ? await store.registry.referrers(repo.id, digest) : [];
+      const manifests = rows.map((r) => {
+        // Stored bytes were parsed when they were pushed; synthetic rows have none.
+        const parsed = r.content ? parseManifest(r.content, r.media_type) : null;
+        const type = parsed ? parsed.referrerArtifactType : r.artifact_type;
+        const annotations = parsed?.annotations ?? {};
+        return {
+          mediaType: r.media_type,
+          digest: r.digest,
+          size: r.manifest_size,
+          ...(type ? { artifactType: type } : {}),
+          ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+        };
+      });
       return {
         schemaVersion: 2,
         mediaType: MANIFEST_MEDIA_TYPES.ociIndex,
-        manifests: rows.map((r) => {
-          // Stored bytes were parsed when they were pushed; synthetic rows have none.
-          const annotations = r.content ? parseManifest(r.content, r.media_type).annotations : {};
-          return {
-            mediaType: r.media_type,
-            digest: r.digest,
-            size: r.manifest_size,
-            ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
-            ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-          };
-        }),
+        manifests:
+          artifactType === undefined
+            ? manifests
+            : manifests.filter((m) => m.artifactType === artifactType),
       };
     },
   };

@@ -1,11 +1,12 @@
 import {
-  ConflictError,
+  type DigestAlgorithm,
   InputError,
   NotFoundError,
   checkDigest,
   checkNamespaceName,
   checkRepositoryName,
   checkTag,
+  isDigestAlgorithm,
   splitFullName,
 } from '@berth/domain';
 import type { ManifestRef } from '@berth/store';
@@ -37,15 +38,35 @@ export function parseRepositoryName(full: string): RepositoryName {
   return { full, ...parts };
 }
 
-/** Only sha256 is stored; sha512 digests are valid OCI but refused as unsupported. */
+/**
+ * A sha256 or sha512 digest. Anything else, malformed or in another algorithm, is the
+ * client's mistake (400 DIGEST_INVALID, as the spec asks for an unsupported algorithm).
+ */
 export function requireBlobDigest(digest: string): string {
   const check = checkDigest(digest);
   if (!check.ok)
     throw new InputError('DIGEST_INVALID', `digest "${digest.slice(0, 80)}" ${check.reason}`);
-  if (!digest.startsWith('sha256:')) {
-    throw new ConflictError('UNSUPPORTED', 'Berth stores sha256 digests only');
-  }
   return digest;
+}
+
+/** `?digest-algorithm=` of a POST that opens an upload. */
+export function requireDigestAlgorithm(value: string): DigestAlgorithm {
+  if (!isDigestAlgorithm(value)) {
+    throw new InputError(
+      'DIGEST_INVALID',
+      `digest-algorithm "${value.slice(0, 32)}" is not supported; use sha256 or sha512`,
+    );
+  }
+  return value;
+}
+
+/** The `?tag=` parameters of a manifest push by digest, each checked, duplicates dropped. */
+export function parseExtraTags(tags: readonly string[]): string[] {
+  for (const tag of tags) {
+    const check = checkTag(tag);
+    if (!check.ok) throw new InputError('TAG_INVALID', `tag "${tag.slice(0, 80)}" ${check.reason}`);
+  }
+  return [...new Set(tags)];
 }
 
 export function parseReference(reference: string, forPush: boolean): ManifestRef {

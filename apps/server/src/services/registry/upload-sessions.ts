@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InputError, NotFoundError } from '@berth/domain';
+import { type DigestAlgorithm, InputError, NotFoundError } from '@berth/domain';
 
 /** Thrown when a chunk does not start where the upload stands; the protocol answers 416. */
 export class UploadRangeError extends InputError {
@@ -20,10 +20,14 @@ interface SessionMeta {
   repository: string;
   startedAt: number;
   updatedAt: number;
+  /** What the client announced (`?digest-algorithm=`); absent means sha256. */
+  algorithm?: DigestAlgorithm;
 }
 
 interface LiveState {
+  /** The running hash, in the session's algorithm. */
   hash: Hash;
+  algorithm: DigestAlgorithm;
   offset: number;
   busy: boolean;
 }
@@ -34,7 +38,9 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
  * Blob uploads in progress, one file per session under `<dataDir>/uploads`, appended as
  * chunks arrive and hashed on the way in, so finishing a 1 GiB upload needs no second read
  * and memory stays flat. The running hash lives in this process; after a restart (or in
- * another process) it is rebuilt from the file once.
+ * another process) it is rebuilt from the file once. It is sha256 unless the client announced
+ * another algorithm when it started; a closing digest in an algorithm nobody announced costs
+ * one read of the file.
  */
 export function createUploadSessions(dataDir: string, clock: () => number) {
   const dir = join(dataDir, 'uploads');
@@ -68,10 +74,8 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
     await rename(tmp, metaPath(id));
   }
 
-  async function state(id: string): Promise<LiveState> {
-    const existing = live.get(id);
-    if (existing) return existing;
-    const hash = createHash('sha256');
+  async function hashFile(id: string, algorithm: DigestAlgorithm) {
+    const hash = createHash(algorithm);
     let offset = 0;
     try {
       for await (const chunk of createReadStream(dataPath(id))) {
@@ -82,7 +86,14 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unknown(id);
       throw error;
     }
-    const rebuilt = { hash, offset, busy: false };
+    return { hash, offset };
+  }
+
+  async function state(id: string, meta: SessionMeta): Promise<LiveState> {
+    const existing = live.get(id);
+    if (existing) return existing;
+    const algorithm = meta.algorithm ?? 'sha256';
+    const rebuilt = { ...(await hashFile(id, algorithm)), algorithm, busy: false };
     live.set(id, rebuilt);
     return rebuilt;
   }
@@ -96,19 +107,27 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
   return {
     dir,
 
-    async start(repository: string): Promise<{ id: string }> {
+    async start(
+      repository: string,
+      algorithm: DigestAlgorithm = 'sha256',
+    ): Promise<{ id: string }> {
       await mkdir(dir, { recursive: true });
       const id = randomUUID();
       const now = clock();
       await writeFile(dataPath(id), '', { flag: 'wx' });
-      await writeMeta(id, { repository, startedAt: now, updatedAt: now });
-      live.set(id, { hash: createHash('sha256'), offset: 0, busy: false });
+      await writeMeta(id, {
+        repository,
+        startedAt: now,
+        updatedAt: now,
+        ...(algorithm !== 'sha256' ? { algorithm } : {}),
+      });
+      live.set(id, { hash: createHash(algorithm), algorithm, offset: 0, busy: false });
       return { id };
     },
 
     async offset(id: string, repository: string): Promise<number> {
-      await readMeta(id, repository);
-      return (await state(id)).offset;
+      const meta = await readMeta(id, repository);
+      return (await state(id, meta)).offset;
     },
 
     /**
@@ -122,7 +141,7 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
       range: { start: number } | null,
     ): Promise<number> {
       const meta = await readMeta(id, repository);
-      const s = await state(id);
+      const s = await state(id, meta);
       if (s.busy || (range !== null && range.start !== s.offset)) {
         body.resume();
         throw new UploadRangeError(s.offset);
@@ -149,13 +168,30 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
       return s.offset;
     },
 
-    /** The digest and size of everything uploaded, and the file holding it. */
-    async seal(id: string, repository: string) {
-      await readMeta(id, repository);
-      const s = await state(id);
+    /**
+     * The digest (in `algorithm`) and size of everything uploaded, and the file holding it.
+     * The running hash serves when it is in that algorithm; otherwise the file is read again.
+     */
+    async seal(id: string, repository: string, algorithm: DigestAlgorithm = 'sha256') {
+      const meta = await readMeta(id, repository);
+      const s = await state(id, meta);
       if (s.busy) throw new UploadRangeError(s.offset);
+      let hash = s.hash;
+      if (s.algorithm !== algorithm) {
+        // Busy while it reads, so a chunk arriving meanwhile is refused rather than missed.
+        s.busy = true;
+        try {
+          hash = (await hashFile(id, algorithm)).hash;
+        } finally {
+          s.busy = false;
+        }
+      }
       live.delete(id);
-      return { digest: `sha256:${s.hash.digest('hex')}`, size: s.offset, file: dataPath(id) };
+      return {
+        digest: `${algorithm}:${hash.digest('hex')}`,
+        size: s.offset,
+        file: dataPath(id),
+      };
     },
 
     async cancel(id: string, repository: string): Promise<void> {
