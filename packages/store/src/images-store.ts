@@ -9,7 +9,7 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import type { Database, Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
-import { reviveTrashEntry } from './trash-revive.js';
+import { relinkBlobs, reviveTrashEntry } from './trash-revive.js';
 import { chunks } from './blob-reclaim.js';
 import { tagsOf } from './tags-of.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -260,6 +260,7 @@ async function reviveFromPush(
   manifestId: number,
   entryId: number,
   ns: { name: string; quota_bytes: number | null; size_bytes: number },
+  now: number,
 ) {
   const entry = await trx
     .selectFrom('trash_entries')
@@ -273,7 +274,7 @@ async function reviveFromPush(
     .executeTakeFirstOrThrow();
   if (entry.manifest_id === manifestId) {
     requireQuota(ns, row.top_level * row.size_bytes);
-    await reviveTrashEntry(trx, ids, entry);
+    await reviveTrashEntry(trx, ids, entry, now);
   } else {
     const topLevel = row.subject_digest === null ? 1 : 0;
     requireQuota(ns, topLevel * row.size_bytes);
@@ -289,6 +290,7 @@ async function reviveFromPush(
       .where('id', '=', manifestId)
       .execute();
     if (topLevel === 1) await adjustLiveCounters(trx, ids, 1, row.size_bytes);
+    await relinkBlobs(trx, ids.repositoryId, [manifestId], now);
   }
   return trx
     .selectFrom('manifests')
@@ -471,13 +473,22 @@ export function createImagesStore(db: Db) {
           .where('repository_id', '=', repo.id)
           .where('digest', '=', input.digest)
           .executeTakeFirst();
+        // Checked for a manifest already stored too: a blob DELETE may have unlinked one, and
+        // the client's re-upload (which relinks it) is what makes the image whole again.
+        await requireLinkedBlobs(trx, repo.id, input.blobs, full);
         if (manifest?.state === 'trashed' && manifest.trash_entry_id !== null) {
           // Pushing an image that is in the trash brings it back, as a restore would, but
           // with only the tags of this push.
-          manifest = await reviveFromPush(trx, ids, manifest.id, manifest.trash_entry_id, ns);
+          manifest = await reviveFromPush(
+            trx,
+            ids,
+            manifest.id,
+            manifest.trash_entry_id,
+            ns,
+            ctx.now,
+          );
         }
         if (!manifest) {
-          await requireLinkedBlobs(trx, repo.id, input.blobs, full);
           const childRows = input.children.length
             ? await trx
                 .selectFrom('manifests')

@@ -1,8 +1,40 @@
 import { ConflictError, planTagRestore, type TagRestorePlan } from '@berth/domain';
 import { sql } from 'kysely';
+import { chunks } from './blob-reclaim.js';
 import type { ActionContext } from './context.js';
 import type { Db } from './database.js';
 import { adjustLiveCounters, adjustTrashCounters } from './resolve.js';
+
+/**
+ * Links every blob the given manifests use to the repository again (a blob DELETE may have
+ * unlinked one while its image was in the trash; GC kept the bytes because a manifest uses them).
+ */
+export async function relinkBlobs(
+  trx: Db,
+  repositoryId: number,
+  manifestIds: readonly number[],
+  now: number,
+): Promise<void> {
+  for (const chunk of chunks(manifestIds)) {
+    await trx
+      .insertInto('repository_blobs')
+      .columns(['repository_id', 'digest', 'touched_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('manifest_blobs')
+          .innerJoin('blobs', 'blobs.digest', 'manifest_blobs.blob_digest')
+          .select([
+            eb.val(repositoryId).as('repository_id'),
+            'manifest_blobs.blob_digest',
+            eb.val(now).as('touched_at'),
+          ])
+          .distinct()
+          .where('manifest_blobs.manifest_id', 'in', chunk),
+      )
+      .onConflict((oc) => oc.columns(['repository_id', 'digest']).doUpdateSet({ touched_at: now }))
+      .execute();
+  }
+}
 
 /**
  * Brings every manifest of one trash entry (the image, its referrers, its index children) back
@@ -13,12 +45,24 @@ export async function reviveTrashEntry(
   trx: Db,
   ids: { namespaceId: number; repositoryId: number },
   entry: { id: number; manifest_id: number; size_bytes: number },
+  now: number,
 ): Promise<{ id: number; top_level: number; size_bytes: number }> {
   const main = await trx
     .selectFrom('manifests')
     .select(['id', 'top_level', 'size_bytes'])
     .where('id', '=', entry.manifest_id)
     .executeTakeFirstOrThrow();
+  const members = await trx
+    .selectFrom('manifests')
+    .select('id')
+    .where('trash_entry_id', '=', entry.id)
+    .execute();
+  await relinkBlobs(
+    trx,
+    ids.repositoryId,
+    members.map((m) => m.id),
+    now,
+  );
   await trx
     .updateTable('manifests')
     .set((eb) => ({
@@ -73,7 +117,7 @@ export async function restoreEntry(
       );
     }
   }
-  const main = await reviveTrashEntry(trx, ids, entry);
+  const main = await reviveTrashEntry(trx, ids, entry, ctx.now);
   if (plan.restore.length > 0) {
     await trx
       .insertInto('tags')
