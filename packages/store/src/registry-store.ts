@@ -106,6 +106,7 @@ export function createRegistryStore(db: Db) {
         .where('namespaces.name', '=', namespace)
         .where('repositories.name', '=', repository)
         .where('parent.digest', '=', indexDigest)
+        .orderBy('manifest_children.position')
         .execute();
     },
 

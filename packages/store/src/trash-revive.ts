@@ -46,7 +46,12 @@ export async function reviveTrashEntry(
   ids: { namespaceId: number; repositoryId: number },
   entry: { id: number; manifest_id: number; size_bytes: number },
   now: number,
-): Promise<{ id: number; top_level: number; size_bytes: number }> {
+): Promise<{
+  id: number;
+  top_level: number;
+  size_bytes: number;
+  skippedTags: TagRestorePlan['skipped'];
+}> {
   const main = await trx
     .selectFrom('manifests')
     .select(['id', 'top_level', 'size_bytes'])
@@ -73,10 +78,59 @@ export async function reviveTrashEntry(
     }))
     .where('trash_entry_id', '=', entry.id)
     .execute();
+  const partTags = await reviveTagsOfParts(trx, ids.repositoryId, entry, now);
   await trx.deleteFrom('trash_entries').where('id', '=', entry.id).execute();
   if (main.top_level === 1) await adjustLiveCounters(trx, ids, 1, main.size_bytes);
   await adjustTrashCounters(trx, ids.namespaceId, -1, -entry.size_bytes);
-  return main;
+  return { ...main, skippedTags: partTags.skipped };
+}
+
+/**
+ * The tags the parts of an image (its tag signatures, platform images, child indexes) held
+ * when it went to the trash come back with them, unless another manifest holds one now.
+ */
+async function reviveTagsOfParts(
+  trx: Db,
+  repositoryId: number,
+  entry: { id: number; manifest_id: number },
+  now: number,
+): Promise<{ skipped: TagRestorePlan['skipped'] }> {
+  const remembered = await trx
+    .selectFrom('trash_tags')
+    .innerJoin('manifests', 'manifests.id', 'trash_tags.manifest_id')
+    .select(['trash_tags.tag', 'trash_tags.manifest_id', 'manifests.digest'])
+    .where('trash_tags.trash_entry_id', '=', entry.id)
+    .where('trash_tags.manifest_id', '!=', entry.manifest_id)
+    .orderBy('trash_tags.tag')
+    .execute();
+  const skipped: TagRestorePlan['skipped'] = [];
+  for (const r of remembered) {
+    const holder = await trx
+      .selectFrom('tags')
+      .innerJoin('manifests', 'manifests.id', 'tags.manifest_id')
+      .select('manifests.digest')
+      .where('tags.repository_id', '=', repositoryId)
+      .where('tags.name', '=', r.tag)
+      .executeTakeFirst();
+    if (holder) {
+      if (holder.digest !== r.digest) {
+        skipped.push(
+          planTagRestore([r.tag], new Map([[r.tag, holder.digest]]), r.digest).skipped[0]!,
+        );
+      }
+      continue;
+    }
+    await trx
+      .insertInto('tags')
+      .values({
+        repository_id: repositoryId,
+        name: r.tag,
+        manifest_id: r.manifest_id!,
+        updated_at: now,
+      })
+      .execute();
+  }
+  return { skipped };
 }
 
 /**
@@ -131,5 +185,5 @@ export async function restoreEntry(
       )
       .execute();
   }
-  return { plan };
+  return { plan: { ...plan, skipped: [...plan.skipped, ...main.skippedTags] } };
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import type { BuiltManifest } from '../seed/oci-content.js';
+import { buildIndex, sha256Digest, type BuiltManifest } from '../seed/oci-content.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 import {
   allBlobs,
@@ -13,6 +13,7 @@ import {
   writeLayout,
 } from '../testing/oci-layout.js';
 import { deleteImage, pullToLayout, pushLayout } from '../testing/skopeo.js';
+import { expectOciError } from '../testing/oci-errors.js';
 
 const HOUR = 3_600_000;
 const GRACE = 2 * HOUR;
@@ -26,6 +27,65 @@ describe('the image model', () => {
   const api = () => server.api();
   const creds = () => ({ creds: `${ADMIN.username}:${server.adminKey}` });
   const fresh = (name: string) => fs.mkdtempSync(path.join(work, `${name}-`));
+
+  const putManifest = (repo: string, reference: string, m: BuiltManifest) =>
+    api()
+      .put(`/v2/team/${repo}/manifests/${reference}`)
+      .set('Content-Type', m.mediaType)
+      .serialize((body: Buffer) => body as unknown as string)
+      .send(m.bytes);
+
+  /** Blobs, then children (at every level), then the manifest: a client's push order. */
+  async function push(repo: string, m: BuiltManifest, reference = m.digest): Promise<void> {
+    for (const child of m.children) await push(repo, child);
+    for (const b of [...(m.config ? [m.config] : []), ...m.layers]) {
+      await api()
+        .post(`/v2/team/${repo}/blobs/uploads/?digest=${sha256Digest(b.bytes)}`)
+        .set('Content-Type', 'application/octet-stream')
+        .send(b.bytes)
+        .expect(201);
+    }
+    await putManifest(repo, reference, m).expect(201);
+  }
+
+  const getManifest = (repo: string, reference: string) =>
+    api()
+      .get(`/v2/team/${repo}/manifests/${reference}`)
+      .set(
+        'Accept',
+        'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json',
+      )
+      .buffer(true)
+      .parse((res, done) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => done(null, Buffer.concat(parts)));
+      });
+
+  /** For refusals: the error body parsed as JSON. */
+  const missing = (repo: string, reference: string) =>
+    api().get(`/v2/team/${repo}/manifests/${reference}`);
+
+  async function images(repo: string) {
+    const res = await api().get(apiPaths.images('team', repo)).expect(200);
+    return res.body.items as {
+      digest: string;
+      tags: string[];
+      sizeBytes: number;
+      platforms: { os: string; architecture: string; digest: string }[];
+      referrers: { digest: string; kind: string; type: string | null; tags: string[] }[];
+    }[];
+  }
+
+  async function imageCount(): Promise<number> {
+    const res = await api().get(apiPaths.namespace('team')).expect(200);
+    return res.body.imageCount as number;
+  }
+
+  /** Every distinct manifest and blob of an image, counted once: its size. */
+  function sizeOf(m: BuiltManifest): number {
+    return allBlobs(m).reduce((s, b) => s + b.bytes.length, 0);
+  }
 
   function expectSameBytes(pulled: string, ref: string, m: BuiltManifest) {
     expect(layoutRefDigest(pulled, ref)).toBe(m.digest);
@@ -66,6 +126,110 @@ describe('the image model', () => {
       const pulled = fresh('restored');
       await pullToLayout(`${host}/team/blobs:1.0`, pulled, 'pulled', creds());
       expectSameBytes(pulled, 'pulled', image);
+    });
+  });
+
+  describe('nested indexes', () => {
+    const leaf = (seed: string, architecture: string) =>
+      randomImage({ seed, layers: 1, layerBytes: 512, platform: { os: 'linux', architecture } });
+    const amd = leaf('nested-amd', 'amd64');
+    const arm = leaf('nested-arm', 'arm64');
+    const s390 = leaf('nested-s390', 's390x');
+    // The inner index lists arm64 before amd64: listings keep that order, not push order.
+    const inner = buildIndex([arm, amd]);
+    const outer = buildIndex([inner, s390]);
+
+    it('accepts, serves, lists and counts a nested index as one image', async () => {
+      const before = await imageCount();
+      await push('nested', outer, 'v1');
+      for (const ref of ['v1', outer.digest]) {
+        const res = await getManifest('nested', ref).expect(200);
+        expect(res.headers['content-type']).toBe(outer.mediaType);
+        expect((res.body as Buffer).equals(outer.bytes)).toBe(true);
+      }
+      expect((await getManifest('nested', inner.digest).expect(200)).body).toEqual(inner.bytes);
+      const list = await images('nested');
+      expect(list.map((i) => i.digest)).toEqual([outer.digest]);
+      expect(list[0]!.platforms.map((p) => [p.architecture, p.digest])).toEqual([
+        ['arm64', arm.digest],
+        ['amd64', amd.digest],
+        ['s390x', s390.digest],
+      ]);
+      expect(list[0]!.sizeBytes).toBe(sizeOf(outer));
+      expect(await imageCount()).toBe(before + 1);
+      const repos = await api().get(apiPaths.repositories('team')).expect(200);
+      expect(repos.body.items).toContainEqual(
+        expect.objectContaining({ name: 'nested', imageCount: 1, sizeBytes: sizeOf(outer) }),
+      );
+    });
+
+    it('trashes and restores the whole nested index as one image', async () => {
+      const res = await api().delete(`/v2/team/nested/manifests/${outer.digest}`).expect(202);
+      expect(res.status).toBe(202);
+      for (const m of [outer, inner, amd, arm, s390]) {
+        expectOciError(await missing('nested', m.digest), 404, 'MANIFEST_UNKNOWN');
+      }
+      const trash = await api().get(apiPaths.trash('team')).query({ repository: 'nested' });
+      expect(trash.body.items.map((i: { digest: string }) => i.digest)).toEqual([outer.digest]);
+      expect(await images('nested')).toEqual([]);
+      await api()
+        .post(apiPaths.trashRestore('team'))
+        .send({ repository: 'nested', digest: outer.digest })
+        .expect(200);
+      for (const m of [outer, inner, amd, arm, s390]) {
+        await getManifest('nested', m.digest).expect(200);
+      }
+      const list = await images('nested');
+      expect(list.map((i) => [i.digest, i.tags])).toEqual([[outer.digest, ['v1']]]);
+    });
+
+    it('a child index another live index holds is refused on its own and survives the other', async () => {
+      const other = buildIndex([inner]);
+      await push('nested', other, 'v2');
+      expect((await images('nested')).map((i) => i.digest).sort()).toEqual(
+        [outer.digest, other.digest].sort(),
+      );
+      expectOciError(
+        await api().delete(`/v2/team/nested/manifests/${inner.digest}`),
+        409,
+        'DENIED',
+      );
+      // Retention keeps one: the older index goes, the shared child index and its images stay.
+      const preview = await api()
+        .post(apiPaths.retentionPreviews('team'))
+        .send({
+          rules: {
+            keepCount: 1,
+            retainUntagged: false,
+            excludeTags: [],
+            excludeRepositories: ['blobs', 'sig*'],
+          },
+        })
+        .expect(201);
+      const nested = preview.body.repositories.find((r: { name: string }) => r.name === 'nested');
+      expect(nested).toMatchObject({ images: 2, keep: 1, delete: 1 });
+      await api()
+        .post(apiPaths.retentionRuns('team'))
+        .send({ previewId: preview.body.id })
+        .expect(201);
+      const left = await images('nested');
+      expect(left).toHaveLength(1);
+      for (const m of [inner, amd, arm]) await getManifest('nested', m.digest).expect(200);
+    });
+
+    it('refuses indexes nested deeper than 8 levels with MANIFEST_INVALID', async () => {
+      let level: BuiltManifest = leaf('deep-leaf', 'amd64');
+      const chain: BuiltManifest[] = [];
+      for (let depth = 1; depth <= 9; depth++) {
+        level = buildIndex([level]);
+        chain.push(level);
+      }
+      // Eight levels are accepted, pushed one at a time from the bottom.
+      await push('deep', chain[7]!, 'eight');
+      const res = await putManifest('deep', 'nine', chain[8]!);
+      expectOciError(res, 400, 'MANIFEST_INVALID');
+      expect(res.body.errors[0].message).toContain('at most 8 levels');
+      expectOciError(await missing('deep', 'nine'), 404, 'MANIFEST_UNKNOWN');
     });
   });
 });
