@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import { buildIndex, sha256Digest, type BuiltManifest } from '../seed/oci-content.js';
+import {
+  buildIndex,
+  buildTagSignature,
+  sha256Digest,
+  type BuiltManifest,
+} from '../seed/oci-content.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 import {
   allBlobs,
@@ -217,6 +222,30 @@ describe('the image model', () => {
       for (const m of [inner, amd, arm]) await getManifest('nested', m.digest).expect(200);
     });
 
+    it('skopeo 1.9.3 refuses to copy a nested index either way; Berth is not the cause', async () => {
+      // Recorded client behaviour: containers/image 5.23 copies one level of index only.
+      // `copy --all` fails on the child index before any request about it reaches Berth,
+      // pushing from a layout and pulling from Berth alike, with "copying image 1/N from
+      // manifest list: Unexpectedly received a manifest list instead of a manifest for a
+      // single image". Over HTTP Berth serves every level (the tests above); clients that
+      // walk nested indexes (crane, oras, regclient) copy them whole.
+      const source = fresh('nested-src');
+      writeLayout(source, [{ manifest: outer, ref: 'outer' }]);
+      const refusal = /manifest list instead of a manifest for a single image/;
+      await expect(
+        pushLayout(source, 'outer', `${host}/team/nested-skopeo:1`, { all: true, ...creds() }),
+      ).rejects.toThrow(refusal);
+      await expect(
+        pullToLayout(`${host}/team/nested:v2`, fresh('nested-pull'), 'p', {
+          all: true,
+          ...creds(),
+        }),
+      ).rejects.toThrow(refusal);
+      // What it refused is served whole over HTTP.
+      const served = await getManifest('nested', 'v2').expect(200);
+      expect(JSON.parse((served.body as Buffer).toString()).manifests[0].digest).toBe(inner.digest);
+    });
+
     it('refuses indexes nested deeper than 8 levels with MANIFEST_INVALID', async () => {
       let level: BuiltManifest = leaf('deep-leaf', 'amd64');
       const chain: BuiltManifest[] = [];
@@ -230,6 +259,92 @@ describe('the image model', () => {
       expectOciError(res, 400, 'MANIFEST_INVALID');
       expect(res.body.errors[0].message).toContain('at most 8 levels');
       expectOciError(await missing('deep', 'nine'), 404, 'MANIFEST_UNKNOWN');
+    });
+  });
+
+  describe('cosign tag signatures', () => {
+    const image = randomImage({ seed: 'signed-image', layers: 1, layerBytes: 512 });
+    const signature = buildTagSignature(image, 'signed-image');
+    const sigTag = `${image.digest.replace(':', '-')}.sig`;
+
+    async function tagsList(repo: string): Promise<string[]> {
+      const res = await api().get(`/v2/team/${repo}/tags/list`).expect(200);
+      return res.body.tags as string[];
+    }
+
+    it('a signature pushed after its image is shown on it, not as an image', async () => {
+      const before = await imageCount();
+      await push('signed', image, '1.0');
+      await push('signed', signature, sigTag);
+      const list = await images('signed');
+      expect(list.map((i) => i.digest)).toEqual([image.digest]);
+      expect(list[0]!.referrers).toEqual([
+        {
+          digest: signature.digest,
+          artifactType: null,
+          mediaType: signature.mediaType,
+          kind: 'tag-signature',
+          type: 'signature',
+          tags: [sigTag],
+        },
+      ]);
+      expect(await imageCount()).toBe(before + 1);
+      // cosign still finds it by tag; the referrers API is for subject-based referrers only.
+      const byTag = await getManifest('signed', sigTag).expect(200);
+      expect((byTag.body as Buffer).equals(signature.bytes)).toBe(true);
+      const referrers = await api().get(`/v2/team/signed/referrers/${image.digest}`).expect(200);
+      expect(referrers.body.manifests).toEqual([]);
+      // Retention does not count it: the repository has one image.
+      const preview = await api()
+        .post(apiPaths.retentionPreviews('team'))
+        .send({
+          rules: { keepCount: 1, retainUntagged: false, excludeTags: [], excludeRepositories: [] },
+        })
+        .expect(201);
+      const signed = preview.body.repositories.find((r: { name: string }) => r.name === 'signed');
+      expect(signed).toMatchObject({ images: 1, keep: 1, delete: 0 });
+    });
+
+    it('goes to the trash with its image and comes back with its tag', async () => {
+      await api().delete(`/v2/team/signed/manifests/${image.digest}`).expect(202);
+      expectOciError(await missing('signed', sigTag), 404, 'MANIFEST_UNKNOWN');
+      expect(await tagsList('signed')).toEqual([]);
+      const trash = await api().get(apiPaths.trash('team')).query({ repository: 'signed' });
+      expect(trash.body.items.map((i: { digest: string }) => i.digest)).toEqual([image.digest]);
+      await api()
+        .post(apiPaths.trashRestore('team'))
+        .send({ repository: 'signed', digest: image.digest })
+        .expect(200);
+      expect(await tagsList('signed')).toEqual(['1.0', sigTag]);
+      const list = await images('signed');
+      expect(list.map((i) => i.referrers.map((r) => [r.digest, r.kind, r.tags]))).toEqual([
+        [[signature.digest, 'tag-signature', [sigTag]]],
+      ]);
+    });
+
+    it('a signature pushed before its image is linked to it when the image arrives', async () => {
+      const later = randomImage({ seed: 'signed-later', layers: 1, layerBytes: 512 });
+      const early = buildTagSignature(later, 'signed-later');
+      const tag = `${later.digest.replace(':', '-')}.att`;
+      const before = await imageCount();
+      await push('signed-early', early, tag);
+      // Alone, it is all there is to show.
+      expect((await images('signed-early')).map((i) => i.digest)).toEqual([early.digest]);
+      await push('signed-early', later, 'v1');
+      const list = await images('signed-early');
+      expect(list.map((i) => i.digest)).toEqual([later.digest]);
+      expect(list[0]!.referrers).toEqual([
+        expect.objectContaining({
+          digest: early.digest,
+          kind: 'tag-signature',
+          type: 'attestation',
+        }),
+      ]);
+      expect(await imageCount()).toBe(before + 1);
+      const repos = await api().get(apiPaths.repositories('team')).expect(200);
+      expect(repos.body.items).toContainEqual(
+        expect.objectContaining({ name: 'signed-early', imageCount: 1, sizeBytes: sizeOf(later) }),
+      );
     });
   });
 });
