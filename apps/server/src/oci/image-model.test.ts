@@ -348,3 +348,34 @@ describe('the image model', () => {
     });
   });
 });
+
+describe('the demo data', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ demo: true });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('shows a nested index as one image and a cosign tag signature on its image', async () => {
+    const api = () => server.api();
+    const toolbox = await api().get(apiPaths.images('demo-infra', 'multiarch/toolbox')).expect(200);
+    expect(toolbox.body.items).toHaveLength(1);
+    expect(
+      toolbox.body.items[0].platforms.map((p: { architecture: string }) => p.architecture),
+    ).toEqual(['amd64', 'arm64', 'amd64']);
+    const payments = await api().get(apiPaths.images('demo-shop', 'payments')).expect(200);
+    const signed = payments.body.items.filter((i: { referrers: { kind: string }[] }) =>
+      i.referrers.some((r) => r.kind === 'tag-signature'),
+    );
+    expect(signed).toHaveLength(1);
+    expect(signed[0].referrers).toContainEqual(
+      expect.objectContaining({ kind: 'tag-signature', type: 'signature' }),
+    );
+    // No signature shows up as an image of its own.
+    for (const item of payments.body.items as { tags: string[] }[]) {
+      expect(item.tags.some((t) => t.endsWith('.sig'))).toBe(false);
+    }
+  });
+});
