@@ -246,6 +246,21 @@ describe('the image model', () => {
       expect(JSON.parse((served.body as Buffer).toString()).manifests[0].digest).toBe(inner.digest);
     });
 
+    it('re-pushing a child index that went to the trash brings it back with its parts', async () => {
+      const x = leaf('repush-x', 'amd64');
+      const y = leaf('repush-y', 'arm64');
+      const child = buildIndex([x, y]);
+      const top = buildIndex([child]);
+      await push('nested-repush', top, 'v1');
+      await api().delete(`/v2/team/nested-repush/manifests/${top.digest}`).expect(202);
+      await putManifest('nested-repush', 'child', child).expect(201);
+      for (const m of [child, x, y]) await getManifest('nested-repush', m.digest).expect(200);
+      expectOciError(await missing('nested-repush', top.digest), 404, 'MANIFEST_UNKNOWN');
+      const list = await images('nested-repush');
+      expect(list.map((i) => [i.digest, i.tags])).toEqual([[child.digest, ['child']]]);
+      expect(list[0]!.platforms.map((p) => p.digest)).toEqual([x.digest, y.digest]);
+    });
+
     it('refuses indexes nested deeper than 8 levels with MANIFEST_INVALID', async () => {
       let level: BuiltManifest = leaf('deep-leaf', 'amd64');
       const chain: BuiltManifest[] = [];
