@@ -227,8 +227,7 @@ describe('the image model', () => {
       // `copy --all` fails on the child index before any request about it reaches Berth,
       // pushing from a layout and pulling from Berth alike, with "copying image 1/N from
       // manifest list: Unexpectedly received a manifest list instead of a manifest for a
-      // single image". Over HTTP Berth serves every level (the tests above); clients that
-      // walk nested indexes (crane, oras, regclient) copy them whole.
+      // single image". Over HTTP Berth serves every level (the tests above).
       const source = fresh('nested-src');
       writeLayout(source, [{ manifest: outer, ref: 'outer' }]);
       const refusal = /manifest list instead of a manifest for a single image/;
