@@ -5,10 +5,20 @@ import { imageUse } from './projects.js';
 export const imageSort = z.enum(['pushedAt', 'createdAt', 'sizeBytes']);
 export type ImageSort = z.infer<typeof imageSort>;
 
+/**
+ * Trust information attached to an image: a `referrer` names it as its OCI `subject` (and is
+ * what the /v2 referrers API lists); a `tag-signature` is cosign's tag scheme
+ * (`sha256-<hex>.sig`, `.att`, `.sbom` in the same repository). Neither is an image of its own.
+ */
 export const referrer = z.object({
   digest: z.string(),
   artifactType: z.string().nullable(),
   mediaType: z.string(),
+  kind: z.enum(['referrer', 'tag-signature']),
+  /** What it is, when Berth can tell: from the tag suffix, or from the artifact type. */
+  type: z.enum(['signature', 'attestation', 'sbom']).nullable(),
+  /** Tags it holds (a tag signature holds its `sha256-<hex>.sig` tag). */
+  tags: z.array(z.string()),
 });
 export type Referrer = z.infer<typeof referrer>;
 
@@ -28,6 +38,7 @@ export const imageSummary = z.object({
   createdAt: isoDate.nullable(),
   pushedAt: isoDate,
   referrers: z.array(referrer),
+  /** Platform images in the index's own order; through child indexes for a nested index. */
   platforms: z.array(platform),
   /** Project apps and jobs that point at this image (by one of its tags or its digest). */
   usedBy: z.array(imageUse),

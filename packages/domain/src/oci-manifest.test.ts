@@ -377,15 +377,20 @@ describe('parseManifest: every MANIFEST_INVALID', () => {
     expect(invalid(bare, OCI_INDEX)).toBe('an index must have a "manifests" array');
   });
 
-  it('refuses index children that are not image manifests', () => {
-    for (const mediaType of [
-      OCI_INDEX,
-      DOCKER_LIST,
-      'application/vnd.oci.artifact.manifest.v1+json',
-      OCI_LAYER,
-    ]) {
+  it('accepts indexes as index children (nested indexes)', () => {
+    for (const mediaType of [OCI_INDEX, DOCKER_LIST]) {
+      const parsed = parseManifest(
+        Buffer.from(JSON.stringify({ ...ociIndex, manifests: [desc(mediaType, 'a')] })),
+        OCI_INDEX,
+      );
+      expect(parsed.children.map((c) => c.mediaType)).toEqual([mediaType]);
+    }
+  });
+
+  it('refuses index children that are neither image manifests nor indexes', () => {
+    for (const mediaType of ['application/vnd.oci.artifact.manifest.v1+json', OCI_LAYER]) {
       expect(invalid({ ...ociIndex, manifests: [desc(mediaType, 'a')] })).toBe(
-        'manifests[0] must be an image manifest (nested indexes are not supported)',
+        'manifests[0] must be an image manifest or an index',
       );
     }
     expect(invalid({ ...ociIndex, manifests: [desc(OCI_MANIFEST, 'a'), 'x'] })).toBe(

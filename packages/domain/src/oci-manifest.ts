@@ -154,8 +154,9 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     if (!Array.isArray(doc.manifests)) invalid('an index must have a "manifests" array');
     const children = doc.manifests.map((m: unknown, i: number) => {
       const d = descriptor(m, `manifests[${i}]`);
-      if (!isSupportedManifestType(d.mediaType) || isIndexMediaType(d.mediaType)) {
-        invalid(`manifests[${i}] must be an image manifest (nested indexes are not supported)`);
+      // A child may be an index itself (nested indexes); the store limits how deep.
+      if (!isSupportedManifestType(d.mediaType)) {
+        invalid(`manifests[${i}] must be an image manifest or an index`);
       }
       return {
         ...d,

@@ -63,11 +63,17 @@ export interface ManifestsTable {
   content: Uint8Array | null;
   /** Bumped by every push, tag change, trash and restore: retention confirms only unchanged images. */
   revision: Generated<number>;
+  /** A cosign tag signature (`sha256-<hex>.sig` …): the digest of the image it signs. */
+  signs_digest: string | null;
+  /** What that tag signature is: `signature`, `attestation` or `sbom`. */
+  signs_kind: string | null;
 }
 
 export interface ManifestChildrenTable {
   parent_id: number;
   child_id: number;
+  /** Where the index lists the child (its `manifests` order). */
+  position: Generated<number>;
 }
 
 export interface TagsTable {
@@ -118,6 +124,8 @@ export interface TrashEntriesTable {
 
 export interface TrashTagsTable {
   trash_entry_id: number;
+  /** The manifest that held the tag: the image, or one of its signatures or platform images. */
+  manifest_id: number | null;
   repository_id: number;
   tag: string;
   deleted_at: number;

@@ -2,16 +2,24 @@ import {
   ConflictError,
   InputError,
   NotFoundError,
+  MAX_INDEX_DEPTH,
   type TrashReason,
+  goingWith,
+  platformImages,
+  referrerTypeOf,
+  requireIndexDepth,
+  type TagSignatureKind,
   trashExpiry,
 } from '@berth/domain';
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Database, Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
-import { reviveTrashEntry } from './trash-revive.js';
+import { relinkBlobs, reviveTrashEntry } from './trash-revive.js';
 import { chunks } from './blob-reclaim.js';
 import { tagsOf } from './tags-of.js';
+import { loadImageGraph } from './image-graph-load.js';
+import { settleTagSignatures } from './tag-signatures.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   adjustLiveCounters,
@@ -36,7 +44,15 @@ export interface ImageRecord {
   sizeBytes: number;
   createdAt: number | null;
   pushedAt: number;
-  referrers: { digest: string; artifactType: string | null; mediaType: string }[];
+  /** Referrers (OCI `subject`) and cosign tag signatures, oldest first. */
+  referrers: {
+    digest: string;
+    artifactType: string | null;
+    mediaType: string;
+    kind: 'referrer' | 'tag-signature';
+    type: TagSignatureKind | null;
+    tags: string[];
+  }[];
   platforms: { os: string; architecture: string; variant: string | null; digest: string }[];
 }
 
@@ -85,8 +101,10 @@ export type ManifestRow = {
 };
 
 /**
- * Moves one manifest to the trash with its referrers and the index children no other
- * live index holds. Runs inside the caller's transaction.
+ * Moves one manifest to the trash with everything that goes with it (see goingWith: its
+ * descendants no other live index holds, its referrers and tag signatures). Their tags go
+ * too, remembered per manifest so a restore puts each back where it was. Runs inside the
+ * caller's transaction.
  */
 export async function trashManifest(
   trx: Db,
@@ -96,14 +114,15 @@ export async function trashManifest(
   ctx: ActionContext,
   retentionRunId: number | null = null,
 ): Promise<TrashedImageRecord> {
-  const tagRows = await trx
-    .selectFrom('tags')
-    .select('name')
-    .where('manifest_id', '=', m.id)
-    .orderBy('name')
-    .execute();
-  const tags = tagRows.map((t) => t.name);
-  await trx.deleteFrom('tags').where('manifest_id', '=', m.id).execute();
+  const { graph } = await loadImageGraph(trx, ids.repositoryId, [
+    { id: m.id, digest: m.digest, state: 'live' },
+  ]);
+  const going = goingWith([m.id], graph);
+  const tagsByManifest = await tagsOf(trx, going);
+  const tags = tagsByManifest.get(m.id) ?? [];
+  for (const chunk of chunks(going)) {
+    await trx.deleteFrom('tags').where('manifest_id', 'in', chunk).execute();
+  }
   const entry = await trx
     .insertInto('trash_entries')
     .values({
@@ -122,51 +141,30 @@ export async function trashManifest(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const trashed = {
-    state: 'trashed' as const,
-    listed: 0,
-    trash_entry_id: entry.id,
-    revision: sql<number>`revision + 1`,
-  };
-  await trx.updateTable('manifests').set(trashed).where('id', '=', m.id).execute();
-  await trx
-    .updateTable('manifests')
-    .set(trashed)
-    .where('repository_id', '=', ids.repositoryId)
-    .where('subject_digest', '=', m.digest)
-    .where('state', '=', 'live')
-    .execute();
-  await trx
-    .updateTable('manifests')
-    .set(trashed)
-    .where('state', '=', 'live')
-    .where('id', 'in', (eb) =>
-      eb.selectFrom('manifest_children').select('child_id').where('parent_id', '=', m.id),
-    )
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('manifest_children as other')
-            .innerJoin('manifests as parent', 'parent.id', 'other.parent_id')
-            .select('other.parent_id')
-            .whereRef('other.child_id', '=', 'manifests.id')
-            .where('parent.state', '=', 'live'),
-        ),
-      ),
-    )
-    .execute();
-  if (tags.length > 0) {
+  for (const chunk of chunks(going)) {
     await trx
-      .insertInto('trash_tags')
-      .values(
-        tags.map((tag) => ({
-          trash_entry_id: entry.id,
-          repository_id: ids.repositoryId,
-          tag,
-          deleted_at: ctx.now,
-        })),
-      )
+      .updateTable('manifests')
+      .set({
+        state: 'trashed' as const,
+        listed: 0,
+        trash_entry_id: entry.id,
+        revision: sql<number>`revision + 1`,
+      })
+      .where('id', 'in', chunk)
+      .where('state', '=', 'live')
       .execute();
+  }
+  const remembered = [...tagsByManifest].flatMap(([manifestId, names]) =>
+    names.map((tag) => ({
+      trash_entry_id: entry.id,
+      manifest_id: manifestId,
+      repository_id: ids.repositoryId,
+      tag,
+      deleted_at: ctx.now,
+    })),
+  );
+  for (const chunk of chunks(remembered)) {
+    await trx.insertInto('trash_tags').values(chunk).execute();
   }
   if (m.top_level === 1) await adjustLiveCounters(trx, ids, -1, -m.size_bytes);
   await adjustTrashCounters(trx, ids.namespaceId, 1, m.size_bytes);
@@ -260,6 +258,7 @@ async function reviveFromPush(
   manifestId: number,
   entryId: number,
   ns: { name: string; quota_bytes: number | null; size_bytes: number },
+  now: number,
 ) {
   const entry = await trx
     .selectFrom('trash_entries')
@@ -268,33 +267,101 @@ async function reviveFromPush(
     .executeTakeFirstOrThrow();
   const row = await trx
     .selectFrom('manifests')
-    .select([...manifestColumns, 'subject_digest'])
+    .select([...manifestColumns, 'subject_digest', 'signs_digest'])
     .where('id', '=', manifestId)
     .executeTakeFirstOrThrow();
   if (entry.manifest_id === manifestId) {
     requireQuota(ns, row.top_level * row.size_bytes);
-    await reviveTrashEntry(trx, ids, entry);
+    await reviveTrashEntry(trx, ids, entry, now);
   } else {
-    const topLevel = row.subject_digest === null ? 1 : 0;
+    // It comes out of the entry with its own descendants and attachments from that entry
+    // (a child index brings its platform images), nothing else.
+    const topLevel = row.subject_digest === null && row.signs_digest === null ? 1 : 0;
     requireQuota(ns, topLevel * row.size_bytes);
+    const { graph, nodes } = await loadImageGraph(trx, ids.repositoryId, [
+      { id: row.id, digest: row.digest, state: 'trashed' },
+    ]);
+    const parts = goingWith([manifestId], {
+      ...graph,
+      parents: new Map(),
+      live: (id) => id === manifestId || nodes.get(id)?.trashEntryId === entryId,
+    });
+    for (const chunk of chunks(parts)) {
+      await trx
+        .updateTable('manifests')
+        .set({ state: 'live', trash_entry_id: null, revision: sql<number>`revision + 1` })
+        .where('id', 'in', chunk)
+        .execute();
+    }
     await trx
       .updateTable('manifests')
-      .set({
-        state: 'live',
-        trash_entry_id: null,
-        top_level: topLevel,
-        listed: topLevel,
-        revision: sql<number>`revision + 1`,
-      })
+      .set({ top_level: topLevel, listed: topLevel })
       .where('id', '=', manifestId)
       .execute();
     if (topLevel === 1) await adjustLiveCounters(trx, ids, 1, row.size_bytes);
+    await relinkBlobs(trx, ids.repositoryId, parts, now);
   }
   return trx
     .selectFrom('manifests')
     .select([...manifestColumns, 'trash_entry_id'])
     .where('id', '=', manifestId)
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * How deep a new index nests (1 for an index of images) and the size its children add: every
+ * distinct manifest below it counted once (a platform image two child indexes share is one
+ * part of the image), image manifests with their config and layers.
+ */
+async function indexShape(
+  trx: Db,
+  childIds: readonly number[],
+): Promise<{ depth: number; sizeBytes: number }> {
+  const seen = new Set<number>();
+  let sizeBytes = 0;
+  let depth = 0;
+  let level = [...new Set(childIds)];
+  while (level.length > 0) {
+    depth++;
+    // Deeper than the limit is refused whatever lies further down: stop reading there.
+    if (depth > MAX_INDEX_DEPTH) break;
+    const next: number[] = [];
+    for (const chunk of chunks(level)) {
+      const rows = await trx
+        .selectFrom('manifests')
+        .select(['id', 'manifest_size', 'size_bytes'])
+        .select((eb) =>
+          eb
+            .selectFrom('manifest_children')
+            .select((c) => c.fn.countAll<number>().as('n'))
+            .whereRef('manifest_children.parent_id', '=', 'manifests.id')
+            .as('children'),
+        )
+        .where('id', 'in', chunk)
+        .execute();
+      for (const r of rows) {
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        if (Number(r.children ?? 0) > 0) {
+          sizeBytes += r.manifest_size;
+          next.push(r.id);
+        } else {
+          sizeBytes += r.size_bytes;
+        }
+      }
+    }
+    level = [];
+    for (const chunk of chunks(next)) {
+      const kids = await trx
+        .selectFrom('manifest_children')
+        .select('child_id')
+        .where('parent_id', 'in', chunk)
+        .execute();
+      level.push(...kids.map((k) => k.child_id).filter((id) => !seen.has(id)));
+    }
+    level = [...new Set(level)];
+  }
+  return { depth, sizeBytes };
 }
 
 export function createImagesStore(db: Db) {
@@ -307,41 +374,100 @@ export function createImagesStore(db: Db) {
     const tags = await tagsOf(db, ids);
     const refRows = await db
       .selectFrom('manifests')
-      .select(['subject_digest', 'digest', 'artifact_type', 'media_type'])
+      .select([
+        'id',
+        'subject_digest',
+        'signs_digest',
+        'signs_kind',
+        'digest',
+        'artifact_type',
+        'media_type',
+      ])
       .where('repository_id', '=', repositoryId)
-      .where('subject_digest', 'in', digests)
+      .where((eb) =>
+        eb.or([eb('subject_digest', 'in', digests), eb('signs_digest', 'in', digests)]),
+      )
       .where('state', '=', 'live')
       .orderBy('pushed_at')
+      .orderBy('id')
       .execute();
+    const refTags = await tagsOf(
+      db,
+      refRows.map((r) => r.id),
+    );
     for (const r of refRows) {
-      const key = r.subject_digest ?? '';
+      // A manifest with a subject is a referrer, whatever tag it also carries.
+      const tagSignature = r.subject_digest === null;
+      const key = (tagSignature ? r.signs_digest : r.subject_digest) ?? '';
       referrers.set(key, [
         ...(referrers.get(key) ?? []),
-        { digest: r.digest, artifactType: r.artifact_type, mediaType: r.media_type },
-      ]);
-    }
-    const childRows = await db
-      .selectFrom('manifest_children')
-      .innerJoin('manifests', 'manifests.id', 'manifest_children.child_id')
-      .select([
-        'manifest_children.parent_id',
-        'manifests.digest',
-        'platform_os',
-        'platform_architecture',
-        'platform_variant',
-      ])
-      .where('manifest_children.parent_id', 'in', ids)
-      .execute();
-    for (const c of childRows) {
-      platforms.set(c.parent_id, [
-        ...(platforms.get(c.parent_id) ?? []),
         {
-          os: c.platform_os ?? 'unknown',
-          architecture: c.platform_architecture ?? 'unknown',
-          variant: c.platform_variant,
-          digest: c.digest,
+          digest: r.digest,
+          artifactType: r.artifact_type,
+          mediaType: r.media_type,
+          kind: tagSignature ? 'tag-signature' : 'referrer',
+          type: tagSignature
+            ? ((r.signs_kind as TagSignatureKind | null) ?? null)
+            : referrerTypeOf(r.artifact_type),
+          tags: refTags.get(r.id) ?? [],
         },
       ]);
+    }
+    // Every level of child indexes, so a nested index lists the platform images at its leaves.
+    const children = new Map<number, number[]>();
+    const leaves = new Map<
+      number,
+      { digest: string; os: string | null; arch: string | null; variant: string | null }
+    >();
+    let level = ids;
+    for (let depth = 0; level.length > 0 && depth <= MAX_INDEX_DEPTH; depth++) {
+      const next: number[] = [];
+      for (const chunk of chunks(level)) {
+        const childRows = await db
+          .selectFrom('manifest_children')
+          .innerJoin('manifests', 'manifests.id', 'manifest_children.child_id')
+          .select([
+            'manifest_children.parent_id',
+            'manifest_children.child_id',
+            'manifests.digest',
+            'platform_os',
+            'platform_architecture',
+            'platform_variant',
+          ])
+          .where('manifest_children.parent_id', 'in', chunk)
+          .orderBy('manifest_children.parent_id')
+          .orderBy('manifest_children.position')
+          .execute();
+        for (const c of childRows) {
+          children.set(c.parent_id, [...(children.get(c.parent_id) ?? []), c.child_id]);
+          if (!leaves.has(c.child_id)) {
+            leaves.set(c.child_id, {
+              digest: c.digest,
+              os: c.platform_os,
+              arch: c.platform_architecture,
+              variant: c.platform_variant,
+            });
+            next.push(c.child_id);
+          }
+        }
+      }
+      level = next;
+    }
+    for (const id of ids) {
+      const list = platformImages(id, children).flatMap((leaf) => {
+        const c = leaves.get(leaf);
+        return c
+          ? [
+              {
+                os: c.os ?? 'unknown',
+                architecture: c.arch ?? 'unknown',
+                variant: c.variant,
+                digest: c.digest,
+              },
+            ]
+          : [];
+      });
+      if (list.length > 0) platforms.set(id, list);
     }
     return { tags, referrers, platforms };
   }
@@ -471,13 +597,22 @@ export function createImagesStore(db: Db) {
           .where('repository_id', '=', repo.id)
           .where('digest', '=', input.digest)
           .executeTakeFirst();
+        // Checked for a manifest already stored too: a blob DELETE may have unlinked one, and
+        // the client's re-upload (which relinks it) is what makes the image whole again.
+        await requireLinkedBlobs(trx, repo.id, input.blobs, full);
         if (manifest?.state === 'trashed' && manifest.trash_entry_id !== null) {
           // Pushing an image that is in the trash brings it back, as a restore would, but
           // with only the tags of this push.
-          manifest = await reviveFromPush(trx, ids, manifest.id, manifest.trash_entry_id, ns);
+          manifest = await reviveFromPush(
+            trx,
+            ids,
+            manifest.id,
+            manifest.trash_entry_id,
+            ns,
+            ctx.now,
+          );
         }
         if (!manifest) {
-          await requireLinkedBlobs(trx, repo.id, input.blobs, full);
           const childRows = input.children.length
             ? await trx
                 .selectFrom('manifests')
@@ -499,10 +634,13 @@ export function createImagesStore(db: Db) {
               { digest: missing.digest },
             );
           }
+          const shape = await indexShape(
+            trx,
+            childRows.map((c) => c.id),
+          );
+          if (input.children.length > 0) requireIndexDepth(shape.depth);
           const size =
-            input.manifestSize +
-            input.blobs.reduce((s, b) => s + b.size, 0) +
-            childRows.reduce((s, c) => s + c.size_bytes, 0);
+            input.manifestSize + input.blobs.reduce((s, b) => s + b.size, 0) + shape.sizeBytes;
           const topLevel = input.subject === null ? 1 : 0;
           const growth =
             topLevel * size -
@@ -541,11 +679,11 @@ export function createImagesStore(db: Db) {
               .execute();
           }
           for (const child of childRows) {
-            const platform =
-              input.children.find((c) => c.digest === child.digest)?.platform ?? null;
+            const position = input.children.findIndex((c) => c.digest === child.digest);
+            const platform = input.children[position]?.platform ?? null;
             await trx
               .insertInto('manifest_children')
-              .values({ parent_id: inserted.id, child_id: child.id })
+              .values({ parent_id: inserted.id, child_id: child.id, position })
               .onConflict((oc) => oc.doNothing())
               .execute();
             await trx
@@ -614,6 +752,7 @@ export function createImagesStore(db: Db) {
             )
             .execute();
         }
+        await settleTagSignatures(trx, ids, target, tags);
         return { digest: input.digest, topLevel: target.top_level === 1 };
       });
     },

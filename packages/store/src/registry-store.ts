@@ -1,4 +1,3 @@
-import { ConflictError } from '@berth/domain';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { ActionContext } from './context.js';
@@ -107,6 +106,7 @@ export function createRegistryStore(db: Db) {
         .where('namespaces.name', '=', namespace)
         .where('repositories.name', '=', repository)
         .where('parent.digest', '=', indexDigest)
+        .orderBy('manifest_children.position')
         .execute();
     },
 
@@ -242,8 +242,9 @@ export function createRegistryStore(db: Db) {
     },
 
     /**
-     * Removes a blob from a repository. Refused while a manifest of the repository (live or in
-     * its trash) uses it, since that would break a pull or a restore.
+     * Removes a blob's link from a repository: reads through it answer 404 from now on. The
+     * bytes stay while any manifest anywhere (live or in a trash) uses them; GC decides. A
+     * restore, a re-upload or a mount links the blob again.
      */
     async unlinkBlob(
       namespace: string,
@@ -254,20 +255,6 @@ export function createRegistryStore(db: Db) {
       return db.transaction().execute(async (trx) => {
         const repo = await findRepository(trx, namespace, repository);
         if (!repo) return false;
-        const used = await trx
-          .selectFrom('manifest_blobs')
-          .innerJoin('manifests', 'manifests.id', 'manifest_blobs.manifest_id')
-          .select('manifests.digest')
-          .where('manifests.repository_id', '=', repo.id)
-          .where('manifest_blobs.blob_digest', '=', digest)
-          .executeTakeFirst();
-        if (used) {
-          throw new ConflictError(
-            'BLOB_IN_USE',
-            `blob ${digest} is used by manifest ${used.digest} of ${namespace}/${repository}; delete the image instead`,
-            { manifest: used.digest },
-          );
-        }
         const deleted = await trx
           .deleteFrom('repository_blobs')
           .where('repository_id', '=', repo.id)

@@ -6,6 +6,7 @@ import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { adjustTrashCounters, resolveNamespace, resolveRepository } from './resolve.js';
 import { restoreEntry } from './trash-revive.js';
+import { settleTagSignatures } from './tag-signatures.js';
 
 export interface TrashRecord {
   id: string;
@@ -145,6 +146,12 @@ export function createTrashStore(db: Db) {
           entry,
           ctx,
           'tag' in request ? request.tag : null,
+        );
+        await settleTagSignatures(
+          trx,
+          { namespaceId: ns.id, repositoryId: repo.id },
+          { id: entry.manifest_id, digest: entry.digest },
+          plan.restore,
         );
         const outcome: RestoreOutcome = {
           restored: { repository: request.repository, digest: entry.digest, tags: plan.restore },

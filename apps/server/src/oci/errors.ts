@@ -39,7 +39,6 @@ const FROM_BERTH: Record<string, { code: OciCode; status?: number }> = {
   IMAGE_IN_TRASH: { code: 'MANIFEST_UNKNOWN' },
   TAG_UNKNOWN: { code: 'MANIFEST_UNKNOWN' },
   IMAGE_IN_INDEX: { code: 'DENIED', status: 409 },
-  BLOB_IN_USE: { code: 'DENIED', status: 409 },
   QUOTA_EXCEEDED: { code: 'DENIED', status: 403 },
   MANIFEST_INVALID: { code: 'MANIFEST_INVALID' },
 };

@@ -18,10 +18,14 @@ function allImages(p: DemoPlan): { repo: string; image: DemoImage }[] {
   );
 }
 
-/** Every manifest a repository holds: images, index children and referrers. */
+/** Every manifest a repository holds: images, index children, referrers, tag signatures. */
 function manifestsOf(image: DemoImage): BuiltManifest[] {
   const walk = (m: BuiltManifest): BuiltManifest[] => [m, ...m.children.flatMap(walk)];
-  return [...walk(image.manifest), ...image.referrers.flatMap(walk)];
+  return [
+    ...walk(image.manifest),
+    ...image.referrers.flatMap(walk),
+    ...(image.tagSignatures ?? []).flatMap(walk),
+  ];
 }
 
 const images = allImages(plan);
@@ -46,6 +50,7 @@ describe('buildDemoPlan', () => {
           'tools/ci-runner',
           'monitoring/prometheus',
           'multiarch/busybox',
+          'multiarch/toolbox',
         ],
       ],
     ]);
@@ -128,6 +133,33 @@ describe('buildDemoPlan', () => {
         expect(referrer.subject).toBe(image.manifest.digest);
         expect(referrer.artifactType).toBe(MEDIA_TYPES.cosignSignature);
       }
+    }
+  });
+
+  it('shows a nested index: one image whose entries are multi-arch indexes', () => {
+    const toolbox = images.filter(({ repo }) => repo === 'demo-infra/multiarch/toolbox');
+    expect(toolbox).toHaveLength(1);
+    const top = toolbox[0]!.image;
+    expect(top.tags).toEqual(['2.1.0', 'latest']);
+    expect(top.manifest.children.map((c) => c.mediaType)).toEqual([
+      MEDIA_TYPES.index,
+      MEDIA_TYPES.index,
+    ]);
+    expect(top.manifest.children[0]!.children.map((c) => c.platform?.architecture)).toEqual([
+      'amd64',
+      'arm64',
+    ]);
+  });
+
+  it('signs one image the cosign tag way, without a subject', () => {
+    const tagSigned = images.filter(({ image }) => (image.tagSignatures ?? []).length > 0);
+    expect(tagSigned.map(({ repo }) => repo)).toEqual(['demo-shop/payments']);
+    const { image } = tagSigned[0]!;
+    expect(image.trashed).toBeNull();
+    expect(image.tags.length).toBeGreaterThan(0);
+    for (const sig of image.tagSignatures!) {
+      expect(sig.subject).toBeNull();
+      expect(sig.layers[0]!.mediaType).toBe(MEDIA_TYPES.cosignPayload);
     }
   });
 

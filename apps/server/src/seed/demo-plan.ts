@@ -4,6 +4,7 @@ import {
   buildIndex,
   buildLayer,
   buildSignature,
+  buildTagSignature,
   type BuiltBlob,
   type BuiltManifest,
   createRandom,
@@ -15,6 +16,8 @@ export interface DemoImage {
   pushedAt: number;
   trashed: null | { deletedAt: number; reason: 'deleted' | 'repository-deleted' };
   referrers: BuiltManifest[];
+  /** Signatures stored cosign's tag way (`sha256-<hex>.sig`), without a subject. */
+  tagSignatures?: BuiltManifest[];
 }
 export interface DemoRepository {
   name: string;
@@ -71,6 +74,8 @@ interface RepositorySpec {
   stable?: boolean;
   /** Sign the newest N live images with a cosign-style referrer. */
   signed?: number;
+  /** Sign the newest live tagged image the older cosign way, with a `sha256-<hex>.sig` tag. */
+  tagSigned?: boolean;
   trash?: TrashSpec[];
   /** Every image was trashed together when the repository was deleted this many days ago. */
   repositoryDeletedDaysAgo?: number;
@@ -122,6 +127,7 @@ const PLAN: NamespaceSpec[] = [
         firstVersion: [1, 4, 0],
         stable: true,
         signed: 2,
+        tagSigned: true,
       },
       { name: 'nginx', count: 6, base: ['debian', 'nginx'], firstVersion: [1, 27, 0] },
     ],
@@ -331,6 +337,14 @@ function buildRepository(
       image.referrers.push(buildSignature(image.manifest, `${path}@${image.manifest.digest}`));
     }
   }
+  if (spec.tagSigned) {
+    const target = live.filter((image) => image.tags.length > 0).at(-1);
+    if (target) {
+      target.tagSignatures = [
+        buildTagSignature(target.manifest, `${path}@${target.manifest.digest}`),
+      ];
+    }
+  }
   return { name: spec.name, images };
 }
 
@@ -374,6 +388,43 @@ function buildBusybox(anchor: number, base: (name: BaseLayer) => BuiltBlob): Dem
 }
 
 /**
+ * A nested index, the way some toolchains publish variants: one top index whose entries are
+ * themselves indexes (a slim and a debug flavour, each multi-arch). It is one image.
+ */
+function buildToolbox(anchor: number, base: (name: BaseLayer) => BuiltBlob): DemoRepository {
+  const path = 'demo-infra/multiarch/toolbox';
+  const createdAt = second(anchor - 12 * DAY + 2 * HOUR);
+  const flavour = (name: string, archs: readonly ('amd64' | 'arm64')[]) =>
+    buildIndex(
+      archs.map((arch) =>
+        buildImage({
+          seed: `${path}:${name}:${arch}`,
+          created: new Date(createdAt),
+          layers: [
+            base(`busybox-${arch}`),
+            buildLayer(`${path}:${name}:${arch}:tools`, 3 * KiB + name.length),
+          ],
+          platform: PLATFORMS[arch],
+          labels: { 'org.opencontainers.image.version': `2.1.0-${name}` },
+        }),
+      ),
+    );
+  const manifest = buildIndex([flavour('slim', ['amd64', 'arm64']), flavour('debug', ['amd64'])]);
+  return {
+    name: 'multiarch/toolbox',
+    images: [
+      {
+        manifest,
+        tags: ['2.1.0', 'latest'],
+        pushedAt: createdAt + 6 * MINUTE,
+        trashed: null,
+        referrers: [],
+      },
+    ],
+  };
+}
+
+/**
  * The demo registry's contents: about 200 images across three namespaces, with tags, untagged
  * images, a multi-arch repository, signatures and a few trashed images.
  *
@@ -402,7 +453,9 @@ export function buildDemoPlan(now: number): DemoPlan {
         ...namespace.repositories.map((spec) =>
           buildRepository(spec, namespace.name, anchor, base),
         ),
-        ...(namespace.name === 'demo-infra' ? [buildBusybox(anchor, base)] : []),
+        ...(namespace.name === 'demo-infra'
+          ? [buildBusybox(anchor, base), buildToolbox(anchor, base)]
+          : []),
       ],
     })),
   };

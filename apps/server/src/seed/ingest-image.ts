@@ -57,18 +57,32 @@ export function createImageIngester(store: Store, blobs: BlobDriver) {
         manifest: BuiltManifest;
         tags: readonly string[];
         referrers?: readonly BuiltManifest[];
+        /** Signatures stored the way cosign does without the referrers API. */
+        tagSignatures?: readonly BuiltManifest[];
       },
       ctx: ActionContext,
     ): Promise<void> {
       const m = image.manifest;
       const to = { namespace, repository, now: ctx.now };
       await upload(m, to);
-      for (const child of m.children)
-        await store.images.ingest(namespace, repository, ingestInput(child), [], ctx);
+      // Children before their index, at every level of a nested index.
+      const ingestChildren = async (parent: BuiltManifest): Promise<void> => {
+        for (const child of parent.children) {
+          await ingestChildren(child);
+          await store.images.ingest(namespace, repository, ingestInput(child), [], ctx);
+        }
+      };
+      await ingestChildren(m);
       await store.images.ingest(namespace, repository, ingestInput(m), image.tags, ctx);
       for (const ref of image.referrers ?? []) {
         await upload(ref, to);
         await store.images.ingest(namespace, repository, ingestInput(ref), [], ctx);
+      }
+      // cosign's tag scheme: the signature is tagged sha256-<hex>.sig beside the image.
+      for (const sig of image.tagSignatures ?? []) {
+        await upload(sig, to);
+        const tag = `${m.digest.replace(':', '-')}.sig`;
+        await store.images.ingest(namespace, repository, ingestInput(sig), [tag], ctx);
       }
     },
   };

@@ -266,13 +266,17 @@ export function buildIndex(children: BuiltManifest[]): BuiltManifest {
   if (children.length === 0) throw new Error('an image index needs at least one child');
   const createdTimes = children.flatMap((c) => (c.createdAt === null ? [] : [c.createdAt]));
   const createdAt = createdTimes.length > 0 ? Math.max(...createdTimes) : null;
-  const platformed = children.map((child) => ({ ...child, platform: platformOf(child) }));
+  // A child index (a nested index) carries a platform only when one was given.
+  const platformed = children.map((child) => ({
+    ...child,
+    platform: child.mediaType === MEDIA_TYPES.index ? child.platform : platformOf(child),
+  }));
   const bytes = toJsonBytes({
     schemaVersion: 2,
     mediaType: MEDIA_TYPES.index,
     manifests: platformed.map((child) => ({
       ...descriptor(child),
-      platform: platformJson(child.platform),
+      ...(child.platform ? { platform: platformJson(child.platform) } : {}),
     })),
     ...(createdAt !== null
       ? { annotations: { 'org.opencontainers.image.created': new Date(createdAt).toISOString() } }
@@ -335,5 +339,61 @@ export function buildSignature(subject: BuiltManifest, seed: string): BuiltManif
     platform: null,
     subject: subject.digest,
     createdAt: null,
+  };
+}
+
+/**
+ * A signature the way cosign stores it without the referrers API: an ordinary image manifest
+ * (image config dated 0001-01-01, one simplesigning layer) tagged `sha256-<hex>.sig` in the
+ * signed image's repository, with no `subject`.
+ */
+export function buildTagSignature(subject: BuiltManifest, seed: string): BuiltManifest {
+  const payload = blob(
+    MEDIA_TYPES.cosignPayload,
+    toJsonBytes({
+      critical: {
+        identity: { 'docker-reference': 'berth.local/demo' },
+        image: { 'docker-manifest-digest': subject.digest },
+        type: 'cosign container image signature',
+      },
+      optional: { 'dev.berth.demo/seed': seed },
+    }),
+  );
+  const config = blob(
+    MEDIA_TYPES.config,
+    toJsonBytes({
+      architecture: '',
+      created: '0001-01-01T00:00:00Z',
+      history: [{ created: '0001-01-01T00:00:00Z' }],
+      os: '',
+      rootfs: { type: 'layers', diff_ids: [payload.digest] },
+      config: {},
+    }),
+  );
+  const signature = randomBytesFromSeed(`tag-signature:${seed}:${subject.digest}`, 64).toString(
+    'base64',
+  );
+  const bytes = toJsonBytes({
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.manifest,
+    config: descriptor(config),
+    layers: [
+      {
+        ...descriptor(payload),
+        annotations: { 'dev.cosignproject.cosign/signature': signature },
+      },
+    ],
+  });
+  return {
+    digest: sha256Digest(bytes),
+    mediaType: MEDIA_TYPES.manifest,
+    artifactType: null,
+    bytes,
+    config,
+    layers: [payload],
+    children: [],
+    platform: null,
+    subject: null,
+    createdAt: Date.parse('0001-01-01T00:00:00Z'),
   };
 }

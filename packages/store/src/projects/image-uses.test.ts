@@ -227,4 +227,26 @@ describe('image uses', () => {
     const uses = await store.imageUses.ofImages('team', 'web', page([['v1', ['1.0']]]), HOSTS);
     expect(uses.size).toBe(0);
   });
+
+  it('counts a pointer to a platform image of a nested index as a use of the top index', async () => {
+    await push('multi', manifest('top', [{ digest: digest('index'), platform: null }]), ['nested']);
+    await workload('p1', 'app', 'deep', { repository: 'multi', digest: digest('amd64') });
+    const uses = await store.imageUses.ofImages(
+      'team',
+      'multi',
+      page([['top', ['nested']]]),
+      HOSTS,
+    );
+    expect(uses.get(digest('top'))?.map((u) => u.name)).toEqual(['deep']);
+    const pointers = await store.imageUses.pointersForNamespace('team', HOSTS);
+    expect(
+      pointers
+        .map((p) => p.reference)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual(
+      [{ digest: digest('amd64') }, { digest: digest('index') }, { digest: digest('top') }].sort(
+        (a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)),
+      ),
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ImagePointer } from '@berth/domain';
+import { type ImagePointer, MAX_INDEX_DEPTH } from '@berth/domain';
 import type { Db, WorkloadKind } from '../database.js';
 
 /** A project workload that points at an image in this registry. */
@@ -69,8 +69,9 @@ export function describeUse(use: ImageUseRecord): string {
 }
 
 /**
- * Index digests that hold a given platform image (a child manifest) in a repository: a
- * pointer to one platform of a multi-arch image uses the index it came from too.
+ * Index digests that hold a given platform image (a child manifest) in a repository, at any
+ * level of nesting: a pointer to one platform of a multi-arch image uses the index it came
+ * from too, and the index holding that one.
  */
 async function parentsOf(
   db: Db,
@@ -78,23 +79,41 @@ async function parentsOf(
   repository: string,
   childDigests: readonly string[],
 ): Promise<Map<string, string[]>> {
+  const direct = new Map<string, string[]>();
+  let frontier = [...new Set(childDigests)];
+  for (let depth = 0; frontier.length > 0 && depth <= MAX_INDEX_DEPTH; depth++) {
+    const rows = await db
+      .selectFrom('manifests as child')
+      .innerJoin('repositories as r', 'r.id', 'child.repository_id')
+      .innerJoin('namespaces as n', 'n.id', 'r.namespace_id')
+      .innerJoin('manifest_children as mc', 'mc.child_id', 'child.id')
+      .innerJoin('manifests as parent', 'parent.id', 'mc.parent_id')
+      .select(['child.digest as child', 'parent.digest as parent'])
+      .where('n.name', '=', namespace)
+      .where('r.name', '=', repository)
+      .where('child.digest', 'in', frontier)
+      .execute();
+    frontier = [];
+    for (const row of rows) {
+      const list = direct.get(row.child) ?? [];
+      list.push(row.parent);
+      direct.set(row.child, list);
+      if (!direct.has(row.parent)) frontier.push(row.parent);
+    }
+    frontier = [...new Set(frontier)];
+  }
   const parents = new Map<string, string[]>();
-  if (childDigests.length === 0) return parents;
-  const rows = await db
-    .selectFrom('manifests as child')
-    .innerJoin('repositories as r', 'r.id', 'child.repository_id')
-    .innerJoin('namespaces as n', 'n.id', 'r.namespace_id')
-    .innerJoin('manifest_children as mc', 'mc.child_id', 'child.id')
-    .innerJoin('manifests as parent', 'parent.id', 'mc.parent_id')
-    .select(['child.digest as child', 'parent.digest as parent'])
-    .where('n.name', '=', namespace)
-    .where('r.name', '=', repository)
-    .where('child.digest', 'in', childDigests)
-    .execute();
-  for (const row of rows) {
-    const list = parents.get(row.child) ?? [];
-    list.push(row.parent);
-    parents.set(row.child, list);
+  for (const child of new Set(childDigests)) {
+    const seen = new Set<string>();
+    const walk = (d: string) => {
+      for (const p of direct.get(d) ?? []) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        walk(p);
+      }
+    };
+    walk(child);
+    if (seen.size > 0) parents.set(child, [...seen]);
   }
   return parents;
 }

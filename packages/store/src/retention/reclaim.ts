@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import { withIdSet } from '../id-sets.js';
+import { goingWith } from '@berth/domain';
 
 /**
- * Deleting an image moves its referrers and the platform images no other live index holds
- * along with it (see trashManifest); these are the manifests that go, for the given images.
+ * Deleting an image moves what goes with it to the trash (see goingWith and trashManifest:
+ * its descendants through every level of child indexes that no other live index holds, its
+ * referrers and tag signatures); these are the manifests that go, for the given images.
  */
 export async function manifestsGoingWith(
   db: Db,
@@ -18,38 +20,51 @@ export async function manifestsGoingWith(
     .where('namespace_id', '=', namespaceId);
   // CROSS JOIN keeps manifest_children as the outer loop in SQLite: index links are few, the
   // namespace's manifests may be a million.
-  const children = await db
+  const links = await db
     .selectFrom('manifest_children as mc')
     .crossJoin('manifests as p')
     .whereRef('p.id', '=', 'mc.parent_id')
     .select(['mc.parent_id', 'mc.child_id'])
     .where('p.repository_id', 'in', inNamespace)
     .where('p.state', '=', 'live')
+    .orderBy('mc.parent_id')
+    .orderBy('mc.position')
     .execute();
-  const referrers = await db
+  const attachments = await db
     .selectFrom('manifests as r')
     .innerJoin('manifests as s', (j) =>
-      j.onRef('s.repository_id', '=', 'r.repository_id').onRef('s.digest', '=', 'r.subject_digest'),
+      j
+        .onRef('s.repository_id', '=', 'r.repository_id')
+        .on((eb) =>
+          eb.or([
+            eb('s.digest', '=', eb.ref('r.subject_digest')),
+            eb('s.digest', '=', eb.ref('r.signs_digest')),
+          ]),
+        ),
     )
     .select(['r.id', 's.id as subject_id'])
     .where('r.repository_id', 'in', inNamespace)
-    .where('r.subject_digest', 'is not', null)
+    .where((eb) =>
+      eb.or([eb('r.subject_digest', 'is not', null), eb('r.signs_digest', 'is not', null)]),
+    )
     .where('r.state', '=', 'live')
     .execute();
-  if (children.length === 0 && referrers.length === 0) return [...images];
-  const chosen = new Set(images);
-  const going = [...images];
-  const liveParents = new Map<number, number[]>();
-  for (const c of children) {
-    const list = liveParents.get(c.child_id);
-    if (list) list.push(c.parent_id);
-    else liveParents.set(c.child_id, [c.parent_id]);
+  if (links.length === 0 && attachments.length === 0) return [...images];
+  const children = new Map<number, number[]>();
+  const parents = new Map<number, number[]>();
+  const attached = new Map<number, number[]>();
+  const add = (map: Map<number, number[]>, key: number, value: number) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  for (const l of links) {
+    add(children, l.parent_id, l.child_id);
+    add(parents, l.child_id, l.parent_id);
   }
-  for (const [child, parents] of liveParents) {
-    if (!chosen.has(child) && parents.every((p) => chosen.has(p))) going.push(child);
-  }
-  for (const r of referrers) if (chosen.has(r.subject_id) && !chosen.has(r.id)) going.push(r.id);
-  return going;
+  for (const a of attachments) if (a.id !== a.subject_id) add(attached, a.subject_id, a.id);
+  // Only live indexes and attachments were read, and an index's children live while it does.
+  return goingWith(images, { children, parents, attached, live: () => true });
 }
 
 /**

@@ -29,6 +29,7 @@ import { useRowSelection } from '../../lib/use-row-selection';
 import { DeleteImagesModal } from './DeleteImagesModal';
 import { ImageUsedBy } from './ImageUsedBy';
 import { UntagModal } from './UntagModal';
+import { trustSummary } from './trust';
 import { useDeleteWithUndo } from './use-delete-with-undo';
 
 const SORTABLE: Record<ImageSort, string> = {
@@ -37,19 +38,24 @@ const SORTABLE: Record<ImageSort, string> = {
   pushedAt: 'Pushed',
 };
 
-function isSignature(artifactType: string | null): boolean {
-  return artifactType !== null && /sig|signature|notary/i.test(artifactType);
-}
-
 function TrustCell({ image }: { image: ImageSummary }) {
   if (image.referrers.length === 0) return <span className="berth-muted">—</span>;
-  const signatures = image.referrers.filter((r) => isSignature(r.artifactType)).length;
-  const others = image.referrers.length - signatures;
+  const { signatures, attestations, sboms, others } = trustSummary(image.referrers);
   return (
     <div className="berth-tags">
       {signatures > 0 ? (
         <Tag type="green" size="sm">
           {signatures === 1 ? 'signed' : `signed ×${signatures}`}
+        </Tag>
+      ) : null}
+      {attestations > 0 ? (
+        <Tag type="teal" size="sm">
+          {pluralize(attestations, 'attestation')}
+        </Tag>
+      ) : null}
+      {sboms > 0 ? (
+        <Tag type="teal" size="sm">
+          {sboms === 1 ? 'SBOM' : `SBOM ×${sboms}`}
         </Tag>
       ) : null}
       {others > 0 ? (
