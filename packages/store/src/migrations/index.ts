@@ -10,6 +10,7 @@ import * as registry from './0002-registry.js';
 import * as retention from './0003-retention.js';
 import * as projects from './0004-projects.js';
 import * as identity from './0005-identity.js';
+import * as firstStart from './0007-first-start.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0003-retention': retention,
   '0004-projects': projects,
   '0005-identity': identity,
+  '0007-first-start': firstStart,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
