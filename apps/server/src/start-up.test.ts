@@ -7,6 +7,9 @@ import request from 'supertest';
 import { afterEach, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { openSqlite } from '@berth/store';
+import { pino } from 'pino';
+import { loadConfig } from './config.js';
+import { startServer } from './server.js';
 import { sha256Digest } from './seed/oci-content.js';
 import { randomImage } from './testing/oci-layout.js';
 import { signIn } from './testing/accounts.js';
@@ -307,4 +310,23 @@ it('finishes blob deletions a crash interrupted before listening, so a re-push w
     .expect(201);
   // Without the start-up recovery the first upload waits 30 s for the marked row, then 429.
   expect(Date.now() - started).toBeLessThan(5_000);
+});
+
+it('leaves nothing of a first start that fails half-way in the process', async () => {
+  const dataDir = path.join(tempDir(), 'data');
+  const config = loadConfig({ BERTH_DATA_DIR: dataDir, BERTH_PORT: '0', BERTH_DEMO: '0' });
+  // A first admin the account rules refuse, past the start-up check: it fails after the
+  // database, the regions and the root key exist.
+  const failing = { ...config, admin: { username: 'root', password: 'root-password-1' } };
+  await expect(startServer(failing, { logger: pino({ level: 'silent' }) })).rejects.toThrow(
+    /must not contain the username/,
+  );
+  expect(fs.readdirSync(dataDir)).toEqual([]);
+  const running = await startServer(config, { logger: pino({ level: 'silent' }) });
+  try {
+    expect(await running.store.firstStart.completed()).toBe(true);
+    expect(await running.store.users.count()).toBe(1);
+  } finally {
+    await running.close();
+  }
 });
