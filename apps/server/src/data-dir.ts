@@ -109,7 +109,7 @@ export function takeStartLock(dir: string, umask: number): StartLock {
 }
 
 /** The holder of a lock whose process is gone; throws while the process lives. */
-export function refuseIfHeld(file: string): LockHolder | null {
+function refuseIfHeld(file: string): LockHolder | null {
   let holder: LockHolder | null = null;
   try {
     holder = JSON.parse(fs.readFileSync(file, 'utf8')) as LockHolder;
@@ -139,10 +139,15 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The lock of a first start in progress elsewhere, checked before opening the database. */
-export function checkNoFirstStartRunning(dir: string): void {
+/**
+ * Throws while a live process does a first start here; true when a lock is left by one that
+ * died (its database must not be trusted, nor opened while a take-over may rebuild it).
+ */
+export function firstStartInterrupted(dir: string): boolean {
   const file = path.join(dir, LOCK_FILE);
-  if (fs.existsSync(file)) refuseIfHeld(file);
+  if (!fs.existsSync(file)) return false;
+  refuseIfHeld(file);
+  return true;
 }
 
 /** Removes what an unfinished first start created, so the next one starts from nothing. */

@@ -16,10 +16,10 @@ import { type Config, listenProblem } from './config.js';
 import {
   DB_FILE,
   type StartLock,
-  checkNoFirstStartRunning,
   createDbFile,
   prepareDataDir,
   removeFirstStartLeftovers,
+  firstStartInterrupted,
   takeStartLock,
 } from './data-dir.js';
 import { createApp } from './app.js';
@@ -185,9 +185,14 @@ async function openDatabase(
     await handle.close();
     return null;
   };
-  checkNoFirstStartRunning(config.dataDir);
-  const ready = await finished();
-  if (ready) return { handle: ready, firstStart: null };
+  // The database is looked for before the lock: a first start takes the lock before it
+  // creates the database and releases it only once finished, so a database seen here with no
+  // lock after it is one no first start is building.
+  const dbExisted = fs.existsSync(dbFile);
+  if (!firstStartInterrupted(config.dataDir) && dbExisted) {
+    const ready = await finished();
+    if (ready) return { handle: ready, firstStart: null };
+  }
   const lock = takeStartLock(config.dataDir, config.umask);
   try {
     // Another process may have finished it between the look above and taking the lock.

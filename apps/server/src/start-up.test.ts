@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -329,4 +329,12 @@ it('leaves nothing of a first start that fails half-way in the process', async (
   } finally {
     await running.close();
   }
+
+  // A lock left by a process that died just after recording the first start is cleared.
+  const dead = spawnSync('true').pid;
+  const lock = path.join(dataDir, 'start.lock');
+  fs.writeFileSync(lock, JSON.stringify({ pid: dead, host: os.hostname(), startedAt: 'then' }));
+  const again = await startServer(config, { logger: pino({ level: 'silent' }) });
+  await again.close();
+  expect(fs.existsSync(lock)).toBe(false);
 });
