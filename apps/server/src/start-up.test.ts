@@ -15,6 +15,7 @@ import { randomImage } from './testing/oci-layout.js';
 import { signIn } from './testing/accounts.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import {
+  SERVER_MAIN,
   type ServerProcess,
   startServerProcess,
   stopServerProcesses,
@@ -337,4 +338,38 @@ it('leaves nothing of a first start that fails half-way in the process', async (
   const again = await startServer(config, { logger: pino({ level: 'silent' }) });
   await again.close();
   expect(fs.existsSync(lock)).toBe(false);
+});
+
+it('takes a database seed-large built for a finished first start, and keeps it', async () => {
+  const dataDir = path.join(tempDir(), 'data');
+  const cli = path.resolve(path.dirname(SERVER_MAIN), 'cli/seed-large.js');
+  execFileSync(
+    process.execPath,
+    [
+      cli,
+      '--data-dir',
+      dataDir,
+      '--images',
+      '20',
+      '--repositories',
+      '2',
+      '--namespaces',
+      '1',
+      '--big',
+      '5',
+    ],
+    { stdio: 'ignore' },
+  );
+  const config = loadConfig({ BERTH_DATA_DIR: dataDir, BERTH_PORT: '0', BERTH_DEMO: '1' });
+  const running = await startServer(config, { logger: pino({ level: 'silent' }) });
+  try {
+    const count = await running.store.db
+      .selectFrom('manifests')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    // Its 20 images, and no demo on top.
+    expect(Number(count.n)).toBe(20);
+  } finally {
+    await running.close();
+  }
 });
