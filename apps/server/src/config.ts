@@ -1,6 +1,11 @@
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { checkPassword, checkUsername } from '@berth/domain';
+import { parseRootKeys } from './services/projects/keyring.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const flag = z
@@ -71,8 +76,8 @@ const envSchema = z.object({
   BERTH_ROOT_KEY_FILE: z.string().optional(),
   /** The first admin, created on first start when no user exists. */
   BERTH_ADMIN_USERNAME: z.string().max(64).default('admin'),
-  /** Its password; when unset a one-time password is generated and printed once. */
-  BERTH_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(256).optional(),
+  /** Its password (the domain's password rules); when unset a one-time one is printed once. */
+  BERTH_ADMIN_PASSWORD: z.string().optional(),
   /** A session ends after this long without a request… */
   BERTH_SESSION_IDLE_MS: z.coerce
     .number()
@@ -108,6 +113,12 @@ const envSchema = z.object({
     .int()
     .min(60_000)
     .default(24 * 60 * 60 * 1000),
+  /** Permission bits taken away from what Berth creates: 077 keeps the data its owner's alone. */
+  BERTH_UMASK: z
+    .string()
+    .regex(/^0?[0-7]{3}$/, 'an octal umask such as 077 or 027')
+    .default('077')
+    .transform((v) => parseInt(v, 8)),
 });
 
 export type Config = {
@@ -136,21 +147,190 @@ export type Config = {
   tokenTtlSeconds: number;
   tls: { certFile: string; keyFile: string } | null;
   trustProxy: string | null;
+  /** Applied to the process at start; files are created 0666 & ~umask, directories 0777 & ~umask. */
+  umask: number;
 };
 
-/** Parses the environment once at start-up; a bad value stops the process with the reason. */
+/** Every problem found in the configuration, one line each, naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Parses the environment and checks what it names on disk (TLS files, the data directory, the
+ * root key, the first admin's password), creating nothing. Throws a ConfigError listing every
+ * problem at once, so an operator fixes them in one round.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const { config, problems } = parseAndCheck(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** loadConfig, plus whether the address can be listened on: what `berth` runs at start-up. */
+export async function checkConfig(env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const { config, problems, refused } = parseAndCheck(env);
+  if (!refused.has('BERTH_PORT') && !refused.has('BERTH_HOST')) {
+    const problem = await checkListen(config.host, config.port);
+    if (problem) problems.push(problem);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function parseAndCheck(env: NodeJS.ProcessEnv) {
+  const problems: string[] = [];
+  const refused = new Set<string>();
+  let parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
-  if (Boolean(e.BERTH_TLS_CERT) !== Boolean(e.BERTH_TLS_KEY)) {
-    throw new Error(
-      'invalid configuration:\n  BERTH_TLS_CERT and BERTH_TLS_KEY: set both for HTTPS, or neither',
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '');
+      refused.add(name);
+      problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    }
+    // The other variables are still checked, with the refused ones at their defaults.
+    parsed = envSchema.safeParse(
+      Object.fromEntries(Object.entries(env).filter(([k]) => !refused.has(k))),
     );
+    if (!parsed.success) throw new ConfigError(problems);
   }
+  const config = toConfig(parsed.data);
+  problems.push(...checkOnDisk(parsed.data, config, refused));
+  return { config, problems, refused };
+}
+
+type Env = z.infer<typeof envSchema>;
+
+function checkOnDisk(e: Env, config: Config, refused: Set<string>): string[] {
+  const problems: string[] = [];
+  const fine = (...names: string[]) => names.every((n) => !refused.has(n));
+
+  if (fine('BERTH_ADMIN_USERNAME', 'BERTH_ADMIN_PASSWORD')) {
+    try {
+      checkUsername(config.admin.username);
+    } catch (err) {
+      problems.push(`BERTH_ADMIN_USERNAME: ${(err as Error).message}`);
+    }
+    if (config.admin.password !== null) {
+      try {
+        checkPassword(config.admin.password, config.admin.username);
+      } catch (err) {
+        problems.push(`BERTH_ADMIN_PASSWORD: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  if (fine('BERTH_TLS_CERT', 'BERTH_TLS_KEY')) {
+    if (Boolean(e.BERTH_TLS_CERT) !== Boolean(e.BERTH_TLS_KEY)) {
+      problems.push('BERTH_TLS_CERT and BERTH_TLS_KEY: set both for HTTPS, or neither');
+    } else if (config.tls) {
+      const cert = readable('BERTH_TLS_CERT', config.tls.certFile, problems);
+      const key = readable('BERTH_TLS_KEY', config.tls.keyFile, problems);
+      if (cert && key) {
+        try {
+          tls.createSecureContext({ cert, key });
+        } catch (err) {
+          problems.push(
+            `BERTH_TLS_CERT and BERTH_TLS_KEY: not a PEM certificate and its private key (${(err as Error).message})`,
+          );
+        }
+      }
+    }
+  }
+
+  if (fine('BERTH_DATA_DIR')) {
+    const problem = writableDirectory(config.dataDir);
+    if (problem) problems.push(`BERTH_DATA_DIR: ${problem}`);
+  }
+
+  if (fine('BERTH_ROOT_KEY', 'BERTH_ROOT_KEY_FILE', 'BERTH_DATA_DIR')) {
+    if (config.rootKey !== null) {
+      try {
+        parseRootKeys(config.rootKey, 'BERTH_ROOT_KEY');
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    } else if (fs.existsSync(config.rootKeyFile)) {
+      const text = readable('BERTH_ROOT_KEY_FILE', config.rootKeyFile, problems);
+      if (text) {
+        try {
+          parseRootKeys(text.toString('utf8'), config.rootKeyFile);
+        } catch (err) {
+          problems.push(`BERTH_ROOT_KEY_FILE: ${(err as Error).message}`);
+        }
+      }
+    } else if (path.dirname(config.rootKeyFile) !== config.dataDir) {
+      // It is generated on first start: its directory must be one Berth can create or write.
+      const problem = writableDirectory(path.dirname(config.rootKeyFile));
+      if (problem) problems.push(`BERTH_ROOT_KEY_FILE: ${problem}`);
+    }
+  }
+  return problems;
+}
+
+function readable(name: string, file: string, problems: string[]): Buffer | null {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    problems.push(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
+    return null;
+  }
+}
+
+/** Null when `dir` is a directory this process can write, or one it could create. */
+function writableDirectory(dir: string): string | null {
+  let existing = dir;
+  while (!fs.existsSync(existing)) {
+    const parent = path.dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  const st = fs.statSync(existing, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) {
+    return existing === dir
+      ? `${dir} is not a directory`
+      : `${dir} cannot be created: ${existing} is not a directory`;
+  }
+  try {
+    fs.accessSync(existing, fs.constants.W_OK | fs.constants.X_OK);
+  } catch {
+    return existing === dir
+      ? `${dir} is not writable by this process`
+      : `${dir} cannot be created: ${existing} is not writable by this process`;
+  }
+  return null;
+}
+
+/** Listens for a moment on the address Berth will use, so a port in use is told up front. */
+function checkListen(host: string, port: number): Promise<string | null> {
+  if (port === 0) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(listenProblem(err, host, port)));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(null)));
+  });
+}
+
+/** What an operator needs to read when Berth cannot listen where it was told to. */
+export function listenProblem(err: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `BERTH_PORT: ${host}:${port} is already in use by another process (another Berth?); stop it or choose another port`;
+    case 'EACCES':
+      return `BERTH_PORT: this process may not listen on port ${port} (ports below 1024 need privileges); choose a port of 1024 or more`;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `BERTH_HOST: ${host} is not an address of this machine (${err.code})`;
+    default:
+      return `BERTH_HOST/BERTH_PORT: cannot listen on ${host}:${port} (${err.code ?? err.message})`;
+  }
+}
+
+function toConfig(e: Env): Config {
   return {
     port: e.BERTH_PORT,
     host: e.BERTH_HOST,
@@ -189,5 +369,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { certFile: path.resolve(e.BERTH_TLS_CERT), keyFile: path.resolve(e.BERTH_TLS_KEY) }
         : null,
     trustProxy: e.BERTH_TRUST_PROXY ?? null,
+    umask: e.BERTH_UMASK,
   };
 }

@@ -1,19 +1,25 @@
-import { loadConfig } from './config.js';
+import { ConfigError, checkConfig } from './config.js';
 import { startServer } from './server.js';
 
 let config;
 try {
-  config = loadConfig();
+  // Everything is checked before anything is created: a refused start leaves no trace.
+  config = await checkConfig();
 } catch (err) {
-  console.error((err as Error).message);
+  const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
+  console.error(
+    `berth: not starting, the configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`} (nothing was created):\n${problems.map((p) => `  ${p}`).join('\n')}`,
+  );
   process.exit(2);
 }
+process.umask(config.umask);
 
 let running;
 try {
   running = await startServer(config);
 } catch (err) {
-  // Start-up refusals (a wrong root key, a weak first-admin password…) are for the operator.
+  // Start-up refusals (a wrong root key, another process starting on the data directory…)
+  // are for the operator.
   console.error(`berth: ${(err as Error).message}`);
   process.exit(1);
 }

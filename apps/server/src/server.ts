@@ -6,12 +6,22 @@ import https from 'node:https';
 import { pino, type Logger } from 'pino';
 import {
   type BlobDriver,
+  type SqliteHandle,
   type Store,
   createFilesystemDriver,
   createStore,
   openSqlite,
 } from '@berth/store';
-import type { Config } from './config.js';
+import { type Config, listenProblem } from './config.js';
+import {
+  DB_FILE,
+  type StartLock,
+  createDbFile,
+  prepareDataDir,
+  removeFirstStartLeftovers,
+  firstStartInterrupted,
+  takeStartLock,
+} from './data-dir.js';
 import { createApp } from './app.js';
 import { createServices, type Clock, type Services } from './services/index.js';
 import { seedDemo } from './seed/demo-seed.js';
@@ -34,79 +44,38 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const clock = opts.clock ?? Date.now;
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const dbFile = path.join(config.dataDir, 'berth.db');
-  const firstStart = !fs.existsSync(dbFile);
-  const handle = await openSqlite(dbFile);
-  const store = createStore(handle.db, { file: dbFile });
+  prepareDataDir(config.dataDir, config.umask, logger);
+  const keyFileExisted = fs.existsSync(config.rootKeyFile);
+  const { handle, firstStart } = await openDatabase(config, logger);
+  const store = createStore(handle.db, { file: path.join(config.dataDir, DB_FILE) });
   const blobs = createFilesystemDriver(config.dataDir);
-  await store.namespaces.ensureRegions(config.regions, clock());
-  let keyring;
+  let services: Services;
   try {
-    keyring = loadKeyring({
-      rootKey: config.rootKey,
-      rootKeyFile: config.rootKeyFile,
-      keyIdsInUse: await store.projects.keyIds(),
-      logger,
-    });
+    const prepared = await prepare({ config, logger, clock, store, blobs, firstStart });
+    services = prepared.services;
+    if (firstStart) {
+      await store.firstStart.complete(clock());
+      firstStart.release();
+    }
+    if (prepared.oneTime) announceOneTimePassword(config.admin.username, prepared.oneTime, logger);
+  } catch (err) {
+    await handle.close();
+    if (firstStart) {
+      // All or nothing: what this first start created goes, and the next start does it again.
+      removeFirstStartLeftovers(config.dataDir);
+      if (!keyFileExisted && config.rootKey === null)
+        fs.rmSync(config.rootKeyFile, { force: true });
+      firstStart.release();
+    }
+    throw err;
+  }
+  try {
+    // Blobs a crash left marked `deleting` would make a re-push wait and a manifest naming
+    // them fail until the next GC: finish them before the first request.
+    await services.gc.finishInterrupted();
   } catch (err) {
     await handle.close();
     throw err;
-  }
-  const services = createServices({
-    store,
-    blobs,
-    clock,
-    logger,
-    regions: config.regions,
-    registry: {
-      dataDir: config.dataDir,
-      createNamespaceOnPush: config.createNamespaceOnPush,
-      gcGraceMs: config.gcGraceMs,
-      uploadTtlMs: config.uploadTtlMs,
-    },
-    projects: { limit: config.projectLimit, registryHosts: config.registryHosts },
-    keyring,
-    identity: {
-      sessionIdleMs: config.sessionIdleMs,
-      sessionMaxMs: config.sessionMaxMs,
-      throttle: config.loginThrottle,
-    },
-  });
-
-  let oneTime: string | null;
-  try {
-    oneTime = await services.identity.bootstrapAdmin(config.admin.username, config.admin.password);
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
-  if (oneTime) {
-    // Printed once, on the terminal only: never through the logger, whose lines are shipped
-    // and kept. The admin must replace it at first sign-in.
-    process.stderr.write(
-      `\n  Berth created the admin account "${config.admin.username}".\n` +
-        `  One-time password: ${oneTime}\n` +
-        '  Sign in to the console and choose a new password; this one is not shown again.\n\n',
-    );
-    logger.warn(
-      { username: config.admin.username },
-      'created the first admin with a one-time password (printed on stderr, not logged)',
-    );
-  }
-
-  if (firstStart && config.demo) {
-    const started = Date.now();
-    const seeded = await seedDemo({
-      store,
-      blobs,
-      now: clock(),
-      region: config.regions[0] ?? 'local',
-    });
-    logger.info(
-      { ...seeded, ms: Date.now() - started },
-      'seeded the demo registry (BERTH_DEMO=0 to start empty)',
-    );
   }
 
   const app = createApp({
@@ -129,10 +98,15 @@ export async function startServer(
     await handle.close();
     throw new Error(`cannot read the TLS certificate or key: ${(err as Error).message}`);
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    await handle.close();
+    throw new Error(listenProblem(err as NodeJS.ErrnoException, config.host, config.port));
+  }
   // Slowloris guard: a client must send its headers promptly.
   server.headersTimeout = 30_000;
   server.requestTimeout = 5 * 60_000;
@@ -192,4 +166,127 @@ export async function startServer(
       return closing;
     },
   };
+}
+
+/**
+ * Opens the database, doing the first start under start.lock when it has not finished: a
+ * database without the record of a finished first start (or a lock its process left) is what
+ * a first start that died half-way leaves, and it is removed and done again.
+ */
+async function openDatabase(
+  config: Config,
+  logger: Logger,
+): Promise<{ handle: SqliteHandle; firstStart: StartLock | null }> {
+  const dbFile = path.join(config.dataDir, DB_FILE);
+  const finished = async (): Promise<SqliteHandle | null> => {
+    if (!fs.existsSync(dbFile)) return null;
+    const handle = await openSqlite(dbFile);
+    if (await createStore(handle.db).firstStart.completed()) return handle;
+    await handle.close();
+    return null;
+  };
+  // The database is looked for before the lock: a first start takes the lock before it
+  // creates the database and releases it only once finished, so a database seen here with no
+  // lock after it is one no first start is building.
+  const dbExisted = fs.existsSync(dbFile);
+  if (!firstStartInterrupted(config.dataDir) && dbExisted) {
+    const ready = await finished();
+    if (ready) return { handle: ready, firstStart: null };
+  }
+  const lock = takeStartLock(config.dataDir, config.umask);
+  try {
+    // Another process may have finished it between the look above and taking the lock.
+    const now = await finished();
+    if (now) {
+      lock.release();
+      return { handle: now, firstStart: null };
+    }
+    if (lock.tookOverFrom || fs.existsSync(dbFile)) {
+      logger.warn(
+        { dataDir: config.dataDir, interrupted: lock.tookOverFrom },
+        'the first start of this data directory did not finish; removing what it left and doing it again',
+      );
+      removeFirstStartLeftovers(config.dataDir);
+    }
+    createDbFile(config.dataDir, config.umask);
+    return { handle: await openSqlite(dbFile), firstStart: lock };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** Regions, root keys, services and the first admin; on a first start also the demo. */
+async function prepare(ctx: {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  blobs: BlobDriver;
+  firstStart: StartLock | null;
+}): Promise<{ services: Services; oneTime: string | null }> {
+  const { config, logger, clock, store, blobs, firstStart } = ctx;
+  await store.namespaces.ensureRegions(config.regions, clock());
+  const keyring = loadKeyring({
+    rootKey: config.rootKey,
+    rootKeyFile: config.rootKeyFile,
+    keyIdsInUse: await store.projects.keyIds(),
+    logger,
+  });
+  const services = createServices({
+    store,
+    blobs,
+    clock,
+    logger,
+    regions: config.regions,
+    registry: {
+      dataDir: config.dataDir,
+      createNamespaceOnPush: config.createNamespaceOnPush,
+      gcGraceMs: config.gcGraceMs,
+      uploadTtlMs: config.uploadTtlMs,
+    },
+    projects: { limit: config.projectLimit, registryHosts: config.registryHosts },
+    keyring,
+    identity: {
+      sessionIdleMs: config.sessionIdleMs,
+      sessionMaxMs: config.sessionMaxMs,
+      throttle: config.loginThrottle,
+    },
+  });
+
+  const oneTime = await services.identity.bootstrapAdmin(
+    config.admin.username,
+    config.admin.password,
+  );
+  if (firstStart && config.demo) {
+    const started = Date.now();
+    const seeded = await seedDemo({
+      store,
+      blobs,
+      now: clock(),
+      region: config.regions[0] ?? 'local',
+    });
+    logger.info(
+      { ...seeded, ms: Date.now() - started },
+      'seeded the demo registry (BERTH_DEMO=0 to start empty)',
+    );
+  }
+  return { services, oneTime };
+}
+
+/**
+ * Printed once, on the terminal only: never through the logger, whose lines are shipped and
+ * kept. The admin must replace it at first sign-in. Only once the first start is recorded, so
+ * a password that is printed is one that exists.
+ */
+function announceOneTimePassword(username: string, oneTime: string, logger: Logger): void {
+  process.stderr.write(
+    `\n  Berth created the admin account "${username}".\n` +
+      `  One-time password: ${oneTime}\n` +
+      '  Sign in to the console and choose a new password; this one is not shown again.\n\n',
+  );
+  logger.warn(
+    { username },
+    'created the first admin with a one-time password (printed on stderr, not logged)',
+  );
 }

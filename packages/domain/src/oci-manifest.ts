@@ -1,4 +1,4 @@
-import { InputError } from './errors.js';
+import { InputError, NotFoundError } from './errors.js';
 import { isDigest } from './names.js';
 
 /**
@@ -22,6 +22,19 @@ const INDEX_TYPES: readonly string[] = [
   MANIFEST_MEDIA_TYPES.dockerList,
 ];
 const SUPPORTED: readonly string[] = Object.values(MANIFEST_MEDIA_TYPES);
+
+/**
+ * A manifest names a blob its repository cannot use. One answer whatever the reason (never
+ * uploaded, stored only in another namespace, being deleted, file lost in a crash), so a push
+ * cannot learn whether a digest exists elsewhere; the first such blob in manifest order.
+ */
+export function manifestBlobUnknown(repository: string, digest: string): NotFoundError {
+  return new NotFoundError(
+    'MANIFEST_BLOB_UNKNOWN',
+    `blob ${digest} is not in ${repository}; upload it (or mount it) before the manifest`,
+    { digest },
+  );
+}
 
 /** The spec lets registries refuse larger manifests; 4 MiB is what it recommends accepting. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;

@@ -300,6 +300,12 @@ export interface ProjectConfigMapsTable {
   updated_at: number;
 }
 
+/** One row once the first start of the data directory finished (migration 0007). */
+export interface FirstStartTable {
+  id: number;
+  completed_at: number;
+}
+
 export interface Database {
   regions: RegionsTable;
   namespaces: NamespacesTable;
@@ -325,6 +331,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   namespace_members: NamespaceMembersTable;
   project_members: ProjectMembersTable;
+  first_start: FirstStartTable;
 }
 
 export type Db = Kysely<Database>;

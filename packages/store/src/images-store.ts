@@ -1,6 +1,7 @@
 import {
   ConflictError,
   InputError,
+  manifestBlobUnknown,
   NotFoundError,
   MAX_INDEX_DEPTH,
   type TrashReason,
@@ -216,11 +217,7 @@ async function requireLinkedBlobs(
     for (const b of chunk) {
       const size = sizes.get(b.digest);
       if (size === undefined) {
-        throw new NotFoundError(
-          'MANIFEST_BLOB_UNKNOWN',
-          `blob ${b.digest} is not in ${full}; upload it (or mount it) before the manifest`,
-          { digest: b.digest },
-        );
+        throw manifestBlobUnknown(full, b.digest);
       }
       if (size !== b.size) {
         throw new InputError(

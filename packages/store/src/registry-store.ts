@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
+import { chunks } from './blob-reclaim.js';
 import { ensureRepository, resolveNamespace } from './resolve.js';
 
 export type ManifestRef = { tag: string } | { digest: string };
@@ -177,6 +178,33 @@ export function createRegistryStore(db: Db) {
           .execute();
       }
       return { size: row.size };
+    },
+
+    /**
+     * The digests this repository cannot use in a manifest: not linked to it, or being
+     * deleted. A read-only look before a push's own transaction checks the same again.
+     */
+    async unusableBlobs(
+      namespace: string,
+      repository: string,
+      digests: readonly string[],
+    ): Promise<Set<string>> {
+      const usable = new Set<string>();
+      for (const chunk of chunks([...new Set(digests)])) {
+        const rows = await db
+          .selectFrom('repository_blobs')
+          .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
+          .innerJoin('namespaces', 'namespaces.id', 'repositories.namespace_id')
+          .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+          .select('repository_blobs.digest')
+          .where('namespaces.name', '=', namespace)
+          .where('repositories.name', '=', repository)
+          .where('repository_blobs.digest', 'in', chunk)
+          .where('blobs.deleting', '=', 0)
+          .execute();
+        for (const r of rows) usable.add(r.digest);
+      }
+      return new Set(digests.filter((d) => !usable.has(d)));
     },
 
     /**

@@ -1,6 +1,7 @@
 import type { Db } from './database.js';
 import { createAuditStore } from './audit-store.js';
 import { createGcStore } from './blob-reclaim.js';
+import { createFirstStartStore } from './first-start-store.js';
 import { createRegistryStore } from './registry-store.js';
 import { createImagesStore } from './images-store.js';
 import { createNamespacesStore } from './namespaces-store.js';
@@ -32,6 +33,7 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     sessions: createSessionsStore(db),
     apiKeys: createApiKeysStore(db),
     members: createMembersStore(db),
+    firstStart: createFirstStartStore(db),
   };
 }
 

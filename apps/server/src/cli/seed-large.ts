@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bulkLoadSynthetic, openSqlite } from '@berth/store';
+import { bulkLoadSynthetic, createStore, openSqlite } from '@berth/store';
 
 const USAGE =
   'usage: seed-large --data-dir DIR [--images N] [--repositories N] [--namespaces N] [--big N] [--region NAME] [--seed N] [--force]';
@@ -90,6 +90,9 @@ async function main(): Promise<void> {
         );
       },
     });
+    // A finished first start: the server must not take this database for one a crash left
+    // half-built (and remove it); it creates the first admin at its start, as always.
+    await createStore(handle.db).firstStart.complete(Date.now());
     const seconds = (Date.now() - started) / 1000;
     const bytes = fs.statSync(dbFile).size;
     console.log(

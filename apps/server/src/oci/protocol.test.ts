@@ -702,6 +702,51 @@ describe('refused manifests store nothing', () => {
     expect(res.body.errors[0].message).toContain(image.layers[0]!.digest);
   });
 
+  it('a blob stored only in another namespace gets the very answer an unknown digest gets', async () => {
+    await api()
+      .post(apiPaths.namespaces())
+      .send({ name: 'elsewhere', region: 'local' })
+      .expect(201);
+    const image = smallImage('stored-elsewhere');
+    await putBlob('team/probe', image.config!.bytes);
+    const put = () =>
+      raw('PUT', '/v2/team/probe/manifests/1.0', {
+        headers: { 'Content-Type': image.mediaType, 'Content-Length': String(image.bytes.length) },
+        chunks: [image.bytes],
+      });
+    const unknown = await put();
+    // The layer now exists, but in a namespace the pushing repository cannot read.
+    await putBlob('elsewhere/app', image.layers[0]!.bytes);
+    const before = await snapshot();
+    const elsewhere = await put();
+    await expectUnchanged(before);
+    const comparable = (r: RawResponse) => {
+      const { date: _date, 'x-request-id': _id, ...headers } = r.headers;
+      return { status: r.status, headers, body: r.body.toString('utf8') };
+    };
+    expect(unknown.status).toBe(400);
+    expect(comparable(elsewhere)).toEqual(comparable(unknown));
+    expect(rawJson(elsewhere).body).toEqual({
+      errors: [
+        {
+          code: 'MANIFEST_BLOB_UNKNOWN',
+          message: `blob ${image.layers[0]!.digest} is not in team/probe; upload it (or mount it) before the manifest`,
+          detail: { digest: image.layers[0]!.digest },
+        },
+      ],
+    });
+
+    // The first blob the repository cannot use, in manifest order, whichever way it is missing.
+    const second = smallImage('stored-elsewhere-2');
+    await putBlob('elsewhere/app', second.config!.bytes);
+    const res = await refused(
+      () => putManifest('team/probe', '1.0', second),
+      400,
+      'MANIFEST_BLOB_UNKNOWN',
+    );
+    expect(res.body.errors[0].detail).toEqual({ digest: second.config!.digest });
+  });
+
   it('a manifest referencing a blob of a different repository is MANIFEST_BLOB_UNKNOWN', async () => {
     const image = smallImage('isolation');
     await pushBlobsOf('team/iso-a', image);

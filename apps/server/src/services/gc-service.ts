@@ -15,6 +15,37 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
   const { store, clock, logger, registry: settings } = deps;
   let running: Promise<GcReport> | null = null;
 
+  /** Removes marked blobs; false when a file could not go (its row stays for the next run). */
+  async function removeCounted(
+    marked: { digest: string; size: number }[],
+    tally: { blobs: number; bytes: number },
+  ): Promise<boolean> {
+    const gone = new Set(
+      await removeMarkedBlobs(
+        deps,
+        marked.map((b) => b.digest),
+      ),
+    );
+    for (const b of marked) {
+      if (!gone.has(b.digest)) continue;
+      tally.blobs += 1;
+      tally.bytes += b.size;
+    }
+    return gone.size === marked.length;
+  }
+
+  /**
+   * Phase 2 for rows a GC run or a namespace delete marked and did not finish (the process
+   * died between the phases, or a file could not go). Until then a re-push of such a blob
+   * waits and a manifest naming it is refused.
+   */
+  async function finishMarked(tally: { blobs: number; bytes: number }): Promise<void> {
+    for (let left = await store.gc.marked(BATCH); left.length > 0;) {
+      if (!(await removeCounted(left, tally))) return;
+      left = await store.gc.marked(BATCH);
+    }
+  }
+
   async function collect(dryRun: boolean): Promise<GcReport> {
     const startedAt = clock();
     const linkCutoff = startedAt - settings.gcGraceMs;
@@ -36,35 +67,17 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
       };
     }
     for (const u of staleUploads) await uploads.remove(u.id);
-    let blobs = 0;
-    let bytes = 0;
+    const tally = { blobs: 0, bytes: 0 };
     let staleLinks = 0;
-    /** Removes marked blobs; false when a file could not go (its row stays for the next run). */
-    const remove = async (marked: { digest: string; size: number }[]) => {
-      const gone = new Set(
-        await removeMarkedBlobs(
-          deps,
-          marked.map((b) => b.digest),
-        ),
-      );
-      for (const b of marked) {
-        if (!gone.has(b.digest)) continue;
-        blobs += 1;
-        bytes += b.size;
-      }
-      return gone.size === marked.length;
-    };
     // Rows marked by a run that crashed or could not delete a file come first.
-    for (let left = await store.gc.marked(BATCH); left.length > 0;) {
-      if (!(await remove(left))) break;
-      left = await store.gc.marked(BATCH);
-    }
+    await finishMarked(tally);
     for (;;) {
       const batch = await store.gc.markBatch(linkCutoff, BATCH);
       staleLinks += batch.links;
       if (batch.blobs.length === 0) break;
-      await remove(batch.blobs);
+      await removeCounted(batch.blobs, tally);
     }
+    const { blobs, bytes } = tally;
     const report = {
       dryRun,
       blobs,
@@ -88,6 +101,13 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
   }
 
   return {
+    /** Finishes interrupted deletions; start-up runs it before listening. */
+    async finishInterrupted(): Promise<{ blobs: number; bytes: number }> {
+      const tally = { blobs: 0, bytes: 0 };
+      await finishMarked(tally);
+      if (tally.blobs > 0) logger.info(tally, 'finished interrupted blob deletions');
+      return tally;
+    },
     /** One run at a time per process; a second caller shares the run in progress. */
     run({ dryRun }: { dryRun: boolean }): Promise<GcReport> {
       if (dryRun) return collect(true);

@@ -11,6 +11,7 @@ import * as retention from './0003-retention.js';
 import * as projects from './0004-projects.js';
 import * as identity from './0005-identity.js';
 import * as imageModel from './0006-image-model.js';
+import * as firstStart from './0007-first-start.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0004-projects': projects,
   '0005-identity': identity,
   '0006-image-model': imageModel,
+  '0007-first-start': firstStart,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -96,3 +96,23 @@ it('backfills index order from the stored index and the holder of trashed tags',
   expect(tags.rows).toEqual([{ manifest_id: 1 }]);
   await db.destroy();
 });
+
+it('counts the first start of a database an earlier Berth started on as finished, and of a new one as not', async () => {
+  const open = () =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    new Kysely<any>({ dialect: new SqliteDialect({ database: new SqliteDatabase(':memory:') }) });
+  const finished = async (db: ReturnType<typeof open>) =>
+    (await sql<{ n: number }>`SELECT count(*) AS n FROM first_start`.execute(db)).rows[0]!.n;
+
+  const started = open();
+  await migrateTo(started, '0005-identity');
+  await sql`INSERT INTO regions (name, created_at) VALUES ('local', 1)`.execute(started);
+  await migrateToLatest(started);
+  expect(await finished(started)).toBe(1);
+  await started.destroy();
+
+  const fresh = open();
+  await migrateToLatest(fresh);
+  expect(await finished(fresh)).toBe(0);
+  await fresh.destroy();
+});

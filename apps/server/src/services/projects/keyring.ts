@@ -211,7 +211,8 @@ export const envKeySource = (value: string): RootKeySource => ({
 
 /** Writes a new key file readable by its owner only; never replaces an existing one. */
 function createKeyFile(file: string, logger: Logger): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Its directory too is its owner's alone, whatever the umask.
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const key = generateRootKey();
   try {
     const fd = fs.openSync(file, 'wx', 0o600);

@@ -5,6 +5,7 @@ import {
   ConflictError,
   IMAGE_CONFIG_MEDIA_TYPES,
   InputError,
+  manifestBlobUnknown,
   NotFoundError,
   TooLargeError,
   MANIFEST_MEDIA_TYPES,
@@ -242,13 +243,14 @@ export function createRegistryService(deps: ServiceDeps) {
       const parsed = parseManifest(bytes, contentType);
       const stored = [...(parsed.config ? [parsed.config] : []), ...parsed.layers];
       // A row without its file exists only after a crash mid-upload: make the client upload again.
+      const unusable = await store.registry.unusableBlobs(
+        name.namespace,
+        name.repository,
+        stored.map((b) => b.digest),
+      );
       for (const b of stored) {
-        if (!(await blobs.stat(b.digest))) {
-          throw new NotFoundError(
-            'MANIFEST_BLOB_UNKNOWN',
-            `blob ${b.digest} is not in ${full}; upload it before the manifest`,
-            { digest: b.digest },
-          );
+        if (unusable.has(b.digest) || !(await blobs.stat(b.digest))) {
+          throw manifestBlobUnknown(name.full, b.digest);
         }
       }
       let config: ReturnType<typeof readImageConfig> = { createdAt: null, platform: null };
