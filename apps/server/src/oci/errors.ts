@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { BerthError, RateLimitedError } from '@berth/domain';
 import { UploadRangeError } from '../services/registry/upload-sessions.js';
+import { logStorageFull } from '../api/error-middleware.js';
 import type { Logger } from 'pino';
 
 /**
@@ -41,6 +42,7 @@ const FROM_BERTH: Record<string, { code: OciCode; status?: number }> = {
   IMAGE_IN_INDEX: { code: 'DENIED', status: 409 },
   BLOB_IN_USE: { code: 'DENIED', status: 409 },
   QUOTA_EXCEEDED: { code: 'DENIED', status: 403 },
+  STORAGE_FULL: { code: 'DENIED', status: 403 },
   MANIFEST_INVALID: { code: 'MANIFEST_INVALID' },
 };
 
@@ -85,6 +87,7 @@ function toOci(err: unknown): OciError | null {
       conflict: 'DENIED',
       too_large: 'SIZE_INVALID',
       rate_limited: 'TOOMANYREQUESTS',
+      storage_full: 'DENIED',
     } as const;
     return new OciError(byKind[err.kind], err.message, undefined, err.details);
   }
@@ -92,6 +95,7 @@ function toOci(err: unknown): OciError | null {
 }
 
 export function sendOciError(res: Response, err: unknown, logger: Logger): void {
+  logStorageFull(logger, err);
   let oci = toOci(err);
   if (!oci) {
     const aborted =
