@@ -42,6 +42,10 @@ const FROM_BERTH: Record<string, { code: OciCode; status?: number }> = {
   IMAGE_IN_INDEX: { code: 'DENIED', status: 409 },
   BLOB_IN_USE: { code: 'DENIED', status: 409 },
   QUOTA_EXCEEDED: { code: 'DENIED', status: 403 },
+  // 403, not 507: skopeo, podman and Docker print only the status line of a 5xx ("received
+  // unexpected HTTP status: 507 Insufficient Storage") but the code and message of a 4xx
+  // ("denied: the registry's storage is full…"); and they do not retry a DENIED, which could
+  // not succeed until an administrator frees space. /api answers 507 STORAGE_FULL.
   STORAGE_FULL: { code: 'DENIED', status: 403 },
   MANIFEST_INVALID: { code: 'MANIFEST_INVALID' },
 };

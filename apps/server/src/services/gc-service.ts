@@ -1,4 +1,5 @@
 import type { GcReport } from '@berth/contract';
+import type { StagingSweep } from '@berth/store';
 import type { ServiceDeps } from './deps.js';
 import type { UploadSessions } from './registry/upload-sessions.js';
 import { removeMarkedBlobs } from './blob-cleanup.js';
@@ -12,16 +13,26 @@ const BATCH = 500;
  * time to live. It runs beside pushes: see blob-reclaim in the store for why that is safe.
  */
 export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
-  const { store, clock, logger, registry: settings } = deps;
+  const { store, blobs, clock, logger, registry: settings } = deps;
   let running: Promise<GcReport> | null = null;
+
+  /** Staging files of uploads and blob writes that nothing will finish (see sweepStaging). */
+  async function sweepStray({ dryRun }: { dryRun: boolean }): Promise<StagingSweep> {
+    const sessions = await uploads.sweepStray({ dryRun });
+    const staging = await blobs.sweepStaging({ dryRun });
+    return { files: sessions.files + staging.files, bytes: sessions.bytes + staging.bytes };
+  }
 
   async function collect(dryRun: boolean): Promise<GcReport> {
     const startedAt = clock();
     const linkCutoff = startedAt - settings.gcGraceMs;
     const staleUploads = await uploads.stale(startedAt - settings.uploadTtlMs);
+    const stray = await sweepStray({ dryRun });
     const uploadsPart = {
       uploads: staleUploads.length,
       uploadBytes: staleUploads.reduce((s, u) => s + u.bytes, 0),
+      strayFiles: stray.files,
+      strayBytes: stray.bytes,
     };
     if (dryRun) {
       const plan = await store.gc.plan(linkCutoff);
@@ -74,7 +85,7 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
       startedAt: iso(startedAt),
       finishedAt: iso(clock()),
     };
-    if (blobs > 0 || staleLinks > 0 || uploadsPart.uploads > 0) {
+    if (blobs > 0 || staleLinks > 0 || uploadsPart.uploads > 0 || stray.files > 0) {
       await store.audit.record(clock(), {
         actor: 'system:gc',
         action: 'gc.run',
@@ -88,6 +99,16 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
   }
 
   return {
+    /**
+     * At start-up: removes what uploads interrupted by a crash (or a full disk) left behind,
+     * before clients come back to retry them.
+     */
+    async sweepStray(): Promise<StagingSweep> {
+      const swept = await sweepStray({ dryRun: false });
+      if (swept.files > 0) logger.info(swept, 'removed stray upload files');
+      return swept;
+    },
+
     /** One run at a time per process; a second caller shares the run in progress. */
     run({ dryRun }: { dryRun: boolean }): Promise<GcReport> {
       if (dryRun) return collect(true);
