@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,8 @@ describe.skipIf(unavailable !== null)(`a full disk (${unavailable ?? 'real tmpfs
   let work: string;
   let source: string;
   let console: SignedIn;
+  let chunked: string; // an upload started before the disk filled
+  const chunk = Buffer.alloc(2 * 1024 * 1024, 7);
   const logs: string[] = [];
   const creds = `${ADMIN.username}:${ADMIN.password}`;
 
@@ -58,6 +61,8 @@ describe.skipIf(unavailable !== null)(`a full disk (${unavailable ?? 'real tmpfs
     server.clock.advance(Date.now() - server.clock.now);
     host = server.url.replace('http://', '');
     console = await signIn(server.url, ADMIN.username, ADMIN.password);
+    chunked = (await server.api().post('/v2/team/app/blobs/uploads/').expect(202)).headers
+      .location!;
     disk.fill();
   });
 
@@ -96,6 +101,20 @@ describe.skipIf(unavailable !== null)(`a full disk (${unavailable ?? 'real tmpfs
     }
   });
 
+  it('cuts a refused chunk off again, so the upload can go on once there is room', async () => {
+    const res = await server
+      .api()
+      .patch(chunked)
+      .set('Content-Type', 'application/octet-stream')
+      .send(chunk)
+      .expect(403);
+    expect(res.body.errors[0].message).toMatch(/storage is full/);
+    const id = chunked.split('/').pop()!;
+    expect(fs.statSync(path.join(server.dataDir, 'uploads', id)).size).toBe(0);
+    const offset = await server.api().get(chunked).expect(204);
+    expect(offset.headers.range).toBe('0-0');
+  });
+
   it('answers a sign-in 507 STORAGE_FULL, with nothing half-written', async () => {
     const before = await server.dump();
     const res = await request(server.url)
@@ -125,6 +144,18 @@ describe.skipIf(unavailable !== null)(`a full disk (${unavailable ?? 'real tmpfs
 
   it('pushes and signs in again once space is freed, without a restart', async () => {
     disk.free();
+    await server
+      .api()
+      .patch(chunked)
+      .set('Content-Type', 'application/octet-stream')
+      .set('Content-Range', `0-${chunk.length - 1}`)
+      .send(chunk)
+      .expect(202);
+    await server
+      .api()
+      .put(chunked)
+      .query({ digest: `sha256:${createHash('sha256').update(chunk).digest('hex')}` })
+      .expect(201);
     expect(await pushLayout(source, 'v2', `${host}/team/app:v2`, { creds })).toBe(fresh.digest);
     await signIn(server.url, ADMIN.username, ADMIN.password);
     expect(leftovers().filter(({ f }) => f.endsWith('.tmp'))).toEqual([]);

@@ -66,7 +66,8 @@ export function startServerProcess(
 /** Stops every process started here; for afterEach. */
 export async function stopServerProcesses(): Promise<void> {
   for (const child of running.splice(0)) {
-    if (child.exitCode === null) {
+    // A killed process (kill -9 in a test) has a signalCode and no exitCode: it is gone too.
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
