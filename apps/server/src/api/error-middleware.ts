@@ -22,7 +22,7 @@ export const HTTP_STATUS: Record<BerthError['kind'], number> = {
  */
 export function logStorageFull(logger: Logger, err: unknown): void {
   if (err instanceof StorageFullError) {
-    logger.warn({ cause: err.cause }, 'storage is full: a write was refused');
+    logger.warn({ err: err.cause ?? err }, 'storage is full: a write was refused');
   }
 }
 

@@ -27,6 +27,8 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
     const startedAt = clock();
     const linkCutoff = startedAt - settings.gcGraceMs;
     const staleUploads = await uploads.stale(startedAt - settings.uploadTtlMs);
+    // Abandoned sessions first, so a stray one is not counted under both headings.
+    if (!dryRun) for (const u of staleUploads) await uploads.remove(u.id);
     const stray = await sweepStray({ dryRun });
     const uploadsPart = {
       uploads: staleUploads.length,
@@ -46,7 +48,6 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
         finishedAt: iso(clock()),
       };
     }
-    for (const u of staleUploads) await uploads.remove(u.id);
     let blobs = 0;
     let bytes = 0;
     let staleLinks = 0;
