@@ -75,7 +75,8 @@ export function createFilesystemDriver(root: string): BlobDriver {
       try {
         // The uploader wrote through its own handle; sync here so the rename never exposes
         // a blob whose bytes are not yet on disk.
-        await handle.sync();
+        // fsync reports ENOSPC for bytes the file system could not place after all.
+        await handle.sync().catch(rethrowFull);
         size = (await handle.stat()).size;
       } finally {
         await handle.close();
