@@ -78,6 +78,11 @@ export async function startServer(
     throw err;
   }
 
+  // Before clients come back: what uploads cut short by a crash left behind goes first.
+  await services.gc
+    .sweepStray()
+    .catch((err: unknown) => logger.error({ err }, 'sweeping stray upload files failed'));
+
   const app = createApp({
     services,
     logger,

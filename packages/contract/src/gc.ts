@@ -12,6 +12,12 @@ export const gcReport = z.object({
   staleLinks: z.number().int(),
   uploads: z.number().int(),
   uploadBytes: z.number(),
+  /**
+   * Staging files no upload will use again: left by a process killed mid-upload, or by a
+   * start that failed on a full disk. Removed at start-up too.
+   */
+  strayFiles: z.number().int(),
+  strayBytes: z.number(),
   startedAt: isoDate,
   finishedAt: isoDate,
 });

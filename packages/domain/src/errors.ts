@@ -1,6 +1,6 @@
 /**
  * Business errors. Services and the store throw these; the server maps them to HTTP in
- * one middleware (400, 401, 403, 404, 409, 413, 429), so no handler decides a status code by itself.
+ * one middleware (400, 401, 403, 404, 409, 413, 429, 507), so no handler decides a status code by itself.
  */
 export type ErrorDetails = Record<string, unknown>;
 
@@ -12,7 +12,8 @@ export abstract class BerthError extends Error {
     | 'not_found'
     | 'conflict'
     | 'too_large'
-    | 'rate_limited';
+    | 'rate_limited'
+    | 'storage_full';
   constructor(
     readonly code: string,
     message: string,
@@ -54,5 +55,19 @@ export class RateLimitedError extends BerthError {
     readonly retryAfterSeconds: number,
   ) {
     super('TOO_MANY_ATTEMPTS', message, { retryAfterSeconds });
+  }
+}
+
+/**
+ * The disk (or quota) under the database or the blob directory has no room left, so a write
+ * could not be made; nothing of it was kept (507 on /api). Reads keep working, and writes work
+ * again as soon as space is freed: no restart is needed.
+ */
+export class StorageFullError extends BerthError {
+  readonly kind = 'storage_full' as const;
+  constructor(
+    message = "the registry's storage is full, so nothing was written: an administrator must free space on the server (delete images and run garbage collection, or grow the disk); reading and pulling still work",
+  ) {
+    super('STORAGE_FULL', message);
   }
 }

@@ -6,12 +6,14 @@ import {
   type DatabaseConnection,
   type Driver,
   Kysely,
+  type QueryResult,
   SqliteDialect,
   SqliteDriver,
 } from 'kysely';
 import type { Database, Db } from './database.js';
 import { migrateToLatest } from './migrations/index.js';
 import { registerIdSetFunction } from './id-sets.js';
+import { asStorageFull } from './storage-full.js';
 
 export interface SqliteHandle {
   db: Db;
@@ -35,7 +37,14 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
   raw.pragma('secure_delete = FAST');
   registerIdSetFunction(raw);
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }),
+    dialect: new ImmediateSqliteDialect(
+      { database: withStatementCache(raw) },
+      {
+        raw,
+        // SQLite's I/O errors are checked against the free space where its files live.
+        dir: file === ':memory:' ? undefined : path.dirname(path.resolve(file)),
+      },
+    ),
   });
   await migrateToLatest(db);
   return {
@@ -75,25 +84,74 @@ function withStatementCache(raw: SqliteDatabase.Database) {
   };
 }
 
+interface ConnectionState {
+  raw: SqliteDatabase.Database;
+  dir: string | undefined;
+}
+
 /**
  * Transactions begin IMMEDIATE: they take the write lock up front, waiting (busy_timeout) for
  * another process to finish. A deferred transaction that read first would fail at its first
  * write with SQLITE_BUSY_SNAPSHOT whenever another process had written in between, which is
  * what happens when several server processes share one database file.
+ *
+ * A write that finds the disk full fails with StorageFullError (SQLITE_FULL, or an I/O error
+ * while the disk has no room), which the server answers as "storage is full", not as a 500.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #state: ConnectionState;
+  #wrapped: DatabaseConnection | null = null;
+
+  constructor(config: ConstructorParameters<typeof SqliteDriver>[0], state: ConnectionState) {
+    super(config);
+    this.#state = state;
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    const { dir } = this.#state;
+    this.#wrapped ??= {
+      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        try {
+          return await connection.executeQuery<R>(query);
+        } catch (error) {
+          throw asStorageFull(error, dir);
+        }
+      },
+      streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+    };
+    return this.#wrapped;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  /**
+   * SQLite rolls a transaction back by itself after some failures (SQLITE_FULL, SQLITE_IOERR,
+   * SQLITE_NOMEM…). A second ROLLBACK then fails with "cannot rollback - no transaction is
+   * active", and Kysely would throw that instead of the failure that caused it; so ROLLBACK runs
+   * only while a transaction is open, and Kysely goes on to throw the original error.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (!this.#state.raw.inTransaction) return;
+    try {
+      await super.rollbackTransaction(connection);
+    } catch (error) {
+      if (this.#state.raw.inTransaction) throw error;
+    }
   }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
-  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+  readonly #state: ConnectionState;
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0], state: ConnectionState) {
     super(config);
     this.#config = config;
+    this.#state = state;
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
+    return new ImmediateSqliteDriver(this.#config, this.#state);
   }
 }

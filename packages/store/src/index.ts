@@ -54,3 +54,5 @@ export type { UserRecord, NewUser, UserChanges } from './identity/users-store.js
 export type { SessionRecord } from './identity/sessions-store.js';
 export type { ApiKeyRecord, NewApiKey } from './identity/api-keys-store.js';
 export type { MemberRecord } from './identity/members-store.js';
+export * from './storage-full.js';
+export * from './staging-owner.js';

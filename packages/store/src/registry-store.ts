@@ -155,11 +155,10 @@ export function createRegistryStore(db: Db) {
     },
 
     /**
-     * A blob this repository may read: linked to it and not being deleted. Touches the link
-     * when it is older than `touchBefore`, so a client that checks for a blob and then skips
-     * its upload keeps it safe from GC until the manifest arrives.
+     * A blob this repository may read: linked to it and not being deleted. Only reads: the
+     * caller decides whether to `touchBlobLink` (a read must keep working on a full disk).
      */
-    async findBlob(repository: number, digest: string, touch: { now: number; before: number }) {
+    async findBlob(repository: number, digest: string) {
       const row = await db
         .selectFrom('repository_blobs')
         .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
@@ -168,16 +167,20 @@ export function createRegistryStore(db: Db) {
         .where('repository_blobs.digest', '=', digest)
         .where('blobs.deleting', '=', 0)
         .executeTakeFirst();
-      if (!row) return null;
-      if (row.touched_at < touch.before) {
-        await db
-          .updateTable('repository_blobs')
-          .set({ touched_at: touch.now })
-          .where('repository_id', '=', repository)
-          .where('digest', '=', digest)
-          .execute();
-      }
-      return { size: row.size };
+      return row ? { size: row.size, touchedAt: row.touched_at } : null;
+    },
+
+    /**
+     * Marks a link as just used, so a client that checks for a blob and then skips its upload
+     * keeps it safe from GC until the manifest arrives.
+     */
+    async touchBlobLink(repository: number, digest: string, now: number): Promise<void> {
+      await db
+        .updateTable('repository_blobs')
+        .set({ touched_at: now })
+        .where('repository_id', '=', repository)
+        .where('digest', '=', digest)
+        .execute();
     },
 
     /**

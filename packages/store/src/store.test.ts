@@ -393,9 +393,7 @@ describe('store on a real SQLite file', () => {
     );
     // While marked, the blob cannot be read, linked or referenced.
     const repo = (await store.registry.repositoryId('team', 'app'))!;
-    expect(
-      await store.registry.findBlob(repo.id, digest('abandoned'), { now: T0, before: 0 }),
-    ).toBeNull();
+    expect(await store.registry.findBlob(repo.id, digest('abandoned'))).toBeNull();
     expect(
       await store.registry.linkBlob('team', 'app', { digest: digest('abandoned'), size: 5 }, T0),
     ).toBe('busy');

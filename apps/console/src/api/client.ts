@@ -1,6 +1,7 @@
 import { errorBody } from '@berth/contract';
 import type { z } from 'zod';
 import { currentCsrfToken, emitSessionEvent } from './session-events';
+import { messageForPeople } from './error-words';
 
 /** Every failure the console can meet, as one shape the UI knows how to show. */
 export class ApiError extends Error {
@@ -105,7 +106,7 @@ export async function apiRequest<S extends z.ZodType>(
     if (parsed.success) {
       const { code, message, details } = parsed.data.error;
       noticeSessionError(response.status, code);
-      throw new ApiError(response.status, code, message, details);
+      throw new ApiError(response.status, code, messageForPeople(code, message), details);
     }
     throw new ApiError(
       response.status,

@@ -1,5 +1,6 @@
 import { Button, InlineNotification } from '@carbon/react';
 import type { ApiError } from '../api/client';
+import { titleForPeople } from '../api/error-words';
 
 interface ErrorNotificationProps {
   error: ApiError;
@@ -28,6 +29,8 @@ export function ErrorNotification({ error, title, onRetry }: ErrorNotificationPr
 }
 
 function errorTitle(error: ApiError): string {
+  const known = titleForPeople(error.code);
+  if (known) return known;
   if (error.status === 0) return 'Connection problem';
   if (error.status === 404) return 'Not found';
   if (error.status === 409) return 'Conflict';

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import { BerthError, RateLimitedError } from '@berth/domain';
+import { BerthError, RateLimitedError, StorageFullError } from '@berth/domain';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 
@@ -12,7 +12,19 @@ export const HTTP_STATUS: Record<BerthError['kind'], number> = {
   conflict: 409,
   too_large: 413,
   rate_limited: 429,
+  /** WebDAV's Insufficient Storage, which HTTP keeps for exactly this: no room to store it. */
+  storage_full: 507,
 };
+
+/**
+ * A refused write on a full disk is the operator's business, so it is logged (with the
+ * low-level cause: SQLITE_FULL, ENOSPC and the path) as well as answered.
+ */
+export function logStorageFull(logger: Logger, err: unknown): void {
+  if (err instanceof StorageFullError) {
+    logger.warn({ err: err.cause ?? err }, 'storage is full: a write was refused');
+  }
+}
 
 interface HttpishError {
   type?: string;
@@ -34,6 +46,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       res.status(status).json({ error: { code, message, ...(details ? { details } : {}) } });
     };
     if (err instanceof RateLimitedError) res.set('Retry-After', String(err.retryAfterSeconds));
+    logStorageFull((req as { log?: Logger }).log ?? logger, err);
     if (err instanceof BerthError)
       return send(HTTP_STATUS[err.kind], err.code, err.message, err.details);
     if (err instanceof z.ZodError) {

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { BerthError, RateLimitedError } from '@berth/domain';
 import { UploadRangeError } from '../services/registry/upload-sessions.js';
+import { logStorageFull } from '../api/error-middleware.js';
 import type { Logger } from 'pino';
 
 /**
@@ -40,6 +41,11 @@ const FROM_BERTH: Record<string, { code: OciCode; status?: number }> = {
   TAG_UNKNOWN: { code: 'MANIFEST_UNKNOWN' },
   IMAGE_IN_INDEX: { code: 'DENIED', status: 409 },
   QUOTA_EXCEEDED: { code: 'DENIED', status: 403 },
+  // 403, not 507: skopeo, podman and Docker print only the status line of a 5xx ("received
+  // unexpected HTTP status: 507 Insufficient Storage") but the code and message of a 4xx
+  // ("denied: the registry's storage is full…"); and they do not retry a DENIED, which could
+  // not succeed until an administrator frees space. /api answers 507 STORAGE_FULL.
+  STORAGE_FULL: { code: 'DENIED', status: 403 },
   MANIFEST_INVALID: { code: 'MANIFEST_INVALID' },
 };
 
@@ -84,6 +90,7 @@ function toOci(err: unknown): OciError | null {
       conflict: 'DENIED',
       too_large: 'SIZE_INVALID',
       rate_limited: 'TOOMANYREQUESTS',
+      storage_full: 'DENIED',
     } as const;
     return new OciError(byKind[err.kind], err.message, undefined, err.details);
   }
@@ -91,6 +98,7 @@ function toOci(err: unknown): OciError | null {
 }
 
 export function sendOciError(res: Response, err: unknown, logger: Logger): void {
+  logStorageFull(logger, err);
   let oci = toOci(err);
   if (!oci) {
     const aborted =

@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   type Principal,
   RateLimitedError,
+  StorageFullError,
   UnauthenticatedError,
 } from '@berth/domain';
 import { registryToken } from '@berth/contract';
@@ -42,7 +43,8 @@ function basicCredentials(req: Request): BasicCredentials | null {
  * other statuses of a token request without the message.
  */
 function sendError(res: Response, err: unknown, next: NextFunction): void {
-  if (!(err instanceof BerthError)) return next(err);
+  // A full disk is answered (507) and logged by the one error middleware.
+  if (!(err instanceof BerthError) || err instanceof StorageFullError) return next(err);
   let status = HTTP_STATUS[err.kind];
   if (err instanceof ForbiddenError && err.code === 'PASSWORD_CHANGE_REQUIRED') status = 401;
   if (err instanceof RateLimitedError) res.set('Retry-After', String(err.retryAfterSeconds));

@@ -1,4 +1,5 @@
 import type { GcReport } from '@berth/contract';
+import type { StagingSweep } from '@berth/store';
 import type { ServiceDeps } from './deps.js';
 import type { UploadSessions } from './registry/upload-sessions.js';
 import { removeMarkedBlobs } from './blob-cleanup.js';
@@ -12,7 +13,7 @@ const BATCH = 500;
  * time to live. It runs beside pushes: see blob-reclaim in the store for why that is safe.
  */
 export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
-  const { store, clock, logger, registry: settings } = deps;
+  const { store, blobs: blobDriver, clock, logger, registry: settings } = deps;
   let running: Promise<GcReport> | null = null;
 
   /** Removes marked blobs; false when a file could not go (its row stays for the next run). */
@@ -46,13 +47,25 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
     }
   }
 
+  /** Staging files of uploads and blob writes that nothing will finish (see sweepStaging). */
+  async function sweepStray({ dryRun }: { dryRun: boolean }): Promise<StagingSweep> {
+    const sessions = await uploads.sweepStray({ dryRun });
+    const staging = await blobDriver.sweepStaging({ dryRun });
+    return { files: sessions.files + staging.files, bytes: sessions.bytes + staging.bytes };
+  }
+
   async function collect(dryRun: boolean): Promise<GcReport> {
     const startedAt = clock();
     const linkCutoff = startedAt - settings.gcGraceMs;
     const staleUploads = await uploads.stale(startedAt - settings.uploadTtlMs);
+    // Abandoned sessions first, so a stray one is not counted under both headings.
+    if (!dryRun) for (const u of staleUploads) await uploads.remove(u.id);
+    const stray = await sweepStray({ dryRun });
     const uploadsPart = {
       uploads: staleUploads.length,
       uploadBytes: staleUploads.reduce((s, u) => s + u.bytes, 0),
+      strayFiles: stray.files,
+      strayBytes: stray.bytes,
     };
     if (dryRun) {
       const plan = await store.gc.plan(linkCutoff);
@@ -66,7 +79,6 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
         finishedAt: iso(clock()),
       };
     }
-    for (const u of staleUploads) await uploads.remove(u.id);
     const tally = { blobs: 0, bytes: 0 };
     let staleLinks = 0;
     // Rows marked by a run that crashed or could not delete a file come first.
@@ -87,7 +99,7 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
       startedAt: iso(startedAt),
       finishedAt: iso(clock()),
     };
-    if (blobs > 0 || staleLinks > 0 || uploadsPart.uploads > 0) {
+    if (blobs > 0 || staleLinks > 0 || uploadsPart.uploads > 0 || stray.files > 0) {
       await store.audit.record(clock(), {
         actor: 'system:gc',
         action: 'gc.run',
@@ -108,6 +120,17 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
       if (tally.blobs > 0) logger.info(tally, 'finished interrupted blob deletions');
       return tally;
     },
+
+    /**
+     * At start-up: removes what uploads interrupted by a crash (or a full disk) left behind,
+     * before clients come back to retry them.
+     */
+    async sweepStray(): Promise<StagingSweep> {
+      const swept = await sweepStray({ dryRun: false });
+      if (swept.files > 0) logger.info(swept, 'removed stray upload files');
+      return swept;
+    },
+
     /** One run at a time per process; a second caller shares the run in progress. */
     run({ dryRun }: { dryRun: boolean }): Promise<GcReport> {
       if (dryRun) return collect(true);

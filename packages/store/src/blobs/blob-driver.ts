@@ -1,3 +1,5 @@
+import type { StagingSweep } from '../staging-owner.js';
+
 export interface BlobDriver {
   /** Writes to a temp file, computes the digest's algorithm (sha256 or sha512) while streaming, verifies it equals `digest`, fsyncs, renames into place. Idempotent when the blob exists. Throws DigestMismatchError (temp file removed, nothing stored) on mismatch. */
   put(digest: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<{ size: number }>;
@@ -18,6 +20,11 @@ export interface BlobDriver {
   delete(digest: string): Promise<boolean>;
   /** Every stored digest (for garbage collection). */
   list(): AsyncIterable<string>;
+  /**
+   * Removes stray staging files: writes whose process has ended (killed mid-put) and files
+   * nobody has touched for an hour. With `dryRun` it only counts them. Run at start-up and by GC.
+   */
+  sweepStaging(opts?: { dryRun?: boolean }): Promise<StagingSweep>;
 }
 
 export class DigestMismatchError extends Error {

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { StorageFullError } from '@berth/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STAGING_OWNER } from '../staging-owner.js';
+import { mountTmpfs, tmpfsUnavailable } from '../testing/tmpfs.js';
 import { DigestMismatchError, InvalidDigestError } from './blob-driver.js';
 import { collect, digestOf, runBlobDriverSuite } from './blob-driver-suite.js';
 import { createFilesystemDriver } from './filesystem-driver.js';
@@ -167,4 +170,53 @@ describe('filesystem driver specifics', () => {
     });
     expect(await collect(tail!)).toEqual(Buffer.alloc(4, ((chunkCount - 1) * 37 + 11) & 0xff));
   });
+
+  it('sweeps staging files of ended writers and old ones, and keeps live ones', async () => {
+    const driver = createFilesystemDriver(root);
+    const tmp = join(root, 'uploads-tmp');
+    await mkdir(tmp, { recursive: true });
+    const [host, pid] = STAGING_OWNER.split('.');
+    // Same host and pid, another instance: the process before a restart, killed mid-put.
+    await writeFile(join(tmp, `${host}.${pid}.0123456789ab.${'1'.repeat(32)}`), 'crashed');
+    await writeFile(join(tmp, `${STAGING_OWNER}.${'2'.repeat(32)}`), 'a put running now');
+    await writeFile(join(tmp, '3'.repeat(32)), 'unknown writer, fresh');
+    const old = join(tmp, '4'.repeat(32));
+    await writeFile(old, 'unknown writer, two hours old');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(old, twoHoursAgo, twoHoursAgo);
+
+    const expected = { files: 2, bytes: 'crashed'.length + 'unknown writer, two hours old'.length };
+    expect(await driver.sweepStaging({ dryRun: true })).toEqual(expected);
+    expect(await tempFiles()).toHaveLength(4);
+    expect(await driver.sweepStaging()).toEqual(expected);
+    expect((await tempFiles()).sort()).toEqual(
+      ['3'.repeat(32), `${STAGING_OWNER}.${'2'.repeat(32)}`].sort(),
+    );
+    expect(await createFilesystemDriver(join(root, 'none')).sweepStaging()).toEqual({
+      files: 0,
+      bytes: 0,
+    });
+  });
+
+  it.skipIf(tmpfsUnavailable() !== null)(
+    `refuses a put on a full disk with StorageFullError, leaving nothing (${tmpfsUnavailable() ?? 'real tmpfs'})`,
+    async () => {
+      const disk = mountTmpfs(8);
+      try {
+        const driver = createFilesystemDriver(disk.dir);
+        const small = Buffer.from('before the disk fills');
+        await driver.put(digestOf(small), small);
+        disk.fill();
+        const big = Buffer.alloc(2 << 20, 1);
+        await expect(driver.put(digestOf(big), big)).rejects.toBeInstanceOf(StorageFullError);
+        expect(await readdir(join(disk.dir, 'uploads-tmp'))).toEqual([]);
+        expect(await driver.stat(digestOf(big))).toBeNull();
+        expect(await driver.readAll(digestOf(small))).toEqual(small);
+        disk.free();
+        await expect(driver.put(digestOf(big), big)).resolves.toEqual({ size: big.length });
+      } finally {
+        disk.unmount();
+      }
+    },
+  );
 });

@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, type Dir } from 'node:fs';
 import { mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { STAGING_OWNER, type StagingSweep, stagingOwnerEnded } from '../staging-owner.js';
+import { asStorageFull } from '../storage-full.js';
 import {
   type BlobDriver,
   DigestMismatchError,
@@ -14,6 +16,8 @@ import {
 const HEX_OF = { sha256: /^[a-f0-9]{64}$/, sha512: /^[a-f0-9]{128}$/ } as const;
 /** Pulls stream layers in 1 MiB reads: a sixteenth of the syscalls of the 64 KiB default. */
 const READ_CHUNK = 1024 * 1024;
+/** A staging file nobody has written to for this long is left over, whoever wrote it. */
+const STAGING_STALE_MS = 60 * 60 * 1000;
 
 /**
  * Stores blobs under `<root>/blobs/<algorithm>/<first 2 hex>/<hex>` (sha256 or sha512; the
@@ -22,7 +26,9 @@ const READ_CHUNK = 1024 * 1024;
  *
  * Durability: content is fsynced before the rename and the directory after it, so a crash
  * leaves either no blob or the whole blob at the final path. A crash can leave a stray file in
- * `uploads-tmp`; nothing reads from there, and it is safe to empty while no put is running.
+ * `uploads-tmp` (named `<owner>.<random>`, see staging-owner); `sweepStaging` removes it.
+ *
+ * A write that finds the disk full throws StorageFullError and leaves no file behind.
  */
 export function createFilesystemDriver(root: string): BlobDriver {
   const blobsDir = join(root, 'blobs');
@@ -37,11 +43,11 @@ export function createFilesystemDriver(root: string): BlobDriver {
     async put(digest, data) {
       const finalPath = blobPath(digest);
       const { algorithm } = parseDigest(digest);
-      await mkdir(tmpDir, { recursive: true });
-      const tmpPath = join(tmpDir, randomBytes(16).toString('hex'));
+      await mkdir(tmpDir, { recursive: true }).catch(rethrowFull);
+      const tmpPath = join(tmpDir, `${STAGING_OWNER}.${randomBytes(16).toString('hex')}`);
       const hash = createHash(algorithm);
       let size = 0;
-      const file = await open(tmpPath, 'wx');
+      const file = await open(tmpPath, 'wx').catch(rethrowFull);
       try {
         try {
           for await (const chunk of toAsyncIterable(data)) {
@@ -61,7 +67,7 @@ export function createFilesystemDriver(root: string): BlobDriver {
         return { size };
       } catch (error) {
         await unlink(tmpPath).catch(ignoreCode('ENOENT'));
-        throw error;
+        throw asStorageFull(error);
       }
     },
 
@@ -72,7 +78,8 @@ export function createFilesystemDriver(root: string): BlobDriver {
       try {
         // The uploader wrote through its own handle; sync here so the rename never exposes
         // a blob whose bytes are not yet on disk.
-        await handle.sync();
+        // fsync reports ENOSPC for bytes the file system could not place after all.
+        await handle.sync().catch(rethrowFull);
         size = (await handle.stat()).size;
       } finally {
         await handle.close();
@@ -80,7 +87,7 @@ export function createFilesystemDriver(root: string): BlobDriver {
       try {
         await moveIntoPlace(file, finalPath);
       } catch (error) {
-        if (!hasCode(error, 'EXDEV')) throw error;
+        if (!hasCode(error, 'EXDEV')) throw asStorageFull(error);
         // Uploads staged on another file system: copy through put, which re-verifies.
         await driver.put(digest, createReadStream(file));
         await unlink(file);
@@ -141,6 +148,32 @@ export function createFilesystemDriver(root: string): BlobDriver {
       }
       await syncDir(dirname(path));
       return true;
+    },
+
+    async sweepStaging({ dryRun = false } = {}) {
+      const found: StagingSweep = { files: 0, bytes: 0 };
+      const entries = await openDirIfExists(tmpDir);
+      if (!entries) return found;
+      for await (const entry of entries) {
+        if (!entry.isFile()) continue;
+        const path = join(tmpDir, entry.name);
+        const info = await stat(path).catch(() => null);
+        if (!info) continue; // its put finished or failed while we looked
+        const owner = entry.name.slice(0, entry.name.lastIndexOf('.'));
+        const stray = stagingOwnerEnded(owner) || Date.now() - info.mtimeMs > STAGING_STALE_MS;
+        if (!stray) continue;
+        if (!dryRun) {
+          try {
+            await unlink(path);
+          } catch (error) {
+            if (hasCode(error, 'ENOENT')) continue;
+            throw error;
+          }
+        }
+        found.files += 1;
+        found.bytes += info.size;
+      }
+      return found;
     },
 
     async *list() {
@@ -228,6 +261,10 @@ async function openDirIfExists(path: string): Promise<Dir | null> {
 
 function hasCode(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}
+
+function rethrowFull(error: unknown): never {
+  throw asStorageFull(error);
 }
 
 function ignoreCode(code: string) {

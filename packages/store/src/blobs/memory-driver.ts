@@ -14,6 +14,9 @@ export function createMemoryDriver(): BlobDriver {
   const blobs = new Map<string, Buffer>();
 
   return {
+    // Nothing is staged outside the map: a failed put leaves nothing behind.
+    sweepStaging: async () => ({ files: 0, bytes: 0 }),
+
     async put(digest, data) {
       const { algorithm } = parseDigest(digest);
       const hash = createHash(algorithm);

@@ -1,4 +1,5 @@
 import type { Db } from '../database.js';
+import { type AuditEvent, recordAudit } from '../audit-store.js';
 import { type UserRecord, toUserRecord } from './users-store.js';
 
 export interface SessionRecord {
@@ -12,24 +13,47 @@ export interface SessionRecord {
 
 export function createSessionsStore(db: Db) {
   return {
-    async create(s: {
-      tokenHash: string;
-      userId: string;
-      csrfToken: string;
-      now: number;
-      expiresAt: number;
-    }): Promise<void> {
-      await db
-        .insertInto('sessions')
-        .values({
-          token_hash: s.tokenHash,
-          user_id: s.userId,
-          csrf_token: s.csrfToken,
-          created_at: s.now,
-          last_seen_at: s.now,
-          expires_at: s.expiresAt,
-        })
-        .execute();
+    /**
+     * A sign-in: the session row, the user's last sign-in time and the audit entry, in one
+     * transaction, so a failure (a full disk, say) leaves no session that was never audited.
+     */
+    async create(
+      s: {
+        tokenHash: string;
+        userId: string;
+        csrfToken: string;
+        now: number;
+        expiresAt: number;
+      },
+      audit: AuditEvent,
+    ): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('sessions')
+          .values({
+            token_hash: s.tokenHash,
+            user_id: s.userId,
+            csrf_token: s.csrfToken,
+            created_at: s.now,
+            last_seen_at: s.now,
+            expires_at: s.expiresAt,
+          })
+          .execute();
+        await trx
+          .updateTable('users')
+          .set({ last_login_at: s.now })
+          .where('id', '=', s.userId)
+          .execute();
+        await recordAudit(trx, s.now, audit);
+      });
+    },
+
+    /** A sign-out: the session goes and the audit entry is written, together. */
+    async close(tokenHash: string, now: number, audit: AuditEvent): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+        await recordAudit(trx, now, audit);
+      });
     },
 
     async find(tokenHash: string): Promise<SessionRecord | null> {

@@ -185,9 +185,5 @@ export function createUsersStore(db: Db) {
         });
       });
     },
-
-    async markLogin(userId: string, now: number): Promise<void> {
-      await db.updateTable('users').set({ last_login_at: now }).where('id', '=', userId).execute();
-    },
   };
 }

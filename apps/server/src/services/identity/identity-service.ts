@@ -25,6 +25,7 @@ import { iso, isoOrNull } from '../iso.js';
 import { hashPassword, UNUSABLE_HASH, verifyPassword } from './passwords.js';
 import { digest, keyPrefix, newApiKey, parseApiKey, randomToken, sameText } from './tokens.js';
 import { createThrottle } from './throttle.js';
+import { skipWhenFull } from '../skip-when-full.js';
 
 export interface IdentitySettings {
   sessionIdleMs: number;
@@ -111,10 +112,12 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
   ): Promise<never> {
     throttle.fail(account, address);
     // An unknown username is not written down: people type passwords into that field.
-    await audit('anonymous', action, user ? user.username : '(unknown user)', 'failure', {
-      address,
-      reason,
-    });
+    await skipWhenFull(logger, 'failed sign-in attempts', () =>
+      audit('anonymous', action, user ? user.username : '(unknown user)', 'failure', {
+        address,
+        reason,
+      }),
+    );
     throw INVALID();
   }
 
@@ -123,10 +126,12 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
       throttle.check(account, address);
     } catch (err) {
       if (err instanceof RateLimitedError) {
-        await audit('anonymous', action, '(throttled)', 'failure', {
-          address,
-          reason: 'throttled',
-        });
+        await skipWhenFull(logger, 'failed sign-in attempts', () =>
+          audit('anonymous', action, '(throttled)', 'failure', {
+            address,
+            reason: 'throttled',
+          }),
+        );
       }
       throw err;
     }
@@ -148,7 +153,9 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
     const now = clock();
     if (now - (keyTouched.get(found.key.id) ?? 0) > TOUCH_EVERY_MS) {
       keyTouched.set(found.key.id, now);
-      await store.apiKeys.markUsed(found.key.id, now);
+      await skipWhenFull(logger, "API keys' last use", () =>
+        store.apiKeys.markUsed(found.key.id, now),
+      );
     }
     return {
       ok: true as const,
@@ -217,17 +224,17 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
       const csrfToken = randomToken();
       const now = clock();
       const expiresAt = now + settings.sessionMaxMs;
-      await store.sessions.create({
-        tokenHash: digest(token),
-        userId: user.id,
-        csrfToken,
-        now,
-        expiresAt,
-      });
-      await store.users.markLogin(user.id, now);
-      await audit(actorName(userPrincipal(user)), 'session.login', user.username, 'success', {
-        address,
-      });
+      // Signing in needs its session row: on a full disk it fails whole (507), nothing written.
+      await store.sessions.create(
+        { tokenHash: digest(token), userId: user.id, csrfToken, now, expiresAt },
+        {
+          actor: actorName(userPrincipal(user)),
+          action: 'session.login',
+          target: user.username,
+          outcome: 'success',
+          details: { address },
+        },
+      );
       return { token, session: sessionBody(user, csrfToken, expiresAt) };
     },
 
@@ -238,10 +245,15 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
       if (!s) return null;
       const now = clock();
       if (now >= s.expiresAt || now - s.lastSeenAt >= settings.sessionIdleMs || s.user.disabled) {
-        await store.sessions.delete(tokenHash);
+        // Ended either way; the sweep removes the row later if the disk is full now.
+        await skipWhenFull(logger, 'ended sessions', () => store.sessions.delete(tokenHash));
         return null;
       }
-      if (now - s.lastSeenAt > TOUCH_EVERY_MS) await store.sessions.touch(tokenHash, now);
+      if (now - s.lastSeenAt > TOUCH_EVERY_MS) {
+        await skipWhenFull(logger, "sessions' last use", () =>
+          store.sessions.touch(tokenHash, now),
+        );
+      }
       return {
         principal: userPrincipal(s.user),
         tokenHash,
@@ -258,8 +270,12 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
     },
 
     async logout(ctx: SessionContext): Promise<void> {
-      await store.sessions.delete(ctx.tokenHash);
-      await audit(actorName(ctx.principal), 'session.logout', ctx.principal.username, 'success');
+      await store.sessions.close(ctx.tokenHash, clock(), {
+        actor: actorName(ctx.principal),
+        action: 'session.logout',
+        target: ctx.principal.username,
+        outcome: 'success',
+      });
     },
 
     async changePassword(ctx: SessionContext, current: string, next: string, address: string) {

@@ -17,6 +17,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { AccessService } from './access-service.js';
 import { userPrincipal } from './identity-service.js';
 import { parseRepositoryName } from '../registry/repository-name.js';
+import { skipWhenFull } from '../skip-when-full.js';
 
 /**
  * Registry tokens after the Docker token specification (distribution/docs/spec/auth): clients
@@ -238,7 +239,8 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
 
     /**
      * A token for `principal` granting what it asked for and may do. Credentialed requests are
-     * audited as `registry.login` (failures are audited where the credentials are checked).
+     * audited as `registry.login` (failures are audited where the credentials are checked),
+     * except on a full disk, where the token is still issued.
      */
     async issue(
       principal: Principal,
@@ -269,16 +271,19 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
         .setJti(randomUUID())
         .sign(signingKey());
       if (user) {
-        await store.audit.record(now, {
-          actor: actorName(user),
-          action: 'registry.login',
-          target: user.username,
-          outcome: 'success',
-          details: {
-            address: request.address,
-            access: granted.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`),
-          },
-        });
+        // A pull must work on a full disk: the login record is skipped then, not the token.
+        await skipWhenFull(deps.logger, 'registry logins', () =>
+          store.audit.record(now, {
+            actor: actorName(user),
+            action: 'registry.login',
+            target: user.username,
+            outcome: 'success',
+            details: {
+              address: request.address,
+              access: granted.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`),
+            },
+          }),
+        );
       }
       return { token, expiresIn: request.ttlSeconds, issuedAt: iat * 1000, access: granted };
     },

@@ -26,6 +26,7 @@ import {
   type RepositoryName,
 } from './repository-name.js';
 import { createUploadSessions } from './upload-sessions.js';
+import { skipWhenFull } from '../skip-when-full.js';
 
 /** Configs are read for their created time; a config larger than this is not worth reading. */
 const MAX_CONFIG_READ = 1024 * 1024;
@@ -49,11 +50,6 @@ function acceptedTypes(accept: string | undefined): string[] | null {
 export function createRegistryService(deps: ServiceDeps) {
   const { store, blobs, clock, logger, regions, registry: settings } = deps;
   const uploads = createUploadSessions(settings.dataDir, clock);
-  const touch = () => {
-    const now = clock();
-    // Re-touching a link at most every quarter grace keeps HEAD requests read-only.
-    return { now, before: now - settings.gcGraceMs / 4 };
-  };
 
   async function requireRepository(name: RepositoryName) {
     const repo = await store.registry.repositoryId(name.namespace, name.repository);
@@ -309,11 +305,20 @@ export function createRegistryService(deps: ServiceDeps) {
       const name = parseRepositoryName(full);
       requireBlobDigest(digest);
       const repo = await requireRepository(name);
-      const found = await store.registry.findBlob(repo.id, digest, touch());
+      const found = await store.registry.findBlob(repo.id, digest);
       if (!found || !(await blobs.stat(digest))) {
         throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not in ${full}`);
       }
-      return found;
+      // A client that finds the blob may skip uploading it: the touch keeps it from GC until
+      // the manifest arrives. At most every quarter grace, so most HEADs stay read-only; and
+      // skipped on a full disk, where no push can follow anyway.
+      const now = clock();
+      if (found.touchedAt < now - settings.gcGraceMs / 4) {
+        await skipWhenFull(logger, 'blob link touches', () =>
+          store.registry.touchBlobLink(repo.id, digest, now),
+        );
+      }
+      return { size: found.size };
     },
 
     async openBlob(digest: string, range?: { start: number; end: number }) {
@@ -375,6 +380,7 @@ export function createRegistryService(deps: ServiceDeps) {
         expected !== undefined
           ? digestAlgorithmOf(expected)
           : (announced ?? (opts.mount !== undefined ? digestAlgorithmOf(opts.mount) : 'sha256')),
+        { oneShot: expected !== undefined },
       );
       if (expected === undefined) {
         opts.body.resume();

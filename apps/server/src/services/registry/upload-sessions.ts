@@ -1,10 +1,11 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type DigestAlgorithm, InputError, NotFoundError } from '@berth/domain';
+import { STAGING_OWNER, type StagingSweep, asStorageFull, stagingOwnerEnded } from '@berth/store';
 
 /** Thrown when a chunk does not start where the upload stands; the protocol answers 416. */
 export class UploadRangeError extends InputError {
@@ -22,6 +23,11 @@ interface SessionMeta {
   updatedAt: number;
   /** What the client announced (`?digest-algorithm=`); absent means sha256. */
   algorithm?: DigestAlgorithm;
+  /**
+   * The process of a single-request upload (POST with ?digest=): its client never learns the
+   * session, so once that process has ended the session is stray (see staging-owner).
+   */
+  owner?: string;
 }
 
 interface LiveState {
@@ -33,6 +39,13 @@ interface LiveState {
 }
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const META_TMP = new RegExp(`^${UUID}\\.json\\.${UUID}\\.tmp$`);
+/**
+ * A data file without its meta, or a meta temp file, untouched for this long is left over: a
+ * start or a meta write takes milliseconds, so anything older belongs to no session.
+ */
+const STRAY_AFTER_MS = 60_000;
 
 /**
  * Blob uploads in progress, one file per session under `<dataDir>/uploads`, appended as
@@ -41,6 +54,10 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
  * another process) it is rebuilt from the file once. It is sha256 unless the client announced
  * another algorithm when it started; a closing digest in an algorithm nobody announced costs
  * one read of the file.
+ *
+ * On a full disk a start or a chunk fails with StorageFullError and leaves nothing behind: a
+ * failed start removes its files, a failed chunk is cut off again (the upload stays where it
+ * was, so the client can retry once there is room). `sweepStray` removes what crashes leave.
  */
 export function createUploadSessions(dataDir: string, clock: () => number) {
   const dir = join(dataDir, 'uploads');
@@ -70,8 +87,13 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
   /** Meta is replaced by rename, so a reader (GC) never sees a half-written file. */
   async function writeMeta(id: string, meta: SessionMeta): Promise<void> {
     const tmp = `${metaPath(id)}.${randomUUID()}.tmp`;
-    await writeFile(tmp, JSON.stringify(meta));
-    await rename(tmp, metaPath(id));
+    try {
+      await writeFile(tmp, JSON.stringify(meta));
+      await rename(tmp, metaPath(id));
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
   }
 
   async function hashFile(id: string, algorithm: DigestAlgorithm) {
@@ -107,20 +129,31 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
   return {
     dir,
 
+    /**
+     * `algorithm`: what the upload is hashed with on the way in. `oneShot`: the whole blob
+     * comes in this request, and no client will resume it.
+     */
     async start(
       repository: string,
       algorithm: DigestAlgorithm = 'sha256',
+      opts: { oneShot?: boolean } = {},
     ): Promise<{ id: string }> {
-      await mkdir(dir, { recursive: true });
       const id = randomUUID();
       const now = clock();
-      await writeFile(dataPath(id), '', { flag: 'wx' });
-      await writeMeta(id, {
-        repository,
-        startedAt: now,
-        updatedAt: now,
-        ...(algorithm !== 'sha256' ? { algorithm } : {}),
-      });
+      try {
+        await mkdir(dir, { recursive: true });
+        await writeFile(dataPath(id), '', { flag: 'wx' });
+        await writeMeta(id, {
+          repository,
+          startedAt: now,
+          updatedAt: now,
+          ...(algorithm !== 'sha256' ? { algorithm } : {}),
+          ...(opts.oneShot ? { owner: STAGING_OWNER } : {}),
+        });
+      } catch (error) {
+        await remove(id);
+        throw asStorageFull(error);
+      }
       live.set(id, { hash: createHash(algorithm), algorithm, offset: 0, busy: false });
       return { id };
     },
@@ -147,6 +180,7 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
         throw new UploadRangeError(s.offset);
       }
       s.busy = true;
+      const before = { offset: s.offset, hash: s.hash.copy() };
       try {
         const hashing = new Transform({
           transform(chunk: Buffer, _enc, done) {
@@ -156,15 +190,22 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
           },
         });
         await pipeline(body, hashing, createWriteStream(dataPath(id), { flags: 'a' }));
+        await writeMeta(id, { ...meta, updatedAt: clock() });
       } catch (error) {
-        // Part of the chunk may be on disk and in the hash, not necessarily the same part:
-        // forget the running hash, so the next request rebuilds it from the file.
-        live.delete(id);
-        throw error;
+        // A chunk is kept whole or not at all: cut off what part of it reached the file (on a
+        // full disk that frees the space) and go back to the hash from before it.
+        try {
+          await truncate(dataPath(id), before.offset);
+          s.offset = before.offset;
+          s.hash = before.hash;
+        } catch {
+          // The next request rebuilds the running hash from whatever the file holds.
+          live.delete(id);
+        }
+        throw asStorageFull(error);
       } finally {
         s.busy = false;
       }
-      await writeMeta(id, { ...meta, updatedAt: clock() });
       return s.offset;
     },
 
@@ -201,6 +242,57 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
 
     /** Removes what is left of a finished upload (its file was moved into the blob store). */
     remove,
+
+    /**
+     * Files no session will use again: single-request uploads whose process ended (a crash
+     * mid-upload), data files whose meta is gone, and meta temp files, both once older than
+     * a minute. With `dryRun` they are only counted. Run at start-up and by GC.
+     */
+    async sweepStray({ dryRun = false } = {}): Promise<StagingSweep> {
+      const found: StagingSweep = { files: 0, bytes: 0 };
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        return found;
+      }
+      const present = new Set(names);
+      const drop = async (name: string) => {
+        const info = await stat(join(dir, name)).catch(() => null);
+        if (!info) return;
+        if (!dryRun) await rm(join(dir, name), { force: true });
+        found.files += 1;
+        found.bytes += info.size;
+      };
+      const untouchedFor = async (name: string) => {
+        const info = await stat(join(dir, name)).catch(() => null);
+        return info ? Date.now() - info.mtimeMs : 0;
+      };
+      for (const name of names) {
+        if (SESSION_ID.test(name)) {
+          if (present.has(`${name}.json`) || live.has(name)) continue;
+          if ((await untouchedFor(name)) > STRAY_AFTER_MS) await drop(name);
+        } else if (META_TMP.test(name)) {
+          if ((await untouchedFor(name)) > STRAY_AFTER_MS) await drop(name);
+        } else if (name.endsWith('.json') && SESSION_ID.test(name.slice(0, -5))) {
+          const id = name.slice(0, -5);
+          let meta: SessionMeta;
+          try {
+            meta = JSON.parse(await readFile(join(dir, name), 'utf8')) as SessionMeta;
+          } catch {
+            continue; // finished or cancelled while we looked
+          }
+          if (meta.owner !== undefined && stagingOwnerEnded(meta.owner)) {
+            live.delete(id);
+            await drop(id);
+            await drop(name);
+          } else if (!present.has(id) && (await untouchedFor(name)) > STRAY_AFTER_MS) {
+            await drop(name);
+          }
+        }
+      }
+      return found;
+    },
 
     /** Sessions idle since before `cutoff`: abandoned by their client. */
     async stale(cutoff: number): Promise<{ id: string; bytes: number }[]> {
