@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import {
   ANONYMOUS,
   type NamespaceRole,
+  NotFoundError,
   type Principal,
   UnauthenticatedError,
   namespaceRoleAllows,
@@ -228,13 +229,27 @@ export function registryAuth({ identity, registryTokens }: Services) {
     /**
      * Authenticates the request and checks it may do what the route needs; records the caller
      * for audit entries (`actorOf`) and for `registryCallerOf`. Malformed repository names are a
-     * 400 for everyone: the grammar is public.
+     * 400 for everyone: the grammar is public. Names the grammar allows but Berth cannot hold
+     * are a 404 NAME_UNKNOWN after authentication.
      */
     async authorize(req: Request, need: RegistryNeed, repository = ''): Promise<RegistryCaller> {
-      const name = need.kind === 'repository' ? parseRepositoryName(repository) : null;
+      let name: RepositoryName | null = null;
+      // A name Berth cannot hold (no namespace) is a 404, but only once the credentials
+      // have been checked: a wrong password must still hear that it is wrong.
+      let cannotExist: NotFoundError | null = null;
+      if (need.kind === 'repository') {
+        try {
+          name = parseRepositoryName(repository);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+          cannotExist = err;
+        }
+      }
       const scope =
-        need.kind === 'repository' && name
-          ? repositoryScope(name, need.action)
+        need.kind === 'repository'
+          ? name
+            ? repositoryScope(name, need.action)
+            : `repository:${repository}:${SCOPE_ACTIONS[need.action]}`
           : need.kind === 'catalog'
             ? 'registry:catalog:*'
             : undefined;
@@ -242,6 +257,7 @@ export function registryAuth({ identity, registryTokens }: Services) {
       setAuth(req, { principal: cred.principal, session: null });
       const caller = callerFor(cred);
       callers.set(req, caller);
+      if (cannotExist) throw cannotExist;
       if (need.kind === 'repository' && name) {
         await authorizeRepository(req, cred, name, need.action);
       } else {

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiPaths } from '@berth/contract';
+import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
+import {
+  type ContainerTools,
+  containerTools,
+  hasContainerTools,
+} from '../testing/container-tools.js';
+import { type Docker, hasDockerd, startDockerd } from '../testing/container-daemons.js';
+import { hasSkopeo, skopeo } from '../testing/skopeo.js';
+
+// What real clients print for what Berth answers: podman and buildah (containers/image 5.23,
+// as skopeo), and Docker's own daemon. Each runs with private storage and credentials.
+
+let server: TestServer;
+let host: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  host = `127.0.0.1:${server.port}`;
+  await server.api().post(apiPaths.namespaces()).send({ name: 'clients', region: 'local' });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe.skipIf(!hasContainerTools())('podman and buildah', () => {
+  let tools: ContainerTools;
+
+  beforeAll(async () => {
+    tools = containerTools();
+    const login = await tools.podman(
+      ['login', '--tls-verify=false', '--username', ADMIN.username, '--password-stdin', host],
+      ADMIN.password,
+    );
+    expect(login.stdout).toContain('Login Succeeded');
+  });
+
+  afterAll(() => tools?.dispose());
+
+  it('a name without a namespace: podman pull and push print "name unknown" with the reason', async () => {
+    const reason = '"app" has no namespace: every Berth repository is <namespace>/<repository>';
+    const pull = await tools.podman(['pull', '--tls-verify=false', `${host}/app:1`]);
+    expect(pull.code).not.toBe(0);
+    // Error: initializing source docker://<host>/app:1: reading manifest 1 in <host>/app:
+    //   name unknown: "app" has no namespace: …
+    expect(pull.stderr).toContain(`reading manifest 1 in ${host}/app: name unknown: ${reason}`);
+
+    await tools.buildImage(`${host}/app:1`, 'no namespace');
+    const push = await tools.podman(['push', '--tls-verify=false', `${host}/app:1`]);
+    expect(push.code).not.toBe(0);
+    // Error: writing blob: initiating layer upload to /v2/app/blobs/uploads/ in <host>:
+    //   name unknown: "app" has no namespace: …
+    expect(push.stderr).toContain(`name unknown: ${reason}`);
+    const buildahPush = await tools.buildah(['push', '--tls-verify=false', `${host}/app:1`]);
+    expect(buildahPush.code).not.toBe(0);
+    expect(buildahPush.stderr).toContain(`name unknown: ${reason}`);
+  });
+
+  it.skipIf(!hasSkopeo())('a name without a namespace: skopeo prints the same', async () => {
+    const inspect = skopeo([
+      'inspect',
+      '--tls-verify=false',
+      '--creds',
+      `${ADMIN.username}:${ADMIN.password}`,
+      `docker://${host}/app:1`,
+    ]);
+    await expect(inspect).rejects.toThrow(
+      // skopeo logs through logrus, which escapes the quotes of the message.
+      /reading manifest 1 in [\d.:]+\/app: name unknown: \\"app\\" has no namespace/,
+    );
+  });
+});
+
+describe.skipIf(!hasDockerd())('docker', () => {
+  let docker: Docker;
+
+  beforeAll(async () => {
+    docker = await startDockerd();
+    const login = await docker.run(
+      ['login', '--username', ADMIN.username, '--password-stdin', host],
+      ADMIN.password,
+    );
+    expect(login.stdout).toContain('Login Succeeded');
+  }, 90_000);
+
+  afterAll(async () => {
+    await docker?.stop();
+  });
+
+  it('a name without a namespace: docker pull and push fail at once with the reason', async () => {
+    const reason = '"app" has no namespace: every Berth repository is <namespace>/<repository>';
+    // A 400 here had Docker retry the push for about 50 s and print only "400 Bad Request".
+    const started = Date.now();
+    const pull = await docker.run(['pull', `${host}/app:1`]);
+    expect(pull.code).not.toBe(0);
+    expect(pull.stderr).toContain(`repository ${host}/app not found: name unknown: ${reason}`);
+    await docker.importImage(`${host}/app:1`, 'no namespace');
+    const push = await docker.run(['push', `${host}/app:1`]);
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toContain(`name unknown: ${reason}`);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 120_000);
+});
