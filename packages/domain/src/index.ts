@@ -5,3 +5,4 @@ export * from './oci-manifest.js';
 export * from './retention.js';
 export * from './projects.js';
 export * from './access.js';
+export * from './quota.js';

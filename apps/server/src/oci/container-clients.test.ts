@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
@@ -56,6 +57,23 @@ describe.skipIf(!hasContainerTools())('podman and buildah', () => {
     const buildahPush = await tools.buildah(['push', '--tls-verify=false', `${host}/app:1`]);
     expect(buildahPush.code).not.toBe(0);
     expect(buildahPush.stderr).toContain(`name unknown: ${reason}`);
+  });
+
+  it('over the quota: podman push prints what is used, the quota and what the upload needs', async () => {
+    await server
+      .api()
+      .post(apiPaths.namespaces())
+      .send({ name: 'tight', region: 'local', quotaBytes: 1000 })
+      .expect(201);
+    // Random, so the gzip-compressed layer stays over the quota.
+    await tools.buildImage(`${host}/tight/app:1`, randomBytes(4000).toString('base64'));
+    const push = await tools.podman(['push', '--tls-verify=false', `${host}/tight/app:1`]);
+    expect(push.code).not.toBe(0);
+    // Error: writing blob: … denied: namespace "tight" uses 0 B of its 1000 B quota; this
+    //   upload needs 4.5 KiB. Delete images or ask an administrator to raise the quota
+    expect(push.stderr).toMatch(
+      /denied: namespace "tight" uses 0 B of its 1000 B quota; this upload needs [\d.]+ KiB\. Delete images/,
+    );
   });
 
   it.skipIf(!hasSkopeo())('a name without a namespace: skopeo prints the same', async () => {

@@ -887,7 +887,7 @@ describe('refused manifests store nothing', () => {
       .expect(201);
     // One blob larger than the quota: refused when the upload finishes, single request or not.
     const large = blobOf('quota-large', 1500);
-    await refused(
+    const single = await refused(
       () =>
         api()
           .post(`/v2/tiny/app/blobs/uploads/?digest=${large.digest}`)
@@ -895,6 +895,9 @@ describe('refused manifests store nothing', () => {
           .send(large.bytes),
       403,
       'DENIED',
+    );
+    expect(expectOciError(single, 403, 'DENIED')).toBe(
+      'namespace "tiny" uses 0 B of its 1000 B quota; this upload needs 1.5 KiB. Delete images or ask an administrator to raise the quota',
     );
     const { location, id } = await openSession('tiny/app');
     await patch(location, large.bytes).expect(202);
@@ -920,7 +923,14 @@ describe('refused manifests store nothing', () => {
         layers: [{ mediaType: MEDIA_TYPES.layer, digest: l.digest, size: l.bytes.length }],
       }),
     });
-    await refused(() => putManifest('tiny/app', 'v1', manifest(layer)), 403, 'DENIED');
+    const image = await refused(
+      () => putManifest('tiny/app', 'v1', manifest(layer)),
+      403,
+      'DENIED',
+    );
+    expect(expectOciError(image, 403, 'DENIED')).toMatch(
+      /^namespace "tiny" uses 0 B of its 1000 B quota; this image needs 1.3 KiB more\./,
+    );
     expectOciError(await api().get('/v2/tiny/app/manifests/v1'), 404, 'MANIFEST_UNKNOWN');
     const empty = await api().get(apiPaths.namespace('tiny')).expect(200);
     expect(empty.body).toMatchObject({ imageCount: 0, sizeBytes: 0 });
