@@ -76,6 +76,23 @@ describe.skipIf(!hasContainerTools())('podman and buildah', () => {
     );
   });
 
+  it('an API key logs in with any username, and pushes as its owner', async () => {
+    const login = await tools.podman(
+      ['login', '--tls-verify=false', '--username', 'ci-robot', '--password-stdin', host],
+      server.adminKey,
+    );
+    expect(login.stdout).toContain('Login Succeeded');
+    await tools.buildImage(`${host}/clients/keyed:1`, 'pushed with a key');
+    const push = await tools.podman(['push', '--tls-verify=false', `${host}/clients/keyed:1`]);
+    expect(push.code, push.stderr).toBe(0);
+    const [entry] = (await server.services.audit.list({ action: 'registry.login' }, { limit: 1 }))
+      .items;
+    expect(entry).toMatchObject({
+      actor: expect.stringMatching(/^key:admin\//),
+      details: expect.objectContaining({ username: 'ci-robot' }),
+    });
+  });
+
   it.skipIf(!hasSkopeo())('a name without a namespace: skopeo prints the same', async () => {
     const inspect = skopeo([
       'inspect',

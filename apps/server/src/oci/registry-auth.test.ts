@@ -459,6 +459,51 @@ describe('the token endpoint', () => {
   });
 });
 
+describe('API keys with any username', () => {
+  it('a valid key works with any username and acts as its owner; the audit records both names', async () => {
+    // Someone else's username with alice's key is alice: bob's namespace stays out of reach.
+    for (const username of ['token', 'ci-bot', bob.username]) {
+      await anon()
+        .get('/v2/alpha/app/tags/list')
+        .set('Authorization', basicAuth(username, alice.key!))
+        .expect(200);
+      expectOciError(
+        await anon()
+          .get('/v2/bravo/secret/tags/list')
+          .set('Authorization', basicAuth(username, alice.key!)),
+        404,
+        'NAME_UNKNOWN',
+      );
+    }
+    const token = await getToken(['repository:alpha/app:pull'], basicAuth('ci-bot', alice.key!));
+    expect(decodeJwt(token)).toMatchObject({ sub: 'alice' });
+    const [entry] = (await server.services.audit.list({ action: 'registry.login' }, { limit: 1 }))
+      .items;
+    expect(entry).toMatchObject({
+      actor: expect.stringMatching(/^key:alice\//),
+      target: 'alice',
+      outcome: 'success',
+      details: expect.objectContaining({ username: 'ci-bot' }),
+    });
+  });
+
+  it('a wrong or revoked key fails whatever the username', async () => {
+    const kim = await createTestUser(server, 'kim', { roles: { alpha: 'viewer' }, key: {} });
+    await anon()
+      .get('/v2/alpha/app/tags/list')
+      .set('Authorization', basicAuth('anyone', kim.key!))
+      .expect(200);
+    await revokeTestKey(server, kim);
+    // The principal cache of tokens does not apply to Basic credentials: refused at once.
+    expectChallenge(
+      await anon()
+        .get('/v2/alpha/app/tags/list')
+        .set('Authorization', basicAuth('anyone', kim.key!)),
+      'repository:alpha/app:pull',
+    );
+  });
+});
+
 describe('every route', () => {
   it('refuses anonymous callers on a private namespace with the challenge, changing nothing', async () => {
     const digest = sha256Digest(randomBytesFromSeed('anon', 10));

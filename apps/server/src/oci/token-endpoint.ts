@@ -92,9 +92,11 @@ export function tokenEndpoint(
     principal: Principal,
     service: string | undefined,
     scopes: string[],
+    username: string | undefined,
   ) {
     return registryTokens.issue(principal, {
       ...(service !== undefined ? { service } : {}),
+      ...(username !== undefined ? { username } : {}),
       scopes,
       ttlSeconds: opts.ttlSeconds,
       address: addressOf(req),
@@ -104,8 +106,15 @@ export function tokenEndpoint(
   r.get('/', async (req, res, next) => {
     try {
       // `account` only names who the client believes it is; the credentials decide.
-      const principal = await principalFrom(req, basicCredentials(req));
-      const issued = await issue(req, principal, first(req.query.service), all(req.query.scope));
+      const credentials = basicCredentials(req);
+      const principal = await principalFrom(req, credentials);
+      const issued = await issue(
+        req,
+        principal,
+        first(req.query.service),
+        all(req.query.scope),
+        credentials?.username,
+      );
       res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
       send(res, registryToken, {
         token: issued.token,
@@ -132,14 +141,19 @@ export function tokenEndpoint(
       }
       const username = first(body.username);
       const password = typeof body.password === 'string' ? body.password : undefined;
-      const principal = await principalFrom(
-        req,
+      const credentials =
         username !== undefined && password !== undefined
           ? { username, password }
-          : basicCredentials(req),
-      );
+          : basicCredentials(req);
+      const principal = await principalFrom(req, credentials);
       const scopes = all(body.scope);
-      const issued = await issue(req, principal, first(body.service), scopes);
+      const issued = await issue(
+        req,
+        principal,
+        first(body.service),
+        scopes,
+        credentials?.username,
+      );
       res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
       res.json({
         token: issued.token,

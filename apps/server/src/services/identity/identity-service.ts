@@ -304,8 +304,10 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
     },
 
     /**
-     * A registry client's username and password, where the password may be an API key of that
-     * user (Basic auth on /v2, and the token endpoint).
+     * A registry client's username and password (Basic auth on /v2, and the token endpoint).
+     * The password may be an API key, and then the username may be anything: the key alone
+     * says who is calling, as on Docker Hub, GitLab or ECR, where CI logs in with a fixed
+     * username such as "token". The token endpoint's audit entry records both names.
      */
     async authenticateCredentials(
       username: string,
@@ -316,10 +318,12 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
       await checkThrottle(action, username, address);
       if (parseApiKey(secret)) {
         const result = await keyPrincipal(secret);
-        if (!result?.ok || result.owner?.username !== username) {
+        if (!result?.ok) {
           return failed(action, result?.owner ?? null, address, 'unknown or revoked key', username);
         }
-        throttle.succeed(username);
+        // Only the owner's own name clears that account's failure count: someone else's
+        // valid key must not reset the throttle that guards another account's password.
+        if (result.owner.username === username) throttle.succeed(username);
         return result.principal;
       }
       const user = await store.users.find(username);

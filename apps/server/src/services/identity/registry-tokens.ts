@@ -242,7 +242,14 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
      */
     async issue(
       principal: Principal,
-      request: { service?: string; scopes: readonly string[]; ttlSeconds: number; address: string },
+      request: {
+        service?: string;
+        scopes: readonly string[];
+        ttlSeconds: number;
+        address: string;
+        /** The username the client sent, which with an API key may be any name. */
+        username?: string;
+      },
     ): Promise<IssuedToken> {
       const service = request.service ?? REGISTRY_SERVICE;
       if (service !== REGISTRY_SERVICE) {
@@ -276,6 +283,9 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
           outcome: 'success',
           details: {
             address: request.address,
+            ...(request.username !== undefined && request.username !== user.username
+              ? { username: request.username }
+              : {}),
             access: granted.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`),
           },
         });
