@@ -391,6 +391,7 @@ describe('the token endpoint', () => {
       .expect(401);
     expect(res.body).toEqual({
       error: { code: 'INVALID_CREDENTIALS', message: expect.any(String) },
+      errors: [{ code: 'UNAUTHORIZED', message: res.body.error.message }],
       details: res.body.error.message,
     });
     const admin = await server.store.users.find(ADMIN.username);
@@ -404,6 +405,7 @@ describe('the token endpoint', () => {
       .expect(401);
     expect(temp.body.error.code).toBe('PASSWORD_CHANGE_REQUIRED');
     expect(temp.body.details).toMatch(/change it first/);
+    expect(temp.body.errors).toEqual([{ code: 'UNAUTHORIZED', message: temp.body.details }]);
   });
 
   it('asks for the right service and takes the OAuth2 password grant too', async () => {

@@ -38,8 +38,10 @@ function basicCredentials(req: Request): BasicCredentials | null {
 /**
  * Errors in Berth's JSON shape, plus the `details` string that Docker's and containers/image's
  * token clients print ("unable to retrieve auth token: invalid username/password:
- * unauthorized: <details>"). A temporary password is a 401 here, not a 403: clients report
- * other statuses of a token request without the message.
+ * unauthorized: <details>"), and the registry's `errors` list for other clients. A temporary
+ * password is a 401 here, not a 403: clients report other statuses of a token request without
+ * the message. podman and buildah `login` print neither: containers/common replaces any 401
+ * of the token request with "invalid username/password" (the reason is in --log-level=debug).
  */
 function sendError(res: Response, err: unknown, next: NextFunction): void {
   if (!(err instanceof BerthError)) return next(err);
@@ -50,7 +52,11 @@ function sendError(res: Response, err: unknown, next: NextFunction): void {
   res
     .status(status)
     .set('Cache-Control', 'no-store')
-    .json({ error: { code: err.code, message: err.message }, details: err.message });
+    .json({
+      error: { code: err.code, message: err.message },
+      errors: [{ code: status === 401 ? 'UNAUTHORIZED' : err.code, message: err.message }],
+      details: err.message,
+    });
 }
 
 /**
