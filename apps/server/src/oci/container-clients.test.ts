@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
@@ -8,7 +11,9 @@ import {
   hasContainerTools,
 } from '../testing/container-tools.js';
 import { type Docker, hasDockerd, startDockerd } from '../testing/container-daemons.js';
-import { hasSkopeo, skopeo } from '../testing/skopeo.js';
+import { hasSkopeo, pushLayout, skopeo } from '../testing/skopeo.js';
+import { randomImage, writeLayout } from '../testing/oci-layout.js';
+import { createTestUser } from '../testing/identity.js';
 import { userPrincipal } from '../services/identity/identity-service.js';
 
 // What real clients print for what Berth answers: podman and buildah (containers/image 5.23,
@@ -19,8 +24,27 @@ let host: string;
 
 const adminPrincipal = async () => userPrincipal((await server.store.users.find(ADMIN.username))!);
 
+/** The server's request log (pino-http lines), to see which requests clients made. */
+const requests: { method: string; url: string; status: number }[] = [];
+
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({
+    logStream: {
+      write(line: string) {
+        const entry = JSON.parse(line) as {
+          req?: { method: string; url: string };
+          res?: { statusCode: number };
+        };
+        if (entry.req && entry.res) {
+          requests.push({
+            method: entry.req.method,
+            url: entry.req.url,
+            status: entry.res.statusCode,
+          });
+        }
+      },
+    },
+  });
   host = `127.0.0.1:${server.port}`;
   await server.api().post(apiPaths.namespaces()).send({ name: 'clients', region: 'local' });
 }, 60_000);
@@ -140,6 +164,46 @@ describe.skipIf(!hasContainerTools())('podman and buildah', () => {
     );
     expect(debug.stderr).toContain(reason);
   });
+
+  it.skipIf(!hasSkopeo())(
+    'podman push of an image pulled from another repository mounts its layers',
+    async () => {
+      // skopeo 1.9.3 `copy` between two repositories does not try a mount (it HEADs the
+      // destination and uploads); podman, which remembers where it pulled layers from, does.
+      const writer = await createTestUser(server, 'wanda', { roles: { clients: 'writer' } });
+      const layout = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-mount-'));
+      const own = containerTools();
+      try {
+        const image = randomImage({ seed: 'mount', layers: 2, layerBytes: 4096 });
+        writeLayout(layout, [{ manifest: image, ref: 'image' }]);
+        await pushLayout(layout, 'image', `${host}/clients/source:1`, {
+          creds: `${writer.username}:${writer.password}`,
+        });
+        const login = await own.podman(
+          ['login', '--tls-verify=false', '--username', writer.username, '--password-stdin', host],
+          writer.password,
+        );
+        expect(login.code, login.stderr).toBe(0);
+        const pull = await own.podman(['pull', '--tls-verify=false', `${host}/clients/source:1`]);
+        expect(pull.code, pull.stderr).toBe(0);
+        await own.podman(['tag', `${host}/clients/source:1`, `${host}/clients/mounted:1`]);
+        requests.length = 0;
+        const push = await own.podman(['push', '--tls-verify=false', `${host}/clients/mounted:1`]);
+        expect(push.code, push.stderr).toBe(0);
+        const mounts = requests.filter(
+          (r) =>
+            r.method === 'POST' && /\/v2\/clients\/mounted\/blobs\/uploads\/\?.*mount=/.test(r.url),
+        );
+        expect(mounts.map((r) => r.status)).toEqual([201, 201]);
+        for (const layer of image.layers) {
+          expect(mounts.some((r) => r.url.includes(encodeURIComponent(layer.digest)))).toBe(true);
+        }
+      } finally {
+        own.dispose();
+        fs.rmSync(layout, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.skipIf(!hasSkopeo())('a name without a namespace: skopeo prints the same', async () => {
     const inspect = skopeo([

@@ -21,6 +21,7 @@ import {
 import { parseRepositoryName, type RepositoryName } from '../services/registry/repository-name.js';
 import { OciError } from './errors.js';
 import { parseBasic } from './basic-auth.js';
+import { query } from './http.js';
 
 /**
  * What a /v2 route needs, declared beside it in the route table:
@@ -31,13 +32,21 @@ import { parseBasic } from './basic-auth.js';
  * - `repository`: an action on the repository named by the path.
  */
 export type RegistryNeed =
-  { kind: 'signed-in' } | { kind: 'catalog' } | { kind: 'repository'; action: RepositoryAction };
+  | { kind: 'signed-in' }
+  | { kind: 'catalog' }
+  | {
+      kind: 'repository';
+      action: RepositoryAction;
+      /** Starting an upload: with `?mount=&from=`, a token should also grant pull on `from`. */
+      mount?: boolean;
+    };
 
 export const NEEDS = {
   signedIn: { kind: 'signed-in' },
   catalog: { kind: 'catalog' },
   pull: { kind: 'repository', action: 'pull' },
   push: { kind: 'repository', action: 'push' },
+  pushOrMount: { kind: 'repository', action: 'push', mount: true },
   delete: { kind: 'repository', action: 'delete' },
 } as const satisfies Record<string, RegistryNeed>;
 
@@ -97,6 +106,18 @@ function challenge(
     ...(error ? [`error="${error}"`] : []),
   ];
   return `Bearer ${params.join(',')}`;
+}
+
+/** The `from` repository of `POST …/blobs/uploads/?mount=<digest>&from=<name>`, if valid. */
+function mountSource(req: Request): RepositoryName | null {
+  const mount = query(req, 'mount');
+  const from = query(req, 'from');
+  if (mount === undefined || from === undefined) return null;
+  try {
+    return parseRepositoryName(from);
+  } catch {
+    return null;
+  }
 }
 
 function who(p: Principal): string {
@@ -194,9 +215,9 @@ export function registryAuth({ identity, registryTokens }: Services) {
     cred: Credential,
     name: RepositoryName,
     action: RepositoryAction,
+    scope = repositoryScope(name, action),
   ): Promise<void> {
     const p = cred.principal;
-    const scope = repositoryScope(name, action);
     const role: NamespaceRole | null = await registryTokens.registryRole(p, name.namespace);
     if (!repositoryActions(role).includes(action)) {
       if (p.kind === 'anonymous') {
@@ -253,13 +274,30 @@ export function registryAuth({ identity, registryTokens }: Services) {
           : need.kind === 'catalog'
             ? 'registry:catalog:*'
             : undefined;
-      const cred = await authenticate(req, scope);
+      const from = need.kind === 'repository' && need.mount && name ? mountSource(req) : null;
+      // As Distribution does: the challenge of a mount asks for pull on the source as well,
+      // so a client that follows it gets a token that lets the mount happen.
+      const challengeScope = from && scope ? `${scope} ${repositoryScope(from, 'pull')}` : scope;
+      const cred = await authenticate(req, challengeScope);
       setAuth(req, { principal: cred.principal, session: null });
       const caller = callerFor(cred);
       callers.set(req, caller);
       if (cannotExist) throw cannotExist;
       if (need.kind === 'repository' && name) {
-        await authorizeRepository(req, cred, name, need.action);
+        await authorizeRepository(req, cred, name, need.action, challengeScope);
+        if (from && cred.token && !grants(cred.token, 'repository', from.full, 'pull')) {
+          // Only when the account may pull from the source: otherwise the mount quietly
+          // becomes an ordinary upload, and the source's existence stays unrevealed.
+          const role = await registryTokens.registryRole(cred.principal, from.namespace);
+          if (repositoryActions(role).includes('pull')) {
+            throw unauthorized(
+              req,
+              `the registry token does not grant pull on ${from.full}, which the mount reads from; request a token with scope ${challengeScope ?? ''}`,
+              challengeScope,
+              'insufficient_scope',
+            );
+          }
+        }
       } else {
         if (!cred.presented) {
           throw unauthorized(
