@@ -9,3 +9,4 @@ export * from './retention.js';
 export * from './projects.js';
 export * from './identity.js';
 export * from './audit.js';
+export * from './console-routes.js';
