@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { type Express, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { REGISTRY_TOKEN_PATH, health, isConsolePath } from '@berth/contract';
+import { REGISTRY_SEARCH_PATH, REGISTRY_TOKEN_PATH, health, isConsolePath } from '@berth/contract';
 import type { Services } from './services/index.js';
 import { errorMiddleware } from './api/error-middleware.js';
 import { imagesRoutes } from './api/images.routes.js';
@@ -14,6 +14,7 @@ import { retentionRoutes } from './api/retention.routes.js';
 import { projectsRoutes } from './api/projects.routes.js';
 import { registryHandler } from './oci/registry-router.js';
 import { tokenEndpoint } from './oci/token-endpoint.js';
+import { searchHandler } from './oci/search.js';
 import { buildOpenApiDocument } from './api/openapi.js';
 import { send } from './api/respond.js';
 import { VERSION } from './version.js';
@@ -113,6 +114,7 @@ export function createApp({
   app.use('/api', routeUnknown);
 
   app.use('/v2', registryHandler(services, logger));
+  app.get(REGISTRY_SEARCH_PATH, searchHandler(services, logger));
   app.use(REGISTRY_TOKEN_PATH, tokenEndpoint(services, { ttlSeconds: tokenTtlSeconds }));
 
   const index = consoleDir ? path.join(consoleDir, 'index.html') : null;

@@ -10,3 +10,4 @@ export * from './projects.js';
 export * from './identity.js';
 export * from './audit.js';
 export * from './console-routes.js';
+export * from './registry-search.js';

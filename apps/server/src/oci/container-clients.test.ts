@@ -165,6 +165,30 @@ describe.skipIf(!hasContainerTools())('podman and buildah', () => {
     expect(debug.stderr).toContain(reason);
   });
 
+  it('podman search finds what the account may see, by falling back from /v1/search to the catalog', async () => {
+    await tools.buildImage(`${host}/clients/searchable-app:1`, 'search me');
+    const push = await tools.podman([
+      'push',
+      '--tls-verify=false',
+      `${host}/clients/searchable-app:1`,
+    ]);
+    expect(push.code, push.stderr).toBe(0);
+    requests.length = 0;
+    const search = await tools.podman(['search', '--tls-verify=false', `${host}/searchable`]);
+    expect(search.code, search.stderr).toBe(0);
+    expect(search.stdout.split('\n').map((line) => line.trim())).toContain(
+      `${host}/clients/searchable-app`,
+    );
+    // podman sends no credentials to /v1/search; the 401 makes it retry on the catalog with them.
+    expect(requests).toContainEqual(
+      expect.objectContaining({ url: '/v1/search?n=25&q=searchable', status: 401 }),
+    );
+    expect(requests.at(-1)).toEqual({ method: 'GET', url: '/v2/_catalog', status: 200 });
+    const none = await tools.podman(['search', '--tls-verify=false', `${host}/no-such-thing`]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).not.toContain(host);
+  });
+
   it.skipIf(!hasSkopeo())(
     'podman push of an image pulled from another repository mounts its layers',
     async () => {
@@ -235,6 +259,24 @@ describe.skipIf(!hasDockerd())('docker', () => {
   afterAll(async () => {
     await docker?.stop();
   });
+
+  it('docker search prints the repositories the account may see', async () => {
+    await docker.importImage(`${host}/clients/findable-tool:1`, 'find me');
+    const push = await docker.run(['push', `${host}/clients/findable-tool:1`]);
+    expect(push.code, push.stderr).toBe(0);
+    requests.length = 0;
+    const search = await docker.run(['search', `${host}/findable`]);
+    expect(search.code, search.stderr).toBe(0);
+    // NAME                   DESCRIPTION   STARS     OFFICIAL   AUTOMATED
+    // clients/findable-tool                 0
+    expect(search.stdout).toMatch(/^clients\/findable-tool\s+0\s*$/m);
+    // Docker pings /v1/_ping first (any answer will do), then sends its login's credentials.
+    expect(requests.at(-1)).toEqual({
+      method: 'GET',
+      url: '/v1/search?q=findable&n=25',
+      status: 200,
+    });
+  }, 120_000);
 
   it('a temporary password: docker login prints why', async () => {
     const temporary = 'Provisional-Secret-42';

@@ -461,6 +461,73 @@ describe('the token endpoint', () => {
   });
 });
 
+describe('/v1/search', () => {
+  const search = (params: string, authorization?: string) => {
+    const req = anon().get(`/v1/search?${params}`);
+    if (authorization) req.set('Authorization', authorization);
+    return req;
+  };
+  const names = (res: AnyResponse) =>
+    (res.body as { results: { name: string }[] }).results.map((r) => r.name);
+
+  it('answers a request without credentials with the challenge for registry:catalog:search', async () => {
+    expectChallenge(await search('q=tool'), 'registry:catalog:search');
+  });
+
+  it('finds only repositories the caller may pull from, in the shape Docker reads', async () => {
+    const anonymous = await getToken(['registry:catalog:search']);
+    expect(names(await search('q=tool', bearer(anonymous)).expect(200))).toEqual(['pubns/tool']);
+    expect(names(await search('q=secret', bearer(anonymous)).expect(200))).toEqual([]);
+    // alice is in alpha, not bravo; bob is in bravo.
+    const hidden = await search('q=secret', basicAuth(alice.username, alice.password)).expect(200);
+    expect(hidden.body).toMatchObject({ num_results: 0, results: [] });
+    const found = await search('q=secret', basicAuth(bob.username, bob.password)).expect(200);
+    expect(found.body).toEqual({
+      num_results: 1,
+      num_pages: 1,
+      page: 1,
+      page_size: 25,
+      query: 'secret',
+      results: [
+        {
+          name: 'bravo/secret',
+          description: '',
+          star_count: 0,
+          is_official: false,
+          is_automated: false,
+        },
+      ],
+    });
+    expect(names(await search('q=bravo/sec', adminAuth()).expect(200))).toEqual(['bravo/secret']);
+    // LIKE's wildcards are plain characters here.
+    expect(names(await search('q=%25', adminAuth()).expect(200))).toEqual([]);
+  });
+
+  it('a token must carry registry:catalog:search, which anyone may get', async () => {
+    const without = await getToken([], basicAuth(bob.username, bob.password));
+    expect(
+      expectChallenge(await search('q=secret', bearer(without)), 'registry:catalog:search').error,
+    ).toBe('insufficient_scope');
+    const scoped = await getToken(
+      ['registry:catalog:search'],
+      basicAuth(bob.username, bob.password),
+    );
+    expect(names(await search('q=secret', bearer(scoped)).expect(200))).toEqual(['bravo/secret']);
+  });
+
+  it('pages with n and page; n is capped at 100 and must be a whole number', async () => {
+    const all = await search('q=', adminAuth()).expect(200);
+    expect(all.body.num_results).toBeGreaterThanOrEqual(2);
+    const second = await search('q=&n=1&page=2', adminAuth()).expect(200);
+    expect(second.body).toMatchObject({ page: 2, page_size: 1, num_pages: all.body.num_results });
+    expect(names(second)).toEqual([names(all)[1]]);
+    expect((await search('q=&n=1000', adminAuth()).expect(200)).body.page_size).toBe(100);
+    for (const bad of ['n=0', 'n=abc', 'page=-1']) {
+      expectOciError(await search(bad, adminAuth()), 400, 'PAGINATION_NUMBER_INVALID');
+    }
+  });
+});
+
 describe('API keys with any username', () => {
   it('a valid key works with any username and acts as its owner; the audit records both names', async () => {
     // Someone else's username with alice's key is alice: bob's namespace stays out of reach.

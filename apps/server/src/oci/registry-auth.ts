@@ -29,11 +29,13 @@ import { query } from './http.js';
  *   even an anonymous one). `GET /v2/` answers anonymous callers with the challenge, as Docker
  *   Hub does: that is how clients learn where to log in.
  * - `catalog`: the same, and a token must carry `registry:catalog:*`; the listing is filtered.
+ * - `search`: the same with `registry:catalog:search` (what Docker asks for to search).
  * - `repository`: an action on the repository named by the path.
  */
 export type RegistryNeed =
   | { kind: 'signed-in' }
   | { kind: 'catalog' }
+  | { kind: 'search' }
   | {
       kind: 'repository';
       action: RepositoryAction;
@@ -44,6 +46,7 @@ export type RegistryNeed =
 export const NEEDS = {
   signedIn: { kind: 'signed-in' },
   catalog: { kind: 'catalog' },
+  search: { kind: 'search' },
   pull: { kind: 'repository', action: 'pull' },
   push: { kind: 'repository', action: 'push' },
   pushOrMount: { kind: 'repository', action: 'push', mount: true },
@@ -71,6 +74,9 @@ export function registryCallerOf(req: Request): RegistryCaller {
   if (!caller) throw new Error('registryCallerOf: the request was not authorized first');
   return caller;
 }
+
+/** The `registry:catalog:<action>` a token needs to list, and to search. */
+const CATALOG_ACTION = { catalog: '*', search: 'search' } as const;
 
 /** Spec scopes: pushing needs pull too (clients HEAD blobs first), as Distribution asks. */
 const SCOPE_ACTIONS: Record<RepositoryAction, string> = {
@@ -271,8 +277,8 @@ export function registryAuth({ identity, registryTokens }: Services) {
           ? name
             ? repositoryScope(name, need.action)
             : `repository:${repository}:${SCOPE_ACTIONS[need.action]}`
-          : need.kind === 'catalog'
-            ? 'registry:catalog:*'
+          : need.kind === 'catalog' || need.kind === 'search'
+            ? `registry:catalog:${CATALOG_ACTION[need.kind]}`
             : undefined;
       const from = need.kind === 'repository' && need.mount && name ? mountSource(req) : null;
       // As Distribution does: the challenge of a mount asks for pull on the source as well,
@@ -307,13 +313,13 @@ export function registryAuth({ identity, registryTokens }: Services) {
           );
         }
         if (
-          need.kind === 'catalog' &&
+          (need.kind === 'catalog' || need.kind === 'search') &&
           cred.token &&
-          !grants(cred.token, 'registry', 'catalog', '*')
+          !grants(cred.token, 'registry', 'catalog', CATALOG_ACTION[need.kind])
         ) {
           throw unauthorized(
             req,
-            'the registry token does not grant registry:catalog:*',
+            `the registry token does not grant ${scope ?? ''}`,
             scope,
             'insufficient_scope',
           );

@@ -208,8 +208,9 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
     const granted: ResourceAccess[] = [];
     for (const scope of wanted.values()) {
       if (scope.type === 'registry' && scope.name === 'catalog') {
-        // Anyone may list; the listing shows only what the caller can see.
-        if (scope.actions.includes('*')) granted.push({ ...scope, actions: ['*'] });
+        // Anyone may list and search; the answers show only what the caller can see.
+        const actions = scope.actions.filter((a) => a === '*' || a === 'search');
+        if (actions.length > 0) granted.push({ ...scope, actions });
         continue;
       }
       if (scope.type !== 'repository') continue;
