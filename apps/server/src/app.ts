@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { REGISTRY_TOKEN_PATH, health } from '@berth/contract';
+import { REGISTRY_SEARCH_PATH, REGISTRY_TOKEN_PATH, health, isConsolePath } from '@berth/contract';
 import type { Services } from './services/index.js';
 import { errorMiddleware } from './api/error-middleware.js';
 import { imagesRoutes } from './api/images.routes.js';
@@ -14,6 +14,7 @@ import { retentionRoutes } from './api/retention.routes.js';
 import { projectsRoutes } from './api/projects.routes.js';
 import { registryHandler } from './oci/registry-router.js';
 import { tokenEndpoint } from './oci/token-endpoint.js';
+import { searchHandler } from './oci/search.js';
 import { buildOpenApiDocument } from './api/openapi.js';
 import { send } from './api/respond.js';
 import { VERSION } from './version.js';
@@ -25,6 +26,16 @@ import { usersRoutes } from './api/users.routes.js';
 import { membersRoutes } from './api/members.routes.js';
 import { auditRoutes } from './api/audit.routes.js';
 import { securityHeaders } from './api/security-headers.js';
+
+function routeUnknown(req: Request, res: Response): void {
+  req.resume();
+  res.status(404).json({
+    error: {
+      code: 'ROUTE_UNKNOWN',
+      message: `no route ${req.method} ${`${req.baseUrl}${req.path}`.slice(0, 200)}`,
+    },
+  });
+}
 
 export interface AppOptions {
   services: Services;
@@ -100,22 +111,17 @@ export function createApp({
   api.use(auditRoutes(services));
   app.use('/api/v1', api);
   // Anything under /api that no router took, in /api/v1 or beside it.
-  app.use('/api', (req, res) => {
-    res.status(404).json({
-      error: {
-        code: 'ROUTE_UNKNOWN',
-        message: `no API route ${req.method} ${req.baseUrl}${req.path}`,
-      },
-    });
-  });
+  app.use('/api', routeUnknown);
 
   app.use('/v2', registryHandler(services, logger));
+  app.get(REGISTRY_SEARCH_PATH, searchHandler(services, logger));
   app.use(REGISTRY_TOKEN_PATH, tokenEndpoint(services, { ttlSeconds: tokenTtlSeconds }));
 
   const index = consoleDir ? path.join(consoleDir, 'index.html') : null;
   if (consoleDir && index && fs.existsSync(index)) {
     app.use(express.static(consoleDir, { index: false, maxAge: '1h' }));
-    app.get('/{*splat}', (_req, res) => {
+    app.get('/{*splat}', (req, res, next) => {
+      if (!isConsolePath(req.path)) return next();
       res.set('Cache-Control', 'no-cache').sendFile(index);
     });
   } else {
@@ -125,6 +131,9 @@ export function createApp({
         .send('Berth API is running. Build the console with `./berth build` to use it here.');
     });
   }
+  // Everything else: a JSON 404 rather than the console's page with 200, so a client that
+  // probes a path (`/v1/...`, `/foo.json`) reads an error.
+  app.use(routeUnknown);
 
   app.use(errorMiddleware(logger));
   return app;

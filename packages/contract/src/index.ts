@@ -9,3 +9,5 @@ export * from './retention.js';
 export * from './projects.js';
 export * from './identity.js';
 export * from './audit.js';
+export * from './console-routes.js';
+export * from './registry-search.js';

@@ -6,3 +6,4 @@ export * from './retention.js';
 export * from './projects.js';
 export * from './access.js';
 export * from './image-graph.js';
+export * from './quota.js';

@@ -97,6 +97,14 @@ export function isDigest(value: string): boolean {
   return DIGEST.test(value);
 }
 
+/**
+ * Whether `full` is a repository name by the OCI grammar alone (`app`, `ab/app` are), whatever
+ * Berth's own rules say about its namespace part.
+ */
+export function isOciRepositoryName(full: string): boolean {
+  return full.length <= MAX_FULL_NAME_LENGTH && REPOSITORY_NAME.test(full);
+}
+
 /** Splits a full OCI name into namespace and repository, or null if it has no `/`. */
 export function splitFullName(full: string): { namespace: string; repository: string } | null {
   const slash = full.indexOf('/');

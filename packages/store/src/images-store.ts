@@ -10,6 +10,7 @@ import {
   referrerTypeOf,
   requireIndexDepth,
   type TagSignatureKind,
+  quotaExceededMessage,
   trashExpiry,
 } from '@berth/domain';
 import { type ExpressionBuilder, sql } from 'kysely';
@@ -238,7 +239,13 @@ function requireQuota(
   if (ns.size_bytes + growth > ns.quota_bytes) {
     throw new ConflictError(
       'QUOTA_EXCEEDED',
-      `namespace "${ns.name}" would use ${ns.size_bytes + growth} bytes, over its quota of ${ns.quota_bytes} bytes; delete images or ask an administrator to raise the quota`,
+      quotaExceededMessage({
+        namespace: ns.name,
+        usedBytes: ns.size_bytes,
+        quotaBytes: ns.quota_bytes,
+        neededBytes: growth,
+        what: 'image',
+      }),
       { quotaBytes: ns.quota_bytes, usedBytes: ns.size_bytes, pushBytes: growth },
     );
   }

@@ -35,7 +35,8 @@ export interface NamespaceChanges {
   public?: boolean;
 }
 
-function visibleTo(v: NamespaceVisibility) {
+/** Namespaces a visibility lets through: public ones, and those of its member or key. */
+export function visibleTo(v: NamespaceVisibility) {
   return (eb: ExpressionBuilder<Database, 'namespaces'>) => {
     const reach: Expression<SqlBool>[] = [];
     if (v.userId !== null) {

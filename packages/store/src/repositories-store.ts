@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { type NamespaceVisibility, visibleTo } from './namespaces-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { containsText } from './like.js';
 import { resolveNamespace } from './resolve.js';
@@ -28,6 +30,31 @@ export interface RepositoryRecord {
 
 export function createRepositoriesStore(db: Db) {
   return {
+    /**
+     * Full names (`<namespace>/<repository>`) of repositories with a live image that contain
+     * `text`, in name order, across the namespaces `visibility` lets through (all without
+     * one), with how many match in all. For the registry's search endpoint.
+     */
+    async search(query: {
+      text: string;
+      limit: number;
+      offset: number;
+      visibility?: NamespaceVisibility;
+    }): Promise<{ total: number; names: string[] }> {
+      const full = sql<string>`namespaces.name || '/' || repositories.name`;
+      let qb = db
+        .selectFrom('repositories')
+        .innerJoin('namespaces', 'namespaces.id', 'repositories.namespace_id')
+        .where('repositories.image_count', '>', 0);
+      if (query.text) qb = qb.where(containsText(full, query.text));
+      if (query.visibility) qb = qb.where(visibleTo(query.visibility));
+      const [count, rows] = await Promise.all([
+        qb.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
+        qb.select(full.as('name')).orderBy(full).limit(query.limit).offset(query.offset).execute(),
+      ]);
+      return { total: Number(count?.n ?? 0), names: rows.map((r) => r.name) };
+    },
+
     /**
      * Keyset pagination over (sort column, name); name is unique per namespace. Only
      * repositories with at least one live image are listed: a repository whose images

@@ -1,33 +1,34 @@
 import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
+import { CONSOLE_ROUTES, type ConsoleRouteName } from '@berth/contract';
 import { NotFoundPage, RootErrorBoundary } from './RootErrorBoundary';
 import { SessionGate } from './SessionGate';
 
 /** Named route table; every page is its own lazily loaded chunk. */
 export const routes = {
   namespaces: {
-    path: 'namespaces',
+    path: CONSOLE_ROUTES.namespaces,
     lazy: async () => ({
       Component: (await import('../features/namespaces/NamespacesPage')).NamespacesPage,
     }),
   },
   namespace: {
-    path: 'namespaces/:namespace',
+    path: CONSOLE_ROUTES.namespace,
     element: <Navigate to="repositories" replace />,
   },
   repositories: {
-    path: 'namespaces/:namespace/repositories',
+    path: CONSOLE_ROUTES.repositories,
     lazy: async () => ({
       Component: (await import('../features/repositories/RepositoriesPage')).RepositoriesPage,
     }),
   },
   namespaceMembers: {
-    path: 'namespaces/:namespace/members',
+    path: CONSOLE_ROUTES.namespaceMembers,
     lazy: async () => ({
       Component: (await import('../features/namespaces/NamespaceMembersPage')).NamespaceMembersPage,
     }),
   },
   namespaceSettings: {
-    path: 'namespaces/:namespace/settings',
+    path: CONSOLE_ROUTES.namespaceSettings,
     lazy: async () => ({
       Component: (await import('../features/namespaces/NamespaceSettingsPage'))
         .NamespaceSettingsPage,
@@ -35,75 +36,75 @@ export const routes = {
   },
   images: {
     // The splat is the repository name, which may contain "/".
-    path: 'namespaces/:namespace/repositories/*',
+    path: CONSOLE_ROUTES.images,
     lazy: async () => ({
       Component: (await import('../features/images/ImagesPage')).ImagesPage,
     }),
   },
   repositoriesPicker: {
-    path: 'repositories',
+    path: CONSOLE_ROUTES.repositoriesPicker,
     lazy: async () => ({
       Component: (await import('../features/repositories/RepositoriesPickerPage'))
         .RepositoriesPickerPage,
     }),
   },
   trash: {
-    path: 'trash',
+    path: CONSOLE_ROUTES.trash,
     lazy: async () => ({
       Component: (await import('../features/trash/TrashPage')).TrashPage,
     }),
   },
   retention: {
-    path: 'retention',
+    path: CONSOLE_ROUTES.retention,
     lazy: async () => ({
       Component: (await import('../features/retention/RetentionPage')).RetentionPage,
     }),
   },
   projects: {
-    path: 'projects',
+    path: CONSOLE_ROUTES.projects,
     lazy: async () => ({
       Component: (await import('../features/projects/ProjectsPage')).ProjectsPage,
     }),
   },
   deletedProjects: {
     // Listed before `projects/:projectId` for the reader; the router ranks the static path first.
-    path: 'projects/deleted',
+    path: CONSOLE_ROUTES.deletedProjects,
     lazy: async () => ({
       Component: (await import('../features/projects/ProjectsPage')).DeletedProjectsPage,
     }),
   },
   project: {
-    path: 'projects/:projectId',
+    path: CONSOLE_ROUTES.project,
     lazy: async () => ({
       Component: (await import('../features/projects/ProjectDetailsPage')).ProjectDetailsPage,
     }),
   },
   apiKeys: {
-    path: 'account/api-keys',
+    path: CONSOLE_ROUTES.apiKeys,
     lazy: async () => ({
       Component: (await import('../features/api-keys/ApiKeysPage')).ApiKeysPage,
     }),
   },
   accountPassword: {
-    path: 'account/password',
+    path: CONSOLE_ROUTES.accountPassword,
     lazy: async () => ({
       Component: (await import('../features/session/AccountPasswordPage')).AccountPasswordPage,
     }),
   },
   // Admin pages: the side nav offers them to admins only, and the API refuses anyone else.
   users: {
-    path: 'admin/users',
+    path: CONSOLE_ROUTES.users,
     lazy: async () => ({
       Component: (await import('../features/users/UsersPage')).UsersPage,
     }),
   },
   audit: {
-    path: 'admin/audit',
+    path: CONSOLE_ROUTES.audit,
     lazy: async () => ({
       Component: (await import('../features/audit/AuditPage')).AuditPage,
     }),
   },
-} satisfies Record<string, RouteObject>;
+} satisfies Record<ConsoleRouteName, RouteObject>;
 
 export function createRouter() {
   return createBrowserRouter([

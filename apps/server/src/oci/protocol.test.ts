@@ -621,7 +621,6 @@ describe('refused blob uploads store nothing', () => {
       'team/%2E%2E/etc',
       'team/a/../../etc',
       `team/${'a'.repeat(260)}`,
-      'app',
       'team/app/',
       'team/-app',
     ];
@@ -663,6 +662,36 @@ describe('refused blob uploads store nothing', () => {
           'NAME_INVALID',
         );
       }
+    }
+  });
+
+  it('a name Berth cannot hold (no namespace, or a namespace too short) is 404 NAME_UNKNOWN after the credentials are checked', async () => {
+    const { digest } = blobOf('no-namespace', 16);
+    for (const [name, why] of [
+      ['app', /"app" has no namespace: every Berth repository is <namespace>\/<repository>/],
+      ['ab/app', /namespace "ab" must be 4–30 characters long/],
+    ] as const) {
+      // Clients begin with a HEAD, which has no body: the status itself must say "unknown".
+      const head = await raw('HEAD', `/v2/${name}/blobs/${digest}`);
+      expect(head.status).toBe(404);
+      for (const tail of ['manifests/latest', `blobs/${digest}`, 'tags/list']) {
+        const res = await refused(
+          async () => rawJson(await raw('GET', `/v2/${name}/${tail}`)),
+          404,
+          'NAME_UNKNOWN',
+        );
+        expect((res.body as { errors: { message: string }[] }).errors[0]?.message).toMatch(why);
+      }
+      await refused(
+        async () => rawJson(await raw('POST', `/v2/${name}/blobs/uploads/`)),
+        404,
+        'NAME_UNKNOWN',
+      );
+      // A wrong password still hears that it is wrong, not that the name is unknown.
+      const wrong = await raw('GET', `/v2/${name}/tags/list`, {
+        headers: { Authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` },
+      });
+      expect(wrong.status).toBe(401);
     }
   });
 
@@ -903,7 +932,7 @@ describe('refused manifests store nothing', () => {
       .expect(201);
     // One blob larger than the quota: refused when the upload finishes, single request or not.
     const large = blobOf('quota-large', 1500);
-    await refused(
+    const single = await refused(
       () =>
         api()
           .post(`/v2/tiny/app/blobs/uploads/?digest=${large.digest}`)
@@ -911,6 +940,9 @@ describe('refused manifests store nothing', () => {
           .send(large.bytes),
       403,
       'DENIED',
+    );
+    expect(expectOciError(single, 403, 'DENIED')).toBe(
+      'namespace "tiny" uses 0 B of its 1000 B quota; this upload needs 1.5 KiB. Delete images or ask an administrator to raise the quota',
     );
     const { location, id } = await openSession('tiny/app');
     await patch(location, large.bytes).expect(202);
@@ -936,7 +968,14 @@ describe('refused manifests store nothing', () => {
         layers: [{ mediaType: MEDIA_TYPES.layer, digest: l.digest, size: l.bytes.length }],
       }),
     });
-    await refused(() => putManifest('tiny/app', 'v1', manifest(layer)), 403, 'DENIED');
+    const image = await refused(
+      () => putManifest('tiny/app', 'v1', manifest(layer)),
+      403,
+      'DENIED',
+    );
+    expect(expectOciError(image, 403, 'DENIED')).toMatch(
+      /^namespace "tiny" uses 0 B of its 1000 B quota; this image needs 1.3 KiB more\./,
+    );
     expectOciError(await api().get('/v2/tiny/app/manifests/v1'), 404, 'MANIFEST_UNKNOWN');
     const empty = await api().get(apiPaths.namespace('tiny')).expect(200);
     expect(empty.body).toMatchObject({ imageCount: 0, sizeBytes: 0 });

@@ -391,6 +391,7 @@ describe('the token endpoint', () => {
       .expect(401);
     expect(res.body).toEqual({
       error: { code: 'INVALID_CREDENTIALS', message: expect.any(String) },
+      errors: [{ code: 'UNAUTHORIZED', message: res.body.error.message }],
       details: res.body.error.message,
     });
     const admin = await server.store.users.find(ADMIN.username);
@@ -404,6 +405,7 @@ describe('the token endpoint', () => {
       .expect(401);
     expect(temp.body.error.code).toBe('PASSWORD_CHANGE_REQUIRED');
     expect(temp.body.details).toMatch(/change it first/);
+    expect(temp.body.errors).toEqual([{ code: 'UNAUTHORIZED', message: temp.body.details }]);
   });
 
   it('asks for the right service and takes the OAuth2 password grant too', async () => {
@@ -456,6 +458,118 @@ describe('the token endpoint', () => {
       )
     ).items;
     expect(entry).toMatchObject({ outcome: 'success', target: 'bob' });
+  });
+});
+
+describe('/v1/search', () => {
+  const search = (params: string, authorization?: string) => {
+    const req = anon().get(`/v1/search?${params}`);
+    if (authorization) req.set('Authorization', authorization);
+    return req;
+  };
+  const names = (res: AnyResponse) =>
+    (res.body as { results: { name: string }[] }).results.map((r) => r.name);
+
+  it('answers a request without credentials with the challenge for registry:catalog:search', async () => {
+    expectChallenge(await search('q=tool'), 'registry:catalog:search');
+  });
+
+  it('finds only repositories the caller may pull from, in the shape Docker reads', async () => {
+    const anonymous = await getToken(['registry:catalog:search']);
+    expect(names(await search('q=tool', bearer(anonymous)).expect(200))).toEqual(['pubns/tool']);
+    expect(names(await search('q=secret', bearer(anonymous)).expect(200))).toEqual([]);
+    // alice is in alpha, not bravo; bob is in bravo.
+    const hidden = await search('q=secret', basicAuth(alice.username, alice.password)).expect(200);
+    expect(hidden.body).toMatchObject({ num_results: 0, results: [] });
+    const found = await search('q=secret', basicAuth(bob.username, bob.password)).expect(200);
+    expect(found.body).toEqual({
+      num_results: 1,
+      num_pages: 1,
+      page: 1,
+      page_size: 25,
+      query: 'secret',
+      results: [
+        {
+          name: 'bravo/secret',
+          description: '',
+          star_count: 0,
+          is_official: false,
+          is_automated: false,
+        },
+      ],
+    });
+    expect(names(await search('q=bravo/sec', adminAuth()).expect(200))).toEqual(['bravo/secret']);
+    // LIKE's wildcards are plain characters here.
+    expect(names(await search('q=%25', adminAuth()).expect(200))).toEqual([]);
+  });
+
+  it('a token must carry registry:catalog:search, which anyone may get', async () => {
+    const without = await getToken([], basicAuth(bob.username, bob.password));
+    expect(
+      expectChallenge(await search('q=secret', bearer(without)), 'registry:catalog:search').error,
+    ).toBe('insufficient_scope');
+    const scoped = await getToken(
+      ['registry:catalog:search'],
+      basicAuth(bob.username, bob.password),
+    );
+    expect(names(await search('q=secret', bearer(scoped)).expect(200))).toEqual(['bravo/secret']);
+  });
+
+  it('pages with n and page; n is capped at 100 and must be a whole number', async () => {
+    const all = await search('q=', adminAuth()).expect(200);
+    expect(all.body.num_results).toBeGreaterThanOrEqual(2);
+    const second = await search('q=&n=1&page=2', adminAuth()).expect(200);
+    expect(second.body).toMatchObject({ page: 2, page_size: 1, num_pages: all.body.num_results });
+    expect(names(second)).toEqual([names(all)[1]]);
+    expect((await search('q=&n=1000', adminAuth()).expect(200)).body.page_size).toBe(100);
+    for (const bad of ['n=0', 'n=abc', 'page=-1']) {
+      expectOciError(await search(bad, adminAuth()), 400, 'PAGINATION_NUMBER_INVALID');
+    }
+  });
+});
+
+describe('API keys with any username', () => {
+  it('a valid key works with any username and acts as its owner; the audit records both names', async () => {
+    // Someone else's username with alice's key is alice: bob's namespace stays out of reach.
+    for (const username of ['token', 'ci-bot', bob.username]) {
+      await anon()
+        .get('/v2/alpha/app/tags/list')
+        .set('Authorization', basicAuth(username, alice.key!))
+        .expect(200);
+      expectOciError(
+        await anon()
+          .get('/v2/bravo/secret/tags/list')
+          .set('Authorization', basicAuth(username, alice.key!)),
+        404,
+        'NAME_UNKNOWN',
+      );
+    }
+    const token = await getToken(['repository:alpha/app:pull'], basicAuth('ci-bot', alice.key!));
+    expect(decodeJwt(token)).toMatchObject({ sub: 'alice' });
+    const [entry] = (await server.services.audit.list({ action: 'registry.login' }, { limit: 1 }))
+      .items;
+    expect(entry).toMatchObject({
+      actor: expect.stringMatching(/^key:alice\//),
+      target: 'alice',
+      outcome: 'success',
+      details: expect.objectContaining({ username: 'ci-bot' }),
+    });
+  });
+
+  it('a wrong or revoked key fails whatever the username', async () => {
+    const kim = await createTestUser(server, 'kim', { roles: { alpha: 'viewer' }, key: {} });
+    await anon()
+      .get('/v2/alpha/app/tags/list')
+      .set('Authorization', basicAuth('anyone', kim.key!))
+      .expect(200);
+    await revokeTestKey(server, kim);
+    // The principal cache of tokens does not apply to Basic credentials: refused at once.
+    expectChallenge(
+      await anon()
+        .get('/v2/alpha/app/tags/list')
+        .set('Authorization', basicAuth('anyone', kim.key!)),
+      'repository:alpha/app:pull',
+    );
   });
 });
 
@@ -633,26 +747,27 @@ describe('cross-repository mount', () => {
     }
   });
 
-  it('from a repository the caller can pull, it mounts; a token must grant that pull too', async () => {
+  it('from a repository the caller can pull, it mounts; the challenge asks for pull on the source too', async () => {
     const shared = randomBytesFromSeed('mount-shared', 300);
     const digest = sha256Digest(shared);
     await putBlob('alpha/source', shared, adminAuth()).expect(201);
+    const mountPath = `/v2/alpha/target/blobs/uploads/?mount=${digest}&from=alpha/source`;
+    const both = 'repository:alpha/target:pull,push repository:alpha/source:pull';
+
+    // As Distribution: the first challenge names both repositories, in one scope parameter.
+    const first = expectChallenge(await anon().post(mountPath), both);
+    // A token for the target alone is not enough while the account may pull the source.
     const narrow = await getToken(
       ['repository:alpha/target:pull,push'],
       basicAuth(alice.username, alice.password),
     );
-    await anon()
-      .post(`/v2/alpha/target/blobs/uploads/?mount=${digest}&from=alpha/source`)
-      .set('Authorization', bearer(narrow))
-      .expect(202);
-    const wide = await getToken(
-      ['repository:alpha/target:pull,push', 'repository:alpha/source:pull'],
-      basicAuth(alice.username, alice.password),
-    );
-    await anon()
-      .post(`/v2/alpha/target/blobs/uploads/?mount=${digest}&from=alpha/source`)
-      .set('Authorization', bearer(wide))
-      .expect(201);
+    const retry = await anon().post(mountPath).set('Authorization', bearer(narrow));
+    expect(expectChallenge(retry, both).error).toBe('insufficient_scope');
+
+    // Following the challenge as clients do (its scopes, space-separated) gets the mount.
+    const wide = await getToken(first.scope!.split(' '), basicAuth(alice.username, alice.password));
+    const mounted = await anon().post(mountPath).set('Authorization', bearer(wide)).expect(201);
+    expect(mounted.headers['docker-content-digest']).toBe(digest);
     await anon()
       .head(`/v2/alpha/target/blobs/${digest}`)
       .set('Authorization', bearer(wide))

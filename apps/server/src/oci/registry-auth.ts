@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import {
   ANONYMOUS,
   type NamespaceRole,
+  NotFoundError,
   type Principal,
   UnauthenticatedError,
   namespaceRoleAllows,
@@ -20,6 +21,7 @@ import {
 import { parseRepositoryName, type RepositoryName } from '../services/registry/repository-name.js';
 import { OciError } from './errors.js';
 import { parseBasic } from './basic-auth.js';
+import { query } from './http.js';
 
 /**
  * What a /v2 route needs, declared beside it in the route table:
@@ -27,16 +29,27 @@ import { parseBasic } from './basic-auth.js';
  *   even an anonymous one). `GET /v2/` answers anonymous callers with the challenge, as Docker
  *   Hub does: that is how clients learn where to log in.
  * - `catalog`: the same, and a token must carry `registry:catalog:*`; the listing is filtered.
+ * - `search`: the same with `registry:catalog:search` (what Docker asks for to search).
  * - `repository`: an action on the repository named by the path.
  */
 export type RegistryNeed =
-  { kind: 'signed-in' } | { kind: 'catalog' } | { kind: 'repository'; action: RepositoryAction };
+  | { kind: 'signed-in' }
+  | { kind: 'catalog' }
+  | { kind: 'search' }
+  | {
+      kind: 'repository';
+      action: RepositoryAction;
+      /** Starting an upload: with `?mount=&from=`, a token should also grant pull on `from`. */
+      mount?: boolean;
+    };
 
 export const NEEDS = {
   signedIn: { kind: 'signed-in' },
   catalog: { kind: 'catalog' },
+  search: { kind: 'search' },
   pull: { kind: 'repository', action: 'pull' },
   push: { kind: 'repository', action: 'push' },
+  pushOrMount: { kind: 'repository', action: 'push', mount: true },
   delete: { kind: 'repository', action: 'delete' },
 } as const satisfies Record<string, RegistryNeed>;
 
@@ -61,6 +74,9 @@ export function registryCallerOf(req: Request): RegistryCaller {
   if (!caller) throw new Error('registryCallerOf: the request was not authorized first');
   return caller;
 }
+
+/** The `registry:catalog:<action>` a token needs to list, and to search. */
+const CATALOG_ACTION = { catalog: '*', search: 'search' } as const;
 
 /** Spec scopes: pushing needs pull too (clients HEAD blobs first), as Distribution asks. */
 const SCOPE_ACTIONS: Record<RepositoryAction, string> = {
@@ -96,6 +112,18 @@ function challenge(
     ...(error ? [`error="${error}"`] : []),
   ];
   return `Bearer ${params.join(',')}`;
+}
+
+/** The `from` repository of `POST …/blobs/uploads/?mount=<digest>&from=<name>`, if valid. */
+function mountSource(req: Request): RepositoryName | null {
+  const mount = query(req, 'mount');
+  const from = query(req, 'from');
+  if (mount === undefined || from === undefined) return null;
+  try {
+    return parseRepositoryName(from);
+  } catch {
+    return null;
+  }
 }
 
 function who(p: Principal): string {
@@ -193,9 +221,9 @@ export function registryAuth({ identity, registryTokens }: Services) {
     cred: Credential,
     name: RepositoryName,
     action: RepositoryAction,
+    scope = repositoryScope(name, action),
   ): Promise<void> {
     const p = cred.principal;
-    const scope = repositoryScope(name, action);
     const role: NamespaceRole | null = await registryTokens.registryRole(p, name.namespace);
     if (!repositoryActions(role).includes(action)) {
       if (p.kind === 'anonymous') {
@@ -228,22 +256,54 @@ export function registryAuth({ identity, registryTokens }: Services) {
     /**
      * Authenticates the request and checks it may do what the route needs; records the caller
      * for audit entries (`actorOf`) and for `registryCallerOf`. Malformed repository names are a
-     * 400 for everyone: the grammar is public.
+     * 400 for everyone: the grammar is public. Names the grammar allows but Berth cannot hold
+     * are a 404 NAME_UNKNOWN after authentication.
      */
     async authorize(req: Request, need: RegistryNeed, repository = ''): Promise<RegistryCaller> {
-      const name = need.kind === 'repository' ? parseRepositoryName(repository) : null;
+      let name: RepositoryName | null = null;
+      // A name Berth cannot hold (no namespace) is a 404, but only once the credentials
+      // have been checked: a wrong password must still hear that it is wrong.
+      let cannotExist: NotFoundError | null = null;
+      if (need.kind === 'repository') {
+        try {
+          name = parseRepositoryName(repository);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+          cannotExist = err;
+        }
+      }
       const scope =
-        need.kind === 'repository' && name
-          ? repositoryScope(name, need.action)
-          : need.kind === 'catalog'
-            ? 'registry:catalog:*'
+        need.kind === 'repository'
+          ? name
+            ? repositoryScope(name, need.action)
+            : `repository:${repository}:${SCOPE_ACTIONS[need.action]}`
+          : need.kind === 'catalog' || need.kind === 'search'
+            ? `registry:catalog:${CATALOG_ACTION[need.kind]}`
             : undefined;
-      const cred = await authenticate(req, scope);
+      const from = need.kind === 'repository' && need.mount && name ? mountSource(req) : null;
+      // As Distribution does: the challenge of a mount asks for pull on the source as well,
+      // so a client that follows it gets a token that lets the mount happen.
+      const challengeScope = from && scope ? `${scope} ${repositoryScope(from, 'pull')}` : scope;
+      const cred = await authenticate(req, challengeScope);
       setAuth(req, { principal: cred.principal, session: null });
       const caller = callerFor(cred);
       callers.set(req, caller);
+      if (cannotExist) throw cannotExist;
       if (need.kind === 'repository' && name) {
-        await authorizeRepository(req, cred, name, need.action);
+        await authorizeRepository(req, cred, name, need.action, challengeScope);
+        if (from && cred.token && !grants(cred.token, 'repository', from.full, 'pull')) {
+          // Only when the account may pull from the source: otherwise the mount quietly
+          // becomes an ordinary upload, and the source's existence stays unrevealed.
+          const role = await registryTokens.registryRole(cred.principal, from.namespace);
+          if (repositoryActions(role).includes('pull')) {
+            throw unauthorized(
+              req,
+              `the registry token does not grant pull on ${from.full}, which the mount reads from; request a token with scope ${challengeScope ?? ''}`,
+              challengeScope,
+              'insufficient_scope',
+            );
+          }
+        }
       } else {
         if (!cred.presented) {
           throw unauthorized(
@@ -253,13 +313,13 @@ export function registryAuth({ identity, registryTokens }: Services) {
           );
         }
         if (
-          need.kind === 'catalog' &&
+          (need.kind === 'catalog' || need.kind === 'search') &&
           cred.token &&
-          !grants(cred.token, 'registry', 'catalog', '*')
+          !grants(cred.token, 'registry', 'catalog', CATALOG_ACTION[need.kind])
         ) {
           throw unauthorized(
             req,
-            'the registry token does not grant registry:catalog:*',
+            `the registry token does not grant ${scope ?? ''}`,
             scope,
             'insufficient_scope',
           );

@@ -59,7 +59,10 @@ export function registryRoutes(services: Services): Route[] {
         DELETE: del(manifests.delete),
       },
     },
-    { pattern: /^\/(.+)\/blobs\/uploads\/?$/, methods: { POST: push(uploads.start) } },
+    {
+      pattern: /^\/(.+)\/blobs\/uploads\/?$/,
+      methods: { POST: { need: NEEDS.pushOrMount, handler: uploads.start } },
+    },
     {
       pattern: /^\/(.+)\/blobs\/uploads\/([^/]+)$/,
       methods: {

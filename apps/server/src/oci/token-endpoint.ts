@@ -39,8 +39,10 @@ function basicCredentials(req: Request): BasicCredentials | null {
 /**
  * Errors in Berth's JSON shape, plus the `details` string that Docker's and containers/image's
  * token clients print ("unable to retrieve auth token: invalid username/password:
- * unauthorized: <details>"). A temporary password is a 401 here, not a 403: clients report
- * other statuses of a token request without the message.
+ * unauthorized: <details>"), and the registry's `errors` list for other clients. A temporary
+ * password is a 401 here, not a 403: clients report other statuses of a token request without
+ * the message. podman and buildah `login` print neither: containers/common replaces any 401
+ * of the token request with "invalid username/password" (the reason is in --log-level=debug).
  */
 function sendError(res: Response, err: unknown, next: NextFunction): void {
   // A full disk is answered (507) and logged by the one error middleware.
@@ -52,7 +54,11 @@ function sendError(res: Response, err: unknown, next: NextFunction): void {
   res
     .status(status)
     .set('Cache-Control', 'no-store')
-    .json({ error: { code: err.code, message: err.message }, details: err.message });
+    .json({
+      error: { code: err.code, message: err.message },
+      errors: [{ code: status === 401 ? 'UNAUTHORIZED' : err.code, message: err.message }],
+      details: err.message,
+    });
 }
 
 /**
@@ -94,9 +100,11 @@ export function tokenEndpoint(
     principal: Principal,
     service: string | undefined,
     scopes: string[],
+    username: string | undefined,
   ) {
     return registryTokens.issue(principal, {
       ...(service !== undefined ? { service } : {}),
+      ...(username !== undefined ? { username } : {}),
       scopes,
       ttlSeconds: opts.ttlSeconds,
       address: addressOf(req),
@@ -106,8 +114,15 @@ export function tokenEndpoint(
   r.get('/', async (req, res, next) => {
     try {
       // `account` only names who the client believes it is; the credentials decide.
-      const principal = await principalFrom(req, basicCredentials(req));
-      const issued = await issue(req, principal, first(req.query.service), all(req.query.scope));
+      const credentials = basicCredentials(req);
+      const principal = await principalFrom(req, credentials);
+      const issued = await issue(
+        req,
+        principal,
+        first(req.query.service),
+        all(req.query.scope),
+        credentials?.username,
+      );
       res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
       send(res, registryToken, {
         token: issued.token,
@@ -134,14 +149,19 @@ export function tokenEndpoint(
       }
       const username = first(body.username);
       const password = typeof body.password === 'string' ? body.password : undefined;
-      const principal = await principalFrom(
-        req,
+      const credentials =
         username !== undefined && password !== undefined
           ? { username, password }
-          : basicCredentials(req),
-      );
+          : basicCredentials(req);
+      const principal = await principalFrom(req, credentials);
       const scopes = all(body.scope);
-      const issued = await issue(req, principal, first(body.service), scopes);
+      const issued = await issue(
+        req,
+        principal,
+        first(body.service),
+        scopes,
+        credentials?.username,
+      );
       res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
       res.json({
         token: issued.token,

@@ -13,6 +13,7 @@ import { createIdentityService } from './identity/identity-service.js';
 import { createAccessService } from './identity/access-service.js';
 import { createAuditService } from './audit-service.js';
 import { createRegistryTokens } from './identity/registry-tokens.js';
+import { createRepositorySearch } from './registry/repository-search.js';
 
 export function createServices(deps: ServiceDeps) {
   const registry = createRegistryService(deps);
@@ -27,6 +28,7 @@ export function createServices(deps: ServiceDeps) {
     images: createImagesService(deps),
     trash: createTrashService(deps),
     registry,
+    repositorySearch: createRepositorySearch(deps, access),
     gc: createGcService(deps, registry.uploads),
     retention: createRetentionService(deps, pointers),
     retentionScheduler: createRetentionScheduler(deps, pointers),

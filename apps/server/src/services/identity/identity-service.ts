@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import {
   type Principal,
   RateLimitedError,
@@ -46,6 +46,9 @@ const INVALID = () =>
   new UnauthenticatedError('INVALID_CREDENTIALS', 'the username or password is not right');
 /** Only so often is a session's or key's last-use time written: not on every request. */
 const TOUCH_EVERY_MS = 60_000;
+/** How long a registry client's checked password is trusted without running scrypt again. */
+export const CREDENTIAL_CACHE_MS = 5 * 60_000;
+const CREDENTIAL_CACHE_MAX = 10_000;
 
 export function userPrincipal(
   user: UserRecord,
@@ -87,10 +90,50 @@ function toApiKey(k: ApiKeyRecord): ApiKey {
   };
 }
 
+/**
+ * Registry clients send the password with every token request (podman and docker ask for a
+ * token per repository and action), and each scrypt check costs tens of milliseconds of CPU
+ * and 32 MiB. A successful check is remembered for `CREDENTIAL_CACHE_MS`, keyed by an HMAC of
+ * username and password under a key made at start-up (so no password, nor a hash of one that
+ * could be attacked offline, is kept), together with the password hash it was checked against.
+ * It only counts while that hash is still the stored one, and the caller still checks that the
+ * account is enabled and its password not temporary, so a password change, reset or disabling
+ * takes effect at once. Failures are never remembered; sign-in to the console always runs
+ * scrypt.
+ */
+function createCredentialCache(clock: () => number) {
+  const key = randomBytes(32);
+  const entries = new Map<string, { userId: string; passwordHash: string; until: number }>();
+  const id = (username: string, password: string) =>
+    createHmac('sha256', key).update(username).update('\0').update(password).digest('base64');
+  return {
+    holds(username: string, password: string, user: UserRecord): boolean {
+      const entry = entries.get(id(username, password));
+      return (
+        entry !== undefined &&
+        entry.until > clock() &&
+        entry.userId === user.id &&
+        entry.passwordHash === user.passwordHash &&
+        !user.disabled &&
+        !user.mustChangePassword
+      );
+    },
+    remember(username: string, password: string, user: UserRecord): void {
+      if (entries.size >= CREDENTIAL_CACHE_MAX) entries.clear();
+      entries.set(id(username, password), {
+        userId: user.id,
+        passwordHash: user.passwordHash,
+        until: clock() + CREDENTIAL_CACHE_MS,
+      });
+    },
+  };
+}
+
 export function createIdentityService(deps: ServiceDeps, settings: IdentitySettings) {
   const { store, clock, logger } = deps;
   const throttle = createThrottle(settings.throttle, clock);
   const keyTouched = new Map<string, number>();
+  const checkedCredentials = createCredentialCache(clock);
 
   async function audit(
     actor: string,
@@ -320,8 +363,10 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
     },
 
     /**
-     * A registry client's username and password, where the password may be an API key of that
-     * user (Basic auth on /v2, and the token endpoint).
+     * A registry client's username and password (Basic auth on /v2, and the token endpoint).
+     * The password may be an API key, and then the username may be anything: the key alone
+     * says who is calling, as on Docker Hub, GitLab or ECR, where CI logs in with a fixed
+     * username such as "token". The token endpoint's audit entry records both names.
      */
     async authenticateCredentials(
       username: string,
@@ -332,14 +377,18 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
       await checkThrottle(action, username, address);
       if (parseApiKey(secret)) {
         const result = await keyPrincipal(secret);
-        if (!result?.ok || result.owner?.username !== username) {
+        if (!result?.ok) {
           return failed(action, result?.owner ?? null, address, 'unknown or revoked key', username);
         }
-        throttle.succeed(username);
+        // Only the owner's own name clears that account's failure count: someone else's
+        // valid key must not reset the throttle that guards another account's password.
+        if (result.owner.username === username) throttle.succeed(username);
         return result.principal;
       }
       const user = await store.users.find(username);
-      const ok = await verifyPassword(user?.passwordHash ?? UNUSABLE_HASH, secret);
+      const ok =
+        (user !== null && checkedCredentials.holds(username, secret, user)) ||
+        (await verifyPassword(user?.passwordHash ?? UNUSABLE_HASH, secret));
       if (!user || !ok) return failed(action, user, address, 'wrong password', username);
       if (user.disabled) return failed(action, user, address, 'account disabled', username);
       if (user.mustChangePassword) {
@@ -349,6 +398,7 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
         );
       }
       throttle.succeed(username);
+      checkedCredentials.remember(username, secret, user);
       return userPrincipal(user);
     },
 

@@ -209,8 +209,9 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
     const granted: ResourceAccess[] = [];
     for (const scope of wanted.values()) {
       if (scope.type === 'registry' && scope.name === 'catalog') {
-        // Anyone may list; the listing shows only what the caller can see.
-        if (scope.actions.includes('*')) granted.push({ ...scope, actions: ['*'] });
+        // Anyone may list and search; the answers show only what the caller can see.
+        const actions = scope.actions.filter((a) => a === '*' || a === 'search');
+        if (actions.length > 0) granted.push({ ...scope, actions });
         continue;
       }
       if (scope.type !== 'repository') continue;
@@ -244,7 +245,14 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
      */
     async issue(
       principal: Principal,
-      request: { service?: string; scopes: readonly string[]; ttlSeconds: number; address: string },
+      request: {
+        service?: string;
+        scopes: readonly string[];
+        ttlSeconds: number;
+        address: string;
+        /** The username the client sent, which with an API key may be any name. */
+        username?: string;
+      },
     ): Promise<IssuedToken> {
       const service = request.service ?? REGISTRY_SERVICE;
       if (service !== REGISTRY_SERVICE) {
@@ -280,6 +288,9 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
             outcome: 'success',
             details: {
               address: request.address,
+              ...(request.username !== undefined && request.username !== user.username
+                ? { username: request.username }
+                : {}),
               access: granted.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`),
             },
           }),

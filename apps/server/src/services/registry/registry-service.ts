@@ -13,6 +13,8 @@ import {
   digestAlgorithmOf,
   isIndexMediaType,
   parseManifest,
+  type QuotaRefusal,
+  quotaExceededMessage,
   readImageConfig,
 } from '@berth/domain';
 import type { NamespaceVisibility, StoredManifest } from '@berth/store';
@@ -85,16 +87,18 @@ export function createRegistryService(deps: ServiceDeps) {
           if (!(error instanceof ConflictError)) throw error;
         });
     } else if (ns.quotaBytes !== null && ns.sizeBytes >= ns.quotaBytes) {
-      throw quotaFull(name.namespace, ns.quotaBytes);
+      throw quotaFull({
+        namespace: name.namespace,
+        usedBytes: ns.sizeBytes,
+        quotaBytes: ns.quotaBytes,
+        what: 'upload',
+      });
     }
     return name;
   }
 
-  function quotaFull(namespace: string, quota: number) {
-    return new ConflictError(
-      'QUOTA_EXCEEDED',
-      `namespace "${namespace}" has used its storage quota of ${quota} bytes; delete images or ask an administrator to raise it`,
-    );
+  function quotaFull(refusal: QuotaRefusal) {
+    return new ConflictError('QUOTA_EXCEEDED', quotaExceededMessage(refusal));
   }
 
   /** Finishes upload `id`: verify what arrived, record it, move it into the store. */
@@ -110,7 +114,13 @@ export function createRegistryService(deps: ServiceDeps) {
     const ns = await store.namespaces.get(name.namespace);
     if (ns.quotaBytes !== null && ns.sizeBytes + sealed.size > ns.quotaBytes) {
       await uploads.remove(sealed.id);
-      throw quotaFull(name.namespace, ns.quotaBytes);
+      throw quotaFull({
+        namespace: name.namespace,
+        usedBytes: ns.sizeBytes,
+        quotaBytes: ns.quotaBytes,
+        neededBytes: sealed.size,
+        what: 'upload',
+      });
     }
     const deadline = Date.now() + LINK_WAIT_MS;
     for (;;) {

@@ -7,6 +7,7 @@ import {
   checkRepositoryName,
   checkTag,
   isDigestAlgorithm,
+  isOciRepositoryName,
   splitFullName,
 } from '@berth/domain';
 import type { ManifestRef } from '@berth/store';
@@ -17,22 +18,27 @@ export interface RepositoryName {
   repository: string;
 }
 
-/** `<namespace>/<repository>` from a /v2 path, checked against the OCI grammar. */
+/**
+ * `<namespace>/<repository>` from a /v2 path, checked against the OCI grammar (400
+ * NAME_INVALID). A name the OCI grammar allows but Berth cannot hold (`app`, with no namespace,
+ * or `ab/app`, whose namespace is too short) is a 404 NAME_UNKNOWN instead: such a repository
+ * cannot exist here, and clients start with a HEAD, whose 400 they print as a bare
+ * "400 (Bad Request)" (Docker even retries it for a minute) while a 404 reads "name unknown".
+ */
 export function parseRepositoryName(full: string): RepositoryName {
   const parts = splitFullName(full);
   const clipped = full.length > 80 ? `${full.slice(0, 77)}…` : full;
+  const refuse = (message: string) =>
+    isOciRepositoryName(full)
+      ? new NotFoundError('NAME_UNKNOWN', message)
+      : new InputError('NAME_INVALID', message);
   if (!parts) {
-    throw new InputError(
-      'NAME_INVALID',
-      `"${clipped}" is not <namespace>/<repository>: every Berth repository lives in a namespace`,
+    throw refuse(
+      `"${clipped}" has no namespace: every Berth repository is <namespace>/<repository>, e.g. <registry>/team/${clipped}`,
     );
   }
   const ns = checkNamespaceName(parts.namespace);
-  if (!ns.ok)
-    throw new InputError(
-      'NAME_INVALID',
-      `namespace "${parts.namespace.slice(0, 40)}" ${ns.reason}`,
-    );
+  if (!ns.ok) throw refuse(`namespace "${parts.namespace.slice(0, 40)}" ${ns.reason}`);
   const repo = checkRepositoryName(parts.namespace, parts.repository);
   if (!repo.ok) throw new InputError('NAME_INVALID', `repository "${clipped}" ${repo.reason}`);
   return { full, ...parts };
