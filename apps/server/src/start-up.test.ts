@@ -21,6 +21,7 @@ import {
   stopServerProcesses,
   until,
 } from './testing/server-processes.js';
+import { selfSignedCertificate } from './testing/certificates.js';
 
 // Start-up as an operator meets it: real `berth` processes on real data directories.
 
@@ -55,37 +56,10 @@ function modes(dir: string): Record<string, string> {
   return out;
 }
 
-function selfSigned(dir: string, name: string): { cert: string; key: string } {
-  const cert = path.join(dir, `${name}.crt`);
-  const key = path.join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
-
 it('refuses a bad configuration with every problem at once, exit code 2, and creates nothing', async () => {
   const base = tempDir();
-  const a = selfSigned(base, 'a');
-  const b = selfSigned(base, 'b');
+  const a = selfSignedCertificate(base, 'a');
+  const b = selfSignedCertificate(base, 'b');
   const dataDir = path.join(base, 'data');
   const refused = startServerProcess(dataDir, {
     BERTH_ADMIN_USERNAME: 'root',

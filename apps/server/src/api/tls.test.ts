@@ -1,44 +1,24 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
+import { selfSignedCertificate } from '../testing/certificates.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 
 let server: TestServer;
 let certDir = '';
+let cert = '';
+let key = '';
 
 beforeAll(async () => {
   certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      path.join(certDir, 'key.pem'),
-      '-out',
-      path.join(certDir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  ({ cert, key } = selfSignedCertificate(certDir, 'server'));
   server = await startTestServer({
     env: {
-      BERTH_TLS_CERT: path.join(certDir, 'cert.pem'),
-      BERTH_TLS_KEY: path.join(certDir, 'key.pem'),
+      BERTH_TLS_CERT: cert,
+      BERTH_TLS_KEY: key,
     },
   });
 });
@@ -67,7 +47,7 @@ it('serves HTTPS with HSTS and a Secure, host-only session cookie', async () => 
 });
 
 it('refuses half a TLS configuration at start-up', async () => {
-  await expect(
-    startTestServer({ env: { BERTH_TLS_CERT: path.join(certDir, 'cert.pem') } }),
-  ).rejects.toThrow(/BERTH_TLS_CERT and BERTH_TLS_KEY/);
+  await expect(startTestServer({ env: { BERTH_TLS_CERT: cert } })).rejects.toThrow(
+    /BERTH_TLS_CERT and BERTH_TLS_KEY/,
+  );
 });

@@ -17,7 +17,8 @@ const DOCKER = '/usr/bin/docker';
 const CONTAINERD = '/usr/bin/containerd';
 const CTR = '/usr/bin/ctr';
 const START_TIMEOUT_MS = 30_000;
-const COMMAND_TIMEOUT_MS = 90_000;
+// A push or pull of a test image by any client: long enough for a loaded 2-core machine.
+const COMMAND_TIMEOUT_MS = 120_000;
 
 const isRoot = () => process.getuid?.() === 0;
 export const hasDockerd = () => isRoot() && fs.existsSync(DOCKERD) && fs.existsSync(DOCKER);
@@ -30,7 +31,7 @@ export interface ClientResult {
 }
 
 /** Runs a client; never rejects on a non-zero exit, since tests assert on what it printed. */
-function runClient(
+export function runClient(
   file: string,
   args: string[],
   env: NodeJS.ProcessEnv,

@@ -1,8 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClientResult } from './container-daemons.js';
+import { type ClientResult, runClient } from './container-daemons.js';
 
 /**
  * podman and buildah (containers/image and containers/storage, like skopeo), each test file
@@ -12,8 +12,6 @@ import type { ClientResult } from './container-daemons.js';
  * of the user's configuration is read or written. podman and buildah share the storage, so an
  * image buildah commits is one podman can push.
  */
-
-const COMMAND_TIMEOUT_MS = 120_000;
 
 let available: boolean | undefined;
 
@@ -43,27 +41,6 @@ export interface ContainerTools {
   /** Where `login` stored credentials. */
   authFile: string;
   dispose(): void;
-}
-
-function runTool(
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  stdin?: string,
-): Promise<ClientResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      file,
-      args,
-      { env, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        if (error && code === -1) return reject(error);
-        resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
-      },
-    );
-    child.stdin?.end(stdin ?? '');
-  });
 }
 
 export function containerTools(): ContainerTools {
@@ -104,8 +81,8 @@ export function containerTools(): ContainerTools {
   const tools: ContainerTools = {
     authFile,
     podman: (args, stdin) =>
-      runTool('podman', [...storageArgs, '--tmpdir', tmp, ...args], env, stdin),
-    buildah: (args, stdin) => runTool('buildah', [...storageArgs, ...args], env, stdin),
+      runClient('podman', [...storageArgs, '--tmpdir', tmp, ...args], env, stdin),
+    buildah: (args, stdin) => runClient('buildah', [...storageArgs, ...args], env, stdin),
     async buildImage(ref, content) {
       const context = fs.mkdtempSync(path.join(tmp, 'ctx-'));
       fs.writeFileSync(path.join(context, 'file'), content);
