@@ -298,9 +298,9 @@ export function buildIndex(children: BuiltManifest[]): BuiltManifest {
 
 const EMPTY_CONFIG = blob(MEDIA_TYPES.empty, Buffer.from('{}'));
 
-/** A cosign-style signature as an OCI 1.1 artifact whose `subject` is the signed manifest. */
-export function buildSignature(subject: BuiltManifest, seed: string): BuiltManifest {
-  const payload = blob(
+/** The simple-signing payload cosign signs, naming the signed manifest. */
+function cosignPayload(subject: BuiltManifest, seed: string) {
+  return blob(
     MEDIA_TYPES.cosignPayload,
     toJsonBytes({
       critical: {
@@ -311,6 +311,11 @@ export function buildSignature(subject: BuiltManifest, seed: string): BuiltManif
       optional: { 'dev.berth.demo/seed': seed },
     }),
   );
+}
+
+/** A cosign-style signature as an OCI 1.1 artifact whose `subject` is the signed manifest. */
+export function buildSignature(subject: BuiltManifest, seed: string): BuiltManifest {
+  const payload = cosignPayload(subject, seed);
   // Not a real signature: the demo only needs referrer-shaped bytes, never verification.
   const signature = randomBytesFromSeed(`signature:${seed}:${subject.digest}`, 64).toString(
     'base64',
@@ -348,17 +353,7 @@ export function buildSignature(subject: BuiltManifest, seed: string): BuiltManif
  * signed image's repository, with no `subject`.
  */
 export function buildTagSignature(subject: BuiltManifest, seed: string): BuiltManifest {
-  const payload = blob(
-    MEDIA_TYPES.cosignPayload,
-    toJsonBytes({
-      critical: {
-        identity: { 'docker-reference': 'berth.local/demo' },
-        image: { 'docker-manifest-digest': subject.digest },
-        type: 'cosign container image signature',
-      },
-      optional: { 'dev.berth.demo/seed': seed },
-    }),
-  );
+  const payload = cosignPayload(subject, seed);
   const config = blob(
     MEDIA_TYPES.config,
     toJsonBytes({
