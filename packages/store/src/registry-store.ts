@@ -139,19 +139,22 @@ export function createRegistryStore(db: Db) {
       return { names: rows.slice(0, opts.n).map((r) => r.name), more: rows.length > opts.n };
     },
 
-    /** Live manifests whose subject is `digest`, oldest first, with their bytes for annotations. */
-    async referrers(repository: number, digest: string, artifactType?: string) {
+    /**
+     * Live manifests whose subject is `digest`, in the order Berth first stored them, with their
+     * bytes for annotations: one page of `limit` after the row id `after`, and whether more follow.
+     */
+    async referrers(repository: number, digest: string, page: { limit: number; after?: number }) {
       let qb = db
         .selectFrom('manifests')
-        .select(['digest', 'media_type', 'manifest_size', 'artifact_type', 'content'])
+        .select(['id', 'digest', 'media_type', 'manifest_size', 'artifact_type', 'content'])
         .where('repository_id', '=', repository)
         .where('subject_digest', '=', digest)
         .where('state', '=', 'live')
-        .orderBy('pushed_at')
         .orderBy('id')
-        .limit(1000);
-      if (artifactType !== undefined) qb = qb.where('artifact_type', '=', artifactType);
-      return qb.execute();
+        .limit(page.limit + 1);
+      if (page.after !== undefined) qb = qb.where('id', '>', page.after);
+      const rows = await qb.execute();
+      return { rows: rows.slice(0, page.limit), more: rows.length > page.limit };
     },
 
     /**

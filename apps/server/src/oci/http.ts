@@ -42,8 +42,14 @@ export function pageParams(req: Request, max: number): { n: number; last?: strin
 }
 
 /** `Link: <…>; rel="next"` as the spec's pagination describes. */
-export function setNextLink(res: Response, path: string, n: number, last: string): void {
-  const params = new URLSearchParams({ n: String(n), last });
+export function setNextLink(
+  res: Response,
+  path: string,
+  n: number,
+  last: string,
+  keep: Record<string, string> = {},
+): void {
+  const params = new URLSearchParams({ ...keep, n: String(n), last });
   res.set('Link', `<${path}?${params.toString()}>; rel="next"`);
 }
 

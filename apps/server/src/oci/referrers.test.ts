@@ -117,3 +117,49 @@ describe('GET /v2/<name>/referrers/<digest>', () => {
     expect(none).toEqual({ filters: 'artifactType', manifests: [] });
   });
 });
+
+describe('paging referrers', () => {
+  /** Follows `Link: <…>; rel="next"` from the first page; every page is an index. */
+  async function allPages(first: string) {
+    const pages: string[][] = [];
+    for (let url: string | undefined = first; url !== undefined;) {
+      const res: { headers: Record<string, string>; text: string } = await api()
+        .get(url)
+        .expect(200);
+      expect(res.headers['content-type']).toBe(MEDIA_TYPES.index);
+      pages.push((JSON.parse(res.text) as { manifests: Listed[] }).manifests.map((m) => m.digest));
+      url = /^<([^>]+)>; rel="next"$/.exec(res.headers['link'] ?? '')?.[1];
+    }
+    return pages;
+  }
+
+  it('lists every referrer across pages joined by Link headers, the filter kept', async () => {
+    const subject = await pushArtifact(server, REPO, 'paged subject');
+    const about = {
+      mediaType: subject.mediaType,
+      digest: subject.digest,
+      size: subject.bytes.length,
+    };
+    const pushed: { digest: string; sbom: boolean }[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const sbom = i % 2 === 0;
+      const m = await pushArtifact(server, REPO, `paged ${i}`, {
+        ...(sbom ? { configType: SBOM } : {}),
+        extra: { subject: about },
+      });
+      pushed.push({ digest: m.digest, sbom });
+    }
+
+    const base = `/v2/${REPO}/referrers/${subject.digest}`;
+    const pages = await allPages(`${base}?n=2`);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat()).toEqual(pushed.map((p) => p.digest));
+
+    // A filtered page may hold fewer than n; together they hold exactly the matches.
+    const filtered = await allPages(`${base}?n=2&artifactType=${encodeURIComponent(SBOM)}`);
+    expect(filtered.flat()).toEqual(pushed.filter((p) => p.sbom).map((p) => p.digest));
+
+    const bad = await api().get(`${base}?last=abc`).expect(400);
+    expect(bad.body.errors[0].code).toBe('PAGINATION_NUMBER_INVALID');
+  });
+});

@@ -488,11 +488,18 @@ export function createRegistryService(deps: ServiceDeps) {
      * manifest's `artifactType`, else its config's media type (see parseManifest). The filter
      * compares that same value, so it runs here rather than on the stored column.
      */
-    async referrers(full: string, digest: string, artifactType?: string) {
+    async referrers(
+      full: string,
+      digest: string,
+      opts: { artifactType?: string; limit: number; after?: number },
+    ) {
+      const { artifactType } = opts;
       const name = parseRepositoryName(full);
       requireBlobDigest(digest);
       const repo = await store.registry.repositoryId(name.namespace, name.repository);
-      const rows = repo ? await store.registry.referrers(repo.id, digest) : [];
+      const { rows, more } = repo
+        ? await store.registry.referrers(repo.id, digest, opts)
+        : { rows: [], more: false };
       const manifests = rows.map((r) => {
         // Stored bytes were parsed when they were pushed; synthetic rows have none.
         const parsed = r.content ? parseManifest(r.content, r.media_type) : null;
@@ -506,7 +513,7 @@ export function createRegistryService(deps: ServiceDeps) {
           ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
         };
       });
-      return {
+      const index = {
         schemaVersion: 2,
         mediaType: MANIFEST_MEDIA_TYPES.ociIndex,
         manifests:
@@ -514,6 +521,8 @@ export function createRegistryService(deps: ServiceDeps) {
             ? manifests
             : manifests.filter((m) => m.artifactType === artifactType),
       };
+      // The cursor is the last row read, not the last listed: a filtered page may list fewer.
+      return { index, next: more ? rows.at(-1)?.id : undefined };
     },
   };
 }
