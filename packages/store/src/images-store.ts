@@ -376,22 +376,26 @@ export function createImagesStore(db: Db) {
     const platforms = new Map<number, ImageRecord['platforms']>();
     if (ids.length === 0) return { tags: new Map<number, string[]>(), referrers, platforms };
     const tags = await tagsOf(db, ids);
-    const refRows = await db
-      .selectFrom('manifests')
-      .select([
-        'id',
-        'subject_digest',
-        'signs_digest',
-        'signs_kind',
-        'digest',
-        'artifact_type',
-        'media_type',
-      ])
-      .where('repository_id', '=', repositoryId)
-      .where((eb) =>
-        eb.or([eb('subject_digest', 'in', digests), eb('signs_digest', 'in', digests)]),
-      )
-      .where('state', '=', 'live')
+    // A UNION (not an OR) lets each half use its own index; with an OR SQLite scanned every
+    // manifest of the repository (183 ms against 1.3 ms for a page of a 100,000-image one).
+    const attachedBy = (column: 'subject_digest' | 'signs_digest') =>
+      db
+        .selectFrom('manifests')
+        .select([
+          'id',
+          'subject_digest',
+          'signs_digest',
+          'signs_kind',
+          'digest',
+          'artifact_type',
+          'media_type',
+          'pushed_at',
+        ])
+        .where('repository_id', '=', repositoryId)
+        .where(column, 'in', digests)
+        .where('state', '=', 'live');
+    const refRows = await attachedBy('subject_digest')
+      .union(attachedBy('signs_digest'))
       .orderBy('pushed_at')
       .orderBy('id')
       .execute();
