@@ -41,14 +41,16 @@ export function listingHandlers({ registry, access }: Services) {
       const artifactType = query(req, 'artifactType');
       const page = pageParams(req, MAX_REFERRERS_PAGE);
       const after = page.last === undefined ? undefined : referrersCursor(page.last);
+      // n=0 still reads one row: a page that holds nothing could never lead anywhere.
+      const limit = Math.max(page.n, 1);
       const { index, next } = await registry.referrers(name, digest, {
-        limit: Math.max(page.n, 1),
+        limit,
         ...(artifactType !== undefined ? { artifactType } : {}),
         ...(after !== undefined ? { after } : {}),
       });
       if (artifactType !== undefined) res.set('OCI-Filters-Applied', 'artifactType');
       if (next !== undefined) {
-        setNextLink(res, `/v2/${name}/referrers/${digest}`, Math.max(page.n, 1), String(next), {
+        setNextLink(res, `/v2/${name}/referrers/${digest}`, limit, String(next), {
           ...(artifactType !== undefined ? { artifactType } : {}),
         });
       }
