@@ -11,3 +11,4 @@ export * from './identity.js';
 export * from './audit.js';
 export * from './console-routes.js';
 export * from './registry-search.js';
+export * from './operations.js';

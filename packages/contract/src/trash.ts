@@ -45,3 +45,36 @@ export const restoreResult = z.object({
   skippedTags: z.array(skippedTag),
 });
 export type RestoreResult = z.infer<typeof restoreResult>;
+
+/** Everything of one repository that is still in the trash (after a repository delete). */
+export const restoreRepositoryBody = z.object({ repository: z.string().min(1).max(255) }).strict();
+export type RestoreRepositoryBody = z.infer<typeof restoreRepositoryBody>;
+
+/** The images selected in the trash view; all of them are restored or none is. */
+export const restoreManyBody = z
+  .object({
+    items: z
+      .array(z.object({ repository: z.string().max(255), digest: z.string().max(140) }).strict())
+      .min(1, 'select at least one image')
+      .max(1000, 'at most 1000 images can be restored at once'),
+  })
+  .strict();
+export type RestoreManyBody = z.infer<typeof restoreManyBody>;
+
+/** Listed at most this many entries in a result; the counts are always complete. */
+export const RESTORE_RESULT_LISTED = 1000;
+
+/**
+ * Restoring many images follows the single-restore tag rule: each image gets back every
+ * remembered tag no other image holds now. When two restored images remember the same tag,
+ * the one deleted last gets it (it held the tag last); the other reports it as skipped.
+ */
+export const restoreManyResult = z.object({
+  restored: z.number().int(),
+  images: z.array(
+    z.object({ repository: z.string(), digest: z.string(), tags: z.array(z.string()) }),
+  ),
+  skippedTagCount: z.number().int(),
+  skippedTags: z.array(skippedTag.extend({ repository: z.string(), digest: z.string() })),
+});
+export type RestoreManyResult = z.infer<typeof restoreManyResult>;
