@@ -246,7 +246,7 @@ async function phase(key, title, targetSeconds, fn) {
     settledAt === null ? null : round(Math.max(0, settledAt - record.endedAt) / 1000, 2);
   const how = record.operations?.length
     ? ` (${record.operations.length} operation(s) followed)`
-    : record.state === 'done'
+    : record.state === 'done' && key !== 'baseline'
       ? ' (answered at once)'
       : '';
   const backlog =
@@ -257,8 +257,10 @@ async function phase(key, title, targetSeconds, fn) {
         : '';
   console.log(
     (record.state === 'done'
-      ? `${record.seconds.toFixed(2)} s, ${n(record.images)} images${how}`
-      : `${record.state}: ${record.error}`) + backlog,
+      ? `${record.seconds.toFixed(2)} s${record.images === null ? '' : `, ${n(record.images)} images`}${how}`
+      : record.state === 'failed'
+        ? `failed: ${record.error}`
+        : record.error) + backlog,
   );
   phases.push(record);
   return record;
