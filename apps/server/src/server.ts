@@ -11,6 +11,7 @@ import {
   createFilesystemDriver,
   createStore,
   openSqlite,
+  optimizeStatistics,
 } from '@berth/store';
 import { type Config, listenProblem } from './config.js';
 import {
@@ -26,6 +27,8 @@ import { createApp } from './app.js';
 import { createServices, type Clock, type Services } from './services/index.js';
 import { seedDemo } from './seed/demo-seed.js';
 import { loadKeyring } from './services/projects/keyring.js';
+
+const OPTIMIZE_INTERVAL_MS = 60 * 60_000;
 
 export interface RunningServer {
   port: number;
@@ -145,6 +148,14 @@ export async function startServer(
   };
   const scheduleTimer = setInterval(schedule, config.schedulerIntervalMs);
   scheduleTimer.unref();
+  // Tables grow from a handful of rows to millions while the server runs; statistics taken
+  // at start-up would then mislead the planner. PRAGMA optimize re-analyzes only what changed.
+  const optimize = () =>
+    optimizeStatistics(handle.db).catch((err: unknown) =>
+      logger.warn({ err }, 'refreshing query planner statistics failed'),
+    );
+  const optimizeTimer = setInterval(optimize, OPTIMIZE_INTERVAL_MS);
+  optimizeTimer.unref();
 
   let closing: Promise<void> | null = null;
   return {
@@ -158,6 +169,7 @@ export async function startServer(
         clearInterval(timer);
         clearInterval(gcTimer);
         clearInterval(scheduleTimer);
+        clearInterval(optimizeTimer);
         // A tick in progress finishes (or rolls back) before the database closes.
         await services.retentionScheduler.settled();
         await services.projectSweeper.settled();
