@@ -11,7 +11,6 @@ import {
   createFilesystemDriver,
   createStore,
   openSqlite,
-  optimizeStatistics,
 } from '@berth/store';
 import { type Config, listenProblem } from './config.js';
 import {
@@ -151,9 +150,9 @@ export async function startServer(
   // Tables grow from a handful of rows to millions while the server runs; statistics taken
   // at start-up would then mislead the planner. PRAGMA optimize re-analyzes only what changed.
   const optimize = () =>
-    optimizeStatistics(handle.db).catch((err: unknown) =>
-      logger.warn({ err }, 'refreshing query planner statistics failed'),
-    );
+    handle
+      .optimize()
+      .catch((err: unknown) => logger.warn({ err }, 'refreshing query planner statistics failed'));
   const optimizeTimer = setInterval(optimize, OPTIMIZE_INTERVAL_MS);
   optimizeTimer.unref();
 

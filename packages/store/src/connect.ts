@@ -5,13 +5,18 @@ import { Kysely } from 'kysely';
 import type { Database, Db } from './database.js';
 import { migrateToLatest } from './migrations/index.js';
 import { registerIdSetFunction } from './id-sets.js';
-import { ReadWriteSqliteDialect } from './read-write-driver.js';
-import { optimizeStatistics } from './statistics.js';
+import { ReaderConnection, ReadWriteSqliteDialect } from './read-write-driver.js';
+import { optimizeStatistics, statisticsFingerprint } from './statistics.js';
 
 export interface SqliteHandle {
   db: Db;
   /** The raw writer connection, for bulk loaders that bypass the query builder. */
   raw: SqliteDatabase.Database;
+  /**
+   * PRAGMA optimize (see statistics.ts); the reader connection is opened afresh when that
+   * changed the statistics, as it would keep planning with those it loaded first.
+   */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,7 +38,7 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
   // should not linger in free space (crypto-shredding).
   raw.pragma('secure_delete = FAST');
   registerIdSetFunction(raw);
-  const reader = inMemory ? null : openReader(file);
+  const reader = inMemory ? null : new ReaderConnection(() => openReader(file));
   const db = new Kysely<Database>({
     dialect: new ReadWriteSqliteDialect({
       writer: raw,
@@ -41,10 +46,18 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
       dir: inMemory ? undefined : path.dirname(path.resolve(file)),
     }),
   });
+  // Migrations (and the ANALYZE after them) run on the writer alone; the reader opens after
+  // them, so it loads the schema and statistics they left.
   await migrateToLatest(db);
+  reader?.open();
   return {
     db,
     raw,
+    optimize: async () => {
+      const before = await statisticsFingerprint(db);
+      await optimizeStatistics(db);
+      if ((await statisticsFingerprint(db)) !== before) reader?.open();
+    },
     close: async () => {
       // Statistics only speed later queries up: a full disk must not keep the database open.
       await optimizeStatistics(db).catch(() => undefined);

@@ -1,6 +1,5 @@
 export * from './database.js';
 export * from './connect.js';
-export { optimizeStatistics } from './statistics.js';
 export * from './context.js';
 export * from './store.js';
 export type {

@@ -20,11 +20,10 @@ export interface SqliteConnections {
   /** The one connection that writes; every transaction runs on it. */
   writer: SqliteDatabase.Database;
   /**
-   * A read-only connection to the same file, or null for ':memory:' (a second connection would
-   * open another, empty database). WAL lets it read the last committed state while the writer
-   * is inside a transaction.
+   * The read-only connection to the same file, or null for ':memory:' (a second connection
+   * would open another, empty database).
    */
-  reader: SqliteDatabase.Database | null;
+  reader: ReaderConnection | null;
   /** Where the database file lives: SQLite's I/O errors are checked against its free space. */
   dir: string | undefined;
 }
@@ -64,6 +63,53 @@ export class ReadWriteSqliteDialect implements Dialect {
 const MAYBE_READ = /^\s*(select|with)\b/i;
 
 /**
+ * A read-only connection to a database file, which WAL lets read the last committed state
+ * while the writer is inside a transaction. It is closed until `open()`, so that migrations
+ * run on the writer alone, and can be opened afresh: a connection reads the statistics
+ * (sqlite_stat1) once, when it loads the schema, and ANALYZE by another connection does not
+ * make it load them again.
+ */
+export class ReaderConnection {
+  readonly #connect: () => SqliteDatabase.Database;
+  #db: SqliteDatabase.Database | null = null;
+  /** For each SQL text tried here: its statement, or null when it writes. */
+  #routes = new StatementCache<SqliteDatabase.Statement | null>();
+
+  constructor(connect: () => SqliteDatabase.Database) {
+    this.#connect = connect;
+  }
+
+  /** Opens the connection, or replaces it with a new one (statements already run finished). */
+  open(): void {
+    const next = this.#connect();
+    this.#db?.close();
+    this.#db = next;
+    this.#routes = new StatementCache();
+  }
+
+  close(): void {
+    this.#db?.close();
+    this.#db = null;
+  }
+
+  /** The prepared statement when `sql` only reads, otherwise null (the writer runs it). */
+  statementFor(sql: string): SqliteDatabase.Statement | null {
+    if (!this.#db) return null;
+    const known = this.#routes.get(sql);
+    if (known !== undefined) return known;
+    if (!MAYBE_READ.test(sql)) return null;
+    let statement: SqliteDatabase.Statement;
+    try {
+      statement = this.#db.prepare(sql);
+    } catch {
+      // Not remembered: the writer reports the error, and a later schema may make it valid.
+      return null;
+    }
+    return this.#routes.set(sql, statement.readonly && statement.reader ? statement : null);
+  }
+}
+
+/**
  * What Kysely holds while it runs one query or one transaction. It is not a connection of its
  * own: until a transaction begins on it, each query picks the reader or the writer.
  */
@@ -89,11 +135,9 @@ class Lease implements DatabaseConnection {
 
 class ReadWriteSqliteDriver implements Driver {
   readonly #writer: SqliteDatabase.Database;
-  readonly #reader: SqliteDatabase.Database | null;
+  readonly #reader: ReaderConnection | null;
   readonly #dir: string | undefined;
   readonly #prepareOnWriter: (sql: string) => SqliteDatabase.Statement;
-  /** For each SQL text tried on the reader: its statement there, or null when it writes. */
-  readonly #readerRoutes = new StatementCache<SqliteDatabase.Statement | null>();
   readonly #mutex = new Mutex();
   /** Kysely remembers every connection object it is given, so leases are reused. */
   readonly #idle: Lease[] = [];
@@ -177,7 +221,7 @@ class ReadWriteSqliteDriver implements Driver {
   async execute<R>(lease: Lease, query: CompiledQuery): Promise<QueryResult<R>> {
     try {
       if (lease.inTransaction) return run<R>(this.#prepareOnWriter(query.sql), query);
-      const read = this.#readerStatement(query.sql);
+      const read = this.#reader?.statementFor(query.sql);
       if (read) return run<R>(read, query);
       await this.#mutex.lock();
       try {
@@ -188,21 +232,6 @@ class ReadWriteSqliteDriver implements Driver {
     } catch (error) {
       throw asStorageFull(error, this.#dir);
     }
-  }
-
-  #readerStatement(sql: string): SqliteDatabase.Statement | null {
-    if (!this.#reader) return null;
-    const known = this.#readerRoutes.get(sql);
-    if (known !== undefined) return known;
-    if (!MAYBE_READ.test(sql)) return null;
-    let statement: SqliteDatabase.Statement;
-    try {
-      statement = this.#reader.prepare(sql);
-    } catch {
-      // Not remembered: the writer reports the error, and a later schema may make it valid.
-      return null;
-    }
-    return this.#readerRoutes.set(sql, statement.readonly && statement.reader ? statement : null);
   }
 }
 

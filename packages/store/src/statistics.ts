@@ -60,3 +60,11 @@ export function analyzeAfterBulkLoad(raw: BetterSqlite3.Database): void {
 export async function optimizeStatistics(db: AnyDb): Promise<void> {
   await sql`PRAGMA optimize = 0x10002`.execute(db);
 }
+
+/** Changes whenever ANALYZE (or PRAGMA optimize) rewrote the statistics. */
+export async function statisticsFingerprint(db: AnyDb): Promise<string> {
+  if (!(await hasStatistics(db))) return '';
+  const rows = await sql<{ row: string }>`
+    SELECT tbl || ' ' || coalesce(idx, '') || ' ' || stat AS row FROM sqlite_stat1`.execute(db);
+  return rows.rows.map((r) => r.row).join('\n');
+}
