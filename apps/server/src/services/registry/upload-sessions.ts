@@ -1,11 +1,22 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import {
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type DigestAlgorithm, InputError, NotFoundError } from '@berth/domain';
 import { STAGING_OWNER, type StagingSweep, asStorageFull, stagingOwnerEnded } from '@berth/store';
+import { HashingFileWriter } from './hashing-file-writer.js';
 
 /** Thrown when a chunk does not start where the upload stands; the protocol answers 416. */
 export class UploadRangeError extends InputError {
@@ -182,14 +193,17 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
       s.busy = true;
       const before = { offset: s.offset, hash: s.hash.copy() };
       try {
-        const hashing = new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            s.hash.update(chunk);
-            s.offset += chunk.length;
-            done(null, chunk);
-          },
-        });
-        await pipeline(body, hashing, createWriteStream(dataPath(id), { flags: 'a' }));
+        const file = await open(dataPath(id), 'a');
+        try {
+          await pipeline(
+            body,
+            new HashingFileWriter(file, s.hash, (bytes) => {
+              s.offset += bytes;
+            }),
+          );
+        } finally {
+          await file.close();
+        }
         await writeMeta(id, { ...meta, updatedAt: clock() });
       } catch (error) {
         // A chunk is kept whole or not at all: cut off what part of it reached the file (on a
