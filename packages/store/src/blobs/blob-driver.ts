@@ -14,6 +14,12 @@ export interface BlobDriver {
     digest: string,
     range?: { start: number; end: number },
   ): Promise<NodeJS.ReadableStream | null>;
+  /**
+   * Optional: the blob opened for reads at positions the caller chooses, so that a pull can
+   * read into buffers it reuses. A stream allocates a buffer per chunk, and at 1 MiB chunks
+   * garbage collection was a third of a pull's server time. null when absent.
+   */
+  openReader?(digest: string): Promise<BlobReader | null>;
   readAll(digest: string): Promise<Buffer | null>;
   stat(digest: string): Promise<{ size: number } | null>;
   /** true if something was deleted. */
@@ -25,6 +31,13 @@ export interface BlobDriver {
    * nobody has touched for an hour. With `dryRun` it only counts them. Run at start-up and by GC.
    */
   sweepStaging(opts?: { dryRun?: boolean }): Promise<StagingSweep>;
+}
+
+export interface BlobReader {
+  size: number;
+  /** Reads up to `length` bytes at `position` into `buffer`; 0 at the end. */
+  read(buffer: Buffer, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
 }
 
 export class DigestMismatchError extends Error {

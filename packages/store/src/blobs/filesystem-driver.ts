@@ -117,6 +117,29 @@ export function createFilesystemDriver(root: string): BlobDriver {
       }
     },
 
+    async openReader(digest) {
+      let file;
+      try {
+        file = await open(blobPath(digest), 'r');
+      } catch (error) {
+        if (hasCode(error, 'ENOENT')) return null;
+        throw error;
+      }
+      try {
+        // As with get: the open handle keeps reading whole through a concurrent delete.
+        const { size } = await file.stat();
+        return {
+          size,
+          read: async (buffer, length, position) =>
+            (await file.read(buffer, 0, length, position)).bytesRead,
+          close: () => file.close(),
+        };
+      } catch (error) {
+        await file.close();
+        throw error;
+      }
+    },
+
     async readAll(digest) {
       const path = blobPath(digest);
       try {

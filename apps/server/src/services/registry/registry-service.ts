@@ -337,6 +337,14 @@ export function createRegistryService(deps: ServiceDeps) {
       return stream;
     },
 
+    /** The blob for positioned reads, when the driver offers them; null otherwise. */
+    async openBlobReader(digest: string) {
+      if (!blobs.openReader) return null;
+      const reader = await blobs.openReader(digest);
+      if (!reader) throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not stored`);
+      return reader;
+    },
+
     async deleteBlob(full: string, digest: string, actor: string) {
       const name = parseRepositoryName(full);
       requireBlobDigest(digest);
