@@ -6,9 +6,10 @@ export interface BlobDriver {
   /**
    * Moves a local file whose digest the caller has already verified to be `digest` (an upload
    * hashed while it streamed) into the store, so a 1 GiB layer is not read a second time.
-   * The file is gone afterwards.
+   * The file is gone afterwards. `durable`: the caller has already fsynced the file's content
+   * (an upload's last chunk does, while the blob is recorded) and knows its size.
    */
-  adopt(digest: string, file: string): Promise<{ size: number }>;
+  adopt(digest: string, file: string, durable?: { size: number }): Promise<{ size: number }>;
   /** null when absent. Range is inclusive [start, end]. */
   get(
     digest: string,

@@ -71,18 +71,22 @@ export function createFilesystemDriver(root: string): BlobDriver {
       }
     },
 
-    async adopt(digest, file) {
+    async adopt(digest, file, durable) {
       const finalPath = blobPath(digest);
-      const handle = await open(file, 'r');
       let size: number;
-      try {
-        // The uploader wrote through its own handle; sync here so the rename never exposes
-        // a blob whose bytes are not yet on disk.
-        // fsync reports ENOSPC for bytes the file system could not place after all.
-        await handle.sync().catch(rethrowFull);
-        size = (await handle.stat()).size;
-      } finally {
-        await handle.close();
+      if (durable) {
+        size = durable.size;
+      } else {
+        const handle = await open(file, 'r');
+        try {
+          // The uploader wrote through its own handle; sync here so the rename never exposes
+          // a blob whose bytes are not yet on disk.
+          // fsync reports ENOSPC for bytes the file system could not place after all.
+          await handle.sync().catch(rethrowFull);
+          size = (await handle.stat()).size;
+        } finally {
+          await handle.close();
+        }
       }
       try {
         await moveIntoPlace(file, finalPath);

@@ -23,20 +23,23 @@ const WRITEBACK_MAX = 2;
 let writebacks = 0;
 
 /**
- * Appends a stream to an open file and hashes it in the same pass, chunk by chunk as each is
- * written (no Transform between them, no second read). `onWritten` sees each batch once it is
- * in the file. Writes are batched (writev) while one is in flight.
+ * Writes a stream into an open file from `position` on and hashes it in the same pass, chunk
+ * by chunk as each is written (no Transform between them, no second read). `onWritten` sees
+ * each batch once it is in the file. Writes are batched (writev) while one is in flight.
  */
 export class HashingFileWriter extends Writable {
   #unsynced = 0;
   #writeback: Promise<void> | null = null;
+  #position: number;
 
   constructor(
     private readonly file: FileHandle,
     private readonly hash: Hash,
+    position: number,
     private readonly onWritten: (bytes: number) => void,
   ) {
     super({ highWaterMark: BUFFER_BYTES, decodeStrings: true });
+    this.#position = position;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void) {
@@ -58,7 +61,8 @@ export class HashingFileWriter extends Writable {
       this.hash.update(b);
       bytes += b.length;
     }
-    await writevFully(this.file, buffers);
+    await writevFully(this.file, buffers, this.#position);
+    this.#position += bytes;
     this.onWritten(bytes);
     this.#unsynced += bytes;
     if (this.#unsynced >= WRITEBACK_EVERY_BYTES && !this.#writeback && writebacks < WRITEBACK_MAX) {
@@ -78,10 +82,11 @@ export class HashingFileWriter extends Writable {
 }
 
 /** writev until every byte is in: a regular file may take fewer bytes than offered. */
-async function writevFully(file: FileHandle, buffers: Buffer[]): Promise<void> {
+async function writevFully(file: FileHandle, buffers: Buffer[], position: number): Promise<void> {
   let pending = buffers;
   while (pending.length > 0) {
-    const { bytesWritten } = await file.writev(pending);
+    const { bytesWritten } = await file.writev(pending, position);
+    position += bytesWritten;
     if (bytesWritten === 0) throw new Error('the upload file accepted no bytes');
     let skip = bytesWritten;
     const rest: Buffer[] = [];
