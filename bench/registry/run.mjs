@@ -39,6 +39,7 @@ import { NAMESPACE, startBerth, startDistribution } from './servers.mjs';
 import {
   MiB,
   children,
+  cpuSeconds,
   envInt,
   freePort,
   hwmKiB,
@@ -533,8 +534,13 @@ async function startTarget(name) {
 async function step(t, key, label, fn) {
   process.stdout.write(`  ${t.name.padEnd(12)} ${label.padEnd(44)} `);
   try {
+    const cpu = cpuSeconds(t.server.pid);
     t.result[key] = await fn();
-    console.log(summarize(key, t.result[key]));
+    // The server's own CPU time for the whole measure (repetitions and warm-ups included).
+    t.result[key].serverCpuSeconds = round(cpuSeconds(t.server.pid) - cpu, 2);
+    console.log(
+      `${summarize(key, t.result[key])}  [server CPU ${t.result[key].serverCpuSeconds} s]`,
+    );
     return true;
   } catch (err) {
     t.result[key] = null;
@@ -797,9 +803,12 @@ function markdown(report) {
     ...targets.map((name) => {
       const r = results[name] ?? {};
       const list = (xs, unit) => (xs?.length ? `${xs.join(', ')} ${unit}` : 'n/a');
+      const cpu = (m) => (m?.serverCpuSeconds === undefined ? 'n/a' : `${m.serverCpuSeconds} s`);
       return (
         `- ${name}: push ${list(r.bigPush?.runs, 's')}; pull ${list(r.bigPull?.runs, 's')}; ` +
-        `HEAD ${list(r.head?.rounds, 'req/s')}; GET ${list(r.wrkGet?.rounds, 'req/s')}`
+        `HEAD ${list(r.head?.rounds, 'req/s')}; GET ${list(r.wrkGet?.rounds, 'req/s')}. ` +
+        `Server CPU time: ${params.repeat} pushes ${cpu(r.bigPush)}, ${params.repeat} pulls ` +
+        `${cpu(r.bigPull)}, small pushes ${cpu(r.smallPush)}, one HEAD round ${cpu(r.head)}`
       );
     }),
     '',
