@@ -11,7 +11,8 @@
 // key>` on every request (bench/lib/credentials.mjs creates the key). Distribution runs
 // without authentication, as servers.mjs configures it.
 //
-// Measures, per registry (each on a fresh data directory, servers run one after the other):
+// Measures, per registry (each on a fresh data directory; both run side by side and each measure
+// is taken on one right after the other, see benchAll; each server's CPU seconds per measure too):
 //   1. skopeo push of a BENCH_BIG_LAYERS x BENCH_BIG_LAYER_MIB image from an OCI layout (s, MiB/s)
 //   2. skopeo pull of it to a fresh dir: directory (s, MiB/s)
 //   3. BENCH_SMALL_IMAGES small tagged images pushed by an in-process keep-alive HTTP client
