@@ -11,7 +11,6 @@ import {
   requireIndexDepth,
   type TagSignatureKind,
   quotaExceededMessage,
-  trashExpiry,
 } from '@berth/domain';
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Database, Db } from './database.js';
@@ -26,7 +25,6 @@ import { settleTagSignatures } from './tag-signatures.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   adjustLiveCounters,
-  adjustTrashCounters,
   ensureRepository,
   resolveNamespace,
   resolveRepository,
