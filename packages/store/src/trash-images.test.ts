@@ -158,7 +158,7 @@ async function generate(store: Store, seed: number): Promise<void> {
 
 /** Everything trashing touches, in a form two stores can be compared in. */
 async function snapshot(db: SqliteHandle['db']) {
-  const rows = async (q: string) => (await sql.raw(q).execute(db)).rows;
+  const rows = async (q: string) => (await sql.raw<Record<string, unknown>>(q).execute(db)).rows;
   return {
     manifests: await rows(
       'SELECT id, state, listed, top_level, trash_entry_id, revision FROM manifests ORDER BY id',
@@ -184,7 +184,7 @@ async function snapshot(db: SqliteHandle['db']) {
 
 /** The maintained counters recounted from the rows. */
 async function recount(db: SqliteHandle['db']) {
-  const rows = async (q: string) => (await sql.raw(q).execute(db)).rows;
+  const rows = async (q: string) => (await sql.raw<Record<string, unknown>>(q).execute(db)).rows;
   return {
     repositories: await rows(`
       SELECT r.id, (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id AND m.listed = 1) AS image_count,

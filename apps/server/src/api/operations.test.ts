@@ -135,4 +135,43 @@ describe('bulk deletes as operations', () => {
     await server.api().get(`/v2/team/busy/manifests/fresh`).expect(200);
     await countersMatch(server);
   });
+
+  it('a retention confirm that outgrows a chunk ends with the run result, and a namespace delete too', async () => {
+    server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '4' } });
+    await seedRepository(server, 'svc', 30);
+    const preview = await server
+      .api()
+      .post('/api/v1/namespaces/team/retention/previews')
+      .send({
+        rules: { keepCount: 2, retainUntagged: false, excludeTags: [], excludeRepositories: [] },
+      })
+      .expect(201);
+    expect(preview.body.totals.delete).toBe(28);
+    const res = await server
+      .api()
+      .post('/api/v1/namespaces/team/retention/runs')
+      .send({ previewId: preview.body.id })
+      .expect(202);
+    const ended = await follow(server, res.headers.location as string);
+    expect(ended).toMatchObject({ kind: 'retention.confirm', state: 'succeeded', total: 28 });
+    expect(ended.result).toMatchObject({
+      run: { status: 'succeeded', deletedImages: 28, skippedImages: 0, inTrash: 28 },
+    });
+    const run = await server
+      .api()
+      .get(
+        `/api/v1/namespaces/team/retention/runs/${(ended.result as { run: { id: string } }).run.id}`,
+      )
+      .expect(200);
+    expect(run.body).toMatchObject({ status: 'succeeded', deletedImages: 28 });
+    await countersMatch(server);
+
+    const gone = await server.api().delete('/api/v1/namespaces/team').expect(202);
+    // Gone at once for pulls and pages, while its rows go in chunks.
+    await server.api().get('/api/v1/namespaces/team').expect(404);
+    const deleted = await follow(server, gone.headers.location as string);
+    expect(deleted).toMatchObject({ kind: 'namespace.delete', state: 'succeeded' });
+    expect(deleted.result).toMatchObject({ namespace: 'team', images: 2, trashItems: 28 });
+    await countersMatch(server);
+  });
 });

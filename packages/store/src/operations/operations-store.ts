@@ -158,7 +158,7 @@ export async function appendOperationItems(
   trx: Db,
   operationId: number,
   source: (afterId: number) => ItemSource,
-  batch = 20_000,
+  batch = 100_000,
 ): Promise<number> {
   const last = await trx
     .selectFrom('operation_items')
