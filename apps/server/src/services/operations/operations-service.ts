@@ -31,7 +31,7 @@ const unknown = (id: string) =>
   new NotFoundError('OPERATION_UNKNOWN', `operation ${id} does not exist`);
 
 export function createOperationsService(
-  { store }: ServiceDeps,
+  { store, logger }: ServiceDeps,
   access: AccessService,
   runner: OperationRunner,
 ) {
@@ -55,7 +55,11 @@ export function createOperationsService(
     async settle<T>(id: number): Promise<Outcome<T>> {
       const op = await store.operations.require(id);
       if (op.total > runner.settings.chunkImages) {
-        void runner.run(id);
+        // Its failures are recorded on the operation; one that cannot even be recorded is
+        // logged, and the lease lets a process take it over.
+        void runner
+          .run(id)
+          .catch((err: unknown) => logger.error({ err, operation: id }, 'operation stopped'));
         return { kind: 'accepted', operation: toOperation(op) };
       }
       const ended = await runner.run(id);
