@@ -5,8 +5,7 @@ import { recordAudit } from './audit-store.js';
 import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { adjustTrashCounters, resolveNamespace, resolveRepository } from './resolve.js';
-import { restoreEntry } from './trash-revive.js';
-import { settleTagSignatures } from './tag-signatures.js';
+import { restoreTrashEntries } from './trash-restore.js';
 
 export interface TrashRecord {
   id: string;
@@ -140,19 +139,10 @@ export function createTrashStore(db: Db) {
               : `the trash of ${namespace}/${request.repository} holds no ${what}`,
           );
         }
-        const { plan } = await restoreEntry(
-          trx,
-          { namespaceId: ns.id, repositoryId: repo.id },
-          entry,
-          ctx,
-          'tag' in request ? request.tag : null,
-        );
-        await settleTagSignatures(
-          trx,
-          { namespaceId: ns.id, repositoryId: repo.id },
-          { id: entry.manifest_id, digest: entry.digest },
-          plan.restore,
-        );
+        const [restored] = await restoreTrashEntries(trx, [entry], ctx.now, {
+          onlyTag: 'tag' in request ? request.tag : null,
+        });
+        const plan = { restore: restored!.tags, skipped: restored!.skippedTags };
         const outcome: RestoreOutcome = {
           restored: { repository: request.repository, digest: entry.digest, tags: plan.restore },
           skippedTags: plan.skipped,

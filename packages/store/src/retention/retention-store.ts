@@ -24,7 +24,7 @@ import { chunks } from '../blob-reclaim.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { manifestColumns, trashManifest, type TrashedImageRecord } from '../images-store.js';
 import { resolveNamespace } from '../resolve.js';
-import { restoreEntry } from '../trash-revive.js';
+import { RESTORE_CHUNK, restoreTrashEntries } from '../trash-restore.js';
 import { tagsOf } from '../tags-of.js';
 import { evaluateRepositories, scannedImage, selectRepositories } from './evaluate.js';
 import {
@@ -941,7 +941,9 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
           .select('repositories.name as repository')
           .where('trash_entries.retention_run_id', '=', runId)
           .where('trash_entries.expires_at', '>', ctx.now)
-          .orderBy('trash_entries.id')
+          // Newest deletion first: a tag two of them remember goes to the one that held it last.
+          .orderBy('trash_entries.deleted_at', 'desc')
+          .orderBy('trash_entries.id', 'desc')
           .execute();
         if (entries.length === 0) {
           throw new ConflictError(
@@ -956,15 +958,12 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
           reason: string;
           heldBy: string;
         }[] = [];
-        for (const entry of entries) {
-          const { plan } = await restoreEntry(
-            trx,
-            { namespaceId: ns.id, repositoryId: entry.repository_id },
-            entry,
-            ctx,
-          );
-          for (const s of plan.skipped)
-            skippedTags.push({ repository: entry.repository, digest: entry.digest, ...s });
+        for (const chunk of chunks(entries, RESTORE_CHUNK)) {
+          const restored = await restoreTrashEntries(trx, chunk, ctx.now);
+          restored.forEach((r, i) => {
+            for (const s of r.skippedTags)
+              skippedTags.push({ repository: chunk[i]!.repository, digest: r.digest, ...s });
+          });
         }
         const outcome = {
           runId,
