@@ -56,3 +56,7 @@ export type { ApiKeyRecord, NewApiKey } from './identity/api-keys-store.js';
 export type { MemberRecord } from './identity/members-store.js';
 export * from './storage-full.js';
 export * from './staging-owner.js';
+export type { RestoredImage } from './trash-restore.js';
+export { RESTORE_CHUNK, restoreTrashEntriesById } from './trash-restore.js';
+export { nothingToRestore, restoreCounts } from './trash-store.js';
+export { runNotInTrash } from './retention/retention-store.js';

@@ -357,3 +357,43 @@ async function applyCounters(
     FROM json_each(${jsonList([...ns].map(([id, n]) => [id, n.images, n.bytes, n.repositories, n.trash, n.trashBytes]))}) j
     WHERE namespaces.id = j.value ->> 0`.execute(trx);
 }
+
+/** A restored image as the API reports it. */
+export interface RestoredImage {
+  repository: string;
+  digest: string;
+  tags: string[];
+  skippedTags: TagRestorePlan['skipped'];
+}
+
+/**
+ * Restores whichever of these entries are still in the trash and not expired, newest deletion
+ * first, in the caller's transaction (one chunk of a larger restore, or all of a small one).
+ */
+export async function restoreTrashEntriesById(
+  trx: Db,
+  entryIds: readonly number[],
+  now: number,
+): Promise<RestoredImage[]> {
+  if (entryIds.length === 0) return [];
+  const rows = await sql<RestorableEntry & { repository: string }>`
+    SELECT e.id, e.namespace_id, e.repository_id, e.manifest_id, e.digest, e.tags, e.size_bytes,
+           r.name AS repository
+    FROM trash_entries e JOIN repositories r ON r.id = e.repository_id
+    WHERE e.id IN (SELECT value FROM json_each(${jsonList(entryIds)})) AND e.expires_at > ${now}
+    ORDER BY e.deleted_at DESC, e.id DESC`.execute(trx);
+  const out: RestoredImage[] = [];
+  for (let i = 0; i < rows.rows.length; i += RESTORE_CHUNK) {
+    const chunk = rows.rows.slice(i, i + RESTORE_CHUNK);
+    const restored = await restoreTrashEntries(trx, chunk, now);
+    restored.forEach((r, j) =>
+      out.push({
+        repository: chunk[j]!.repository,
+        digest: r.digest,
+        tags: r.tags,
+        skippedTags: r.skippedTags,
+      }),
+    );
+  }
+  return out;
+}

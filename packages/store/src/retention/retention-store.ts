@@ -189,6 +189,13 @@ async function requireRun(db: Db, ns: { id: number; name: string }, runId: numbe
   return run;
 }
 
+export function runNotInTrash(runId: number): ConflictError {
+  return new ConflictError(
+    'RUN_NOT_IN_TRASH',
+    `nothing retention run ${runId} deleted is in the trash any more (restored or deleted permanently)`,
+  );
+}
+
 export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}) {
   /**
    * Two cores evaluate a large namespace twice as fast: a worker with its own read-only
@@ -945,12 +952,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
           .orderBy('trash_entries.deleted_at', 'desc')
           .orderBy('trash_entries.id', 'desc')
           .execute();
-        if (entries.length === 0) {
-          throw new ConflictError(
-            'RUN_NOT_IN_TRASH',
-            `nothing retention run ${runId} deleted is in the trash any more (restored or deleted permanently)`,
-          );
-        }
+        if (entries.length === 0) throw runNotInTrash(runId);
         const skippedTags: {
           repository: string;
           digest: string;
@@ -985,6 +987,28 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
         });
         return outcome;
       });
+    },
+
+    /**
+     * What a run restore brings back: the run's entries still in the trash and not expired,
+     * newest deletion first (the order a restore of many images takes them in).
+     */
+    async restorableOfRun(namespace: string, runId: number, now: number) {
+      const ns = await resolveNamespace(db, namespace);
+      const run = await requireRun(db, ns, runId);
+      const rows = await db
+        .selectFrom('trash_entries')
+        .select('id')
+        .where('retention_run_id', '=', runId)
+        .where('expires_at', '>', now)
+        .orderBy('deleted_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
+      return {
+        namespaceId: ns.id,
+        deletedImages: run.deleted_images,
+        entryIds: rows.map((r) => r.id),
+      };
     },
 
     /** Previews past their confirmation window are kept a while for reading, then dropped. */
