@@ -14,12 +14,22 @@ import { createAccessService } from './identity/access-service.js';
 import { createAuditService } from './audit-service.js';
 import { createRegistryTokens } from './identity/registry-tokens.js';
 import { createRepositorySearch } from './registry/repository-search.js';
+import {
+  DEFAULT_OPERATION_SETTINGS,
+  createOperationRunner,
+} from './operations/operation-runner.js';
 
 export function createServices(deps: ServiceDeps) {
   const registry = createRegistryService(deps);
   const pointers = projectImagePointers(deps);
   const access = createAccessService(deps);
+  // Created first: services that start bulk work register their kinds of operation with it.
+  const operationRunner = createOperationRunner(
+    deps,
+    deps.operations ?? DEFAULT_OPERATION_SETTINGS,
+  );
   return {
+    operationRunner,
     identity: createIdentityService(deps, deps.identity),
     access,
     registryTokens: createRegistryTokens(deps, access),

@@ -12,6 +12,7 @@ import * as projects from './0004-projects.js';
 import * as identity from './0005-identity.js';
 import * as imageModel from './0006-image-model.js';
 import * as firstStart from './0007-first-start.js';
+import * as operations from './0008-operations.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0005-identity': identity,
   '0006-image-model': imageModel,
   '0007-first-start': firstStart,
+  '0008-operations': operations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
