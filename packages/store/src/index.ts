@@ -77,3 +77,12 @@ export type { RestoredImage } from './trash-restore.js';
 export { RESTORE_CHUNK, restoreTrashEntriesById } from './trash-restore.js';
 export { nothingToRestore, restoreCounts } from './trash-store.js';
 export { runNotInTrash } from './retention/retention-store.js';
+export {
+  addToRestoreTally,
+  emptyRestoreTally,
+  failRestoreOperation,
+  finishRestoreOperation,
+  restoreOperationChunk,
+  startTrashRestore,
+} from './trash-restore-operation.js';
+export type { RestoreTally, TrashRestoreScope } from './trash-restore-operation.js';

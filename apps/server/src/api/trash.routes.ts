@@ -1,5 +1,12 @@
 import { Router } from 'express';
-import { restoreBody, restoreResult, trashList, trashListQuery } from '@berth/contract';
+import {
+  restoreBody,
+  restoreManyBody,
+  restoreManyResult,
+  restoreResult,
+  trashList,
+  trashListQuery,
+} from '@berth/contract';
 import type { Services } from '../services/index.js';
 import { guards } from './guards.js';
 import { actorOf, param, send } from './respond.js';
@@ -20,6 +27,17 @@ export function trashRoutes(services: Services): Router {
       res,
       restoreResult,
       await trash.restore(param(req, 'namespace'), restoreBody.parse(req.body), actorOf(req)),
+    );
+  });
+  r.post('/namespaces/:namespace/trash/restore-many', can.namespace('write'), async (req, res) => {
+    send(
+      res,
+      restoreManyResult,
+      await trash.restoreMany(
+        param(req, 'namespace'),
+        restoreManyBody.parse(req.body),
+        actorOf(req),
+      ),
     );
   });
   return r;

@@ -1,4 +1,12 @@
-import type { RestoreBody, RestoreResult, TrashList } from '@berth/contract';
+import {
+  RESTORE_RESULT_LISTED,
+  type RestoreBody,
+  type RestoreManyBody,
+  type RestoreManyResult,
+  type RestoreResult,
+  type TrashList,
+} from '@berth/contract';
+import { addToRestoreTally, emptyRestoreTally } from '@berth/store';
 import type { ServiceDeps } from './deps.js';
 import { iso } from './iso.js';
 import { removeMarkedBlobs } from './blob-cleanup.js';
@@ -35,6 +43,24 @@ export function createTrashService({ store, blobs, clock, logger, registry }: Se
       if ('digest' in body) requireDigest(body.digest);
       else requireTag(body.tag);
       return store.trash.restore(namespace, body, { actor, now: clock() });
+    },
+
+    /** The selected images, all restored in one transaction or none (at most 1000). */
+    async restoreMany(
+      namespace: string,
+      body: RestoreManyBody,
+      actor: string,
+    ): Promise<RestoreManyResult> {
+      requireNamespaceName(namespace);
+      for (const item of body.items) {
+        requireRepositoryName(namespace, item.repository);
+        requireDigest(item.digest);
+      }
+      const restored = await store.trash.restoreMany(namespace, body.items, {
+        actor,
+        now: clock(),
+      });
+      return addToRestoreTally(emptyRestoreTally(), restored, RESTORE_RESULT_LISTED);
     },
 
     /** Permanently deletes expired trash in batches and removes the blobs it frees. */
