@@ -15,7 +15,7 @@ import {
 } from '@berth/contract';
 import type { Services } from '../services/index.js';
 import { guards } from './guards.js';
-import { actorOf, param, send } from './respond.js';
+import { actorOf, param, send, sendOutcome } from './respond.js';
 
 export function retentionRoutes(services: Services): Router {
   const { retention } = services;
@@ -94,7 +94,7 @@ export function retentionRoutes(services: Services): Router {
     send(res, retentionRun, await retention.getRun(param(req, 'namespace'), param(req, 'runId')));
   });
   r.post(`${RUN}/restore`, can.namespace('write'), async (req, res) => {
-    send(
+    sendOutcome(
       res,
       retentionRunRestored,
       await retention.restoreRun(param(req, 'namespace'), param(req, 'runId'), actorOf(req)),

@@ -18,6 +18,7 @@ import {
   DEFAULT_OPERATION_SETTINGS,
   createOperationRunner,
 } from './operations/operation-runner.js';
+import { registerRestoreKinds } from './operations/restore-kinds.js';
 
 export function createServices(deps: ServiceDeps) {
   const registry = createRegistryService(deps);
@@ -28,6 +29,7 @@ export function createServices(deps: ServiceDeps) {
     deps,
     deps.operations ?? DEFAULT_OPERATION_SETTINGS,
   );
+  registerRestoreKinds(operationRunner, deps.clock);
   return {
     operationRunner,
     identity: createIdentityService(deps, deps.identity),
@@ -36,11 +38,11 @@ export function createServices(deps: ServiceDeps) {
     audit: createAuditService(deps),
     namespaces: createNamespacesService(deps, access),
     images: createImagesService(deps),
-    trash: createTrashService(deps),
+    trash: createTrashService(deps, operationRunner),
     registry,
     repositorySearch: createRepositorySearch(deps, access),
     gc: createGcService(deps, registry.uploads),
-    retention: createRetentionService(deps, pointers),
+    retention: createRetentionService(deps, pointers, operationRunner),
     retentionScheduler: createRetentionScheduler(deps, pointers),
     projects: createProjectsService(deps),
     projectSweeper: createProjectSweeper(deps),

@@ -6,7 +6,9 @@ import {
   type RestoreResult,
   type TrashList,
 } from '@berth/contract';
-import { addToRestoreTally, emptyRestoreTally } from '@berth/store';
+import { addToRestoreTally, emptyRestoreTally, startTrashRestore } from '@berth/store';
+import type { OperationRunner } from './operations/operation-runner.js';
+import { type Outcome, settleOperation } from './operations/outcome.js';
 import type { ServiceDeps } from './deps.js';
 import { iso } from './iso.js';
 import { removeMarkedBlobs } from './blob-cleanup.js';
@@ -17,7 +19,10 @@ import {
   requireTag,
 } from './name-checks.js';
 
-export function createTrashService({ store, blobs, clock, logger, registry }: ServiceDeps) {
+export function createTrashService(
+  { store, blobs, clock, logger, registry }: ServiceDeps,
+  runner: OperationRunner,
+) {
   return {
     async list(
       namespace: string,
@@ -43,6 +48,27 @@ export function createTrashService({ store, blobs, clock, logger, registry }: Se
       if ('digest' in body) requireDigest(body.digest);
       else requireTag(body.tag);
       return store.trash.restore(namespace, body, { actor, now: clock() });
+    },
+
+    /**
+     * Everything of a repository still in the trash; a set larger than one chunk is restored
+     * as an operation (202) in chunks that commit on their own.
+     */
+    async restoreRepository(
+      namespace: string,
+      repository: string,
+      actor: string,
+    ): Promise<Outcome<RestoreManyResult>> {
+      requireNamespaceName(namespace);
+      requireRepositoryName(namespace, repository);
+      const { id } = await startTrashRestore(
+        store.db,
+        namespace,
+        { repository },
+        { actor, now: clock() },
+        { owner: runner.owner, leaseMs: runner.settings.leaseMs },
+      );
+      return settleOperation<RestoreManyResult>(store, runner, id);
     },
 
     /** The selected images, all restored in one transaction or none (at most 1000). */
