@@ -75,8 +75,7 @@ export * from './storage-full.js';
 export * from './staging-owner.js';
 export type { RestoredImage } from './trash-restore.js';
 export { RESTORE_CHUNK, restoreTrashEntriesById } from './trash-restore.js';
-export { nothingToRestore, restoreCounts } from './trash-store.js';
-export { runNotInTrash } from './retention/retention-store.js';
+export { nothingToRestore, runNotInTrash } from './trash-restore-errors.js';
 export {
   addToRestoreTally,
   emptyRestoreTally,

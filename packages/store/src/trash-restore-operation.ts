@@ -9,10 +9,9 @@ import {
   operationItemsAfter,
 } from './operations/operations-store.js';
 import { NotFoundError } from '@berth/domain';
-import { runNotInTrash } from './retention/retention-store.js';
 import { resolveNamespace, resolveRepository } from './resolve.js';
 import { type RestoredImage, restoreTrashEntriesById } from './trash-restore.js';
-import { nothingToRestore } from './trash-store.js';
+import { nothingToRestore, runNotInTrash } from './trash-restore-errors.js';
 
 /*
  * "Restore repository" and "restore a retention run" as recorded operations: the entries are

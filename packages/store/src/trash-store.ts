@@ -11,6 +11,7 @@ import {
   restoreTrashEntries,
   restoreTrashEntriesById,
 } from './trash-restore.js';
+import { nothingToRestore } from './trash-restore-errors.js';
 
 export interface TrashRecord {
   id: string;
@@ -35,16 +36,8 @@ export interface RestoreOutcome {
   skippedTags: { tag: string; reason: string; heldBy: string }[];
 }
 
-export function nothingToRestore(namespace: string, repository: string): NotFoundError {
-  return new NotFoundError(
-    'TRASH_ENTRY_UNKNOWN',
-    `the trash of ${namespace}/${repository} holds nothing to restore (restored already, or past its 30 days)`,
-    { repository },
-  );
-}
-
 /** What an audit entry of a restore of many images records: counts, never the whole list. */
-export function restoreCounts(restored: readonly RestoredImage[]) {
+function restoreCounts(restored: readonly RestoredImage[]) {
   return {
     restored: restored.length,
     skippedTags: restored.reduce((n, r) => n + r.skippedTags.length, 0),

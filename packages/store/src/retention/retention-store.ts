@@ -25,6 +25,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { manifestColumns, trashManifest, type TrashedImageRecord } from '../images-store.js';
 import { resolveNamespace } from '../resolve.js';
 import { RESTORE_CHUNK, restoreTrashEntries } from '../trash-restore.js';
+import { runNotInTrash } from '../trash-restore-errors.js';
 import { tagsOf } from '../tags-of.js';
 import { evaluateRepositories, scannedImage, selectRepositories } from './evaluate.js';
 import {
@@ -187,13 +188,6 @@ async function requireRun(db: Db, ns: { id: number; name: string }, runId: numbe
     throw new NotFoundError('RUN_UNKNOWN', `namespace "${ns.name}" has no retention run ${runId}`);
   }
   return run;
-}
-
-export function runNotInTrash(runId: number): ConflictError {
-  return new ConflictError(
-    'RUN_NOT_IN_TRASH',
-    `nothing retention run ${runId} deleted is in the trash any more (restored or deleted permanently)`,
-  );
 }
 
 export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}) {
