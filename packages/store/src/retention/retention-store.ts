@@ -22,7 +22,8 @@ import type { ActionContext } from '../context.js';
 import { recordAudit } from '../audit-store.js';
 import { chunks } from '../blob-reclaim.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { manifestColumns, trashManifest, type TrashedImageRecord } from '../images-store.js';
+import { manifestColumns, type TrashedImageRecord } from '../images-store.js';
+import { idSet, trashImages } from '../trash-images.js';
 import { resolveNamespace } from '../resolve.js';
 import { RESTORE_CHUNK, restoreTrashEntries } from '../trash-restore.js';
 import { runNotInTrash } from '../trash-restore-errors.js';
@@ -190,6 +191,49 @@ async function requireRun(db: Db, ns: { id: number; name: string }, runId: numbe
   return run;
 }
 
+/**
+ * Moves the given images (those still live; the others are gone already) to the trash for a
+ * retention run: one set-based trash per repository, each repository's images in id order.
+ */
+async function trashDeletions(
+  trx: Db,
+  namespaceId: number,
+  deletions: readonly { id: number; repository: { id: number; name: string } }[],
+  ctx: ActionContext,
+  runId: number,
+): Promise<TrashedImageRecord[]> {
+  const byRepository = new Map<
+    number,
+    { repository: { id: number; name: string }; ids: number[] }
+  >();
+  for (const d of deletions) {
+    const group = byRepository.get(d.repository.id);
+    if (group) group.ids.push(d.id);
+    else byRepository.set(d.repository.id, { repository: d.repository, ids: [d.id] });
+  }
+  const deleted: TrashedImageRecord[] = [];
+  for (const { repository, ids } of byRepository.values()) {
+    const seeds = await trx
+      .selectFrom('manifests')
+      .select(manifestColumns)
+      .where('id', 'in', idSet(ids))
+      .where('state', '=', 'live')
+      .orderBy('id')
+      .execute();
+    deleted.push(
+      ...(await trashImages(
+        trx,
+        { namespaceId, repositoryId: repository.id, repositoryName: repository.name },
+        seeds,
+        'retention',
+        ctx,
+        { unavailable: 'skip', retentionRunId: runId },
+      )),
+    );
+  }
+  return deleted;
+}
+
 export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}) {
   /**
    * Two cores evaluate a large namespace twice as fast: a worker with its own read-only
@@ -341,29 +385,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       deletions.map((d) => d.id),
     );
     const reclaimBytes = await reclaimableBytes(trx, going);
-    const deleted: TrashedImageRecord[] = [];
-    const byId = new Map(deletions.map((d) => [d.id, d.repository]));
-    for (const chunk of chunks(deletions.map((d) => d.id))) {
-      const rows = await trx
-        .selectFrom('manifests')
-        .select(manifestColumns)
-        .where('id', 'in', chunk)
-        .execute();
-      for (const m of rows) {
-        const repository = byId.get(m.id);
-        if (!repository || m.state !== 'live') continue;
-        deleted.push(
-          await trashManifest(
-            trx,
-            { namespaceId: ns.id, repositoryId: repository.id, repositoryName: repository.name },
-            m,
-            'retention',
-            ctx,
-            runId,
-          ),
-        );
-      }
-    }
+    const deleted = await trashDeletions(trx, ns.id, deletions, ctx, runId);
     const deletedBytes = deleted.reduce((s, d) => s + d.sizeBytes, 0);
     const skippedList = skipped.map((s) => ({ ...s.image, reason: describeSkip(s.skip) }));
     await trx
