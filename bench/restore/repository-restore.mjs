@@ -78,7 +78,7 @@ const runner = createOperationRunner(
   { store, logger, clock: () => Date.now() },
   { ...DEFAULT_OPERATION_SETTINGS, chunkImages },
 );
-registerRestoreKinds(runner, () => Date.now());
+registerRestoreKinds(runner);
 
 const signal = { stopped: false };
 const probing = probe(signal);

@@ -22,6 +22,8 @@ export interface NamespacesTable {
   trash_count: Generated<number>;
   trash_size_bytes: Generated<number>;
   created_at: number;
+  /** 1 while a namespace delete empties it: hidden from every listing (migration 0008). */
+  deleting: Generated<number>;
 }
 
 export interface RepositoriesTable {

@@ -19,6 +19,7 @@ export type {
 export type { TrashRecord, RestoreRequest, RestoreOutcome } from './trash-store.js';
 export type { AuditEvent, AuditQuery, AuditRecord } from './audit-store.js';
 export { withRequestId } from './audit-context.js';
+export { counterMismatches } from './counter-check.js';
 export {
   LeaseLostError,
   appendOperationItemValues,
@@ -26,6 +27,22 @@ export {
   createOperation,
   operationItemsAfter,
 } from './operations/operations-store.js';
+export {
+  finishRepositoryDelete,
+  repositoryDeleteChunk,
+  startRepositoryDelete,
+} from './operations/repository-delete.js';
+export type { RepositoriesTrashedResult } from './operations/repository-delete.js';
+export {
+  finishNamespaceDelete,
+  namespaceDeleteChunk,
+  startNamespaceDelete,
+} from './operations/namespace-delete.js';
+export {
+  failRetentionRun,
+  finishRetentionRun,
+  retentionRunChunk,
+} from './retention/retention-run-operation.js';
 export type {
   ChunkOutcome,
   ItemSource,

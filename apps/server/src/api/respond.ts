@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import { operationAccepted } from '@berth/contract';
-import type { Outcome } from '../services/operations/outcome.js';
+import type { Outcome } from '../services/operations/operations-service.js';
 
 /** Responses are parsed with the same contract schema the console parses them with. */
 export function send<T extends z.ZodType>(

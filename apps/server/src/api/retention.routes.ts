@@ -76,7 +76,7 @@ export function retentionRoutes(services: Services): Router {
   });
   r.post(`${NS}/retention/runs`, can.namespace('manage'), async (req, res) => {
     const body = retentionConfirmBody.parse(req.body);
-    send(
+    sendOutcome(
       res,
       retentionRunResult,
       await retention.confirm(param(req, 'namespace'), body.previewId, actorOf(req)),

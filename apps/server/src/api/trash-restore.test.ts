@@ -270,11 +270,13 @@ describe('restores larger than one chunk', () => {
       excludeRepositories: [],
     };
     const preview = await api().post(apiPaths.retentionPreviews(NS)).send({ rules: keepOne });
-    const run = await api()
+    // With one image per chunk, the confirm is an operation of its own.
+    const confirm = await api()
       .post(apiPaths.retentionRuns(NS))
       .send({ previewId: preview.body.id })
-      .expect(201);
-    const runId = run.body.run.id as string;
+      .expect(202);
+    const confirmed = await ended(confirm.body.operation.id);
+    const runId = (confirmed.result as { run: { id: string } }).run.id;
     const res = await api().post(apiPaths.retentionRunRestore(NS, runId)).expect(202);
     expect(res.body.operation).toMatchObject({ kind: 'retention.run.restore', total: 2 });
     const op = await ended(res.body.operation.id);

@@ -18,7 +18,9 @@ import {
   DEFAULT_OPERATION_SETTINGS,
   createOperationRunner,
 } from './operations/operation-runner.js';
+import { createOperationsService } from './operations/operations-service.js';
 import { registerRestoreKinds } from './operations/restore-kinds.js';
+import { registerTrashKinds } from './operations/trash-kinds.js';
 
 export function createServices(deps: ServiceDeps) {
   const registry = createRegistryService(deps);
@@ -29,21 +31,25 @@ export function createServices(deps: ServiceDeps) {
     deps,
     deps.operations ?? DEFAULT_OPERATION_SETTINGS,
   );
-  registerRestoreKinds(operationRunner, deps.clock);
+  const operations = createOperationsService(deps, access, operationRunner);
+  const gc = createGcService(deps, registry.uploads);
+  registerTrashKinds(operationRunner, deps.store, () => gc.finishInterrupted());
+  registerRestoreKinds(operationRunner);
   return {
     operationRunner,
+    operations,
     identity: createIdentityService(deps, deps.identity),
     access,
     registryTokens: createRegistryTokens(deps, access),
     audit: createAuditService(deps),
-    namespaces: createNamespacesService(deps, access),
-    images: createImagesService(deps),
-    trash: createTrashService(deps, operationRunner),
+    namespaces: createNamespacesService(deps, access, operations, operationRunner),
+    images: createImagesService(deps, operations, operationRunner),
+    trash: createTrashService(deps, operations, operationRunner),
     registry,
     repositorySearch: createRepositorySearch(deps, access),
-    gc: createGcService(deps, registry.uploads),
-    retention: createRetentionService(deps, pointers, operationRunner),
-    retentionScheduler: createRetentionScheduler(deps, pointers),
+    gc,
+    retention: createRetentionService(deps, pointers, operations, operationRunner),
+    retentionScheduler: createRetentionScheduler(deps, pointers, operationRunner),
     projects: createProjectsService(deps),
     projectSweeper: createProjectSweeper(deps),
   };

@@ -8,7 +8,7 @@ import {
 } from '@berth/contract';
 import { addToRestoreTally, emptyRestoreTally, startTrashRestore } from '@berth/store';
 import type { OperationRunner } from './operations/operation-runner.js';
-import { type Outcome, settleOperation } from './operations/outcome.js';
+import type { OperationsService, Outcome } from './operations/operations-service.js';
 import type { ServiceDeps } from './deps.js';
 import { iso } from './iso.js';
 import { removeMarkedBlobs } from './blob-cleanup.js';
@@ -21,6 +21,7 @@ import {
 
 export function createTrashService(
   { store, blobs, clock, logger, registry }: ServiceDeps,
+  operations: OperationsService,
   runner: OperationRunner,
 ) {
   return {
@@ -68,7 +69,7 @@ export function createTrashService(
         { actor, now: clock() },
         { owner: runner.owner, leaseMs: runner.settings.leaseMs },
       );
-      return settleOperation<RestoreManyResult>(store, runner, id);
+      return operations.settle<RestoreManyResult>(id);
     },
 
     /** The selected images, all restored in one transaction or none (at most 1000). */

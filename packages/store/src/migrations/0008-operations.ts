@@ -44,6 +44,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('operations')
     .columns(['namespace', 'id'])
     .execute();
+  // A namespace being deleted is hidden at once (renamed out of every name lookup and marked
+  // here for the listings) while an operation deletes its contents in chunks.
+  await db.schema
+    .alterTable('namespaces')
+    .addColumn('deleting', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   // WITHOUT ROWID: the rows are read and deleted in (operation_id, seq) ranges only.
   await sql`
     CREATE TABLE operation_items (

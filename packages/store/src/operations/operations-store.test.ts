@@ -140,7 +140,10 @@ it('takes a computed set in one statement and lists operations by visibility', a
     { seq: 3000, itemId: 1, revision: 2999 },
   ]);
   const visible = (actor: string, all = false) =>
-    store.operations.list({ limit: 10, visibility: { all, actor, namespaceIds: [] } });
+    store.operations.list({
+      limit: 10,
+      visibility: all ? null : { actor, namespaces: { userId: null, names: [] } },
+    });
   expect((await visible('user:alice')).items.map((o) => o.id)).toEqual([id]);
   expect((await visible('user:bob')).items).toEqual([]);
   expect((await visible('user:bob', true)).items).toHaveLength(1);

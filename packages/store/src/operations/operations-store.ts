@@ -3,6 +3,7 @@ import { type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import type { Database, Db, OperationRowState, OperationsTable } from '../database.js';
 import { currentRequestId } from '../audit-context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { type NamespaceVisibility, visibleTo } from '../namespaces-store.js';
 
 /*
  * Recorded operations (migration 0008). An operation is created with the set it works on
@@ -71,14 +72,14 @@ export class LeaseLostError extends Error {
   }
 }
 
-export interface OperationVisibility {
-  /** Admins see every operation. */
-  all: boolean;
-  /** The caller's actor string: an actor always sees their own operations. */
+/**
+ * Who sees which operations: null for admins (every one, of deleted namespaces too); otherwise
+ * the caller's own (`actor`) and those of the namespaces the caller may read, while they exist.
+ */
+export type OperationVisibility = {
   actor: string;
-  /** Namespaces the caller may read (while they exist). */
-  namespaceIds: readonly number[];
-}
+  namespaces: NamespaceVisibility;
+} | null;
 
 export interface OperationListQuery {
   namespace?: string;
@@ -251,26 +252,20 @@ export function createOperationsStore(db: Db) {
       let qb = db.selectFrom('operations').selectAll();
       if (q.namespace !== undefined) qb = qb.where('namespace', '=', q.namespace);
       if (q.state !== undefined) qb = qb.where('state', '=', q.state);
-      if (!q.visibility.all) {
-        const { actor, namespaceIds } = q.visibility;
+      if (q.visibility !== null) {
+        const { actor, namespaces } = q.visibility;
         qb = qb.where((eb) =>
           eb.or([
             eb('actor', '=', actor),
-            ...(namespaceIds.length > 0
-              ? [
-                  eb.and([
-                    eb('namespace_id', 'in', [...namespaceIds]),
-                    // Readers of a namespace see its operations only while it exists.
-                    eb.exists(
-                      eb
-                        .selectFrom('namespaces')
-                        .select('namespaces.id')
-                        .whereRef('namespaces.id', '=', 'operations.namespace_id')
-                        .whereRef('namespaces.name', '=', 'operations.namespace'),
-                    ),
-                  ]),
-                ]
-              : []),
+            // Readers of a namespace see its operations only while it exists.
+            eb.exists(
+              eb
+                .selectFrom('namespaces')
+                .select('namespaces.id')
+                .whereRef('namespaces.id', '=', 'operations.namespace_id')
+                .whereRef('namespaces.name', '=', 'operations.namespace')
+                .where(visibleTo(namespaces)),
+            ),
           ]),
         );
       }

@@ -31,10 +31,16 @@ import type { Clock } from '../deps.js';
  * - `failed` adds to the transaction that records a failure (an audit entry).
  */
 export interface OperationKindRunner {
-  chunk(trx: Db, op: OperationRecord, budget: number): Promise<ChunkOutcome>;
-  finish(trx: Db, op: OperationRecord): Promise<unknown>;
+  /** `now` is the runner's clock at the chunk (what the chunk's rows record as their time). */
+  chunk(trx: Db, op: OperationRecord, budget: number, now: number): Promise<ChunkOutcome>;
+  finish(trx: Db, op: OperationRecord, now: number): Promise<unknown>;
   afterFinish?(op: OperationRecord): Promise<void>;
-  failed?(trx: Db, op: OperationRecord, error: { code: string; message: string }): Promise<void>;
+  failed?(
+    trx: Db,
+    op: OperationRecord,
+    error: { code: string; message: string },
+    now: number,
+  ): Promise<void>;
 }
 
 export interface OperationSettings {
@@ -74,12 +80,13 @@ export function createOperationRunner(
           return null;
         }
         const t0 = performance.now();
+        const now = clock();
         const { op: after, outcome } = await store.operations.runChunk(
           id,
           owner,
-          clock(),
+          now,
           settings.leaseMs,
-          (trx, current) => kind.chunk(trx, current, settings.chunkImages),
+          (trx, current) => kind.chunk(trx, current, settings.chunkImages, now),
         );
         const ms = performance.now() - t0;
         chunks++;
@@ -89,8 +96,9 @@ export function createOperationRunner(
         // Whatever waited for the database during the chunk (pulls, pushes, pages) runs now.
         await nextTurn();
       }
-      const ended = await store.operations.finish(id, owner, clock(), (trx, current) =>
-        kind.finish(trx, current),
+      const finishedAt = clock();
+      const ended = await store.operations.finish(id, owner, finishedAt, (trx, current) =>
+        kind.finish(trx, current, finishedAt),
       );
       logger.info(
         {
@@ -123,8 +131,9 @@ export function createOperationRunner(
           : { code: 'OPERATION_FAILED', message: `the operation stopped: ${String(err)}` };
       logger.error({ err, operation: id, kind: op.kind }, 'operation failed');
       try {
-        return await store.operations.fail(id, owner, error, clock(), (trx, current) =>
-          kind.failed ? kind.failed(trx, current, error) : Promise.resolve(),
+        const failedAt = clock();
+        return await store.operations.fail(id, owner, error, failedAt, (trx, current) =>
+          kind.failed ? kind.failed(trx, current, error, failedAt) : Promise.resolve(),
         );
       } catch (failErr) {
         // The claim lapses and a process takes it over (or this one at its next start).

@@ -3,27 +3,20 @@ import {
   type RestoreManyResult,
   type RetentionRunRestored,
 } from '@berth/contract';
-import {
-  type Db,
-  type OperationRecord,
-  failRestoreOperation,
-  finishRestoreOperation,
-  restoreOperationChunk,
-} from '@berth/store';
-import type { Clock } from '../deps.js';
-import type { OperationRunner } from './operation-runner.js';
+import { failRestoreOperation, finishRestoreOperation, restoreOperationChunk } from '@berth/store';
+import type { OperationKindRunner, OperationRunner } from './operation-runner.js';
 
 /**
  * The kinds of operation that restore sets of images from the trash: a repository's whole
  * trash ('trash.restore') and what a retention run deleted ('retention.run.restore'). Their
  * result is the body the endpoint answers when the set fits in one chunk.
  */
-export function registerRestoreKinds(runner: OperationRunner, clock: Clock): void {
-  const kind = {
-    chunk: (trx: Db, op: OperationRecord, budget: number) =>
-      restoreOperationChunk(trx, op, budget, clock(), RESTORE_RESULT_LISTED),
-    async finish(trx: Db, op: OperationRecord) {
-      const done = await finishRestoreOperation(trx, op, clock());
+export function registerRestoreKinds(runner: OperationRunner): void {
+  const kind: OperationKindRunner = {
+    chunk: (trx, op, budget, now) =>
+      restoreOperationChunk(trx, op, budget, now, RESTORE_RESULT_LISTED),
+    async finish(trx, op, now) {
+      const done = await finishRestoreOperation(trx, op, now);
       if (done.scope === 'repository') {
         const { scope: _scope, ...body } = done;
         return body satisfies RestoreManyResult;
@@ -35,8 +28,7 @@ export function registerRestoreKinds(runner: OperationRunner, clock: Clock): voi
         skippedTags: done.tally.skippedTags,
       } satisfies RetentionRunRestored;
     },
-    failed: (trx: Db, op: OperationRecord, error: { code: string; message: string }) =>
-      failRestoreOperation(trx, op, error, clock()),
+    failed: failRestoreOperation,
   };
   runner.register('trash.restore', kind);
   runner.register('retention.run.restore', kind);

@@ -25,9 +25,9 @@ import {
   type RunRecord,
   startTrashRestore,
 } from '@berth/store';
-import type { OperationRunner } from '../operations/operation-runner.js';
-import { type Outcome, settleOperation } from '../operations/outcome.js';
 import type { ServiceDeps } from '../deps.js';
+import type { OperationRunner } from '../operations/operation-runner.js';
+import type { OperationsService, Outcome } from '../operations/operations-service.js';
 import { iso, isoOrNull } from '../iso.js';
 import { requireNamespaceName, requireRepositoryName } from '../name-checks.js';
 import type { ImagePointerSource } from './image-pointers.js';
@@ -115,7 +115,7 @@ function runView(r: RunRecord): RetentionRun {
   };
 }
 
-function outcomeView(o: RunOutcome): RetentionRunResult {
+export function outcomeView(o: RunOutcome): RetentionRunResult {
   return { run: runView(o.run), deleted: o.deleted, skipped: o.skipped };
 }
 
@@ -154,6 +154,7 @@ export const CSV_HEADER = [
 export function createRetentionService(
   { store, clock }: ServiceDeps,
   pointers: ImagePointerSource,
+  operations: OperationsService,
   runner: OperationRunner,
 ) {
   async function policyView(namespace: string): Promise<RetentionPolicy> {
@@ -257,16 +258,17 @@ export function createRetentionService(
       namespace: string,
       previewId: string,
       actor: string,
-    ): Promise<RetentionRunResult> {
+    ): Promise<Outcome<RetentionRunResult>> {
       requireNamespaceName(namespace);
       requirePreviewId(namespace, previewId);
-      const outcome = await store.retention.confirm(
+      const id = await store.retention.confirm(
         namespace,
         previewId,
         await pointers.forNamespace(namespace),
         { actor, now: clock() },
+        { owner: runner.owner, leaseMs: runner.settings.leaseMs },
       );
-      return outcomeView(outcome);
+      return operations.settle<RetentionRunResult>(id);
     },
 
     async listRuns(
@@ -300,7 +302,7 @@ export function createRetentionService(
         { actor, now: clock() },
         { owner: runner.owner, leaseMs: runner.settings.leaseMs },
       );
-      return settleOperation<RetentionRunRestored>(store, runner, operationId);
+      return operations.settle<RetentionRunRestored>(operationId);
     },
   };
 }
