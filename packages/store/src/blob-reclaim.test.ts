@@ -27,13 +27,13 @@ afterEach(() => {
  * only other repositories use, abandoned uploads (stale and fresh links to blobs no manifest
  * names) and blobs nothing links.
  */
-async function gcDataset(images: number, big: number): Promise<string> {
+async function gcDataset(images: number, big: number, repositories = 4): Promise<string> {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-gc-'));
   const file = path.join(dir, 'berth.db');
   const handle = await openSqlite(file);
   bulkLoadSynthetic(handle.raw, {
     namespaces: 1,
-    repositoriesPerNamespace: 4,
+    repositoriesPerNamespace: repositories,
     images,
     bigRepositoryImages: big,
     region: 'local',
@@ -140,44 +140,52 @@ function withoutStatistics(file: string) {
 }
 
 describe('GC phase 1 at scale', () => {
-  it('drops exactly the stale unused links and marks exactly the unreferenced blobs, chunk by chunk', async () => {
-    const file = await gcDataset(3600, 3000);
-    const { raw, db } = withoutStatistics(file);
-    try {
-      const expected = expectedByRule(raw);
-      // The dataset exercises every case: kept and dropped links, marked and kept blobs.
-      expect(expected.droppedLinks.length).toBeGreaterThan(500);
-      expect(expected.marked.length).toBeGreaterThan(500);
-      expect(linkKeys(raw).size - expected.droppedLinks.length).toBeGreaterThan(1000);
+  // Many repositories: the abandoned links spread over all of them, so the lists of links that
+  // are checked one by one end at their limit on repositories, not only on links.
+  it.each([
+    { images: 3600, big: 3000, repositories: 4 },
+    { images: 2400, big: 0, repositories: 120 },
+  ])(
+    'drops exactly the stale unused links and marks exactly the unreferenced blobs, chunk by chunk ($repositories repositories)',
+    async ({ images, big, repositories }) => {
+      const file = await gcDataset(images, big, repositories);
+      const { raw, db } = withoutStatistics(file);
+      try {
+        const expected = expectedByRule(raw);
+        // The dataset exercises every case: kept and dropped links, marked and kept blobs.
+        expect(expected.droppedLinks.length).toBeGreaterThan(500);
+        expect(expected.marked.length).toBeGreaterThan(500);
+        expect(linkKeys(raw).size - expected.droppedLinks.length).toBeGreaterThan(1000);
 
-      // A chunk size that divides nothing, so chunks end mid-repository and mid-run.
-      const gc = createGcStore(db, 257);
-      expect(await gc.plan(CUTOFF)).toEqual({
-        staleLinks: expected.droppedLinks.length,
-        blobs: expected.marked.length,
-        bytes: expected.bytes,
-      });
-      const before = linkKeys(raw);
-      const steps: MarkStep[] = [];
-      for await (const step of gc.mark(CUTOFF)) steps.push(step);
-      const after = linkKeys(raw);
-      expect([...before].filter((k) => !after.has(k)).sort()).toEqual(expected.droppedLinks);
-      expect(steps.reduce((n, s) => n + s.links, 0)).toBe(expected.droppedLinks.length);
-      expect(steps.flatMap((s) => s.blobs.map((b) => b.digest)).sort()).toEqual(expected.marked);
-      expect(
-        (
-          raw.prepare('SELECT digest FROM blobs WHERE deleting = 1').pluck().all() as string[]
-        ).sort(),
-      ).toEqual(expected.marked);
-      // Links to blobs nothing uses went before the blobs were looked at, as before.
-      expect(steps.findIndex((s) => s.blobs.length > 0)).toBeGreaterThan(
-        steps.findLastIndex((s) => s.links > 0),
-      );
-      expect(await gc.plan(CUTOFF)).toMatchObject({ staleLinks: 0 });
-    } finally {
-      await db.destroy();
-    }
-  });
+        // A chunk size that divides nothing, so chunks end mid-repository and mid-run.
+        const gc = createGcStore(db, 257);
+        expect(await gc.plan(CUTOFF)).toEqual({
+          staleLinks: expected.droppedLinks.length,
+          blobs: expected.marked.length,
+          bytes: expected.bytes,
+        });
+        const before = linkKeys(raw);
+        const steps: MarkStep[] = [];
+        for await (const step of gc.mark(CUTOFF)) steps.push(step);
+        const after = linkKeys(raw);
+        expect([...before].filter((k) => !after.has(k)).sort()).toEqual(expected.droppedLinks);
+        expect(steps.reduce((n, s) => n + s.links, 0)).toBe(expected.droppedLinks.length);
+        expect(steps.flatMap((s) => s.blobs.map((b) => b.digest)).sort()).toEqual(expected.marked);
+        expect(
+          (
+            raw.prepare('SELECT digest FROM blobs WHERE deleting = 1').pluck().all() as string[]
+          ).sort(),
+        ).toEqual(expected.marked);
+        // Links to blobs nothing uses went before the blobs were looked at, as before.
+        expect(steps.findIndex((s) => s.blobs.length > 0)).toBeGreaterThan(
+          steps.findLastIndex((s) => s.links > 0),
+        );
+        expect(await gc.plan(CUTOFF)).toMatchObject({ staleLinks: 0 });
+      } finally {
+        await db.destroy();
+      }
+    },
+  );
 
   it('checks each link through indexes, with no statistics gathered', async () => {
     const file = await gcDataset(400, 300);
