@@ -109,7 +109,7 @@ const envSchema = z.object({
    */
   BERTH_TRUST_PROXY: z.string().max(512).optional(),
   /** Images per chunk of bulk work (a repository delete, a retention confirm): one short transaction each. */
-  BERTH_BULK_CHUNK_IMAGES: z.coerce.number().int().min(1).max(100_000).default(1000),
+  BERTH_BULK_CHUNK_IMAGES: z.coerce.number().int().min(1).max(100_000).default(250),
   /** How long a crashed process's claim on an operation holds before another start takes it over. */
   BERTH_OPERATION_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
   BERTH_UPLOAD_TTL_MS: z.coerce

@@ -50,7 +50,7 @@ export interface OperationSettings {
   leaseMs: number;
 }
 
-export const DEFAULT_OPERATION_SETTINGS: OperationSettings = { chunkImages: 1000, leaseMs: 30_000 };
+export const DEFAULT_OPERATION_SETTINGS: OperationSettings = { chunkImages: 250, leaseMs: 30_000 };
 
 export function createOperationRunner(
   { store, logger, clock }: { store: Store; logger: Logger; clock: Clock },
