@@ -1,14 +1,18 @@
 import {
   apiPaths,
+  restoreManyResult,
   restoreResult,
   trashList,
   type RestoreBody,
+  type RestoreManyBody,
   type RestoreResult,
+  type RestoreManyResult as RestoredSet,
 } from '@berth/contract';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useCursorList } from './cursor-list';
 import { apiRequest, toApiError, type ApiError } from './client';
 import { invalidateImageMoves } from './images';
+import { requestBulk, type BulkAnswer } from './operations';
 import { queryKeys, type TrashListParams } from './query-keys';
 
 export function useTrashList(namespace: string, params: TrashListParams) {
@@ -78,5 +82,57 @@ export function useRestoreMany() {
         namespace,
         images.map((image) => image.repository),
       ),
+  });
+}
+
+// Until the contract's apiPaths names these, they are built here, beside the other trash calls.
+const trashPaths = {
+  restoreRepository: (namespace: string) => `${apiPaths.trash(namespace)}/restore-repository`,
+  restoreMany: (namespace: string) => `${apiPaths.trash(namespace)}/restore-many`,
+};
+
+export interface RestoreRepositoryInput {
+  namespace: string;
+  repository: string;
+}
+
+/** Everything of one repository still in the trash, in one action (Undo of a repository delete). */
+export function useRestoreRepository() {
+  const queryClient = useQueryClient();
+  return useMutation<BulkAnswer<RestoredSet>, ApiError, RestoreRepositoryInput>({
+    mutationFn: ({ namespace, repository }) =>
+      requestBulk(trashPaths.restoreRepository(namespace), restoreManyResult, {
+        method: 'POST',
+        body: { repository },
+      }),
+    onSuccess: (answer, { namespace, repository }) =>
+      answer.kind === 'done'
+        ? invalidateImageMoves(queryClient, namespace, [repository])
+        : undefined,
+  });
+}
+
+export interface RestoreSelectionInput {
+  namespace: string;
+  items: RestoreManyBody['items'];
+}
+
+/** The rows selected in the trash view: all of them come back or none does. */
+export function useRestoreSelection() {
+  const queryClient = useQueryClient();
+  return useMutation<BulkAnswer<RestoredSet>, ApiError, RestoreSelectionInput>({
+    mutationFn: ({ namespace, items }) =>
+      requestBulk(trashPaths.restoreMany(namespace), restoreManyResult, {
+        method: 'POST',
+        body: { items },
+      }),
+    onSuccess: (answer, { namespace, items }) =>
+      answer.kind === 'done'
+        ? invalidateImageMoves(
+            queryClient,
+            namespace,
+            items.map((item) => item.repository),
+          )
+        : undefined,
   });
 }

@@ -19,10 +19,11 @@ import { useToasts } from './ToastProvider';
 
 export interface FollowOptions {
   /**
-   * What the page that started it does with the result; without it (an operation found
-   * after a reload) a plain toast says it ended.
+   * What the page that started it does with the result: true when it told the person the
+   * outcome. Otherwise (an operation found after a reload, a result it cannot read) a plain
+   * toast says it ended.
    */
-  onSucceeded?: (finished: Operation) => void;
+  onSucceeded?: (finished: Operation) => boolean;
 }
 
 interface OperationsApi {
@@ -102,9 +103,7 @@ export function OperationsProvider({ children }: { children: ReactNode }) {
       if (ended.state === 'failed') {
         setFailed((current) => [...current, ended]);
         toasts.show({ kind: 'error', title: outcomeTitle(ended), subtitle: failureText(ended) });
-      } else if (onSucceeded) {
-        onSucceeded(ended);
-      } else {
+      } else if (!onSucceeded?.(ended)) {
         toasts.show({
           kind: 'success',
           title: outcomeTitle(ended),
