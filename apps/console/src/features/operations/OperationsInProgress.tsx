@@ -1,6 +1,6 @@
 import { InlineNotification, ProgressBar } from '@carbon/react';
 import type { Operation, OperationKind } from '@berth/contract';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useOperationSnapshot, useRunningOperations } from '../../api/operations';
 import { useOperations } from '../../app/OperationsProvider';
 import { ErrorNotification } from '../../components/ErrorNotification';
@@ -47,14 +47,17 @@ export function OperationsInProgress({ namespace, kinds, target }: OperationsInP
   const running = useRunningOperations(namespace);
   const { follow, followed, failed, dismiss } = useOperations();
 
-  useEffect(() => {
-    for (const op of running.data?.items ?? []) follow(op);
-  }, [running.data, follow]);
-
   const matches = (op: Operation) =>
     (namespace === undefined || op.namespace === namespace) &&
     (kinds === undefined || kinds.includes(op.kind)) &&
     (target === undefined || op.target === target);
+  // Only what this page shows is followed: its outcome toast then makes sense here.
+  const matchesRef = useRef(matches);
+  matchesRef.current = matches;
+
+  useEffect(() => {
+    for (const op of running.data?.items ?? []) if (matchesRef.current(op)) follow(op);
+  }, [running.data, follow]);
   const shown = followed.filter(matches);
   const failures = failed.filter(matches);
   if (shown.length === 0 && failures.length === 0 && !running.error) return null;
