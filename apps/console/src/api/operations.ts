@@ -64,13 +64,20 @@ export function operationResult<S extends z.ZodType>(
   return parsed.success ? parsed.data : null;
 }
 
-/** One operation, asked again every half second while it runs, never after it ended. */
+/**
+ * One operation, asked again every half second while it runs, never after it ended. A
+ * network failure or 5xx is asked about again, more slowly (the work goes on server-side);
+ * a 4xx will not change by asking.
+ */
 export function useOperation(id: string) {
   return useQuery<Operation, ApiError>({
     queryKey: queryKeys.operations.detail(id),
     queryFn: ({ signal }) => apiRequest(operationPaths.operation(id), operation, { signal }),
-    refetchInterval: (query) =>
-      query.state.data?.state === 'running' && !query.state.error ? OPERATION_POLL_MS : false,
+    refetchInterval: (query) => {
+      const { data, error } = query.state;
+      if (error) return error.status >= 400 && error.status < 500 ? false : 4 * OPERATION_POLL_MS;
+      return data?.state === 'running' ? OPERATION_POLL_MS : false;
+    },
   });
 }
 
