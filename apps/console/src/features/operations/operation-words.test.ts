@@ -38,6 +38,17 @@ describe('progress words', () => {
     );
   });
 
+  it('names a namespace as one', () => {
+    expect(progressLabel(op({ kind: 'namespace.delete', target: 'ml-lab', total: 0 }))).toBe(
+      'Deleting namespace ml-lab — counting images…',
+    );
+    expect(
+      outcomeTitle(
+        op({ kind: 'namespace.delete', target: 'namespace ml-lab', state: 'succeeded' }),
+      ),
+    ).toBe('Deleted namespace ml-lab');
+  });
+
   it('does not count against a total it does not know yet', () => {
     expect(operationCount(op({ done: 0, total: 0 }))).toBe('counting images…');
   });

@@ -20,9 +20,16 @@ const ENDED: Record<OperationKind, string> = {
   'trash.restore': 'Restored',
 };
 
+/** A namespace's bare name says less than "namespace ml-lab". */
+function targetWords(op: Pick<Operation, 'kind' | 'target'>): string {
+  return op.kind === 'namespace.delete' && !op.target.startsWith('namespace ')
+    ? `namespace ${op.target}`
+    : op.target;
+}
+
 /** "Deleting demo-shop/payments" */
 export function operationTitle(op: Pick<Operation, 'kind' | 'target'>): string {
-  return `${RUNNING[op.kind]} ${op.target}`;
+  return `${RUNNING[op.kind]} ${targetWords(op)}`;
 }
 
 /** "45,000 of 100,000 images"; before the set is counted there is nothing to count against. */
