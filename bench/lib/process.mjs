@@ -98,6 +98,23 @@ export function treeRssKiB(rootPid) {
   return { kib: total, processes: pids.length };
 }
 
+/**
+ * CPU seconds (user + system, all threads) the process has used so far, from /proc/<pid>/stat.
+ * Unlike throughput it does not depend on how much of the machine other work left over.
+ */
+export function cpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: 100 on every Linux the benchmark runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
 export const rssKiB = (pid) => statusKiB(pid, 'VmRSS');
 export const hwmKiB = (pid) => statusKiB(pid, 'VmHWM');
 

@@ -120,10 +120,11 @@ export async function startDistribution({ dataDir, port, binary = '/usr/bin/dock
   return server;
 }
 
-export async function startBerth({ dataDir, port, serverMain }) {
+/** `nodeArgs` go before the script (`--cpu-prof`, say, for bench/registry/profile.mjs). */
+export async function startBerth({ dataDir, port, serverMain, nodeArgs = [] }) {
   fs.mkdirSync(dataDir, { recursive: true });
   const child = track(
-    spawn(process.execPath, [serverMain], {
+    spawn(process.execPath, [...nodeArgs, serverMain], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: berthEnv({ dataDir, port }),
     }),
@@ -141,7 +142,8 @@ export async function startBerth({ dataDir, port, serverMain }) {
     server.headers = { authorization: `Bearer ${key}` };
     client = new RegistryClient(server.baseUrl, { maxSockets: 1, headers: server.headers });
     await client.expect('GET', '/v2/', [200]);
-    await client.expect('POST', '/api/v1/namespaces', [201], {
+    // 409: a restart on a data directory that has it already (bench/registry/profile.mjs).
+    await client.expect('POST', '/api/v1/namespaces', [201, 409], {
       headers: { 'content-type': 'application/json' },
       body: Buffer.from(JSON.stringify({ name: NAMESPACE, region: 'local' })),
     });

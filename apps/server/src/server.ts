@@ -27,6 +27,8 @@ import { createServices, type Clock, type Services } from './services/index.js';
 import { seedDemo } from './seed/demo-seed.js';
 import { loadKeyring } from './services/projects/keyring.js';
 
+const OPTIMIZE_INTERVAL_MS = 60 * 60_000;
+
 export interface RunningServer {
   port: number;
   server: Server;
@@ -145,6 +147,14 @@ export async function startServer(
   };
   const scheduleTimer = setInterval(schedule, config.schedulerIntervalMs);
   scheduleTimer.unref();
+  // Tables grow from a handful of rows to millions while the server runs; statistics taken
+  // at start-up would then mislead the planner. PRAGMA optimize re-analyzes only what changed.
+  const optimize = () =>
+    handle
+      .optimize()
+      .catch((err: unknown) => logger.warn({ err }, 'refreshing query planner statistics failed'));
+  const optimizeTimer = setInterval(optimize, OPTIMIZE_INTERVAL_MS);
+  optimizeTimer.unref();
 
   let closing: Promise<void> | null = null;
   return {
@@ -158,6 +168,7 @@ export async function startServer(
         clearInterval(timer);
         clearInterval(gcTimer);
         clearInterval(scheduleTimer);
+        clearInterval(optimizeTimer);
         // A tick in progress finishes (or rolls back) before the database closes.
         await services.retentionScheduler.settled();
         await services.projectSweeper.settled();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
+import { analyzeAfterBulkLoad } from './statistics.js';
 
 /**
  * Synthetic bulk loader for benchmarks and scale tests: writes namespaces, repositories,
@@ -303,6 +304,9 @@ export function bulkLoadSynthetic(
     raw.pragma(`synchronous = ${previous.synchronous}`);
     raw.pragma(`foreign_keys = ${previous.foreignKeys}`);
   }
+  // The tables went from (nearly) empty to full in one go: statistics from before would
+  // make the planner treat a million-image repository as a ten-row one.
+  analyzeAfterBulkLoad(raw);
   raw.pragma('wal_checkpoint(TRUNCATE)');
 
   return {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
+import { compiledOnce } from './compiled-once.js';
 import { chunks } from './blob-reclaim.js';
 import { ensureRepository, resolveNamespace } from './resolve.js';
 
@@ -47,20 +48,14 @@ async function linkToRepository(
     .execute();
 }
 
-export function createRegistryStore(db: Db) {
-  return {
-    /** The repository's id and live image count, or undefined. */
-    repositoryId: (namespace: string, repository: string) =>
-      findRepository(db, namespace, repository),
-
-    /** A live manifest by tag or digest; `content` only when asked for (GET, not HEAD). */
-    async findManifest(
-      namespace: string,
-      repository: string,
-      ref: ManifestRef,
-      withContent: boolean,
-    ): Promise<StoredManifest | null> {
-      let qb = db
+/**
+ * The reads every pull and push makes, compiled once (see compiledOnce): a manifest by tag or
+ * by digest, with or without its bytes, a repository's id, and a blob link.
+ */
+function hotReads(db: Db) {
+  const manifest = (by: 'tag' | 'digest', withContent: boolean) =>
+    compiledOnce<[string, string, string], ManifestRow>(db, 3, (namespace, repository, ref) => {
+      const qb = db
         .selectFrom('manifests')
         .innerJoin('repositories', 'repositories.id', 'manifests.repository_id')
         .innerJoin('namespaces', 'namespaces.id', 'repositories.namespace_id')
@@ -73,14 +68,77 @@ export function createRegistryStore(db: Db) {
         .where('namespaces.name', '=', namespace)
         .where('repositories.name', '=', repository)
         .where('manifests.state', '=', 'live');
-      qb =
+      return by === 'tag'
+        ? qb
+            .innerJoin('tags', 'tags.manifest_id', 'manifests.id')
+            .whereRef('tags.repository_id', '=', 'repositories.id')
+            .where('tags.name', '=', ref)
+        : qb.where('manifests.digest', '=', ref);
+    });
+  return {
+    manifestByTag: manifest('tag', false),
+    manifestByTagWithContent: manifest('tag', true),
+    manifestByDigest: manifest('digest', false),
+    manifestByDigestWithContent: manifest('digest', true),
+    repository: compiledOnce<[string, string], { id: number; image_count: number }>(
+      db,
+      2,
+      (namespace, repository) =>
+        db
+          .selectFrom('repositories')
+          .innerJoin('namespaces', 'namespaces.id', 'repositories.namespace_id')
+          .select(['repositories.id', 'repositories.image_count'])
+          .where('namespaces.name', '=', namespace)
+          .where('repositories.name', '=', repository),
+    ),
+    blob: compiledOnce<[number, string], { size: number; touched_at: number }>(
+      db,
+      2,
+      (repository, digest) =>
+        db
+          .selectFrom('repository_blobs')
+          .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+          .select(['blobs.size', 'repository_blobs.touched_at'])
+          // The placeholder is a string; the real value, a row id, is bound the same way.
+          .where('repository_blobs.repository_id', '=', repository as unknown as number)
+          .where('repository_blobs.digest', '=', digest)
+          .where('blobs.deleting', '=', 0),
+    ),
+  };
+}
+
+interface ManifestRow {
+  digest: string;
+  media_type: string;
+  manifest_size: number;
+  content: Uint8Array | null;
+}
+
+export function createRegistryStore(db: Db) {
+  const hot = hotReads(db);
+  return {
+    /** The repository's id and live image count, or undefined. */
+    repositoryId: (namespace: string, repository: string) => hot.repository(namespace, repository),
+
+    /** A live manifest by tag or digest; `content` only when asked for (GET, not HEAD). */
+    async findManifest(
+      namespace: string,
+      repository: string,
+      ref: ManifestRef,
+      withContent: boolean,
+    ): Promise<StoredManifest | null> {
+      const row =
         'tag' in ref
-          ? qb
-              .innerJoin('tags', 'tags.manifest_id', 'manifests.id')
-              .whereRef('tags.repository_id', '=', 'repositories.id')
-              .where('tags.name', '=', ref.tag)
-          : qb.where('manifests.digest', '=', ref.digest);
-      const row = await qb.executeTakeFirst();
+          ? await (withContent ? hot.manifestByTagWithContent : hot.manifestByTag)(
+              namespace,
+              repository,
+              ref.tag,
+            )
+          : await (withContent ? hot.manifestByDigestWithContent : hot.manifestByDigest)(
+              namespace,
+              repository,
+              ref.digest,
+            );
       if (!row) return null;
       return {
         digest: row.digest,
@@ -162,14 +220,7 @@ export function createRegistryStore(db: Db) {
      * caller decides whether to `touchBlobLink` (a read must keep working on a full disk).
      */
     async findBlob(repository: number, digest: string) {
-      const row = await db
-        .selectFrom('repository_blobs')
-        .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
-        .select(['blobs.size', 'repository_blobs.touched_at'])
-        .where('repository_blobs.repository_id', '=', repository)
-        .where('repository_blobs.digest', '=', digest)
-        .where('blobs.deleting', '=', 0)
-        .executeTakeFirst();
+      const row = await hot.blob(repository, digest);
       return row ? { size: row.size, touchedAt: row.touched_at } : null;
     },
 

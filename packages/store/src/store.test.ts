@@ -386,8 +386,12 @@ describe('store on a real SQLite file', () => {
     const cutoff = T0 + DAY - 1;
     expect(await store.gc.plan(cutoff)).toEqual({ staleLinks: 1, blobs: 1, bytes: 5 });
     const before = handle.raw.prepare('SELECT COUNT(*) AS n FROM repository_blobs').get();
-    const batch = await store.gc.markBatch(cutoff, 100);
-    expect(batch).toEqual({ links: 1, blobs: [{ digest: digest('abandoned'), size: 5 }] });
+    const steps = [];
+    for await (const step of store.gc.mark(cutoff)) steps.push(step);
+    expect(steps).toEqual([
+      { links: 1, blobs: [] },
+      { links: 0, blobs: [{ digest: digest('abandoned'), size: 5 }] },
+    ]);
     expect(handle.raw.prepare('SELECT COUNT(*) AS n FROM repository_blobs').get()).not.toEqual(
       before,
     );

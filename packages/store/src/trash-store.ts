@@ -2,6 +2,7 @@ import { NotFoundError, daysLeft } from '@berth/domain';
 import type { Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
+import { currentRequestId } from './audit-context.js';
 import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { adjustTrashCounters, resolveNamespace, resolveRepository } from './resolve.js';
@@ -215,15 +216,33 @@ export function createTrashStore(db: Db) {
         await trx.deleteFrom('trash_entries').where('id', 'in', entryIds).execute();
         if (manifestIds.length)
           await trx.deleteFrom('manifests').where('id', 'in', manifestIds).execute();
+        // One statement per namespace and one for the audit rows, not two per entry: a batch
+        // holds the writer for a few milliseconds instead of a thousand round trips.
+        const perNamespace = new Map<number, { entries: number; bytes: number }>();
         for (const e of entries) {
-          await adjustTrashCounters(trx, e.namespace_id, -1, -e.size_bytes);
-          await recordAudit(trx, now, {
-            actor: 'system:trash-sweeper',
-            action: 'image.purge',
-            target: `${e.namespace}/${e.repository}@${e.digest}`,
-            outcome: 'success',
-          });
+          const total = perNamespace.get(e.namespace_id) ?? { entries: 0, bytes: 0 };
+          total.entries += 1;
+          total.bytes += e.size_bytes;
+          perNamespace.set(e.namespace_id, total);
         }
+        for (const [namespaceId, total] of perNamespace) {
+          await adjustTrashCounters(trx, namespaceId, -total.entries, -total.bytes);
+        }
+        const requestId = currentRequestId();
+        await trx
+          .insertInto('audit_events')
+          .values(
+            entries.map((e) => ({
+              at: now,
+              actor: 'system:trash-sweeper',
+              action: 'image.purge',
+              target: `${e.namespace}/${e.repository}@${e.digest}`,
+              outcome: 'success' as const,
+              details: null,
+              request_id: requestId,
+            })),
+          )
+          .execute();
         const reclaimed = await reclaimUnreferencedBlobs(
           trx,
           linked.map((l) => l.blob_digest),

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Services } from '../services/index.js';
 import { actorOf } from '../api/respond.js';
 import { byteRange } from './http.js';
+import { sendBlob } from './send-blob.js';
 
 export function blobHandlers({ registry }: Services) {
   return {
@@ -29,6 +30,11 @@ export function blobHandlers({ registry }: Services) {
       else res.status(200);
       if (req.method === 'HEAD') {
         res.end();
+        return;
+      }
+      const reader = await registry.openBlobReader(digest);
+      if (reader) {
+        await sendBlob(res, reader, range?.start ?? 0, length);
         return;
       }
       const stream = await registry.openBlob(digest, range ?? undefined);

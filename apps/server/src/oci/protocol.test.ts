@@ -507,6 +507,39 @@ describe('refused blob uploads store nothing', () => {
     await api().get('/v2/').expect(200);
   });
 
+  it('a pull whose client goes away mid-blob lets go of the file, and the next pull is whole', async () => {
+    const { bytes } = blobOf('aborted-pull', 16 * MIB);
+    const digest = await putBlob('team/aborted-pull', bytes);
+    const openFiles = () => fs.readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    const url = new URL(server.url);
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: `/v2/team/aborted-pull/blobs/${digest}`,
+          agent: false,
+          headers: auth(),
+        },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          // Gone after the first bytes, long before 16 MiB could have been sent.
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => undefined);
+      req.on('close', resolve);
+      setTimeout(() => reject(new Error('no answer')), 10_000).unref();
+    });
+    expect(await waitFor(() => openFiles() <= before)).toBe(true);
+    const whole = await getBlob('team/aborted-pull', digest).expect(200);
+    expect(Buffer.compare(whole.body as Buffer, bytes)).toBe(0);
+  });
+
   it('a chunk that does not start at the current offset is 416 with Range', async () => {
     const { bytes, digest } = blobOf('out-of-order', 30);
     const fresh = await openSession('team/order');

@@ -9,7 +9,8 @@ import { registryRoutes } from './registry-router.js';
 import { randomBytesFromSeed, sha256Digest, type BuiltManifest } from '../seed/oci-content.js';
 import { randomImage } from '../testing/oci-layout.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
-import { loadTokenKey } from '../services/identity/registry-tokens.js';
+import { PRINCIPAL_CACHE_MS, loadTokenKey } from '../services/identity/registry-tokens.js';
+import { REGISTRY_AUTH_CACHE_MS } from './auth-decisions.js';
 import {
   basicAuth,
   createTestUser,
@@ -563,13 +564,85 @@ describe('API keys with any username', () => {
       .set('Authorization', basicAuth('anyone', kim.key!))
       .expect(200);
     await revokeTestKey(server, kim);
-    // The principal cache of tokens does not apply to Basic credentials: refused at once.
+    // Refused once /v2's trust in the checked key has run out (see the next describe).
+    server.clock.advance(REGISTRY_AUTH_CACHE_MS + 1);
     expectChallenge(
       await anon()
         .get('/v2/alpha/app/tags/list')
         .set('Authorization', basicAuth('anyone', kim.key!)),
       'repository:alpha/app:pull',
     );
+  });
+});
+
+describe('revocation while /v2 trusts checked credentials', () => {
+  // /v2 remembers a credential that held, and the roles it was found to have, for
+  // REGISTRY_AUTH_CACHE_MS; a token's account for PRINCIPAL_CACHE_MS more. The README and
+  // docs/registry.md promise 2 seconds in all.
+  const BOUND_MS = REGISTRY_AUTH_CACHE_MS + PRINCIPAL_CACHE_MS;
+  const tags = (authorization: string) =>
+    anon().get('/v2/alpha/app/tags/list').set('Authorization', authorization);
+
+  it('is at most 2 seconds', () => {
+    expect(BOUND_MS).toBeLessThanOrEqual(2_000);
+  });
+
+  it('a revoked API key stops within the bound, raw, as Basic, and through its token', async () => {
+    const rita = await createTestUser(server, 'rita', { roles: { alpha: 'viewer' }, key: {} });
+    const raw = bearer(rita.key!);
+    const basic = basicAuth('ci', rita.key!);
+    const token = bearer(await getToken(['repository:alpha/app:pull'], basic));
+    for (const auth of [raw, basic, token]) await tags(auth).expect(200);
+    await revokeTestKey(server, rita);
+    // Within the bound the decisions made a moment ago may still serve…
+    for (const auth of [raw, basic, token]) await tags(auth).expect(200);
+    server.clock.advance(BOUND_MS + 1);
+    // …and past it, each is refused.
+    expectChallenge(await tags(raw), 'repository:alpha/app:pull');
+    expectChallenge(await tags(basic), 'repository:alpha/app:pull');
+    expect(expectChallenge(await tags(token), 'repository:alpha/app:pull').error).toBe(
+      'invalid_token',
+    );
+  });
+
+  it('a disabled user stops within the bound, with a password, a key or a token', async () => {
+    const dora = await createTestUser(server, 'dora', { roles: { alpha: 'viewer' }, key: {} });
+    const password = basicAuth(dora.username, dora.password);
+    const key = bearer(dora.key!);
+    const token = bearer(await getToken(['repository:alpha/app:pull'], password));
+    for (const auth of [password, key, token]) await tags(auth).expect(200);
+    await server.api().patch(apiPaths.user('dora')).send({ disabled: true }).expect(200);
+    server.clock.advance(BOUND_MS + 1);
+    for (const auth of [password, key, token]) {
+      expectChallenge(await tags(auth), 'repository:alpha/app:pull');
+    }
+  });
+
+  it('a removed role stops within the bound: the namespace answers as if it did not exist', async () => {
+    const rob = await createTestUser(server, 'rob', { roles: { alpha: 'writer' }, key: {} });
+    const key = bearer(rob.key!);
+    const token = bearer(
+      await getToken(['repository:alpha/app:pull,push'], basicAuth(rob.username, rob.password)),
+    );
+    for (const auth of [key, token]) await tags(auth).expect(200);
+    await server.api().delete(apiPaths.namespaceMember('alpha', 'rob')).expect(204);
+    server.clock.advance(BOUND_MS + 1);
+    for (const auth of [key, token]) expectOciError(await tags(auth), 404, 'NAME_UNKNOWN');
+  });
+
+  it('a role lowered to viewer stops pushes within the bound', async () => {
+    const wes = await createTestUser(server, 'wes', { roles: { alpha: 'writer' }, key: {} });
+    const key = bearer(wes.key!);
+    const start = () => anon().post('/v2/alpha/app/blobs/uploads/').set('Authorization', key);
+    await start().expect(202);
+    await server
+      .api()
+      .put(apiPaths.namespaceMember('alpha', 'wes'))
+      .send({ role: 'viewer' })
+      .expect(200);
+    server.clock.advance(BOUND_MS + 1);
+    expectOciError(await start(), 403, 'DENIED');
+    await tags(key).expect(200);
   });
 });
 

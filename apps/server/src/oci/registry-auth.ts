@@ -20,6 +20,7 @@ import {
 } from '../services/identity/registry-tokens.js';
 import { parseRepositoryName, type RepositoryName } from '../services/registry/repository-name.js';
 import { OciError } from './errors.js';
+import { type AuthDecision, createAuthDecisions } from './auth-decisions.js';
 import { parseBasic } from './basic-auth.js';
 import { query } from './http.js';
 
@@ -131,7 +132,10 @@ function who(p: Principal): string {
   return p.key ? `API key "${p.key.name}" of ${p.username}` : p.username;
 }
 
-export function registryAuth({ identity, registryTokens }: Services) {
+const ANONYMOUS_CREDENTIAL: Credential = { principal: ANONYMOUS, token: null, presented: false };
+
+export function registryAuth({ identity, registryTokens, clock }: Services) {
+  const decisions = createAuthDecisions<Credential>(clock);
   const unauthorized = (
     req: Request,
     message: string,
@@ -143,9 +147,11 @@ export function registryAuth({ identity, registryTokens }: Services) {
     });
 
   /** Credentials as the token specification and plain clients send them. */
-  async function authenticate(req: Request, scope?: string): Promise<Credential> {
-    const header = req.get('authorization');
-    if (!header) return { principal: ANONYMOUS, token: null, presented: false };
+  async function authenticate(req: Request, scope?: string): Promise<AuthDecision<Credential>> {
+    const header = req.headers.authorization ?? '';
+    const known = decisions.get(header);
+    if (known) return known;
+    if (!header) return decisions.remember('', ANONYMOUS_CREDENTIAL);
     const space = header.indexOf(' ');
     const scheme = space > 0 ? header.slice(0, space).toLowerCase() : '';
     const value = space > 0 ? header.slice(space + 1).trim() : '';
@@ -154,10 +160,14 @@ export function registryAuth({ identity, registryTokens }: Services) {
         // A raw API key works too, for CI and scripts that skip the token dance.
         if (parseApiKey(value)) {
           const principal = await identity.authenticateBearer(value, addressOf(req));
-          return { principal, token: null, presented: true };
+          return decisions.remember(header, { principal, token: null, presented: true });
         }
         const verified = await registryTokens.verify(value);
-        return { principal: verified.principal, token: verified.access, presented: true };
+        return decisions.remember(
+          header,
+          { principal: verified.principal, token: verified.access, presented: true },
+          verified.expiresAt,
+        );
       }
       const basic = scheme === 'basic' && value ? parseBasic(value) : null;
       if (basic) {
@@ -166,7 +176,7 @@ export function registryAuth({ identity, registryTokens }: Services) {
           basic.password,
           addressOf(req),
         );
-        return { principal, token: null, presented: true };
+        return decisions.remember(header, { principal, token: null, presented: true });
       }
     } catch (err) {
       if (err instanceof UnauthenticatedError) {
@@ -186,7 +196,20 @@ export function registryAuth({ identity, registryTokens }: Services) {
     );
   }
 
-  function callerFor(cred: Credential): RegistryCaller {
+  /** The caller's registry role in a namespace, looked up once per cached decision. */
+  async function roleIn(
+    decision: AuthDecision<Credential>,
+    namespace: string,
+  ): Promise<NamespaceRole | null> {
+    const known = decision.roles.get(namespace);
+    if (known !== undefined) return known;
+    const role = await registryTokens.registryRole(decision.credential.principal, namespace);
+    decisions.rememberRole(decision, namespace, role);
+    return role;
+  }
+
+  function callerFor(decision: AuthDecision<Credential>): RegistryCaller {
+    const cred = decision.credential;
     return {
       principal: cred.principal,
       async mayPull(repository) {
@@ -196,7 +219,7 @@ export function registryAuth({ identity, registryTokens }: Services) {
         } catch {
           return false;
         }
-        const role = await registryTokens.registryRole(cred.principal, name.namespace);
+        const role = await roleIn(decision, name.namespace);
         if (!repositoryActions(role).includes('pull')) return false;
         return cred.token === null || grants(cred.token, 'repository', name.full, 'pull');
       },
@@ -218,13 +241,14 @@ export function registryAuth({ identity, registryTokens }: Services) {
    */
   async function authorizeRepository(
     req: Request,
-    cred: Credential,
+    decision: AuthDecision<Credential>,
     name: RepositoryName,
     action: RepositoryAction,
     scope = repositoryScope(name, action),
   ): Promise<void> {
+    const cred = decision.credential;
     const p = cred.principal;
-    const role: NamespaceRole | null = await registryTokens.registryRole(p, name.namespace);
+    const role: NamespaceRole | null = await roleIn(decision, name.namespace);
     if (!repositoryActions(role).includes(action)) {
       if (p.kind === 'anonymous') {
         throw unauthorized(req, `authentication required to ${action} ${name.full}`, scope);
@@ -284,17 +308,18 @@ export function registryAuth({ identity, registryTokens }: Services) {
       // As Distribution does: the challenge of a mount asks for pull on the source as well,
       // so a client that follows it gets a token that lets the mount happen.
       const challengeScope = from && scope ? `${scope} ${repositoryScope(from, 'pull')}` : scope;
-      const cred = await authenticate(req, challengeScope);
+      const decision = await authenticate(req, challengeScope);
+      const cred = decision.credential;
       setAuth(req, { principal: cred.principal, session: null });
-      const caller = callerFor(cred);
+      const caller = callerFor(decision);
       callers.set(req, caller);
       if (cannotExist) throw cannotExist;
       if (need.kind === 'repository' && name) {
-        await authorizeRepository(req, cred, name, need.action, challengeScope);
+        await authorizeRepository(req, decision, name, need.action, challengeScope);
         if (from && cred.token && !grants(cred.token, 'repository', from.full, 'pull')) {
           // Only when the account may pull from the source: otherwise the mount quietly
           // becomes an ordinary upload, and the source's existence stays unrevealed.
-          const role = await registryTokens.registryRole(cred.principal, from.namespace);
+          const role = await roleIn(decision, from.namespace);
           if (repositoryActions(role).includes('pull')) {
             throw unauthorized(
               req,

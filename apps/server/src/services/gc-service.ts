@@ -83,11 +83,11 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
     let staleLinks = 0;
     // Rows marked by a run that crashed or could not delete a file come first.
     await finishMarked(tally);
-    for (;;) {
-      const batch = await store.gc.markBatch(linkCutoff, BATCH);
-      staleLinks += batch.links;
-      if (batch.blobs.length === 0) break;
-      await removeCounted(batch.blobs, tally);
+    // Chunk by chunk, each its own short transaction: a push waits for one chunk at most, and
+    // the files of what a chunk marked go before the next chunk is marked.
+    for await (const step of store.gc.mark(linkCutoff)) {
+      staleLinks += step.links;
+      if (step.blobs.length > 0) await removeCounted(step.blobs, tally);
     }
     const { blobs, bytes } = tally;
     const report = {

@@ -20,6 +20,8 @@ export function createServices(deps: ServiceDeps) {
   const pointers = projectImagePointers(deps);
   const access = createAccessService(deps);
   return {
+    /** The services' clock, for callers that keep time-bounded state of their own. */
+    clock: deps.clock,
     identity: createIdentityService(deps, deps.identity),
     access,
     registryTokens: createRegistryTokens(deps, access),

@@ -56,6 +56,25 @@ describe('filesystem driver specifics', () => {
     expect(existsSync(join(root, 'blobs', 'sha256'))).toBe(false);
   });
 
+  it('opens a blob for positioned reads, which go on through a delete', async () => {
+    const driver = createFilesystemDriver(root);
+    const bytes = Buffer.from('0123456789abcdef');
+    const digest = digestOf(bytes);
+    await driver.put(digest, bytes);
+    expect(await driver.openReader!(digestOf(Buffer.from('absent')))).toBeNull();
+    const reader = (await driver.openReader!(digest))!;
+    try {
+      expect(reader.size).toBe(16);
+      await driver.delete(digest);
+      const buffer = Buffer.alloc(8);
+      expect(await reader.read(buffer, 6, 10)).toBe(6);
+      expect(buffer.subarray(0, 6).toString()).toBe('abcdef');
+      expect(await reader.read(buffer, 8, 16)).toBe(0);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('creates nothing on disk until the first put', async () => {
     const driver = createFilesystemDriver(join(root, 'not-yet'));
     expect(await driver.stat(digestOf(Buffer.from('x')))).toBeNull();

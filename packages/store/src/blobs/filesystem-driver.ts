@@ -71,18 +71,22 @@ export function createFilesystemDriver(root: string): BlobDriver {
       }
     },
 
-    async adopt(digest, file) {
+    async adopt(digest, file, durable) {
       const finalPath = blobPath(digest);
-      const handle = await open(file, 'r');
       let size: number;
-      try {
-        // The uploader wrote through its own handle; sync here so the rename never exposes
-        // a blob whose bytes are not yet on disk.
-        // fsync reports ENOSPC for bytes the file system could not place after all.
-        await handle.sync().catch(rethrowFull);
-        size = (await handle.stat()).size;
-      } finally {
-        await handle.close();
+      if (durable) {
+        size = durable.size;
+      } else {
+        const handle = await open(file, 'r');
+        try {
+          // The uploader wrote through its own handle; sync here so the rename never exposes
+          // a blob whose bytes are not yet on disk.
+          // fsync reports ENOSPC for bytes the file system could not place after all.
+          await handle.sync().catch(rethrowFull);
+          size = (await handle.stat()).size;
+        } finally {
+          await handle.close();
+        }
       }
       try {
         await moveIntoPlace(file, finalPath);
@@ -111,6 +115,29 @@ export function createFilesystemDriver(root: string): BlobDriver {
         const { size } = await file.stat();
         const { start, end } = resolveRange(range, size);
         return file.createReadStream({ start, end, highWaterMark: READ_CHUNK });
+      } catch (error) {
+        await file.close();
+        throw error;
+      }
+    },
+
+    async openReader(digest) {
+      let file;
+      try {
+        file = await open(blobPath(digest), 'r');
+      } catch (error) {
+        if (hasCode(error, 'ENOENT')) return null;
+        throw error;
+      }
+      try {
+        // As with get: the open handle keeps reading whole through a concurrent delete.
+        const { size } = await file.stat();
+        return {
+          size,
+          read: async (buffer, length, position) =>
+            (await file.read(buffer, 0, length, position)).bytesRead,
+          close: () => file.close(),
+        };
       } catch (error) {
         await file.close();
         throw error;

@@ -1,5 +1,6 @@
 export {
   type BlobDriver,
+  type BlobReader,
   DigestMismatchError,
   InvalidDigestError,
   parseDigest,

@@ -12,6 +12,8 @@ import * as projects from './0004-projects.js';
 import * as identity from './0005-identity.js';
 import * as imageModel from './0006-image-model.js';
 import * as firstStart from './0007-first-start.js';
+import * as gcLinkCheck from './0009-gc-link-check.js';
+import { analyzeAfterMigrating } from '../statistics.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
 const migrations: Record<string, Migration> = {
@@ -22,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0005-identity': identity,
   '0006-image-model': imageModel,
   '0007-first-start': firstStart,
+  '0009-gc-link-check': gcLinkCheck,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -34,7 +37,11 @@ export async function migrateTo(db: Kysely<any>, name: string): Promise<void> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  check(await new Migrator({ db, provider }).migrateToLatest());
+  const outcome = await new Migrator({ db, provider }).migrateToLatest();
+  check(outcome);
+  // New indexes have no statistics yet, and the planner's guesses without them chose
+  // whole-repository scans at scale (see statistics.ts).
+  await analyzeAfterMigrating(db, (outcome.results?.length ?? 0) > 0);
 }
 
 function check({ error, results }: MigrationResultSet): void {

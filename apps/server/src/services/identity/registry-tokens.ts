@@ -35,8 +35,12 @@ const KEY_FILE = 'token.key';
 const KEY_BYTES = 32;
 /** Several server processes issue and verify each other's tokens; this covers clock skew. */
 const NOT_BEFORE_SKEW_S = 10;
-/** How long a checked account or key is trusted before it is looked up again. */
-const PRINCIPAL_CACHE_MS = 5_000;
+/**
+ * How long a checked account or key is trusted before it is looked up again. /v2 also trusts a
+ * checked token for REGISTRY_AUTH_CACHE_MS (oci/auth-decisions.ts), so a revoked key's token
+ * stops within the sum of the two: 2 seconds.
+ */
+export const PRINCIPAL_CACHE_MS = 1_000;
 const PRINCIPAL_CACHE_MAX = 10_000;
 
 export type RepositoryAction = 'pull' | 'push' | 'delete';
@@ -299,14 +303,17 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
       return { token, expiresIn: request.ttlSeconds, issuedAt: iat * 1000, access: granted };
     },
 
-    /** The principal and grants of a token this deployment issued, or 401. */
-    async verify(token: string): Promise<{ principal: Principal; access: ResourceAccess[] }> {
+    /** The principal, grants and expiry (epoch ms) of a token this deployment issued, or 401. */
+    async verify(
+      token: string,
+    ): Promise<{ principal: Principal; access: ResourceAccess[]; expiresAt: number }> {
       const invalid = () =>
         new UnauthenticatedError(
           'TOKEN_INVALID',
           'the registry token is invalid or has expired; log in again',
         );
       let claims: z.infer<typeof claimsSchema>;
+      let expiresAt: number;
       try {
         const { payload } = await jwtVerify(token, signingKey(), {
           algorithms: ['HS256'],
@@ -317,10 +324,14 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
           currentDate: new Date(clock()),
         });
         claims = claimsSchema.parse(payload);
+        // Required above, so present; a number by the JWT specification, which jose checks.
+        expiresAt = (payload.exp ?? 0) * 1000;
       } catch {
         throw invalid();
       }
-      if (claims.uid === undefined) return { principal: ANONYMOUS, access: claims.access };
+      if (claims.uid === undefined) {
+        return { principal: ANONYMOUS, access: claims.access, expiresAt };
+      }
       const principal = await currentPrincipal(claims.uid, claims.key_id ?? null);
       if (!principal) {
         throw new UnauthenticatedError(
@@ -328,7 +339,7 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
           'the account or API key this registry token was issued for is disabled or revoked',
         );
       }
-      return { principal, access: claims.access };
+      return { principal, access: claims.access, expiresAt };
     },
   };
 }

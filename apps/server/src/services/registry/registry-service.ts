@@ -17,7 +17,7 @@ import {
   quotaExceededMessage,
   readImageConfig,
 } from '@berth/domain';
-import type { NamespaceVisibility, StoredManifest } from '@berth/store';
+import { type NamespaceVisibility, type StoredManifest, asStorageFull } from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
 import {
   parseExtraTags,
@@ -101,10 +101,16 @@ export function createRegistryService(deps: ServiceDeps) {
     return new ConflictError('QUOTA_EXCEEDED', quotaExceededMessage(refusal));
   }
 
-  /** Finishes upload `id`: verify what arrived, record it, move it into the store. */
+  /**
+   * Finishes upload `id`: verify what arrived, record it, move it into the store. The
+   * content's fsync, when the last chunk started one, runs while the blob is recorded, and is
+   * waited for before the file moves, and on every way out before the file is removed.
+   */
   async function commitBlob(name: RepositoryName, id: string, expected: string) {
     const sealed = { id, ...(await uploads.seal(id, name.full, digestAlgorithmOf(expected))) };
+    const settled = () => sealed.synced?.catch(() => undefined);
     if (sealed.digest !== expected) {
+      await settled();
       await uploads.remove(sealed.id);
       throw new InputError(
         'DIGEST_INVALID',
@@ -113,6 +119,7 @@ export function createRegistryService(deps: ServiceDeps) {
     }
     const ns = await store.namespaces.get(name.namespace);
     if (ns.quotaBytes !== null && ns.sizeBytes + sealed.size > ns.quotaBytes) {
+      await settled();
       await uploads.remove(sealed.id);
       throw quotaFull({
         namespace: name.namespace,
@@ -123,24 +130,37 @@ export function createRegistryService(deps: ServiceDeps) {
       });
     }
     const deadline = Date.now() + LINK_WAIT_MS;
-    for (;;) {
-      const outcome = await store.registry.linkBlob(
-        name.namespace,
-        name.repository,
-        { digest: expected, size: sealed.size },
-        clock(),
-      );
-      if (outcome === 'linked') break;
-      if (Date.now() > deadline) {
-        throw new ConflictError(
-          'TOOMANYREQUESTS',
-          'garbage collection is still removing this blob; retry the upload',
+    try {
+      for (;;) {
+        const outcome = await store.registry.linkBlob(
+          name.namespace,
+          name.repository,
+          { digest: expected, size: sealed.size },
+          clock(),
         );
+        if (outcome === 'linked') break;
+        if (Date.now() > deadline) {
+          throw new ConflictError(
+            'TOOMANYREQUESTS',
+            'garbage collection is still removing this blob; retry the upload',
+          );
+        }
+        await sleep(50);
       }
-      await sleep(50);
+    } catch (error) {
+      await settled();
+      throw error;
     }
-    await blobs.adopt(expected, sealed.file);
-    await uploads.remove(sealed.id);
+    if (sealed.synced) {
+      // fsync reports ENOSPC for bytes the file system could not place after all.
+      await sealed.synced.catch((error: unknown) => {
+        throw asStorageFull(error);
+      });
+      await blobs.adopt(expected, sealed.file, { size: sealed.size });
+    } else {
+      await blobs.adopt(expected, sealed.file);
+    }
+    await uploads.finish(sealed.id);
     return { kind: 'blob' as const, digest: expected };
   }
 
@@ -337,6 +357,14 @@ export function createRegistryService(deps: ServiceDeps) {
       return stream;
     },
 
+    /** The blob for positioned reads, when the driver offers them; null otherwise. */
+    async openBlobReader(digest: string) {
+      if (!blobs.openReader) return null;
+      const reader = await blobs.openReader(digest);
+      if (!reader) throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not stored`);
+      return reader;
+    },
+
     async deleteBlob(full: string, digest: string, actor: string) {
       const name = parseRepositoryName(full);
       requireBlobDigest(digest);
@@ -397,7 +425,7 @@ export function createRegistryService(deps: ServiceDeps) {
         return { kind: 'session', id, offset: 0 };
       }
       try {
-        await uploads.append(id, full, opts.body, null);
+        await uploads.append(id, full, opts.body, null, { last: true });
         return await commitBlob(name, id, expected);
       } catch (error) {
         // The client never learnt this session's Location, so nobody could resume it.
@@ -432,7 +460,7 @@ export function createRegistryService(deps: ServiceDeps) {
         );
       }
       const expected = requireBlobDigest(digest);
-      await uploads.append(id, full, body, range);
+      await uploads.append(id, full, body, range, { last: true });
       return commitBlob(name, id, expected);
     },
 

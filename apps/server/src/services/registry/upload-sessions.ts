@@ -1,11 +1,22 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import {
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type DigestAlgorithm, InputError, NotFoundError } from '@berth/domain';
 import { STAGING_OWNER, type StagingSweep, asStorageFull, stagingOwnerEnded } from '@berth/store';
+import { HashingFileWriter } from './hashing-file-writer.js';
 
 /** Thrown when a chunk does not start where the upload stands; the protocol answers 416. */
 export class UploadRangeError extends InputError {
@@ -31,11 +42,15 @@ interface SessionMeta {
 }
 
 interface LiveState {
+  /** The session's meta as this process last read or wrote it. */
+  meta: SessionMeta;
   /** The running hash, in the session's algorithm. */
   hash: Hash;
   algorithm: DigestAlgorithm;
   offset: number;
   busy: boolean;
+  /** Set by a last chunk: the fsync of the content, running while the blob is recorded. */
+  synced?: Promise<void>;
 }
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -115,15 +130,41 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
     const existing = live.get(id);
     if (existing) return existing;
     const algorithm = meta.algorithm ?? 'sha256';
-    const rebuilt = { ...(await hashFile(id, algorithm)), algorithm, busy: false };
+    const rebuilt = { meta, ...(await hashFile(id, algorithm)), algorithm, busy: false };
     live.set(id, rebuilt);
     return rebuilt;
+  }
+
+  /**
+   * The live state of a session this process is handling, without reading its meta again:
+   * chunks are checked against the file itself when they are written (append).
+   */
+  async function liveState(id: string, repository: string): Promise<LiveState> {
+    const existing = live.get(id);
+    if (existing) {
+      if (existing.meta.repository !== repository) throw unknown(id);
+      return existing;
+    }
+    return state(id, await readMeta(id, repository));
   }
 
   async function remove(id: string): Promise<void> {
     live.delete(id);
     await rm(dataPath(id), { force: true });
     await rm(metaPath(id), { force: true });
+  }
+
+  /** The data file for writing at explicit offsets; a session whose file is gone is unknown. */
+  async function openData(id: string) {
+    try {
+      return await open(dataPath(id), 'r+');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        live.delete(id);
+        throw unknown(id);
+      }
+      throw asStorageFull(error);
+    }
   }
 
   return {
@@ -140,21 +181,29 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
     ): Promise<{ id: string }> {
       const id = randomUUID();
       const now = clock();
+      const meta: SessionMeta = {
+        repository,
+        startedAt: now,
+        updatedAt: now,
+        ...(algorithm !== 'sha256' ? { algorithm } : {}),
+        ...(opts.oneShot ? { owner: STAGING_OWNER } : {}),
+      };
       try {
-        await mkdir(dir, { recursive: true });
-        await writeFile(dataPath(id), '', { flag: 'wx' });
-        await writeMeta(id, {
-          repository,
-          startedAt: now,
-          updatedAt: now,
-          ...(algorithm !== 'sha256' ? { algorithm } : {}),
-          ...(opts.oneShot ? { owner: STAGING_OWNER } : {}),
-        });
+        try {
+          await writeFile(dataPath(id), '', { flag: 'wx' });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          await mkdir(dir, { recursive: true });
+          await writeFile(dataPath(id), '', { flag: 'wx' });
+        }
+        // A new name, written once: a reader that finds it half-written skips it, as it does
+        // a meta removed under it, and no client can ask for the session before this returns.
+        await writeFile(metaPath(id), JSON.stringify(meta), { flag: 'wx' });
       } catch (error) {
         await remove(id);
         throw asStorageFull(error);
       }
-      live.set(id, { hash: createHash(algorithm), algorithm, offset: 0, busy: false });
+      live.set(id, { meta, hash: createHash(algorithm), algorithm, offset: 0, busy: false });
       return { id };
     },
 
@@ -165,32 +214,65 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
 
     /**
      * Appends a chunk. `start` (from Content-Range) must equal the current size; a chunk
-     * arriving while another is still being written is out of order too.
+     * arriving while another is still being written is out of order too. `last`: the request
+     * that ends the upload (the PUT with ?digest=); the session's meta is not rewritten, and
+     * the content's fsync starts at once and runs while the caller records the blob (`seal`
+     * hands it over).
      */
     async append(
       id: string,
       repository: string,
       body: Readable,
       range: { start: number } | null,
+      { last = false }: { last?: boolean } = {},
     ): Promise<number> {
-      const meta = await readMeta(id, repository);
-      const s = await state(id, meta);
+      let s = await liveState(id, repository);
       if (s.busy || (range !== null && range.start !== s.offset)) {
         body.resume();
         throw new UploadRangeError(s.offset);
       }
       s.busy = true;
-      const before = { offset: s.offset, hash: s.hash.copy() };
+      let file;
       try {
-        const hashing = new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            s.hash.update(chunk);
-            s.offset += chunk.length;
-            done(null, chunk);
-          },
-        });
-        await pipeline(body, hashing, createWriteStream(dataPath(id), { flags: 'a' }));
-        await writeMeta(id, { ...meta, updatedAt: clock() });
+        file = await openData(id);
+        // Another process may have taken chunks of this session since: start from the file.
+        if ((await file.stat()).size !== s.offset) {
+          await file.close();
+          file = undefined;
+          live.delete(id);
+          s.busy = false;
+          s = await state(id, s.meta);
+          s.busy = true;
+          if (range !== null && range.start !== s.offset) throw new UploadRangeError(s.offset);
+          file = await openData(id);
+        }
+      } catch (error) {
+        s.busy = false;
+        await file?.close();
+        body.resume();
+        throw error;
+      }
+      const before = { offset: s.offset, hash: s.hash.copy() };
+      const current = s;
+      let handedOver = false;
+      try {
+        await pipeline(
+          body,
+          new HashingFileWriter(file, s.hash, s.offset, (bytes) => {
+            current.offset += bytes;
+          }),
+        );
+        if (last) {
+          const synced = file.sync();
+          // The close waits for the fsync; seal's caller awaits the fsync itself.
+          const opened = file;
+          void synced.catch(() => undefined).then(() => opened.close());
+          s.synced = synced;
+          handedOver = true;
+        } else {
+          s.meta = { ...s.meta, updatedAt: clock() };
+          await writeMeta(id, s.meta);
+        }
       } catch (error) {
         // A chunk is kept whole or not at all: cut off what part of it reached the file (on a
         // full disk that frees the space) and go back to the hash from before it.
@@ -204,6 +286,7 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
         }
         throw asStorageFull(error);
       } finally {
+        if (!handedOver) await file.close();
         s.busy = false;
       }
       return s.offset;
@@ -214,8 +297,7 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
      * The running hash serves when it is in that algorithm; otherwise the file is read again.
      */
     async seal(id: string, repository: string, algorithm: DigestAlgorithm = 'sha256') {
-      const meta = await readMeta(id, repository);
-      const s = await state(id, meta);
+      const s = await liveState(id, repository);
       if (s.busy) throw new UploadRangeError(s.offset);
       let hash = s.hash;
       if (s.algorithm !== algorithm) {
@@ -232,6 +314,8 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
         digest: `${algorithm}:${hash.digest('hex')}`,
         size: s.offset,
         file: dataPath(id),
+        /** The content's fsync, when the last chunk started one (see append's `last`). */
+        synced: s.synced,
       };
     },
 
@@ -240,8 +324,14 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
       await remove(id);
     },
 
-    /** Removes what is left of a finished upload (its file was moved into the blob store). */
+    /** Removes an upload's files. */
     remove,
+
+    /** Ends an upload whose file was moved into the blob store: only its meta is left. */
+    async finish(id: string): Promise<void> {
+      live.delete(id);
+      await rm(metaPath(id), { force: true });
+    },
 
     /**
      * Files no session will use again: single-request uploads whose process ended (a crash

@@ -1,0 +1,103 @@
+import type { Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+
+/**
+ * Bytes a writer may hold while the file catches up: large enough that a fast client is not
+ * paused every 16 KiB (createWriteStream's default), small enough that five layers streaming
+ * at once stay a few MiB of memory.
+ */
+const BUFFER_BYTES = 4 * 1024 * 1024;
+/**
+ * After this many bytes the file's dirty pages are handed to the disk in the background
+ * (fdatasync, not awaited): the kernel would otherwise hold a whole layer in the page cache
+ * until the fsync that acknowledges it, and a 500 MiB push then ended with the disk writing
+ * everything while the network and the CPU waited.
+ */
+const WRITEBACK_EVERY_BYTES = 32 * 1024 * 1024;
+/**
+ * Background syncs at once, across all uploads: each holds one of libuv's four threads for
+ * as long as the disk takes, and file writes need the others.
+ */
+const WRITEBACK_MAX = 2;
+let writebacks = 0;
+
+/**
+ * Writes a stream into an open file from `position` on and hashes it in the same pass, chunk
+ * by chunk as each is written (no Transform between them, no second read). `onWritten` sees
+ * each batch once it is in the file. Writes are batched (writev) while one is in flight.
+ */
+export class HashingFileWriter extends Writable {
+  #unsynced = 0;
+  #writeback: Promise<void> | null = null;
+  #position: number;
+
+  constructor(
+    private readonly file: FileHandle,
+    private readonly hash: Hash,
+    position: number,
+    private readonly onWritten: (bytes: number) => void,
+  ) {
+    super({ highWaterMark: BUFFER_BYTES, decodeStrings: true });
+    this.#position = position;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void) {
+    this.#append([chunk]).then(() => done(), done);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], done: (error?: Error | null) => void): void {
+    this.#append(chunks.map((c) => c.chunk)).then(() => done(), done);
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    // The file must not be closed under a sync still running on it.
+    (this.#writeback ?? Promise.resolve()).then(() => done(), done);
+  }
+
+  async #append(buffers: Buffer[]): Promise<void> {
+    let bytes = 0;
+    for (const b of buffers) {
+      this.hash.update(b);
+      bytes += b.length;
+    }
+    await writevFully(this.file, buffers, this.#position);
+    this.#position += bytes;
+    this.onWritten(bytes);
+    this.#unsynced += bytes;
+    if (this.#unsynced >= WRITEBACK_EVERY_BYTES && !this.#writeback && writebacks < WRITEBACK_MAX) {
+      this.#unsynced = 0;
+      writebacks += 1;
+      // Only an early start for the disk: the fsync before the blob is acknowledged is what
+      // makes it durable, and it reports any error this one would have.
+      this.#writeback = this.file
+        .datasync()
+        .catch(() => undefined)
+        .finally(() => {
+          writebacks -= 1;
+          this.#writeback = null;
+        });
+    }
+  }
+}
+
+/** writev until every byte is in: a regular file may take fewer bytes than offered. */
+async function writevFully(file: FileHandle, buffers: Buffer[], position: number): Promise<void> {
+  let pending = buffers;
+  while (pending.length > 0) {
+    const { bytesWritten } = await file.writev(pending, position);
+    position += bytesWritten;
+    if (bytesWritten === 0) throw new Error('the upload file accepted no bytes');
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of pending) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    pending = rest;
+  }
+}
