@@ -25,6 +25,7 @@ import { sessionRoutes } from './api/session.routes.js';
 import { usersRoutes } from './api/users.routes.js';
 import { membersRoutes } from './api/members.routes.js';
 import { auditRoutes } from './api/audit.routes.js';
+import { operationsRoutes } from './api/operations.routes.js';
 import { securityHeaders } from './api/security-headers.js';
 
 function routeUnknown(req: Request, res: Response): void {
@@ -109,6 +110,7 @@ export function createApp({
   api.use(membersRoutes(services));
   api.use(usersRoutes(services));
   api.use(auditRoutes(services));
+  api.use(operationsRoutes(services));
   app.use('/api/v1', api);
   // Anything under /api that no router took, in /api/v1 or beside it.
   app.use('/api', routeUnknown);

@@ -129,6 +129,12 @@ export async function startServer(
       .catch((err: unknown) => logger.error({ err }, 'trash sweep failed'));
   };
   void sweep();
+  // Bulk work a crash or a stop cut short goes on from its last chunk.
+  const resumeOperations = () =>
+    services.operationRunner
+      .resume()
+      .catch((err: unknown) => logger.error({ err }, 'resuming operations failed'));
+  void resumeOperations();
   const timer = setInterval(sweep, config.trashSweepIntervalMs);
   timer.unref();
   const gc = () =>
@@ -144,6 +150,7 @@ export async function startServer(
     void services.projectSweeper
       .tick()
       .catch((err: unknown) => logger.error({ err }, 'project sweep failed'));
+    void resumeOperations();
   };
   const scheduleTimer = setInterval(schedule, config.schedulerIntervalMs);
   scheduleTimer.unref();
@@ -172,6 +179,8 @@ export async function startServer(
         // A tick in progress finishes (or rolls back) before the database closes.
         await services.retentionScheduler.settled();
         await services.projectSweeper.settled();
+        // Operations stop at a chunk boundary and let go of their claims; the next start resumes.
+        await services.operationRunner.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -262,6 +271,7 @@ async function prepare(ctx: {
       uploadTtlMs: config.uploadTtlMs,
     },
     projects: { limit: config.projectLimit, registryHosts: config.registryHosts },
+    operations: config.operations,
     keyring,
     identity: {
       sessionIdleMs: config.sessionIdleMs,

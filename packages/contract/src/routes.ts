@@ -52,6 +52,7 @@ import {
   retentionRunRestored,
   retentionRunResult,
 } from './retention.js';
+import { operation, operationAccepted, operationList, operationListQuery } from './operations.js';
 
 import {
   app,
@@ -140,6 +141,8 @@ export const apiPaths = {
   user: (username: string) => `/api/v1/users/${seg(username)}`,
   audit: () => '/api/v1/audit',
   auditCsv: () => '/api/v1/audit/csv',
+  operations: () => '/api/v1/operations',
+  operation: (id: string) => `/api/v1/operations/${seg(id)}`,
 };
 
 /** The registry token endpoint (Docker token specification); outside /api, used by clients. */
@@ -156,6 +159,8 @@ export interface RouteSpec {
   body?: z.ZodType;
   response?: z.ZodType;
   status: number;
+  /** When the work may outgrow one chunk: 202 with this body (an operation) and a Location. */
+  accepted?: z.ZodType;
   /** Answers without credentials (health, sign-in). Every other route refuses anonymous callers. */
   anonymous?: true;
 }
@@ -300,6 +305,21 @@ export const apiRoutes: RouteSpec[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/operations',
+    summary: 'Operations (bulk work) the caller may see, newest first',
+    query: operationListQuery,
+    response: operationList,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/operations/{operation}',
+    summary: 'An operation: its progress and, once ended, its result or error',
+    response: operation,
+    status: 200,
+  },
+  {
+    method: 'get',
     path: '/api/v1/audit',
     summary: 'Audit log, newest first (admin)',
     query: auditListQuery,
@@ -360,6 +380,7 @@ export const apiRoutes: RouteSpec[] = [
     summary: 'Delete a namespace: immediate and irreversible',
     response: namespaceDeleted,
     status: 200,
+    accepted: operationAccepted,
   },
   {
     method: 'get',
@@ -376,6 +397,7 @@ export const apiRoutes: RouteSpec[] = [
     body: deleteRepositoriesBody,
     response: repositoriesTrashed,
     status: 200,
+    accepted: operationAccepted,
   },
   {
     method: 'delete',
@@ -383,6 +405,7 @@ export const apiRoutes: RouteSpec[] = [
     summary: 'Move every image of a repository to the trash',
     response: repositoriesTrashed,
     status: 200,
+    accepted: operationAccepted,
   },
   {
     method: 'get',
@@ -481,6 +504,7 @@ export const apiRoutes: RouteSpec[] = [
     body: retentionConfirmBody,
     response: retentionRunResult,
     status: 201,
+    accepted: operationAccepted,
   },
   {
     method: 'get',

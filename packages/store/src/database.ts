@@ -22,6 +22,8 @@ export interface NamespacesTable {
   trash_count: Generated<number>;
   trash_size_bytes: Generated<number>;
   created_at: number;
+  /** 1 while a namespace delete empties it: hidden from every listing (migration 0008). */
+  deleting: Generated<number>;
 }
 
 export interface RepositoriesTable {
@@ -306,6 +308,40 @@ export interface FirstStartTable {
   completed_at: number;
 }
 
+export type OperationRowState = 'running' | 'succeeded' | 'failed';
+
+/** Bulk work recorded so that it runs in chunks and a crash resumes it (migration 0008). */
+export interface OperationsTable {
+  id: Generated<number>;
+  kind: string;
+  namespace: string;
+  namespace_id: number | null;
+  target: string;
+  state: OperationRowState;
+  done: Generated<number>;
+  total: Generated<number>;
+  actor: string;
+  params: string;
+  progress: string | null;
+  result: string | null;
+  error: string | null;
+  request_id: string | null;
+  started_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  claimed_by: string | null;
+  lease_until: number | null;
+}
+
+/** The set an operation works on, fixed when it starts, in the order it is worked. */
+export interface OperationItemsTable {
+  operation_id: number;
+  seq: number;
+  item_id: number;
+  /** What the item must still be (a manifest's revision at the preview), or null. */
+  revision: number | null;
+}
+
 export interface Database {
   regions: RegionsTable;
   namespaces: NamespacesTable;
@@ -332,6 +368,8 @@ export interface Database {
   namespace_members: NamespaceMembersTable;
   project_members: ProjectMembersTable;
   first_start: FirstStartTable;
+  operations: OperationsTable;
+  operation_items: OperationItemsTable;
 }
 
 export type Db = Kysely<Database>;

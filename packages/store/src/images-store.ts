@@ -11,7 +11,6 @@ import {
   requireIndexDepth,
   type TagSignatureKind,
   quotaExceededMessage,
-  trashExpiry,
 } from '@berth/domain';
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Database, Db } from './database.js';
@@ -20,12 +19,12 @@ import { recordAudit } from './audit-store.js';
 import { relinkBlobs, reviveTrashEntry } from './trash-revive.js';
 import { chunks } from './blob-reclaim.js';
 import { tagsOf } from './tags-of.js';
+import { trashImages } from './trash-images.js';
 import { loadImageGraph } from './image-graph-load.js';
 import { settleTagSignatures } from './tag-signatures.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   adjustLiveCounters,
-  adjustTrashCounters,
   ensureRepository,
   resolveNamespace,
   resolveRepository,
@@ -101,83 +100,6 @@ export type ManifestRow = {
   top_level: number;
   state: string;
 };
-
-/**
- * Moves one manifest to the trash with everything that goes with it (see goingWith: its
- * descendants no other live index holds, its referrers and tag signatures). Their tags go
- * too, remembered per manifest so a restore puts each back where it was. Runs inside the
- * caller's transaction.
- */
-export async function trashManifest(
-  trx: Db,
-  ids: { namespaceId: number; repositoryId: number; repositoryName: string },
-  m: ManifestRow,
-  reason: TrashReason,
-  ctx: ActionContext,
-  retentionRunId: number | null = null,
-): Promise<TrashedImageRecord> {
-  const { graph } = await loadImageGraph(trx, ids.repositoryId, [
-    { id: m.id, digest: m.digest, state: 'live' },
-  ]);
-  const going = goingWith([m.id], graph);
-  const tagsByManifest = await tagsOf(trx, going);
-  const tags = tagsByManifest.get(m.id) ?? [];
-  for (const chunk of chunks(going)) {
-    await trx.deleteFrom('tags').where('manifest_id', 'in', chunk).execute();
-  }
-  const entry = await trx
-    .insertInto('trash_entries')
-    .values({
-      namespace_id: ids.namespaceId,
-      repository_id: ids.repositoryId,
-      manifest_id: m.id,
-      digest: m.digest,
-      media_type: m.media_type,
-      tags: JSON.stringify(tags),
-      size_bytes: m.size_bytes,
-      deleted_at: ctx.now,
-      expires_at: trashExpiry(ctx.now),
-      reason,
-      actor: ctx.actor,
-      retention_run_id: retentionRunId,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  for (const chunk of chunks(going)) {
-    await trx
-      .updateTable('manifests')
-      .set({
-        state: 'trashed' as const,
-        listed: 0,
-        trash_entry_id: entry.id,
-        revision: sql<number>`revision + 1`,
-      })
-      .where('id', 'in', chunk)
-      .where('state', '=', 'live')
-      .execute();
-  }
-  const remembered = [...tagsByManifest].flatMap(([manifestId, names]) =>
-    names.map((tag) => ({
-      trash_entry_id: entry.id,
-      manifest_id: manifestId,
-      repository_id: ids.repositoryId,
-      tag,
-      deleted_at: ctx.now,
-    })),
-  );
-  for (const chunk of chunks(remembered)) {
-    await trx.insertInto('trash_tags').values(chunk).execute();
-  }
-  if (m.top_level === 1) await adjustLiveCounters(trx, ids, -1, -m.size_bytes);
-  await adjustTrashCounters(trx, ids.namespaceId, 1, m.size_bytes);
-  return {
-    trashId: String(entry.id),
-    repository: ids.repositoryName,
-    digest: m.digest,
-    tags,
-    sizeBytes: m.size_bytes,
-  };
-}
 
 export const manifestColumns = [
   'id',
@@ -778,49 +700,47 @@ export function createImagesStore(db: Db) {
       return db.transaction().execute(async (trx) => {
         const ns = await resolveNamespace(trx, namespace);
         const unique = [...new Map(refs.map((r) => [`${r.repository}@${r.digest}`, r])).values()];
-        const out: TrashedImageRecord[] = [];
-        const repos = new Map<string, { id: number; name: string }>();
+        // Per repository, in the order they were named: one set-based trash for each.
+        const byRepository = new Map<string, { repository: string; digest: string }[]>();
         for (const ref of unique) {
-          let repo = repos.get(ref.repository);
-          if (!repo) {
-            repo = await resolveRepository(trx, ns, ref.repository);
-            repos.set(ref.repository, repo);
-          }
-          const m = await trx
+          byRepository.set(ref.repository, [...(byRepository.get(ref.repository) ?? []), ref]);
+        }
+        const out: TrashedImageRecord[] = [];
+        for (const [name, wanted] of byRepository) {
+          const repo = await resolveRepository(trx, ns, name);
+          const full = `${namespace}/${name}`;
+          const rows = await trx
             .selectFrom('manifests')
             .select(manifestColumns)
             .where('repository_id', '=', repo.id)
-            .where('digest', '=', ref.digest)
-            .executeTakeFirst();
-          if (!m || m.state !== 'live') {
-            throw new NotFoundError(
-              m ? 'IMAGE_IN_TRASH' : 'IMAGE_UNKNOWN',
-              m
-                ? `image ${ref.digest} of ${namespace}/${ref.repository} is already in the trash`
-                : `image ${ref.digest} does not exist in ${namespace}/${ref.repository}`,
-            );
-          }
-          const parent = await trx
-            .selectFrom('manifest_children')
-            .innerJoin('manifests', 'manifests.id', 'manifest_children.parent_id')
-            .select('manifests.digest')
-            .where('manifest_children.child_id', '=', m.id)
-            .where('manifests.state', '=', 'live')
-            .executeTakeFirst();
-          if (parent) {
-            throw new ConflictError(
-              'IMAGE_IN_INDEX',
-              `${ref.digest} is a platform image of index ${parent.digest}; delete the index instead`,
-            );
-          }
+            .where(
+              'digest',
+              'in',
+              wanted.map((w) => w.digest),
+            )
+            .execute();
+          const byDigest = new Map(rows.map((r) => [r.digest, r]));
+          const seeds = wanted.map((ref) => {
+            const m = byDigest.get(ref.digest);
+            if (!m || m.state !== 'live') {
+              throw new NotFoundError(
+                m ? 'IMAGE_IN_TRASH' : 'IMAGE_UNKNOWN',
+                m
+                  ? `image ${ref.digest} of ${full} is already in the trash`
+                  : `image ${ref.digest} does not exist in ${full}`,
+              );
+            }
+            return m;
+          });
           out.push(
-            await trashManifest(
+            ...(await trashImages(
               trx,
               { namespaceId: ns.id, repositoryId: repo.id, repositoryName: repo.name },
-              m,
+              seeds,
               reason,
               ctx,
-            ),
+              { unavailable: 'refuse', fullName: full },
+            )),
           );
         }
         await recordAudit(trx, ctx.now, {
@@ -860,18 +780,19 @@ export function createImagesStore(db: Db) {
             .where('repository_id', '=', repo.id)
             .where('listed', '=', 1)
             .execute();
-          let bytes = 0;
-          for (const m of images) {
-            await trashManifest(
-              trx,
-              { namespaceId: ns.id, repositoryId: repo.id, repositoryName: name },
-              m,
-              'repository-deleted',
-              ctx,
-            );
-            bytes += m.size_bytes;
-          }
-          summary.push({ name, images: images.length, sizeBytes: bytes });
+          const trashed = await trashImages(
+            trx,
+            { namespaceId: ns.id, repositoryId: repo.id, repositoryName: name },
+            images,
+            'repository-deleted',
+            ctx,
+            { unavailable: 'skip' },
+          );
+          summary.push({
+            name,
+            images: trashed.length,
+            sizeBytes: trashed.reduce((sum, t) => sum + t.sizeBytes, 0),
+          });
         }
         const totals = {
           repositories: summary,

@@ -19,6 +19,40 @@ export type {
 export type { TrashRecord, RestoreRequest, RestoreOutcome } from './trash-store.js';
 export type { AuditEvent, AuditQuery, AuditRecord } from './audit-store.js';
 export { withRequestId } from './audit-context.js';
+export { counterMismatches } from './counter-check.js';
+export {
+  LeaseLostError,
+  appendOperationItemValues,
+  appendOperationItems,
+  createOperation,
+  operationItemsAfter,
+} from './operations/operations-store.js';
+export {
+  finishRepositoryDelete,
+  repositoryDeleteChunk,
+  startRepositoryDelete,
+} from './operations/repository-delete.js';
+export type { RepositoriesTrashedResult } from './operations/repository-delete.js';
+export {
+  finishNamespaceDelete,
+  namespaceDeleteChunk,
+  startNamespaceDelete,
+} from './operations/namespace-delete.js';
+export {
+  failRetentionRun,
+  finishRetentionRun,
+  retentionRunChunk,
+} from './retention/retention-run-operation.js';
+export type {
+  ChunkOutcome,
+  ItemSource,
+  NewOperation,
+  OperationItem,
+  OperationListQuery,
+  OperationRecord,
+  OperationVisibility,
+  OperationsStore,
+} from './operations/operations-store.js';
 export * from './blobs/index.js';
 export * from './bulk-load.js';
 export type { ManifestRef, StoredManifest, LinkOutcome } from './registry-store.js';

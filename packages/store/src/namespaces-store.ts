@@ -3,7 +3,6 @@ import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Database, Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
-import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { resolveNamespace } from './resolve.js';
 import { containsText } from './like.js';
@@ -124,6 +123,7 @@ export function createNamespacesStore(db: Db) {
       let counts = db
         .selectFrom('namespaces')
         .select(['region', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('deleting', '=', 0)
         .groupBy('region');
       if (visibility) counts = counts.where(visibleTo(visibility));
       const byRegion = new Map((await counts.execute()).map((r) => [r.region, Number(r.n)]));
@@ -141,6 +141,7 @@ export function createNamespacesStore(db: Db) {
       let qb = db
         .selectFrom('namespaces')
         .selectAll()
+        .where('deleting', '=', 0)
         .orderBy('name')
         .limit(query.limit + 1);
       if (query.region) qb = qb.where('region', '=', query.region);
@@ -264,47 +265,6 @@ export function createNamespacesStore(db: Db) {
 
     async deletionPreview(name: string): Promise<NamespaceDeletionSummary> {
       return deletionSummary(await resolveNamespace(db, name));
-    },
-
-    /**
-     * Irreversible: the namespace, its repositories, images, trash and referrers go in one
-     * transaction. Returns the blob digests nothing references any more.
-     */
-    async delete(name: string, ctx: ActionContext) {
-      return db.transaction().execute(async (trx) => {
-        const ns = await resolveNamespace(trx, name);
-        const summary = deletionSummary(ns);
-        const inNamespace = trx
-          .selectFrom('manifests')
-          .innerJoin('repositories', 'repositories.id', 'manifests.repository_id')
-          .where('repositories.namespace_id', '=', ns.id);
-        const linked = await inNamespace
-          .innerJoin('manifest_blobs', 'manifest_blobs.manifest_id', 'manifests.id')
-          .select('manifest_blobs.blob_digest as digest')
-          .distinct()
-          .execute();
-        const uploaded = await trx
-          .selectFrom('repository_blobs')
-          .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
-          .select('repository_blobs.digest')
-          .where('repositories.namespace_id', '=', ns.id)
-          .execute();
-        await trx.deleteFrom('namespaces').where('id', '=', ns.id).execute();
-        // The namespace's links went with its repositories, so no grace applies to them.
-        const reclaimed = await reclaimUnreferencedBlobs(
-          trx,
-          [...linked, ...uploaded].map((r) => r.digest),
-          ctx.now,
-        );
-        await recordAudit(trx, ctx.now, {
-          actor: ctx.actor,
-          action: 'namespace.delete',
-          target: name,
-          outcome: 'success',
-          details: { ...summary, blobsReclaimed: reclaimed.length },
-        });
-        return { summary, reclaimed };
-      });
     },
   };
 }

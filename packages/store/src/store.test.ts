@@ -6,6 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteHandle } from './connect.js';
 import { createStore, type Store } from './store.js';
 import type { IngestManifest } from './images-store.js';
+import { TEST_CLAIM, runOperation } from './testing/run-operation.js';
+import { finishRetentionRun, retentionRunChunk } from './retention/retention-run-operation.js';
+import {
+  finishNamespaceDelete,
+  namespaceDeleteChunk,
+  startNamespaceDelete,
+} from './operations/namespace-delete.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -294,14 +301,41 @@ describe('store on a real SQLite file', () => {
       'deleted',
       ctx(),
     );
-    const { summary, reclaimed } = await store.namespaces.delete('team', ctx());
+    const operation = await startNamespaceDelete(handle.db, 'team', ctx(), TEST_CLAIM);
+    // Gone at once for every lookup by name and every listing, while its rows go in chunks.
+    await expect(store.namespaces.get('team')).rejects.toMatchObject({ code: 'NAMESPACE_UNKNOWN' });
+    expect((await store.namespaces.list({ limit: 10 })).items.map((n) => n.name)).toEqual([
+      'other',
+    ]);
+    let chunks = 0;
+    const summary = await runOperation(
+      store,
+      operation,
+      {
+        chunk: async (trx, op, budget, now) => {
+          chunks++;
+          return namespaceDeleteChunk(trx, op, budget, now);
+        },
+        finish: finishNamespaceDelete,
+      },
+      T0,
+      1,
+    );
+    expect(chunks).toBeGreaterThan(3);
     expect(summary).toMatchObject({ repositories: 1, images: 1, trashItems: 1 });
-    expect(reclaimed).not.toContain(digest('shared-layer'));
-    expect(reclaimed).toContain(digest('a-layer'));
+    const marked = (
+      handle.raw.prepare('SELECT digest FROM blobs WHERE deleting = 1').all() as {
+        digest: string;
+      }[]
+    ).map((b) => b.digest);
+    expect(marked).not.toContain(digest('shared-layer'));
+    expect(marked).toContain(digest('a-layer'));
     for (const table of ['repositories', 'manifests', 'trash_entries', 'tags']) {
       const rows = handle.raw.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };
       expect(rows.n, table).toBe(table === 'repositories' || table === 'manifests' ? 1 : 0);
     }
+    expect(handle.raw.prepare('SELECT name FROM namespaces').all()).toEqual([{ name: 'other' }]);
+    await expectCountersConsistent();
   });
 
   it('refuses bad cursors and duplicate namespaces with typed errors', async () => {
@@ -457,7 +491,20 @@ describe('store on a real SQLite file', () => {
     const rules = { keepCount: 2, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
     const preview = await store.retention.createPreview('team', rules, [], ctx(T0 + 10), 3_600_000);
     expect(preview.summary.totals).toMatchObject({ images: 5, keep: 2, delete: 3 });
-    const outcome = await store.retention.confirm('team', preview.id, [], ctx(T0 + 11));
+    const operation = await store.retention.confirm(
+      'team',
+      preview.id,
+      [],
+      ctx(T0 + 11),
+      TEST_CLAIM,
+    );
+    const runId = await runOperation(
+      store,
+      operation,
+      { chunk: retentionRunChunk, finish: finishRetentionRun },
+      T0 + 11,
+    );
+    const outcome = await store.retention.getRun('team', runId);
     expect(outcome.deleted.map((d) => d.tags[0]).sort()).toEqual(['v0', 'v1', 'v2']);
     await expectCountersConsistent();
     const restored = await store.retention.restoreRun('team', outcome.run.id, ctx(T0 + 12));

@@ -13,6 +13,7 @@ import { createUsersStore } from './identity/users-store.js';
 import { createSessionsStore } from './identity/sessions-store.js';
 import { createApiKeysStore } from './identity/api-keys-store.js';
 import { createMembersStore } from './identity/members-store.js';
+import { createOperationsStore } from './operations/operations-store.js';
 import { createRetentionStore, type RetentionStoreOptions } from './retention/retention-store.js';
 
 /** Everything the services need from the metadata database, one group per resource. */
@@ -34,6 +35,7 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     apiKeys: createApiKeysStore(db),
     members: createMembersStore(db),
     firstStart: createFirstStartStore(db),
+    operations: createOperationsStore(db),
   };
 }
 

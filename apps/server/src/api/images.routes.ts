@@ -12,7 +12,7 @@ import {
 } from '@berth/contract';
 import type { Services } from '../services/index.js';
 import { guards } from './guards.js';
-import { actorOf, param, send } from './respond.js';
+import { actorOf, param, send, sendOutcome } from './respond.js';
 
 // Repository names contain "/", so clients percent-encode them into one path segment;
 // Express decodes each parameter once, and the name checks refuse what decodes to "..".
@@ -31,14 +31,14 @@ export function imagesRoutes(services: Services): Router {
   });
   r.post(`${NS}/repositories/delete`, can.namespace('write'), async (req, res) => {
     const body = deleteRepositoriesBody.parse(req.body);
-    send(
+    sendOutcome(
       res,
       repositoriesTrashed,
       await images.deleteRepositories(param(req, 'namespace'), body.repositories, actorOf(req)),
     );
   });
   r.delete(REPO, can.namespace('write'), async (req, res) => {
-    send(
+    sendOutcome(
       res,
       repositoriesTrashed,
       await images.deleteRepositories(

@@ -12,7 +12,7 @@ import {
 import type { Services } from '../services/index.js';
 import { guards, namespaceOf } from './guards.js';
 import { principalOf } from './request-auth.js';
-import { actorOf, param, send } from './respond.js';
+import { actorOf, param, send, sendOutcome } from './respond.js';
 
 export function namespacesRoutes(services: Services): Router {
   const { namespaces } = services;
@@ -44,7 +44,11 @@ export function namespacesRoutes(services: Services): Router {
     send(res, namespaceDeletionPreview, await namespaces.deletionPreview(param(req, 'namespace')));
   });
   r.delete('/namespaces/:namespace', can.namespace('manage'), async (req, res) => {
-    send(res, namespaceDeleted, await namespaces.delete(param(req, 'namespace'), actorOf(req)));
+    sendOutcome(
+      res,
+      namespaceDeleted,
+      await namespaces.delete(param(req, 'namespace'), actorOf(req)),
+    );
   });
   return r;
 }

@@ -50,6 +50,17 @@ export function buildOpenApiDocument(version: string) {
             ? { content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }
             : {}),
         },
+        ...(route.accepted
+          ? {
+              202: {
+                description:
+                  'Accepted: the work goes on as an operation (Location: /api/v1/operations/{id})',
+                content: {
+                  'application/json': { schema: jsonSchema(route.accepted, 'output') },
+                },
+              },
+            }
+          : {}),
         400: errorResponse,
         404: errorResponse,
         409: errorResponse,

@@ -15,7 +15,7 @@ import {
 } from '@berth/contract';
 import type { Services } from '../services/index.js';
 import { guards } from './guards.js';
-import { actorOf, param, send } from './respond.js';
+import { actorOf, param, send, sendOutcome } from './respond.js';
 
 export function retentionRoutes(services: Services): Router {
   const { retention } = services;
@@ -76,7 +76,7 @@ export function retentionRoutes(services: Services): Router {
   });
   r.post(`${NS}/retention/runs`, can.namespace('manage'), async (req, res) => {
     const body = retentionConfirmBody.parse(req.body);
-    send(
+    sendOutcome(
       res,
       retentionRunResult,
       await retention.confirm(param(req, 'namespace'), body.previewId, actorOf(req)),

@@ -2,6 +2,7 @@ import type { BlobDriver, Store } from '@berth/store';
 import type { Logger } from 'pino';
 import type { Keyring } from './projects/keyring.js';
 import type { IdentitySettings } from './identity/identity-service.js';
+import type { OperationSettings } from './operations/operation-runner.js';
 
 export type Clock = () => number;
 
@@ -15,6 +16,8 @@ export interface ServiceDeps {
   projects: ProjectSettings;
   keyring: Keyring;
   identity: IdentitySettings;
+  /** Chunking of bulk work; the defaults when absent. */
+  operations?: OperationSettings;
 }
 
 export interface ProjectSettings {

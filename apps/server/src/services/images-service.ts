@@ -8,7 +8,10 @@ import type {
   ImageSort,
   Untagged,
 } from '@berth/contract';
+import { startRepositoryDelete } from '@berth/store';
 import type { ServiceDeps } from './deps.js';
+import type { OperationRunner } from './operations/operation-runner.js';
+import type { OperationsService, Outcome } from './operations/operations-service.js';
 import { iso, isoOrNull } from './iso.js';
 import {
   requireDigest,
@@ -24,7 +27,11 @@ export interface PageQuery {
   limit: number;
 }
 
-export function createImagesService({ store, clock, projects }: ServiceDeps) {
+export function createImagesService(
+  { store, clock, projects }: ServiceDeps,
+  operations: OperationsService,
+  runner: OperationRunner,
+) {
   return {
     async listRepositories(
       namespace: string,
@@ -41,10 +48,18 @@ export function createImagesService({ store, clock, projects }: ServiceDeps) {
       namespace: string,
       repositories: string[],
       actor: string,
-    ): Promise<RepositoriesTrashed> {
+    ): Promise<Outcome<RepositoriesTrashed>> {
       requireNamespaceName(namespace);
       for (const r of repositories) requireRepositoryName(namespace, r);
-      return store.images.trashRepositories(namespace, repositories, { actor, now: clock() });
+      // The images are fixed now; they go to the trash in chunks, so nothing waits for them.
+      const id = await startRepositoryDelete(
+        store.db,
+        namespace,
+        repositories,
+        { actor, now: clock() },
+        { owner: runner.owner, leaseMs: runner.settings.leaseMs },
+      );
+      return operations.settle<RepositoriesTrashed>(id);
     },
 
     async listImages(

@@ -14,26 +14,42 @@ import { createAccessService } from './identity/access-service.js';
 import { createAuditService } from './audit-service.js';
 import { createRegistryTokens } from './identity/registry-tokens.js';
 import { createRepositorySearch } from './registry/repository-search.js';
+import {
+  DEFAULT_OPERATION_SETTINGS,
+  createOperationRunner,
+} from './operations/operation-runner.js';
+import { createOperationsService } from './operations/operations-service.js';
+import { registerTrashKinds } from './operations/trash-kinds.js';
 
 export function createServices(deps: ServiceDeps) {
   const registry = createRegistryService(deps);
   const pointers = projectImagePointers(deps);
   const access = createAccessService(deps);
+  // Created first: services that start bulk work register their kinds of operation with it.
+  const operationRunner = createOperationRunner(
+    deps,
+    deps.operations ?? DEFAULT_OPERATION_SETTINGS,
+  );
+  const operations = createOperationsService(deps, access, operationRunner);
+  const gc = createGcService(deps, registry.uploads);
+  registerTrashKinds(operationRunner, deps.store, () => gc.finishInterrupted());
   return {
     /** The services' clock, for callers that keep time-bounded state of their own. */
     clock: deps.clock,
+    operationRunner,
+    operations,
     identity: createIdentityService(deps, deps.identity),
     access,
     registryTokens: createRegistryTokens(deps, access),
     audit: createAuditService(deps),
-    namespaces: createNamespacesService(deps, access),
-    images: createImagesService(deps),
+    namespaces: createNamespacesService(deps, access, operations, operationRunner),
+    images: createImagesService(deps, operations, operationRunner),
     trash: createTrashService(deps),
     registry,
     repositorySearch: createRepositorySearch(deps, access),
-    gc: createGcService(deps, registry.uploads),
-    retention: createRetentionService(deps, pointers),
-    retentionScheduler: createRetentionScheduler(deps, pointers),
+    gc,
+    retention: createRetentionService(deps, pointers, operations, operationRunner),
+    retentionScheduler: createRetentionScheduler(deps, pointers, operationRunner),
     projects: createProjectsService(deps),
     projectSweeper: createProjectSweeper(deps),
   };

@@ -16,7 +16,9 @@ import type { NamespaceRole, Principal } from '@berth/domain';
 import type { AccessService, NamespaceAccess } from './identity/access-service.js';
 import type { ServiceDeps } from './deps.js';
 import { iso } from './iso.js';
-import { removeMarkedBlobs } from './blob-cleanup.js';
+import { startNamespaceDelete } from '@berth/store';
+import type { OperationRunner } from './operations/operation-runner.js';
+import type { OperationsService, Outcome } from './operations/operations-service.js';
 import { requireNamespaceName } from './name-checks.js';
 
 /**
@@ -31,8 +33,10 @@ function summary(
 }
 
 export function createNamespacesService(
-  { store, blobs, clock, logger, regions, projects }: ServiceDeps,
+  { store, clock, regions, projects }: ServiceDeps,
   access: AccessService,
+  operations: OperationsService,
+  runner: OperationRunner,
 ) {
   return {
     /** Regions, counting only the namespaces the caller can see. */
@@ -87,15 +91,18 @@ export function createNamespacesService(
       return store.namespaces.deletionPreview(requireNamespaceName(name));
     },
 
-    async delete(name: string, actor: string): Promise<NamespaceDeleted> {
-      const now = clock();
-      const { summary: removed, reclaimed } = await store.namespaces.delete(
+    /**
+     * Hides the namespace at once, then deletes what it holds in chunks (an operation): the
+     * deletion body when it all fits in one chunk, the operation otherwise.
+     */
+    async delete(name: string, actor: string): Promise<Outcome<NamespaceDeleted>> {
+      const id = await startNamespaceDelete(
+        store.db,
         requireNamespaceName(name),
-        { actor, now },
+        { actor, now: clock() },
+        { owner: runner.owner, leaseMs: runner.settings.leaseMs },
       );
-      await removeMarkedBlobs({ store, blobs, logger }, reclaimed);
-      logger.info({ namespace: name, blobs: reclaimed.length }, 'namespace deleted');
-      return { ...removed, deletedAt: iso(now) };
+      return operations.settle<NamespaceDeleted>(id);
     },
   };
 }

@@ -12,6 +12,7 @@ import * as projects from './0004-projects.js';
 import * as identity from './0005-identity.js';
 import * as imageModel from './0006-image-model.js';
 import * as firstStart from './0007-first-start.js';
+import * as operations from './0008-operations.js';
 import * as gcLinkCheck from './0009-gc-link-check.js';
 import { analyzeAfterMigrating } from '../statistics.js';
 
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0005-identity': identity,
   '0006-image-model': imageModel,
   '0007-first-start': firstStart,
+  '0008-operations': operations,
   '0009-gc-link-check': gcLinkCheck,
 };
 

@@ -1,12 +1,14 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import { withIdSet } from '../id-sets.js';
-import { goingWith } from '@berth/domain';
+import { attributeGoing } from '../trash-images.js';
 
 /**
- * Deleting an image moves what goes with it to the trash (see goingWith and trashManifest:
+ * Deleting an image moves what goes with it to the trash (see goingWith and trashImages:
  * its descendants through every level of child indexes that no other live index holds, its
- * referrers and tag signatures); these are the manifests that go, for the given images.
+ * referrers and tag signatures); these are the manifests that go, for the given images,
+ * worked out by the same attribution trashImages uses (attributeGoing) over a graph read
+ * for the whole namespace at once.
  */
 export async function manifestsGoingWith(
   db: Db,
@@ -64,7 +66,8 @@ export async function manifestsGoingWith(
   }
   for (const a of attachments) if (a.id !== a.subject_id) add(attached, a.subject_id, a.id);
   // Only live indexes and attachments were read, and an index's children live while it does.
-  return goingWith(images, { children, parents, attached, live: () => true });
+  const { taken } = attributeGoing(images, { children, parents, attached, live: () => true });
+  return [...taken.values()].flat();
 }
 
 /**

@@ -22,7 +22,7 @@ import type { ActionContext } from '../context.js';
 import { recordAudit } from '../audit-store.js';
 import { chunks } from '../blob-reclaim.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { manifestColumns, trashManifest, type TrashedImageRecord } from '../images-store.js';
+import { idSet } from '../trash-images.js';
 import { resolveNamespace } from '../resolve.js';
 import { restoreEntry } from '../trash-revive.js';
 import { tagsOf } from '../tags-of.js';
@@ -37,6 +37,13 @@ import {
 import type { PreviewWorkerTask } from './preview-worker.js';
 import { manifestsGoingWith, reclaimableBytes } from './reclaim.js';
 import { DECISIONS, DECISION_CODES, decodeColumns, encodeColumns } from './preview-codec.js';
+import {
+  LISTED_IN_RESULT,
+  type RetentionRunParams,
+  initialRunProgress,
+} from './retention-run-operation.js';
+import { appendOperationItemValues, createOperation } from '../operations/operations-store.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export interface PolicySettings {
   rules: RetentionRules;
@@ -119,8 +126,19 @@ export interface PreviewItemsQuery {
   limit: number;
 }
 
-/** Result lists stop here; counts are always complete. */
-const LISTED_IN_RESULT = 500;
+/** Deletions recorded per transaction when a run starts. */
+const ITEMS_PER_TRANSACTION = 50_000;
+
+/** The scheduled run was taken over by another process (or ended) before it started. */
+class RunNotOurs extends Error {}
+
+async function markReady(db: Db, operationId: number): Promise<void> {
+  await db
+    .updateTable('operations')
+    .set({ progress: JSON.stringify(initialRunProgress()) })
+    .where('id', '=', operationId)
+    .execute();
+}
 /** How long a scheduled run's claim holds before another process may take it over. */
 export const RUN_LEASE_MS = 10 * 60 * 1000;
 
@@ -320,90 +338,106 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     };
   }
 
-  /**
-   * Moves the images to the trash as one retention run, with what goes along with them, and
-   * records the outcome on the run row. In the caller's transaction.
-   */
-  async function applyRun(
-    trx: Db,
-    ns: { id: number; name: string },
-    runId: number,
-    deletions: { id: number; repository: { id: number; name: string } }[],
-    skipped: { image: RunImage; skip: ConfirmSkip }[],
-    ctx: ActionContext,
-    /** What the audit entry says about how the run came about. */
-    trigger: Record<string, unknown>,
-  ): Promise<void> {
-    const going = await manifestsGoingWith(
-      trx,
-      ns.id,
-      deletions.map((d) => d.id),
-    );
-    const reclaimBytes = await reclaimableBytes(trx, going);
-    const deleted: TrashedImageRecord[] = [];
-    const byId = new Map(deletions.map((d) => [d.id, d.repository]));
-    for (const chunk of chunks(deletions.map((d) => d.id))) {
-      const rows = await trx
-        .selectFrom('manifests')
-        .select(manifestColumns)
-        .where('id', 'in', chunk)
-        .execute();
-      for (const m of rows) {
-        const repository = byId.get(m.id);
-        if (!repository || m.state !== 'live') continue;
-        deleted.push(
-          await trashManifest(
-            trx,
-            { namespaceId: ns.id, repositoryId: repository.id, repositoryName: repository.name },
-            m,
-            'retention',
-            ctx,
-            runId,
-          ),
-        );
-      }
-    }
-    const deletedBytes = deleted.reduce((s, d) => s + d.sizeBytes, 0);
-    const skippedList = skipped.map((s) => ({ ...s.image, reason: describeSkip(s.skip) }));
-    await trx
-      .updateTable('retention_runs')
-      .set({
-        status: 'succeeded',
-        finished_at: ctx.now,
-        deleted_images: deleted.length,
-        deleted_bytes: deletedBytes,
-        reclaim_bytes: reclaimBytes,
-        skipped_images: skipped.length,
-        // claimed_by stays: the history says which process ran a scheduled run.
-        lease_until: null,
-        details: JSON.stringify({
-          deleted: deleted
-            .slice(0, LISTED_IN_RESULT)
-            .map(({ repository, digest, tags, sizeBytes }) => ({
-              repository,
-              digest,
-              tags,
-              sizeBytes,
-            })),
-          skipped: skippedList.slice(0, LISTED_IN_RESULT),
-        }),
-      })
-      .where('id', '=', runId)
+  /** What the result page says about images skipped when the run was decided. */
+  async function describeSkipped(
+    skipped: readonly { key: number; skip: ConfirmSkip; repository: string }[],
+  ): Promise<{ skipped: (RunImage & { reason: string })[]; skippedCount: number }> {
+    const listed = skipped.slice(0, LISTED_IN_RESULT);
+    const rows = await db
+      .selectFrom('manifests')
+      .select(['id', 'digest', 'size_bytes'])
+      .where('id', 'in', idSet(listed.map((s) => s.key)))
       .execute();
-    await recordAudit(trx, ctx.now, {
-      actor: ctx.actor,
-      action: 'retention.run',
-      target: ns.name,
-      outcome: 'success',
-      details: {
-        runId,
-        ...trigger,
-        deletedImages: deleted.length,
-        deletedBytes,
-        reclaimBytes,
-        skippedImages: skipped.length,
-      },
+    const byId = new Map(rows.map((m) => [m.id, m]));
+    const tags = await tagsOf(
+      db,
+      listed.map((s) => s.key),
+    );
+    return {
+      skipped: listed.map((s) => ({
+        repository: s.repository,
+        digest: byId.get(s.key)?.digest ?? '',
+        tags: tags.get(s.key) ?? [],
+        sizeBytes: byId.get(s.key)?.size_bytes ?? 0,
+        reason: describeSkip(s.skip),
+      })),
+      skippedCount: skipped.length,
+    };
+  }
+
+  /**
+   * Records a run (a new row for a confirm, or the claimed scheduled one) and its operation
+   * with its deletions. The first part of the set goes in with the operation; the rest in
+   * transactions of their own (a set of 900,000 in one would hold the write lock for
+   * seconds), and only then is the operation ready to run: one interrupted before that fails
+   * at its first chunk, having deleted nothing.
+   */
+  async function startRun(
+    ns: { id: number; name: string },
+    run:
+      | number
+      | Pick<
+          RetentionRunsTable,
+          'trigger' | 'actor' | 'preview_id' | 'rules' | 'scheduled_for' | 'started_at'
+        >,
+    deletions: readonly { itemId: number; revision: number }[],
+    params: Omit<RetentionRunParams, 'runId'>,
+    ctx: ActionContext,
+    claim: { owner: string; leaseMs: number },
+    check: (trx: Db) => Promise<void>,
+  ): Promise<number> {
+    const parts = chunks(deletions, ITEMS_PER_TRANSACTION);
+    const id = await db.transaction().execute(async (trx) => {
+      await check(trx);
+      let runId: number;
+      if (typeof run === 'number') {
+        runId = run;
+      } else {
+        const inserted = await trx
+          .insertInto('retention_runs')
+          .values({
+            namespace_id: ns.id,
+            ...run,
+            status: 'running',
+            claimed_by: null,
+            lease_until: null,
+            finished_at: null,
+            details: null,
+            error: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        runId = inserted.id;
+        if (run.preview_id !== null) {
+          await trx
+            .updateTable('retention_previews')
+            .set({ run_id: runId })
+            .where('id', '=', run.preview_id)
+            .execute();
+        }
+      }
+      const opId = await createOperation(trx, {
+        kind: 'retention.confirm',
+        namespace: ns.name,
+        namespaceId: ns.id,
+        target: `retention run ${runId}`,
+        actor: ctx.actor,
+        params: { ...params, runId } satisfies RetentionRunParams,
+        now: ctx.now,
+        ...claim,
+      });
+      await appendOperationItemValues(trx, opId, parts[0] ?? []);
+      if (parts.length <= 1) await markReady(trx, opId);
+      return opId;
     });
+    if (parts.length > 1) {
+      for (const part of parts.slice(1)) {
+        await db.transaction().execute((trx) => appendOperationItemValues(trx, id, part));
+        await nextTurn();
+      }
+      await markReady(db, id);
+    }
+    return id;
   }
 
   async function outcomeOf(trx: Db, namespace: string, runId: number): Promise<RunOutcome> {
@@ -627,23 +661,26 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     previewItems,
 
     /**
-     * Confirms a preview: in one transaction, the previewed deletions that nothing touched
-     * since and that the rules still delete (applied to the repositories as they are now) go
-     * to the trash as one run. Everything else is reported as skipped.
+     * Confirms a preview: the previewed deletions that nothing touched since and that the
+     * rules still delete (applied to the repositories as they are now, read outside any write
+     * transaction) become a retention run worked as an operation: its set is fixed here with
+     * the revision each image had, and chunks trash those still unchanged. Everything else is
+     * reported as skipped. Returns the operation, claimed by `claim.owner`.
      */
     async confirm(
       namespace: string,
       previewId: string,
       pointers: readonly ImagePointer[],
       ctx: ActionContext,
-    ): Promise<RunOutcome> {
-      return db.transaction().execute(async (trx) => {
-        const { ns, row } = await loadPreview(trx, namespace, previewId);
-        if (row.run_id !== null) {
+      claim: { owner: string; leaseMs: number },
+    ): Promise<number> {
+      const { ns, row } = await loadPreview(db, namespace, previewId);
+      const refuseConfirmed = (runId: number | null) => {
+        if (runId !== null) {
           throw new ConflictError(
             'PREVIEW_ALREADY_CONFIRMED',
-            `this preview was confirmed already (retention run ${row.run_id}); make a new preview to run again`,
-            { runId: String(row.run_id) },
+            `this preview was confirmed already (retention run ${runId}); make a new preview to run again`,
+            { runId: String(runId) },
           );
         }
         if (row.expires_at <= ctx.now) {
@@ -652,100 +689,79 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
             'this preview has expired; make a new preview so the confirmation deletes only what you have seen',
           );
         }
-        const preview = toPreviewRecord(namespace, row);
-        const { columns } = decodeColumns(row.items);
-        const previewed: { key: number; revision: number }[] = [];
-        const repositoryOf = new Map<number, { id: number; name: string }>();
-        const affected: number[] = [];
-        for (const r of preview.summary.repositories) {
-          if (r.delete === 0) continue;
-          affected.push(r.id);
-          for (let i = r.offset; i < r.offset + r.count; i++) {
-            if (columns.decisions[i] !== DECISION_CODES.delete) continue;
-            const key = columns.manifestIds[i] as number;
-            previewed.push({ key, revision: columns.revisions[i] as number });
-            repositoryOf.set(key, { id: r.id, name: r.name });
-          }
+      };
+      refuseConfirmed(row.run_id);
+      const preview = toPreviewRecord(namespace, row);
+      const { columns } = decodeColumns(row.items);
+      const previewed: { key: number; revision: number }[] = [];
+      const repositoryOf = new Map<number, { id: number; name: string }>();
+      const affected: number[] = [];
+      for (const r of preview.summary.repositories) {
+        if (r.delete === 0) continue;
+        affected.push(r.id);
+        for (let i = r.offset; i < r.offset + r.count; i++) {
+          if (columns.decisions[i] !== DECISION_CODES.delete) continue;
+          const key = columns.manifestIds[i] as number;
+          previewed.push({ key, revision: columns.revisions[i] as number });
+          repositoryOf.set(key, { id: r.id, name: r.name });
         }
-        const current = new Map<
-          number,
-          { revision: number; verdict: RetentionVerdict<number> | null }
-        >();
-        for await (const { verdicts } of evaluateRepositories(
-          trx,
-          ns.id,
-          compileRules(preview.rules),
-          pointers,
-          { ids: new Set(affected) },
-        )) {
-          for (const v of verdicts) {
-            if (!repositoryOf.has(v.candidate.key)) continue;
-            const image = scannedImage(v);
-            current.set(image.key, { revision: image.revision, verdict: v });
-          }
+      }
+      const current = new Map<
+        number,
+        { revision: number; verdict: RetentionVerdict<number> | null }
+      >();
+      for await (const { verdicts } of evaluateRepositories(
+        db,
+        ns.id,
+        compileRules(preview.rules),
+        pointers,
+        { ids: new Set(affected) },
+      )) {
+        for (const v of verdicts) {
+          if (!repositoryOf.has(v.candidate.key)) continue;
+          const image = scannedImage(v);
+          current.set(image.key, { revision: image.revision, verdict: v });
         }
-        const plan = planConfirmation(previewed, current);
-        const run = await trx
-          .insertInto('retention_runs')
-          .values({
-            namespace_id: ns.id,
-            trigger: 'preview',
-            actor: ctx.actor,
-            preview_id: previewId,
-            rules: row.rules,
-            scheduled_for: null,
-            status: 'running',
-            claimed_by: null,
-            lease_until: null,
-            started_at: ctx.now,
-            finished_at: null,
-            details: null,
-            error: null,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await trx
-          .updateTable('retention_previews')
-          .set({ run_id: run.id })
-          .where('id', '=', previewId)
-          .execute();
-        const skippedIds = plan.skipped.map((s) => s.key);
-        const skippedRows = new Map<number, { digest: string; size_bytes: number }>();
-        for (const chunk of chunks(skippedIds)) {
-          for (const m of await trx
-            .selectFrom('manifests')
-            .select(['id', 'digest', 'size_bytes'])
-            .where('id', 'in', chunk)
-            .execute()) {
-            skippedRows.set(m.id, m);
-          }
-        }
-        const skippedTags = await tagsOf(trx, skippedIds.slice(0, LISTED_IN_RESULT));
-        await applyRun(
-          trx,
-          ns,
-          run.id,
-          plan.delete.map((id) => ({
-            id,
-            repository: repositoryOf.get(id) as { id: number; name: string },
-          })),
-          plan.skipped.map((s) => {
-            const m = skippedRows.get(s.key);
-            return {
-              image: {
-                repository: repositoryOf.get(s.key)?.name ?? '',
-                digest: m?.digest ?? '',
-                tags: skippedTags.get(s.key) ?? [],
-                sizeBytes: m?.size_bytes ?? 0,
-              },
-              skip: s.skip,
-            };
-          }),
-          ctx,
-          { trigger: 'preview', previewId },
-        );
-        return outcomeOf(trx, namespace, run.id);
-      });
+        // Pulls and pushes go on between repositories.
+        await nextTurn();
+      }
+      const plan = planConfirmation(previewed, current);
+      const revisionOf = new Map(previewed.map((p) => [p.key, p.revision]));
+      const skipped = await describeSkipped(
+        plan.skipped.map((s) => ({ ...s, repository: repositoryOf.get(s.key)?.name ?? '' })),
+      );
+      const reclaimBytes = await reclaimableBytes(
+        db,
+        await manifestsGoingWith(db, ns.id, plan.delete),
+      );
+      return startRun(
+        ns,
+        {
+          trigger: 'preview',
+          actor: ctx.actor,
+          preview_id: previewId,
+          rules: row.rules,
+          scheduled_for: null,
+          started_at: ctx.now,
+        },
+        plan.delete.map((id) => ({ itemId: id, revision: revisionOf.get(id) ?? 0 })),
+        { reclaimBytes, trigger: { trigger: 'preview', previewId }, ...skipped },
+        ctx,
+        claim,
+        async (trx) => {
+          const again = await trx
+            .selectFrom('retention_previews')
+            .select('run_id')
+            .where('id', '=', previewId)
+            .executeTakeFirst();
+          refuseConfirmed(again?.run_id ?? null);
+        },
+      );
+    },
+
+    /** The outcome of a run, as the confirm endpoint answers it, read in `trx`. */
+    async outcomeIn(trx: Db, namespace: string, runId: number): Promise<RunOutcome> {
+      return outcomeOf(trx, namespace, runId);
     },
 
     /**
@@ -771,6 +787,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
             'namespaces.name',
           ])
           .where('retention_policies.enabled', '=', 1)
+          .where('namespaces.deleting', '=', 0)
           .where('retention_policies.next_run_at', '<=', now)
           .execute();
         for (const p of due) {
@@ -817,60 +834,86 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     },
 
     /**
-     * Executes a claimed scheduled run: the policy's rules over the whole namespace, in one
-     * transaction that first re-asserts the claim, so a run that another process took over
-     * (or already finished) is never applied twice.
+     * Executes a claimed scheduled run: the policy's rules over the whole namespace, decided
+     * outside any write transaction, then worked as an operation (returned, claimed by
+     * `claim.owner`). Null when the run is no longer ours (another process took it over or
+     * finished it), so it is never applied twice.
      */
     async executeScheduledRun(
       runId: number,
       owner: string,
       pointersFor: (namespace: string) => Promise<readonly ImagePointer[]>,
       now: () => number,
-    ): Promise<RunOutcome | null> {
+      claim: { owner: string; leaseMs: number },
+    ): Promise<number | null> {
       const head = await db
         .selectFrom('retention_runs')
         .innerJoin('namespaces', 'namespaces.id', 'retention_runs.namespace_id')
-        .select(['namespaces.name', 'retention_runs.actor'])
+        .select([
+          'namespaces.id as namespace_id',
+          'namespaces.name',
+          'retention_runs.actor',
+          'retention_runs.rules',
+          'retention_runs.scheduled_for',
+          'retention_runs.claimed_by',
+          'retention_runs.status',
+        ])
         .where('retention_runs.id', '=', runId)
         .executeTakeFirst();
-      if (!head) return null;
+      if (!head || head.claimed_by !== owner || head.status !== 'running') return null;
       const pointers = await pointersFor(head.name);
-      return db.transaction().execute(async (trx) => {
-        const ctx = { actor: head.actor, now: now() };
-        const held = await trx
-          .updateTable('retention_runs')
-          .set({ lease_until: ctx.now + RUN_LEASE_MS })
-          .where('id', '=', runId)
-          .where('claimed_by', '=', owner)
-          .where('status', '=', 'running')
-          .executeTakeFirst();
-        if (Number(held.numUpdatedRows) !== 1) return null;
-        const row = await trx
-          .selectFrom('retention_runs')
-          .selectAll()
-          .where('id', '=', runId)
-          .executeTakeFirstOrThrow();
-        const ns = await trx
-          .selectFrom('namespaces')
-          .select(['id', 'name'])
-          .where('id', '=', row.namespace_id)
-          .executeTakeFirstOrThrow();
-        const deletions: { id: number; repository: { id: number; name: string } }[] = [];
-        for await (const { repository, verdicts } of evaluateRepositories(
-          trx,
-          ns.id,
-          compileRules(parseRules(row.rules)),
-          pointers,
-        )) {
-          for (const v of verdicts)
-            if (v.decision === 'delete') deletions.push({ id: v.candidate.key, repository });
+      const deletions: { itemId: number; revision: number }[] = [];
+      for await (const { verdicts } of evaluateRepositories(
+        db,
+        head.namespace_id,
+        compileRules(parseRules(head.rules)),
+        pointers,
+      )) {
+        for (const v of verdicts) {
+          if (v.decision !== 'delete') continue;
+          const image = scannedImage(v);
+          deletions.push({ itemId: image.key, revision: image.revision });
         }
-        await applyRun(trx, ns, runId, deletions, [], ctx, {
-          trigger: 'schedule',
-          scheduledFor: row.scheduled_for,
-        });
-        return outcomeOf(trx, ns.name, runId);
-      });
+        await nextTurn();
+      }
+      const reclaimBytes = await reclaimableBytes(
+        db,
+        await manifestsGoingWith(
+          db,
+          head.namespace_id,
+          deletions.map((d) => d.itemId),
+        ),
+      );
+      const ctx = { actor: head.actor, now: now() };
+      try {
+        return await startRun(
+          { id: head.namespace_id, name: head.name },
+          runId,
+          deletions,
+          {
+            reclaimBytes,
+            trigger: { trigger: 'schedule', scheduledFor: head.scheduled_for },
+            skipped: [],
+            skippedCount: 0,
+          },
+          ctx,
+          claim,
+          async (trx) => {
+            // The claim is re-asserted in the transaction that hands the run to the operation.
+            const held = await trx
+              .updateTable('retention_runs')
+              .set({ lease_until: null })
+              .where('id', '=', runId)
+              .where('claimed_by', '=', owner)
+              .where('status', '=', 'running')
+              .executeTakeFirst();
+            if (Number(held.numUpdatedRows) !== 1) throw new RunNotOurs();
+          },
+        );
+      } catch (err) {
+        if (err instanceof RunNotOurs) return null;
+        throw err;
+      }
     },
 
     /** Marks a claimed run failed (its transaction rolled back, so it changed nothing). */

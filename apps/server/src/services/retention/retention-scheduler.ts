@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceDeps } from '../deps.js';
 import type { ImagePointerSource } from './image-pointers.js';
 import { singleFlight } from '../single-flight.js';
+import type { OperationRunner } from '../operations/operation-runner.js';
 
 /** Stored previews stay readable this long after they can no longer be confirmed. */
 const PREVIEW_KEEP_MS = 24 * 60 * 60 * 1000;
@@ -15,6 +16,7 @@ const PREVIEW_KEEP_MS = 24 * 60 * 60 * 1000;
 export function createRetentionScheduler(
   { store, clock, logger }: ServiceDeps,
   pointers: ImagePointerSource,
+  runner: OperationRunner,
 ) {
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
@@ -24,21 +26,19 @@ export function createRetentionScheduler(
     let ran = 0;
     for (const runId of claimed) {
       try {
-        const outcome = await store.retention.executeScheduledRun(
+        const operationId = await store.retention.executeScheduledRun(
           runId,
           owner,
           (namespace) => pointers.forNamespace(namespace),
           clock,
+          { owner: runner.owner, leaseMs: runner.settings.leaseMs },
         );
-        if (outcome) {
+        // From here the operation owns the run: it ends it, and a crash resumes it.
+        const ended = operationId === null ? null : await runner.run(operationId);
+        if (ended?.state === 'succeeded') {
           ran++;
           logger.info(
-            {
-              runId,
-              namespace: outcome.run.namespace,
-              deletedImages: outcome.run.deletedImages,
-              deletedBytes: outcome.run.deletedBytes,
-            },
+            { runId, namespace: ended.namespace, images: ended.total },
             'scheduled retention run',
           );
         }

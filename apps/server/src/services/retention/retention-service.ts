@@ -20,6 +20,8 @@ import type {
 } from '@berth/contract';
 import type { PreviewItemRecord, PreviewRecord, RunOutcome, RunRecord } from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
+import type { OperationRunner } from '../operations/operation-runner.js';
+import type { OperationsService, Outcome } from '../operations/operations-service.js';
 import { iso, isoOrNull } from '../iso.js';
 import { requireNamespaceName, requireRepositoryName } from '../name-checks.js';
 import type { ImagePointerSource } from './image-pointers.js';
@@ -107,7 +109,7 @@ function runView(r: RunRecord): RetentionRun {
   };
 }
 
-function outcomeView(o: RunOutcome): RetentionRunResult {
+export function outcomeView(o: RunOutcome): RetentionRunResult {
   return { run: runView(o.run), deleted: o.deleted, skipped: o.skipped };
 }
 
@@ -146,6 +148,8 @@ export const CSV_HEADER = [
 export function createRetentionService(
   { store, clock }: ServiceDeps,
   pointers: ImagePointerSource,
+  operations: OperationsService,
+  runner: OperationRunner,
 ) {
   async function policyView(namespace: string): Promise<RetentionPolicy> {
     const saved = await store.retention.getPolicy(namespace);
@@ -248,16 +252,17 @@ export function createRetentionService(
       namespace: string,
       previewId: string,
       actor: string,
-    ): Promise<RetentionRunResult> {
+    ): Promise<Outcome<RetentionRunResult>> {
       requireNamespaceName(namespace);
       requirePreviewId(namespace, previewId);
-      const outcome = await store.retention.confirm(
+      const id = await store.retention.confirm(
         namespace,
         previewId,
         await pointers.forNamespace(namespace),
         { actor, now: clock() },
+        { owner: runner.owner, leaseMs: runner.settings.leaseMs },
       );
-      return outcomeView(outcome);
+      return operations.settle<RetentionRunResult>(id);
     },
 
     async listRuns(

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { operation as operationSchema, operationAccepted } from '@berth/contract';
+import { counterMismatches, openSqlite } from '@berth/store';
+import { startTestServer } from '../../testing/test-server.js';
+import { startServerProcess, stopServerProcesses, until } from '../../testing/server-processes.js';
+import { buildImage, buildLayer } from '../../seed/oci-content.js';
+import { createImageIngester } from '../../seed/ingest-image.js';
+
+const IMAGES = 300;
+let dataDir = '';
+
+afterEach(async () => {
+  await stopServerProcesses();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function call(url: string, key: string, method = 'GET') {
+  const res = await fetch(url, { method, headers: { authorization: `Bearer ${key}` } });
+  return { status: res.status, location: res.headers.get('location'), body: await res.json() };
+}
+
+it('a repository delete killed (kill -9) between chunks leaves a consistent store and is resumed to its end at the next start', async () => {
+  const seeder = await startTestServer();
+  dataDir = seeder.dataDir;
+  const key = seeder.adminKey;
+  await seeder.store.namespaces.create(
+    { name: 'team', region: 'local', quotaBytes: null },
+    { actor: 'test', now: seeder.clock.now },
+  );
+  const ingester = createImageIngester(seeder.store, seeder.blobs);
+  const base = buildLayer('base', 256);
+  for (let i = 0; i < IMAGES; i++) {
+    const m = buildImage({
+      seed: `img-${i}`,
+      created: new Date(seeder.clock.now - 86_400_000),
+      layers: [base, buildLayer(`img-${i}`, 32)],
+    });
+    await ingester.ingest(
+      'team',
+      'big',
+      { manifest: m, tags: i % 3 === 0 ? [`v${i}`] : [] },
+      { actor: 'test', now: seeder.clock.now - (IMAGES - i) * 1000 },
+    );
+  }
+  await seeder.close();
+
+  // One image per chunk, so the kill lands in the middle of the operation.
+  const first = startServerProcess(dataDir, {
+    BERTH_BULK_CHUNK_IMAGES: '1',
+    BERTH_OPERATION_LEASE_MS: '1000',
+  });
+  await until(first.listening, 'the first server to listen');
+  const started = await call(
+    `${first.url()}/api/v1/namespaces/team/repositories/big`,
+    key,
+    'DELETE',
+  );
+  expect(started.status).toBe(202);
+  const { operation } = operationAccepted.parse(started.body);
+  const location = `${first.url()}${started.location}`;
+  for (;;) {
+    const op = operationSchema.parse((await call(location, key)).body);
+    if (op.done >= 20) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+
+  const dbFile = path.join(dataDir, 'berth.db');
+  const handle = await openSqlite(dbFile);
+  try {
+    const cut = await handle.db
+      .selectFrom('operations')
+      .select(['state', 'done', 'total'])
+      .where('id', '=', Number(operation.id))
+      .executeTakeFirstOrThrow();
+    expect(cut.state).toBe('running');
+    expect(cut.done).toBeGreaterThan(0);
+    expect(cut.done).toBeLessThan(IMAGES);
+    // Whatever chunk the kill hit was rolled back whole: counters match the rows.
+    expect(await counterMismatches(handle.db)).toEqual([]);
+    const trashed = await handle.db
+      .selectFrom('trash_entries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(trashed.n)).toBe(cut.done);
+  } finally {
+    await handle.close();
+  }
+
+  const second = startServerProcess(dataDir, { BERTH_BULK_CHUNK_IMAGES: '50' });
+  await until(second.listening, 'the second server to listen');
+  const resumed = `${second.url()}${started.location}`;
+  let ended = operationSchema.parse((await call(resumed, key)).body);
+  for (let i = 0; ended.state === 'running' && i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    ended = operationSchema.parse((await call(resumed, key)).body);
+  }
+  expect(ended).toMatchObject({ state: 'succeeded', done: IMAGES, total: IMAGES });
+  expect(ended.result).toMatchObject({
+    images: IMAGES,
+    repositories: [{ name: 'big', images: IMAGES }],
+  });
+  const after = await openSqlite(dbFile);
+  try {
+    expect(await counterMismatches(after.db)).toEqual([]);
+    const live = await after.db
+      .selectFrom('manifests')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', 'live')
+      .executeTakeFirstOrThrow();
+    expect(Number(live.n)).toBe(0);
+  } finally {
+    await after.close();
+  }
+});

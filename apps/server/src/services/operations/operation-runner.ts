@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { BerthError } from '@berth/domain';
+import {
+  type ChunkOutcome,
+  type Db,
+  LeaseLostError,
+  type OperationRecord,
+  type Store,
+} from '@berth/store';
+import type { Logger } from 'pino';
+import type { Clock } from '../deps.js';
+
+/**
+ * How a kind of operation is worked. A kind registers one of these with the runner
+ * (`runner.register('repository.delete', kindRunner)`) once, when the services are created;
+ * the service that starts such an operation creates its row (store `createOperation`, with its
+ * item set) and calls `runner.run(id)`.
+ *
+ * - `chunk` does the next piece of work inside ONE transaction the runner opened; the same
+ *   transaction records the progress it returns (ChunkOutcome.progress, read back as
+ *   `op.progress` by the next chunk) and adds `handled` to `done`. It must handle at most
+ *   `budget` images, so the write lock is held for tens of milliseconds. A crash rolls the
+ *   chunk back whole, and the next attempt starts from the same `op.progress`.
+ * - `finish` runs once `chunk` said `finished`, in one transaction: the audit entry and the
+ *   result body (stored as the operation's `result`, the body the endpoint answers when the
+ *   work fits in one chunk).
+ * - `afterFinish` runs outside any transaction after `finish` committed (removing blob
+ *   files); a crash may skip it, so it must only do what something else also finishes later.
+ * - `failed` adds to the transaction that records a failure (an audit entry).
+ */
+export interface OperationKindRunner {
+  /** `now` is the runner's clock at the chunk (what the chunk's rows record as their time). */
+  chunk(trx: Db, op: OperationRecord, budget: number, now: number): Promise<ChunkOutcome>;
+  finish(trx: Db, op: OperationRecord, now: number): Promise<unknown>;
+  afterFinish?(op: OperationRecord): Promise<void>;
+  failed?(
+    trx: Db,
+    op: OperationRecord,
+    error: { code: string; message: string },
+    now: number,
+  ): Promise<void>;
+}
+
+export interface OperationSettings {
+  /** Images per chunk transaction (BERTH_BULK_CHUNK_IMAGES). */
+  chunkImages: number;
+  /** How long a claim holds without a chunk renewing it (a crashed process's work is taken over after it). */
+  leaseMs: number;
+}
+
+export const DEFAULT_OPERATION_SETTINGS: OperationSettings = { chunkImages: 1000, leaseMs: 30_000 };
+
+export function createOperationRunner(
+  { store, logger, clock }: { store: Store; logger: Logger; clock: Clock },
+  settings: OperationSettings = DEFAULT_OPERATION_SETTINGS,
+) {
+  const kinds = new Map<string, OperationKindRunner>();
+  // One name per process: a claim names the process that holds it.
+  const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const running = new Map<number, Promise<OperationRecord | null>>();
+  let stopping = false;
+
+  async function work(id: number): Promise<OperationRecord | null> {
+    let op = await store.operations.claim(id, owner, clock(), settings.leaseMs);
+    if (!op) return null;
+    const kind = kinds.get(op.kind);
+    if (!kind) {
+      logger.error({ operation: id, kind: op.kind }, 'no runner for this kind of operation');
+      return null;
+    }
+    const started = Date.now();
+    let chunks = 0;
+    let longestMs = 0;
+    try {
+      for (;;) {
+        if (stopping) {
+          await store.operations.release(id, owner);
+          return null;
+        }
+        const t0 = performance.now();
+        const now = clock();
+        const { op: after, outcome } = await store.operations.runChunk(
+          id,
+          owner,
+          now,
+          settings.leaseMs,
+          (trx, current) => kind.chunk(trx, current, settings.chunkImages, now),
+        );
+        const ms = performance.now() - t0;
+        chunks++;
+        if (ms > longestMs) longestMs = ms;
+        op = after;
+        if (outcome.finished) break;
+        // Whatever waited for the database during the chunk (pulls, pushes, pages) runs now.
+        await nextTurn();
+      }
+      const finishedAt = clock();
+      const ended = await store.operations.finish(id, owner, finishedAt, (trx, current) =>
+        kind.finish(trx, current, finishedAt),
+      );
+      logger.info(
+        {
+          operation: id,
+          kind: ended.kind,
+          target: ended.target,
+          images: ended.total,
+          chunks,
+          longestChunkMs: Math.round(longestMs * 10) / 10,
+          ms: Date.now() - started,
+        },
+        'operation succeeded',
+      );
+      if (kind.afterFinish) {
+        await kind
+          .afterFinish(ended)
+          .catch((err: unknown) =>
+            logger.error({ err, operation: id }, 'cleaning up after an operation failed'),
+          );
+      }
+      return ended;
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        logger.warn({ operation: id }, 'another process took this operation over');
+        return null;
+      }
+      const error =
+        err instanceof BerthError
+          ? { code: err.code, message: err.message }
+          : { code: 'OPERATION_FAILED', message: `the operation stopped: ${String(err)}` };
+      logger.error({ err, operation: id, kind: op.kind }, 'operation failed');
+      try {
+        const failedAt = clock();
+        return await store.operations.fail(id, owner, error, failedAt, (trx, current) =>
+          kind.failed ? kind.failed(trx, current, error, failedAt) : Promise.resolve(),
+        );
+      } catch (failErr) {
+        // The claim lapses and a process takes it over (or this one at its next start).
+        logger.error({ err: failErr, operation: id }, 'recording the failure failed');
+        return null;
+      }
+    }
+  }
+
+  const runner = {
+    owner,
+    settings,
+
+    /** Registers how operations of `kind` are worked (once, at service creation). */
+    register(kind: string, kindRunner: OperationKindRunner): void {
+      kinds.set(kind, kindRunner);
+    },
+
+    /**
+     * Works the operation to its end unless another process holds it; resolves with the ended
+     * operation (null when it was not ours or the runner stopped). Starting it twice in this
+     * process joins the first run.
+     */
+    run(id: number): Promise<OperationRecord | null> {
+      const existing = running.get(id);
+      if (existing) return existing;
+      const p = work(id).finally(() => running.delete(id));
+      running.set(id, p);
+      return p;
+    },
+
+    /** Takes over every running operation nobody holds (at start-up and on each scheduler tick). */
+    async resume(): Promise<void> {
+      if (stopping) return;
+      for (const id of await store.operations.lapsed(clock())) {
+        if (!running.has(id)) {
+          void runner
+            .run(id)
+            .catch((err: unknown) =>
+              logger.error({ err, operation: id }, 'resuming an operation failed'),
+            );
+        }
+      }
+    },
+
+    /** Stops after the chunk in progress and lets go of the claims (close of the server). */
+    async stop(): Promise<void> {
+      stopping = true;
+      await Promise.allSettled([...running.values()]);
+    },
+  };
+  return runner;
+}
+
+export type OperationRunner = ReturnType<typeof createOperationRunner>;

@@ -1,0 +1,47 @@
+import {
+  type Store,
+  failRetentionRun,
+  finishNamespaceDelete,
+  namespaceDeleteChunk,
+  finishRepositoryDelete,
+  finishRetentionRun,
+  repositoryDeleteChunk,
+  retentionRunChunk,
+} from '@berth/store';
+import type { OperationRunner } from './operation-runner.js';
+import { outcomeView } from '../retention/retention-service.js';
+import { iso } from '../iso.js';
+
+/**
+ * The kinds of operation that delete sets of images (to the trash, or with their namespace),
+ * registered with the runner. `finishBlobDeletion` removes the files of blobs a namespace
+ * delete marked (phase 2 of blob deletion).
+ */
+export function registerTrashKinds(
+  runner: OperationRunner,
+  store: Store,
+  finishBlobDeletion: () => Promise<unknown>,
+): void {
+  runner.register('repository.delete', {
+    chunk: repositoryDeleteChunk,
+    finish: finishRepositoryDelete,
+  });
+  runner.register('retention.confirm', {
+    chunk: retentionRunChunk,
+    // The result is the confirm endpoint's body: the run with what it deleted and skipped.
+    async finish(trx, op, now) {
+      const runId = await finishRetentionRun(trx, op, now);
+      return outcomeView(await store.retention.outcomeIn(trx, op.namespace, runId));
+    },
+    failed: failRetentionRun,
+  });
+  runner.register('namespace.delete', {
+    chunk: namespaceDeleteChunk,
+    async finish(trx, op, now) {
+      return { ...(await finishNamespaceDelete(trx, op, now)), deletedAt: iso(now) };
+    },
+    afterFinish: async () => {
+      await finishBlobDeletion();
+    },
+  });
+}

@@ -1,0 +1,160 @@
+import { NotFoundError } from '@berth/domain';
+import type { Db } from '../database.js';
+import type { ActionContext } from '../context.js';
+import { recordAudit } from '../audit-store.js';
+import { manifestColumns } from '../images-store.js';
+import { resolveNamespace, resolveRepository } from '../resolve.js';
+import { idSet, trashImages } from '../trash-images.js';
+import {
+  type ChunkOutcome,
+  type OperationRecord,
+  appendOperationItems,
+  createOperation,
+  operationItemsAfter,
+} from './operations-store.js';
+
+/*
+ * Deleting repositories (every live image of each to the trash) as an operation: the images
+ * are fixed when it starts, so one pushed meanwhile stays; chunks trash them set-based.
+ */
+
+interface Params {
+  repositories: { id: number; name: string }[];
+}
+
+interface Progress {
+  after: number;
+  /** Per repository id: images and bytes trashed so far. */
+  trashed: Record<string, { images: number; sizeBytes: number }>;
+}
+
+export interface RepositoriesTrashedResult {
+  repositories: { name: string; images: number; sizeBytes: number }[];
+  images: number;
+  sizeBytes: number;
+}
+
+/**
+ * Starts the delete of `repositories` of `namespace`: checks them, and records the operation
+ * with its set (every listed image of each, by repository then id), claimed by `owner`.
+ */
+export async function startRepositoryDelete(
+  db: Db,
+  namespace: string,
+  repositories: readonly string[],
+  ctx: ActionContext,
+  claim: { owner: string; leaseMs: number },
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const ns = await resolveNamespace(trx, namespace);
+    const repos: { id: number; name: string }[] = [];
+    for (const name of [...new Set(repositories)]) {
+      const repo = await resolveRepository(trx, ns, name);
+      if (repo.image_count === 0) {
+        throw new NotFoundError(
+          'REPOSITORY_EMPTY',
+          `repository "${namespace}/${name}" has no images to delete`,
+        );
+      }
+      repos.push({ id: repo.id, name: repo.name });
+    }
+    const id = await createOperation(trx, {
+      kind: 'repository.delete',
+      namespace,
+      namespaceId: ns.id,
+      target: repos.map((r) => `${namespace}/${r.name}`).join(', '),
+      actor: ctx.actor,
+      params: { repositories: repos } satisfies Params,
+      now: ctx.now,
+      ...claim,
+    });
+    for (const repo of repos) {
+      await appendOperationItems(trx, id, (afterId) =>
+        trx
+          .selectFrom('manifests')
+          .select(['id as item_id', 'revision'])
+          .where('repository_id', '=', repo.id)
+          .where('listed', '=', 1)
+          .where('id', '>', afterId),
+      );
+    }
+    return id;
+  });
+}
+
+/** One chunk: the next `budget` images of the set that are still live images go to the trash. */
+export async function repositoryDeleteChunk(
+  trx: Db,
+  op: OperationRecord,
+  budget: number,
+  now: number,
+): Promise<ChunkOutcome> {
+  const params = op.params as Params;
+  const progress = (op.progress as Progress | null) ?? { after: 0, trashed: {} };
+  const items = await operationItemsAfter(trx, op.id, progress.after, budget);
+  const namespaceId = op.namespaceId ?? 0;
+  const rows = await trx
+    .selectFrom('manifests')
+    .select(manifestColumns)
+    .where('id', 'in', idSet(items.map((i) => i.itemId)))
+    .where('state', '=', 'live')
+    .where('listed', '=', 1)
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const trashed = { ...progress.trashed };
+  for (const repo of params.repositories) {
+    // In the set's order, so the attribution of shared children is the one-by-one one.
+    const seeds = items
+      .map((i) => byId.get(i.itemId))
+      .filter((m) => m !== undefined && m.repository_id === repo.id)
+      .map((m) => m!);
+    if (seeds.length === 0) continue;
+    const out = await trashImages(
+      trx,
+      { namespaceId, repositoryId: repo.id, repositoryName: repo.name },
+      seeds,
+      'repository-deleted',
+      { actor: op.actor, now },
+      { unavailable: 'skip' },
+    );
+    const sofar = trashed[repo.id] ?? { images: 0, sizeBytes: 0 };
+    trashed[repo.id] = {
+      images: sofar.images + out.length,
+      sizeBytes: sofar.sizeBytes + out.reduce((s, t) => s + t.sizeBytes, 0),
+    };
+  }
+  const after = items.at(-1)?.seq ?? progress.after;
+  return {
+    handled: items.length,
+    progress: { after, trashed } satisfies Progress,
+    finished: after >= op.total || items.length < budget,
+  };
+}
+
+/** The result body (what the endpoint answers when it fits one chunk) and the audit entry. */
+export async function finishRepositoryDelete(
+  trx: Db,
+  op: OperationRecord,
+  now: number,
+): Promise<RepositoriesTrashedResult> {
+  const params = op.params as Params;
+  const progress = (op.progress as Progress | null) ?? { after: 0, trashed: {} };
+  const repositories = params.repositories.map((r) => ({
+    name: r.name,
+    images: progress.trashed[r.id]?.images ?? 0,
+    sizeBytes: progress.trashed[r.id]?.sizeBytes ?? 0,
+  }));
+  const totals = {
+    repositories,
+    images: repositories.reduce((s, r) => s + r.images, 0),
+    sizeBytes: repositories.reduce((s, r) => s + r.sizeBytes, 0),
+  };
+  await recordAudit(trx, now, {
+    actor: op.actor,
+    action: 'repository.delete',
+    target: op.namespace,
+    outcome: 'success',
+    details: { ...totals, operationId: String(op.id) },
+  });
+  return totals;
+}

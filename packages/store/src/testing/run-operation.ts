@@ -1,0 +1,36 @@
+import type { Db } from '../database.js';
+import type { Store } from '../store.js';
+import type { ChunkOutcome, OperationRecord } from '../operations/operations-store.js';
+
+const OWNER = 'store-tests';
+
+/** Claim for operations that tests start and then work with runOperation. */
+export const TEST_CLAIM = { owner: OWNER, leaseMs: 60_000 };
+
+/**
+ * Works an operation to its end the way the server's runner does (chunk transactions, then
+ * the finishing one), for store tests that have no server.
+ */
+export async function runOperation<R>(
+  store: Store,
+  id: number,
+  kind: {
+    chunk(trx: Db, op: OperationRecord, budget: number, now: number): Promise<ChunkOutcome>;
+    finish(trx: Db, op: OperationRecord, now: number): Promise<R>;
+  },
+  now: number,
+  budget = 1000,
+): Promise<R> {
+  for (;;) {
+    const { outcome } = await store.operations.runChunk(id, OWNER, now, 60_000, (trx, op) =>
+      kind.chunk(trx, op, budget, now),
+    );
+    if (outcome.finished) break;
+  }
+  let result: R | undefined;
+  await store.operations.finish(id, OWNER, now, async (trx, op) => {
+    result = await kind.finish(trx, op, now);
+    return result;
+  });
+  return result as R;
+}
