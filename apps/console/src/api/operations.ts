@@ -1,4 +1,5 @@
 import {
+  apiPaths,
   operation,
   operationAccepted,
   operationList,
@@ -10,14 +11,6 @@ import { z } from 'zod';
 import { apiRequest, type ApiError } from './client';
 import { invalidateImageMoves } from './images';
 import { queryKeys } from './query-keys';
-
-// Until the contract's apiPaths names these, they are built here, in the one module that
-// calls them.
-const seg = encodeURIComponent;
-export const operationPaths = {
-  operations: () => '/api/v1/operations',
-  operation: (id: string) => `/api/v1/operations/${seg(id)}`,
-};
 
 /** How often a running operation is asked about: a progress bar that moves, not a flood. */
 export const OPERATION_POLL_MS = 500;
@@ -72,7 +65,7 @@ export function operationResult<S extends z.ZodType>(
 export function useOperation(id: string) {
   return useQuery<Operation, ApiError>({
     queryKey: queryKeys.operations.detail(id),
-    queryFn: ({ signal }) => apiRequest(operationPaths.operation(id), operation, { signal }),
+    queryFn: ({ signal }) => apiRequest(apiPaths.operation(id), operation, { signal }),
     refetchInterval: (query) => {
       const { data, error } = query.state;
       if (error) return error.status >= 400 && error.status < 500 ? false : 4 * OPERATION_POLL_MS;
@@ -89,7 +82,7 @@ export function useRunningOperations(namespace: string | undefined) {
   return useQuery<OperationList, ApiError>({
     queryKey: queryKeys.operations.running(namespace),
     queryFn: ({ signal }) =>
-      apiRequest(operationPaths.operations(), operationList, {
+      apiRequest(apiPaths.operations(), operationList, {
         query: { namespace, state: 'running', limit: 100 },
         signal,
       }),
@@ -143,7 +136,7 @@ export async function invalidateAfterOperation(queryClient: QueryClient, ended: 
 export function useOperationSnapshot(id: string) {
   return useQuery<Operation, ApiError>({
     queryKey: queryKeys.operations.detail(id),
-    queryFn: ({ signal }) => apiRequest(operationPaths.operation(id), operation, { signal }),
+    queryFn: ({ signal }) => apiRequest(apiPaths.operation(id), operation, { signal }),
     enabled: false,
   });
 }
