@@ -36,7 +36,15 @@ import {
   repositoryListQuery,
 } from './repositories.js';
 import { deleteImagesBody, imageList, imageListQuery, imagesTrashed, untagged } from './images.js';
-import { restoreBody, restoreResult, trashList, trashListQuery } from './trash.js';
+import {
+  restoreBody,
+  restoreManyBody,
+  restoreManyResult,
+  restoreRepositoryBody,
+  restoreResult,
+  trashList,
+  trashListQuery,
+} from './trash.js';
 import { gcReport, gcRunBody } from './gc.js';
 import {
   retentionConfirmBody,
@@ -105,6 +113,8 @@ export const apiPaths = {
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/tags/${seg(tag)}`,
   trash: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash`,
   trashRestore: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore`,
+  trashRestoreRepository: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore-repository`,
+  trashRestoreMany: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore-many`,
   gcRuns: () => '/api/v1/gc/runs',
   retentionPolicy: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention-policy`,
   retentionPreviews: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention/previews`,
@@ -451,6 +461,23 @@ export const apiRoutes: RouteSpec[] = [
     summary: 'Restore an image by digest or by tag',
     body: restoreBody,
     response: restoreResult,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${NS}/trash/restore-repository`,
+    summary:
+      'Restore everything of a repository still in the trash (202 with an operation when it outgrows one chunk)',
+    body: restoreRepositoryBody,
+    response: restoreManyResult,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${NS}/trash/restore-many`,
+    summary: 'Restore up to 1000 selected images, all of them or none',
+    body: restoreManyBody,
+    response: restoreManyResult,
     status: 200,
   },
   {

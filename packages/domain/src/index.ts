@@ -7,3 +7,4 @@ export * from './projects.js';
 export * from './access.js';
 export * from './image-graph.js';
 export * from './quota.js';
+export * from './restore-set.js';

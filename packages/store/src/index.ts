@@ -90,3 +90,15 @@ export type { ApiKeyRecord, NewApiKey } from './identity/api-keys-store.js';
 export type { MemberRecord } from './identity/members-store.js';
 export * from './storage-full.js';
 export * from './staging-owner.js';
+export type { RestoredImage } from './trash-restore.js';
+export { RESTORE_CHUNK, restoreTrashEntriesById } from './trash-restore.js';
+export { nothingToRestore, runNotInTrash } from './trash-restore-errors.js';
+export {
+  addToRestoreTally,
+  emptyRestoreTally,
+  failRestoreOperation,
+  finishRestoreOperation,
+  restoreOperationChunk,
+  startTrashRestore,
+} from './trash-restore-operation.js';
+export type { RestoreTally, TrashRestoreScope } from './trash-restore-operation.js';

@@ -1,7 +1,6 @@
-import { ConflictError, planTagRestore, type TagRestorePlan } from '@berth/domain';
+import { planTagRestore, type TagRestorePlan } from '@berth/domain';
 import { sql } from 'kysely';
 import { chunks } from './blob-reclaim.js';
-import type { ActionContext } from './context.js';
 import type { Db } from './database.js';
 import { adjustLiveCounters, adjustTrashCounters } from './resolve.js';
 
@@ -131,59 +130,4 @@ async function reviveTagsOfParts(
       .execute();
   }
   return { skipped };
-}
-
-/**
- * Restore by digest of one trash entry: the image comes back with every remembered tag no
- * other image holds now. With `onlyTag`, that tag must be free (restore by tag asks for
- * exactly that tag). Runs in the caller's transaction.
- */
-export async function restoreEntry(
-  trx: Db,
-  ids: { namespaceId: number; repositoryId: number },
-  entry: { id: number; manifest_id: number; size_bytes: number; digest: string; tags: string },
-  ctx: ActionContext,
-  onlyTag: string | null = null,
-): Promise<{ plan: TagRestorePlan }> {
-  const remembered = JSON.parse(entry.tags) as string[];
-  const holders = new Map<string, string>();
-  if (remembered.length > 0) {
-    const rows = await trx
-      .selectFrom('tags')
-      .innerJoin('manifests', 'manifests.id', 'tags.manifest_id')
-      .select(['tags.name', 'manifests.digest'])
-      .where('tags.repository_id', '=', ids.repositoryId)
-      .where('tags.name', 'in', remembered)
-      .execute();
-    for (const r of rows) holders.set(r.name, r.digest);
-  }
-  const plan = planTagRestore(remembered, holders, entry.digest);
-  if (onlyTag !== null) {
-    const blocked = plan.skipped.find((s) => s.tag === onlyTag);
-    if (blocked) {
-      throw new ConflictError(
-        'TAG_IN_USE',
-        `cannot restore with tag "${onlyTag}": ${blocked.reason}`,
-        {
-          tag: onlyTag,
-          heldBy: blocked.heldBy,
-        },
-      );
-    }
-  }
-  const main = await reviveTrashEntry(trx, ids, entry, ctx.now);
-  if (plan.restore.length > 0) {
-    await trx
-      .insertInto('tags')
-      .values(
-        plan.restore.map((tag) => ({
-          repository_id: ids.repositoryId,
-          name: tag,
-          manifest_id: main.id,
-          updated_at: ctx.now,
-        })),
-      )
-      .execute();
-  }
-  return { plan: { ...plan, skipped: [...plan.skipped, ...main.skippedTags] } };
 }

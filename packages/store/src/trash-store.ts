@@ -1,4 +1,5 @@
 import { NotFoundError, daysLeft } from '@berth/domain';
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { recordAudit } from './audit-store.js';
@@ -6,8 +7,12 @@ import { currentRequestId } from './audit-context.js';
 import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { adjustTrashCounters, resolveNamespace, resolveRepository } from './resolve.js';
-import { restoreEntry } from './trash-revive.js';
-import { settleTagSignatures } from './tag-signatures.js';
+import {
+  type RestoredImage,
+  restoreTrashEntries,
+  restoreTrashEntriesById,
+} from './trash-restore.js';
+import { nothingToRestore } from './trash-restore-errors.js';
 
 export interface TrashRecord {
   id: string;
@@ -30,6 +35,14 @@ export type RestoreRequest =
 export interface RestoreOutcome {
   restored: { repository: string; digest: string; tags: string[] };
   skippedTags: { tag: string; reason: string; heldBy: string }[];
+}
+
+/** What an audit entry of a restore of many images records: counts, never the whole list. */
+function restoreCounts(restored: readonly RestoredImage[]) {
+  return {
+    restored: restored.length,
+    skippedTags: restored.reduce((n, r) => n + r.skippedTags.length, 0),
+  };
 }
 
 export function createTrashStore(db: Db) {
@@ -141,19 +154,10 @@ export function createTrashStore(db: Db) {
               : `the trash of ${namespace}/${request.repository} holds no ${what}`,
           );
         }
-        const { plan } = await restoreEntry(
-          trx,
-          { namespaceId: ns.id, repositoryId: repo.id },
-          entry,
-          ctx,
-          'tag' in request ? request.tag : null,
-        );
-        await settleTagSignatures(
-          trx,
-          { namespaceId: ns.id, repositoryId: repo.id },
-          { id: entry.manifest_id, digest: entry.digest },
-          plan.restore,
-        );
+        const [restored] = await restoreTrashEntries(trx, [entry], ctx.now, {
+          onlyTag: 'tag' in request ? request.tag : null,
+        });
+        const plan = { restore: restored!.tags, skipped: restored!.skippedTags };
         const outcome: RestoreOutcome = {
           restored: { repository: request.repository, digest: entry.digest, tags: plan.restore },
           skippedTags: plan.skipped,
@@ -170,6 +174,129 @@ export function createTrashStore(db: Db) {
           },
         });
         return outcome;
+      });
+    },
+
+    /**
+     * Restores the selected images all together or none of them: an item that is not in the
+     * trash (never was, restored already, expired) refuses the whole request and names it.
+     */
+    async restoreMany(
+      namespace: string,
+      items: readonly { repository: string; digest: string }[],
+      ctx: ActionContext,
+    ): Promise<RestoredImage[]> {
+      return db.transaction().execute(async (trx) => {
+        const ns = await resolveNamespace(trx, namespace);
+        const names = [...new Set(items.map((i) => i.repository))];
+        const repos = new Map(
+          (
+            await trx
+              .selectFrom('repositories')
+              .select(['id', 'name'])
+              .where('namespace_id', '=', ns.id)
+              .where('name', 'in', names)
+              .execute()
+          ).map((r) => [r.name, r.id]),
+        );
+        const unknownRepo = names.find((n) => !repos.has(n));
+        if (unknownRepo !== undefined) {
+          throw new NotFoundError(
+            'REPOSITORY_UNKNOWN',
+            `repository "${namespace}/${unknownRepo}" does not exist`,
+            { repository: unknownRepo },
+          );
+        }
+        const found = await sql<{
+          id: number;
+          repository_id: number;
+          digest: string;
+          expires_at: number;
+        }>`
+          SELECT e.id, e.repository_id, e.digest, e.expires_at
+          FROM json_each(${JSON.stringify(items.map((i) => [repos.get(i.repository), i.digest]))}) j
+          CROSS JOIN trash_entries e ON e.repository_id = j.value ->> 0 AND e.digest = j.value ->> 1`.execute(
+          trx,
+        );
+        const byKey = new Map(found.rows.map((e) => [`${e.repository_id} ${e.digest}`, e]));
+        for (const item of items) {
+          const entry = byKey.get(`${repos.get(item.repository)} ${item.digest}`);
+          if (!entry || entry.expires_at <= ctx.now) {
+            throw new NotFoundError(
+              entry ? 'TRASH_ENTRY_EXPIRED' : 'TRASH_ENTRY_UNKNOWN',
+              entry
+                ? `image ${item.digest} of ${namespace}/${item.repository} passed its 30 days in the trash and is being deleted permanently; nothing was restored`
+                : `the trash of ${namespace}/${item.repository} holds no image ${item.digest}; nothing was restored`,
+              { repository: item.repository, digest: item.digest },
+            );
+          }
+        }
+        const restored = await restoreTrashEntriesById(
+          trx,
+          [...new Set(found.rows.map((e) => e.id))],
+          ctx.now,
+        );
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'images.restore',
+          target: namespace,
+          outcome: 'success',
+          details: restoreCounts(restored),
+        });
+        return restored;
+      });
+    },
+
+    /**
+     * The entries of a repository still in the trash and not expired, newest deletion first:
+     * what "restore repository" brings back.
+     */
+    async restorableInRepository(namespace: string, repository: string, now: number) {
+      const ns = await resolveNamespace(db, namespace);
+      const repo = await resolveRepository(db, ns, repository);
+      const rows = await db
+        .selectFrom('trash_entries')
+        .select('id')
+        .where('repository_id', '=', repo.id)
+        .where('expires_at', '>', now)
+        .orderBy('deleted_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
+      return { namespaceId: ns.id, repositoryId: repo.id, entryIds: rows.map((r) => r.id) };
+    },
+
+    /**
+     * Restores everything of a repository still in the trash in one transaction (the caller
+     * makes larger sets an operation of chunks instead).
+     */
+    async restoreRepository(
+      namespace: string,
+      repository: string,
+      ctx: ActionContext,
+    ): Promise<RestoredImage[]> {
+      return db.transaction().execute(async (trx) => {
+        const ns = await resolveNamespace(trx, namespace);
+        const repo = await resolveRepository(trx, ns, repository);
+        const ids = await trx
+          .selectFrom('trash_entries')
+          .select('id')
+          .where('repository_id', '=', repo.id)
+          .where('expires_at', '>', ctx.now)
+          .execute();
+        if (ids.length === 0) throw nothingToRestore(namespace, repository);
+        const restored = await restoreTrashEntriesById(
+          trx,
+          ids.map((r) => r.id),
+          ctx.now,
+        );
+        await recordAudit(trx, ctx.now, {
+          actor: ctx.actor,
+          action: 'repository.restore',
+          target: `${namespace}/${repository}`,
+          outcome: 'success',
+          details: restoreCounts(restored),
+        });
+        return restored;
       });
     },
 

@@ -94,7 +94,7 @@ export function retentionRoutes(services: Services): Router {
     send(res, retentionRun, await retention.getRun(param(req, 'namespace'), param(req, 'runId')));
   });
   r.post(`${RUN}/restore`, can.namespace('write'), async (req, res) => {
-    send(
+    sendOutcome(
       res,
       retentionRunRestored,
       await retention.restoreRun(param(req, 'namespace'), param(req, 'runId'), actorOf(req)),

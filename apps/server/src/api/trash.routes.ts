@@ -1,8 +1,16 @@
 import { Router } from 'express';
-import { restoreBody, restoreResult, trashList, trashListQuery } from '@berth/contract';
+import {
+  restoreBody,
+  restoreManyBody,
+  restoreManyResult,
+  restoreRepositoryBody,
+  restoreResult,
+  trashList,
+  trashListQuery,
+} from '@berth/contract';
 import type { Services } from '../services/index.js';
 import { guards } from './guards.js';
-import { actorOf, param, send } from './respond.js';
+import { actorOf, param, send, sendOutcome } from './respond.js';
 
 export function trashRoutes(services: Services): Router {
   const { trash } = services;
@@ -20,6 +28,29 @@ export function trashRoutes(services: Services): Router {
       res,
       restoreResult,
       await trash.restore(param(req, 'namespace'), restoreBody.parse(req.body), actorOf(req)),
+    );
+  });
+  r.post(
+    '/namespaces/:namespace/trash/restore-repository',
+    can.namespace('write'),
+    async (req, res) => {
+      const body = restoreRepositoryBody.parse(req.body);
+      sendOutcome(
+        res,
+        restoreManyResult,
+        await trash.restoreRepository(param(req, 'namespace'), body.repository, actorOf(req)),
+      );
+    },
+  );
+  r.post('/namespaces/:namespace/trash/restore-many', can.namespace('write'), async (req, res) => {
+    send(
+      res,
+      restoreManyResult,
+      await trash.restoreMany(
+        param(req, 'namespace'),
+        restoreManyBody.parse(req.body),
+        actorOf(req),
+      ),
     );
   });
   return r;

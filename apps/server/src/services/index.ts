@@ -19,6 +19,7 @@ import {
   createOperationRunner,
 } from './operations/operation-runner.js';
 import { createOperationsService } from './operations/operations-service.js';
+import { registerRestoreKinds } from './operations/restore-kinds.js';
 import { registerTrashKinds } from './operations/trash-kinds.js';
 
 export function createServices(deps: ServiceDeps) {
@@ -33,6 +34,7 @@ export function createServices(deps: ServiceDeps) {
   const operations = createOperationsService(deps, access, operationRunner);
   const gc = createGcService(deps, registry.uploads);
   registerTrashKinds(operationRunner, deps.store, () => gc.finishInterrupted());
+  registerRestoreKinds(operationRunner);
   return {
     /** The services' clock, for callers that keep time-bounded state of their own. */
     clock: deps.clock,
@@ -44,7 +46,7 @@ export function createServices(deps: ServiceDeps) {
     audit: createAuditService(deps),
     namespaces: createNamespacesService(deps, access, operations, operationRunner),
     images: createImagesService(deps, operations, operationRunner),
-    trash: createTrashService(deps),
+    trash: createTrashService(deps, operations, operationRunner),
     registry,
     repositorySearch: createRepositorySearch(deps, access),
     gc,

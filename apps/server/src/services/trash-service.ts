@@ -1,4 +1,14 @@
-import type { RestoreBody, RestoreResult, TrashList } from '@berth/contract';
+import {
+  RESTORE_RESULT_LISTED,
+  type RestoreBody,
+  type RestoreManyBody,
+  type RestoreManyResult,
+  type RestoreResult,
+  type TrashList,
+} from '@berth/contract';
+import { addToRestoreTally, emptyRestoreTally, startTrashRestore } from '@berth/store';
+import type { OperationRunner } from './operations/operation-runner.js';
+import type { OperationsService, Outcome } from './operations/operations-service.js';
 import type { ServiceDeps } from './deps.js';
 import { iso } from './iso.js';
 import { removeMarkedBlobs } from './blob-cleanup.js';
@@ -9,7 +19,11 @@ import {
   requireTag,
 } from './name-checks.js';
 
-export function createTrashService({ store, blobs, clock, logger, registry }: ServiceDeps) {
+export function createTrashService(
+  { store, blobs, clock, logger, registry }: ServiceDeps,
+  operations: OperationsService,
+  runner: OperationRunner,
+) {
   return {
     async list(
       namespace: string,
@@ -35,6 +49,45 @@ export function createTrashService({ store, blobs, clock, logger, registry }: Se
       if ('digest' in body) requireDigest(body.digest);
       else requireTag(body.tag);
       return store.trash.restore(namespace, body, { actor, now: clock() });
+    },
+
+    /**
+     * Everything of a repository still in the trash; a set larger than one chunk is restored
+     * as an operation (202) in chunks that commit on their own.
+     */
+    async restoreRepository(
+      namespace: string,
+      repository: string,
+      actor: string,
+    ): Promise<Outcome<RestoreManyResult>> {
+      requireNamespaceName(namespace);
+      requireRepositoryName(namespace, repository);
+      const { id } = await startTrashRestore(
+        store.db,
+        namespace,
+        { repository },
+        { actor, now: clock() },
+        { owner: runner.owner, leaseMs: runner.settings.leaseMs },
+      );
+      return operations.settle<RestoreManyResult>(id);
+    },
+
+    /** The selected images, all restored in one transaction or none (at most 1000). */
+    async restoreMany(
+      namespace: string,
+      body: RestoreManyBody,
+      actor: string,
+    ): Promise<RestoreManyResult> {
+      requireNamespaceName(namespace);
+      for (const item of body.items) {
+        requireRepositoryName(namespace, item.repository);
+        requireDigest(item.digest);
+      }
+      const restored = await store.trash.restoreMany(namespace, body.items, {
+        actor,
+        now: clock(),
+      });
+      return addToRestoreTally(emptyRestoreTally(), restored, RESTORE_RESULT_LISTED);
     },
 
     /** Permanently deletes expired trash in batches and removes the blobs it frees. */

@@ -24,7 +24,8 @@ import { chunks } from '../blob-reclaim.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { idSet } from '../trash-images.js';
 import { resolveNamespace } from '../resolve.js';
-import { restoreEntry } from '../trash-revive.js';
+import { RESTORE_CHUNK, restoreTrashEntries } from '../trash-restore.js';
+import { runNotInTrash } from '../trash-restore-errors.js';
 import { tagsOf } from '../tags-of.js';
 import { evaluateRepositories, scannedImage, selectRepositories } from './evaluate.js';
 import {
@@ -984,14 +985,11 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
           .select('repositories.name as repository')
           .where('trash_entries.retention_run_id', '=', runId)
           .where('trash_entries.expires_at', '>', ctx.now)
-          .orderBy('trash_entries.id')
+          // Newest deletion first: a tag two of them remember goes to the one that held it last.
+          .orderBy('trash_entries.deleted_at', 'desc')
+          .orderBy('trash_entries.id', 'desc')
           .execute();
-        if (entries.length === 0) {
-          throw new ConflictError(
-            'RUN_NOT_IN_TRASH',
-            `nothing retention run ${runId} deleted is in the trash any more (restored or deleted permanently)`,
-          );
-        }
+        if (entries.length === 0) throw runNotInTrash(runId);
         const skippedTags: {
           repository: string;
           digest: string;
@@ -999,15 +997,12 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
           reason: string;
           heldBy: string;
         }[] = [];
-        for (const entry of entries) {
-          const { plan } = await restoreEntry(
-            trx,
-            { namespaceId: ns.id, repositoryId: entry.repository_id },
-            entry,
-            ctx,
-          );
-          for (const s of plan.skipped)
-            skippedTags.push({ repository: entry.repository, digest: entry.digest, ...s });
+        for (const chunk of chunks(entries, RESTORE_CHUNK)) {
+          const restored = await restoreTrashEntries(trx, chunk, ctx.now);
+          restored.forEach((r, i) => {
+            for (const s of r.skippedTags)
+              skippedTags.push({ repository: chunk[i]!.repository, digest: r.digest, ...s });
+          });
         }
         const outcome = {
           runId,
@@ -1029,6 +1024,28 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
         });
         return outcome;
       });
+    },
+
+    /**
+     * What a run restore brings back: the run's entries still in the trash and not expired,
+     * newest deletion first (the order a restore of many images takes them in).
+     */
+    async restorableOfRun(namespace: string, runId: number, now: number) {
+      const ns = await resolveNamespace(db, namespace);
+      const run = await requireRun(db, ns, runId);
+      const rows = await db
+        .selectFrom('trash_entries')
+        .select('id')
+        .where('retention_run_id', '=', runId)
+        .where('expires_at', '>', now)
+        .orderBy('deleted_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
+      return {
+        namespaceId: ns.id,
+        deletedImages: run.deleted_images,
+        entryIds: rows.map((r) => r.id),
+      };
     },
 
     /** Previews past their confirmation window are kept a while for reading, then dropped. */

@@ -18,7 +18,13 @@ import type {
   RetentionRunRestored,
   RetentionRunResult,
 } from '@berth/contract';
-import type { PreviewItemRecord, PreviewRecord, RunOutcome, RunRecord } from '@berth/store';
+import {
+  type PreviewItemRecord,
+  type PreviewRecord,
+  type RunOutcome,
+  type RunRecord,
+  startTrashRestore,
+} from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
 import type { OperationRunner } from '../operations/operation-runner.js';
 import type { OperationsService, Outcome } from '../operations/operations-service.js';
@@ -279,13 +285,24 @@ export function createRetentionService(
       return runView((await store.retention.getRun(namespace, requireRunId(namespace, id))).run);
     },
 
-    async restoreRun(namespace: string, id: string, actor: string): Promise<RetentionRunRestored> {
+    /**
+     * Everything the run deleted that is still in the trash; a set larger than one chunk is
+     * restored as an operation (202) in chunks that commit on their own.
+     */
+    async restoreRun(
+      namespace: string,
+      id: string,
+      actor: string,
+    ): Promise<Outcome<RetentionRunRestored>> {
       requireNamespaceName(namespace);
-      const outcome = await store.retention.restoreRun(namespace, requireRunId(namespace, id), {
-        actor,
-        now: clock(),
-      });
-      return { ...outcome, runId: String(outcome.runId) };
+      const { id: operationId } = await startTrashRestore(
+        store.db,
+        namespace,
+        { retentionRun: requireRunId(namespace, id) },
+        { actor, now: clock() },
+        { owner: runner.owner, leaseMs: runner.settings.leaseMs },
+      );
+      return operations.settle<RetentionRunRestored>(operationId);
     },
   };
 }

@@ -1,0 +1,384 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqlite, type SqliteHandle } from './connect.js';
+import { createStore, type Store } from './store.js';
+import type { IngestManifest } from './images-store.js';
+import { restoreTrashEntriesById } from './trash-restore.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+const digest = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+const sigTag = (of: string) => `${digest(of).replace(':', '-')}.sig`;
+
+/** A small deterministic generator, so a failing dataset can be reproduced from its seed. */
+function random(seed: number) {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!,
+  };
+}
+
+function image(name: string, layers: string[], opts: Partial<IngestManifest> = {}): IngestManifest {
+  return {
+    digest: digest(name),
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    artifactType: null,
+    manifestSize: 300,
+    blobs: [...new Set([...layers, `${name}-config`])].map((l) => ({
+      digest: digest(l),
+      size: 1000 + (l.length % 7) * 100,
+      mediaType: 'layer',
+    })),
+    children: [],
+    subject: null,
+    createdAt: T0,
+    content: Buffer.from(`{"name":"${name}"}`),
+    ...opts,
+  };
+}
+
+function index(name: string, children: string[]): IngestManifest {
+  return {
+    ...image(name, []),
+    mediaType: INDEX,
+    blobs: [],
+    children: children.map((c, i) => ({
+      digest: digest(c),
+      platform: { os: 'linux', architecture: `arch${i}`, variant: null },
+    })),
+  };
+}
+
+let dir: string;
+const handles: SqliteHandle[] = [];
+
+async function open(file: string): Promise<{ handle: SqliteHandle; store: Store }> {
+  const handle = await openSqlite(file);
+  handles.push(handle);
+  return { handle, store: createStore(handle.db) };
+}
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-restore-'));
+});
+afterEach(async () => {
+  for (const h of handles.splice(0)) await h.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A namespace whose trash holds every shape a restore meets: layers shared across images and
+ * repositories, nested indexes whose platform images two indexes share, referrers, cosign tag
+ * signatures (attached, and one waiting for the image it names), tags two deleted images both
+ * remember, tags someone took after the delete, and deletions at the same instant.
+ */
+async function seedTrash(store: Store, seed: number): Promise<void> {
+  const rnd = random(seed);
+  let now = T0;
+  const at = () => ({ actor: 'seed', now: (now += 1000) });
+  await store.namespaces.ensureRegions(['local'], T0);
+  await store.namespaces.create({ name: 'team', region: 'local', quotaBytes: null }, at());
+  const shared = ['base-os', 'runtime', 'libs', 'certs'];
+  const push = async (repo: string, m: IngestManifest, tags: string[]) => {
+    for (const b of m.blobs) await store.registry.linkBlob('team', repo, b, now);
+    return store.images.ingest('team', repo, m, tags, at());
+  };
+  const trash = (repo: string, names: string[]) =>
+    store.images.trash(
+      'team',
+      names.map((n) => ({ repository: repo, digest: digest(n) })),
+      'deleted',
+      at(),
+    );
+  const repos = ['app', 'lib/core'];
+  const live: { repo: string; name: string }[] = [];
+  for (let i = 0; i < 40; i++) {
+    const repo = rnd.pick(repos);
+    const name = `img-${seed}-${i}`;
+    const tags = rnd.next() < 0.6 ? [`v${i}`] : [];
+    if (rnd.next() < 0.3) tags.push(rnd.pick(['latest', 'stable', 'edge']));
+    // A tag another image holds moves: the earlier holder loses it.
+    await push(repo, image(name, [rnd.pick(shared), rnd.pick(shared), `${name}-layer`]), tags);
+    live.push({ repo, name });
+    if (rnd.next() < 0.25) {
+      await push(repo, image(`${name}-ref`, [`${name}-sbom`], { subject: digest(name) }), []);
+    }
+    if (rnd.next() < 0.25) {
+      await push(repo, image(`${name}-sig`, [`${name}-sig-layer`]), [sigTag(name)]);
+    }
+  }
+  // Nested index: an index of an index, and a platform image two indexes share.
+  for (const p of ['amd', 'arm', 'riscv'])
+    await push('app', image(`p-${seed}-${p}`, ['base-os']), []);
+  await push('app', index(`inner-${seed}`, [`p-${seed}-amd`, `p-${seed}-arm`]), []);
+  await push('app', index(`outer-${seed}`, [`inner-${seed}`, `p-${seed}-riscv`]), ['multi']);
+  await push('app', index(`other-${seed}`, [`p-${seed}-amd`]), ['multi-amd']);
+  await push('app', image(`outer-${seed}-sig`, ['sig']), [sigTag(`outer-${seed}`)]);
+
+  // Two deleted images remember "shared-tag"; a third remembers "taken", which is held now.
+  await push('app', image(`first-${seed}`, ['base-os']), ['shared-tag', 'taken', 'first']);
+  await trash('app', [`first-${seed}`]);
+  await push('app', image(`second-${seed}`, ['runtime']), ['shared-tag', 'second']);
+  await trash('app', [`second-${seed}`]);
+  await push('app', image(`holder-${seed}`, ['libs']), ['taken']);
+  // A signature whose image is in the trash: restored, it is linked to that image.
+  await push('app', image(`waiting-${seed}`, ['certs']), [sigTag(`late-${seed}`), 'waiting']);
+  await trash('app', [`waiting-${seed}`]);
+  await push('app', image(`late-${seed}`, ['runtime']), ['late']);
+  await trash('app', [`late-${seed}`]);
+
+  await trash('app', [`outer-${seed}`, `other-${seed}`]);
+  // Deletions one at a time, and several at the same instant.
+  const order = live.sort(() => rnd.next() - 0.5);
+  for (let i = 0; i < order.length;) {
+    const n = 1 + rnd.int(3);
+    const group = order.slice(i, i + n);
+    i += n;
+    for (const repo of repos) {
+      const names = group.filter((g) => g.repo === repo).map((g) => g.name);
+      if (names.length > 0 && rnd.next() < 0.85) await trash(repo, names);
+    }
+  }
+}
+
+/** The rows a restore changes, in a stable order, so two stores compare as strings. */
+function dump(handle: SqliteHandle): string {
+  const all = (q: string) => handle.raw.prepare(q).all();
+  return JSON.stringify({
+    manifests: all(
+      `SELECT id, digest, state, listed, top_level, trash_entry_id, signs_digest, signs_kind, revision
+       FROM manifests ORDER BY id`,
+    ),
+    tags: all('SELECT repository_id, name, manifest_id, updated_at FROM tags ORDER BY 1, 2'),
+    repositoryBlobs: all(
+      'SELECT repository_id, digest, touched_at FROM repository_blobs ORDER BY 1, 2',
+    ),
+    trash: all('SELECT id FROM trash_entries ORDER BY id'),
+    trashTags: all('SELECT trash_entry_id, tag, manifest_id FROM trash_tags ORDER BY 1, 2'),
+    repositories: all('SELECT id, image_count, size_bytes FROM repositories ORDER BY id'),
+    namespaces: all(
+      `SELECT id, image_count, size_bytes, repository_count, trash_count, trash_size_bytes
+       FROM namespaces ORDER BY id`,
+    ),
+  });
+}
+
+/** Counters must always equal what a full scan computes. */
+function expectCountersMatchRecount(handle: SqliteHandle): void {
+  const repos = handle.raw
+    .prepare(
+      `SELECT r.image_count, r.size_bytes,
+        (SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.listed = 1) AS real_count,
+        (SELECT COALESCE(SUM(size_bytes), 0) FROM manifests m WHERE m.repository_id = r.id AND m.listed = 1) AS real_size
+       FROM repositories r`,
+    )
+    .all() as Record<string, number>[];
+  for (const r of repos) expect([r.image_count, r.size_bytes]).toEqual([r.real_count, r.real_size]);
+  const ns = handle.raw
+    .prepare(
+      `SELECT n.image_count, n.size_bytes, n.trash_count, n.trash_size_bytes, n.repository_count,
+        (SELECT COUNT(*) FROM trash_entries t WHERE t.namespace_id = n.id) AS real_trash,
+        (SELECT COALESCE(SUM(size_bytes), 0) FROM trash_entries t WHERE t.namespace_id = n.id) AS real_trash_size,
+        (SELECT COALESCE(SUM(image_count), 0) FROM repositories r WHERE r.namespace_id = n.id) AS real_images,
+        (SELECT COALESCE(SUM(size_bytes), 0) FROM repositories r WHERE r.namespace_id = n.id) AS real_size,
+        (SELECT COUNT(*) FROM repositories r WHERE r.namespace_id = n.id AND r.image_count > 0) AS real_repos
+       FROM namespaces n`,
+    )
+    .all() as Record<string, number>[];
+  for (const n of ns) {
+    expect([
+      n.trash_count,
+      n.trash_size_bytes,
+      n.image_count,
+      n.size_bytes,
+      n.repository_count,
+    ]).toEqual([n.real_trash, n.real_trash_size, n.real_images, n.real_size, n.real_repos]);
+  }
+}
+
+type Entry = { id: number; repository: string; digest: string };
+
+function trashNewestFirst(handle: SqliteHandle): Entry[] {
+  return handle.raw
+    .prepare(
+      `SELECT e.id, r.name AS repository, e.digest FROM trash_entries e
+       JOIN repositories r ON r.id = e.repository_id ORDER BY e.deleted_at DESC, e.id DESC`,
+    )
+    .all() as Entry[];
+}
+
+/** Two copies of one seeded store: one restored one by one, the other as a set. */
+async function twins(seed: number) {
+  const a = await open(path.join(dir, 'one-by-one.db'));
+  await seedTrash(a.store, seed);
+  a.handle.raw.exec(`VACUUM INTO '${path.join(dir, 'set.db')}'`);
+  const b = await open(path.join(dir, 'set.db'));
+  return { a, b };
+}
+
+const NOW = T0 + 86_400_000;
+const at = { actor: 'tester', now: NOW };
+
+describe('restoring a set of trash entries', () => {
+  for (const seed of [1, 2, 3]) {
+    it(`gives exactly what restoring them one by one newest-first gives (dataset ${seed})`, async () => {
+      const { a, b } = await twins(seed);
+      const entries = trashNewestFirst(a.handle);
+      expect(entries.length).toBeGreaterThan(30);
+      // Two of every three entries (a selection leaves some of the trash behind), and always
+      // the two that remember the same tag.
+      const both = [digest(`first-${seed}`), digest(`second-${seed}`)];
+      const chosen = entries.filter((e, i) => i % 3 !== 1 || both.includes(e.digest));
+
+      const oneByOne: { digest: string; tags: string[]; skipped: string[] }[] = [];
+      for (const e of chosen) {
+        const outcome = await a.store.trash.restore(
+          'team',
+          { repository: e.repository, digest: e.digest },
+          at,
+        );
+        oneByOne.push({
+          digest: e.digest,
+          tags: outcome.restored.tags,
+          skipped: outcome.skippedTags.map((s) => `${s.tag}→${s.heldBy}`),
+        });
+      }
+
+      // The set in chunks that each commit on their own, as a long restore runs.
+      const ids = chosen.map((e) => e.id);
+      const asSet: typeof oneByOne = [];
+      for (let i = 0; i < ids.length; i += 7) {
+        const restored = await b.handle.db
+          .transaction()
+          .execute((trx) => restoreTrashEntriesById(trx, ids.slice(i, i + 7), NOW));
+        for (const r of restored) {
+          asSet.push({
+            digest: r.digest,
+            tags: r.tags,
+            skipped: r.skippedTags.map((s) => `${s.tag}→${s.heldBy}`),
+          });
+        }
+      }
+
+      expect(asSet).toEqual(oneByOne);
+      expect(dump(b.handle)).toBe(dump(a.handle));
+      expectCountersMatchRecount(b.handle);
+      // The dataset did exercise the tag rule: someone's tag was taken.
+      expect(oneByOne.some((r) => r.skipped.length > 0)).toBe(true);
+    });
+  }
+
+  it('a tag two restored images remember goes to the one deleted last', async () => {
+    const { b } = await twins(4);
+    const restored = await b.store.trash.restoreMany(
+      'team',
+      [
+        { repository: 'app', digest: digest('first-4') },
+        { repository: 'app', digest: digest('second-4') },
+      ],
+      at,
+    );
+    expect(restored.map((r) => [r.digest, r.tags])).toEqual([
+      [digest('second-4'), ['second', 'shared-tag']],
+      [digest('first-4'), ['first']],
+    ]);
+    expect(restored[1]?.skippedTags).toEqual([
+      {
+        tag: 'shared-tag',
+        heldBy: digest('second-4'),
+        reason: expect.stringContaining('restored at the same time, which held it last'),
+      },
+      {
+        tag: 'taken',
+        heldBy: digest('holder-4'),
+        reason: expect.stringContaining('now points to'),
+      },
+    ]);
+  });
+
+  it('links a restored signature to the image it names once both are back', async () => {
+    const { b } = await twins(5);
+    await b.store.trash.restoreMany(
+      'team',
+      [
+        { repository: 'app', digest: digest('waiting-5') },
+        { repository: 'app', digest: digest('late-5') },
+      ],
+      at,
+    );
+    const signature = b.handle.raw
+      .prepare('SELECT top_level, signs_digest FROM manifests WHERE digest = ?')
+      .get(digest('waiting-5'));
+    expect(signature).toEqual({ top_level: 0, signs_digest: digest('late-5') });
+    expectCountersMatchRecount(b.handle);
+  });
+
+  it('restores all of a selection or none: one item not in the trash changes nothing', async () => {
+    const { b } = await twins(6);
+    const before = dump(b.handle);
+    const [first] = trashNewestFirst(b.handle);
+    for (const missing of [
+      { repository: 'app', digest: digest('never-pushed') },
+      { repository: 'no-such-repo', digest: digest('x') },
+    ]) {
+      await expect(b.store.trash.restoreMany('team', [first!, missing], at)).rejects.toMatchObject({
+        kind: 'not_found',
+        details: { repository: missing.repository },
+      });
+    }
+    // Past its 30 days, an entry counts as gone.
+    await expect(
+      b.store.trash.restoreMany('team', [first!], { actor: 'tester', now: T0 + 31 * 86_400_000 }),
+    ).rejects.toMatchObject({ code: 'TRASH_ENTRY_EXPIRED' });
+    expect(dump(b.handle)).toBe(before);
+    const audit = await b.store.audit.list({ limit: 100 });
+    expect(audit.items.filter((e) => e.action === 'images.restore')).toEqual([]);
+  });
+
+  it('restoring a deleted repository brings it back in the listing with its images and size', async () => {
+    const { b } = await twins(7);
+    const before = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
+    const lib = before.items.find((r) => r.name === 'lib/core');
+    await b.store.images.trashRepositories('team', ['lib/core'], { actor: 'tester', now: NOW - 1 });
+    const gone = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
+    expect(gone.items.map((r) => r.name)).not.toContain('lib/core');
+    const inTrash = await b.store.trash.restorableInRepository('team', 'lib/core', NOW);
+    const restored = await b.store.trash.restoreRepository('team', 'lib/core', at);
+    expect(restored).toHaveLength(inTrash.entryIds.length);
+    const after = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
+    const back = after.items.find((r) => r.name === 'lib/core');
+    // Images the seed had deleted before come back too: more than were live before.
+    expect(back?.imageCount).toBeGreaterThanOrEqual(lib?.imageCount ?? 1);
+    expect(back?.sizeBytes).toBeGreaterThanOrEqual(lib?.sizeBytes ?? 1);
+    expectCountersMatchRecount(b.handle);
+    expect(
+      b.handle.raw
+        .prepare(
+          `SELECT COUNT(*) AS n FROM trash_entries e JOIN repositories r ON r.id = e.repository_id
+           WHERE r.name = 'lib/core'`,
+        )
+        .get(),
+    ).toEqual({ n: 0 });
+    const audit = await b.store.audit.list({ limit: 100 });
+    expect(audit.items.find((e) => e.action === 'repository.restore')).toMatchObject({
+      actor: 'tester',
+      target: 'team/lib/core',
+      details: { restored: restored.length, skippedTags: expect.any(Number) },
+    });
+    await expect(b.store.trash.restoreRepository('team', 'lib/core', at)).rejects.toMatchObject({
+      code: 'TRASH_ENTRY_UNKNOWN',
+    });
+  });
+});

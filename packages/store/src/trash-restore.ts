@@ -1,0 +1,399 @@
+import {
+  ConflictError,
+  planSetRestore,
+  tagSignatureOf,
+  tagSignatureTags,
+  type TagRestorePlan,
+} from '@berth/domain';
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+/** A trash entry as the restore reads it (a row of trash_entries). */
+export interface RestorableEntry {
+  id: number;
+  namespace_id: number;
+  repository_id: number;
+  manifest_id: number;
+  digest: string;
+  /** JSON array of the tags the image held when it was deleted. */
+  tags: string;
+  size_bytes: number;
+}
+
+export interface RestoredEntry {
+  entryId: number;
+  repositoryId: number;
+  digest: string;
+  /** The image's own tags it got back. */
+  tags: string[];
+  skippedTags: TagRestorePlan['skipped'];
+}
+
+/**
+ * Entries restored in one transaction. A chunk this size restores in tens of milliseconds, so
+ * a push waiting for the write lock between two chunks waits about that long.
+ */
+export const RESTORE_CHUNK = 500;
+
+/** A list bound as one parameter: the statement text is the same whatever the set's size. */
+const jsonList = (values: readonly unknown[]) => JSON.stringify(values);
+
+/**
+ * Restores a set of trash entries (at most a chunk) in the caller's transaction: the images
+ * with everything that went to the trash with them, their blobs linked to the repository
+ * again, their remembered tags put back by the single-restore rule (planSetRestore: `entries`
+ * come newest deletion first, and a tag two of them remember goes to the one deleted last),
+ * tag signatures linked to what they sign, the trash rows gone and the counters moved once per
+ * repository and namespace. The number of statements does not depend on the number of entries.
+ *
+ * With `onlyTag` (restore by tag, a set of one) the restore is refused when another image
+ * holds that tag, since the person asked for exactly that tag.
+ */
+export async function restoreTrashEntries(
+  trx: Db,
+  entries: readonly RestorableEntry[],
+  now: number,
+  opts: { onlyTag?: string | null } = {},
+): Promise<RestoredEntry[]> {
+  if (entries.length === 0) return [];
+  const entryIds = jsonList(entries.map((e) => e.id));
+  const mains = new Map(
+    (
+      await sql<{ id: number; top_level: number; size_bytes: number }>`
+        SELECT id, top_level, size_bytes FROM manifests
+        WHERE id IN (SELECT value FROM json_each(${jsonList(entries.map((e) => e.manifest_id))}))`.execute(
+        trx,
+      )
+    ).rows.map((m) => [m.id, m]),
+  );
+  const partTags = await sql<{
+    trash_entry_id: number;
+    tag: string;
+    manifest_id: number;
+    digest: string;
+  }>`
+    SELECT tt.trash_entry_id, tt.tag, tt.manifest_id, m.digest
+    FROM trash_tags tt
+    JOIN trash_entries e ON e.id = tt.trash_entry_id
+    JOIN manifests m ON m.id = tt.manifest_id
+    WHERE tt.trash_entry_id IN (SELECT value FROM json_each(${entryIds}))
+      AND tt.manifest_id != e.manifest_id`.execute(trx);
+  const partsOf = new Map<number, { tag: string; digest: string; manifestId: number }[]>();
+  for (const p of partTags.rows) {
+    const list = partsOf.get(p.trash_entry_id) ?? [];
+    list.push({ tag: p.tag, digest: p.digest, manifestId: p.manifest_id });
+    partsOf.set(p.trash_entry_id, list);
+  }
+  const setEntries = entries.map((e) => ({
+    repository: e.repository_id,
+    digest: e.digest,
+    tags: JSON.parse(e.tags) as string[],
+    partTags: partsOf.get(e.id) ?? [],
+  }));
+
+  const heldNow = await tagHolders(
+    trx,
+    setEntries.flatMap((e) => [
+      ...e.tags.map((tag) => [e.repository, tag] as const),
+      ...e.partTags.map((p) => [e.repository, p.tag] as const),
+    ]),
+  );
+  const decisions = planSetRestore(setEntries, heldNow);
+  if (opts.onlyTag != null) {
+    const tag = opts.onlyTag;
+    decisions.forEach((decision, i) => {
+      const blocked = setEntries[i]!.tags.includes(tag)
+        ? decision.skipped.find((s) => s.tag === tag)
+        : undefined;
+      if (blocked) {
+        throw new ConflictError(
+          'TAG_IN_USE',
+          `cannot restore with tag "${tag}": ${blocked.reason}`,
+          {
+            tag,
+            heldBy: blocked.heldBy,
+          },
+        );
+      }
+    });
+  }
+
+  await sql`
+    INSERT INTO repository_blobs (repository_id, digest, touched_at)
+    SELECT DISTINCT m.repository_id, mb.blob_digest, ${now}
+    FROM manifests m
+    JOIN manifest_blobs mb ON mb.manifest_id = m.id
+    JOIN blobs b ON b.digest = mb.blob_digest
+    WHERE m.trash_entry_id IN (SELECT value FROM json_each(${entryIds}))
+    ON CONFLICT (repository_id, digest) DO UPDATE SET touched_at = excluded.touched_at`.execute(
+    trx,
+  );
+  await sql`
+    UPDATE manifests
+    SET state = 'live', trash_entry_id = NULL, listed = top_level, revision = revision + 1
+    WHERE trash_entry_id IN (SELECT value FROM json_each(${entryIds}))`.execute(trx);
+  const puts = entries.flatMap((e, i) =>
+    decisions[i]!.put.map((p) => [e.repository_id, p.tag, p.manifestId ?? e.manifest_id]),
+  );
+  if (puts.length > 0) {
+    await sql`
+      INSERT INTO tags (repository_id, name, manifest_id, updated_at)
+      SELECT value ->> 0, value ->> 1, value ->> 2, ${now} FROM json_each(${jsonList(puts)})`.execute(
+      trx,
+    );
+  }
+  const attached = await attachTagSignatures(
+    trx,
+    entries.map((e, i) => ({
+      repositoryId: e.repository_id,
+      manifestId: e.manifest_id,
+      digest: e.digest,
+      tags: decisions[i]!.restore,
+    })),
+  );
+  await sql`
+    DELETE FROM trash_entries WHERE id IN (SELECT value FROM json_each(${entryIds}))`.execute(trx);
+
+  const live = new CounterDeltas();
+  for (const e of entries) {
+    const main = mains.get(e.manifest_id);
+    if (main?.top_level === 1) live.add(e.repository_id, e.namespace_id, 1, main.size_bytes);
+  }
+  for (const a of attached) {
+    if (a.top_level === 1) live.add(a.repository_id, a.namespace_id, -1, -a.size_bytes);
+  }
+  const trash = new Map<number, { entries: number; bytes: number }>();
+  for (const e of entries) {
+    const t = trash.get(e.namespace_id) ?? { entries: 0, bytes: 0 };
+    t.entries -= 1;
+    t.bytes -= e.size_bytes;
+    trash.set(e.namespace_id, t);
+  }
+  await applyCounters(trx, live, trash);
+
+  return entries.map((e, i) => ({
+    entryId: e.id,
+    repositoryId: e.repository_id,
+    digest: e.digest,
+    tags: decisions[i]!.restore,
+    skippedTags: decisions[i]!.skipped,
+  }));
+}
+
+/** Who holds each of these (repository, tag) pairs now, in one indexed lookup per pair. */
+async function tagHolders(
+  trx: Db,
+  pairs: readonly (readonly [number, string])[],
+): Promise<Map<number, Map<string, string>>> {
+  const held = new Map<number, Map<string, string>>();
+  if (pairs.length === 0) return held;
+  // CROSS JOIN keeps the pairs as the outer loop: each is a primary-key lookup in tags.
+  const rows = await sql<{ repository_id: number; name: string; digest: string }>`
+    SELECT t.repository_id, t.name, m.digest
+    FROM json_each(${jsonList(pairs)}) j
+    CROSS JOIN tags t ON t.repository_id = j.value ->> 0 AND t.name = j.value ->> 1
+    JOIN manifests m ON m.id = t.manifest_id`.execute(trx);
+  for (const r of rows.rows) {
+    const tags = held.get(r.repository_id) ?? new Map<string, string>();
+    tags.set(r.name, r.digest);
+    held.set(r.repository_id, tags);
+  }
+  return held;
+}
+
+type AttachedSignature = {
+  id: number;
+  repository_id: number;
+  namespace_id: number;
+  top_level: number;
+  size_bytes: number;
+};
+
+/**
+ * settleTagSignatures for a set of restored images: an image restored with a tag signature's
+ * tag (`sha256-<hex>.sig`) of a live image becomes that image's signature, and signatures
+ * waiting under a restored image's own signature tags become its signatures. Same outcome as
+ * settling after each single restore, in a fixed number of statements.
+ */
+async function attachTagSignatures(
+  trx: Db,
+  restored: readonly { repositoryId: number; manifestId: number; digest: string; tags: string[] }[],
+): Promise<AttachedSignature[]> {
+  const signing = restored.flatMap((r) =>
+    [...r.tags]
+      .sort()
+      .map((tag) => ({ tag, signs: tagSignatureOf(tag) }))
+      .filter((c) => c.signs !== null && c.signs.digest !== r.digest)
+      .map((c) => ({ ...r, signs: c.signs! })),
+  );
+  const own = restored.flatMap((r) =>
+    tagSignatureTags(r.digest).map((tag) => [r.repositoryId, tag, r.manifestId] as const),
+  );
+  const liveSubjects = new Set<string>();
+  if (signing.length > 0) {
+    const rows = await sql<{ repository_id: number; digest: string }>`
+      SELECT m.repository_id, m.digest
+      FROM json_each(${jsonList(signing.map((s) => [s.repositoryId, s.signs.digest]))}) j
+      CROSS JOIN manifests m ON m.repository_id = j.value ->> 0 AND m.digest = j.value ->> 1
+      WHERE m.state = 'live'`.execute(trx);
+    for (const r of rows.rows) liveSubjects.add(`${r.repository_id} ${r.digest}`);
+  }
+  // Per restored image, the first of its signature tags (in tag order) whose image is live.
+  const wanted = new Map<number, { digest: string; kind: string }>();
+  for (const s of signing) {
+    if (wanted.has(s.manifestId) || !liveSubjects.has(`${s.repositoryId} ${s.signs.digest}`)) {
+      continue;
+    }
+    wanted.set(s.manifestId, s.signs);
+  }
+  const waiting =
+    own.length === 0
+      ? []
+      : (
+          await sql<{ id: number; name: string; settled_for: number }>`
+            SELECT m.id, t.name, j.value ->> 2 AS settled_for
+            FROM json_each(${jsonList(own)}) j
+            CROSS JOIN tags t ON t.repository_id = j.value ->> 0 AND t.name = j.value ->> 1
+            JOIN manifests m ON m.id = t.manifest_id
+            ORDER BY j.key, m.id`.execute(trx)
+        ).rows.filter((w) => w.id !== w.settled_for);
+  for (const w of waiting) {
+    const signs = tagSignatureOf(w.name);
+    if (signs && !wanted.has(w.id)) wanted.set(w.id, signs);
+  }
+  if (wanted.size === 0) return [];
+  const attachable = await sql<AttachedSignature>`
+    SELECT m.id, m.repository_id, r.namespace_id, m.top_level, m.size_bytes
+    FROM manifests m JOIN repositories r ON r.id = m.repository_id
+    WHERE m.id IN (SELECT value FROM json_each(${jsonList([...wanted.keys()])}))
+      AND m.state = 'live' AND m.subject_digest IS NULL AND m.signs_digest IS NULL
+      AND NOT EXISTS (
+        SELECT 1 FROM manifest_children mc JOIN manifests p ON p.id = mc.parent_id
+        WHERE mc.child_id = m.id AND p.state = 'live')`.execute(trx);
+  if (attachable.rows.length === 0) return [];
+  const links = attachable.rows.map((a) => {
+    const signs = wanted.get(a.id)!;
+    return [a.id, signs.digest, signs.kind];
+  });
+  await sql`
+    UPDATE manifests
+    SET signs_digest = j.value ->> 1, signs_kind = j.value ->> 2, top_level = 0, listed = 0,
+        revision = revision + 1
+    FROM json_each(${jsonList(links)}) j
+    WHERE manifests.id = j.value ->> 0`.execute(trx);
+  return attachable.rows;
+}
+
+/** Live image and byte changes per repository, each knowing its namespace. */
+class CounterDeltas {
+  readonly byRepository = new Map<number, { namespace: number; images: number; bytes: number }>();
+  add(repository: number, namespace: number, images: number, bytes: number): void {
+    const d = this.byRepository.get(repository) ?? { namespace, images: 0, bytes: 0 };
+    d.images += images;
+    d.bytes += bytes;
+    this.byRepository.set(repository, d);
+  }
+}
+
+/**
+ * One update of the repositories and one of the namespaces. A namespace counts a repository
+ * exactly when the repository has a live image (hidden otherwise), so it is told how many of
+ * its repositories crossed zero, in either direction.
+ */
+async function applyCounters(
+  trx: Db,
+  live: CounterDeltas,
+  trash: ReadonlyMap<number, { entries: number; bytes: number }>,
+): Promise<void> {
+  const changed = [...live.byRepository].filter(([, d]) => d.images !== 0 || d.bytes !== 0);
+  const ns = new Map<
+    number,
+    { images: number; bytes: number; repositories: number; trash: number; trashBytes: number }
+  >();
+  const nsOf = (id: number) => {
+    let n = ns.get(id);
+    if (!n) {
+      n = { images: 0, bytes: 0, repositories: 0, trash: 0, trashBytes: 0 };
+      ns.set(id, n);
+    }
+    return n;
+  };
+  if (changed.length > 0) {
+    const before = new Map(
+      (
+        await sql<{ id: number; image_count: number }>`
+          SELECT id, image_count FROM repositories
+          WHERE id IN (SELECT value FROM json_each(${jsonList(changed.map(([id]) => id))}))`.execute(
+          trx,
+        )
+      ).rows.map((r) => [r.id, r.image_count]),
+    );
+    await sql`
+      UPDATE repositories
+      SET image_count = image_count + (j.value ->> 1), size_bytes = size_bytes + (j.value ->> 2)
+      FROM json_each(${jsonList(changed.map(([id, d]) => [id, d.images, d.bytes]))}) j
+      WHERE repositories.id = j.value ->> 0`.execute(trx);
+    for (const [id, d] of changed) {
+      const was = before.get(id) ?? 0;
+      const n = nsOf(d.namespace);
+      n.images += d.images;
+      n.bytes += d.bytes;
+      n.repositories += Number(was + d.images > 0) - Number(was > 0);
+    }
+  }
+  for (const [id, t] of trash) {
+    const n = nsOf(id);
+    n.trash += t.entries;
+    n.trashBytes += t.bytes;
+  }
+  if (ns.size === 0) return;
+  await sql`
+    UPDATE namespaces
+    SET image_count = image_count + (j.value ->> 1),
+        size_bytes = size_bytes + (j.value ->> 2),
+        repository_count = repository_count + (j.value ->> 3),
+        trash_count = trash_count + (j.value ->> 4),
+        trash_size_bytes = trash_size_bytes + (j.value ->> 5)
+    FROM json_each(${jsonList([...ns].map(([id, n]) => [id, n.images, n.bytes, n.repositories, n.trash, n.trashBytes]))}) j
+    WHERE namespaces.id = j.value ->> 0`.execute(trx);
+}
+
+/** A restored image as the API reports it. */
+export interface RestoredImage {
+  repository: string;
+  digest: string;
+  tags: string[];
+  skippedTags: TagRestorePlan['skipped'];
+}
+
+/**
+ * Restores whichever of these entries are still in the trash and not expired, newest deletion
+ * first, in the caller's transaction (one chunk of a larger restore, or all of a small one).
+ */
+export async function restoreTrashEntriesById(
+  trx: Db,
+  entryIds: readonly number[],
+  now: number,
+): Promise<RestoredImage[]> {
+  if (entryIds.length === 0) return [];
+  const rows = await sql<RestorableEntry & { repository: string }>`
+    SELECT e.id, e.namespace_id, e.repository_id, e.manifest_id, e.digest, e.tags, e.size_bytes,
+           r.name AS repository
+    FROM trash_entries e JOIN repositories r ON r.id = e.repository_id
+    WHERE e.id IN (SELECT value FROM json_each(${jsonList(entryIds)})) AND e.expires_at > ${now}
+    ORDER BY e.deleted_at DESC, e.id DESC`.execute(trx);
+  const out: RestoredImage[] = [];
+  for (let i = 0; i < rows.rows.length; i += RESTORE_CHUNK) {
+    const chunk = rows.rows.slice(i, i + RESTORE_CHUNK);
+    const restored = await restoreTrashEntries(trx, chunk, now);
+    restored.forEach((r, j) =>
+      out.push({
+        repository: chunk[j]!.repository,
+        digest: r.digest,
+        tags: r.tags,
+        skippedTags: r.skippedTags,
+      }),
+    );
+  }
+  return out;
+}
