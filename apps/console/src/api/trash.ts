@@ -85,12 +85,6 @@ export function useRestoreMany() {
   });
 }
 
-// Until the contract's apiPaths names these, they are built here, beside the other trash calls.
-const trashPaths = {
-  restoreRepository: (namespace: string) => `${apiPaths.trash(namespace)}/restore-repository`,
-  restoreMany: (namespace: string) => `${apiPaths.trash(namespace)}/restore-many`,
-};
-
 export interface RestoreRepositoryInput {
   namespace: string;
   repository: string;
@@ -101,7 +95,7 @@ export function useRestoreRepository() {
   const queryClient = useQueryClient();
   return useMutation<BulkAnswer<RestoredSet>, ApiError, RestoreRepositoryInput>({
     mutationFn: ({ namespace, repository }) =>
-      requestBulk(trashPaths.restoreRepository(namespace), restoreManyResult, {
+      requestBulk(apiPaths.trashRestoreRepository(namespace), restoreManyResult, {
         method: 'POST',
         body: { repository },
       }),
@@ -122,7 +116,7 @@ export function useRestoreSelection() {
   const queryClient = useQueryClient();
   return useMutation<BulkAnswer<RestoredSet>, ApiError, RestoreSelectionInput>({
     mutationFn: ({ namespace, items }) =>
-      requestBulk(trashPaths.restoreMany(namespace), restoreManyResult, {
+      requestBulk(apiPaths.trashRestoreMany(namespace), restoreManyResult, {
         method: 'POST',
         body: { items },
       }),
