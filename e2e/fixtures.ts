@@ -58,6 +58,8 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 interface Fixtures {
+  /** Extra environment for the test's server, e.g. a small BERTH_BULK_CHUNK_IMAGES. */
+  serverEnv: Record<string, string>;
   berth: BerthServer;
   /** The page starts signed in as the admin; `test.use({ signedIn: false })` to sign in by hand. */
   signedIn: boolean;
@@ -70,9 +72,8 @@ interface Fixtures {
  * so journeys that delete things never see each other's changes; both go away after.
  */
 export const test = base.extend<Fixtures>({
-  // Playwright reads fixture dependencies from the destructuring pattern; this one has none.
-  // eslint-disable-next-line no-empty-pattern
-  berth: async ({}, use) => {
+  serverEnv: [{}, { option: true }],
+  berth: async ({ serverEnv }, use) => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'berth-e2e-'));
     const port = await freePort();
     let log = '';
@@ -85,6 +86,7 @@ export const test = base.extend<Fixtures>({
         BERTH_DEMO: '1',
         BERTH_ADMIN_USERNAME: ADMIN.username,
         BERTH_ADMIN_PASSWORD: ADMIN.password,
+        ...serverEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -38,8 +38,9 @@ test('delete a repository, find its images in the trash, restore one by digest',
     .trashRows()
     .filter({ hasNot: page.locator('.cds--tag', { hasText: /^untagged$/ }) })
     .first();
-  const digest = (await tagged.locator('td').first().locator('code').innerText()).trim();
-  const tags = (await tagged.locator('td').nth(1).locator('.cds--tag').allInnerTexts()).map((t) =>
+  // A writer's trash rows start with their selection box: the image, then its tags.
+  const digest = (await tagged.locator('td').nth(1).locator('code').innerText()).trim();
+  const tags = (await tagged.locator('td').nth(2).locator('.cds--tag').allInnerTexts()).map((t) =>
     t.trim(),
   );
   expect(tags.length).toBeGreaterThan(0);

@@ -15,6 +15,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCursorList } from './cursor-list';
 import { apiRequest, type ApiError } from './client';
+import { requestBulk, type BulkAnswer } from './operations';
 import { queryKeys, type NamespaceListParams } from './query-keys';
 
 export function useNamespaceList(params: NamespaceListParams) {
@@ -111,12 +112,14 @@ export function useCreateNamespace() {
   });
 }
 
+/** A large namespace is deleted as an operation (202): its queries go when that ends. */
 export function useDeleteNamespace() {
   const queryClient = useQueryClient();
-  return useMutation<NamespaceDeleted, ApiError, string>({
+  return useMutation<BulkAnswer<NamespaceDeleted>, ApiError, string>({
     mutationFn: (namespace) =>
-      apiRequest(apiPaths.namespace(namespace), namespaceDeleted, { method: 'DELETE' }),
-    onSuccess: async (_result, namespace) => {
+      requestBulk(apiPaths.namespace(namespace), namespaceDeleted, { method: 'DELETE' }),
+    onSuccess: async (answer, namespace) => {
+      if (answer.kind === 'accepted') return;
       // Everything under the namespace is gone; drop it rather than refetch into 404s.
       queryClient.removeQueries({ queryKey: queryKeys.repositories.inNamespace(namespace) });
       queryClient.removeQueries({ queryKey: queryKeys.images.inNamespace(namespace) });

@@ -103,6 +103,14 @@ export const queryKeys = {
     all: () => ['audit'] as const,
     list: (filters: AuditFilters) => ['audit', 'list', filters] as const,
   },
+  /** Bulk work followed by id; the running list is how a reloaded page finds it again. */
+  operations: {
+    all: () => ['operations'] as const,
+    detail: (id: string) => ['operations', 'detail', id] as const,
+    /** `namespace` undefined: running operations of every namespace the caller can see. */
+    running: (namespace: string | undefined) =>
+      ['operations', 'running', namespace ?? null] as const,
+  },
   retention: {
     inNamespace: (namespace: string) => ['retention', namespace] as const,
     policy: (namespace: string) => ['retention', namespace, 'policy'] as const,

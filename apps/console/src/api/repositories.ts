@@ -8,6 +8,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useCursorList } from './cursor-list';
 import { invalidateImageMoves } from './images';
 import { apiRequest, type ApiError } from './client';
+import { requestBulk, type BulkAnswer } from './operations';
 import { queryKeys, type RepositoryListParams } from './query-keys';
 
 export function useRepositoryList(namespace: string, params: RepositoryListParams) {
@@ -27,19 +28,25 @@ export interface DeleteRepositoriesInput {
   repositories: string[];
 }
 
+/**
+ * A repository larger than one chunk is deleted as an operation (202); the lists it changes
+ * are refreshed when that ends (app/OperationsProvider), not now.
+ */
 export function useDeleteRepositories() {
   const queryClient = useQueryClient();
-  return useMutation<RepositoriesTrashed, ApiError, DeleteRepositoriesInput>({
+  return useMutation<BulkAnswer<RepositoriesTrashed>, ApiError, DeleteRepositoriesInput>({
     mutationFn: ({ namespace, repositories }) =>
       repositories.length === 1 && repositories[0] !== undefined
-        ? apiRequest(apiPaths.repository(namespace, repositories[0]), repositoriesTrashed, {
+        ? requestBulk(apiPaths.repository(namespace, repositories[0]), repositoriesTrashed, {
             method: 'DELETE',
           })
-        : apiRequest(apiPaths.repositoriesDelete(namespace), repositoriesTrashed, {
+        : requestBulk(apiPaths.repositoriesDelete(namespace), repositoriesTrashed, {
             method: 'POST',
             body: { repositories },
           }),
-    onSuccess: (_result, { namespace, repositories }) =>
-      invalidateImageMoves(queryClient, namespace, repositories),
+    onSuccess: (answer, { namespace, repositories }) =>
+      answer.kind === 'done'
+        ? invalidateImageMoves(queryClient, namespace, repositories)
+        : undefined,
   });
 }

@@ -17,6 +17,7 @@ import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tansta
 import { useCursorList } from './cursor-list';
 import { apiRequest, type ApiError } from './client';
 import { invalidateImageMoves } from './images';
+import { requestBulk, type BulkAnswer } from './operations';
 import { queryKeys, type RetentionPreviewItemsParams } from './query-keys';
 
 export function useRetentionPolicy(namespace: string) {
@@ -102,23 +103,30 @@ export interface ConfirmPreviewInput {
   preview: RetentionPreview;
 }
 
+/**
+ * A confirm of more than one chunk becomes an operation (202): its run shows as running in
+ * the history at once, and the images move as its chunks commit.
+ */
 export function useConfirmRetentionPreview() {
   const queryClient = useQueryClient();
-  return useMutation<RetentionRunResult, ApiError, ConfirmPreviewInput>({
+  return useMutation<BulkAnswer<RetentionRunResult>, ApiError, ConfirmPreviewInput>({
     mutationFn: ({ namespace, preview }) =>
-      apiRequest(apiPaths.retentionRuns(namespace), retentionRunResult, {
+      requestBulk(apiPaths.retentionRuns(namespace), retentionRunResult, {
         method: 'POST',
         body: { previewId: preview.id },
       }),
-    onSuccess: (result, { namespace, preview }) =>
-      Promise.all([
+    onSuccess: (answer, { namespace, preview }) => {
+      if (answer.kind === 'accepted') return invalidateRetentionRuns(queryClient, namespace);
+      const result = answer.result;
+      return Promise.all([
         // `deleted` stops at 500 entries; the preview names every repository that can lose one.
         invalidateImageMoves(queryClient, namespace, [
           ...preview.repositories.filter((repo) => repo.delete > 0).map((repo) => repo.name),
           ...result.deleted.map((image) => image.repository),
         ]),
         invalidateRetentionRuns(queryClient, namespace),
-      ]),
+      ]);
+    },
   });
 }
 
@@ -129,9 +137,9 @@ export interface RestoreRunInput {
 
 export function useRestoreRetentionRun() {
   const queryClient = useQueryClient();
-  return useMutation<RetentionRunRestored, ApiError, RestoreRunInput>({
+  return useMutation<BulkAnswer<RetentionRunRestored>, ApiError, RestoreRunInput>({
     mutationFn: ({ namespace, runId }) =>
-      apiRequest(apiPaths.retentionRunRestore(namespace, runId), retentionRunRestored, {
+      requestBulk(apiPaths.retentionRunRestore(namespace, runId), retentionRunRestored, {
         method: 'POST',
       }),
     // The answer does not say which repositories got images back, so every image list of

@@ -21,6 +21,7 @@ import { ErrorNotification } from '../components/ErrorNotification';
 import { useMediaQuery } from '../lib/use-media-query';
 import { useRegion } from './RegionProvider';
 import { routePaths } from './route-paths';
+import { OperationsProvider } from './OperationsProvider';
 import { ToastProvider } from './ToastProvider';
 import { UserMenu } from './UserMenu';
 
@@ -76,62 +77,64 @@ export function AppShell() {
   // Toasts live inside the router so their messages can link to pages.
   return (
     <ToastProvider>
-      <HeaderContainer
-        render={({ isSideNavExpanded, onClickSideNavExpand }) => (
-          <Theme theme="g100">
-            <Header aria-label="Berth">
-              <SkipToContent href="#main-content" />
-              <HeaderMenuButton
-                aria-label={isSideNavExpanded ? 'Close menu' : 'Open menu'}
-                onClick={onClickSideNavExpand}
-                isActive={isSideNavExpanded}
-                aria-expanded={isSideNavExpanded}
-              />
-              <HeaderName as={Link} to={routePaths.namespaces()} prefix="">
-                Berth
-              </HeaderName>
-              <HeaderGlobalBar>
-                <RegionSwitcher />
-                <UserMenu />
-              </HeaderGlobalBar>
-              <SideNav
-                aria-label="Side navigation"
-                expanded={isSideNavExpanded}
-                onOverlayClick={onClickSideNavExpand}
-                onSideNavBlur={onClickSideNavExpand}
-                href="#main-content"
-              >
-                <SideNavItems>
-                  {nav.map((item) => (
-                    <SideNavLink
-                      key={item.to}
-                      as={Link}
-                      to={item.to}
-                      renderIcon={item.icon}
-                      tabIndex={navAlwaysShown || isSideNavExpanded ? 0 : -1}
-                      isActive={item.match.test(location.pathname)}
-                      aria-current={item.match.test(location.pathname) ? 'page' : undefined}
-                      onClick={() => {
-                        if (isSideNavExpanded) onClickSideNavExpand();
-                      }}
-                    >
-                      {item.label}
-                    </SideNavLink>
-                  ))}
-                </SideNavItems>
-              </SideNav>
-            </Header>
-          </Theme>
-        )}
-      />
-      <Content id="main-content" className="berth-content" tabIndex={-1}>
-        {regionError ? (
-          <ErrorNotification error={regionError} title="Regions could not be loaded" />
-        ) : null}
-        <Suspense fallback={<DataTableSkeleton aria-label="Loading page" />}>
-          <Outlet />
-        </Suspense>
-      </Content>
+      <OperationsProvider>
+        <HeaderContainer
+          render={({ isSideNavExpanded, onClickSideNavExpand }) => (
+            <Theme theme="g100">
+              <Header aria-label="Berth">
+                <SkipToContent href="#main-content" />
+                <HeaderMenuButton
+                  aria-label={isSideNavExpanded ? 'Close menu' : 'Open menu'}
+                  onClick={onClickSideNavExpand}
+                  isActive={isSideNavExpanded}
+                  aria-expanded={isSideNavExpanded}
+                />
+                <HeaderName as={Link} to={routePaths.namespaces()} prefix="">
+                  Berth
+                </HeaderName>
+                <HeaderGlobalBar>
+                  <RegionSwitcher />
+                  <UserMenu />
+                </HeaderGlobalBar>
+                <SideNav
+                  aria-label="Side navigation"
+                  expanded={isSideNavExpanded}
+                  onOverlayClick={onClickSideNavExpand}
+                  onSideNavBlur={onClickSideNavExpand}
+                  href="#main-content"
+                >
+                  <SideNavItems>
+                    {nav.map((item) => (
+                      <SideNavLink
+                        key={item.to}
+                        as={Link}
+                        to={item.to}
+                        renderIcon={item.icon}
+                        tabIndex={navAlwaysShown || isSideNavExpanded ? 0 : -1}
+                        isActive={item.match.test(location.pathname)}
+                        aria-current={item.match.test(location.pathname) ? 'page' : undefined}
+                        onClick={() => {
+                          if (isSideNavExpanded) onClickSideNavExpand();
+                        }}
+                      >
+                        {item.label}
+                      </SideNavLink>
+                    ))}
+                  </SideNavItems>
+                </SideNav>
+              </Header>
+            </Theme>
+          )}
+        />
+        <Content id="main-content" className="berth-content" tabIndex={-1}>
+          {regionError ? (
+            <ErrorNotification error={regionError} title="Regions could not be loaded" />
+          ) : null}
+          <Suspense fallback={<DataTableSkeleton aria-label="Loading page" />}>
+            <Outlet />
+          </Suspense>
+        </Content>
+      </OperationsProvider>
     </ToastProvider>
   );
 }

@@ -1,5 +1,5 @@
-import type { RestoreResult } from '@berth/contract';
-import { shortDigest } from '../lib/format';
+import type { RestoreManyResult, RestoreResult } from '@berth/contract';
+import { pluralize, shortDigest } from '../lib/format';
 
 /** What a restore brought back and, one per line, every tag it could not bring back and why. */
 export function RestoreSummary({ results }: { results: RestoreResult[] }) {
@@ -34,4 +34,47 @@ export function RestoreSummary({ results }: { results: RestoreResult[] }) {
 
 export function hasSkippedTags(results: RestoreResult[]): boolean {
   return results.some((result) => result.skippedTags.length > 0);
+}
+
+/**
+ * What a restore of many images brought back (a repository, a selection): the count, and
+ * the tags it could not bring back with the reason for each, the first `limit` of them.
+ */
+export function RestoreManySummary({
+  result,
+  limit = 5,
+}: {
+  result: RestoreManyResult;
+  limit?: number;
+}) {
+  const listed = result.skippedTags.slice(0, limit);
+  const more = result.skippedTagCount - listed.length;
+  return (
+    <div className="berth-restore-summary">
+      <p>
+        {pluralize(result.restored, 'image')} back in{' '}
+        {result.restored === 1 ? 'its repository' : 'their repositories'}
+        {result.skippedTagCount === 0 ? ' with every tag they had' : ''}.
+      </p>
+      {listed.length > 0 ? (
+        <ul className="berth-skipped-tags" aria-label="Tags not restored">
+          {listed.map((skipped) => (
+            <li key={`${skipped.repository}@${skipped.digest}:${skipped.tag}`}>
+              Tag <strong>{skipped.tag}</strong> of {skipped.repository}@
+              {shortDigest(skipped.digest)} not restored: {skipped.reason}
+            </li>
+          ))}
+          {more > 0 ? (
+            <li className="berth-muted">and {pluralize(more, 'more tag')} not restored</li>
+          ) : null}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+export function restoreManyTitle(result: RestoreManyResult, what: string): string {
+  return result.skippedTagCount > 0
+    ? `Restored ${what}, ${pluralize(result.skippedTagCount, 'tag')} not`
+    : `Restored ${what}`;
 }

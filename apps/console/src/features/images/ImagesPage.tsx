@@ -4,6 +4,7 @@ import { useImageList } from '../../api/images';
 import { routePaths } from '../../app/route-paths';
 import { PageHeader } from '../../components/PageHeader';
 import { pullReference } from '../../lib/format';
+import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { ImagesTable } from './ImagesTable';
 
 /** The newest tagged image, or else the newest image by digest. Same query as the table's default. */
@@ -56,6 +57,7 @@ export function ImagesPage() {
           </Breadcrumb>
         }
       />
+      <OperationsInProgress namespace={namespace} target={`${namespace}/${repository}`} />
       <PullCommand namespace={namespace} repository={repository} />
       <ImagesTable
         key={`${namespace}/${repository}`}

@@ -1,42 +1,39 @@
-import type { ImageRef } from '@berth/contract';
+import { restoreManyResult, type ImageRef } from '@berth/contract';
+import { toApiError } from '../../api/client';
 import { useDeleteImages } from '../../api/images';
-import { useRestoreMany } from '../../api/trash';
+import { useRestoreSelection } from '../../api/trash';
 import { useToasts } from '../../app/ToastProvider';
-import { hasSkippedTags, RestoreSummary } from '../../components/RestoreSummary';
+import { RestoreManySummary } from '../../components/RestoreSummary';
 import { formatBytes, pluralize } from '../../lib/format';
+import { useBulkOutcome } from '../operations/use-bulk-outcome';
 
 /**
  * Deleting images is restorable, so it confirms once and then offers Undo in a toast:
- * Undo restores each image by digest and says which tags it could not bring back.
+ * Undo restores them all in one request (all or none) and says which tags it could not
+ * bring back. mutateAsync: the Undo may be used after leaving the page.
  */
 export function useDeleteWithUndo(namespace: string) {
   const toasts = useToasts();
   const remove = useDeleteImages();
-  const restore = useRestoreMany();
+  const restore = useRestoreSelection();
+  const settle = useBulkOutcome();
 
   const undo = (images: ImageRef[]) => {
-    restore.mutate(
-      { namespace, images },
-      {
-        onSuccess: ({ results, failures }) => {
-          if (results.length > 0) {
-            toasts.show({
-              kind: hasSkippedTags(results) ? 'warning' : 'success',
-              title: `Restored ${pluralize(results.length, 'image')}`,
-              subtitle: <RestoreSummary results={results} />,
-            });
-          }
-          for (const failure of failures) {
-            toasts.show({
-              kind: 'error',
-              title: `Could not restore ${failure.repository}@${failure.digest.slice(0, 19)}`,
-              subtitle: `${failure.error.message} It is still in the trash.`,
-            });
-          }
-        },
-        onError: (error) =>
-          toasts.show({ kind: 'error', title: 'Undo failed', subtitle: error.message }),
-      },
+    restore.mutateAsync({ namespace, items: images }).then(
+      (answer) =>
+        settle(answer, restoreManyResult, (result) =>
+          toasts.show({
+            kind: result.skippedTagCount > 0 ? 'warning' : 'success',
+            title: `Restored ${pluralize(result.restored, 'image')}`,
+            subtitle: <RestoreManySummary result={result} />,
+          }),
+        ),
+      (error: unknown) =>
+        toasts.show({
+          kind: 'error',
+          title: 'Undo failed',
+          subtitle: `${toApiError(error).message} The images are still in the trash.`,
+        }),
     );
   };
 

@@ -1,19 +1,22 @@
 import { SkeletonText, UnorderedList, ListItem } from '@carbon/react';
-import type { NamespaceDeleted } from '@berth/contract';
+import { namespaceDeleted, type NamespaceDeleted } from '@berth/contract';
 import { useDeleteNamespace, useNamespaceDeletionPreview } from '../../api/namespaces';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
 import { ErrorNotification } from '../../components/ErrorNotification';
 import { formatBytes, pluralize } from '../../lib/format';
+import { useBulkOutcome } from '../operations/use-bulk-outcome';
 
 interface DeleteNamespaceModalProps {
   namespace: string;
   onClose: () => void;
+  /** Also when a large namespace was handed over as an operation and that has ended. */
   onDeleted: (result: NamespaceDeleted) => void;
 }
 
 export function DeleteNamespaceModal({ namespace, onClose, onDeleted }: DeleteNamespaceModalProps) {
   const preview = useNamespaceDeletionPreview(namespace);
   const remove = useDeleteNamespace();
+  const settle = useBulkOutcome();
   const data = preview.data;
 
   return (
@@ -25,7 +28,16 @@ export function DeleteNamespaceModal({ namespace, onClose, onDeleted }: DeleteNa
       isPending={remove.isPending}
       error={remove.error}
       onClose={onClose}
-      onConfirm={() => remove.mutate(namespace, { onSuccess: onDeleted })}
+      onConfirm={() =>
+        remove.mutate(namespace, {
+          // Closed once, now: for a large namespace the page shows the progress, and
+          // `onDeleted` comes when it has ended.
+          onSuccess: (answer) => {
+            onClose();
+            settle(answer, namespaceDeleted, onDeleted);
+          },
+        })
+      }
     >
       <p>
         This deletes <strong>{namespace}</strong> immediately and permanently, including its trash

@@ -27,6 +27,7 @@ import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { CreateNamespaceModal } from './CreateNamespaceModal';
 import { DeleteNamespaceModal } from './DeleteNamespaceModal';
 
@@ -71,6 +72,7 @@ export function NamespacesPage() {
           ) : null
         }
       />
+      <OperationsInProgress namespace={undefined} kinds={['namespace.delete']} />
       <TableContainer>
         <TableToolbar aria-label="Namespaces toolbar">
           <TableToolbarContent>
@@ -194,7 +196,6 @@ export function NamespacesPage() {
           namespace={deleting}
           onClose={() => setDeleting(null)}
           onDeleted={(result) => {
-            setDeleting(null);
             toasts.show({
               kind: 'success',
               title: `Namespace ${result.namespace} deleted`,

@@ -14,19 +14,19 @@ import {
 import type { RepositorySort, RepositorySummary } from '@berth/contract';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { useDeleteRepositories } from '../../api/repositories';
 import { useRepositoryList } from '../../api/repositories';
 import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
-import { useToasts } from '../../app/ToastProvider';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
 import { SelectionToolbar } from '../../components/SelectionToolbar';
 import { ResourceTableState } from '../../components/ResourceTableState';
-import { formatBytes, pluralize, pushCommand } from '../../lib/format';
+import { formatBytes, pushCommand } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useRowSelection } from '../../lib/use-row-selection';
+import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { DeleteRepositoriesModal } from './DeleteRepositoriesModal';
+import { useDeleteRepositoriesWithUndo } from './use-delete-repositories';
 
 const COLUMNS: { key: RepositorySort; header: string; firstOrder: 'asc' | 'desc' }[] = [
   { key: 'name', header: 'Name', firstOrder: 'asc' },
@@ -36,7 +36,6 @@ const COLUMNS: { key: RepositorySort; header: string; firstOrder: 'asc' | 'desc'
 ];
 
 export function RepositoriesTable({ namespace }: { namespace: string }) {
-  const toasts = useToasts();
   // Viewers browse; deleting (one, or a selection) needs the writer role.
   const { canWrite } = useNamespaceAccess(namespace);
   const [search, setSearch] = useState('');
@@ -47,7 +46,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
   });
   const [confirming, setConfirming] = useState<RepositorySummary[] | null>(null);
   const list = useRepositoryList(namespace, { q, sort: sort.key, order: sort.order });
-  const remove = useDeleteRepositories();
+  const { deleteRepositories, remove } = useDeleteRepositoriesWithUndo(namespace);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
   const selection = useRowSelection(rows, (row) => row.name);
 
@@ -59,27 +58,21 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
 
   const confirm = () => {
     if (!confirming) return;
-    remove.mutate(
-      { namespace, repositories: confirming.map((repo) => repo.name) },
-      {
-        onSuccess: (result) => {
-          setConfirming(null);
-          selection.clear();
-          toasts.show({
-            kind: 'success',
-            title:
-              result.repositories.length === 1
-                ? `Repository ${result.repositories[0]?.name ?? ''} deleted`
-                : `${pluralize(result.repositories.length, 'repository', 'repositories')} deleted`,
-            subtitle: `Moved ${pluralize(result.images, 'image')} (${formatBytes(result.sizeBytes)}) to the ${namespace} trash, restorable for 30 days.`,
-          });
-        },
+    deleteRepositories(
+      confirming.map((repo) => repo.name),
+      () => {
+        setConfirming(null);
+        selection.clear();
       },
     );
   };
 
   return (
     <TableContainer>
+      <OperationsInProgress
+        namespace={namespace}
+        kinds={['repository.delete', 'image.delete', 'trash.restore', 'namespace.delete']}
+      />
       <SelectionToolbar
         label="Repositories toolbar"
         searchLabel="Search repositories"

@@ -1,10 +1,16 @@
 import { Button, InlineNotification, Tile } from '@carbon/react';
 import { Download, TrashCan } from '@carbon/icons-react';
-import { apiPaths, type RetentionPreview, type RetentionRunResult } from '@berth/contract';
+import {
+  apiPaths,
+  retentionRunResult,
+  type RetentionPreview,
+  type RetentionRunResult,
+} from '@berth/contract';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useConfirmRetentionPreview } from '../../api/retention';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
 import { formatBytes, formatDateTime, pluralize } from '../../lib/format';
+import { useBulkOutcome } from '../operations/use-bulk-outcome';
 import { describeRules } from './policy-form';
 import { PreviewRepositories } from './PreviewRepositories';
 import { RetentionBar } from './RetentionBar';
@@ -53,7 +59,10 @@ function SummaryTile({
 interface PreviewPanelProps {
   namespace: string;
   preview: RetentionPreview;
+  /** Also when a large confirm was handed over as an operation and that has succeeded. */
   onConfirmed: (result: RetentionRunResult) => void;
+  /** A large confirm became an operation: the page shows its progress instead. */
+  onAccepted: () => void;
   onPreviewAgain: () => void;
   isPreviewing: boolean;
 }
@@ -62,10 +71,12 @@ export function PreviewPanel({
   namespace,
   preview,
   onConfirmed,
+  onAccepted,
   onPreviewAgain,
   isPreviewing,
 }: PreviewPanelProps) {
   const confirm = useConfirmRetentionPreview();
+  const settle = useBulkOutcome();
   const [confirming, setConfirming] = useState(false);
   const expired = useIsPast(preview.expiresAt);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -94,9 +105,9 @@ export function PreviewPanel({
     confirm.mutate(
       { namespace, preview },
       {
-        onSuccess: (result) => {
+        onSuccess: (answer) => {
           setConfirming(false);
-          onConfirmed(result);
+          settle(answer, retentionRunResult, onConfirmed, onAccepted);
         },
         onError: (error) => {
           if (

@@ -1,9 +1,10 @@
 import { ButtonSkeleton, NumberInputSkeleton, TextInputSkeleton } from '@carbon/react';
-import type {
-  RetentionPreview,
-  RetentionRules,
-  RetentionRunRestored,
-  RetentionRunResult,
+import {
+  retentionRunRestored,
+  type RetentionPreview,
+  type RetentionRules,
+  type RetentionRunRestored,
+  type RetentionRunResult,
 } from '@berth/contract';
 import { useRef, useState, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
@@ -19,6 +20,8 @@ import { ErrorNotification } from '../../components/ErrorNotification';
 import { NamespacePicker, useDefaultNamespace } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { formatBytes, pluralize } from '../../lib/format';
+import { OperationsInProgress } from '../operations/OperationsInProgress';
+import { useBulkOutcome } from '../operations/use-bulk-outcome';
 import { PolicyForm } from './PolicyForm';
 import { PreviewPanel } from './PreviewPanel';
 import { RunHistory } from './RunHistory';
@@ -48,6 +51,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
   const policy = useRetentionPolicy(namespace);
   const createPreview = useCreateRetentionPreview();
   const restore = useRestoreRetentionRun();
+  const settle = useBulkOutcome();
   const [preview, setPreview] = useState<RetentionPreview | null>(null);
   const [result, setResult] = useState<RetentionRunResult | null>(null);
   const [restored, setRestored] = useState<RetentionRunRestored | null>(null);
@@ -74,14 +78,16 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
     resultToast.current = null;
     restore
       .mutateAsync({ namespace, runId })
-      .then((answer) => {
-        setRestored(answer);
-        toasts.show({
-          kind: answer.skippedTags.length > 0 ? 'warning' : 'success',
-          title: restoredTitle(answer),
-          subtitle: <RestoredSummary restored={answer} />,
-        });
-      })
+      .then((answer) =>
+        settle(answer, retentionRunRestored, (result) => {
+          setRestored(result);
+          toasts.show({
+            kind: result.skippedTags.length > 0 ? 'warning' : 'success',
+            title: restoredTitle(result),
+            subtitle: <RestoredSummary restored={result} />,
+          });
+        }),
+      )
       .catch((error: unknown) =>
         toasts.show({
           kind: 'error',
@@ -142,12 +148,17 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
           <PolicySkeleton />
         )}
       </section>
+      <OperationsInProgress
+        namespace={namespace}
+        kinds={['retention.confirm', 'retention.run.restore']}
+      />
       {preview ? (
         <PreviewPanel
           key={preview.id}
           namespace={namespace}
           preview={preview}
           onConfirmed={confirmed}
+          onAccepted={() => setPreview(null)}
           onPreviewAgain={() => runPreview(preview.rules)}
           isPreviewing={createPreview.isPending}
         />

@@ -8,17 +8,23 @@ import {
   TableRow,
   Tag,
 } from '@carbon/react';
-import type { RetentionRun, RetentionRunRestored } from '@berth/contract';
+import {
+  retentionRunRestored,
+  type RetentionRun,
+  type RetentionRunRestored,
+} from '@berth/contract';
 import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useRestoreRetentionRun, useRetentionRuns } from '../../api/retention';
 import { routePaths } from '../../app/route-paths';
+import { useToasts } from '../../app/ToastProvider';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
 import { ErrorNotification } from '../../components/ErrorNotification';
 import { LoadMore } from '../../components/LoadMore';
 import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, formatDateTime, pluralize } from '../../lib/format';
+import { useBulkOutcome } from '../operations/use-bulk-outcome';
 import { RestoredSummary, restoredTitle } from './RunOutcome';
 
 const HEADERS = ['Run', 'Trigger', 'Deleted', 'Size', 'Skipped', 'Still in trash'];
@@ -55,6 +61,8 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
   const headers = canRestore ? [...HEADERS, ''] : HEADERS;
   const list = useRetentionRuns(namespace);
   const restore = useRestoreRetentionRun();
+  const settle = useBulkOutcome();
+  const toasts = useToasts();
   const [restoring, setRestoring] = useState<RetentionRun | null>(null);
   const [outcome, setOutcome] = useState<RetentionRunRestored | null>(null);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
@@ -184,9 +192,19 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
             restore.mutate(
               { namespace, runId: restoring.id },
               {
-                onSuccess: (result) => {
-                  setOutcome(result);
-                  closeModal('outcome');
+                onSuccess: (answer) => {
+                  settle(answer, retentionRunRestored, (result) => {
+                    setOutcome(result);
+                    // Ended later, as an operation: the person may have left this page.
+                    if (answer.kind === 'accepted') {
+                      toasts.show({
+                        kind: result.skippedTags.length > 0 ? 'warning' : 'success',
+                        title: restoredTitle(result),
+                        subtitle: <RestoredSummary restored={result} />,
+                      });
+                    }
+                  });
+                  closeModal(answer.kind === 'done' ? 'outcome' : 'trigger');
                 },
               },
             )

@@ -2,18 +2,33 @@ import {
   ActionableNotification,
   Button,
   DismissibleTag,
+  InlineNotification,
   Table,
   TableBody,
   TableCell,
   TableContainer,
+  TableHead,
+  TableHeader,
   TableRow,
+  TableSelectAll,
+  TableSelectRow,
   Tag,
   TextInput,
 } from '@carbon/react';
-import type { RestoreResult, TrashItem } from '@berth/contract';
+import {
+  restoreManyResult,
+  type RestoreManyResult,
+  type RestoreResult,
+  type TrashItem,
+} from '@berth/contract';
 import { useState, type ReactNode } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { useRestore, useTrashList } from '../../api/trash';
+import {
+  useRestore,
+  useRestoreRepository,
+  useRestoreSelection,
+  useTrashList,
+} from '../../api/trash';
 import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
 import { ErrorNotification } from '../../components/ErrorNotification';
@@ -22,12 +37,21 @@ import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
 import { NamespacePicker, useDefaultNamespace } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
-import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
-import { hasSkippedTags, RestoreSummary } from '../../components/RestoreSummary';
-import { formatBytes, shortDigest } from '../../lib/format';
+import {
+  hasSkippedTags,
+  RestoreManySummary,
+  restoreManyTitle,
+  RestoreSummary,
+} from '../../components/RestoreSummary';
+import { useToasts } from '../../app/ToastProvider';
+import { formatBytes, pluralize, shortDigest } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { useRowSelection } from '../../lib/use-row-selection';
+import { OperationsInProgress } from '../operations/OperationsInProgress';
+import { useBulkOutcome } from '../operations/use-bulk-outcome';
 import { RestoreTagModal } from './RestoreTagModal';
+import { TrashToolbar } from './TrashToolbar';
 
 const REASONS: Record<TrashItem['reason'], string> = {
   deleted: 'Deleted',
@@ -54,6 +78,77 @@ interface TrashTableProps {
   picker: ReactNode;
 }
 
+/** The last restore on this page: one image, or many (a selection, a repository). */
+type RestoreOutcome =
+  | { kind: 'one'; result: RestoreResult }
+  | { kind: 'many'; what: string; result: RestoreManyResult };
+
+/** Skipped tags listed on the page; a toast lists fewer. */
+const LISTED_ON_PAGE = 50;
+
+function RestoreOutcomeNotice({
+  outcome,
+  onOpen,
+  onClose,
+}: {
+  outcome: RestoreOutcome;
+  onOpen: (repository: string) => void;
+  onClose: () => void;
+}) {
+  const close = () => {
+    onClose();
+    return false;
+  };
+  if (outcome.kind === 'one') {
+    const { result } = outcome;
+    return (
+      <ActionableNotification
+        inline
+        hasFocus={false}
+        closeOnEscape={false}
+        kind={hasSkippedTags([result]) ? 'warning' : 'success'}
+        lowContrast
+        title={hasSkippedTags([result]) ? 'Image restored, some tags were not' : 'Image restored'}
+        actionButtonLabel={`Open ${result.restored.repository}`}
+        onActionButtonClick={() => onOpen(result.restored.repository)}
+        onClose={close}
+      >
+        <RestoreSummary results={[result]} />
+      </ActionableNotification>
+    );
+  }
+  const { result, what } = outcome;
+  const repositories = [...new Set(result.images.map((image) => image.repository))];
+  const only = repositories.length === 1 ? repositories[0] : undefined;
+  const kind = result.skippedTagCount > 0 ? 'warning' : 'success';
+  const summary = <RestoreManySummary result={result} limit={LISTED_ON_PAGE} />;
+  // Carbon's InlineNotification takes no interactive children; the action needs the other one.
+  return only ? (
+    <ActionableNotification
+      inline
+      hasFocus={false}
+      closeOnEscape={false}
+      kind={kind}
+      lowContrast
+      title={restoreManyTitle(result, what)}
+      actionButtonLabel={`Open ${only}`}
+      onActionButtonClick={() => onOpen(only)}
+      onClose={close}
+    >
+      {summary}
+    </ActionableNotification>
+  ) : (
+    <InlineNotification
+      kind={kind}
+      lowContrast
+      title={restoreManyTitle(result, what)}
+      onClose={close}
+    >
+      {summary}
+    </InlineNotification>
+  );
+}
+
 function TrashTable({ namespace, initialRepository, retentionRun, picker }: TrashTableProps) {
   const [, setSearchParams] = useSearchParams();
   const navigate = useNavigate();
@@ -61,18 +156,76 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
   const repository = useDebouncedValue(repositoryInput.trim());
   const list = useTrashList(namespace, { repository, retentionRun });
   const restore = useRestore();
+  const restoreSelection = useRestoreSelection();
+  const restoreRepository = useRestoreRepository();
+  const settle = useBulkOutcome();
+  const toasts = useToasts();
   // Restoring is a writer's action; viewers see what is in the trash and for how long.
   const { canWrite } = useNamespaceAccess(namespace);
   const headers = canWrite ? [...HEADERS, ''] : HEADERS;
   const [restoringTag, setRestoringTag] = useState<TrashItem | null>(null);
-  const [lastResult, setLastResult] = useState<RestoreResult | null>(null);
+  const [lastResult, setLastResult] = useState<RestoreOutcome | null>(null);
   // The filter takes a full repository name; an unknown one is "no matches", not a failure.
   const unknownRepository = repository !== '' && list.error?.code === 'REPOSITORY_UNKNOWN';
   const rows = unknownRepository ? [] : (list.data?.pages.flatMap((page) => page.items) ?? []);
+  // Rows are picked by trash entry; a new filter shows other rows, so it starts afresh.
+  const selection = useRowSelection(rows, (item) => item.id);
+  const bulkPending = restoreSelection.isPending || restoreRepository.isPending;
+  const bulkError = restoreSelection.error ?? restoreRepository.error;
 
   const done = (result: RestoreResult) => {
-    setLastResult(result);
+    setLastResult({ kind: 'one', result });
     setRestoringTag(null);
+  };
+
+  const startBulk = () => {
+    setLastResult(null);
+    restoreSelection.reset();
+    restoreRepository.reset();
+  };
+
+  // A restore that became an operation ends later, perhaps after leaving this page: a toast
+  // says so as well.
+  const restoredMany = (what: string, accepted: boolean) => (result: RestoreManyResult) => {
+    setLastResult({ kind: 'many', what, result });
+    if (accepted) {
+      toasts.show({
+        kind: result.skippedTagCount > 0 ? 'warning' : 'success',
+        title: restoreManyTitle(result, what),
+        subtitle: <RestoreManySummary result={result} />,
+      });
+    }
+  };
+
+  const restoreSelected = (items: TrashItem[]) => {
+    startBulk();
+    restoreSelection.mutate(
+      {
+        namespace,
+        items: items.map(({ repository: repo, digest }) => ({ repository: repo, digest })),
+      },
+      {
+        onSuccess: (answer) => {
+          selection.clear();
+          const what = pluralize(items.length, 'selected image');
+          settle(answer, restoreManyResult, restoredMany(what, answer.kind === 'accepted'));
+        },
+      },
+    );
+  };
+
+  const restoreWholeRepository = (repo: string) => {
+    startBulk();
+    restoreRepository.mutate(
+      { namespace, repository: repo },
+      {
+        onSuccess: (answer) => {
+          selection.clear();
+          const what = `repository ${repo}`;
+          settle(answer, restoreManyResult, restoredMany(what, answer.kind === 'accepted'));
+        },
+      },
+    );
   };
 
   return (
@@ -87,6 +240,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           value={repositoryInput}
           onChange={(event) => {
             setRepositoryInput(event.target.value);
+            selection.clear();
             setSearchParams(
               (current) => {
                 const next = new URLSearchParams(current);
@@ -118,40 +272,45 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           </div>
         ) : null}
       </div>
+      <OperationsInProgress namespace={namespace} />
       {lastResult ? (
         <section aria-label="Restore result" className="berth-restore-result">
-          <ActionableNotification
-            inline
-            hasFocus={false}
-            closeOnEscape={false}
-            kind={hasSkippedTags([lastResult]) ? 'warning' : 'success'}
-            lowContrast
-            title={
-              hasSkippedTags([lastResult]) ? 'Image restored, some tags were not' : 'Image restored'
-            }
-            actionButtonLabel={`Open ${lastResult.restored.repository}`}
-            onActionButtonClick={() =>
-              navigate(routePaths.images(namespace, lastResult.restored.repository))
-            }
-            onClose={() => {
-              setLastResult(null);
-              return false;
-            }}
-          >
-            <RestoreSummary results={[lastResult]} />
-          </ActionableNotification>
+          <RestoreOutcomeNotice
+            outcome={lastResult}
+            onOpen={(repo) => navigate(routePaths.images(namespace, repo))}
+            onClose={() => setLastResult(null)}
+          />
         </section>
       ) : null}
       {restore.error && !restoringTag ? (
         <ErrorNotification error={restore.error} title="Restore failed" />
       ) : null}
+      {bulkError ? (
+        <ErrorNotification
+          error={bulkError}
+          title={
+            restoreRepository.error
+              ? `Repository ${repository} not restored`
+              : 'The selected images were not restored'
+          }
+        />
+      ) : null}
       <TableContainer>
+        {canWrite ? (
+          <TrashToolbar
+            selection={selection}
+            onRestoreSelected={restoreSelected}
+            repository={repository !== '' && rows.length > 0 ? repository : null}
+            onRestoreRepository={restoreWholeRepository}
+            isPending={bulkPending}
+          />
+        ) : null}
         <ResourceTableState
           isPending={list.isPending}
           error={unknownRepository ? null : list.error}
           isEmpty={rows.length === 0}
           isFiltered={repository !== '' || retentionRun !== ''}
-          columnCount={headers.length}
+          columnCount={headers.length + (canWrite ? 1 : 0)}
           emptyTitle="The trash is empty"
           emptyBody={<p>The trash is empty. Deleted images stay here for 30 days.</p>}
           noMatchBody={
@@ -164,10 +323,35 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           onRetry={() => void list.refetch()}
         >
           <Table aria-label={`Trash of ${namespace}`} size="md">
-            <TableHeaderRow headers={headers} />
+            <TableHead>
+              <TableRow>
+                {canWrite ? (
+                  <TableSelectAll
+                    id="trash-select-all"
+                    name="trash-select-all"
+                    aria-label="Select all images in the list"
+                    {...selection.selectAll}
+                  />
+                ) : null}
+                {headers.map((header, index) => (
+                  <TableHeader key={index} aria-label={header || 'Actions'}>
+                    {header}
+                  </TableHeader>
+                ))}
+              </TableRow>
+            </TableHead>
             <TableBody>
-              {rows.map((item) => (
-                <TableRow key={item.id}>
+              {rows.map((item, index) => (
+                <TableRow key={item.id} isSelected={selection.isSelected(item)}>
+                  {canWrite ? (
+                    <TableSelectRow
+                      id={`trash-select-${index}`}
+                      name={`trash-select-${index}`}
+                      aria-label={`Select ${item.repository}@${shortDigest(item.digest)}`}
+                      checked={selection.isSelected(item)}
+                      onSelect={() => selection.toggle(item)}
+                    />
+                  ) : null}
                   <TableCell>
                     <span className="berth-stacked">
                       <span>{item.repository}</span>

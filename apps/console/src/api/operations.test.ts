@@ -1,0 +1,95 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { repositoriesTrashed, type Operation } from '@berth/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError } from './client';
+import { operationResult, requestBulk } from './operations';
+
+const trashed = {
+  repositories: [{ name: 'payments', images: 12, sizeBytes: 4096 }],
+  images: 12,
+  sizeBytes: 4096,
+};
+
+const running: Operation = {
+  id: '7',
+  kind: 'repository.delete',
+  namespace: 'demo-shop',
+  target: 'demo-shop/payments',
+  state: 'running',
+  done: 45_000,
+  total: 100_000,
+  actor: 'admin',
+  startedAt: '2026-12-03T07:00:00.000Z',
+  updatedAt: '2026-12-03T07:00:05.000Z',
+  finishedAt: null,
+  result: null,
+  error: null,
+};
+
+// A real HTTP server answering as the bulk endpoints do: the old body for a set that fits in
+// one chunk, 202 with the operation (and Location) for a larger one.
+let server: Server;
+let base = '';
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+      response.end(JSON.stringify(body));
+    };
+    if (request.url === '/small') send(200, trashed);
+    else if (request.url === '/large') {
+      send(202, { operation: running }, { Location: '/api/v1/operations/7' });
+    } else if (request.url === '/drifted') send(200, { images: 'twelve' });
+    else send(404, { error: { code: 'NOT_FOUND', message: 'no such path' } });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('a bulk endpoint answers with its result or with an operation', () => {
+  it('reads a 200 as the result, in its old shape', async () => {
+    const answer = await requestBulk(`${base}/small`, repositoriesTrashed, { method: 'DELETE' });
+    expect(answer).toEqual({ kind: 'done', result: trashed });
+  });
+
+  it('reads a 202 as the operation to follow', async () => {
+    const answer = await requestBulk(`${base}/large`, repositoriesTrashed, { method: 'DELETE' });
+    expect(answer).toEqual({ kind: 'accepted', operation: running });
+  });
+
+  it('refuses a body that is neither, with an error in words', async () => {
+    const failure = await requestBulk(`${base}/drifted`, repositoriesTrashed, {
+      method: 'DELETE',
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect((failure as ApiError).code).toBe('invalid_response');
+    expect((failure as ApiError).message).toMatch(/unexpected response/);
+  });
+
+  it('passes an error answer on as it is', async () => {
+    const failure = await requestBulk(`${base}/missing`, repositoriesTrashed, {
+      method: 'DELETE',
+    }).catch((error: unknown) => error);
+    expect((failure as ApiError).status).toBe(404);
+    expect((failure as ApiError).message).toBe('no such path');
+  });
+});
+
+describe('the result of a finished operation', () => {
+  it('is the body the endpoint answers for a small set', () => {
+    const finished = { ...running, state: 'succeeded' as const, result: trashed };
+    expect(operationResult(finished, repositoriesTrashed)).toEqual(trashed);
+  });
+
+  it('is nothing while it runs, after a failure, or when it is not that body', () => {
+    expect(operationResult({ ...running, result: trashed }, repositoriesTrashed)).toBeNull();
+    expect(
+      operationResult({ ...running, state: 'failed', result: trashed }, repositoriesTrashed),
+    ).toBeNull();
+    expect(
+      operationResult({ ...running, state: 'succeeded', result: { x: 1 } }, repositoriesTrashed),
+    ).toBeNull();
+  });
+});

@@ -1,0 +1,92 @@
+import { InlineNotification, ProgressBar } from '@carbon/react';
+import type { Operation, OperationKind } from '@berth/contract';
+import { useEffect, useRef } from 'react';
+import { useOperationSnapshot, useRunningOperations } from '../../api/operations';
+import { useOperations } from '../../app/OperationsProvider';
+import { ErrorNotification } from '../../components/ErrorNotification';
+import {
+  failureText,
+  operationCount,
+  operationTitle,
+  outcomeTitle,
+  percentDone,
+} from './operation-words';
+
+function OperationProgress({ first }: { first: Operation }) {
+  // The provider polls; this only reads what it fetched last.
+  const op = useOperationSnapshot(first.id).data ?? first;
+  const counted = op.total > 0;
+  return (
+    <ProgressBar
+      className="berth-operation"
+      label={operationTitle(op)}
+      helperText={operationCount(op)}
+      // Indeterminate until the server has counted the set; the exact counts are the helper.
+      value={counted ? percentDone(op) : undefined}
+      max={100}
+      status={op.state === 'running' ? 'active' : op.state === 'failed' ? 'error' : 'finished'}
+    />
+  );
+}
+
+interface OperationsInProgressProps {
+  /** Undefined: every namespace the caller can see (the namespaces page). */
+  namespace: string | undefined;
+  /** Only these kinds; all when absent. */
+  kinds?: readonly OperationKind[];
+  /** Only operations on exactly this target, e.g. "demo-shop/payments". */
+  target?: string;
+}
+
+/**
+ * Bulk work of a namespace shown where it was started, and found again after a reload:
+ * the server's list of running operations is handed to the console-wide follower, which
+ * polls each one and tells its outcome; a failure stays here, in words, until dismissed.
+ */
+export function OperationsInProgress({ namespace, kinds, target }: OperationsInProgressProps) {
+  const running = useRunningOperations(namespace);
+  const { follow, followed, failed, dismiss } = useOperations();
+
+  const matches = (op: Operation) =>
+    (namespace === undefined || op.namespace === namespace) &&
+    (kinds === undefined || kinds.includes(op.kind)) &&
+    (target === undefined || op.target === target);
+  // Only what this page shows is followed: its outcome toast then makes sense here.
+  const matchesRef = useRef(matches);
+  matchesRef.current = matches;
+
+  useEffect(() => {
+    for (const op of running.data?.items ?? []) if (matchesRef.current(op)) follow(op);
+  }, [running.data, follow]);
+  const shown = followed.filter(matches);
+  const failures = failed.filter(matches);
+  if (shown.length === 0 && failures.length === 0 && !running.error) return null;
+
+  return (
+    <section className="berth-operations" aria-label="Operations in progress">
+      {shown.map((op) => (
+        <OperationProgress key={op.id} first={op} />
+      ))}
+      {failures.map((op) => (
+        <InlineNotification
+          key={op.id}
+          kind="error"
+          lowContrast
+          title={outcomeTitle(op)}
+          subtitle={failureText(op)}
+          onClose={() => {
+            dismiss(op.id);
+            return false;
+          }}
+        />
+      ))}
+      {running.error ? (
+        <ErrorNotification
+          error={running.error}
+          title="Running operations could not be listed"
+          onRetry={() => void running.refetch()}
+        />
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+import type { Operation } from '@berth/contract';
+import { describe, expect, it } from 'vitest';
+import {
+  failureText,
+  operationCount,
+  outcomeTitle,
+  percentDone,
+  progressLabel,
+} from './operation-words';
+
+const op = (over: Partial<Operation>): Operation => ({
+  id: '1',
+  kind: 'repository.delete',
+  namespace: 'demo-shop',
+  target: 'demo-shop/payments',
+  state: 'running',
+  done: 45_000,
+  total: 100_000,
+  actor: 'admin',
+  startedAt: '2026-12-03T07:00:00.000Z',
+  updatedAt: '2026-12-03T07:00:05.000Z',
+  finishedAt: null,
+  result: null,
+  error: null,
+  ...over,
+});
+
+describe('progress words', () => {
+  it('says what runs on what, and how far it is', () => {
+    expect(progressLabel(op({}))).toBe('Deleting demo-shop/payments — 45,000 of 100,000 images');
+    expect(
+      progressLabel(
+        op({ kind: 'retention.run.restore', target: 'retention run 12', done: 0, total: 1 }),
+      ),
+    ).toBe('Restoring retention run 12 — 0 of 1 image');
+    expect(progressLabel(op({ kind: 'retention.confirm', target: 'retention run 3' }))).toMatch(
+      /^Applying retention run 3 — /,
+    );
+  });
+
+  it('names a namespace as one', () => {
+    expect(progressLabel(op({ kind: 'namespace.delete', target: 'ml-lab', total: 0 }))).toBe(
+      'Deleting namespace ml-lab — counting images…',
+    );
+    expect(
+      outcomeTitle(
+        op({ kind: 'namespace.delete', target: 'namespace ml-lab', state: 'succeeded' }),
+      ),
+    ).toBe('Deleted namespace ml-lab');
+  });
+
+  it('does not count against a total it does not know yet', () => {
+    expect(operationCount(op({ done: 0, total: 0 }))).toBe('counting images…');
+  });
+
+  it('never shows 100 % before the operation has succeeded', () => {
+    expect(percentDone(op({ done: 99_999 }))).toBe(99);
+    expect(percentDone(op({ done: 100_000 }))).toBe(99);
+    expect(percentDone(op({ done: 100_000, state: 'succeeded' }))).toBe(100);
+    expect(percentDone(op({ total: 0, done: 0 }))).toBe(0);
+  });
+
+  it('names the outcome, and a failure in words', () => {
+    expect(outcomeTitle(op({ state: 'succeeded' }))).toBe('Deleted demo-shop/payments');
+    expect(outcomeTitle(op({ state: 'failed' }))).toBe('Deleting demo-shop/payments failed');
+    const failed = op({
+      state: 'failed',
+      error: { code: 'STORAGE_FULL', message: 'SQLITE_FULL: database or disk is full' },
+    });
+    expect(failureText(failed)).toMatch(/^Nothing was saved: the disk where Berth keeps/);
+    expect(failureText(failed)).not.toMatch(/SQLITE/);
+    expect(failureText(op({ state: 'failed', error: { code: 'X', message: 'it broke' } }))).toBe(
+      'it broke. Everything it did is undone (or being undone), so nothing is half-done.',
+    );
+  });
+});

@@ -1,0 +1,64 @@
+import type { Operation, OperationKind } from '@berth/contract';
+import { messageForPeople } from '../../api/error-words';
+import { pluralize } from '../../lib/format';
+
+// The operation's target is already in words ("demo-shop/payments", "retention run 12").
+const RUNNING: Record<OperationKind, string> = {
+  'repository.delete': 'Deleting',
+  'image.delete': 'Deleting',
+  'namespace.delete': 'Deleting',
+  'retention.confirm': 'Applying',
+  'retention.run.restore': 'Restoring',
+  'trash.restore': 'Restoring',
+};
+const ENDED: Record<OperationKind, string> = {
+  'repository.delete': 'Deleted',
+  'image.delete': 'Deleted',
+  'namespace.delete': 'Deleted',
+  'retention.confirm': 'Applied',
+  'retention.run.restore': 'Restored',
+  'trash.restore': 'Restored',
+};
+
+/** A namespace's bare name says less than "namespace ml-lab". */
+function targetWords(op: Pick<Operation, 'kind' | 'target'>): string {
+  return op.kind === 'namespace.delete' && !op.target.startsWith('namespace ')
+    ? `namespace ${op.target}`
+    : op.target;
+}
+
+/** "Deleting demo-shop/payments" */
+export function operationTitle(op: Pick<Operation, 'kind' | 'target'>): string {
+  return `${RUNNING[op.kind]} ${targetWords(op)}`;
+}
+
+/** "45,000 of 100,000 images"; before the set is counted there is nothing to count against. */
+export function operationCount(op: Pick<Operation, 'done' | 'total'>): string {
+  if (op.total <= 0) return 'counting images…';
+  return `${op.done.toLocaleString()} of ${pluralize(op.total, 'image')}`;
+}
+
+/** "Deleting demo-shop/payments — 45,000 of 100,000 images": what the progress bar says. */
+export function progressLabel(op: Pick<Operation, 'kind' | 'target' | 'done' | 'total'>): string {
+  return `${operationTitle(op)} — ${operationCount(op)}`;
+}
+
+/** Whole percent done, never 100 before it has ended (the last chunk may still fail). */
+export function percentDone(op: Pick<Operation, 'done' | 'total' | 'state'>): number {
+  if (op.state === 'succeeded') return 100;
+  if (op.total <= 0) return 0;
+  return Math.min(99, Math.floor((op.done / op.total) * 100));
+}
+
+/** The toast title once it has ended: "Deleted demo-shop/payments", "Deleting … failed". */
+export function outcomeTitle(op: Pick<Operation, 'kind' | 'target' | 'state'>): string {
+  return op.state === 'failed' ? `${operationTitle(op)} failed` : `${ENDED[op.kind]} ${op.target}`;
+}
+
+/** Why it failed, in words, and what became of the work it had done. */
+export function failureText(op: Pick<Operation, 'error'>): string {
+  const why = op.error
+    ? messageForPeople(op.error.code, op.error.message)
+    : 'The server gave no reason.';
+  return `${why.replace(/\.?$/, '.')} Everything it did is undone (or being undone), so nothing is half-done.`;
+}
