@@ -287,7 +287,8 @@ const amongLinks =
  * The chunk of blobs after `after` (by digest): `upTo` is its last blob, or null when fewer than
  * `size` are left (the range then runs to the end).
  */
-async function blobChunkEnd(db: Db, after: string, size: number): Promise<string | null> {
+/** The last digest of the next `size` blobs after `after` (null: the rest is one chunk). */
+export async function blobChunkEnd(db: Db, after: string, size: number): Promise<string | null> {
   const row = await db
     .selectFrom('blobs')
     .select('digest')
@@ -299,7 +300,7 @@ async function blobChunkEnd(db: Db, after: string, size: number): Promise<string
   return row?.digest ?? null;
 }
 
-const inBlobRange =
+export const inBlobRange =
   (after: string, upTo: string | null) => (eb: ExpressionBuilder<Database, 'blobs'>) =>
     eb.and([eb('blobs.digest', '>', after), ...(upTo ? [eb('blobs.digest', '<=', upTo)] : [])]);
 

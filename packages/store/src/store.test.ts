@@ -484,6 +484,27 @@ describe('store on a real SQLite file', () => {
     expect(await revision('a')).toBe(start.a + 4);
   });
 
+  it('a retention preview lets the event loop turn while it decides', async () => {
+    // better-sqlite3 answers synchronously: a preview that only awaited its queries would
+    // finish before any timer or request got a turn, and at a million images that was seconds.
+    for (let i = 0; i < 3; i++) {
+      await push(
+        'team',
+        'app',
+        manifest(`turn${i}`, { createdAt: T0 + i }),
+        [`t${i}`],
+        ctx(T0 + i),
+      );
+    }
+    const order: string[] = [];
+    setImmediate(() => order.push('turn'));
+    const rules = { keepCount: 1, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
+    const preview = await store.retention.createPreview('team', rules, [], ctx(T0 + 10), 3_600_000);
+    order.push('preview');
+    expect(preview.summary.totals).toMatchObject({ images: 3, keep: 1, delete: 2 });
+    expect(order).toEqual(['turn', 'preview']);
+  });
+
   it('a retention run and its restore keep every counter consistent', async () => {
     for (let i = 0; i < 5; i++) {
       await push('team', 'app', manifest(`img${i}`, { createdAt: T0 + i }), [`v${i}`], ctx(T0 + i));

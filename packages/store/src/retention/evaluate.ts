@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   type CompiledRules,
   type ImagePointer,
@@ -90,6 +91,10 @@ export async function* evaluateRepositories(
       end++;
     }
     const batch = repositories.slice(start, end);
+    // better-sqlite3 answers synchronously, so awaiting its queries never lets a request in:
+    // a turn of the event loop per batch keeps pulls answering while a million images are
+    // decided.
+    if (start > 0) await nextTurn();
     start = end;
     const byRepository = await readBatch(
       db,
