@@ -1,5 +1,5 @@
 import { NotFoundError } from '@berth/domain';
-import { type Selectable, type SelectQueryBuilder, sql } from 'kysely';
+import { type Selectable, type SelectQueryBuilder, type UpdateObject, sql } from 'kysely';
 import type { Database, Db, OperationRowState, OperationsTable } from '../database.js';
 import { currentRequestId } from '../audit-context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -141,6 +141,16 @@ export async function createOperation(trx: Db, input: NewOperation): Promise<num
   return row.id;
 }
 
+/** The last position taken in the operation's set (0 while it is empty). */
+async function lastSeq(trx: Db, operationId: number): Promise<number> {
+  const last = await trx
+    .selectFrom('operation_items')
+    .select((eb) => eb.fn.max<number | null>('seq').as('seq'))
+    .where('operation_id', '=', operationId)
+    .executeTakeFirst();
+  return Number(last?.seq ?? 0);
+}
+
 /** Rows a set source yields: the item's id (its order too) and an optional revision. */
 export type ItemSource = SelectQueryBuilder<
   Database,
@@ -160,12 +170,7 @@ export async function appendOperationItems(
   source: (afterId: number) => ItemSource,
   batch = 100_000,
 ): Promise<number> {
-  const last = await trx
-    .selectFrom('operation_items')
-    .select((eb) => eb.fn.max<number | null>('seq').as('seq'))
-    .where('operation_id', '=', operationId)
-    .executeTakeFirst();
-  let seq = Number(last?.seq ?? 0);
+  let seq = await lastSeq(trx, operationId);
   let afterId = 0;
   for (;;) {
     const range = source(afterId).orderBy('item_id').limit(batch);
@@ -195,12 +200,7 @@ export async function appendOperationItemValues(
   operationId: number,
   items: readonly { itemId: number; revision: number | null }[],
 ): Promise<number> {
-  const last = await trx
-    .selectFrom('operation_items')
-    .select((eb) => eb.fn.max<number | null>('seq').as('seq'))
-    .where('operation_id', '=', operationId)
-    .executeTakeFirst();
-  const base = Number(last?.seq ?? 0);
+  const base = await lastSeq(trx, operationId);
   // One statement for any number of items: the set travels as one JSON parameter.
   await sql`
     INSERT INTO operation_items (operation_id, seq, item_id, revision)
@@ -237,6 +237,23 @@ export function createOperationsStore(db: Db) {
   async function owned(trx: Db, id: number, owner: string): Promise<OperationRecord> {
     const row = await byId(trx, id);
     if (!row || row.state !== 'running' || row.claimed_by !== owner) throw new LeaseLostError(id);
+    return toRecord(row);
+  }
+
+  /** Ends an operation (inside the caller's transaction): its set is no longer needed. */
+  async function end(
+    trx: Db,
+    id: number,
+    now: number,
+    outcome: UpdateObject<Database, 'operations'>,
+  ): Promise<OperationRecord> {
+    await trx.deleteFrom('operation_items').where('operation_id', '=', id).execute();
+    const row = await trx
+      .updateTable('operations')
+      .set({ ...outcome, updated_at: now, finished_at: now, claimed_by: null, lease_until: null })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return toRecord(row);
   }
 
@@ -359,22 +376,11 @@ export function createOperationsStore(db: Db) {
       return db.transaction().execute(async (trx) => {
         const op = await owned(trx, id, owner);
         const result = await work(trx, op);
-        await trx.deleteFrom('operation_items').where('operation_id', '=', id).execute();
-        const row = await trx
-          .updateTable('operations')
-          .set({
-            state: 'succeeded',
-            done: sql<number>`total`,
-            result: JSON.stringify(result ?? null),
-            updated_at: now,
-            finished_at: now,
-            claimed_by: null,
-            lease_until: null,
-          })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return toRecord(row);
+        return end(trx, id, now, {
+          state: 'succeeded',
+          done: sql<number>`total`,
+          result: JSON.stringify(result ?? null),
+        });
       });
     },
 
@@ -389,21 +395,7 @@ export function createOperationsStore(db: Db) {
       return db.transaction().execute(async (trx) => {
         const op = await owned(trx, id, owner);
         if (work) await work(trx, op);
-        await trx.deleteFrom('operation_items').where('operation_id', '=', id).execute();
-        const row = await trx
-          .updateTable('operations')
-          .set({
-            state: 'failed',
-            error: JSON.stringify(error),
-            updated_at: now,
-            finished_at: now,
-            claimed_by: null,
-            lease_until: null,
-          })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return toRecord(row);
+        return end(trx, id, now, { state: 'failed', error: JSON.stringify(error) });
       });
     },
 
