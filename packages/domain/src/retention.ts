@@ -219,7 +219,12 @@ export function describeSkip(skip: ConfirmSkip): string {
  */
 export function planConfirmation<K>(
   previewed: readonly { key: K; revision: number }[],
-  current: ReadonlyMap<K, { revision: number; verdict: RetentionVerdict<K> | null }>,
+  // Only the decision and its reason: a confirmation of 900,000 images need not keep every
+  // candidate it evaluated.
+  current: ReadonlyMap<
+    K,
+    { revision: number; verdict: Pick<RetentionVerdict<K>, 'decision' | 'reason'> | null }
+  >,
 ): { delete: K[]; skipped: { key: K; skip: ConfirmSkip }[] } {
   const out: { delete: K[]; skipped: { key: K; skip: ConfirmSkip }[] } = {
     delete: [],

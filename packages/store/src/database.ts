@@ -331,6 +331,8 @@ export interface OperationsTable {
   finished_at: number | null;
   claimed_by: string | null;
   lease_until: number | null;
+  /** While the set is being filled in pieces: where the filling has got to (JSON); else null. */
+  fill: string | null;
 }
 
 /** The set an operation works on, fixed when it starts, in the order it is worked. */

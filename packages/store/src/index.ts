@@ -23,13 +23,13 @@ export { counterMismatches } from './counter-check.js';
 export {
   LeaseLostError,
   appendOperationItemValues,
-  appendOperationItems,
   createOperation,
   operationItemsAfter,
 } from './operations/operations-store.js';
 export {
   finishRepositoryDelete,
   repositoryDeleteChunk,
+  repositoryDeleteItems,
   startRepositoryDelete,
 } from './operations/repository-delete.js';
 export type { RepositoriesTrashedResult } from './operations/repository-delete.js';
@@ -46,6 +46,7 @@ export {
 export type {
   ChunkOutcome,
   ItemSource,
+  ItemSourceParts,
   NewOperation,
   OperationItem,
   OperationListQuery,

@@ -79,6 +79,17 @@ describe('bulk deletes as operations', () => {
       images: 30,
     });
     await countersMatch(server);
+    // Its set is dropped once it ended (in pieces, after the ending transaction).
+    const itemsLeft = () =>
+      server.store.db
+        .selectFrom('operation_items')
+        .select('seq')
+        .where('operation_id', '=', Number(operation.id))
+        .execute();
+    for (let i = 0; i < 100 && (await itemsLeft()).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await itemsLeft()).toEqual([]);
     const listed = await server
       .api()
       .get('/api/v1/operations')

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSqlite, type SqliteHandle } from '../connect.js';
 import { createStore, type Store } from '../store.js';
 import {
+  type ItemSourceParts,
   LeaseLostError,
   appendOperationItemValues,
-  appendOperationItems,
   createOperation,
   operationItemsAfter,
 } from './operations-store.js';
@@ -39,40 +40,98 @@ const newOp = (owner: string) => ({
   leaseMs: 1000,
 });
 
-it('fixes its set in keyset ranges and works it in chunks that record their progress', async () => {
-  const id = await handle.db.transaction().execute(async (trx) => {
-    const op = await createOperation(trx, newOp('p1'));
-    // The audit table stands in for any source: 25 rows, inserted set-based 10 at a time.
-    for (let i = 0; i < 25; i++) {
-      await trx
-        .insertInto('audit_events')
-        .values({
-          at: i,
-          actor: 'a',
-          action: 'x',
-          target: 't',
-          outcome: 'success',
-          details: null,
-          request_id: null,
-        })
-        .execute();
-    }
-    await appendOperationItems(
-      trx,
-      op,
-      (afterId) =>
-        trx
-          .selectFrom('audit_events')
-          .select(['id as item_id', 'at as revision'])
-          .where('id', '>', afterId),
-      10,
+const auditRow = (at: number) => ({
+  at,
+  actor: 'a',
+  action: 'x',
+  target: 't',
+  outcome: 'success' as const,
+  details: null,
+  request_id: null,
+});
+
+/** The audit table stands in for any source: part 0 its even ids, part 1 its odd ones, up to `upTo`. */
+const auditParts: ItemSourceParts = (trx, op, part, afterId) => {
+  const { upTo } = op.params as { upTo: number };
+  if (part > 1) return null;
+  return trx
+    .selectFrom('audit_events')
+    .select(['id as item_id', 'at as revision'])
+    .where(sql<boolean>`id % 2 = ${part}`)
+    .where('id', '>', afterId)
+    .where('id', '<=', upTo);
+};
+
+async function auditRows(n: number, from = 0) {
+  for (let i = from; i < from + n; i++) {
+    await handle.db.insertInto('audit_events').values(auditRow(i)).execute();
+  }
+}
+
+it('fills its set in pieces after the start, and a crash mid-fill resumes with exactly the set as of the start', async () => {
+  await auditRows(25);
+  const id = await handle.db
+    .transaction()
+    .execute((trx) =>
+      createOperation(trx, { ...newOp('p1'), params: { upTo: 25 }, filledLater: { expected: 25 } }),
     );
-    return op;
-  });
+  expect(await store.operations.require(id)).toMatchObject({ filling: true, total: 25 });
+  // No chunk runs on a set still being filled.
+  await expect(
+    store.operations.runChunk(id, 'p1', T0, 1000, async () => ({
+      handled: 0,
+      progress: null,
+      finished: true,
+    })),
+  ).rejects.toThrow(/before its set is complete/);
+  // Two pieces of 4, then the process dies (its lease lapses); rows added since stay out.
+  for (let i = 0; i < 2; i++) {
+    const step = await store.operations.fillStep(id, 'p1', T0, 1000, auditParts, 4);
+    expect(step.complete).toBe(false);
+  }
+  await auditRows(5, 100);
+  expect(await store.operations.lapsed(T0 + 2000)).toEqual([id]);
+  expect(await store.operations.claim(id, 'p2', T0 + 2000, 1000)).not.toBeNull();
+  // The old holder's pieces are refused; the new one fills on from the recorded position.
+  await expect(
+    store.operations.fillStep(id, 'p1', T0 + 2000, 1000, auditParts, 4),
+  ).rejects.toBeInstanceOf(LeaseLostError);
+  let steps = 0;
+  for (;;) {
+    steps++;
+    const step = await store.operations.fillStep(id, 'p2', T0 + 2000, 1000, auditParts, 4);
+    if (step.complete) {
+      expect(step.op).toMatchObject({ filling: false, total: 25 });
+      break;
+    }
+  }
+  expect(steps).toBeGreaterThan(3);
+  const set = await operationItemsAfter(handle.db, id, 0, 100);
+  // Part 0 (even ids) in id order, then part 1 (odd ids): each id once, none added later.
+  const even = Array.from({ length: 12 }, (_, i) => 2 * (i + 1));
+  const odd = Array.from({ length: 13 }, (_, i) => 2 * i + 1);
+  expect(set.map((i) => i.itemId)).toEqual([...even, ...odd]);
+  expect(set.map((i) => i.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+  expect(set[0]).toEqual({ seq: 1, itemId: 2, revision: 1 });
+  // Filling a complete set again adds nothing.
+  expect((await store.operations.fillStep(id, 'p2', T0 + 2000, 1000, auditParts, 4)).op.total).toBe(
+    25,
+  );
+  expect(await operationItemsAfter(handle.db, id, 25, 100)).toEqual([]);
+});
+
+it('works its set in chunks that record their progress, and drops the set in pieces once ended', async () => {
+  await auditRows(25);
+  const id = await handle.db
+    .transaction()
+    .execute((trx) =>
+      createOperation(trx, { ...newOp('p1'), params: { upTo: 25 }, filledLater: { expected: 25 } }),
+    );
+  while (!(await store.operations.fillStep(id, 'p1', T0, 1000, auditParts, 10)).complete);
   expect((await store.operations.require(id)).total).toBe(25);
   const first = await operationItemsAfter(handle.db, id, 0, 10);
   expect(first.map((i) => i.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  expect(first[3]).toEqual({ seq: 4, itemId: 4, revision: 3 });
+  expect(first[3]).toEqual({ seq: 4, itemId: 8, revision: 7 });
 
   // Another process cannot take it while the lease holds…
   expect(await store.operations.claim(id, 'p2', T0 + 500, 1000)).toBeNull();
@@ -120,7 +179,12 @@ it('fixes its set in keyset ranges and works it in chunks that record their prog
     result: { ok: true },
     finishedAt: T0 + 3000,
   });
+  // The ending transaction leaves the set; it goes afterwards in pieces (here of 10 rows).
+  expect(await operationItemsAfter(handle.db, id, 0, 100)).toHaveLength(25);
+  expect(await store.operations.endedWithItems()).toEqual([id]);
+  await store.operations.dropItems(id, 10);
   expect(await operationItemsAfter(handle.db, id, 0, 100)).toEqual([]);
+  expect(await store.operations.endedWithItems()).toEqual([]);
   expect(await store.operations.lapsed(T0 + 10_000)).toEqual([]);
 });
 
@@ -134,6 +198,8 @@ it('takes a computed set in one statement and lists operations by visibility', a
     );
     return op;
   });
+  // A running operation's set is never dropped.
+  await store.operations.dropItems(id);
   const items = await operationItemsAfter(handle.db, id, 2998, 10);
   expect(items).toEqual([
     { seq: 2999, itemId: 2, revision: 2998 },

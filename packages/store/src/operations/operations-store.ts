@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { NotFoundError } from '@berth/domain';
 import { type Selectable, type SelectQueryBuilder, type UpdateObject, sql } from 'kysely';
 import type { Database, Db, OperationRowState, OperationsTable } from '../database.js';
@@ -13,7 +14,18 @@ import { type NamespaceVisibility, visibleTo } from '../namespaces-store.js';
  * its recorded progress. Exactly one process works an operation at a time: it holds a claim
  * (claimed_by + lease_until) that every chunk renews; a lease that lapses (the process died)
  * is taken over by any process.
+ *
+ * A large set is filled after the operation is recorded, in pieces of FILL_BATCH rows, each
+ * its own transaction with the position it reached (`fill`), so neither the start nor a crash
+ * holds the write lock for long; the set stays fixed as of the start because the kind's source
+ * bounds it (a repository delete: ids up to the last one at the start). When the operation
+ * ends, its set is dropped in pieces too (dropItems), after the ending transaction.
  */
+
+/** Rows of a set inserted per transaction: ~5,000 keep one under ~30 ms at a million images. */
+export const FILL_BATCH = 5_000;
+/** Rows of an ended operation's set deleted per transaction. */
+export const DROP_BATCH = 10_000;
 
 export interface OperationRecord {
   id: number;
@@ -29,6 +41,8 @@ export interface OperationRecord {
   params: unknown;
   /** Where the kind's chunks have got to (JSON the last committed chunk returned). */
   progress: unknown;
+  /** True while the set is still being filled in pieces: no chunk runs before it is complete. */
+  filling: boolean;
   result: unknown;
   /** Failed: why. Running: why it waits to be tried again (the disk was full), if it does. */
   error: { code: string; message: string } | null;
@@ -48,6 +62,11 @@ export interface NewOperation {
   /** The process that will work it: it is claimed from the start, so no other one races it. */
   owner: string;
   leaseMs: number;
+  /**
+   * The set is filled after this, in pieces (the runner calls `fillStep` with the kind's
+   * `items` source); `expected` is the total shown until it is complete.
+   */
+  filledLater?: { expected: number };
 }
 
 export interface OperationItem {
@@ -107,6 +126,7 @@ function toRecord(r: Row): OperationRecord {
     actor: r.actor,
     params: parse(r.params),
     progress: parse(r.progress),
+    filling: r.fill !== null,
     result: parse(r.result),
     error: parse(r.error) as OperationRecord['error'],
     startedAt: r.started_at,
@@ -136,6 +156,8 @@ export async function createOperation(trx: Db, input: NewOperation): Promise<num
       finished_at: null,
       claimed_by: input.owner,
       lease_until: input.now + input.leaseMs,
+      total: input.filledLater?.expected ?? 0,
+      fill: input.filledLater ? JSON.stringify({ part: 0, after: 0 } satisfies FillPosition) : null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -152,6 +174,17 @@ async function lastSeq(trx: Db, operationId: number): Promise<number> {
   return Number(last?.seq ?? 0);
 }
 
+/** The item at position `seq` of the operation's set. */
+async function itemIdAt(trx: Db, operationId: number, seq: number): Promise<number> {
+  const row = await trx
+    .selectFrom('operation_items')
+    .select('item_id')
+    .where('operation_id', '=', operationId)
+    .where('seq', '=', seq)
+    .executeTakeFirstOrThrow();
+  return row.item_id;
+}
+
 /** Rows a set source yields: the item's id (its order too) and an optional revision. */
 export type ItemSource = SelectQueryBuilder<
   Database,
@@ -160,39 +193,37 @@ export type ItemSource = SelectQueryBuilder<
 >;
 
 /**
- * Appends what `source(afterId)` selects to the operation's set, set-based: INSERT … SELECT
- * in keyset ranges of `batch` ids (never one row per statement). `source` must select
- * `item_id` and `revision` of the rows with an id above `afterId`, in id order. Sets `total`.
- * Runs inside the caller's transaction, so the set is fixed as of that transaction.
+ * The source of an operation's set, in parts taken one after the other (a repository delete:
+ * one part per repository): part `part`'s rows with an id above `afterId`, or null when there
+ * is no such part (the set is complete). The fill orders each part by id and takes it in
+ * keyset ranges. Rows must be fixed as of the operation's start by the source itself (bound
+ * by what `op.params` recorded then), since the pieces are read later, one by one.
  */
-export async function appendOperationItems(
+export type ItemSourceParts = (
+  trx: Db,
+  op: OperationRecord,
+  part: number,
+  afterId: number,
+) => ItemSource | null;
+
+/** Where filling a set has got to: the source's part, and the last id taken from it. */
+interface FillPosition {
+  part: number;
+  after: number;
+}
+
+/** Appends the rows `range` selects after position `seq`, set-based; how many went in. */
+async function insertRange(
   trx: Db,
   operationId: number,
-  source: (afterId: number) => ItemSource,
-  batch = 100_000,
+  seq: number,
+  range: ItemSource,
 ): Promise<number> {
-  let seq = await lastSeq(trx, operationId);
-  let afterId = 0;
-  for (;;) {
-    const range = source(afterId).orderBy('item_id').limit(batch);
-    const inserted = await sql`
-      INSERT INTO operation_items (operation_id, seq, item_id, revision)
-      SELECT ${operationId}, ${seq} + row_number() OVER (ORDER BY s.item_id), s.item_id, s.revision
-      FROM (${range}) AS s`.execute(trx);
-    const n = Number(inserted.numAffectedRows ?? 0);
-    if (n === 0) break;
-    seq += n;
-    const tail = await trx
-      .selectFrom('operation_items')
-      .select('item_id')
-      .where('operation_id', '=', operationId)
-      .where('seq', '=', seq)
-      .executeTakeFirstOrThrow();
-    afterId = tail.item_id;
-    if (n < batch) break;
-  }
-  await trx.updateTable('operations').set({ total: seq }).where('id', '=', operationId).execute();
-  return seq;
+  const inserted = await sql`
+    INSERT INTO operation_items (operation_id, seq, item_id, revision)
+    SELECT ${operationId}, ${seq} + row_number() OVER (ORDER BY s.item_id), s.item_id, s.revision
+    FROM (${range}) AS s`.execute(trx);
+  return Number(inserted.numAffectedRows ?? 0);
 }
 
 /** Appends given items (ids with revisions) in multi-row inserts; for sets computed in memory. */
@@ -241,14 +272,16 @@ export function createOperationsStore(db: Db) {
     return toRecord(row);
   }
 
-  /** Ends an operation (inside the caller's transaction): its set is no longer needed. */
+  /**
+   * Ends an operation (inside the caller's transaction). Its set is no longer needed, but is
+   * dropped afterwards in pieces (dropItems), not in this transaction.
+   */
   async function end(
     trx: Db,
     id: number,
     now: number,
     outcome: UpdateObject<Database, 'operations'>,
   ): Promise<OperationRecord> {
-    await trx.deleteFrom('operation_items').where('operation_id', '=', id).execute();
     const row = await trx
       .updateTable('operations')
       .set({ ...outcome, updated_at: now, finished_at: now, claimed_by: null, lease_until: null })
@@ -348,6 +381,7 @@ export function createOperationsStore(db: Db) {
     ): Promise<{ op: OperationRecord; outcome: ChunkOutcome }> {
       return db.transaction().execute(async (trx) => {
         const op = await owned(trx, id, owner);
+        if (op.filling) throw new Error(`operation ${id} cannot run before its set is complete`);
         const outcome = await work(trx, op);
         const row = await trx
           .updateTable('operations')
@@ -423,6 +457,92 @@ export function createOperationsStore(db: Db) {
         .where('claimed_by', '=', owner)
         .where('state', '=', 'running')
         .execute();
+    },
+
+    /**
+     * Fills the next piece of the operation's set from `parts` (at most `batch` rows) in ONE
+     * transaction that also records the position reached and renews the lease; `complete`
+     * once the set is (then `total` is its size). A crash rolls the piece back whole and the
+     * next step starts from the recorded position, so no row is taken twice or missed.
+     */
+    async fillStep(
+      id: number,
+      owner: string,
+      now: number,
+      leaseMs: number,
+      parts: ItemSourceParts,
+      batch = FILL_BATCH,
+    ): Promise<{ op: OperationRecord; complete: boolean }> {
+      return db.transaction().execute(async (trx) => {
+        const row = await byId(trx, id);
+        if (!row || row.state !== 'running' || row.claimed_by !== owner) {
+          throw new LeaseLostError(id);
+        }
+        if (row.fill === null) return { op: toRecord(row), complete: true };
+        const at = JSON.parse(row.fill) as FillPosition;
+        const seq = await lastSeq(trx, id);
+        const source = parts(trx, toRecord(row), at.part, at.after);
+        let next: FillPosition | null = null;
+        let filled = seq;
+        if (source !== null) {
+          const n = await insertRange(trx, id, seq, source.orderBy('item_id').limit(batch));
+          filled += n;
+          next =
+            n < batch
+              ? { part: at.part + 1, after: 0 }
+              : { part: at.part, after: await itemIdAt(trx, id, filled) };
+        }
+        const updated = await trx
+          .updateTable('operations')
+          .set({
+            fill: next === null ? null : JSON.stringify(next),
+            // The expected size stands until the set is complete, so progress never jumps back.
+            total: next === null ? filled : Math.max(row.total, filled),
+            updated_at: now,
+            lease_until: now + leaseMs,
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { op: toRecord(updated), complete: next === null };
+      });
+    },
+
+    /**
+     * Deletes an ended operation's set in pieces of `batch` rows, each its own statement with a
+     * turn of the event loop between them (one DELETE of 900,000 rows held the write lock for
+     * about a second). A running operation's set is never touched.
+     */
+    async dropItems(id: number, batch = DROP_BATCH): Promise<void> {
+      for (;;) {
+        const deleted = await sql`
+          DELETE FROM operation_items
+          WHERE operation_id = ${id}
+            AND seq < (SELECT min(seq) FROM operation_items WHERE operation_id = ${id}) + ${batch}
+            AND EXISTS (SELECT 1 FROM operations WHERE id = ${id} AND state <> 'running')`.execute(
+          db,
+        );
+        if (Number(deleted.numAffectedRows ?? 0) === 0) return;
+        await nextTurn();
+      }
+    },
+
+    /** Ended operations whose set is still there (a crash came between their end and its drop). */
+    async endedWithItems(): Promise<number[]> {
+      const rows = await db
+        .selectFrom('operations')
+        .select('id')
+        .where('state', '<>', 'running')
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('operation_items')
+              .select('seq')
+              .whereRef('operation_items.operation_id', '=', 'operations.id'),
+          ),
+        )
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => r.id);
     },
 
     async require(id: number): Promise<OperationRecord> {

@@ -8,18 +8,21 @@ import { idSet, trashImages } from '../trash-images.js';
 import {
   type ChunkOutcome,
   type OperationRecord,
-  appendOperationItems,
+  type ItemSource,
   createOperation,
   operationItemsAfter,
 } from './operations-store.js';
 
 /*
  * Deleting repositories (every live image of each to the trash) as an operation: the images
- * are fixed when it starts, so one pushed meanwhile stays; chunks trash them set-based.
+ * are fixed when it starts (bounded by the last manifest id then), so one pushed meanwhile
+ * stays; chunks trash them set-based.
  */
 
 interface Params {
   repositories: { id: number; name: string }[];
+  /** The last manifest id at the start: the set is filled after it, and nothing newer joins. */
+  upTo?: number;
 }
 
 interface Progress {
@@ -35,8 +38,9 @@ export interface RepositoriesTrashedResult {
 }
 
 /**
- * Starts the delete of `repositories` of `namespace`: checks them, and records the operation
- * with its set (every listed image of each, by repository then id), claimed by `owner`.
+ * Starts the delete of `repositories` of `namespace`: checks them, and records the operation,
+ * claimed by `owner`, whose set (every listed image of each, by repository then id) the runner
+ * fills in pieces from repositoryDeleteItems before its first chunk.
  */
 export async function startRepositoryDelete(
   db: Db,
@@ -47,7 +51,7 @@ export async function startRepositoryDelete(
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const ns = await resolveNamespace(trx, namespace);
-    const repos: { id: number; name: string }[] = [];
+    const repos: { id: number; name: string; imageCount: number }[] = [];
     for (const name of [...new Set(repositories)]) {
       const repo = await resolveRepository(trx, ns, name);
       if (repo.image_count === 0) {
@@ -56,30 +60,51 @@ export async function startRepositoryDelete(
           `repository "${namespace}/${name}" has no images to delete`,
         );
       }
-      repos.push({ id: repo.id, name: repo.name });
+      repos.push({ id: repo.id, name: repo.name, imageCount: repo.image_count });
     }
+    const last = await trx
+      .selectFrom('manifests')
+      .select((eb) => eb.fn.max<number | null>('id').as('id'))
+      .executeTakeFirst();
     const id = await createOperation(trx, {
       kind: 'repository.delete',
       namespace,
       namespaceId: ns.id,
       target: repos.map((r) => `${namespace}/${r.name}`).join(', '),
       actor: ctx.actor,
-      params: { repositories: repos } satisfies Params,
+      params: {
+        repositories: repos.map(({ id, name }) => ({ id, name })),
+        upTo: Number(last?.id ?? 0),
+      } satisfies Params,
       now: ctx.now,
       ...claim,
+      // What the counters say now; the set, filled in pieces by the runner, settles it.
+      filledLater: { expected: repos.reduce((n, r) => n + r.imageCount, 0) },
     });
-    for (const repo of repos) {
-      await appendOperationItems(trx, id, (afterId) =>
-        trx
-          .selectFrom('manifests')
-          .select(['id as item_id', 'revision'])
-          .where('repository_id', '=', repo.id)
-          .where('listed', '=', 1)
-          .where('id', '>', afterId),
-      );
-    }
     return id;
   });
+}
+
+/**
+ * The set of a repository delete, filled in pieces after its start (store.operations.fillStep):
+ * per repository (part), its listed images up to the last manifest id at the start, by id.
+ */
+export function repositoryDeleteItems(
+  trx: Db,
+  op: OperationRecord,
+  part: number,
+  afterId: number,
+): ItemSource | null {
+  const { repositories, upTo } = op.params as Params;
+  const repo = repositories[part];
+  if (!repo || upTo === undefined) return null;
+  return trx
+    .selectFrom('manifests')
+    .select(['id as item_id', 'revision'])
+    .where('repository_id', '=', repo.id)
+    .where('listed', '=', 1)
+    .where('id', '>', afterId)
+    .where('id', '<=', upTo);
 }
 
 /** One chunk: the next `budget` images of the set that are still live images go to the trash. */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
@@ -5,7 +6,12 @@ import { withIdSet } from '../id-sets.js';
 import { attributeGoing } from '../trash-images.js';
 import { blobChunkEnd } from '../blob-reclaim.js';
 
-const RECLAIM_CHUNK = 2000;
+/** Blobs summed by the first statement; the size then follows the time each one took. */
+const RECLAIM_CHUNK = 250;
+const RECLAIM_MIN = 100;
+const RECLAIM_MAX = 20_000;
+/** What one statement should hold the event loop for. */
+const RECLAIM_TARGET_MS = 20;
 
 /**
  * Deleting an image moves what goes with it to the trash (see goingWith and trashImages:
@@ -36,24 +42,24 @@ export async function manifestsGoingWith(
     .orderBy('mc.parent_id')
     .orderBy('mc.position')
     .execute();
-  const attachments = await db
-    .selectFrom('manifests as r')
-    .innerJoin('manifests as s', (j) =>
-      j
-        .onRef('s.repository_id', '=', 'r.repository_id')
-        .on((eb) =>
-          eb.or([
-            eb('s.digest', '=', eb.ref('r.subject_digest')),
-            eb('s.digest', '=', eb.ref('r.signs_digest')),
-          ]),
-        ),
-    )
-    .select(['r.id', 's.id as subject_id'])
-    .where('r.repository_id', 'in', inNamespace)
-    .where((eb) =>
-      eb.or([eb('r.subject_digest', 'is not', null), eb('r.signs_digest', 'is not', null)]),
-    )
-    .where('r.state', '=', 'live')
+  // One query per kind of attachment, each served by its (repository_id, column) index; with
+  // both columns in one OR the plan walked every manifest of the namespace (0.35 s at
+  // 100,000, holding the event loop; now ~1 ms).
+  const attachedBy = (column: 'subject_digest' | 'signs_digest') =>
+    db
+      .selectFrom('manifests as r')
+      .innerJoin('manifests as s', (j) =>
+        j.onRef('s.repository_id', '=', 'r.repository_id').onRef('s.digest', '=', `r.${column}`),
+      )
+      .select(['r.id', 's.id as subject_id'])
+      .where('r.repository_id', 'in', inNamespace)
+      // "> ''" rather than IS NOT NULL (no digest is empty): the planner then takes the
+      // index range of the attachments; for IS NOT NULL it walked every manifest.
+      .where(`r.${column}`, '>', '')
+      .where('r.state', '=', 'live');
+  // UNION, not UNION ALL: one row per pair, as the join on either column gave.
+  const attachments = await attachedBy('subject_digest')
+    .union(attachedBy('signs_digest'))
     .execute();
   if (links.length === 0 && attachments.length === 0) return [...images];
   const children = new Map<number, number[]>();
@@ -86,9 +92,14 @@ export async function reclaimableBytes(db: Db, manifests: readonly number[]): Pr
   return withIdSet(manifests, async (set) => {
     // In ranges of blobs with a turn of the event loop between them: over a million images
     // one statement held the loop (and every pull) for seconds while a preview was made.
+    // A range's cost depends on how many images share its blobs (a base layer of the whole
+    // namespace is checked image by image), so the size adapts: 2,000 at a time took up to
+    // 220 ms at a million images.
     let bytes = 0;
+    let size = RECLAIM_CHUNK;
     for (let after: string | null = ''; after !== null;) {
-      const upTo = await blobChunkEnd(db, after, RECLAIM_CHUNK);
+      const started = performance.now();
+      const upTo = await blobChunkEnd(db, after, size);
       const result = await sql<{ bytes: number | null }>`
         SELECT sum(b.size) AS bytes FROM blobs b
         WHERE b.digest > ${after} AND (${upTo} IS NULL OR b.digest <= ${upTo})
@@ -99,6 +110,10 @@ export async function reclaimableBytes(db: Db, manifests: readonly number[]): Pr
       `.execute(db);
       bytes += Number(result.rows[0]?.bytes ?? 0);
       after = upTo;
+      // At most twice as many next time: the next range may hold a widely shared blob.
+      const ms = Math.max(1, performance.now() - started);
+      const fitting = Math.min(size * 2, (size * RECLAIM_TARGET_MS) / ms);
+      size = Math.round(Math.min(RECLAIM_MAX, Math.max(RECLAIM_MIN, fitting)));
       await nextTurn();
     }
     return bytes;

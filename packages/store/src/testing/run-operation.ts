@@ -1,6 +1,10 @@
 import type { Db } from '../database.js';
 import type { Store } from '../store.js';
-import type { ChunkOutcome, OperationRecord } from '../operations/operations-store.js';
+import type {
+  ChunkOutcome,
+  ItemSourceParts,
+  OperationRecord,
+} from '../operations/operations-store.js';
 
 const OWNER = 'store-tests';
 
@@ -17,10 +21,14 @@ export async function runOperation<R>(
   kind: {
     chunk(trx: Db, op: OperationRecord, budget: number, now: number): Promise<ChunkOutcome>;
     finish(trx: Db, op: OperationRecord, now: number): Promise<R>;
+    /** The set's source, for an operation whose set is filled after its start. */
+    items?: ItemSourceParts;
   },
   now: number,
   budget = 1000,
 ): Promise<R> {
+  const { items } = kind;
+  if (items) while (!(await store.operations.fillStep(id, OWNER, now, 60_000, items)).complete);
   for (;;) {
     const { outcome } = await store.operations.runChunk(id, OWNER, now, 60_000, (trx, op) =>
       kind.chunk(trx, op, budget, now),
@@ -32,5 +40,6 @@ export async function runOperation<R>(
     result = await kind.finish(trx, op, now);
     return result;
   });
+  await store.operations.dropItems(id);
   return result as R;
 }

@@ -5,6 +5,7 @@ import { BerthError, StorageFullError } from '@berth/domain';
 import {
   type ChunkOutcome,
   type Db,
+  type ItemSourceParts,
   LeaseLostError,
   type OperationRecord,
   type Store,
@@ -29,6 +30,12 @@ import type { Clock } from '../deps.js';
  * - `afterFinish` runs outside any transaction after `finish` committed (removing blob
  *   files); a crash may skip it, so it must only do what something else also finishes later.
  * - `failed` adds to the transaction that records a failure (an audit entry).
+ * - `items` is the source of the set when the operation was created to have it filled
+ *   afterwards (`filledLater`): the runner fills it in pieces before the first chunk, and
+ *   resumes the filling where a crash stopped it.
+ *
+ * Once an operation has ended, the runner drops its set in pieces (and `resume` drops the
+ * sets a crash left behind).
  *
  * Run in the background, an operation that meets a full disk (or any error, for a `mustFinish`
  * kind) is not failed but paused: its claim is let go with the reason recorded, and the next
@@ -39,6 +46,7 @@ export interface OperationKindRunner {
   chunk(trx: Db, op: OperationRecord, budget: number, now: number): Promise<ChunkOutcome>;
   finish(trx: Db, op: OperationRecord, now: number): Promise<unknown>;
   afterFinish?(op: OperationRecord): Promise<void>;
+  items?: ItemSourceParts;
   /**
    * Work that cannot be undone and must not stay half-done (a namespace delete: its namespace
    * is already hidden): any error pauses it, to be tried again on the next scheduler tick,
@@ -84,6 +92,23 @@ export function createOperationRunner(
     let chunks = 0;
     let longestMs = 0;
     try {
+      while (op.filling) {
+        if (stopping) {
+          await store.operations.release(id, owner);
+          return null;
+        }
+        if (!kind.items) throw new Error(`operations of kind ${op.kind} have no item source`);
+        const filled = await store.operations.fillStep(
+          id,
+          owner,
+          clock(),
+          settings.leaseMs,
+          kind.items,
+        );
+        op = filled.op;
+        // Whatever waited for the database during the piece runs now.
+        if (!filled.complete) await nextTurn();
+      }
       for (;;) {
         if (stopping) {
           await store.operations.release(id, owner);
@@ -122,6 +147,7 @@ export function createOperationRunner(
         },
         'operation succeeded',
       );
+      await dropItems(id);
       if (kind.afterFinish) {
         await kind
           .afterFinish(ended)
@@ -153,22 +179,34 @@ export function createOperationRunner(
         }
       }
       logger.error({ err, operation: id, kind: op.kind }, 'operation failed');
+      let ended: OperationRecord | null = null;
       try {
         const failedAt = clock();
-        await store.operations.fail(id, owner, error, failedAt, (trx, current) =>
+        ended = await store.operations.fail(id, owner, error, failedAt, (trx, current) =>
           kind.failed ? kind.failed(trx, current, error, failedAt) : Promise.resolve(),
         );
+        await dropItems(id);
       } catch (failErr) {
         // The claim lapses and a process takes it over (or this one at its next start).
         logger.error({ err: failErr, operation: id }, 'recording the failure failed');
-        if (!foreground) return null;
       }
       // The request waiting for a one-chunk operation answers with the error itself (507 for
       // a full disk), not a generic failure; that chunk rolled back, so nothing was done.
       if (foreground) throw err;
-      return store.operations.get(id);
+      return ended;
     }
   }
+
+  /** An ended operation's set goes in pieces; one left over is dropped by the next `resume`. */
+  async function dropItems(id: number): Promise<void> {
+    await store.operations
+      .dropItems(id)
+      .catch((err: unknown) =>
+        logger.error({ err, operation: id }, 'dropping the set of an ended operation failed'),
+      );
+  }
+
+  let sweeping = false;
 
   const runner = {
     owner,
@@ -201,6 +239,18 @@ export function createOperationRunner(
     /** Takes over every running operation nobody holds (at start-up and on each scheduler tick). */
     async resume(): Promise<void> {
       if (stopping) return;
+      if (!sweeping) {
+        sweeping = true;
+        void store.operations
+          .endedWithItems()
+          .then(async (ids) => {
+            for (const id of ids) if (!stopping) await dropItems(id);
+          })
+          .catch((err: unknown) => logger.error({ err }, 'finding sets of ended operations failed'))
+          .finally(() => {
+            sweeping = false;
+          });
+      }
       for (const id of await store.operations.lapsed(clock())) {
         if (!running.has(id)) {
           void runner

@@ -6,6 +6,7 @@ import {
   finishRepositoryDelete,
   finishRetentionRun,
   repositoryDeleteChunk,
+  repositoryDeleteItems,
   retentionRunChunk,
 } from '@berth/store';
 import type { OperationRunner } from './operation-runner.js';
@@ -23,6 +24,7 @@ export function registerTrashKinds(
   finishBlobDeletion: () => Promise<unknown>,
 ): void {
   runner.register('repository.delete', {
+    items: repositoryDeleteItems,
     chunk: repositoryDeleteChunk,
     finish: finishRepositoryDelete,
   });
