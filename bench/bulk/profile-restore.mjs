@@ -19,11 +19,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const store = await import(path.join(root, 'packages', 'store', 'dist', 'index.js'));
+// PROFILE_STORE_DIST: another build of the store (a directory inside packages/store, so that
+// its imports resolve), to compare two versions on the same machine minutes apart.
+const store = await import(
+  path.join(root, 'packages', 'store', process.env.PROFILE_STORE_DIST ?? 'dist', 'index.js')
+);
 
 const args = process.argv.slice(2);
 const datasetDir = path.resolve(
@@ -80,9 +85,10 @@ const resetSql = () => {
 const noCheckpoint = process.env.PROFILE_NO_CHECKPOINT === '1';
 if (noCheckpoint) handle.raw.pragma('wal_autocheckpoint = 0');
 // PROFILE_BG_CHECKPOINT=1 (experiment): checkpoints move to a worker thread with a connection
-// of its own (PASSIVE, every 100 ms), so commits only append to the WAL.
+// of its own (PASSIVE, every 100 ms), so commits only append to the WAL. "compare": the
+// repository phase runs twice, the second time (delete again, restore again) so.
 let checkpointer = null;
-if (process.env.PROFILE_BG_CHECKPOINT === '1') {
+async function startCheckpointer() {
   handle.raw.pragma('wal_autocheckpoint = 0');
   const { Worker } = await import('node:worker_threads');
   const { createRequire } = await import('node:module');
@@ -98,6 +104,7 @@ if (process.env.PROFILE_BG_CHECKPOINT === '1') {
   );
   checkpointer.unref();
 }
+if (process.env.PROFILE_BG_CHECKPOINT === '1') await startCheckpointer();
 const walBytes = () => {
   try {
     return fs.statSync(`${file}-wal`).size;
@@ -121,6 +128,9 @@ async function work(id, chunk, finish) {
   const times = [];
   let images = 0;
   const cpu0 = process.cpuUsage();
+  // How long a request arriving during the work would wait for the event loop.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   for (;;) {
     const t0 = performance.now();
     const now = Date.now();
@@ -134,19 +144,24 @@ async function work(id, chunk, finish) {
         finish(trx, current, Date.now()),
       );
       const cpu = process.cpuUsage(cpu0);
-      return { times, images, total: op.total, cpuMs: (cpu.user + cpu.system) / 1000 };
+      loop.disable();
+      const blocked = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
+      return { times, images, total: op.total, cpuMs: (cpu.user + cpu.system) / 1000, blocked };
     }
+    // As the runner does: what waited for the event loop during the chunk runs now.
+    await nextTurn();
   }
 }
 
-function report(label, startMs, { times, images, cpuMs }) {
+function report(label, startMs, { times, images, cpuMs, blocked }) {
   const total = times.reduce((a, b) => a + b, 0);
   // CPU time (user + system of the process) holds up better than wall time on a busy machine.
   const cpu = cpuMs === undefined ? '' : `, CPU ${f((cpuMs * 1000) / images)} µs/image`;
   console.log(
     `\n${label}: ${images} images, start ${f(startMs)} ms, ${times.length} chunks, ` +
       `${f(total / 1000)} s in chunks = ${f((total * 1000) / images)} µs/image${cpu}; ` +
-      `chunk mean ${f(total / times.length)} p99 ${f(percentile(times, 99))} max ${f(Math.max(...times))} ms`,
+      `chunk mean ${f(total / times.length)} p99 ${f(percentile(times, 99))} max ${f(Math.max(...times))} ms` +
+      (blocked ? `; event loop delay p99 ${f(blocked.p99)} max ${f(blocked.max)} ms` : ''),
   );
   const rows = [...bySql].sort((a, b) => b[1].ms - a[1].ms);
   const perImage = (ms) => f((ms * 1000) / images).padStart(7);
@@ -214,16 +229,23 @@ if (phase === 'repository' || phase === 'both' || phase === 'plans') {
     .orderBy('repositories.image_count', phase === 'plans' ? 'asc' : 'desc')
     .limit(1)
     .executeTakeFirstOrThrow();
-  t = performance.now();
-  const del = await store.startRepositoryDelete(db, big.ns, [big.repo], ctx(), {
-    owner,
-    leaseMs: LEASE,
-  });
-  const d = await work(del, store.repositoryDeleteChunk, store.finishRepositoryDelete);
-  console.log(
-    `deleted ${big.ns}/${big.repo}: ${d.images} images in ${f((performance.now() - t) / 1000)} s`,
-  );
-  await restore(`restore repository ${big.ns}/${big.repo}`, big.ns, { repository: big.repo });
+  const rounds = process.env.PROFILE_BG_CHECKPOINT === 'compare' ? 2 : 1;
+  for (let round = 1; round <= rounds; round++) {
+    if (round === 2) {
+      await startCheckpointer();
+      console.log('\nagain, with checkpoints in a worker thread:');
+    }
+    t = performance.now();
+    const del = await store.startRepositoryDelete(db, big.ns, [big.repo], ctx(), {
+      owner,
+      leaseMs: LEASE,
+    });
+    const d = await work(del, store.repositoryDeleteChunk, store.finishRepositoryDelete);
+    console.log(
+      `deleted ${big.ns}/${big.repo}: ${d.images} images in ${f((performance.now() - t) / 1000)} s`,
+    );
+    await restore(`restore repository ${big.ns}/${big.repo}`, big.ns, { repository: big.repo });
+  }
   if (phase === 'plans') printPlans();
 }
 

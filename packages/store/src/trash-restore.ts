@@ -5,6 +5,7 @@ import {
   tagSignatureTags,
   type TagRestorePlan,
 } from '@berth/domain';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 
@@ -119,10 +120,15 @@ export async function restoreTrashEntries(
   }
 
   await relinkBlobsOfEntries(entryIds, now).execute(trx);
+  // Each statement here runs synchronously; between the long ones, requests that waited for
+  // the event loop run (reads on the reader connection, the rest queue for the writer), so
+  // a pull waits for one statement, not for the whole chunk and its commit.
+  await nextTurn();
   await sql`
     UPDATE manifests
     SET state = 'live', trash_entry_id = NULL, listed = top_level, revision = revision + 1
     WHERE trash_entry_id IN (SELECT value FROM json_each(${entryIds}))`.execute(trx);
+  await nextTurn();
   const puts = entries.flatMap((e, i) =>
     decisions[i]!.put.map((p) => [e.repository_id, p.tag, p.manifestId ?? e.manifest_id]),
   );
@@ -144,6 +150,7 @@ export async function restoreTrashEntries(
   );
   await sql`
     DELETE FROM trash_entries WHERE id IN (SELECT value FROM json_each(${entryIds}))`.execute(trx);
+  await nextTurn();
 
   const live = new CounterDeltas();
   for (const e of entries) {
