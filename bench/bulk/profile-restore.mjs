@@ -84,25 +84,11 @@ const resetSql = () => {
 // restore writes (reported per image) and commits show the cost of writing them alone.
 const noCheckpoint = process.env.PROFILE_NO_CHECKPOINT === '1';
 if (noCheckpoint) handle.raw.pragma('wal_autocheckpoint = 0');
-// PROFILE_BG_CHECKPOINT=1 (experiment): checkpoints move to a worker thread with a connection
-// of its own (PASSIVE, every 100 ms), so commits only append to the WAL. "compare": the
-// repository phase runs twice, the second time (delete again, restore again) so.
-let checkpointer = null;
+// PROFILE_BG_CHECKPOINT=1: checkpoints in a worker thread, as the server has them
+// (SqliteHandle.checkpointInBackground); "compare": the repository phase runs twice, the
+// second time (delete again, restore again) so. Without it commits checkpoint themselves.
 async function startCheckpointer() {
-  handle.raw.pragma('wal_autocheckpoint = 0');
-  const { Worker } = await import('node:worker_threads');
-  const { createRequire } = await import('node:module');
-  const sqlitePath = createRequire(path.join(root, 'packages', 'store', 'package.json')).resolve(
-    'better-sqlite3',
-  );
-  checkpointer = new Worker(
-    `const D = require(${JSON.stringify(sqlitePath)});
-     const db = new D(${JSON.stringify(file)});
-     db.pragma('busy_timeout = 5000');
-     setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), 100);`,
-    { eval: true },
-  );
-  checkpointer.unref();
+  handle.checkpointInBackground();
 }
 if (process.env.PROFILE_BG_CHECKPOINT === '1') await startCheckpointer();
 const walBytes = () => {
@@ -299,6 +285,5 @@ if (phase === 'retention' || phase === 'both') {
   report('all run restores', starts, all);
 }
 
-await checkpointer?.terminate();
 console.log(`WAL at the end: ${f(walBytes() / 2 ** 20)} MiB`);
 await handle.close();

@@ -49,6 +49,8 @@ export async function startServer(
   prepareDataDir(config.dataDir, config.umask, logger);
   const keyFileExisted = fs.existsSync(config.rootKeyFile);
   const { handle, firstStart } = await openDatabase(config, logger);
+  // Commits of bulk chunks no longer checkpoint the WAL on the event loop.
+  handle.checkpointInBackground();
   const store = createStore(handle.db, { file: path.join(config.dataDir, DB_FILE) });
   const blobs = createFilesystemDriver(config.dataDir);
   let services: Services;

@@ -7,6 +7,7 @@ import { migrateToLatest } from './migrations/index.js';
 import { registerIdSetFunction } from './id-sets.js';
 import { ReaderConnection, ReadWriteSqliteDialect } from './read-write-driver.js';
 import { optimizeStatistics, statisticsFingerprint } from './statistics.js';
+import { checkpointInBackground } from './wal-checkpointer.js';
 
 export interface SqliteHandle {
   db: Db;
@@ -17,6 +18,11 @@ export interface SqliteHandle {
    * changed the statistics, as it would keep planning with those it loaded first.
    */
   optimize(): Promise<void>;
+  /**
+   * Checkpoints the WAL from a worker thread from now on, so commits no longer do it on the
+   * event loop (see wal-checkpointer.ts); the server turns it on, tests need not.
+   */
+  checkpointInBackground(): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +56,7 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
   // them, so it loads the schema and statistics they left.
   await migrateToLatest(db);
   reader?.open();
+  let stopCheckpoints: (() => Promise<void>) | null = null;
   return {
     db,
     raw,
@@ -58,7 +65,11 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
       await optimizeStatistics(db);
       if ((await statisticsFingerprint(db)) !== before) reader?.open();
     },
+    checkpointInBackground: () => {
+      if (!inMemory && !stopCheckpoints) stopCheckpoints = checkpointInBackground(raw, file);
+    },
     close: async () => {
+      await stopCheckpoints?.();
       // Statistics only speed later queries up: a full disk must not keep the database open.
       await optimizeStatistics(db).catch(() => undefined);
       await db.destroy();
