@@ -10,8 +10,8 @@ import type SqliteDatabase from 'better-sqlite3';
  * on the 1,000,000-image one, the largest single share of a chunk's time (49 of 134 µs per
  * restored image, 219 of 378 at 1M). Here a worker thread with a connection of its own runs
  * PASSIVE checkpoints, which wait for nobody and block nobody, so commits only append to the
- * WAL. Measured with bench/bulk/profile-restore.mjs: the commit's share fell to 10.5 µs per
- * image at 20k and 104 at 1M.
+ * WAL. Measured with bench/bulk/profile-restore.mjs: the commit's share fell to 10-18 µs per
+ * image at 20k, and to 104 at 1M (measured before the backstop below).
  *
  * A PASSIVE checkpoint cannot restart the WAL; the next writer does, once a checkpoint has
  * copied every frame. While chunks follow each other that rarely happens on its own (the WAL
