@@ -42,8 +42,14 @@ export const operation = z.object({
    * restoreManyResult), so a client reads one shape either way.
    */
   result: z.unknown().nullable(),
-  /** Once failed: why, in words (everything it did was undone or is being undone). */
+  /** Once failed: why, in words. */
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /**
+   * While running: why it is paused, if it is (the storage is full). It goes on by itself,
+   * from the last committed chunk, once the cause is gone: the server tries again on every
+   * scheduler tick (BERTH_SCHEDULER_INTERVAL_MS).
+   */
+  waiting: z.object({ code: z.string(), message: z.string() }).nullable(),
 });
 export type Operation = z.infer<typeof operation>;
 

@@ -18,6 +18,7 @@ const ended = (over: Partial<Operation>): Operation => ({
   finishedAt: '2026-12-03T07:00:05.000Z',
   result: null,
   error: null,
+  waiting: null,
   ...over,
 });
 

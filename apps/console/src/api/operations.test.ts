@@ -25,6 +25,7 @@ const running: Operation = {
   finishedAt: null,
   result: null,
   error: null,
+  waiting: null,
 };
 
 // A real HTTP server answering as the bulk endpoints do: the old body for a set that fits in

@@ -127,6 +127,14 @@ describe.skipIf(unavailable !== null)(`a full disk (${unavailable ?? 'real tmpfs
     expect(await server.dump()).toBe(before);
   });
 
+  it('answers a repository delete 507 STORAGE_FULL and moves nothing to the trash', async () => {
+    const before = await server.dump();
+    const res = await server.api().delete(apiPaths.repository('team', 'app'));
+    expect(res.status).toBe(507);
+    expect(res.body.error.code).toBe('STORAGE_FULL');
+    expect(await server.dump()).toBe(before);
+  });
+
   it('keeps the console readable for a signed-in person and an API key', async () => {
     await console.agent.get(apiPaths.session()).expect(200);
     const list = await console.agent.get(apiPaths.namespaces()).expect(200);

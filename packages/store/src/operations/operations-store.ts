@@ -30,6 +30,7 @@ export interface OperationRecord {
   /** Where the kind's chunks have got to (JSON the last committed chunk returned). */
   progress: unknown;
   result: unknown;
+  /** Failed: why. Running: why it waits to be tried again (the disk was full), if it does. */
   error: { code: string; message: string } | null;
   startedAt: number;
   updatedAt: number;
@@ -355,6 +356,8 @@ export function createOperationsStore(db: Db) {
             progress: JSON.stringify(outcome.progress ?? null),
             updated_at: now,
             lease_until: now + leaseMs,
+            // A running operation's error says why it was waiting; it no longer is.
+            error: null,
           }))
           .where('id', '=', id)
           .returningAll()
@@ -399,11 +402,23 @@ export function createOperationsStore(db: Db) {
       });
     },
 
-    /** Lets go of a claim without ending the operation (shutdown): another start resumes it. */
-    async release(id: number, owner: string): Promise<void> {
+    /**
+     * Lets go of a claim without ending the operation: at shutdown (another start resumes it),
+     * or when it must wait (`waiting`: why, e.g. the disk is full; the next scheduler tick
+     * tries again, and the next chunk that commits clears it).
+     */
+    async release(
+      id: number,
+      owner: string,
+      waiting: { code: string; message: string } | null = null,
+    ): Promise<void> {
       await db
         .updateTable('operations')
-        .set({ claimed_by: null, lease_until: null })
+        .set({
+          claimed_by: null,
+          lease_until: null,
+          ...(waiting ? { error: JSON.stringify(waiting) } : {}),
+        })
         .where('id', '=', id)
         .where('claimed_by', '=', owner)
         .where('state', '=', 'running')

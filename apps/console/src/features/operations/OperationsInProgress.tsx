@@ -10,6 +10,7 @@ import {
   operationTitle,
   outcomeTitle,
   percentDone,
+  waitingText,
 } from './operation-words';
 
 function OperationProgress({ first }: { first: Operation }) {
@@ -20,7 +21,7 @@ function OperationProgress({ first }: { first: Operation }) {
     <ProgressBar
       className="berth-operation"
       label={operationTitle(op)}
-      helperText={operationCount(op)}
+      helperText={[operationCount(op), waitingText(op)].filter(Boolean).join(' — ')}
       // Indeterminate until the server has counted the set; the exact counts are the helper.
       value={counted ? percentDone(op) : undefined}
       max={100}

@@ -6,6 +6,7 @@ import {
   outcomeTitle,
   percentDone,
   progressLabel,
+  waitingText,
 } from './operation-words';
 
 const op = (over: Partial<Operation>): Operation => ({
@@ -22,6 +23,7 @@ const op = (over: Partial<Operation>): Operation => ({
   finishedAt: null,
   result: null,
   error: null,
+  waiting: null,
   ...over,
 });
 
@@ -69,8 +71,21 @@ describe('progress words', () => {
     });
     expect(failureText(failed)).toMatch(/^Nothing was saved: the disk where Berth keeps/);
     expect(failureText(failed)).not.toMatch(/SQLITE/);
-    expect(failureText(op({ state: 'failed', error: { code: 'X', message: 'it broke' } }))).toBe(
-      'it broke. Everything it did is undone (or being undone), so nothing is half-done.',
+    expect(
+      failureText(op({ state: 'failed', done: 0, error: { code: 'X', message: 'it broke' } })),
+    ).toBe('it broke. Nothing was changed.');
+    // Chunks that committed before it stopped stay, and the words say where those images are.
+    expect(
+      failureText(op({ state: 'failed', done: 1500, error: { code: 'X', message: 'it broke' } })),
+    ).toBe('it broke. What it had moved (1,500 images) is in the trash: restore it from there.');
+  });
+
+  it('says why a running operation is paused, and that it goes on by itself', () => {
+    expect(waitingText(op({}))).toBeNull();
+    const full = op({ waiting: { code: 'STORAGE_FULL', message: 'the storage is full' } });
+    expect(waitingText(full)).toMatch(/^Paused: the disk where Berth keeps its data is full\./);
+    expect(waitingText(op({ waiting: { code: 'X', message: 'busy' } }))).toBe(
+      'Paused: busy. It goes on by itself, from where it stopped.',
     );
   });
 });

@@ -55,10 +55,39 @@ export function outcomeTitle(op: Pick<Operation, 'kind' | 'target' | 'state'>): 
   return op.state === 'failed' ? `${operationTitle(op)} failed` : `${ENDED[op.kind]} ${op.target}`;
 }
 
+/** What the images it had handled before it stopped became: chunks that committed stay. */
+const LEFT: Record<OperationKind, (done: string) => string> = {
+  'repository.delete': (n) => `What it had moved (${n}) is in the trash: restore it from there.`,
+  'image.delete': (n) => `What it had moved (${n}) is in the trash: restore it from there.`,
+  'retention.confirm': (n) =>
+    `What it had moved (${n}) is in the trash: restore it from there, or restore the run.`,
+  'namespace.delete': () => 'The namespace stays hidden; start the delete again to finish it.',
+  'retention.run.restore': (n) => `What it had restored (${n}) stays restored.`,
+  'trash.restore': (n) => `What it had restored (${n}) stays restored.`,
+};
+
 /** Why it failed, in words, and what became of the work it had done. */
-export function failureText(op: Pick<Operation, 'error'>): string {
+export function failureText(op: Pick<Operation, 'error' | 'kind' | 'done'>): string {
   const why = op.error
     ? messageForPeople(op.error.code, op.error.message)
     : 'The server gave no reason.';
-  return `${why.replace(/\.?$/, '.')} Everything it did is undone (or being undone), so nothing is half-done.`;
+  const left =
+    op.done > 0 ? ` ${LEFT[op.kind](pluralize(op.done, 'image'))}` : ' Nothing was changed.';
+  return `${why.replace(/\.?$/, '.')}${left}`;
+}
+
+/** Why a running operation may be paused, in words a person can act on. */
+const PAUSED: Record<string, string> = {
+  STORAGE_FULL:
+    'Paused: the disk where Berth keeps its data is full. Ask your Berth administrator to ' +
+    'free space or give the server more disk; it then goes on by itself, from where it stopped.',
+};
+
+/** Why a running operation is paused, in words (null when it is not): it goes on by itself. */
+export function waitingText(op: Pick<Operation, 'waiting'>): string | null {
+  if (!op.waiting) return null;
+  return (
+    PAUSED[op.waiting.code] ??
+    `Paused: ${op.waiting.message.replace(/\.?$/, '.')} It goes on by itself, from where it stopped.`
+  );
 }

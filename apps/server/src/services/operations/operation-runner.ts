@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { BerthError } from '@berth/domain';
+import { BerthError, StorageFullError } from '@berth/domain';
 import {
   type ChunkOutcome,
   type Db,
@@ -29,12 +29,22 @@ import type { Clock } from '../deps.js';
  * - `afterFinish` runs outside any transaction after `finish` committed (removing blob
  *   files); a crash may skip it, so it must only do what something else also finishes later.
  * - `failed` adds to the transaction that records a failure (an audit entry).
+ *
+ * Run in the background, an operation that meets a full disk (or any error, for a `mustFinish`
+ * kind) is not failed but paused: its claim is let go with the reason recorded, and the next
+ * `resume` (every scheduler tick) goes on from the last committed chunk.
  */
 export interface OperationKindRunner {
   /** `now` is the runner's clock at the chunk (what the chunk's rows record as their time). */
   chunk(trx: Db, op: OperationRecord, budget: number, now: number): Promise<ChunkOutcome>;
   finish(trx: Db, op: OperationRecord, now: number): Promise<unknown>;
   afterFinish?(op: OperationRecord): Promise<void>;
+  /**
+   * Work that cannot be undone and must not stay half-done (a namespace delete: its namespace
+   * is already hidden): any error pauses it, to be tried again on the next scheduler tick,
+   * instead of ending it as failed.
+   */
+  mustFinish?: boolean;
   failed?(
     trx: Db,
     op: OperationRecord,
@@ -62,7 +72,7 @@ export function createOperationRunner(
   const running = new Map<number, Promise<OperationRecord | null>>();
   let stopping = false;
 
-  async function work(id: number): Promise<OperationRecord | null> {
+  async function work(id: number, foreground: boolean): Promise<OperationRecord | null> {
     let op = await store.operations.claim(id, owner, clock(), settings.leaseMs);
     if (!op) return null;
     const kind = kinds.get(op.kind);
@@ -129,17 +139,34 @@ export function createOperationRunner(
         err instanceof BerthError
           ? { code: err.code, message: err.message }
           : { code: 'OPERATION_FAILED', message: `the operation stopped: ${String(err)}` };
+      if (kind.mustFinish || (err instanceof StorageFullError && !foreground)) {
+        // Failing here would leave the chunks already committed: half a repository in the
+        // trash. A full disk passes; the operation waits for it, as it would after a crash.
+        logger.warn({ err, operation: id, kind: op.kind }, 'operation paused');
+        try {
+          await store.operations.release(id, owner, error);
+          return await store.operations.get(id);
+        } catch (releaseErr) {
+          // Releasing writes too; the lease lapses instead and a later tick takes it over.
+          logger.error({ err: releaseErr, operation: id }, 'pausing the operation failed');
+          return null;
+        }
+      }
       logger.error({ err, operation: id, kind: op.kind }, 'operation failed');
       try {
         const failedAt = clock();
-        return await store.operations.fail(id, owner, error, failedAt, (trx, current) =>
+        await store.operations.fail(id, owner, error, failedAt, (trx, current) =>
           kind.failed ? kind.failed(trx, current, error, failedAt) : Promise.resolve(),
         );
       } catch (failErr) {
         // The claim lapses and a process takes it over (or this one at its next start).
         logger.error({ err: failErr, operation: id }, 'recording the failure failed');
-        return null;
+        if (!foreground) return null;
       }
+      // The request waiting for a one-chunk operation answers with the error itself (507 for
+      // a full disk), not a generic failure; that chunk rolled back, so nothing was done.
+      if (foreground) throw err;
+      return store.operations.get(id);
     }
   }
 
@@ -153,14 +180,20 @@ export function createOperationRunner(
     },
 
     /**
-     * Works the operation to its end unless another process holds it; resolves with the ended
-     * operation (null when it was not ours or the runner stopped). Starting it twice in this
+     * Works the operation until it ends or must wait, unless another process holds it;
+     * resolves with the operation as it then is (null when it was not ours or the runner
+     * stopped). In the background a full disk pauses it (running, with `error` saying why)
+     * until a later `resume`. `foreground`: a request waits for it (a set that fits in one
+     * chunk), so a failure rejects with the error that stopped it. Starting it twice in this
      * process joins the first run.
      */
-    run(id: number): Promise<OperationRecord | null> {
+    run(
+      id: number,
+      { foreground = false }: { foreground?: boolean } = {},
+    ): Promise<OperationRecord | null> {
       const existing = running.get(id);
       if (existing) return existing;
-      const p = work(id).finally(() => running.delete(id));
+      const p = work(id, foreground).finally(() => running.delete(id));
       running.set(id, p);
       return p;
     },

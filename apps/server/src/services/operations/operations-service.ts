@@ -23,7 +23,8 @@ export function toOperation(op: OperationRecord): Operation {
     updatedAt: iso(op.updatedAt),
     finishedAt: isoOrNull(op.finishedAt),
     result: op.result ?? null,
-    error: op.error,
+    error: op.state === 'failed' ? op.error : null,
+    waiting: op.state === 'running' ? op.error : null,
   };
 }
 
@@ -62,8 +63,11 @@ export function createOperationsService(
           .catch((err: unknown) => logger.error({ err, operation: id }, 'operation stopped'));
         return { kind: 'accepted', operation: toOperation(op) };
       }
-      const ended = await runner.run(id);
+      const ended = await runner.run(id, { foreground: true });
       if (ended?.state === 'succeeded') return { kind: 'done', body: ended.result as T };
+      // Paused (work that must get to the end, e.g. a namespace delete on a full disk): it
+      // goes on by itself, and the caller follows it like any other.
+      if (ended?.state === 'running') return { kind: 'accepted', operation: toOperation(ended) };
       throw new Error(
         `operation ${id} did not succeed: ${ended?.error?.message ?? 'another process holds it'}`,
       );

@@ -36,6 +36,8 @@ export function registerTrashKinds(
     failed: failRetentionRun,
   });
   runner.register('namespace.delete', {
+    // Irreversible, and the namespace is hidden from its first moment: it must get to the end.
+    mustFinish: true,
     chunk: namespaceDeleteChunk,
     async finish(trx, op, now) {
       return { ...(await finishNamespaceDelete(trx, op, now)), deletedAt: iso(now) };
