@@ -4,29 +4,45 @@ import type { Db } from './database.js';
 import {
   type ChunkOutcome,
   type OperationRecord,
-  appendOperationItemValues,
   createOperation,
   operationItemsAfter,
 } from './operations/operations-store.js';
 import { NotFoundError } from '@berth/domain';
+import { sql } from 'kysely';
 import { resolveNamespace, resolveRepository } from './resolve.js';
-import { type RestoredImage, restoreTrashEntriesById } from './trash-restore.js';
+import {
+  RESTORE_CHUNK,
+  type RestorableEntry,
+  type RestoredImage,
+  restoreTrashEntries,
+  restoreTrashEntriesById,
+} from './trash-restore.js';
 import { nothingToRestore, runNotInTrash } from './trash-restore-errors.js';
 
 /*
- * "Restore repository" and "restore a retention run" as recorded operations: the entries are
- * fixed when the operation starts (newest deletion first, the order the tag rule needs), then
- * restored in chunks that each commit on their own with the tally so far, so a restore of
- * 100,000 images never holds the write lock for more than one chunk, and a crash resumes at
- * the last committed chunk. Entries that left the trash meanwhile (restored by someone else,
- * expired) are passed over.
+ * "Restore repository" and "restore a retention run" as recorded operations: the set is fixed
+ * when the operation starts (the scope's entries up to the newest one then, `upTo`), then
+ * restored newest deletion first (the order the tag rule needs) in chunks that each commit on
+ * their own with the tally so far and where they stopped, so a restore of 100,000 images never
+ * holds the write lock for more than one chunk, and a crash resumes at the last committed
+ * chunk. Entries that left the trash meanwhile (restored by someone else, expired) are passed
+ * over.
+ *
+ * Each chunk reads its entries straight from trash_entries in (deleted_at, id) order after
+ * the last one restored: listing the whole set into operation_items up front held the write
+ * lock for 0.5 s at 100,000 entries (several seconds for a run of 900,000), and entries that
+ * enter the trash later have higher ids, so `upTo` keeps them out.
  */
 
 export type TrashRestoreScope = { repository: string } | { retentionRun: number };
 
+/**
+ * `upTo` (the newest entry of the set) is absent from operations an earlier Berth started,
+ * whose set is listed in operation_items.
+ */
 type RestoreParams =
-  | { scope: 'repository'; repository: string }
-  | { scope: 'retention-run'; runId: number; deletedImages: number };
+  | { scope: 'repository'; repository: string; repositoryId?: number; upTo?: number }
+  | { scope: 'retention-run'; runId: number; deletedImages: number; upTo?: number };
 
 /** What has been restored so far: counts always, the first `listed` images and skips. */
 export interface RestoreTally {
@@ -43,7 +59,10 @@ export interface RestoreTally {
 }
 
 interface RestoreProgress {
-  seq: number;
+  /** The (deleted_at, id) of the last entry passed; null before the first. */
+  after?: [number, number] | null;
+  /** Operations with a listed set: the position in it. */
+  seq?: number;
   tally: RestoreTally;
 }
 
@@ -85,17 +104,13 @@ export async function startTrashRestore(
 ): Promise<{ id: number; total: number }> {
   return db.transaction().execute(async (trx) => {
     const ns = await resolveNamespace(trx, namespace);
-    let entries = trx
-      .selectFrom('trash_entries')
-      .select('id')
-      .where('namespace_id', '=', ns.id)
-      .where('expires_at', '>', ctx.now);
     let params: RestoreParams;
     let target: string;
+    let set: { column: 'repository_id' | 'retention_run_id'; value: number };
     if ('repository' in scope) {
       const repo = await resolveRepository(trx, ns, scope.repository);
-      entries = entries.where('repository_id', '=', repo.id);
-      params = { scope: 'repository', repository: scope.repository };
+      set = { column: 'repository_id', value: repo.id };
+      params = { scope: 'repository', repository: scope.repository, repositoryId: repo.id };
       target = `${namespace}/${scope.repository}`;
     } else {
       const run = await trx
@@ -110,12 +125,21 @@ export async function startTrashRestore(
           `namespace "${namespace}" has no retention run ${scope.retentionRun}`,
         );
       }
-      entries = entries.where('retention_run_id', '=', run.id);
+      set = { column: 'retention_run_id', value: run.id };
       params = { scope: 'retention-run', runId: run.id, deletedImages: run.deleted_images };
       target = `retention run ${run.id}`;
     }
-    const ids = await entries.orderBy('deleted_at', 'desc').orderBy('id', 'desc').execute();
-    if (ids.length === 0) {
+    const { total, upTo } = await trx
+      .selectFrom('trash_entries')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('total'),
+        eb.fn.max<number | null>('id').as('upTo'),
+      ])
+      .where(set.column, '=', set.value)
+      .where('namespace_id', '=', ns.id)
+      .where('expires_at', '>', ctx.now)
+      .executeTakeFirstOrThrow();
+    if (total === 0 || upTo === null) {
       throw 'repository' in scope
         ? nothingToRestore(namespace, scope.repository)
         : runNotInTrash(scope.retentionRun);
@@ -126,16 +150,12 @@ export async function startTrashRestore(
       namespaceId: ns.id,
       target,
       actor: ctx.actor,
-      params,
+      params: { ...params, upTo },
       now: ctx.now,
       owner: claim.owner,
       leaseMs: claim.leaseMs,
     });
-    const total = await appendOperationItemValues(
-      trx,
-      id,
-      ids.map((e) => ({ itemId: e.id, revision: null })),
-    );
+    await trx.updateTable('operations').set({ total }).where('id', '=', id).execute();
     return { id, total };
   });
 }
@@ -148,11 +168,84 @@ export async function restoreOperationChunk(
   now: number,
   listed: number,
 ): Promise<ChunkOutcome> {
-  const progress = (op.progress as RestoreProgress | null) ?? {
-    seq: 0,
-    tally: emptyRestoreTally(),
+  const params = op.params as RestoreParams;
+  const progress = (op.progress as RestoreProgress | null) ?? { tally: emptyRestoreTally() };
+  if (params.upTo === undefined) return listedSetChunk(trx, op, progress, budget, now, listed);
+  const after = progress.after ?? null;
+  const entries = await nextEntries(trx, params, params.upTo, after, now, budget);
+  const restored: RestoredImage[] = [];
+  for (let i = 0; i < entries.length; i += RESTORE_CHUNK) {
+    const part = entries.slice(i, i + RESTORE_CHUNK);
+    const done = await restoreTrashEntries(trx, part, now);
+    done.forEach((r, j) =>
+      restored.push({
+        repository: part[j]!.repository,
+        digest: r.digest,
+        tags: r.tags,
+        skippedTags: r.skippedTags,
+      }),
+    );
+  }
+  const last = entries.at(-1);
+  return {
+    handled: entries.length,
+    progress: {
+      after: last ? [last.deleted_at, last.id] : after,
+      tally: addToRestoreTally(progress.tally, restored, listed),
+    } satisfies RestoreProgress,
+    // Every entry passed counts towards done, so reaching the total means none is left.
+    finished: entries.length < budget || op.done + entries.length >= op.total,
   };
-  const items = await operationItemsAfter(trx, op.id, progress.seq, budget);
+}
+
+/**
+ * The next `limit` entries of the set after `after`, newest deletion first: one range of
+ * trash_repo_deleted or trash_retention_run_deleted, read from where the last chunk stopped.
+ */
+export function nextEntriesQuery(
+  params: RestoreParams,
+  upTo: number,
+  after: readonly [number, number] | null,
+  now: number,
+  limit: number,
+) {
+  const scope =
+    params.scope === 'repository'
+      ? sql`e.repository_id = ${params.repositoryId ?? -1}`
+      : sql`e.retention_run_id = ${params.runId}`;
+  const [deletedAt, id] = after ?? [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+  return sql<RestorableEntry & { deleted_at: number; repository: string }>`
+    SELECT e.id, e.namespace_id, e.repository_id, e.manifest_id, e.digest, e.tags, e.size_bytes,
+           e.deleted_at, r.name AS repository
+    FROM trash_entries e JOIN repositories r ON r.id = e.repository_id
+    WHERE ${scope} AND (e.deleted_at, e.id) < (${deletedAt}, ${id})
+      AND e.id <= ${upTo} AND e.expires_at > ${now}
+    ORDER BY e.deleted_at DESC, e.id DESC
+    LIMIT ${limit}`;
+}
+
+async function nextEntries(
+  trx: Db,
+  params: RestoreParams,
+  upTo: number,
+  after: readonly [number, number] | null,
+  now: number,
+  limit: number,
+) {
+  return (await nextEntriesQuery(params, upTo, after, now, limit).execute(trx)).rows;
+}
+
+/** A chunk of an operation an earlier Berth started, whose set is listed in operation_items. */
+async function listedSetChunk(
+  trx: Db,
+  op: OperationRecord,
+  progress: RestoreProgress,
+  budget: number,
+  now: number,
+  listed: number,
+): Promise<ChunkOutcome> {
+  const seq = progress.seq ?? 0;
+  const items = await operationItemsAfter(trx, op.id, seq, budget);
   const restored = await restoreTrashEntriesById(
     trx,
     items.map((i) => i.itemId),
@@ -162,7 +255,7 @@ export async function restoreOperationChunk(
   return {
     handled: items.length,
     progress: {
-      seq: last?.seq ?? progress.seq,
+      seq: last?.seq ?? seq,
       tally: addToRestoreTally(progress.tally, restored, listed),
     } satisfies RestoreProgress,
     finished: items.length < budget || (last?.seq ?? 0) >= op.total,

@@ -6,7 +6,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteHandle } from './connect.js';
 import { createStore, type Store } from './store.js';
 import type { IngestManifest } from './images-store.js';
-import { restoreTrashEntriesById } from './trash-restore.js';
+import { relinkBlobsOfEntries, restoreTrashEntriesById } from './trash-restore.js';
+import { appendOperationItemValues, createOperation } from './operations/operations-store.js';
+import {
+  finishRestoreOperation,
+  nextEntriesQuery,
+  restoreOperationChunk,
+  startTrashRestore,
+} from './trash-restore-operation.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -380,5 +387,153 @@ describe('restoring a set of trash entries', () => {
     await expect(b.store.trash.restoreRepository('team', 'lib/core', at)).rejects.toMatchObject({
       code: 'TRASH_ENTRY_UNKNOWN',
     });
+  });
+});
+
+describe('restoring a repository as an operation', () => {
+  it('gives what restoring its entries one by one newest-first gives, chunk after chunk, and leaves out what is deleted after it started', async () => {
+    const { a, b } = await twins(4);
+    const inApp = trashNewestFirst(a.handle).filter((e) => e.repository === 'app');
+    expect(inApp.length).toBeGreaterThan(12);
+    const late = a.handle.raw
+      .prepare(
+        `SELECT m.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id
+         WHERE r.name = 'app' AND m.listed = 1 ORDER BY m.id LIMIT 1`,
+      )
+      .pluck()
+      .get() as string;
+    const deleteLate = (store: Store) =>
+      store.images.trash('team', [{ repository: 'app', digest: late }], 'deleted', at);
+
+    await deleteLate(a.store);
+    const oneByOne: { digest: string; tags: string[] }[] = [];
+    for (const e of inApp) {
+      const outcome = await a.store.trash.restore(
+        'team',
+        { repository: e.repository, digest: e.digest },
+        at,
+      );
+      oneByOne.push({ digest: e.digest, tags: outcome.restored.tags });
+    }
+
+    const claim = { owner: 'tester', leaseMs: 60_000 };
+    const { id, total } = await startTrashRestore(
+      b.handle.db,
+      'team',
+      { repository: 'app' },
+      at,
+      claim,
+    );
+    expect(total).toBe(inApp.length);
+    // Deleted once the set is fixed: it stays in the trash.
+    await deleteLate(b.store);
+    let chunks = 0;
+    for (;;) {
+      chunks++;
+      const { outcome } = await b.store.operations.runChunk(
+        id,
+        claim.owner,
+        NOW,
+        claim.leaseMs,
+        (trx, op) => restoreOperationChunk(trx, op, 4, NOW, 1000),
+      );
+      if (outcome.finished) break;
+    }
+    expect(chunks).toBe(Math.ceil(inApp.length / 4));
+    const ended = await b.store.operations.finish(id, claim.owner, NOW, (trx, op) =>
+      finishRestoreOperation(trx, op, NOW),
+    );
+    const result = ended.result as { restored: number; images: typeof oneByOne };
+    expect(result.restored).toBe(inApp.length);
+    expect(result.images.map((i) => ({ digest: i.digest, tags: i.tags }))).toEqual(oneByOne);
+    expect(dump(b.handle)).toBe(dump(a.handle));
+    expect(trashNewestFirst(b.handle).map((e) => e.digest)).toContain(late);
+    expectCountersMatchRecount(b.handle);
+  });
+
+  it('an operation an earlier Berth started, with its set listed, is worked to its end', async () => {
+    const { b } = await twins(5);
+    const inApp = trashNewestFirst(b.handle).filter((e) => e.repository === 'app');
+    const claim = { owner: 'tester', leaseMs: 60_000 };
+    const id = await b.handle.db.transaction().execute(async (trx) => {
+      const created = await createOperation(trx, {
+        kind: 'trash.restore',
+        namespace: 'team',
+        namespaceId: 1,
+        target: 'team/app',
+        actor: 'tester',
+        params: { scope: 'repository', repository: 'app' },
+        now: NOW,
+        ...claim,
+      });
+      await appendOperationItemValues(
+        trx,
+        created,
+        inApp.map((e) => ({ itemId: e.id, revision: null })),
+      );
+      return created;
+    });
+    for (;;) {
+      const { outcome } = await b.store.operations.runChunk(
+        id,
+        claim.owner,
+        NOW,
+        claim.leaseMs,
+        (trx, op) => restoreOperationChunk(trx, op, 5, NOW, 1000),
+      );
+      if (outcome.finished) break;
+    }
+    const ended = await b.store.operations.finish(id, claim.owner, NOW, (trx, op) =>
+      finishRestoreOperation(trx, op, NOW),
+    );
+    expect((ended.result as { restored: number }).restored).toBe(inApp.length);
+    expect(trashNewestFirst(b.handle).filter((e) => e.repository === 'app')).toEqual([]);
+    expectCountersMatchRecount(b.handle);
+  });
+});
+
+describe('query plans of a restore', () => {
+  /** Statistics as ANALYZE leaves them while the trash is empty (20,000-image dataset). */
+  function trashlessStatistics(handle: SqliteHandle): void {
+    handle.raw.exec(`
+      ANALYZE;
+      DELETE FROM sqlite_stat1 WHERE tbl = 'manifests';
+      INSERT INTO sqlite_stat1 VALUES
+        ('manifests', 'manifests_trash_entry', '20000 1001'),
+        ('manifests', 'manifests_repository_id', '20000 112 1');
+      ANALYZE sqlite_schema;`);
+  }
+  const plan = (handle: SqliteHandle, query: { sql: string; parameters: readonly unknown[] }) =>
+    (
+      handle.raw.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(query.parameters) as {
+        detail: string;
+      }[]
+    ).map((r) => r.detail);
+
+  it('relinking blobs looks up the manifests of the chunk, never scans them all', async () => {
+    const { handle } = await open(path.join(dir, 'plans.db'));
+    trashlessStatistics(handle);
+    const steps = plan(handle, relinkBlobsOfEntries('[1, 2]', NOW).compile(handle.db));
+    expect(steps).toContain('SEARCH m USING INDEX manifests_trash_entry (trash_entry_id=?)');
+    expect(steps.filter((s) => s.startsWith('SCAN m'))).toEqual([]);
+  });
+
+  it('each chunk reads its entries in order from where the last one stopped', async () => {
+    const { handle } = await open(path.join(dir, 'plans.db'));
+    handle.raw.exec('ANALYZE');
+    const scopes = [
+      { scope: 'repository', repository: 'app', repositoryId: 1, index: 'trash_repo_deleted' },
+      { scope: 'retention-run', runId: 1, deletedImages: 9, index: 'trash_retention_run_deleted' },
+    ] as const;
+    for (const { index, ...params } of scopes) {
+      for (const after of [null, [NOW, 10] as [number, number]]) {
+        const steps = plan(
+          handle,
+          nextEntriesQuery(params, 100, after, NOW, 250).compile(handle.db),
+        );
+        expect(steps.some((s) => s.startsWith(`SEARCH e USING INDEX ${index} (`))).toBe(true);
+        expect(steps.filter((s) => s.includes('TEMP B-TREE'))).toEqual([]);
+      }
+    }
   });
 });

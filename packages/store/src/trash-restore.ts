@@ -5,6 +5,7 @@ import {
   tagSignatureTags,
   type TagRestorePlan,
 } from '@berth/domain';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 
@@ -118,20 +119,16 @@ export async function restoreTrashEntries(
     });
   }
 
-  await sql`
-    INSERT INTO repository_blobs (repository_id, digest, touched_at)
-    SELECT DISTINCT m.repository_id, mb.blob_digest, ${now}
-    FROM manifests m
-    JOIN manifest_blobs mb ON mb.manifest_id = m.id
-    JOIN blobs b ON b.digest = mb.blob_digest
-    WHERE m.trash_entry_id IN (SELECT value FROM json_each(${entryIds}))
-    ON CONFLICT (repository_id, digest) DO UPDATE SET touched_at = excluded.touched_at`.execute(
-    trx,
-  );
+  await relinkBlobsOfEntries(entryIds, now).execute(trx);
+  // Each statement here runs synchronously; between the long ones, requests that waited for
+  // the event loop run (reads on the reader connection, the rest queue for the writer), so
+  // a pull waits for one statement, not for the whole chunk and its commit.
+  await nextTurn();
   await sql`
     UPDATE manifests
     SET state = 'live', trash_entry_id = NULL, listed = top_level, revision = revision + 1
     WHERE trash_entry_id IN (SELECT value FROM json_each(${entryIds}))`.execute(trx);
+  await nextTurn();
   const puts = entries.flatMap((e, i) =>
     decisions[i]!.put.map((p) => [e.repository_id, p.tag, p.manifestId ?? e.manifest_id]),
   );
@@ -153,6 +150,7 @@ export async function restoreTrashEntries(
   );
   await sql`
     DELETE FROM trash_entries WHERE id IN (SELECT value FROM json_each(${entryIds}))`.execute(trx);
+  await nextTurn();
 
   const live = new CounterDeltas();
   for (const e of entries) {
@@ -178,6 +176,27 @@ export async function restoreTrashEntries(
     tags: decisions[i]!.restore,
     skippedTags: decisions[i]!.skipped,
   }));
+}
+
+/**
+ * Links every blob the manifests of these trash entries use to their repository again (a blob
+ * DELETE may have unlinked one while its image was in the trash). The entries drive the join
+ * (CROSS JOIN keeps them the outer loop): statistics gathered while the trash was empty say
+ * each trash_entry_id value matches a large share of the manifests, and with
+ * `trash_entry_id IN (…)` the planner then scanned every manifest of the registry in
+ * repository order for each chunk (all 20,000 per chunk on the 20,000-image dataset).
+ * `WHERE true`: after a join, SQLite reads ON CONFLICT as a join constraint without it.
+ */
+export function relinkBlobsOfEntries(entryIds: string, now: number) {
+  return sql`
+    INSERT INTO repository_blobs (repository_id, digest, touched_at)
+    SELECT DISTINCT m.repository_id, mb.blob_digest, ${now}
+    FROM json_each(${entryIds}) j
+    CROSS JOIN manifests m ON m.trash_entry_id = j.value
+    JOIN manifest_blobs mb ON mb.manifest_id = m.id
+    JOIN blobs b ON b.digest = mb.blob_digest
+    WHERE true
+    ON CONFLICT (repository_id, digest) DO UPDATE SET touched_at = excluded.touched_at`;
 }
 
 /** Who holds each of these (repository, tag) pairs now, in one indexed lookup per pair. */

@@ -14,6 +14,7 @@ import * as imageModel from './0006-image-model.js';
 import * as firstStart from './0007-first-start.js';
 import * as operations from './0008-operations.js';
 import * as gcLinkCheck from './0009-gc-link-check.js';
+import * as trashRunOrder from './0011-trash-run-order.js';
 import * as operationFill from './0012-operation-fill.js';
 import { analyzeAfterMigrating } from '../statistics.js';
 
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0007-first-start': firstStart,
   '0008-operations': operations,
   '0009-gc-link-check': gcLinkCheck,
+  '0011-trash-run-order': trashRunOrder,
   '0012-operation-fill': operationFill,
 };
 
