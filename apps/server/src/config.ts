@@ -110,6 +110,8 @@ const envSchema = z.object({
   BERTH_TRUST_PROXY: z.string().max(512).optional(),
   /** Images per chunk of bulk work (a repository delete, a retention confirm): one short transaction each. */
   BERTH_BULK_CHUNK_IMAGES: z.coerce.number().int().min(1).max(100_000).default(250),
+  /** How long one chunk of bulk work should hold the write lock; chunks are sized to it (0: fixed). */
+  BERTH_BULK_CHUNK_MS: z.coerce.number().int().min(0).max(10_000).default(25),
   /** How long a crashed process's claim on an operation holds before another start takes it over. */
   BERTH_OPERATION_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
   BERTH_UPLOAD_TTL_MS: z.coerce
@@ -138,7 +140,7 @@ export type Config = {
   gcIntervalMs: number;
   gcGraceMs: number;
   uploadTtlMs: number;
-  operations: { chunkImages: number; leaseMs: number };
+  operations: { chunkImages: number; chunkTargetMs: number; leaseMs: number };
   schedulerIntervalMs: number;
   projectLimit: number;
   registryHosts: string[];
@@ -349,7 +351,11 @@ function toConfig(e: Env): Config {
     gcIntervalMs: e.BERTH_GC_INTERVAL_MS,
     gcGraceMs: e.BERTH_GC_GRACE_MS,
     uploadTtlMs: e.BERTH_UPLOAD_TTL_MS,
-    operations: { chunkImages: e.BERTH_BULK_CHUNK_IMAGES, leaseMs: e.BERTH_OPERATION_LEASE_MS },
+    operations: {
+      chunkImages: e.BERTH_BULK_CHUNK_IMAGES,
+      chunkTargetMs: e.BERTH_BULK_CHUNK_MS,
+      leaseMs: e.BERTH_OPERATION_LEASE_MS,
+    },
     schedulerIntervalMs: e.BERTH_SCHEDULER_INTERVAL_MS,
     projectLimit: e.BERTH_PROJECT_LIMIT,
     registryHosts: e.BERTH_REGISTRY_HOSTS

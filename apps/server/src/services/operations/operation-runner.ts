@@ -12,6 +12,7 @@ import {
 } from '@berth/store';
 import type { Logger } from 'pino';
 import type { Clock } from '../deps.js';
+import { createChunkBudget } from './chunk-budget.js';
 
 /**
  * How a kind of operation is worked. A kind registers one of these with the runner
@@ -64,11 +65,20 @@ export interface OperationKindRunner {
 export interface OperationSettings {
   /** Images per chunk transaction (BERTH_BULK_CHUNK_IMAGES). */
   chunkImages: number;
+  /**
+   * How long a chunk should hold the write lock (BERTH_BULK_CHUNK_MS): chunks are sized to it
+   * from what the last ones cost, up to chunkImages. 0: every chunk handles chunkImages.
+   */
+  chunkTargetMs: number;
   /** How long a claim holds without a chunk renewing it (a crashed process's work is taken over after it). */
   leaseMs: number;
 }
 
-export const DEFAULT_OPERATION_SETTINGS: OperationSettings = { chunkImages: 250, leaseMs: 30_000 };
+export const DEFAULT_OPERATION_SETTINGS: OperationSettings = {
+  chunkImages: 250,
+  chunkTargetMs: 25,
+  leaseMs: 30_000,
+};
 
 export function createOperationRunner(
   { store, logger, clock }: { store: Store; logger: Logger; clock: Clock },
@@ -89,6 +99,7 @@ export function createOperationRunner(
       return null;
     }
     const started = Date.now();
+    const budget = createChunkBudget(settings.chunkImages, settings.chunkTargetMs);
     let chunks = 0;
     let longestMs = 0;
     try {
@@ -121,9 +132,10 @@ export function createOperationRunner(
           owner,
           now,
           settings.leaseMs,
-          (trx, current) => kind.chunk(trx, current, settings.chunkImages, now),
+          (trx, current) => kind.chunk(trx, current, budget.images, now),
         );
         const ms = performance.now() - t0;
+        budget.record(outcome.handled, ms);
         chunks++;
         if (ms > longestMs) longestMs = ms;
         op = after;
