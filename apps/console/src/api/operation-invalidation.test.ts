@@ -1,25 +1,20 @@
 import type { Operation } from '@berth/contract';
 import { QueryClient, type QueryKey } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
+import { buildOperation } from './operation-builder';
 import { invalidateAfterOperation } from './operations';
 import { queryKeys } from './query-keys';
 
-const ended = (over: Partial<Operation>): Operation => ({
-  id: '9',
-  kind: 'repository.delete',
-  namespace: 'demo-shop',
-  target: 'demo-shop/payments',
-  state: 'succeeded',
-  done: 100,
-  total: 100,
-  actor: 'admin',
-  startedAt: '2026-12-03T07:00:00.000Z',
-  updatedAt: '2026-12-03T07:00:05.000Z',
-  finishedAt: '2026-12-03T07:00:05.000Z',
-  result: null,
-  error: null,
-  ...over,
-});
+/** A repository delete of demo-shop/payments that has ended. */
+const ended = (over: Partial<Operation>): Operation =>
+  buildOperation({
+    id: '9',
+    state: 'succeeded',
+    done: 100,
+    total: 100,
+    finishedAt: '2026-12-03T07:00:05.000Z',
+    ...over,
+  });
 
 const listParams = { q: '', sort: 'name', order: 'asc' } as const;
 const keys = {

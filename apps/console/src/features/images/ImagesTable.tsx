@@ -248,7 +248,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
           </TableBody>
         </Table>
       </ResourceTableState>
-      <LoadMore shown={rows.length} noun="images" list={list} />
+      <LoadMore shown={rows.length} noun="image" list={list} />
       {confirming ? (
         <DeleteImagesModal
           repository={repository}

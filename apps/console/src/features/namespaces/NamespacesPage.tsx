@@ -1,3 +1,4 @@
+import { namespaceDeleted, type NamespaceDeleted } from '@berth/contract';
 import {
   Button,
   OverflowMenu,
@@ -27,7 +28,11 @@ import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { useOperations } from '../../app/OperationsProvider';
+import { BeingDeletedTag } from '../operations/BeingDeletedTag';
+import { namespacesBeingDeleted } from '../operations/operation-targets';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
+import { tellResultOf } from '../operations/use-bulk-outcome';
 import { CreateNamespaceModal } from './CreateNamespaceModal';
 import { DeleteNamespaceModal } from './DeleteNamespaceModal';
 
@@ -54,6 +59,13 @@ export function NamespacesPage() {
   const [deleting, setDeleting] = useState<string | null>(null);
   const list = useNamespaceList({ region, q });
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const beingDeleted = namespacesBeingDeleted(useOperations().followed);
+  const tellDeleted = (result: NamespaceDeleted) =>
+    toasts.show({
+      kind: 'success',
+      title: `Namespace ${result.namespace} deleted`,
+      subtitle: `Removed ${pluralize(result.repositories, 'repository', 'repositories')}, ${pluralize(result.images, 'image')} and ${pluralize(result.trashItems, 'trash item')} (${formatBytes(result.sizeBytes + result.trashSizeBytes)}).`,
+    });
 
   return (
     <>
@@ -72,7 +84,11 @@ export function NamespacesPage() {
           ) : null
         }
       />
-      <OperationsInProgress namespace={undefined} kinds={['namespace.delete']} />
+      <OperationsInProgress
+        namespace={undefined}
+        kinds={['namespace.delete']}
+        onSucceeded={tellResultOf('namespace.delete', namespaceDeleted, tellDeleted)}
+      />
       <TableContainer>
         <TableToolbar aria-label="Namespaces toolbar">
           <TableToolbarContent>
@@ -118,6 +134,7 @@ export function NamespacesPage() {
                     <Link to={routePaths.repositories(ns.name)} className="cds--link">
                       {ns.name}
                     </Link>
+                    {beingDeleted.has(ns.name) ? <BeingDeletedTag /> : null}
                   </TableCell>
                   <TableCell>{ns.region}</TableCell>
                   <TableCell>{ns.repositoryCount.toLocaleString()}</TableCell>
@@ -165,6 +182,7 @@ export function NamespacesPage() {
                         <OverflowMenuItem
                           itemText="Delete"
                           isDelete
+                          disabled={beingDeleted.has(ns.name)}
                           hasDivider
                           onClick={() => setDeleting(ns.name)}
                         />
@@ -176,7 +194,7 @@ export function NamespacesPage() {
             </TableBody>
           </Table>
         </ResourceTableState>
-        <LoadMore shown={rows.length} noun="namespaces" list={list} />
+        <LoadMore shown={rows.length} noun="namespace" list={list} />
       </TableContainer>
       {creating ? (
         <CreateNamespaceModal
@@ -195,13 +213,7 @@ export function NamespacesPage() {
         <DeleteNamespaceModal
           namespace={deleting}
           onClose={() => setDeleting(null)}
-          onDeleted={(result) => {
-            toasts.show({
-              kind: 'success',
-              title: `Namespace ${result.namespace} deleted`,
-              subtitle: `Removed ${pluralize(result.repositories, 'repository', 'repositories')}, ${pluralize(result.images, 'image')} and ${pluralize(result.trashItems, 'trash item')} (${formatBytes(result.sizeBytes + result.trashSizeBytes)}).`,
-            });
-          }}
+          onDeleted={tellDeleted}
         />
       ) : null}
     </>

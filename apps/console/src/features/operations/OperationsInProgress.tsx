@@ -2,7 +2,7 @@ import { InlineNotification, ProgressBar } from '@carbon/react';
 import type { Operation, OperationKind } from '@berth/contract';
 import { useEffect, useRef } from 'react';
 import { useOperationSnapshot, useRunningOperations } from '../../api/operations';
-import { useOperations } from '../../app/OperationsProvider';
+import { useOperations, type FollowOptions } from '../../app/OperationsProvider';
 import { ErrorNotification } from '../../components/ErrorNotification';
 import {
   failureText,
@@ -36,6 +36,11 @@ interface OperationsInProgressProps {
   kinds?: readonly OperationKind[];
   /** Only operations on exactly this target, e.g. "demo-shop/payments". */
   target?: string;
+  /**
+   * How this page tells the outcome of what it finds running (see `tellResultOf`): after a
+   * reload, the same words, links and Undo as when the work was started here.
+   */
+  onSucceeded?: FollowOptions['onSucceeded'];
 }
 
 /**
@@ -43,7 +48,12 @@ interface OperationsInProgressProps {
  * the server's list of running operations is handed to the console-wide follower, which
  * polls each one and tells its outcome; a failure stays here, in words, until dismissed.
  */
-export function OperationsInProgress({ namespace, kinds, target }: OperationsInProgressProps) {
+export function OperationsInProgress({
+  namespace,
+  kinds,
+  target,
+  onSucceeded,
+}: OperationsInProgressProps) {
   const running = useRunningOperations(namespace);
   const { follow, followed, failed, dismiss } = useOperations();
 
@@ -54,9 +64,12 @@ export function OperationsInProgress({ namespace, kinds, target }: OperationsInP
   // Only what this page shows is followed: its outcome toast then makes sense here.
   const matchesRef = useRef(matches);
   matchesRef.current = matches;
+  const onSucceededRef = useRef(onSucceeded);
+  onSucceededRef.current = onSucceeded;
 
   useEffect(() => {
-    for (const op of running.data?.items ?? []) if (matchesRef.current(op)) follow(op);
+    const options = onSucceededRef.current ? { onSucceeded: onSucceededRef.current } : undefined;
+    for (const op of running.data?.items ?? []) if (matchesRef.current(op)) follow(op, options);
   }, [running.data, follow]);
   const shown = followed.filter(matches);
   const failures = failed.filter(matches);

@@ -55,6 +55,22 @@ export function outcomeTitle(op: Pick<Operation, 'kind' | 'target' | 'state'>): 
   return op.state === 'failed' ? `${operationTitle(op)} failed` : `${ENDED[op.kind]} ${op.target}`;
 }
 
+/** What a succeeded operation did, for a page that has no words of its own for it. */
+export function outcomeText(op: Pick<Operation, 'kind' | 'total'>): string {
+  const images = pluralize(op.total, 'image');
+  switch (op.kind) {
+    case 'repository.delete':
+    case 'image.delete':
+    case 'retention.confirm':
+      return `Moved ${images} to the trash, restorable for 30 days.`;
+    case 'namespace.delete':
+      return `Removed ${images} with the namespace's trash and trust information.`;
+    case 'retention.run.restore':
+    case 'trash.restore':
+      return `Restored ${images} from the trash.`;
+  }
+}
+
 /** Why it failed, in words, and what became of the work it had done. */
 export function failureText(op: Pick<Operation, 'error'>): string {
   const why = op.error

@@ -24,6 +24,9 @@ import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pushCommand } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useRowSelection } from '../../lib/use-row-selection';
+import { useOperations } from '../../app/OperationsProvider';
+import { BeingDeletedTag } from '../operations/BeingDeletedTag';
+import { repositoriesBeingDeleted } from '../operations/operation-targets';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { DeleteRepositoriesModal } from './DeleteRepositoriesModal';
 import { useDeleteRepositoriesWithUndo } from './use-delete-repositories';
@@ -46,9 +49,15 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
   });
   const [confirming, setConfirming] = useState<RepositorySummary[] | null>(null);
   const list = useRepositoryList(namespace, { q, sort: sort.key, order: sort.order });
-  const { deleteRepositories, remove } = useDeleteRepositoriesWithUndo(namespace);
+  const { deleteRepositories, remove, tellDeletedOperation } =
+    useDeleteRepositoriesWithUndo(namespace);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
-  const selection = useRowSelection(rows, (row) => row.name);
+  const beingDeleted = repositoriesBeingDeleted(useOperations().followed, namespace);
+  // A repository a running delete is emptying cannot be picked for another delete.
+  const selection = useRowSelection(
+    rows.filter((row) => !beingDeleted.has(row.name)),
+    (row) => row.name,
+  );
 
   // A failure left from an earlier attempt must not show in the new confirmation.
   const askToDelete = (repositories: RepositorySummary[]) => {
@@ -72,6 +81,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
       <OperationsInProgress
         namespace={namespace}
         kinds={['repository.delete', 'image.delete', 'trash.restore', 'namespace.delete']}
+        onSucceeded={tellDeletedOperation}
       />
       <SelectionToolbar
         label="Repositories toolbar"
@@ -143,6 +153,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                     name={`repository-select-${index}`}
                     aria-label={`Select ${repo.name}`}
                     checked={selection.isSelected(repo)}
+                    disabled={beingDeleted.has(repo.name)}
                     onSelect={() => selection.toggle(repo)}
                   />
                 ) : null}
@@ -150,6 +161,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                   <Link to={routePaths.images(namespace, repo.name)} className="cds--link">
                     {repo.name}
                   </Link>
+                  {beingDeleted.has(repo.name) ? <BeingDeletedTag /> : null}
                 </TableCell>
                 <TableCell>{repo.imageCount.toLocaleString()}</TableCell>
                 <TableCell>{formatBytes(repo.sizeBytes)}</TableCell>
@@ -167,6 +179,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                       <OverflowMenuItem
                         itemText="Delete"
                         isDelete
+                        disabled={beingDeleted.has(repo.name)}
                         onClick={() => askToDelete([repo])}
                       />
                     </OverflowMenu>
@@ -177,7 +190,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
           </TableBody>
         </Table>
       </ResourceTableState>
-      <LoadMore shown={rows.length} noun="repositories" list={list} />
+      <LoadMore shown={rows.length} noun="repository" plural="repositories" list={list} />
       {confirming ? (
         <DeleteRepositoriesModal
           namespace={namespace}

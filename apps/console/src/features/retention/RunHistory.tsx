@@ -177,7 +177,7 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
             </TableBody>
           </Table>
         </ResourceTableState>
-        <LoadMore shown={rows.length} noun={rows.length === 1 ? 'run' : 'runs'} list={list} />
+        <LoadMore shown={rows.length} noun="run" list={list} />
       </TableContainer>
       {restoring ? (
         <DangerConfirmModal

@@ -423,7 +423,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
             </TableBody>
           </Table>
         </ResourceTableState>
-        <LoadMore shown={rows.length} noun="items" list={list} />
+        <LoadMore shown={rows.length} noun="item" list={list} />
       </TableContainer>
       {restoringTag ? (
         <RestoreTagModal
