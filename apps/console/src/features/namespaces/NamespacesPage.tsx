@@ -28,9 +28,6 @@ import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
-import { useOperations } from '../../app/OperationsProvider';
-import { BeingDeletedTag } from '../operations/BeingDeletedTag';
-import { namespacesBeingDeleted } from '../operations/operation-targets';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { tellResultOf } from '../operations/use-bulk-outcome';
 import { CreateNamespaceModal } from './CreateNamespaceModal';
@@ -59,7 +56,6 @@ export function NamespacesPage() {
   const [deleting, setDeleting] = useState<string | null>(null);
   const list = useNamespaceList({ region, q });
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
-  const beingDeleted = namespacesBeingDeleted(useOperations().followed);
   const tellDeleted = (result: NamespaceDeleted) =>
     toasts.show({
       kind: 'success',
@@ -134,7 +130,6 @@ export function NamespacesPage() {
                     <Link to={routePaths.repositories(ns.name)} className="cds--link">
                       {ns.name}
                     </Link>
-                    {beingDeleted.has(ns.name) ? <BeingDeletedTag /> : null}
                   </TableCell>
                   <TableCell>{ns.region}</TableCell>
                   <TableCell>{ns.repositoryCount.toLocaleString()}</TableCell>
@@ -182,7 +177,6 @@ export function NamespacesPage() {
                         <OverflowMenuItem
                           itemText="Delete"
                           isDelete
-                          disabled={beingDeleted.has(ns.name)}
                           hasDivider
                           onClick={() => setDeleting(ns.name)}
                         />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildOperation } from '../../api/operation-builder';
-import { namespacesBeingDeleted, repositoriesBeingDeleted } from './operation-targets';
+import { repositoriesBeingDeleted } from './operation-targets';
 
 describe('what running deletes are removing', () => {
   it('names every repository of a delete of several, in that namespace only', () => {
@@ -15,13 +15,5 @@ describe('what running deletes are removing', () => {
       'backend/api',
     ]);
     expect([...repositoriesBeingDeleted(running, 'team')]).toEqual(['payments']);
-  });
-
-  it('names the namespaces a namespace delete is removing', () => {
-    const running = [
-      buildOperation({ kind: 'namespace.delete', namespace: 'ml-lab', target: 'ml-lab' }),
-      buildOperation({ namespace: 'demo-shop' }),
-    ];
-    expect([...namespacesBeingDeleted(running)]).toEqual(['ml-lab']);
   });
 });

@@ -20,12 +20,3 @@ export function repositoriesBeingDeleted(
   }
   return names;
 }
-
-/** Namespaces a running delete is removing. */
-export function namespacesBeingDeleted(running: readonly Operation[]): Set<string> {
-  return new Set(
-    running
-      .filter((op) => op.kind === 'namespace.delete' && op.state === 'running')
-      .map((op) => op.namespace),
-  );
-}

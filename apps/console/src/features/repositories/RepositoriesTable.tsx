@@ -8,8 +8,6 @@ import {
   TableHead,
   TableHeader,
   TableRow,
-  TableSelectAll,
-  TableSelectRow,
 } from '@carbon/react';
 import type { RepositorySort, RepositorySummary } from '@berth/contract';
 import { useState } from 'react';
@@ -19,11 +17,13 @@ import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
+import { SelectAllCell, SelectRowCell } from '../../components/SelectionCells';
 import { SelectionToolbar } from '../../components/SelectionToolbar';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pushCommand } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useRowSelection } from '../../lib/use-row-selection';
+import { useTableSort } from '../../lib/use-table-sort';
 import { useOperations } from '../../app/OperationsProvider';
 import { BeingDeletedTag } from '../operations/BeingDeletedTag';
 import { repositoriesBeingDeleted } from '../operations/operation-targets';
@@ -43,10 +43,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
   const { canWrite } = useNamespaceAccess(namespace);
   const [search, setSearch] = useState('');
   const q = useDebouncedValue(search.trim());
-  const [sort, setSort] = useState<{ key: RepositorySort; order: 'asc' | 'desc' }>({
-    key: 'name',
-    order: 'asc',
-  });
+  const { sort, headerProps } = useTableSort<RepositorySort>({ key: 'name', order: 'asc' });
   const [confirming, setConfirming] = useState<RepositorySummary[] | null>(null);
   const list = useRepositoryList(namespace, { q, sort: sort.key, order: sort.order });
   const { deleteRepositories, remove, tellDeletedOperation } =
@@ -115,29 +112,14 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
           <TableHead>
             <TableRow>
               {canWrite ? (
-                <TableSelectAll
-                  id="repositories-select-all"
+                <SelectAllCell
                   name="repositories-select-all"
-                  aria-label="Select all repositories"
-                  {...selection.selectAll}
+                  label="Select all repositories"
+                  selection={selection}
                 />
               ) : null}
               {COLUMNS.map((column) => (
-                <TableHeader
-                  key={column.key}
-                  isSortable
-                  isSortHeader={sort.key === column.key}
-                  sortDirection={
-                    sort.key === column.key ? (sort.order === 'asc' ? 'ASC' : 'DESC') : 'NONE'
-                  }
-                  onClick={() =>
-                    setSort((current) =>
-                      current.key === column.key
-                        ? { key: column.key, order: current.order === 'asc' ? 'desc' : 'asc' }
-                        : { key: column.key, order: column.firstOrder },
-                    )
-                  }
-                >
+                <TableHeader key={column.key} {...headerProps(column.key, column.firstOrder)}>
                   {column.header}
                 </TableHeader>
               ))}
@@ -148,13 +130,12 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
             {rows.map((repo, index) => (
               <TableRow key={repo.name} isSelected={selection.isSelected(repo)}>
                 {canWrite ? (
-                  <TableSelectRow
-                    id={`repository-select-${index}`}
+                  <SelectRowCell
                     name={`repository-select-${index}`}
-                    aria-label={`Select ${repo.name}`}
-                    checked={selection.isSelected(repo)}
+                    label={`Select ${repo.name}`}
+                    selection={selection}
+                    row={repo}
                     disabled={beingDeleted.has(repo.name)}
-                    onSelect={() => selection.toggle(repo)}
                   />
                 ) : null}
                 <TableCell>
