@@ -1,26 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { nextSort } from './use-table-sort';
+import { nextSort, type SortOrder, type TableSort } from './use-table-sort';
+
+type Column = 'name' | 'sizeBytes';
+const cases: [string, TableSort<Column>, Column, SortOrder, TableSort<Column>][] = [
+  [
+    'flips the sorted column',
+    { key: 'name', order: 'asc' },
+    'name',
+    'asc',
+    { key: 'name', order: 'desc' },
+  ],
+  ['flips it back', { key: 'name', order: 'desc' }, 'name', 'asc', { key: 'name', order: 'asc' }],
+  [
+    'sorts another column newest/largest first',
+    { key: 'name', order: 'asc' },
+    'sizeBytes',
+    'desc',
+    { key: 'sizeBytes', order: 'desc' },
+  ],
+  [
+    'sorts names A→Z first, whatever came before',
+    { key: 'sizeBytes', order: 'asc' },
+    'name',
+    'asc',
+    { key: 'name', order: 'asc' },
+  ],
+];
 
 describe('sorting a table by a click on a column', () => {
-  it('flips the order of the sorted column', () => {
-    expect(nextSort({ key: 'name', order: 'asc' }, 'name', 'asc')).toEqual({
-      key: 'name',
-      order: 'desc',
-    });
-    expect(nextSort({ key: 'name', order: 'desc' }, 'name', 'asc')).toEqual({
-      key: 'name',
-      order: 'asc',
-    });
-  });
-
-  it('sorts by another column in the order that column reads best first', () => {
-    expect(nextSort({ key: 'name', order: 'asc' }, 'sizeBytes', 'desc')).toEqual({
-      key: 'sizeBytes',
-      order: 'desc',
-    });
-    expect(nextSort({ key: 'sizeBytes', order: 'asc' }, 'name', 'asc')).toEqual({
-      key: 'name',
-      order: 'asc',
-    });
+  it.each(cases)('%s', (_, current, clicked, firstOrder, next) => {
+    expect(nextSort(current, clicked, firstOrder)).toEqual(next);
   });
 });
