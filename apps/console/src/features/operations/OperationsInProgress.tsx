@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 import { useOperationSnapshot, useRunningOperations } from '../../api/operations';
 import { useOperations, type FollowOptions } from '../../app/OperationsProvider';
 import { ErrorNotification } from '../../components/ErrorNotification';
+import { worksOn } from './operation-targets';
 import {
   failureText,
   operationCount,
@@ -34,7 +35,7 @@ interface OperationsInProgressProps {
   namespace: string | undefined;
   /** Only these kinds; all when absent. */
   kinds?: readonly OperationKind[];
-  /** Only operations on exactly this target, e.g. "demo-shop/payments". */
+  /** Only operations on this target, e.g. "demo-shop/payments" (alone or among others). */
   target?: string;
   /**
    * How this page tells the outcome of what it finds running (see `tellResultOf`): after a
@@ -60,7 +61,7 @@ export function OperationsInProgress({
   const matches = (op: Operation) =>
     (namespace === undefined || op.namespace === namespace) &&
     (kinds === undefined || kinds.includes(op.kind)) &&
-    (target === undefined || op.target === target);
+    (target === undefined || worksOn(op, target));
   // Only what this page shows is followed: its outcome toast then makes sense here.
   const matchesRef = useRef(matches);
   matchesRef.current = matches;

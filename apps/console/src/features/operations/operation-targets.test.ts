@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildOperation } from '../../api/operation-builder';
-import { repositoriesBeingDeleted } from './operation-targets';
+import { repositoriesBeingDeleted, worksOn } from './operation-targets';
 
 describe('what running deletes are removing', () => {
   it('names every repository of a delete of several, in that namespace only', () => {
@@ -15,5 +15,12 @@ describe('what running deletes are removing', () => {
       'backend/api',
     ]);
     expect([...repositoriesBeingDeleted(running, 'team')]).toEqual(['payments']);
+  });
+
+  it('finds a repository among the several one delete names', () => {
+    const several = buildOperation({ target: 'demo-shop/payments, demo-shop/backend/api' });
+    expect(worksOn(several, 'demo-shop/backend/api')).toBe(true);
+    expect(worksOn(several, 'demo-shop/backend')).toBe(false);
+    expect(worksOn(buildOperation({}), 'demo-shop/payments')).toBe(true);
   });
 });
