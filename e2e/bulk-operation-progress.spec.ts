@@ -41,7 +41,7 @@ async function screenshotsThenAxe(page: Page, name: string, widths: number[]): P
   await expectNoAxeViolations(page);
 }
 
-test.describe('repository delete', () => {
+test.describe('on a 40,000-image repository', () => {
   test.use({
     syntheticRegistry: { images: 46_000, repositories: 4, namespaces: 2, big: BIG_IMAGES },
   });
@@ -100,6 +100,49 @@ test.describe('repository delete', () => {
     await screenshotsThenAxe(page, 'repository-delete-done', [1280, 390]);
     await expect(progress).toBeHidden();
     await expect(ui.rowWithLink(REPOSITORY)).toHaveCount(0);
+  });
+
+  test('a retention confirm is found again after a reload and ends with its run', async ({
+    page,
+  }) => {
+    test.setTimeout(240_000);
+    const ui = new Console(page);
+    await page.goto(`/retention?namespace=${NAMESPACE}`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Retention' })).toBeVisible();
+    const form = page.getByRole('form', { name: `Retention policy of ${NAMESPACE}` });
+    await form.getByLabel('Images to keep per repository').fill('10');
+    await form.getByRole('button', { name: 'Preview', exact: true }).click();
+    const preview = page.getByRole('region', { name: 'Preview' });
+    const move = preview.getByRole('button', { name: /^Move [\d,]+ images to trash$/ });
+    await expect(move).toBeVisible({ timeout: 60_000 });
+    const deleting = /^Move ([\d,]+) images/.exec((await move.innerText()).trim())?.[1] ?? '';
+    await move.click();
+    const dialog = ui.dialog(`Move ${deleting} images to the trash?`);
+    const confirmAnswer = page.waitForResponse(
+      (response) =>
+        response.request().method() === 'POST' && response.url().endsWith('/retention/runs'),
+    );
+    await dialog.getByRole('button', { name: `Move ${deleting} images to trash` }).click();
+    expect((await confirmAnswer).status()).toBe(202);
+
+    const progress = page.locator('.berth-operation').filter({
+      has: page.getByRole('progressbar', { name: /^Applying retention run / }),
+    });
+    await expect(progress).toBeVisible();
+    await page.reload();
+    await expect(progress).toContainText(`of ${deleting} images`);
+    // The run being applied is in the history, and cannot be restored half-way.
+    await expect(page.getByRole('button', { name: /^Restore run #/ })).toBeDisabled();
+    const seenAfterReload = await doneOf(progress);
+    await expect.poll(() => doneOf(progress)).toBeGreaterThan(seenAfterReload);
+    await screenshotsThenAxe(page, 'retention-confirm-progress', [390, 1280]);
+    await expect(progress, 'axe and the screenshots saw the work running').toBeVisible();
+
+    // After the reload too, the page's own outcome: the toast with Undo.
+    const toast = ui.toast(`Moved ${deleting} images to the trash`);
+    await expect(toast).toBeVisible({ timeout: 120_000 });
+    await expect(toast.getByRole('button', { name: 'Undo' })).toBeVisible();
+    await expect(progress).toBeHidden();
   });
 });
 
