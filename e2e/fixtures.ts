@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect } from '@playwright/test';
 import { ADMIN, BerthClient, createApiKey, signIn } from './auth';
+import { seedSyntheticRegistry, type SyntheticRegistry } from './synthetic-registry';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverEntry = path.join(repoRoot, 'apps/server/dist/main.js');
@@ -60,6 +61,12 @@ function stop(child: ChildProcess): Promise<void> {
 interface Fixtures {
   /** Extra environment for the test's server, e.g. a small BERTH_BULK_CHUNK_IMAGES. */
   serverEnv: Record<string, string>;
+  /**
+   * A metadata-only registry written into the data directory before the server starts
+   * (seed-large), instead of the demo: thousands of images in a second, for bulk work that
+   * must run long enough to be watched. Null (the default): the demo registry.
+   */
+  syntheticRegistry: SyntheticRegistry | null;
   berth: BerthServer;
   /** The page starts signed in as the admin; `test.use({ signedIn: false })` to sign in by hand. */
   signedIn: boolean;
@@ -73,8 +80,15 @@ interface Fixtures {
  */
 export const test = base.extend<Fixtures>({
   serverEnv: [{}, { option: true }],
-  berth: async ({ serverEnv }, use) => {
+  syntheticRegistry: [null, { option: true }],
+  berth: async ({ serverEnv, syntheticRegistry }, use) => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'berth-e2e-'));
+    if (syntheticRegistry) {
+      await seedSyntheticRegistry(dataDir, syntheticRegistry).catch(async (error: unknown) => {
+        await rm(dataDir, { recursive: true, force: true });
+        throw error;
+      });
+    }
     const port = await freePort();
     let log = '';
     const child = spawn(process.execPath, [serverEntry], {

@@ -17,6 +17,7 @@ import { useCursorList } from './cursor-list';
 import { apiRequest, type ApiError } from './client';
 import { requestBulk, type BulkAnswer } from './operations';
 import { queryKeys, type NamespaceListParams } from './query-keys';
+import { forgetDeletedNamespace, hideNamespaceBeingDeleted } from './namespace-removal';
 
 export function useNamespaceList(params: NamespaceListParams) {
   return useCursorList({
@@ -118,19 +119,9 @@ export function useDeleteNamespace() {
   return useMutation<BulkAnswer<NamespaceDeleted>, ApiError, string>({
     mutationFn: (namespace) =>
       requestBulk(apiPaths.namespace(namespace), namespaceDeleted, { method: 'DELETE' }),
-    onSuccess: async (answer, namespace) => {
-      if (answer.kind === 'accepted') return;
-      // Everything under the namespace is gone; drop it rather than refetch into 404s.
-      queryClient.removeQueries({ queryKey: queryKeys.repositories.inNamespace(namespace) });
-      queryClient.removeQueries({ queryKey: queryKeys.images.inNamespace(namespace) });
-      queryClient.removeQueries({ queryKey: queryKeys.trash.inNamespace(namespace) });
-      queryClient.removeQueries({ queryKey: queryKeys.retention.inNamespace(namespace) });
-      queryClient.removeQueries({ queryKey: queryKeys.members.namespace(namespace) });
-      queryClient.removeQueries({ queryKey: queryKeys.namespaces.detail(namespace) });
-      await Promise.all([
-        queryClient.invalidateQueries({ queryKey: queryKeys.namespaces.all() }),
-        queryClient.invalidateQueries({ queryKey: queryKeys.regions() }),
-      ]);
-    },
+    onSuccess: (answer, namespace) =>
+      answer.kind === 'accepted'
+        ? hideNamespaceBeingDeleted(queryClient)
+        : forgetDeletedNamespace(queryClient, namespace),
   });
 }

@@ -1,26 +1,21 @@
 import type { Operation } from '@berth/contract';
 import { QueryClient, type QueryKey } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
+import { hideNamespaceBeingDeleted } from './namespace-removal';
+import { buildOperation } from './operation-builder';
 import { invalidateAfterOperation } from './operations';
 import { queryKeys } from './query-keys';
 
-const ended = (over: Partial<Operation>): Operation => ({
-  id: '9',
-  kind: 'repository.delete',
-  namespace: 'demo-shop',
-  target: 'demo-shop/payments',
-  state: 'succeeded',
-  done: 100,
-  total: 100,
-  actor: 'admin',
-  startedAt: '2026-12-03T07:00:00.000Z',
-  updatedAt: '2026-12-03T07:00:05.000Z',
-  finishedAt: '2026-12-03T07:00:05.000Z',
-  result: null,
-  error: null,
-  waiting: null,
-  ...over,
-});
+/** A repository delete of demo-shop/payments that has ended. */
+const ended = (over: Partial<Operation>): Operation =>
+  buildOperation({
+    id: '9',
+    state: 'succeeded',
+    done: 100,
+    total: 100,
+    finishedAt: '2026-12-03T07:00:05.000Z',
+    ...over,
+  });
 
 const listParams = { q: '', sort: 'name', order: 'asc' } as const;
 const keys = {
@@ -91,5 +86,22 @@ describe('what an ended operation refreshes', () => {
     expect(stale(client, keys.namespaces)).toBe(true);
     expect(present(client, keys.otherImages)).toBe(true);
     expect(stale(client, keys.otherImages)).toBe(false);
+  });
+});
+
+describe('what a namespace delete handed over as an operation refreshes at once', () => {
+  it('the lists and pickers that stop showing it, and nothing under it', async () => {
+    const client = seeded();
+    const options = queryKeys.namespaces.options('local');
+    const detail = queryKeys.namespaces.detail('demo-shop');
+    client.setQueryData(options, { seeded: true });
+    client.setQueryData(detail, { seeded: true });
+    await hideNamespaceBeingDeleted(client);
+    expect(stale(client, keys.namespaces)).toBe(true);
+    expect(stale(client, options)).toBe(true);
+    // Its pages keep what they show until the delete has ended.
+    for (const key of [detail, keys.images, keys.repositories, keys.trash, keys.members]) {
+      expect(stale(client, key), JSON.stringify(key)).toBe(false);
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { repositoriesTrashed, type Operation } from '@berth/contract';
+import { repositoriesTrashed } from '@berth/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from './client';
+import { buildOperation } from './operation-builder';
 import { operationResult, requestBulk } from './operations';
 
 const trashed = {
@@ -11,22 +12,7 @@ const trashed = {
   sizeBytes: 4096,
 };
 
-const running: Operation = {
-  id: '7',
-  kind: 'repository.delete',
-  namespace: 'demo-shop',
-  target: 'demo-shop/payments',
-  state: 'running',
-  done: 45_000,
-  total: 100_000,
-  actor: 'admin',
-  startedAt: '2026-12-03T07:00:00.000Z',
-  updatedAt: '2026-12-03T07:00:05.000Z',
-  finishedAt: null,
-  result: null,
-  error: null,
-  waiting: null,
-};
+const running = buildOperation();
 
 // A real HTTP server answering as the bulk endpoints do: the old body for a set that fits in
 // one chunk, 202 with the operation (and Location) for a larger one.

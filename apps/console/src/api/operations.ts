@@ -10,6 +10,7 @@ import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { z } from 'zod';
 import { apiRequest, type ApiError } from './client';
 import { invalidateImageMoves } from './images';
+import { forgetDeletedNamespace } from './namespace-removal';
 import { queryKeys } from './query-keys';
 
 /** How often a running operation is asked about: a progress bar that moves, not a flood. */
@@ -101,20 +102,8 @@ export function useRunningOperations(namespace: string | undefined) {
 export async function invalidateAfterOperation(queryClient: QueryClient, ended: Operation) {
   const { namespace } = ended;
   if (ended.kind === 'namespace.delete' && ended.state === 'succeeded') {
-    // Everything under the namespace is gone; drop it rather than refetch into 404s.
-    for (const key of [
-      queryKeys.repositories.inNamespace(namespace),
-      queryKeys.images.inNamespace(namespace),
-      queryKeys.trash.inNamespace(namespace),
-      queryKeys.retention.inNamespace(namespace),
-      queryKeys.members.namespace(namespace),
-      queryKeys.namespaces.detail(namespace),
-    ]) {
-      queryClient.removeQueries({ queryKey: key });
-    }
     await Promise.all([
-      queryClient.invalidateQueries({ queryKey: queryKeys.namespaces.all() }),
-      queryClient.invalidateQueries({ queryKey: queryKeys.regions() }),
+      forgetDeletedNamespace(queryClient, namespace),
       queryClient.invalidateQueries({ queryKey: queryKeys.operations.running(undefined) }),
     ]);
     return;

@@ -13,8 +13,12 @@ import {
 import type { ApiError } from '../api/client';
 import { invalidateAfterOperation, useOperation } from '../api/operations';
 import { queryKeys } from '../api/query-keys';
-import { failureText, operationTitle, outcomeTitle } from '../features/operations/operation-words';
-import { pluralize } from '../lib/format';
+import {
+  failureText,
+  operationTitle,
+  outcomeText,
+  outcomeTitle,
+} from '../features/operations/operation-words';
 import { useToasts } from './ToastProvider';
 
 export interface FollowOptions {
@@ -77,7 +81,10 @@ export function OperationsProvider({ children }: { children: ReactNode }) {
   const follow = useCallback(
     (started: Operation, followOptions?: FollowOptions) => {
       if (settled.current.has(started.id)) return;
-      if (followOptions) options.current.set(started.id, followOptions);
+      // The first follower tells the outcome: the page that started the work knows most.
+      if (followOptions && !options.current.has(started.id)) {
+        options.current.set(started.id, followOptions);
+      }
       if (!queryClient.getQueryData(queryKeys.operations.detail(started.id))) {
         queryClient.setQueryData(queryKeys.operations.detail(started.id), started);
       }
@@ -107,7 +114,7 @@ export function OperationsProvider({ children }: { children: ReactNode }) {
         toasts.show({
           kind: 'success',
           title: outcomeTitle(ended),
-          subtitle: `${pluralize(ended.total, 'image')}.`,
+          subtitle: outcomeText(ended),
         });
       }
     },

@@ -1,12 +1,7 @@
-import {
-  TableBatchAction,
-  TableBatchActions,
-  TableToolbar,
-  TableToolbarContent,
-  TableToolbarSearch,
-} from '@carbon/react';
+import { TableToolbarSearch } from '@carbon/react';
 import { TrashCan } from '@carbon/icons-react';
 import type { RowSelection } from '../lib/use-row-selection';
+import { BatchActionToolbar } from './BatchActionToolbar';
 
 interface SelectionToolbarProps<T> {
   /** Accessible name of the toolbar, e.g. "Images toolbar". */
@@ -21,8 +16,7 @@ interface SelectionToolbarProps<T> {
 
 /**
  * A table toolbar with server-side search that turns into a batch "Delete" bar while
- * rows are selected. The hidden half leaves the tab order so the keyboard reaches only
- * what is shown. A new search clears the selection: rows it hides must not be deleted
+ * rows are selected. A new search clears the selection: rows it hides must not be deleted
  * unseen.
  */
 export function SelectionToolbar<T>({
@@ -33,37 +27,26 @@ export function SelectionToolbar<T>({
   onDeleteSelected,
   onSearch,
 }: SelectionToolbarProps<T>) {
-  const selectedCount = selection.selectedRows.length;
-  const selecting = onDeleteSelected !== undefined && selectedCount > 0;
   return (
-    <TableToolbar aria-label={label}>
-      {onDeleteSelected ? (
-        <TableBatchActions
-          shouldShowBatchActions={selecting}
-          totalSelected={selectedCount}
-          onCancel={selection.clear}
-        >
-          <TableBatchAction
-            renderIcon={TrashCan}
-            tabIndex={selecting ? 0 : -1}
-            onClick={() => onDeleteSelected(selection.selectedRows)}
-          >
-            Delete
-          </TableBatchAction>
-        </TableBatchActions>
-      ) : null}
-      <TableToolbarContent aria-hidden={selecting}>
+    <BatchActionToolbar
+      label={label}
+      selection={selection}
+      action={
+        onDeleteSelected ? { text: 'Delete', icon: TrashCan, onClick: onDeleteSelected } : undefined
+      }
+    >
+      {(tabIndex) => (
         <TableToolbarSearch
           persistent
           labelText={searchLabel}
           placeholder={searchPlaceholder}
-          tabIndex={selecting ? -1 : 0}
+          tabIndex={tabIndex}
           onChange={(event) => {
             onSearch(typeof event === 'string' ? '' : event.target.value);
             selection.clear();
           }}
         />
-      </TableToolbarContent>
-    </TableToolbar>
+      )}
+    </BatchActionToolbar>
   );
 }

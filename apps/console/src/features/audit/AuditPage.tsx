@@ -207,7 +207,7 @@ export function AuditPage() {
             </TableBody>
           </Table>
         </ResourceTableState>
-        <LoadMore shown={rows.length} noun="entries" list={list} />
+        <LoadMore shown={rows.length} noun="entry" plural="entries" list={list} />
       </TableContainer>
     </>
   );

@@ -8,8 +8,6 @@ import {
   TableHead,
   TableHeader,
   TableRow,
-  TableSelectAll,
-  TableSelectRow,
   Tag,
 } from '@carbon/react';
 import type { ImageSort, ImageSummary } from '@berth/contract';
@@ -21,11 +19,13 @@ import { CopyButton } from '../../components/CopyButton';
 import { TagList } from '../../components/TagList';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
+import { SelectAllCell, SelectRowCell } from '../../components/SelectionCells';
 import { SelectionToolbar } from '../../components/SelectionToolbar';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize, pushCommand, shortDigest } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useRowSelection } from '../../lib/use-row-selection';
+import { useTableSort } from '../../lib/use-table-sort';
 import { DeleteImagesModal } from './DeleteImagesModal';
 import { ImageUsedBy } from './ImageUsedBy';
 import { UntagModal } from './UntagModal';
@@ -78,10 +78,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
   const { canWrite } = useNamespaceAccess(namespace);
   const [search, setSearch] = useState('');
   const q = useDebouncedValue(search.trim());
-  const [sort, setSort] = useState<{ key: ImageSort; order: 'asc' | 'desc' }>({
-    key: 'pushedAt',
-    order: 'desc',
-  });
+  const { sort, headerProps } = useTableSort<ImageSort>({ key: 'pushedAt', order: 'desc' });
   const [confirming, setConfirming] = useState<ImageSummary[] | null>(null);
   const [untagging, setUntagging] = useState<{ image: ImageSummary; tag: string } | null>(null);
   const list = useImageList(namespace, repository, { q, sort: sort.key, order: sort.order });
@@ -97,20 +94,9 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
     setConfirming(images);
   };
 
+  // Sizes and dates read best largest and newest first.
   const sortHeader = (key: ImageSort) => (
-    <TableHeader
-      key={key}
-      isSortable
-      isSortHeader={sort.key === key}
-      sortDirection={sort.key === key ? (sort.order === 'asc' ? 'ASC' : 'DESC') : 'NONE'}
-      onClick={() =>
-        setSort((current) =>
-          current.key === key
-            ? { key, order: current.order === 'asc' ? 'desc' : 'asc' }
-            : { key, order: 'desc' },
-        )
-      }
-    >
+    <TableHeader key={key} {...headerProps(key, 'desc')}>
       {SORTABLE[key]}
     </TableHeader>
   );
@@ -149,11 +135,10 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
           <TableHead>
             <TableRow>
               {canWrite ? (
-                <TableSelectAll
-                  id="images-select-all"
+                <SelectAllCell
                   name="images-select-all"
-                  aria-label="Select all images"
-                  {...selection.selectAll}
+                  label="Select all images"
+                  selection={selection}
                 />
               ) : null}
               <TableHeader>Tags</TableHeader>
@@ -173,12 +158,11 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
               return (
                 <TableRow key={image.digest} isSelected={selection.isSelected(image)}>
                   {canWrite ? (
-                    <TableSelectRow
-                      id={`image-select-${index}`}
+                    <SelectRowCell
                       name={`image-select-${index}`}
-                      aria-label={`Select ${name}`}
-                      checked={selection.isSelected(image)}
-                      onSelect={() => selection.toggle(image)}
+                      label={`Select ${name}`}
+                      selection={selection}
+                      row={image}
                     />
                   ) : null}
                   <TableCell>
@@ -248,7 +232,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
           </TableBody>
         </Table>
       </ResourceTableState>
-      <LoadMore shown={rows.length} noun="images" list={list} />
+      <LoadMore shown={rows.length} noun="image" list={list} />
       {confirming ? (
         <DeleteImagesModal
           repository={repository}

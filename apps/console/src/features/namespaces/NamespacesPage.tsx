@@ -1,3 +1,4 @@
+import { namespaceDeleted, type NamespaceDeleted } from '@berth/contract';
 import {
   Button,
   OverflowMenu,
@@ -28,6 +29,7 @@ import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pluralize } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
+import { tellResultOf } from '../operations/use-bulk-outcome';
 import { CreateNamespaceModal } from './CreateNamespaceModal';
 import { DeleteNamespaceModal } from './DeleteNamespaceModal';
 
@@ -54,6 +56,12 @@ export function NamespacesPage() {
   const [deleting, setDeleting] = useState<string | null>(null);
   const list = useNamespaceList({ region, q });
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const tellDeleted = (result: NamespaceDeleted) =>
+    toasts.show({
+      kind: 'success',
+      title: `Namespace ${result.namespace} deleted`,
+      subtitle: `Removed ${pluralize(result.repositories, 'repository', 'repositories')}, ${pluralize(result.images, 'image')} and ${pluralize(result.trashItems, 'trash item')} (${formatBytes(result.sizeBytes + result.trashSizeBytes)}).`,
+    });
 
   return (
     <>
@@ -72,7 +80,11 @@ export function NamespacesPage() {
           ) : null
         }
       />
-      <OperationsInProgress namespace={undefined} kinds={['namespace.delete']} />
+      <OperationsInProgress
+        namespace={undefined}
+        kinds={['namespace.delete']}
+        onSucceeded={tellResultOf('namespace.delete', namespaceDeleted, tellDeleted)}
+      />
       <TableContainer>
         <TableToolbar aria-label="Namespaces toolbar">
           <TableToolbarContent>
@@ -176,7 +188,7 @@ export function NamespacesPage() {
             </TableBody>
           </Table>
         </ResourceTableState>
-        <LoadMore shown={rows.length} noun="namespaces" list={list} />
+        <LoadMore shown={rows.length} noun="namespace" list={list} />
       </TableContainer>
       {creating ? (
         <CreateNamespaceModal
@@ -195,13 +207,7 @@ export function NamespacesPage() {
         <DeleteNamespaceModal
           namespace={deleting}
           onClose={() => setDeleting(null)}
-          onDeleted={(result) => {
-            toasts.show({
-              kind: 'success',
-              title: `Namespace ${result.namespace} deleted`,
-              subtitle: `Removed ${pluralize(result.repositories, 'repository', 'repositories')}, ${pluralize(result.images, 'image')} and ${pluralize(result.trashItems, 'trash item')} (${formatBytes(result.sizeBytes + result.trashSizeBytes)}).`,
-            });
-          }}
+          onDeleted={tellDeleted}
         />
       ) : null}
     </>

@@ -2,8 +2,9 @@ import { InlineNotification, ProgressBar } from '@carbon/react';
 import type { Operation, OperationKind } from '@berth/contract';
 import { useEffect, useRef } from 'react';
 import { useOperationSnapshot, useRunningOperations } from '../../api/operations';
-import { useOperations } from '../../app/OperationsProvider';
+import { useOperations, type FollowOptions } from '../../app/OperationsProvider';
 import { ErrorNotification } from '../../components/ErrorNotification';
+import { worksOn } from './operation-targets';
 import {
   failureText,
   operationCount,
@@ -35,8 +36,13 @@ interface OperationsInProgressProps {
   namespace: string | undefined;
   /** Only these kinds; all when absent. */
   kinds?: readonly OperationKind[];
-  /** Only operations on exactly this target, e.g. "demo-shop/payments". */
+  /** Only operations on this target, e.g. "demo-shop/payments" (alone or among others). */
   target?: string;
+  /**
+   * How this page tells the outcome of what it finds running (see `tellResultOf`): after a
+   * reload, the same words, links and Undo as when the work was started here.
+   */
+  onSucceeded?: FollowOptions['onSucceeded'];
 }
 
 /**
@@ -44,20 +50,28 @@ interface OperationsInProgressProps {
  * the server's list of running operations is handed to the console-wide follower, which
  * polls each one and tells its outcome; a failure stays here, in words, until dismissed.
  */
-export function OperationsInProgress({ namespace, kinds, target }: OperationsInProgressProps) {
+export function OperationsInProgress({
+  namespace,
+  kinds,
+  target,
+  onSucceeded,
+}: OperationsInProgressProps) {
   const running = useRunningOperations(namespace);
   const { follow, followed, failed, dismiss } = useOperations();
 
   const matches = (op: Operation) =>
     (namespace === undefined || op.namespace === namespace) &&
     (kinds === undefined || kinds.includes(op.kind)) &&
-    (target === undefined || op.target === target);
+    (target === undefined || worksOn(op, target));
   // Only what this page shows is followed: its outcome toast then makes sense here.
   const matchesRef = useRef(matches);
   matchesRef.current = matches;
+  const onSucceededRef = useRef(onSucceeded);
+  onSucceededRef.current = onSucceeded;
 
   useEffect(() => {
-    for (const op of running.data?.items ?? []) if (matchesRef.current(op)) follow(op);
+    const options = onSucceededRef.current ? { onSucceeded: onSucceededRef.current } : undefined;
+    for (const op of running.data?.items ?? []) if (matchesRef.current(op)) follow(op, options);
   }, [running.data, follow]);
   const shown = followed.filter(matches);
   const failures = failed.filter(matches);

@@ -1,31 +1,16 @@
-import type { Operation } from '@berth/contract';
 import { describe, expect, it } from 'vitest';
+import { buildOperation } from '../../api/operation-builder';
 import {
   failureText,
   operationCount,
+  outcomeText,
   outcomeTitle,
   percentDone,
   progressLabel,
   waitingText,
 } from './operation-words';
 
-const op = (over: Partial<Operation>): Operation => ({
-  id: '1',
-  kind: 'repository.delete',
-  namespace: 'demo-shop',
-  target: 'demo-shop/payments',
-  state: 'running',
-  done: 45_000,
-  total: 100_000,
-  actor: 'admin',
-  startedAt: '2026-12-03T07:00:00.000Z',
-  updatedAt: '2026-12-03T07:00:05.000Z',
-  finishedAt: null,
-  result: null,
-  error: null,
-  waiting: null,
-  ...over,
-});
+const op = buildOperation;
 
 describe('progress words', () => {
   it('says what runs on what, and how far it is', () => {
@@ -86,6 +71,18 @@ describe('progress words', () => {
     expect(waitingText(full)).toMatch(/^Paused: the disk where Berth keeps its data is full\./);
     expect(waitingText(op({ waiting: { code: 'X', message: 'busy' } }))).toBe(
       'Paused: busy. It goes on by itself, from where it stopped.',
+    );
+  });
+
+  it('says what a succeeded one did, for a page with no words of its own', () => {
+    expect(outcomeText(op({ state: 'succeeded', total: 20_000 }))).toBe(
+      'Moved 20,000 images to the trash, restorable for 30 days.',
+    );
+    expect(outcomeText(op({ kind: 'namespace.delete', total: 1 }))).toBe(
+      "Removed 1 image with the namespace's trash and trust information.",
+    );
+    expect(outcomeText(op({ kind: 'retention.run.restore', total: 3 }))).toBe(
+      'Restored 3 images from the trash.',
     );
   });
 });

@@ -66,6 +66,22 @@ const LEFT: Record<OperationKind, (done: string) => string> = {
   'trash.restore': (n) => `What it had restored (${n}) stays restored.`,
 };
 
+/** What a succeeded operation did, for a page that has no words of its own for it. */
+export function outcomeText(op: Pick<Operation, 'kind' | 'total'>): string {
+  const images = pluralize(op.total, 'image');
+  switch (op.kind) {
+    case 'repository.delete':
+    case 'image.delete':
+    case 'retention.confirm':
+      return `Moved ${images} to the trash, restorable for 30 days.`;
+    case 'namespace.delete':
+      return `Removed ${images} with the namespace's trash and trust information.`;
+    case 'retention.run.restore':
+    case 'trash.restore':
+      return `Restored ${images} from the trash.`;
+  }
+}
+
 /** Why it failed, in words, and what became of the work it had done. */
 export function failureText(op: Pick<Operation, 'error' | 'kind' | 'done'>): string {
   const why = op.error

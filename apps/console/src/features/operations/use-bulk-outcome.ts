@@ -1,7 +1,27 @@
+import type { Operation, OperationKind } from '@berth/contract';
 import { useCallback } from 'react';
 import type { z } from 'zod';
 import { operationResult, type BulkAnswer } from '../../api/operations';
 import { useOperations } from '../../app/OperationsProvider';
+
+/**
+ * Tells the outcome of a succeeded operation of `kind` as its endpoint's result would be told:
+ * true when it did, false (so the plain outcome toast says it ended) for another kind or a
+ * result that does not fit `schema`.
+ */
+export function tellResultOf<S extends z.ZodType>(
+  kind: OperationKind,
+  schema: S,
+  onResult: (result: z.output<S>) => void,
+): (finished: Operation) => boolean {
+  return (finished) => {
+    if (finished.kind !== kind) return false;
+    const result = operationResult(finished, schema);
+    if (result === null) return false;
+    onResult(result);
+    return true;
+  };
+}
 
 /**
  * One way to finish a bulk action whichever way the server answered: the result now (200),
@@ -22,12 +42,7 @@ export function useBulkOutcome() {
         return;
       }
       follow(answer.operation, {
-        onSucceeded: (finished) => {
-          const result = operationResult(finished, schema);
-          if (result === null) return false;
-          onResult(result);
-          return true;
-        },
+        onSucceeded: tellResultOf(answer.operation.kind, schema, onResult),
       });
       onAccepted?.();
     },

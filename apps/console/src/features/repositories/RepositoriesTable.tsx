@@ -8,8 +8,6 @@ import {
   TableHead,
   TableHeader,
   TableRow,
-  TableSelectAll,
-  TableSelectRow,
 } from '@carbon/react';
 import type { RepositorySort, RepositorySummary } from '@berth/contract';
 import { useState } from 'react';
@@ -19,11 +17,16 @@ import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
+import { SelectAllCell, SelectRowCell } from '../../components/SelectionCells';
 import { SelectionToolbar } from '../../components/SelectionToolbar';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, pushCommand } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useRowSelection } from '../../lib/use-row-selection';
+import { useTableSort } from '../../lib/use-table-sort';
+import { useOperations } from '../../app/OperationsProvider';
+import { BeingDeletedTag } from '../operations/BeingDeletedTag';
+import { repositoriesBeingDeleted } from '../operations/operation-targets';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { DeleteRepositoriesModal } from './DeleteRepositoriesModal';
 import { useDeleteRepositoriesWithUndo } from './use-delete-repositories';
@@ -40,15 +43,18 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
   const { canWrite } = useNamespaceAccess(namespace);
   const [search, setSearch] = useState('');
   const q = useDebouncedValue(search.trim());
-  const [sort, setSort] = useState<{ key: RepositorySort; order: 'asc' | 'desc' }>({
-    key: 'name',
-    order: 'asc',
-  });
+  const { sort, headerProps } = useTableSort<RepositorySort>({ key: 'name', order: 'asc' });
   const [confirming, setConfirming] = useState<RepositorySummary[] | null>(null);
   const list = useRepositoryList(namespace, { q, sort: sort.key, order: sort.order });
-  const { deleteRepositories, remove } = useDeleteRepositoriesWithUndo(namespace);
+  const { deleteRepositories, remove, tellDeletedOperation } =
+    useDeleteRepositoriesWithUndo(namespace);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
-  const selection = useRowSelection(rows, (row) => row.name);
+  const beingDeleted = repositoriesBeingDeleted(useOperations().followed, namespace);
+  // A repository a running delete is emptying cannot be picked for another delete.
+  const selection = useRowSelection(
+    rows.filter((row) => !beingDeleted.has(row.name)),
+    (row) => row.name,
+  );
 
   // A failure left from an earlier attempt must not show in the new confirmation.
   const askToDelete = (repositories: RepositorySummary[]) => {
@@ -72,6 +78,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
       <OperationsInProgress
         namespace={namespace}
         kinds={['repository.delete', 'image.delete', 'trash.restore', 'namespace.delete']}
+        onSucceeded={tellDeletedOperation}
       />
       <SelectionToolbar
         label="Repositories toolbar"
@@ -105,29 +112,14 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
           <TableHead>
             <TableRow>
               {canWrite ? (
-                <TableSelectAll
-                  id="repositories-select-all"
+                <SelectAllCell
                   name="repositories-select-all"
-                  aria-label="Select all repositories"
-                  {...selection.selectAll}
+                  label="Select all repositories"
+                  selection={selection}
                 />
               ) : null}
               {COLUMNS.map((column) => (
-                <TableHeader
-                  key={column.key}
-                  isSortable
-                  isSortHeader={sort.key === column.key}
-                  sortDirection={
-                    sort.key === column.key ? (sort.order === 'asc' ? 'ASC' : 'DESC') : 'NONE'
-                  }
-                  onClick={() =>
-                    setSort((current) =>
-                      current.key === column.key
-                        ? { key: column.key, order: current.order === 'asc' ? 'desc' : 'asc' }
-                        : { key: column.key, order: column.firstOrder },
-                    )
-                  }
-                >
+                <TableHeader key={column.key} {...headerProps(column.key, column.firstOrder)}>
                   {column.header}
                 </TableHeader>
               ))}
@@ -138,18 +130,19 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
             {rows.map((repo, index) => (
               <TableRow key={repo.name} isSelected={selection.isSelected(repo)}>
                 {canWrite ? (
-                  <TableSelectRow
-                    id={`repository-select-${index}`}
+                  <SelectRowCell
                     name={`repository-select-${index}`}
-                    aria-label={`Select ${repo.name}`}
-                    checked={selection.isSelected(repo)}
-                    onSelect={() => selection.toggle(repo)}
+                    label={`Select ${repo.name}`}
+                    selection={selection}
+                    row={repo}
+                    disabled={beingDeleted.has(repo.name)}
                   />
                 ) : null}
                 <TableCell>
                   <Link to={routePaths.images(namespace, repo.name)} className="cds--link">
                     {repo.name}
                   </Link>
+                  {beingDeleted.has(repo.name) ? <BeingDeletedTag /> : null}
                 </TableCell>
                 <TableCell>{repo.imageCount.toLocaleString()}</TableCell>
                 <TableCell>{formatBytes(repo.sizeBytes)}</TableCell>
@@ -167,6 +160,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                       <OverflowMenuItem
                         itemText="Delete"
                         isDelete
+                        disabled={beingDeleted.has(repo.name)}
                         onClick={() => askToDelete([repo])}
                       />
                     </OverflowMenu>
@@ -177,7 +171,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
           </TableBody>
         </Table>
       </ResourceTableState>
-      <LoadMore shown={rows.length} noun="repositories" list={list} />
+      <LoadMore shown={rows.length} noun="repository" plural="repositories" list={list} />
       {confirming ? (
         <DeleteRepositoriesModal
           namespace={namespace}

@@ -4,7 +4,7 @@ import { useDeleteRepositories } from '../../api/repositories';
 import { routePaths } from '../../app/route-paths';
 import { useToasts } from '../../app/ToastProvider';
 import { formatBytes, pluralize } from '../../lib/format';
-import { useBulkOutcome } from '../operations/use-bulk-outcome';
+import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
 import { useRestoreRepositoryAction } from '../trash/use-restore-repository';
 
 /**
@@ -60,5 +60,8 @@ export function useDeleteRepositoriesWithUndo(namespace: string) {
       },
     );
 
-  return { deleteRepositories, remove };
+  /** The same outcome for a delete this page finds running (after a reload, or from elsewhere). */
+  const tellDeletedOperation = tellResultOf('repository.delete', repositoriesTrashed, deleted);
+
+  return { deleteRepositories, remove, tellDeletedOperation };
 }

@@ -103,7 +103,7 @@ export function PreviewItems({ namespace, previewId, repository }: PreviewItemsP
           </TableBody>
         </Table>
       </ResourceTableState>
-      <LoadMore shown={rows.length} noun={rows.length === 1 ? 'image' : 'images'} list={list} />
+      <LoadMore shown={rows.length} noun="image" list={list} />
     </div>
   );
 }

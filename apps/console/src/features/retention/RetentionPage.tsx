@@ -1,6 +1,7 @@
 import { ButtonSkeleton, NumberInputSkeleton, TextInputSkeleton } from '@carbon/react';
 import {
   retentionRunRestored,
+  retentionRunResult,
   type RetentionPreview,
   type RetentionRules,
   type RetentionRunRestored,
@@ -21,7 +22,7 @@ import { NamespacePicker, useDefaultNamespace } from '../../components/Namespace
 import { PageHeader } from '../../components/PageHeader';
 import { formatBytes, pluralize } from '../../lib/format';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
-import { useBulkOutcome } from '../operations/use-bulk-outcome';
+import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
 import { PolicyForm } from './PolicyForm';
 import { PreviewPanel } from './PreviewPanel';
 import { RunHistory } from './RunHistory';
@@ -71,6 +72,15 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
     );
   };
 
+  const tellRestored = (result: RetentionRunRestored) => {
+    setRestored(result);
+    toasts.show({
+      kind: result.skippedTags.length > 0 ? 'warning' : 'success',
+      title: restoredTitle(result),
+      subtitle: <RestoredSummary restored={result} />,
+    });
+  };
+
   // mutateAsync rather than mutate: the toast's Undo may be used after leaving the page,
   // and its answer must still reach the person.
   const undo = (runId: string) => {
@@ -78,16 +88,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
     resultToast.current = null;
     restore
       .mutateAsync({ namespace, runId })
-      .then((answer) =>
-        settle(answer, retentionRunRestored, (result) => {
-          setRestored(result);
-          toasts.show({
-            kind: result.skippedTags.length > 0 ? 'warning' : 'success',
-            title: restoredTitle(result),
-            subtitle: <RestoredSummary restored={result} />,
-          });
-        }),
-      )
+      .then((answer) => settle(answer, retentionRunRestored, tellRestored))
       .catch((error: unknown) =>
         toasts.show({
           kind: 'error',
@@ -151,6 +152,10 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
       <OperationsInProgress
         namespace={namespace}
         kinds={['retention.confirm', 'retention.run.restore']}
+        onSucceeded={(finished) =>
+          tellResultOf('retention.confirm', retentionRunResult, confirmed)(finished) ||
+          tellResultOf('retention.run.restore', retentionRunRestored, tellRestored)(finished)
+        }
       />
       {preview ? (
         <PreviewPanel

@@ -159,7 +159,10 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
                       <Button
                         kind="ghost"
                         size="sm"
-                        disabled={run.inTrash === 0 || restore.isPending}
+                        // A run still being applied cannot be restored half-way.
+                        disabled={
+                          run.status === 'running' || run.inTrash === 0 || restore.isPending
+                        }
                         aria-label={`Restore run #${run.id}`}
                         onClick={(event) => {
                           trigger.current = event.currentTarget;
@@ -177,7 +180,7 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
             </TableBody>
           </Table>
         </ResourceTableState>
-        <LoadMore shown={rows.length} noun={rows.length === 1 ? 'run' : 'runs'} list={list} />
+        <LoadMore shown={rows.length} noun="run" list={list} />
       </TableContainer>
       {restoring ? (
         <DangerConfirmModal

@@ -10,8 +10,6 @@ import {
   TableHead,
   TableHeader,
   TableRow,
-  TableSelectAll,
-  TableSelectRow,
   Tag,
   TextInput,
 } from '@carbon/react';
@@ -35,6 +33,7 @@ import { ErrorNotification } from '../../components/ErrorNotification';
 import { TagList } from '../../components/TagList';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
+import { SelectAllCell, SelectRowCell } from '../../components/SelectionCells';
 import { NamespacePicker, useDefaultNamespace } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { ResourceTableState } from '../../components/ResourceTableState';
@@ -326,11 +325,10 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
             <TableHead>
               <TableRow>
                 {canWrite ? (
-                  <TableSelectAll
-                    id="trash-select-all"
+                  <SelectAllCell
                     name="trash-select-all"
-                    aria-label="Select all images in the list"
-                    {...selection.selectAll}
+                    label="Select all images in the list"
+                    selection={selection}
                   />
                 ) : null}
                 {headers.map((header, index) => (
@@ -344,12 +342,11 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
               {rows.map((item, index) => (
                 <TableRow key={item.id} isSelected={selection.isSelected(item)}>
                   {canWrite ? (
-                    <TableSelectRow
-                      id={`trash-select-${index}`}
+                    <SelectRowCell
                       name={`trash-select-${index}`}
-                      aria-label={`Select ${item.repository}@${shortDigest(item.digest)}`}
-                      checked={selection.isSelected(item)}
-                      onSelect={() => selection.toggle(item)}
+                      label={`Select ${item.repository}@${shortDigest(item.digest)}`}
+                      selection={selection}
+                      row={item}
                     />
                   ) : null}
                   <TableCell>
@@ -423,7 +420,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
             </TableBody>
           </Table>
         </ResourceTableState>
-        <LoadMore shown={rows.length} noun="items" list={list} />
+        <LoadMore shown={rows.length} noun="item" list={list} />
       </TableContainer>
       {restoringTag ? (
         <RestoreTagModal

@@ -1,12 +1,7 @@
-import {
-  Button,
-  TableBatchAction,
-  TableBatchActions,
-  TableToolbar,
-  TableToolbarContent,
-} from '@carbon/react';
+import { Button } from '@carbon/react';
 import { Undo } from '@carbon/icons-react';
 import type { TrashItem } from '@berth/contract';
+import { BatchActionToolbar } from '../../components/BatchActionToolbar';
 import type { RowSelection } from '../../lib/use-row-selection';
 
 /** restoreManyBody takes at most this many images in one request. */
@@ -23,8 +18,7 @@ interface TrashToolbarProps {
 
 /**
  * The trash's actions for a writer: "Restore" over the selected rows (a batch bar while
- * rows are checked), and "Restore repository" while the view is one repository. The hidden
- * half leaves the tab order so the keyboard reaches only what is shown.
+ * rows are checked), and "Restore repository" while the view is one repository.
  */
 export function TrashToolbar({
   selection,
@@ -33,32 +27,25 @@ export function TrashToolbar({
   onRestoreRepository,
   isPending,
 }: TrashToolbarProps) {
-  const count = selection.selectedRows.length;
-  const selecting = count > 0;
-  const tooMany = count > RESTORE_SELECTION_MAX;
+  const tooMany = selection.selectedRows.length > RESTORE_SELECTION_MAX;
   return (
-    <TableToolbar aria-label="Trash toolbar">
-      <TableBatchActions
-        shouldShowBatchActions={selecting}
-        totalSelected={count}
-        onCancel={selection.clear}
-      >
-        <TableBatchAction
-          renderIcon={Undo}
-          tabIndex={selecting ? 0 : -1}
-          disabled={isPending || tooMany}
-          onClick={() => onRestoreSelected(selection.selectedRows)}
-        >
-          {tooMany ? `Restore (at most ${RESTORE_SELECTION_MAX.toLocaleString()})` : 'Restore'}
-        </TableBatchAction>
-      </TableBatchActions>
-      <TableToolbarContent aria-hidden={selecting}>
-        {repository ? (
+    <BatchActionToolbar
+      label="Trash toolbar"
+      selection={selection}
+      action={{
+        text: tooMany ? `Restore (at most ${RESTORE_SELECTION_MAX.toLocaleString()})` : 'Restore',
+        icon: Undo,
+        disabled: isPending || tooMany,
+        onClick: onRestoreSelected,
+      }}
+    >
+      {(tabIndex) =>
+        repository ? (
           <Button
             kind="primary"
             size="md"
             renderIcon={Undo}
-            tabIndex={selecting ? -1 : 0}
+            tabIndex={tabIndex}
             disabled={isPending}
             onClick={() => onRestoreRepository(repository)}
           >
@@ -69,8 +56,8 @@ export function TrashToolbar({
             Select images to restore several at once, or filter to one repository to restore all of
             it.
           </p>
-        )}
-      </TableToolbarContent>
-    </TableToolbar>
+        )
+      }
+    </BatchActionToolbar>
   );
 }

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { buildOperation } from '../../api/operation-builder';
+import { repositoriesBeingDeleted, worksOn } from './operation-targets';
+
+describe('what running deletes are removing', () => {
+  it('names every repository of a delete of several, in that namespace only', () => {
+    const running = [
+      buildOperation({ target: 'demo-shop/payments, demo-shop/backend/api' }),
+      buildOperation({ namespace: 'team', target: 'team/payments' }),
+      buildOperation({ kind: 'trash.restore', target: 'demo-shop/web' }),
+      buildOperation({ target: 'demo-shop/old', state: 'succeeded' }),
+    ];
+    expect([...repositoriesBeingDeleted(running, 'demo-shop')]).toEqual([
+      'payments',
+      'backend/api',
+    ]);
+    expect([...repositoriesBeingDeleted(running, 'team')]).toEqual(['payments']);
+  });
+
+  it('finds a repository among the several one delete names', () => {
+    const several = buildOperation({ target: 'demo-shop/payments, demo-shop/backend/api' });
+    expect(worksOn(several, 'demo-shop/backend/api')).toBe(true);
+    expect(worksOn(several, 'demo-shop/backend')).toBe(false);
+    expect(worksOn(buildOperation({}), 'demo-shop/payments')).toBe(true);
+  });
+});
