@@ -21,6 +21,7 @@
 // Environment: BERTH_BULK_CHUNK_IMAGES (250), PROFILE_TOP (statements listed, 14),
 // PROFILE_PRAGMAS ("a = 1; b = 2": pragmas set on the writer first, for experiments),
 // PROFILE_CHECKPOINTS=writer (WAL checkpoints inside the commits, as before the worker).
+import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,8 +155,26 @@ operations.runChunk = async (...args) => {
     return await runChunk(...args);
   } finally {
     chunkMs.push(performance.now() - start);
+    walFramesMax = Math.max(walFramesMax, walFrames());
   }
 };
+
+/** Frames in the WAL now: mxFrame of the WAL-index header (native byte order, offset 16). */
+let walFramesMax = 0;
+const shm = Buffer.alloc(20);
+function walFrames() {
+  try {
+    const fd = fs.openSync(`${file}-shm`, 'r');
+    try {
+      fs.readSync(fd, shm, 0, 20, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return os.endianness() === 'LE' ? shm.readUInt32LE(16) : shm.readUInt32BE(16);
+  } catch {
+    return 0;
+  }
+}
 
 const logger = pino({ level: 'warn' });
 const runner = createOperationRunner(
@@ -252,6 +271,7 @@ for (const phase of phases) {
   chunkMs.length = 0;
   bucket = new Map();
   const walBefore = walBytes();
+  walFramesMax = 0;
   const cpu = process.cpuUsage();
   t0 = performance.now();
   const ended = await runner.run(id);
@@ -268,7 +288,8 @@ for (const phase of phases) {
   console.log(
     `CPU ${ms(user / 1000)} ms user + ${ms(system / 1000)} ms system ` +
       `= ${((user + system) / ended.total).toFixed(1)} µs/image; ` +
-      `WAL ${(walBefore / 2 ** 20).toFixed(1)} -> ${(walBytes() / 2 ** 20).toFixed(1)} MiB`,
+      `WAL file ${(walBefore / 2 ** 20).toFixed(1)} -> ${(walBytes() / 2 ** 20).toFixed(1)} MiB, ` +
+      `at most ${walFramesMax} frames after a chunk`,
   );
 }
 

@@ -48,19 +48,20 @@ export async function openSqlite(file: string, options: OpenOptions = {}): Promi
   raw.pragma('secure_delete = FAST');
   registerIdSetFunction(raw);
   const reader = inMemory ? null : new ReaderConnection(() => openReader(file));
+  const checkpointer =
+    options.backgroundCheckpoints && !inMemory ? startWalCheckpointer(raw, file) : null;
   const db = new Kysely<Database>({
     dialect: new ReadWriteSqliteDialect({
       writer: raw,
       reader,
       dir: inMemory ? undefined : path.dirname(path.resolve(file)),
+      beforeTransaction: checkpointer ? () => checkpointer.settle() : undefined,
     }),
   });
   // Migrations (and the ANALYZE after them) run on the writer alone; the reader opens after
   // them, so it loads the schema and statistics they left.
   await migrateToLatest(db);
   reader?.open();
-  const checkpointer =
-    options.backgroundCheckpoints && !inMemory ? startWalCheckpointer(raw, file) : null;
   return {
     db,
     raw,

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type SqliteDatabase from 'better-sqlite3';
 
@@ -10,16 +12,31 @@ import type SqliteDatabase from 'better-sqlite3';
  * database a namespace delete spent 107 µs of CPU per image in COMMIT, half of it
  * checkpointing (bench/bulk/profile-trash.mjs). A worker with its own connection runs PASSIVE
  * checkpoints instead, which never block the writer nor readers: the writer appends while the
- * worker copies, and WAL restarts from its beginning once a checkpoint caught up.
+ * worker copies.
  *
- * The writer keeps a far higher wal_autocheckpoint as a backstop: if the worker stopped or
- * fell behind, SQLite would checkpoint on the writer as before, only less often.
+ * The WAL starts again from its beginning only when a checkpoint has caught up as a write
+ * transaction begins, which a worker beside a writer that commits a chunk every few
+ * milliseconds seldom finds: the WAL grew to hundreds of MiB, and SQLite's own threshold on the
+ * writer did not help, as its checkpoint gives up while the worker's runs. So once the WAL is
+ * long (read from the WAL-index header), the next transaction first awaits a checkpoint of the
+ * worker (`settle`, called holding the writer): the event loop stays free meanwhile, and the
+ * transaction then begins on a WAL that has caught up, which its first write starts again
+ * from the beginning. On a 200,000-image copy the WAL then stayed under 8,500 pages at 4,000
+ * here (it reached 16,000 in a repository delete without, and 110,000 in a namespace delete).
  */
 
 /** How often the worker checkpoints (a PASSIVE checkpoint with nothing to copy costs ~µs). */
 const INTERVAL_MS = 100;
-/** The writer's own checkpoints, should the worker not keep up: 16,000 pages, 64 MiB. */
-export const BACKSTOP_PAGES = 16_000;
+/**
+ * Past this many pages (32 MiB) a transaction begins only once the worker caught up. The wait
+ * is for what was appended since the worker's last pass, whatever the WAL's length; a longer
+ * WAL means fewer waits, and pages written again by later chunks copied once.
+ */
+const SETTLE_PAGES = 8_000;
+/** A transaction (a push among them) never waits longer than this for the worker. */
+const SETTLE_TIMEOUT_MS = 250;
+/** SQLite's own checkpoints on the writer, should the worker stop: 128 MiB. */
+const BACKSTOP_PAGES = 32_000;
 
 // Evaluated in the worker (CommonJS), so the same code runs from src (tests) and from dist.
 const WORKER_CODE = `
@@ -29,14 +46,21 @@ const db = new Database(workerData.file, { fileMustExist: true });
 // Its syncs are the checkpoint's: the WAL before copying, the database file after.
 db.pragma('synchronous = NORMAL');
 db.pragma('wal_autocheckpoint = 0');
-const timer = setInterval(() => {
+const checkpoint = () => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    return db.pragma('wal_checkpoint(PASSIVE)')[0];
   } catch (error) {
     // SQLITE_BUSY and the like: the next turn tries again.
+    return null;
   }
-}, workerData.intervalMs);
-parentPort.on('message', () => {
+};
+const timer = setInterval(checkpoint, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message === 'checkpoint') {
+    checkpoint();
+    parentPort.postMessage('checkpointed');
+    return;
+  }
   clearInterval(timer);
   db.close();
   parentPort.close();
@@ -44,6 +68,11 @@ parentPort.on('message', () => {
 `;
 
 export interface WalCheckpointer {
+  /**
+   * Resolves at once while the WAL is short; past SETTLE_PAGES, once the worker has
+   * checkpointed (or SETTLE_TIMEOUT_MS passed). Called holding the writer, before BEGIN.
+   */
+  settle(): Promise<void>;
   /** Stops the worker and closes its connection (before the writer closes its own). */
   stop(): Promise<void>;
 }
@@ -59,16 +88,70 @@ export function startWalCheckpointer(
   // It must never keep a process alive that is otherwise done.
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  let failed = false;
+  let running = true;
+  /** The WAL's length at the last settle: a WAL that cannot start again is waited for once. */
+  let settledAt = 0;
+  let waiting: (() => void)[] = [];
+  const wake = () => {
+    const woken = waiting;
+    waiting = [];
+    for (const resolve of woken) resolve();
+  };
+  worker.on('message', wake);
   worker.once('error', () => {
     // Checkpointing falls back to the writer: SQLite's own, at every 1,000 pages again.
-    failed = true;
+    running = false;
+    wake();
     if (writer.open) writer.pragma('wal_autocheckpoint = 1000');
   });
+  worker.once('exit', () => {
+    running = false;
+    wake();
+  });
   return {
+    async settle() {
+      if (!running) return;
+      const pages = walFrames(`${file}-shm`);
+      if (pages < SETTLE_PAGES) {
+        settledAt = 0;
+        return;
+      }
+      if (pages < settledAt + SETTLE_PAGES) return;
+      settledAt = pages;
+      await new Promise<void>((resolve) => {
+        const timeout = setTimeout(resolve, SETTLE_TIMEOUT_MS);
+        waiting.push(() => {
+          clearTimeout(timeout);
+          resolve();
+        });
+        if (waiting.length === 1) worker.postMessage('checkpoint');
+      });
+    },
     async stop() {
-      if (!failed) worker.postMessage('stop');
+      if (running) worker.postMessage('stop');
       await exited;
     },
   };
+}
+
+const header = Buffer.alloc(20);
+
+/**
+ * Frames in the WAL: mxFrame of the WAL-index header, the 4 bytes at offset 16 of the -shm
+ * file in the machine's byte order (https://www.sqlite.org/walformat.html). A 20-byte read:
+ * cheaper than asking SQLite, which offers no call for it.
+ */
+function walFrames(shm: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(shm, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    if (fs.readSync(fd, header, 0, 20, 0) < 20) return 0;
+    return os.endianness() === 'LE' ? header.readUInt32LE(16) : header.readUInt32BE(16);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
