@@ -26,7 +26,7 @@ export interface SqliteConnections {
   reader: ReaderConnection | null;
   /** Where the database file lives: SQLite's I/O errors are checked against its free space. */
   dir: string | undefined;
-  /** Awaited holding the writer before each transaction begins (WalCheckpointer.settle). */
+  /** Awaited before each transaction takes the writer (WalCheckpointer.settle). */
   beforeTransaction?: () => Promise<void>;
 }
 
@@ -177,10 +177,11 @@ class ReadWriteSqliteDriver implements Driver {
    */
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
+    // Before taking the writer: other transactions (a push) go on while this one waits.
+    await this.#beforeTransaction?.();
     await this.#mutex.lock();
     // From here releaseConnection gives the mutex back, also when BEGIN itself fails.
     lease.inTransaction = true;
-    await this.#beforeTransaction?.();
     await lease.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 

@@ -19,9 +19,10 @@ import type SqliteDatabase from 'better-sqlite3';
  * milliseconds seldom finds: the WAL grew to hundreds of MiB, and SQLite's own threshold on the
  * writer did not help, as its checkpoint gives up while the worker's runs. So once the WAL is
  * long (read from the WAL-index header), the next transaction first awaits a checkpoint of the
- * worker (`settle`, called holding the writer): the event loop stays free meanwhile, and the
- * transaction then begins on a WAL that has caught up, which its first write starts again
- * from the beginning. On a 200,000-image copy the WAL then stayed under 8,500 pages at 4,000
+ * worker (`settle`, before it takes the writer): the event loop stays free meanwhile, other
+ * transactions go on (and do not wait themselves: one wait per 8,000 pages), and unless one of
+ * them wrote meanwhile the transaction begins on a WAL that has caught up, which its first
+ * write starts again from the beginning. On a 200,000-image copy the WAL then stayed under 8,500 pages at 4,000
  * here (it reached 16,000 in a repository delete without, and 110,000 in a namespace delete).
  */
 
@@ -70,7 +71,7 @@ parentPort.on('message', (message) => {
 export interface WalCheckpointer {
   /**
    * Resolves at once while the WAL is short; past SETTLE_PAGES, once the worker has
-   * checkpointed (or SETTLE_TIMEOUT_MS passed). Called holding the writer, before BEGIN.
+   * checkpointed (or SETTLE_TIMEOUT_MS passed). Called before a transaction takes the writer.
    */
   settle(): Promise<void>;
   /** Stops the worker and closes its connection (before the writer closes its own). */
