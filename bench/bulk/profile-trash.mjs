@@ -15,9 +15,11 @@
 //               (the store's retention run operation, as a confirm starts it)
 //   namespace   delete of the namespace with the second most images (startNamespaceDelete)
 // Prints per phase: images, seconds, µs per image, chunk count and chunk times (p50, p95,
-// max), then the statements by total time (ms, share of the phase, calls, µs per image), and
-// the time spent outside SQLite (Kysely, JS); and whether every counter still matches a
-// recount. The copy lives in $TMPDIR and is removed at the end (PROFILE_KEEP=1 keeps it).
+// max), then the statements by CPU time (wall ms, CPU ms, share, calls, CPU µs per image),
+// prepares, and the time outside SQLite (Kysely, JS, GC, and the checkpoint worker's CPU: the
+// process's CPU counts every thread), the CPU per image, the WAL's size and most frames after
+// a chunk; at the end whether every counter still matches a recount. On a shared machine CPU
+// time is the figure to compare; the timing itself adds ~7 µs of CPU per image. The copy lives in $TMPDIR and is removed at the end (PROFILE_KEEP=1 keeps it).
 // Environment: BERTH_BULK_CHUNK_IMAGES (250), PROFILE_TOP (statements listed, 14),
 // PROFILE_PRAGMAS ("a = 1; b = 2": pragmas set on the writer first, for experiments),
 // PROFILE_CHECKPOINTS=writer (WAL checkpoints inside the commits, as before the worker).
