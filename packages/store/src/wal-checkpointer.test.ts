@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
+import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { openSqlite, type SqliteHandle } from './connect.js';
 
@@ -73,6 +75,27 @@ it('begins a transaction on a long WAL once the worker caught up, so the WAL sta
   });
   // It waited for the checkpoint, began on a WAL that had caught up, and wrote at its start.
   expect(walFrames(file)).toBeLessThan(10);
+});
+
+it('lets a process with nothing else to do finish closing (the worker is awaited)', () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-checkpoint-'));
+  // A process of its own, on the built package: an unref'd worker as the last handle ended
+  // such a process in the middle of close() (exit code 13, a server's first start killed).
+  const store = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+  const script = `
+    const { openSqlite } = await import(${JSON.stringify(store)});
+    const handle = await openSqlite(${JSON.stringify(path.join(dir, 'berth.db'))}, {
+      backgroundCheckpoints: true,
+    });
+    await handle.close();
+    console.log('closed');`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({
+    status: 0,
+    stdout: 'closed',
+  });
 });
 
 it('without the worker, the commit that crosses the threshold checkpoints (as SQLite does)', async () => {

@@ -129,6 +129,9 @@ export function startWalCheckpointer(
       });
     },
     async stop() {
+      // Awaited: a process with nothing else left to do must not exit before the worker did
+      // (Node ends a process whose only handle is an unref'd worker, mid-await).
+      worker.ref();
       if (running) worker.postMessage('stop');
       await exited;
     },
