@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type SqliteDatabase from 'better-sqlite3';
 
@@ -18,12 +16,14 @@ import type SqliteDatabase from 'better-sqlite3';
  * transaction begins, which a worker beside a writer that commits a chunk every few
  * milliseconds seldom finds: the WAL grew to hundreds of MiB, and SQLite's own threshold on the
  * writer did not help, as its checkpoint gives up while the worker's runs. So once the WAL is
- * long (read from the WAL-index header), the next transaction first awaits a checkpoint of the
- * worker (`settle`, before it takes the writer): the event loop stays free meanwhile, other
- * transactions go on (and do not wait themselves: one wait per 8,000 pages), and unless one of
- * them wrote meanwhile the transaction begins on a WAL that has caught up, which its first
- * write starts again from the beginning. On a 200,000-image copy the WAL then stayed under 8,500 pages at 4,000
- * here (it reached 16,000 in a repository delete without, and 110,000 in a namespace delete).
+ * long (the worker says so after a checkpoint), the next transaction first awaits a checkpoint
+ * of the worker (`settle`, before it takes the writer): the event loop stays free meanwhile,
+ * other transactions go on (one wait per report), and unless one of them wrote meanwhile the
+ * transaction begins on a WAL that has caught up, which its first write starts again from the
+ * beginning. (The main thread must not read the -shm file itself: closing any descriptor of a
+ * file drops every POSIX lock the process holds on it, SQLite's WAL-index locks included.)
+ * Without this the WAL reached 16,000 pages in a repository delete of a 200,000-image copy,
+ * and 110,000 in a namespace delete.
  */
 
 /** How often the worker checkpoints (a PASSIVE checkpoint with nothing to copy costs ~µs). */
@@ -55,7 +55,10 @@ const checkpoint = () => {
     return null;
   }
 };
-const timer = setInterval(checkpoint, workerData.intervalMs);
+const timer = setInterval(() => {
+  const done = checkpoint();
+  if (done && done.log >= workerData.settlePages) parentPort.postMessage('long');
+}, workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message === 'checkpoint') {
     checkpoint();
@@ -85,20 +88,26 @@ export function startWalCheckpointer(
 ): WalCheckpointer {
   writer.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_CODE, { eval: true, workerData: { driver, file, intervalMs } });
+  const worker = new Worker(WORKER_CODE, {
+    eval: true,
+    workerData: { driver, file, intervalMs, settlePages: SETTLE_PAGES },
+  });
   // It must never keep a process alive that is otherwise done.
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let running = true;
-  /** The WAL's length at the last settle: a WAL that cannot start again is waited for once. */
-  let settledAt = 0;
+  /** The worker found the WAL past SETTLE_PAGES after its last checkpoint. */
+  let long = false;
   let waiting: (() => void)[] = [];
   const wake = () => {
     const woken = waiting;
     waiting = [];
     for (const resolve of woken) resolve();
   };
-  worker.on('message', wake);
+  worker.on('message', (message: 'long' | 'checkpointed') => {
+    if (message === 'long') long = true;
+    else wake();
+  });
   worker.once('error', () => {
     // Checkpointing falls back to the writer: SQLite's own, at every 1,000 pages again.
     running = false;
@@ -111,14 +120,9 @@ export function startWalCheckpointer(
   });
   return {
     async settle() {
-      if (!running) return;
-      const pages = walFrames(`${file}-shm`);
-      if (pages < SETTLE_PAGES) {
-        settledAt = 0;
-        return;
-      }
-      if (pages < settledAt + SETTLE_PAGES) return;
-      settledAt = pages;
+      if (!running || !long) return;
+      // Once per report: the transactions that follow go on unless the WAL is still long.
+      long = false;
       await new Promise<void>((resolve) => {
         const timeout = setTimeout(resolve, SETTLE_TIMEOUT_MS);
         waiting.push(() => {
@@ -136,26 +140,4 @@ export function startWalCheckpointer(
       await exited;
     },
   };
-}
-
-const header = Buffer.alloc(20);
-
-/**
- * Frames in the WAL: mxFrame of the WAL-index header, the 4 bytes at offset 16 of the -shm
- * file in the machine's byte order (https://www.sqlite.org/walformat.html). A 20-byte read:
- * cheaper than asking SQLite, which offers no call for it.
- */
-function walFrames(shm: string): number {
-  let fd: number;
-  try {
-    fd = fs.openSync(shm, 'r');
-  } catch {
-    return 0;
-  }
-  try {
-    if (fs.readSync(fd, header, 0, 20, 0) < 20) return 0;
-    return os.endianness() === 'LE' ? header.readUInt32LE(16) : header.readUInt32BE(16);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
