@@ -193,6 +193,9 @@ export async function startServer(
   };
 }
 
+/** WAL checkpoints off the event loop: a commit of a bulk chunk no longer copies and fsyncs. */
+const SERVER_DATABASE = { backgroundCheckpoints: true };
+
 /**
  * Opens the database, doing the first start under start.lock when it has not finished: a
  * database without the record of a finished first start (or a lock its process left) is what
@@ -205,7 +208,7 @@ async function openDatabase(
   const dbFile = path.join(config.dataDir, DB_FILE);
   const finished = async (): Promise<SqliteHandle | null> => {
     if (!fs.existsSync(dbFile)) return null;
-    const handle = await openSqlite(dbFile);
+    const handle = await openSqlite(dbFile, SERVER_DATABASE);
     if (await createStore(handle.db).firstStart.completed()) return handle;
     await handle.close();
     return null;
@@ -234,7 +237,7 @@ async function openDatabase(
       removeFirstStartLeftovers(config.dataDir);
     }
     createDbFile(config.dataDir, config.umask);
-    return { handle: await openSqlite(dbFile), firstStart: lock };
+    return { handle: await openSqlite(dbFile, SERVER_DATABASE), firstStart: lock };
   } catch (err) {
     lock.release();
     throw err;

@@ -7,6 +7,7 @@ import { migrateToLatest } from './migrations/index.js';
 import { registerIdSetFunction } from './id-sets.js';
 import { ReaderConnection, ReadWriteSqliteDialect } from './read-write-driver.js';
 import { optimizeStatistics, statisticsFingerprint } from './statistics.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 
 export interface SqliteHandle {
   db: Db;
@@ -23,7 +24,15 @@ export interface SqliteHandle {
 /** Pages of SQLite's cache per connection (negative: KiB), so 64 MiB each. */
 const CACHE_SIZE = -65536;
 
-export async function openSqlite(file: string): Promise<SqliteHandle> {
+export interface OpenOptions {
+  /**
+   * WAL checkpoints on a worker thread instead of inside the commits of this process (see
+   * wal-checkpointer.ts): for the server, whose event loop answers requests.
+   */
+  backgroundCheckpoints?: boolean;
+}
+
+export async function openSqlite(file: string, options: OpenOptions = {}): Promise<SqliteHandle> {
   const inMemory = file === ':memory:';
   if (!inMemory) fs.mkdirSync(path.dirname(file), { recursive: true });
   const raw = new SqliteDatabase(file);
@@ -39,11 +48,14 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
   raw.pragma('secure_delete = FAST');
   registerIdSetFunction(raw);
   const reader = inMemory ? null : new ReaderConnection(() => openReader(file));
+  const checkpointer =
+    options.backgroundCheckpoints && !inMemory ? startWalCheckpointer(raw, file) : null;
   const db = new Kysely<Database>({
     dialect: new ReadWriteSqliteDialect({
       writer: raw,
       reader,
       dir: inMemory ? undefined : path.dirname(path.resolve(file)),
+      beforeTransaction: checkpointer ? () => checkpointer.settle() : undefined,
     }),
   });
   // Migrations (and the ANALYZE after them) run on the writer alone; the reader opens after
@@ -61,6 +73,8 @@ export async function openSqlite(file: string): Promise<SqliteHandle> {
     close: async () => {
       // Statistics only speed later queries up: a full disk must not keep the database open.
       await optimizeStatistics(db).catch(() => undefined);
+      // The writer closes last, so its close checkpoints whatever the worker had not.
+      await checkpointer?.stop();
       await db.destroy();
     },
   };

@@ -1,6 +1,15 @@
 import type { ImageGraph } from '@berth/domain';
+import { sql } from 'kysely';
 import type { Db, ManifestState } from './database.js';
 import { chunks } from './blob-reclaim.js';
+
+/**
+ * A list as ONE statement parameter: `IN (?, ?, …)` is a new SQL text for every length, which
+ * the statement cache prepares afresh (a retention chunk's repositories each have their own
+ * number of images) and Kysely compiles a node per value.
+ */
+const listOf = <T extends number | string>(values: readonly T[]) =>
+  sql<T>`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
 export interface GraphNode {
   digest: string;
@@ -48,7 +57,7 @@ export async function loadImageGraph(
         .selectFrom('manifest_children as mc')
         .innerJoin('manifests as m', 'm.id', 'mc.child_id')
         .select(['mc.parent_id', 'mc.child_id', 'm.digest', 'm.state', 'm.trash_entry_id'])
-        .where('mc.parent_id', 'in', chunk)
+        .where('mc.parent_id', 'in', listOf(chunk))
         .orderBy('mc.parent_id')
         .orderBy('mc.position')
         .execute();
@@ -73,7 +82,7 @@ export async function loadImageGraph(
             'pushed_at',
           ])
           .where('repository_id', '=', repositoryId)
-          .where(column, 'in', digests);
+          .where(column, 'in', listOf(digests));
       const refs = await attachedBy('subject_digest')
         .union(attachedBy('signs_digest'))
         .orderBy('pushed_at')
@@ -96,7 +105,7 @@ export async function loadImageGraph(
       .selectFrom('manifest_children as mc')
       .innerJoin('manifests as p', 'p.id', 'mc.parent_id')
       .select(['mc.parent_id', 'mc.child_id', 'p.state'])
-      .where('mc.child_id', 'in', chunk)
+      .where('mc.child_id', 'in', listOf(chunk))
       .execute();
     for (const r of rows) {
       push(parents, r.child_id, r.parent_id);

@@ -26,6 +26,8 @@ export interface SqliteConnections {
   reader: ReaderConnection | null;
   /** Where the database file lives: SQLite's I/O errors are checked against its free space. */
   dir: string | undefined;
+  /** Awaited before each transaction takes the writer (WalCheckpointer.settle). */
+  beforeTransaction?: () => Promise<void>;
 }
 
 /**
@@ -142,7 +144,10 @@ class ReadWriteSqliteDriver implements Driver {
   /** Kysely remembers every connection object it is given, so leases are reused. */
   readonly #idle: Lease[] = [];
 
-  constructor({ writer, reader, dir }: SqliteConnections) {
+  readonly #beforeTransaction: (() => Promise<void>) | undefined;
+
+  constructor({ writer, reader, dir, beforeTransaction }: SqliteConnections) {
+    this.#beforeTransaction = beforeTransaction;
     this.#writer = writer;
     this.#reader = reader;
     this.#dir = dir;
@@ -172,6 +177,8 @@ class ReadWriteSqliteDriver implements Driver {
    */
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
+    // Before taking the writer: other transactions (a push) go on while this one waits.
+    await this.#beforeTransaction?.();
     await this.#mutex.lock();
     // From here releaseConnection gives the mutex back, also when BEGIN itself fails.
     lease.inTransaction = true;

@@ -38,25 +38,51 @@ export async function adjustLiveCounters(
   images: number,
   bytes: number,
 ): Promise<void> {
-  const repo = await db
-    .updateTable('repositories')
-    .set((eb) => ({
-      image_count: eb('image_count', '+', images),
-      size_bytes: eb('size_bytes', '+', bytes),
-    }))
-    .where('id', '=', ids.repositoryId)
-    .returning('image_count')
-    .executeTakeFirstOrThrow();
-  // Repositories with no live image are hidden, so the namespace counts a repository
-  // exactly when its image count crosses zero, in either direction.
-  const before = repo.image_count - images;
-  const repositories = Number(repo.image_count > 0) - Number(before > 0);
+  await adjustCounters(db, ids, { images, bytes, trashEntries: 0, trashBytes: 0 });
+}
+
+export interface CounterChange {
+  /** Live (listed) images and their bytes, in the repository and its namespace. */
+  images: number;
+  bytes: number;
+  /** Trash entries and their bytes, in the namespace. */
+  trashEntries: number;
+  trashBytes: number;
+}
+
+/**
+ * Live and trash counters together: one statement for the namespace whatever changes (a bulk
+ * chunk updates them once per repository), and the repository only when its images change.
+ */
+export async function adjustCounters(
+  db: Db,
+  ids: { namespaceId: number; repositoryId: number },
+  change: CounterChange,
+): Promise<void> {
+  let repositories = 0;
+  if (change.images !== 0 || change.bytes !== 0) {
+    const repo = await db
+      .updateTable('repositories')
+      .set((eb) => ({
+        image_count: eb('image_count', '+', change.images),
+        size_bytes: eb('size_bytes', '+', change.bytes),
+      }))
+      .where('id', '=', ids.repositoryId)
+      .returning('image_count')
+      .executeTakeFirstOrThrow();
+    // Repositories with no live image are hidden, so the namespace counts a repository
+    // exactly when its image count crosses zero, in either direction.
+    const before = repo.image_count - change.images;
+    repositories = Number(repo.image_count > 0) - Number(before > 0);
+  }
   await db
     .updateTable('namespaces')
     .set((eb) => ({
-      image_count: eb('image_count', '+', images),
-      size_bytes: eb('size_bytes', '+', bytes),
+      image_count: eb('image_count', '+', change.images),
+      size_bytes: eb('size_bytes', '+', change.bytes),
       repository_count: eb('repository_count', '+', repositories),
+      trash_count: eb('trash_count', '+', change.trashEntries),
+      trash_size_bytes: eb('trash_size_bytes', '+', change.trashBytes),
     }))
     .where('id', '=', ids.namespaceId)
     .execute();

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { loadImageGraph } from './image-graph-load.js';
-import { adjustLiveCounters, adjustTrashCounters } from './resolve.js';
+import { adjustCounters } from './resolve.js';
 
 /** A manifest as the trash needs it. */
 export interface TrashSeed {
@@ -133,11 +133,11 @@ export async function trashImages(
   if (going.length === 0) return [];
   const all = going.flatMap((s) => taken.get(s.id) ?? []);
 
+  // One statement takes the tags off and says which they were.
   const tagRows = await trx
-    .selectFrom('tags')
-    .select(['manifest_id', 'name'])
+    .deleteFrom('tags')
     .where('manifest_id', 'in', idSet(all))
-    .orderBy('name')
+    .returning(['manifest_id', 'name'])
     .execute();
   const tagsByManifest = new Map<number, string[]>();
   for (const t of tagRows) {
@@ -145,9 +145,9 @@ export async function trashImages(
     if (list) list.push(t.name);
     else tagsByManifest.set(t.manifest_id, [t.name]);
   }
-  if (tagRows.length > 0) {
-    await trx.deleteFrom('tags').where('manifest_id', 'in', idSet(all)).execute();
-  }
+  // In name order, as remembered tags are listed (OCI tag names are ASCII: JS order is
+  // SQLite's binary order).
+  for (const list of tagsByManifest.values()) list.sort();
 
   const expires = trashExpiry(ctx.now);
   const entries = await sql<{ id: number; manifest_id: number }>`
@@ -193,20 +193,12 @@ export async function trashImages(
   }
 
   const listed = going.filter((s) => s.top_level === 1);
-  if (listed.length > 0) {
-    await adjustLiveCounters(
-      trx,
-      ids,
-      -listed.length,
-      -listed.reduce((sum, s) => sum + s.size_bytes, 0),
-    );
-  }
-  await adjustTrashCounters(
-    trx,
-    ids.namespaceId,
-    going.length,
-    going.reduce((sum, s) => sum + s.size_bytes, 0),
-  );
+  await adjustCounters(trx, ids, {
+    images: -listed.length,
+    bytes: -listed.reduce((sum, s) => sum + s.size_bytes, 0),
+    trashEntries: going.length,
+    trashBytes: going.reduce((sum, s) => sum + s.size_bytes, 0),
+  });
   return going.map((s) => ({
     trashId: String(entryOf.get(s.id)),
     repository: ids.repositoryName,
