@@ -52,6 +52,19 @@ it('checkpoints on its worker, not in the commit, and leaves no WAL behind at cl
   expect(rows.rows[0]?.n).toBe(16);
 });
 
+it('leaves a WAL that never reached 1,000 pages to SQLite, so a full disk refuses the write that needs room', async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-checkpoint-'));
+  const file = path.join(dir, 'berth.db');
+  handle = await openSqlite(file, { backgroundCheckpoints: true });
+  await sql`create table filler (data blob)`.execute(handle.db);
+  const before = fs.statSync(file).size;
+  // 2 MiB: 500 pages, appended to the WAL; a checkpoint would copy them into the file.
+  await sql`insert into filler (data) values (randomblob(2097152))`.execute(handle.db);
+  await sleep(500);
+  expect(fs.statSync(file).size - before).toBeLessThan(1 << 20);
+  expect(fs.statSync(`${file}-wal`).size).toBeGreaterThanOrEqual(2 << 20);
+});
+
 /** Frames in the WAL, from SQLite (a PASSIVE checkpoint answers how many there are). */
 function walFrames(handle: SqliteHandle): number {
   const [row] = handle.raw.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];

@@ -36,6 +36,8 @@ const INTERVAL_MS = 100;
 const SETTLE_PAGES = 8_000;
 /** A transaction (a push among them) never waits longer than this for the worker. */
 const SETTLE_TIMEOUT_MS = 250;
+/** The worker checkpoints once the WAL file has reached SQLite's own threshold (1,000 pages). */
+const MIN_PAGES = 1_000;
 /** SQLite's own checkpoints on the writer, should the worker stop: 128 MiB. */
 const BACKSTOP_PAGES = 32_000;
 
@@ -55,7 +57,20 @@ const checkpoint = () => {
     return null;
   }
 };
+const fs = require('node:fs');
+const minBytes = workerData.minPages * db.pragma('page_size', { simple: true });
+// A WAL file that never grew past SQLite's own threshold is left as SQLite leaves it: writes
+// append to it, so on a full disk the first write that needs room is refused (507) instead
+// of reusing the space of pages checkpointed early. (stat opens no descriptor: the locks stay.)
+const grown = () => {
+  try {
+    return fs.statSync(workerData.file + '-wal').size >= minBytes;
+  } catch {
+    return false;
+  }
+};
 const timer = setInterval(() => {
+  if (!grown()) return;
   const done = checkpoint();
   if (done && done.log >= workerData.settlePages) parentPort.postMessage('long');
 }, workerData.intervalMs);
@@ -90,7 +105,7 @@ export function startWalCheckpointer(
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_CODE, {
     eval: true,
-    workerData: { driver, file, intervalMs, settlePages: SETTLE_PAGES },
+    workerData: { driver, file, intervalMs, settlePages: SETTLE_PAGES, minPages: MIN_PAGES },
   });
   // It must never keep a process alive that is otherwise done.
   worker.unref();
