@@ -11,10 +11,9 @@ import { NotFoundError } from '@berth/domain';
 import { sql } from 'kysely';
 import { resolveNamespace, resolveRepository } from './resolve.js';
 import {
-  RESTORE_CHUNK,
   type RestorableEntry,
   type RestoredImage,
-  restoreTrashEntries,
+  restoreEntriesInParts,
   restoreTrashEntriesById,
 } from './trash-restore.js';
 import { nothingToRestore, runNotInTrash } from './trash-restore-errors.js';
@@ -173,19 +172,7 @@ export async function restoreOperationChunk(
   if (params.upTo === undefined) return listedSetChunk(trx, op, progress, budget, now, listed);
   const after = progress.after ?? null;
   const entries = await nextEntries(trx, params, params.upTo, after, now, budget);
-  const restored: RestoredImage[] = [];
-  for (let i = 0; i < entries.length; i += RESTORE_CHUNK) {
-    const part = entries.slice(i, i + RESTORE_CHUNK);
-    const done = await restoreTrashEntries(trx, part, now);
-    done.forEach((r, j) =>
-      restored.push({
-        repository: part[j]!.repository,
-        digest: r.digest,
-        tags: r.tags,
-        skippedTags: r.skippedTags,
-      }),
-    );
-  }
+  const restored = await restoreEntriesInParts(trx, entries, now);
   const last = entries.at(-1);
   return {
     handled: entries.length,

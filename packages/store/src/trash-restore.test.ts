@@ -238,6 +238,31 @@ async function twins(seed: number) {
 const NOW = T0 + 86_400_000;
 const at = { actor: 'tester', now: NOW };
 
+/** Works a restore operation in chunks of `budget` to its end, as the runner would. */
+async function restoreToEnd(
+  store: Store,
+  id: number,
+  claim: { owner: string; leaseMs: number },
+  budget: number,
+) {
+  let chunks = 0;
+  for (;;) {
+    chunks++;
+    const { outcome } = await store.operations.runChunk(
+      id,
+      claim.owner,
+      NOW,
+      claim.leaseMs,
+      (trx, op) => restoreOperationChunk(trx, op, budget, NOW, 1000),
+    );
+    if (outcome.finished) break;
+  }
+  const ended = await store.operations.finish(id, claim.owner, NOW, (trx, op) =>
+    finishRestoreOperation(trx, op, NOW),
+  );
+  return { chunks, ended };
+}
+
 describe('restoring a set of trash entries', () => {
   for (const seed of [1, 2, 3]) {
     it(`gives exactly what restoring them one by one newest-first gives (dataset ${seed})`, async () => {
@@ -427,22 +452,8 @@ describe('restoring a repository as an operation', () => {
     expect(total).toBe(inApp.length);
     // Deleted once the set is fixed: it stays in the trash.
     await deleteLate(b.store);
-    let chunks = 0;
-    for (;;) {
-      chunks++;
-      const { outcome } = await b.store.operations.runChunk(
-        id,
-        claim.owner,
-        NOW,
-        claim.leaseMs,
-        (trx, op) => restoreOperationChunk(trx, op, 4, NOW, 1000),
-      );
-      if (outcome.finished) break;
-    }
+    const { chunks, ended } = await restoreToEnd(b.store, id, claim, 4);
     expect(chunks).toBe(Math.ceil(inApp.length / 4));
-    const ended = await b.store.operations.finish(id, claim.owner, NOW, (trx, op) =>
-      finishRestoreOperation(trx, op, NOW),
-    );
     const result = ended.result as { restored: number; images: typeof oneByOne };
     expect(result.restored).toBe(inApp.length);
     expect(result.images.map((i) => ({ digest: i.digest, tags: i.tags }))).toEqual(oneByOne);
@@ -473,19 +484,7 @@ describe('restoring a repository as an operation', () => {
       );
       return created;
     });
-    for (;;) {
-      const { outcome } = await b.store.operations.runChunk(
-        id,
-        claim.owner,
-        NOW,
-        claim.leaseMs,
-        (trx, op) => restoreOperationChunk(trx, op, 5, NOW, 1000),
-      );
-      if (outcome.finished) break;
-    }
-    const ended = await b.store.operations.finish(id, claim.owner, NOW, (trx, op) =>
-      finishRestoreOperation(trx, op, NOW),
-    );
+    const { ended } = await restoreToEnd(b.store, id, claim, 5);
     expect((ended.result as { restored: number }).restored).toBe(inApp.length);
     expect(trashNewestFirst(b.handle).filter((e) => e.repository === 'app')).toEqual([]);
     expectCountersMatchRecount(b.handle);

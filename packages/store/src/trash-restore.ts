@@ -401,13 +401,25 @@ export async function restoreTrashEntriesById(
     FROM trash_entries e JOIN repositories r ON r.id = e.repository_id
     WHERE e.id IN (SELECT value FROM json_each(${jsonList(entryIds)})) AND e.expires_at > ${now}
     ORDER BY e.deleted_at DESC, e.id DESC`.execute(trx);
+  return restoreEntriesInParts(trx, rows.rows, now);
+}
+
+/**
+ * Restores entries already read (newest deletion first) in parts of RESTORE_CHUNK, in the
+ * caller's transaction, each named with its repository as the API reports it.
+ */
+export async function restoreEntriesInParts(
+  trx: Db,
+  entries: readonly (RestorableEntry & { repository: string })[],
+  now: number,
+): Promise<RestoredImage[]> {
   const out: RestoredImage[] = [];
-  for (let i = 0; i < rows.rows.length; i += RESTORE_CHUNK) {
-    const chunk = rows.rows.slice(i, i + RESTORE_CHUNK);
-    const restored = await restoreTrashEntries(trx, chunk, now);
+  for (let i = 0; i < entries.length; i += RESTORE_CHUNK) {
+    const part = entries.slice(i, i + RESTORE_CHUNK);
+    const restored = await restoreTrashEntries(trx, part, now);
     restored.forEach((r, j) =>
       out.push({
-        repository: chunk[j]!.repository,
+        repository: part[j]!.repository,
         digest: r.digest,
         tags: r.tags,
         skippedTags: r.skippedTags,
