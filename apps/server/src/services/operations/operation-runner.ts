@@ -49,6 +49,11 @@ export interface OperationKindRunner {
   afterFinish?(op: OperationRecord): Promise<void>;
   items?: ItemSourceParts;
   /**
+   * Its chunk gives the event loop a turn between its long statements (a restore does), so a
+   * pull or a page waits for a part of a chunk only: its chunks are sized to twice the target.
+   */
+  turnsWithinChunk?: boolean;
+  /**
    * Work that cannot be undone and must not stay half-done (a namespace delete: its namespace
    * is already hidden): any error pauses it, to be tried again on the next scheduler tick,
    * instead of ending it as failed.
@@ -99,7 +104,10 @@ export function createOperationRunner(
       return null;
     }
     const started = Date.now();
-    const budget = createChunkBudget(settings.chunkImages, settings.chunkTargetMs);
+    const budget = createChunkBudget(
+      settings.chunkImages,
+      settings.chunkTargetMs * (kind.turnsWithinChunk ? 2 : 1),
+    );
     let chunks = 0;
     let longestMs = 0;
     try {

@@ -13,6 +13,7 @@ import type { OperationKindRunner, OperationRunner } from './operation-runner.js
  */
 export function registerRestoreKinds(runner: OperationRunner): void {
   const kind: OperationKindRunner = {
+    turnsWithinChunk: true,
     chunk: (trx, op, budget, now) =>
       restoreOperationChunk(trx, op, budget, now, RESTORE_RESULT_LISTED),
     async finish(trx, op, now) {
