@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { URLSearchParams, fileURLToPath } from 'node:url';
 import { adminKey, berthEnv } from './lib/credentials.mjs';
 import { envInt, freePort } from './lib/process.mjs';
+import { writeResultFiles } from './lib/results.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const int = envInt;
@@ -339,22 +340,7 @@ async function main() {
       '',
     ].join('\n');
 
-    // Format like the rest of the repository so `prettier --check .` stays clean.
-    let mdOut = md;
-    try {
-      const prettier = await import('prettier');
-      mdOut = await prettier.format(md, { parser: 'markdown' });
-    } catch {
-      // prettier is a root devDependency; without it the table is merely unaligned
-    }
-    fs.mkdirSync(resultsDir, { recursive: true });
-    fs.writeFileSync(
-      path.join(resultsDir, 'api-latency.json'),
-      `${JSON.stringify(report, null, 2)}\n`,
-    );
-    fs.writeFileSync(path.join(resultsDir, 'api-latency.md'), mdOut);
-    console.log(`\n${md}`);
-    console.log(`wrote bench/results/api-latency.json and bench/results/api-latency.md`);
+    await writeResultFiles(resultsDir, 'api-latency', report, md);
     const missed = results.filter((r) => !r.pass).length;
     if (missed)
       console.log(`${missed} endpoint(s) missed the p95 target (reported, not a failure)`);

@@ -41,6 +41,7 @@ import { smallImages } from '../registry/layout.mjs';
 import { startBerth } from '../retention/server.mjs';
 import { LARGE, ensureDataset, removeScratch, scratchCopy, sweepStaleScratch } from './dataset.mjs';
 import { NotAvailable, bulkRequest } from './operations.mjs';
+import { writeResultFiles } from '../lib/results.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const int = envInt;
@@ -628,25 +629,7 @@ async function main() {
 }
 
 async function writeResults(report) {
-  const md = markdown(report);
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  // Format like the rest of the repository so `prettier --check .` stays clean.
-  let mdOut = md;
-  let jsonOut = json;
-  try {
-    const prettier = await import('prettier');
-    const format = async (text, file) =>
-      prettier.format(text, { ...(await prettier.resolveConfig(file)), filepath: file });
-    mdOut = await format(md, path.join(resultsDir, 'bulk.md'));
-    jsonOut = await format(json, path.join(resultsDir, 'bulk.json'));
-  } catch {
-    // prettier is a root devDependency; without it the files are merely unformatted
-  }
-  fs.mkdirSync(resultsDir, { recursive: true });
-  fs.writeFileSync(path.join(resultsDir, 'bulk.json'), jsonOut);
-  fs.writeFileSync(path.join(resultsDir, 'bulk.md'), mdOut);
-  console.log(`\n${mdOut}`);
-  console.log('wrote bench/results/bulk.json and bench/results/bulk.md');
+  await writeResultFiles(resultsDir, 'bulk', report, markdown(report));
   const missed = report.phases.filter(
     (p) =>
       p.met === false ||

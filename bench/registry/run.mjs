@@ -50,6 +50,7 @@ import {
   stop,
   treeRssKiB,
 } from '../lib/process.mjs';
+import { writeResultFiles } from '../lib/results.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const env = process.env;
@@ -916,23 +917,7 @@ async function main() {
     comparison: comparisonRows(results, inputs),
   };
 
-  const md = markdown(report);
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  // Format like the rest of the repository so `prettier --check .` stays clean.
-  let mdOut = md;
-  let jsonOut = json;
-  try {
-    const prettier = await import('prettier');
-    mdOut = await prettier.format(md, { parser: 'markdown' });
-    jsonOut = await prettier.format(json, { parser: 'json' });
-  } catch {
-    // prettier is a root devDependency; without it the files are merely unformatted
-  }
-  fs.mkdirSync(resultsDir, { recursive: true });
-  fs.writeFileSync(path.join(resultsDir, 'registry.json'), jsonOut);
-  fs.writeFileSync(path.join(resultsDir, 'registry.md'), mdOut);
-  console.log(`\n${mdOut}`);
-  console.log('wrote bench/results/registry.json and bench/results/registry.md');
+  await writeResultFiles(resultsDir, 'registry', report, markdown(report));
 
   const missed = report.comparison.filter((r) => r.met === false).length;
   if (missed) console.log(`${missed} target(s) missed (reported, not a failure)`);

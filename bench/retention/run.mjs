@@ -35,6 +35,7 @@ import {
 } from './dataset.mjs';
 import { RequestTimeout, startBerth } from './server.mjs';
 import { MiB, children, envInt, freePort, hwmKiB, round, rssKiB, stop } from '../lib/process.mjs';
+import { writeResultFiles } from '../lib/results.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const int = envInt;
@@ -456,26 +457,7 @@ async function main() {
     confirm,
   };
 
-  const md = markdown(report);
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  // Format like the rest of the repository so `prettier --check .` stays clean.
-  let mdOut = md;
-  let jsonOut = json;
-  try {
-    const prettier = await import('prettier');
-    // With the repository's options (print width 100), as `prettier --check` applies them.
-    const format = async (text, file) =>
-      prettier.format(text, { ...(await prettier.resolveConfig(file)), filepath: file });
-    mdOut = await format(md, path.join(resultsDir, 'retention.md'));
-    jsonOut = await format(json, path.join(resultsDir, 'retention.json'));
-  } catch {
-    // prettier is a root devDependency; without it the files are merely unformatted
-  }
-  fs.mkdirSync(resultsDir, { recursive: true });
-  fs.writeFileSync(path.join(resultsDir, 'retention.json'), jsonOut);
-  fs.writeFileSync(path.join(resultsDir, 'retention.md'), mdOut);
-  console.log(`\n${mdOut}`);
-  console.log('wrote bench/results/retention.json and bench/results/retention.md');
+  await writeResultFiles(resultsDir, 'retention', report, markdown(report));
   const missed = [
     measured.previews.heavy.met,
     measured.previews.light.met,
