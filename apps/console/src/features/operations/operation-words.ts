@@ -56,15 +56,21 @@ export function outcomeTitle(op: Pick<Operation, 'kind' | 'target' | 'state'>): 
 }
 
 /** What the images it had handled before it stopped became: chunks that committed stay. */
-const LEFT: Record<OperationKind, (done: string) => string> = {
-  'repository.delete': (n) => `What it had moved (${n}) is in the trash: restore it from there.`,
-  'image.delete': (n) => `What it had moved (${n}) is in the trash: restore it from there.`,
-  'retention.confirm': (n) =>
-    `What it had moved (${n}) is in the trash: restore it from there, or restore the run.`,
-  'namespace.delete': () => 'The namespace stays hidden; start the delete again to finish it.',
-  'retention.run.restore': (n) => `What it had restored (${n}) stays restored.`,
-  'trash.restore': (n) => `What it had restored (${n}) stays restored.`,
-};
+function leftText(kind: OperationKind, done: number): string {
+  const images = pluralize(done, 'image');
+  switch (kind) {
+    case 'repository.delete':
+    case 'image.delete':
+      return `What it had moved (${images}) is in the trash: restore it from there.`;
+    case 'retention.confirm':
+      return `What it had moved (${images}) is in the trash: restore it from there, or restore the run.`;
+    case 'namespace.delete':
+      return 'The namespace stays hidden; start the delete again to finish it.';
+    case 'retention.run.restore':
+    case 'trash.restore':
+      return `What it had restored (${images}) stays restored.`;
+  }
+}
 
 /** What a succeeded operation did, for a page that has no words of its own for it. */
 export function outcomeText(op: Pick<Operation, 'kind' | 'total'>): string {
@@ -87,9 +93,8 @@ export function failureText(op: Pick<Operation, 'error' | 'kind' | 'done'>): str
   const why = op.error
     ? messageForPeople(op.error.code, op.error.message)
     : 'The server gave no reason.';
-  const left =
-    op.done > 0 ? ` ${LEFT[op.kind](pluralize(op.done, 'image'))}` : ' Nothing was changed.';
-  return `${why.replace(/\.?$/, '.')}${left}`;
+  const left = op.done > 0 ? leftText(op.kind, op.done) : 'Nothing was changed.';
+  return `${why.replace(/\.?$/, '.')} ${left}`;
 }
 
 /** Why a running operation may be paused, in words a person can act on. */
