@@ -34,6 +34,8 @@ export interface RepositoriesTable {
   size_bytes: Generated<number>;
   last_pushed_at: Generated<number>;
   created_at: number;
+  /** When a blob was last unlinked from it, null if never (migration 0013). */
+  blobs_unlinked_at: Generated<number | null>;
 }
 
 export type ManifestState = 'live' | 'trashed';

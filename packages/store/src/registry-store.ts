@@ -346,6 +346,12 @@ export function createRegistryStore(db: Db) {
           .where('digest', '=', digest)
           .executeTakeFirst();
         if (Number(deleted.numDeletedRows) === 0) return false;
+        // A restore relinks the blobs of the images trashed before this (see migration 0013).
+        await trx
+          .updateTable('repositories')
+          .set({ blobs_unlinked_at: ctx.now })
+          .where('id', '=', repo.id)
+          .execute();
         await recordAudit(trx, ctx.now, {
           actor: ctx.actor,
           action: 'blob.delete',

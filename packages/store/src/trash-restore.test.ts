@@ -145,6 +145,8 @@ async function seedTrash(store: Store, seed: number): Promise<void> {
   await trash('app', [`waiting-${seed}`]);
   await push('app', image(`late-${seed}`, ['runtime']), ['late']);
   await trash('app', [`late-${seed}`]);
+  // A blob DELETE while the image is in the trash: its restore links the blob again.
+  await store.registry.unlinkBlob('team', 'app', digest(`late-${seed}-config`), at());
 
   await trash('app', [`outer-${seed}`, `other-${seed}`]);
   // Deletions one at a time, and several at the same instant.
@@ -357,6 +359,24 @@ describe('restoring a set of trash entries', () => {
     expectCountersMatchRecount(b.handle);
   });
 
+  it('links a blob DELETEd while its image was in the trash again when the image comes back', async () => {
+    const { a, b } = await twins(8);
+    const late = trashNewestFirst(a.handle).find((e) => e.digest === digest('late-8'))!;
+    const config = digest('late-8-config');
+    const linked = (handle: SqliteHandle) =>
+      handle.raw
+        .prepare(
+          `SELECT COUNT(*) AS n FROM repository_blobs rb JOIN repositories r
+           ON r.id = rb.repository_id WHERE r.name = 'app' AND rb.digest = ?`,
+        )
+        .get(config);
+    expect(linked(a.handle)).toEqual({ n: 0 });
+    await a.store.trash.restore('team', { repository: 'app', digest: late.digest }, at);
+    await b.handle.db.transaction().execute((trx) => restoreTrashEntriesById(trx, [late.id], NOW));
+    expect(linked(a.handle)).toEqual({ n: 1 });
+    expect(linked(b.handle)).toEqual({ n: 1 });
+  });
+
   it('restores all of a selection or none: one item not in the trash changes nothing', async () => {
     const { b } = await twins(6);
     const before = dump(b.handle);
@@ -514,6 +534,9 @@ describe('query plans of a restore', () => {
     trashlessStatistics(handle);
     const steps = plan(handle, relinkBlobsOfEntries('[1, 2]', NOW).compile(handle.db));
     expect(steps).toContain('SEARCH m USING INDEX manifests_trash_entry (trash_entry_id=?)');
+    expect(steps.indexOf('SEARCH e USING INTEGER PRIMARY KEY (rowid=?)')).toBeLessThan(
+      steps.indexOf('SEARCH m USING INDEX manifests_trash_entry (trash_entry_id=?)'),
+    );
     expect(steps.filter((s) => s.startsWith('SCAN m'))).toEqual([]);
   });
 
