@@ -49,7 +49,11 @@ export async function startServer(
   prepareDataDir(config.dataDir, config.umask, logger);
   const keyFileExisted = fs.existsSync(config.rootKeyFile);
   const { handle, firstStart } = await openDatabase(config, logger);
-  const store = createStore(handle.db, { file: path.join(config.dataDir, DB_FILE) });
+  const store = createStore(handle.db, {
+    file: path.join(config.dataDir, DB_FILE),
+    onWorkerFailure: (err) =>
+      logger.warn({ err }, 'a retention preview worker failed; the preview ran on the main thread'),
+  });
   const blobs = createFilesystemDriver(config.dataDir);
   let services: Services;
   try {

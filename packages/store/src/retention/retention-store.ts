@@ -193,10 +193,21 @@ function reasonFor(
 }
 
 export interface RetentionStoreOptions {
-  /** The SQLite file, for the worker thread that evaluates half of a large preview. */
+  /** The SQLite file, for the worker threads that evaluate large previews. */
   file?: string;
-  /** Below this many images a preview is evaluated on one thread; a worker costs ~50 ms. */
+  /**
+   * From this many images in the namespace a preview is evaluated on worker threads, never on
+   * the thread that answers requests (a 100,000-image repository is one step of the rules of
+   * ~0.3 s); below it, on that thread in steps of a few milliseconds. A worker costs ~50 ms.
+   */
+  workerMinImages?: number;
+  /** From this many images, two workers each take half of the repositories. */
   parallelMinImages?: number;
+  /**
+   * A worker that failed (could not start, ran out of its memory bound): the preview is then
+   * evaluated on the main thread, which answers nothing else meanwhile. For the log.
+   */
+  onWorkerFailure?: (err: unknown) => void;
 }
 
 const WORKER_SCRIPT = new URL('./preview-worker.js', import.meta.url);
@@ -216,8 +227,10 @@ async function requireRun(db: Db, ns: { id: number; name: string }, runId: numbe
 
 export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}) {
   /**
-   * Two cores evaluate a large namespace twice as fast: a worker with its own read-only
-   * connection takes the second half of the repositories (by name, split at half the images).
+   * A large namespace is evaluated on worker threads, each with its own read-only connection,
+   * so the main thread keeps answering pulls and pages; two cores evaluate a very large one
+   * twice as fast, each worker taking the repositories on one side of a name that splits the
+   * images in half.
    */
   async function evaluatePreview(
     namespaceId: number,
@@ -226,59 +239,56 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
   ): Promise<PreviewPart> {
     const repositories = await selectRepositories(db, namespaceId, {});
     const total = repositories.reduce((s, r) => s + r.image_count, 0);
-    const onOneThread = () => buildPreviewPart(db, namespaceId, rules, pointers, {}, total);
+    const onMainThread = () => buildPreviewPart(db, namespaceId, rules, pointers, {}, total);
     const file = options.file;
     if (
       !file ||
-      total < (options.parallelMinImages ?? 100_000) ||
+      total < (options.workerMinImages ?? 10_000) ||
       !fs.existsSync(fileURLToPath(WORKER_SCRIPT))
     ) {
-      return onOneThread();
+      return onMainThread();
     }
-    let first = 0;
-    let split = 0;
-    while (split < repositories.length - 1 && first < total / 2) {
-      first += repositories[split]?.image_count ?? 0;
-      split++;
+    const base = { file, namespaceId, rules, pointers: [...pointers] };
+    let tasks: PreviewWorkerTask[] = [{ ...base, expectedImages: total }];
+    if (total >= (options.parallelMinImages ?? 100_000)) {
+      let first = 0;
+      let split = 0;
+      while (split < repositories.length - 1 && first < total / 2) {
+        first += repositories[split]?.image_count ?? 0;
+        split++;
+      }
+      const splitName = repositories[split]?.name ?? '';
+      tasks = [
+        { ...base, nameTo: splitName, expectedImages: first },
+        { ...base, nameFrom: splitName, expectedImages: total - first },
+      ];
     }
-    const splitName = repositories[split]?.name ?? '';
-    const task: PreviewWorkerTask = {
-      file,
-      namespaceId,
-      rules,
-      pointers: [...pointers],
-      nameFrom: splitName,
-      expectedImages: total - first,
-    };
-    const worker = new Worker(WORKER_SCRIPT, {
-      workerData: task,
-      // Its columns plus one batch of rows; a bound keeps the process under its memory budget.
-      resourceLimits: {
-        maxOldGenerationSizeMb: 96 + Math.ceil((task.expectedImages * 64) / 1048576),
-      },
-    });
-    const second = new Promise<PreviewPart>((resolve, reject) => {
-      worker.once('message', (m: { part: PreviewPart }) => resolve(m.part));
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`preview worker exited with ${code}`)));
-    });
-    // Handled where it is awaited; this only keeps an early failure from being "unhandled".
-    second.catch(() => undefined);
+    const workers: Worker[] = [];
     try {
-      const mine = await buildPreviewPart(
-        db,
-        namespaceId,
-        rules,
-        pointers,
-        { nameTo: splitName },
-        first,
+      const parts = await Promise.all(
+        tasks.map((task) => {
+          const worker = new Worker(WORKER_SCRIPT, {
+            workerData: task,
+            // Its columns plus one batch of rows; a bound keeps the process under its memory budget.
+            resourceLimits: {
+              maxOldGenerationSizeMb: 96 + Math.ceil((task.expectedImages * 64) / 1048576),
+            },
+          });
+          workers.push(worker);
+          return new Promise<PreviewPart>((resolve, reject) => {
+            worker.once('message', (m: { part: PreviewPart }) => resolve(m.part));
+            worker.once('error', reject);
+            worker.once('exit', (code) => reject(new Error(`preview worker exited with ${code}`)));
+          });
+        }),
       );
-      return mergeParts([mine, await second]);
-    } catch {
+      return mergeParts(parts);
+    } catch (err) {
       // A worker that could not start or ran out of its memory bound costs time, not the preview.
-      return onOneThread();
+      options.onWorkerFailure?.(err);
+      return onMainThread();
     } finally {
-      void worker.terminate();
+      for (const worker of workers) void worker.terminate();
     }
   }
 

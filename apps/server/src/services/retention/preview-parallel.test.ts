@@ -21,7 +21,7 @@ async function everything(store: Store, p: PreviewRecord) {
   return { summary: p.summary, rules: p.rules, rows };
 }
 
-it('a preview split over a worker thread decides exactly what one thread decides', async () => {
+it('a preview decided on one worker or split over two decides exactly what the main thread decides', async () => {
   // More repositories, so the split lands between them: a/b/c... each with a few images.
   const ingester = createImageIngester(server.store, server.blobs);
   const base = buildLayer('shared-base', 2048);
@@ -44,7 +44,15 @@ it('a preview split over a worker thread decides exactly what one thread decides
   try {
     const file = path.join(server.dataDir, 'berth.db');
     const serial = createStore(handle.db);
-    const parallel = createStore(handle.db, { file, parallelMinImages: 1 });
+    const failures: unknown[] = [];
+    const onWorkerFailure = (err: unknown) => failures.push(err);
+    const oneWorker = createStore(handle.db, { file, workerMinImages: 1, onWorkerFailure });
+    const parallel = createStore(handle.db, {
+      file,
+      workerMinImages: 1,
+      parallelMinImages: 1,
+      onWorkerFailure,
+    });
     const rules = {
       keepCount: 1,
       retainUntagged: false,
@@ -54,13 +62,48 @@ it('a preview split over a worker thread decides exactly what one thread decides
     const ctx = { actor: 'test', now: server.clock.now };
     const one = await serial.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
     const two = await parallel.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
+    const worker = await oneWorker.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
     const a = await everything(serial, one);
     const b = await everything(parallel, two);
+    const c = await everything(oneWorker, worker);
     expect(a.rows).toHaveLength(24);
     expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    // Both were decided on workers, not on the main thread after a worker failed.
+    expect(failures).toEqual([]);
     expect(a.summary.totals).toMatchObject({ images: 24, protected: 8 });
     // Gamma's v2 image is protected twice over: one sentence of its own.
     expect(a.summary.protections).toHaveLength(3);
+  } finally {
+    await handle.close();
+  }
+});
+
+it('a preview whose worker fails is decided on the main thread, and the failure is reported', async () => {
+  const handle = await openSqlite(path.join(server.dataDir, 'berth.db'));
+  try {
+    const failures: unknown[] = [];
+    const store = createStore(handle.db, {
+      // The worker opens this file read-only and fails; the main thread has its own connection.
+      file: path.join(server.dataDir, 'no-such.db'),
+      workerMinImages: 1,
+      onWorkerFailure: (err) => failures.push(err),
+    });
+    const rules = { keepCount: 1, retainUntagged: false, excludeTags: [], excludeRepositories: [] };
+    const ctx = { actor: 'test', now: server.clock.now };
+    const preview = await store.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
+    const reference = await createStore(handle.db).retention.createPreview(
+      'team-alpha',
+      rules,
+      [],
+      ctx,
+      60_000,
+    );
+    expect((await everything(store, preview)).rows).toEqual(
+      (await everything(store, reference)).rows,
+    );
+    expect(preview.summary.totals.images).toBeGreaterThan(0);
+    expect(failures).toHaveLength(1);
   } finally {
     await handle.close();
   }
