@@ -7,8 +7,9 @@ import { SYNTHETIC_BIG } from './synthetic-registry';
 const { namespace: NAMESPACE, repository: REPOSITORY } = SYNTHETIC_BIG;
 const BIG_IMAGES = 40_000;
 
-// Chunks of 50 images (a namespace delete takes a quarter of that per chunk): each delete
-// below lasts 20-30 s on a loaded 2-core machine, long enough to reload, look and run axe.
+// Chunks of 50 images (a namespace delete's of 12: it does several times a trash's work per
+// image): each delete below lasts 20-30 s on a loaded 2-core machine, long enough to reload,
+// look and run axe.
 test.use({ serverEnv: { BERTH_BULK_CHUNK_IMAGES: '50' } });
 
 /** The progress bar of one operation, by what it says it does. */
@@ -154,6 +155,7 @@ test.describe('namespace delete', () => {
   // A namespace delete does several times a trash's work per image: fewer images, as long.
   test.use({
     syntheticRegistry: { images: 24_000, repositories: 4, namespaces: 2, big: 20_000 },
+    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '12' },
   });
 
   test('a namespace delete of thousands of images shows its progress, also after a reload', async ({

@@ -84,7 +84,6 @@ describe('bulkLoadSynthetic', () => {
         'manifests_list_pushed',
         'manifests_list_created',
         'manifests_list_size',
-        'manifests_digest',
         'tags_manifest',
         'manifest_blobs_blob',
       ]),
