@@ -8,9 +8,9 @@ const { namespace: NAMESPACE, repository: REPOSITORY } = SYNTHETIC_BIG;
 const BIG_IMAGES = 40_000;
 
 // Chunks of 50 images (a namespace delete's of 12: it does several times a trash's work per
-// image): each delete below lasts 20-30 s on a loaded 2-core machine, long enough to reload,
-// look and run axe.
-test.use({ serverEnv: { BERTH_BULK_CHUNK_IMAGES: '50' } });
+// image), not sized by time: each delete below lasts 20-30 s on a loaded 2-core machine, long
+// enough to reload, look and run axe.
+test.use({ serverEnv: { BERTH_BULK_CHUNK_IMAGES: '50', BERTH_BULK_CHUNK_MS: '0' } });
 
 /** The progress bar of one operation, by what it says it does. */
 function progressOf(page: Page, title: string): Locator {
@@ -47,7 +47,7 @@ test.describe('on a 40,000-image repository', () => {
     syntheticRegistry: { images: 46_000, repositories: 4, namespaces: 2, big: BIG_IMAGES },
     // Chunks of 10 here: the server sizes chunks by time, so on a quiet machine chunks of 50
     // deleted the 40,000 images before the page had been looked at.
-    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10' },
+    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10', BERTH_BULK_CHUNK_MS: '0' },
   });
 
   test('a repository delete is found again after a reload and followed to its end', async ({
@@ -155,7 +155,7 @@ test.describe('namespace delete', () => {
   // A namespace delete does several times a trash's work per image: fewer images, as long.
   test.use({
     syntheticRegistry: { images: 24_000, repositories: 4, namespaces: 2, big: 20_000 },
-    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '12' },
+    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '12', BERTH_BULK_CHUNK_MS: '0' },
   });
 
   test('a namespace delete of thousands of images shows its progress, also after a reload', async ({

@@ -9,7 +9,10 @@ const REPOSITORY = 'payments';
 const IMAGES = 100;
 
 // Five chunks: every delete or restore of the whole repository is an operation.
-test.use({ serverEnv: { BERTH_BULK_CHUNK_IMAGES: String(BULK_CHUNK_IMAGES) } });
+// Chunks of a fixed size, not grown by time: the operation's pace is what the test expects.
+test.use({
+  serverEnv: { BERTH_BULK_CHUNK_IMAGES: String(BULK_CHUNK_IMAGES), BERTH_BULK_CHUNK_MS: '0' },
+});
 
 /** Tabs forward from where the focus is until `target` has it; fails if it is not reached. */
 async function tabTo(page: Page, target: Locator, most = 10): Promise<void> {

@@ -46,9 +46,10 @@ it('a repository delete killed (kill -9) between chunks leaves a consistent stor
   }
   await seeder.close();
 
-  // One image per chunk, so the kill lands in the middle of the operation.
+  // One image per chunk (not sized by time), so the kill lands in the middle of the operation.
   const first = startServerProcess(dataDir, {
     BERTH_BULK_CHUNK_IMAGES: '1',
+    BERTH_BULK_CHUNK_MS: '0',
     BERTH_OPERATION_LEASE_MS: '1000',
   });
   await until(first.listening, 'the first server to listen');

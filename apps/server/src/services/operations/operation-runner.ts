@@ -68,11 +68,15 @@ export interface OperationKindRunner {
 }
 
 export interface OperationSettings {
-  /** Images per chunk transaction (BERTH_BULK_CHUNK_IMAGES). */
+  /**
+   * Images of an operation's first chunk transaction, and the largest set worked while the
+   * request waits (BERTH_BULK_CHUNK_IMAGES).
+   */
   chunkImages: number;
   /**
-   * How long a chunk should hold the write lock (BERTH_BULK_CHUNK_MS): chunks are sized to it
-   * from what the last ones cost, up to chunkImages. 0: every chunk handles chunkImages.
+   * How long a chunk should hold the write lock (BERTH_BULK_CHUNK_MS): chunks after the first
+   * are sized to it from what the last ones cost, up to four times chunkImages (see
+   * chunk-budget.ts). 0: every chunk handles chunkImages.
    */
   chunkTargetMs: number;
   /** How long a claim holds without a chunk renewing it (a crashed process's work is taken over after it). */
