@@ -1,3 +1,4 @@
+import type { ActionContext } from '../context.js';
 import type { Db } from '../database.js';
 import type { Store } from '../store.js';
 import type {
@@ -5,6 +6,13 @@ import type {
   ItemSourceParts,
   OperationRecord,
 } from '../operations/operations-store.js';
+import {
+  type RepositoriesTrashedResult,
+  finishRepositoryDelete,
+  repositoryDeleteChunk,
+  repositoryDeleteItems,
+  startRepositoryDelete,
+} from '../operations/repository-delete.js';
 
 const OWNER = 'store-tests';
 
@@ -42,4 +50,22 @@ export async function runOperation<R>(
   });
   await store.operations.dropItems(id);
   return result as R;
+}
+
+/** Deletes repositories the way the server does (an operation worked to its end). */
+export async function deleteRepositories(
+  store: Store,
+  namespace: string,
+  repositories: readonly string[],
+  ctx: ActionContext,
+  budget = 1000,
+): Promise<RepositoriesTrashedResult> {
+  const id = await startRepositoryDelete(store.db, namespace, repositories, ctx, TEST_CLAIM);
+  return runOperation(
+    store,
+    id,
+    { items: repositoryDeleteItems, chunk: repositoryDeleteChunk, finish: finishRepositoryDelete },
+    ctx.now,
+    budget,
+  );
 }
