@@ -16,6 +16,7 @@ import * as operations from './0008-operations.js';
 import * as gcLinkCheck from './0009-gc-link-check.js';
 import * as trashRunOrder from './0011-trash-run-order.js';
 import * as operationFill from './0012-operation-fill.js';
+import * as operationUndo from './0014-operation-undo.js';
 import { analyzeAfterMigrating } from '../statistics.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0009-gc-link-check': gcLinkCheck,
   '0011-trash-run-order': trashRunOrder,
   '0012-operation-fill': operationFill,
+  '0014-operation-undo': operationUndo,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
