@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { apiPaths, operation as operationSchema, type Operation } from '@berth/contract';
-import { counterMismatches, openSqlite } from '@berth/store';
+import { counterMismatches, openSqlite, startRepositoryDelete } from '@berth/store';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { buildImage, buildLayer } from '../seed/oci-content.js';
 import { createImageIngester } from '../seed/ingest-image.js';
@@ -154,5 +154,89 @@ describe('a bulk delete that fails part-way is undone', () => {
     expect(await counterMismatches(server.store.db)).toEqual([]);
     const runs = await server.api().get(apiPaths.retentionRuns('team')).expect(200);
     expect(runs.body.items[0]).toMatchObject({ status: 'failed', inTrash: 0 });
+  });
+});
+
+describe('restoring into a repository while it is being deleted', () => {
+  it('is refused with REPOSITORY_BEING_DELETED naming the operation, and allowed once it has ended', async () => {
+    server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '50' } });
+    const [first] = await seedRepository(server, 'app', 6);
+    const others = await seedRepository(server, 'other', 2);
+    // Something of "app" in the trash, deleted by hand and by a retention run.
+    await server
+      .api()
+      .post(apiPaths.imagesDelete('team'))
+      .send({ images: [{ repository: 'app', digest: first }] })
+      .expect(200);
+    const preview = await server
+      .api()
+      .post(apiPaths.retentionPreviews('team'))
+      .send({
+        rules: { keepCount: 3, retainUntagged: false, excludeTags: [], excludeRepositories: [] },
+      })
+      .expect(201);
+    const run = await server
+      .api()
+      .post(apiPaths.retentionRuns('team'))
+      .send({ previewId: preview.body.id })
+      .expect(201);
+    const runId = run.body.run.id as string;
+    expect(run.body.run.deletedImages).toBeGreaterThan(0);
+
+    // A delete of "app" that another server process is working (its set still being filled).
+    const opId = await startRepositoryDelete(
+      server.store.db,
+      'team',
+      ['app'],
+      { actor: 'someone', now: server.clock.now },
+      { owner: 'another-process', leaseMs: 3_600_000 },
+    );
+    const refused = [
+      server.api().post(apiPaths.trashRestore('team')).send({ repository: 'app', digest: first }),
+      server.api().post(apiPaths.trashRestore('team')).send({ repository: 'app', tag: 'v0' }),
+      server
+        .api()
+        .post(apiPaths.trashRestoreMany('team'))
+        .send({ items: [{ repository: 'app', digest: first }] }),
+      server.api().post(apiPaths.trashRestoreRepository('team')).send({ repository: 'app' }),
+      server.api().post(apiPaths.retentionRunRestore('team', runId)),
+    ];
+    for (const req of refused) {
+      const res = await req;
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({
+        code: 'REPOSITORY_BEING_DELETED',
+        message: expect.stringContaining(`team/app while it is being deleted by operation ${opId}`),
+        details: { repository: 'app', operationId: String(opId) },
+      });
+    }
+    // Other repositories are not held up.
+    await server
+      .api()
+      .post(apiPaths.imagesDelete('team'))
+      .send({ images: [{ repository: 'other', digest: others[1] }] })
+      .expect(200);
+    await server
+      .api()
+      .post(apiPaths.trashRestore('team'))
+      .send({ repository: 'other', digest: others[1] })
+      .expect(200);
+
+    // Nothing was restored into "app" while it was refused.
+    const trash = await server.api().get(apiPaths.trash('team')).query({ repository: 'app' });
+    expect(trash.body.items.map((t: { digest: string }) => t.digest)).toContain(first);
+
+    // The other process ends it (here, before it deleted anything); restores go through again.
+    await server.store.operations.fail(
+      opId,
+      'another-process',
+      { code: 'X', message: 'stopped' },
+      server.clock.now,
+    );
+    await server
+      .api()
+      .post(apiPaths.trashRestore('team'))
+      .send({ repository: 'app', digest: first })
+      .expect(200);
   });
 });
