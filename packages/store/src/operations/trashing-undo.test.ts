@@ -20,6 +20,7 @@ import {
   finishRetentionRun,
   retentionRunChunk,
 } from '../retention/retention-run-operation.js';
+import { undoEntriesQuery } from './trashing-undo.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -316,4 +317,18 @@ describe('a failed retention confirm is undone', () => {
       details: { runId, rolledBack: { images: 6, skippedTags: 0 } },
     });
   });
+});
+
+it('an undo chunk reads its range of the set and one trash entry per position, never a scan', async () => {
+  await seed();
+  const compiled = undoEntriesQuery(7, 1, 500).compile(handle.db);
+  const plan = handle.raw
+    .prepare(`EXPLAIN QUERY PLAN ${compiled.sql}`)
+    .all(...compiled.parameters) as { detail: string }[];
+  expect(plan.map((p) => p.detail)).toEqual([
+    expect.stringMatching(/^SEARCH i USING PRIMARY KEY \(operation_id=\? AND seq>\? AND seq<\?\)$/),
+    expect.stringMatching(
+      /^SEARCH e USING INDEX sqlite_autoindex_trash_entries_\d+ \(manifest_id=\?\)$/,
+    ),
+  ]);
 });

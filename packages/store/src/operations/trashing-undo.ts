@@ -13,6 +13,21 @@ import type { OperationRecord, OperationUndo } from './operations-store.js';
  */
 
 /**
+ * The trash entries operation `id` made for positions [from, below) of its set. The set's own
+ * primary-key range drives the lookups (CROSS JOIN keeps it the outer loop; each entry is a
+ * unique-index probe by manifest_id), so a chunk reads its positions and nothing else of the
+ * trash, however much of the repository's trash is older.
+ */
+export function undoEntriesQuery(id: number, from: number, below: number) {
+  return sql<{ id: number }>`
+    SELECT e.id
+    FROM operation_items i
+    CROSS JOIN trash_entries e ON e.manifest_id = i.item_id
+    WHERE i.operation_id = ${id} AND i.seq >= ${from} AND i.seq < ${below}
+      AND e.operation_id = ${id}`;
+}
+
+/**
  * One chunk of the undo, in the runner's transaction: the next `budget` positions of the set
  * below `op.undo.below`, each image's entry if this operation made it and it is still in the
  * trash (restored or deleted by someone since, it is left as it is).
@@ -26,14 +41,7 @@ export async function undoTrashingChunk(
   const { below } = op.undo;
   const from = Math.max(1, below - budget);
   if (below <= 1) return op.undo;
-  // The set's own primary-key range drives the lookups (each a unique-index probe by
-  // manifest_id), so a chunk reads its positions and nothing else of the trash.
-  const entries = await sql<{ id: number }>`
-    SELECT e.id
-    FROM operation_items i
-    CROSS JOIN trash_entries e ON e.manifest_id = i.item_id
-    WHERE i.operation_id = ${op.id} AND i.seq >= ${from} AND i.seq < ${below}
-      AND e.operation_id = ${op.id}`.execute(trx);
+  const entries = await undoEntriesQuery(op.id, from, below).execute(trx);
   const restored = await restoreTrashEntriesById(
     trx,
     entries.rows.map((e) => e.id),

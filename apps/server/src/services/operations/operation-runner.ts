@@ -232,6 +232,8 @@ export function createOperationRunner(
           if (!(undoErr instanceof LeaseLostError)) {
             logger.error({ err: undoErr, operation: id }, 'starting the undo failed');
           }
+          // A waiting request still hears why (507 for a full disk); its one chunk rolled back.
+          if (foreground) throw err;
           return null;
         }
         return undoToEnd(undoing, kind, foreground ? err : null);
