@@ -150,8 +150,10 @@ it('a failed repository delete killed (kill -9) while it is being undone finishe
     BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
   await setup.close();
 
+  // One image per chunk at a fixed pace, so the kill lands in the middle of the undo.
   const first = startServerProcess(dataDir, {
     BERTH_BULK_CHUNK_IMAGES: '1',
+    BERTH_BULK_CHUNK_MS: '0',
     BERTH_OPERATION_LEASE_MS: '1000',
   });
   await until(first.listening, 'the first server to listen');
