@@ -50,6 +50,13 @@ export const operation = z.object({
    * scheduler tick (BERTH_SCHEDULER_INTERVAL_MS).
    */
   waiting: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /**
+   * A repository delete or retention confirm that fails is undone before it ends as failed:
+   * what it had moved to the trash is restored (its tags by the usual restore rules). Null
+   * unless it is being or was undone; while it is (still running), the counts so far: images
+   * put back, and tags they could not get back because another image holds them now.
+   */
+  rolledBack: z.object({ images: z.number().int(), skippedTags: z.number().int() }).nullable(),
 });
 export type Operation = z.infer<typeof operation>;
 

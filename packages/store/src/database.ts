@@ -124,6 +124,8 @@ export interface TrashEntriesTable {
   reason: string;
   actor: string;
   retention_run_id: number | null;
+  /** The trashing operation whose chunk made it, so a failed one can be undone (0014). */
+  operation_id: Generated<number | null>;
 }
 
 export interface TrashTagsTable {
@@ -335,6 +337,8 @@ export interface OperationsTable {
   lease_until: number | null;
   /** While the set is being filled in pieces: where the filling has got to (JSON); else null. */
   fill: string | null;
+  /** Once a failed operation is being undone, and after: JSON OperationUndo (0014); else null. */
+  undo: Generated<string | null>;
 }
 
 /** The set an operation works on, fixed when it starts, in the order it is worked. */

@@ -757,59 +757,6 @@ export function createImagesStore(db: Db) {
       });
     },
 
-    /** Every live image of each repository to the trash, one transaction for all of them. */
-    async trashRepositories(
-      namespace: string,
-      repositories: readonly string[],
-      ctx: ActionContext,
-    ) {
-      return db.transaction().execute(async (trx) => {
-        const ns = await resolveNamespace(trx, namespace);
-        const summary: { name: string; images: number; sizeBytes: number }[] = [];
-        for (const name of [...new Set(repositories)]) {
-          const repo = await resolveRepository(trx, ns, name);
-          if (repo.image_count === 0) {
-            throw new NotFoundError(
-              'REPOSITORY_EMPTY',
-              `repository "${namespace}/${name}" has no images to delete`,
-            );
-          }
-          const images = await trx
-            .selectFrom('manifests')
-            .select(manifestColumns)
-            .where('repository_id', '=', repo.id)
-            .where('listed', '=', 1)
-            .execute();
-          const trashed = await trashImages(
-            trx,
-            { namespaceId: ns.id, repositoryId: repo.id, repositoryName: name },
-            images,
-            'repository-deleted',
-            ctx,
-            { unavailable: 'skip' },
-          );
-          summary.push({
-            name,
-            images: trashed.length,
-            sizeBytes: trashed.reduce((sum, t) => sum + t.sizeBytes, 0),
-          });
-        }
-        const totals = {
-          repositories: summary,
-          images: summary.reduce((s, r) => s + r.images, 0),
-          sizeBytes: summary.reduce((s, r) => s + r.sizeBytes, 0),
-        };
-        await recordAudit(trx, ctx.now, {
-          actor: ctx.actor,
-          action: 'repository.delete',
-          target: namespace,
-          outcome: 'success',
-          details: totals,
-        });
-        return totals;
-      });
-    },
-
     /** Removes one tag; the image stays, tagged or untagged. */
     async untag(namespace: string, repository: string, tag: string, ctx: ActionContext) {
       return db.transaction().execute(async (trx) => {

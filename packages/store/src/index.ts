@@ -27,6 +27,7 @@ export {
   operationItemsAfter,
 } from './operations/operations-store.js';
 export {
+  failRepositoryDelete,
   finishRepositoryDelete,
   repositoryDeleteChunk,
   repositoryDeleteItems,
@@ -43,6 +44,7 @@ export {
   finishRetentionRun,
   retentionRunChunk,
 } from './retention/retention-run-operation.js';
+export { undoTrashingChunk } from './operations/trashing-undo.js';
 export type {
   ChunkOutcome,
   ItemSource,
@@ -51,6 +53,7 @@ export type {
   OperationItem,
   OperationListQuery,
   OperationRecord,
+  OperationUndo,
   OperationVisibility,
   OperationsStore,
 } from './operations/operations-store.js';

@@ -6,7 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteHandle } from './connect.js';
 import { createStore, type Store } from './store.js';
 import type { IngestManifest } from './images-store.js';
-import { TEST_CLAIM, runOperation } from './testing/run-operation.js';
+import { TEST_CLAIM, deleteRepositories, runOperation } from './testing/run-operation.js';
+import {
+  finishRestoreOperation,
+  restoreOperationChunk,
+  startTrashRestore,
+} from './trash-restore-operation.js';
 import { finishRetentionRun, retentionRunChunk } from './retention/retention-run-operation.js';
 import {
   finishNamespaceDelete,
@@ -259,7 +264,7 @@ describe('store on a real SQLite file', () => {
     await push('team', 'app', manifest('a'), ['a'], ctx());
     await push('team', 'app', manifest('b'), [], ctx());
     await push('team', 'app', manifest('s', { subject: digest('a') }), [], ctx());
-    const result = await store.images.trashRepositories('team', ['app'], ctx());
+    const result = await deleteRepositories(store, 'team', ['app'], ctx());
     expect(result.images).toBe(2);
     const states = handle.raw.prepare('SELECT state FROM manifests').all() as { state: string }[];
     expect(states.every((s) => s.state === 'trashed')).toBe(true);
@@ -528,8 +533,34 @@ describe('store on a real SQLite file', () => {
     const outcome = await store.retention.getRun('team', runId);
     expect(outcome.deleted.map((d) => d.tags[0]).sort()).toEqual(['v0', 'v1', 'v2']);
     await expectCountersConsistent();
-    const restored = await store.retention.restoreRun('team', outcome.run.id, ctx(T0 + 12));
-    expect(restored).toMatchObject({ restored: 3, notInTrash: 0, skippedTags: [] });
+    const restore = await startTrashRestore(
+      store.db,
+      'team',
+      { retentionRun: outcome.run.id },
+      ctx(T0 + 12),
+      TEST_CLAIM,
+    );
+    const restored = await runOperation(
+      store,
+      restore.id,
+      {
+        chunk: (trx, op, budget, now) => restoreOperationChunk(trx, op, budget, now, 1000),
+        finish: finishRestoreOperation,
+      },
+      T0 + 12,
+      // Two chunks: the run's entries come back newest deletion first across them.
+      2,
+    );
+    expect(restored).toMatchObject({
+      scope: 'retention-run',
+      notInTrash: 0,
+      tally: { restored: 3, skippedTagCount: 0 },
+    });
+    const audit = await store.audit.list({ limit: 100 });
+    expect(audit.items.find((e) => e.action === 'retention.run.restore')).toMatchObject({
+      outcome: 'success',
+      details: { runId: outcome.run.id, restored: 3, skippedTags: 0, notInTrash: 0 },
+    });
     await expectCountersConsistent();
     const images = await store.images.list('team', 'app', { sort: 'pushedAt', limit: 10 });
     expect(images.items.map((i) => i.tags)).toEqual([['v4'], ['v3'], ['v2'], ['v1'], ['v0']]);

@@ -37,6 +37,8 @@ export interface RepositoryIds {
 
 export interface TrashImagesOptions {
   retentionRunId?: number | null;
+  /** The operation whose chunk this is: its entries say so, for the undo of a failure. */
+  operationId?: number | null;
   /** How errors name the repository ("team/app"). */
   fullName?: string;
   /**
@@ -152,10 +154,10 @@ export async function trashImages(
   const expires = trashExpiry(ctx.now);
   const entries = await sql<{ id: number; manifest_id: number }>`
     INSERT INTO trash_entries (namespace_id, repository_id, manifest_id, digest, media_type,
-      tags, size_bytes, deleted_at, expires_at, reason, actor, retention_run_id)
+      tags, size_bytes, deleted_at, expires_at, reason, actor, retention_run_id, operation_id)
     SELECT ${ids.namespaceId}, ${ids.repositoryId}, j.value ->> 0, j.value ->> 1, j.value ->> 2,
       j.value ->> 3, j.value ->> 4, ${ctx.now}, ${expires}, ${reason}, ${ctx.actor},
-      ${options.retentionRunId ?? null}
+      ${options.retentionRunId ?? null}, ${options.operationId ?? null}
     FROM json_each(${JSON.stringify(
       going.map((s) => [
         s.id,

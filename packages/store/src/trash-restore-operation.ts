@@ -17,6 +17,10 @@ import {
   restoreTrashEntriesById,
 } from './trash-restore.js';
 import { nothingToRestore, runNotInTrash } from './trash-restore-errors.js';
+import {
+  refuseRestoreIntoDeleting,
+  refuseRunRestoreIntoDeleting,
+} from './operations/restore-while-deleting.js';
 
 /*
  * "Restore repository" and "restore a retention run" as recorded operations: the set is fixed
@@ -108,6 +112,7 @@ export async function startTrashRestore(
     let set: { column: 'repository_id' | 'retention_run_id'; value: number };
     if ('repository' in scope) {
       const repo = await resolveRepository(trx, ns, scope.repository);
+      await refuseRestoreIntoDeleting(trx, ns, [repo.id]);
       set = { column: 'repository_id', value: repo.id };
       params = { scope: 'repository', repository: scope.repository, repositoryId: repo.id };
       target = `${namespace}/${scope.repository}`;
@@ -124,6 +129,7 @@ export async function startTrashRestore(
           `namespace "${namespace}" has no retention run ${scope.retentionRun}`,
         );
       }
+      await refuseRunRestoreIntoDeleting(trx, ns, run.id);
       set = { column: 'retention_run_id', value: run.id };
       params = { scope: 'retention-run', runId: run.id, deletedImages: run.deleted_images };
       target = `retention run ${run.id}`;

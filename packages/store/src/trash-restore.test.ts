@@ -14,6 +14,7 @@ import {
   restoreOperationChunk,
   startTrashRestore,
 } from './trash-restore-operation.js';
+import { deleteRepositories } from './testing/run-operation.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -403,7 +404,7 @@ describe('restoring a set of trash entries', () => {
     const { b } = await twins(7);
     const before = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
     const lib = before.items.find((r) => r.name === 'lib/core');
-    await b.store.images.trashRepositories('team', ['lib/core'], { actor: 'tester', now: NOW - 1 });
+    await deleteRepositories(b.store, 'team', ['lib/core'], { actor: 'tester', now: NOW - 1 }, 5);
     const gone = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
     expect(gone.items.map((r) => r.name)).not.toContain('lib/core');
     const inTrash = await b.store.trash.restorableInRepository('team', 'lib/core', NOW);

@@ -13,6 +13,7 @@ import {
   restoreTrashEntriesById,
 } from './trash-restore.js';
 import { nothingToRestore } from './trash-restore-errors.js';
+import { refuseRestoreIntoDeleting } from './operations/restore-while-deleting.js';
 
 export interface TrashRecord {
   id: string;
@@ -128,6 +129,7 @@ export function createTrashStore(db: Db) {
       return db.transaction().execute(async (trx) => {
         const ns = await resolveNamespace(trx, namespace);
         const repo = await resolveRepository(trx, ns, request.repository);
+        await refuseRestoreIntoDeleting(trx, ns, [repo.id]);
         const entryQuery = trx
           .selectFrom('trash_entries')
           .selectAll('trash_entries')
@@ -207,6 +209,7 @@ export function createTrashStore(db: Db) {
             { repository: unknownRepo },
           );
         }
+        await refuseRestoreIntoDeleting(trx, ns, [...repos.values()]);
         const found = await sql<{
           id: number;
           repository_id: number;
@@ -277,6 +280,7 @@ export function createTrashStore(db: Db) {
       return db.transaction().execute(async (trx) => {
         const ns = await resolveNamespace(trx, namespace);
         const repo = await resolveRepository(trx, ns, repository);
+        await refuseRestoreIntoDeleting(trx, ns, [repo.id]);
         const ids = await trx
           .selectFrom('trash_entries')
           .select('id')

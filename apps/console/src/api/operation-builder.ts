@@ -20,6 +20,7 @@ export function buildOperation(over: Partial<Operation> = {}): Operation {
     result: null,
     error: null,
     waiting: null,
+    rolledBack: null,
     ...over,
   };
 }

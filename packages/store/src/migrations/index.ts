@@ -17,6 +17,7 @@ import * as gcLinkCheck from './0009-gc-link-check.js';
 import * as trashRunOrder from './0011-trash-run-order.js';
 import * as operationFill from './0012-operation-fill.js';
 import * as blobUnlinkMark from './0013-blob-unlink-mark.js';
+import * as operationUndo from './0014-operation-undo.js';
 import * as dropManifestDigestIndex from './0015-drop-manifest-digest-index.js';
 import { analyzeAfterMigrating } from '../statistics.js';
 
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0011-trash-run-order': trashRunOrder,
   '0012-operation-fill': operationFill,
   '0013-blob-unlink-mark': blobUnlinkMark,
+  '0014-operation-undo': operationUndo,
   '0015-drop-manifest-digest-index': dropManifestDigestIndex,
 };
 

@@ -44,6 +44,11 @@ export interface OperationRecord {
   /** True while the set is still being filled in pieces: no chunk runs before it is complete. */
   filling: boolean;
   result: unknown;
+  /**
+   * Set once a failed operation is being undone (it stays running until the undo is done,
+   * and a crash resumes the undo), and kept after it ended as failed.
+   */
+  undo: OperationUndo | null;
   /** Failed: why. Running: why it waits to be tried again (the disk was full), if it does. */
   error: { code: string; message: string } | null;
   startedAt: number;
@@ -82,6 +87,21 @@ export interface ChunkOutcome {
   progress: unknown;
   /** True once nothing is left: the runner then finishes the operation. */
   finished: boolean;
+}
+
+/**
+ * The undo of a failed operation: it goes back over the positions of its set that committed
+ * chunks handled, from the last one down, putting back what they did.
+ */
+export interface OperationUndo {
+  /** Why the operation stopped. */
+  error: { code: string; message: string };
+  /** Positions of the set below this one are still to be undone (1 once it is done). */
+  below: number;
+  /** Images put back so far. */
+  restored: number;
+  /** Tags they held that another image holds now, so they came back without them. */
+  skippedTags: number;
 }
 
 /** The claim on an operation moved to another process (our lease lapsed): stop working it. */
@@ -128,6 +148,7 @@ function toRecord(r: Row): OperationRecord {
     progress: parse(r.progress),
     filling: r.fill !== null,
     result: parse(r.result),
+    undo: parse(r.undo) as OperationUndo | null,
     error: parse(r.error) as OperationRecord['error'],
     startedAt: r.started_at,
     updatedAt: r.updated_at,
@@ -418,6 +439,65 @@ export function createOperationsStore(db: Db) {
           done: sql<number>`total`,
           result: JSON.stringify(result ?? null),
         });
+      });
+    },
+
+    /**
+     * Records that the operation failed and is to be undone: from now on it is worked (and
+     * resumed after a crash) by undoing what its `done` positions did, never by going on.
+     */
+    async beginUndo(
+      id: number,
+      owner: string,
+      error: { code: string; message: string },
+      now: number,
+      leaseMs: number,
+    ): Promise<OperationRecord> {
+      return db.transaction().execute(async (trx) => {
+        const op = await owned(trx, id, owner);
+        const undo: OperationUndo = { error, below: op.done + 1, restored: 0, skippedTags: 0 };
+        const row = await trx
+          .updateTable('operations')
+          .set({
+            undo: JSON.stringify(undo),
+            error: null,
+            updated_at: now,
+            lease_until: now + leaseMs,
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toRecord(row);
+      });
+    },
+
+    /**
+     * One chunk of an undo in ONE transaction: `work` puts back a part and says where the
+     * undo has got to, recorded in the same transaction (as runChunk does for the work).
+     */
+    async runUndoChunk(
+      id: number,
+      owner: string,
+      now: number,
+      leaseMs: number,
+      work: (trx: Db, op: OperationRecord & { undo: OperationUndo }) => Promise<OperationUndo>,
+    ): Promise<OperationRecord & { undo: OperationUndo }> {
+      return db.transaction().execute(async (trx) => {
+        const op = await owned(trx, id, owner);
+        if (!op.undo) throw new Error(`operation ${id} is not being undone`);
+        const undo = await work(trx, { ...op, undo: op.undo });
+        const row = await trx
+          .updateTable('operations')
+          .set({
+            undo: JSON.stringify(undo),
+            error: null,
+            updated_at: now,
+            lease_until: now + leaseMs,
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { ...toRecord(row), undo };
       });
     },
 

@@ -5,6 +5,7 @@ import { recordAudit } from '../audit-store.js';
 import { manifestColumns } from '../images-store.js';
 import { resolveNamespace, resolveRepository } from '../resolve.js';
 import { idSet, trashImages } from '../trash-images.js';
+import { rolledBack } from './trashing-undo.js';
 import {
   type ChunkOutcome,
   type OperationRecord,
@@ -140,7 +141,7 @@ export async function repositoryDeleteChunk(
       seeds,
       'repository-deleted',
       { actor: op.actor, now },
-      { unavailable: 'skip' },
+      { unavailable: 'skip', operationId: op.id },
     );
     const sofar = trashed[repo.id] ?? { images: 0, sizeBytes: 0 };
     trashed[repo.id] = {
@@ -182,4 +183,28 @@ export async function finishRepositoryDelete(
     details: { ...totals, operationId: String(op.id) },
   });
   return totals;
+}
+
+/**
+ * A failed delete has been undone (what its chunks had moved is back, see undoTrashingChunk):
+ * the audit entry says why it failed and how many images went back.
+ */
+export async function failRepositoryDelete(
+  trx: Db,
+  op: OperationRecord,
+  error: { code: string; message: string },
+  now: number,
+): Promise<void> {
+  await recordAudit(trx, now, {
+    actor: op.actor,
+    action: 'repository.delete',
+    target: op.namespace,
+    outcome: 'failure',
+    details: {
+      repositories: (op.params as Params).repositories.map((r) => r.name),
+      error: error.message,
+      rolledBack: rolledBack(op),
+      operationId: String(op.id),
+    },
+  });
 }

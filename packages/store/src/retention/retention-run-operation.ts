@@ -9,6 +9,7 @@ import {
   operationItemsAfter,
 } from '../operations/operations-store.js';
 import type { RunImage } from './retention-store.js';
+import { rolledBack } from '../operations/trashing-undo.js';
 
 /*
  * A retention run (a confirmed preview, or a policy's daily run) as an operation: its
@@ -104,7 +105,7 @@ export async function retentionRunChunk(
       seeds,
       'retention',
       { actor: op.actor, now },
-      { unavailable: 'skip', retentionRunId: params.runId },
+      { unavailable: 'skip', retentionRunId: params.runId, operationId: op.id },
     );
     next.deleted += out.length;
     next.deletedBytes += out.reduce((s, t) => s + t.sizeBytes, 0);
@@ -170,7 +171,10 @@ export async function finishRetentionRun(
   return params.runId;
 }
 
-/** A failed operation fails its run (what it trashed stays in the trash, restorable as the run). */
+/**
+ * A failed operation fails its run, once what it had trashed is back (the runner undid it;
+ * the audit entry says how many images went back).
+ */
 export async function failRetentionRun(
   trx: Db,
   op: OperationRecord,
@@ -189,6 +193,11 @@ export async function failRetentionRun(
     action: 'retention.run',
     target: op.namespace,
     outcome: 'failure',
-    details: { runId: params.runId, error: error.message, operationId: String(op.id) },
+    details: {
+      runId: params.runId,
+      error: error.message,
+      rolledBack: rolledBack(op),
+      operationId: String(op.id),
+    },
   });
 }

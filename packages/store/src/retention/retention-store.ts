@@ -24,8 +24,6 @@ import { chunks } from '../blob-reclaim.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { idSet } from '../trash-images.js';
 import { resolveNamespace } from '../resolve.js';
-import { RESTORE_CHUNK, restoreTrashEntries } from '../trash-restore.js';
-import { runNotInTrash } from '../trash-restore-errors.js';
 import { tagsOf } from '../tags-of.js';
 import { evaluateRepositories, scannedImage, selectRepositories } from './evaluate.js';
 import {
@@ -1004,62 +1002,6 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     async getRun(namespace: string, runId: number): Promise<RunOutcome> {
       await requireRun(db, await resolveNamespace(db, namespace), runId);
       return outcomeOf(db, namespace, runId);
-    },
-
-    /**
-     * Brings back, in one transaction, every image of the run still in the trash, each with
-     * the remembered tags no other image holds now (the others are reported).
-     */
-    async restoreRun(namespace: string, runId: number, ctx: ActionContext) {
-      return db.transaction().execute(async (trx) => {
-        const ns = await resolveNamespace(trx, namespace);
-        const run = await requireRun(trx, ns, runId);
-        const entries = await trx
-          .selectFrom('trash_entries')
-          .innerJoin('repositories', 'repositories.id', 'trash_entries.repository_id')
-          .selectAll('trash_entries')
-          .select('repositories.name as repository')
-          .where('trash_entries.retention_run_id', '=', runId)
-          .where('trash_entries.expires_at', '>', ctx.now)
-          // Newest deletion first: a tag two of them remember goes to the one that held it last.
-          .orderBy('trash_entries.deleted_at', 'desc')
-          .orderBy('trash_entries.id', 'desc')
-          .execute();
-        if (entries.length === 0) throw runNotInTrash(runId);
-        const skippedTags: {
-          repository: string;
-          digest: string;
-          tag: string;
-          reason: string;
-          heldBy: string;
-        }[] = [];
-        for (const chunk of chunks(entries, RESTORE_CHUNK)) {
-          const restored = await restoreTrashEntries(trx, chunk, ctx.now);
-          restored.forEach((r, i) => {
-            for (const s of r.skippedTags)
-              skippedTags.push({ repository: chunk[i]!.repository, digest: r.digest, ...s });
-          });
-        }
-        const outcome = {
-          runId,
-          restored: entries.length,
-          notInTrash: Math.max(0, run.deleted_images - entries.length),
-          skippedTags,
-        };
-        await recordAudit(trx, ctx.now, {
-          actor: ctx.actor,
-          action: 'retention.run.restore',
-          target: namespace,
-          outcome: 'success',
-          details: {
-            runId,
-            restored: outcome.restored,
-            notInTrash: outcome.notInTrash,
-            skippedTags: skippedTags.length,
-          },
-        });
-        return outcome;
-      });
     },
 
     /**

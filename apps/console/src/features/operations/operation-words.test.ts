@@ -65,6 +65,21 @@ describe('progress words', () => {
     ).toBe('it broke. What it had moved (1,500 images) is in the trash: restore it from there.');
   });
 
+  it('says that a failed delete was undone, and while it is being undone', () => {
+    const undone = op({
+      state: 'failed',
+      done: 1500,
+      error: { code: 'X', message: 'it broke' },
+      rolledBack: { images: 1480, skippedTags: 0 },
+    });
+    expect(failureText(undone)).toBe(
+      'it broke. It was undone: what it had moved (1,480 images) is back where it was.',
+    );
+    expect(progressLabel(op({ rolledBack: { images: 300, skippedTags: 0 } }))).toBe(
+      'Deleting demo-shop/payments — failed, undoing: 300 images put back',
+    );
+  });
+
   it('says why a running operation is paused, and that it goes on by itself', () => {
     expect(waitingText(op({}))).toBeNull();
     const full = op({ waiting: { code: 'STORAGE_FULL', message: 'the storage is full' } });

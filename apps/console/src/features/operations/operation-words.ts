@@ -33,13 +33,16 @@ export function operationTitle(op: Pick<Operation, 'kind' | 'target'>): string {
 }
 
 /** "45,000 of 100,000 images"; before the set is counted there is nothing to count against. */
-export function operationCount(op: Pick<Operation, 'done' | 'total'>): string {
+export function operationCount(op: Pick<Operation, 'done' | 'total' | 'rolledBack'>): string {
+  if (op.rolledBack) return `failed, undoing: ${pluralize(op.rolledBack.images, 'image')} put back`;
   if (op.total <= 0) return 'counting images…';
   return `${op.done.toLocaleString()} of ${pluralize(op.total, 'image')}`;
 }
 
 /** "Deleting demo-shop/payments — 45,000 of 100,000 images": what the progress bar says. */
-export function progressLabel(op: Pick<Operation, 'kind' | 'target' | 'done' | 'total'>): string {
+export function progressLabel(
+  op: Pick<Operation, 'kind' | 'target' | 'done' | 'total' | 'rolledBack'>,
+): string {
   return `${operationTitle(op)} — ${operationCount(op)}`;
 }
 
@@ -89,11 +92,15 @@ export function outcomeText(op: Pick<Operation, 'kind' | 'total'>): string {
 }
 
 /** Why it failed, in words, and what became of the work it had done. */
-export function failureText(op: Pick<Operation, 'error' | 'kind' | 'done'>): string {
+export function failureText(op: Pick<Operation, 'error' | 'kind' | 'done' | 'rolledBack'>): string {
   const why = op.error
     ? messageForPeople(op.error.code, op.error.message)
     : 'The server gave no reason.';
-  const left = op.done > 0 ? leftText(op.kind, op.done) : 'Nothing was changed.';
+  const left = op.rolledBack
+    ? `It was undone: what it had moved (${pluralize(op.rolledBack.images, 'image')}) is back where it was.`
+    : op.done > 0
+      ? leftText(op.kind, op.done)
+      : 'Nothing was changed.';
   return `${why.replace(/\.?$/, '.')} ${left}`;
 }
 

@@ -21,7 +21,8 @@ async function call(url: string, key: string, method = 'GET') {
   return { status: res.status, location: res.headers.get('location'), body: await res.json() };
 }
 
-it('a repository delete killed (kill -9) between chunks leaves a consistent store and is resumed to its end at the next start', async () => {
+/** team/big with IMAGES images (every third tagged) in a data directory no server runs on. */
+async function seedBig(): Promise<string> {
   const seeder = await startTestServer();
   dataDir = seeder.dataDir;
   const key = seeder.adminKey;
@@ -45,6 +46,11 @@ it('a repository delete killed (kill -9) between chunks leaves a consistent stor
     );
   }
   await seeder.close();
+  return key;
+}
+
+it('a repository delete killed (kill -9) between chunks leaves a consistent store and is resumed to its end at the next start', async () => {
+  const key = await seedBig();
 
   // One image per chunk (not sized by time), so the kill lands in the middle of the operation.
   const first = startServerProcess(dataDir, {
@@ -113,6 +119,104 @@ it('a repository delete killed (kill -9) between chunks leaves a consistent stor
       .where('state', '=', 'live')
       .executeTakeFirstOrThrow();
     expect(Number(live.n)).toBe(0);
+  } finally {
+    await after.close();
+  }
+});
+
+it('a failed repository delete killed (kill -9) while it is being undone finishes the undo at the next start, not the delete', async () => {
+  const key = await seedBig();
+  const dbFile = path.join(dataDir, 'berth.db');
+  const snapshot = async () => {
+    const h = await openSqlite(dbFile);
+    try {
+      return JSON.stringify({
+        manifests: h.raw.prepare('SELECT id, state, listed FROM manifests ORDER BY id').all(),
+        tags: h.raw
+          .prepare('SELECT repository_id, name, manifest_id FROM tags ORDER BY 1, 2')
+          .all(),
+        trash: h.raw.prepare('SELECT count(*) AS n FROM trash_entries').get(),
+      });
+    } finally {
+      await h.close();
+    }
+  };
+  const before = await snapshot();
+  // A real failure: the database refuses the delete's 251st trash entry.
+  const failing = 250;
+  const setup = await openSqlite(dbFile);
+  setup.raw.exec(`
+    CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
+    WHEN (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${failing}
+    BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+  await setup.close();
+
+  // One image per chunk at a fixed pace, so the kill lands in the middle of the undo.
+  const first = startServerProcess(dataDir, {
+    BERTH_BULK_CHUNK_IMAGES: '1',
+    BERTH_BULK_CHUNK_MS: '0',
+    BERTH_OPERATION_LEASE_MS: '1000',
+  });
+  await until(first.listening, 'the first server to listen');
+  const started = await call(
+    `${first.url()}/api/v1/namespaces/team/repositories/big`,
+    key,
+    'DELETE',
+  );
+  expect(started.status).toBe(202);
+  const { operation } = operationAccepted.parse(started.body);
+  const location = `${first.url()}${started.location}`;
+  for (let i = 0; ; i++) {
+    const op = operationSchema.parse((await call(location, key)).body);
+    expect(op.state, 'the undo ended before the kill').toBe('running');
+    if ((op.rolledBack?.images ?? 0) >= 20) break;
+    if (i > 20_000) throw new Error('the undo did not start');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+
+  const handle = await openSqlite(dbFile);
+  try {
+    const cut = await handle.db
+      .selectFrom('operations')
+      .select(['state', 'done', 'undo'])
+      .where('id', '=', Number(operation.id))
+      .executeTakeFirstOrThrow();
+    expect(cut).toMatchObject({ state: 'running', done: failing });
+    const undo = JSON.parse(cut.undo ?? 'null') as { restored: number; below: number };
+    expect(undo.restored).toBeGreaterThanOrEqual(20);
+    expect(undo.below).toBeGreaterThan(1);
+    expect(await counterMismatches(handle.db)).toEqual([]);
+    // What the committed undo chunks put back is out of the trash; the rest is still in it.
+    const left = handle.raw
+      .prepare('SELECT count(*) AS n FROM trash_entries WHERE operation_id = ?')
+      .get(Number(operation.id)) as { n: number };
+    expect(left.n).toBe(failing - undo.restored);
+    // The cause is gone: were the delete resumed instead of its undo, it would now succeed.
+    handle.raw.exec('DROP TRIGGER inject_failure');
+  } finally {
+    await handle.close();
+  }
+
+  const second = startServerProcess(dataDir, { BERTH_BULK_CHUNK_IMAGES: '50' });
+  await until(second.listening, 'the second server to listen');
+  const resumed = `${second.url()}${started.location}`;
+  let ended = operationSchema.parse((await call(resumed, key)).body);
+  for (let i = 0; ended.state === 'running' && i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    ended = operationSchema.parse((await call(resumed, key)).body);
+  }
+  expect(ended).toMatchObject({
+    state: 'failed',
+    done: failing,
+    error: { message: expect.stringMatching(/injected failure/) },
+    rolledBack: { images: failing, skippedTags: 0 },
+  });
+  expect(await snapshot()).toBe(before);
+  const after = await openSqlite(dbFile);
+  try {
+    expect(await counterMismatches(after.db)).toEqual([]);
   } finally {
     await after.close();
   }

@@ -17,8 +17,8 @@ import { toOperation } from './operations-service.js';
 /*
  * What the runner does when a chunk throws, on a real SQLite file: a full disk pauses
  * background work (committed chunks stay, the reason is shown, the next resume goes on), work
- * that must finish pauses on any error, other errors fail it, and a request waiting for a
- * one-chunk operation gets the error itself.
+ * that must finish pauses on any error, other errors fail it (after undoing it, for a kind
+ * that can be undone), and a request waiting for a one-chunk operation gets the error itself.
  */
 
 let dir: string;
@@ -138,6 +138,49 @@ it('a request waiting for its operation gets the full-disk error itself, and the
   const { runner, id } = await setUp(countingKind(new Map([[1, () => new StorageFullError()]])));
   await expect(runner.run(id, { foreground: true })).rejects.toBeInstanceOf(StorageFullError);
   expect(await store.operations.get(id)).toMatchObject({ state: 'failed', done: 0 });
+});
+
+/** An undo that puts back one "image" per position; `failFirst` throws on its first chunk. */
+function undoingKind(failAt: Map<number, () => Error>, failFirst: boolean) {
+  let fail = failFirst;
+  return countingKind(failAt, {
+    async undo(_trx, op, budget) {
+      if (fail) {
+        fail = false;
+        throw new Error('undo boom');
+      }
+      const from = Math.max(1, op.undo.below - budget);
+      return { ...op.undo, below: from, restored: op.undo.restored + (op.undo.below - from) };
+    },
+  });
+}
+
+it('undoes a kind that can be undone before failing it; an undo that meets an error pauses and is finished by the next run', async () => {
+  const { runner, id } = await setUp(undoingKind(new Map([[3, () => new Error('boom')]]), true));
+  const paused = await runner.run(id);
+  expect(paused).toMatchObject({ state: 'running', done: 20 });
+  const view = toOperation(paused!);
+  expect(view.waiting?.message).toMatch(/undo boom/);
+  expect(view.rolledBack).toEqual({ images: 0, skippedTags: 0 });
+  expect(await store.operations.lapsed(Date.now())).toEqual([id]);
+  // Resumed, it finishes the undo (the work's chunk 3 would now succeed: it is not tried).
+  const ended = await runner.run(id);
+  expect(ended).toMatchObject({ state: 'failed', done: 20, progress: 2 });
+  expect(toOperation(ended!)).toMatchObject({
+    error: { code: 'OPERATION_FAILED', message: 'the operation stopped: Error: boom' },
+    waiting: null,
+    rolledBack: { images: 20, skippedTags: 0 },
+  });
+});
+
+it('a request waiting for an operation that can be undone gets its error once it is undone', async () => {
+  const { runner, id } = await setUp(undoingKind(new Map([[1, () => new Error('boom')]]), false));
+  await expect(runner.run(id, { foreground: true })).rejects.toThrow('boom');
+  expect(toOperation((await store.operations.get(id))!)).toMatchObject({
+    state: 'failed',
+    done: 0,
+    rolledBack: { images: 0, skippedTags: 0 },
+  });
 });
 
 async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {

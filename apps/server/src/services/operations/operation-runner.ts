@@ -8,6 +8,7 @@ import {
   type ItemSourceParts,
   LeaseLostError,
   type OperationRecord,
+  type OperationUndo,
   type Store,
 } from '@berth/store';
 import type { Logger } from 'pino';
@@ -41,6 +42,14 @@ import { createChunkBudget } from './chunk-budget.js';
  * Run in the background, an operation that meets a full disk (or any error, for a `mustFinish`
  * kind) is not failed but paused: its claim is let go with the reason recorded, and the next
  * `resume` (every scheduler tick) goes on from the last committed chunk.
+ *
+ * Any other error fails the operation. A kind with `undo` (the ones that move images to the
+ * trash) is first undone, so that it either happened fully or not at all: the runner records
+ * on the operation that it is being undone (store `beginUndo`), then works `undo` chunks, each
+ * in ONE transaction with where the undo has got to, until the positions its committed chunks
+ * handled are all undone, and only then ends it as failed. From `beginUndo` on, a crash or a
+ * `resume` finishes the undo, never the work. An undo that meets an error is paused like a
+ * `mustFinish` kind (it cannot be left half-done either) and tried again on the next tick.
  */
 export interface OperationKindRunner {
   /** `now` is the runner's clock at the chunk (what the chunk's rows record as their time). */
@@ -59,6 +68,18 @@ export interface OperationKindRunner {
    * instead of ending it as failed.
    */
   mustFinish?: boolean;
+  /**
+   * Puts back what the chunks did for the positions of the set just below `op.undo.below`
+   * (at most `budget` of them), in the runner's transaction, and says where it has got to.
+   * Only for kinds that work their set in order, one position per image handled, so that
+   * `done` is the last position a committed chunk handled.
+   */
+  undo?(
+    trx: Db,
+    op: OperationRecord & { undo: OperationUndo },
+    budget: number,
+    now: number,
+  ): Promise<OperationUndo>;
   failed?(
     trx: Db,
     op: OperationRecord,
@@ -107,6 +128,8 @@ export function createOperationRunner(
       logger.error({ operation: id, kind: op.kind }, 'no runner for this kind of operation');
       return null;
     }
+    // Failed earlier, and its undo was cut short (a crash, a pause): the undo is finished.
+    if (op.undo) return undoToEnd(op, kind, null);
     const started = Date.now();
     const budget = createChunkBudget(
       settings.chunkImages,
@@ -203,6 +226,22 @@ export function createOperationRunner(
         }
       }
       logger.error({ err, operation: id, kind: op.kind }, 'operation failed');
+      if (kind.undo) {
+        let undoing: OperationRecord;
+        try {
+          undoing = await store.operations.beginUndo(id, owner, error, clock(), settings.leaseMs);
+        } catch (undoErr) {
+          // Not recorded: the lease lapses and a process takes the operation over as a crash
+          // would leave it (its committed chunks, no undo yet).
+          if (!(undoErr instanceof LeaseLostError)) {
+            logger.error({ err: undoErr, operation: id }, 'starting the undo failed');
+          }
+          // A waiting request still hears why (507 for a full disk); its one chunk rolled back.
+          if (foreground) throw err;
+          return null;
+        }
+        return undoToEnd(undoing, kind, foreground ? err : null);
+      }
       let ended: OperationRecord | null = null;
       try {
         const failedAt = clock();
@@ -218,6 +257,77 @@ export function createOperationRunner(
       // a full disk), not a generic failure; that chunk rolled back, so nothing was done.
       if (foreground) throw err;
       return ended;
+    }
+  }
+
+  /**
+   * Undoes a failed operation chunk by chunk, then ends it as failed with the error that
+   * stopped it. A request waiting for it (`rethrow`) gets that error once it is undone.
+   */
+  async function undoToEnd(
+    op: OperationRecord,
+    kind: OperationKindRunner,
+    rethrow: unknown,
+  ): Promise<OperationRecord | null> {
+    const id = op.id;
+    const undo = kind.undo;
+    if (!op.undo || !undo) {
+      logger.error({ operation: id, kind: op.kind }, 'this kind of operation cannot be undone');
+      return null;
+    }
+    const error = op.undo.error;
+    // Restores give the event loop turns within their chunk, as restore operations do.
+    const budget = createChunkBudget(settings.chunkImages, settings.chunkTargetMs * 2);
+    let current = { ...op, undo: op.undo };
+    try {
+      while (current.undo.below > 1) {
+        if (stopping) {
+          await store.operations.release(id, owner);
+          return null;
+        }
+        const t0 = performance.now();
+        const now = clock();
+        const before = current.undo.below;
+        current = await store.operations.runUndoChunk(id, owner, now, settings.leaseMs, (trx, o) =>
+          undo(trx, o, budget.images, now),
+        );
+        budget.record(before - current.undo.below, performance.now() - t0);
+        await nextTurn();
+      }
+      const failedAt = clock();
+      const ended = await store.operations.fail(id, owner, error, failedAt, (trx, o) =>
+        kind.failed ? kind.failed(trx, o, error, failedAt) : Promise.resolve(),
+      );
+      logger.warn(
+        { operation: id, kind: op.kind, restored: current.undo.restored },
+        'failed operation undone',
+      );
+      await dropItems(id);
+      if (rethrow) throw rethrow;
+      return ended;
+    } catch (err) {
+      if (err === rethrow) throw err;
+      if (err instanceof LeaseLostError) {
+        logger.warn({ operation: id }, 'another process took this operation over');
+        return null;
+      }
+      // Half an undo is as bad as half a delete: it waits and is tried again, as a
+      // namespace delete is.
+      logger.warn({ err, operation: id, kind: op.kind }, 'undoing the operation paused');
+      const waiting =
+        err instanceof BerthError
+          ? { code: err.code, message: err.message }
+          : {
+              code: 'UNDO_FAILED',
+              message: `undoing the failed operation stopped: ${String(err)}`,
+            };
+      try {
+        await store.operations.release(id, owner, waiting);
+        return await store.operations.get(id);
+      } catch (releaseErr) {
+        logger.error({ err: releaseErr, operation: id }, 'pausing the undo failed');
+        return null;
+      }
     }
   }
 

@@ -25,6 +25,7 @@ export function toOperation(op: OperationRecord): Operation {
     result: op.result ?? null,
     error: op.state === 'failed' ? op.error : null,
     waiting: op.state === 'running' ? op.error : null,
+    rolledBack: op.undo ? { images: op.undo.restored, skippedTags: op.undo.skippedTags } : null,
   };
 }
 

@@ -1,5 +1,6 @@
 import {
   type Store,
+  failRepositoryDelete,
   failRetentionRun,
   finishNamespaceDelete,
   namespaceDeleteChunk,
@@ -8,6 +9,7 @@ import {
   repositoryDeleteChunk,
   repositoryDeleteItems,
   retentionRunChunk,
+  undoTrashingChunk,
 } from '@berth/store';
 import type { OperationRunner } from './operation-runner.js';
 import { outcomeView } from '../retention/retention-service.js';
@@ -16,7 +18,9 @@ import { iso } from '../iso.js';
 /**
  * The kinds of operation that delete sets of images (to the trash, or with their namespace),
  * registered with the runner. `finishBlobDeletion` removes the files of blobs a namespace
- * delete marked (phase 2 of blob deletion).
+ * delete marked (phase 2 of blob deletion). A repository delete or a retention confirm that
+ * fails is undone (what it had moved comes back from the trash); a namespace delete cannot be,
+ * so it must get to its end.
  */
 export function registerTrashKinds(
   runner: OperationRunner,
@@ -27,6 +31,8 @@ export function registerTrashKinds(
     items: repositoryDeleteItems,
     chunk: repositoryDeleteChunk,
     finish: finishRepositoryDelete,
+    undo: undoTrashingChunk,
+    failed: failRepositoryDelete,
   });
   runner.register('retention.confirm', {
     chunk: retentionRunChunk,
@@ -35,6 +41,7 @@ export function registerTrashKinds(
       const runId = await finishRetentionRun(trx, op, now);
       return outcomeView(await store.retention.outcomeIn(trx, op.namespace, runId));
     },
+    undo: undoTrashingChunk,
     failed: failRetentionRun,
   });
   runner.register('namespace.delete', {

@@ -1,0 +1,242 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { apiPaths, operation as operationSchema, type Operation } from '@berth/contract';
+import { counterMismatches, openSqlite, startRepositoryDelete } from '@berth/store';
+import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { buildImage, buildLayer } from '../seed/oci-content.js';
+import { createImageIngester } from '../seed/ingest-image.js';
+
+let server: TestServer;
+afterEach(async () => {
+  await server?.stop();
+});
+
+const DAY = 86_400_000;
+
+/** `count` small images, every third one tagged, in team/<repository>. */
+async function seedRepository(s: TestServer, repository: string, count: number) {
+  await s.store.namespaces
+    .create(
+      { name: 'team', region: 'local', quotaBytes: null },
+      { actor: 'test', now: s.clock.now },
+    )
+    .catch(() => undefined);
+  const ingester = createImageIngester(s.store, s.blobs);
+  const base = buildLayer('base', 512);
+  const digests: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const m = buildImage({
+      seed: `${repository}-${i}`,
+      created: new Date(s.clock.now - DAY + i * 1000),
+      layers: [base, buildLayer(`${repository}-${i}`, 64)],
+    });
+    await ingester.ingest(
+      'team',
+      repository,
+      { manifest: m, tags: i % 3 === 0 ? [`v${i}`] : [] },
+      { actor: 'test', now: s.clock.now - (count - i) * 1000 },
+    );
+    digests.push(m.digest);
+  }
+  return digests;
+}
+
+async function follow(s: TestServer, location: string): Promise<Operation> {
+  for (let i = 0; i < 400; i++) {
+    const op = operationSchema.parse((await s.api().get(location).expect(200)).body);
+    if (op.state !== 'running') return op;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('the operation did not end');
+}
+
+/**
+ * A real failure in the database: once operations have made `after` trash entries, the next
+ * chunk's insert is aborted, and that chunk rolls back.
+ */
+async function failAfterEntries(s: TestServer, after: number) {
+  // Through a connection of its own, as an operator's sqlite3 shell would.
+  const handle = await openSqlite(path.join(s.dataDir, 'berth.db'));
+  try {
+    handle.raw.exec(`
+      CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
+      WHEN (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${after}
+      BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What the people and the registry see: every repository's images with their tags, and the trash. */
+async function visible(s: TestServer) {
+  const repos = await s.api().get(apiPaths.repositories('team')).expect(200);
+  const out: Record<string, unknown> = {};
+  for (const r of repos.body.items as { name: string; imageCount: number; sizeBytes: number }[]) {
+    const images = await s.api().get(apiPaths.images('team', r.name)).query({ limit: 100 });
+    out[r.name] = {
+      imageCount: r.imageCount,
+      sizeBytes: r.sizeBytes,
+      images: (images.body.items as { digest: string; tags: string[] }[])
+        .map((i) => `${i.digest} ${[...i.tags].sort().join(',')}`)
+        .sort(),
+    };
+  }
+  const ns = (await s.api().get(apiPaths.namespace('team')).expect(200)).body;
+  const trash = (await s.api().get(apiPaths.trash('team')).expect(200)).body.items;
+  return { out, ns, trash };
+}
+
+describe('a bulk delete that fails part-way is undone', () => {
+  it('a repository delete: what its committed chunks moved comes back, and it ends failed saying so', async () => {
+    server = await startTestServer({
+      env: { BERTH_BULK_CHUNK_IMAGES: '4', BERTH_BULK_CHUNK_MS: '0' },
+    });
+    await seedRepository(server, 'big/app', 30);
+    await seedRepository(server, 'other', 3);
+    const before = await visible(server);
+    await failAfterEntries(server, 12);
+    const res = await server
+      .api()
+      .delete('/api/v1/namespaces/team/repositories/big%2Fapp')
+      .expect(202);
+    const ended = await follow(server, res.headers.location as string);
+    expect(ended).toMatchObject({
+      kind: 'repository.delete',
+      state: 'failed',
+      error: { code: 'OPERATION_FAILED', message: expect.stringMatching(/injected failure/) },
+      rolledBack: { images: 12, skippedTags: 0 },
+    });
+    expect(ended.done).toBe(12);
+    expect(await visible(server)).toEqual(before);
+    expect(await counterMismatches(server.store.db)).toEqual([]);
+    const audit = await server
+      .api()
+      .get('/api/v1/audit')
+      .query({ action: 'repository.delete' })
+      .expect(200);
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0]).toMatchObject({
+      outcome: 'failure',
+      details: {
+        repositories: ['big/app'],
+        rolledBack: { images: 12, skippedTags: 0 },
+        operationId: ended.id,
+      },
+    });
+  });
+
+  it('a retention confirm: the run fails and what it had deleted is back', async () => {
+    server = await startTestServer({
+      env: { BERTH_BULK_CHUNK_IMAGES: '4', BERTH_BULK_CHUNK_MS: '0' },
+    });
+    await seedRepository(server, 'svc', 30);
+    const before = await visible(server);
+    const preview = await server
+      .api()
+      .post(apiPaths.retentionPreviews('team'))
+      .send({
+        rules: { keepCount: 2, retainUntagged: false, excludeTags: [], excludeRepositories: [] },
+      })
+      .expect(201);
+    await failAfterEntries(server, 8);
+    const res = await server
+      .api()
+      .post(apiPaths.retentionRuns('team'))
+      .send({ previewId: preview.body.id })
+      .expect(202);
+    const ended = await follow(server, res.headers.location as string);
+    expect(ended).toMatchObject({
+      kind: 'retention.confirm',
+      state: 'failed',
+      rolledBack: { images: 8, skippedTags: 0 },
+    });
+    expect(await visible(server)).toEqual(before);
+    expect(await counterMismatches(server.store.db)).toEqual([]);
+    const runs = await server.api().get(apiPaths.retentionRuns('team')).expect(200);
+    expect(runs.body.items[0]).toMatchObject({ status: 'failed', inTrash: 0 });
+  });
+});
+
+describe('restoring into a repository while it is being deleted', () => {
+  it('is refused with REPOSITORY_BEING_DELETED naming the operation, and allowed once it has ended', async () => {
+    server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '50' } });
+    const [first] = await seedRepository(server, 'app', 6);
+    const others = await seedRepository(server, 'other', 2);
+    // Something of "app" in the trash, deleted by hand and by a retention run.
+    await server
+      .api()
+      .post(apiPaths.imagesDelete('team'))
+      .send({ images: [{ repository: 'app', digest: first }] })
+      .expect(200);
+    const preview = await server
+      .api()
+      .post(apiPaths.retentionPreviews('team'))
+      .send({
+        rules: { keepCount: 3, retainUntagged: false, excludeTags: [], excludeRepositories: [] },
+      })
+      .expect(201);
+    const run = await server
+      .api()
+      .post(apiPaths.retentionRuns('team'))
+      .send({ previewId: preview.body.id })
+      .expect(201);
+    const runId = run.body.run.id as string;
+    expect(run.body.run.deletedImages).toBeGreaterThan(0);
+
+    // A delete of "app" that another server process is working (its set still being filled).
+    const opId = await startRepositoryDelete(
+      server.store.db,
+      'team',
+      ['app'],
+      { actor: 'someone', now: server.clock.now },
+      { owner: 'another-process', leaseMs: 3_600_000 },
+    );
+    const refused = [
+      server.api().post(apiPaths.trashRestore('team')).send({ repository: 'app', digest: first }),
+      server.api().post(apiPaths.trashRestore('team')).send({ repository: 'app', tag: 'v0' }),
+      server
+        .api()
+        .post(apiPaths.trashRestoreMany('team'))
+        .send({ items: [{ repository: 'app', digest: first }] }),
+      server.api().post(apiPaths.trashRestoreRepository('team')).send({ repository: 'app' }),
+      server.api().post(apiPaths.retentionRunRestore('team', runId)),
+    ];
+    for (const req of refused) {
+      const res = await req;
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({
+        code: 'REPOSITORY_BEING_DELETED',
+        message: expect.stringContaining(`team/app while it is being deleted by operation ${opId}`),
+        details: { repository: 'app', operationId: String(opId) },
+      });
+    }
+    // Other repositories are not held up.
+    await server
+      .api()
+      .post(apiPaths.imagesDelete('team'))
+      .send({ images: [{ repository: 'other', digest: others[1] }] })
+      .expect(200);
+    await server
+      .api()
+      .post(apiPaths.trashRestore('team'))
+      .send({ repository: 'other', digest: others[1] })
+      .expect(200);
+
+    // Nothing was restored into "app" while it was refused.
+    const trash = await server.api().get(apiPaths.trash('team')).query({ repository: 'app' });
+    expect(trash.body.items.map((t: { digest: string }) => t.digest)).toContain(first);
+
+    // The other process ends it (here, before it deleted anything); restores go through again.
+    await server.store.operations.fail(
+      opId,
+      'another-process',
+      { code: 'X', message: 'stopped' },
+      server.clock.now,
+    );
+    await server
+      .api()
+      .post(apiPaths.trashRestore('team'))
+      .send({ repository: 'app', digest: first })
+      .expect(200);
+  });
+});

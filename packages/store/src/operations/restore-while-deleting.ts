@@ -1,0 +1,80 @@
+import { ConflictError } from '@berth/domain';
+import { sql } from 'kysely';
+import type { Db } from '../database.js';
+
+/*
+ * A repository delete fills its set after it is recorded, from the images listed then, so an
+ * image restored into the repository while it runs would be deleted again by it (or, restored
+ * behind its chunks, left as the one image of a repository the person deleted). What an
+ * administrator expects instead: while a repository is being deleted, nothing is restored into
+ * it; the request is refused with the operation to wait for, and tried again once it has ended
+ * (or after a failed delete was undone).
+ */
+
+interface Deleting {
+  operationId: number;
+  repositoryId: number;
+  repository: string;
+  undoing: boolean;
+}
+
+/** Repositories of this namespace that a running repository delete works on. */
+async function repositoriesBeingDeleted(trx: Db, namespaceId: number): Promise<Deleting[]> {
+  // operations_state (state, id) holds the few running operations; their params name the
+  // repositories.
+  const rows = await sql<{ id: number; undo: string | null; repo_id: number; repo: string }>`
+    SELECT o.id, o.undo, j.value ->> 'id' AS repo_id, j.value ->> 'name' AS repo
+    FROM operations o, json_each(o.params, '$.repositories') j
+    WHERE o.state = 'running' AND o.kind = 'repository.delete' AND o.namespace_id = ${namespaceId}`.execute(
+    trx,
+  );
+  return rows.rows.map((r) => ({
+    operationId: r.id,
+    repositoryId: Number(r.repo_id),
+    repository: r.repo,
+    undoing: r.undo !== null,
+  }));
+}
+
+function refusal(namespace: string, d: Deleting): ConflictError {
+  const what = d.undoing
+    ? `its delete failed and is being undone by operation ${d.operationId}`
+    : `it is being deleted by operation ${d.operationId}`;
+  return new ConflictError(
+    'REPOSITORY_BEING_DELETED',
+    `nothing can be restored into ${namespace}/${d.repository} while ${what}; try again once that operation has ended`,
+    { repository: d.repository, operationId: String(d.operationId) },
+  );
+}
+
+/**
+ * Inside the restore's own transaction (so no delete starts between the check and the
+ * restore): refuses a restore into any of these repositories while one is being deleted.
+ */
+export async function refuseRestoreIntoDeleting(
+  trx: Db,
+  ns: { id: number; name: string },
+  repositoryIds: readonly number[],
+): Promise<void> {
+  const deleting = await repositoriesBeingDeleted(trx, ns.id);
+  const hit = deleting.find((d) => repositoryIds.includes(d.repositoryId));
+  if (hit) throw refusal(ns.name, hit);
+}
+
+/** The same for a run restore: refused when the run has images in the trash of one of them. */
+export async function refuseRunRestoreIntoDeleting(
+  trx: Db,
+  ns: { id: number; name: string },
+  runId: number,
+): Promise<void> {
+  for (const d of await repositoriesBeingDeleted(trx, ns.id)) {
+    const held = await trx
+      .selectFrom('trash_entries')
+      .select('id')
+      .where('retention_run_id', '=', runId)
+      .where('repository_id', '=', d.repositoryId)
+      .limit(1)
+      .executeTakeFirst();
+    if (held) throw refusal(ns.name, d);
+  }
+}

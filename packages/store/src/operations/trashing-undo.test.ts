@@ -1,0 +1,334 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqlite, type SqliteHandle } from '../connect.js';
+import { counterMismatches } from '../counter-check.js';
+import { createStore, type Store } from '../store.js';
+import type { IngestManifest } from '../images-store.js';
+import { TEST_CLAIM, runOperationUntilItFails, undoOperation } from '../testing/run-operation.js';
+import {
+  failRepositoryDelete,
+  finishRepositoryDelete,
+  repositoryDeleteChunk,
+  repositoryDeleteItems,
+  startRepositoryDelete,
+} from './repository-delete.js';
+import {
+  failRetentionRun,
+  finishRetentionRun,
+  retentionRunChunk,
+} from '../retention/retention-run-operation.js';
+import { undoEntriesQuery } from './trashing-undo.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+const digest = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+const at = (now: number) => ({ actor: 'tester', now });
+const deleteKind = {
+  items: repositoryDeleteItems,
+  chunk: repositoryDeleteChunk,
+  finish: finishRepositoryDelete,
+};
+
+function image(name: string, layers: string[], opts: Partial<IngestManifest> = {}): IngestManifest {
+  return {
+    digest: digest(name),
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    artifactType: null,
+    manifestSize: 300,
+    blobs: [...new Set([...layers, `${name}-config`])].map((l) => ({
+      digest: digest(l),
+      size: 1000 + (l.length % 7) * 100,
+      mediaType: 'layer',
+    })),
+    children: [],
+    subject: null,
+    createdAt: T0,
+    content: Buffer.from(`{"name":"${name}"}`),
+    ...opts,
+  };
+}
+
+let dir: string;
+let handle: SqliteHandle;
+let store: Store;
+let now: number;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-undo-'));
+  handle = await openSqlite(path.join(dir, 'berth.db'));
+  store = createStore(handle.db);
+  now = T0;
+});
+afterEach(async () => {
+  await handle.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const tick = () => at((now += 1000));
+
+async function push(repo: string, m: IngestManifest, tags: string[]) {
+  for (const b of m.blobs) await store.registry.linkBlob('team', repo, b, now);
+  return store.images.ingest('team', repo, m, tags, tick());
+}
+
+/**
+ * Repository "app" with what a delete takes along: shared layers, referrers, a cosign tag
+ * signature, an index whose platform images it takes too, tags; three images already in its
+ * trash (which must stay there); and "other", which nothing touches.
+ */
+async function seed(): Promise<void> {
+  await store.namespaces.ensureRegions(['local'], T0);
+  await store.namespaces.create({ name: 'team', region: 'local', quotaBytes: null }, tick());
+  const shared = ['base-os', 'runtime', 'libs'];
+  for (let i = 0; i < 24; i++) {
+    const tags = i % 3 === 0 ? [`v${i}`] : [];
+    if (i === 23) tags.push('latest');
+    await push(
+      'app',
+      image(`img-${i}`, [shared[i % 3]!, `img-${i}-layer`], { createdAt: T0 + i * 60_000 }),
+      tags,
+    );
+    if (i % 5 === 0) {
+      await push(
+        'app',
+        image(`img-${i}-sbom`, [`img-${i}-sbom`], { subject: digest(`img-${i}`) }),
+        [],
+      );
+    }
+  }
+  await push('app', image('signed', ['libs']), ['signed']);
+  await push('app', image('signed-sig', ['sig']), [`${digest('signed').replace(':', '-')}.sig`]);
+  for (const p of ['amd', 'arm']) await push('app', image(`p-${p}`, ['base-os']), []);
+  await push(
+    'app',
+    {
+      ...image('multi', []),
+      mediaType: INDEX,
+      blobs: [],
+      children: ['amd', 'arm'].map((p, i) => ({
+        digest: digest(`p-${p}`),
+        platform: { os: 'linux', architecture: `arch${i}`, variant: null },
+      })),
+    },
+    ['multi'],
+  );
+  for (const name of ['gone-1', 'gone-2', 'gone-3']) {
+    await push('app', image(name, ['runtime']), [name === 'gone-1' ? 'old' : name]);
+    await store.images.trash(
+      'team',
+      [{ repository: 'app', digest: digest(name) }],
+      'deleted',
+      tick(),
+    );
+  }
+  for (let i = 0; i < 3; i++) await push('other', image(`o-${i}`, ['base-os']), [`o${i}`]);
+}
+
+/**
+ * What a delete and its undo change, in a stable order. Revisions and the times a tag or a
+ * blob link was last written move on; what the images, tags, trash and counters are must not.
+ */
+function dump(): string {
+  const all = (q: string) => handle.raw.prepare(q).all();
+  return JSON.stringify({
+    manifests: all(
+      `SELECT id, state, listed, top_level, trash_entry_id, signs_digest, signs_kind
+       FROM manifests ORDER BY id`,
+    ),
+    tags: all('SELECT repository_id, name, manifest_id FROM tags ORDER BY 1, 2'),
+    repositoryBlobs: all('SELECT repository_id, digest FROM repository_blobs ORDER BY 1, 2'),
+    trash: all('SELECT id, manifest_id, tags FROM trash_entries ORDER BY id'),
+    trashTags: all('SELECT trash_entry_id, tag, manifest_id FROM trash_tags ORDER BY 1, 2'),
+    repositories: all('SELECT id, image_count, size_bytes FROM repositories ORDER BY id'),
+    namespaces: all(
+      `SELECT id, image_count, size_bytes, repository_count, trash_count, trash_size_bytes
+       FROM namespaces ORDER BY id`,
+    ),
+  });
+}
+
+/**
+ * A real failure, not a stand-in: once the operation has made `after` trash entries, the next
+ * chunk's insert into trash_entries is aborted by the database (as a corrupt page or a broken
+ * constraint would), and the chunk rolls back.
+ */
+function failAfterEntries(after: number): void {
+  handle.raw.exec(`
+    CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
+    WHEN (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${after}
+    BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+}
+
+const entriesOf = (opId: number) =>
+  (
+    handle.raw
+      .prepare('SELECT count(*) AS n FROM trash_entries WHERE operation_id = ?')
+      .get(opId) as { n: number }
+  ).n;
+
+describe('a failed repository delete is undone', () => {
+  for (const crash of [false, true]) {
+    it(`puts the store back exactly as it was before the delete${crash ? ', also when the undo itself is cut short and resumed' : ''}`, async () => {
+      await seed();
+      const before = dump();
+      failAfterEntries(12);
+      const id = await startRepositoryDelete(handle.db, 'team', ['app'], tick(), TEST_CLAIM);
+      const err = await runOperationUntilItFails(store, id, deleteKind, tick().now, 4);
+      expect(String(err)).toMatch(/injected failure/);
+      const cut = await store.operations.require(id);
+      // Some chunks committed: part of the repository is in the trash.
+      expect(cut.done).toBeGreaterThan(0);
+      expect(cut.done).toBeLessThan(cut.total);
+      expect(entriesOf(id)).toBe(12);
+      expect(dump()).not.toBe(before);
+
+      const error = { code: 'OPERATION_FAILED', message: 'injected failure' };
+      let ended;
+      if (crash) {
+        // One chunk of the undo commits, then the process dies: the operation says it is
+        // being undone, and whoever resumes it finishes the undo.
+        const half = await undoOperation(store, id, error, failRepositoryDelete, tick().now, {
+          budget: 5,
+          stopAfter: 1,
+        });
+        expect(half).toMatchObject({ state: 'running', undo: { error } });
+        expect(half.undo!.below).toBeGreaterThan(1);
+        expect(entriesOf(id)).toBeGreaterThan(0);
+        expect(entriesOf(id)).toBeLessThan(12);
+        expect(await counterMismatches(handle.db)).toEqual([]);
+        ended = await undoOperation(store, id, error, failRepositoryDelete, tick().now, {
+          budget: 5,
+          begin: false,
+        });
+      } else {
+        ended = await undoOperation(store, id, error, failRepositoryDelete, tick().now, {
+          budget: 5,
+        });
+      }
+      expect(ended).toMatchObject({
+        state: 'failed',
+        error,
+        undo: { below: 1, restored: 12, skippedTags: 0 },
+      });
+      expect(entriesOf(id)).toBe(0);
+      expect(dump()).toBe(before);
+      expect(await counterMismatches(handle.db)).toEqual([]);
+      const audit = await store.audit.list({ limit: 100 });
+      expect(audit.items.find((e) => e.action === 'repository.delete')).toMatchObject({
+        outcome: 'failure',
+        details: {
+          repositories: ['app'],
+          error: 'injected failure',
+          rolledBack: { images: 12, skippedTags: 0 },
+          operationId: String(id),
+        },
+      });
+      // Its set went with it.
+      const items = handle.raw
+        .prepare('SELECT count(*) AS n FROM operation_items WHERE operation_id = ?')
+        .get(id);
+      expect(items).toEqual({ n: 0 });
+    });
+  }
+
+  it('leaves in the trash what someone else deleted first, and a tag someone took meanwhile with them', async () => {
+    await seed();
+    failAfterEntries(8);
+    const id = await startRepositoryDelete(handle.db, 'team', ['app'], tick(), TEST_CLAIM);
+    while (
+      !(await store.operations.fillStep(id, TEST_CLAIM.owner, now, 60_000, repositoryDeleteItems))
+        .complete
+    );
+    // Deleted by hand after the set was fixed, before the chunk that would have taken it.
+    await store.images.trash(
+      'team',
+      [{ repository: 'app', digest: digest('img-1') }],
+      'deleted',
+      tick(),
+    );
+    const err = await runOperationUntilItFails(store, id, deleteKind, tick().now, 4);
+    expect(String(err)).toMatch(/injected failure/);
+    const trashedByIt = handle.raw
+      .prepare(
+        `SELECT m.digest FROM trash_entries e JOIN manifests m ON m.id = e.manifest_id
+         WHERE e.operation_id = ?`,
+      )
+      .all(id) as { digest: string }[];
+    expect(trashedByIt.map((t) => t.digest)).toContain(digest('img-0'));
+    // Two chunks of four committed, one image of them passed over: it was gone already.
+    expect(trashedByIt).toHaveLength(7);
+    // v0 was img-0's; a new image takes it while img-0 is in the trash.
+    await push('app', image('newcomer', ['runtime']), ['v0']);
+    const ended = await undoOperation(
+      store,
+      id,
+      { code: 'OPERATION_FAILED', message: 'injected failure' },
+      failRepositoryDelete,
+      tick().now,
+    );
+    expect(ended.undo).toMatchObject({ restored: 7, skippedTags: 1 });
+    const state = (name: string) =>
+      handle.raw.prepare('SELECT state FROM manifests WHERE digest = ?').get(digest(name));
+    expect(state('img-0')).toEqual({ state: 'live' });
+    expect(state('img-1')).toEqual({ state: 'trashed' });
+    const holder = handle.raw
+      .prepare(
+        `SELECT m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id WHERE t.name = 'v0'`,
+      )
+      .get();
+    expect(holder).toEqual({ digest: digest('newcomer') });
+    expect(await counterMismatches(handle.db)).toEqual([]);
+  });
+});
+
+describe('a failed retention confirm is undone', () => {
+  it('brings back what its committed chunks deleted and fails the run, saying so', async () => {
+    await seed();
+    const before = dump();
+    const rules = { keepCount: 2, retainUntagged: false, excludeTags: [], excludeRepositories: [] };
+    const preview = await store.retention.createPreview('team', rules, [], tick(), 3_600_000);
+    const id = await store.retention.confirm('team', preview.id, [], tick(), TEST_CLAIM);
+    failAfterEntries(6);
+    const err = await runOperationUntilItFails(
+      store,
+      id,
+      { chunk: retentionRunChunk, finish: finishRetentionRun },
+      tick().now,
+      3,
+    );
+    expect(String(err)).toMatch(/injected failure/);
+    expect(entriesOf(id)).toBe(6);
+    const error = { code: 'OPERATION_FAILED', message: 'injected failure' };
+    const ended = await undoOperation(store, id, error, failRetentionRun, tick().now, {
+      budget: 4,
+    });
+    expect(ended).toMatchObject({ state: 'failed', undo: { below: 1, restored: 6 } });
+    expect(dump()).toBe(before);
+    expect(await counterMismatches(handle.db)).toEqual([]);
+    const runId = (ended.params as { runId: number }).runId;
+    const run = await store.retention.getRun('team', runId);
+    expect(run.run).toMatchObject({ status: 'failed', error: 'injected failure', inTrash: 0 });
+    const audit = await store.audit.list({ limit: 100 });
+    expect(audit.items.find((e) => e.action === 'retention.run')).toMatchObject({
+      outcome: 'failure',
+      details: { runId, rolledBack: { images: 6, skippedTags: 0 } },
+    });
+  });
+});
+
+it('an undo chunk reads its range of the set and one trash entry per position, never a scan', async () => {
+  await seed();
+  const compiled = undoEntriesQuery(7, 1, 500).compile(handle.db);
+  const plan = handle.raw
+    .prepare(`EXPLAIN QUERY PLAN ${compiled.sql}`)
+    .all(...compiled.parameters) as { detail: string }[];
+  expect(plan.map((p) => p.detail)).toEqual([
+    expect.stringMatching(/^SEARCH i USING PRIMARY KEY \(operation_id=\? AND seq>\? AND seq<\?\)$/),
+    expect.stringMatching(
+      /^SEARCH e USING INDEX sqlite_autoindex_trash_entries_\d+ \(manifest_id=\?\)$/,
+    ),
+  ]);
+});
