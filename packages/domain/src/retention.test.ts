@@ -681,6 +681,10 @@ describe('sentences', () => {
         },
       }),
     ).toBe('no longer eligible: protected: used by project p, app a');
+    // A reason read back from a preview's packed columns comes as its sentence.
+    expect(describeSkip({ code: 'now-kept', reason: 'protected: used by project p, app a' })).toBe(
+      'no longer eligible: protected: used by project p, app a',
+    );
   });
 });
 

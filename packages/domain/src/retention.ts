@@ -196,9 +196,15 @@ export function describeProtection(p: Protection): string {
   }
 }
 
-/** What became of a previewed deletion when it is confirmed. */
+/**
+ * What became of a previewed deletion when it is confirmed. A reason may come as its sentence
+ * already (describeReason) when only that was kept: a decision read back from a preview's
+ * packed columns names its protection by the sentence alone.
+ */
 export type ConfirmSkip =
-  { code: 'gone' } | { code: 'changed' } | { code: 'now-kept'; reason: RetentionReason };
+  | { code: 'gone' }
+  | { code: 'changed' }
+  | { code: 'now-kept'; reason: RetentionReason | string };
 
 export function describeSkip(skip: ConfirmSkip): string {
   switch (skip.code) {
@@ -207,8 +213,15 @@ export function describeSkip(skip: ConfirmSkip): string {
     case 'changed':
       return 'pushed, retagged or restored after the preview';
     case 'now-kept':
-      return `no longer eligible: ${describeReason(skip.reason)}`;
+      return `no longer eligible: ${typeof skip.reason === 'string' ? skip.reason : describeReason(skip.reason)}`;
   }
+}
+
+/** An image's decision now, as a confirmation compares it with the preview's. */
+export interface CurrentDecision {
+  revision: number;
+  /** Only the decision and its reason (read only when it is not a delete). */
+  verdict: { decision: RetentionDecision; reason: RetentionReason | string } | null;
 }
 
 /**
@@ -219,12 +232,9 @@ export function describeSkip(skip: ConfirmSkip): string {
  */
 export function planConfirmation<K>(
   previewed: readonly { key: K; revision: number }[],
-  // Only the decision and its reason: a confirmation of 900,000 images need not keep every
-  // candidate it evaluated.
-  current: ReadonlyMap<
-    K,
-    { revision: number; verdict: Pick<RetentionVerdict<K>, 'decision' | 'reason'> | null }
-  >,
+  // A lookup, not the candidates: a confirmation of 900,000 images need not keep every
+  // candidate it evaluated (a Map does, or a view over packed columns).
+  current: { get(key: K): CurrentDecision | undefined },
 ): { delete: K[]; skipped: { key: K; skip: ConfirmSkip }[] } {
   const out: { delete: K[]; skipped: { key: K; skip: ConfirmSkip }[] } = {
     delete: [],

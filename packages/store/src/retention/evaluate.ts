@@ -37,8 +37,8 @@ type Column<T> = T[];
 
 /**
  * Which repositories to evaluate: given ids (a confirmation re-checks the ones it deletes
- * from, even if they have emptied since), or those with images, optionally a range of names
- * [from, to) so two threads can each take a part of the namespace.
+ * from, even if they have emptied since), or those with images; either optionally within a
+ * range of names [from, to) so two threads can each take a part of them.
  */
 export interface RepositorySelection {
   ids?: ReadonlySet<number>;
@@ -57,12 +57,11 @@ export async function selectRepositories(
     .where('namespace_id', '=', namespaceId)
     .orderBy('name')
     .execute();
-  return all.filter((r) =>
-    select.ids
-      ? select.ids.has(r.id)
-      : r.image_count > 0 &&
-        (select.nameFrom === undefined || r.name >= select.nameFrom) &&
-        (select.nameTo === undefined || r.name < select.nameTo),
+  return all.filter(
+    (r) =>
+      (select.ids ? select.ids.has(r.id) : r.image_count > 0) &&
+      (select.nameFrom === undefined || r.name >= select.nameFrom) &&
+      (select.nameTo === undefined || r.name < select.nameTo),
   );
 }
 

@@ -11,6 +11,8 @@ export interface PreviewWorkerTask {
   namespaceId: number;
   rules: RetentionRules;
   pointers: ImagePointer[];
+  /** Only these repositories (a confirmation's), even if they have emptied since. */
+  ids?: number[];
   nameFrom?: string;
   nameTo?: string;
   expectedImages: number;
@@ -29,7 +31,11 @@ try {
     task.namespaceId,
     task.rules,
     task.pointers,
-    { nameFrom: task.nameFrom, nameTo: task.nameTo },
+    {
+      ...(task.ids ? { ids: new Set(task.ids) } : {}),
+      nameFrom: task.nameFrom,
+      nameTo: task.nameTo,
+    },
     task.expectedImages,
   );
   const c = part.columns;

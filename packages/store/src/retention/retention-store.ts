@@ -5,12 +5,11 @@ import { Worker } from 'node:worker_threads';
 import {
   ConflictError,
   type ConfirmSkip,
+  type CurrentDecision,
   type ImagePointer,
   NotFoundError,
   type RetentionReason,
   type RetentionRules,
-  type RetentionVerdict,
-  compileRules,
   describeReason,
   describeSkip,
   nextDailyRun,
@@ -25,7 +24,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { idSet } from '../trash-images.js';
 import { resolveNamespace } from '../resolve.js';
 import { tagsOf } from '../tags-of.js';
-import { evaluateRepositories, scannedImage, selectRepositories } from './evaluate.js';
+import { selectRepositories } from './evaluate.js';
 import {
   type Counts,
   type PreviewPart,
@@ -131,9 +130,6 @@ export interface PreviewItemsQuery {
  */
 const ITEMS_PER_TRANSACTION = 10_000;
 
-/** A confirm's loops over every image take a turn of the event loop this often. */
-const TURN_EVERY = 20_000;
-
 /** The scheduled run was taken over by another process (or ended) before it started. */
 class RunNotOurs extends Error {}
 
@@ -234,10 +230,12 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     namespaceId: number,
     rules: RetentionRules,
     pointers: readonly ImagePointer[],
+    ids?: ReadonlySet<number>,
   ): Promise<PreviewPart> {
-    const repositories = await selectRepositories(db, namespaceId, {});
+    const repositories = await selectRepositories(db, namespaceId, ids ? { ids } : {});
     const total = repositories.reduce((s, r) => s + r.image_count, 0);
-    const onMainThread = () => buildPreviewPart(db, namespaceId, rules, pointers, {}, total);
+    const onMainThread = () =>
+      buildPreviewPart(db, namespaceId, rules, pointers, ids ? { ids } : {}, total);
     const file = options.file;
     if (
       !file ||
@@ -246,7 +244,13 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     ) {
       return onMainThread();
     }
-    const base = { file, namespaceId, rules, pointers: [...pointers] };
+    const base = {
+      file,
+      namespaceId,
+      rules,
+      pointers: [...pointers],
+      ...(ids ? { ids: [...ids] } : {}),
+    };
     let tasks: PreviewWorkerTask[] = [{ ...base, expectedImages: total }];
     if (total >= (options.parallelMinImages ?? 100_000)) {
       let first = 0;
@@ -709,54 +713,62 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       const preview = toPreviewRecord(namespace, row);
       const { columns } = decodeColumns(row.items);
       // Held for the whole confirmation, so kept small (at ~900,000 images they were most of
-      // the server's memory): one shared record per repository, and of each evaluated image
-      // only its revision and its decision with the reason, not the candidate.
-      const previewed: { key: number; revision: number }[] = [];
-      const repositoryOf = new Map<number, string>();
-      const affected: number[] = [];
+      // the server's memory): of each previewed deletion its key, its revision and its
+      // repository's one shared record.
+      const previewed: { key: number; revision: number; repository: PreviewRepository }[] = [];
+      const affected = new Set<number>();
       for (const r of preview.summary.repositories) {
         if (r.delete === 0) continue;
-        affected.push(r.id);
+        affected.add(r.id);
         for (let i = r.offset; i < r.offset + r.count; i++) {
           if (columns.decisions[i] !== DECISION_CODES.delete) continue;
-          const key = columns.manifestIds[i] as number;
-          previewed.push({ key, revision: columns.revisions[i] as number });
-          repositoryOf.set(key, r.name);
-          if (previewed.length % TURN_EVERY === 0) await nextTurn();
-        }
-      }
-      const current = new Map<
-        number,
-        { revision: number; verdict: Pick<RetentionVerdict<number>, 'decision' | 'reason'> }
-      >();
-      for await (const { verdicts } of evaluateRepositories(
-        db,
-        ns.id,
-        compileRules(preview.rules),
-        pointers,
-        { ids: new Set(affected) },
-      )) {
-        for (const v of verdicts) {
-          if (!repositoryOf.has(v.candidate.key)) continue;
-          const image = scannedImage(v);
-          current.set(image.key, {
-            revision: image.revision,
-            verdict: { decision: v.decision, reason: v.reason },
+          previewed.push({
+            key: columns.manifestIds[i] as number,
+            revision: columns.revisions[i] as number,
+            repository: r,
           });
-          if (current.size % TURN_EVERY === 0) await nextTurn();
         }
-        // Pulls and pushes go on between repositories.
-        await nextTurn();
       }
-      // Turns between the steps over every deletion: each is tens of ms at ~100,000.
+      // The rules applied again to the affected repositories as they are now, decided as a
+      // preview is (on worker threads when they are large), into packed columns.
+      const now = await evaluatePreview(ns.id, preview.rules, pointers, affected);
       await nextTurn();
-      const plan = planConfirmation(previewed, current);
-      current.clear();
+      const position = new Map<number, number>();
+      for (let i = 0; i < now.count; i++) position.set(now.columns.manifestIds[i] as number, i);
       await nextTurn();
+      const plan = planConfirmation(previewed, {
+        get(key: number): CurrentDecision | undefined {
+          const i = position.get(key);
+          if (i === undefined) return undefined;
+          const decision = now.columns.decisions[i] as number;
+          return {
+            revision: now.columns.revisions[i] as number,
+            verdict: {
+              decision: DECISIONS[decision] ?? 'keep',
+              // Its sentence, as the preview's items say it; a delete's is never read.
+              reason:
+                decision === DECISION_CODES.delete
+                  ? ''
+                  : reasonFor(
+                      decision,
+                      now.columns.ranks[i] as number,
+                      now.columns.protections[i] as number,
+                      preview.rules,
+                      now.protections,
+                    ),
+            },
+          };
+        },
+      });
+      position.clear();
+      await nextTurn();
+      const skippedKeys = new Set(plan.skipped.map((s) => s.key));
+      const repositoryOf = new Map(
+        previewed.filter((p) => skippedKeys.has(p.key)).map((p) => [p.key, p.repository.name]),
+      );
       const skipped = await describeSkipped(
         plan.skipped.map((s) => ({ ...s, repository: repositoryOf.get(s.key) ?? '' })),
       );
-      repositoryOf.clear();
       // plan.delete keeps the previewed order: the revisions are read off in one pass.
       const deletions: { itemId: number; revision: number }[] = [];
       let at = 0;
@@ -897,19 +909,15 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
         .executeTakeFirst();
       if (!head || head.claimed_by !== owner || head.status !== 'running') return null;
       const pointers = await pointersFor(head.name);
+      // Decided as a preview is: on worker threads when the namespace is large.
+      const decided = await evaluatePreview(head.namespace_id, parseRules(head.rules), pointers);
       const deletions: { itemId: number; revision: number }[] = [];
-      for await (const { verdicts } of evaluateRepositories(
-        db,
-        head.namespace_id,
-        compileRules(parseRules(head.rules)),
-        pointers,
-      )) {
-        for (const v of verdicts) {
-          if (v.decision !== 'delete') continue;
-          const image = scannedImage(v);
-          deletions.push({ itemId: image.key, revision: image.revision });
-        }
-        await nextTurn();
+      for (let i = 0; i < decided.count; i++) {
+        if (decided.columns.decisions[i] !== DECISION_CODES.delete) continue;
+        deletions.push({
+          itemId: decided.columns.manifestIds[i] as number,
+          revision: decided.columns.revisions[i] as number,
+        });
       }
       const reclaimBytes = await reclaimableBytes(
         db,

@@ -21,8 +21,12 @@ async function everything(store: Store, p: PreviewRecord) {
   return { summary: p.summary, rules: p.rules, rows };
 }
 
-it('a preview decided on one worker or split over two decides exactly what the main thread decides', async () => {
-  // More repositories, so the split lands between them: a/b/c... each with a few images.
+/**
+ * More repositories, so the split lands between them: a/b/c... each with four images created
+ * a day apart (the last the newest). Returns their digests by `<repository>-<i>`.
+ */
+async function seedRepositories(): Promise<Map<string, string>> {
+  const digests = new Map<string, string>();
   const ingester = createImageIngester(server.store, server.blobs);
   const base = buildLayer('shared-base', 2048);
   for (const repository of ['alpha', 'beta', 'gamma', 'delta', 'zeta/one']) {
@@ -32,6 +36,7 @@ it('a preview decided on one worker or split over two decides exactly what the m
         created: new Date(Date.UTC(2026, 0, 1 + i)),
         layers: [base, buildLayer(`${repository}-${i}`, 256)],
       });
+      digests.set(`${repository}-${i}`, image.digest);
       await ingester.ingest(
         'team-alpha',
         repository,
@@ -40,6 +45,11 @@ it('a preview decided on one worker or split over two decides exactly what the m
       );
     }
   }
+  return digests;
+}
+
+it('a preview decided on one worker or split over two decides exactly what the main thread decides', async () => {
+  await seedRepositories();
   const handle = await openSqlite(path.join(server.dataDir, 'berth.db'));
   try {
     const file = path.join(server.dataDir, 'berth.db');
@@ -106,5 +116,66 @@ it('a preview whose worker fails is decided on the main thread, and the failure 
     expect(failures).toHaveLength(1);
   } finally {
     await handle.close();
+  }
+});
+
+it('a confirmation decided on workers skips and deletes exactly what one decided on the main thread does', async () => {
+  const digests = await seedRepositories();
+  const file = path.join(server.dataDir, 'berth.db');
+  const copy = path.join(server.dataDir, 'copy.db');
+  const first = await openSqlite(file);
+  first.raw.exec(`VACUUM INTO '${copy}'`);
+  const second = await openSqlite(copy);
+  try {
+    const failures: unknown[] = [];
+    const onMain = createStore(first.db);
+    const onWorkers = createStore(second.db, {
+      file: copy,
+      workerMinImages: 1,
+      parallelMinImages: 1,
+      onWorkerFailure: (err) => failures.push(err),
+    });
+    const rules = { keepCount: 1, retainUntagged: false, excludeTags: [], excludeRepositories: [] };
+    const ctx = { actor: 'test', now: server.clock.now };
+    // A project's app uses beta-1 from now on: the confirmation protects it.
+    const pointers = [
+      {
+        repository: 'beta',
+        reference: { digest: digests.get('beta-1')! },
+        usedBy: 'project shop, app web',
+      },
+    ];
+    const skipsOf = async (store: Store) => {
+      const preview = await store.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
+      // After the preview someone deletes alpha's newest image: alpha-2 is the one kept now.
+      await store.images.trash(
+        'team-alpha',
+        [{ repository: 'alpha', digest: digests.get('alpha-3')! }],
+        'deleted',
+        ctx,
+      );
+      const id = await store.retention.confirm('team-alpha', preview.id, pointers, ctx, {
+        owner: 'test',
+        leaseMs: 60_000,
+      });
+      const op = await store.operations.require(id);
+      const params = op.params as { skipped: { digest: string; reason: string }[] };
+      return { previewed: preview.summary.totals.delete, skipped: params.skipped, total: op.total };
+    };
+    const main = await skipsOf(onMain);
+    const workers = await skipsOf(onWorkers);
+    expect(workers).toEqual(main);
+    expect(failures).toEqual([]);
+    // Everything previewed but the two the rules no longer delete.
+    expect(main.total).toBe(main.previewed - 2);
+    expect(main.skipped.map((s) => [s.digest, s.reason]).sort()).toEqual(
+      [
+        [digests.get('alpha-2'), 'no longer eligible: rank 1 of 1 kept'],
+        [digests.get('beta-1'), 'no longer eligible: protected: used by project shop, app web'],
+      ].sort(),
+    );
+  } finally {
+    await second.close();
+    await first.close();
   }
 });
