@@ -202,9 +202,7 @@ export function describeProtection(p: Protection): string {
  * packed columns names its protection by the sentence alone.
  */
 export type ConfirmSkip =
-  | { code: 'gone' }
-  | { code: 'changed' }
-  | { code: 'now-kept'; reason: RetentionReason | string };
+  { code: 'gone' } | { code: 'changed' } | { code: 'now-kept'; reason: RetentionReason | string };
 
 export function describeSkip(skip: ConfirmSkip): string {
   switch (skip.code) {
