@@ -1,7 +1,6 @@
-import type { Locator, Page } from '@playwright/test';
-import { expectNoAxeViolations } from './axe';
 import { Console } from './console';
 import { expect, test } from './fixtures';
+import { doneOf, progressOf, screenshotsThenAxe } from './operation-progress';
 import { SYNTHETIC_BIG } from './synthetic-registry';
 
 const { namespace: NAMESPACE, repository: REPOSITORY } = SYNTHETIC_BIG;
@@ -10,36 +9,6 @@ const BIG_IMAGES = 40_000;
 // Chunks of 50 images (a namespace delete takes a quarter of that per chunk): each delete
 // below lasts 20-30 s on a loaded 2-core machine, long enough to reload, look and run axe.
 test.use({ serverEnv: { BERTH_BULK_CHUNK_IMAGES: '50' } });
-
-/** The progress bar of one operation, by what it says it does. */
-function progressOf(page: Page, title: string): Locator {
-  return page
-    .locator('.berth-operation')
-    .filter({ has: page.getByRole('progressbar', { name: title }) });
-}
-
-/** Images done so far, as the bar's count says ("1,250 of 20,000 images"). */
-async function doneOf(progress: Locator): Promise<number> {
-  const text = await progress.innerText();
-  const match = /([\d,]+) of [\d,]+ images/.exec(text);
-  if (!match?.[1]) throw new Error(`no count in the progress: ${text}`);
-  return Number(match[1].replace(/,/g, ''));
-}
-
-/** The page as it is now at `width` px, kept with the test's results for a look by eye. */
-async function screenshotAt(page: Page, width: number, name: string): Promise<void> {
-  await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
-  await page.screenshot({ path: test.info().outputPath(name), fullPage: true });
-}
-
-/**
- * Screenshots at each width in turn (`<name>-<width>.png`), then axe at the last: screenshots
- * are quick, so both catch a short-lived state; axe, slower, runs once.
- */
-async function screenshotsThenAxe(page: Page, name: string, widths: number[]): Promise<void> {
-  for (const width of widths) await screenshotAt(page, width, `${name}-${width}.png`);
-  await expectNoAxeViolations(page);
-}
 
 test.describe('on a 40,000-image repository', () => {
   test.use({
