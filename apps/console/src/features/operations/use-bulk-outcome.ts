@@ -1,7 +1,12 @@
 import type { Operation, OperationKind } from '@berth/contract';
+import { useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import type { z } from 'zod';
-import { operationResult, type BulkAnswer } from '../../api/operations';
+import {
+  invalidateRunningOperations,
+  operationResult,
+  type BulkAnswer,
+} from '../../api/operations';
 import { useOperations } from '../../app/OperationsProvider';
 
 /**
@@ -29,6 +34,7 @@ export function tellResultOf<S extends z.ZodType>(
  * schema. `onAccepted` runs at once for a 202, e.g. to close the confirmation.
  */
 export function useBulkOutcome() {
+  const queryClient = useQueryClient();
   const { follow } = useOperations();
   return useCallback(
     <S extends z.ZodType>(
@@ -44,8 +50,11 @@ export function useBulkOutcome() {
       follow(answer.operation, {
         onSucceeded: tellResultOf(answer.operation.kind, schema, onResult),
       });
+      // Every 202 passes here: the running lists now hold one more. Asked after `follow`, so
+      // the page that started it, not the list, is its first follower and tells its outcome.
+      void invalidateRunningOperations(queryClient, answer.operation.namespace);
       onAccepted?.();
     },
-    [follow],
+    [follow, queryClient],
   );
 }
