@@ -1,3 +1,4 @@
+import type { Locator } from '@playwright/test';
 import { Console } from './console';
 import { expect, test } from './fixtures';
 import { progressOf, screenshotsThenAxe } from './operation-progress';
@@ -16,7 +17,15 @@ test.use({
   serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10' },
 });
 
-test('a delete started elsewhere shows on an open page without a reload', async ({
+/** The number in an Images cell: "40,000", or "12,340 left" while its repository is deleted. */
+async function countIn(cell: Locator): Promise<number> {
+  const text = (await cell.innerText()).trim();
+  const match = /^([\d,]+)( left)?$/.exec(text);
+  if (!match?.[1]) throw new Error(`no image count in "${text}"`);
+  return Number(match[1].replace(/,/g, ''));
+}
+
+test('a delete started elsewhere shows on an open page without a reload, with what is left', async ({
   page,
   admin,
 }) => {
@@ -43,6 +52,11 @@ test('a delete started elsewhere shows on an open page without a reload', async 
   await expect(progress).toBeVisible();
   await expect(ui.rowWithLink(REPOSITORY)).toContainText('Being deleted');
 
+  // Its row counts what is left, and the count goes down as the chunks commit.
+  await expect(count).toHaveText(/^[\d,]+ left$/);
+  await expect.poll(() => countIn(count), { timeout: 20_000 }).toBeLessThan(BIG_IMAGES);
+  const left = await countIn(count);
+  await expect.poll(() => countIn(count), { timeout: 20_000 }).toBeLessThan(left);
   await screenshotsThenAxe(page, 'delete-started-elsewhere', [1280]);
 
   // While something runs the page asks every few seconds: a second delete shows soon, with
