@@ -10,20 +10,21 @@ import {
 import { useOperations } from '../../app/OperationsProvider';
 
 /**
- * Tells the outcome of a succeeded operation of `kind` as its endpoint's result would be told:
+ * Tells the outcome of a succeeded operation of `kind` as its endpoint's result would be told
+ * (with the operation, for what only it names, such as the repository a restore was of):
  * true when it did, false (so the plain outcome toast says it ended) for another kind or a
  * result that does not fit `schema`.
  */
 export function tellResultOf<S extends z.ZodType>(
   kind: OperationKind,
   schema: S,
-  onResult: (result: z.output<S>) => void,
+  onResult: (result: z.output<S>, finished: Operation) => void,
 ): (finished: Operation) => boolean {
   return (finished) => {
     if (finished.kind !== kind) return false;
     const result = operationResult(finished, schema);
     if (result === null) return false;
-    onResult(result);
+    onResult(result, finished);
     return true;
   };
 }

@@ -52,7 +52,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
     { q, sort: sort.key, order: sort.order },
     { counting: beingDeleted.size > 0 },
   );
-  const { deleteRepositories, remove, tellDeletedOperation } =
+  const { deleteRepositories, remove, tellDeletedOperation, tellRestoredOperation } =
     useDeleteRepositoriesWithUndo(namespace);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
   // A repository a running delete is emptying cannot be picked for another delete.
@@ -83,7 +83,9 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
       <OperationsInProgress
         namespace={namespace}
         kinds={['repository.delete', 'image.delete', 'trash.restore', 'namespace.delete']}
-        onSucceeded={tellDeletedOperation}
+        onSucceeded={(finished) =>
+          tellDeletedOperation(finished) || tellRestoredOperation(finished)
+        }
       />
       <SelectionToolbar
         label="Repositories toolbar"
