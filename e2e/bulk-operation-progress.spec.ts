@@ -1,4 +1,3 @@
-import { expectNoAxeViolations } from './axe';
 import { Console } from './console';
 import { expect, test } from './fixtures';
 import { doneOf, progressOf, screenshotsThenAxe } from './operation-progress';
@@ -234,7 +233,7 @@ test.describe('repository restore', () => {
     const result = page.getByRole('region', { name: 'Restore result' });
     await expect(result).toContainText(`Restored repository ${REPOSITORY}`);
     await expect(progress).toBeHidden();
-    await expectNoAxeViolations(page);
+    await screenshotsThenAxe(page, 'repository-restore-done', [1280, 390]);
     await toast.getByRole('button', { name: `Open ${REPOSITORY}` }).click();
     await expect(page.getByRole('heading', { level: 1, name: REPOSITORY })).toBeVisible();
   });
