@@ -200,8 +200,8 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
   // started here does; a run's restore as on the retention page.
   const tellFound = (finished: Operation) =>
     tellResultOf('trash.restore', restoreManyResult, (result, op) => {
-      const repo = repositoryOf(op) ?? op.target;
-      restoredMany(`repository ${repo}`, true, repo)(result);
+      const repo = repositoryOf(op);
+      restoredMany(`repository ${repo ?? op.target}`, true, repo ?? undefined)(result);
     })(finished) ||
     tellResultOf('retention.run.restore', retentionRunRestored, toastRunRestored)(finished);
 

@@ -39,9 +39,10 @@ export function useRestoreRepositoryAction(namespace: string) {
     );
 
   /** The same outcome for a restore a page finds running (after a reload, or from elsewhere). */
-  const tellRestoredOperation = tellResultOf('trash.restore', restoreManyResult, (result, op) =>
-    restoredRepository(repositoryOf(op) ?? op.target, result),
-  );
+  const tellRestoredOperation = tellResultOf('trash.restore', restoreManyResult, (result, op) => {
+    const repository = repositoryOf(op);
+    toastRestored(result, `repository ${repository ?? op.target}`, repository ?? undefined);
+  });
 
   return { restoreRepository, restore, tellRestoredOperation };
 }
