@@ -1,7 +1,6 @@
-import type { Locator, Page } from '@playwright/test';
-import { expectNoAxeViolations } from './axe';
 import { Console } from './console';
 import { expect, test } from './fixtures';
+import { doneOf, progressOf, screenshotsThenAxe } from './operation-progress';
 import { SYNTHETIC_BIG } from './synthetic-registry';
 
 const { namespace: NAMESPACE, repository: REPOSITORY } = SYNTHETIC_BIG;
@@ -11,36 +10,6 @@ const BIG_IMAGES = 40_000;
 // image), not sized by time: each delete below lasts 20-30 s on a loaded 2-core machine, long
 // enough to reload, look and run axe.
 test.use({ serverEnv: { BERTH_BULK_CHUNK_IMAGES: '50', BERTH_BULK_CHUNK_MS: '0' } });
-
-/** The progress bar of one operation, by what it says it does. */
-function progressOf(page: Page, title: string): Locator {
-  return page
-    .locator('.berth-operation')
-    .filter({ has: page.getByRole('progressbar', { name: title }) });
-}
-
-/** Images done so far, as the bar's count says ("1,250 of 20,000 images"). */
-async function doneOf(progress: Locator): Promise<number> {
-  const text = await progress.innerText();
-  const match = /([\d,]+) of [\d,]+ images/.exec(text);
-  if (!match?.[1]) throw new Error(`no count in the progress: ${text}`);
-  return Number(match[1].replace(/,/g, ''));
-}
-
-/** The page as it is now at `width` px, kept with the test's results for a look by eye. */
-async function screenshotAt(page: Page, width: number, name: string): Promise<void> {
-  await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
-  await page.screenshot({ path: test.info().outputPath(name), fullPage: true });
-}
-
-/**
- * Screenshots at each width in turn (`<name>-<width>.png`), then axe at the last: screenshots
- * are quick, so both catch a short-lived state; axe, slower, runs once.
- */
-async function screenshotsThenAxe(page: Page, name: string, widths: number[]): Promise<void> {
-  for (const width of widths) await screenshotAt(page, width, `${name}-${width}.png`);
-  await expectNoAxeViolations(page);
-}
 
 test.describe('on a 40,000-image repository', () => {
   test.use({
@@ -211,5 +180,63 @@ test.describe('namespace delete', () => {
     await expect(ui.rowWithLink(survivor)).toBeVisible();
     await expect(ui.rowWithLink(doomed)).toHaveCount(0);
     await expect(progress).toHaveCount(0);
+  });
+});
+
+test.describe('repository restore', () => {
+  const IMAGES = 5_000;
+  // A restore is slower per image than a delete: 5,000 images in chunks of 20 take about 9 s
+  // on a quiet machine, long enough to reload; the delete before it about 1.5 s.
+  test.use({
+    syntheticRegistry: { images: 6_000, repositories: 4, namespaces: 2, big: IMAGES },
+    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10' },
+  });
+
+  test('a repository restore found again after a reload on the trash page ends as one started there', async ({
+    page,
+    admin,
+  }) => {
+    test.setTimeout(120_000);
+    const deleted = await admin.call<{ operation: { id: string } }>(
+      `/api/v1/namespaces/${NAMESPACE}/repositories/${encodeURIComponent(REPOSITORY)}`,
+      { method: 'DELETE' },
+    );
+    await expect
+      .poll(
+        async () =>
+          (await admin.call<{ state: string }>(`/api/v1/operations/${deleted.operation.id}`)).state,
+        { timeout: 60_000 },
+      )
+      .toBe('succeeded');
+
+    const ui = new Console(page);
+    await page.goto(`/trash?namespace=${NAMESPACE}&repository=${encodeURIComponent(REPOSITORY)}`);
+    await expect(ui.trashRows().first()).toBeVisible();
+    const restoreAnswer = page.waitForResponse((response) =>
+      response.url().endsWith(`/namespaces/${NAMESPACE}/trash/restore-repository`),
+    );
+    await page.getByRole('button', { name: `Restore repository ${REPOSITORY}` }).click();
+    expect((await restoreAnswer).status()).toBe(202);
+    const progress = progressOf(page, `Restoring ${NAMESPACE}/${REPOSITORY}`);
+    await expect(progress).toBeVisible();
+
+    // The page that started it is gone: the reloaded one finds it in the running list.
+    await page.reload();
+    await expect(progress).toContainText(`of ${IMAGES.toLocaleString('en')} images`);
+    await screenshotsThenAxe(page, 'repository-restore-progress', [390, 1280]);
+
+    // The same ending as without the reload: what came back, with the way to the repository,
+    // in a toast and on the page.
+    const toast = ui.toast(`Restored repository ${REPOSITORY}`);
+    await expect(toast).toBeVisible({ timeout: 60_000 });
+    await expect(toast).toContainText(
+      `${IMAGES.toLocaleString('en')} images back in their repositories with every tag they had`,
+    );
+    const result = page.getByRole('region', { name: 'Restore result' });
+    await expect(result).toContainText(`Restored repository ${REPOSITORY}`);
+    await expect(progress).toBeHidden();
+    await screenshotsThenAxe(page, 'repository-restore-done', [1280, 390]);
+    await toast.getByRole('button', { name: `Open ${REPOSITORY}` }).click();
+    await expect(page.getByRole('heading', { level: 1, name: REPOSITORY })).toBeVisible();
   });
 });

@@ -14,10 +14,13 @@ export function useCursorList<TPage extends { nextCursor: string | null }, TKey 
   queryKey,
   fetchPage,
   enabled,
+  refetchInterval,
 }: {
   queryKey: TKey;
   fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<TPage>;
   enabled?: boolean;
+  /** For a list whose rows change while it is shown, e.g. counts that bulk work lowers. */
+  refetchInterval?: number | false;
 }) {
   return useInfiniteQuery<TPage, ApiError, InfiniteData<TPage>, TKey, string | undefined>({
     queryKey,
@@ -27,5 +30,6 @@ export function useCursorList<TPage extends { nextCursor: string | null }, TKey 
     // Keep showing the current rows while a new search or sort loads.
     placeholderData: keepPreviousData,
     enabled,
+    refetchInterval,
   });
 }

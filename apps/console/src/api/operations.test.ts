@@ -4,7 +4,12 @@ import { repositoriesTrashed } from '@berth/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from './client';
 import { buildOperation } from './operation-builder';
-import { operationResult, requestBulk } from './operations';
+import {
+  operationResult,
+  requestBulk,
+  RUNNING_LIST_POLL_MS,
+  runningListInterval,
+} from './operations';
 
 const trashed = {
   repositories: [{ name: 'payments', images: 12, sizeBytes: 4096 }],
@@ -78,5 +83,29 @@ describe('the result of a finished operation', () => {
     expect(
       operationResult({ ...running, state: 'succeeded', result: { x: 1 } }, repositoriesTrashed),
     ).toBeNull();
+  });
+});
+
+describe('how often an open page asks what is running', () => {
+  const list = (items: (typeof running)[]) => ({ items, nextCursor: null });
+
+  it('every few seconds while something runs, less often when nothing does', () => {
+    expect(runningListInterval(list([running]), null)).toBe(RUNNING_LIST_POLL_MS.busy);
+    expect(runningListInterval(list([]), null)).toBe(RUNNING_LIST_POLL_MS.idle);
+    expect(runningListInterval(undefined, null)).toBe(RUNNING_LIST_POLL_MS.idle);
+    expect(RUNNING_LIST_POLL_MS.busy).toBeLessThanOrEqual(5_000);
+    expect(RUNNING_LIST_POLL_MS.idle).toBeGreaterThan(RUNNING_LIST_POLL_MS.busy);
+  });
+
+  it('slowly after a network failure or 5xx, never again after a 4xx', () => {
+    expect(runningListInterval(undefined, new ApiError(0, 'network', 'offline'))).toBe(
+      RUNNING_LIST_POLL_MS.idle,
+    );
+    expect(runningListInterval(list([running]), new ApiError(503, 'UNAVAILABLE', 'busy'))).toBe(
+      RUNNING_LIST_POLL_MS.idle,
+    );
+    expect(runningListInterval(undefined, new ApiError(401, 'UNAUTHENTICATED', 'signed out'))).toBe(
+      false,
+    );
   });
 });

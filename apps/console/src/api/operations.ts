@@ -76,8 +76,30 @@ export function useOperation(id: string) {
 }
 
 /**
+ * How often the running list is asked again while a page shows it: often enough that a delete
+ * started in another tab, or by the CLI, shows within seconds. Each operation it finds is then
+ * polled on its own (OPERATION_POLL_MS); the list only discovers new ones, so it is asked less
+ * often, and less often still when nothing runs (coming back to the tab asks at once as well).
+ */
+export const RUNNING_LIST_POLL_MS = { busy: 3_000, idle: 15_000 } as const;
+
+/**
+ * When to ask for the running list again after an answer: sooner while something runs. After
+ * a network failure or 5xx it is asked again slowly (the page says it failed meanwhile); a 4xx
+ * will not change by asking.
+ */
+export function runningListInterval(
+  data: OperationList | undefined,
+  error: ApiError | null,
+): number | false {
+  if (error) return error.status >= 400 && error.status < 500 ? false : RUNNING_LIST_POLL_MS.idle;
+  return data && data.items.length > 0 ? RUNNING_LIST_POLL_MS.busy : RUNNING_LIST_POLL_MS.idle;
+}
+
+/**
  * The operations still running, of one namespace or of all the caller can see: how a page
- * opened (or reloaded) during bulk work finds it and shows its progress.
+ * opened (or reloaded) during bulk work finds it and shows its progress, and how an open page
+ * finds work started elsewhere. Polled only while a page shows it and its tab is visible.
  */
 export function useRunningOperations(namespace: string | undefined) {
   return useQuery<OperationList, ApiError>({
@@ -89,8 +111,22 @@ export function useRunningOperations(namespace: string | undefined) {
       }),
     // Asked on every visit: an operation started elsewhere must show on arrival.
     staleTime: 0,
+    refetchInterval: (query) => runningListInterval(query.state.data, query.state.error),
+    // Back from another tab, where a delete may just have been started.
+    refetchOnWindowFocus: true,
     enabled: namespace !== '',
   });
+}
+
+/**
+ * The running lists an operation shows in: its namespace's and the one of every namespace.
+ * Asked again when one starts here (a 202) and when one ends.
+ */
+export async function invalidateRunningOperations(queryClient: QueryClient, namespace: string) {
+  await Promise.all([
+    queryClient.invalidateQueries({ queryKey: queryKeys.operations.running(namespace) }),
+    queryClient.invalidateQueries({ queryKey: queryKeys.operations.running(undefined) }),
+  ]);
 }
 
 /**
@@ -113,8 +149,7 @@ export async function invalidateAfterOperation(queryClient: QueryClient, ended: 
     invalidateImageMoves(queryClient, namespace, []),
     queryClient.invalidateQueries({ queryKey: queryKeys.retention.runs(namespace) }),
     queryClient.invalidateQueries({ queryKey: queryKeys.retention.previews(namespace) }),
-    queryClient.invalidateQueries({ queryKey: queryKeys.operations.running(namespace) }),
-    queryClient.invalidateQueries({ queryKey: queryKeys.operations.running(undefined) }),
+    invalidateRunningOperations(queryClient, namespace),
   ]);
 }
 

@@ -11,7 +11,18 @@ import { apiRequest, type ApiError } from './client';
 import { requestBulk, type BulkAnswer } from './operations';
 import { queryKeys, type RepositoryListParams } from './query-keys';
 
-export function useRepositoryList(namespace: string, params: RepositoryListParams) {
+/** How often a list with a repository being deleted is asked again: its counts go down. */
+export const COUNTS_POLL_MS = 2_000;
+
+/**
+ * `counting`: a repository shown is being deleted, so its image count (committed chunk by
+ * chunk on the server) is asked again every COUNTS_POLL_MS until the delete ends.
+ */
+export function useRepositoryList(
+  namespace: string,
+  params: RepositoryListParams,
+  { counting = false }: { counting?: boolean } = {},
+) {
   return useCursorList({
     queryKey: queryKeys.repositories.list(namespace, params),
     fetchPage: (cursor, signal) =>
@@ -20,6 +31,7 @@ export function useRepositoryList(namespace: string, params: RepositoryListParam
         signal,
       }),
     enabled: namespace !== '',
+    refetchInterval: counting ? COUNTS_POLL_MS : false,
   });
 }
 

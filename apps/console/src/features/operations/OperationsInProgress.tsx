@@ -18,16 +18,28 @@ function OperationProgress({ first }: { first: Operation }) {
   // The provider polls; this only reads what it fetched last.
   const op = useOperationSnapshot(first.id).data ?? first;
   const counted = op.total > 0;
+  const waiting = waitingText(op);
   return (
-    <ProgressBar
-      className="berth-operation"
-      label={operationTitle(op)}
-      helperText={[operationCount(op), waitingText(op)].filter(Boolean).join(' — ')}
-      // Indeterminate until the server has counted the set; the exact counts are the helper.
-      value={counted ? percentDone(op) : undefined}
-      max={100}
-      status={op.state === 'running' ? 'active' : op.state === 'failed' ? 'error' : 'finished'}
-    />
+    <div className="berth-operation">
+      <ProgressBar
+        label={operationTitle(op)}
+        helperText={operationCount(op)}
+        // Indeterminate until the server has counted the set; the exact counts are the helper.
+        value={counted ? percentDone(op) : undefined}
+        max={100}
+        status={op.state === 'running' ? 'active' : op.state === 'failed' ? 'error' : 'finished'}
+      />
+      {/* A pause asks someone to act (free disk): a warning of its own, not a helper's grey. */}
+      {waiting ? (
+        <InlineNotification
+          kind="warning"
+          lowContrast
+          hideCloseButton
+          title="Paused"
+          subtitle={waiting}
+        />
+      ) : null}
+    </div>
   );
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildOperation } from '../../api/operation-builder';
-import { repositoriesBeingDeleted, worksOn } from './operation-targets';
+import { repositoriesBeingDeleted, repositoryOf, worksOn } from './operation-targets';
 
 describe('what running deletes are removing', () => {
   it('names every repository of a delete of several, in that namespace only', () => {
@@ -22,5 +22,16 @@ describe('what running deletes are removing', () => {
     expect(worksOn(several, 'demo-shop/backend/api')).toBe(true);
     expect(worksOn(several, 'demo-shop/backend')).toBe(false);
     expect(worksOn(buildOperation({}), 'demo-shop/payments')).toBe(true);
+  });
+
+  it('names the one repository a restore or delete works on, and nothing for several or a run', () => {
+    expect(repositoryOf(buildOperation({ kind: 'trash.restore' }))).toBe('payments');
+    expect(repositoryOf(buildOperation({ target: 'demo-shop/backend/api' }))).toBe('backend/api');
+    expect(
+      repositoryOf(buildOperation({ target: 'demo-shop/payments, demo-shop/backend/api' })),
+    ).toBeNull();
+    expect(
+      repositoryOf(buildOperation({ kind: 'retention.run.restore', target: 'retention run 12' })),
+    ).toBeNull();
   });
 });

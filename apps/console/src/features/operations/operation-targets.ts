@@ -1,7 +1,7 @@
 import type { Operation } from '@berth/contract';
 
 /** What an operation works on: a delete of several repositories names each ("shop/a, shop/b"). */
-function targetsOf(op: Operation): string[] {
+function targetsOf(op: Pick<Operation, 'target'>): string[] {
   // A repository name never holds ", " (the OCI name grammar has no spaces).
   return op.target.split(', ');
 }
@@ -27,4 +27,15 @@ export function repositoriesBeingDeleted(
     }
   }
   return names;
+}
+
+/**
+ * The one repository `op` works on, by its name in the namespace ("backend/api" of
+ * "demo-shop/backend/api"); null when it works on several, or on something else (a run).
+ */
+export function repositoryOf(op: Pick<Operation, 'namespace' | 'target'>): string | null {
+  const targets = targetsOf(op);
+  const prefix = `${op.namespace}/`;
+  const [only] = targets;
+  return targets.length === 1 && only?.startsWith(prefix) ? only.slice(prefix.length) : null;
 }

@@ -83,9 +83,10 @@ describe('progress words', () => {
   it('says why a running operation is paused, and that it goes on by itself', () => {
     expect(waitingText(op({}))).toBeNull();
     const full = op({ waiting: { code: 'STORAGE_FULL', message: 'the storage is full' } });
-    expect(waitingText(full)).toMatch(/^Paused: the disk where Berth keeps its data is full\./);
+    expect(waitingText(full)).toMatch(/^The disk where Berth keeps its data is full\./);
+    expect(waitingText(full)).not.toMatch(/storage is full/);
     expect(waitingText(op({ waiting: { code: 'X', message: 'busy' } }))).toBe(
-      'Paused: busy. It goes on by itself, from where it stopped.',
+      'Busy. It goes on by itself, from where it stopped.',
     );
   });
 

@@ -107,15 +107,18 @@ export function failureText(op: Pick<Operation, 'error' | 'kind' | 'done' | 'rol
 /** Why a running operation may be paused, in words a person can act on. */
 const PAUSED: Record<string, string> = {
   STORAGE_FULL:
-    'Paused: the disk where Berth keeps its data is full. Ask your Berth administrator to ' +
-    'free space or give the server more disk; it then goes on by itself, from where it stopped.',
+    'The disk where Berth keeps its data is full. Ask your Berth administrator to free ' +
+    'space or give the server more disk; it then goes on by itself, from where it stopped.',
 };
 
-/** Why a running operation is paused, in words (null when it is not): it goes on by itself. */
+/**
+ * Why a running operation is paused, in words (null when it is not): it goes on by itself.
+ * Shown under the title "Paused", so the words do not say it again.
+ */
 export function waitingText(op: Pick<Operation, 'waiting'>): string | null {
   if (!op.waiting) return null;
-  return (
-    PAUSED[op.waiting.code] ??
-    `Paused: ${op.waiting.message.replace(/\.?$/, '.')} It goes on by itself, from where it stopped.`
-  );
+  const known = PAUSED[op.waiting.code];
+  if (known) return known;
+  const why = op.waiting.message.replace(/\.?$/, '.');
+  return `${why.charAt(0).toUpperCase()}${why.slice(1)} It goes on by itself, from where it stopped.`;
 }

@@ -45,11 +45,16 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
   const q = useDebouncedValue(search.trim());
   const { sort, headerProps } = useTableSort<RepositorySort>({ key: 'name', order: 'asc' });
   const [confirming, setConfirming] = useState<RepositorySummary[] | null>(null);
-  const list = useRepositoryList(namespace, { q, sort: sort.key, order: sort.order });
-  const { deleteRepositories, remove, tellDeletedOperation } =
+  const beingDeleted = repositoriesBeingDeleted(useOperations().followed, namespace);
+  // The server lowers a repository's count as each chunk of its delete commits: shown as it goes.
+  const list = useRepositoryList(
+    namespace,
+    { q, sort: sort.key, order: sort.order },
+    { counting: beingDeleted.size > 0 },
+  );
+  const { deleteRepositories, remove, tellDeletedOperation, tellRestoredOperation } =
     useDeleteRepositoriesWithUndo(namespace);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
-  const beingDeleted = repositoriesBeingDeleted(useOperations().followed, namespace);
   // A repository a running delete is emptying cannot be picked for another delete.
   const selection = useRowSelection(
     rows.filter((row) => !beingDeleted.has(row.name)),
@@ -78,7 +83,9 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
       <OperationsInProgress
         namespace={namespace}
         kinds={['repository.delete', 'image.delete', 'trash.restore', 'namespace.delete']}
-        onSucceeded={tellDeletedOperation}
+        onSucceeded={(finished) =>
+          tellDeletedOperation(finished) || tellRestoredOperation(finished)
+        }
       />
       <SelectionToolbar
         label="Repositories toolbar"
@@ -144,7 +151,11 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                   </Link>
                   {beingDeleted.has(repo.name) ? <BeingDeletedTag /> : null}
                 </TableCell>
-                <TableCell>{repo.imageCount.toLocaleString()}</TableCell>
+                <TableCell>
+                  {beingDeleted.has(repo.name)
+                    ? `${repo.imageCount.toLocaleString()} left`
+                    : repo.imageCount.toLocaleString()}
+                </TableCell>
                 <TableCell>{formatBytes(repo.sizeBytes)}</TableCell>
                 <TableCell>
                   <DateText iso={repo.lastPushedAt} />

@@ -17,7 +17,7 @@ export function useDeleteRepositoriesWithUndo(namespace: string) {
   const toasts = useToasts();
   const remove = useDeleteRepositories();
   const settle = useBulkOutcome();
-  const { restoreRepository } = useRestoreRepositoryAction(namespace);
+  const { restoreRepository, tellRestoredOperation } = useRestoreRepositoryAction(namespace);
 
   const deleted = (result: RepositoriesTrashed) => {
     const names = result.repositories.map((repo) => repo.name);
@@ -63,5 +63,6 @@ export function useDeleteRepositoriesWithUndo(namespace: string) {
   /** The same outcome for a delete this page finds running (after a reload, or from elsewhere). */
   const tellDeletedOperation = tellResultOf('repository.delete', repositoriesTrashed, deleted);
 
-  return { deleteRepositories, remove, tellDeletedOperation };
+  // Its Undo (a restore) may be running after a reload too: that outcome is told as well.
+  return { deleteRepositories, remove, tellDeletedOperation, tellRestoredOperation };
 }

@@ -26,7 +26,8 @@ import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
 import { PolicyForm } from './PolicyForm';
 import { PreviewPanel } from './PreviewPanel';
 import { RunHistory } from './RunHistory';
-import { RestoredSummary, restoredTitle, RunOutcome } from './RunOutcome';
+import { RunOutcome } from './RunOutcome';
+import { useRunRestoredToast } from './use-run-restored-toast';
 
 function PolicySkeleton() {
   return (
@@ -53,6 +54,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
   const createPreview = useCreateRetentionPreview();
   const restore = useRestoreRetentionRun();
   const settle = useBulkOutcome();
+  const toastRunRestored = useRunRestoredToast();
   const [preview, setPreview] = useState<RetentionPreview | null>(null);
   const [result, setResult] = useState<RetentionRunResult | null>(null);
   const [restored, setRestored] = useState<RetentionRunRestored | null>(null);
@@ -74,11 +76,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
 
   const tellRestored = (result: RetentionRunRestored) => {
     setRestored(result);
-    toasts.show({
-      kind: result.skippedTags.length > 0 ? 'warning' : 'success',
-      title: restoredTitle(result),
-      subtitle: <RestoredSummary restored={result} />,
-    });
+    toastRunRestored(result);
   };
 
   // mutateAsync rather than mutate: the toast's Undo may be used after leaving the page,

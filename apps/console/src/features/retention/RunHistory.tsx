@@ -17,7 +17,6 @@ import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useRestoreRetentionRun, useRetentionRuns } from '../../api/retention';
 import { routePaths } from '../../app/route-paths';
-import { useToasts } from '../../app/ToastProvider';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
 import { ErrorNotification } from '../../components/ErrorNotification';
 import { LoadMore } from '../../components/LoadMore';
@@ -26,6 +25,7 @@ import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, formatDateTime, pluralize } from '../../lib/format';
 import { useBulkOutcome } from '../operations/use-bulk-outcome';
 import { RestoredSummary, restoredTitle } from './RunOutcome';
+import { useRunRestoredToast } from './use-run-restored-toast';
 
 const HEADERS = ['Run', 'Trigger', 'Deleted', 'Size', 'Skipped', 'Still in trash'];
 
@@ -62,7 +62,7 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
   const list = useRetentionRuns(namespace);
   const restore = useRestoreRetentionRun();
   const settle = useBulkOutcome();
-  const toasts = useToasts();
+  const toastRunRestored = useRunRestoredToast();
   const [restoring, setRestoring] = useState<RetentionRun | null>(null);
   const [outcome, setOutcome] = useState<RetentionRunRestored | null>(null);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
@@ -199,13 +199,7 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
                   settle(answer, retentionRunRestored, (result) => {
                     setOutcome(result);
                     // Ended later, as an operation: the person may have left this page.
-                    if (answer.kind === 'accepted') {
-                      toasts.show({
-                        kind: result.skippedTags.length > 0 ? 'warning' : 'success',
-                        title: restoredTitle(result),
-                        subtitle: <RestoredSummary restored={result} />,
-                      });
-                    }
+                    if (answer.kind === 'accepted') toastRunRestored(result);
                   });
                   closeModal(answer.kind === 'done' ? 'outcome' : 'trigger');
                 },

@@ -15,6 +15,8 @@ import {
 } from '@carbon/react';
 import {
   restoreManyResult,
+  retentionRunRestored,
+  type Operation,
   type RestoreManyResult,
   type RestoreResult,
   type TrashItem,
@@ -43,14 +45,16 @@ import {
   restoreManyTitle,
   RestoreSummary,
 } from '../../components/RestoreSummary';
-import { useToasts } from '../../app/ToastProvider';
 import { formatBytes, pluralize, shortDigest } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useRowSelection } from '../../lib/use-row-selection';
+import { repositoryOf } from '../operations/operation-targets';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
-import { useBulkOutcome } from '../operations/use-bulk-outcome';
+import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
+import { useRunRestoredToast } from '../retention/use-run-restored-toast';
 import { RestoreTagModal } from './RestoreTagModal';
 import { TrashToolbar } from './TrashToolbar';
+import { useRestoredManyToast } from './use-restored-many-toast';
 
 const REASONS: Record<TrashItem['reason'], string> = {
   deleted: 'Deleted',
@@ -158,7 +162,8 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
   const restoreSelection = useRestoreSelection();
   const restoreRepository = useRestoreRepository();
   const settle = useBulkOutcome();
-  const toasts = useToasts();
+  const toastRestored = useRestoredManyToast(namespace);
+  const toastRunRestored = useRunRestoredToast();
   // Restoring is a writer's action; viewers see what is in the trash and for how long.
   const { canWrite } = useNamespaceAccess(namespace);
   const headers = canWrite ? [...HEADERS, ''] : HEADERS;
@@ -185,16 +190,20 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
 
   // A restore that became an operation ends later, perhaps after leaving this page: a toast
   // says so as well.
-  const restoredMany = (what: string, accepted: boolean) => (result: RestoreManyResult) => {
-    setLastResult({ kind: 'many', what, result });
-    if (accepted) {
-      toasts.show({
-        kind: result.skippedTagCount > 0 ? 'warning' : 'success',
-        title: restoreManyTitle(result, what),
-        subtitle: <RestoreManySummary result={result} />,
-      });
-    }
-  };
+  const restoredMany =
+    (what: string, accepted: boolean, repository?: string) => (result: RestoreManyResult) => {
+      setLastResult({ kind: 'many', what, result });
+      if (accepted) toastRestored(result, what, repository);
+    };
+
+  // A restore this page finds running (after a reload, or started elsewhere) ends as one
+  // started here does; a run's restore as on the retention page.
+  const tellFound = (finished: Operation) =>
+    tellResultOf('trash.restore', restoreManyResult, (result, op) => {
+      const repo = repositoryOf(op);
+      restoredMany(`repository ${repo ?? op.target}`, true, repo ?? undefined)(result);
+    })(finished) ||
+    tellResultOf('retention.run.restore', retentionRunRestored, toastRunRestored)(finished);
 
   const restoreSelected = (items: TrashItem[]) => {
     startBulk();
@@ -221,7 +230,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
         onSuccess: (answer) => {
           selection.clear();
           const what = `repository ${repo}`;
-          settle(answer, restoreManyResult, restoredMany(what, answer.kind === 'accepted'));
+          settle(answer, restoreManyResult, restoredMany(what, answer.kind === 'accepted', repo));
         },
       },
     );
@@ -271,7 +280,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           </div>
         ) : null}
       </div>
-      <OperationsInProgress namespace={namespace} />
+      <OperationsInProgress namespace={namespace} onSucceeded={tellFound} />
       {lastResult ? (
         <section aria-label="Restore result" className="berth-restore-result">
           <RestoreOutcomeNotice

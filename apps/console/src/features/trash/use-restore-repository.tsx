@@ -2,8 +2,9 @@ import { restoreManyResult, type RestoreManyResult } from '@berth/contract';
 import { toApiError } from '../../api/client';
 import { useRestoreRepository } from '../../api/trash';
 import { useToasts } from '../../app/ToastProvider';
-import { RestoreManySummary, restoreManyTitle } from '../../components/RestoreSummary';
-import { useBulkOutcome } from '../operations/use-bulk-outcome';
+import { repositoryOf } from '../operations/operation-targets';
+import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
+import { useRestoredManyToast } from './use-restored-many-toast';
 
 /**
  * "Restore repository": everything of it still in the trash, in one action, from the trash
@@ -14,6 +15,10 @@ export function useRestoreRepositoryAction(namespace: string) {
   const toasts = useToasts();
   const restore = useRestoreRepository();
   const settle = useBulkOutcome();
+  const toastRestored = useRestoredManyToast(namespace);
+
+  const restoredRepository = (repository: string, result: RestoreManyResult) =>
+    toastRestored(result, `repository ${repository}`, repository);
 
   const restoreRepository = (
     repository: string,
@@ -22,11 +27,7 @@ export function useRestoreRepositoryAction(namespace: string) {
     restore.mutateAsync({ namespace, repository }).then(
       (answer) =>
         settle(answer, restoreManyResult, (result) => {
-          toasts.show({
-            kind: result.skippedTagCount > 0 ? 'warning' : 'success',
-            title: restoreManyTitle(result, `repository ${repository}`),
-            subtitle: <RestoreManySummary result={result} />,
-          });
+          restoredRepository(repository, result);
           onRestored?.(result);
         }),
       (error: unknown) =>
@@ -37,5 +38,11 @@ export function useRestoreRepositoryAction(namespace: string) {
         }),
     );
 
-  return { restoreRepository, restore };
+  /** The same outcome for a restore a page finds running (after a reload, or from elsewhere). */
+  const tellRestoredOperation = tellResultOf('trash.restore', restoreManyResult, (result, op) => {
+    const repository = repositoryOf(op);
+    toastRestored(result, `repository ${repository ?? op.target}`, repository ?? undefined);
+  });
+
+  return { restoreRepository, restore, tellRestoredOperation };
 }

@@ -1,0 +1,37 @@
+import type { Locator, Page } from '@playwright/test';
+import { expectNoAxeViolations } from './axe';
+import { test } from './fixtures';
+
+/** The progress bar of one operation, by what it says it does. */
+export function progressOf(page: Page, title: string | RegExp): Locator {
+  return page
+    .locator('.berth-operation')
+    .filter({ has: page.getByRole('progressbar', { name: title }) });
+}
+
+/** Images done so far, as the bar's count says ("1,250 of 20,000 images"). */
+export async function doneOf(progress: Locator): Promise<number> {
+  const text = await progress.innerText();
+  const match = /([\d,]+) of [\d,]+ images/.exec(text);
+  if (!match?.[1]) throw new Error(`no count in the progress: ${text}`);
+  return Number(match[1].replace(/,/g, ''));
+}
+
+/** The page as it is now at `width` px, kept with the test's results for a look by eye. */
+export async function screenshotAt(page: Page, width: number, name: string): Promise<void> {
+  await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+  await page.screenshot({ path: test.info().outputPath(name), fullPage: true });
+}
+
+/**
+ * Screenshots at each width in turn (`<name>-<width>.png`), then axe at the last: screenshots
+ * are quick, so both catch a short-lived state; axe, slower, runs once.
+ */
+export async function screenshotsThenAxe(
+  page: Page,
+  name: string,
+  widths: number[],
+): Promise<void> {
+  for (const width of widths) await screenshotAt(page, width, `${name}-${width}.png`);
+  await expectNoAxeViolations(page);
+}

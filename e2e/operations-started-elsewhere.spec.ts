@@ -1,0 +1,74 @@
+import type { Locator } from '@playwright/test';
+import { Console } from './console';
+import { expect, test } from './fixtures';
+import { progressOf, screenshotsThenAxe } from './operation-progress';
+import { SYNTHETIC_BIG } from './synthetic-registry';
+
+const { namespace: NAMESPACE, repository: REPOSITORY } = SYNTHETIC_BIG;
+const BIG_IMAGES = 40_000;
+/** The other repository of the first namespace seed-large writes (with 2 per namespace). */
+const OTHER = 'team-01/service-0001';
+/** How long a page with nothing running waits before asking again (RUNNING_LIST_POLL_MS.idle). */
+const IDLE_POLL = 15_000;
+
+// Chunks of 10: the 40,000-image delete lasts 10 s on a quiet machine, more on a loaded one.
+test.use({
+  syntheticRegistry: { images: 46_000, repositories: 4, namespaces: 2, big: BIG_IMAGES },
+  serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10' },
+});
+
+/** The number in an Images cell: "40,000", or "12,340 left" while its repository is deleted. */
+async function countIn(cell: Locator): Promise<number> {
+  const text = (await cell.innerText()).trim();
+  const match = /^([\d,]+)( left)?$/.exec(text);
+  if (!match?.[1]) throw new Error(`no image count in "${text}"`);
+  return Number(match[1].replace(/,/g, ''));
+}
+
+test('a delete started elsewhere shows on an open page without a reload, with what is left', async ({
+  page,
+  admin,
+}) => {
+  test.setTimeout(120_000);
+  // Time flows as usual; the test jumps it forward where the page would wait for its next poll.
+  await page.clock.install();
+  const ui = new Console(page);
+  await page.goto(`/namespaces/${NAMESPACE}/repositories`);
+  await ui.expectTableLoaded(`Repositories in ${NAMESPACE}`);
+  const count = ui.rowWithLink(REPOSITORY).locator('td').nth(2);
+  await expect(count).toHaveText(BIG_IMAGES.toLocaleString('en'));
+  await expect(page.locator('.berth-operation')).toHaveCount(0);
+
+  // Started by a script (as by the CLI, or in another tab): this page has not been told.
+  const started = await admin.api(
+    `/api/v1/namespaces/${NAMESPACE}/repositories/${encodeURIComponent(REPOSITORY)}`,
+    { method: 'DELETE' },
+  );
+  expect(started.status).toBe(202);
+
+  // Nothing ran when the page last asked, so it asks again after the idle interval.
+  await page.clock.fastForward(IDLE_POLL);
+  const progress = progressOf(page, `Deleting ${NAMESPACE}/${REPOSITORY}`);
+  await expect(progress).toBeVisible();
+  await expect(ui.rowWithLink(REPOSITORY)).toContainText('Being deleted');
+
+  // Its row counts what is left, and the count goes down as the chunks commit.
+  await expect(count).toHaveText(/^[\d,]+ left$/);
+  await expect.poll(() => countIn(count), { timeout: 20_000 }).toBeLessThan(BIG_IMAGES);
+  const left = await countIn(count);
+  await expect.poll(() => countIn(count), { timeout: 20_000 }).toBeLessThan(left);
+  await screenshotsThenAxe(page, 'delete-started-elsewhere', [1280]);
+
+  // While something runs the page asks every few seconds: a second delete shows soon, with
+  // no jump in time.
+  const second = await admin.api(
+    `/api/v1/namespaces/${NAMESPACE}/repositories/${encodeURIComponent(OTHER)}`,
+    { method: 'DELETE' },
+  );
+  expect(second.status).toBe(202);
+  await expect(progressOf(page, `Deleting ${NAMESPACE}/${OTHER}`)).toBeVisible({
+    timeout: 6_000,
+  });
+  await expect(ui.rowWithLink(OTHER)).toContainText('Being deleted');
+  await expect(progress, 'the first delete was still running').toBeVisible();
+});
