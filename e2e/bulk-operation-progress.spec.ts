@@ -189,7 +189,7 @@ test.describe('repository restore', () => {
   // on a quiet machine, long enough to reload; the delete before it about 1.5 s.
   test.use({
     syntheticRegistry: { images: 6_000, repositories: 4, namespaces: 2, big: IMAGES },
-    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10' },
+    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10', BERTH_BULK_CHUNK_MS: '0' },
   });
 
   test('a repository restore found again after a reload on the trash page ends as one started there', async ({

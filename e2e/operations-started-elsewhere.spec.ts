@@ -14,7 +14,7 @@ const IDLE_POLL = 15_000;
 // Chunks of 10: the 40,000-image delete lasts 10 s on a quiet machine, more on a loaded one.
 test.use({
   syntheticRegistry: { images: 46_000, repositories: 4, namespaces: 2, big: BIG_IMAGES },
-  serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10' },
+  serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10', BERTH_BULK_CHUNK_MS: '0' },
 });
 
 /** The number in an Images cell: "40,000", or "12,340 left" while its repository is deleted. */
