@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { apiPaths, operation as operationSchema, type Operation } from '@berth/contract';
-import { counterMismatches, openSqlite, startRepositoryDelete } from '@berth/store';
+import {
+  counterMismatches,
+  openSqlite,
+  startRepositoryDelete,
+  startTrashRestore,
+} from '@berth/store';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { buildImage, buildLayer } from '../seed/oci-content.js';
 import { createImageIngester } from '../seed/ingest-image.js';
@@ -238,5 +243,50 @@ describe('restoring into a repository while it is being deleted', () => {
       .post(apiPaths.trashRestore('team'))
       .send({ repository: 'app', digest: first })
       .expect(200);
+  });
+});
+
+describe('deleting a repository while a restore brings images back into it', () => {
+  it('is refused with REPOSITORY_BEING_RESTORED naming the operation, and allowed once it has ended', async () => {
+    server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '50' } });
+    const [first, second] = await seedRepository(server, 'app', 6);
+    await seedRepository(server, 'other', 2);
+    await server
+      .api()
+      .post(apiPaths.imagesDelete('team'))
+      .send({
+        images: [
+          { repository: 'app', digest: first },
+          { repository: 'app', digest: second },
+        ],
+      })
+      .expect(200);
+    // "Restore repository" of "app", which another server process is working.
+    const claim = { owner: 'another-process', leaseMs: 3_600_000 };
+    const { id: opId } = await startTrashRestore(
+      server.store.db,
+      'team',
+      { repository: 'app' },
+      { actor: 'someone', now: server.clock.now },
+      claim,
+    );
+    const refused = await server.api().delete(apiPaths.repository('team', 'app')).expect(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'REPOSITORY_BEING_RESTORED',
+      message: expect.stringContaining(`team/app cannot be deleted while operation ${opId}`),
+      details: { repository: 'app', operationId: String(opId) },
+    });
+    // Other repositories are not held up; "app" lost nothing.
+    await server.api().delete(apiPaths.repository('team', 'other')).expect(200);
+    const repos = await server.api().get(apiPaths.repositories('team')).expect(200);
+    expect(repos.body.items).toEqual([expect.objectContaining({ name: 'app', imageCount: 4 })]);
+
+    await server.store.operations.fail(
+      opId,
+      claim.owner,
+      { code: 'X', message: 'stopped' },
+      server.clock.now,
+    );
+    await server.api().delete(apiPaths.repository('team', 'app')).expect(200);
   });
 });

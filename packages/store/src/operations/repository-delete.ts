@@ -6,6 +6,7 @@ import { manifestColumns } from '../images-store.js';
 import { resolveNamespace, resolveRepository } from '../resolve.js';
 import { idSet, trashImages } from '../trash-images.js';
 import { rolledBack } from './trashing-undo.js';
+import { refuseDeleteWhileRestoring } from './restore-while-deleting.js';
 import {
   type ChunkOutcome,
   type OperationRecord,
@@ -63,6 +64,7 @@ export async function startRepositoryDelete(
       }
       repos.push({ id: repo.id, name: repo.name, imageCount: repo.image_count });
     }
+    await refuseDeleteWhileRestoring(trx, ns, repos);
     const last = await trx
       .selectFrom('manifests')
       .select((eb) => eb.fn.max<number | null>('id').as('id'))

@@ -8,7 +8,8 @@ import type { Db } from '../database.js';
  * behind its chunks, left as the one image of a repository the person deleted). What an
  * administrator expects instead: while a repository is being deleted, nothing is restored into
  * it; the request is refused with the operation to wait for, and tried again once it has ended
- * (or after a failed delete was undone).
+ * (or after a failed delete was undone). The other way round too: while a restore operation
+ * brings images back into a repository, the repository cannot be deleted.
  */
 
 interface Deleting {
@@ -76,5 +77,48 @@ export async function refuseRunRestoreIntoDeleting(
       .limit(1)
       .executeTakeFirst();
     if (held) throw refusal(ns.name, d);
+  }
+}
+
+/**
+ * Inside the delete's own transaction (so no restore starts between the check and the
+ * delete): refuses deleting any of these repositories while a restore operation (restore
+ * repository, or a run restore with images in one of them) brings images back into it.
+ */
+export async function refuseDeleteWhileRestoring(
+  trx: Db,
+  ns: { id: number; name: string },
+  repositories: readonly { id: number; name: string }[],
+): Promise<void> {
+  const running = await sql<{
+    id: number;
+    kind: string;
+    repo_id: number | null;
+    run_id: number | null;
+  }>`
+    SELECT id, kind, params ->> '$.repositoryId' AS repo_id, params ->> '$.runId' AS run_id
+    FROM operations
+    WHERE state = 'running' AND kind IN ('trash.restore', 'retention.run.restore')
+      AND namespace_id = ${ns.id}`.execute(trx);
+  for (const op of running.rows) {
+    for (const repo of repositories) {
+      const into =
+        op.kind === 'trash.restore'
+          ? Number(op.repo_id) === repo.id
+          : (await trx
+              .selectFrom('trash_entries')
+              .select('id')
+              .where('retention_run_id', '=', Number(op.run_id))
+              .where('repository_id', '=', repo.id)
+              .limit(1)
+              .executeTakeFirst()) !== undefined;
+      if (into) {
+        throw new ConflictError(
+          'REPOSITORY_BEING_RESTORED',
+          `${ns.name}/${repo.name} cannot be deleted while operation ${op.id} restores images into it; try again once that operation has ended`,
+          { repository: repo.name, operationId: String(op.id) },
+        );
+      }
+    }
   }
 }
