@@ -27,6 +27,8 @@ async function serveAPausedDelete(page: Page): Promise<void> {
     result: null,
     error: null,
     waiting: { code: 'STORAGE_FULL', message: 'SQLITE_FULL: database or disk is full' },
+    // Every field of the contract's operation: the console refuses an answer without one.
+    rolledBack: null,
   };
   await page.route(/\/api\/v1\/operations(\/41)?(\?.*)?$/, (route) =>
     route.fulfill({

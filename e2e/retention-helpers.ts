@@ -33,7 +33,7 @@ async function pushBlob(admin: BerthClient, name: string, bytes: Uint8Array): Pr
     await admin.registry(`/v2/${name}/blobs/uploads/?digest=${encodeURIComponent(digest)}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/octet-stream' },
-      body: bytes,
+      body: bytes as Uint8Array<ArrayBuffer>,
     }),
     `push blob to ${name}`,
   );
