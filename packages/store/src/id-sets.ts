@@ -18,7 +18,7 @@ export function registerIdSetFunction(raw: SqliteDatabase.Database): void {
 }
 
 export async function withIdSet<T>(
-  ids: readonly number[],
+  ids: readonly number[] | Float64Array,
   use: (set: number) => Promise<T>,
 ): Promise<T> {
   let max = 0;

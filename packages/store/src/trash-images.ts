@@ -6,6 +6,7 @@ import {
   goingWith,
   trashExpiry,
 } from '@berth/domain';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { ActionContext } from './context.js';
@@ -134,6 +135,10 @@ export async function trashImages(
   const going = seeds.filter((s) => taken.has(s.id));
   if (going.length === 0) return [];
   const all = going.flatMap((s) => taken.get(s.id) ?? []);
+  // Each statement below runs synchronously; between them, requests that waited for the event
+  // loop run (reads on the reader connection; writes queue for the writer), so a pull waits
+  // for one statement of a bulk chunk, not for the whole chunk.
+  await nextTurn();
 
   // One statement takes the tags off and says which they were.
   const tagRows = await trx
@@ -170,6 +175,7 @@ export async function trashImages(
     ORDER BY j.key
     RETURNING id, manifest_id`.execute(trx);
   const entryOf = new Map(entries.rows.map((e) => [Number(e.manifest_id), Number(e.id)]));
+  await nextTurn();
 
   // Every manifest that goes, with the entry of the seed it goes with.
   const moves: [number, number][] = [];
@@ -182,6 +188,7 @@ export async function trashImages(
     SET state = 'trashed', listed = 0, revision = revision + 1, trash_entry_id = m.value ->> 1
     FROM json_each(${JSON.stringify(moves)}) AS m
     WHERE manifests.id = m.value ->> 0 AND manifests.state = 'live'`.execute(trx);
+  await nextTurn();
 
   const remembered: [number, number, string][] = [];
   for (const [id, entry] of moves) {

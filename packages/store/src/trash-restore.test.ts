@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SYNTHETIC_CREATED, digestOf, syntheticImage } from './testing/synthetic-manifests.js';
 import { openSqlite, type SqliteHandle } from './connect.js';
 import { createStore, type Store } from './store.js';
 import type { IngestManifest } from './images-store.js';
@@ -16,9 +16,9 @@ import {
 } from './trash-restore-operation.js';
 import { deleteRepositories } from './testing/run-operation.js';
 
-const T0 = Date.UTC(2026, 0, 1);
+const T0 = SYNTHETIC_CREATED;
 const INDEX = 'application/vnd.oci.image.index.v1+json';
-const digest = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+const digest = digestOf;
 const sigTag = (of: string) => `${digest(of).replace(':', '-')}.sig`;
 
 /** A small deterministic generator, so a failing dataset can be reproduced from its seed. */
@@ -38,24 +38,7 @@ function random(seed: number) {
   };
 }
 
-function image(name: string, layers: string[], opts: Partial<IngestManifest> = {}): IngestManifest {
-  return {
-    digest: digest(name),
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    artifactType: null,
-    manifestSize: 300,
-    blobs: [...new Set([...layers, `${name}-config`])].map((l) => ({
-      digest: digest(l),
-      size: 1000 + (l.length % 7) * 100,
-      mediaType: 'layer',
-    })),
-    children: [],
-    subject: null,
-    createdAt: T0,
-    content: Buffer.from(`{"name":"${name}"}`),
-    ...opts,
-  };
-}
+const image = syntheticImage;
 
 function index(name: string, children: string[]): IngestManifest {
   return {

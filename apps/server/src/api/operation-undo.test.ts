@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { apiPaths, operation as operationSchema, type Operation } from '@berth/contract';
+import { apiPaths } from '@berth/contract';
 import {
   counterMismatches,
   openSqlite,
@@ -8,52 +8,14 @@ import {
   startTrashRestore,
 } from '@berth/store';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { buildImage, buildLayer } from '../seed/oci-content.js';
-import { createImageIngester } from '../seed/ingest-image.js';
+import { followOperation, seedRepository } from '../testing/operations.js';
 
 let server: TestServer;
+/** Which images get a tag, and their created times. */
+const SEED = { tagged: (i: number) => i % 3 === 0, createdApart: true };
 afterEach(async () => {
   await server?.stop();
 });
-
-const DAY = 86_400_000;
-
-/** `count` small images, every third one tagged, in team/<repository>. */
-async function seedRepository(s: TestServer, repository: string, count: number) {
-  await s.store.namespaces
-    .create(
-      { name: 'team', region: 'local', quotaBytes: null },
-      { actor: 'test', now: s.clock.now },
-    )
-    .catch(() => undefined);
-  const ingester = createImageIngester(s.store, s.blobs);
-  const base = buildLayer('base', 512);
-  const digests: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const m = buildImage({
-      seed: `${repository}-${i}`,
-      created: new Date(s.clock.now - DAY + i * 1000),
-      layers: [base, buildLayer(`${repository}-${i}`, 64)],
-    });
-    await ingester.ingest(
-      'team',
-      repository,
-      { manifest: m, tags: i % 3 === 0 ? [`v${i}`] : [] },
-      { actor: 'test', now: s.clock.now - (count - i) * 1000 },
-    );
-    digests.push(m.digest);
-  }
-  return digests;
-}
-
-async function follow(s: TestServer, location: string): Promise<Operation> {
-  for (let i = 0; i < 400; i++) {
-    const op = operationSchema.parse((await s.api().get(location).expect(200)).body);
-    if (op.state !== 'running') return op;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('the operation did not end');
-}
 
 /**
  * A real failure in the database: once operations have made `after` trash entries, the next
@@ -96,15 +58,15 @@ describe('a bulk delete that fails part-way is undone', () => {
     server = await startTestServer({
       env: { BERTH_BULK_CHUNK_IMAGES: '4', BERTH_BULK_CHUNK_MS: '0' },
     });
-    await seedRepository(server, 'big/app', 30);
-    await seedRepository(server, 'other', 3);
+    await seedRepository(server, 'big/app', 30, SEED);
+    await seedRepository(server, 'other', 3, SEED);
     const before = await visible(server);
     await failAfterEntries(server, 12);
     const res = await server
       .api()
       .delete('/api/v1/namespaces/team/repositories/big%2Fapp')
       .expect(202);
-    const ended = await follow(server, res.headers.location as string);
+    const ended = await followOperation(server, res.headers.location as string);
     expect(ended).toMatchObject({
       kind: 'repository.delete',
       state: 'failed',
@@ -134,7 +96,7 @@ describe('a bulk delete that fails part-way is undone', () => {
     server = await startTestServer({
       env: { BERTH_BULK_CHUNK_IMAGES: '4', BERTH_BULK_CHUNK_MS: '0' },
     });
-    await seedRepository(server, 'svc', 30);
+    await seedRepository(server, 'svc', 30, SEED);
     const before = await visible(server);
     const preview = await server
       .api()
@@ -149,7 +111,7 @@ describe('a bulk delete that fails part-way is undone', () => {
       .post(apiPaths.retentionRuns('team'))
       .send({ previewId: preview.body.id })
       .expect(202);
-    const ended = await follow(server, res.headers.location as string);
+    const ended = await followOperation(server, res.headers.location as string);
     expect(ended).toMatchObject({
       kind: 'retention.confirm',
       state: 'failed',
@@ -165,8 +127,8 @@ describe('a bulk delete that fails part-way is undone', () => {
 describe('restoring into a repository while it is being deleted', () => {
   it('is refused with REPOSITORY_BEING_DELETED naming the operation, and allowed once it has ended', async () => {
     server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '50' } });
-    const [first] = await seedRepository(server, 'app', 6);
-    const others = await seedRepository(server, 'other', 2);
+    const [first] = await seedRepository(server, 'app', 6, SEED);
+    const others = await seedRepository(server, 'other', 2, SEED);
     // Something of "app" in the trash, deleted by hand and by a retention run.
     await server
       .api()
@@ -249,8 +211,8 @@ describe('restoring into a repository while it is being deleted', () => {
 describe('deleting a repository while a restore brings images back into it', () => {
   it('is refused with REPOSITORY_BEING_RESTORED naming the operation, and allowed once it has ended', async () => {
     server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '50' } });
-    const [first, second] = await seedRepository(server, 'app', 6);
-    await seedRepository(server, 'other', 2);
+    const [first, second] = await seedRepository(server, 'app', 6, SEED);
+    await seedRepository(server, 'other', 2, SEED);
     await server
       .api()
       .post(apiPaths.imagesDelete('team'))

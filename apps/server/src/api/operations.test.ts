@@ -2,54 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { operation as operationSchema, operationAccepted } from '@berth/contract';
 import { counterMismatches } from '@berth/store';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { buildImage, buildLayer } from '../seed/oci-content.js';
-import { createImageIngester } from '../seed/ingest-image.js';
+import { followOperation, seedRepository } from '../testing/operations.js';
 import { pushArtifact, putManifest } from '../testing/registry-client.js';
 
 let server: TestServer;
+/** Which images get a tag, and their created times. */
+const SEED = { tagged: (i: number) => i % 2 === 1 };
 afterEach(async () => {
   await server?.stop();
 });
-
-const DAY = 86_400_000;
-
-/** `count` small images, half of them tagged, in team/<repository>. */
-async function seedRepository(s: TestServer, repository: string, count: number) {
-  await s.store.namespaces
-    .create(
-      { name: 'team', region: 'local', quotaBytes: null },
-      { actor: 'test', now: s.clock.now },
-    )
-    .catch(() => undefined);
-  const ingester = createImageIngester(s.store, s.blobs);
-  const base = buildLayer('base', 512);
-  const digests: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const m = buildImage({
-      seed: `${repository}-${i}`,
-      created: new Date(s.clock.now - DAY),
-      layers: [base, buildLayer(`${repository}-${i}`, 64)],
-    });
-    await ingester.ingest(
-      'team',
-      repository,
-      { manifest: m, tags: i % 2 ? [`v${i}`] : [] },
-      { actor: 'test', now: s.clock.now - (count - i) * 1000 },
-    );
-    digests.push(m.digest);
-  }
-  return digests;
-}
-
-async function follow(s: TestServer, location: string) {
-  for (let i = 0; i < 400; i++) {
-    const res = await s.api().get(location).expect(200);
-    const op = operationSchema.parse(res.body);
-    if (op.state !== 'running') return op;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('the operation did not end');
-}
 
 async function countersMatch(s: TestServer) {
   expect(await counterMismatches(s.store.db)).toEqual([]);
@@ -58,7 +19,7 @@ async function countersMatch(s: TestServer) {
 describe('bulk deletes as operations', () => {
   it('answers 202 with the operation when the set outgrows a chunk; following it ends with the old body', async () => {
     server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '4' } });
-    await seedRepository(server, 'big/app', 30);
+    await seedRepository(server, 'big/app', 30, SEED);
     const res = await server
       .api()
       .delete('/api/v1/namespaces/team/repositories/big%2Fapp')
@@ -72,7 +33,7 @@ describe('bulk deletes as operations', () => {
       total: 30,
       actor: expect.stringMatching(/^key:admin\//),
     });
-    const ended = await follow(server, res.headers.location as string);
+    const ended = await followOperation(server, res.headers.location as string);
     expect(ended).toMatchObject({ state: 'succeeded', done: 30, total: 30, error: null });
     expect(ended.result).toMatchObject({
       repositories: [{ name: 'big/app', images: 30 }],
@@ -110,7 +71,7 @@ describe('bulk deletes as operations', () => {
 
   it('answers the old body at once when the set fits in one chunk', async () => {
     server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '50' } });
-    await seedRepository(server, 'small', 6);
+    await seedRepository(server, 'small', 6, SEED);
     const res = await server.api().delete('/api/v1/namespaces/team/repositories/small').expect(200);
     expect(res.body).toMatchObject({ repositories: [{ name: 'small', images: 6 }], images: 6 });
     await countersMatch(server);
@@ -118,7 +79,7 @@ describe('bulk deletes as operations', () => {
 
   it('serves pushes and pulls while a repository is deleted, and keeps an image pushed meanwhile', async () => {
     server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '1' } });
-    const digests = await seedRepository(server, 'busy', 150);
+    const digests = await seedRepository(server, 'busy', 150, SEED);
     const res = await server.api().delete('/api/v1/namespaces/team/repositories/busy').expect(202);
     // Still running when the push starts: the push lands in the middle of the delete.
     const before = operationSchema.parse(
@@ -135,7 +96,7 @@ describe('bulk deletes as operations', () => {
       const pull = await server.api().head(`/v2/team/busy/manifests/${d}`);
       expect([200, 404]).toContain(pull.status);
     }
-    const ended = await follow(server, res.headers.location as string);
+    const ended = await followOperation(server, res.headers.location as string);
     expect(ended.result).toMatchObject({ images: 150 });
     // The image pushed during the delete is live and listed; the 150 are in the trash.
     const images = await server
@@ -149,7 +110,7 @@ describe('bulk deletes as operations', () => {
 
   it('a retention confirm that outgrows a chunk ends with the run result, and a namespace delete too', async () => {
     server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '4' } });
-    await seedRepository(server, 'svc', 30);
+    await seedRepository(server, 'svc', 30, SEED);
     const preview = await server
       .api()
       .post('/api/v1/namespaces/team/retention/previews')
@@ -163,7 +124,7 @@ describe('bulk deletes as operations', () => {
       .post('/api/v1/namespaces/team/retention/runs')
       .send({ previewId: preview.body.id })
       .expect(202);
-    const ended = await follow(server, res.headers.location as string);
+    const ended = await followOperation(server, res.headers.location as string);
     expect(ended).toMatchObject({ kind: 'retention.confirm', state: 'succeeded', total: 28 });
     expect(ended.result).toMatchObject({
       run: { status: 'succeeded', deletedImages: 28, skippedImages: 0, inTrash: 28 },
@@ -180,7 +141,7 @@ describe('bulk deletes as operations', () => {
     const gone = await server.api().delete('/api/v1/namespaces/team').expect(202);
     // Gone at once for pulls and pages, while its rows go in chunks.
     await server.api().get('/api/v1/namespaces/team').expect(404);
-    const deleted = await follow(server, gone.headers.location as string);
+    const deleted = await followOperation(server, gone.headers.location as string);
     expect(deleted).toMatchObject({ kind: 'namespace.delete', state: 'succeeded' });
     expect(deleted.result).toMatchObject({ namespace: 'team', images: 2, trashItems: 28 });
     await countersMatch(server);

@@ -282,6 +282,16 @@ export async function operationItemsAfter(
   return rows.map((r) => ({ seq: r.seq, itemId: r.item_id, revision: r.revision }));
 }
 
+/** Where an undo has got to, with the claim renewed; the row as it is then. */
+function recordUndo(trx: Db, id: number, undo: OperationUndo, now: number, leaseMs: number) {
+  return trx
+    .updateTable('operations')
+    .set({ undo: JSON.stringify(undo), error: null, updated_at: now, lease_until: now + leaseMs })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
 export function createOperationsStore(db: Db) {
   const byId = (trx: Db, id: number) =>
     trx.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
@@ -456,18 +466,7 @@ export function createOperationsStore(db: Db) {
       return db.transaction().execute(async (trx) => {
         const op = await owned(trx, id, owner);
         const undo: OperationUndo = { error, below: op.done + 1, restored: 0, skippedTags: 0 };
-        const row = await trx
-          .updateTable('operations')
-          .set({
-            undo: JSON.stringify(undo),
-            error: null,
-            updated_at: now,
-            lease_until: now + leaseMs,
-          })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return toRecord(row);
+        return toRecord(await recordUndo(trx, id, undo, now, leaseMs));
       });
     },
 
@@ -486,18 +485,7 @@ export function createOperationsStore(db: Db) {
         const op = await owned(trx, id, owner);
         if (!op.undo) throw new Error(`operation ${id} is not being undone`);
         const undo = await work(trx, { ...op, undo: op.undo });
-        const row = await trx
-          .updateTable('operations')
-          .set({
-            undo: JSON.stringify(undo),
-            error: null,
-            updated_at: now,
-            lease_until: now + leaseMs,
-          })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return { ...toRecord(row), undo };
+        return { ...toRecord(await recordUndo(trx, id, undo, now, leaseMs)), undo };
       });
     },
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SYNTHETIC_CREATED, digestOf, syntheticImage } from '../testing/synthetic-manifests.js';
 import { openSqlite, type SqliteHandle } from '../connect.js';
 import { counterMismatches } from '../counter-check.js';
 import { createStore, type Store } from '../store.js';
@@ -22,9 +22,9 @@ import {
 } from '../retention/retention-run-operation.js';
 import { undoEntriesQuery } from './trashing-undo.js';
 
-const T0 = Date.UTC(2026, 0, 1);
+const T0 = SYNTHETIC_CREATED;
 const INDEX = 'application/vnd.oci.image.index.v1+json';
-const digest = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+const digest = digestOf;
 const at = (now: number) => ({ actor: 'tester', now });
 const deleteKind = {
   items: repositoryDeleteItems,
@@ -32,24 +32,7 @@ const deleteKind = {
   finish: finishRepositoryDelete,
 };
 
-function image(name: string, layers: string[], opts: Partial<IngestManifest> = {}): IngestManifest {
-  return {
-    digest: digest(name),
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    artifactType: null,
-    manifestSize: 300,
-    blobs: [...new Set([...layers, `${name}-config`])].map((l) => ({
-      digest: digest(l),
-      size: 1000 + (l.length % 7) * 100,
-      mediaType: 'layer',
-    })),
-    children: [],
-    subject: null,
-    createdAt: T0,
-    content: Buffer.from(`{"name":"${name}"}`),
-    ...opts,
-  };
-}
+const image = syntheticImage;
 
 let dir: string;
 let handle: SqliteHandle;

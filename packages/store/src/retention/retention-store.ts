@@ -33,7 +33,8 @@ import {
   mergeParts,
 } from './preview-builder.js';
 import type { PreviewWorkerTask } from './preview-worker.js';
-import { manifestsGoingWith, reclaimableBytes } from './reclaim.js';
+import { type ManifestIds, manifestsGoingWith, reclaimableBytes } from './reclaim.js';
+import type { ReclaimWorkerTask } from './reclaim-worker.js';
 import { DECISIONS, DECISION_CODES, decodeColumns, encodeColumns } from './preview-codec.js';
 import {
   LISTED_IN_RESULT,
@@ -205,6 +206,7 @@ export interface RetentionStoreOptions {
 }
 
 const WORKER_SCRIPT = new URL('./preview-worker.js', import.meta.url);
+const RECLAIM_SCRIPT = new URL('./reclaim-worker.js', import.meta.url);
 
 async function requireRun(db: Db, ns: { id: number; name: string }, runId: number) {
   const run = await db
@@ -291,6 +293,40 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       return onMainThread();
     } finally {
       for (const worker of workers) void worker.terminate();
+    }
+  }
+
+  /**
+   * reclaimableBytes of a large set on a worker thread with its own read-only connection: its
+   * check of a blob the whole set shares is one statement of tens of milliseconds, which held
+   * pulls up on the main thread. A failed worker is reported and the main thread does it.
+   */
+  async function reclaimOffThread(manifests: ManifestIds): Promise<number> {
+    const file = options.file;
+    if (
+      !file ||
+      manifests.length < (options.workerMinImages ?? 10_000) ||
+      !fs.existsSync(fileURLToPath(RECLAIM_SCRIPT))
+    ) {
+      return reclaimableBytes(db, manifests);
+    }
+    // A copy of its own to hand over: the caller's packed column stays usable.
+    const task: ReclaimWorkerTask = { file, manifests: new Float64Array(manifests) };
+    const worker = new Worker(RECLAIM_SCRIPT, {
+      workerData: task,
+      transferList: [task.manifests.buffer as ArrayBuffer],
+    });
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        worker.once('message', (m: { bytes: number }) => resolve(m.bytes));
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`reclaim worker exited with ${code}`)));
+      });
+    } catch (err) {
+      options.onWorkerFailure?.(err);
+      return reclaimableBytes(db, manifests);
+    } finally {
+      void worker.terminate();
     }
   }
 
@@ -646,9 +682,8 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       }
       const repositories = part.repositories;
       const protections = part.protections;
-      const reclaimBytes = await reclaimableBytes(
-        db,
-        await manifestsGoingWith(db, ns.id, Array.from(part.deleting)),
+      const reclaimBytes = await reclaimOffThread(
+        await manifestsGoingWith(db, ns.id, part.deleting),
       );
       const columns = part.columns;
       const count = part.count;
@@ -780,7 +815,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       await nextTurn();
       const going = await manifestsGoingWith(db, ns.id, plan.delete);
       await nextTurn();
-      const reclaimBytes = await reclaimableBytes(db, going);
+      const reclaimBytes = await reclaimOffThread(going);
       return startRun(
         ns,
         {
@@ -919,8 +954,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
           revision: decided.columns.revisions[i] as number,
         });
       }
-      const reclaimBytes = await reclaimableBytes(
-        db,
+      const reclaimBytes = await reclaimOffThread(
         await manifestsGoingWith(
           db,
           head.namespace_id,

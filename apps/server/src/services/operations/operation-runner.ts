@@ -58,7 +58,8 @@ export interface OperationKindRunner {
   afterFinish?(op: OperationRecord): Promise<void>;
   items?: ItemSourceParts;
   /**
-   * Its chunk gives the event loop a turn between its long statements (a restore does), so a
+   * Its chunk gives the event loop a turn between its long statements (restores and trashing
+   * do; a namespace delete's cascade is one statement), so a
    * pull or a page waits for a part of a chunk only: its chunks are sized to twice the target.
    */
   turnsWithinChunk?: boolean;

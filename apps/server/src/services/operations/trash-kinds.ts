@@ -28,6 +28,8 @@ export function registerTrashKinds(
   finishBlobDeletion: () => Promise<unknown>,
 ): void {
   runner.register('repository.delete', {
+    // trashImages gives the event loop a turn between its statements.
+    turnsWithinChunk: true,
     items: repositoryDeleteItems,
     chunk: repositoryDeleteChunk,
     finish: finishRepositoryDelete,
@@ -35,6 +37,7 @@ export function registerTrashKinds(
     failed: failRepositoryDelete,
   });
   runner.register('retention.confirm', {
+    turnsWithinChunk: true,
     chunk: retentionRunChunk,
     // The result is the confirm endpoint's body: the run with what it deleted and skipped.
     async finish(trx, op, now) {

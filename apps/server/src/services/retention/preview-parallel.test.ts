@@ -82,6 +82,8 @@ it('a preview decided on one worker or split over two decides exactly what the m
     // Both were decided on workers, not on the main thread after a worker failed.
     expect(failures).toEqual([]);
     expect(a.summary.totals).toMatchObject({ images: 24, protected: 8 });
+    // The layers only the deleted images use; the estimate made on workers (b) is the same.
+    expect(a.summary.totals.reclaimBytes).toBeGreaterThan(0);
     // Gamma's v2 image is protected twice over: one sentence of its own.
     expect(a.summary.protections).toHaveLength(3);
   } finally {
@@ -113,7 +115,9 @@ it('a preview whose worker fails is decided on the main thread, and the failure 
       (await everything(store, reference)).rows,
     );
     expect(preview.summary.totals.images).toBeGreaterThan(0);
-    expect(failures).toHaveLength(1);
+    // The preview's worker and the reclaim estimate's both failed; the main thread did both.
+    expect(failures).toHaveLength(2);
+    expect(preview.summary.totals.reclaimBytes).toBe(reference.summary.totals.reclaimBytes);
   } finally {
     await handle.close();
   }
