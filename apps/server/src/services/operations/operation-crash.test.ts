@@ -22,6 +22,27 @@ async function call(url: string, key: string, method = 'GET') {
 }
 
 /** team/big with IMAGES images (every third tagged) in a data directory no server runs on. */
+/**
+ * A server process working one image per chunk at a fixed pace (so a kill lands in the
+ * middle), and the delete of team/big started on it (202).
+ */
+async function deleteBigOnAServer(key: string) {
+  const first = startServerProcess(dataDir, {
+    BERTH_BULK_CHUNK_IMAGES: '1',
+    BERTH_BULK_CHUNK_MS: '0',
+    BERTH_OPERATION_LEASE_MS: '1000',
+  });
+  await until(first.listening, 'the first server to listen');
+  const started = await call(
+    `${first.url()}/api/v1/namespaces/team/repositories/big`,
+    key,
+    'DELETE',
+  );
+  expect(started.status).toBe(202);
+  const { operation } = operationAccepted.parse(started.body);
+  return { first, started, operation, location: `${first.url()}${started.location}` };
+}
+
 async function seedBig(): Promise<string> {
   const seeder = await startTestServer();
   dataDir = seeder.dataDir;
@@ -53,20 +74,7 @@ it('a repository delete killed (kill -9) between chunks leaves a consistent stor
   const key = await seedBig();
 
   // One image per chunk (not sized by time), so the kill lands in the middle of the operation.
-  const first = startServerProcess(dataDir, {
-    BERTH_BULK_CHUNK_IMAGES: '1',
-    BERTH_BULK_CHUNK_MS: '0',
-    BERTH_OPERATION_LEASE_MS: '1000',
-  });
-  await until(first.listening, 'the first server to listen');
-  const started = await call(
-    `${first.url()}/api/v1/namespaces/team/repositories/big`,
-    key,
-    'DELETE',
-  );
-  expect(started.status).toBe(202);
-  const { operation } = operationAccepted.parse(started.body);
-  const location = `${first.url()}${started.location}`;
+  const { first, started, operation, location } = await deleteBigOnAServer(key);
   for (;;) {
     const op = operationSchema.parse((await call(location, key)).body);
     if (op.done >= 20) break;
@@ -152,20 +160,7 @@ it('a failed repository delete killed (kill -9) while it is being undone finishe
   await setup.close();
 
   // One image per chunk at a fixed pace, so the kill lands in the middle of the undo.
-  const first = startServerProcess(dataDir, {
-    BERTH_BULK_CHUNK_IMAGES: '1',
-    BERTH_BULK_CHUNK_MS: '0',
-    BERTH_OPERATION_LEASE_MS: '1000',
-  });
-  await until(first.listening, 'the first server to listen');
-  const started = await call(
-    `${first.url()}/api/v1/namespaces/team/repositories/big`,
-    key,
-    'DELETE',
-  );
-  expect(started.status).toBe(202);
-  const { operation } = operationAccepted.parse(started.body);
-  const location = `${first.url()}${started.location}`;
+  const { first, started, operation, location } = await deleteBigOnAServer(key);
   for (let i = 0; ; i++) {
     const op = operationSchema.parse((await call(location, key)).body);
     expect(op.state, 'the undo ended before the kill').toBe('running');
