@@ -251,4 +251,49 @@ describe('deleting a repository while a restore brings images back into it', () 
     );
     await server.api().delete(apiPaths.repository('team', 'app')).expect(200);
   });
+
+  it('a run restore with images of the repository in the trash holds its delete up too', async () => {
+    server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '50' } });
+    await seedRepository(server, 'app', 6, SEED);
+    await seedRepository(server, 'other', 2, SEED);
+    const preview = await server
+      .api()
+      .post(apiPaths.retentionPreviews('team'))
+      .send({
+        rules: {
+          keepCount: 3,
+          retainUntagged: false,
+          excludeTags: [],
+          excludeRepositories: ['other'],
+        },
+      })
+      .expect(201);
+    const run = await server
+      .api()
+      .post(apiPaths.retentionRuns('team'))
+      .send({ previewId: preview.body.id })
+      .expect(201);
+    const claim = { owner: 'another-process', leaseMs: 3_600_000 };
+    const { id: opId } = await startTrashRestore(
+      server.store.db,
+      'team',
+      { retentionRun: Number(run.body.run.id) },
+      { actor: 'someone', now: server.clock.now },
+      claim,
+    );
+    const refused = await server.api().delete(apiPaths.repository('team', 'app')).expect(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'REPOSITORY_BEING_RESTORED',
+      details: { repository: 'app', operationId: String(opId) },
+    });
+    // The run has nothing of "other" in the trash: its delete goes ahead.
+    await server.api().delete(apiPaths.repository('team', 'other')).expect(200);
+    await server.store.operations.fail(
+      opId,
+      claim.owner,
+      { code: 'X', message: 'stopped' },
+      server.clock.now,
+    );
+    await server.api().delete(apiPaths.repository('team', 'app')).expect(200);
+  });
 });
