@@ -72,3 +72,26 @@ test('a delete started elsewhere shows on an open page without a reload, with wh
   await expect(ui.rowWithLink(OTHER)).toContainText('Being deleted');
   await expect(progress, 'the first delete was still running').toBeVisible();
 });
+
+test('a namespace delete started elsewhere takes the namespace off an open namespaces page', async ({
+  page,
+  admin,
+}) => {
+  test.setTimeout(120_000);
+  await page.clock.install();
+  const ui = new Console(page);
+  await page.goto('/namespaces');
+  await ui.expectTableLoaded('Namespaces');
+  await expect(ui.rowWithLink(NAMESPACE)).toBeVisible();
+
+  const started = await admin.api(`/api/v1/namespaces/${NAMESPACE}`, { method: 'DELETE' });
+  expect(started.status).toBe(202);
+
+  // Found by the next poll: its progress shows, and the namespace leaves the list at once,
+  // as it does for a delete started on this page, not when the delete ends.
+  await page.clock.fastForward(IDLE_POLL);
+  const progress = progressOf(page, `Deleting namespace ${NAMESPACE}`);
+  await expect(progress).toBeVisible();
+  await expect(ui.rowWithLink(NAMESPACE)).toHaveCount(0);
+  await expect(progress, 'the delete was still running').toBeVisible();
+});

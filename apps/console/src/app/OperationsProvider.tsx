@@ -11,6 +11,7 @@ import {
   type ReactNode,
 } from 'react';
 import type { ApiError } from '../api/client';
+import { hideNamespaceBeingDeleted } from '../api/namespace-removal';
 import { invalidateAfterOperation, useOperation } from '../api/operations';
 import { queryKeys } from '../api/query-keys';
 import {
@@ -87,6 +88,9 @@ export function OperationsProvider({ children }: { children: ReactNode }) {
       }
       if (!queryClient.getQueryData(queryKeys.operations.detail(started.id))) {
         queryClient.setQueryData(queryKeys.operations.detail(started.id), started);
+        // Found running (started in another tab, by the CLI): the server stopped listing its
+        // namespace when it began, so the lists this page shows are asked again now.
+        if (started.kind === 'namespace.delete') void hideNamespaceBeingDeleted(queryClient);
       }
       setFollowed((current) =>
         current.some((op) => op.id === started.id) ? current : [...current, started],
