@@ -223,6 +223,10 @@ test.describe('repository restore', () => {
     // The page that started it is gone: the reloaded one finds it in the running list.
     await page.reload();
     await expect(progress).toContainText(`of ${IMAGES.toLocaleString('en')} images`);
+    // It is not offered a second time while it runs.
+    await expect(
+      page.getByRole('button', { name: `Restoring repository ${REPOSITORY}…` }),
+    ).toBeDisabled();
     await screenshotsThenAxe(page, 'repository-restore-progress', [390, 1280]);
 
     // The same ending as without the reload: what came back, with the way to the repository,

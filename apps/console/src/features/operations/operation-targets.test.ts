@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildOperation } from '../../api/operation-builder';
-import { repositoriesBeingDeleted, repositoryOf, worksOn } from './operation-targets';
+import {
+  repositoriesBeingDeleted,
+  repositoriesWorkedOn,
+  repositoryOf,
+  worksOn,
+} from './operation-targets';
 
 describe('what running deletes are removing', () => {
   it('names every repository of a delete of several, in that namespace only', () => {
@@ -15,6 +20,8 @@ describe('what running deletes are removing', () => {
       'backend/api',
     ]);
     expect([...repositoriesBeingDeleted(running, 'team')]).toEqual(['payments']);
+    // A running "restore repository" is found by its kind the same way.
+    expect([...repositoriesWorkedOn(running, 'demo-shop', 'trash.restore')]).toEqual(['web']);
   });
 
   it('finds a repository among the several one delete names', () => {

@@ -11,22 +11,29 @@ export function worksOn(op: Operation, target: string): boolean {
   return targetsOf(op).includes(target);
 }
 
-/** Repositories of `namespace` that a running delete is emptying, by name. */
-export function repositoriesBeingDeleted(
+/** Repositories of `namespace` that running operations of `kind` work on, by name. */
+export function repositoriesWorkedOn(
   running: readonly Operation[],
   namespace: string,
+  kind: Operation['kind'],
 ): Set<string> {
   const prefix = `${namespace}/`;
   const names = new Set<string>();
   for (const op of running) {
-    if (op.kind !== 'repository.delete' || op.state !== 'running' || op.namespace !== namespace) {
-      continue;
-    }
+    if (op.kind !== kind || op.state !== 'running' || op.namespace !== namespace) continue;
     for (const target of targetsOf(op)) {
       if (target.startsWith(prefix)) names.add(target.slice(prefix.length));
     }
   }
   return names;
+}
+
+/** Repositories of `namespace` that a running delete is emptying, by name. */
+export function repositoriesBeingDeleted(
+  running: readonly Operation[],
+  namespace: string,
+): Set<string> {
+  return repositoriesWorkedOn(running, namespace, 'repository.delete');
 }
 
 /**

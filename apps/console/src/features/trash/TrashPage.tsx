@@ -48,7 +48,8 @@ import {
 import { formatBytes, pluralize, shortDigest } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useRowSelection } from '../../lib/use-row-selection';
-import { repositoryOf } from '../operations/operation-targets';
+import { repositoriesWorkedOn, repositoryOf } from '../operations/operation-targets';
+import { useOperations } from '../../app/OperationsProvider';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
 import { useRunRestoredToast } from '../retention/use-run-restored-toast';
@@ -175,6 +176,11 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
   // Rows are picked by trash entry; a new filter shows other rows, so it starts afresh.
   const selection = useRowSelection(rows, (item) => item.id);
   const bulkPending = restoreSelection.isPending || restoreRepository.isPending;
+  const restoringRepositories = repositoriesWorkedOn(
+    useOperations().followed,
+    namespace,
+    'trash.restore',
+  );
   const bulkError = restoreSelection.error ?? restoreRepository.error;
 
   const done = (result: RestoreResult) => {
@@ -310,6 +316,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
             onRestoreSelected={restoreSelected}
             repository={repository !== '' && rows.length > 0 ? repository : null}
             onRestoreRepository={restoreWholeRepository}
+            restoringRepository={repository !== '' && restoringRepositories.has(repository)}
             isPending={bulkPending}
           />
         ) : null}

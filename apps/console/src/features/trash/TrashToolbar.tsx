@@ -13,6 +13,8 @@ interface TrashToolbarProps {
   /** Set when the trash is filtered to one repository that has images in it. */
   repository: string | null;
   onRestoreRepository: (repository: string) => void;
+  /** A "restore repository" of it is already running (found here, or started elsewhere). */
+  restoringRepository: boolean;
   isPending: boolean;
 }
 
@@ -25,6 +27,7 @@ export function TrashToolbar({
   onRestoreSelected,
   repository,
   onRestoreRepository,
+  restoringRepository,
   isPending,
 }: TrashToolbarProps) {
   const tooMany = selection.selectedRows.length > RESTORE_SELECTION_MAX;
@@ -46,10 +49,12 @@ export function TrashToolbar({
             size="md"
             renderIcon={Undo}
             tabIndex={tabIndex}
-            disabled={isPending}
+            disabled={isPending || restoringRepository}
             onClick={() => onRestoreRepository(repository)}
           >
-            Restore repository {repository}
+            {restoringRepository
+              ? `Restoring repository ${repository}…`
+              : `Restore repository ${repository}`}
           </Button>
         ) : (
           <p className="berth-toolbar-hint berth-muted">
