@@ -11,10 +11,11 @@ const OTHER = 'team-01/service-0001';
 /** How long a page with nothing running waits before asking again (RUNNING_LIST_POLL_MS.idle). */
 const IDLE_POLL = 15_000;
 
-// Chunks of 10: the 40,000-image delete lasts 10 s on a quiet machine, more on a loaded one.
+// Chunks of 4 at a fixed pace: the 40,000-image delete lasts about 25 s on a quiet machine,
+// so it still runs when the second delete starts (with chunks of 10 it had sometimes ended).
 test.use({
   syntheticRegistry: { images: 46_000, repositories: 4, namespaces: 2, big: BIG_IMAGES },
-  serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10', BERTH_BULK_CHUNK_MS: '0' },
+  serverEnv: { BERTH_BULK_CHUNK_IMAGES: '4', BERTH_BULK_CHUNK_MS: '0' },
 });
 
 /** The number in an Images cell: "40,000", or "12,340 left" while its repository is deleted. */
