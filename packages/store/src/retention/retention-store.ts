@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import {
   ConflictError,
   type ConfirmSkip,
@@ -35,6 +34,7 @@ import {
 import type { PreviewWorkerTask } from './preview-worker.js';
 import { type ManifestIds, manifestsGoingWith, reclaimableBytes } from './reclaim.js';
 import type { ReclaimWorkerTask } from './reclaim-worker.js';
+import { workerAnswer } from './worker-answer.js';
 import { DECISIONS, DECISION_CODES, decodeColumns, encodeColumns } from './preview-codec.js';
 import {
   LISTED_IN_RESULT,
@@ -238,95 +238,85 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     const total = repositories.reduce((s, r) => s + r.image_count, 0);
     const onMainThread = () =>
       buildPreviewPart(db, namespaceId, rules, pointers, ids ? { ids } : {}, total);
-    const file = options.file;
-    if (
-      !file ||
-      total < (options.workerMinImages ?? 10_000) ||
-      !fs.existsSync(fileURLToPath(WORKER_SCRIPT))
-    ) {
-      return onMainThread();
-    }
-    const base = {
-      file,
-      namespaceId,
-      rules,
-      pointers: [...pointers],
-      ...(ids ? { ids: [...ids] } : {}),
-    };
-    let tasks: PreviewWorkerTask[] = [{ ...base, expectedImages: total }];
-    if (total >= (options.parallelMinImages ?? 100_000)) {
-      let first = 0;
-      let split = 0;
-      while (split < repositories.length - 1 && first < total / 2) {
-        first += repositories[split]?.image_count ?? 0;
-        split++;
+    return onWorkerOr(WORKER_SCRIPT, total, onMainThread, async (file) => {
+      const base = {
+        file,
+        namespaceId,
+        rules,
+        pointers: [...pointers],
+        ...(ids ? { ids: [...ids] } : {}),
+      };
+      let tasks: PreviewWorkerTask[] = [{ ...base, expectedImages: total }];
+      if (total >= (options.parallelMinImages ?? 100_000)) {
+        let first = 0;
+        let split = 0;
+        while (split < repositories.length - 1 && first < total / 2) {
+          first += repositories[split]?.image_count ?? 0;
+          split++;
+        }
+        const splitName = repositories[split]?.name ?? '';
+        tasks = [
+          { ...base, nameTo: splitName, expectedImages: first },
+          { ...base, nameFrom: splitName, expectedImages: total - first },
+        ];
       }
-      const splitName = repositories[split]?.name ?? '';
-      tasks = [
-        { ...base, nameTo: splitName, expectedImages: first },
-        { ...base, nameFrom: splitName, expectedImages: total - first },
-      ];
-    }
-    const workers: Worker[] = [];
-    try {
       const parts = await Promise.all(
-        tasks.map((task) => {
-          const worker = new Worker(WORKER_SCRIPT, {
+        tasks.map((task) =>
+          workerAnswer<{ part: PreviewPart }>(WORKER_SCRIPT, {
             workerData: task,
             // Its columns plus one batch of rows; a bound keeps the process under its memory budget.
             resourceLimits: {
               maxOldGenerationSizeMb: 96 + Math.ceil((task.expectedImages * 64) / 1048576),
             },
-          });
-          workers.push(worker);
-          return new Promise<PreviewPart>((resolve, reject) => {
-            worker.once('message', (m: { part: PreviewPart }) => resolve(m.part));
-            worker.once('error', reject);
-            worker.once('exit', (code) => reject(new Error(`preview worker exited with ${code}`)));
-          });
-        }),
+          }),
+        ),
       );
-      return mergeParts(parts);
-    } catch (err) {
-      // A worker that could not start or ran out of its memory bound costs time, not the preview.
-      options.onWorkerFailure?.(err);
-      return onMainThread();
-    } finally {
-      for (const worker of workers) void worker.terminate();
-    }
+      return mergeParts(parts.map((p) => p.part));
+    });
   }
 
   /**
    * reclaimableBytes of a large set on a worker thread with its own read-only connection: its
    * check of a blob the whole set shares is one statement of tens of milliseconds, which held
-   * pulls up on the main thread. A failed worker is reported and the main thread does it.
+   * pulls up on the main thread.
    */
   async function reclaimOffThread(manifests: ManifestIds): Promise<number> {
+    const onMainThread = () => reclaimableBytes(db, manifests);
+    return onWorkerOr(RECLAIM_SCRIPT, manifests.length, onMainThread, async (file) => {
+      // A copy of its own to hand over: the caller's packed column stays usable.
+      const task: ReclaimWorkerTask = { file, manifests: new Float64Array(manifests) };
+      const answer = await workerAnswer<{ bytes: number }>(RECLAIM_SCRIPT, {
+        workerData: task,
+        transferList: [task.manifests.buffer as ArrayBuffer],
+      });
+      return answer.bytes;
+    });
+  }
+
+  /**
+   * Work of `images` images done on worker threads when it is large (and the built worker
+   * script is there), on this thread otherwise. A worker that fails (could not start, ran out
+   * of its memory bound) costs time, not the answer: it is reported and this thread does it.
+   */
+  async function onWorkerOr<T>(
+    script: URL,
+    images: number,
+    onMainThread: () => Promise<T>,
+    onWorkers: (file: string) => Promise<T>,
+  ): Promise<T> {
     const file = options.file;
     if (
       !file ||
-      manifests.length < (options.workerMinImages ?? 10_000) ||
-      !fs.existsSync(fileURLToPath(RECLAIM_SCRIPT))
+      images < (options.workerMinImages ?? 10_000) ||
+      !fs.existsSync(fileURLToPath(script))
     ) {
-      return reclaimableBytes(db, manifests);
+      return onMainThread();
     }
-    // A copy of its own to hand over: the caller's packed column stays usable.
-    const task: ReclaimWorkerTask = { file, manifests: new Float64Array(manifests) };
-    const worker = new Worker(RECLAIM_SCRIPT, {
-      workerData: task,
-      transferList: [task.manifests.buffer as ArrayBuffer],
-    });
     try {
-      return await new Promise<number>((resolve, reject) => {
-        worker.once('message', (m: { bytes: number }) => resolve(m.bytes));
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`reclaim worker exited with ${code}`)));
-      });
+      return await onWorkers(file);
     } catch (err) {
       options.onWorkerFailure?.(err);
-      return reclaimableBytes(db, manifests);
-    } finally {
-      void worker.terminate();
+      return onMainThread();
     }
   }
 
