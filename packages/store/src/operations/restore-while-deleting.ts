@@ -69,15 +69,20 @@ export async function refuseRunRestoreIntoDeleting(
   runId: number,
 ): Promise<void> {
   for (const d of await repositoriesBeingDeleted(trx, ns.id)) {
-    const held = await trx
-      .selectFrom('trash_entries')
-      .select('id')
-      .where('retention_run_id', '=', runId)
-      .where('repository_id', '=', d.repositoryId)
-      .limit(1)
-      .executeTakeFirst();
-    if (held) throw refusal(ns.name, d);
+    if (await runHasEntriesIn(trx, runId, d.repositoryId)) throw refusal(ns.name, d);
   }
+}
+
+/** Whether retention run `runId` has images of this repository in the trash. */
+async function runHasEntriesIn(trx: Db, runId: number, repositoryId: number): Promise<boolean> {
+  const held = await trx
+    .selectFrom('trash_entries')
+    .select('id')
+    .where('retention_run_id', '=', runId)
+    .where('repository_id', '=', repositoryId)
+    .limit(1)
+    .executeTakeFirst();
+  return held !== undefined;
 }
 
 /**
@@ -105,13 +110,7 @@ export async function refuseDeleteWhileRestoring(
       const into =
         op.kind === 'trash.restore'
           ? Number(op.repo_id) === repo.id
-          : (await trx
-              .selectFrom('trash_entries')
-              .select('id')
-              .where('retention_run_id', '=', Number(op.run_id))
-              .where('repository_id', '=', repo.id)
-              .limit(1)
-              .executeTakeFirst()) !== undefined;
+          : await runHasEntriesIn(trx, Number(op.run_id), repo.id);
       if (into) {
         throw new ConflictError(
           'REPOSITORY_BEING_RESTORED',

@@ -43,6 +43,19 @@ async function deleteBigOnAServer(key: string) {
   return { first, started, operation, location: `${first.url()}${started.location}` };
 }
 
+/** The next start: a second server process takes the operation over; resolves once it ended. */
+async function resumeOnASecondServer(key: string, location: string | null) {
+  const second = startServerProcess(dataDir, { BERTH_BULK_CHUNK_IMAGES: '50' });
+  await until(second.listening, 'the second server to listen');
+  const resumed = `${second.url()}${location}`;
+  let ended = operationSchema.parse((await call(resumed, key)).body);
+  for (let i = 0; ended.state === 'running' && i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    ended = operationSchema.parse((await call(resumed, key)).body);
+  }
+  return ended;
+}
+
 async function seedBig(): Promise<string> {
   const seeder = await startTestServer();
   dataDir = seeder.dataDir;
@@ -105,14 +118,7 @@ it('a repository delete killed (kill -9) between chunks leaves a consistent stor
     await handle.close();
   }
 
-  const second = startServerProcess(dataDir, { BERTH_BULK_CHUNK_IMAGES: '50' });
-  await until(second.listening, 'the second server to listen');
-  const resumed = `${second.url()}${started.location}`;
-  let ended = operationSchema.parse((await call(resumed, key)).body);
-  for (let i = 0; ended.state === 'running' && i < 600; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    ended = operationSchema.parse((await call(resumed, key)).body);
-  }
+  const ended = await resumeOnASecondServer(key, started.location);
   expect(ended).toMatchObject({ state: 'succeeded', done: IMAGES, total: IMAGES });
   expect(ended.result).toMatchObject({
     images: IMAGES,
@@ -194,14 +200,7 @@ it('a failed repository delete killed (kill -9) while it is being undone finishe
     await handle.close();
   }
 
-  const second = startServerProcess(dataDir, { BERTH_BULK_CHUNK_IMAGES: '50' });
-  await until(second.listening, 'the second server to listen');
-  const resumed = `${second.url()}${started.location}`;
-  let ended = operationSchema.parse((await call(resumed, key)).body);
-  for (let i = 0; ended.state === 'running' && i < 600; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    ended = operationSchema.parse((await call(resumed, key)).body);
-  }
+  const ended = await resumeOnASecondServer(key, started.location);
   expect(ended).toMatchObject({
     state: 'failed',
     done: failing,
