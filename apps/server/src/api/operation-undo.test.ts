@@ -17,6 +17,19 @@ afterEach(async () => {
   await server?.stop();
 });
 
+/** A retention preview of team keeping `keepCount` images per repository, untagged deleted. */
+async function previewKeeping(
+  s: TestServer,
+  keepCount: number,
+  excludeRepositories: string[] = [],
+) {
+  return s
+    .api()
+    .post(apiPaths.retentionPreviews('team'))
+    .send({ rules: { keepCount, retainUntagged: false, excludeTags: [], excludeRepositories } })
+    .expect(201);
+}
+
 /**
  * A real failure in the database: once operations have made `after` trash entries, the next
  * chunk's insert is aborted, and that chunk rolls back.
@@ -98,13 +111,7 @@ describe('a bulk delete that fails part-way is undone', () => {
     });
     await seedRepository(server, 'svc', 30, SEED);
     const before = await visible(server);
-    const preview = await server
-      .api()
-      .post(apiPaths.retentionPreviews('team'))
-      .send({
-        rules: { keepCount: 2, retainUntagged: false, excludeTags: [], excludeRepositories: [] },
-      })
-      .expect(201);
+    const preview = await previewKeeping(server, 2);
     await failAfterEntries(server, 8);
     const res = await server
       .api()
@@ -135,13 +142,7 @@ describe('restoring into a repository while it is being deleted', () => {
       .post(apiPaths.imagesDelete('team'))
       .send({ images: [{ repository: 'app', digest: first }] })
       .expect(200);
-    const preview = await server
-      .api()
-      .post(apiPaths.retentionPreviews('team'))
-      .send({
-        rules: { keepCount: 3, retainUntagged: false, excludeTags: [], excludeRepositories: [] },
-      })
-      .expect(201);
+    const preview = await previewKeeping(server, 3);
     const run = await server
       .api()
       .post(apiPaths.retentionRuns('team'))
@@ -256,18 +257,7 @@ describe('deleting a repository while a restore brings images back into it', () 
     server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '50' } });
     await seedRepository(server, 'app', 6, SEED);
     await seedRepository(server, 'other', 2, SEED);
-    const preview = await server
-      .api()
-      .post(apiPaths.retentionPreviews('team'))
-      .send({
-        rules: {
-          keepCount: 3,
-          retainUntagged: false,
-          excludeTags: [],
-          excludeRepositories: ['other'],
-        },
-      })
-      .expect(201);
+    const preview = await previewKeeping(server, 3, ['other']);
     const run = await server
       .api()
       .post(apiPaths.retentionRuns('team'))
