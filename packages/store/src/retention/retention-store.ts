@@ -260,17 +260,26 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
           { ...base, nameFrom: splitName, expectedImages: total - first },
         ];
       }
+      // One worker failing ends the other: the preview is then decided on this thread.
+      const stop = new AbortController();
       const parts = await Promise.all(
         tasks.map((task) =>
-          workerAnswer<{ part: PreviewPart }>(WORKER_SCRIPT, {
-            workerData: task,
-            // Its columns plus one batch of rows; a bound keeps the process under its memory budget.
-            resourceLimits: {
-              maxOldGenerationSizeMb: 96 + Math.ceil((task.expectedImages * 64) / 1048576),
+          workerAnswer<{ part: PreviewPart }>(
+            WORKER_SCRIPT,
+            {
+              workerData: task,
+              // Its columns plus one batch of rows; a bound keeps the process under its memory budget.
+              resourceLimits: {
+                maxOldGenerationSizeMb: 96 + Math.ceil((task.expectedImages * 64) / 1048576),
+              },
             },
-          }),
+            stop.signal,
+          ),
         ),
-      );
+      ).catch((err: unknown) => {
+        stop.abort();
+        throw err;
+      });
       return mergeParts(parts.map((p) => p.part));
     });
   }

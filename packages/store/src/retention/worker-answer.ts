@@ -3,10 +3,16 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 /**
  * Runs `script` on a worker thread and resolves with the one message it posts; rejects if it
  * fails or exits without one (it could not start, or ran out of its memory bound). The worker
- * is terminated either way.
+ * is terminated either way, or as soon as `stop` aborts (its siblings' work failed).
  */
-export async function workerAnswer<T>(script: URL, options: WorkerOptions): Promise<T> {
+export async function workerAnswer<T>(
+  script: URL,
+  options: WorkerOptions,
+  stop?: AbortSignal,
+): Promise<T> {
   const worker = new Worker(script, options);
+  const terminate = () => void worker.terminate();
+  stop?.addEventListener('abort', terminate, { once: true });
   try {
     return await new Promise<T>((resolve, reject) => {
       worker.once('message', (m: T) => resolve(m));
@@ -14,6 +20,7 @@ export async function workerAnswer<T>(script: URL, options: WorkerOptions): Prom
       worker.once('exit', (code) => reject(new Error(`${script.pathname} exited with ${code}`)));
     });
   } finally {
-    void worker.terminate();
+    stop?.removeEventListener('abort', terminate);
+    terminate();
   }
 }
