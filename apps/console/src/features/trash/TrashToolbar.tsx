@@ -43,18 +43,19 @@ export function TrashToolbar({
       }}
     >
       {(tabIndex) =>
-        repository ? (
+        repository && restoringRepository ? (
+          // Said, not a disabled button: its progress bar is above, and it ends with a toast.
+          <p className="berth-toolbar-hint berth-muted">Restoring repository {repository}…</p>
+        ) : repository ? (
           <Button
             kind="primary"
             size="md"
             renderIcon={Undo}
             tabIndex={tabIndex}
-            disabled={isPending || restoringRepository}
+            disabled={isPending}
             onClick={() => onRestoreRepository(repository)}
           >
-            {restoringRepository
-              ? `Restoring repository ${repository}…`
-              : `Restore repository ${repository}`}
+            Restore repository {repository}
           </Button>
         ) : (
           <p className="berth-toolbar-hint berth-muted">
