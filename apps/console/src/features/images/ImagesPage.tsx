@@ -5,6 +5,7 @@ import { routePaths } from '../../app/route-paths';
 import { PageHeader } from '../../components/PageHeader';
 import { pullReference } from '../../lib/format';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
+import { useDeleteRepositoriesWithUndo } from '../repositories/use-delete-repositories';
 import { ImagesTable } from './ImagesTable';
 
 /** The newest tagged image, or else the newest image by digest. Same query as the table's default. */
@@ -34,6 +35,28 @@ function PullCommand({ namespace, repository }: { namespace: string; repository:
   );
 }
 
+/**
+ * Bulk work on this repository found running here (after a reload, or started elsewhere):
+ * when a delete or a restore of it ends, the toast is the one the repositories page gives,
+ * with Undo and the way to the trash, not a plain "it ended".
+ */
+function RepositoryOperations({
+  namespace,
+  repository,
+}: {
+  namespace: string;
+  repository: string;
+}) {
+  const { tellDeletedOperation, tellRestoredOperation } = useDeleteRepositoriesWithUndo(namespace);
+  return (
+    <OperationsInProgress
+      namespace={namespace}
+      target={`${namespace}/${repository}`}
+      onSucceeded={(finished) => tellDeletedOperation(finished) || tellRestoredOperation(finished)}
+    />
+  );
+}
+
 export function ImagesPage() {
   const params = useParams();
   const namespace = params.namespace ?? '';
@@ -57,7 +80,7 @@ export function ImagesPage() {
           </Breadcrumb>
         }
       />
-      <OperationsInProgress namespace={namespace} target={`${namespace}/${repository}`} />
+      <RepositoryOperations namespace={namespace} repository={repository} />
       <PullCommand namespace={namespace} repository={repository} />
       <ImagesTable
         key={`${namespace}/${repository}`}
