@@ -1,7 +1,9 @@
 import { Breadcrumb, BreadcrumbItem, CodeSnippet, SkeletonText } from '@carbon/react';
 import { Link, Navigate, useParams } from 'react-router';
 import { useImageList } from '../../api/images';
+import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
+import { useRememberNamespace } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { pullReference } from '../../lib/format';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
@@ -61,6 +63,8 @@ export function ImagesPage() {
   const params = useParams();
   const namespace = params.namespace ?? '';
   const repository = (params['*'] ?? '').replace(/\/+$/, '');
+  const { summary } = useNamespaceAccess(namespace);
+  useRememberNamespace(namespace, summary.data !== undefined);
   if (!repository) return <Navigate to={routePaths.repositories(namespace)} replace />;
 
   return (

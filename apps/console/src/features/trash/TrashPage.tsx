@@ -36,7 +36,11 @@ import { TagList } from '../../components/TagList';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
 import { SelectAllCell, SelectRowCell } from '../../components/SelectionCells';
-import { NamespacePicker, useDefaultNamespace } from '../../components/NamespacePicker';
+import {
+  NamespaceNotFound,
+  NamespacePicker,
+  useDefaultNamespace,
+} from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import {
@@ -458,7 +462,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
 
 export function TrashPage() {
   const [searchParams, setSearchParams] = useSearchParams();
-  const { namespace, isPending } = useDefaultNamespace(searchParams.get('namespace'));
+  const { namespace, notFound, isPending } = useDefaultNamespace(searchParams.get('namespace'));
   const picker = (
     <NamespacePicker
       id="trash-namespace"
@@ -483,6 +487,11 @@ export function TrashPage() {
         />
       ) : isPending ? (
         <div className="berth-filters">{picker}</div>
+      ) : notFound ? (
+        <>
+          <div className="berth-filters">{picker}</div>
+          <NamespaceNotFound namespace={notFound} />
+        </>
       ) : (
         <div className="berth-empty" role="status">
           <h2 className="berth-empty__title">No namespaces in this region</h2>
