@@ -29,6 +29,7 @@ import {
   useRestoreSelection,
   useTrashList,
 } from '../../api/trash';
+import { useRestoreRetentionRun } from '../../api/retention';
 import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
 import { ErrorNotification } from '../../components/ErrorNotification';
@@ -166,6 +167,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
   const restore = useRestore();
   const restoreSelection = useRestoreSelection();
   const restoreRepository = useRestoreRepository();
+  const restoreRun = useRestoreRetentionRun();
   const settle = useBulkOutcome();
   const toastRestored = useRestoredManyToast(namespace);
   const toastRunRestored = useRunRestoredToast();
@@ -179,13 +181,19 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
   const rows = unknownRepository ? [] : (list.data?.pages.flatMap((page) => page.items) ?? []);
   // Rows are picked by trash entry; a new filter shows other rows, so it starts afresh.
   const selection = useRowSelection(rows, (item) => item.id);
-  const bulkPending = restoreSelection.isPending || restoreRepository.isPending;
-  const restoringRepositories = repositoriesWorkedOn(
-    useOperations().followed,
-    namespace,
-    'trash.restore',
-  );
-  const bulkError = restoreSelection.error ?? restoreRepository.error;
+  const bulkPending =
+    restoreSelection.isPending || restoreRepository.isPending || restoreRun.isPending;
+  const { followed } = useOperations();
+  const restoringRepositories = repositoriesWorkedOn(followed, namespace, 'trash.restore');
+  const restoringRun =
+    retentionRun !== '' &&
+    followed.some(
+      (op) =>
+        op.kind === 'retention.run.restore' &&
+        op.namespace === namespace &&
+        op.target === `retention run ${retentionRun}`,
+    );
+  const bulkError = restoreSelection.error ?? restoreRepository.error ?? restoreRun.error;
 
   const done = (result: RestoreResult) => {
     setLastResult({ kind: 'one', result });
@@ -196,6 +204,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
     setLastResult(null);
     restoreSelection.reset();
     restoreRepository.reset();
+    restoreRun.reset();
   };
 
   // A restore that became an operation ends later, perhaps after leaving this page: a toast
@@ -241,6 +250,20 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           selection.clear();
           const what = `repository ${repo}`;
           settle(answer, restoreManyResult, restoredMany(what, answer.kind === 'accepted', repo));
+        },
+      },
+    );
+  };
+
+  // The run's Undo, as on the retention page; its outcome is told by the same toast there.
+  const restoreWholeRun = (run: string) => {
+    startBulk();
+    restoreRun.mutate(
+      { namespace, runId: run },
+      {
+        onSuccess: (answer) => {
+          selection.clear();
+          settle(answer, retentionRunRestored, toastRunRestored);
         },
       },
     );
@@ -309,7 +332,9 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           title={
             restoreRepository.error
               ? `Repository ${repository} not restored`
-              : 'The selected images were not restored'
+              : restoreRun.error
+                ? `Retention run #${retentionRun} not restored`
+                : 'The selected images were not restored'
           }
         />
       ) : null}
@@ -321,6 +346,10 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
             repository={repository !== '' && rows.length > 0 ? repository : null}
             onRestoreRepository={restoreWholeRepository}
             restoringRepository={repository !== '' && restoringRepositories.has(repository)}
+            run={retentionRun !== '' && rows.length > 0 ? retentionRun : null}
+            onRestoreRun={restoreWholeRun}
+            restoringRun={restoringRun}
+            bothFilters={repository !== '' && retentionRun !== '' && rows.length > 0}
             isPending={bulkPending}
           />
         ) : null}
