@@ -32,12 +32,10 @@ test("the trash filtered to a retention run offers that run's restore, in one ac
   await page.setViewportSize({ width: 1280, height: 900 });
 
   // Both filters on: neither whole restore would match what is shown.
-  await page.getByLabel('Repository').fill('app');
-  await expect(
-    page.getByText('keep one filter to restore a whole repository or run'),
-  ).toBeVisible();
+  await page.getByRole('combobox', { name: 'Repository' }).fill('app');
+  await expect(page.getByText('with only a repository or a run filter on')).toBeVisible();
   await expect(restore).toHaveCount(0);
-  await page.getByLabel('Repository').fill('');
+  await page.getByRole('combobox', { name: 'Repository' }).fill('');
 
   await restore.click();
   await expect(ui.toast(`Restored 6 images from run #${runId}`)).toBeVisible();

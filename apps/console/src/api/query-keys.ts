@@ -21,6 +21,8 @@ export interface ImageListParams {
 export interface TrashListParams {
   repository: string;
   retentionRun: string;
+  /** The start of a tag or digest; '' for everything. */
+  q: string;
 }
 export interface ProjectListParams {
   region: string | undefined;
@@ -75,6 +77,9 @@ export const queryKeys = {
     inNamespace: (namespace: string) => ['trash', namespace] as const,
     list: (namespace: string, params: TrashListParams) =>
       ['trash', namespace, 'list', params] as const,
+    /** The repository filter's suggestions: under the namespace's trash, so restores stale them. */
+    repositories: (namespace: string, q: string) =>
+      ['trash', namespace, 'repositories', q] as const,
   },
   projects: {
     all: () => ['projects'] as const,

@@ -59,6 +59,7 @@ import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
 import { useRunRestoredToast } from '../retention/use-run-restored-toast';
 import { RestoreTagModal } from './RestoreTagModal';
+import { RepositoryFilter } from './RepositoryFilter';
 import { TrashToolbar } from './TrashToolbar';
 import { useRestoredManyToast } from './use-restored-many-toast';
 
@@ -84,6 +85,8 @@ interface TrashTableProps {
   initialRepository: string;
   /** From `?retentionRun=`: only what that retention run deleted. */
   retentionRun: string;
+  /** From `?q=`: images with a tag or digest that starts with it. */
+  initialSearch: string;
   picker: ReactNode;
 }
 
@@ -158,12 +161,59 @@ function RestoreOutcomeNotice({
   );
 }
 
-function TrashTable({ namespace, initialRepository, retentionRun, picker }: TrashTableProps) {
+/** Why a filtered trash shows nothing, in words that say which filters are on. */
+function noMatchText(f: {
+  namespace: string;
+  repository: string;
+  retentionRun: string;
+  q: string;
+  unknownRepository: boolean;
+}): string {
+  if (f.unknownRepository) {
+    return `${f.namespace} has nothing in the trash from a repository named “${f.repository}”. Pick one of the suggestions, or enter the full name, for example backend/api.`;
+  }
+  if (f.repository === '' && f.q === '') {
+    return `Nothing that retention run #${f.retentionRun} deleted is in the trash any more: it was restored or purged.`;
+  }
+  const parts = [
+    f.q ? `with a tag or digest starting “${f.q}”` : '',
+    f.repository ? `from repository “${f.repository}”` : '',
+    f.retentionRun ? `deleted by retention run #${f.retentionRun}` : '',
+  ].filter(Boolean);
+  return `Nothing ${parts.join(' ')} is in the trash of ${f.namespace}.`;
+}
+
+/** What the trash's search takes: the characters of tags and digests (trashSearchText). */
+const SEARCHABLE = /^[A-Za-z0-9_.:-]{1,135}$/;
+
+function TrashTable({
+  namespace,
+  initialRepository,
+  initialSearch,
+  retentionRun,
+  picker,
+}: TrashTableProps) {
   const [, setSearchParams] = useSearchParams();
   const navigate = useNavigate();
   const [repositoryInput, setRepositoryInput] = useState(initialRepository);
   const repository = useDebouncedValue(repositoryInput.trim());
-  const list = useTrashList(namespace, { repository, retentionRun });
+  const [searchInput, setSearchInput] = useState(initialSearch);
+  const typedSearch = useDebouncedValue(searchInput.trim());
+  // Only what the server takes: anything else is said at the field, not sent.
+  const searchInvalid = typedSearch !== '' && !SEARCHABLE.test(typedSearch);
+  const q = searchInvalid ? '' : typedSearch;
+  const list = useTrashList(namespace, { repository, retentionRun, q });
+  // Filters live in the address, so a filtered trash can be linked to and survives a reload.
+  const setParam = (name: string, value: string) =>
+    setSearchParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (value) next.set(name, value);
+        else next.delete(name);
+        return next;
+      },
+      { replace: true },
+    );
   const restore = useRestore();
   const restoreSelection = useRestoreSelection();
   const restoreRepository = useRestoreRepository();
@@ -273,24 +323,27 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
     <>
       <div className="berth-filters">
         {picker}
-        <TextInput
-          id="trash-repository"
-          labelText="Repository"
-          placeholder="Full repository name"
-          helperText="For example backend/api"
+        <RepositoryFilter
+          namespace={namespace}
           value={repositoryInput}
-          onChange={(event) => {
-            setRepositoryInput(event.target.value);
+          onChange={(next) => {
+            setRepositoryInput(next);
             selection.clear();
-            setSearchParams(
-              (current) => {
-                const next = new URLSearchParams(current);
-                if (event.target.value) next.set('repository', event.target.value);
-                else next.delete('repository');
-                return next;
-              },
-              { replace: true },
-            );
+            setParam('repository', next);
+          }}
+        />
+        <TextInput
+          id="trash-search"
+          labelText="Tag or digest"
+          placeholder="Starts with…"
+          helperText="For example v1.2 or sha256:3f2a"
+          value={searchInput}
+          invalid={searchInvalid}
+          invalidText="Tags and digests have only letters, digits and . _ - :"
+          onChange={(event) => {
+            setSearchInput(event.target.value);
+            selection.clear();
+            setParam('q', event.target.value);
           }}
         />
         {retentionRun ? (
@@ -349,7 +402,9 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
             run={retentionRun !== '' && rows.length > 0 ? retentionRun : null}
             onRestoreRun={restoreWholeRun}
             restoringRun={restoringRun}
-            bothFilters={repository !== '' && retentionRun !== '' && rows.length > 0}
+            bothFilters={
+              rows.length > 0 && ((repository !== '' && retentionRun !== '') || q !== '')
+            }
             isPending={bulkPending}
           />
         ) : null}
@@ -357,17 +412,11 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           isPending={list.isPending}
           error={unknownRepository ? null : list.error}
           isEmpty={rows.length === 0}
-          isFiltered={repository !== '' || retentionRun !== ''}
+          isFiltered={repository !== '' || retentionRun !== '' || q !== ''}
           columnCount={headers.length + (canWrite ? 1 : 0)}
           emptyTitle="The trash is empty"
           emptyBody={<p>The trash is empty. Deleted images stay here for 30 days.</p>}
-          noMatchBody={
-            unknownRepository
-              ? `${namespace} has no repository named “${repository}”. Enter the full name, for example backend/api.`
-              : repository === ''
-                ? `Nothing that retention run #${retentionRun} deleted is in the trash any more: it was restored or purged.`
-                : `Nothing from repository “${repository}”${retentionRun ? ` deleted by retention run #${retentionRun}` : ''} is in the trash of ${namespace}.`
-          }
+          noMatchBody={noMatchText({ namespace, repository, retentionRun, q, unknownRepository })}
           onRetry={() => void list.refetch()}
         >
           <Table aria-label={`Trash of ${namespace}`} size="md">
@@ -511,6 +560,7 @@ export function TrashPage() {
           key={namespace}
           namespace={namespace}
           initialRepository={searchParams.get('repository') ?? ''}
+          initialSearch={searchParams.get('q') ?? ''}
           retentionRun={searchParams.get('retentionRun') ?? ''}
           picker={picker}
         />

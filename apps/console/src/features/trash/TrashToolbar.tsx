@@ -20,7 +20,7 @@ interface TrashToolbarProps {
   onRestoreRun: (run: string) => void;
   /** A restore of that run is already running. */
   restoringRun: boolean;
-  /** Both filters are on: neither whole restore matches what is shown. */
+  /** More than one filter is on (or a search): no whole restore matches what is shown. */
   bothFilters: boolean;
   isPending: boolean;
 }
@@ -57,7 +57,8 @@ export function TrashToolbar({
       {(tabIndex) =>
         bothFilters ? (
           <p className="berth-toolbar-hint berth-muted">
-            Select images to restore them, or keep one filter to restore a whole repository or run.
+            Select images to restore them; with only a repository or a run filter on, all of it can
+            be restored at once.
           </p>
         ) : run && restoringRun ? (
           <p className="berth-toolbar-hint berth-muted">Restoring retention run #{run}…</p>
