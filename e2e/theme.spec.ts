@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expectNoAxeViolations } from './axe';
+import { Console } from './console';
 import { expect, test } from './fixtures';
 
 /** The main pages, each with what shows once its data has loaded. */
@@ -111,6 +112,41 @@ test.describe('dark theme from the system setting', () => {
         await page.setViewportSize({ width: 1280, height: 900 });
       }
     }
+  });
+
+  test('selections, menus, dialogs and notifications are readable in dark too', async ({
+    page,
+  }) => {
+    const ui = new Console(page);
+    await page.goto('/trash?namespace=demo-shop');
+    await expect(ui.trashRows().first()).toBeVisible();
+    // Selected rows and the batch bar have their own colours.
+    const rowBoxes = ui.trashRows().locator('td:first-child label');
+    await rowBoxes.nth(0).click();
+    await rowBoxes.nth(1).click();
+    await expect(page.getByText('2 items selected')).toBeVisible();
+    await expectNoAxeViolations(page);
+
+    await page.goto('/namespaces/demo-shop/repositories/frontend');
+    const row = ui
+      .imageRows()
+      .filter({ has: page.locator('.cds--tag--blue') })
+      .first();
+    await expect(row).toBeVisible();
+    await row.getByRole('button', { name: /^Actions for / }).click();
+    await expect(page.getByRole('menuitem').first()).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.getByRole('menuitem', { name: /^Delete/ }).click();
+    const dialog = page.getByRole('dialog', { name: /^Delete/ });
+    await expect(dialog).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: '/tmp/assets-gc-theme-dark-delete-modal-1280.png' });
+    await dialog.getByRole('button', { name: 'Move to trash' }).click();
+    await expect(dialog).toBeHidden();
+    const toast = ui.toast(/to the trash/);
+    await expect(toast).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: '/tmp/assets-gc-theme-dark-toast-1280.png' });
   });
 
   test('the user menu switches to light, remembers it, and back to the system', async ({
