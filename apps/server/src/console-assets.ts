@@ -14,7 +14,7 @@ const ENCODINGS = [
  */
 const HASHED_ASSET = /^\/assets\/.+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$/;
 
-export const IMMUTABLE = 'public, max-age=31536000, immutable';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
  * The offered encoding the client weights highest; among equals ours in order of preference
