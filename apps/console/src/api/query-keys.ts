@@ -108,6 +108,10 @@ export const queryKeys = {
     all: () => ['audit'] as const,
     list: (filters: AuditFilters) => ['audit', 'list', filters] as const,
   },
+  /** What a garbage collection would free now; a run changes it. */
+  gc: {
+    dryRun: () => ['gc', 'dry-run'] as const,
+  },
   /** Bulk work followed by id; the running list is how a reloaded page finds it again. */
   operations: {
     all: () => ['operations'] as const,
