@@ -28,6 +28,7 @@ import { CopyButton } from '../../components/CopyButton';
 import { formatTimestamp } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useToggleSet } from '../../lib/use-toggle-set';
+import { AuditNamespaceFilter } from './AuditNamespaceFilter';
 import {
   EMPTY_FILTERS,
   filtersFromSearch,
@@ -38,7 +39,7 @@ import {
 
 const HEADERS = ['Time', 'Actor', 'Action', 'Target', 'Outcome', 'Request ID'];
 
-type TextFilter = 'actor' | 'action' | 'namespace';
+type TextFilter = 'actor' | 'action';
 
 const TEXT_FILTERS: { key: TextFilter; label: string; placeholder: string; helper: string }[] = [
   {
@@ -48,7 +49,6 @@ const TEXT_FILTERS: { key: TextFilter; label: string; placeholder: string; helpe
     helper: 'Starts with: user:, key:, policy:, system:',
   },
   { key: 'action', label: 'Action', placeholder: 'session', helper: 'Starts with, e.g. image.' },
-  { key: 'namespace', label: 'Namespace', placeholder: 'demo-shop', helper: 'Exact name' },
 ];
 
 function Details({ event }: { event: AuditEvent }) {
@@ -72,9 +72,10 @@ export function AuditPage() {
   const [text, setText] = useState<Record<TextFilter, string>>({
     actor: filters.actor,
     action: filters.action,
-    namespace: filters.namespace,
   });
   const typed = useDebouncedValue(text);
+  // "Clear filters" starts the namespace field afresh too (it keeps what is typed in itself).
+  const [clears, setClears] = useState(0);
   const [expanded, toggle] = useToggleSet<number>();
 
   const apply = (next: Partial<AuditFilters>) =>
@@ -88,7 +89,6 @@ export function AuditPage() {
     const next = {
       actor: typed.actor.trim(),
       action: typed.action.trim(),
-      namespace: typed.namespace.trim(),
     };
     if (TEXT_FILTERS.some(({ key }) => current[key] !== next[key])) {
       setSearchParams(auditSearchParams({ ...current, ...next }), { replace: true });
@@ -133,6 +133,11 @@ export function AuditPage() {
             onChange={(event) => setText((current) => ({ ...current, [key]: event.target.value }))}
           />
         ))}
+        <AuditNamespaceFilter
+          key={`namespace-${clears}`}
+          value={filters.namespace}
+          onChange={(namespace) => apply({ namespace })}
+        />
         <Select
           id="audit-outcome"
           labelText="Outcome"
@@ -165,7 +170,8 @@ export function AuditPage() {
               kind="ghost"
               size="md"
               onClick={() => {
-                setText({ actor: '', action: '', namespace: '' });
+                setText({ actor: '', action: '' });
+                setClears((n) => n + 1);
                 setSearchParams(auditSearchParams(EMPTY_FILTERS), { replace: true });
               }}
             >
