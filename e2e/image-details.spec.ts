@@ -42,6 +42,7 @@ test('a pushed multi-arch image with a signature: from its tag to its details, a
   await expect(page.getByRole('heading', { level: 1, name: `${REPO}:v1.0` })).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`/repositories/${REPO}/-/images/${index.digest}$`));
   await expect(page.getByText('A multi-platform image index with 2 platforms.')).toBeVisible();
+  await expect(page).toHaveTitle(`${REPO}:v1.0 · Berth`);
 
   // Pull commands per tag and by digest, with the host the images page uses.
   await expect(page.getByText(`docker pull ${host}/${NS}/${REPO}:v1.0`)).toBeVisible();
@@ -65,7 +66,9 @@ test('a pushed multi-arch image with a signature: from its tag to its details, a
   await screenshots(page, 'index');
 
   // A platform of the index has details of its own, and a way back to the index.
-  await platforms.getByRole('link', { name: 'linux/arm64/v8' }).click();
+  // By keyboard, as the manifest below.
+  await platforms.getByRole('link', { name: 'linux/arm64/v8' }).focus();
+  await page.keyboard.press('Enter');
   await expect(
     page.getByRole('heading', { level: 1, name: `${REPO}@${short(arm.digest)}` }),
   ).toBeVisible();
@@ -86,7 +89,8 @@ test('a pushed multi-arch image with a signature: from its tag to its details, a
 
   // The manifest, collapsed until asked for; copying takes the exact bytes.
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  await page.getByRole('button', { name: 'Manifest JSON' }).click();
+  await page.getByRole('button', { name: 'Manifest JSON' }).focus();
+  await page.keyboard.press('Enter');
   const json = page.locator('pre[aria-label="Manifest JSON"]');
   await expect(json).toContainText(`"mediaType": "${MEDIA.config}"`);
   await page.getByRole('button', { name: 'Copy manifest JSON' }).click();

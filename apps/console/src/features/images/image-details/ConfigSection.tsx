@@ -76,7 +76,7 @@ export function ConfigSection({ details }: { details: ImageDetails }) {
           lowContrast
           hideCloseButton
           title="The image config cannot be shown."
-          subtitle={`${capitalize(details.configError.message)}. Its layers and history below come from the manifest.`}
+          subtitle={`${capitalize(details.configError.message)}. The layers below come from the manifest.`}
         />
       ) : null}
       {details.config ? <ConfigFacts config={details.config} /> : null}
