@@ -2,6 +2,7 @@ export * from './common.js';
 export * from './namespaces.js';
 export * from './repositories.js';
 export * from './images.js';
+export * from './image-details.js';
 export * from './trash.js';
 export * from './routes.js';
 export * from './gc.js';

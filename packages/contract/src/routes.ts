@@ -36,6 +36,7 @@ import {
   repositoryListQuery,
 } from './repositories.js';
 import { deleteImagesBody, imageList, imageListQuery, imagesTrashed, untagged } from './images.js';
+import { imageDetails } from './image-details.js';
 import {
   restoreBody,
   restoreManyBody,
@@ -110,6 +111,8 @@ export const apiPaths = {
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images`,
   image: (ns: string, repo: string, digest: string) =>
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}`,
+  imageManifest: (ns: string, repo: string, digest: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/manifest`,
   imagesDelete: (ns: string) => `/api/v1/namespaces/${seg(ns)}/images/delete`,
   tag: (ns: string, repo: string, tag: string) =>
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/tags/${seg(tag)}`,
@@ -426,6 +429,20 @@ export const apiRoutes: RouteSpec[] = [
     summary: 'List images of a repository',
     query: imageListQuery,
     response: imageList,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${REPO}/images/{digest}`,
+    summary:
+      'One image (or platform image, or referrer): tags, platforms, config, layers, history, referrers, projects that use it, audit timeline',
+    response: imageDetails,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${REPO}/images/{digest}/manifest`,
+    summary: 'The manifest exactly as pushed, with its media type as Content-Type',
     status: 200,
   },
   {

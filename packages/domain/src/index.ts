@@ -8,3 +8,4 @@ export * from './access.js';
 export * from './image-graph.js';
 export * from './quota.js';
 export * from './restore-set.js';
+export * from './image-details.js';

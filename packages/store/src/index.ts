@@ -16,6 +16,7 @@ export type {
   IngestBlob,
   TrashedImageRecord,
 } from './images-store.js';
+export type { ImageDetailsRecord, ImageTimelineRecord } from './image-details-store.js';
 export type { TrashRecord, RestoreRequest, RestoreOutcome } from './trash-store.js';
 export type { AuditEvent, AuditQuery, AuditRecord } from './audit-store.js';
 export { withRequestId } from './audit-context.js';

@@ -4,6 +4,7 @@ import { createGcStore } from './blob-reclaim.js';
 import { createFirstStartStore } from './first-start-store.js';
 import { createRegistryStore } from './registry-store.js';
 import { createImagesStore } from './images-store.js';
+import { createImageDetailsStore } from './image-details-store.js';
 import { createNamespacesStore } from './namespaces-store.js';
 import { createRepositoriesStore } from './repositories-store.js';
 import { createTrashStore } from './trash-store.js';
@@ -23,6 +24,7 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     namespaces: createNamespacesStore(db),
     repositories: createRepositoriesStore(db),
     images: createImagesStore(db),
+    imageDetails: createImageDetailsStore(db),
     trash: createTrashStore(db),
     audit: createAuditStore(db),
     registry: createRegistryStore(db),

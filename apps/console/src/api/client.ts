@@ -66,6 +66,21 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
+/** The error a failed answer stands for, from its `{error:{code,message}}` body when it has one. */
+function failureOf(response: Response, json: unknown): ApiError {
+  const parsed = errorBody.safeParse(json);
+  if (parsed.success) {
+    const { code, message, details } = parsed.data.error;
+    noticeSessionError(response.status, code);
+    return new ApiError(response.status, code, messageForPeople(code, message), details);
+  }
+  return new ApiError(
+    response.status,
+    'http_error',
+    `The server answered ${response.status} ${response.statusText}.`.replace(' .', '.'),
+  );
+}
+
 /**
  * Fetches a JSON API path and parses the answer with the contract schema, so a server
  * that drifts from the contract shows up as a clear error, not as `undefined` in a cell.
@@ -101,19 +116,7 @@ export async function apiRequest<S extends z.ZodType>(
   }
 
   const json = await readJson(response);
-  if (!response.ok) {
-    const parsed = errorBody.safeParse(json);
-    if (parsed.success) {
-      const { code, message, details } = parsed.data.error;
-      noticeSessionError(response.status, code);
-      throw new ApiError(response.status, code, messageForPeople(code, message), details);
-    }
-    throw new ApiError(
-      response.status,
-      'http_error',
-      `The server answered ${response.status} ${response.statusText}.`.replace(' .', '.'),
-    );
-  }
+  if (!response.ok) throw failureOf(response, json);
 
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
@@ -125,4 +128,24 @@ export async function apiRequest<S extends z.ZodType>(
     );
   }
   return parsed.data;
+}
+
+/**
+ * A GET whose answer is not JSON but bytes to show as they are (a manifest exactly as pushed:
+ * re-serialising it would change the bytes its digest is of). Failures are ApiErrors as above.
+ */
+export async function apiText(path: string, signal?: AbortSignal): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(path, { signal, credentials: 'same-origin' });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError(
+      0,
+      'network_error',
+      'Cannot reach the Berth server. Check that it is running and try again.',
+    );
+  }
+  if (!response.ok) throw failureOf(response, await readJson(response));
+  return response.text();
 }

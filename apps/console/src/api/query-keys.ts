@@ -72,6 +72,12 @@ export const queryKeys = {
       ['images', namespace, repository] as const,
     list: (namespace: string, repository: string, params: ImageListParams) =>
       ['images', namespace, repository, 'list', params] as const,
+    /** Under the repository's key: deleting, restoring or untagging there refetches it. */
+    detail: (namespace: string, repository: string, digest: string) =>
+      ['images', namespace, repository, 'detail', digest] as const,
+    /** The bytes never change for a digest, but the image may go to the trash. */
+    manifest: (namespace: string, repository: string, digest: string) =>
+      ['images', namespace, repository, 'manifest', digest] as const,
   },
   trash: {
     inNamespace: (namespace: string) => ['trash', namespace] as const,

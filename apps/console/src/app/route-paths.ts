@@ -2,6 +2,23 @@
 const seg = encodeURIComponent;
 const repoPath = (repository: string) => repository.split('/').map(seg).join('/');
 
+/**
+ * Repository names contain "/", so an image's page cannot be `<repository>/images/<digest>`:
+ * `images` may itself be a path component of a repository. No component can be "-" (the OCI
+ * name grammar starts each with a letter or digit), so `/-/images/` ends the name unambiguously.
+ */
+const IMAGE_MARKER = '/-/images/';
+
+/** The images route's splat: a repository name, or a repository and one image's digest. */
+export function parseRepositorySplat(splat: string): { repository: string; digest: string | null } {
+  const at = splat.indexOf(IMAGE_MARKER);
+  if (at < 0) return { repository: splat.replace(/\/+$/, ''), digest: null };
+  return {
+    repository: splat.slice(0, at),
+    digest: splat.slice(at + IMAGE_MARKER.length).replace(/\/+$/, ''),
+  };
+}
+
 function withSearch(path: string, params: Record<string, string | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
@@ -18,6 +35,9 @@ export const routePaths = {
   repositoriesPicker: (namespace?: string) => withSearch('/repositories', { namespace }),
   images: (namespace: string, repository: string) =>
     `/namespaces/${seg(namespace)}/repositories/${repoPath(repository)}`,
+  /** One image: see IMAGE_MARKER. The digest's ":" stays readable; nothing else in it needs escaping. */
+  image: (namespace: string, repository: string, digest: string) =>
+    `/namespaces/${seg(namespace)}/repositories/${repoPath(repository)}${IMAGE_MARKER}${seg(digest).replace('%3A', ':')}`,
   trash: (namespace?: string, repository?: string, retentionRun?: string) =>
     withSearch('/trash', { namespace, repository, retentionRun }),
   retention: (namespace?: string) => withSearch('/retention', { namespace }),

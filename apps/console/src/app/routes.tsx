@@ -35,10 +35,11 @@ export const routes = {
     }),
   },
   images: {
-    // The splat is the repository name, which may contain "/".
+    // The splat is the repository name, which may contain "/", and then, after "/-/images/",
+    // one image's digest (see parseRepositorySplat): the repository's images or that image.
     path: CONSOLE_ROUTES.images,
     lazy: async () => ({
-      Component: (await import('../features/images/ImagesPage')).ImagesPage,
+      Component: (await import('../features/images/RepositoryRoute')).RepositoryRoute,
     }),
   },
   repositoriesPicker: {

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import {
   deleteImagesBody,
   deleteRepositoriesBody,
+  imageDetails,
   imageList,
   imageListQuery,
   imagesTrashed,
@@ -17,7 +18,7 @@ import { actorOf, param, send, sendOutcome } from './respond.js';
 // Repository names contain "/", so clients percent-encode them into one path segment;
 // Express decodes each parameter once, and the name checks refuse what decodes to "..".
 export function imagesRoutes(services: Services): Router {
-  const { images } = services;
+  const { images, imageDetails: details } = services;
   const r = Router();
   const can = guards(services);
   const NS = '/namespaces/:namespace';
@@ -55,6 +56,30 @@ export function imagesRoutes(services: Services): Router {
       imageList,
       await images.listImages(param(req, 'namespace'), param(req, 'repository'), query),
     );
+  });
+  r.get(`${REPO}/images/:digest`, can.namespace('read'), async (req, res) => {
+    send(
+      res,
+      imageDetails,
+      await details.details(
+        param(req, 'namespace'),
+        param(req, 'repository'),
+        param(req, 'digest'),
+      ),
+    );
+  });
+  // The bytes exactly as pushed (their digest is the image's), for viewing and copying.
+  r.get(`${REPO}/images/:digest/manifest`, can.namespace('read'), async (req, res) => {
+    const manifest = await details.manifest(
+      param(req, 'namespace'),
+      param(req, 'repository'),
+      param(req, 'digest'),
+    );
+    res
+      .status(200)
+      .type(manifest.mediaType)
+      .set('Docker-Content-Digest', param(req, 'digest'))
+      .send(Buffer.from(manifest.content));
   });
   r.delete(`${REPO}/images/:digest`, can.namespace('write'), async (req, res) => {
     const body = {

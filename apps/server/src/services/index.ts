@@ -1,6 +1,7 @@
 import type { ServiceDeps } from './deps.js';
 import { createGcService } from './gc-service.js';
 import { createImagesService } from './images-service.js';
+import { createImageDetailsService } from './image-details-service.js';
 import { createNamespacesService } from './namespaces-service.js';
 import { createRegistryService } from './registry/registry-service.js';
 import { createTrashService } from './trash-service.js';
@@ -46,6 +47,7 @@ export function createServices(deps: ServiceDeps) {
     audit: createAuditService(deps),
     namespaces: createNamespacesService(deps, access, operations, operationRunner),
     images: createImagesService(deps, operations, operationRunner),
+    imageDetails: createImageDetailsService(deps),
     trash: createTrashService(deps, operations, operationRunner),
     registry,
     repositorySearch: createRepositorySearch(deps, access),

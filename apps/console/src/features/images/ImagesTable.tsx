@@ -12,8 +12,10 @@ import {
 } from '@carbon/react';
 import type { ImageSort, ImageSummary } from '@berth/contract';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { useImageList } from '../../api/images';
 import { useNamespaceAccess } from '../../app/access';
+import { routePaths } from '../../app/route-paths';
 import { useToasts } from '../../app/ToastProvider';
 import { CopyButton } from '../../components/CopyButton';
 import { TagList } from '../../components/TagList';
@@ -166,11 +168,20 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
                     />
                   ) : null}
                   <TableCell>
-                    <TagList tags={image.tags} />
+                    <TagList
+                      tags={image.tags}
+                      linkTo={() => routePaths.image(namespace, repository, image.digest)}
+                    />
                   </TableCell>
                   <TableCell>
                     <span className="berth-digest">
-                      <code title={image.digest}>{shortDigest(image.digest)}</code>
+                      <Link
+                        to={routePaths.image(namespace, repository, image.digest)}
+                        className="cds--link"
+                        aria-label={`Details of ${shortDigest(image.digest)}`}
+                      >
+                        <code title={image.digest}>{shortDigest(image.digest)}</code>
+                      </Link>
                       <CopyButton text={image.digest} label={`Copy digest of ${name}`} />
                     </span>
                   </TableCell>
