@@ -16,8 +16,9 @@ export const routePaths = {
   namespaceMembers: (namespace: string) => `/namespaces/${seg(namespace)}/members`,
   namespaceSettings: (namespace: string) => `/namespaces/${seg(namespace)}/settings`,
   repositoriesPicker: (namespace?: string) => withSearch('/repositories', { namespace }),
-  images: (namespace: string, repository: string) =>
-    `/namespaces/${seg(namespace)}/repositories/${repoPath(repository)}`,
+  /** `q`: the images table opens filtered on a tag or digest prefix. */
+  images: (namespace: string, repository: string, q?: string) =>
+    withSearch(`/namespaces/${seg(namespace)}/repositories/${repoPath(repository)}`, { q }),
   trash: (namespace?: string, repository?: string, retentionRun?: string) =>
     withSearch('/trash', { namespace, repository, retentionRun }),
   retention: (namespace?: string) => withSearch('/retention', { namespace }),

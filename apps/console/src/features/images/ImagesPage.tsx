@@ -1,5 +1,5 @@
 import { Breadcrumb, BreadcrumbItem, CodeSnippet, SkeletonText } from '@carbon/react';
-import { Link, Navigate, useParams } from 'react-router';
+import { Link, Navigate, useParams, useSearchParams } from 'react-router';
 import { useImageList } from '../../api/images';
 import { routePaths } from '../../app/route-paths';
 import { PageHeader } from '../../components/PageHeader';
@@ -36,6 +36,9 @@ function PullCommand({ namespace, repository }: { namespace: string; repository:
 
 export function ImagesPage() {
   const params = useParams();
+  // `?q=`: opened from the header search on a tag or digest, the table starts filtered on it.
+  const [searchParams] = useSearchParams();
+  const initialSearch = searchParams.get('q') ?? '';
   const namespace = params.namespace ?? '';
   const repository = (params['*'] ?? '').replace(/\/+$/, '');
   if (!repository) return <Navigate to={routePaths.repositories(namespace)} replace />;
@@ -60,9 +63,10 @@ export function ImagesPage() {
       <OperationsInProgress namespace={namespace} target={`${namespace}/${repository}`} />
       <PullCommand namespace={namespace} repository={repository} />
       <ImagesTable
-        key={`${namespace}/${repository}`}
+        key={`${namespace}/${repository}?${initialSearch}`}
         namespace={namespace}
         repository={repository}
+        initialSearch={initialSearch}
       />
     </>
   );
