@@ -2,6 +2,9 @@
 //
 //   ./berth bench api          (builds, then runs this script)
 //   BENCH_IMAGES=50000 BENCH_BIG=10000 BENCH_REPOSITORIES=500 node bench/api-latency.mjs
+//   BENCH_DATA_DIR=/tmp/copy/large BENCH_CASES='^search' node bench/api-latency.mjs
+//     (a copy of the dataset, with large.json beside it as /tmp/copy/large.json; only the
+//     endpoints whose name matches the regular expression)
 //
 // Seeds .bench-data/large with apps/server/dist/cli/seed-large.js (reused when the
 // parameters recorded in .bench-data/large.json match), starts the built server on a
@@ -38,8 +41,14 @@ const TARGET_MS = 50;
 const PAGE = 50;
 
 const benchData = path.join(root, '.bench-data');
-const dataDir = path.join(benchData, 'large');
-const paramsFile = path.join(benchData, 'large.json');
+// BENCH_DATA_DIR: a copy of the dataset to run on (the server migrates what it opens), with
+// its parameters beside it in <dir>.json.
+const dataDir = process.env.BENCH_DATA_DIR
+  ? path.resolve(process.env.BENCH_DATA_DIR)
+  : path.join(benchData, 'large');
+const paramsFile = process.env.BENCH_DATA_DIR
+  ? `${dataDir}.json`
+  : path.join(benchData, 'large.json');
 const dbFile = path.join(dataDir, 'berth.db');
 const resultsDir = path.join(root, 'bench', 'results');
 const serverMain = path.join(root, 'apps', 'server', 'dist', 'main.js');
@@ -148,6 +157,9 @@ function rssKiB(pid) {
 const seg = encodeURIComponent;
 const nsPath = (ns) => `/api/v1/namespaces/${seg(ns)}`;
 const reposPath = (ns, q) => `${nsPath(ns)}/repositories?${new URLSearchParams(q)}`;
+const searchPath = (q) => `/api/v1/search?${new URLSearchParams({ q })}`;
+/** Six hex digits that differ from one request to the next, in no order. */
+const hexPrefix = (i) => ((i * 2654435761) >>> 8).toString(16).padStart(6, '0').slice(-6);
 const imagesPath = (ns, repo, q) =>
   `${nsPath(ns)}/repositories/${seg(repo)}/images?${new URLSearchParams(q)}`;
 
@@ -170,20 +182,32 @@ function percentile(sorted, p) {
   return sorted[Math.max(0, i)];
 }
 
+/** Results in an answer: a page's items, or every group of a search. */
+function itemCount(body) {
+  if (Array.isArray(body.items)) return body.items.length;
+  return ['namespaces', 'repositories', 'tags', 'digests'].reduce(
+    (n, group) => n + (body[group]?.items.length ?? 0),
+    0,
+  );
+}
+
+/** `url`: one URL, or a function of the request's number for a different one each time. */
 async function measure(name, url) {
+  const urlOf = typeof url === 'function' ? url : () => url;
   let items = 0;
-  for (let i = 0; i < WARMUP; i++) items = (await get(url)).items.length;
+  for (let i = 0; i < WARMUP; i++) items = itemCount(await get(urlOf(i)));
   const times = [];
   for (let i = 0; i < REQUESTS; i++) {
+    const u = urlOf(WARMUP + i);
     const t = performance.now();
-    await get(url);
+    await get(u);
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
   const r = (v) => Number(v.toFixed(2));
   const result = {
     name,
-    url,
+    url: typeof url === 'function' ? `${url(0)} (varies)` : url,
     items,
     requests: REQUESTS,
     p50: r(percentile(times, 50)),
@@ -275,13 +299,28 @@ async function main() {
         'images: big repo, q=v1.42. (tag prefix)',
         imagesPath(bigNs, bigRepo, { q: 'v1.42.', limit: PAGE }),
       ],
+      // The header's search across the registry (issue 15), 5 results per group.
+      ['search: q=team-1 (repositories, tags)', searchPath('team-1')],
+      ['search: q=build-4242 (tag in every repo)', searchPath('build-4242')],
+      ['search: q=zzz (no match anywhere)', searchPath('zzz')],
+      [`search: q=${bigNs}/${bigRepo}:v1.42`, searchPath(`${bigNs}/${bigRepo}:v1.42`)],
+      [
+        `search: q=${digestPrefix.slice(0, 6)} (digest prefix)`,
+        searchPath(digestPrefix.slice(0, 6)),
+      ],
+      // A different text each time: each one a cold walk of the repositories' tag ranges.
+      ['search: a new 6-hex prefix each request', (i) => searchPath(hexPrefix(i))],
     ];
 
     console.log(
       `\nmeasuring ${REQUESTS} sequential requests each after ${WARMUP} warm-up (target p95 < ${TARGET_MS} ms)`,
     );
     const results = [];
-    for (const [name, url] of cases) results.push(await measure(name, url));
+    // BENCH_CASES=<regex>: only the endpoints whose name matches, e.g. "^search|page 1".
+    const only = process.env.BENCH_CASES ? new RegExp(process.env.BENCH_CASES) : null;
+    for (const [name, url] of cases) {
+      if (!only || only.test(name)) results.push(await measure(name, url));
+    }
     const rssEnd = rssKiB(child.pid);
     const dbBytes = fs.statSync(dbFile).size;
 

@@ -19,9 +19,10 @@
 // prepares, and the time outside SQLite (Kysely, JS, GC, and the checkpoint worker's CPU: the
 // process's CPU counts every thread), the CPU per image and the WAL file's size; at the end whether every counter still matches a recount. On a shared machine CPU
 // time is the figure to compare; the timing itself adds ~7 µs of CPU per image. The copy lives in $TMPDIR and is removed at the end (PROFILE_KEEP=1 keeps it).
-// Environment: BERTH_BULK_CHUNK_IMAGES (250), PROFILE_TOP (statements listed, 14),
+// Environment: BERTH_BULK_CHUNK_IMAGES (250), BERTH_BULK_CHUNK_MS (25; 0: fixed chunks), PROFILE_TOP (statements listed, 14),
 // PROFILE_PRAGMAS ("a = 1; b = 2": pragmas set on the writer first, for experiments),
-// PROFILE_CHECKPOINTS=writer (WAL checkpoints inside the commits, as before the worker).
+// PROFILE_CHECKPOINTS=writer (WAL checkpoints inside the commits, as before the worker),
+// PROFILE_SQL (statements run on the writer before the phases, e.g. to drop an index).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,6 +84,11 @@ const raw = handle.raw;
 for (const pragma of (process.env.PROFILE_PRAGMAS ?? '').split(';').filter((p) => p.trim())) {
   raw.pragma(pragma.trim());
   console.log(`writer: PRAGMA ${pragma.trim()}`);
+}
+// Schema experiments: PROFILE_SQL="DROP INDEX manifests_digest_search" before the phases.
+if (process.env.PROFILE_SQL) {
+  raw.exec(process.env.PROFILE_SQL);
+  console.log(`writer: ${process.env.PROFILE_SQL}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +167,14 @@ operations.runChunk = async (...args) => {
 const logger = pino({ level: 'warn' });
 const runner = createOperationRunner(
   { store, logger, clock: () => Date.now() },
-  { ...DEFAULT_OPERATION_SETTINGS, chunkImages },
+  {
+    ...DEFAULT_OPERATION_SETTINGS,
+    chunkImages,
+    // 0: every chunk handles chunkImages, for comparisons on a machine whose load varies.
+    chunkTargetMs: Number(
+      process.env.BERTH_BULK_CHUNK_MS ?? DEFAULT_OPERATION_SETTINGS.chunkTargetMs,
+    ),
+  },
 );
 registerTrashKinds(runner, store, async () => {});
 const claim = { owner: runner.owner, leaseMs: runner.settings.leaseMs };

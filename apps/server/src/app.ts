@@ -26,6 +26,7 @@ import { usersRoutes } from './api/users.routes.js';
 import { membersRoutes } from './api/members.routes.js';
 import { auditRoutes } from './api/audit.routes.js';
 import { operationsRoutes } from './api/operations.routes.js';
+import { searchRoutes } from './api/search.routes.js';
 import { securityHeaders } from './api/security-headers.js';
 import { consoleAssets } from './console-assets.js';
 
@@ -112,6 +113,7 @@ export function createApp({
   api.use(usersRoutes(services));
   api.use(auditRoutes(services));
   api.use(operationsRoutes(services));
+  api.use(searchRoutes(services));
   app.use('/api/v1', api);
   // Anything under /api that no router took, in /api/v1 or beside it.
   app.use('/api', routeUnknown);

@@ -13,3 +13,4 @@ export * from './audit.js';
 export * from './console-routes.js';
 export * from './registry-search.js';
 export * from './operations.js';
+export * from './search.js';

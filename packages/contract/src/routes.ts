@@ -64,6 +64,7 @@ import {
   retentionRunResult,
 } from './retention.js';
 import { operation, operationAccepted, operationList, operationListQuery } from './operations.js';
+import { searchQuery, searchResults } from './search.js';
 
 import {
   app,
@@ -157,6 +158,7 @@ export const apiPaths = {
   user: (username: string) => `/api/v1/users/${seg(username)}`,
   audit: () => '/api/v1/audit',
   auditCsv: () => '/api/v1/audit/csv',
+  search: () => '/api/v1/search',
   operations: () => '/api/v1/operations',
   operation: (id: string) => `/api/v1/operations/${seg(id)}`,
 };
@@ -354,6 +356,15 @@ export const apiRoutes: RouteSpec[] = [
     path: '/api/v1/regions',
     summary: 'Configured regions',
     response: regionList,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/search',
+    summary:
+      'Namespaces, repositories, tags and digests that start with q, among those the caller may read',
+    query: searchQuery,
+    response: searchResults,
     status: 200,
   },
   {

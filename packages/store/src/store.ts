@@ -7,6 +7,7 @@ import { createImagesStore } from './images-store.js';
 import { createImageDetailsStore } from './image-details-store.js';
 import { createNamespacesStore } from './namespaces-store.js';
 import { createRepositoriesStore } from './repositories-store.js';
+import { createSearchStore } from './search-store.js';
 import { createTrashStore } from './trash-store.js';
 import { createImageUsesStore } from './projects/image-uses.js';
 import { createProjectsStore } from './projects/projects-store.js';
@@ -23,6 +24,7 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     db,
     namespaces: createNamespacesStore(db),
     repositories: createRepositoriesStore(db),
+    search: createSearchStore(db),
     images: createImagesStore(db),
     imageDetails: createImageDetailsStore(db),
     trash: createTrashStore(db),

@@ -126,6 +126,8 @@ export const queryKeys = {
     running: (namespace: string | undefined) =>
       ['operations', 'running', namespace ?? null] as const,
   },
+  /** The header's search, by its text. */
+  search: (q: string) => ['search', q] as const,
   retention: {
     inNamespace: (namespace: string) => ['retention', namespace] as const,
     policy: (namespace: string) => ['retention', namespace, 'policy'] as const,

@@ -27,6 +27,7 @@ import { Link, Outlet, useLocation } from 'react-router';
 import { DataTableSkeleton } from '@carbon/react';
 import { useCurrentUser } from '../api/session';
 import { ErrorNotification } from '../components/ErrorNotification';
+import { HeaderSearch } from '../features/search/HeaderSearch';
 import { useMediaQuery } from '../lib/use-media-query';
 import { useRegion } from './RegionProvider';
 import { routePaths } from './route-paths';
@@ -56,6 +57,8 @@ const ADMIN_NAV = [
 
 function RegionSwitcher() {
   const { region, regions, setRegion } = useRegion();
+  // Below `md` the header also holds the search icon: the region's name alone fits beside it.
+  const compact = !useMediaQuery('(min-width: 42rem)');
   if (!region) return null;
   return (
     <div className="berth-region-switcher">
@@ -68,7 +71,7 @@ function RegionSwitcher() {
         type="inline"
         items={regions.map((r) => r.name)}
         selectedItem={region}
-        itemToString={(item) => (item ? `Region: ${item}` : '')}
+        itemToString={(item) => (item ? (compact ? item : `Region: ${item}`) : '')}
         onChange={({ selectedItem }) => {
           if (selectedItem) setRegion(selectedItem);
         }}
@@ -103,6 +106,7 @@ export function AppShell() {
                   Berth
                 </HeaderName>
                 <HeaderGlobalBar>
+                  <HeaderSearch />
                   <RegionSwitcher />
                   <UserMenu />
                 </HeaderGlobalBar>

@@ -33,8 +33,9 @@ export const routePaths = {
   namespaceMembers: (namespace: string) => `/namespaces/${seg(namespace)}/members`,
   namespaceSettings: (namespace: string) => `/namespaces/${seg(namespace)}/settings`,
   repositoriesPicker: (namespace?: string) => withSearch('/repositories', { namespace }),
-  images: (namespace: string, repository: string) =>
-    `/namespaces/${seg(namespace)}/repositories/${repoPath(repository)}`,
+  /** `q`: the images table opens filtered on a tag or digest prefix. */
+  images: (namespace: string, repository: string, q?: string) =>
+    withSearch(`/namespaces/${seg(namespace)}/repositories/${repoPath(repository)}`, { q }),
   /** One image: see IMAGE_MARKER. The digest's ":" stays readable; nothing else in it needs escaping. */
   image: (namespace: string, repository: string, digest: string) =>
     `/namespaces/${seg(namespace)}/repositories/${repoPath(repository)}${IMAGE_MARKER}${seg(digest).replace('%3A', ':')}`,

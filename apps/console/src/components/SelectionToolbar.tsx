@@ -12,6 +12,8 @@ interface SelectionToolbarProps<T> {
   /** Absent where the person may not delete: the toolbar is only a search. */
   onDeleteSelected?: (rows: T[]) => void;
   onSearch: (text: string) => void;
+  /** Text the search box starts with. */
+  defaultSearch?: string;
 }
 
 /**
@@ -26,6 +28,7 @@ export function SelectionToolbar<T>({
   selection,
   onDeleteSelected,
   onSearch,
+  defaultSearch,
 }: SelectionToolbarProps<T>) {
   return (
     <BatchActionToolbar
@@ -38,11 +41,13 @@ export function SelectionToolbar<T>({
       {(tabIndex) => (
         <TableToolbarSearch
           persistent
+          defaultValue={defaultSearch}
           labelText={searchLabel}
           placeholder={searchPlaceholder}
           tabIndex={tabIndex}
-          onChange={(event) => {
-            onSearch(typeof event === 'string' ? '' : event.target.value);
+          onChange={(event, value) => {
+            // Carbon calls this with '' and the text once on mount when given a default.
+            onSearch(typeof event === 'string' ? (value ?? '') : event.target.value);
             selection.clear();
           }}
         />

@@ -15,6 +15,7 @@ import { createAccessService } from './identity/access-service.js';
 import { createAuditService } from './audit-service.js';
 import { createRegistryTokens } from './identity/registry-tokens.js';
 import { createRepositorySearch } from './registry/repository-search.js';
+import { createSearchService } from './search-service.js';
 import {
   DEFAULT_OPERATION_SETTINGS,
   createOperationRunner,
@@ -51,6 +52,7 @@ export function createServices(deps: ServiceDeps) {
     trash: createTrashService(deps, operations, operationRunner),
     registry,
     repositorySearch: createRepositorySearch(deps, access),
+    search: createSearchService(deps, access),
     gc,
     retention: createRetentionService(deps, pointers, operations, operationRunner),
     retentionScheduler: createRetentionScheduler(deps, pointers, operationRunner),

@@ -1,5 +1,5 @@
 import { Breadcrumb, BreadcrumbItem, CodeSnippet, SkeletonText } from '@carbon/react';
-import { Link, Navigate, useParams } from 'react-router';
+import { Link, Navigate, useParams, useSearchParams } from 'react-router';
 import { useImageList } from '../../api/images';
 import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
@@ -61,6 +61,9 @@ function RepositoryOperations({
 
 export function ImagesPage() {
   const params = useParams();
+  // `?q=`: opened from the header search on a tag or digest, the table starts filtered on it.
+  const [searchParams] = useSearchParams();
+  const initialSearch = searchParams.get('q') ?? '';
   const namespace = params.namespace ?? '';
   const repository = (params['*'] ?? '').replace(/\/+$/, '');
   const { summary } = useNamespaceAccess(namespace);
@@ -87,9 +90,10 @@ export function ImagesPage() {
       <RepositoryOperations namespace={namespace} repository={repository} />
       <PullCommand namespace={namespace} repository={repository} />
       <ImagesTable
-        key={`${namespace}/${repository}`}
+        key={`${namespace}/${repository}?${initialSearch}`}
         namespace={namespace}
         repository={repository}
+        initialSearch={initialSearch}
       />
     </>
   );

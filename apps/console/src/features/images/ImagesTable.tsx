@@ -72,13 +72,15 @@ function TrustCell({ image }: { image: ImageSummary }) {
 interface ImagesTableProps {
   namespace: string;
   repository: string;
+  /** The search the table starts with (a tag or digest prefix). */
+  initialSearch?: string;
 }
 
-export function ImagesTable({ namespace, repository }: ImagesTableProps) {
+export function ImagesTable({ namespace, repository, initialSearch = '' }: ImagesTableProps) {
   const toasts = useToasts();
   // Untagging and deleting need the writer role; viewers see the same table without them.
   const { canWrite } = useNamespaceAccess(namespace);
-  const [search, setSearch] = useState('');
+  const [search, setSearch] = useState(initialSearch);
   const q = useDebouncedValue(search.trim());
   const { sort, headerProps } = useTableSort<ImageSort>({ key: 'pushedAt', order: 'desc' });
   const [confirming, setConfirming] = useState<ImageSummary[] | null>(null);
@@ -112,6 +114,7 @@ export function ImagesTable({ namespace, repository }: ImagesTableProps) {
         selection={selection}
         onDeleteSelected={canWrite ? askToDelete : undefined}
         onSearch={setSearch}
+        defaultSearch={initialSearch}
       />
       <ResourceTableState
         isPending={list.isPending}
