@@ -71,7 +71,7 @@ export function searchGroups(results: SearchResults): SearchGroup[] {
         key: `tag:${t.namespace}/${t.repository}:${t.tag}`,
         label: `${t.namespace}/${t.repository}:${t.tag}`,
         detail: shortDigest(t.digest),
-        href: routePaths.images(t.namespace, t.repository, t.tag),
+        href: routePaths.image(t.namespace, t.repository, t.digest),
       })),
     },
     {
@@ -82,7 +82,7 @@ export function searchGroups(results: SearchResults): SearchGroup[] {
         key: `digest:${d.namespace}/${d.repository}@${d.digest}`,
         label: `${d.namespace}/${d.repository}@${shortDigest(d.digest)}`,
         detail: d.tags.length > 0 ? d.tags.join(', ') : 'untagged',
-        href: routePaths.images(d.namespace, d.repository, d.digest),
+        href: routePaths.image(d.namespace, d.repository, d.digest),
       })),
     },
   ];
