@@ -34,8 +34,13 @@ test('find images in the trash by part of a repository name, a tag or a digest',
   await screenshotsThenAxe(page, 'trash-repository-suggestions', [1280]);
   await option.click();
   await expect(page).toHaveURL(new RegExp(`repository=${encodeURIComponent(wanted.repository)}`));
-  await expect(ui.trashRows().first()).toBeVisible();
-  for (const row of await ui.trashRows().all()) await expect(row).toContainText(wanted.repository);
+  // Once the filter has applied, every row is of that repository.
+  await expect
+    .poll(async () => {
+      const rows = await ui.trashRows().allInnerTexts();
+      return rows.length > 0 && rows.every((row) => row.includes(wanted.repository));
+    })
+    .toBe(true);
 
   // A tag's beginning, across the whole trash again.
   await filter.fill('');
