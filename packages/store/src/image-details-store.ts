@@ -1,5 +1,6 @@
 import { NotFoundError, referrerTypeOf, type TagSignatureKind } from '@berth/domain';
 import type { Db } from './database.js';
+import type { ImageRecord } from './images-store.js';
 import { resolveNamespace, resolveRepository } from './resolve.js';
 import { tagsOf } from './tags-of.js';
 
@@ -26,17 +27,12 @@ export interface ImageDetailsRecord {
     variant: string | null;
   }[];
   parents: { digest: string; relation: 'platform-of' | 'refers-to'; tags: string[] }[];
-  referrers: {
-    digest: string;
-    artifactType: string | null;
-    mediaType: string;
-    kind: 'referrer' | 'tag-signature';
-    type: TagSignatureKind | null;
-    tags: string[];
+  /** As the images list gives them, with their size and times. */
+  referrers: (ImageRecord['referrers'][number] & {
     sizeBytes: number;
     createdAt: number | null;
     pushedAt: number;
-  }[];
+  })[];
 }
 
 export interface ImageTimelineRecord {
