@@ -66,7 +66,7 @@ const REASONS: Record<TrashItem['reason'], string> = {
 const HEADERS = ['Image', 'Tags', 'Size', 'Deleted', 'Reason', 'Days left'];
 
 function DaysLeft({ days }: { days: number }) {
-  const text = days <= 0 ? 'expires today' : `${days} ${days === 1 ? 'day' : 'days'}`;
+  const text = days <= 0 ? 'expires today' : pluralize(days, 'day');
   return (
     <Tag size="sm" type={days <= 3 ? 'red' : 'gray'}>
       {text}
@@ -440,6 +440,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
       </TableContainer>
       {restoringTag ? (
         <RestoreTagModal
+          namespace={namespace}
           item={restoringTag}
           isPending={restore.isPending}
           error={restore.error}
