@@ -8,13 +8,22 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: Record<string, unknown> | undefined;
+  /** The server's X-Request-Id for this answer: what finds it in the server's log. */
+  readonly requestId: string | null;
 
-  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details?: Record<string, unknown>,
+    requestId: string | null = null,
+  ) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.details = details;
+    this.requestId = requestId;
   }
 }
 
@@ -102,16 +111,26 @@ export async function apiRequest<S extends z.ZodType>(
 
   const json = await readJson(response);
   if (!response.ok) {
+    const requestId = response.headers.get('X-Request-Id');
     const parsed = errorBody.safeParse(json);
     if (parsed.success) {
       const { code, message, details } = parsed.data.error;
       noticeSessionError(response.status, code);
-      throw new ApiError(response.status, code, messageForPeople(code, message), details);
+      throw new ApiError(
+        response.status,
+        code,
+        messageForPeople(code, message, requestId),
+        details,
+        requestId,
+      );
     }
     throw new ApiError(
       response.status,
       'http_error',
-      `The server answered ${response.status} ${response.statusText}.`.replace(' .', '.'),
+      `The server answered ${response.status} ${response.statusText}.`.replace(' .', '.') +
+        (requestId ? ` Request ID: ${requestId}.` : ''),
+      undefined,
+      requestId,
     );
   }
 
