@@ -70,6 +70,9 @@ export const queryKeys = {
       ['images', namespace, repository] as const,
     list: (namespace: string, repository: string, params: ImageListParams) =>
       ['images', namespace, repository, 'list', params] as const,
+    /** Which live image holds a tag now, if any. */
+    tagHolder: (namespace: string, repository: string, tag: string) =>
+      ['images', namespace, repository, 'tag-holder', tag] as const,
   },
   trash: {
     inNamespace: (namespace: string) => ['trash', namespace] as const,

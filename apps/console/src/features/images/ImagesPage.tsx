@@ -34,17 +34,55 @@ function PullCommand({ namespace, repository }: { namespace: string; repository:
   );
 }
 
+/**
+ * The API answers 404 alike for a repository that does not exist and for a namespace the
+ * person may not see, as the namespace pages do; so does this state.
+ */
+function RepositoryNotFound({ namespace, repository }: { namespace: string; repository: string }) {
+  return (
+    <div className="berth-empty" role="status">
+      <h2 className="berth-empty__title">Repository not found</h2>
+      <div className="berth-empty__body">
+        <p>
+          There is no repository {repository} in {namespace}, or you are not a member of {namespace}
+          . If its images were deleted, they may be in the trash.
+        </p>
+        <p className="berth-empty__links">
+          <Link className="cds--link" to={routePaths.repositories(namespace)}>
+            Repositories of {namespace}
+          </Link>
+          <Link className="cds--link" to={routePaths.trash(namespace, repository)}>
+            Look in the trash
+          </Link>
+        </p>
+      </div>
+    </div>
+  );
+}
+
 export function ImagesPage() {
   const params = useParams();
   const namespace = params.namespace ?? '';
   const repository = (params['*'] ?? '').replace(/\/+$/, '');
+  // The same query as the table's default order, so this costs no request of its own.
+  const newest = useImageList(
+    namespace,
+    repository,
+    { q: '', sort: 'pushedAt', order: 'desc' },
+    repository !== '',
+  );
   if (!repository) return <Navigate to={routePaths.repositories(namespace)} replace />;
+  const notFound = newest.error?.status === 404;
 
   return (
     <>
       <PageHeader
         title={repository}
-        description="Images in this repository. Deleted images go to the namespace trash for 30 days."
+        description={
+          notFound
+            ? undefined
+            : 'Images in this repository. Deleted images go to the namespace trash for 30 days.'
+        }
         breadcrumb={
           <Breadcrumb noTrailingSlash>
             <BreadcrumbItem>
@@ -57,6 +95,15 @@ export function ImagesPage() {
           </Breadcrumb>
         }
       />
+      {notFound ? <RepositoryNotFound namespace={namespace} repository={repository} /> : null}
+      {notFound ? null : <ImagesBody namespace={namespace} repository={repository} />}
+    </>
+  );
+}
+
+function ImagesBody({ namespace, repository }: { namespace: string; repository: string }) {
+  return (
+    <>
       <OperationsInProgress namespace={namespace} target={`${namespace}/${repository}`} />
       <PullCommand namespace={namespace} repository={repository} />
       <ImagesTable
