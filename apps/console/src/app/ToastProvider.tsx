@@ -10,7 +10,8 @@ import {
   type ReactNode,
 } from 'react';
 import { pluralize } from '../lib/format';
-import { toastLifetime, visibleToasts } from './toast-rules';
+import { useMediaQuery } from '../lib/use-media-query';
+import { MAX_SHOWN, MAX_SHOWN_NARROW, toastLifetime, visibleToasts } from './toast-rules';
 
 export interface Toast {
   kind: 'success' | 'error' | 'info' | 'warning';
@@ -143,7 +144,9 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     return id;
   }, []);
   const api = useMemo(() => ({ show, dismiss, dismissKey }), [show, dismiss, dismissKey]);
-  const { shown, hidden } = visibleToasts(toasts, expanded);
+  // Carbon's md breakpoint, where the toasts span the screen (styles.scss).
+  const narrow = useMediaQuery('(max-width: 41.98rem)');
+  const { shown, hidden } = visibleToasts(toasts, expanded, narrow ? MAX_SHOWN_NARROW : MAX_SHOWN);
 
   useEffect(() => {
     if (toasts.length === 0) setExpanded(false);

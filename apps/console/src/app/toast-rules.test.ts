@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SHOWN, UNDO_MS, toastLifetime, visibleToasts } from './toast-rules';
+import { MAX_SHOWN, MAX_SHOWN_NARROW, UNDO_MS, toastLifetime, visibleToasts } from './toast-rules';
 
 describe('toast rules', () => {
   it('lets Undo toasts expire, later than plain confirmations', () => {
@@ -23,5 +23,6 @@ describe('toast rules', () => {
     expect(visibleToasts(five, true)).toEqual({ shown: five, hidden: 0 });
     expect(visibleToasts([2, 1], false)).toEqual({ shown: [2, 1], hidden: 0 });
     expect(MAX_SHOWN).toBe(3);
+    expect(visibleToasts(five, false, MAX_SHOWN_NARROW)).toEqual({ shown: [5], hidden: 4 });
   });
 });

@@ -10,6 +10,8 @@ export const CONFIRMATION_MS = 8_000;
 export const UNDO_MS = 15_000;
 /** More than this and the oldest are folded into one "Show N older" line. */
 export const MAX_SHOWN = 3;
+/** On a phone each toast takes a third of the screen: one at a time. */
+export const MAX_SHOWN_NARROW = 1;
 
 interface ToastLike {
   kind: 'success' | 'error' | 'info' | 'warning';
@@ -27,7 +29,8 @@ export function toastLifetime(toast: ToastLike): number | null {
 export function visibleToasts<T>(
   newestFirst: T[],
   expanded: boolean,
+  max = MAX_SHOWN,
 ): { shown: T[]; hidden: number } {
-  if (expanded || newestFirst.length <= MAX_SHOWN) return { shown: newestFirst, hidden: 0 };
-  return { shown: newestFirst.slice(0, MAX_SHOWN), hidden: newestFirst.length - MAX_SHOWN };
+  if (expanded || newestFirst.length <= max) return { shown: newestFirst, hidden: 0 };
+  return { shown: newestFirst.slice(0, max), hidden: newestFirst.length - max };
 }
