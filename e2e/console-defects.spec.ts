@@ -86,6 +86,10 @@ test('retention says which settings a preview and a run used, and asks before dr
   await shoot(page, 'retention-leave');
   await leave.getByRole('button', { name: 'Stay' }).click();
   await expect(leave).toBeHidden();
+  // Focus goes back to what was used to leave, not to the page's <body>.
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.textContent ?? ''))
+    .toContain('Trash');
   await expect(page).toHaveURL(/\/retention/);
   await expect(form.getByLabel('Images to keep per repository')).toHaveValue('2');
 

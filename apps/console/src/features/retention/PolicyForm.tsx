@@ -8,6 +8,7 @@ import { useSaveRetentionPolicy } from '../../api/retention';
 import { useToasts } from '../../app/ToastProvider';
 import { DateText } from '../../components/DateText';
 import { ErrorNotification } from '../../components/ErrorNotification';
+import { useReturnFocus } from '../../lib/use-return-focus';
 import { formatDailyUtc, formatUtcWithLocal } from '../../lib/zoned-time';
 import {
   formValuesFrom,
@@ -52,6 +53,36 @@ function PolicyStatus({ policy, values }: { policy: RetentionPolicy; values: Pol
         ? `Next daily run: ${formatUtcWithLocal(policy.nextRunAt)}.`
         : 'Daily runs are off.'}
     </p>
+  );
+}
+
+/** Mounted only while a navigation waits: focus goes back to what started it on Stay. */
+function LeaveUnsavedModal({
+  namespace,
+  onLeave,
+  onStay,
+}: {
+  namespace: string;
+  onLeave: () => void;
+  onStay: () => void;
+}) {
+  useReturnFocus();
+  return (
+    <Modal
+      open
+      danger
+      size="sm"
+      modalHeading="Leave without saving the policy?"
+      primaryButtonText="Leave without saving"
+      secondaryButtonText="Stay"
+      onRequestSubmit={onLeave}
+      onRequestClose={onStay}
+    >
+      <p>
+        The retention settings of {namespace} were changed here and not saved. Leaving drops the
+        changes; the saved policy stays as it was.
+      </p>
+    </Modal>
   );
 }
 
@@ -254,21 +285,11 @@ export function PolicyForm({
       </Form>
       {/* Beside the form, not in it: a dialog is no part of the form or of its submit. */}
       {blocker.state === 'blocked' ? (
-        <Modal
-          open
-          danger
-          size="sm"
-          modalHeading="Leave without saving the policy?"
-          primaryButtonText="Leave without saving"
-          secondaryButtonText="Stay"
-          onRequestSubmit={() => blocker.proceed()}
-          onRequestClose={() => blocker.reset()}
-        >
-          <p>
-            The retention settings of {namespace} were changed here and not saved. Leaving drops the
-            changes; the saved policy stays as it was.
-          </p>
-        </Modal>
+        <LeaveUnsavedModal
+          namespace={namespace}
+          onLeave={() => blocker.proceed()}
+          onStay={() => blocker.reset()}
+        />
       ) : null}
     </>
   );
