@@ -99,3 +99,29 @@ test('a namespace delete started elsewhere takes the namespace off an open names
   await expect(ui.rowWithLink(NAMESPACE)).toHaveCount(0);
   await expect(progress, 'the delete was still running').toBeVisible();
 });
+
+test('a repository delete found running on its images page ends with the toast that offers Undo', async ({
+  page,
+  admin,
+}) => {
+  test.setTimeout(120_000);
+  await page.clock.install();
+  const ui = new Console(page);
+  await page.goto(`/namespaces/${NAMESPACE}/repositories/${OTHER}`);
+  await ui.expectTableLoaded(`Images in ${NAMESPACE}/${OTHER}`);
+
+  const started = await admin.api(
+    `/api/v1/namespaces/${NAMESPACE}/repositories/${encodeURIComponent(OTHER)}`,
+    { method: 'DELETE' },
+  );
+  expect(started.status).toBe(202);
+  await page.clock.fastForward(IDLE_POLL);
+  await expect(progressOf(page, `Deleting ${NAMESPACE}/${OTHER}`)).toBeVisible();
+
+  // The same words as when the delete is started from the repositories page: not a plain
+  // "it ended", but the way to the trash and Undo.
+  const toast = ui.toast(`Repository ${OTHER} deleted`);
+  await expect(toast).toBeVisible({ timeout: 60_000 });
+  await expect(toast.getByRole('link', { name: `See ${OTHER} in the trash` })).toBeVisible();
+  await expect(toast.getByRole('button', { name: 'Undo' })).toBeVisible();
+});

@@ -26,7 +26,7 @@ test('delete a repository, find its images in the trash, restore one by digest',
 
   await ui.nav('Trash');
   await ui.chooseNamespace('demo-shop');
-  await page.getByLabel('Repository', { exact: true }).fill('backend/api');
+  await page.getByRole('combobox', { name: 'Repository' }).fill('backend/api');
   // The filter applies after a pause in typing; then only backend/api rows remain. The demo
   // trash may already hold older backend/api deletions besides these.
   await expect(ui.trashRows().filter({ hasNotText: 'backend/api' })).toHaveCount(0);

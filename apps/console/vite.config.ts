@@ -1,5 +1,6 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { precompress } from './build/precompress';
 
 /**
  * The console's Content-Security-Policy (the server sends the other security headers): only
@@ -33,7 +34,7 @@ function contentSecurityPolicy(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy()],
+  plugins: [react(), contentSecurityPolicy(), precompress()],
   server: {
     proxy: { '/api': 'http://localhost:8080', '/v2': 'http://localhost:8080' },
   },

@@ -12,7 +12,8 @@
 // without authentication, as servers.mjs configures it.
 //
 // Measures, per registry (each on a fresh data directory; both run side by side and each measure
-// is taken on one right after the other, see benchAll; each server's CPU seconds per measure too):
+// is taken on one right after the other, the big push and pull repetition by repetition, see
+// benchAll and inTurns; each server's CPU seconds per measure too):
 //   1. skopeo push of a BENCH_BIG_LAYERS x BENCH_BIG_LAYER_MIB image from an OCI layout (s, MiB/s)
 //   2. skopeo pull of it to a fresh dir: directory (s, MiB/s)
 //   3. BENCH_SMALL_IMAGES small tagged images pushed by an in-process keep-alive HTTP client
@@ -73,7 +74,7 @@ const params = {
   headThreads: positive('BENCH_HEAD_THREADS', 2),
   rssLayerMiB: positive('BENCH_RSS_LAYER_MIB', 1024),
   rssIntervalMs: positive('BENCH_RSS_INTERVAL_MS', 100),
-  repeat: positive('BENCH_REPEAT', 3),
+  repeat: positive('BENCH_REPEAT', 5),
   loadRounds: positive('BENCH_LOAD_ROUNDS', 2),
 };
 const KNOWN_TARGETS = ['berth', 'distribution'];
@@ -246,31 +247,32 @@ async function timed(fn) {
 // Measures
 
 /** Median of REPEAT runs: single skopeo runs on a shared 2-core machine vary by ±20 %. */
-async function medianSeconds(once) {
-  const runs = [];
-  for (let i = 0; i < REPEAT; i += 1) runs.push(await once(i));
-  runs.sort((a, b) => a - b);
-  return { seconds: runs[Math.floor(runs.length / 2)], runs };
+function median(runs) {
+  const sorted = [...runs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function measureBigPush(ctx, server) {
+/** One timed skopeo push of the big layout; repetition `i` pushes into a repository of its own. */
+async function pushOnce(ctx, server, i) {
   // Each repetition pushes into a repository of its own, so no layer is already there, and
   // skopeo's blob-info cache is dropped first: it remembers where layers went and would mount
   // them from the earlier repository instead of uploading them. (As root skopeo keeps it in
   // /var/lib/containers/cache whatever HOME is; otherwise ctx.skopeo's private HOME holds it.)
-  const { seconds, runs } = await medianSeconds(async (i) => {
-    const repo = i === 0 ? BIG_REPO : `${BIG_REPO}-${i}`;
-    if (process.getuid?.() === 0) {
-      fs.rmSync('/var/lib/containers/cache/blob-info-cache-v1.boltdb', { force: true });
-    }
-    await sync();
-    const t = await timed(() =>
-      ctx.skopeo(`oci:${ctx.big.dir}:${REF_NAME}`, `docker://${server.host}/${repo}:latest`, {
-        dest: server.creds,
-      }),
-    );
-    return t.seconds;
-  });
+  const repo = i === 0 ? BIG_REPO : `${BIG_REPO}-${i}`;
+  if (process.getuid?.() === 0) {
+    fs.rmSync('/var/lib/containers/cache/blob-info-cache-v1.boltdb', { force: true });
+  }
+  await sync();
+  const t = await timed(() =>
+    ctx.skopeo(`oci:${ctx.big.dir}:${REF_NAME}`, `docker://${server.host}/${repo}:latest`, {
+      dest: server.creds,
+    }),
+  );
+  return t.seconds;
+}
+
+async function bigPushResult(ctx, runs) {
+  const seconds = median(runs);
   const head = await ctx.client.headManifest(BIG_REPO, 'latest');
   const digest = head.headers['docker-content-digest'] ?? null;
   const notes = [];
@@ -281,25 +283,23 @@ async function measureBigPush(ctx, server) {
   return {
     seconds: round(seconds, 3),
     mibPerSecond: round(ctx.big.layerBytes / MiB / seconds, 1),
-    runs: runs.map((r) => round(r, 3)),
+    runs: [...runs].sort((a, b) => a - b).map((r) => round(r, 3)),
     bytes: ctx.big.layerBytes,
     manifestDigest: digest,
     notes,
   };
 }
 
-async function measureBigPull(ctx, server) {
+/** One timed skopeo pull of the big image to a fresh `dir:`; checks nothing is missing or short. */
+async function pullOnce(ctx, server) {
   const dest = path.join(scratch, `pull-${server.name}`);
-  const { seconds, runs } = await medianSeconds(async () => {
-    fs.rmSync(dest, { recursive: true, force: true });
-    await sync();
-    const t = await timed(() =>
-      ctx.skopeo(`docker://${server.host}/${BIG_REPO}:latest`, `dir:${dest}`, {
-        src: server.creds,
-      }),
-    );
-    return t.seconds;
-  });
+  fs.rmSync(dest, { recursive: true, force: true });
+  await sync();
+  const t = await timed(() =>
+    ctx.skopeo(`docker://${server.host}/${BIG_REPO}:latest`, `dir:${dest}`, {
+      src: server.creds,
+    }),
+  );
   // skopeo verifies every digest as it reads; check nothing is missing or short.
   for (const layer of ctx.big.layers) {
     const file = path.join(dest, layer.digest.slice(7));
@@ -309,10 +309,15 @@ async function measureBigPull(ctx, server) {
     }
   }
   fs.rmSync(dest, { recursive: true, force: true });
+  return t.seconds;
+}
+
+function bigPullResult(ctx, runs) {
+  const seconds = median(runs);
   return {
     seconds: round(seconds, 3),
     mibPerSecond: round(ctx.big.layerBytes / MiB / seconds, 1),
-    runs: runs.map((r) => round(r, 3)),
+    runs: [...runs].sort((a, b) => a - b).map((r) => round(r, 3)),
     bytes: ctx.big.layerBytes,
   };
 }
@@ -533,13 +538,13 @@ async function startTarget(name) {
   return { name, result, server, dataDir, client, target: null, smallOk: false };
 }
 
-async function step(t, key, label, fn) {
+async function step(t, key, label, fn, cpuBefore = 0) {
   process.stdout.write(`  ${t.name.padEnd(12)} ${label.padEnd(44)} `);
   try {
     const cpu = cpuSeconds(t.server.pid);
     t.result[key] = await fn();
     // The server's own CPU time for the whole measure (repetitions and warm-ups included).
-    t.result[key].serverCpuSeconds = round(cpuSeconds(t.server.pid) - cpu, 2);
+    t.result[key].serverCpuSeconds = round(cpuBefore + cpuSeconds(t.server.pid) - cpu, 2);
     console.log(
       `${summarize(key, t.result[key])}  [server CPU ${t.result[key].serverCpuSeconds} s]`,
     );
@@ -549,6 +554,43 @@ async function step(t, key, label, fn) {
     t.result.errors[key] = err.message;
     console.log(`FAILED\n${err.message.replace(/^/gm, '    ')}`);
     return false;
+  }
+}
+
+/**
+ * REPEAT repetitions of one measure with the registries taking turns (Berth, Distribution,
+ * Distribution, Berth, …), so drift over the minutes a measure takes (the disk's write-back,
+ * other work on the machine) weighs on both alike: pulls taken three of one registry and then
+ * three of the other were 14 % apart in one run and 3 % apart in the next. The median of each
+ * registry's runs is its figure; a failed repetition fails that registry's measure.
+ */
+async function inTurns(targets, each, key, label, once, finish) {
+  const state = new Map(targets.map((t) => [t, { runs: [], cpu: 0, error: null }]));
+  for (let i = 0; i < REPEAT; i += 1) {
+    await each(async (t) => {
+      const s = state.get(t);
+      if (!s || s.error) return;
+      const cpu = cpuSeconds(t.server.pid);
+      try {
+        s.runs.push(await once(t, i));
+      } catch (err) {
+        s.error = err;
+      }
+      s.cpu += cpuSeconds(t.server.pid) - cpu;
+    });
+  }
+  for (const t of targets) {
+    const s = state.get(t);
+    await step(
+      t,
+      key,
+      label,
+      async () => {
+        if (s.error) throw s.error;
+        return finish(t, s.runs);
+      },
+      s.cpu,
+    );
   }
 }
 
@@ -575,16 +617,26 @@ async function benchAll(names, ctx) {
       ),
     );
     const bigMiB = round(ctx.big.layerBytes / MiB, 0);
-    await each(async (t) => {
-      t.pushed = await step(t, 'bigPush', `push ${bigMiB} MiB, ${params.bigLayers} layers`, () =>
-        measureBigPush({ ...ctx, client: t.client }, t.server),
-      );
-    });
-    await each(async (t) => {
-      if (t.pushed) {
-        await step(t, 'bigPull', `pull ${bigMiB} MiB`, () => measureBigPull(ctx, t.server));
-      } else t.result.errors.bigPull = 'skipped: the push failed';
-    });
+    await inTurns(
+      running,
+      each,
+      'bigPush',
+      `push ${bigMiB} MiB, ${params.bigLayers} layers`,
+      (t, i) => pushOnce(ctx, t.server, i),
+      (t, runs) => bigPushResult({ ...ctx, client: t.client }, runs),
+    );
+    for (const t of running) t.pushed = Boolean(t.result.bigPush);
+    await inTurns(
+      running.filter((t) => t.pushed),
+      each,
+      'bigPull',
+      `pull ${bigMiB} MiB`,
+      (t) => pullOnce(ctx, t.server),
+      (t, runs) => bigPullResult(ctx, runs),
+    );
+    for (const t of running) {
+      if (!t.pushed) t.result.errors.bigPull = 'skipped: the push failed';
+    }
     await each(async (t) => {
       t.smallOk = await step(t, 'smallPush', `push ${ctx.small.length} small images`, () =>
         measureSmallPush(ctx, t.server),
@@ -784,7 +836,8 @@ function markdown(report) {
       `sampled every ${params.rssIntervalMs} ms while skopeo pushes one ${params.rssLayerMiB} MiB layer, ` +
       'first thing after the server starts; the other measures follow in table order. Both ' +
       'registries run side by side and each measure is taken on one right after the other ' +
-      '(which goes first alternates), so load from other work weighs on both alike.',
+      '(which goes first alternates); the big push and pull take turns repetition by ' +
+      'repetition, so load from other work and drift over the minutes weigh on both alike.',
     '',
     ...(credentials ? [credentials, ''] : []),
     `1-min load average when each registry started: ${targets

@@ -27,6 +27,7 @@ import { membersRoutes } from './api/members.routes.js';
 import { auditRoutes } from './api/audit.routes.js';
 import { operationsRoutes } from './api/operations.routes.js';
 import { securityHeaders } from './api/security-headers.js';
+import { consoleAssets } from './console-assets.js';
 
 function routeUnknown(req: Request, res: Response): void {
   req.resume();
@@ -121,7 +122,7 @@ export function createApp({
 
   const index = consoleDir ? path.join(consoleDir, 'index.html') : null;
   if (consoleDir && index && fs.existsSync(index)) {
-    app.use(express.static(consoleDir, { index: false, maxAge: '1h' }));
+    app.use(consoleAssets(consoleDir));
     app.get('/{*splat}', (req, res, next) => {
       if (!isConsolePath(req.path)) return next();
       res.set('Cache-Control', 'no-cache').sendFile(index);

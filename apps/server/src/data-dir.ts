@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,32 +76,38 @@ export interface StartLock {
 /**
  * start.lock guards a first start: only one process does it, and a lock whose process is gone
  * marks a first start that died half-way. Refuses while a live process holds it.
+ *
+ * The lock is written whole under a name of its own and then linked into place, so it appears
+ * complete or not at all: a lock created empty and written after was once read, in the moment
+ * between the two, by a second process that took it for a dead holder's, removed it and did
+ * the first start beside the first ("table projects already exists").
  */
 export function takeStartLock(dir: string, umask: number): StartLock {
   const file = path.join(dir, LOCK_FILE);
+  const holder: LockHolder = {
+    pid: process.pid,
+    host: os.hostname(),
+    startedAt: new Date().toISOString(),
+  };
+  const draft = writeDraft(file, `${JSON.stringify(holder)}\n`, umask);
   let tookOverFrom: LockHolder | null = null;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx', modesFor(umask).file);
+  try {
+    for (let attempt = 0; ; attempt++) {
       try {
-        const holder: LockHolder = {
-          pid: process.pid,
-          host: os.hostname(),
-          startedAt: new Date().toISOString(),
-        };
-        fs.writeSync(fd, `${JSON.stringify(holder)}\n`);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
+        fs.linkSync(draft, file);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const stale = refuseIfHeld(file);
+        // Another process took over the same dead lock a moment before this one.
+        if (attempt > 0) throw busy(file, stale);
+        // The process that held it is gone: its first start did not finish.
+        removeStaleLock(file, stale);
+        tookOverFrom = stale;
       }
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-      const holder = refuseIfHeld(file);
-      // The process that held it is gone: its first start did not finish.
-      fs.rmSync(file, { force: true });
-      tookOverFrom = holder;
     }
+  } finally {
+    fs.rmSync(draft, { force: true });
   }
   return {
     tookOverFrom,
@@ -108,15 +115,66 @@ export function takeStartLock(dir: string, umask: number): StartLock {
   };
 }
 
-/** The holder of a lock whose process is gone; throws while the process lives. */
-function refuseIfHeld(file: string): LockHolder | null {
-  let holder: LockHolder | null = null;
+/** A file beside `file` holding `text`, flushed to disk; its name is this process's own. */
+function writeDraft(file: string, text: string, umask: number): string {
+  const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  const fd = fs.openSync(draft, 'wx', modesFor(umask).file);
   try {
-    holder = JSON.parse(fs.readFileSync(file, 'utf8')) as LockHolder;
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return draft;
+}
+
+/**
+ * Removes a lock judged dead, unless another process replaced it meanwhile: it is moved aside
+ * (one atomic step), and if what was moved is not the lock that was judged, it is put back.
+ */
+function removeStaleLock(file: string, judged: LockHolder | null): void {
+  const aside = `${file}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch (err) {
+    // Gone already: another process removed it, and the next link decides between us.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const moved = readHolder(aside);
+    if (JSON.stringify(moved) === JSON.stringify(judged)) return;
+    try {
+      fs.linkSync(aside, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    throw busy(file, moved);
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+}
+
+function busy(file: string, holder: LockHolder | null): DataDirBusyError {
+  const who = holder ? `another Berth process (pid ${holder.pid})` : 'another Berth process';
+  return new DataDirBusyError(
+    `${who} is doing the first start of ${path.dirname(file)}; start this one once that one listens`,
+  );
+}
+
+/** The lock's holder, or null when it cannot be read (a lock from an older Berth, cut short). */
+function readHolder(file: string): LockHolder | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as LockHolder;
   } catch {
-    // Unreadable or half-written: its writer died between creating and writing it.
     return null;
   }
+}
+
+/** The holder of a lock whose process is gone; throws while the process lives. */
+function refuseIfHeld(file: string): LockHolder | null {
+  const holder = readHolder(file);
+  if (!holder) return null;
   if (holder.host !== os.hostname()) {
     throw new DataDirBusyError(
       `${file} says Berth on ${holder.host} (pid ${holder.pid}) is doing the first start of this data directory since ${holder.startedAt}. Start this process once that one listens; if no Berth is starting there, remove ${file}.`,

@@ -23,6 +23,7 @@ export const CONSOLE_ROUTES = {
   accountPassword: 'account/password',
   users: 'admin/users',
   audit: 'admin/audit',
+  gc: 'admin/gc',
 } as const;
 
 export type ConsoleRouteName = keyof typeof CONSOLE_ROUTES;

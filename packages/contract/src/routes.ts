@@ -44,6 +44,8 @@ import {
   restoreResult,
   trashList,
   trashListQuery,
+  trashRepositories,
+  trashRepositoriesQuery,
 } from './trash.js';
 import { gcReport, gcRunBody } from './gc.js';
 import {
@@ -112,6 +114,7 @@ export const apiPaths = {
   tag: (ns: string, repo: string, tag: string) =>
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/tags/${seg(tag)}`,
   trash: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash`,
+  trashRepositories: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/repositories`,
   trashRestore: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore`,
   trashRestoreRepository: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore-repository`,
   trashRestoreMany: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore-many`,
@@ -453,6 +456,14 @@ export const apiRoutes: RouteSpec[] = [
     summary: 'List the trash',
     query: trashListQuery,
     response: trashList,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${NS}/trash/repositories`,
+    summary: 'Repositories with images in the trash, by part of their name (suggestions)',
+    query: trashRepositoriesQuery,
+    response: trashRepositories,
     status: 200,
   },
   {

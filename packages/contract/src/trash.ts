@@ -20,8 +20,20 @@ export const trashItem = z.object({
 });
 export type TrashItem = z.infer<typeof trashItem>;
 
+/**
+ * `q`: images in the trash with a tag that starts with it, or whose digest does (`sha256:…`
+ * or bare hex, at least 4 characters). Only the characters of tags and digests.
+ */
+export const trashSearchText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(135)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'q is the start of a tag or a digest');
+
 export const trashListQuery = z.object({
   repository: z.string().max(255).optional(),
+  q: trashSearchText.optional(),
   retentionRun: z
     .string()
     .regex(/^\d{1,15}$/, 'retentionRun is a run id')
@@ -78,3 +90,14 @@ export const restoreManyResult = z.object({
   skippedTags: z.array(skippedTag.extend({ repository: z.string(), digest: z.string() })),
 });
 export type RestoreManyResult = z.infer<typeof restoreManyResult>;
+
+/** Repositories with images in the trash whose name contains `q`: the filter's suggestions. */
+export const trashRepositoriesQuery = z.object({
+  q: z.string().trim().max(255).optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+export type TrashRepositoriesQuery = z.input<typeof trashRepositoriesQuery>;
+export const trashRepositories = z.object({
+  items: z.array(z.object({ name: z.string() })),
+});
+export type TrashRepositories = z.infer<typeof trashRepositories>;

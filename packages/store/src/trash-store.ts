@@ -6,6 +6,7 @@ import { recordAudit } from './audit-store.js';
 import { currentRequestId } from './audit-context.js';
 import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { containsText } from './like.js';
 import { adjustTrashCounters, resolveNamespace, resolveRepository } from './resolve.js';
 import {
   type RestoredImage,
@@ -46,12 +47,66 @@ function restoreCounts(restored: readonly RestoredImage[]) {
   };
 }
 
+/** Every string that starts with `prefix`, as a range an index can seek: [prefix, prefix + '~'). */
+function prefixRange(prefix: string): [string, string] {
+  // Tags and digests use only [A-Za-z0-9_.:-], all below '~' (trashSearchText checks).
+  return [prefix, `${prefix}~`];
+}
+
+/**
+ * Trash entries of a namespace (or one repository of it) with a tag that starts with `q`, or
+ * whose digest does (`sha256:…`, or bare hex of at least 4 characters). Driven per repository
+ * by index ranges: (repository_id, tag) of trash_tags and (repository_id, digest) of
+ * manifests, never a scan of the namespace's whole trash.
+ */
+function trashEntriesMatching(db: Db, namespaceId: number, repositoryId: number | null, q: string) {
+  const [tagFrom, tagTo] = prefixRange(q);
+  const repos = db
+    .selectFrom('repositories')
+    .select('id')
+    .where('namespace_id', '=', namespaceId)
+    .$if(repositoryId !== null, (qb) => qb.where('id', '=', repositoryId!));
+  const byTag = db
+    .selectFrom('trash_tags')
+    .select('trash_tags.trash_entry_id as id')
+    .where('trash_tags.repository_id', 'in', repos)
+    .where('trash_tags.tag', '>=', tagFrom)
+    .where('trash_tags.tag', '<', tagTo);
+  const digest = digestPrefix(q);
+  if (digest === null) return byTag;
+  const [digestFrom, digestTo] = prefixRange(digest);
+  return byTag.union(
+    db
+      .selectFrom('manifests')
+      .select('manifests.trash_entry_id as id')
+      .where('manifests.repository_id', 'in', repos)
+      .where('manifests.digest', '>=', digestFrom)
+      .where('manifests.digest', '<', digestTo)
+      .where('manifests.trash_entry_id', 'is not', null)
+      .$narrowType<{ id: number }>(),
+  );
+}
+
+/** The digest prefix `q` stands for, or null when it cannot be one. */
+function digestPrefix(q: string): string | null {
+  const lower = q.toLowerCase();
+  if (/^sha(256|512):[0-9a-f]*$/.test(lower)) return lower;
+  if (/^[0-9a-f]{4,}$/.test(lower)) return `sha256:${lower}`;
+  return null;
+}
+
 export function createTrashStore(db: Db) {
   return {
     /** Newest deletions first; entries past expiry are hidden even before the sweeper runs. */
     async list(
       namespace: string,
-      query: { repository?: string; retentionRun?: string; cursor?: string; limit: number },
+      query: {
+        repository?: string;
+        retentionRun?: string;
+        q?: string;
+        cursor?: string;
+        limit: number;
+      },
       now: number,
     ) {
       const ns = await resolveNamespace(db, namespace);
@@ -77,9 +132,15 @@ export function createTrashStore(db: Db) {
         .orderBy('trash_entries.deleted_at', 'desc')
         .orderBy('trash_entries.id', 'desc')
         .limit(query.limit + 1);
+      let repositoryId: number | null = null;
       if (query.repository !== undefined) {
         const repo = await resolveRepository(db, ns, query.repository);
+        repositoryId = repo.id;
         qb = qb.where('trash_entries.repository_id', '=', repo.id);
+      }
+      if (query.q !== undefined) {
+        const matching = trashEntriesMatching(db, ns.id, repositoryId, query.q);
+        qb = qb.where('trash_entries.id', 'in', matching);
       }
       if (query.retentionRun !== undefined) {
         qb = qb.where('trash_entries.retention_run_id', '=', Number(query.retentionRun));
@@ -114,6 +175,31 @@ export function createTrashStore(db: Db) {
         nextCursor:
           rows.length > query.limit && last ? encodeCursor([last.deleted_at, last.id]) : null,
       };
+    },
+
+    /**
+     * Repositories of the namespace with images in the trash (not yet expired) whose name
+     * contains `q`, by name: what the trash's repository filter suggests as someone types.
+     */
+    async repositoriesInTrash(namespace: string, q: string, limit: number, now: number) {
+      const ns = await resolveNamespace(db, namespace);
+      const rows = await db
+        .selectFrom('repositories')
+        .select('repositories.name')
+        .where('repositories.namespace_id', '=', ns.id)
+        .$if(q !== '', (qb) => qb.where(containsText('repositories.name', q)))
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('trash_entries')
+              .select('trash_entries.id')
+              .whereRef('trash_entries.repository_id', '=', 'repositories.id')
+              .where('trash_entries.expires_at', '>', now),
+          ),
+        )
+        .orderBy('repositories.name')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ name: r.name }));
     },
 
     /**

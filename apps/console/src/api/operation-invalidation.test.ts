@@ -21,14 +21,14 @@ const listParams = { q: '', sort: 'name', order: 'asc' } as const;
 const keys = {
   images: queryKeys.images.list('demo-shop', 'payments', listParams),
   repositories: queryKeys.repositories.list('demo-shop', listParams),
-  trash: queryKeys.trash.list('demo-shop', { repository: '', retentionRun: '' }),
+  trash: queryKeys.trash.list('demo-shop', { repository: '', retentionRun: '', q: '' }),
   runs: queryKeys.retention.runs('demo-shop'),
   policy: queryKeys.retention.policy('demo-shop'),
   namespaces: queryKeys.namespaces.list({ region: 'local', q: '' }),
   members: queryKeys.members.namespace('demo-shop'),
   running: queryKeys.operations.running('demo-shop'),
   otherImages: queryKeys.images.list('team', 'app', listParams),
-  otherTrash: queryKeys.trash.list('team', { repository: '', retentionRun: '' }),
+  otherTrash: queryKeys.trash.list('team', { repository: '', retentionRun: '', q: '' }),
   projects: queryKeys.projects.all(),
 };
 

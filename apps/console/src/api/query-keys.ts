@@ -21,6 +21,8 @@ export interface ImageListParams {
 export interface TrashListParams {
   repository: string;
   retentionRun: string;
+  /** The start of a tag or digest; '' for everything. */
+  q: string;
 }
 export interface ProjectListParams {
   region: string | undefined;
@@ -78,6 +80,9 @@ export const queryKeys = {
     inNamespace: (namespace: string) => ['trash', namespace] as const,
     list: (namespace: string, params: TrashListParams) =>
       ['trash', namespace, 'list', params] as const,
+    /** The repository filter's suggestions: under the namespace's trash, so restores stale them. */
+    repositories: (namespace: string, q: string) =>
+      ['trash', namespace, 'repositories', q] as const,
   },
   projects: {
     all: () => ['projects'] as const,
@@ -105,6 +110,10 @@ export const queryKeys = {
   audit: {
     all: () => ['audit'] as const,
     list: (filters: AuditFilters) => ['audit', 'list', filters] as const,
+  },
+  /** What a garbage collection would free now; a run changes it. */
+  gc: {
+    dryRun: () => ['gc', 'dry-run'] as const,
   },
   /** Bulk work followed by id; the running list is how a reloaded page finds it again. */
   operations: {

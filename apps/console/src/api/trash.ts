@@ -3,12 +3,14 @@ import {
   restoreManyResult,
   restoreResult,
   trashList,
+  trashRepositories,
+  type TrashRepositories,
   type RestoreBody,
   type RestoreManyBody,
   type RestoreResult,
   type RestoreManyResult,
 } from '@berth/contract';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCursorList } from './cursor-list';
 import { apiRequest, type ApiError } from './client';
 import { invalidateImageMoves } from './images';
@@ -20,10 +22,29 @@ export function useTrashList(namespace: string, params: TrashListParams) {
     queryKey: queryKeys.trash.list(namespace, params),
     fetchPage: (cursor, signal) =>
       apiRequest(apiPaths.trash(namespace), trashList, {
-        query: { repository: params.repository, retentionRun: params.retentionRun, cursor },
+        query: {
+          repository: params.repository,
+          retentionRun: params.retentionRun,
+          q: params.q,
+          cursor,
+        },
         signal,
       }),
     enabled: namespace !== '',
+  });
+}
+
+/** Repositories with images in the trash whose name contains `q`: the filter's suggestions. */
+export function useTrashRepositories(namespace: string, q: string) {
+  return useQuery<TrashRepositories, ApiError>({
+    queryKey: queryKeys.trash.repositories(namespace, q),
+    queryFn: ({ signal }) =>
+      apiRequest(apiPaths.trashRepositories(namespace), trashRepositories, {
+        query: { q, limit: 20 },
+        signal,
+      }),
+    enabled: namespace !== '',
+    placeholderData: keepPreviousData,
   });
 }
 

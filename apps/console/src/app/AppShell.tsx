@@ -12,7 +12,16 @@ import {
   SkipToContent,
   Theme,
 } from '@carbon/react';
-import { Apps, Box, Catalog, Folders, Time, TrashCan, UserMultiple } from '@carbon/icons-react';
+import {
+  Apps,
+  Box,
+  Catalog,
+  Clean,
+  Folders,
+  Time,
+  TrashCan,
+  UserMultiple,
+} from '@carbon/icons-react';
 import { Suspense } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
 import { DataTableSkeleton } from '@carbon/react';
@@ -42,6 +51,7 @@ const NAV = [
 const ADMIN_NAV = [
   { label: 'Users', to: routePaths.users(), icon: UserMultiple, match: /^\/admin\/users/ },
   { label: 'Audit log', to: routePaths.audit(), icon: Catalog, match: /^\/admin\/audit/ },
+  { label: 'Garbage collection', to: routePaths.gc(), icon: Clean, match: /^\/admin\/gc/ },
 ];
 
 function RegionSwitcher() {

@@ -34,7 +34,11 @@ export interface FollowOptions {
 interface OperationsApi {
   /** Idempotent by id: a page may hand over every running operation it lists. */
   follow: (started: Operation, options?: FollowOptions) => void;
-  /** Still running, as first seen: pages pick theirs by namespace, kind and target. */
+  /**
+   * Still running: pages pick theirs by namespace, kind and target. Each as first seen, and
+   * seen again once its undo has begun (a failed delete putting its images back); progress
+   * counts are read from the polled snapshot instead, so a poll does not redraw every page.
+   */
   followed: Operation[];
   /** Ended in failure and not yet dismissed: the page where it ran says why. */
   failed: Operation[];
@@ -48,13 +52,16 @@ function OperationWatcher({
   id,
   onEnded,
   onLost,
+  onUndoing,
 }: {
   id: string;
   onEnded: (ended: Operation) => void;
   onLost: (id: string, error: ApiError) => void;
+  onUndoing: (undoing: Operation) => void;
 }) {
   const query = useOperation(id);
   const ended = query.data && query.data.state !== 'running' ? query.data : null;
+  const undoing = query.data && !ended && query.data.rolledBack !== null ? query.data : null;
   // A 4xx will not change by asking again (the operation is gone, or access to it).
   const lost =
     query.error && query.error.status >= 400 && query.error.status < 500 ? query.error : null;
@@ -62,6 +69,9 @@ function OperationWatcher({
     if (ended) onEnded(ended);
     else if (lost) onLost(id, lost);
   }, [ended, lost, id, onEnded, onLost]);
+  useEffect(() => {
+    if (undoing) onUndoing(undoing);
+  }, [undoing, onUndoing]);
   return null;
 }
 
@@ -125,6 +135,15 @@ export function OperationsProvider({ children }: { children: ReactNode }) {
     [queryClient, stopFollowing, toasts],
   );
 
+  // Once per operation: the first snapshot that shows its undo replaces the one first seen.
+  const onUndoing = useCallback((undoing: Operation) => {
+    setFollowed((current) =>
+      current.some((op) => op.id === undoing.id && op.rolledBack === null)
+        ? current.map((op) => (op.id === undoing.id ? undoing : op))
+        : current,
+    );
+  }, []);
+
   const onLost = useCallback(
     (id: string, error: ApiError) => {
       if (settled.current.has(id)) return;
@@ -152,7 +171,13 @@ export function OperationsProvider({ children }: { children: ReactNode }) {
     <OperationsContext.Provider value={api}>
       {children}
       {followed.map((op) => (
-        <OperationWatcher key={op.id} id={op.id} onEnded={onEnded} onLost={onLost} />
+        <OperationWatcher
+          key={op.id}
+          id={op.id}
+          onEnded={onEnded}
+          onLost={onLost}
+          onUndoing={onUndoing}
+        />
       ))}
     </OperationsContext.Provider>
   );

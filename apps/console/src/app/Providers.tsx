@@ -1,7 +1,7 @@
-import { Theme } from '@carbon/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
+import { ThemeProvider } from './ThemeProvider';
 
 function createQueryClient() {
   return new QueryClient({
@@ -23,7 +23,7 @@ export function Providers({ children }: { children: ReactNode }) {
   return (
     <QueryClientProvider client={queryClient}>
       {/* Regions load inside the session gate: without a session every call is refused. */}
-      <Theme theme="white">{children}</Theme>
+      <ThemeProvider>{children}</ThemeProvider>
     </QueryClientProvider>
   );
 }

@@ -1,9 +1,16 @@
-import { MenuButton, MenuItem, MenuItemDivider } from '@carbon/react';
+import { MenuButton, MenuItem, MenuItemDivider, MenuItemRadioGroup } from '@carbon/react';
 import { useNavigate } from 'react-router';
 import { toApiError } from '../api/client';
 import { useCurrentUser, useSignOut } from '../api/session';
 import { routePaths } from './route-paths';
+import { THEME_CHOICES, useThemeChoice, type ThemeChoice } from './ThemeProvider';
 import { useToasts } from './ToastProvider';
+
+const THEME_LABELS: Record<ThemeChoice, string> = {
+  system: 'System',
+  light: 'Light',
+  dark: 'Dark',
+};
 
 /**
  * The signed-in account in the header. Carbon's MenuButton gives the menu its keyboard
@@ -14,6 +21,7 @@ export function UserMenu() {
   const navigate = useNavigate();
   const signOut = useSignOut();
   const toasts = useToasts();
+  const { choice, setChoice } = useThemeChoice();
   if (!user) return null;
   return (
     <MenuButton
@@ -26,6 +34,17 @@ export function UserMenu() {
     >
       <MenuItem label="API keys" onClick={() => navigate(routePaths.apiKeys())} />
       <MenuItem label="Change password" onClick={() => navigate(routePaths.accountPassword())} />
+      <MenuItemDivider />
+      {/* A submenu: its name says what the three choices are about. */}
+      <MenuItem label={`Theme: ${THEME_LABELS[choice]}`}>
+        <MenuItemRadioGroup
+          label="Theme"
+          items={[...THEME_CHOICES]}
+          itemToString={(item) => THEME_LABELS[item as ThemeChoice]}
+          selectedItem={choice}
+          onChange={(item) => setChoice(item as ThemeChoice)}
+        />
+      </MenuItem>
       <MenuItemDivider />
       <MenuItem
         label="Sign out"

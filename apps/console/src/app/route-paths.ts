@@ -29,4 +29,5 @@ export const routePaths = {
   accountPassword: () => '/account/password',
   users: () => '/admin/users',
   audit: () => '/admin/audit',
+  gc: () => '/admin/gc',
 };

@@ -104,6 +104,12 @@ export const routes = {
       Component: (await import('../features/audit/AuditPage')).AuditPage,
     }),
   },
+  gc: {
+    path: CONSOLE_ROUTES.gc,
+    lazy: async () => ({
+      Component: (await import('../features/gc/GcPage')).GcPage,
+    }),
+  },
 } satisfies Record<ConsoleRouteName, RouteObject>;
 
 export function createRouter() {

@@ -1,6 +1,12 @@
 import { Dropdown, DropdownSkeleton } from '@carbon/react';
+import { useEffect } from 'react';
 import { useNamespaceOptions } from '../api/namespaces';
 import { useRegion } from '../app/RegionProvider';
+import {
+  chooseNamespace,
+  rememberNamespace,
+  rememberedNamespace,
+} from '../lib/remembered-namespace';
 import { ErrorNotification } from './ErrorNotification';
 
 interface NamespacePickerProps {
@@ -40,15 +46,47 @@ export function NamespacePicker({ id, value, onChange }: NamespacePickerProps) {
   );
 }
 
-/** The namespace a picker page should show: the one in the URL, else the first one. */
+/**
+ * The namespace a picker page should show (see chooseNamespace): the one in the URL if the
+ * person can see it, else none and `notFound` names it; without one in the URL, the one they
+ * were last in. What it shows is remembered for next time.
+ */
 export function useDefaultNamespace(requested: string | null): {
   namespace: string | undefined;
+  notFound: string | null;
   isPending: boolean;
 } {
   const { region } = useRegion();
   const options = useNamespaceOptions(region);
-  if (!options.data) return { namespace: undefined, isPending: !options.error };
-  const names = options.data.items.map((ns) => ns.name);
-  if (requested && names.includes(requested)) return { namespace: requested, isPending: false };
-  return { namespace: names[0], isPending: false };
+  const names = options.data?.items.map((ns) => ns.name);
+  const choice = names
+    ? chooseNamespace(names, requested, rememberedNamespace(region))
+    : { namespace: undefined, notFound: null };
+  const shown = choice.namespace;
+  useEffect(() => {
+    if (shown) rememberNamespace(region, shown);
+  }, [region, shown]);
+  if (!names) return { namespace: undefined, notFound: null, isPending: !options.error };
+  return { ...choice, isPending: false };
+}
+
+/** Pages inside one namespace remember it, so the picker pages open on it next. */
+export function useRememberNamespace(namespace: string, known: boolean): void {
+  const { region } = useRegion();
+  useEffect(() => {
+    if (known) rememberNamespace(region, namespace);
+  }, [region, namespace, known]);
+}
+
+/** What a picker page shows for a namespace in its address that the person cannot see. */
+export function NamespaceNotFound({ namespace }: { namespace: string }) {
+  return (
+    <div className="berth-empty" role="status">
+      <h2 className="berth-empty__title">Namespace not found</h2>
+      <p className="berth-empty__body">
+        There is no namespace {namespace} in this region, or you are not a member of it. Choose
+        another namespace above, or switch region in the header.
+      </p>
+    </div>
+  );
 }

@@ -286,4 +286,32 @@ describe('deleting a repository while a restore brings images back into it', () 
     );
     await server.api().delete(apiPaths.repository('team', 'app')).expect(200);
   });
+
+  it('a failed repository delete being undone holds up a new delete of that repository', async () => {
+    server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '50' } });
+    await seedRepository(server, 'app', 6, SEED);
+    await seedRepository(server, 'other', 2, SEED);
+    // A delete of "app" that another server process worked, failed, and is now undoing.
+    const claim = { owner: 'another-process', leaseMs: 3_600_000 };
+    const opId = await startRepositoryDelete(
+      server.store.db,
+      'team',
+      ['app'],
+      { actor: 'someone', now: server.clock.now },
+      claim,
+    );
+    const error = { code: 'OPERATION_FAILED', message: 'the disk went away' };
+    await server.store.operations.beginUndo(opId, claim.owner, error, server.clock.now, 3_600_000);
+    const refused = await server.api().delete(apiPaths.repository('team', 'app')).expect(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'REPOSITORY_BEING_RESTORED',
+      message: expect.stringContaining(
+        `team/app cannot be deleted while operation ${opId} failed and is being undone`,
+      ),
+      details: { repository: 'app', operationId: String(opId) },
+    });
+    await server.api().delete(apiPaths.repository('team', 'other')).expect(200);
+    await server.store.operations.fail(opId, claim.owner, error, server.clock.now);
+    await server.api().delete(apiPaths.repository('team', 'app')).expect(200);
+  });
 });

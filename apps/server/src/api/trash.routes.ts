@@ -7,6 +7,8 @@ import {
   restoreResult,
   trashList,
   trashListQuery,
+  trashRepositories,
+  trashRepositoriesQuery,
 } from '@berth/contract';
 import type { Services } from '../services/index.js';
 import { guards } from './guards.js';
@@ -21,6 +23,13 @@ export function trashRoutes(services: Services): Router {
       res,
       trashList,
       await trash.list(param(req, 'namespace'), trashListQuery.parse(req.query)),
+    );
+  });
+  r.get('/namespaces/:namespace/trash/repositories', can.namespace('read'), async (req, res) => {
+    send(
+      res,
+      trashRepositories,
+      await trash.repositories(param(req, 'namespace'), trashRepositoriesQuery.parse(req.query)),
     );
   });
   r.post('/namespaces/:namespace/trash/restore', can.namespace('write'), async (req, res) => {

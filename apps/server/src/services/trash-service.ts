@@ -5,6 +5,7 @@ import {
   type RestoreManyResult,
   type RestoreResult,
   type TrashList,
+  type TrashRepositories,
 } from '@berth/contract';
 import { addToRestoreTally, emptyRestoreTally, startTrashRestore } from '@berth/store';
 import type { OperationRunner } from './operations/operation-runner.js';
@@ -27,7 +28,13 @@ export function createTrashService(
   return {
     async list(
       namespace: string,
-      query: { repository?: string; retentionRun?: string; cursor?: string; limit: number },
+      query: {
+        repository?: string;
+        retentionRun?: string;
+        q?: string;
+        cursor?: string;
+        limit: number;
+      },
     ): Promise<TrashList> {
       requireNamespaceName(namespace);
       if (query.repository !== undefined) requireRepositoryName(namespace, query.repository);
@@ -41,6 +48,21 @@ export function createTrashService(
         })),
         nextCursor: page.nextCursor,
       };
+    },
+
+    /** The trash filter's suggestions: repositories with images in the trash, by part of their name. */
+    async repositories(
+      namespace: string,
+      query: { q?: string; limit: number },
+    ): Promise<TrashRepositories> {
+      requireNamespaceName(namespace);
+      const items = await store.trash.repositoriesInTrash(
+        namespace,
+        query.q ?? '',
+        query.limit,
+        clock(),
+      );
+      return { items };
     },
 
     async restore(namespace: string, body: RestoreBody, actor: string): Promise<RestoreResult> {

@@ -88,7 +88,10 @@ async function runHasEntriesIn(trx: Db, runId: number, repositoryId: number): Pr
 /**
  * Inside the delete's own transaction (so no restore starts between the check and the
  * delete): refuses deleting any of these repositories while a restore operation (restore
- * repository, or a run restore with images in one of them) brings images back into it.
+ * repository, or a run restore with images in one of them) brings images back into it, or
+ * while a failed repository delete or retention confirm is being undone and puts images back
+ * into it (a delete started meanwhile would list only what the undo had put back so far, and
+ * leave the rest of the repository live once the undo ends).
  */
 export async function refuseDeleteWhileRestoring(
   trx: Db,
@@ -98,26 +101,47 @@ export async function refuseDeleteWhileRestoring(
   const running = await sql<{
     id: number;
     kind: string;
+    undoing: number;
     repo_id: number | null;
     run_id: number | null;
+    repositories: string | null;
   }>`
-    SELECT id, kind, params ->> '$.repositoryId' AS repo_id, params ->> '$.runId' AS run_id
+    SELECT id, kind, undo IS NOT NULL AS undoing, params ->> '$.repositoryId' AS repo_id,
+      params ->> '$.runId' AS run_id, params -> '$.repositories' AS repositories
     FROM operations
-    WHERE state = 'running' AND kind IN ('trash.restore', 'retention.run.restore')
-      AND namespace_id = ${ns.id}`.execute(trx);
+    WHERE state = 'running' AND namespace_id = ${ns.id}
+      AND (kind IN ('trash.restore', 'retention.run.restore')
+        OR (undo IS NOT NULL AND kind IN ('repository.delete', 'retention.confirm')))`.execute(trx);
   for (const op of running.rows) {
     for (const repo of repositories) {
-      const into =
-        op.kind === 'trash.restore'
-          ? Number(op.repo_id) === repo.id
-          : await runHasEntriesIn(trx, Number(op.run_id), repo.id);
-      if (into) {
-        throw new ConflictError(
-          'REPOSITORY_BEING_RESTORED',
-          `${ns.name}/${repo.name} cannot be deleted while operation ${op.id} restores images into it; try again once that operation has ended`,
-          { repository: repo.name, operationId: String(op.id) },
-        );
-      }
+      if (!(await restoresInto(trx, op, repo.id))) continue;
+      const how = op.undoing
+        ? `operation ${op.id} failed and is being undone, which puts images back into it`
+        : `operation ${op.id} restores images into it`;
+      throw new ConflictError(
+        'REPOSITORY_BEING_RESTORED',
+        `${ns.name}/${repo.name} cannot be deleted while ${how}; try again once that operation has ended`,
+        { repository: repo.name, operationId: String(op.id) },
+      );
     }
+  }
+}
+
+/** Whether running operation `op` (a restore, or an undo) brings images into `repositoryId`. */
+async function restoresInto(
+  trx: Db,
+  op: { kind: string; repo_id: number | null; run_id: number | null; repositories: string | null },
+  repositoryId: number,
+): Promise<boolean> {
+  switch (op.kind) {
+    case 'trash.restore':
+      return Number(op.repo_id) === repositoryId;
+    case 'repository.delete': {
+      const repos = JSON.parse(op.repositories ?? '[]') as { id: number }[];
+      return repos.some((r) => r.id === repositoryId);
+    }
+    default:
+      // A run restore, or a retention confirm's undo: the run's entries say which repositories.
+      return runHasEntriesIn(trx, Number(op.run_id), repositoryId);
   }
 }

@@ -1,10 +1,13 @@
 import { Breadcrumb, BreadcrumbItem, CodeSnippet, SkeletonText } from '@carbon/react';
 import { Link, Navigate, useParams } from 'react-router';
 import { useImageList } from '../../api/images';
+import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
+import { useRememberNamespace } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { pullReference } from '../../lib/format';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
+import { useDeleteRepositoriesWithUndo } from '../repositories/use-delete-repositories';
 import { ImagesTable } from './ImagesTable';
 
 /** The newest tagged image, or else the newest image by digest. Same query as the table's default. */
@@ -60,6 +63,28 @@ function RepositoryNotFound({ namespace, repository }: { namespace: string; repo
   );
 }
 
+/**
+ * Bulk work on this repository found running here (after a reload, or started elsewhere):
+ * when a delete or a restore of it ends, the toast is the one the repositories page gives,
+ * with Undo and the way to the trash, not a plain "it ended".
+ */
+function RepositoryOperations({
+  namespace,
+  repository,
+}: {
+  namespace: string;
+  repository: string;
+}) {
+  const { tellDeletedOperation, tellRestoredOperation } = useDeleteRepositoriesWithUndo(namespace);
+  return (
+    <OperationsInProgress
+      namespace={namespace}
+      target={`${namespace}/${repository}`}
+      onSucceeded={(finished) => tellDeletedOperation(finished) || tellRestoredOperation(finished)}
+    />
+  );
+}
+
 export function ImagesPage() {
   const params = useParams();
   const namespace = params.namespace ?? '';
@@ -71,6 +96,8 @@ export function ImagesPage() {
     { q: '', sort: 'pushedAt', order: 'desc' },
     repository !== '',
   );
+  const { summary } = useNamespaceAccess(namespace);
+  useRememberNamespace(namespace, summary.data !== undefined);
   if (!repository) return <Navigate to={routePaths.repositories(namespace)} replace />;
   const notFound = newest.error?.status === 404;
 
@@ -104,7 +131,7 @@ export function ImagesPage() {
 function ImagesBody({ namespace, repository }: { namespace: string; repository: string }) {
   return (
     <>
-      <OperationsInProgress namespace={namespace} target={`${namespace}/${repository}`} />
+      <RepositoryOperations namespace={namespace} repository={repository} />
       <PullCommand namespace={namespace} repository={repository} />
       <ImagesTable
         key={`${namespace}/${repository}`}

@@ -4,6 +4,7 @@ import { Link, useNavigate } from 'react-router';
 import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
 import { ErrorNotification } from '../../components/ErrorNotification';
+import { useRememberNamespace } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { formatBytes } from '../../lib/format';
 
@@ -35,6 +36,7 @@ export function NamespaceLayout({ namespace, tab, children }: NamespaceLayoutPro
     tabs.findIndex((t) => t.tab === tab),
   );
   const data = summary.data;
+  useRememberNamespace(namespace, data !== undefined);
 
   const breadcrumb = (
     <Breadcrumb noTrailingSlash>

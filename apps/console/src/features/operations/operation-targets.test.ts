@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildOperation } from '../../api/operation-builder';
 import {
   repositoriesBeingDeleted,
+  repositoriesBeingUndone,
   repositoriesWorkedOn,
   repositoryOf,
   worksOn,
@@ -40,5 +41,23 @@ describe('what running deletes are removing', () => {
     expect(
       repositoryOf(buildOperation({ kind: 'retention.run.restore', target: 'retention run 12' })),
     ).toBeNull();
+  });
+});
+
+describe('repository deletes being undone', () => {
+  it('names the repositories of a running delete whose undo has begun, and no others', () => {
+    const undoing = { images: 3, skippedTags: 0 };
+    const running = [
+      buildOperation({ target: 'demo-shop/payments, demo-shop/web', rolledBack: undoing }),
+      buildOperation({ target: 'demo-shop/backend/api' }),
+      buildOperation({ target: 'demo-shop/old', state: 'failed', rolledBack: undoing }),
+      buildOperation({ kind: 'trash.restore', target: 'demo-shop/docs', rolledBack: undoing }),
+    ];
+    expect([...repositoriesBeingUndone(running, 'demo-shop')]).toEqual(['payments', 'web']);
+    expect([...repositoriesBeingDeleted(running, 'demo-shop')]).toEqual([
+      'payments',
+      'web',
+      'backend/api',
+    ]);
   });
 });

@@ -36,6 +36,15 @@ export function repositoriesBeingDeleted(
   return repositoriesWorkedOn(running, namespace, 'repository.delete');
 }
 
+/** Of those, the ones whose delete failed and is being undone (its images coming back). */
+export function repositoriesBeingUndone(
+  running: readonly Operation[],
+  namespace: string,
+): Set<string> {
+  const undoing = running.filter((op) => op.rolledBack !== null);
+  return repositoriesWorkedOn(undoing, namespace, 'repository.delete');
+}
+
 /**
  * The one repository `op` works on, by its name in the namespace ("backend/api" of
  * "demo-shop/backend/api"); null when it works on several, or on something else (a run).

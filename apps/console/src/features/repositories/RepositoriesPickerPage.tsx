@@ -1,11 +1,15 @@
 import { useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/PageHeader';
-import { NamespacePicker, useDefaultNamespace } from '../../components/NamespacePicker';
+import {
+  NamespaceNotFound,
+  NamespacePicker,
+  useDefaultNamespace,
+} from '../../components/NamespacePicker';
 import { RepositoriesTable } from './RepositoriesTable';
 
 export function RepositoriesPickerPage() {
   const [searchParams, setSearchParams] = useSearchParams();
-  const { namespace, isPending } = useDefaultNamespace(searchParams.get('namespace'));
+  const { namespace, notFound, isPending } = useDefaultNamespace(searchParams.get('namespace'));
 
   return (
     <>
@@ -22,7 +26,9 @@ export function RepositoriesPickerPage() {
       </div>
       {namespace ? (
         <RepositoriesTable key={namespace} namespace={namespace} />
-      ) : isPending ? null : (
+      ) : isPending ? null : notFound ? (
+        <NamespaceNotFound namespace={notFound} />
+      ) : (
         <div className="berth-empty" role="status">
           <h2 className="berth-empty__title">No namespaces in this region</h2>
           <p className="berth-empty__body">

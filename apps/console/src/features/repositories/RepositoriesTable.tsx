@@ -26,7 +26,7 @@ import { useRowSelection } from '../../lib/use-row-selection';
 import { useTableSort } from '../../lib/use-table-sort';
 import { useOperations } from '../../app/OperationsProvider';
 import { BeingDeletedTag } from '../operations/BeingDeletedTag';
-import { repositoriesBeingDeleted } from '../operations/operation-targets';
+import { repositoriesBeingDeleted, repositoriesBeingUndone } from '../operations/operation-targets';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { DeleteRepositoriesModal } from './DeleteRepositoriesModal';
 import { useDeleteRepositoriesWithUndo } from './use-delete-repositories';
@@ -45,7 +45,9 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
   const q = useDebouncedValue(search.trim());
   const { sort, headerProps } = useTableSort<RepositorySort>({ key: 'name', order: 'asc' });
   const [confirming, setConfirming] = useState<RepositorySummary[] | null>(null);
-  const beingDeleted = repositoriesBeingDeleted(useOperations().followed, namespace);
+  const { followed } = useOperations();
+  const beingDeleted = repositoriesBeingDeleted(followed, namespace);
+  const beingUndone = repositoriesBeingUndone(followed, namespace);
   // The server lowers a repository's count as each chunk of its delete commits: shown as it goes.
   const list = useRepositoryList(
     namespace,
@@ -149,7 +151,9 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                   <Link to={routePaths.images(namespace, repo.name)} className="cds--link">
                     {repo.name}
                   </Link>
-                  {beingDeleted.has(repo.name) ? <BeingDeletedTag /> : null}
+                  {beingDeleted.has(repo.name) ? (
+                    <BeingDeletedTag undoing={beingUndone.has(repo.name)} />
+                  ) : null}
                 </TableCell>
                 <TableCell>
                   {beingDeleted.has(repo.name)

@@ -18,7 +18,11 @@ import {
 import { useNamespaceAccess } from '../../app/access';
 import { useToasts } from '../../app/ToastProvider';
 import { ErrorNotification } from '../../components/ErrorNotification';
-import { NamespacePicker, useDefaultNamespace } from '../../components/NamespacePicker';
+import {
+  NamespaceNotFound,
+  NamespacePicker,
+  useDefaultNamespace,
+} from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { formatBytes, plural, pluralize } from '../../lib/format';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
@@ -189,7 +193,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
 
 export function RetentionPage() {
   const [searchParams, setSearchParams] = useSearchParams();
-  const { namespace, isPending } = useDefaultNamespace(searchParams.get('namespace'));
+  const { namespace, notFound, isPending } = useDefaultNamespace(searchParams.get('namespace'));
   const picker = (
     <NamespacePicker
       id="retention-namespace"
@@ -208,6 +212,11 @@ export function RetentionPage() {
         <RetentionWorkspace key={namespace} namespace={namespace} picker={picker} />
       ) : isPending ? (
         <div className="berth-filters">{picker}</div>
+      ) : notFound ? (
+        <>
+          <div className="berth-filters">{picker}</div>
+          <NamespaceNotFound namespace={notFound} />
+        </>
       ) : (
         <div className="berth-empty" role="status">
           <h2 className="berth-empty__title">No namespaces in this region</h2>

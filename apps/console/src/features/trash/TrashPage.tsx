@@ -29,6 +29,7 @@ import {
   useRestoreSelection,
   useTrashList,
 } from '../../api/trash';
+import { useRestoreRetentionRun } from '../../api/retention';
 import { useNamespaceAccess } from '../../app/access';
 import { routePaths } from '../../app/route-paths';
 import { ErrorNotification } from '../../components/ErrorNotification';
@@ -36,7 +37,11 @@ import { TagList } from '../../components/TagList';
 import { DateText } from '../../components/DateText';
 import { LoadMore } from '../../components/LoadMore';
 import { SelectAllCell, SelectRowCell } from '../../components/SelectionCells';
-import { NamespacePicker, useDefaultNamespace } from '../../components/NamespacePicker';
+import {
+  NamespaceNotFound,
+  NamespacePicker,
+  useDefaultNamespace,
+} from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import {
@@ -54,6 +59,7 @@ import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
 import { useRunRestoredToast } from '../retention/use-run-restored-toast';
 import { RestoreTagModal } from './RestoreTagModal';
+import { RepositoryFilter } from './RepositoryFilter';
 import { TrashToolbar } from './TrashToolbar';
 import { useRestoredManyToast } from './use-restored-many-toast';
 
@@ -79,6 +85,8 @@ interface TrashTableProps {
   initialRepository: string;
   /** From `?retentionRun=`: only what that retention run deleted. */
   retentionRun: string;
+  /** From `?q=`: images with a tag or digest that starts with it. */
+  initialSearch: string;
   picker: ReactNode;
 }
 
@@ -153,15 +161,63 @@ function RestoreOutcomeNotice({
   );
 }
 
-function TrashTable({ namespace, initialRepository, retentionRun, picker }: TrashTableProps) {
+/** Why a filtered trash shows nothing, in words that say which filters are on. */
+function noMatchText(f: {
+  namespace: string;
+  repository: string;
+  retentionRun: string;
+  q: string;
+  unknownRepository: boolean;
+}): string {
+  if (f.unknownRepository) {
+    return `${f.namespace} has nothing in the trash from a repository named “${f.repository}”. Pick one of the suggestions, or enter the full name, for example backend/api.`;
+  }
+  if (f.repository === '' && f.q === '') {
+    return `Nothing that retention run #${f.retentionRun} deleted is in the trash any more: it was restored or purged.`;
+  }
+  const parts = [
+    f.q ? `with a tag or digest starting “${f.q}”` : '',
+    f.repository ? `from repository “${f.repository}”` : '',
+    f.retentionRun ? `deleted by retention run #${f.retentionRun}` : '',
+  ].filter(Boolean);
+  return `Nothing ${parts.join(' ')} is in the trash of ${f.namespace}.`;
+}
+
+/** What the trash's search takes: the characters of tags and digests (trashSearchText). */
+const SEARCHABLE = /^[A-Za-z0-9_.:-]{1,135}$/;
+
+function TrashTable({
+  namespace,
+  initialRepository,
+  initialSearch,
+  retentionRun,
+  picker,
+}: TrashTableProps) {
   const [, setSearchParams] = useSearchParams();
   const navigate = useNavigate();
   const [repositoryInput, setRepositoryInput] = useState(initialRepository);
   const repository = useDebouncedValue(repositoryInput.trim());
-  const list = useTrashList(namespace, { repository, retentionRun });
+  const [searchInput, setSearchInput] = useState(initialSearch);
+  const typedSearch = useDebouncedValue(searchInput.trim());
+  // Only what the server takes: anything else is said at the field, not sent.
+  const searchInvalid = typedSearch !== '' && !SEARCHABLE.test(typedSearch);
+  const q = searchInvalid ? '' : typedSearch;
+  const list = useTrashList(namespace, { repository, retentionRun, q });
+  // Filters live in the address, so a filtered trash can be linked to and survives a reload.
+  const setParam = (name: string, value: string) =>
+    setSearchParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (value) next.set(name, value);
+        else next.delete(name);
+        return next;
+      },
+      { replace: true },
+    );
   const restore = useRestore();
   const restoreSelection = useRestoreSelection();
   const restoreRepository = useRestoreRepository();
+  const restoreRun = useRestoreRetentionRun();
   const settle = useBulkOutcome();
   const toastRestored = useRestoredManyToast(namespace);
   const toastRunRestored = useRunRestoredToast();
@@ -175,13 +231,19 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
   const rows = unknownRepository ? [] : (list.data?.pages.flatMap((page) => page.items) ?? []);
   // Rows are picked by trash entry; a new filter shows other rows, so it starts afresh.
   const selection = useRowSelection(rows, (item) => item.id);
-  const bulkPending = restoreSelection.isPending || restoreRepository.isPending;
-  const restoringRepositories = repositoriesWorkedOn(
-    useOperations().followed,
-    namespace,
-    'trash.restore',
-  );
-  const bulkError = restoreSelection.error ?? restoreRepository.error;
+  const bulkPending =
+    restoreSelection.isPending || restoreRepository.isPending || restoreRun.isPending;
+  const { followed } = useOperations();
+  const restoringRepositories = repositoriesWorkedOn(followed, namespace, 'trash.restore');
+  const restoringRun =
+    retentionRun !== '' &&
+    followed.some(
+      (op) =>
+        op.kind === 'retention.run.restore' &&
+        op.namespace === namespace &&
+        op.target === `retention run ${retentionRun}`,
+    );
+  const bulkError = restoreSelection.error ?? restoreRepository.error ?? restoreRun.error;
 
   const done = (result: RestoreResult) => {
     setLastResult({ kind: 'one', result });
@@ -192,6 +254,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
     setLastResult(null);
     restoreSelection.reset();
     restoreRepository.reset();
+    restoreRun.reset();
   };
 
   // A restore that became an operation ends later, perhaps after leaving this page: a toast
@@ -242,28 +305,45 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
     );
   };
 
+  // The run's Undo, as on the retention page; its outcome is told by the same toast there.
+  const restoreWholeRun = (run: string) => {
+    startBulk();
+    restoreRun.mutate(
+      { namespace, runId: run },
+      {
+        onSuccess: (answer) => {
+          selection.clear();
+          settle(answer, retentionRunRestored, toastRunRestored);
+        },
+      },
+    );
+  };
+
   return (
     <>
       <div className="berth-filters">
         {picker}
-        <TextInput
-          id="trash-repository"
-          labelText="Repository"
-          placeholder="Full repository name"
-          helperText="For example backend/api"
+        <RepositoryFilter
+          namespace={namespace}
           value={repositoryInput}
-          onChange={(event) => {
-            setRepositoryInput(event.target.value);
+          onChange={(next) => {
+            setRepositoryInput(next);
             selection.clear();
-            setSearchParams(
-              (current) => {
-                const next = new URLSearchParams(current);
-                if (event.target.value) next.set('repository', event.target.value);
-                else next.delete('repository');
-                return next;
-              },
-              { replace: true },
-            );
+            setParam('repository', next);
+          }}
+        />
+        <TextInput
+          id="trash-search"
+          labelText="Tag or digest"
+          placeholder="Starts with…"
+          helperText="For example v1.2 or sha256:3f2a"
+          value={searchInput}
+          invalid={searchInvalid}
+          invalidText="Tags and digests have only letters, digits and . _ - :"
+          onChange={(event) => {
+            setSearchInput(event.target.value);
+            selection.clear();
+            setParam('q', event.target.value);
           }}
         />
         {retentionRun ? (
@@ -305,7 +385,9 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           title={
             restoreRepository.error
               ? `Repository ${repository} not restored`
-              : 'The selected images were not restored'
+              : restoreRun.error
+                ? `Retention run #${retentionRun} not restored`
+                : 'The selected images were not restored'
           }
         />
       ) : null}
@@ -317,6 +399,12 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
             repository={repository !== '' && rows.length > 0 ? repository : null}
             onRestoreRepository={restoreWholeRepository}
             restoringRepository={repository !== '' && restoringRepositories.has(repository)}
+            run={retentionRun !== '' && rows.length > 0 ? retentionRun : null}
+            onRestoreRun={restoreWholeRun}
+            restoringRun={restoringRun}
+            bothFilters={
+              rows.length > 0 && ((repository !== '' && retentionRun !== '') || q !== '')
+            }
             isPending={bulkPending}
           />
         ) : null}
@@ -324,17 +412,11 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
           isPending={list.isPending}
           error={unknownRepository ? null : list.error}
           isEmpty={rows.length === 0}
-          isFiltered={repository !== '' || retentionRun !== ''}
+          isFiltered={repository !== '' || retentionRun !== '' || q !== ''}
           columnCount={headers.length + (canWrite ? 1 : 0)}
           emptyTitle="The trash is empty"
           emptyBody={<p>The trash is empty. Deleted images stay here for 30 days.</p>}
-          noMatchBody={
-            unknownRepository
-              ? `${namespace} has no repository named “${repository}”. Enter the full name, for example backend/api.`
-              : repository === ''
-                ? `Nothing that retention run #${retentionRun} deleted is in the trash any more: it was restored or purged.`
-                : `Nothing from repository “${repository}”${retentionRun ? ` deleted by retention run #${retentionRun}` : ''} is in the trash of ${namespace}.`
-          }
+          noMatchBody={noMatchText({ namespace, repository, retentionRun, q, unknownRepository })}
           onRetry={() => void list.refetch()}
         >
           <Table aria-label={`Trash of ${namespace}`} size="md">
@@ -459,7 +541,7 @@ function TrashTable({ namespace, initialRepository, retentionRun, picker }: Tras
 
 export function TrashPage() {
   const [searchParams, setSearchParams] = useSearchParams();
-  const { namespace, isPending } = useDefaultNamespace(searchParams.get('namespace'));
+  const { namespace, notFound, isPending } = useDefaultNamespace(searchParams.get('namespace'));
   const picker = (
     <NamespacePicker
       id="trash-namespace"
@@ -479,11 +561,17 @@ export function TrashPage() {
           key={namespace}
           namespace={namespace}
           initialRepository={searchParams.get('repository') ?? ''}
+          initialSearch={searchParams.get('q') ?? ''}
           retentionRun={searchParams.get('retentionRun') ?? ''}
           picker={picker}
         />
       ) : isPending ? (
         <div className="berth-filters">{picker}</div>
+      ) : notFound ? (
+        <>
+          <div className="berth-filters">{picker}</div>
+          <NamespaceNotFound namespace={notFound} />
+        </>
       ) : (
         <div className="berth-empty" role="status">
           <h2 className="berth-empty__title">No namespaces in this region</h2>

@@ -15,12 +15,20 @@ interface TrashToolbarProps {
   onRestoreRepository: (repository: string) => void;
   /** A "restore repository" of it is already running (found here, or started elsewhere). */
   restoringRepository: boolean;
+  /** Set when the trash is filtered to one retention run (alone) that has images in it. */
+  run: string | null;
+  onRestoreRun: (run: string) => void;
+  /** A restore of that run is already running. */
+  restoringRun: boolean;
+  /** More than one filter is on (or a search): no whole restore matches what is shown. */
+  bothFilters: boolean;
   isPending: boolean;
 }
 
 /**
  * The trash's actions for a writer: "Restore" over the selected rows (a batch bar while
- * rows are checked), and "Restore repository" while the view is one repository.
+ * rows are checked), "Restore repository" while the view is one repository, and "Restore
+ * run" while it is what one retention run deleted (the run's Undo, where its images are).
  */
 export function TrashToolbar({
   selection,
@@ -28,6 +36,10 @@ export function TrashToolbar({
   repository,
   onRestoreRepository,
   restoringRepository,
+  run,
+  onRestoreRun,
+  restoringRun,
+  bothFilters,
   isPending,
 }: TrashToolbarProps) {
   const tooMany = selection.selectedRows.length > RESTORE_SELECTION_MAX;
@@ -43,7 +55,25 @@ export function TrashToolbar({
       }}
     >
       {(tabIndex) =>
-        repository && restoringRepository ? (
+        bothFilters ? (
+          <p className="berth-toolbar-hint berth-muted">
+            Select images to restore them; with only a repository or a run filter on, all of it can
+            be restored at once.
+          </p>
+        ) : run && restoringRun ? (
+          <p className="berth-toolbar-hint berth-muted">Restoring retention run #{run}…</p>
+        ) : run ? (
+          <Button
+            kind="primary"
+            size="md"
+            renderIcon={Undo}
+            tabIndex={tabIndex}
+            disabled={isPending}
+            onClick={() => onRestoreRun(run)}
+          >
+            Restore run #{run}
+          </Button>
+        ) : repository && restoringRepository ? (
           // Said, not a disabled button: its progress bar is above, and it ends with a toast.
           <p className="berth-toolbar-hint berth-muted">Restoring repository {repository}…</p>
         ) : repository ? (
