@@ -8,13 +8,22 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: Record<string, unknown> | undefined;
+  /** The server's X-Request-Id for this answer: what finds it in the server's log. */
+  readonly requestId: string | null;
 
-  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details?: Record<string, unknown>,
+    requestId: string | null = null,
+  ) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.details = details;
+    this.requestId = requestId;
   }
 }
 
@@ -68,16 +77,26 @@ async function readJson(response: Response): Promise<unknown> {
 
 /** The error a failed answer stands for, from its `{error:{code,message}}` body when it has one. */
 function failureOf(response: Response, json: unknown): ApiError {
+  const requestId = response.headers.get('X-Request-Id');
   const parsed = errorBody.safeParse(json);
   if (parsed.success) {
     const { code, message, details } = parsed.data.error;
     noticeSessionError(response.status, code);
-    return new ApiError(response.status, code, messageForPeople(code, message), details);
+    return new ApiError(
+      response.status,
+      code,
+      messageForPeople(code, message, requestId),
+      details,
+      requestId,
+    );
   }
   return new ApiError(
     response.status,
     'http_error',
-    `The server answered ${response.status} ${response.statusText}.`.replace(' .', '.'),
+    `The server answered ${response.status} ${response.statusText}.`.replace(' .', '.') +
+      (requestId ? ` Request ID: ${requestId}.` : ''),
+    undefined,
+    requestId,
   );
 }
 

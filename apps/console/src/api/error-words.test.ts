@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageForPeople, titleForPeople } from './error-words';
+import { asSentence, messageForPeople, titleForPeople } from './error-words';
 
 describe('error words for people', () => {
   it('says what a full disk means for the person, not SQLite or HTTP', () => {
@@ -10,10 +10,32 @@ describe('error words for people', () => {
     expect(titleForPeople('STORAGE_FULL')).toBe('The server has run out of storage space');
   });
 
-  it("keeps the server's own message for everything else", () => {
+  it("shows the server's own message for everything else, as a sentence", () => {
     expect(messageForPeople('NAME_TAKEN', 'namespace "team" already exists')).toBe(
-      'namespace "team" already exists',
+      'Namespace "team" already exists.',
     );
+    expect(
+      messageForPeople('PROJECT_NOT_DELETED', 'project "web" is not deleted; nothing to restore'),
+    ).toBe('Project "web" is not deleted; nothing to restore.');
     expect(titleForPeople('NAME_TAKEN')).toBeNull();
+  });
+
+  it('leaves punctuation the server already ended with', () => {
+    expect(asSentence('Tag "v1" is held by another image.')).toBe(
+      'Tag "v1" is held by another image.',
+    );
+    expect(asSentence('is it there?')).toBe('Is it there?');
+    expect(asSentence('  ')).toBe('');
+  });
+
+  it('gives the request id of an internal error, to find it in the log', () => {
+    const message = messageForPeople(
+      'INTERNAL',
+      'something went wrong on the server; the error is in its log',
+      '6f1c2a9e-0d7b-4c55-9a51-3f0e4bb1d2aa',
+    );
+    expect(message).toMatch(/^Something went wrong on the server\./);
+    expect(message).toContain('request ID 6f1c2a9e-0d7b-4c55-9a51-3f0e4bb1d2aa');
+    expect(messageForPeople('INTERNAL', 'x', null)).toMatch(/server log\.$/);
   });
 });

@@ -65,7 +65,7 @@ describe('a bulk endpoint answers with its result or with an operation', () => {
       method: 'DELETE',
     }).catch((error: unknown) => error);
     expect((failure as ApiError).status).toBe(404);
-    expect((failure as ApiError).message).toBe('no such path');
+    expect((failure as ApiError).message).toBe('No such path.');
   });
 });
 

@@ -78,6 +78,9 @@ export const queryKeys = {
     /** The bytes never change for a digest, but the image may go to the trash. */
     manifest: (namespace: string, repository: string, digest: string) =>
       ['images', namespace, repository, 'manifest', digest] as const,
+    /** Which live image holds a tag now, if any. */
+    tagHolder: (namespace: string, repository: string, tag: string) =>
+      ['images', namespace, repository, 'tag-holder', tag] as const,
   },
   trash: {
     inNamespace: (namespace: string) => ['trash', namespace] as const,

@@ -1,12 +1,32 @@
-import { ActionableNotification, ToastNotification } from '@carbon/react';
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { ActionableNotification, Button, ToastNotification } from '@carbon/react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
+import { pluralize } from '../lib/format';
+import { useMediaQuery } from '../lib/use-media-query';
+import { MAX_SHOWN, MAX_SHOWN_NARROW, toastLifetime, visibleToasts } from './toast-rules';
 
 export interface Toast {
   kind: 'success' | 'error' | 'info' | 'warning';
   title: string;
   subtitle?: ReactNode;
-  /** A toast with an action (Undo) stays until it is used or closed: no timing pressure. */
+  /**
+   * Undo and similar. Such a toast goes away after a while like the others (the trash and
+   * Deleted projects keep offering the same restore), just later.
+   */
   action?: { label: string; onClick: () => void };
+  /**
+   * Names what the toast is about (e.g. `project-deleted:<id>`), so it can be taken away
+   * when that changes elsewhere; a new toast with the same key replaces the old one.
+   */
+  key?: string;
 }
 
 interface ToastEntry extends Toast {
@@ -16,69 +36,139 @@ interface ToastEntry extends Toast {
 interface ToastApi {
   show: (toast: Toast) => number;
   dismiss: (id: number) => void;
+  /** Takes away the toast about `key`, if one is showing. */
+  dismissKey: (key: string) => void;
 }
 
 const ToastContext = createContext<ToastApi | null>(null);
-const AUTO_DISMISS_MS = 8000;
 let nextId = 1;
+
+/**
+ * Counts a toast's lifetime only while someone could be reading it: not while the pointer
+ * or focus is in it, nor while the tab is hidden.
+ */
+function useExpiry(lifetimeMs: number | null, onExpire: () => void) {
+  const [paused, setPaused] = useState(false);
+  const left = useRef(lifetimeMs ?? 0);
+  const expire = useRef(onExpire);
+  expire.current = onExpire;
+
+  useEffect(() => {
+    if (lifetimeMs === null || paused) return;
+    let since = Date.now();
+    let timer = window.setTimeout(() => expire.current(), left.current);
+    const stop = () => {
+      window.clearTimeout(timer);
+      left.current -= Date.now() - since;
+    };
+    const onVisibility = () => {
+      if (document.hidden) return stop();
+      since = Date.now();
+      timer = window.setTimeout(() => expire.current(), left.current);
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisibility);
+      if (!document.hidden) stop();
+    };
+  }, [lifetimeMs, paused]);
+
+  return {
+    onMouseEnter: () => setPaused(true),
+    onMouseLeave: () => setPaused(false),
+    onFocus: () => setPaused(true),
+    onBlur: () => setPaused(false),
+  };
+}
+
+function ToastView({ toast, onDismiss }: { toast: ToastEntry; onDismiss: () => void }) {
+  const pause = useExpiry(toastLifetime(toast), onDismiss);
+  return (
+    <div className="berth-toast" {...pause}>
+      {toast.action ? (
+        <ActionableNotification
+          kind={toast.kind}
+          title={toast.title}
+          subtitle={toast.subtitle}
+          actionButtonLabel={toast.action.label}
+          hasFocus={false}
+          // Carbon's default role, alertdialog, traps Tab inside the toast.
+          role="status"
+          // The toast variant stacks its action under the close button; inline lays it out.
+          inline
+          lowContrast
+          closeOnEscape={false}
+          onActionButtonClick={() => {
+            onDismiss();
+            toast.action?.onClick();
+          }}
+          onClose={() => {
+            onDismiss();
+            return false;
+          }}
+        />
+      ) : (
+        <ToastNotification
+          kind={toast.kind}
+          title={toast.title}
+          lowContrast
+          // The expiry above decides; Carbon's own timer cannot pause.
+          timeout={0}
+          onClose={() => {
+            onDismiss();
+            return false;
+          }}
+        >
+          {toast.subtitle ? <div className="berth-toast-body">{toast.subtitle}</div> : null}
+        </ToastNotification>
+      )}
+    </div>
+  );
+}
 
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<ToastEntry[]>([]);
+  const [expanded, setExpanded] = useState(false);
   const dismiss = useCallback((id: number) => {
     setToasts((current) => current.filter((toast) => toast.id !== id));
   }, []);
+  const dismissKey = useCallback((key: string) => {
+    setToasts((current) => current.filter((toast) => toast.key !== key));
+  }, []);
   const show = useCallback((toast: Toast) => {
     const id = nextId++;
-    setToasts((current) => [...current, { ...toast, id }]);
+    setToasts((current) => [
+      { ...toast, id },
+      ...current.filter((old) => toast.key === undefined || old.key !== toast.key),
+    ]);
     return id;
   }, []);
-  const api = useMemo(() => ({ show, dismiss }), [show, dismiss]);
+  const api = useMemo(() => ({ show, dismiss, dismissKey }), [show, dismiss, dismissKey]);
+  // Carbon's md breakpoint, where the toasts span the screen (styles.scss).
+  const narrow = useMediaQuery('(max-width: 41.98rem)');
+  const { shown, hidden } = visibleToasts(toasts, expanded, narrow ? MAX_SHOWN_NARROW : MAX_SHOWN);
+
+  useEffect(() => {
+    if (toasts.length === 0) setExpanded(false);
+  }, [toasts.length]);
 
   return (
     <ToastContext.Provider value={api}>
       {children}
       <div className="berth-toasts" aria-live="polite">
-        {toasts.map((toast) =>
-          toast.action ? (
-            <ActionableNotification
-              key={toast.id}
-              kind={toast.kind}
-              title={toast.title}
-              subtitle={toast.subtitle}
-              actionButtonLabel={toast.action.label}
-              hasFocus={false}
-              // Carbon's default role, alertdialog, traps Tab inside the toast.
-              role="status"
-              // The toast variant stacks its action under the close button; inline lays it out.
-              inline
-              lowContrast
-              closeOnEscape={false}
-              onActionButtonClick={() => {
-                dismiss(toast.id);
-                toast.action?.onClick();
-              }}
-              onClose={() => {
-                dismiss(toast.id);
-                return false;
-              }}
-            />
-          ) : (
-            <ToastNotification
-              key={toast.id}
-              kind={toast.kind}
-              title={toast.title}
-              lowContrast
-              // Errors stay until read; confirmations go away on their own.
-              timeout={toast.kind === 'error' || toast.kind === 'warning' ? 0 : AUTO_DISMISS_MS}
-              onClose={() => {
-                dismiss(toast.id);
-                return false;
-              }}
-            >
-              {toast.subtitle ? <div className="berth-toast-body">{toast.subtitle}</div> : null}
-            </ToastNotification>
-          ),
-        )}
+        {shown.map((toast) => (
+          <ToastView key={toast.id} toast={toast} onDismiss={() => dismiss(toast.id)} />
+        ))}
+        {hidden > 0 || expanded ? (
+          <Button
+            kind="ghost"
+            size="sm"
+            className="berth-toasts__more"
+            onClick={() => setExpanded((open) => !open)}
+          >
+            {expanded ? 'Show only the newest' : `Show ${pluralize(hidden, 'older notification')}`}
+          </Button>
+        ) : null}
       </div>
     </ToastContext.Provider>
   );

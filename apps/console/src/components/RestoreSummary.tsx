@@ -1,5 +1,10 @@
 import type { RestoreManyResult, RestoreResult } from '@berth/contract';
-import { pluralize, shortDigest } from '../lib/format';
+import { plural, pluralize, shortDigest } from '../lib/format';
+
+/** How a tag that another image has taken since is named, before and after a restore. */
+export function nowHeldBy(digest: string): string {
+  return `now held by ${shortDigest(digest)}`;
+}
 
 /** What a restore brought back and, one per line, every tag it could not bring back and why. */
 export function RestoreSummary({ results }: { results: RestoreResult[] }) {
@@ -10,7 +15,7 @@ export function RestoreSummary({ results }: { results: RestoreResult[] }) {
           <p>
             {restored.repository}@{shortDigest(restored.digest)}{' '}
             {restored.tags.length > 0
-              ? `restored with ${restored.tags.length === 1 ? 'tag' : 'tags'} ${restored.tags.join(', ')}`
+              ? `restored with ${plural(restored.tags.length, 'tag')} ${restored.tags.join(', ')}`
               : 'restored without tags'}
             .
           </p>
@@ -20,7 +25,7 @@ export function RestoreSummary({ results }: { results: RestoreResult[] }) {
                 <li key={skipped.tag}>
                   Tag <strong>{skipped.tag}</strong> not restored: {skipped.reason}
                   {skipped.heldBy && !skipped.reason.includes(skipped.heldBy.slice(0, 19))
-                    ? ` (now held by ${shortDigest(skipped.heldBy)})`
+                    ? ` (${nowHeldBy(skipped.heldBy)})`
                     : ''}
                 </li>
               ))}
@@ -53,8 +58,11 @@ export function RestoreManySummary({
     <div className="berth-restore-summary">
       <p>
         {pluralize(result.restored, 'image')} back in{' '}
-        {result.restored === 1 ? 'its repository' : 'their repositories'}
-        {result.skippedTagCount === 0 ? ' with every tag they had' : ''}.
+        {plural(result.restored, 'its repository', 'their repositories')}
+        {result.skippedTagCount === 0
+          ? plural(result.restored, ' with every tag it had', ' with every tag they had')
+          : ''}
+        .
       </p>
       {listed.length > 0 ? (
         <ul className="berth-skipped-tags" aria-label="Tags not restored">

@@ -42,8 +42,17 @@ export function shortDigest(digest: string): string {
   return `${algorithm}:${hex.slice(0, 12)}`;
 }
 
-export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
-  return `${count.toLocaleString()} ${count === 1 ? singular : plural}`;
+/**
+ * The one rule for singular and plural: `plural(1, 'it', 'they')` is "it". English needs
+ * it for more than nouns (is/are, its/their), so the words are given, not derived.
+ */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return count === 1 ? singular : pluralForm;
+}
+
+/** A count and its noun: "1 image", "3 images", "2 repositories". */
+export function pluralize(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count.toLocaleString()} ${plural(count, singular, pluralForm)}`;
 }
 
 /** "job template" -> "Job template", for a noun that starts a sentence. */
@@ -83,7 +92,7 @@ export function formatTimeLeft(iso: string | null | undefined, now: number): str
   const days = Math.floor(ms / DAY_MS);
   const hours = Math.floor((ms % DAY_MS) / HOUR_MS);
   const minutes = Math.floor((ms % HOUR_MS) / MINUTE_MS);
-  const unit = (count: number, word: string) => `${count} ${count === 1 ? word : `${word}s`}`;
+  const unit = (count: number, word: string) => pluralize(count, word);
   if (days > 0) return `${unit(days, 'day')}${hours > 0 ? ` ${unit(hours, 'hour')}` : ''} left`;
   if (hours > 0) {
     return `${unit(hours, 'hour')}${minutes > 0 ? ` ${unit(minutes, 'minute')}` : ''} left`;

@@ -22,6 +22,7 @@ import { useSearchParams } from 'react-router';
 import { auditCsvUrl, auditSearchParams, useAuditList } from '../../api/audit';
 import type { AuditFilters } from '../../api/query-keys';
 import { LoadMore } from '../../components/LoadMore';
+import { AdminOnly } from '../../components/AdminOnly';
 import { PageHeader } from '../../components/PageHeader';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { CopyButton } from '../../components/CopyButton';
@@ -67,6 +68,14 @@ function Details({ event }: { event: AuditEvent }) {
  * cursor. The filters live in the address; text filters apply after a pause in typing.
  */
 export function AuditPage() {
+  return (
+    <AdminOnly title="Audit log" what="read the audit log">
+      <AuditLog />
+    </AdminOnly>
+  );
+}
+
+function AuditLog() {
   const [searchParams, setSearchParams] = useSearchParams();
   const filters = filtersFromSearch(searchParams);
   const [text, setText] = useState<Record<TextFilter, string>>({

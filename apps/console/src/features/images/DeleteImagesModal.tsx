@@ -2,7 +2,7 @@ import { InlineNotification } from '@carbon/react';
 import type { ImageSummary } from '@berth/contract';
 import type { ApiError } from '../../api/client';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
-import { formatBytes, pluralize, shortDigest } from '../../lib/format';
+import { formatBytes, plural, pluralize, shortDigest } from '../../lib/format';
 import { ImageUseList, projectCount } from './ImageUsedBy';
 
 interface DeleteImagesModalProps {
@@ -43,8 +43,12 @@ export function DeleteImagesModal({
     >
       <p>
         Move {pluralize(images.length, 'image')} ({formatBytes(bytes)}) of{' '}
-        <strong>{repository}</strong> to the trash. Their tags are remembered and they can be
-        restored for 30 days; signatures attached to them go with them.
+        <strong>{repository}</strong> to the trash.{' '}
+        {plural(
+          images.length,
+          'Its tags are remembered and it can be restored for 30 days; signatures attached to it go with it.',
+          'Their tags are remembered and they can be restored for 30 days; signatures attached to them go with them.',
+        )}
       </p>
       <table className="berth-summary-table">
         <thead>
@@ -76,8 +80,11 @@ export function DeleteImagesModal({
           <div className="berth-notification-body">
             <ImageUseList uses={uses} linked={false} />
             <p>
-              Deleting is allowed: they will point at an image in the trash. Restore it within 30
-              days or point them at another image, or they cannot start.
+              Deleting is allowed: {plural(uses.length, 'it', 'they')} will point at{' '}
+              {plural(images.length, 'an image', 'images')} in the trash. Restore{' '}
+              {plural(images.length, 'it', 'them')} within 30 days or point{' '}
+              {plural(uses.length, 'it', 'them')} at another image, or{' '}
+              {plural(uses.length, 'it', 'they')} cannot start.
             </p>
           </div>
         </InlineNotification>

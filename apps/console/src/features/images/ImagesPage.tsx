@@ -38,6 +38,32 @@ function PullCommand({ namespace, repository }: { namespace: string; repository:
 }
 
 /**
+ * The API answers 404 alike for a repository that does not exist and for a namespace the
+ * person may not see, as the namespace pages do; so does this state.
+ */
+function RepositoryNotFound({ namespace, repository }: { namespace: string; repository: string }) {
+  return (
+    <div className="berth-empty" role="status">
+      <h2 className="berth-empty__title">Repository not found</h2>
+      <div className="berth-empty__body">
+        <p>
+          There is no repository {repository} in {namespace}, or you are not a member of {namespace}
+          . If its images were deleted, they may be in the trash.
+        </p>
+        <p className="berth-empty__links">
+          <Link className="cds--link" to={routePaths.repositories(namespace)}>
+            Repositories of {namespace}
+          </Link>
+          <Link className="cds--link" to={routePaths.trash(namespace, repository)}>
+            Look in the trash
+          </Link>
+        </p>
+      </div>
+    </div>
+  );
+}
+
+/**
  * Bulk work on this repository found running here (after a reload, or started elsewhere):
  * when a delete or a restore of it ends, the toast is the one the repositories page gives,
  * with Undo and the way to the trash, not a plain "it ended".
@@ -66,15 +92,27 @@ export function ImagesPage() {
   const initialSearch = searchParams.get('q') ?? '';
   const namespace = params.namespace ?? '';
   const repository = (params['*'] ?? '').replace(/\/+$/, '');
+  // The same query as the table's default order, so this costs no request of its own.
+  const newest = useImageList(
+    namespace,
+    repository,
+    { q: '', sort: 'pushedAt', order: 'desc' },
+    repository !== '',
+  );
   const { summary } = useNamespaceAccess(namespace);
   useRememberNamespace(namespace, summary.data !== undefined);
   if (!repository) return <Navigate to={routePaths.repositories(namespace)} replace />;
+  const notFound = newest.error?.status === 404;
 
   return (
     <>
       <PageHeader
         title={repository}
-        description="Images in this repository. Deleted images go to the namespace trash for 30 days."
+        description={
+          notFound
+            ? undefined
+            : 'Images in this repository. Deleted images go to the namespace trash for 30 days.'
+        }
         breadcrumb={
           <Breadcrumb noTrailingSlash>
             <BreadcrumbItem>
@@ -87,6 +125,26 @@ export function ImagesPage() {
           </Breadcrumb>
         }
       />
+      {notFound ? <RepositoryNotFound namespace={namespace} repository={repository} /> : null}
+      {notFound ? null : (
+        <ImagesBody namespace={namespace} repository={repository} initialSearch={initialSearch} />
+      )}
+    </>
+  );
+}
+
+function ImagesBody({
+  namespace,
+  repository,
+  initialSearch,
+}: {
+  namespace: string;
+  repository: string;
+  /** From `?q=`: the table opens filtered on it (header search, links). */
+  initialSearch: string;
+}) {
+  return (
+    <>
       <RepositoryOperations namespace={namespace} repository={repository} />
       <PullCommand namespace={namespace} repository={repository} />
       <ImagesTable

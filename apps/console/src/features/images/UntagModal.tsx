@@ -1,7 +1,7 @@
 import type { ImageSummary } from '@berth/contract';
 import { useUntag } from '../../api/images';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
-import { shortDigest } from '../../lib/format';
+import { plural, shortDigest } from '../../lib/format';
 
 interface UntagModalProps {
   namespace: string;
@@ -37,7 +37,7 @@ export function UntagModal({
         Removes the tag <strong>{tag}</strong> from image <code>{shortDigest(image.digest)}</code>.
         The image itself stays in {repository}
         {others.length > 0
-          ? ` with ${others.length === 1 ? 'tag' : 'tags'} ${others.join(', ')}`
+          ? ` with ${plural(others.length, 'tag')} ${others.join(', ')}`
           : ' as an untagged image, pullable by digest'}
         . Pulls of <code>{`${repository}:${tag}`}</code> will fail until the tag is pushed again.
       </p>

@@ -4,7 +4,7 @@ import { useDeleteImages } from '../../api/images';
 import { useRestoreSelection } from '../../api/trash';
 import { useToasts } from '../../app/ToastProvider';
 import { RestoreManySummary } from '../../components/RestoreSummary';
-import { formatBytes, pluralize } from '../../lib/format';
+import { formatBytes, plural, pluralize } from '../../lib/format';
 import { useBulkOutcome } from '../operations/use-bulk-outcome';
 
 /**
@@ -32,7 +32,7 @@ export function useDeleteWithUndo(namespace: string) {
         toasts.show({
           kind: 'error',
           title: 'Undo failed',
-          subtitle: `${toApiError(error).message} The images are still in the trash.`,
+          subtitle: `${toApiError(error).message} ${plural(images.length, 'The image is', 'The images are')} still in the trash.`,
         }),
     );
   };
@@ -47,7 +47,7 @@ export function useDeleteWithUndo(namespace: string) {
           toasts.show({
             kind: 'success',
             title: `Moved ${pluralize(trashed.length, 'image')} to the trash`,
-            subtitle: `${formatBytes(bytes)}. They can be restored for 30 days.`,
+            subtitle: `${formatBytes(bytes)}. ${plural(trashed.length, 'It', 'They')} can be restored for 30 days.`,
             action: {
               label: 'Undo',
               onClick: () =>

@@ -58,11 +58,11 @@ describe('progress words', () => {
     expect(failureText(failed)).not.toMatch(/SQLITE/);
     expect(
       failureText(op({ state: 'failed', done: 0, error: { code: 'X', message: 'it broke' } })),
-    ).toBe('it broke. Nothing was changed.');
+    ).toBe('It broke. Nothing was changed.');
     // Chunks that committed before it stopped stay, and the words say where those images are.
     expect(
       failureText(op({ state: 'failed', done: 1500, error: { code: 'X', message: 'it broke' } })),
-    ).toBe('it broke. What it had moved (1,500 images) is in the trash: restore it from there.');
+    ).toBe('It broke. What it had moved (1,500 images) is in the trash: restore it from there.');
   });
 
   it('says that a failed delete was undone, and while it is being undone', () => {
@@ -73,7 +73,7 @@ describe('progress words', () => {
       rolledBack: { images: 1480, skippedTags: 0 },
     });
     expect(failureText(undone)).toBe(
-      'it broke. It was undone: what it had moved (1,480 images) is back where it was.',
+      'It broke. It was undone: what it had moved (1,480 images) is back where it was.',
     );
     expect(progressLabel(op({ rolledBack: { images: 300, skippedTags: 0 } }))).toBe(
       'Deleting demo-shop/payments — failed, undoing: 300 images put back',

@@ -8,6 +8,7 @@ import { FormModal } from '../../components/FormModal';
 import { RegionSelect } from '../../components/RegionSelect';
 import { fieldOfError } from '../../lib/form-errors';
 import { useReturnFocus } from '../../lib/use-return-focus';
+import { plural } from '../../lib/format';
 
 interface CreateProjectModalProps {
   /** The current region's quota, when loaded: a full region is said up front. */
@@ -89,7 +90,7 @@ export function CreateProjectModal({ quota, onClose, onCreated }: CreateProjectM
           title={`${region} is at its limit of ${quota.limit} projects`}
           subtitle={
             quota.deleted > 0
-              ? `${quota.deleted} of them ${quota.deleted === 1 ? 'is a deleted project' : 'are deleted projects'} that still count. Delete one permanently from Deleted projects to free a slot.`
+              ? `${quota.deleted} of them ${plural(quota.deleted, 'is a deleted project', 'are deleted projects')} that still count. Delete one permanently from Deleted projects to free a slot.`
               : 'Delete a project to free a slot.'
           }
         />

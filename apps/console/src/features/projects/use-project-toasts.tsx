@@ -5,6 +5,8 @@ import { useRestoreProject } from '../../api/projects';
 import { routePaths } from '../../app/route-paths';
 import { useToasts } from '../../app/ToastProvider';
 
+const deletedKey = (projectId: string) => `project-deleted:${projectId}`;
+
 /**
  * What the person hears after deleting or restoring a project. A soft delete offers Undo;
  * restores use mutateAsync because Undo may be pressed after leaving the page it came from,
@@ -18,6 +20,8 @@ export function useProjectToasts() {
     restore
       .mutateAsync(project)
       .then((restored) => {
+        // Its "deleted … Undo" toast would otherwise offer to restore it a second time.
+        toasts.dismissKey(deletedKey(project.id));
         toasts.show({
           kind: 'success',
           title: `Project ${restored.name} restored`,
@@ -27,10 +31,21 @@ export function useProjectToasts() {
         return restored;
       })
       .catch((error: unknown) => {
+        const apiError = toApiError(error);
+        if (apiError.code === 'PROJECT_NOT_DELETED') {
+          // Restored in the meantime, from another page, tab or person: nothing went wrong.
+          toasts.dismissKey(deletedKey(project.id));
+          toasts.show({
+            kind: 'info',
+            title: `Project ${project.name} is already restored`,
+            subtitle: 'It is back in its list; there was nothing to undo.',
+          });
+          return null;
+        }
         toasts.show({
           kind: 'error',
           title: `Project ${project.name} not restored`,
-          subtitle: `${toApiError(error).message} It is still in Deleted projects.`,
+          subtitle: `${apiError.message} It is still in Deleted projects.`,
         });
         return null;
       });
@@ -57,6 +72,7 @@ export function useProjectToasts() {
         </>
       ),
       action: { label: 'Undo', onClick: () => void restoreProject(project) },
+      key: deletedKey(project.id),
     });
   };
 

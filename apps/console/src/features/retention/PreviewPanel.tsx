@@ -3,15 +3,16 @@ import { Download, TrashCan } from '@carbon/icons-react';
 import {
   apiPaths,
   retentionRunResult,
+  type RetentionPolicy,
   type RetentionPreview,
   type RetentionRunResult,
 } from '@berth/contract';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useConfirmRetentionPreview } from '../../api/retention';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
-import { formatBytes, formatDateTime, pluralize } from '../../lib/format';
+import { formatBytes, formatDateTime, plural, pluralize } from '../../lib/format';
 import { useBulkOutcome } from '../operations/use-bulk-outcome';
-import { describeRules } from './policy-form';
+import { describeRules, rulesSource, rulesSourceSentence } from './policy-form';
 import { PreviewRepositories } from './PreviewRepositories';
 import { RetentionBar } from './RetentionBar';
 
@@ -59,6 +60,8 @@ function SummaryTile({
 interface PreviewPanelProps {
   namespace: string;
   preview: RetentionPreview;
+  /** The policy saved now: the preview says whether it runs on it or on other settings. */
+  policy: RetentionPolicy | undefined;
   /** Also when a large confirm was handed over as an operation and that has succeeded. */
   onConfirmed: (result: RetentionRunResult) => void;
   /** A large confirm became an operation: the page shows its progress instead. */
@@ -70,6 +73,7 @@ interface PreviewPanelProps {
 export function PreviewPanel({
   namespace,
   preview,
+  policy,
   onConfirmed,
   onAccepted,
   onPreviewAgain,
@@ -132,6 +136,16 @@ export function PreviewPanel({
         >
           Preview
         </h2>
+        {policy ? (
+          <p
+            className={`berth-preview-source${rulesSource(preview.rules, policy) === 'unsaved' ? ' berth-preview-source--unsaved' : ''}`}
+          >
+            <strong>{rulesSourceSentence('Previewing', preview.rules, policy)}.</strong>{' '}
+            {rulesSource(preview.rules, policy) === 'unsaved'
+              ? 'Confirming runs once with these settings; save the policy to keep them.'
+              : null}
+          </p>
+        ) : null}
         <p className="berth-section__description">
           {describeRules(preview.rules)} Nothing has changed yet.{' '}
           <span className="berth-nowrap">
@@ -243,13 +257,20 @@ export function PreviewPanel({
         >
           <p>
             {pluralize(totals.delete, 'image')} ({formatBytes(totals.deleteBytes)}) from{' '}
-            {pluralize(repositoriesWithDeletes, 'repository', 'repositories')} move to the trash of{' '}
-            {namespace}. {pluralize(totals.keep + totals.protected, 'image')} stay.
+            {pluralize(repositoriesWithDeletes, 'repository', 'repositories')}{' '}
+            {plural(totals.delete, 'moves', 'move')} to the trash of {namespace}.{' '}
+            {pluralize(totals.keep + totals.protected, 'image')}{' '}
+            {plural(totals.keep + totals.protected, 'stays', 'stay')}.
           </p>
           <p>
-            They stay in the trash for 30 days and can be restored, all together with Undo or
-            Restore run, or one by one from the Trash. After that,{' '}
-            {formatBytes(totals.reclaimBytes)} of storage is freed.
+            {plural(totals.delete, 'It stays', 'They stay')} in the trash for 30 days and can be
+            restored,{' '}
+            {plural(
+              totals.delete,
+              'with Undo or Restore run',
+              'all together with Undo or Restore run, or one by one',
+            )}{' '}
+            from the Trash. After that, {formatBytes(totals.reclaimBytes)} of storage is freed.
           </p>
           <p>Images pushed, retagged or restored since this preview are skipped, not deleted.</p>
         </DangerConfirmModal>

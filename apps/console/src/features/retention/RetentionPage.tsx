@@ -24,7 +24,7 @@ import {
   useDefaultNamespace,
 } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
-import { formatBytes, pluralize } from '../../lib/format';
+import { formatBytes, plural, pluralize } from '../../lib/format';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
 import { PolicyForm } from './PolicyForm';
@@ -85,7 +85,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
 
   // mutateAsync rather than mutate: the toast's Undo may be used after leaving the page,
   // and its answer must still reach the person.
-  const undo = (runId: string) => {
+  const undo = (runId: string, images: number) => {
     if (resultToast.current !== null) toasts.dismiss(resultToast.current);
     resultToast.current = null;
     restore
@@ -95,7 +95,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
         toasts.show({
           kind: 'error',
           title: 'Undo failed',
-          subtitle: `${toApiError(error).message} The images are still in the trash; restore the run from the run history.`,
+          subtitle: `${toApiError(error).message} ${plural(images, 'The image is', 'The images are')} still in the trash; restore the run from the run history.`,
         }),
       );
   };
@@ -114,7 +114,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
           ? ` ${pluralize(run.skippedImages, 'image')} changed since the preview and stayed.`
           : ''
       }`,
-      action: { label: 'Undo', onClick: () => undo(run.id) },
+      action: { label: 'Undo', onClick: () => undo(run.id, run.deletedImages) },
     });
   };
 
@@ -164,6 +164,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
           key={preview.id}
           namespace={namespace}
           preview={preview}
+          policy={policy.data}
           onConfirmed={confirmed}
           onAccepted={() => setPreview(null)}
           onPreviewAgain={() => runPreview(preview.rules)}
@@ -173,11 +174,12 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
       {result ? (
         <RunOutcome
           namespace={namespace}
+          policy={policy.data}
           result={result}
           restored={restored}
           isUndoing={restore.isPending}
           undoError={restore.error}
-          onUndo={() => undo(result.run.id)}
+          onUndo={() => undo(result.run.id, result.run.deletedImages)}
           onClose={() => {
             setResult(null);
             setRestored(null);

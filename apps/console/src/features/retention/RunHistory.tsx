@@ -22,7 +22,7 @@ import { ErrorNotification } from '../../components/ErrorNotification';
 import { LoadMore } from '../../components/LoadMore';
 import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
-import { formatBytes, formatDateTime, pluralize } from '../../lib/format';
+import { formatBytes, formatDateTime, plural, pluralize } from '../../lib/format';
 import { useBulkOutcome } from '../operations/use-bulk-outcome';
 import { RestoredSummary, restoredTitle } from './RunOutcome';
 import { useRunRestoredToast } from './use-run-restored-toast';
@@ -209,8 +209,11 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
         >
           <p>
             {pluralize(restoring.inTrash, 'image')} of this run{' '}
-            {restoring.inTrash === 1 ? 'is' : 'are'} still in the trash and go back to{' '}
-            {restoring.inTrash === 1 ? 'its' : 'their'} repositories with the tags they had.
+            {plural(
+              restoring.inTrash,
+              'is still in the trash and goes back to its repository with the tags it had.',
+              'are still in the trash and go back to their repositories with the tags they had.',
+            )}
           </p>
           <p>
             A tag that another image has taken since stays with that image; the result lists every

@@ -1,11 +1,12 @@
 import { Button, InlineNotification } from '@carbon/react';
-import type { RetentionRunRestored, RetentionRunResult } from '@berth/contract';
+import type { RetentionPolicy, RetentionRunRestored, RetentionRunResult } from '@berth/contract';
 import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import type { ApiError } from '../../api/client';
 import { routePaths } from '../../app/route-paths';
 import { ErrorNotification } from '../../components/ErrorNotification';
-import { formatBytes, pluralize, shortDigest } from '../../lib/format';
+import { formatBytes, plural, pluralize, shortDigest } from '../../lib/format';
+import { rulesSourceSentence } from './policy-form';
 
 const LIST_LIMIT = 5;
 
@@ -37,9 +38,12 @@ export function RestoredSummary({ restored }: { restored: RetentionRunRestored }
   return (
     <div className="berth-restore-summary">
       <p>
-        {pluralize(restored.restored, 'image')} back in {restored.restored === 1 ? 'its' : 'their'}{' '}
-        {restored.restored === 1 ? 'repository' : 'repositories'}
-        {restored.skippedTags.length === 0 ? ' with their tags' : ''}.
+        {pluralize(restored.restored, 'image')} back in{' '}
+        {plural(restored.restored, 'its repository', 'their repositories')}
+        {restored.skippedTags.length === 0
+          ? plural(restored.restored, ' with its tags', ' with their tags')
+          : ''}
+        .
         {restored.notInTrash > 0
           ? ` ${pluralize(restored.notInTrash, 'image')} of the run had already left the trash (restored or purged before).`
           : ''}
@@ -67,6 +71,8 @@ export function restoredTitle(restored: RetentionRunRestored): string {
 
 interface RunOutcomeProps {
   namespace: string;
+  /** The policy saved now, to say whether the run used it or settings nobody saved. */
+  policy: RetentionPolicy | undefined;
   result: RetentionRunResult;
   restored: RetentionRunRestored | null;
   isUndoing: boolean;
@@ -78,6 +84,7 @@ interface RunOutcomeProps {
 /** The answer to a confirmed preview, with Undo until it is used. */
 export function RunOutcome({
   namespace,
+  policy,
   result,
   restored,
   isUndoing,
@@ -128,6 +135,7 @@ export function RunOutcome({
         >
           <div className="berth-restore-summary">
             <p>{formatBytes(run.deletedBytes)}, restorable for 30 days.</p>
+            {policy ? <p>{rulesSourceSentence('Ran with', run.rules, policy)}.</p> : null}
             {run.error ? <p>{run.error}</p> : null}
             {run.skippedImages > 0 ? (
               <>
@@ -158,7 +166,7 @@ export function RunOutcome({
             {isUndoing ? 'Undoing…' : 'Undo'}
           </Button>
           <Link className="cds--link" to={routePaths.trash(namespace, undefined, run.id)}>
-            See them in the trash
+            {plural(run.deletedImages, 'See it in the trash', 'See them in the trash')}
           </Link>
         </div>
       ) : null}

@@ -115,3 +115,60 @@ export function describeRules(rules: RetentionRules): string {
   const last = parts.pop() ?? '';
   return parts.length > 0 ? `${parts.join(', ')} and ${last}.` : `${last}.`;
 }
+
+/** Where a set of rules comes from, seen from the policy saved now. */
+export type RulesSource = 'saved' | 'defaults' | 'unsaved';
+
+function sameRules(rules: RetentionRules, policy: RetentionPolicy): boolean {
+  return (
+    rules.keepCount === policy.keepCount &&
+    rules.retainUntagged === policy.retainUntagged &&
+    rules.excludeTags.join(',') === policy.excludeTags.join(',') &&
+    rules.excludeRepositories.join(',') === policy.excludeRepositories.join(',')
+  );
+}
+
+/**
+ * A preview may run on settings nobody saved (to try them before saving, as Harbor's dry
+ * run does), so each preview and run says which: the saved policy, the defaults (nothing
+ * saved yet) or settings that differ from what is saved.
+ */
+export function rulesSource(rules: RetentionRules, policy: RetentionPolicy): RulesSource {
+  if (!sameRules(rules, policy)) return 'unsaved';
+  return policy.saved ? 'saved' : 'defaults';
+}
+
+/** The settings in brief, "N=5; retain untagged: yes; protected tags: latest". */
+export function settingsInBrief(rules: RetentionRules): string {
+  const parts = [
+    `N=${rules.keepCount.toLocaleString()}`,
+    `retain untagged: ${rules.retainUntagged ? 'yes' : 'no'}`,
+  ];
+  if (rules.excludeTags.length > 0) parts.push(`protected tags: ${rules.excludeTags.join(', ')}`);
+  if (rules.excludeRepositories.length > 0) {
+    parts.push(`protected repositories: ${rules.excludeRepositories.join(', ')}`);
+  }
+  return parts.join('; ');
+}
+
+/** "Previewing unsaved settings (N=5; retain untagged: yes)", and the same for the others. */
+export function rulesSourceSentence(
+  verb: 'Previewing' | 'Ran with',
+  rules: RetentionRules,
+  policy: RetentionPolicy,
+): string {
+  const what = {
+    saved: 'the saved policy',
+    defaults: 'the default settings (no policy is saved)',
+    unsaved: 'unsaved settings',
+  }[rulesSource(rules, policy)];
+  return `${verb} ${what} (${settingsInBrief(rules)})`;
+}
+
+/**
+ * Whether the "these are the defaults" hint is true: nothing is saved and the form still
+ * holds the values it was given, which then are the defaults.
+ */
+export function showsDefaults(values: PolicyFormValues, policy: RetentionPolicy): boolean {
+  return !policy.saved && !isDirty(values, policy);
+}

@@ -4,6 +4,7 @@ import type { ApiError } from '../../api/client';
 import { useSignIn } from '../../api/session';
 import { BarePage } from '../../app/BarePage';
 import { useSecondsLeft } from '../../lib/use-seconds-left';
+import { pluralize } from '../../lib/format';
 
 interface SignInPageProps {
   /** A session this tab had has ended (expired, or signed out elsewhere). */
@@ -17,7 +18,7 @@ function retryAfterSeconds(error: ApiError): number {
 
 /** "Try again in 42 seconds", or in minutes once that is the better unit. */
 function waitText(seconds: number): string {
-  if (seconds < 90) return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
+  if (seconds < 90) return pluralize(seconds, 'second');
   return `${Math.ceil(seconds / 60)} minutes`;
 }
 

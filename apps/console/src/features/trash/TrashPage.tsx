@@ -72,7 +72,7 @@ const REASONS: Record<TrashItem['reason'], string> = {
 const HEADERS = ['Image', 'Tags', 'Size', 'Deleted', 'Reason', 'Days left'];
 
 function DaysLeft({ days }: { days: number }) {
-  const text = days <= 0 ? 'expires today' : `${days} ${days === 1 ? 'day' : 'days'}`;
+  const text = days <= 0 ? 'expires today' : pluralize(days, 'day');
   return (
     <Tag size="sm" type={days <= 3 ? 'red' : 'gray'}>
       {text}
@@ -522,6 +522,7 @@ function TrashTable({
       </TableContainer>
       {restoringTag ? (
         <RestoreTagModal
+          namespace={namespace}
           item={restoringTag}
           isPending={restore.isPending}
           error={restore.error}

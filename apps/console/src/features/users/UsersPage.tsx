@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useCurrentUser } from '../../api/session';
 import { useUpdateUser, useUsers } from '../../api/users';
 import { useToasts } from '../../app/ToastProvider';
+import { AdminOnly } from '../../components/AdminOnly';
 import { ClientTable, type Column } from '../../components/ClientTable';
 import { DangerConfirmModal } from '../../components/DangerConfirmModal';
 import { DateText } from '../../components/DateText';
@@ -90,6 +91,14 @@ function StatusTags({ user }: { user: User }) {
 }
 
 export function UsersPage() {
+  return (
+    <AdminOnly title="Users" what="see and change the accounts of this Berth">
+      <UsersAdmin />
+    </AdminOnly>
+  );
+}
+
+function UsersAdmin() {
   const users = useUsers();
   const update = useUpdateUser();
   const toasts = useToasts();
