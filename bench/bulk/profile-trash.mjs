@@ -85,7 +85,7 @@ for (const pragma of (process.env.PROFILE_PRAGMAS ?? '').split(';').filter((p) =
   raw.pragma(pragma.trim());
   console.log(`writer: PRAGMA ${pragma.trim()}`);
 }
-// Schema experiments: PROFILE_SQL="DROP INDEX manifests_digest_search" before the phases.
+// Schema experiments: PROFILE_SQL="CREATE INDEX x ON manifests (digest)" before the phases.
 if (process.env.PROFILE_SQL) {
   raw.exec(process.env.PROFILE_SQL);
   console.log(`writer: ${process.env.PROFILE_SQL}`);
