@@ -67,7 +67,7 @@ test('delete a large repository, see its progress, restore it from the trash in 
 
   // The toast leads to the trash, filtered to the repository.
   await toast.getByRole('link', { name: `See ${REPOSITORY} in the trash` }).click();
-  await expect(page.getByLabel('Repository', { exact: true })).toHaveValue(REPOSITORY);
+  await expect(page.getByRole('combobox', { name: 'Repository' })).toHaveValue(REPOSITORY);
   await expect(ui.trashRows().first()).toBeVisible();
   await expect(ui.trashRows().filter({ hasNotText: REPOSITORY })).toHaveCount(0);
   const restoreRepository = page.getByRole('button', {
@@ -86,7 +86,7 @@ test('delete a large repository, see its progress, restore it from the trash in 
   await expect(restoreRepository).toBeVisible();
 
   // One action, from the keyboard: the button follows the repository filter in tab order.
-  await page.getByLabel('Repository', { exact: true }).focus();
+  await page.getByRole('combobox', { name: 'Repository' }).focus();
   await tabTo(page, restoreRepository);
   const restoreAnswer = page.waitForResponse((response) =>
     response.url().endsWith(`/namespaces/${NAMESPACE}/trash/restore-repository`),
