@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { seedSmallRegistry, type SmallRegistry } from '../testing/fixtures.js';
+import { seedSmallRegistry, trashSmallRegistry, type SmallRegistry } from '../testing/fixtures.js';
 import { addAccount, signIn } from '../testing/accounts.js';
 
 let server: TestServer;
@@ -28,18 +28,7 @@ async function restoreAudits() {
     .execute();
 }
 
-async function trashAll() {
-  await api()
-    .post(apiPaths.imagesDelete(NS))
-    .send({
-      images: [
-        { repository: 'web/app', digest: reg.v2.digest },
-        { repository: 'web/app', digest: reg.v1.digest },
-        { repository: 'tools', digest: reg.index.digest },
-      ],
-    })
-    .expect(200);
-}
+const trashAll = () => trashSmallRegistry(server, reg);
 
 describe('restoring a selection from the trash', () => {
   it('restores every selected image with its tags and records one audit entry', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { apiPaths } from '@berth/contract';
 import { openSqlite } from '@berth/store';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { seedSmallRegistry, type SmallRegistry } from '../testing/fixtures.js';
+import { seedSmallRegistry, trashSmallRegistry, type SmallRegistry } from '../testing/fixtures.js';
 import { addAccount, signIn } from '../testing/accounts.js';
 
 let server: TestServer;
@@ -15,16 +15,7 @@ beforeEach(async () => {
   server = await startTestServer();
   reg = await seedSmallRegistry(server);
   // web/app: v2 (latest, 2.0) and v1 (1.0) in the trash; tools: its index (stable).
-  await api()
-    .post(apiPaths.imagesDelete(NS))
-    .send({
-      images: [
-        { repository: 'web/app', digest: reg.v2.digest },
-        { repository: 'web/app', digest: reg.v1.digest },
-        { repository: 'tools', digest: reg.index.digest },
-      ],
-    })
-    .expect(200);
+  await trashSmallRegistry(server, reg);
 });
 afterEach(async () => {
   await server.stop();

@@ -1,3 +1,4 @@
+import { apiPaths } from '@berth/contract';
 import type { ActionContext } from '@berth/store';
 import {
   buildImage,
@@ -65,4 +66,22 @@ export async function seedSmallRegistry(server: TestServer): Promise<SmallRegist
   await ingester.ingest('team-alpha', 'tools', { manifest: index, tags: ['stable'] }, ctx(3));
   await ingester.ingest('team-beta', 'db', { manifest: beta, tags: ['15'] }, ctx(2));
   return { v2, v1, old, sig, index, beta, sharedLayer: base.digest };
+}
+
+/**
+ * Moves three images of seedSmallRegistry's team-alpha to the trash through the API: web/app's
+ * v2 (latest, 2.0) and v1 (1.0), and tools' index (stable).
+ */
+export async function trashSmallRegistry(server: TestServer, reg: SmallRegistry): Promise<void> {
+  await server
+    .api()
+    .post(apiPaths.imagesDelete('team-alpha'))
+    .send({
+      images: [
+        { repository: 'web/app', digest: reg.v2.digest },
+        { repository: 'web/app', digest: reg.v1.digest },
+        { repository: 'tools', digest: reg.index.digest },
+      ],
+    })
+    .expect(200);
 }
