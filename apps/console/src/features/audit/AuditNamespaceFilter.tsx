@@ -2,6 +2,7 @@ import { ComboBox } from '@carbon/react';
 import { useEffect, useState } from 'react';
 import { useAllNamespaceOptions } from '../../api/namespaces';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { useNameTypedInFull } from '../../lib/use-name-typed-in-full';
 
 interface AuditNamespaceFilterProps {
   /** The namespace the log is filtered to, '' for all. */
@@ -19,12 +20,11 @@ export function AuditNamespaceFilter({ value, onChange }: AuditNamespaceFilterPr
   const names = options.data?.items.map((ns) => ns.name) ?? [];
   const [text, setText] = useState(value);
   const typed = useDebouncedValue(text.trim());
-  const settled = typed === text.trim();
-  const exact = settled && names.includes(typed) ? typed : undefined;
+  const settled = useNameTypedInFull({ text, typed, names, value, onChange });
+  // An emptied field, once settled, shows every namespace again.
   useEffect(() => {
-    if (exact !== undefined && exact !== value) onChange(exact);
-    else if (settled && typed === '' && value !== '') onChange('');
-  }, [exact, settled, typed, value, onChange]);
+    if (settled && typed === '' && value !== '') onChange('');
+  }, [settled, typed, value, onChange]);
   return (
     // Enter on a name no suggestion holds: Carbon's input keeps its own key handlers, so the
     // key is read here, on its way down.

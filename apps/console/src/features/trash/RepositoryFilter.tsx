@@ -1,7 +1,8 @@
 import { ComboBox } from '@carbon/react';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTrashRepositories } from '../../api/trash';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
+import { useNameTypedInFull } from '../../lib/use-name-typed-in-full';
 
 interface RepositoryFilterProps {
   namespace: string;
@@ -21,12 +22,7 @@ export function RepositoryFilter({ namespace, value, onChange }: RepositoryFilte
   const typed = useDebouncedValue(text.trim());
   const suggestions = useTrashRepositories(namespace, typed);
   const names = suggestions.data?.items.map((r) => r.name) ?? [];
-  // Only once the typing has settled: a name typed a moment ago must not come back.
-  const exact = typed === text.trim() ? names.find((name) => name === typed) : undefined;
-  // A full name typed out (or pasted) filters as a picked one does.
-  useEffect(() => {
-    if (exact !== undefined && exact !== value) onChange(exact);
-  }, [exact, value, onChange]);
+  useNameTypedInFull({ text, typed, names, value, onChange });
   return (
     <ComboBox<string>
       id="trash-repository"
