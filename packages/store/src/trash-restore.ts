@@ -124,10 +124,7 @@ export async function restoreTrashEntries(
   // the event loop run (reads on the reader connection, the rest queue for the writer), so
   // a pull waits for one statement, not for the whole chunk and its commit.
   await nextTurn();
-  await sql`
-    UPDATE manifests
-    SET state = 'live', trash_entry_id = NULL, listed = top_level, revision = revision + 1
-    WHERE trash_entry_id IN (SELECT value FROM json_each(${entryIds}))`.execute(trx);
+  await reviveManifestsOfEntries(entryIds).execute(trx);
   await nextTurn();
   const puts = entries.flatMap((e, i) =>
     decisions[i]!.put.map((p) => [e.repository_id, p.tag, p.manifestId ?? e.manifest_id]),
@@ -193,14 +190,23 @@ async function blobsUnlinkedIn(trx: Db, entries: readonly RestorableEntry[]): Pr
   return row.rows.length > 0;
 }
 
+/** Makes the manifests of these trash entries (each image with its children and referrers) live. */
+export function reviveManifestsOfEntries(entryIds: string) {
+  return sql`
+    UPDATE manifests
+    SET state = 'live', trash_entry_id = NULL, listed = top_level, revision = revision + 1
+    WHERE trash_entry_id IN (SELECT value FROM json_each(${entryIds}))`;
+}
+
 /**
  * Links every blob the manifests of these trash entries use to their repository again, for
  * the entries whose repository had a blob unlinked (blob DELETE) since they went to the trash.
  * The entries drive the join (CROSS JOIN keeps them the outer loop, and an entry that needs no
- * relink stops there): statistics gathered while the trash was empty say each trash_entry_id
- * value matches a large share of the manifests, and with `trash_entry_id IN (…)` the planner
- * then scanned every manifest of the registry in repository order for each chunk (all 20,000
- * per chunk on the 20,000-image dataset). `>=`: an unlink in the same millisecond as the
+ * relink stops there): before manifests_trash_entry left out NULLs (migration 0016), statistics
+ * gathered while the trash was empty said each trash_entry_id value matches a large share of
+ * the manifests, and with `trash_entry_id IN (…)` the planner then scanned every manifest of
+ * the registry in repository order for each chunk (all 20,000 per chunk on the 20,000-image
+ * dataset). `>=`: an unlink in the same millisecond as the
  * delete may have come after it.
  */
 export function relinkBlobsOfEntries(entryIds: string, now: number) {

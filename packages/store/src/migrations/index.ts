@@ -19,6 +19,7 @@ import * as operationFill from './0012-operation-fill.js';
 import * as blobUnlinkMark from './0013-blob-unlink-mark.js';
 import * as operationUndo from './0014-operation-undo.js';
 import * as dropManifestDigestIndex from './0015-drop-manifest-digest-index.js';
+import * as partialTrashEntryIndex from './0016-partial-trash-entry-index.js';
 import { analyzeAfterMigrating } from '../statistics.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0013-blob-unlink-mark': blobUnlinkMark,
   '0014-operation-undo': operationUndo,
   '0015-drop-manifest-digest-index': dropManifestDigestIndex,
+  '0016-partial-trash-entry-index': partialTrashEntryIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
