@@ -110,9 +110,12 @@ export async function reclaimableBytes(db: Db, manifests: ManifestIds): Promise<
     for (let after: string | null = ''; after !== null;) {
       const started = performance.now();
       const upTo = await blobChunkEnd(db, after, size);
+      // The upper bound only when there is one: with `(? IS NULL OR b.digest <= ?)` the
+      // planner could not use it, and every range read all blobs from `after` on.
+      const below = upTo === null ? sql`` : sql`AND b.digest <= ${upTo}`;
       const result = await sql<{ bytes: number | null }>`
         SELECT sum(b.size) AS bytes FROM blobs b
-        WHERE b.digest > ${after} AND (${upTo} IS NULL OR b.digest <= ${upTo})
+        WHERE b.digest > ${after} ${below}
           AND NOT EXISTS (
             SELECT 1 FROM manifest_blobs o
             WHERE o.blob_digest = b.digest AND berth_in_id_set(${set}, o.manifest_id) = 0)
