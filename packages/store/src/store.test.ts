@@ -510,6 +510,74 @@ describe('store on a real SQLite file', () => {
     expect(order).toEqual(['turn', 'preview']);
   });
 
+  it("a confirm that deletes exactly the preview's images records the preview's reclaim estimate", async () => {
+    for (let i = 0; i < 5; i++) {
+      await push('team', 'app', manifest(`img${i}`, { createdAt: T0 + i }), [`v${i}`], ctx(T0 + i));
+    }
+    const rules = { keepCount: 2, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
+    const confirmAndRun = async (at: number) => {
+      const preview = await store.retention.createPreview('team', rules, [], ctx(at), 3_600_000);
+      // Since the preview, another repository started using img0's own layer: worked out now,
+      // deleting img0 would no longer free it.
+      await push(
+        'team',
+        `later-${at}`,
+        manifest(`later-${at}`, {
+          blobs: [{ digest: digest('img0-layer'), size: 1_000, mediaType: 'layer' }],
+        }),
+        [],
+        ctx(at + 1),
+      );
+      return { preview, at: at + 2 };
+    };
+
+    const first = await confirmAndRun(T0 + 10);
+    // img0, img1 and img2 go, with their own layers; the shared one stays with img3 and img4.
+    expect(first.preview.summary.totals).toMatchObject({ delete: 3, reclaimBytes: 3_000 });
+    const operation = await store.retention.confirm(
+      'team',
+      first.preview.id,
+      [],
+      ctx(first.at),
+      TEST_CLAIM,
+    );
+    const runId = await runOperation(
+      store,
+      operation,
+      { chunk: retentionRunChunk, finish: finishRetentionRun },
+      first.at,
+    );
+    const run = (await store.retention.getRun('team', runId)).run;
+    expect(run).toMatchObject({ deletedImages: 3, skippedImages: 0, reclaimBytes: 3_000 });
+    await expectCountersConsistent();
+  });
+
+  it('a confirm that skips images works the reclaim estimate out again for what it deletes', async () => {
+    for (let i = 0; i < 5; i++) {
+      await push('team', 'app', manifest(`img${i}`, { createdAt: T0 + i }), [`v${i}`], ctx(T0 + i));
+    }
+    const rules = { keepCount: 2, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
+    const preview = await store.retention.createPreview('team', rules, [], ctx(T0 + 10), 3_600_000);
+    expect(preview.summary.totals).toMatchObject({ delete: 3, reclaimBytes: 3_000 });
+    // img2 is tagged again after the preview, so the confirm leaves it.
+    await push('team', 'app', manifest('img2', { createdAt: T0 + 2 }), ['again'], ctx(T0 + 11));
+    const operation = await store.retention.confirm(
+      'team',
+      preview.id,
+      [],
+      ctx(T0 + 12),
+      TEST_CLAIM,
+    );
+    const runId = await runOperation(
+      store,
+      operation,
+      { chunk: retentionRunChunk, finish: finishRetentionRun },
+      T0 + 12,
+    );
+    const run = (await store.retention.getRun('team', runId)).run;
+    expect(run).toMatchObject({ deletedImages: 2, skippedImages: 1, reclaimBytes: 2_000 });
+  });
+
   it('a retention run and its restore keep every counter consistent', async () => {
     for (let i = 0; i < 5; i++) {
       await push('team', 'app', manifest(`img${i}`, { createdAt: T0 + i }), [`v${i}`], ctx(T0 + i));

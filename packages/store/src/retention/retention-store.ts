@@ -812,9 +812,13 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       }
       previewed.length = 0;
       await nextTurn();
-      const going = await manifestsGoingWith(db, ns.id, plan.delete);
-      await nextTurn();
-      const reclaimBytes = await reclaimOffThread(going);
+      // Deleting exactly what was previewed, the run frees what the preview said it would
+      // (an estimate either way: blobs go once the trash expires). Working it out again cost
+      // ~1 s per 100,000 images, a sixth of a confirm.
+      const reclaimBytes =
+        plan.skipped.length === 0
+          ? preview.summary.totals.reclaimBytes
+          : await reclaimOffThread(await manifestsGoingWith(db, ns.id, plan.delete));
       return startRun(
         ns,
         {
