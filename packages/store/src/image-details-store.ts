@@ -3,6 +3,7 @@ import type { Db } from './database.js';
 import type { ImageRecord } from './images-store.js';
 import { resolveNamespace, resolveRepository } from './resolve.js';
 import { tagsOf } from './tags-of.js';
+import { liveAttachmentsOf } from './live-attachments.js';
 
 /**
  * One manifest of a repository as its details page shows it: what it holds, what holds it,
@@ -151,28 +152,7 @@ export function createImageDetailsStore(db: Db) {
             .where('state', '=', 'live')
             .executeTakeFirst()
         : undefined;
-      const attachedBy = (column: 'subject_digest' | 'signs_digest') =>
-        db
-          .selectFrom('manifests')
-          .select([
-            'id',
-            'subject_digest',
-            'signs_kind',
-            'digest',
-            'artifact_type',
-            'media_type',
-            'manifest_size',
-            'created_at',
-            'pushed_at',
-          ])
-          .where('repository_id', '=', repo.id)
-          .where(column, '=', digest)
-          .where('state', '=', 'live');
-      const refRows = await attachedBy('subject_digest')
-        .union(attachedBy('signs_digest'))
-        .orderBy('pushed_at')
-        .orderBy('id')
-        .execute();
+      const refRows = await liveAttachmentsOf(db, repo.id, [digest]);
       const tags = await tagsOf(db, [
         row.id,
         ...indexes.map((i) => i.id),

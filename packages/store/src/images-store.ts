@@ -19,6 +19,7 @@ import { recordAudit } from './audit-store.js';
 import { relinkBlobs, reviveTrashEntry } from './trash-revive.js';
 import { chunks } from './blob-reclaim.js';
 import { tagsOf } from './tags-of.js';
+import { liveAttachmentsOf } from './live-attachments.js';
 import { trashImages } from './trash-images.js';
 import { loadImageGraph } from './image-graph-load.js';
 import { settleTagSignatures } from './tag-signatures.js';
@@ -298,29 +299,7 @@ export function createImagesStore(db: Db) {
     const platforms = new Map<number, ImageRecord['platforms']>();
     if (ids.length === 0) return { tags: new Map<number, string[]>(), referrers, platforms };
     const tags = await tagsOf(db, ids);
-    // A UNION (not an OR) lets each half use its own index; with an OR SQLite scanned every
-    // manifest of the repository (183 ms against 1.3 ms for a page of a 100,000-image one).
-    const attachedBy = (column: 'subject_digest' | 'signs_digest') =>
-      db
-        .selectFrom('manifests')
-        .select([
-          'id',
-          'subject_digest',
-          'signs_digest',
-          'signs_kind',
-          'digest',
-          'artifact_type',
-          'media_type',
-          'pushed_at',
-        ])
-        .where('repository_id', '=', repositoryId)
-        .where(column, 'in', digests)
-        .where('state', '=', 'live');
-    const refRows = await attachedBy('subject_digest')
-      .union(attachedBy('signs_digest'))
-      .orderBy('pushed_at')
-      .orderBy('id')
-      .execute();
+    const refRows = await liveAttachmentsOf(db, repositoryId, digests);
     const refTags = await tagsOf(
       db,
       refRows.map((r) => r.id),
