@@ -46,7 +46,12 @@ test('quota bars say what a push counts, and the storage charts read the same fi
   await expect(demoData.getByRole('meter')).toHaveCount(0);
 
   // The chart's text alternative: live and trash per namespace.
-  const perNamespace = page.getByRole('table', { name: /^Storage per namespace/ });
+  const perNamespace = page.getByRole('table', { name: 'Storage per namespace', exact: true });
+  await expect(perNamespace).toHaveAccessibleDescription(
+    '4 namespaces, largest first. Quotas count live images only, not the trash.',
+  );
+  // Its name leaves the page's own table the only one that answers to "Namespaces".
+  await expect(page.getByRole('table', { name: 'Namespaces' })).toHaveCount(1);
   await expect(perNamespace.getByRole('row', { name: /^quota-e2e / })).toHaveText(
     `quota-e2e${kib(live)}${kib(app.sizeBytes)}`,
   );

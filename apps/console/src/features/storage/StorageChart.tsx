@@ -26,6 +26,7 @@ interface StorageChartProps {
  */
 export function StorageChart({ title, description, nameHeader, series, bars }: StorageChartProps) {
   const titleId = useId();
+  const descriptionId = useId();
   const scale = barScale(bars);
   const stacked = series.length > 1;
   return (
@@ -34,7 +35,9 @@ export function StorageChart({ title, description, nameHeader, series, bars }: S
         <span id={titleId} className="berth-storage-chart__title">
           {title}
         </span>
-        <span className="berth-storage-chart__description">{description}</span>
+        <span id={descriptionId} className="berth-storage-chart__description">
+          {description}
+        </span>
       </figcaption>
       {stacked ? (
         <ul className="berth-storage-chart__legend" aria-hidden="true">
@@ -73,8 +76,10 @@ export function StorageChart({ title, description, nameHeader, series, bars }: S
           </div>
         ))}
       </div>
-      <table className="cds--visually-hidden">
-        <caption>{`${title}. ${description}`}</caption>
+      {/* Named by the title alone: the description ("4 namespaces …") would make the name
+          match the page's own table ("Namespaces") for anyone finding tables by name. */}
+      <table className="cds--visually-hidden" aria-describedby={descriptionId}>
+        <caption>{title}</caption>
         <thead>
           <tr>
             <th scope="col">{nameHeader}</th>
