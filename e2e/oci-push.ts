@@ -152,3 +152,28 @@ export async function pushSignedIndex(
   );
   return { index, children, signature };
 }
+
+/**
+ * A one-layer image of a chosen size tagged `tag`: for quota journeys, where what counts is
+ * how many bytes arrive. Its size as the registry counts it (manifest + config + layer).
+ */
+export async function pushSizedImage(
+  client: BerthClient,
+  name: string,
+  tag: string,
+  layerBytes: number,
+): Promise<Pushed & { sizeBytes: number }> {
+  const config = Buffer.from(
+    JSON.stringify({ created: '2026-11-01T09:30:00Z', os: 'linux', architecture: 'amd64' }),
+  );
+  const layer = randomBytes(layerBytes);
+  await pushBlob(client, name, config);
+  await pushBlob(client, name, layer);
+  const pushed = await pushManifest(client, name, tag, MEDIA.manifest, {
+    schemaVersion: 2,
+    mediaType: MEDIA.manifest,
+    config: descriptor(MEDIA.config, config),
+    layers: [descriptor(MEDIA.layer, layer)],
+  });
+  return { ...pushed, sizeBytes: pushed.bytes.length + config.length + layer.length };
+}

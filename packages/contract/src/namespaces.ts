@@ -19,6 +19,9 @@ export const namespaceSummary = z.object({
   imageCount: z.number().int(),
   sizeBytes: z.number(),
   trashCount: z.number().int(),
+  /** What the trash holds; the quota does not count it (pushes are checked against sizeBytes). */
+  trashSizeBytes: z.number(),
+  /** Live images only, like sizeBytes: the limit pushes are checked against. */
   quotaBytes: z.number().nullable(),
   /** Anyone, signed in or not, may pull from a public namespace. */
   public: z.boolean(),

@@ -63,6 +63,9 @@ export const queryKeys = {
     inNamespace: (namespace: string) => ['repositories', namespace] as const,
     list: (namespace: string, params: RepositoryListParams) =>
       ['repositories', namespace, 'list', params] as const,
+    /** The few largest, for the storage chart; under the namespace, so image moves refresh it. */
+    largest: (namespace: string, count: number) =>
+      ['repositories', namespace, 'largest', count] as const,
   },
   images: {
     /** Every image list: project workloads (their `usedBy`) can point into any namespace. */

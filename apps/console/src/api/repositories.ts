@@ -3,8 +3,9 @@ import {
   repositoriesTrashed,
   repositoryList,
   type RepositoriesTrashed,
+  type RepositoryList,
 } from '@berth/contract';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCursorList } from './cursor-list';
 import { invalidateImageMoves } from './images';
 import { apiRequest, type ApiError } from './client';
@@ -32,6 +33,22 @@ export function useRepositoryList(
       }),
     enabled: namespace !== '',
     refetchInterval: counting ? COUNTS_POLL_MS : false,
+  });
+}
+
+/**
+ * The `count` largest repositories of a namespace: one page sorted by size, which the store
+ * answers from its index on the maintained repository sizes, never by reading every image.
+ */
+export function useLargestRepositories(namespace: string, count: number) {
+  return useQuery<RepositoryList, ApiError>({
+    queryKey: queryKeys.repositories.largest(namespace, count),
+    queryFn: ({ signal }) =>
+      apiRequest(apiPaths.repositories(namespace), repositoryList, {
+        query: { sort: 'sizeBytes', order: 'desc', limit: count },
+        signal,
+      }),
+    enabled: namespace !== '',
   });
 }
 

@@ -130,6 +130,33 @@ describe('deleting and restoring', () => {
     });
   });
 
+  it('a namespace reports its trash size beside its live size, alone and in the list', async () => {
+    const images = await api().get(apiPaths.images('team-alpha', 'web/app')).expect(200);
+    const v1Size = (images.body.items as { digest: string; sizeBytes: number }[]).find(
+      (i) => i.digest === reg.v1.digest,
+    )?.sizeBytes;
+    expect(v1Size).toBeGreaterThan(0);
+    const before = (await api().get(apiPaths.namespace('team-alpha')).expect(200)).body;
+    expect(before).toMatchObject({ trashCount: 0, trashSizeBytes: 0 });
+
+    await api()
+      .delete(apiPaths.image('team-alpha', 'web/app', reg.v1.digest))
+      .expect(200);
+    // The image's bytes move from the live size (what the quota counts) to the trash size.
+    const after = (await api().get(apiPaths.namespace('team-alpha')).expect(200)).body;
+    expect(after).toMatchObject({
+      trashCount: 1,
+      trashSizeBytes: v1Size,
+      sizeBytes: before.sizeBytes - (v1Size ?? 0),
+    });
+    const list = await api().get('/api/v1/namespaces').expect(200);
+    expect(
+      (list.body.items as { name: string; trashSizeBytes: number }[]).find(
+        (n) => n.name === 'team-alpha',
+      ),
+    ).toMatchObject({ trashSizeBytes: v1Size });
+  });
+
   it('untagging keeps the image', async () => {
     await api()
       .delete(apiPaths.tag('team-alpha', 'web/app', 'latest'))

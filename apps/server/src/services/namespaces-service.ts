@@ -21,14 +21,8 @@ import type { OperationRunner } from './operations/operation-runner.js';
 import type { OperationsService, Outcome } from './operations/operations-service.js';
 import { requireNamespaceName } from './name-checks.js';
 
-/**
- * The contract shape is the store record with ISO dates and without the trash size, plus
- * what the caller may do there.
- */
-function summary(
-  { trashSizeBytes: _trashSize, createdAt, ...rest }: NamespaceRecord,
-  role: NamespaceRole,
-): NamespaceSummary {
+/** The contract shape is the store record with ISO dates, plus what the caller may do there. */
+function summary({ createdAt, ...rest }: NamespaceRecord, role: NamespaceRole): NamespaceSummary {
   return { ...rest, createdAt: iso(createdAt), role };
 }
 

@@ -7,6 +7,8 @@ import { ErrorNotification } from '../../components/ErrorNotification';
 import { useRememberNamespace } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { formatBytes } from '../../lib/format';
+import { QuotaBar } from '../storage/QuotaBar';
+import { quotaUse } from '../storage/quota-use';
 
 export type NamespaceTab = 'repositories' | 'members' | 'settings';
 
@@ -36,6 +38,7 @@ export function NamespaceLayout({ namespace, tab, children }: NamespaceLayoutPro
     tabs.findIndex((t) => t.tab === tab),
   );
   const data = summary.data;
+  const quota = data ? quotaUse(data) : null;
   useRememberNamespace(namespace, data !== undefined);
 
   const breadcrumb = (
@@ -72,15 +75,19 @@ export function NamespaceLayout({ namespace, tab, children }: NamespaceLayoutPro
           data
             ? [
                 `Region ${data.region}`,
-                data.quotaBytes !== null
-                  ? `${formatBytes(data.sizeBytes)} of ${formatBytes(data.quotaBytes)} quota`
-                  : formatBytes(data.sizeBytes),
+                formatBytes(data.sizeBytes),
                 data.public ? 'public: anyone can pull' : 'private',
                 `your role: ${role ?? 'none'}`,
               ].join(' · ')
             : undefined
         }
       />
+      {/* The settings tab shows the bar beside the quota it edits instead. */}
+      {quota && data && tab !== 'settings' ? (
+        <div className="berth-namespace-quota">
+          <QuotaBar use={quota} trashBytes={data.trashSizeBytes} label="Storage quota" />
+        </div>
+      ) : null}
       {summary.error ? (
         <ErrorNotification
           error={summary.error}

@@ -18,6 +18,8 @@ import { useNamespaceAccess } from '../../app/access';
 import { useToasts } from '../../app/ToastProvider';
 import { ErrorNotification } from '../../components/ErrorNotification';
 import { formatBytes } from '../../lib/format';
+import { QuotaBar } from '../storage/QuotaBar';
+import { quotaUse } from '../storage/quota-use';
 import { NamespaceLayout } from './NamespaceLayout';
 import { QUOTA_UNITS, quotaFromForm, quotaToForm, type QuotaUnit } from './quota';
 
@@ -44,6 +46,7 @@ function SettingsForm({ summary, readOnly }: { summary: NamespaceSummary; readOn
   const toasts = useToasts();
   const update = useUpdateNamespace();
   const saved = summary.quotaBytes !== null ? quotaToForm(summary.quotaBytes) : null;
+  const savedUse = quotaUse(summary);
   const [isPublic, setPublic] = useState(summary.public);
   const [limited, setLimited] = useState(summary.quotaBytes !== null);
   const [amount, setAmount] = useState(saved?.amount ?? '');
@@ -125,9 +128,19 @@ function SettingsForm({ summary, readOnly }: { summary: NamespaceSummary; readOn
         <fieldset className="berth-settings-form__quota">
           <legend className="cds--label">Storage quota</legend>
           <p className="berth-settings-form__usage">
-            Using {formatBytes(summary.sizeBytes)} now. Pushes that would go over the quota are
-            refused with a clear error.
+            {savedUse
+              ? ''
+              : `Using ${formatBytes(summary.sizeBytes)} now${
+                  summary.trashSizeBytes > 0
+                    ? `, and ${formatBytes(summary.trashSizeBytes)} in the trash`
+                    : ''
+                }. `}
+            Pushes that would go over the quota are refused with a clear error. The quota counts
+            live images only, not the trash.
           </p>
+          {savedUse ? (
+            <QuotaBar use={savedUse} trashBytes={summary.trashSizeBytes} label="Saved quota" />
+          ) : null}
           <Checkbox
             id="namespace-quota-limited"
             labelText="Limit storage"

@@ -1,4 +1,4 @@
-import { namespaceDeleted, type NamespaceDeleted } from '@berth/contract';
+import { namespaceDeleted, type NamespaceDeleted, type NamespaceSummary } from '@berth/contract';
 import {
   Button,
   OverflowMenu,
@@ -30,8 +30,11 @@ import { formatBytes, pluralize } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { tellResultOf } from '../operations/use-bulk-outcome';
+import { QuotaBar } from '../storage/QuotaBar';
+import { quotaUse } from '../storage/quota-use';
 import { CreateNamespaceModal } from './CreateNamespaceModal';
 import { DeleteNamespaceModal } from './DeleteNamespaceModal';
+import { NamespacesStorageChart } from './NamespacesStorageChart';
 
 const HEADERS = [
   'Name',
@@ -85,6 +88,7 @@ export function NamespacesPage() {
         kinds={['namespace.delete']}
         onSucceeded={tellResultOf('namespace.delete', namespaceDeleted, tellDeleted)}
       />
+      {list.data ? <NamespacesStorageChart namespaces={rows} more={list.hasNextPage} /> : null}
       <TableContainer>
         <TableToolbar aria-label="Namespaces toolbar">
           <TableToolbarContent>
@@ -136,15 +140,16 @@ export function NamespacesPage() {
                   <TableCell>{ns.imageCount.toLocaleString()}</TableCell>
                   <TableCell>
                     {formatBytes(ns.sizeBytes)}
-                    {ns.quotaBytes !== null ? (
-                      <span className="berth-muted"> of {formatBytes(ns.quotaBytes)}</span>
-                    ) : null}
+                    <QuotaCell namespace={ns} />
                   </TableCell>
                   <TableCell>
                     {ns.trashCount > 0 ? (
-                      <Link to={routePaths.trash(ns.name)} className="cds--link">
-                        {pluralize(ns.trashCount, 'item')}
-                      </Link>
+                      <>
+                        <Link to={routePaths.trash(ns.name)} className="cds--link">
+                          {pluralize(ns.trashCount, 'item')}
+                        </Link>
+                        <span className="berth-muted"> · {formatBytes(ns.trashSizeBytes)}</span>
+                      </>
                     ) : (
                       '0'
                     )}
@@ -211,5 +216,19 @@ export function NamespacesPage() {
         />
       ) : null}
     </>
+  );
+}
+
+/** The quota's use under the size, for a namespace that has a quota. */
+function QuotaCell({ namespace }: { namespace: NamespaceSummary }) {
+  const use = quotaUse(namespace);
+  if (!use) return null;
+  return (
+    <QuotaBar
+      use={use}
+      trashBytes={namespace.trashSizeBytes}
+      label={`Quota of ${namespace.name}`}
+      compact
+    />
   );
 }
