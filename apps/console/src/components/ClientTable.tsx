@@ -1,7 +1,6 @@
 import {
   DataTable,
   Pagination,
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -15,6 +14,7 @@ import {
 import { useMemo, useState, type ReactNode } from 'react';
 import type { ApiError } from '../api/client';
 import { ResourceTableState } from './ResourceTableState';
+import { StackingTable } from './StackingTable';
 
 export interface Column<T> {
   key: string;
@@ -135,7 +135,7 @@ export function ClientTable<T>({
               noMatchBody={noMatchBody}
               onRetry={onRetry}
             >
-              <Table {...getTableProps()} aria-label={label}>
+              <StackingTable {...getTableProps()} aria-label={label}>
                 <TableHead>
                   <TableRow>
                     {tableHeaders.map((header) => {
@@ -167,7 +167,7 @@ export function ClientTable<T>({
                     );
                   })}
                 </TableBody>
-              </Table>
+              </StackingTable>
               {shown.length > (PAGE_SIZES[0] ?? 20) ? (
                 <Pagination
                   page={pageNumber}

@@ -3,7 +3,6 @@ import {
   Button,
   OverflowMenu,
   OverflowMenuItem,
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -32,6 +31,7 @@ import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { tellResultOf } from '../operations/use-bulk-outcome';
 import { CreateNamespaceModal } from './CreateNamespaceModal';
 import { DeleteNamespaceModal } from './DeleteNamespaceModal';
+import { StackingTable } from '../../components/StackingTable';
 
 const HEADERS = [
   'Name',
@@ -121,7 +121,7 @@ export function NamespacesPage() {
           noMatchBody={`No namespace in this region starts with “${q}”.`}
           onRetry={() => void list.refetch()}
         >
-          <Table aria-label="Namespaces" size="md" useZebraStyles={false}>
+          <StackingTable aria-label="Namespaces" size="md" useZebraStyles={false}>
             <TableHeaderRow headers={HEADERS} />
             <TableBody>
               {rows.map((ns) => (
@@ -186,7 +186,7 @@ export function NamespacesPage() {
                 </TableRow>
               ))}
             </TableBody>
-          </Table>
+          </StackingTable>
         </ResourceTableState>
         <LoadMore shown={rows.length} noun="namespace" list={list} />
       </TableContainer>
