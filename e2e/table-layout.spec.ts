@@ -214,7 +214,7 @@ test.describe('tables at 390 px', () => {
     page,
     admin,
   }) => {
-    test.setTimeout(240_000);
+    test.setTimeout(360_000);
     const seed = await seedEveryTable(admin);
     await page.setViewportSize(PHONE);
     for (const entry of TABLE_PAGES) {
@@ -227,6 +227,9 @@ test.describe('tables at 390 px', () => {
         // The table's first rows as a person sees them (the full page can be very long).
         await dataRows(table).first().scrollIntoViewIfNeeded();
         await page.screenshot({ path: test.info().outputPath(`${entry.name}-rows-390.png`) });
+        // A hovered row's darker background is a passing state, not what axe should judge.
+        await page.mouse.move(0, 0);
+        await expectNoAxeViolations(page);
         await screenshotAt(page, PHONE.width, `${entry.name}-390.png`);
         await screenshotAt(page, DESKTOP.width, `${entry.name}-1280.png`);
       });
