@@ -43,6 +43,8 @@ interface ClientTableProps<T> {
   emptyTitle: string;
   emptyBody: ReactNode;
   noMatchBody?: ReactNode;
+  /** Tighter cells for a table with many columns, so it fits beside the side navigation. */
+  dense?: boolean;
 }
 
 const PAGE_SIZES = [20, 50, 100];
@@ -76,6 +78,7 @@ export function ClientTable<T>({
   emptyTitle,
   emptyBody,
   noMatchBody,
+  dense = false,
 }: ClientTableProps<T>) {
   const [query, setQuery] = useState('');
   const [page, setPage] = useState({ number: 1, size: PAGE_SIZES[0] ?? 20 });
@@ -135,7 +138,11 @@ export function ClientTable<T>({
               noMatchBody={noMatchBody}
               onRetry={onRetry}
             >
-              <StackingTable {...getTableProps()} aria-label={label}>
+              <StackingTable
+                {...getTableProps()}
+                aria-label={label}
+                className={dense ? 'berth-dense-table' : undefined}
+              >
                 <TableHead>
                   <TableRow>
                     {tableHeaders.map((header) => {

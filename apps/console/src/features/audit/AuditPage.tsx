@@ -201,7 +201,11 @@ function AuditLog() {
           noMatchBody="No entry matches these filters. Widen the time range or clear a filter."
           onRetry={() => void list.refetch()}
         >
-          <StackingTable aria-label="Audit log" size="md" className="berth-audit-table">
+          <StackingTable
+            aria-label="Audit log"
+            size="md"
+            className="berth-dense-table berth-audit-table"
+          >
             <TableHead>
               <TableRow>
                 <TableExpandHeader aria-label="Details" />

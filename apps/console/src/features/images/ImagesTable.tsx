@@ -139,7 +139,7 @@ export function ImagesTable({ namespace, repository, initialSearch = '' }: Image
         <StackingTable
           aria-label={`Images in ${namespace}/${repository}`}
           size="md"
-          className="berth-images-table"
+          className="berth-dense-table berth-images-table"
         >
           <TableHead>
             <TableRow>

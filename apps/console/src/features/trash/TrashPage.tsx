@@ -419,7 +419,11 @@ function TrashTable({
           noMatchBody={noMatchText({ namespace, repository, retentionRun, q, unknownRepository })}
           onRetry={() => void list.refetch()}
         >
-          <StackingTable aria-label={`Trash of ${namespace}`} size="md">
+          <StackingTable
+            aria-label={`Trash of ${namespace}`}
+            size="md"
+            className="berth-dense-table"
+          >
             <TableHead>
               <TableRow>
                 {canWrite ? (
