@@ -25,13 +25,13 @@ import { LoadMore } from '../../components/LoadMore';
 import { PageHeader } from '../../components/PageHeader';
 import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
+import { StackingTable } from '../../components/StackingTable';
 import { formatBytes, pluralize } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { tellResultOf } from '../operations/use-bulk-outcome';
 import { CreateNamespaceModal } from './CreateNamespaceModal';
 import { DeleteNamespaceModal } from './DeleteNamespaceModal';
-import { StackingTable } from '../../components/StackingTable';
 
 const HEADERS = [
   'Name',
