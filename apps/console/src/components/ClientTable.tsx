@@ -1,7 +1,6 @@
 import {
   DataTable,
   Pagination,
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -15,6 +14,7 @@ import {
 import { useMemo, useState, type ReactNode } from 'react';
 import type { ApiError } from '../api/client';
 import { ResourceTableState } from './ResourceTableState';
+import { StackingTable } from './StackingTable';
 
 export interface Column<T> {
   key: string;
@@ -43,6 +43,8 @@ interface ClientTableProps<T> {
   emptyTitle: string;
   emptyBody: ReactNode;
   noMatchBody?: ReactNode;
+  /** Tighter cells for a table with many columns, so it fits beside the side navigation. */
+  dense?: boolean;
 }
 
 const PAGE_SIZES = [20, 50, 100];
@@ -76,6 +78,7 @@ export function ClientTable<T>({
   emptyTitle,
   emptyBody,
   noMatchBody,
+  dense = false,
 }: ClientTableProps<T>) {
   const [query, setQuery] = useState('');
   const [page, setPage] = useState({ number: 1, size: PAGE_SIZES[0] ?? 20 });
@@ -135,7 +138,11 @@ export function ClientTable<T>({
               noMatchBody={noMatchBody}
               onRetry={onRetry}
             >
-              <Table {...getTableProps()} aria-label={label}>
+              <StackingTable
+                {...getTableProps()}
+                aria-label={label}
+                className={dense ? 'berth-dense-table' : undefined}
+              >
                 <TableHead>
                   <TableRow>
                     {tableHeaders.map((header) => {
@@ -167,7 +174,7 @@ export function ClientTable<T>({
                     );
                   })}
                 </TableBody>
-              </Table>
+              </StackingTable>
               {shown.length > (PAGE_SIZES[0] ?? 20) ? (
                 <Pagination
                   page={pageNumber}

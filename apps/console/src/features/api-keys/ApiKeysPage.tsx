@@ -116,6 +116,7 @@ export function ApiKeysPage() {
       />
       <ClientTable
         label="Your API keys"
+        dense
         items={items}
         getId={(k) => k.id}
         columns={columns}

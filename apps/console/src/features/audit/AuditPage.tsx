@@ -2,7 +2,6 @@ import {
   Button,
   Select,
   SelectItem,
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -37,6 +36,7 @@ import {
   isFiltered,
   toLocalInput,
 } from './audit-filters';
+import { StackingTable } from '../../components/StackingTable';
 
 const HEADERS = ['Time', 'Actor', 'Action', 'Target', 'Outcome', 'Request ID'];
 
@@ -201,7 +201,11 @@ function AuditLog() {
           noMatchBody="No entry matches these filters. Widen the time range or clear a filter."
           onRetry={() => void list.refetch()}
         >
-          <Table aria-label="Audit log" size="md">
+          <StackingTable
+            aria-label="Audit log"
+            size="md"
+            className="berth-dense-table berth-audit-table"
+          >
             <TableHead>
               <TableRow>
                 <TableExpandHeader aria-label="Details" />
@@ -220,7 +224,7 @@ function AuditLog() {
                 />
               ))}
             </TableBody>
-          </Table>
+          </StackingTable>
         </ResourceTableState>
         <LoadMore shown={rows.length} noun="entry" plural="entries" list={list} />
       </TableContainer>
@@ -245,10 +249,10 @@ function AuditRow({
         aria-label={`Details of ${event.action} at ${formatTimestamp(event.at)}`}
         expandIconDescription={isExpanded ? 'Hide details' : 'Show details'}
       >
-        <TableCell>
+        <TableCell className="berth-audit-table__time">
           <time dateTime={event.at}>{formatTimestamp(event.at)}</time>
         </TableCell>
-        <TableCell>{event.actor}</TableCell>
+        <TableCell className="berth-audit-table__actor">{event.actor}</TableCell>
         <TableCell>
           <code className="berth-code">{event.action}</code>
         </TableCell>

@@ -1,7 +1,6 @@
 import {
   OverflowMenu,
   OverflowMenuItem,
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -33,6 +32,7 @@ import { ImageUsedBy } from './ImageUsedBy';
 import { UntagModal } from './UntagModal';
 import { trustSummary } from './trust';
 import { useDeleteWithUndo } from './use-delete-with-undo';
+import { StackingTable } from '../../components/StackingTable';
 
 const SORTABLE: Record<ImageSort, string> = {
   sizeBytes: 'Size',
@@ -136,7 +136,11 @@ export function ImagesTable({ namespace, repository, initialSearch = '' }: Image
         noMatchBody={`No tag or digest in ${repository} starts with “${q}”.`}
         onRetry={() => void list.refetch()}
       >
-        <Table aria-label={`Images in ${namespace}/${repository}`} size="md">
+        <StackingTable
+          aria-label={`Images in ${namespace}/${repository}`}
+          size="md"
+          className="berth-dense-table berth-images-table"
+        >
           <TableHead>
             <TableRow>
               {canWrite ? (
@@ -170,7 +174,7 @@ export function ImagesTable({ namespace, repository, initialSearch = '' }: Image
                       row={image}
                     />
                   ) : null}
-                  <TableCell>
+                  <TableCell className="berth-images-table__tags">
                     <TagList
                       tags={image.tags}
                       linkTo={() => routePaths.image(namespace, repository, image.digest)}
@@ -189,20 +193,20 @@ export function ImagesTable({ namespace, repository, initialSearch = '' }: Image
                     </span>
                   </TableCell>
                   <TableCell>{formatBytes(image.sizeBytes)}</TableCell>
-                  <TableCell>
+                  <TableCell className="berth-images-table__date">
                     <DateText iso={image.createdAt} />
                   </TableCell>
-                  <TableCell>
+                  <TableCell className="berth-images-table__date">
                     <DateText iso={image.pushedAt} />
                   </TableCell>
-                  <TableCell>
+                  <TableCell className="berth-wrap">
                     <TrustCell image={image} />
                   </TableCell>
-                  <TableCell>
+                  <TableCell className="berth-wrap">
                     <ImageUsedBy uses={image.usedBy} />
                   </TableCell>
                   {showPlatforms ? (
-                    <TableCell>
+                    <TableCell className="berth-images-table__platforms">
                       {image.platforms.length > 0 ? (
                         <div className="berth-tags">
                           {image.platforms.map((p) => (
@@ -244,7 +248,7 @@ export function ImagesTable({ namespace, repository, initialSearch = '' }: Image
               );
             })}
           </TableBody>
-        </Table>
+        </StackingTable>
       </ResourceTableState>
       <LoadMore shown={rows.length} noun="image" list={list} />
       {confirming ? (

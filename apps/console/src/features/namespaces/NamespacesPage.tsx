@@ -3,7 +3,6 @@ import {
   Button,
   OverflowMenu,
   OverflowMenuItem,
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -26,6 +25,7 @@ import { LoadMore } from '../../components/LoadMore';
 import { PageHeader } from '../../components/PageHeader';
 import { TableHeaderRow } from '../../components/TableHeaderRow';
 import { ResourceTableState } from '../../components/ResourceTableState';
+import { StackingTable } from '../../components/StackingTable';
 import { formatBytes, pluralize } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
@@ -125,7 +125,7 @@ export function NamespacesPage() {
           noMatchBody={`No namespace in this region starts with “${q}”.`}
           onRetry={() => void list.refetch()}
         >
-          <Table aria-label="Namespaces" size="md" useZebraStyles={false}>
+          <StackingTable aria-label="Namespaces" size="md" useZebraStyles={false}>
             <TableHeaderRow headers={HEADERS} />
             <TableBody>
               {rows.map((ns) => (
@@ -191,7 +191,7 @@ export function NamespacesPage() {
                 </TableRow>
               ))}
             </TableBody>
-          </Table>
+          </StackingTable>
         </ResourceTableState>
         <LoadMore shown={rows.length} noun="namespace" list={list} />
       </TableContainer>

@@ -1,7 +1,6 @@
 import {
   OverflowMenu,
   OverflowMenuItem,
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -30,6 +29,7 @@ import { repositoriesBeingDeleted, repositoriesBeingUndone } from '../operations
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { DeleteRepositoriesModal } from './DeleteRepositoriesModal';
 import { useDeleteRepositoriesWithUndo } from './use-delete-repositories';
+import { StackingTable } from '../../components/StackingTable';
 
 const COLUMNS: { key: RepositorySort; header: string; firstOrder: 'asc' | 'desc' }[] = [
   { key: 'name', header: 'Name', firstOrder: 'asc' },
@@ -117,7 +117,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
         noMatchBody={`No repository in ${namespace} matches “${q}”.`}
         onRetry={() => void list.refetch()}
       >
-        <Table aria-label={`Repositories in ${namespace}`} size="md">
+        <StackingTable aria-label={`Repositories in ${namespace}`} size="md">
           <TableHead>
             <TableRow>
               {canWrite ? (
@@ -184,7 +184,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
               </TableRow>
             ))}
           </TableBody>
-        </Table>
+        </StackingTable>
       </ResourceTableState>
       <LoadMore shown={rows.length} noun="repository" plural="repositories" list={list} />
       {confirming ? (

@@ -1,7 +1,6 @@
 import {
   Select,
   SelectItem,
-  Table,
   TableBody,
   TableCell,
   TableHead,
@@ -17,6 +16,7 @@ import { LoadMore } from '../../components/LoadMore';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import { formatBytes, shortDigest } from '../../lib/format';
 import { DecisionTag, StateTag } from './RetentionBar';
+import { StackingTable } from '../../components/StackingTable';
 
 // Decision first: on a narrow screen it is what stays in view.
 const HEADERS = ['Decision', 'Image', 'Tags', 'Reason', 'Created', 'Size'];
@@ -70,7 +70,7 @@ export function PreviewItems({ namespace, previewId, repository }: PreviewItemsP
         noMatchBody={`No image of ${repository} has the decision “${decision}”.`}
         onRetry={() => void list.refetch()}
       >
-        <Table aria-label={`Preview of ${repository}`} size="sm">
+        <StackingTable aria-label={`Preview of ${repository}`} size="sm">
           <TableHead>
             <TableRow>
               {HEADERS.map((header) => (
@@ -101,7 +101,7 @@ export function PreviewItems({ namespace, previewId, repository }: PreviewItemsP
               </TableRow>
             ))}
           </TableBody>
-        </Table>
+        </StackingTable>
       </ResourceTableState>
       <LoadMore shown={rows.length} noun="image" list={list} />
     </div>

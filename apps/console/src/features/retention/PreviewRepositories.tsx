@@ -1,6 +1,5 @@
 import {
   Pagination,
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -20,6 +19,7 @@ import { formatBytes, pluralize } from '../../lib/format';
 import { useToggleSet } from '../../lib/use-toggle-set';
 import { PreviewItems } from './PreviewItems';
 import { RetentionBar, RetentionLegend } from './RetentionBar';
+import { StackingTable } from '../../components/StackingTable';
 
 const HEADERS = [
   'Repository',
@@ -89,7 +89,7 @@ export function PreviewRepositories({
             </p>
           </div>
         ) : (
-          <Table aria-label={`Retention preview of ${namespace}`} size="md">
+          <StackingTable aria-label={`Retention preview of ${namespace}`} size="md">
             <TableHead>
               <TableRow>
                 <TableExpandHeader id={expandHeaderId} aria-label="Show images" />
@@ -137,7 +137,7 @@ export function PreviewRepositories({
                 );
               })}
             </TableBody>
-          </Table>
+          </StackingTable>
         )}
         {filtered.length > FIRST_PAGE_SIZE ? (
           <Pagination

@@ -1,7 +1,6 @@
 import {
   Button,
   InlineNotification,
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -26,6 +25,7 @@ import { formatBytes, formatDateTime, plural, pluralize } from '../../lib/format
 import { useBulkOutcome } from '../operations/use-bulk-outcome';
 import { RestoredSummary, restoredTitle } from './RunOutcome';
 import { useRunRestoredToast } from './use-run-restored-toast';
+import { StackingTable } from '../../components/StackingTable';
 
 const HEADERS = ['Run', 'Trigger', 'Deleted', 'Size', 'Skipped', 'Still in trash'];
 
@@ -122,7 +122,7 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
           }
           onRetry={() => void list.refetch()}
         >
-          <Table aria-label={`Retention runs of ${namespace}`} size="md">
+          <StackingTable aria-label={`Retention runs of ${namespace}`} size="md">
             <TableHeaderRow headers={headers} />
             <TableBody>
               {rows.map((run) => (
@@ -178,7 +178,7 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
                 </TableRow>
               ))}
             </TableBody>
-          </Table>
+          </StackingTable>
         </ResourceTableState>
         <LoadMore shown={rows.length} noun="run" list={list} />
       </TableContainer>

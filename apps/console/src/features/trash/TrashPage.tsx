@@ -3,7 +3,6 @@ import {
   Button,
   DismissibleTag,
   InlineNotification,
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -62,6 +61,7 @@ import { RestoreTagModal } from './RestoreTagModal';
 import { RepositoryFilter } from './RepositoryFilter';
 import { TrashToolbar } from './TrashToolbar';
 import { useRestoredManyToast } from './use-restored-many-toast';
+import { StackingTable } from '../../components/StackingTable';
 
 const REASONS: Record<TrashItem['reason'], string> = {
   deleted: 'Deleted',
@@ -419,7 +419,11 @@ function TrashTable({
           noMatchBody={noMatchText({ namespace, repository, retentionRun, q, unknownRepository })}
           onRetry={() => void list.refetch()}
         >
-          <Table aria-label={`Trash of ${namespace}`} size="md">
+          <StackingTable
+            aria-label={`Trash of ${namespace}`}
+            size="md"
+            className="berth-dense-table"
+          >
             <TableHead>
               <TableRow>
                 {canWrite ? (
@@ -516,7 +520,7 @@ function TrashTable({
                 </TableRow>
               ))}
             </TableBody>
-          </Table>
+          </StackingTable>
         </ResourceTableState>
         <LoadMore shown={rows.length} noun="item" list={list} />
       </TableContainer>

@@ -1,5 +1,4 @@
 import {
-  Table,
   TableBody,
   TableCell,
   TableContainer,
@@ -8,11 +7,12 @@ import {
   TableRow,
 } from '@carbon/react';
 import type { ReactNode } from 'react';
+import { StackingTable } from '../../../components/StackingTable';
 
 export interface DetailsColumn<T> {
   header: string;
   render: (row: T, index: number) => ReactNode;
-  /** The cell that names the row: first, and full width when the table stacks. */
+  /** The cell that names the row; it comes first, and may wrap where the others do not. */
   primary?: boolean;
 }
 
@@ -24,13 +24,13 @@ interface DetailsTableProps<T> {
 }
 
 /**
- * A read-only table that, on a narrow screen, turns each row into a block of label/value lines
- * (the header repeated beside each value), so no row's name or digest hides off the side.
+ * A read-only table of an image's parts. On a narrow screen StackingTable turns each row into a
+ * card: the primary (first) column as its title, every other value under its column's name.
  */
 export function DetailsTable<T>({ label, rows, rowKey, columns }: DetailsTableProps<T>) {
   return (
     <TableContainer className="berth-details-table">
-      <Table aria-label={label} size="md">
+      <StackingTable aria-label={label} size="md">
         <TableHead>
           <TableRow>
             {columns.map((column) => (
@@ -44,7 +44,6 @@ export function DetailsTable<T>({ label, rows, rowKey, columns }: DetailsTablePr
               {columns.map((column) => (
                 <TableCell
                   key={column.header}
-                  data-label={column.header}
                   className={column.primary ? 'berth-details-table__primary' : undefined}
                 >
                   {column.render(row, index)}
@@ -53,7 +52,7 @@ export function DetailsTable<T>({ label, rows, rowKey, columns }: DetailsTablePr
             </TableRow>
           ))}
         </TableBody>
-      </Table>
+      </StackingTable>
     </TableContainer>
   );
 }
