@@ -7,6 +7,7 @@ import { ErrorNotification } from '../../components/ErrorNotification';
 import { useRememberNamespace } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { formatBytes } from '../../lib/format';
+import { usePageTitle } from '../../lib/page-title';
 
 export type NamespaceTab = 'repositories' | 'members' | 'settings';
 
@@ -37,6 +38,7 @@ export function NamespaceLayout({ namespace, tab, children }: NamespaceLayoutPro
   );
   const data = summary.data;
   useRememberNamespace(namespace, data !== undefined);
+  usePageTitle(TABS.find((t) => t.tab === tab)?.label ?? namespace, namespace);
 
   const breadcrumb = (
     <Breadcrumb noTrailingSlash>

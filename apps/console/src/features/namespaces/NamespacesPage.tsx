@@ -32,6 +32,7 @@ import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { tellResultOf } from '../operations/use-bulk-outcome';
 import { CreateNamespaceModal } from './CreateNamespaceModal';
 import { DeleteNamespaceModal } from './DeleteNamespaceModal';
+import { usePageTitle } from '../../lib/page-title';
 
 const HEADERS = [
   'Name',
@@ -45,6 +46,7 @@ const HEADERS = [
 ] as const;
 
 export function NamespacesPage() {
+  usePageTitle('Namespaces');
   const { region } = useRegion();
   const toasts = useToasts();
   const navigate = useNavigate();
