@@ -1,4 +1,4 @@
-import { ActionableNotification, Button, ToastNotification } from '@carbon/react';
+import { ActionableNotification, Button, FeatureFlags, ToastNotification } from '@carbon/react';
 import {
   createContext,
   useCallback,
@@ -86,27 +86,31 @@ function ToastView({ toast, onDismiss }: { toast: ToastEntry; onDismiss: () => v
   return (
     <div className="berth-toast" {...pause}>
       {toast.action ? (
-        <ActionableNotification
-          kind={toast.kind}
-          title={toast.title}
-          subtitle={toast.subtitle}
-          actionButtonLabel={toast.action.label}
-          hasFocus={false}
-          // Carbon's default role, alertdialog, traps Tab inside the toast.
-          role="status"
-          // The toast variant stacks its action under the close button; inline lays it out.
-          inline
-          lowContrast
-          closeOnEscape={false}
-          onActionButtonClick={() => {
-            onDismiss();
-            toast.action?.onClick();
-          }}
-          onClose={() => {
-            onDismiss();
-            return false;
-          }}
-        />
+        // Without the flag Carbon adds two invisible "Focus sentinel" tab stops around the
+        // toast, for a focus trap that role="status" never uses.
+        <FeatureFlags enableFocusWrapWithoutSentinels>
+          <ActionableNotification
+            kind={toast.kind}
+            title={toast.title}
+            subtitle={toast.subtitle}
+            actionButtonLabel={toast.action.label}
+            hasFocus={false}
+            // Carbon's default role, alertdialog, traps Tab inside the toast.
+            role="status"
+            // The toast variant stacks its action under the close button; inline lays it out.
+            inline
+            lowContrast
+            closeOnEscape={false}
+            onActionButtonClick={() => {
+              onDismiss();
+              toast.action?.onClick();
+            }}
+            onClose={() => {
+              onDismiss();
+              return false;
+            }}
+          />
+        </FeatureFlags>
       ) : (
         <ToastNotification
           kind={toast.kind}

@@ -15,6 +15,7 @@ import {
 import { useMemo, useState, type ReactNode } from 'react';
 import type { ApiError } from '../api/client';
 import { ResourceTableState } from './ResourceTableState';
+import { ActionsHeader } from './ActionsHeader';
 
 export interface Column<T> {
   key: string;
@@ -146,7 +147,7 @@ export function ClientTable<T>({
                         </TableHeader>
                       );
                     })}
-                    {rowActions ? <TableHeader aria-label="Actions" /> : null}
+                    {rowActions ? <ActionsHeader /> : null}
                   </TableRow>
                 </TableHead>
                 <TableBody>

@@ -7,7 +7,6 @@ import {
   TableCell,
   TableContainer,
   TableExpandedRow,
-  TableExpandHeader,
   TableExpandRow,
   TableHead,
   TableHeader,
@@ -37,6 +36,7 @@ import {
   isFiltered,
   toLocalInput,
 } from './audit-filters';
+import { ExpandHeader } from '../../components/ExpandHeader';
 
 const HEADERS = ['Time', 'Actor', 'Action', 'Target', 'Outcome', 'Request ID'];
 
@@ -204,7 +204,7 @@ function AuditLog() {
           <Table aria-label="Audit log" size="md">
             <TableHead>
               <TableRow>
-                <TableExpandHeader aria-label="Details" />
+                <ExpandHeader label="Details" />
                 {HEADERS.map((header) => (
                   <TableHeader key={header}>{header}</TableHeader>
                 ))}

@@ -62,6 +62,8 @@ import { RestoreTagModal } from './RestoreTagModal';
 import { RepositoryFilter } from './RepositoryFilter';
 import { TrashToolbar } from './TrashToolbar';
 import { useRestoredManyToast } from './use-restored-many-toast';
+import { usePageTitle } from '../../lib/page-title';
+import { ActionsHeader } from '../../components/ActionsHeader';
 
 const REASONS: Record<TrashItem['reason'], string> = {
   deleted: 'Deleted',
@@ -69,7 +71,8 @@ const REASONS: Record<TrashItem['reason'], string> = {
   retention: 'Retention',
 };
 
-const HEADERS = ['Image', 'Tags', 'Size', 'Deleted', 'Reason', 'Days left'];
+// "Time left", as Deleted projects say it: one term for how long something stays restorable.
+const HEADERS = ['Image', 'Tags', 'Size', 'Deleted', 'Reason', 'Time left'];
 
 function DaysLeft({ days }: { days: number }) {
   const text = days <= 0 ? 'expires today' : pluralize(days, 'day');
@@ -429,11 +432,13 @@ function TrashTable({
                     selection={selection}
                   />
                 ) : null}
-                {headers.map((header, index) => (
-                  <TableHeader key={index} aria-label={header || 'Actions'}>
-                    {header}
-                  </TableHeader>
-                ))}
+                {headers.map((header, index) =>
+                  header ? (
+                    <TableHeader key={index}>{header}</TableHeader>
+                  ) : (
+                    <ActionsHeader key={index} />
+                  ),
+                )}
               </TableRow>
             </TableHead>
             <TableBody>
@@ -485,7 +490,8 @@ function TrashTable({
                           kind="ghost"
                           size="sm"
                           disabled={restore.isPending}
-                          aria-label="Restore"
+                          // Every row has a Restore: its name says which image it restores.
+                          aria-label={`Restore ${item.repository}@${shortDigest(item.digest)}`}
                           onClick={() => {
                             setLastResult(null);
                             restore.mutate(
@@ -503,6 +509,7 @@ function TrashTable({
                           kind="ghost"
                           size="sm"
                           disabled={restore.isPending || item.tags.length === 0}
+                          aria-label={`Restore tag… of ${item.repository}@${shortDigest(item.digest)}`}
                           onClick={() => {
                             restore.reset();
                             setRestoringTag(item);
@@ -542,6 +549,7 @@ function TrashTable({
 export function TrashPage() {
   const [searchParams, setSearchParams] = useSearchParams();
   const { namespace, notFound, isPending } = useDefaultNamespace(searchParams.get('namespace'));
+  usePageTitle('Trash', namespace);
   const picker = (
     <NamespacePicker
       id="trash-namespace"
