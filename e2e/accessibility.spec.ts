@@ -185,9 +185,9 @@ test('the states the issue named pass axe too: a preview, a narrow run history, 
   await expect(count).toBeVisible();
   await count.hover();
   await expectNoAxeViolations(page);
-  await preview.getByRole('button', { name: /^Move \d+ images? to the trash/ }).click();
-  const confirm = page.getByRole('dialog');
-  await confirm.getByRole('button', { name: /^Move/ }).click();
+  await preview.getByRole('button', { name: 'Move 6 images to trash' }).click();
+  const confirm = ui.dialog('Move 6 images to the trash?');
+  await confirm.getByRole('button', { name: 'Move 6 images to trash' }).click();
   await expect(confirm).toBeHidden();
   const runs = page.getByRole('table', { name: `Retention runs of ${seed.namespace}` });
   await expect(runs.locator('tbody tr').first()).toBeVisible();

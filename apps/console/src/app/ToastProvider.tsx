@@ -38,6 +38,8 @@ interface ToastApi {
   dismiss: (id: number) => void;
   /** Takes away the toast about `key`, if one is showing. */
   dismissKey: (key: string) => void;
+  /** Takes away every toast whose key passes `test` (see trashedToastCovers). */
+  dismissWhere: (test: (key: string) => boolean) => void;
 }
 
 const ToastContext = createContext<ToastApi | null>(null);
@@ -139,6 +141,9 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const dismissKey = useCallback((key: string) => {
     setToasts((current) => current.filter((toast) => toast.key !== key));
   }, []);
+  const dismissWhere = useCallback((test: (key: string) => boolean) => {
+    setToasts((current) => current.filter((toast) => toast.key === undefined || !test(toast.key)));
+  }, []);
   const show = useCallback((toast: Toast) => {
     const id = nextId++;
     setToasts((current) => [
@@ -147,7 +152,10 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     ]);
     return id;
   }, []);
-  const api = useMemo(() => ({ show, dismiss, dismissKey }), [show, dismiss, dismissKey]);
+  const api = useMemo(
+    () => ({ show, dismiss, dismissKey, dismissWhere }),
+    [show, dismiss, dismissKey, dismissWhere],
+  );
   // Carbon's md breakpoint, where the toasts span the screen (styles.scss).
   const narrow = useMediaQuery('(max-width: 41.98rem)');
   const { shown, hidden } = visibleToasts(toasts, expanded, narrow ? MAX_SHOWN_NARROW : MAX_SHOWN);

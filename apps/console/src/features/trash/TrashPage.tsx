@@ -64,6 +64,8 @@ import { TrashToolbar } from './TrashToolbar';
 import { useRestoredManyToast } from './use-restored-many-toast';
 import { usePageTitle } from '../../lib/page-title';
 import { ActionsHeader } from '../../components/ActionsHeader';
+import { useToasts } from '../../app/ToastProvider';
+import { trashedToastCovers } from '../../app/toast-rules';
 
 const REASONS: Record<TrashItem['reason'], string> = {
   deleted: 'Deleted',
@@ -220,6 +222,7 @@ function TrashTable({
   const restore = useRestore();
   const restoreSelection = useRestoreSelection();
   const restoreRepository = useRestoreRepository();
+  const toasts = useToasts();
   const restoreRun = useRestoreRetentionRun();
   const settle = useBulkOutcome();
   const toastRestored = useRestoredManyToast(namespace);
@@ -248,7 +251,14 @@ function TrashTable({
     );
   const bulkError = restoreSelection.error ?? restoreRepository.error ?? restoreRun.error;
 
+  // What is back must not be offered by an earlier "moved to the trash … Undo" toast.
+  const forgetUndo = (restored: { repository: string; digest?: string }[]) =>
+    toasts.dismissWhere((key) =>
+      restored.some((item) => trashedToastCovers(key, { namespace, ...item })),
+    );
+
   const done = (result: RestoreResult) => {
+    forgetUndo([result.restored]);
     setLastResult({ kind: 'one', result });
     setRestoringTag(null);
   };
@@ -287,6 +297,7 @@ function TrashTable({
       {
         onSuccess: (answer) => {
           selection.clear();
+          forgetUndo(items);
           const what = pluralize(items.length, 'selected image');
           settle(answer, restoreManyResult, restoredMany(what, answer.kind === 'accepted'));
         },
@@ -301,6 +312,7 @@ function TrashTable({
       {
         onSuccess: (answer) => {
           selection.clear();
+          forgetUndo([{ repository: repo }]);
           const what = `repository ${repo}`;
           settle(answer, restoreManyResult, restoredMany(what, answer.kind === 'accepted', repo));
         },
