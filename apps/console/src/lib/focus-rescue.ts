@@ -79,11 +79,14 @@ function replacementFor(lost: Remembered): HTMLElement | null {
 /** Starts watching; returns what stops it. */
 export function installFocusRescue(): () => void {
   let remembered: Remembered | null = null;
+  /** Focus was last in a dialog, menu or toast: its closing is what lost it. */
+  let inTransient = false;
 
   const onFocusIn = (event: FocusEvent) => {
     const target = event.target;
     if (!(target instanceof HTMLElement) || target === document.body) return;
-    if (target.closest(TRANSIENT)) return;
+    inTransient = target.closest(TRANSIENT) !== null;
+    if (inTransient) return;
     remembered = remember(target);
   };
   const onPointerDown = (event: PointerEvent) => {
@@ -98,10 +101,14 @@ export function installFocusRescue(): () => void {
     // A transient layer still open (a modal on its way out) hands focus back itself.
     if (document.querySelector('.cds--modal.is-visible')) return;
     if (remembered.element.isConnected) {
-      // Disabled while its action runs: wait for it to come back or to go.
-      if (canFocus(remembered.element)) remembered.element.focus();
+      // Only a closed dialog or menu hands focus back; anything else (a click elsewhere, a
+      // link followed) is left alone. Disabled while its action runs: wait for it.
+      if (inTransient && canFocus(remembered.element)) remembered.element.focus();
       return;
     }
+    // Gone: with its table row, or with what a dialog or menu did; other changes are the
+    // page's own business (navigation moves focus as the page decides).
+    if (remembered.rowIndex < 0 && !inTransient) return;
     const next = replacementFor(remembered);
     if (!next) return;
     next.focus();
