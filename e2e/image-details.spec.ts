@@ -21,11 +21,11 @@ async function screenshots(page: import('@playwright/test').Page, name: string) 
 
 test('a pushed multi-arch image with a signature: from its tag to its details, a platform, and its manifest', async ({
   page,
-  berth,
   admin,
   context,
 }) => {
-  const host = new URL(berth.url).host;
+  // The registry host as the server names it, which the login hint uses too.
+  const { registryHost: host } = await admin.call<{ registryHost: string }>('/api/v1/regions');
   const { index, children, signature } = await pushSignedIndex(admin, `${NS}/${REPO}`, 'v1.0', [
     { architecture: 'amd64' },
     { architecture: 'arm64', variant: 'v8' },
@@ -42,7 +42,7 @@ test('a pushed multi-arch image with a signature: from its tag to its details, a
   await expect(page.getByRole('heading', { level: 1, name: `${REPO}:v1.0` })).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`/repositories/${REPO}/-/images/${index.digest}$`));
   await expect(page.getByText('A multi-platform image index with 2 platforms.')).toBeVisible();
-  await expect(page).toHaveTitle(`${REPO}:v1.0 · Berth`);
+  await expect(page).toHaveTitle(`${REPO}:v1.0 · ${NS} · Berth`);
 
   // Pull commands per tag and by digest, with the host the images page uses.
   await expect(page.getByText(`docker pull ${host}/${NS}/${REPO}:v1.0`)).toBeVisible();

@@ -11,6 +11,8 @@ test('an image pushed with skopeo shows in the console; deleting it there stops 
   admin,
 }) => {
   const host = new URL(berth.url).host;
+  // The console's pull command names the host as the server does (the login hint's host).
+  const { registryHost } = await admin.call<{ registryHost: string }>('/api/v1/regions');
   const layout = await mkdtemp(path.join(tmpdir(), 'berth-e2e-layout-'));
   try {
     // Real content from the demo registry goes out and back in through the registry API.
@@ -36,7 +38,7 @@ test('an image pushed with skopeo shows in the console; deleting it there stops 
     const { tags } = await readImageRow(ui.imageRows().first());
     expect(tags).toEqual(['e2e']);
     await expect(
-      page.getByText(`docker pull ${host}/demo-shop/pushed/by-client:e2e`),
+      page.getByText(`docker pull ${registryHost}/demo-shop/pushed/by-client:e2e`),
     ).toBeVisible();
 
     await ui.imageRows().first().getByRole('button', { name: 'Actions for e2e' }).click();

@@ -45,7 +45,8 @@ test('delete a repository, find its images in the trash, restore one by digest',
   );
   expect(tags.length).toBeGreaterThan(0);
 
-  await tagged.getByRole('button', { name: 'Restore', exact: true }).click();
+  // Named for its image: "Restore <repository>@<short digest>".
+  await tagged.getByRole('button', { name: /^Restore [^ ]+@sha256:/ }).click();
   const result = page.getByRole('region', { name: 'Restore result' });
   await expect(result).toBeVisible();
   await expect(result).toContainText(digest);

@@ -646,15 +646,15 @@ describe('sentences', () => {
         ],
       }),
     ).toBe(
-      'protected: repository matches the exclusion "base/*"; ' +
-        'protected: tag "v1" matches the exclusion "v*"; ' +
+      'protected: repository matches the protected pattern "base/*"; ' +
+        'protected: tag "v1" matches the protected pattern "v*"; ' +
         'protected: used by project web-shop, app storefront',
     );
   });
 
   it('describeProtection', () => {
     expect(describeProtection({ kind: 'excluded-tag', tag: 'latest', pattern: 'latest' })).toBe(
-      'protected: tag "latest" matches the exclusion "latest"',
+      'protected: tag "latest" matches the protected pattern "latest"',
     );
     expect(describeProtection({ kind: 'in-use', usedBy: 'project p, job j' })).toBe(
       'protected: used by project p, job j',

@@ -188,9 +188,9 @@ export function describeReason(reason: RetentionReason): string {
 export function describeProtection(p: Protection): string {
   switch (p.kind) {
     case 'excluded-tag':
-      return `protected: tag "${p.tag}" matches the exclusion "${p.pattern}"`;
+      return `protected: tag "${p.tag}" matches the protected pattern "${p.pattern}"`;
     case 'excluded-repository':
-      return `protected: repository matches the exclusion "${p.pattern}"`;
+      return `protected: repository matches the protected pattern "${p.pattern}"`;
     case 'in-use':
       return `protected: used by ${p.usedBy}`;
   }

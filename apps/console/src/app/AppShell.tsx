@@ -22,7 +22,7 @@ import {
   TrashCan,
   UserMultiple,
 } from '@carbon/icons-react';
-import { Suspense } from 'react';
+import { Suspense, useEffect } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
 import { DataTableSkeleton } from '@carbon/react';
 import { useCurrentUser } from '../api/session';
@@ -34,6 +34,7 @@ import { routePaths } from './route-paths';
 import { OperationsProvider } from './OperationsProvider';
 import { ToastProvider } from './ToastProvider';
 import { UserMenu } from './UserMenu';
+import { installFocusRescue } from '../lib/focus-rescue';
 
 const NAV = [
   { label: 'Namespaces', to: routePaths.namespaces(), icon: Folders, match: /^\/namespaces/ },
@@ -87,6 +88,8 @@ export function AppShell() {
   // Carbon's breakpoint `lg`, from which the side nav is always shown. Carbon takes the links
   // out of the tab order while the nav is "collapsed", which it always is there: put them back.
   const navAlwaysShown = useMediaQuery('(min-width: 66rem)');
+  // One place keeps focus off <body> when rows, dialogs and menus go (see focus-rescue).
+  useEffect(() => installFocusRescue(), []);
   // Toasts live inside the router so their messages can link to pages.
   return (
     <ToastProvider>

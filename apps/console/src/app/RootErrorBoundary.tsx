@@ -1,6 +1,7 @@
 import { Button, InlineNotification } from '@carbon/react';
 import { isRouteErrorResponse, Link, useRouteError } from 'react-router';
 import { routePaths } from './route-paths';
+import { usePageTitle } from '../lib/page-title';
 
 /** Last line of defence: a render error or unknown URL still leaves a way back. */
 export function RootErrorBoundary() {
@@ -11,6 +12,7 @@ export function RootErrorBoundary() {
     : error instanceof Error
       ? error.message
       : String(error);
+  usePageTitle(notFound ? 'Page not found' : 'Something went wrong');
   return (
     <main className="berth-content berth-content--bare" id="main-content">
       <h1 className="berth-page-header__title">
@@ -31,6 +33,7 @@ export function RootErrorBoundary() {
 }
 
 export function NotFoundPage() {
+  usePageTitle('Page not found');
   return (
     <div>
       <h1 className="berth-page-header__title">Page not found</h1>

@@ -10,6 +10,8 @@ import { SignInPage } from '../features/session/SignInPage';
 import { AppShell } from './AppShell';
 import { BarePage } from './BarePage';
 import { RegionProvider } from './RegionProvider';
+import type { ApiError } from '../api/client';
+import { usePageTitle } from '../lib/page-title';
 
 /**
  * Decides what any address shows: the sign-in page without a session, the password change
@@ -44,12 +46,7 @@ export function SessionGate() {
     );
   }
   if (session.error) {
-    return (
-      <BarePage>
-        <h1 className="berth-bare__title">Berth is not reachable</h1>
-        <ErrorNotification error={session.error} onRetry={() => void session.refetch()} />
-      </BarePage>
-    );
+    return <Unreachable error={session.error} onRetry={() => void session.refetch()} />;
   }
   if (!session.data) return <SignInPage sessionEnded={ended} />;
   if (session.data.user.mustChangePassword) {
@@ -60,5 +57,15 @@ export function SessionGate() {
     <RegionProvider>
       <AppShell />
     </RegionProvider>
+  );
+}
+
+function Unreachable({ error, onRetry }: { error: ApiError; onRetry: () => void }) {
+  usePageTitle('Berth is not reachable');
+  return (
+    <BarePage>
+      <h1 className="berth-bare__title">Berth is not reachable</h1>
+      <ErrorNotification error={error} onRetry={onRetry} />
+    </BarePage>
   );
 }

@@ -1,4 +1,4 @@
-import { ActionableNotification, Button, ToastNotification } from '@carbon/react';
+import { ActionableNotification, Button, FeatureFlags, ToastNotification } from '@carbon/react';
 import {
   createContext,
   useCallback,
@@ -38,6 +38,8 @@ interface ToastApi {
   dismiss: (id: number) => void;
   /** Takes away the toast about `key`, if one is showing. */
   dismissKey: (key: string) => void;
+  /** Takes away every toast whose key passes `test` (see trashedToastCovers). */
+  dismissWhere: (test: (key: string) => boolean) => void;
 }
 
 const ToastContext = createContext<ToastApi | null>(null);
@@ -86,27 +88,31 @@ function ToastView({ toast, onDismiss }: { toast: ToastEntry; onDismiss: () => v
   return (
     <div className="berth-toast" {...pause}>
       {toast.action ? (
-        <ActionableNotification
-          kind={toast.kind}
-          title={toast.title}
-          subtitle={toast.subtitle}
-          actionButtonLabel={toast.action.label}
-          hasFocus={false}
-          // Carbon's default role, alertdialog, traps Tab inside the toast.
-          role="status"
-          // The toast variant stacks its action under the close button; inline lays it out.
-          inline
-          lowContrast
-          closeOnEscape={false}
-          onActionButtonClick={() => {
-            onDismiss();
-            toast.action?.onClick();
-          }}
-          onClose={() => {
-            onDismiss();
-            return false;
-          }}
-        />
+        // Without the flag Carbon adds two invisible "Focus sentinel" tab stops around the
+        // toast, for a focus trap that role="status" never uses.
+        <FeatureFlags enableFocusWrapWithoutSentinels>
+          <ActionableNotification
+            kind={toast.kind}
+            title={toast.title}
+            subtitle={toast.subtitle}
+            actionButtonLabel={toast.action.label}
+            hasFocus={false}
+            // Carbon's default role, alertdialog, traps Tab inside the toast.
+            role="status"
+            // The toast variant stacks its action under the close button; inline lays it out.
+            inline
+            lowContrast
+            closeOnEscape={false}
+            onActionButtonClick={() => {
+              onDismiss();
+              toast.action?.onClick();
+            }}
+            onClose={() => {
+              onDismiss();
+              return false;
+            }}
+          />
+        </FeatureFlags>
       ) : (
         <ToastNotification
           kind={toast.kind}
@@ -135,6 +141,9 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const dismissKey = useCallback((key: string) => {
     setToasts((current) => current.filter((toast) => toast.key !== key));
   }, []);
+  const dismissWhere = useCallback((test: (key: string) => boolean) => {
+    setToasts((current) => current.filter((toast) => toast.key === undefined || !test(toast.key)));
+  }, []);
   const show = useCallback((toast: Toast) => {
     const id = nextId++;
     setToasts((current) => [
@@ -143,7 +152,10 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     ]);
     return id;
   }, []);
-  const api = useMemo(() => ({ show, dismiss, dismissKey }), [show, dismiss, dismissKey]);
+  const api = useMemo(
+    () => ({ show, dismiss, dismissKey, dismissWhere }),
+    [show, dismiss, dismissKey, dismissWhere],
+  );
   // Carbon's md breakpoint, where the toasts span the screen (styles.scss).
   const narrow = useMediaQuery('(max-width: 41.98rem)');
   const { shown, hidden } = visibleToasts(toasts, expanded, narrow ? MAX_SHOWN_NARROW : MAX_SHOWN);

@@ -34,3 +34,37 @@ export function visibleToasts<T>(
   if (expanded || newestFirst.length <= max) return { shown: newestFirst, hidden: 0 };
   return { shown: newestFirst.slice(0, max), hidden: newestFirst.length - max };
 }
+
+/** Something a "moved to the trash … Undo" toast can bring back: an image, or a whole repository. */
+export interface Trashed {
+  namespace: string;
+  repository: string;
+  /** Absent: everything of the repository. */
+  digest?: string;
+}
+
+const TRASHED = 'trashed\n';
+
+/** The key of a toast whose Undo restores `items`, read back by `trashedToastCovers`. */
+export function trashedToastKey(items: Trashed[]): string {
+  return TRASHED + items.map((i) => `${i.namespace}/${i.repository}@${i.digest ?? '*'}`).join('\n');
+}
+
+/**
+ * Whether restoring `restored` (from the trash, another tab or another toast) took away
+ * something the toast with `key` would restore: then its Undo, all or none, could only fail.
+ * Restoring a whole repository covers its images; restoring one image leaves a repository's
+ * Undo its other images.
+ */
+export function trashedToastCovers(key: string, restored: Trashed): boolean {
+  if (!key.startsWith(TRASHED)) return false;
+  const repository = `${restored.namespace}/${restored.repository}@`;
+  return key
+    .slice(TRASHED.length)
+    .split('\n')
+    .some(
+      (line) =>
+        line.startsWith(repository) &&
+        (restored.digest === undefined || line.slice(repository.length) === restored.digest),
+    );
+}

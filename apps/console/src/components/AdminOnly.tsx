@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { useIsAdmin } from '../app/access';
 import { routePaths } from '../app/route-paths';
 import { PageHeader } from './PageHeader';
+import { usePageTitle } from '../lib/page-title';
 
 /**
  * An administrators' page. Anyone else who opens its address (a bookmark, a shared link)
@@ -20,6 +21,7 @@ export function AdminOnly({
   what: string;
   children: ReactNode;
 }) {
+  usePageTitle(title);
   const isAdmin = useIsAdmin();
   if (isAdmin) return <>{children}</>;
   return (

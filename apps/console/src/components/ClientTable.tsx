@@ -15,6 +15,7 @@ import { useMemo, useState, type ReactNode } from 'react';
 import type { ApiError } from '../api/client';
 import { ResourceTableState } from './ResourceTableState';
 import { StackingTable } from './StackingTable';
+import { ActionsHeader } from './ActionsHeader';
 
 export interface Column<T> {
   key: string;
@@ -153,7 +154,7 @@ export function ClientTable<T>({
                         </TableHeader>
                       );
                     })}
-                    {rowActions ? <TableHeader aria-label="Actions" /> : null}
+                    {rowActions ? <ActionsHeader /> : null}
                   </TableRow>
                 </TableHead>
                 <TableBody>

@@ -1,7 +1,6 @@
 import { InlineNotification, Modal, TextInput } from '@carbon/react';
 import { useId, useState, type ReactNode } from 'react';
 import type { ApiError } from '../api/client';
-import { useReturnFocus } from '../lib/use-return-focus';
 
 interface DangerConfirmModalProps {
   title: string;
@@ -35,7 +34,6 @@ export function DangerConfirmModal({
   primaryDisabled = false,
   danger = true,
 }: DangerConfirmModalProps) {
-  useReturnFocus();
   const [typed, setTyped] = useState('');
   const inputId = useId();
   const confirmed = confirmationText === undefined || typed === confirmationText;

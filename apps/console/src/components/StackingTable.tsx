@@ -12,6 +12,7 @@ function headerCells(table: HTMLTableElement): HeaderCell[] {
     text: (cell.querySelector('.cds--table-header-label') ?? cell).textContent ?? '',
     isCheckbox: cell.classList.contains('cds--table-column-checkbox'),
     isExpand: cell.classList.contains('cds--table-expand'),
+    isActions: cell.classList.contains('berth-actions-header'),
     span: cell.colSpan,
   }));
 }

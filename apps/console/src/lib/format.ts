@@ -2,9 +2,15 @@
 export { formatBytes } from '@berth/domain';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+// Every time shown with a clock also names its zone ("3 Dec 2026, 14:05 CET"): people in
+// different zones read the same page, and the server's scheduled times are in UTC. Intl
+// refuses timeZoneName beside dateStyle, hence the fields one by one.
+const ZONED = { timeZoneName: 'short', hour: '2-digit', minute: '2-digit' } as const;
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
-  dateStyle: 'medium',
-  timeStyle: 'short',
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  ...ZONED,
 });
 
 function parse(iso: string | null | undefined): Date | null {
@@ -25,8 +31,11 @@ export function formatDateTime(iso: string | null | undefined): string {
 }
 
 const timestampFormat = new Intl.DateTimeFormat(undefined, {
-  dateStyle: 'medium',
-  timeStyle: 'medium',
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  second: '2-digit',
+  ...ZONED,
 });
 
 /** To the second: audit entries often come several to the minute. */
@@ -60,20 +69,21 @@ export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** The registry host people pull from: the console is served by the registry itself. */
-export function registryHost(): string {
-  return window.location.host;
-}
-
-/** The push command for the console's own registry; plain HTTP needs skopeo told so. */
-export function pushCommand(target: string): string {
+/** The push command for the registry at `host`; plain HTTP needs skopeo told so. */
+export function pushCommand(host: string, target: string): string {
   const insecure = window.location.protocol === 'http:' ? ' --dest-tls-verify=false' : '';
-  return `skopeo copy${insecure} docker://docker.io/library/alpine:latest docker://${registryHost()}/${target}`;
+  return `skopeo copy${insecure} docker://docker.io/library/alpine:latest docker://${host}/${target}`;
 }
 
-export function pullReference(namespace: string, repository: string, tagOrDigest: string): string {
+/** `host/namespace/repository:tag`, or `@digest`; `host` from useRegistryHost. */
+export function pullReference(
+  host: string,
+  namespace: string,
+  repository: string,
+  tagOrDigest: string,
+): string {
   const separator = tagOrDigest.includes(':') ? '@' : ':';
-  return `${registryHost()}/${namespace}/${repository}${separator}${tagOrDigest}`;
+  return `${host}/${namespace}/${repository}${separator}${tagOrDigest}`;
 }
 
 const MINUTE_MS = 60_000;

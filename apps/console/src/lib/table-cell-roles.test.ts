@@ -21,6 +21,16 @@ describe('columnRoles', () => {
     ]);
   });
 
+  it('finds the actions column by its ActionsHeader, whose head says "Actions"', () => {
+    expect(
+      columnRoles([header('Name'), header('Size'), header('Actions', { isActions: true })]),
+    ).toEqual([
+      { role: 'identity', label: 'Name' },
+      { role: 'field', label: 'Size' },
+      { role: 'actions', label: 'Actions' },
+    ]);
+  });
+
   it('keeps an expand button apart from the name', () => {
     expect(
       columnRoles([header('', { isExpand: true }), header(' Time '), header('Actor')]),

@@ -6,10 +6,12 @@
 export type CellRole = 'select' | 'expand' | 'identity' | 'field' | 'actions';
 
 export interface HeaderCell {
-  /** The header's visible text; empty for the row-actions column. */
+  /** The header's visible text. */
   text: string;
   isCheckbox: boolean;
   isExpand: boolean;
+  /** The row-actions column's head (ActionsHeader); a header with no text counts as one too. */
+  isActions?: boolean;
   /** colSpan */
   span: number;
 }
@@ -22,8 +24,8 @@ export interface ColumnRole {
 
 /**
  * One entry per column (a header spanning two columns gives two). The first column with a
- * header that is not a checkbox or expand button names the row; a column whose header has no
- * text holds the row's actions (the console leaves that header visually empty on purpose).
+ * header that is not a checkbox or expand button names the row; the row-actions column is the
+ * one headed by ActionsHeader (or, in a table that has none, by no text).
  */
 export function columnRoles(headers: readonly HeaderCell[]): ColumnRole[] {
   const roles: ColumnRole[] = [];
@@ -33,7 +35,7 @@ export function columnRoles(headers: readonly HeaderCell[]): ColumnRole[] {
     let role: CellRole;
     if (header.isCheckbox) role = 'select';
     else if (header.isExpand) role = 'expand';
-    else if (text === '') role = 'actions';
+    else if (header.isActions || text === '') role = 'actions';
     else if (!named) {
       role = 'identity';
       named = true;

@@ -181,11 +181,11 @@ describe('retention preview', () => {
     const byDigest = new Map(items.map((i) => [i.digest, i]));
     expect(byDigest.get(reg.index.digest)).toMatchObject({
       decision: 'protected',
-      reason: 'protected: repository matches the exclusion "too?s"',
+      reason: 'protected: repository matches the protected pattern "too?s"',
     });
     expect(byDigest.get(reg.v1.digest)).toMatchObject({
       decision: 'protected',
-      reason: 'protected: tag "1.0" matches the exclusion "1.*"',
+      reason: 'protected: tag "1.0" matches the protected pattern "1.*"',
       rank: 2,
     });
     expect(byDigest.get(reg.old.digest)).toMatchObject({

@@ -9,6 +9,7 @@ import { DangerConfirmModal } from '../../components/DangerConfirmModal';
 import { DateText } from '../../components/DateText';
 import { PageHeader } from '../../components/PageHeader';
 import { CreateApiKeyModal } from './CreateApiKeyModal';
+import { usePageTitle } from '../../lib/page-title';
 
 /** Active keys first, newest first: revoked ones stay listed for the record. */
 function byStatusThenNewest(a: ApiKey, b: ApiKey): number {
@@ -96,6 +97,7 @@ const columns: Column<ApiKey>[] = [
 ];
 
 export function ApiKeysPage() {
+  usePageTitle('API keys');
   const keys = useApiKeys();
   const revoke = useRevokeApiKey();
   const toasts = useToasts();

@@ -13,7 +13,6 @@ import { useAllNamespaceOptions } from '../../api/namespaces';
 import { FormModal } from '../../components/FormModal';
 import { ruleViolation } from '../../lib/check-rule';
 import { fieldOfError } from '../../lib/form-errors';
-import { useReturnFocus } from '../../lib/use-return-focus';
 import { NewKeySecret } from './NewKeySecret';
 
 interface CreateApiKeyModalProps {
@@ -25,7 +24,6 @@ interface CreateApiKeyModalProps {
  * drops the secret with the modal (and the mutation, which keeps no cache of it).
  */
 export function CreateApiKeyModal({ onClose }: CreateApiKeyModalProps) {
-  useReturnFocus();
   const create = useCreateApiKey();
   const created = create.data;
   return created ? (

@@ -1,7 +1,7 @@
 import { CodeSnippet, InlineNotification } from '@carbon/react';
 import type { CreatedApiKey } from '@berth/contract';
 import { useId } from 'react';
-import { useRegions } from '../../api/regions';
+import { useRegistryHost } from '../../api/regions';
 import { useCurrentUser } from '../../api/session';
 
 /** How to use a new key, with the registry host clients push to. */
@@ -16,7 +16,7 @@ function usage(host: string, username: string) {
 /** The new key's secret, this once, with a copy button and what to do with it. */
 export function NewKeySecret({ created }: { created: CreatedApiKey }) {
   const username = useCurrentUser()?.username ?? '<username>';
-  const host = useRegions().data?.registryHost ?? window.location.host;
+  const host = useRegistryHost();
   const { login, api } = usage(host, username);
   const secretLabel = useId();
   return (

@@ -6,7 +6,6 @@ import {
   TableCell,
   TableContainer,
   TableExpandedRow,
-  TableExpandHeader,
   TableExpandRow,
   TableHead,
   TableHeader,
@@ -37,6 +36,7 @@ import {
   toLocalInput,
 } from './audit-filters';
 import { StackingTable } from '../../components/StackingTable';
+import { ExpandHeader } from '../../components/ExpandHeader';
 
 const HEADERS = ['Time', 'Actor', 'Action', 'Target', 'Outcome', 'Request ID'];
 
@@ -208,7 +208,7 @@ function AuditLog() {
           >
             <TableHead>
               <TableRow>
-                <TableExpandHeader aria-label="Details" />
+                <ExpandHeader label="Details" />
                 {HEADERS.map((header) => (
                   <TableHeader key={header}>{header}</TableHeader>
                 ))}

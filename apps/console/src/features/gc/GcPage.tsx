@@ -8,6 +8,7 @@ import { DangerConfirmModal } from '../../components/DangerConfirmModal';
 import { PageHeader } from '../../components/PageHeader';
 import './gc.scss';
 import { formatBytes, formatTimestamp, pluralize } from '../../lib/format';
+import { usePageTitle } from '../../lib/page-title';
 
 /** The report's parts as a person reads them: what kind of file, how many, how much space. */
 function reportLines(report: GcReport) {
@@ -166,6 +167,7 @@ function ConfirmRun({
 }
 
 export function GcPage() {
+  usePageTitle('Garbage collection');
   const isAdmin = useIsAdmin();
   const [asked, setAsked] = useState(false);
   const [confirming, setConfirming] = useState(false);

@@ -46,8 +46,8 @@ export function DeleteImagesModal({
         <strong>{repository}</strong> to the trash.{' '}
         {plural(
           images.length,
-          'Its tags are remembered and it can be restored for 30 days; signatures attached to it go with it.',
-          'Their tags are remembered and they can be restored for 30 days; signatures attached to them go with them.',
+          'Its tags are remembered and it can be restored for 30 days; its trust information (signatures, SBOMs, attestations) goes with it.',
+          'Their tags are remembered and they can be restored for 30 days; their trust information (signatures, SBOMs, attestations) goes with them.',
         )}
       </p>
       <table className="berth-summary-table">

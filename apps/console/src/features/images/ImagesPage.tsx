@@ -9,16 +9,19 @@ import { pullReference } from '../../lib/format';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { useDeleteRepositoriesWithUndo } from '../repositories/use-delete-repositories';
 import { ImagesTable } from './ImagesTable';
+import { usePageTitle } from '../../lib/page-title';
+import { useRegistryHost } from '../../api/regions';
 
 /** The newest tagged image, or else the newest image by digest. Same query as the table's default. */
 function PullCommand({ namespace, repository }: { namespace: string; repository: string }) {
+  const host = useRegistryHost();
   const newest = useImageList(namespace, repository, { q: '', sort: 'pushedAt', order: 'desc' });
   const images = newest.data?.pages[0]?.items ?? [];
   const tagged = images.find((image) => image.tags.length > 0);
   const ref = tagged?.tags[0] ?? images[0]?.digest;
   if (newest.isPending) return <SkeletonText width="24rem" />;
   if (!ref) return null;
-  const command = `docker pull ${pullReference(namespace, repository, ref)}`;
+  const command = `docker pull ${pullReference(host, namespace, repository, ref)}`;
   return (
     <div className="berth-pull">
       <span className="berth-pull__label" id="pull-command-label">
@@ -92,6 +95,7 @@ export function ImagesPage() {
   const initialSearch = searchParams.get('q') ?? '';
   const namespace = params.namespace ?? '';
   const repository = (params['*'] ?? '').replace(/\/+$/, '');
+  usePageTitle(repository, namespace);
   // The same query as the table's default order, so this costs no request of its own.
   const newest = useImageList(
     namespace,

@@ -33,6 +33,8 @@ import { UntagModal } from './UntagModal';
 import { trustSummary } from './trust';
 import { useDeleteWithUndo } from './use-delete-with-undo';
 import { StackingTable } from '../../components/StackingTable';
+import { ActionsHeader } from '../../components/ActionsHeader';
+import { useRegistryHost } from '../../api/regions';
 
 const SORTABLE: Record<ImageSort, string> = {
   sizeBytes: 'Size',
@@ -77,6 +79,7 @@ interface ImagesTableProps {
 }
 
 export function ImagesTable({ namespace, repository, initialSearch = '' }: ImagesTableProps) {
+  const host = useRegistryHost();
   const toasts = useToasts();
   // Untagging and deleting need the writer role; viewers see the same table without them.
   const { canWrite } = useNamespaceAccess(namespace);
@@ -127,7 +130,9 @@ export function ImagesTable({ namespace, repository, initialSearch = '' }: Image
           canWrite ? (
             <>
               <p>Its images may have been deleted: look in the trash. Or push one, for example:</p>
-              <pre className="berth-command">{pushCommand(`${namespace}/${repository}:<tag>`)}</pre>
+              <pre className="berth-command">
+                {pushCommand(host, `${namespace}/${repository}:<tag>`)}
+              </pre>
             </>
           ) : (
             <p>Its images may have been deleted: look in the trash.</p>
@@ -158,7 +163,7 @@ export function ImagesTable({ namespace, repository, initialSearch = '' }: Image
               <TableHeader>Trust</TableHeader>
               <TableHeader>Used by</TableHeader>
               {showPlatforms ? <TableHeader>Platforms</TableHeader> : null}
-              {canWrite ? <TableHeader aria-label="Actions" /> : null}
+              {canWrite ? <ActionsHeader /> : null}
             </TableRow>
           </TableHead>
           <TableBody>

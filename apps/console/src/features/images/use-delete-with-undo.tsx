@@ -2,6 +2,7 @@ import { restoreManyResult, type ImageRef } from '@berth/contract';
 import { toApiError } from '../../api/client';
 import { useDeleteImages } from '../../api/images';
 import { useRestoreSelection } from '../../api/trash';
+import { trashedToastCovers, trashedToastKey } from '../../app/toast-rules';
 import { useToasts } from '../../app/ToastProvider';
 import { RestoreManySummary } from '../../components/RestoreSummary';
 import { formatBytes, plural, pluralize } from '../../lib/format';
@@ -21,21 +22,43 @@ export function useDeleteWithUndo(namespace: string) {
   const undo = (images: ImageRef[]) => {
     restore.mutateAsync({ namespace, items: images }).then(
       (answer) =>
-        settle(answer, restoreManyResult, (result) =>
+        settle(answer, restoreManyResult, (result) => {
+          forgetUndo(images);
           toasts.show({
             kind: result.skippedTagCount > 0 ? 'warning' : 'success',
             title: `Restored ${pluralize(result.restored, 'image')}`,
             subtitle: <RestoreManySummary result={result} />,
-          }),
-        ),
-      (error: unknown) =>
+          });
+        }),
+      (error: unknown) => {
+        const apiError = toApiError(error);
+        if (apiError.code === 'TRASH_ENTRY_UNKNOWN') {
+          // Restored in the meantime (from the trash, another tab or person): not a failure.
+          toasts.show({
+            kind: 'info',
+            title: plural(images.length, 'Already restored', 'Some are already restored'),
+            subtitle: plural(
+              images.length,
+              'The image is back in its repository; there was nothing to undo.',
+              'Nothing was restored by Undo (it restores all or none); restore the others from the trash.',
+            ),
+          });
+          return;
+        }
         toasts.show({
           kind: 'error',
           title: 'Undo failed',
-          subtitle: `${toApiError(error).message} ${plural(images.length, 'The image is', 'The images are')} still in the trash.`,
-        }),
+          subtitle: `${apiError.message} ${plural(images.length, 'The image is', 'The images are')} still in the trash.`,
+        });
+      },
     );
   };
+
+  /** Once the images are back, no toast may offer to bring them back again. */
+  const forgetUndo = (images: ImageRef[]) =>
+    toasts.dismissWhere((key) =>
+      images.some((image) => trashedToastCovers(key, { namespace, ...image })),
+    );
 
   const deleteImages = (images: ImageRef[], onDone: () => void) => {
     remove.mutate(
@@ -53,6 +76,9 @@ export function useDeleteWithUndo(namespace: string) {
               onClick: () =>
                 undo(trashed.map(({ repository, digest }) => ({ repository, digest }))),
             },
+            key: trashedToastKey(
+              trashed.map(({ repository, digest }) => ({ namespace, repository, digest })),
+            ),
           });
         },
       },

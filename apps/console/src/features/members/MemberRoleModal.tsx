@@ -5,7 +5,6 @@ import type { ApiError } from '../../api/client';
 import { FormModal } from '../../components/FormModal';
 import { UsernameInput } from '../../components/UsernameInput';
 import { ruleViolation } from '../../lib/check-rule';
-import { useReturnFocus } from '../../lib/use-return-focus';
 import type { RoleOption } from './roles';
 
 interface MemberRoleModalProps<R extends string> {
@@ -32,7 +31,6 @@ export function MemberRoleModal<R extends string>({
   onClose,
   onEdit,
 }: MemberRoleModalProps<R>) {
-  useReturnFocus();
   const [username, setUsername] = useState(member?.username ?? '');
   const [role, setRole] = useState<R | undefined>(member?.role ?? roles[0]?.value);
   const [submitted, setSubmitted] = useState(false);

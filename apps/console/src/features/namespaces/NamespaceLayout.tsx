@@ -9,6 +9,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { formatBytes } from '../../lib/format';
 import { QuotaBar } from '../storage/QuotaBar';
 import { quotaUse } from '../storage/quota-use';
+import { usePageTitle } from '../../lib/page-title';
 
 export type NamespaceTab = 'repositories' | 'members' | 'settings';
 
@@ -40,6 +41,7 @@ export function NamespaceLayout({ namespace, tab, children }: NamespaceLayoutPro
   const data = summary.data;
   const quota = data ? quotaUse(data) : null;
   useRememberNamespace(namespace, data !== undefined);
+  usePageTitle(TABS.find((t) => t.tab === tab)?.label ?? namespace, namespace);
 
   const breadcrumb = (
     <Breadcrumb noTrailingSlash>

@@ -35,6 +35,7 @@ import { quotaUse } from '../storage/quota-use';
 import { CreateNamespaceModal } from './CreateNamespaceModal';
 import { DeleteNamespaceModal } from './DeleteNamespaceModal';
 import { NamespacesStorageChart } from './NamespacesStorageChart';
+import { usePageTitle } from '../../lib/page-title';
 
 const HEADERS = [
   'Name',
@@ -48,6 +49,7 @@ const HEADERS = [
 ] as const;
 
 export function NamespacesPage() {
+  usePageTitle('Namespaces');
   const { region } = useRegion();
   const toasts = useToasts();
   const navigate = useNavigate();

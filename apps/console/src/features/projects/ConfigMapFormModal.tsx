@@ -15,7 +15,6 @@ import {
   newEntry,
   type Entry,
 } from './KeyValueEditor';
-import { useReturnFocus } from '../../lib/use-return-focus';
 
 interface ConfigMapFormModalProps {
   project: ProjectSummary;
@@ -56,7 +55,6 @@ export function ConfigMapFormModal({
   readOnly = false,
   onClose,
 }: ConfigMapFormModalProps) {
-  useReturnFocus();
   const toasts = useToasts();
   const [name, setName] = useState(existing?.name ?? '');
   const [entries, setEntries] = useState<Entry[]>(() => {

@@ -7,7 +7,6 @@ import { useRegion } from '../../app/RegionProvider';
 import { FormModal } from '../../components/FormModal';
 import { RegionSelect } from '../../components/RegionSelect';
 import { fieldOfError } from '../../lib/form-errors';
-import { useReturnFocus } from '../../lib/use-return-focus';
 import { plural } from '../../lib/format';
 
 interface CreateProjectModalProps {
@@ -22,7 +21,6 @@ const NAME_RULE =
 
 export function CreateProjectModal({ quota, onClose, onCreated }: CreateProjectModalProps) {
   const { region: currentRegion } = useRegion();
-  useReturnFocus();
   const [name, setName] = useState('');
   const [region, setRegion] = useState(currentRegion ?? '');
   const [submitted, setSubmitted] = useState(false);

@@ -29,6 +29,7 @@ import { DeleteProjectModal } from './DeleteProjectModal';
 import { SecretsTab } from './SecretsTab';
 import { useProjectToasts } from './use-project-toasts';
 import { WorkloadsTab } from './WorkloadsTab';
+import { usePageTitle } from '../../lib/page-title';
 
 type ProjectTab = ProjectChildKind | 'members';
 
@@ -54,6 +55,10 @@ function Breadcrumbs({ current }: { current: string }) {
 export function ProjectDetailsPage() {
   const projectId = useParams().projectId ?? '';
   const project = useProject(projectId);
+  usePageTitle(
+    project.data?.name ?? (project.error?.status === 404 ? 'Project not found' : 'Project'),
+    'Projects',
+  );
 
   if (project.isPending) {
     return (

@@ -27,6 +27,7 @@ import { CreateProjectModal } from './CreateProjectModal';
 import { DeleteProjectModal } from './DeleteProjectModal';
 import { RowActionsMenu } from './RowActionsMenu';
 import { useProjectToasts } from './use-project-toasts';
+import { usePageTitle } from '../../lib/page-title';
 
 type View = 'active' | 'deleted';
 
@@ -100,6 +101,7 @@ function ProjectsView({ view }: { view: View }) {
   const navigate = useNavigate();
   const toasts = useToasts();
   const list = useProjectList(region, view);
+  usePageTitle(view === 'deleted' ? 'Deleted projects' : 'Projects', region);
   const projectToasts = useProjectToasts();
   // Creating projects is deployment-wide, for admins; each row offers what its role allows.
   const isAdmin = useIsAdmin();

@@ -3,7 +3,7 @@ import type { ProjectSummary, Secret, SecretType, SecretUpdateBody } from '@bert
 import { checkDataKey, checkResourceName } from '@berth/domain';
 import { useState } from 'react';
 import { useSaveProjectChild } from '../../api/projects';
-import { useRegions } from '../../api/regions';
+import { useRegistryHost } from '../../api/regions';
 import { useToasts } from '../../app/ToastProvider';
 import { fieldOfError } from '../../lib/form-errors';
 import { ChildFormModal, ChildNameInput } from './ChildFormModal';
@@ -16,7 +16,6 @@ import {
   newEntry,
   type Entry,
 } from './KeyValueEditor';
-import { useReturnFocus } from '../../lib/use-return-focus';
 
 interface SecretFormModalProps {
   project: ProjectSummary;
@@ -82,9 +81,8 @@ function bodyOf(form: Form): SecretUpdateBody {
 }
 
 export function SecretFormModal({ project, existing, onClose }: SecretFormModalProps) {
-  useReturnFocus();
   const toasts = useToasts();
-  const registryHost = useRegions().data?.registryHost ?? window.location.host;
+  const registryHost = useRegistryHost();
   const [form, setForm] = useState<Form>(() => initialForm(existing));
   const [submitted, setSubmitted] = useState(false);
   const save = useSaveProjectChild('secrets');

@@ -3,7 +3,7 @@ import type { App, Job, JobKind, ProjectSummary } from '@berth/contract';
 import { CPU_MAX, CPU_MIN, MEMORY_MAX_MIB, MEMORY_MIN_MIB } from '@berth/domain';
 import { useState } from 'react';
 import { useSaveProjectChild } from '../../api/projects';
-import { useRegions } from '../../api/regions';
+import { useRegistryHost } from '../../api/regions';
 import { useToasts } from '../../app/ToastProvider';
 import { fieldOfError } from '../../lib/form-errors';
 import { capitalize } from '../../lib/format';
@@ -17,7 +17,6 @@ import {
   type WorkloadErrors,
   type WorkloadForm,
 } from './workload-form';
-import { useReturnFocus } from '../../lib/use-return-focus';
 
 interface WorkloadFormModalProps {
   kind: 'apps' | 'jobs';
@@ -48,9 +47,8 @@ function focusFirstError(errors: WorkloadErrors) {
 }
 
 export function WorkloadFormModal({ kind, project, existing, onClose }: WorkloadFormModalProps) {
-  useReturnFocus();
   const toasts = useToasts();
-  const registryHost = useRegions().data?.registryHost ?? window.location.host;
+  const registryHost = useRegistryHost();
   const [form, setForm] = useState<WorkloadForm>(() => initialWorkloadForm(existing));
   const [submitted, setSubmitted] = useState(false);
   const save = useSaveProjectChild(kind);

@@ -6,10 +6,12 @@ import {
   useDefaultNamespace,
 } from '../../components/NamespacePicker';
 import { RepositoriesTable } from './RepositoriesTable';
+import { usePageTitle } from '../../lib/page-title';
 
 export function RepositoriesPickerPage() {
   const [searchParams, setSearchParams] = useSearchParams();
   const { namespace, notFound, isPending } = useDefaultNamespace(searchParams.get('namespace'));
+  usePageTitle('Repositories');
 
   return (
     <>

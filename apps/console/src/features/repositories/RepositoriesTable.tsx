@@ -30,6 +30,8 @@ import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { DeleteRepositoriesModal } from './DeleteRepositoriesModal';
 import { useDeleteRepositoriesWithUndo } from './use-delete-repositories';
 import { StackingTable } from '../../components/StackingTable';
+import { ActionsHeader } from '../../components/ActionsHeader';
+import { useRegistryHost } from '../../api/regions';
 
 const COLUMNS: { key: RepositorySort; header: string; firstOrder: 'asc' | 'desc' }[] = [
   { key: 'name', header: 'Name', firstOrder: 'asc' },
@@ -39,6 +41,7 @@ const COLUMNS: { key: RepositorySort; header: string; firstOrder: 'asc' | 'desc'
 ];
 
 export function RepositoriesTable({ namespace }: { namespace: string }) {
+  const host = useRegistryHost();
   // Viewers browse; deleting (one, or a selection) needs the writer role.
   const { canWrite } = useNamespaceAccess(namespace);
   const [search, setSearch] = useState('');
@@ -108,7 +111,9 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
           canWrite ? (
             <>
               <p>Push an image to create one, for example:</p>
-              <pre className="berth-command">{pushCommand(`${namespace}/<repository>:<tag>`)}</pre>
+              <pre className="berth-command">
+                {pushCommand(host, `${namespace}/<repository>:<tag>`)}
+              </pre>
             </>
           ) : (
             <p>Nothing has been pushed here yet. A writer or manager of {namespace} can push.</p>
@@ -132,7 +137,7 @@ export function RepositoriesTable({ namespace }: { namespace: string }) {
                   {column.header}
                 </TableHeader>
               ))}
-              {canWrite ? <TableHeader aria-label="Actions" /> : null}
+              {canWrite ? <ActionsHeader /> : null}
             </TableRow>
           </TableHead>
           <TableBody>

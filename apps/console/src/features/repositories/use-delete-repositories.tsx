@@ -6,6 +6,7 @@ import { useToasts } from '../../app/ToastProvider';
 import { formatBytes, pluralize } from '../../lib/format';
 import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
 import { useRestoreRepositoryAction } from '../trash/use-restore-repository';
+import { trashedToastKey } from '../../app/toast-rules';
 
 /**
  * Deleting repositories is restorable, so it confirms once and then offers Undo (restore
@@ -42,6 +43,7 @@ export function useDeleteRepositoriesWithUndo(namespace: string) {
           for (const name of names) void restoreRepository(name);
         },
       },
+      key: trashedToastKey(names.map((repository) => ({ namespace, repository }))),
     });
   };
 

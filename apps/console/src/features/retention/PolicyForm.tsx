@@ -8,7 +8,6 @@ import { useSaveRetentionPolicy } from '../../api/retention';
 import { useToasts } from '../../app/ToastProvider';
 import { DateText } from '../../components/DateText';
 import { ErrorNotification } from '../../components/ErrorNotification';
-import { useReturnFocus } from '../../lib/use-return-focus';
 import { formatDailyUtc, formatUtcWithLocal } from '../../lib/zoned-time';
 import {
   formValuesFrom,
@@ -66,7 +65,6 @@ function LeaveUnsavedModal({
   onLeave: () => void;
   onStay: () => void;
 }) {
-  useReturnFocus();
   return (
     <Modal
       open

@@ -199,7 +199,7 @@ export function PreviewPanel({
         <SummaryTile
           label="Protected"
           value={totals.protected.toLocaleString()}
-          detail="Excluded by a pattern or used by a project: never deleted"
+          detail="Matched by a protected pattern or used by a project: never deleted"
         />
         <SummaryTile
           label="Kept"

@@ -4,7 +4,6 @@ import {
   TableCell,
   TableContainer,
   TableExpandedRow,
-  TableExpandHeader,
   TableExpandRow,
   TableHead,
   TableHeader,
@@ -20,6 +19,7 @@ import { useToggleSet } from '../../lib/use-toggle-set';
 import { PreviewItems } from './PreviewItems';
 import { RetentionBar, RetentionLegend } from './RetentionBar';
 import { StackingTable } from '../../components/StackingTable';
+import { ExpandHeader } from '../../components/ExpandHeader';
 
 const HEADERS = [
   'Repository',
@@ -92,7 +92,7 @@ export function PreviewRepositories({
           <StackingTable aria-label={`Retention preview of ${namespace}`} size="md">
             <TableHead>
               <TableRow>
-                <TableExpandHeader id={expandHeaderId} aria-label="Show images" />
+                <ExpandHeader id={expandHeaderId} label="Images" />
                 {HEADERS.map((header) => (
                   <TableHeader key={header}>{header}</TableHeader>
                 ))}

@@ -32,6 +32,7 @@ import { PreviewPanel } from './PreviewPanel';
 import { RunHistory } from './RunHistory';
 import { RunOutcome } from './RunOutcome';
 import { useRunRestoredToast } from './use-run-restored-toast';
+import { usePageTitle } from '../../lib/page-title';
 
 function PolicySkeleton() {
   return (
@@ -194,6 +195,7 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
 export function RetentionPage() {
   const [searchParams, setSearchParams] = useSearchParams();
   const { namespace, notFound, isPending } = useDefaultNamespace(searchParams.get('namespace'));
+  usePageTitle('Retention', namespace);
   const picker = (
     <NamespacePicker
       id="retention-namespace"

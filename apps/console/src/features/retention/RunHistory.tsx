@@ -26,6 +26,7 @@ import { useBulkOutcome } from '../operations/use-bulk-outcome';
 import { RestoredSummary, restoredTitle } from './RunOutcome';
 import { useRunRestoredToast } from './use-run-restored-toast';
 import { StackingTable } from '../../components/StackingTable';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 const HEADERS = ['Run', 'Trigger', 'Deleted', 'Size', 'Skipped', 'Still in trash'];
 
@@ -122,63 +123,65 @@ export function RunHistory({ namespace, canRestore }: RunHistoryProps) {
           }
           onRetry={() => void list.refetch()}
         >
-          <StackingTable aria-label={`Retention runs of ${namespace}`} size="md">
-            <TableHeaderRow headers={headers} />
-            <TableBody>
-              {rows.map((run) => (
-                <TableRow key={run.id}>
-                  <TableCell>
-                    <span className="berth-stacked">
-                      <span>
-                        #{run.id} <RunStatus run={run} />
-                      </span>
-                      <time className="berth-muted" dateTime={run.startedAt}>
-                        {formatDateTime(run.startedAt)}
-                      </time>
-                    </span>
-                  </TableCell>
-                  <TableCell>{describeTrigger(run)}</TableCell>
-                  <TableCell>{pluralize(run.deletedImages, 'image')}</TableCell>
-                  <TableCell>{formatBytes(run.deletedBytes)}</TableCell>
-                  <TableCell>{run.skippedImages.toLocaleString()}</TableCell>
-                  <TableCell>
-                    {run.inTrash > 0 ? (
-                      <Link
-                        className="cds--link"
-                        to={routePaths.trash(namespace, undefined, run.id)}
-                        aria-label={`${pluralize(run.inTrash, 'image')} of run #${run.id} in the trash`}
-                      >
-                        {pluralize(run.inTrash, 'image')}
-                      </Link>
-                    ) : (
-                      <span className="berth-muted">none</span>
-                    )}
-                  </TableCell>
-                  {canRestore ? (
+          <ScrollRegion label={`Retention runs of ${namespace}, scrollable`}>
+            <StackingTable aria-label={`Retention runs of ${namespace}`} size="md">
+              <TableHeaderRow headers={headers} />
+              <TableBody>
+                {rows.map((run) => (
+                  <TableRow key={run.id}>
                     <TableCell>
-                      <Button
-                        kind="ghost"
-                        size="sm"
-                        // A run still being applied cannot be restored half-way.
-                        disabled={
-                          run.status === 'running' || run.inTrash === 0 || restore.isPending
-                        }
-                        aria-label={`Restore run #${run.id}`}
-                        onClick={(event) => {
-                          trigger.current = event.currentTarget;
-                          restore.reset();
-                          setOutcome(null);
-                          setRestoring(run);
-                        }}
-                      >
-                        Restore run
-                      </Button>
+                      <span className="berth-stacked">
+                        <span>
+                          #{run.id} <RunStatus run={run} />
+                        </span>
+                        <time className="berth-muted" dateTime={run.startedAt}>
+                          {formatDateTime(run.startedAt)}
+                        </time>
+                      </span>
                     </TableCell>
-                  ) : null}
-                </TableRow>
-              ))}
-            </TableBody>
-          </StackingTable>
+                    <TableCell>{describeTrigger(run)}</TableCell>
+                    <TableCell>{pluralize(run.deletedImages, 'image')}</TableCell>
+                    <TableCell>{formatBytes(run.deletedBytes)}</TableCell>
+                    <TableCell>{run.skippedImages.toLocaleString()}</TableCell>
+                    <TableCell>
+                      {run.inTrash > 0 ? (
+                        <Link
+                          className="cds--link"
+                          to={routePaths.trash(namespace, undefined, run.id)}
+                          aria-label={`${pluralize(run.inTrash, 'image')} of run #${run.id} in the trash`}
+                        >
+                          {pluralize(run.inTrash, 'image')}
+                        </Link>
+                      ) : (
+                        <span className="berth-muted">none</span>
+                      )}
+                    </TableCell>
+                    {canRestore ? (
+                      <TableCell>
+                        <Button
+                          kind="ghost"
+                          size="sm"
+                          // A run still being applied cannot be restored half-way.
+                          disabled={
+                            run.status === 'running' || run.inTrash === 0 || restore.isPending
+                          }
+                          aria-label={`Restore run #${run.id}`}
+                          onClick={(event) => {
+                            trigger.current = event.currentTarget;
+                            restore.reset();
+                            setOutcome(null);
+                            setRestoring(run);
+                          }}
+                        >
+                          Restore run
+                        </Button>
+                      </TableCell>
+                    ) : null}
+                  </TableRow>
+                ))}
+              </TableBody>
+            </StackingTable>
+          </ScrollRegion>
         </ResourceTableState>
         <LoadMore shown={rows.length} noun="run" list={list} />
       </TableContainer>

@@ -2,8 +2,10 @@ import { useCurrentUser } from '../../api/session';
 import { useToasts } from '../../app/ToastProvider';
 import { PageHeader } from '../../components/PageHeader';
 import { ChangePasswordForm } from './ChangePasswordForm';
+import { usePageTitle } from '../../lib/page-title';
 
 export function AccountPasswordPage() {
+  usePageTitle('Change password');
   const user = useCurrentUser();
   const toasts = useToasts();
   if (!user) return null;

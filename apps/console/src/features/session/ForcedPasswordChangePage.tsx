@@ -3,12 +3,14 @@ import { useSignOut } from '../../api/session';
 import { BarePage } from '../../app/BarePage';
 import { ErrorNotification } from '../../components/ErrorNotification';
 import { ChangePasswordForm } from './ChangePasswordForm';
+import { usePageTitle } from '../../lib/page-title';
 
 /**
  * A one-time password (printed at first start, or set by an administrator) opens nothing
  * but this page: the API refuses every other call until the password is changed.
  */
 export function ForcedPasswordChangePage({ username }: { username: string }) {
+  usePageTitle('Choose a new password');
   const signOut = useSignOut();
   return (
     <BarePage>

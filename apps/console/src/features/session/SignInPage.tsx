@@ -5,6 +5,7 @@ import { useSignIn } from '../../api/session';
 import { BarePage } from '../../app/BarePage';
 import { useSecondsLeft } from '../../lib/use-seconds-left';
 import { pluralize } from '../../lib/format';
+import { usePageTitle } from '../../lib/page-title';
 
 interface SignInPageProps {
   /** A session this tab had has ended (expired, or signed out elsewhere). */
@@ -27,6 +28,7 @@ function waitText(seconds: number): string {
  * signing in continues exactly where the person was going or where their session ended.
  */
 export function SignInPage({ sessionEnded }: SignInPageProps) {
+  usePageTitle('Sign in');
   const signIn = useSignIn();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -96,7 +98,14 @@ export function SignInPage({ sessionEnded }: SignInPageProps) {
             autoFocus
             value={username}
             invalid={wrong || missingUsername}
-            invalidText={missingUsername ? 'Enter your username.' : undefined}
+            // Carbon names the message only as aria-errormessage, which axe accepts only when the
+            // message is also a description (or a live region).
+            aria-describedby={wrong || missingUsername ? 'sign-in-username-error-msg' : undefined}
+            // Carbon points aria-errormessage at this text: an invalid field needs one, or the
+            // reference dangles (axe: aria-valid-attr-value, critical).
+            invalidText={
+              missingUsername ? 'Enter your username.' : wrong ? 'Check your username.' : undefined
+            }
             onChange={(event) => setUsername(event.target.value)}
           />
           <PasswordInput
@@ -106,7 +115,14 @@ export function SignInPage({ sessionEnded }: SignInPageProps) {
             autoComplete="current-password"
             value={password}
             invalid={wrong || missingPassword}
-            invalidText={missingPassword ? 'Enter your password.' : undefined}
+            aria-describedby={wrong || missingPassword ? 'sign-in-password-error-msg' : undefined}
+            invalidText={
+              missingPassword
+                ? 'Enter your password.'
+                : wrong
+                  ? 'Enter your password again.'
+                  : undefined
+            }
             onChange={(event) => setPassword(event.target.value)}
           />
           {error ? (

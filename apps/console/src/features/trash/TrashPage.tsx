@@ -62,6 +62,10 @@ import { RepositoryFilter } from './RepositoryFilter';
 import { TrashToolbar } from './TrashToolbar';
 import { useRestoredManyToast } from './use-restored-many-toast';
 import { StackingTable } from '../../components/StackingTable';
+import { usePageTitle } from '../../lib/page-title';
+import { ActionsHeader } from '../../components/ActionsHeader';
+import { useToasts } from '../../app/ToastProvider';
+import { trashedToastCovers } from '../../app/toast-rules';
 
 const REASONS: Record<TrashItem['reason'], string> = {
   deleted: 'Deleted',
@@ -69,7 +73,8 @@ const REASONS: Record<TrashItem['reason'], string> = {
   retention: 'Retention',
 };
 
-const HEADERS = ['Image', 'Tags', 'Size', 'Deleted', 'Reason', 'Days left'];
+// "Time left", as Deleted projects say it: one term for how long something stays restorable.
+const HEADERS = ['Image', 'Tags', 'Size', 'Deleted', 'Reason', 'Time left'];
 
 function DaysLeft({ days }: { days: number }) {
   const text = days <= 0 ? 'expires today' : pluralize(days, 'day');
@@ -217,6 +222,7 @@ function TrashTable({
   const restore = useRestore();
   const restoreSelection = useRestoreSelection();
   const restoreRepository = useRestoreRepository();
+  const toasts = useToasts();
   const restoreRun = useRestoreRetentionRun();
   const settle = useBulkOutcome();
   const toastRestored = useRestoredManyToast(namespace);
@@ -245,7 +251,14 @@ function TrashTable({
     );
   const bulkError = restoreSelection.error ?? restoreRepository.error ?? restoreRun.error;
 
+  // What is back must not be offered by an earlier "moved to the trash … Undo" toast.
+  const forgetUndo = (restored: { repository: string; digest?: string }[]) =>
+    toasts.dismissWhere((key) =>
+      restored.some((item) => trashedToastCovers(key, { namespace, ...item })),
+    );
+
   const done = (result: RestoreResult) => {
+    forgetUndo([result.restored]);
     setLastResult({ kind: 'one', result });
     setRestoringTag(null);
   };
@@ -284,6 +297,7 @@ function TrashTable({
       {
         onSuccess: (answer) => {
           selection.clear();
+          forgetUndo(items);
           const what = pluralize(items.length, 'selected image');
           settle(answer, restoreManyResult, restoredMany(what, answer.kind === 'accepted'));
         },
@@ -298,6 +312,7 @@ function TrashTable({
       {
         onSuccess: (answer) => {
           selection.clear();
+          forgetUndo([{ repository: repo }]);
           const what = `repository ${repo}`;
           settle(answer, restoreManyResult, restoredMany(what, answer.kind === 'accepted', repo));
         },
@@ -433,11 +448,13 @@ function TrashTable({
                     selection={selection}
                   />
                 ) : null}
-                {headers.map((header, index) => (
-                  <TableHeader key={index} aria-label={header || 'Actions'}>
-                    {header}
-                  </TableHeader>
-                ))}
+                {headers.map((header, index) =>
+                  header ? (
+                    <TableHeader key={index}>{header}</TableHeader>
+                  ) : (
+                    <ActionsHeader key={index} />
+                  ),
+                )}
               </TableRow>
             </TableHead>
             <TableBody>
@@ -489,7 +506,8 @@ function TrashTable({
                           kind="ghost"
                           size="sm"
                           disabled={restore.isPending}
-                          aria-label="Restore"
+                          // Every row has a Restore: its name says which image it restores.
+                          aria-label={`Restore ${item.repository}@${shortDigest(item.digest)}`}
                           onClick={() => {
                             setLastResult(null);
                             restore.mutate(
@@ -507,6 +525,7 @@ function TrashTable({
                           kind="ghost"
                           size="sm"
                           disabled={restore.isPending || item.tags.length === 0}
+                          aria-label={`Restore tag… of ${item.repository}@${shortDigest(item.digest)}`}
                           onClick={() => {
                             restore.reset();
                             setRestoringTag(item);
@@ -546,6 +565,7 @@ function TrashTable({
 export function TrashPage() {
   const [searchParams, setSearchParams] = useSearchParams();
   const { namespace, notFound, isPending } = useDefaultNamespace(searchParams.get('namespace'));
+  usePageTitle('Trash', namespace);
   const picker = (
     <NamespacePicker
       id="trash-namespace"

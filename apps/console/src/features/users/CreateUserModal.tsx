@@ -7,7 +7,6 @@ import { FormModal } from '../../components/FormModal';
 import { UsernameInput } from '../../components/UsernameInput';
 import { ruleViolation } from '../../lib/check-rule';
 import { fieldOfError } from '../../lib/form-errors';
-import { useReturnFocus } from '../../lib/use-return-focus';
 import { TemporaryPasswordField } from './TemporaryPasswordField';
 import { temporaryPassword } from './temporary-password';
 
@@ -17,7 +16,6 @@ interface CreateUserModalProps {
 }
 
 export function CreateUserModal({ onClose, onCreated }: CreateUserModalProps) {
-  useReturnFocus();
   const create = useCreateUser();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState(temporaryPassword);

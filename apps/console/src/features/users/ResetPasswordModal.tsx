@@ -4,7 +4,6 @@ import { useState } from 'react';
 import { useUpdateUser } from '../../api/users';
 import { FormModal } from '../../components/FormModal';
 import { ruleViolation } from '../../lib/check-rule';
-import { useReturnFocus } from '../../lib/use-return-focus';
 import { TemporaryPasswordField } from './TemporaryPasswordField';
 import { temporaryPassword } from './temporary-password';
 
@@ -16,7 +15,6 @@ interface ResetPasswordModalProps {
 
 /** A reset is a new temporary password: every session of the user ends at once. */
 export function ResetPasswordModal({ user, onClose, onReset }: ResetPasswordModalProps) {
-  useReturnFocus();
   const update = useUpdateUser();
   const [password, setPassword] = useState(temporaryPassword);
   const [submitted, setSubmitted] = useState(false);

@@ -19,6 +19,7 @@ import { platformName } from './platform-name';
 import { PullCommands } from './PullCommands';
 import { describeTimelineEntry } from './timeline-words';
 import './image-details.scss';
+import { usePageTitle } from '../../../lib/page-title';
 
 interface ImageDetailsPageProps {
   namespace: string;
@@ -178,7 +179,6 @@ function Details({ d }: { d: ImageDetails }) {
   const layerBytes = d.layers.reduce((sum, layer) => sum + layer.sizeBytes, 0);
   return (
     <>
-      <title>{`${name} · Berth`}</title>
       <PageHeader
         title={name}
         description={whatItIs(d)}
@@ -399,7 +399,6 @@ function NotFound({
   const noRepository = code === 'REPOSITORY_UNKNOWN' || code === 'NAMESPACE_UNKNOWN';
   return (
     <>
-      <title>Image not found · Berth</title>
       <PageHeader
         title={inTrash ? 'Image in the trash' : 'Image not found'}
         breadcrumb={
@@ -457,6 +456,19 @@ function NotFound({
 
 export function ImageDetailsPage({ namespace, repository, digest }: ImageDetailsPageProps) {
   const details = useImageDetails(namespace, repository, digest);
+  const missing = details.error?.status === 404 || details.error?.code === 'INVALID_DIGEST';
+  usePageTitle(
+    details.data
+      ? imageName(
+          repository,
+          details.data.digest,
+          details.data.tags.map((t) => t.name),
+        )
+      : missing
+        ? 'Image not found'
+        : `${repository}@${shortDigest(digest)}`,
+    namespace,
+  );
   if (details.isPending) {
     return (
       <>
@@ -469,7 +481,7 @@ export function ImageDetailsPage({ namespace, repository, digest }: ImageDetails
     );
   }
   if (details.error) {
-    if (details.error.status === 404 || details.error.code === 'INVALID_DIGEST') {
+    if (missing) {
       return (
         <NotFound
           namespace={namespace}

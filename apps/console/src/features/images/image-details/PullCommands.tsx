@@ -1,5 +1,6 @@
 import { CodeSnippet } from '@carbon/react';
 import { pullReference } from '../../../lib/format';
+import { useRegistryHost } from '../../../api/regions';
 
 interface PullCommandsProps {
   namespace: string;
@@ -13,6 +14,7 @@ interface PullCommandsProps {
  * digest is what never changes under a deployment: a tag may be moved to another image.
  */
 export function PullCommands({ namespace, repository, digest, tags }: PullCommandsProps) {
+  const host = useRegistryHost();
   const commands = [
     ...tags.map((tag) => ({ label: `Tag ${tag}`, ref: tag })),
     { label: 'By digest', ref: digest },
@@ -34,7 +36,7 @@ export function PullCommands({ namespace, repository, digest, tags }: PullComman
               copyButtonDescription={`Copy pull command (${label.toLowerCase()})`}
               wrapText
             >
-              {`docker pull ${pullReference(namespace, repository, ref)}`}
+              {`docker pull ${pullReference(host, namespace, repository, ref)}`}
             </CodeSnippet>
           </li>
         );
