@@ -92,7 +92,7 @@ const TABLE_PAGES: TablePage[] = [
     name: 'trash',
     path: '/trash?namespace=demo-shop',
     table: 'Trash of demo-shop',
-    action: (row) => row.getByRole('button', { name: 'Restore', exact: true }),
+    action: (row) => row.getByRole('button', { name: /^Restore (?!tag)/ }),
   },
   {
     name: 'retention-preview',
