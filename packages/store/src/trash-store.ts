@@ -82,7 +82,10 @@ function trashEntriesMatching(db: Db, namespaceId: number, repositoryId: number 
       .where('manifests.repository_id', 'in', repos)
       .where('manifests.digest', '>=', digestFrom)
       .where('manifests.digest', '<', digestTo)
-      .where('manifests.trash_entry_id', 'is not', null)
+      // Not `trash_entry_id IS NOT NULL`: that would let the planner read the whole trash of
+      // every namespace through the partial manifests_trash_entry index (migration 0016)
+      // instead of the repository's digest range.
+      .where(sql`coalesce(manifests.trash_entry_id, 0)`, '<>', 0)
       .$narrowType<{ id: number }>(),
   );
 }

@@ -59,7 +59,9 @@ describe('searching the trash by tag or digest', () => {
   });
 
   it('seeks the tag and digest indexes rather than scanning the namespace trash', async () => {
-    // The statement the trash list runs for q=v (a tag) that could also be a digest ("ab…").
+    // The statement the trash list runs for q=v (a tag) that could also be a digest ("ab…"),
+    // as trashEntriesMatching (trash-store.ts) writes it: with `trash_entry_id IS NOT NULL`
+    // the partial manifests_trash_entry index (migration 0016) read the whole trash instead.
     const handle = await openSqlite(path.join(server.dataDir, 'berth.db'));
     const rows = handle.raw
       .prepare(
@@ -71,7 +73,7 @@ describe('searching the trash by tag or digest', () => {
       SELECT manifests.trash_entry_id FROM manifests
       WHERE manifests.repository_id IN (SELECT id FROM repositories WHERE namespace_id = 1)
         AND manifests.digest >= 'sha256:abcd' AND manifests.digest < 'sha256:abcd~'
-        AND manifests.trash_entry_id IS NOT NULL`,
+        AND coalesce(manifests.trash_entry_id, 0) <> 0`,
       )
       .all() as { detail: string }[];
     await handle.close();
