@@ -84,7 +84,7 @@ function trashEntriesMatching(db: Db, namespaceId: number, repositoryId: number 
       .where('manifests.digest', '<', digestTo)
       // Not `trash_entry_id IS NOT NULL`: that would let the planner read the whole trash of
       // every namespace through the partial manifests_trash_entry index (migration 0016)
-      // instead of the repository's digest range.
+      // instead of the repository's digest range (plans-after-seeding.test.ts catches it).
       .where(sql`coalesce(manifests.trash_entry_id, 0)`, '<>', 0)
       .$narrowType<{ id: number }>(),
   );
