@@ -98,6 +98,27 @@ test('quota bars say what a push counts, and the storage charts read the same fi
   await expect(pushSizedImage(admin, 'quota-e2e/refused', '1', 100)).rejects.toThrow(/403/);
   await screenshotsThenAxe(page, 'storage-settings', [1280, 390]);
 
+  // Retention and the trash change what the quota counts: each page shows the bar and says how.
+  const full = `Full: pushes are refused. Moving images to the trash frees quota at once.`;
+  await page.goto('/retention?namespace=quota-e2e');
+  await expect(page.getByRole('meter', { name: 'Storage quota' })).toHaveAccessibleDescription(
+    `${full} The trash holds ${kib(app.sizeBytes)} more, not counted. Images moved to the trash stop counting toward it at once.`,
+  );
+  await page.goto('/trash?namespace=quota-e2e');
+  const trashBar = page.getByRole('meter', { name: 'Storage quota' });
+  await expect(trashBar).toHaveAccessibleDescription(
+    `${full} The trash holds ${kib(app.sizeBytes)} more, not counted. Restored images count toward the quota again; a restore is never refused for it.`,
+  );
+  await screenshotsThenAxe(page, 'storage-trash', [1280, 390]);
+  // Past the quota, a restore still brings the image back (it was counted before it went),
+  // and the bar follows.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole('button', { name: /^Restore app@sha256:/ }).click();
+  await expect(trashBar).toHaveAttribute('aria-valuetext', used(live + app.sizeBytes, lowered));
+  await expect(trashBar).toHaveAccessibleDescription(
+    `${full} Restored images count toward the quota again; a restore is never refused for it.`,
+  );
+
   // The dark theme (g100): the bars and the chart take its tokens, and still pass axe.
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto('/namespaces/quota-e2e/repositories');

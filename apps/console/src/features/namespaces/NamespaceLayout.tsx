@@ -7,8 +7,7 @@ import { ErrorNotification } from '../../components/ErrorNotification';
 import { useRememberNamespace } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
 import { formatBytes } from '../../lib/format';
-import { QuotaBar } from '../storage/QuotaBar';
-import { quotaUse } from '../storage/quota-use';
+import { NamespaceQuota } from '../storage/NamespaceQuota';
 import { usePageTitle } from '../../lib/page-title';
 
 export type NamespaceTab = 'repositories' | 'members' | 'settings';
@@ -39,7 +38,6 @@ export function NamespaceLayout({ namespace, tab, children }: NamespaceLayoutPro
     tabs.findIndex((t) => t.tab === tab),
   );
   const data = summary.data;
-  const quota = data ? quotaUse(data) : null;
   useRememberNamespace(namespace, data !== undefined);
   usePageTitle(TABS.find((t) => t.tab === tab)?.label ?? namespace, namespace);
 
@@ -85,11 +83,7 @@ export function NamespaceLayout({ namespace, tab, children }: NamespaceLayoutPro
         }
       />
       {/* The settings tab shows the bar beside the quota it edits instead. */}
-      {quota && data && tab !== 'settings' ? (
-        <div className="berth-namespace-quota">
-          <QuotaBar use={quota} trashBytes={data.trashSizeBytes} label="Storage quota" />
-        </div>
-      ) : null}
+      {tab !== 'settings' ? <NamespaceQuota namespace={namespace} /> : null}
       {summary.error ? (
         <ErrorNotification
           error={summary.error}

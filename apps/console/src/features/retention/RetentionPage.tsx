@@ -24,6 +24,7 @@ import {
   useDefaultNamespace,
 } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
+import { NamespaceQuota } from '../storage/NamespaceQuota';
 import { formatBytes, plural, pluralize } from '../../lib/format';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { tellResultOf, useBulkOutcome } from '../operations/use-bulk-outcome';
@@ -122,6 +123,10 @@ function RetentionWorkspace({ namespace, picker }: { namespace: string; picker: 
   return (
     <>
       <div className="berth-filters">{picker}</div>
+      <NamespaceQuota
+        namespace={namespace}
+        note="Images moved to the trash stop counting toward it at once."
+      />
       <section className="berth-section" aria-labelledby="retention-policy-title">
         <div className="berth-section__header">
           <h2 id="retention-policy-title" className="berth-section__title">

@@ -12,6 +12,8 @@ interface QuotaBarProps {
   label: string;
   /** One thin bar and its share, for a table cell; the full words stay its accessible value. */
   compact?: boolean;
+  /** What the page's actions do to the quota, after the advice and the trash note. */
+  note?: string;
 }
 
 /**
@@ -20,7 +22,7 @@ interface QuotaBarProps {
  * announces "Loading", and its error state empties the bar), while a quota is a level that
  * can be full or past full.
  */
-export function QuotaBar({ use, trashBytes, label, compact = false }: QuotaBarProps) {
+export function QuotaBar({ use, trashBytes, label, compact = false, note }: QuotaBarProps) {
   const labelId = useId();
   const helperId = useId();
   const advice = quotaAdvice(use);
@@ -28,7 +30,7 @@ export function QuotaBar({ use, trashBytes, label, compact = false }: QuotaBarPr
     trashBytes > 0 ? `The trash holds ${formatBytes(trashBytes)} more, not counted.` : null;
   const Icon = use.level === 'full' ? ErrorFilled : use.level === 'near' ? WarningAltFilled : null;
   // What to do comes first, beside the icon that marks it; the trash note follows.
-  const helper = compact ? advice : [advice, trash].filter(Boolean).join(' ') || null;
+  const helper = compact ? advice : [advice, trash, note].filter(Boolean).join(' ') || null;
   return (
     <div
       className={`cds--progress-bar cds--progress-bar--small berth-quota-bar berth-quota-bar--${use.level}${

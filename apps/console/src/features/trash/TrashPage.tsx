@@ -42,6 +42,7 @@ import {
   useDefaultNamespace,
 } from '../../components/NamespacePicker';
 import { PageHeader } from '../../components/PageHeader';
+import { NamespaceQuota } from '../storage/NamespaceQuota';
 import { ResourceTableState } from '../../components/ResourceTableState';
 import {
   hasSkippedTags,
@@ -381,6 +382,10 @@ function TrashTable({
           </div>
         ) : null}
       </div>
+      <NamespaceQuota
+        namespace={namespace}
+        note="Restored images count toward the quota again; a restore is never refused for it."
+      />
       <OperationsInProgress namespace={namespace} onSucceeded={tellFound} />
       {lastResult ? (
         <section aria-label="Restore result" className="berth-restore-result">
