@@ -22,14 +22,15 @@ export interface Pushed {
   bytes: Buffer;
 }
 
-const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-const descriptor = (mediaType: string, bytes: Buffer) => ({
+export const digestOf = (bytes: Buffer) =>
+  `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+export const descriptor = (mediaType: string, bytes: Buffer) => ({
   mediaType,
   digest: digestOf(bytes),
   size: bytes.length,
 });
 
-async function pushBlob(client: BerthClient, name: string, bytes: Buffer): Promise<void> {
+export async function pushBlob(client: BerthClient, name: string, bytes: Buffer): Promise<void> {
   const response = await client.registry(
     `/v2/${name}/blobs/uploads/?digest=${encodeURIComponent(digestOf(bytes))}`,
     {
@@ -43,7 +44,7 @@ async function pushBlob(client: BerthClient, name: string, bytes: Buffer): Promi
   }
 }
 
-async function pushManifest(
+export async function pushManifest(
   client: BerthClient,
   name: string,
   reference: string,

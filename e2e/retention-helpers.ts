@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { BerthClient } from './auth';
+import { MEDIA, descriptor, digestOf, pushBlob, pushManifest } from './oci-push';
 
 /**
  * Test data for retention journeys: a namespace of its own and small real images pushed
@@ -8,36 +8,12 @@ import type { BerthClient } from './auth';
  */
 const DAY = 24 * 60 * 60 * 1000;
 
-function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-async function ok(response: Response, what: string): Promise<Response> {
-  if (!response.ok) {
-    throw new Error(`${what}: ${response.status} ${await response.text()}`);
-  }
-  return response;
-}
-
 export async function createNamespace(admin: BerthClient, name: string): Promise<void> {
   const regions = await admin.call<{ defaultRegion: string }>('/api/v1/regions');
   await admin.call('/api/v1/namespaces', {
     method: 'POST',
     json: { name, region: regions.defaultRegion },
   });
-}
-
-async function pushBlob(admin: BerthClient, name: string, bytes: Uint8Array): Promise<string> {
-  const digest = sha256(bytes);
-  await ok(
-    await admin.registry(`/v2/${name}/blobs/uploads/?digest=${encodeURIComponent(digest)}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/octet-stream' },
-      body: bytes as Uint8Array<ArrayBuffer>,
-    }),
-    `push blob to ${name}`,
-  );
-  return digest;
 }
 
 export interface PushedImage {
@@ -52,45 +28,25 @@ export async function pushImage(
   tag: string,
   daysAgo: number,
 ): Promise<PushedImage> {
-  const layer = new TextEncoder().encode(`berth retention e2e layer ${name}:${tag}\n`.repeat(64));
-  const layerDigest = await pushBlob(admin, name, layer);
-  const config = new TextEncoder().encode(
+  const layer = Buffer.from(`berth retention e2e layer ${name}:${tag}\n`.repeat(64));
+  await pushBlob(admin, name, layer);
+  const config = Buffer.from(
     JSON.stringify({
       created: new Date(Date.now() - daysAgo * DAY).toISOString(),
       architecture: 'amd64',
       os: 'linux',
       config: { Env: [`E2E_IMAGE=${name}:${tag}`] },
-      rootfs: { type: 'layers', diff_ids: [layerDigest] },
+      rootfs: { type: 'layers', diff_ids: [digestOf(layer)] },
     }),
   );
-  const configDigest = await pushBlob(admin, name, config);
-  const manifest = new TextEncoder().encode(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: configDigest,
-        size: config.byteLength,
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar',
-          digest: layerDigest,
-          size: layer.byteLength,
-        },
-      ],
-    }),
-  );
-  await ok(
-    await admin.registry(`/v2/${name}/manifests/${tag}`, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
-      body: manifest,
-    }),
-    `push manifest ${name}:${tag}`,
-  );
-  return { digest: sha256(manifest), tag };
+  await pushBlob(admin, name, config);
+  const { digest } = await pushManifest(admin, name, tag, MEDIA.manifest, {
+    schemaVersion: 2,
+    mediaType: MEDIA.manifest,
+    config: descriptor(MEDIA.config, config),
+    layers: [descriptor('application/vnd.oci.image.layer.v1.tar', layer)],
+  });
+  return { digest, tag };
 }
 
 export const RETENTION_NAMESPACE = 'e2e-retention';
