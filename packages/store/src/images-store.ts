@@ -30,6 +30,7 @@ import {
   resolveNamespace,
   resolveRepository,
 } from './resolve.js';
+import { LISTED } from './listed.js';
 
 export type ImageSortKey = 'pushedAt' | 'createdAt' | 'sizeBytes';
 const SORT_COLUMN = {
@@ -412,7 +413,7 @@ export function createImagesStore(db: Db) {
           'pushed_at',
         ])
         .where('repository_id', '=', repo.id)
-        .where('listed', '=', 1)
+        .where('listed', '=', LISTED)
         .orderBy(column, order)
         .orderBy('id', order)
         .limit(query.limit + 1);

@@ -142,11 +142,11 @@ describe('search store', () => {
     edit.exec(`
       DELETE FROM sqlite_stat1 WHERE tbl IN ('namespaces', 'repositories', 'manifests', 'tags');
       INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
-        ('manifests', 'manifests_list_created', '1000000 167 167 3 1'),
-        ('manifests', 'manifests_list_pushed', '1000000 167 167 1 1'),
-        ('manifests', 'manifests_list_size', '1000000 167 167 1 1'),
+        ('manifests', 'manifests_list_created', '1000000 167 3 1'),
+        ('manifests', 'manifests_list_pushed', '1000000 167 1 1'),
+        ('manifests', 'manifests_list_size', '1000000 167 1 1'),
         ('manifests', 'manifests_repository_id', '1000000 167 1'),
-        ('manifests', 'manifests_retention', '1000000 167 167 3 1 1 1 1'),
+        ('manifests', 'manifests_retention', '1000000 167 3 1 1 1 1'),
         ('manifests', 'manifests_signs', '1000000 167 167'),
         ('manifests', 'manifests_subject', '1000000 167 167'),
         ('manifests', 'manifests_trash_entry', '1000000 1001'),

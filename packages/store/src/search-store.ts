@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import { type NamespaceVisibility, visibleTo } from './namespaces-store.js';
+import { LISTED } from './listed.js';
 
 /**
  * Prefix lookups for the console's search box, each a range scan of an index. Namespaces by
@@ -113,7 +114,7 @@ export function digestsQuery(db: Db, prefix: string, scope: SearchScope) {
       .where('m.digest', '>=', prefix)
       .where('m.digest', '<', afterPrefix(prefix))
       // What listings call an image: live and top-level.
-      .where('m.listed', '=', 1)
+      .where('m.listed', '=', LISTED)
       // The order the seeks come in: no sort, and LIMIT ends the walk at the first matches.
       .orderBy('namespaces.name')
       .orderBy('r.name')

@@ -20,6 +20,7 @@ import * as blobUnlinkMark from './0013-blob-unlink-mark.js';
 import * as operationUndo from './0014-operation-undo.js';
 import * as dropManifestDigestIndex from './0015-drop-manifest-digest-index.js';
 import * as partialTrashEntryIndex from './0016-partial-trash-entry-index.js';
+import * as partialListingIndexes from './0017-partial-listing-indexes.js';
 import { analyzeAfterMigrating } from '../statistics.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0014-operation-undo': operationUndo,
   '0015-drop-manifest-digest-index': dropManifestDigestIndex,
   '0016-partial-trash-entry-index': partialTrashEntryIndex,
+  '0017-partial-listing-indexes': partialListingIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -14,6 +14,7 @@ import {
   createOperation,
   operationItemsAfter,
 } from './operations-store.js';
+import { LISTED } from '../listed.js';
 
 /*
  * Deleting repositories (every live image of each to the trash) as an operation: the images
@@ -105,7 +106,7 @@ export function repositoryDeleteItems(
     .selectFrom('manifests')
     .select(['id as item_id', 'revision'])
     .where('repository_id', '=', repo.id)
-    .where('listed', '=', 1)
+    .where('listed', '=', LISTED)
     .where('id', '>', afterId)
     .where('id', '<=', upTo);
 }
@@ -126,7 +127,7 @@ export async function repositoryDeleteChunk(
     .select(manifestColumns)
     .where('id', 'in', idSet(items.map((i) => i.itemId)))
     .where('state', '=', 'live')
-    .where('listed', '=', 1)
+    .where('listed', '=', LISTED)
     .execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
   const trashed = { ...progress.trashed };
