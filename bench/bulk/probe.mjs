@@ -30,7 +30,13 @@ const rss = [];
 const inFlight = probes.map(() => 0);
 /** Probes sent and not answered yet: sentAt by a token of their own. */
 const pending = new Map();
-const agents = probes.map(() => new http.Agent({ keepAlive: true, maxSockets: Infinity }));
+// An idle kept-alive socket is closed here after 2 s, before the server's keepAliveTimeout
+// (Node's 5 s) closes it: otherwise a probe sent on a socket the server is closing that
+// instant fails, a race of keep-alive itself (Go's and containerd's HTTP clients retry such a
+// request; a bare http.request does not), not a sign of load.
+const agents = probes.map(
+  () => new http.Agent({ keepAlive: true, maxSockets: Infinity, timeout: 2000 }),
+);
 let stopping = false;
 let drained = null;
 let timer = null;
@@ -68,6 +74,11 @@ function send(i) {
     answerSettled();
     if (stopping && inFlight.every((n) => n === 0)) drained?.();
   };
+  // Said on stderr (the run's log), so a failed probe has its cause beside it.
+  const failed = (err) => {
+    console.error(`probe ${probe.method} ${probe.path}: ${err.code ?? err.message}`);
+    done(0);
+  };
   const req = http.request(
     {
       host: '127.0.0.1',
@@ -80,10 +91,10 @@ function send(i) {
     (res) => {
       res.resume();
       res.on('end', () => done(res.statusCode));
-      res.on('error', () => done(0));
+      res.on('error', (err) => failed(err));
     },
   );
-  req.on('error', () => done(0));
+  req.on('error', (err) => failed(err));
   req.end();
 }
 
