@@ -510,11 +510,27 @@ describe('store on a real SQLite file', () => {
     expect(order).toEqual(['turn', 'preview']);
   });
 
-  it("a confirm that deletes exactly the preview's images records the preview's reclaim estimate", async () => {
+  /** team/app: img0…img4 created in that order, tagged v0…v4; the rules keep two of them. */
+  async function pushFiveKeepTwo() {
     for (let i = 0; i < 5; i++) {
       await push('team', 'app', manifest(`img${i}`, { createdAt: T0 + i }), [`v${i}`], ctx(T0 + i));
     }
-    const rules = { keepCount: 2, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
+    return { keepCount: 2, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
+  }
+
+  /** Confirms a preview of team at `at` and works the run's operation to its end. */
+  async function confirmAndRunToEnd(previewId: string, at: number) {
+    const operation = await store.retention.confirm('team', previewId, [], ctx(at), TEST_CLAIM);
+    return runOperation(
+      store,
+      operation,
+      { chunk: retentionRunChunk, finish: finishRetentionRun },
+      at,
+    );
+  }
+
+  it("a confirm that deletes exactly the preview's images records the preview's reclaim estimate", async () => {
+    const rules = await pushFiveKeepTwo();
     const confirmAndRun = async (at: number) => {
       const preview = await store.retention.createPreview('team', rules, [], ctx(at), 3_600_000);
       // Since the preview, another repository started using img0's own layer: worked out now,
@@ -534,70 +550,28 @@ describe('store on a real SQLite file', () => {
     const first = await confirmAndRun(T0 + 10);
     // img0, img1 and img2 go, with their own layers; the shared one stays with img3 and img4.
     expect(first.preview.summary.totals).toMatchObject({ delete: 3, reclaimBytes: 3_000 });
-    const operation = await store.retention.confirm(
-      'team',
-      first.preview.id,
-      [],
-      ctx(first.at),
-      TEST_CLAIM,
-    );
-    const runId = await runOperation(
-      store,
-      operation,
-      { chunk: retentionRunChunk, finish: finishRetentionRun },
-      first.at,
-    );
+    const runId = await confirmAndRunToEnd(first.preview.id, first.at);
     const run = (await store.retention.getRun('team', runId)).run;
     expect(run).toMatchObject({ deletedImages: 3, skippedImages: 0, reclaimBytes: 3_000 });
     await expectCountersConsistent();
   });
 
   it('a confirm that skips images works the reclaim estimate out again for what it deletes', async () => {
-    for (let i = 0; i < 5; i++) {
-      await push('team', 'app', manifest(`img${i}`, { createdAt: T0 + i }), [`v${i}`], ctx(T0 + i));
-    }
-    const rules = { keepCount: 2, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
+    const rules = await pushFiveKeepTwo();
     const preview = await store.retention.createPreview('team', rules, [], ctx(T0 + 10), 3_600_000);
     expect(preview.summary.totals).toMatchObject({ delete: 3, reclaimBytes: 3_000 });
     // img2 is tagged again after the preview, so the confirm leaves it.
     await push('team', 'app', manifest('img2', { createdAt: T0 + 2 }), ['again'], ctx(T0 + 11));
-    const operation = await store.retention.confirm(
-      'team',
-      preview.id,
-      [],
-      ctx(T0 + 12),
-      TEST_CLAIM,
-    );
-    const runId = await runOperation(
-      store,
-      operation,
-      { chunk: retentionRunChunk, finish: finishRetentionRun },
-      T0 + 12,
-    );
+    const runId = await confirmAndRunToEnd(preview.id, T0 + 12);
     const run = (await store.retention.getRun('team', runId)).run;
     expect(run).toMatchObject({ deletedImages: 2, skippedImages: 1, reclaimBytes: 2_000 });
   });
 
   it('a retention run and its restore keep every counter consistent', async () => {
-    for (let i = 0; i < 5; i++) {
-      await push('team', 'app', manifest(`img${i}`, { createdAt: T0 + i }), [`v${i}`], ctx(T0 + i));
-    }
-    const rules = { keepCount: 2, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
+    const rules = await pushFiveKeepTwo();
     const preview = await store.retention.createPreview('team', rules, [], ctx(T0 + 10), 3_600_000);
     expect(preview.summary.totals).toMatchObject({ images: 5, keep: 2, delete: 3 });
-    const operation = await store.retention.confirm(
-      'team',
-      preview.id,
-      [],
-      ctx(T0 + 11),
-      TEST_CLAIM,
-    );
-    const runId = await runOperation(
-      store,
-      operation,
-      { chunk: retentionRunChunk, finish: finishRetentionRun },
-      T0 + 11,
-    );
+    const runId = await confirmAndRunToEnd(preview.id, T0 + 11);
     const outcome = await store.retention.getRun('team', runId);
     expect(outcome.deleted.map((d) => d.tags[0]).sort()).toEqual(['v0', 'v1', 'v2']);
     await expectCountersConsistent();
