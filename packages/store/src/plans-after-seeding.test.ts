@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkLoadSynthetic } from './bulk-load.js';
 import { createGcStore } from './blob-reclaim.js';
 import { openSqlite, type SqliteHandle } from './connect.js';
-import { registerIdSetFunction } from './id-sets.js';
 import { createStore, type Store } from './store.js';
 import {
   finishNamespaceDelete,
@@ -14,6 +13,7 @@ import {
   startNamespaceDelete,
 } from './operations/namespace-delete.js';
 import { finishRetentionRun, retentionRunChunk } from './retention/retention-run-operation.js';
+import { copyWithMillionImageStatistics } from './testing/million-image-statistics.js';
 import { TEST_CLAIM, deleteRepositories, runOperation } from './testing/run-operation.js';
 import {
   finishRestoreOperation,
@@ -88,34 +88,6 @@ const MEANT_SCANS: MeantScan[] = [
     scan: /^SCAN retention_previews$/,
     why: "the foreign key's cascade over unexpired previews (minutes to hours old), once per namespace delete",
   },
-];
-
-/**
- * sqlite_stat1 of the 1,000,000-image benchmark dataset right after `seed-large` (10,000
- * repositories in 10 namespaces, the trash empty), so the plans are the ones chosen at that
- * scale; the trash tables were empty when it was gathered and have no rows here either.
- */
-const MILLION_IMAGES_STATISTICS: readonly [string, string, string][] = [
-  ['blobs', 'sqlite_autoindex_blobs_1', '50000 1'],
-  ['manifest_blobs', 'manifest_blobs_blob', '3000000 60 1'],
-  ['manifest_blobs', 'sqlite_autoindex_manifest_blobs_1', '3000000 3 1'],
-  ['manifests', 'manifests_list_created', '1000000 100 1 1'],
-  ['manifests', 'manifests_list_pushed', '1000000 100 1 1'],
-  ['manifests', 'manifests_list_size', '1000000 100 1 1'],
-  ['manifests', 'manifests_repository_id', '1000000 100 1'],
-  ['manifests', 'manifests_retention', '1000000 100 1 1 1 1 1'],
-  ['manifests', 'manifests_signs', '1000000 100 100'],
-  ['manifests', 'manifests_subject', '1000000 100 100'],
-  ['manifests', 'manifests_trash_entry', '0 0'],
-  ['manifests', 'sqlite_autoindex_manifests_1', '1000000 100 1'],
-  ['namespaces', 'namespaces_region_name', '10 10 1'],
-  ['namespaces', 'sqlite_autoindex_namespaces_1', '10 1'],
-  ['repositories', 'repositories_ns_image_count', '10000 1000 4 1'],
-  ['repositories', 'repositories_ns_last_pushed_at', '10000 1000 1 1'],
-  ['repositories', 'repositories_ns_size_bytes', '10000 1000 1 1'],
-  ['repositories', 'sqlite_autoindex_repositories_1', '10000 1000 1'],
-  ['tags', 'sqlite_autoindex_tags_1', '955078 96 1'],
-  ['tags', 'tags_manifest', '955078 2'],
 ];
 
 type Recorded = Map<string, readonly unknown[]>;
@@ -343,16 +315,8 @@ describe('query plans after seeding in bulk', () => {
   });
 
   it('no statement passes over a whole table, with the statistics of a million images', () => {
-    const copy = path.join(dir, 'million.db');
-    handle.raw.exec(`VACUUM INTO '${copy}'`);
-    const raw = new SqliteDatabase(copy);
-    registerIdSetFunction(raw);
+    const raw = copyWithMillionImageStatistics(handle.raw, path.join(dir, 'million.db'));
     try {
-      raw.exec(`DELETE FROM sqlite_stat1 WHERE tbl IN ('blobs', 'manifest_blobs', 'manifests',
-        'namespaces', 'repositories', 'tags')`);
-      const insert = raw.prepare('INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)');
-      for (const row of MILLION_IMAGES_STATISTICS) insert.run(...row);
-      raw.exec('ANALYZE sqlite_schema');
       expect(offendersOn(raw, recorded)).toEqual([]);
     } finally {
       raw.close();

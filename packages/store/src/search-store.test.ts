@@ -5,6 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkLoadSynthetic } from './bulk-load.js';
 import { openSqlite, type SqliteHandle } from './connect.js';
+import { copyWithMillionImageStatistics } from './testing/million-image-statistics.js';
 import {
   type SearchScope,
   createSearchStore,
@@ -137,30 +138,7 @@ describe('search store', () => {
     // sqlite_stat1 as ANALYZE left it on the 1,000,000-image benchmark dataset (10,000
     // repositories in 10 namespaces): the plans hold under them too.
     const copy = path.join(dir, 'million-stats.db');
-    handle.raw.exec(`VACUUM INTO '${copy}'`);
-    const edit = new SqliteDatabase(copy);
-    edit.exec(`
-      DELETE FROM sqlite_stat1 WHERE tbl IN ('namespaces', 'repositories', 'manifests', 'tags');
-      INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
-        ('manifests', 'manifests_list_created', '1000000 167 3 1'),
-        ('manifests', 'manifests_list_pushed', '1000000 167 1 1'),
-        ('manifests', 'manifests_list_size', '1000000 167 1 1'),
-        ('manifests', 'manifests_repository_id', '1000000 167 1'),
-        ('manifests', 'manifests_retention', '1000000 167 3 1 1 1 1'),
-        ('manifests', 'manifests_signs', '1000000 167 167'),
-        ('manifests', 'manifests_subject', '1000000 167 167'),
-        ('manifests', 'manifests_trash_entry', '1000000 1001'),
-        ('manifests', 'sqlite_autoindex_manifests_1', '1000000 167 1'),
-        ('namespaces', 'namespaces_region_name', '10 10 1'),
-        ('namespaces', 'sqlite_autoindex_namespaces_1', '10 1'),
-        ('repositories', 'repositories_ns_image_count', '10000 501 4 1'),
-        ('repositories', 'repositories_ns_last_pushed_at', '10000 501 1 1'),
-        ('repositories', 'repositories_ns_size_bytes', '10000 501 1 1'),
-        ('repositories', 'sqlite_autoindex_repositories_1', '10000 501 1'),
-        ('tags', 'sqlite_autoindex_tags_1', '955078 167 1'),
-        ('tags', 'tags_manifest', '955078 2');`);
-    edit.close();
-    const other = new SqliteDatabase(copy, { readonly: true });
+    const other = copyWithMillionImageStatistics(handle.raw, copy);
     try {
       for (const q of groupQueries()) {
         // Ten namespaces: a pass over them is the planner's right choice for their own group.
