@@ -206,8 +206,7 @@ export function reviveManifestsOfEntries(entryIds: string) {
  * gathered while the trash was empty said each trash_entry_id value matches a large share of
  * the manifests, and with `trash_entry_id IN (…)` the planner then scanned every manifest of
  * the registry in repository order for each chunk (all 20,000 per chunk on the 20,000-image
- * dataset). `>=`: an unlink in the same millisecond as the
- * delete may have come after it.
+ * dataset). `>=`: an unlink in the same millisecond as the delete may have come after it.
  */
 export function relinkBlobsOfEntries(entryIds: string, now: number) {
   return sql`
