@@ -104,6 +104,8 @@ test('quota bars say what a push counts, and the storage charts read the same fi
   await expect(page.getByRole('meter', { name: 'Storage quota' })).toHaveAccessibleDescription(
     `${full} The trash holds ${kib(app.sizeBytes)} more, not counted. Images moved to the trash stop counting toward it at once.`,
   );
+  await screenshotsThenAxe(page, 'storage-retention', [1280, 390]);
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto('/trash?namespace=quota-e2e');
   const trashBar = page.getByRole('meter', { name: 'Storage quota' });
   await expect(trashBar).toHaveAccessibleDescription(
