@@ -6,17 +6,25 @@ import { SYNTHETIC_BIG } from './synthetic-registry';
 const { namespace: NAMESPACE, repository: REPOSITORY } = SYNTHETIC_BIG;
 const BIG_IMAGES = 40_000;
 
-// Chunks of 50 images (a namespace delete's of 12: it does several times a trash's work per
-// image), not sized by time: each delete below lasts 20-30 s on a loaded 2-core machine, long
-// enough to reload, look and run axe.
-test.use({ serverEnv: { BERTH_BULK_CHUNK_IMAGES: '50', BERTH_BULK_CHUNK_MS: '0' } });
+/*
+ * Each operation below must still run after the page has been reloaded, looked at, shot at two
+ * widths and checked with axe. Chunks of a fixed size with a rest between them
+ * (BERTH_BULK_REST_MS) make that a floor, whatever the machine's speed: sizing chunks alone
+ * left it to the machine, and a quiet one finished first (twice, as the work got cheaper).
+ */
+function pacedChunks(images: number, restMs: number): Record<string, string> {
+  return {
+    BERTH_BULK_CHUNK_IMAGES: String(images),
+    BERTH_BULK_CHUNK_MS: '0',
+    BERTH_BULK_REST_MS: String(restMs),
+  };
+}
 
 test.describe('on a 40,000-image repository', () => {
   test.use({
     syntheticRegistry: { images: 46_000, repositories: 4, namespaces: 2, big: BIG_IMAGES },
-    // Chunks of 5 here: on a quiet machine chunks of 50 deleted the 40,000 images before the
-    // page had been looked at, and since migration 0017 chunks of 10 left ~3 s to spare.
-    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '5', BERTH_BULK_CHUNK_MS: '0' },
+    // 800 chunks of 50: at least 32 s.
+    serverEnv: pacedChunks(50, 40),
   });
 
   test('a repository delete is found again after a reload and followed to its end', async ({
@@ -128,9 +136,10 @@ test.describe('on a 40,000-image repository', () => {
 
 test.describe('namespace delete', () => {
   // A namespace delete does several times a trash's work per image: fewer images, as long.
+  // Over 1,700 chunks of 12: at least 34 s.
   test.use({
     syntheticRegistry: { images: 24_000, repositories: 4, namespaces: 2, big: 20_000 },
-    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '12', BERTH_BULK_CHUNK_MS: '0' },
+    serverEnv: pacedChunks(12, 20),
   });
 
   test('a namespace delete of thousands of images shows its progress, also after a reload', async ({
@@ -191,11 +200,11 @@ test.describe('namespace delete', () => {
 
 test.describe('repository restore', () => {
   const IMAGES = 5_000;
-  // A restore is slower per image than a delete: 5,000 images in chunks of 20 take about 9 s
-  // on a quiet machine, long enough to reload; the delete before it about 1.5 s.
+  // 500 chunks of 10: the restore takes at least 10 s (about 9 s of work on a quiet machine
+  // besides), and so does the delete before it.
   test.use({
     syntheticRegistry: { images: 6_000, repositories: 4, namespaces: 2, big: IMAGES },
-    serverEnv: { BERTH_BULK_CHUNK_IMAGES: '10', BERTH_BULK_CHUNK_MS: '0' },
+    serverEnv: pacedChunks(10, 20),
   });
 
   test('a repository restore found again after a reload on the trash page ends as one started there', async ({

@@ -29,9 +29,19 @@ describe('bulk work settings', () => {
     expect(load({ BERTH_BULK_CHUNK_MS: '0' }).operations.chunkTargetMs).toBe(0);
   });
 
-  it.each(['-1', 'fast', '1.5', '10001'])('refuses BERTH_BULK_CHUNK_MS=%s, naming it', (value) => {
-    const problems = problemsOf({ BERTH_BULK_CHUNK_MS: value });
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain('BERTH_BULK_CHUNK_MS');
+  it('rests between chunks only when told to', () => {
+    expect(load({}).operations.restMs).toBe(0);
+    expect(load({ BERTH_BULK_REST_MS: '40' }).operations.restMs).toBe(40);
   });
+
+  it.each(['BERTH_BULK_CHUNK_MS', 'BERTH_BULK_REST_MS'])(
+    'refuses bad values of %s, naming it',
+    (name) => {
+      for (const value of ['-1', 'fast', '1.5', '10001']) {
+        const problems = problemsOf({ [name]: value });
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toContain(name);
+      }
+    },
+  );
 });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { checkPassword, checkUsername } from '@berth/domain';
 import { parseRootKeys } from './services/projects/keyring.js';
+import type { OperationSettings } from './services/operations/operation-runner.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const flag = z
@@ -112,6 +113,8 @@ const envSchema = z.object({
   BERTH_BULK_CHUNK_IMAGES: z.coerce.number().int().min(1).max(100_000).default(250),
   /** How long one chunk of bulk work should hold the write lock; chunks are sized to it (0: fixed). */
   BERTH_BULK_CHUNK_MS: z.coerce.number().int().min(0).max(10_000).default(25),
+  /** How long bulk work rests between its chunks, leaving the writer to others (0: no rest). */
+  BERTH_BULK_REST_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   /** How long a crashed process's claim on an operation holds before another start takes it over. */
   BERTH_OPERATION_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
   BERTH_UPLOAD_TTL_MS: z.coerce
@@ -140,7 +143,7 @@ export type Config = {
   gcIntervalMs: number;
   gcGraceMs: number;
   uploadTtlMs: number;
-  operations: { chunkImages: number; chunkTargetMs: number; leaseMs: number };
+  operations: OperationSettings;
   schedulerIntervalMs: number;
   projectLimit: number;
   registryHosts: string[];
@@ -355,6 +358,7 @@ function toConfig(e: Env): Config {
       chunkImages: e.BERTH_BULK_CHUNK_IMAGES,
       chunkTargetMs: e.BERTH_BULK_CHUNK_MS,
       leaseMs: e.BERTH_OPERATION_LEASE_MS,
+      restMs: e.BERTH_BULK_REST_MS,
     },
     schedulerIntervalMs: e.BERTH_SCHEDULER_INTERVAL_MS,
     projectLimit: e.BERTH_PROJECT_LIMIT,

@@ -11,7 +11,11 @@ import {
 } from '@berth/store';
 import pino from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { type OperationKindRunner, createOperationRunner } from './operation-runner.js';
+import {
+  DEFAULT_OPERATION_SETTINGS,
+  type OperationKindRunner,
+  createOperationRunner,
+} from './operation-runner.js';
 import { toOperation } from './operations-service.js';
 
 /*
@@ -57,12 +61,11 @@ function countingKind(failAt: Map<number, () => Error>, extra: Partial<Operation
   return kind;
 }
 
-async function setUp(kind: OperationKindRunner) {
-  const runner = createOperationRunner({
-    store,
-    logger: pino({ level: 'silent' }),
-    clock: () => Date.now(),
-  });
+async function setUp(kind: OperationKindRunner, settings = DEFAULT_OPERATION_SETTINGS) {
+  const runner = createOperationRunner(
+    { store, logger: pino({ level: 'silent' }), clock: () => Date.now() },
+    settings,
+  );
   runner.register('test.counting', kind);
   const id = await handle.db.transaction().execute((trx) =>
     createOperation(trx, {
@@ -138,6 +141,23 @@ it('a request waiting for its operation gets the full-disk error itself, and the
   const { runner, id } = await setUp(countingKind(new Map([[1, () => new StorageFullError()]])));
   await expect(runner.run(id, { foreground: true })).rejects.toBeInstanceOf(StorageFullError);
   expect(await store.operations.get(id)).toMatchObject({ state: 'failed', done: 0 });
+});
+
+it('rests between chunks when told to, leaving the writer to others', async () => {
+  const starts: number[] = [];
+  const kind = countingKind(new Map());
+  const chunk = kind.chunk;
+  kind.chunk = (trx, op, budget, now) => {
+    starts.push(performance.now());
+    return chunk(trx, op, budget, now);
+  };
+  const restMs = 60;
+  const { runner, id } = await setUp(kind, { ...DEFAULT_OPERATION_SETTINGS, restMs });
+  expect(await runner.run(id)).toMatchObject({ state: 'succeeded' });
+  expect(starts).toHaveLength(CHUNKS);
+  // Timers may fire a millisecond early; without the rest the gaps are about 1 ms.
+  const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+  for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(restMs - 2);
 });
 
 /** An undo that puts back one "image" per position; `failFirst` throws on its first chunk. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, StorageFullError } from '@berth/domain';
 import {
   type ChunkOutcome,
@@ -103,12 +103,19 @@ export interface OperationSettings {
   chunkTargetMs: number;
   /** How long a claim holds without a chunk renewing it (a crashed process's work is taken over after it). */
   leaseMs: number;
+  /**
+   * How long bulk work rests between its chunks (BERTH_BULK_REST_MS), leaving the writer to
+   * pushes and other work, as PostgreSQL's vacuum_cost_delay does for vacuum: bulk work then
+   * takes longer, and nothing else waits more. 0: only the event loop's turn.
+   */
+  restMs: number;
 }
 
 export const DEFAULT_OPERATION_SETTINGS: OperationSettings = {
   chunkImages: 250,
   chunkTargetMs: 25,
   leaseMs: 30_000,
+  restMs: 0,
 };
 
 export function createOperationRunner(
@@ -120,6 +127,11 @@ export function createOperationRunner(
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const running = new Map<number, Promise<OperationRecord | null>>();
   let stopping = false;
+
+  /** Between two chunks: whatever waited for the database during the last one runs now. */
+  function betweenChunks(): Promise<unknown> {
+    return settings.restMs > 0 ? sleep(settings.restMs) : nextTurn();
+  }
 
   async function work(id: number, foreground: boolean): Promise<OperationRecord | null> {
     let op = await store.operations.claim(id, owner, clock(), settings.leaseMs);
@@ -153,8 +165,7 @@ export function createOperationRunner(
           kind.items,
         );
         op = filled.op;
-        // Whatever waited for the database during the piece runs now.
-        if (!filled.complete) await nextTurn();
+        if (!filled.complete) await betweenChunks();
       }
       for (;;) {
         if (stopping) {
@@ -176,8 +187,7 @@ export function createOperationRunner(
         if (ms > longestMs) longestMs = ms;
         op = after;
         if (outcome.finished) break;
-        // Whatever waited for the database during the chunk (pulls, pushes, pages) runs now.
-        await nextTurn();
+        await betweenChunks();
       }
       const finishedAt = clock();
       const ended = await store.operations.finish(id, owner, finishedAt, (trx, current) =>
@@ -293,7 +303,7 @@ export function createOperationRunner(
           undo(trx, o, budget.images, now),
         );
         budget.record(before - current.undo.below, performance.now() - t0);
-        await nextTurn();
+        await betweenChunks();
       }
       const failedAt = clock();
       const ended = await store.operations.fail(id, owner, error, failedAt, (trx, o) =>
