@@ -9,5 +9,13 @@ export {
 } from './blob-driver.js';
 export { createFilesystemDriver } from './filesystem-driver.js';
 export { createMemoryDriver } from './memory-driver.js';
+export { createS3Driver, type S3DriverOptions } from './s3-driver.js';
+export {
+  checkS3Location,
+  createS3Client,
+  parseS3Location,
+  type S3Location,
+  S3LocationError,
+} from './s3-location.js';
 // The shared test suite is deliberately not re-exported: it imports vitest, which must stay
 // out of the runtime bundle. Driver tests import `./blob-driver-suite.js` directly.

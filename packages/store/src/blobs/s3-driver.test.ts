@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CephRgw, cephUnavailable, startCephRgw } from '../testing/ceph-rgw.js';
+import { DigestMismatchError } from './blob-driver.js';
+import { collect, digestOf, runBlobDriverSuite } from './blob-driver-suite.js';
+import { createS3Driver } from './s3-driver.js';
+import {
+  checkS3Location,
+  createS3Client,
+  parseS3Location,
+  S3LocationError,
+} from './s3-location.js';
+
+/*
+ * The S3 driver against a real S3 server: Ceph's RADOS Gateway, started for this file. Each
+ * test of the shared suite gets its own key prefix in one bucket.
+ */
+const unavailable = cephUnavailable();
+const BUCKET = 'berth-tests';
+const MiB = 1024 * 1024;
+
+let rgw: CephRgw;
+let client: S3Client;
+
+async function emptyPrefix(prefix: string): Promise<void> {
+  const uploads = await client.send(
+    new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: prefix }),
+  );
+  expect(uploads.Uploads ?? [], 'no multipart upload was left behind').toEqual([]);
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+  const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
+  if (keys.length > 0) {
+    await client.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys } }));
+  }
+}
+
+describe.skipIf(unavailable !== null)(`S3 (${unavailable ?? 'Ceph RGW'})`, () => {
+  beforeAll(async () => {
+    rgw = await startCephRgw();
+    client = createS3Client(parseS3Location(`s3://${BUCKET}?endpoint=${rgw.endpoint}`), {
+      accessKeyId: rgw.accessKeyId,
+      secretAccessKey: rgw.secretAccessKey,
+    });
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  }, 120_000);
+
+  afterAll(async () => {
+    client?.destroy();
+    await rgw?.stop();
+  }, 60_000);
+
+  runBlobDriverSuite('s3', async () => {
+    const prefix = `suite-${randomBytes(6).toString('hex')}/`;
+    return {
+      driver: createS3Driver({ client, bucket: BUCKET, prefix }),
+      cleanup: () => emptyPrefix(prefix),
+    };
+  });
+
+  describe('s3 driver specifics', () => {
+    it('streams a blob larger than a part as a multipart upload, published only once it verified', async () => {
+      const prefix = `multipart-${randomBytes(6).toString('hex')}/`;
+      const driver = createS3Driver({ client, bucket: BUCKET, prefix, partBytes: 5 * MiB });
+      const bytes = randomBytes(12 * MiB + 12345);
+      const digest = digestOf(bytes);
+      async function* inChunks(): AsyncIterable<Uint8Array> {
+        for (let at = 0; at < bytes.length; at += 256 * 1024)
+          yield bytes.subarray(at, at + 256 * 1024);
+      }
+      // The same bytes under another digest: three parts go up, then the upload is aborted.
+      const wrong = digestOf(Buffer.from('not these bytes'));
+      await expect(driver.put(wrong, inChunks())).rejects.toBeInstanceOf(DigestMismatchError);
+      expect(await driver.stat(wrong)).toBeNull();
+      const left = await client.send(
+        new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: prefix }),
+      );
+      expect(left.Uploads ?? []).toEqual([]);
+
+      await expect(driver.put(digest, inChunks())).resolves.toEqual({ size: bytes.length });
+      expect(await driver.stat(digest)).toEqual({ size: bytes.length });
+      const tail = await driver.get(digest, { start: 10 * MiB, end: bytes.length + 99 });
+      expect((await collect(tail!)).equals(bytes.subarray(10 * MiB))).toBe(true);
+      await emptyPrefix(prefix);
+    }, 60_000);
+
+    it('aborts multipart uploads a crashed write left, once they are an hour old, and counts them in a dry run', async () => {
+      const prefix = `sweep-${randomBytes(6).toString('hex')}/`;
+      const key = `${prefix}blobs/sha256/${'ab'.repeat(32)}`;
+      const started = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }),
+      );
+      await client.send(
+        new UploadPartCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId: started.UploadId,
+          PartNumber: 1,
+          Body: Buffer.alloc(1000, 1),
+        }),
+      );
+      let clock = Date.now();
+      const driver = createS3Driver({ client, bucket: BUCKET, prefix, now: () => clock });
+      // Young: it may be a write still going on in another process.
+      expect(await driver.sweepStaging()).toEqual({ files: 0, bytes: 0 });
+      clock += 61 * 60 * 1000;
+      expect(await driver.sweepStaging({ dryRun: true })).toEqual({ files: 1, bytes: 1000 });
+      expect(await driver.sweepStaging()).toEqual({ files: 1, bytes: 1000 });
+      expect(await driver.sweepStaging()).toEqual({ files: 0, bytes: 0 });
+      await emptyPrefix(prefix);
+    });
+  });
+
+  describe('checking the location at start', () => {
+    it('says in words that a bucket is missing, the credentials are wrong, or the server is not there', async () => {
+      const credentials = { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey };
+      const check = (address: string, creds = credentials) => {
+        const location = parseS3Location(address);
+        const c = createS3Client(location, creds);
+        return checkS3Location(c, location).finally(() => c.destroy());
+      };
+      await expect(
+        check(`s3://${BUCKET}/some/prefix?endpoint=${rgw.endpoint}`),
+      ).resolves.toBeUndefined();
+      await expect(check(`s3://no-such-bucket?endpoint=${rgw.endpoint}`)).rejects.toThrow(
+        /the bucket does not exist/,
+      );
+      await expect(
+        check(`s3://${BUCKET}?endpoint=${rgw.endpoint}`, {
+          ...credentials,
+          secretAccessKey: 'wrong',
+        }),
+      ).rejects.toThrow(/access denied; check AWS_ACCESS_KEY_ID/);
+      const error = await check(`s3://${BUCKET}?endpoint=http://127.0.0.1:1`).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(S3LocationError);
+      expect((error as Error).message).toMatch(/cannot reach the server/);
+    });
+  });
+});
