@@ -121,6 +121,23 @@ export function runBlobDriverSuite(
       }
     });
 
+    it('adopts content it holds already, keeping the stored blob; the file goes', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'berth-adopt-'));
+      try {
+        await driver.put(HELLO_DIGEST, HELLO);
+        const file = join(dir, 'upload');
+        await writeFile(file, HELLO);
+        await expect(driver.adopt(HELLO_DIGEST, file, { size: HELLO.length })).resolves.toEqual({
+          size: HELLO.length,
+        });
+        expect(await driver.readAll(HELLO_DIGEST)).toEqual(HELLO);
+        expect(await listAll(driver)).toEqual([HELLO_DIGEST]);
+        await expect.poll(() => existsSync(file)).toBe(false);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     it('stores the empty blob', async () => {
       const digest = digestOf(EMPTY);
       await expect(driver.put(digest, EMPTY)).resolves.toEqual({ size: 0 });

@@ -6,7 +6,8 @@ export interface BlobDriver {
   /**
    * Moves a local file whose digest the caller has already verified to be `digest` (an upload
    * hashed while it streamed) into the store, so a 1 GiB layer is not read a second time.
-   * The file is gone afterwards. `durable`: the caller has already fsynced the file's content
+   * The file is gone afterwards (or on its way, freed in the background, when the content was
+   * stored already). `durable`: the caller has already fsynced the file's content
    * (an upload's last chunk does, while the blob is recorded) and knows its size.
    */
   adopt(digest: string, file: string, durable?: { size: number }): Promise<{ size: number }>;

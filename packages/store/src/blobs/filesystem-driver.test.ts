@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -54,6 +54,23 @@ describe('filesystem driver specifics', () => {
     await createFilesystemDriver(root).put(digest, bytes);
     expect(existsSync(join(root, 'blobs', 'sha512', hex.slice(0, 2), hex))).toBe(true);
     expect(existsSync(join(root, 'blobs', 'sha256'))).toBe(false);
+  });
+
+  it('adopting content stored already leaves the stored file in place, not renamed over', async () => {
+    // Renaming over it would free the old file inside the request: ~35 ms for a 100 MiB layer
+    // pushed again into another repository.
+    const bytes = Buffer.from('layer pushed twice');
+    const digest = digestOf(bytes);
+    const hex = digest.slice('sha256:'.length);
+    const driver = createFilesystemDriver(root);
+    await driver.put(digest, bytes);
+    const stored = join(root, 'blobs', 'sha256', hex.slice(0, 2), hex);
+    const before = await stat(stored);
+    const upload = join(root, 'an-upload');
+    await writeFile(upload, bytes);
+    await driver.adopt(digest, upload, { size: bytes.length });
+    expect((await stat(stored)).ino).toBe(before.ino);
+    await expect.poll(() => existsSync(upload)).toBe(false);
   });
 
   it('opens a blob for positioned reads, which go on through a delete', async () => {

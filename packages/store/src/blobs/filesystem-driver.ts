@@ -73,6 +73,15 @@ export function createFilesystemDriver(root: string): BlobDriver {
 
     async adopt(digest, file, durable) {
       const finalPath = blobPath(digest);
+      const stored = await stat(finalPath).catch(ignoreCode('ENOENT'));
+      if (stored) {
+        // The same content is stored already (a layer pushed to another repository): keep that
+        // file. Renaming over it would free the old file's blocks and cached pages inside the
+        // request, ~35 ms for 100 MiB; the upload's file is freed in the background instead
+        // (a crash before that leaves it to the uploads sweep).
+        void unlink(file).catch(() => undefined);
+        return { size: durable?.size ?? stored.size };
+      }
       let size: number;
       if (durable) {
         size = durable.size;
