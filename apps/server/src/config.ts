@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { checkPassword, checkUsername } from '@berth/domain';
+import { type S3Location, checkS3Location, createS3Client, parseS3Location } from '@berth/store';
 import { parseRootKeys } from './services/projects/keyring.js';
 import type { OperationSettings } from './services/operations/operation-runner.js';
 
@@ -17,6 +18,19 @@ const envSchema = z.object({
   BERTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   BERTH_HOST: z.string().default('0.0.0.0'),
   BERTH_DATA_DIR: z.string().default('./data'),
+  /** Where blobs live: unset, the data directory; `s3://bucket/prefix?endpoint=…&region=…`. */
+  BERTH_BLOB_STORE: z
+    .string()
+    .max(2048)
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined || value === '') return;
+      try {
+        parseS3Location(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   /** Seed the demo registry on first start with an empty data directory. */
   BERTH_DEMO: flag.default(true),
   BERTH_REGIONS: z
@@ -134,6 +148,8 @@ export type Config = {
   port: number;
   host: string;
   dataDir: string;
+  /** Blobs in S3 (BERTH_BLOB_STORE), or null: under the data directory. */
+  blobStore: S3Location | null;
   demo: boolean;
   regions: string[];
   consoleDir: string;
@@ -186,6 +202,16 @@ export async function checkConfig(env: NodeJS.ProcessEnv = process.env): Promise
   if (!refused.has('BERTH_PORT') && !refused.has('BERTH_HOST')) {
     const problem = await checkListen(config.host, config.port);
     if (problem) problems.push(problem);
+  }
+  if (config.blobStore && !refused.has('BERTH_BLOB_STORE')) {
+    const client = createS3Client(config.blobStore);
+    try {
+      await checkS3Location(client, config.blobStore);
+    } catch (err) {
+      problems.push(`BERTH_BLOB_STORE: ${(err as Error).message}`);
+    } finally {
+      client.destroy();
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -345,6 +371,7 @@ function toConfig(e: Env): Config {
     port: e.BERTH_PORT,
     host: e.BERTH_HOST,
     dataDir: path.resolve(e.BERTH_DATA_DIR),
+    blobStore: e.BERTH_BLOB_STORE ? parseS3Location(e.BERTH_BLOB_STORE) : null,
     demo: e.BERTH_DEMO,
     regions: e.BERTH_REGIONS,
     consoleDir: e.BERTH_CONSOLE_DIR,

@@ -9,6 +9,8 @@ import {
   type SqliteHandle,
   type Store,
   createFilesystemDriver,
+  createS3Client,
+  createS3Driver,
   createStore,
   openSqlite,
 } from '@berth/store';
@@ -54,7 +56,15 @@ export async function startServer(
     onWorkerFailure: (err) =>
       logger.warn({ err }, 'a retention preview worker failed; the preview ran on the main thread'),
   });
-  const blobs = createFilesystemDriver(config.dataDir);
+  const s3 = config.blobStore ? createS3Client(config.blobStore) : null;
+  const blobs =
+    s3 && config.blobStore
+      ? createS3Driver({
+          client: s3,
+          bucket: config.blobStore.bucket,
+          prefix: config.blobStore.prefix,
+        })
+      : createFilesystemDriver(config.dataDir);
   let services: Services;
   try {
     const prepared = await prepare({ config, logger, clock, store, blobs, firstStart });
@@ -190,6 +200,7 @@ export async function startServer(
           server.closeIdleConnections();
         });
         await handle.close();
+        s3?.destroy();
         logger.info('stopped');
       })();
       return closing;
