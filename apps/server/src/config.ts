@@ -23,12 +23,13 @@ const envSchema = z.object({
     .string()
     .max(2048)
     .optional()
-    .superRefine((value, ctx) => {
-      if (value === undefined || value === '') return;
+    .transform((value, ctx): S3Location | null => {
+      if (value === undefined || value === '') return null;
       try {
-        parseS3Location(value);
+        return parseS3Location(value);
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
       }
     }),
   /** Seed the demo registry on first start with an empty data directory. */
@@ -371,7 +372,7 @@ function toConfig(e: Env): Config {
     port: e.BERTH_PORT,
     host: e.BERTH_HOST,
     dataDir: path.resolve(e.BERTH_DATA_DIR),
-    blobStore: e.BERTH_BLOB_STORE ? parseS3Location(e.BERTH_BLOB_STORE) : null,
+    blobStore: e.BERTH_BLOB_STORE,
     demo: e.BERTH_DEMO,
     regions: e.BERTH_REGIONS,
     consoleDir: e.BERTH_CONSOLE_DIR,

@@ -78,6 +78,14 @@ export function parseDigest(digest: string): { algorithm: BlobAlgorithm; hex: st
   );
 }
 
+/** Throws RangeError unless `range` is an inclusive byte range some blob could satisfy. */
+export function checkRange(range: { start: number; end: number }): void {
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw new RangeError(`invalid byte range ${start}-${end}`);
+  }
+}
+
 /**
  * Checks an inclusive byte range against a blob of `size` bytes and clamps `end` to the last
  * byte, as HTTP Range does. Throws RangeError when nothing in the blob can satisfy it, so the
@@ -87,10 +95,8 @@ export function resolveRange(
   range: { start: number; end: number },
   size: number,
 ): { start: number; end: number } {
+  checkRange(range);
   const { start, end } = range;
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new RangeError(`invalid byte range ${start}-${end}`);
-  }
   if (start >= size) {
     throw new RangeError(`byte range ${start}-${end} starts beyond the blob's ${size} bytes`);
   }

@@ -18,12 +18,13 @@ import {
 } from '@aws-sdk/client-s3';
 import type { StagingSweep } from '../staging-owner.js';
 import {
-  BLOB_ALGORITHMS,
   type BlobDriver,
+  checkRange,
   DigestMismatchError,
   parseDigest,
   toAsyncIterable,
 } from './blob-driver.js';
+import { isNotFound, statusOf } from './s3-errors.js';
 
 /** S3's smallest part, except the last; larger parts mean fewer requests for big layers. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -209,16 +210,8 @@ export function createS3Driver(options: S3DriverOptions): BlobDriver {
       const key = keyOf(digest);
       let header: string | undefined;
       if (range) {
-        const { start, end } = range;
-        if (
-          !Number.isSafeInteger(start) ||
-          !Number.isSafeInteger(end) ||
-          start < 0 ||
-          end < start
-        ) {
-          throw new RangeError(`invalid byte range ${start}-${end}`);
-        }
-        header = `bytes=${start}-${end}`;
+        checkRange(range);
+        header = `bytes=${range.start}-${range.end}`;
       }
       const answer = await getObject(key, header);
       if (!answer) return null;
@@ -250,7 +243,6 @@ export function createS3Driver(options: S3DriverOptions): BlobDriver {
     },
 
     async *list() {
-      const pattern = new RegExp(`^(${BLOB_ALGORITHMS.join('|')})/([a-f0-9]+)$`);
       let token: string | undefined;
       do {
         const page = await client.send(
@@ -261,9 +253,8 @@ export function createS3Driver(options: S3DriverOptions): BlobDriver {
           }),
         );
         for (const object of page.Contents ?? []) {
-          const match = pattern.exec(object.Key?.slice(blobsPrefix.length) ?? '');
-          if (!match) continue;
-          const digest = `${match[1]}:${match[2]}`;
+          // `<algorithm>/<hex>` is the digest with a slash; parseDigest refuses anything else.
+          const digest = (object.Key ?? '').slice(blobsPrefix.length).replace('/', ':');
           try {
             parseDigest(digest);
           } catch {
@@ -338,18 +329,4 @@ export function createS3Driver(options: S3DriverOptions): BlobDriver {
       marker = page.NextPartNumberMarker;
     }
   }
-}
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-
-function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string })?.name;
-  return (
-    statusOf(error) === 404 ||
-    name === 'NotFound' ||
-    name === 'NoSuchKey' ||
-    name === 'NoSuchUpload'
-  );
 }

@@ -1,4 +1,5 @@
 import { HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { isNotFound, nameOf, statusOf } from './s3-errors.js';
 
 /** Where blobs live in S3, as `BERTH_BLOB_STORE=s3://bucket/prefix?endpoint=…&region=…` says. */
 export interface S3Location {
@@ -111,10 +112,10 @@ export async function checkS3Location(client: S3Client, location: S3Location): P
   try {
     await client.send(new HeadBucketCommand({ Bucket: location.bucket }));
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const name = (error as { name?: string }).name ?? '';
+    const status = statusOf(error);
+    const name = nameOf(error);
     const code = (error as { code?: string }).code ?? '';
-    if (status === 404 || name === 'NotFound' || name === 'NoSuchBucket') {
+    if (isNotFound(error)) {
       throw new S3LocationError(`${where}: the bucket does not exist; create it first`);
     }
     if (status === 403 || status === 401) {
