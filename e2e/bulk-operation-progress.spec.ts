@@ -1,24 +1,13 @@
 import { Console } from './console';
 import { expect, test } from './fixtures';
-import { doneOf, progressOf, screenshotsThenAxe } from './operation-progress';
+import { doneOf, pacedChunks, progressOf, screenshotsThenAxe } from './operation-progress';
 import { SYNTHETIC_BIG } from './synthetic-registry';
 
 const { namespace: NAMESPACE, repository: REPOSITORY } = SYNTHETIC_BIG;
 const BIG_IMAGES = 40_000;
 
-/*
- * Each operation below must still run after the page has been reloaded, looked at, shot at two
- * widths and checked with axe. Chunks of a fixed size with a rest between them
- * (BERTH_BULK_REST_MS) make that a floor, whatever the machine's speed: sizing chunks alone
- * left it to the machine, and a quiet one finished first (twice, as the work got cheaper).
- */
-function pacedChunks(images: number, restMs: number): Record<string, string> {
-  return {
-    BERTH_BULK_CHUNK_IMAGES: String(images),
-    BERTH_BULK_CHUNK_MS: '0',
-    BERTH_BULK_REST_MS: String(restMs),
-  };
-}
+// Each operation below must still run after the page has been reloaded, looked at, shot at two
+// widths and checked with axe: pacedChunks makes that a floor, whatever the machine's speed.
 
 test.describe('on a 40,000-image repository', () => {
   test.use({

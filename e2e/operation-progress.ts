@@ -2,6 +2,20 @@ import type { Locator, Page } from '@playwright/test';
 import { expectNoAxeViolations } from './axe';
 import { test } from './fixtures';
 
+/**
+ * Server settings under which bulk work runs in chunks of `images` with a rest of `restMs`
+ * after each (BERTH_BULK_REST_MS): an operation of N images then lasts at least
+ * N / images * restMs, however fast the machine. Sizing chunks alone left that to the machine,
+ * and a quiet one finished before the page had been looked at (twice, as the work got cheaper).
+ */
+export function pacedChunks(images: number, restMs: number): Record<string, string> {
+  return {
+    BERTH_BULK_CHUNK_IMAGES: String(images),
+    BERTH_BULK_CHUNK_MS: '0',
+    BERTH_BULK_REST_MS: String(restMs),
+  };
+}
+
 /** The progress bar of one operation, by what it says it does. */
 export function progressOf(page: Page, title: string | RegExp): Locator {
   return page

@@ -1,7 +1,7 @@
 import type { Locator } from '@playwright/test';
 import { Console } from './console';
 import { expect, test } from './fixtures';
-import { progressOf, screenshotsThenAxe } from './operation-progress';
+import { pacedChunks, progressOf, screenshotsThenAxe } from './operation-progress';
 import { SYNTHETIC_BIG } from './synthetic-registry';
 
 const { namespace: NAMESPACE, repository: REPOSITORY } = SYNTHETIC_BIG;
@@ -11,18 +11,14 @@ const OTHER = 'team-01/service-0001';
 /** How long a page with nothing running waits before asking again (RUNNING_LIST_POLL_MS.idle). */
 const IDLE_POLL = 15_000;
 
-// Chunks of 10 with a 15 ms rest after each (BERTH_BULK_REST_MS), and ~6,700 images in each
+// Chunks of 10 with a 15 ms rest after each (pacedChunks), and ~6,700 images in each
 // other repository: the second delete runs for at least 10 s, longer than the page's busy
 // poll, however fast the machine (chunks of a fixed size alone left that to the machine:
 // with ~2,000 images in chunks of 10 it had ended before the page asked); the 40,000-image
 // one runs at least a minute.
 test.use({
   syntheticRegistry: { images: 60_000, repositories: 4, namespaces: 2, big: BIG_IMAGES },
-  serverEnv: {
-    BERTH_BULK_CHUNK_IMAGES: '10',
-    BERTH_BULK_CHUNK_MS: '0',
-    BERTH_BULK_REST_MS: '15',
-  },
+  serverEnv: pacedChunks(10, 15),
 });
 
 /** The number in an Images cell: "40,000", or "12,340 left" while its repository is deleted. */
