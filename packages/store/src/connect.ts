@@ -2,23 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely } from 'kysely';
-import type { Database, Db } from './database.js';
+import type { Database } from './database.js';
+import type { StoreHandle } from './store-handle.js';
 import { migrateToLatest } from './migrations/index.js';
 import { registerIdSetFunction } from './id-sets.js';
 import { ReaderConnection, ReadWriteSqliteDialect } from './read-write-driver.js';
 import { optimizeStatistics, statisticsFingerprint } from './statistics.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 
-export interface SqliteHandle {
-  db: Db;
+export interface SqliteHandle extends StoreHandle {
+  engine: 'sqlite';
   /** The raw writer connection, for bulk loaders that bypass the query builder. */
   raw: SqliteDatabase.Database;
-  /**
-   * PRAGMA optimize (see statistics.ts); the reader connection is opened afresh when that
-   * changed the statistics, as it would keep planning with those it loaded first.
-   */
-  optimize(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** Pages of SQLite's cache per connection (negative: KiB), so 64 MiB each. */
@@ -64,7 +59,10 @@ export async function openSqlite(file: string, options: OpenOptions = {}): Promi
   reader?.open();
   return {
     db,
+    engine: 'sqlite',
     raw,
+    // PRAGMA optimize (see statistics.ts); the reader connection is opened afresh when that
+    // changed the statistics, as it would keep planning with those it loaded first.
     optimize: async () => {
       const before = await statisticsFingerprint(db);
       await optimizeStatistics(db);

@@ -31,6 +31,7 @@ import {
   resolveRepository,
 } from './resolve.js';
 import { LISTED } from './listed.js';
+import { greatest } from './sql-lists.js';
 
 export type ImageSortKey = 'pushedAt' | 'createdAt' | 'sizeBytes';
 const SORT_COLUMN = {
@@ -618,7 +619,7 @@ export function createImagesStore(db: Db) {
         await trx
           .updateTable('repositories')
           .set((eb) => ({
-            last_pushed_at: eb.fn('max', [eb.ref('last_pushed_at'), eb.val(ctx.now)]),
+            last_pushed_at: greatest(trx, eb.ref('last_pushed_at'), ctx.now),
           }))
           .where('id', '=', repo.id)
           .execute();

@@ -1,5 +1,7 @@
 export * from './database.js';
 export * from './connect.js';
+export * from './store-handle.js';
+export { openPostgres, type PostgresOptions } from './postgres/connect.js';
 export * from './context.js';
 export * from './store.js';
 export type {

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, type SqliteHandle } from './connect.js';
+import type { Engine, StoreHandle } from './store-handle.js';
+import { counterMismatches } from './counter-check.js';
+import { type TestDatabase, openTestDatabase, selectRows, testEngines } from './testing/engines.js';
 import { createStore, type Store } from './store.js';
 import type { IngestManifest } from './images-store.js';
 import { TEST_CLAIM, deleteRepositories, runOperation } from './testing/run-operation.js';
@@ -56,55 +58,27 @@ async function push(
   return store.images.ingest(namespace, repository, m, tags, at);
 }
 
-let dir: string;
-let handle: SqliteHandle;
+let database: TestDatabase;
+let handle: StoreHandle;
 let store: Store;
 
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-store-'));
-  handle = await openSqlite(path.join(dir, 'berth.db'));
+async function open(engine: Engine) {
+  database = await openTestDatabase(engine);
+  handle = database.handle;
   store = createStore(handle.db);
   await store.namespaces.ensureRegions(['local'], T0);
   await store.namespaces.create({ name: 'team', region: 'local', quotaBytes: null }, ctx());
-});
-
-afterEach(async () => {
-  await handle.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** Counters must always equal what a full scan computes. */
 async function expectCountersConsistent() {
-  const db = handle.raw;
-  const repos = db
-    .prepare(
-      `SELECT r.name, r.image_count, r.size_bytes,
-        (SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.listed = 1) AS real_count,
-        (SELECT COALESCE(SUM(size_bytes), 0) FROM manifests m WHERE m.repository_id = r.id AND m.listed = 1) AS real_size
-       FROM repositories r`,
-    )
-    .all() as { image_count: number; real_count: number; size_bytes: number; real_size: number }[];
-  for (const r of repos) {
-    expect(r.image_count).toBe(r.real_count);
-    expect(r.size_bytes).toBe(r.real_size);
-  }
-  const ns = db
-    .prepare(
-      `SELECT n.image_count, n.size_bytes, n.trash_count, n.repository_count,
-        (SELECT COUNT(*) FROM trash_entries t WHERE t.namespace_id = n.id) AS real_trash,
-        (SELECT COALESCE(SUM(image_count), 0) FROM repositories r WHERE r.namespace_id = n.id) AS real_images,
-        (SELECT COUNT(*) FROM repositories r WHERE r.namespace_id = n.id AND r.image_count > 0) AS real_repos
-       FROM namespaces n`,
-    )
-    .all() as Record<string, number>[];
-  for (const n of ns) {
-    expect(n.trash_count).toBe(n.real_trash);
-    expect(n.image_count).toBe(n.real_images);
-    expect(n.repository_count).toBe(n.real_repos);
-  }
+  expect(await counterMismatches(handle.db)).toEqual([]);
 }
 
-describe('store on a real SQLite file', () => {
+describe.each(testEngines())('store on %s', (engine) => {
+  beforeEach(() => open(engine));
+  afterEach(() => database.dispose());
+
   it('ingests images and lists them newest first with tags and referrers', async () => {
     await push('team', 'web/app', manifest('a'), ['1.0'], ctx(T0));
     await push('team', 'web/app', manifest('b'), ['latest', '2.0'], ctx(T0 + 1000));
@@ -244,7 +218,7 @@ describe('store on a real SQLite file', () => {
 
   it('a batch delete with one unknown image changes nothing', async () => {
     await push('team', 'app', manifest('a'), ['a'], ctx());
-    const before = JSON.stringify(handle.raw.prepare('SELECT * FROM manifests').all());
+    const before = JSON.stringify(await selectRows(handle.db, 'SELECT * FROM manifests'));
     await expect(
       store.images.trash(
         'team',
@@ -256,8 +230,10 @@ describe('store on a real SQLite file', () => {
         ctx(),
       ),
     ).rejects.toMatchObject({ code: 'IMAGE_UNKNOWN' });
-    expect(JSON.stringify(handle.raw.prepare('SELECT * FROM manifests').all())).toBe(before);
-    expect(handle.raw.prepare('SELECT COUNT(*) AS n FROM trash_entries').get()).toEqual({ n: 0 });
+    expect(JSON.stringify(await selectRows(handle.db, 'SELECT * FROM manifests'))).toBe(before);
+    expect((await selectRows(handle.db, 'SELECT COUNT(*) AS n FROM trash_entries'))[0]).toEqual({
+      n: 0,
+    });
   });
 
   it('deleting a repository trashes every image with its referrers; it reappears on restore', async () => {
@@ -266,7 +242,9 @@ describe('store on a real SQLite file', () => {
     await push('team', 'app', manifest('s', { subject: digest('a') }), [], ctx());
     const result = await deleteRepositories(store, 'team', ['app'], ctx());
     expect(result.images).toBe(2);
-    const states = handle.raw.prepare('SELECT state FROM manifests').all() as { state: string }[];
+    const states = (await selectRows(handle.db, 'SELECT state FROM manifests')) as {
+      state: string;
+    }[];
     expect(states.every((s) => s.state === 'trashed')).toBe(true);
     expect((await store.namespaces.get('team')).repositoryCount).toBe(0);
     await store.trash.restore('team', { repository: 'app', digest: digest('a') }, ctx());
@@ -329,17 +307,19 @@ describe('store on a real SQLite file', () => {
     expect(chunks).toBeGreaterThan(3);
     expect(summary).toMatchObject({ repositories: 1, images: 1, trashItems: 1 });
     const marked = (
-      handle.raw.prepare('SELECT digest FROM blobs WHERE deleting = 1').all() as {
+      (await selectRows(handle.db, 'SELECT digest FROM blobs WHERE deleting = 1')) as {
         digest: string;
       }[]
     ).map((b) => b.digest);
     expect(marked).not.toContain(digest('shared-layer'));
     expect(marked).toContain(digest('a-layer'));
     for (const table of ['repositories', 'manifests', 'trash_entries', 'tags']) {
-      const rows = handle.raw.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };
+      const rows = (await selectRows(handle.db, `SELECT COUNT(*) AS n FROM ${table}`))[0] as {
+        n: number;
+      };
       expect(rows.n, table).toBe(table === 'repositories' || table === 'manifests' ? 1 : 0);
     }
-    expect(handle.raw.prepare('SELECT name FROM namespaces').all()).toEqual([{ name: 'other' }]);
+    expect(await selectRows(handle.db, 'SELECT name FROM namespaces')).toEqual([{ name: 'other' }]);
     await expectCountersConsistent();
   });
 
@@ -424,16 +404,16 @@ describe('store on a real SQLite file', () => {
     await store.registry.linkBlob('team', 'app', { digest: digest('fresh'), size: 7 }, T0 + DAY);
     const cutoff = T0 + DAY - 1;
     expect(await store.gc.plan(cutoff)).toEqual({ staleLinks: 1, blobs: 1, bytes: 5 });
-    const before = handle.raw.prepare('SELECT COUNT(*) AS n FROM repository_blobs').get();
+    const before = (await selectRows(handle.db, 'SELECT COUNT(*) AS n FROM repository_blobs'))[0];
     const steps = [];
     for await (const step of store.gc.mark(cutoff)) steps.push(step);
     expect(steps).toEqual([
       { links: 1, blobs: [] },
       { links: 0, blobs: [{ digest: digest('abandoned'), size: 5 }] },
     ]);
-    expect(handle.raw.prepare('SELECT COUNT(*) AS n FROM repository_blobs').get()).not.toEqual(
-      before,
-    );
+    expect(
+      (await selectRows(handle.db, 'SELECT COUNT(*) AS n FROM repository_blobs'))[0],
+    ).not.toEqual(before);
     // While marked, the blob cannot be read, linked or referenced.
     const repo = (await store.registry.repositoryId('team', 'app'))!;
     expect(await store.registry.findBlob(repo.id, digest('abandoned'))).toBeNull();

@@ -1,5 +1,6 @@
 import {
   type Kysely,
+  sql,
   type Migration,
   type MigrationProvider,
   type MigrationResultSet,
@@ -21,7 +22,9 @@ import * as operationUndo from './0014-operation-undo.js';
 import * as dropManifestDigestIndex from './0015-drop-manifest-digest-index.js';
 import * as partialTrashEntryIndex from './0016-partial-trash-entry-index.js';
 import * as partialListingIndexes from './0017-partial-listing-indexes.js';
+import * as postgresBaseline from '../postgres/baseline-schema.js';
 import { analyzeAfterMigrating } from '../statistics.js';
+import { engineOf } from '../store-handle.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
 const migrations: Record<string, Migration> = {
@@ -43,18 +46,37 @@ const migrations: Record<string, Migration> = {
   '0017-partial-listing-indexes': partialListingIndexes,
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+/**
+ * PostgreSQL starts at the schema SQLite had reached by 0017 (postgres/baseline-schema.ts);
+ * migrations after it are written once and run on both engines (portable types and SQL only).
+ */
+const shared: Record<string, Migration> = {};
+const postgresMigrations: Record<string, Migration> = {
+  '0017-postgres-baseline': postgresBaseline,
+  ...shared,
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function providerFor(db: Kysely<any>): MigrationProvider {
+  const set = engineOf(db) === 'postgres' ? postgresMigrations : { ...migrations, ...shared };
+  return { getMigrations: async () => set };
+}
 
 /** Up to and including `name`: for tests that need a database as an older Berth left it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function migrateTo(db: Kysely<any>, name: string): Promise<void> {
-  check(await new Migrator({ db, provider }).migrateTo(name));
+  check(await new Migrator({ db, provider: providerFor(db) }).migrateTo(name));
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  const outcome = await new Migrator({ db, provider }).migrateToLatest();
+  const outcome = await new Migrator({ db, provider: providerFor(db) }).migrateToLatest();
   check(outcome);
+  if (engineOf(db) === 'postgres') {
+    // Autovacuum analyses tables as they fill; a new schema gets its first statistics here.
+    if ((outcome.results?.length ?? 0) > 0) await sql`ANALYZE`.execute(db);
+    return;
+  }
   // New indexes have no statistics yet, and the planner's guesses without them chose
   // whole-repository scans at scale (see statistics.ts).
   await analyzeAfterMigrating(db, (outcome.results?.length ?? 0) > 0);

@@ -1,0 +1,23 @@
+import type { TestProject } from 'vitest/node';
+import { postgresUnavailable, startPostgres } from './postgres.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The admin URL of this run's PostgreSQL cluster, or null where none can start. */
+    postgresUrl: string | null;
+  }
+}
+
+/**
+ * One PostgreSQL cluster for the whole test run (vitest globalSetup); every test that needs
+ * one creates its own database on it (createTestDatabase), so tests never share rows.
+ */
+export default async function setup(project: TestProject) {
+  if (postgresUnavailable()) {
+    project.provide('postgresUrl', null);
+    return;
+  }
+  const cluster = await startPostgres();
+  project.provide('postgresUrl', cluster.url);
+  return () => cluster.stop();
+}

@@ -1,0 +1,138 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, readdirSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+
+/**
+ * A throwaway PostgreSQL cluster for tests: initdb into a temporary directory, started on a
+ * free loopback port in 2–3 s. Tests share one cluster per run and each takes its own
+ * database (`createDatabase`). The recipe is in ../shared/notes/real-engines.md; Debian's
+ * `postgresql` package provides the programs (.ci/run installs it).
+ */
+export interface TestPostgres {
+  /** postgres://postgres@127.0.0.1:<port>/postgres */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The newest installed server's bin directory, or null. */
+function binDir(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(path.join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? path.join(root, versions[0], 'bin') : null;
+}
+
+/** Why PostgreSQL cannot be started here, or null when it can. */
+export function postgresUnavailable(): string | null {
+  return binDir() ? null : 'PostgreSQL is not installed: apt-get install postgresql';
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user. */
+function asServerUser(program: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0
+    ? ['runuser', ['-u', 'postgres', '--', program, ...args]]
+    : [program, args];
+}
+
+export async function startPostgres(): Promise<TestPostgres> {
+  const bin = binDir();
+  if (!bin) throw new Error(postgresUnavailable() ?? 'PostgreSQL is not installed');
+  const dir = await mkdtemp('/tmp/berth-pg-');
+  const data = path.join(dir, 'data');
+  const sockets = path.join(dir, 'run');
+  await mkdir(sockets);
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(dir, uid, gid);
+    chownSync(sockets, uid, gid);
+  }
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const pgRun = (program: string, args: string[]) =>
+    run(...asServerUser(path.join(bin, program), args), { timeout: 60_000 });
+  await pgRun('initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '-A',
+    'trust',
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+    '--no-sync',
+  ]);
+  // Durability settings only a throwaway test cluster may turn off.
+  const conf = [
+    `listen_addresses = '127.0.0.1'`,
+    `port = ${port}`,
+    `unix_socket_directories = '${sockets}'`,
+    'fsync = off',
+    'synchronous_commit = off',
+    'full_page_writes = off',
+    'max_connections = 300',
+    '',
+  ].join('\n');
+  await appendFile(path.join(data, 'postgresql.conf'), conf);
+  await pgRun('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', 'start']);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return {
+    url,
+    stop: async () => {
+      await pgRun('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A new, empty database on the cluster behind `adminUrl`, for one test: its URL, and a drop
+ * that ends whatever connections are left.
+ */
+export async function createTestDatabase(
+  adminUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `berth_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
