@@ -5,7 +5,14 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { checkPassword, checkUsername } from '@berth/domain';
-import { type S3Location, checkS3Location, createS3Client, parseS3Location } from '@berth/store';
+import {
+  type S3Location,
+  checkDatabaseUrl,
+  checkS3Location,
+  createS3Client,
+  parseDatabaseUrl,
+  parseS3Location,
+} from '@berth/store';
 import { parseRootKeys } from './services/projects/keyring.js';
 import type { OperationSettings } from './services/operations/operation-runner.js';
 
@@ -27,6 +34,20 @@ const envSchema = z.object({
       if (value === undefined || value === '') return null;
       try {
         return parseS3Location(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Where metadata lives: unset, SQLite under the data directory; `postgres://…`. */
+  BERTH_DATABASE_URL: z
+    .string()
+    .max(2048)
+    .optional()
+    .transform((value, ctx): string | null => {
+      if (value === undefined || value === '') return null;
+      try {
+        return parseDatabaseUrl(value).url;
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;
@@ -151,6 +172,8 @@ export type Config = {
   dataDir: string;
   /** Blobs in S3 (BERTH_BLOB_STORE), or null: under the data directory. */
   blobStore: S3Location | null;
+  /** Metadata in PostgreSQL (BERTH_DATABASE_URL), or null: SQLite under the data directory. */
+  databaseUrl: string | null;
   demo: boolean;
   regions: string[];
   consoleDir: string;
@@ -212,6 +235,13 @@ export async function checkConfig(env: NodeJS.ProcessEnv = process.env): Promise
       problems.push(`BERTH_BLOB_STORE: ${(err as Error).message}`);
     } finally {
       client.destroy();
+    }
+  }
+  if (config.databaseUrl && !refused.has('BERTH_DATABASE_URL')) {
+    try {
+      await checkDatabaseUrl(config.databaseUrl);
+    } catch (err) {
+      problems.push(`BERTH_DATABASE_URL: ${(err as Error).message}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -373,6 +403,7 @@ function toConfig(e: Env): Config {
     host: e.BERTH_HOST,
     dataDir: path.resolve(e.BERTH_DATA_DIR),
     blobStore: e.BERTH_BLOB_STORE,
+    databaseUrl: e.BERTH_DATABASE_URL,
     demo: e.BERTH_DEMO,
     regions: e.BERTH_REGIONS,
     consoleDir: e.BERTH_CONSOLE_DIR,

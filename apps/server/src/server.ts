@@ -6,13 +6,15 @@ import https from 'node:https';
 import { pino, type Logger } from 'pino';
 import {
   type BlobDriver,
-  type SqliteHandle,
+  type StoreHandle,
   type Store,
   createFilesystemDriver,
   createS3Client,
   createS3Driver,
   createStore,
+  openPostgres,
   openSqlite,
+  takeFirstStartLock,
 } from '@berth/store';
 import { type Config, listenProblem } from './config.js';
 import {
@@ -52,7 +54,8 @@ export async function startServer(
   const keyFileExisted = fs.existsSync(config.rootKeyFile);
   const { handle, firstStart } = await openDatabase(config, logger);
   const store = createStore(handle.db, {
-    file: path.join(config.dataDir, DB_FILE),
+    // Retention previews read the SQLite file on worker threads of their own.
+    ...(handle.engine === 'sqlite' ? { file: path.join(config.dataDir, DB_FILE) } : {}),
     onWorkerFailure: (err) =>
       logger.warn({ err }, 'a retention preview worker failed; the preview ran on the main thread'),
   });
@@ -76,13 +79,13 @@ export async function startServer(
     if (prepared.oneTime) announceOneTimePassword(config.admin.username, prepared.oneTime, logger);
   } catch (err) {
     await handle.close();
-    if (firstStart) {
+    if (firstStart && config.databaseUrl === null) {
       // All or nothing: what this first start created goes, and the next start does it again.
       removeFirstStartLeftovers(config.dataDir);
       if (!keyFileExisted && config.rootKey === null)
         fs.rmSync(config.rootKeyFile, { force: true });
-      firstStart.release();
     }
+    firstStart?.release();
     throw err;
   }
   try {
@@ -219,9 +222,10 @@ const SERVER_DATABASE = { backgroundCheckpoints: true };
 async function openDatabase(
   config: Config,
   logger: Logger,
-): Promise<{ handle: SqliteHandle; firstStart: StartLock | null }> {
+): Promise<{ handle: StoreHandle; firstStart: Pick<StartLock, 'release'> | null }> {
+  if (config.databaseUrl !== null) return openPostgresDatabase(config.databaseUrl);
   const dbFile = path.join(config.dataDir, DB_FILE);
-  const finished = async (): Promise<SqliteHandle | null> => {
+  const finished = async (): Promise<StoreHandle | null> => {
     if (!fs.existsSync(dbFile)) return null;
     const handle = await openSqlite(dbFile, SERVER_DATABASE);
     if (await createStore(handle.db).firstStart.completed()) return handle;
@@ -259,6 +263,29 @@ async function openDatabase(
   }
 }
 
+/**
+ * PostgreSQL: the processes that start together take turns on an advisory lock; the first
+ * does the first start, the others find it recorded. A first start that failed leaves no
+ * record and is done again by the next start (each of its steps is idempotent).
+ */
+async function openPostgresDatabase(
+  url: string,
+): Promise<{ handle: StoreHandle; firstStart: Pick<StartLock, 'release'> | null }> {
+  const handle = await openPostgres(url);
+  try {
+    if (await createStore(handle.db).firstStart.completed()) return { handle, firstStart: null };
+    const lock = await takeFirstStartLock(url);
+    if (await createStore(handle.db).firstStart.completed()) {
+      lock.release();
+      return { handle, firstStart: null };
+    }
+    return { handle, firstStart: lock };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
 /** Regions, root keys, services and the first admin; on a first start also the demo. */
 async function prepare(ctx: {
   config: Config;
@@ -266,7 +293,7 @@ async function prepare(ctx: {
   clock: Clock;
   store: Store;
   blobs: BlobDriver;
-  firstStart: StartLock | null;
+  firstStart: Pick<StartLock, 'release'> | null;
 }): Promise<{ services: Services; oneTime: string | null }> {
   const { config, logger, clock, store, blobs, firstStart } = ctx;
   await store.namespaces.ensureRegions(config.regions, clock());
@@ -302,7 +329,12 @@ async function prepare(ctx: {
     config.admin.username,
     config.admin.password,
   );
-  if (firstStart && config.demo) {
+  // On PostgreSQL a first start that failed half-way leaves its rows (SQLite's are removed
+  // with the file): the demo is seeded into an empty registry only.
+  const empty =
+    (await store.db.selectFrom('namespaces').select('id').limit(1).executeTakeFirst()) ===
+    undefined;
+  if (firstStart && config.demo && empty) {
     const started = Date.now();
     const seeded = await seedDemo({
       store,

@@ -2,6 +2,8 @@ export * from './database.js';
 export * from './connect.js';
 export * from './store-handle.js';
 export { openPostgres, type PostgresOptions } from './postgres/connect.js';
+export { DatabaseLocationError, checkDatabaseUrl, parseDatabaseUrl } from './postgres/location.js';
+export { takeFirstStartLock } from './postgres/start-lock.js';
 export * from './context.js';
 export * from './store.js';
 export type {

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino, type DestinationStream } from 'pino';
 import type { Database } from '@berth/store';
+import { createTestDatabase } from '@berth/store/testing/postgres';
+import { inject } from 'vitest';
 import { loadConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { randomUUID } from 'node:crypto';
@@ -51,7 +53,23 @@ const TABLES: (keyof Database)[] = [
 
 export const ADMIN = { username: 'admin', password: 'correct-horse-battery-staple' };
 
-/** A real server on a real socket with its own SQLite file and blob directory. */
+/**
+ * BERTH_TEST_ENGINE=postgres runs the API tests on PostgreSQL: each data directory gets a
+ * database of its own on the run's cluster (see @berth/store/testing/engines), remembered in
+ * the data directory so that a restart on it finds the same database.
+ */
+async function testDatabaseFor(dataDir: string): Promise<string | null> {
+  if (process.env.BERTH_TEST_ENGINE !== 'postgres') return null;
+  const file = path.join(dataDir, 'test-database-url');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+  const adminUrl = inject('postgresUrl');
+  if (!adminUrl) throw new Error('BERTH_TEST_ENGINE=postgres, but this run started no PostgreSQL');
+  const { url } = await createTestDatabase(adminUrl);
+  fs.writeFileSync(file, url);
+  return url;
+}
+
+/** A real server on a real socket with its own database and blob directory. */
 export async function startTestServer(
   opts: {
     demo?: boolean;
@@ -64,6 +82,7 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
+  const databaseUrl = await testDatabaseFor(dataDir);
   const clock = {
     now: Date.UTC(2026, 10, 1, 12, 0, 0),
     advance(ms: number) {
@@ -81,6 +100,7 @@ export async function startTestServer(
     BERTH_REGISTRY_HOSTS: 'berth.test:5000',
     BERTH_ADMIN_USERNAME: ADMIN.username,
     BERTH_ADMIN_PASSWORD: ADMIN.password,
+    ...(databaseUrl ? { BERTH_DATABASE_URL: databaseUrl } : {}),
     ...opts.env,
   });
   const running = await startServer(config, {
@@ -118,14 +138,17 @@ export async function startTestServer(
       for (const table of TABLES) {
         const rows = await running.store.db.selectFrom(table).selectAll().execute();
         // Using a key or signing in is not a change to the data: leave out when it happened.
-        parts[table] = rows.map((row) => {
-          const {
-            last_used_at: _used,
-            last_login_at: _login,
-            ...rest
-          } = row as Record<string, unknown>;
-          return rest;
-        });
+        // In a fixed order: PostgreSQL returns rows in the order their versions were written.
+        parts[table] = rows
+          .map((row) => {
+            const {
+              last_used_at: _used,
+              last_login_at: _login,
+              ...rest
+            } = row as Record<string, unknown>;
+            return JSON.stringify(rest);
+          })
+          .sort();
       }
       return JSON.stringify(parts);
     },

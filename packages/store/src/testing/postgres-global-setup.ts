@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { postgresUnavailable, startPostgres } from './postgres.js';
+import { openPostgres } from '../postgres/connect.js';
+import { createMigratedTemplate, postgresUnavailable, startPostgres } from './postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +19,15 @@ export default async function setup(project: TestProject) {
     return;
   }
   const cluster = await startPostgres();
+  try {
+    await createMigratedTemplate(cluster.url, async (url) => {
+      const handle = await openPostgres(url, { poolSize: 1 });
+      await handle.close();
+    });
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
   project.provide('postgresUrl', cluster.url);
   return () => cluster.stop();
 }
