@@ -80,7 +80,7 @@ describe.skipIf(adminUrl === null)('Berth on PostgreSQL', () => {
     for (const [url, sentence] of [
       [
         missing,
-        /^BERTH_DATABASE_URL: .*berth_missing: the database does not exist; create it first$/,
+        /^BERTH_DATABASE_URL: .*berth_missing: the database does not exist; create it first \(createdb\)$/,
       ],
       [unreachable, /^BERTH_DATABASE_URL: .*: cannot reach the server \(ECONNREFUSED\)$/],
     ] as const) {
