@@ -9,7 +9,8 @@ import { registryRoutes } from './registry-router.js';
 import { randomBytesFromSeed, sha256Digest, type BuiltManifest } from '../seed/oci-content.js';
 import { randomImage } from '../testing/oci-layout.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
-import { PRINCIPAL_CACHE_MS, loadTokenKey } from '../services/identity/registry-tokens.js';
+import { PRINCIPAL_CACHE_MS, TOKEN_KEY_PURPOSE } from '../services/identity/registry-tokens.js';
+import { createKeyring, generateRootKey, readKeyFile } from '../services/projects/keyring.js';
 import { REGISTRY_AUTH_CACHE_MS } from './auth-decisions.js';
 import {
   basicAuth,
@@ -881,33 +882,62 @@ describe('throttling', () => {
 });
 
 describe('the signing key', () => {
-  it('is <dataDir>/token.key, 0600, and every process on the directory signs with it', async () => {
+  it('is derived from the root key: any process with that key verifies, no file is kept', async () => {
     const token = await getToken(
       ['repository:alpha/app:pull'],
       basicAuth(alice.username, alice.password),
     );
-    const file = path.join(server.dataDir, 'token.key');
-    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    // What another process would load from the same directory verifies this one's tokens.
-    const key = loadTokenKey(server.dataDir);
-    const { payload } = await jwtVerify(token, key, {
+    const rootKeys = readKeyFile(path.join(server.dataDir, 'root.key'));
+    // What another process configured with the same root key derives verifies this one's token.
+    const same = createKeyring({ read: () => rootKeys }).derivedKeys(TOKEN_KEY_PURPOSE)[0]!;
+    const { payload } = await jwtVerify(token, same, {
       audience: 'berth',
       currentDate: new Date(server.clock.now),
     });
     expect(payload.sub).toBe('alice');
-    expect(fs.readdirSync(server.dataDir).filter((f) => f.startsWith('token.key.'))).toEqual([]);
+    // Under another root key the same derivation gives another signing key.
+    const other = createKeyring({ read: () => [generateRootKey()] }).derivedKeys(
+      TOKEN_KEY_PURPOSE,
+    )[0]!;
+    await expect(jwtVerify(token, other, { audience: 'berth' })).rejects.toThrow(
+      /signature verification failed/,
+    );
+    expect(fs.readdirSync(server.dataDir).filter((f) => f.startsWith('token.key'))).toEqual([]);
   });
 
-  it('is made once in a fresh directory, and a damaged one is refused', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-token-key-'));
+  it('tokens signed before a root key rotation still verify; new ones use the new key', async () => {
+    const file = path.join(server.dataDir, 'root.key');
+    const before = fs.readFileSync(file, 'utf8');
+    const oldKeys = readKeyFile(file);
+    const oldToken = await getToken(
+      ['repository:alpha/app:pull'],
+      basicAuth(alice.username, alice.password),
+    );
+    // What the rotation command writes: the new key first, the old ones after it.
+    const newKey = generateRootKey();
+    fs.writeFileSync(file, `${newKey.toString('base64')}\n${before}`);
     try {
-      const first = loadTokenKey(dir);
-      expect(first).toHaveLength(32);
-      expect(loadTokenKey(dir)).toEqual(first);
-      fs.writeFileSync(path.join(dir, 'token.key'), 'c2hvcnQ=\n');
-      expect(() => loadTokenKey(dir)).toThrow(/does not hold a 32-byte base64 key/);
+      await anon()
+        .get('/v2/alpha/app/tags/list')
+        .set('Authorization', bearer(oldToken))
+        .expect(200);
+      const newToken = await getToken(
+        ['repository:alpha/app:pull'],
+        basicAuth(alice.username, alice.password),
+      );
+      const [signer] = createKeyring({ read: () => [newKey, ...oldKeys] }).derivedKeys(
+        TOKEN_KEY_PURPOSE,
+      );
+      await jwtVerify(newToken, signer!, {
+        audience: 'berth',
+        currentDate: new Date(server.clock.now),
+      });
+      await anon()
+        .get('/v2/alpha/app/tags/list')
+        .set('Authorization', bearer(newToken))
+        .expect(200);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.writeFileSync(file, before);
     }
   });
 });

@@ -2,13 +2,6 @@ import type { TestProject } from 'vitest/node';
 import { openPostgres } from '../postgres/connect.js';
 import { createMigratedTemplate, postgresUnavailable, startPostgres } from './postgres.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The admin URL of this run's PostgreSQL cluster, or null where none can start. */
-    postgresUrl: string | null;
-  }
-}
-
 /**
  * One PostgreSQL cluster for the whole test run (vitest globalSetup); every test that needs
  * one creates its own database on it (createTestDatabase), so tests never share rows.

@@ -6,8 +6,17 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import type {} from 'vitest';
 
 const run = promisify(execFile);
+
+// The run's cluster reaches tests through vitest's provide/inject (postgres-global-setup.ts).
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The admin URL of this run's PostgreSQL cluster, or null where none can start. */
+    postgresUrl: string | null;
+  }
+}
 
 /**
  * A throwaway PostgreSQL cluster for tests: initdb into a temporary directory, started on a

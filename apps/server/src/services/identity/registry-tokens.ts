@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { type JWTVerifyOptions, SignJWT, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import {
   ANONYMOUS,
@@ -31,8 +29,6 @@ import { skipWhenFull } from '../skip-when-full.js';
 /** The `service` of the challenge and the tokens' audience. One name, whatever the Host. */
 export const REGISTRY_SERVICE = 'berth';
 const ISSUER = 'berth';
-const KEY_FILE = 'token.key';
-const KEY_BYTES = 32;
 /** Several server processes issue and verify each other's tokens; this covers clock skew. */
 const NOT_BEFORE_SKEW_S = 10;
 /**
@@ -107,56 +103,31 @@ export function repositoryActions(role: NamespaceRole | null): RepositoryAction[
 }
 
 /**
- * The signing key: 32 random bytes in `<dataDir>/token.key`, created on first use. Several
- * processes on one data directory must end up with the same key, so a new key is written to a
- * temporary file and hard-linked into place, which fails if another process got there first
- * (a rename would silently replace that process's key); everyone then reads the file.
+ * What the signing keys are derived for (Keyring.derivedKeys): from the root keys, so every
+ * process configured with them signs and verifies alike and no key file or row is needed.
  */
-export function loadTokenKey(dataDir: string): Uint8Array {
-  const file = path.join(dataDir, KEY_FILE);
-  const read = (): Uint8Array => {
-    const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.length < KEY_BYTES) {
-      throw new Error(
-        `${file} does not hold a ${KEY_BYTES}-byte base64 key; delete it to make a new one`,
-      );
+export const TOKEN_KEY_PURPOSE = 'registry token signing';
+
+/**
+ * A token is signed under the active root key's signing key, or under an older root key's
+ * while a rotation is under way (a handful of HMACs at most: one per configured root key).
+ */
+async function verifyUnderAny(token: string, keys: Uint8Array[], options: JWTVerifyOptions) {
+  for (const [i, key] of keys.entries()) {
+    try {
+      return await jwtVerify(token, key, options);
+    } catch (error) {
+      if (!(error instanceof errors.JWSSignatureVerificationFailed) || i === keys.length - 1) {
+        throw error;
+      }
     }
-    return new Uint8Array(key);
-  };
-  try {
-    return read();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  fs.mkdirSync(dataDir, { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    fs.writeSync(fd, `${randomBytes(KEY_BYTES).toString('base64')}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.linkSync(tmp, file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') {
-      // No hard links on this filesystem: a rename if the file is still missing.
-      if (!fs.existsSync(file)) fs.renameSync(tmp, file);
-    } else if (code !== 'EEXIST') {
-      throw err;
-    }
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return read();
+  throw new errors.JWSSignatureVerificationFailed();
 }
 
 export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
   const { store, clock } = deps;
-  let key: Uint8Array | null = null;
-  const signingKey = () => (key ??= loadTokenKey(deps.registry.dataDir));
+  const signingKeys = () => deps.keyring.derivedKeys(TOKEN_KEY_PURPOSE);
   const principals = new Map<string, { principal: Principal | null; until: number }>();
 
   /** The account (and key) a token was issued for, if they are still usable. */
@@ -281,7 +252,7 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
         .setNotBefore(iat - NOT_BEFORE_SKEW_S)
         .setExpirationTime(iat + request.ttlSeconds)
         .setJti(randomUUID())
-        .sign(signingKey());
+        .sign(signingKeys()[0]!);
       if (user) {
         // A pull must work on a full disk: the login record is skipped then, not the token.
         await skipWhenFull(deps.logger, 'registry logins', () =>
@@ -315,7 +286,7 @@ export function createRegistryTokens(deps: ServiceDeps, access: AccessService) {
       let claims: z.infer<typeof claimsSchema>;
       let expiresAt: number;
       try {
-        const { payload } = await jwtVerify(token, signingKey(), {
+        const { payload } = await verifyUnderAny(token, signingKeys(), {
           algorithms: ['HS256'],
           issuer: ISSUER,
           audience: REGISTRY_SERVICE,

@@ -99,6 +99,12 @@ export interface Keyring {
   seal(dataKey: Buffer, context: string, plaintext: Buffer): Buffer;
   /** Throws RootKeyError when the value does not authenticate under this key and context. */
   open(dataKey: Buffer, context: string, sealed: Uint8Array): Buffer;
+  /**
+   * A 32-byte key for `purpose` derived from each root key (HKDF-SHA256), the active root
+   * key's first: every process configured with the same root keys derives the same keys, so
+   * nothing of them is stored, and a rotation keeps the old key's working until it is removed.
+   */
+  derivedKeys(purpose: string): Buffer[];
 }
 
 /** Where root keys come from; a file source notices when the rotation command rewrote it. */
@@ -149,6 +155,20 @@ export function createKeyring(source: RootKeySource): Keyring {
     return dataKey;
   };
 
+  const derived = new Map<string, Buffer>();
+  const derive = (keyId: string, purpose: string): Buffer => {
+    const id = `${keyId}\n${purpose}`;
+    let key = derived.get(id);
+    if (!key) {
+      const info = `berth ${purpose}`;
+      key = Buffer.from(
+        crypto.hkdfSync('sha256', rootKey(keyId), Buffer.alloc(0), info, KEY_BYTES),
+      );
+      derived.set(id, key);
+    }
+    return key;
+  };
+
   return {
     activeKeyId: () => active,
     keyIds: () => [...keys.keys()],
@@ -163,6 +183,12 @@ export function createKeyring(source: RootKeySource): Keyring {
       refresh();
       const dataKey = unwrap(projectId, keyId, wrapped);
       return { keyId: active, wrapped: seal(rootKey(active), dataKeyContext(projectId), dataKey) };
+    },
+    derivedKeys(purpose) {
+      refresh();
+      return [active, ...[...keys.keys()].filter((id) => id !== active)].map((id) =>
+        derive(id, purpose),
+      );
     },
     seal,
     open(dataKey, context, sealed) {
