@@ -329,6 +329,12 @@ function checkOnDisk(e: Env, config: Config, refused: Set<string>): string[] {
           problems.push(`BERTH_ROOT_KEY_FILE: ${(err as Error).message}`);
         }
       }
+    } else if (config.databaseUrl !== null) {
+      // Each process would generate a key of its own, and none could read the others' secrets
+      // or registry tokens: on a shared database the key comes from the operator.
+      problems.push(
+        'BERTH_ROOT_KEY: with BERTH_DATABASE_URL every Berth process needs the same root key: set BERTH_ROOT_KEY (e.g. `openssl rand -base64 32`) or BERTH_ROOT_KEY_FILE to a key file that exists',
+      );
     } else if (path.dirname(config.rootKeyFile) !== config.dataDir) {
       // It is generated on first start: its directory must be one Berth can create or write.
       const problem = writableDirectory(path.dirname(config.rootKeyFile));

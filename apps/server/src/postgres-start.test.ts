@@ -89,14 +89,27 @@ describe.skipIf(adminUrl === null)('Berth on PostgreSQL', () => {
         BERTH_PORT: '0',
         BERTH_HOST: '127.0.0.1',
         BERTH_DATABASE_URL: url.toString(),
+        BERTH_ROOT_KEY: randomBytes(32).toString('base64'),
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).problems).toEqual([expect.stringMatching(sentence)]);
     }
+    const keyless = await checkConfig({
+      BERTH_DATA_DIR: tempDir(),
+      BERTH_PORT: '0',
+      BERTH_HOST: '127.0.0.1',
+      BERTH_DATABASE_URL: adminUrl!,
+    }).catch((e: unknown) => e);
+    expect((keyless as ConfigError).problems).toEqual([
+      expect.stringMatching(
+        /^BERTH_ROOT_KEY: with BERTH_DATABASE_URL every Berth process needs the same root key/,
+      ),
+    ]);
     const bad = await checkConfig({
       BERTH_DATA_DIR: tempDir(),
       BERTH_PORT: '0',
       BERTH_DATABASE_URL: 'sqlite:///var/lib/berth.db',
+      BERTH_ROOT_KEY: randomBytes(32).toString('base64'),
     }).catch((e: unknown) => e);
     expect((bad as ConfigError).problems).toEqual([
       expect.stringMatching(/^BERTH_DATABASE_URL: must start with postgres:\/\//),

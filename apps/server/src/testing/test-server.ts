@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from '../server.js';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { userPrincipal } from '../services/identity/identity-service.js';
+import { generateRootKey } from '../services/projects/keyring.js';
 
 export interface TestServer extends RunningServer {
   url: string;
@@ -66,6 +67,12 @@ async function testDatabaseFor(dataDir: string): Promise<string | null> {
   if (!adminUrl) throw new Error('BERTH_TEST_ENGINE=postgres, but this run started no PostgreSQL');
   const { url } = await createTestDatabase(adminUrl);
   fs.writeFileSync(file, url);
+  // On a shared database the root key must exist before the start (config.ts): made here, where
+  // a first start on SQLite would have made it.
+  const keyFile = path.join(dataDir, 'root.key');
+  if (!fs.existsSync(keyFile)) {
+    fs.writeFileSync(keyFile, `${generateRootKey().toString('base64')}\n`, { mode: 0o600 });
+  }
   return url;
 }
 
