@@ -159,6 +159,12 @@ export interface UsersTable {
   last_login_at: number | null;
 }
 
+export interface SignInFailuresTable {
+  /** `account:<name>` or `address:<ip>`. */
+  key: string;
+  at: number;
+}
+
 export interface SessionsTable {
   token_hash: string;
   user_id: string;
@@ -372,6 +378,7 @@ export interface Database {
   project_config_maps: ProjectConfigMapsTable;
   users: UsersTable;
   sessions: SessionsTable;
+  sign_in_failures: SignInFailuresTable;
   api_keys: ApiKeysTable;
   namespace_members: NamespaceMembersTable;
   project_members: ProjectMembersTable;

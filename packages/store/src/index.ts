@@ -111,3 +111,4 @@ export {
   startTrashRestore,
 } from './trash-restore-operation.js';
 export type { RestoreTally, TrashRestoreScope } from './trash-restore-operation.js';
+export type { SignInFailuresStore } from './identity/sign-in-failures-store.js';

@@ -13,6 +13,7 @@ import { createImageUsesStore } from './projects/image-uses.js';
 import { createProjectsStore } from './projects/projects-store.js';
 import { createUsersStore } from './identity/users-store.js';
 import { createSessionsStore } from './identity/sessions-store.js';
+import { createSignInFailuresStore } from './identity/sign-in-failures-store.js';
 import { createApiKeysStore } from './identity/api-keys-store.js';
 import { createMembersStore } from './identity/members-store.js';
 import { createOperationsStore } from './operations/operations-store.js';
@@ -36,6 +37,7 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     projects: createProjectsStore(db),
     users: createUsersStore(db),
     sessions: createSessionsStore(db),
+    signInFailures: createSignInFailuresStore(db),
     apiKeys: createApiKeysStore(db),
     members: createMembersStore(db),
     firstStart: createFirstStartStore(db),

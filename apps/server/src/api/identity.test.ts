@@ -157,6 +157,27 @@ describe('sessions', () => {
     expect(failures.items.map((e) => e.target)).toContain('(unknown user)');
     expect(JSON.stringify(failures.items)).not.toMatch(/guess|nobody/);
   });
+
+  it('counts failures across every process on the database', async () => {
+    server = await startTestServer({ env: { BERTH_LOGIN_FAILURES_PER_ACCOUNT: '3' } });
+    // A second process on the same database: what a load balancer spreads requests over.
+    const other = await startTestServer({
+      dataDir: server.dataDir,
+      env: { BERTH_LOGIN_FAILURES_PER_ACCOUNT: '3' },
+    });
+    try {
+      const login = (s: TestServer, password: string) =>
+        request(s.url).post(apiPaths.session()).send({ username: 'admin', password });
+      expect((await login(server, 'guess-1')).status).toBe(401);
+      expect((await login(other, 'guess-2')).status).toBe(401);
+      expect((await login(server, 'guess-3')).status).toBe(401);
+      // Three failures, on two processes: both refuse the right password now.
+      expect((await login(other, ADMIN.password)).status).toBe(429);
+      expect((await login(server, ADMIN.password)).status).toBe(429);
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('users and API keys', () => {

@@ -22,6 +22,7 @@ import * as operationUndo from './0014-operation-undo.js';
 import * as dropManifestDigestIndex from './0015-drop-manifest-digest-index.js';
 import * as partialTrashEntryIndex from './0016-partial-trash-entry-index.js';
 import * as partialListingIndexes from './0017-partial-listing-indexes.js';
+import * as signInFailures from './0019-sign-in-failures.js';
 import * as postgresBaseline from '../postgres/baseline-schema.js';
 import { analyzeAfterMigrating } from '../statistics.js';
 import { engineOf } from '../store-handle.js';
@@ -50,7 +51,9 @@ const migrations: Record<string, Migration> = {
  * PostgreSQL starts at the schema SQLite had reached by 0017 (postgres/baseline-schema.ts);
  * migrations after it are written once and run on both engines (portable types and SQL only).
  */
-const shared: Record<string, Migration> = {};
+const shared: Record<string, Migration> = {
+  '0019-sign-in-failures': signInFailures,
+};
 const postgresMigrations: Record<string, Migration> = {
   '0017-postgres-baseline': postgresBaseline,
   ...shared,

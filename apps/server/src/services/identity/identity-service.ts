@@ -131,7 +131,7 @@ function createCredentialCache(clock: () => number) {
 
 export function createIdentityService(deps: ServiceDeps, settings: IdentitySettings) {
   const { store, clock, logger } = deps;
-  const throttle = createThrottle(settings.throttle, clock);
+  const throttle = createThrottle(settings.throttle, clock, store.signInFailures);
   const keyTouched = new Map<string, number>();
   const checkedCredentials = createCredentialCache(clock);
 
@@ -153,7 +153,8 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
     reason: string,
     account: string | null,
   ): Promise<never> {
-    throttle.fail(account, address);
+    // On a full disk the attempt is still refused, uncounted, as its audit entry is skipped.
+    await skipWhenFull(logger, 'failed sign-in attempts', () => throttle.fail(account, address));
     // An unknown username is not written down: people type passwords into that field.
     await skipWhenFull(logger, 'failed sign-in attempts', () =>
       audit('anonymous', action, user ? user.username : '(unknown user)', 'failure', {
@@ -166,7 +167,7 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
 
   async function checkThrottle(action: string, account: string | null, address: string) {
     try {
-      throttle.check(account, address);
+      return await throttle.check(account, address);
     } catch (err) {
       if (err instanceof RateLimitedError) {
         await skipWhenFull(logger, 'failed sign-in attempts', () =>
@@ -256,13 +257,13 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
     },
 
     async login(username: string, password: string, address: string) {
-      await checkThrottle('session.login', username, address);
+      const counted = await checkThrottle('session.login', username, address);
       const user = await store.users.find(username);
       const ok = await verifyPassword(user?.passwordHash ?? UNUSABLE_HASH, password);
       if (!user || !ok) return failed('session.login', user, address, 'wrong password', username);
       if (user.disabled)
         return failed('session.login', user, address, 'account disabled', username);
-      throttle.succeed(username);
+      if (counted.accountFailed) await throttle.succeed(username);
       const token = randomToken();
       const csrfToken = randomToken();
       const now = clock();
@@ -374,7 +375,7 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
       address: string,
     ): Promise<Principal> {
       const action = 'registry.login';
-      await checkThrottle(action, username, address);
+      const counted = await checkThrottle(action, username, address);
       if (parseApiKey(secret)) {
         const result = await keyPrincipal(secret);
         if (!result?.ok) {
@@ -382,7 +383,9 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
         }
         // Only the owner's own name clears that account's failure count: someone else's
         // valid key must not reset the throttle that guards another account's password.
-        if (result.owner.username === username) throttle.succeed(username);
+        if (result.owner.username === username && counted.accountFailed) {
+          await throttle.succeed(username);
+        }
         return result.principal;
       }
       const user = await store.users.find(username);
@@ -397,7 +400,7 @@ export function createIdentityService(deps: ServiceDeps, settings: IdentitySetti
           'this password is temporary: sign in to the console and change it first',
         );
       }
-      throttle.succeed(username);
+      if (counted.accountFailed) await throttle.succeed(username);
       checkedCredentials.remember(username, secret, user);
       return userPrincipal(user);
     },

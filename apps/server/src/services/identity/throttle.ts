@@ -1,4 +1,5 @@
 import { RateLimitedError } from '@berth/domain';
+import type { SignInFailuresStore } from '@berth/store';
 
 export interface ThrottleLimits {
   /** Failures allowed per account within the window. */
@@ -12,27 +13,34 @@ export interface ThrottleLimits {
  * Failed sign-ins (console, registry Basic auth, token requests) counted per account and per
  * address in a sliding window. Once a key reaches its limit every attempt on it is refused,
  * right password or not, until the oldest failure leaves the window: otherwise the throttle
- * would still tell an attacker when a guess is right. Counts live in this process: with
- * several processes each throttles on its own, which multiplies the allowance by their count.
+ * would still tell an attacker when a guess is right. The failures are kept in the database,
+ * so every Berth process on it counts the same ones: with several processes behind a load
+ * balancer, an attacker gets the allowance once, not once per process.
  */
-export function createThrottle(limits: ThrottleLimits, clock: () => number) {
-  const failures = new Map<string, number[]>();
-  const recent = (key: string, now: number) => {
-    const kept = (failures.get(key) ?? []).filter((t) => t > now - limits.windowMs);
-    if (kept.length) failures.set(key, kept);
-    else failures.delete(key);
-    return kept;
-  };
+export function createThrottle(
+  limits: ThrottleLimits,
+  clock: () => number,
+  failures: SignInFailuresStore,
+) {
   const keys = (account: string | null, address: string) => [
     ...(account ? [{ key: `account:${account.toLowerCase()}`, limit: limits.perAccount }] : []),
     { key: `address:${address}`, limit: limits.perAddress },
   ];
   return {
-    /** Throws when the account or the address is locked out. */
-    check(account: string | null, address: string): void {
+    /**
+     * Throws when the account or the address is locked out. Otherwise says whether the
+     * account has failures a success should clear: most sign-ins have none, and then nothing
+     * is written (a write would wait behind bulk work on SQLite's single writer).
+     */
+    async check(account: string | null, address: string): Promise<{ accountFailed: boolean }> {
       const now = clock();
-      for (const { key, limit } of keys(account, address)) {
-        const times = recent(key, now);
+      const watched = keys(account, address);
+      const recent = await failures.recent(
+        watched.map((w) => w.key),
+        now - limits.windowMs,
+      );
+      for (const { key, limit } of watched) {
+        const times = recent.get(key) ?? [];
         if (times.length >= limit) {
           const retry = Math.max(
             1,
@@ -44,21 +52,19 @@ export function createThrottle(limits: ThrottleLimits, clock: () => number) {
           );
         }
       }
+      return { accountFailed: account !== null && (recent.get(watched[0]!.key)?.length ?? 0) > 0 };
     },
-    fail(account: string | null, address: string): void {
+    async fail(account: string | null, address: string): Promise<void> {
       const now = clock();
-      for (const { key } of keys(account, address)) failures.set(key, [...recent(key, now), now]);
-      // A flood of distinct keys must not grow memory without bound.
-      if (failures.size > 100_000) {
-        for (const key of failures.keys()) {
-          recent(key, now);
-          if (failures.size <= 50_000) break;
-        }
-      }
+      await failures.record(
+        keys(account, address).map((k) => k.key),
+        now,
+        now - limits.windowMs,
+      );
     },
     /** A success clears the account's count; the address keeps its history. */
-    succeed(account: string): void {
-      failures.delete(`account:${account.toLowerCase()}`);
+    async succeed(account: string): Promise<void> {
+      await failures.clear(`account:${account.toLowerCase()}`);
     },
   };
 }
