@@ -45,3 +45,59 @@ describe('bulk work settings', () => {
     },
   );
 });
+
+describe('BERTH_BLOB_REDIRECT', () => {
+  const s3 = 's3://images/berth?endpoint=http://127.0.0.1:7480';
+
+  it('is off unless set, and otherwise a lifetime with its unit, in seconds', () => {
+    expect(load({}).blobRedirectSeconds).toBeNull();
+    expect(load({ BERTH_BLOB_REDIRECT: 'off' }).blobRedirectSeconds).toBeNull();
+    expect(load({ BERTH_BLOB_STORE: s3, BERTH_BLOB_REDIRECT: '300s' }).blobRedirectSeconds).toBe(
+      300,
+    );
+    expect(load({ BERTH_BLOB_STORE: s3, BERTH_BLOB_REDIRECT: '20m' }).blobRedirectSeconds).toBe(
+      1200,
+    );
+    expect(load({ BERTH_BLOB_STORE: s3, BERTH_BLOB_REDIRECT: '1h' }).blobRedirectSeconds).toBe(
+      3600,
+    );
+    expect(load({ BERTH_BLOB_STORE: s3, BERTH_BLOB_REDIRECT: '1s' }).blobRedirectSeconds).toBe(1);
+  });
+
+  it.each([
+    ['300', 'BERTH_BLOB_REDIRECT: "300" needs a unit: 300s for seconds, or minutes such as 20m'],
+    [
+      'soon',
+      'BERTH_BLOB_REDIRECT: "soon" is not a lifetime: off, or seconds (300s), minutes (20m) or 1h',
+    ],
+    [
+      '1.5m',
+      'BERTH_BLOB_REDIRECT: "1.5m" is not a lifetime: off, or seconds (300s), minutes (20m) or 1h',
+    ],
+    [
+      '-5s',
+      'BERTH_BLOB_REDIRECT: "-5s" is not a lifetime: off, or seconds (300s), minutes (20m) or 1h',
+    ],
+    ['0s', 'BERTH_BLOB_REDIRECT: "0s" is not between 1s and 1h'],
+    ['61m', 'BERTH_BLOB_REDIRECT: "61m" is not between 1s and 1h'],
+    ['2h', 'BERTH_BLOB_REDIRECT: "2h" is not between 1s and 1h'],
+  ])('refuses %s in one sentence', (value, problem) => {
+    expect(problemsOf({ BERTH_BLOB_STORE: s3, BERTH_BLOB_REDIRECT: value })).toEqual([problem]);
+  });
+
+  it('is refused with blobs under the data directory, which cannot be presigned', () => {
+    expect(problemsOf({ BERTH_BLOB_REDIRECT: '20m' })).toEqual([
+      'BERTH_BLOB_REDIRECT: redirects send clients to the blob in S3, and blobs are kept under BERTH_DATA_DIR; set BERTH_BLOB_STORE=s3://… or BERTH_BLOB_REDIRECT=off',
+    ]);
+  });
+
+  it('takes a public endpoint for the presigned URLs, which without redirects is a mistake', () => {
+    const address = `${s3}&publicEndpoint=https://s3.example.com`;
+    expect(
+      load({ BERTH_BLOB_STORE: address, BERTH_BLOB_REDIRECT: '20m' }).blobStore?.publicEndpoint,
+    ).toBe('https://s3.example.com');
+    expect(problemsOf({ BERTH_BLOB_STORE: address })).toEqual([
+      'BERTH_BLOB_STORE: publicEndpoint is only used by blob redirects, which are off; set BERTH_BLOB_REDIRECT (such as 20m) or remove publicEndpoint',
+    ]);
+  });
+});

@@ -21,6 +21,31 @@ const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
+const LIFETIME = /^([0-9]{1,7})([smh])$/;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+const MAX_REDIRECT_SECONDS = 3600;
+
+/**
+ * BERTH_BLOB_REDIRECT: unset or `off` is null; `300s`, `20m`, `1h` the lifetime in seconds,
+ * from a second to an hour (a URL that leaks is good for no longer). A unit is required: the
+ * other durations here are milliseconds, so a bare number would be read both ways.
+ */
+function redirectSeconds(value: string | undefined): number | null {
+  if (value === undefined || value === '' || value === 'off') return null;
+  if (/^[0-9]+$/.test(value)) {
+    throw new Error(`"${value}" needs a unit: ${value}s for seconds, or minutes such as 20m`);
+  }
+  const m = LIFETIME.exec(value);
+  if (!m) {
+    throw new Error(`"${value}" is not a lifetime: off, or seconds (300s), minutes (20m) or 1h`);
+  }
+  const seconds = Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS];
+  if (seconds < 1 || seconds > MAX_REDIRECT_SECONDS) {
+    throw new Error(`"${value}" is not between 1s and 1h`);
+  }
+  return seconds;
+}
+
 const envSchema = z.object({
   BERTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   BERTH_HOST: z.string().default('0.0.0.0'),
@@ -48,6 +73,19 @@ const envSchema = z.object({
       if (value === undefined || value === '') return null;
       try {
         return parseDatabaseUrl(value).url;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Blob GETs answer 307 to a presigned S3 URL lasting this long; off: Berth sends the bytes. */
+  BERTH_BLOB_REDIRECT: z
+    .string()
+    .max(64)
+    .optional()
+    .transform((value, ctx): number | null => {
+      try {
+        return redirectSeconds(value);
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;
@@ -174,6 +212,8 @@ export type Config = {
   blobStore: S3Location | null;
   /** Metadata in PostgreSQL (BERTH_DATABASE_URL), or null: SQLite under the data directory. */
   databaseUrl: string | null;
+  /** Blob GETs redirect to a presigned S3 URL good for this many seconds; null: Berth sends the bytes. */
+  blobRedirectSeconds: number | null;
   demo: boolean;
   regions: string[];
   consoleDir: string;
@@ -266,6 +306,7 @@ function parseAndCheck(env: NodeJS.ProcessEnv) {
   }
   const config = toConfig(parsed.data);
   problems.push(...checkOnDisk(parsed.data, config, refused));
+  problems.push(...checkBlobRedirect(config, refused));
   return { config, problems, refused };
 }
 
@@ -344,6 +385,22 @@ function checkOnDisk(e: Env, config: Config, refused: Set<string>): string[] {
   return problems;
 }
 
+/** Redirects and their public endpoint mean something only together, and only with S3. */
+function checkBlobRedirect(config: Config, refused: Set<string>): string[] {
+  if (refused.has('BERTH_BLOB_STORE') || refused.has('BERTH_BLOB_REDIRECT')) return [];
+  if (config.blobRedirectSeconds !== null && config.blobStore === null) {
+    return [
+      'BERTH_BLOB_REDIRECT: redirects send clients to the blob in S3, and blobs are kept under BERTH_DATA_DIR; set BERTH_BLOB_STORE=s3://… or BERTH_BLOB_REDIRECT=off',
+    ];
+  }
+  if (config.blobRedirectSeconds === null && config.blobStore?.publicEndpoint !== undefined) {
+    return [
+      'BERTH_BLOB_STORE: publicEndpoint is only used by blob redirects, which are off; set BERTH_BLOB_REDIRECT (such as 20m) or remove publicEndpoint',
+    ];
+  }
+  return [];
+}
+
 function readable(name: string, file: string, problems: string[]): Buffer | null {
   try {
     return fs.readFileSync(file);
@@ -410,6 +467,7 @@ function toConfig(e: Env): Config {
     dataDir: path.resolve(e.BERTH_DATA_DIR),
     blobStore: e.BERTH_BLOB_STORE,
     databaseUrl: e.BERTH_DATABASE_URL,
+    blobRedirectSeconds: e.BERTH_BLOB_REDIRECT,
     demo: e.BERTH_DEMO,
     regions: e.BERTH_REGIONS,
     consoleDir: e.BERTH_CONSOLE_DIR,

@@ -60,12 +60,17 @@ export async function startServer(
       logger.warn({ err }, 'a retention preview worker failed; the preview ran on the main thread'),
   });
   const s3 = config.blobStore ? createS3Client(config.blobStore) : null;
+  // Signs presigned URLs for the host clients reach S3 under; it sends no request.
+  const s3Public = config.blobStore?.publicEndpoint
+    ? createS3Client({ ...config.blobStore, endpoint: config.blobStore.publicEndpoint })
+    : null;
   const blobs =
     s3 && config.blobStore
       ? createS3Driver({
           client: s3,
           bucket: config.blobStore.bucket,
           prefix: config.blobStore.prefix,
+          publicClient: s3Public ?? undefined,
         })
       : createFilesystemDriver(config.dataDir);
   let services: Services;
@@ -204,6 +209,7 @@ export async function startServer(
         });
         await handle.close();
         s3?.destroy();
+        s3Public?.destroy();
         logger.info('stopped');
       })();
       return closing;
@@ -314,6 +320,7 @@ async function prepare(ctx: {
       createNamespaceOnPush: config.createNamespaceOnPush,
       gcGraceMs: config.gcGraceMs,
       uploadTtlMs: config.uploadTtlMs,
+      blobRedirectSeconds: config.blobRedirectSeconds,
     },
     projects: { limit: config.projectLimit, registryHosts: config.registryHosts },
     operations: config.operations,

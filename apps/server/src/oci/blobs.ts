@@ -9,6 +9,13 @@ export function blobHandlers({ registry }: Services) {
   return {
     async get(req: Request, res: Response, [name = '', digest = '']: string[]) {
       const { size } = await registry.statBlob(name, digest);
+      // As Distribution does: GET only (a HEAD costs Berth nothing to answer), and before the
+      // Range is read, since the client sends it to S3 with the redirected request.
+      const redirect = req.method === 'GET' ? await registry.blobRedirect(digest) : null;
+      if (redirect) {
+        res.status(307).set({ Location: redirect, 'Docker-Content-Digest': digest }).end();
+        return;
+      }
       let range: ReturnType<typeof byteRange>;
       try {
         range = byteRange(req, size);

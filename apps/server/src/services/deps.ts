@@ -36,4 +36,9 @@ export interface RegistrySettings {
   gcGraceMs: number;
   /** Uploads idle for longer than this are abandoned and removed by GC. */
   uploadTtlMs: number;
+  /**
+   * Blob GETs answer 307 to a presigned URL good for this many seconds, when the blob driver
+   * can presign (S3); null: Berth sends the bytes itself.
+   */
+  blobRedirectSeconds: number | null;
 }

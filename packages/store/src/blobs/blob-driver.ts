@@ -22,6 +22,12 @@ export interface BlobDriver {
    * garbage collection was a third of a pull's server time. null when absent.
    */
   openReader?(digest: string): Promise<BlobReader | null>;
+  /**
+   * Optional: a URL from which anyone holding it may GET the blob's bytes (Range included)
+   * for the next `seconds`, without Berth: S3's presigned URLs. Signing asks nothing of the
+   * store, so whether the blob exists is the caller's to have checked.
+   */
+  presignedUrl?(digest: string, seconds: number): Promise<string>;
   readAll(digest: string): Promise<Buffer | null>;
   stat(digest: string): Promise<{ size: number } | null>;
   /** true if something was deleted. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -91,6 +92,78 @@ describe.skipIf(unavailable !== null)(`S3 (${unavailable ?? 'Ceph RGW'})`, () =>
       expect((await collect(tail!)).equals(bytes.subarray(10 * MiB))).toBe(true);
       await emptyPrefix(prefix);
     }, 60_000);
+
+    it('presigns a GET URL from which S3 itself serves the exact bytes and a Range, and which it refuses once altered or expired', async () => {
+      const prefix = `presign-${randomBytes(6).toString('hex')}/`;
+      const driver = createS3Driver({ client, bucket: BUCKET, prefix });
+      const bytes = randomBytes(100_000);
+      const digest = digestOf(bytes);
+      const other = randomBytes(1000);
+      await driver.put(digest, bytes);
+      await driver.put(digestOf(other), other);
+
+      const url = await driver.presignedUrl!(digest, 60);
+      expect(new URL(url).origin).toBe(rgw.endpoint);
+      const whole = await fetch(url);
+      expect(whole.status).toBe(200);
+      expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
+      const slice = await fetch(url, { headers: { Range: 'bytes=1000-1999' } });
+      expect(slice.status).toBe(206);
+      expect(slice.headers.get('content-range')).toBe(`bytes 1000-1999/${bytes.length}`);
+      expect(Buffer.from(await slice.arrayBuffer()).equals(bytes.subarray(1000, 2000))).toBe(true);
+
+      // The key is signed: the same URL pointed at another (existing) blob is refused, and so
+      // is an altered signature.
+      const hex = (d: string) => d.slice('sha256:'.length);
+      expect((await fetch(url.replace(hex(digest), hex(digestOf(other))))).status).toBe(403);
+      const signed = new URL(url);
+      const signature = signed.searchParams.get('X-Amz-Signature')!;
+      signed.searchParams.set(
+        'X-Amz-Signature',
+        `${signature[0] === '0' ? '1' : '0'}${signature.slice(1)}`,
+      );
+      expect((await fetch(signed)).status).toBe(403);
+
+      // Good at first (X-Amz-Date is whole seconds: at least one second of the two is left),
+      // refused once the two seconds are over.
+      const brief = await driver.presignedUrl!(digest, 2);
+      expect((await fetch(brief)).status).toBe(200);
+      await sleep(3100);
+      expect((await fetch(brief)).status).toBe(403);
+
+      await expect(driver.presignedUrl!(digest, 0)).rejects.toBeInstanceOf(RangeError);
+      await expect(driver.presignedUrl!(digest, 8 * 24 * 3600)).rejects.toBeInstanceOf(RangeError);
+      await emptyPrefix(prefix);
+    });
+
+    it('signs presigned URLs for the host clients reach S3 under, when it differs', async () => {
+      const prefix = `presign-public-${randomBytes(6).toString('hex')}/`;
+      // The same gateway under another name: the signature covers the host, so a URL signed
+      // for 127.0.0.1 would not do for localhost.
+      const publicEndpoint = rgw.endpoint.replace('127.0.0.1', 'localhost');
+      const publicClient = createS3Client(
+        parseS3Location(`s3://${BUCKET}?endpoint=${publicEndpoint}`),
+        { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+      );
+      try {
+        const driver = createS3Driver({ client, bucket: BUCKET, prefix, publicClient });
+        const bytes = randomBytes(5000);
+        const digest = digestOf(bytes);
+        await driver.put(digest, bytes);
+        const url = await driver.presignedUrl!(digest, 60);
+        expect(new URL(url).origin).toBe(publicEndpoint);
+        const answer = await fetch(url);
+        expect(answer.status).toBe(200);
+        expect(Buffer.from(await answer.arrayBuffer()).equals(bytes)).toBe(true);
+        // Signed for localhost, sent to 127.0.0.1: refused.
+        const elsewhere = new URL(url);
+        elsewhere.hostname = '127.0.0.1';
+        expect((await fetch(elsewhere)).status).toBe(403);
+      } finally {
+        publicClient.destroy();
+      }
+      await emptyPrefix(prefix);
+    });
 
     it('aborts multipart uploads a crashed write left, once they are an hour old, and counts them in a dry run', async () => {
       const prefix = `sweep-${randomBytes(6).toString('hex')}/`;

@@ -16,6 +16,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { StagingSweep } from '../staging-owner.js';
 import {
   type BlobDriver,
@@ -31,12 +32,19 @@ const MIN_PART_BYTES = 5 * 1024 * 1024;
 const DEFAULT_PART_BYTES = 16 * 1024 * 1024;
 /** A multipart upload nobody has completed for this long was left by a crashed write. */
 const STAGING_STALE_MS = 60 * 60 * 1000;
+/** SigV4's limit for a presigned URL. */
+const MAX_PRESIGNED_SECONDS = 7 * 24 * 60 * 60;
 
 export interface S3DriverOptions {
   client: S3Client;
   bucket: string;
   /** Key prefix for everything Berth stores ('' or ending in '/'). */
   prefix?: string;
+  /**
+   * Signs presigned URLs, when clients reach S3 under another host name than `client` does:
+   * the host is part of the signature, so the URL must be signed for the one clients use.
+   */
+  publicClient?: S3Client;
   /** Bytes per part of a multipart upload (at least 5 MiB). */
   partBytes?: number;
   /** For the staging sweep's age test. */
@@ -223,6 +231,16 @@ export function createS3Driver(options: S3DriverOptions): BlobDriver {
         );
       }
       return answer.Body as Readable;
+    },
+
+    async presignedUrl(digest, seconds) {
+      if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > MAX_PRESIGNED_SECONDS) {
+        throw new RangeError(
+          `a presigned URL lasts 1 to ${MAX_PRESIGNED_SECONDS} seconds, not ${seconds}`,
+        );
+      }
+      const command = new GetObjectCommand({ Bucket: bucket, Key: keyOf(digest) });
+      return getSignedUrl(options.publicClient ?? client, command, { expiresIn: seconds });
     },
 
     async readAll(digest) {

@@ -19,6 +19,14 @@ describe('BERTH_BLOB_STORE s3:// addresses', () => {
       pathStyle: false,
     });
     expect(parseS3Location('s3://images/p/?pathStyle=true').pathStyle).toBe(true);
+    expect(
+      parseS3Location(
+        's3://images?endpoint=http://rgw.internal:7480&publicEndpoint=https://s3.example.com',
+      ),
+    ).toMatchObject({
+      endpoint: 'http://rgw.internal:7480',
+      publicEndpoint: 'https://s3.example.com',
+    });
   });
 
   it.each([
@@ -28,6 +36,7 @@ describe('BERTH_BLOB_STORE s3:// addresses', () => {
     ['s3://key:secret@images', /credentials do not belong in the address/],
     ['s3://images?endpoint=ftp://host', /not an http:\/\/ or https:\/\/ address/],
     ['s3://images?endpoint=nonsense', /not an http:\/\/ or https:\/\/ address/],
+    ['s3://images?publicEndpoint=s3.example.com', /publicEndpoint "s3.example.com" is not an/],
     ['s3://images?bucket=x', /unknown parameter "bucket"/],
     ['s3://images?pathStyle=yes', /pathStyle must be true or false/],
     ['s3://images/a%2F..%2Fb', /not a usable key prefix/],

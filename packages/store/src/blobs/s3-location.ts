@@ -8,12 +8,17 @@ export interface S3Location {
   prefix: string;
   /** An S3-compatible server (Ceph RGW, MinIO); unset: AWS. */
   endpoint?: string;
+  /**
+   * The same server as clients reach it, when under another name than Berth does: presigned
+   * URLs (blob redirects) are signed for this host. Unset: `endpoint`.
+   */
+  publicEndpoint?: string;
   region: string;
   /** Bucket in the path, not the host name: what self-hosted servers expect. */
   pathStyle: boolean;
 }
 
-const PARAMETERS = new Set(['endpoint', 'region', 'pathStyle']);
+const PARAMETERS = new Set(['endpoint', 'publicEndpoint', 'region', 'pathStyle']);
 // S3's rules for new buckets: 3-63 characters, lowercase letters, digits, dots and hyphens,
 // starting and ending with a letter or digit.
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -49,7 +54,7 @@ export function parseS3Location(address: string): S3Location {
   for (const name of url.searchParams.keys()) {
     if (!PARAMETERS.has(name)) {
       throw new S3LocationError(
-        `unknown parameter "${name}": expected endpoint, region or pathStyle`,
+        `unknown parameter "${name}": expected endpoint, publicEndpoint, region or pathStyle`,
       );
     }
   }
@@ -57,18 +62,8 @@ export function parseS3Location(address: string): S3Location {
   if (prefix !== '' && prefix.split('/').some((part) => ['', '.', '..'].includes(part))) {
     throw new S3LocationError(`"${prefix}" is not a usable key prefix`);
   }
-  const endpoint = url.searchParams.get('endpoint') ?? undefined;
-  if (endpoint !== undefined) {
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(endpoint);
-    } catch {
-      // reported below
-    }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      throw new S3LocationError(`endpoint "${endpoint}" is not an http:// or https:// address`);
-    }
-  }
+  const endpoint = httpAddress(url.searchParams, 'endpoint');
+  const publicEndpoint = httpAddress(url.searchParams, 'publicEndpoint');
   const pathStyle = url.searchParams.get('pathStyle');
   if (pathStyle !== null && pathStyle !== 'true' && pathStyle !== 'false') {
     throw new S3LocationError(`pathStyle must be true or false, not "${pathStyle}"`);
@@ -77,10 +72,27 @@ export function parseS3Location(address: string): S3Location {
     bucket,
     prefix: prefix ? `${prefix}/` : '',
     endpoint,
+    publicEndpoint,
     region: url.searchParams.get('region') ?? process.env.AWS_REGION ?? 'us-east-1',
     // A custom endpoint is almost always a self-hosted server, where path style is the norm.
     pathStyle: pathStyle === null ? endpoint !== undefined : pathStyle === 'true',
   };
+}
+
+/** The parameter `name`, which must be an http:// or https:// address when set. */
+function httpAddress(parameters: URLSearchParams, name: string): string | undefined {
+  const value = parameters.get(name);
+  if (value === null) return undefined;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new S3LocationError(`${name} "${value}" is not an http:// or https:// address`);
+  }
+  return value;
 }
 
 /**

@@ -351,6 +351,16 @@ export function createRegistryService(deps: ServiceDeps) {
       return { size: found.size };
     },
 
+    /**
+     * A URL the client may fetch the blob from itself, when redirects are on and the driver
+     * can presign; null: Berth sends the bytes. Asks nothing of the store: the caller has
+     * checked the blob with statBlob.
+     */
+    async blobRedirect(digest: string): Promise<string | null> {
+      if (settings.blobRedirectSeconds === null || !blobs.presignedUrl) return null;
+      return blobs.presignedUrl(digest, settings.blobRedirectSeconds);
+    },
+
     async openBlob(digest: string, range?: { start: number; end: number }) {
       const stream = await blobs.get(digest, range);
       if (!stream) throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not stored`);
