@@ -420,7 +420,10 @@ export function createTrashStore(db: Db) {
             'repositories.name as repository',
           ])
           .where('trash_entries.expires_at', '<=', now)
+          // Entries that expire in the same millisecond go (and are audited) in id order: the
+          // index gives that order on SQLite, PostgreSQL has to be told.
           .orderBy('trash_entries.expires_at')
+          .orderBy('trash_entries.id')
           .limit(batch)
           .execute();
         if (entries.length === 0) return { purged: 0, reclaimed: [] as string[] };
