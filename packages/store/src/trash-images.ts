@@ -51,7 +51,11 @@ export interface TrashImagesOptions {
   unavailable: 'refuse' | 'skip';
 }
 
-/** One statement parameter for any number of ids: `IN (SELECT value FROM json_each(?))`. */
+/**
+ * One statement parameter for any number of ids: `IN (SELECT value FROM json_each(?))`.
+ * SQLite only (PostgreSQL reads json_each's values as json, never equal to a bigint): use
+ * `listOf(db, ids)` from sql-lists.ts, which gives this same text on SQLite.
+ */
 export const idSet = (ids: readonly number[]) =>
   sql<number>`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
