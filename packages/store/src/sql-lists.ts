@@ -68,3 +68,23 @@ export function greatest<T>(db: AnyDb, a: RawBuilder<T> | unknown, b: RawBuilder
 export function least<T>(db: AnyDb, a: RawBuilder<T> | unknown, b: RawBuilder<T> | unknown) {
   return engineOf(db) === 'postgres' ? sql<T>`least(${a}, ${b})` : sql<T>`min(${a}, ${b})`;
 }
+
+/**
+ * A parameter typed on PostgreSQL (`CAST($1 AS bigint)`), bare on SQLite. Where nothing gives
+ * a parameter its type (`INSERT … SELECT ${x}`, a select list), PostgreSQL takes it as text
+ * and then refuses it for a bigint column; SQLite's text stays as it was.
+ */
+export function typed<T>(db: AnyDb, value: T, type: ListType): RawBuilder<T> {
+  return engineOf(db) === 'postgres'
+    ? sql<T>`CAST(${value} AS ${sql.raw(type)})`
+    : sql<T>`${value}`;
+}
+
+/**
+ * `CROSS JOIN` on SQLite, where it keeps the table on its left the outer loop (the list a
+ * query is driven by); plain `JOIN` on PostgreSQL, which refuses `CROSS JOIN … ON` and
+ * whose planner takes no such hint.
+ */
+export function outerLoopJoin(db: AnyDb): RawBuilder<unknown> {
+  return engineOf(db) === 'postgres' ? sql`JOIN` : sql`CROSS JOIN`;
+}

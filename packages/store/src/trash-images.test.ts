@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { openSqlite, type SqliteHandle } from './connect.js';
+import type { Db } from './database.js';
+import type { Engine } from './store-handle.js';
+import { type TestDatabase, openTestDatabase, testEngines } from './testing/engines.js';
 import { createStore, type Store } from './store.js';
 import type { IngestManifest } from './images-store.js';
 import { manifestColumns } from './images-store.js';
@@ -32,18 +31,15 @@ function rng(seed: number): () => number {
   };
 }
 
-const handles: { handle: SqliteHandle; dir: string }[] = [];
+const databases: TestDatabase[] = [];
 afterEach(async () => {
-  for (const { handle, dir } of handles.splice(0)) {
-    await handle.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  for (const d of databases.splice(0)) await d.dispose();
 });
 
-async function openStore(): Promise<{ store: Store; db: SqliteHandle['db'] }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-trash-set-'));
-  const handle = await openSqlite(path.join(dir, 'berth.db'));
-  handles.push({ handle, dir });
+async function openStore(engine: Engine): Promise<{ store: Store; db: Db }> {
+  const database = await openTestDatabase(engine);
+  databases.push(database);
+  const { handle } = database;
   const store = createStore(handle.db);
   await store.namespaces.ensureRegions(['local'], T0);
   await store.namespaces.create(
@@ -157,7 +153,7 @@ async function generate(store: Store, seed: number): Promise<void> {
 }
 
 /** Everything trashing touches, in a form two stores can be compared in. */
-async function snapshot(db: SqliteHandle['db']) {
+async function snapshot(db: Db) {
   const rows = async (q: string) => (await sql.raw<Record<string, unknown>>(q).execute(db)).rows;
   return {
     manifests: await rows(
@@ -183,7 +179,7 @@ async function snapshot(db: SqliteHandle['db']) {
 }
 
 /** The maintained counters recounted from the rows. */
-async function recount(db: SqliteHandle['db']) {
+async function recount(db: Db) {
   const rows = async (q: string) => (await sql.raw<Record<string, unknown>>(q).execute(db)).rows;
   return {
     repositories: await rows(`
@@ -203,7 +199,7 @@ async function recount(db: SqliteHandle['db']) {
 }
 
 /** Images to delete, in a random order: top-level ones, and some referrers on their own. */
-async function chooseSeeds(db: SqliteHandle['db'], seed: number, fraction: number) {
+async function chooseSeeds(db: Db, seed: number, fraction: number) {
   const random = rng(seed * 7 + 1);
   const rows = await db
     .selectFrom('manifests')
@@ -220,7 +216,7 @@ async function chooseSeeds(db: SqliteHandle['db'], seed: number, fraction: numbe
   return chosen;
 }
 
-async function idsOf(db: SqliteHandle['db'], repositoryId: number) {
+async function idsOf(db: Db, repositoryId: number) {
   const repo = await db
     .selectFrom('repositories')
     .selectAll()
@@ -229,7 +225,7 @@ async function idsOf(db: SqliteHandle['db'], repositoryId: number) {
   return { namespaceId: repo.namespace_id, repositoryId, repositoryName: repo.name };
 }
 
-describe('set-based trash', () => {
+describe.each(testEngines())('set-based trash on %s', (engine) => {
   for (const [seed, fraction] of [
     [1, 0.3],
     [2, 0.6],
@@ -237,8 +233,8 @@ describe('set-based trash', () => {
     [4, 0.15],
   ] as const) {
     it(`equals trashing one by one (dataset ${seed}, ${fraction * 100}% of the images)`, async () => {
-      const one = await openStore();
-      const set = await openStore();
+      const one = await openStore(engine);
+      const set = await openStore(engine);
       await generate(one.store, seed);
       await generate(set.store, seed);
       expect(await snapshot(set.db)).toEqual(await snapshot(one.db));
@@ -314,7 +310,7 @@ describe('set-based trash', () => {
   }
 
   it('refuses a request naming an image an earlier one took along, or a platform image', async () => {
-    const { store, db } = await openStore();
+    const { store, db } = await openStore(engine);
     await generate(store, 5);
     const referrer = await db
       .selectFrom('manifests as r')

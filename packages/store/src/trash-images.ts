@@ -12,6 +12,7 @@ import type { Db } from './database.js';
 import type { ActionContext } from './context.js';
 import { loadImageGraph } from './image-graph-load.js';
 import { adjustCounters } from './resolve.js';
+import { listOf, tuplesOf, typed } from './sql-lists.js';
 
 /** A manifest as the trash needs it. */
 export interface TrashSeed {
@@ -50,7 +51,11 @@ export interface TrashImagesOptions {
   unavailable: 'refuse' | 'skip';
 }
 
-/** One statement parameter for any number of ids: `IN (SELECT value FROM json_each(?))`. */
+/**
+ * One statement parameter for any number of ids: `IN (SELECT value FROM json_each(?))`.
+ * SQLite only (PostgreSQL reads json_each's values as json, never equal to a bigint): use
+ * `listOf(db, ids)` from sql-lists.ts, which gives this same text on SQLite.
+ */
 export const idSet = (ids: readonly number[]) =>
   sql<number>`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
@@ -143,7 +148,7 @@ export async function trashImages(
   // One statement takes the tags off and says which they were.
   const tagRows = await trx
     .deleteFrom('tags')
-    .where('manifest_id', 'in', idSet(all))
+    .where('manifest_id', 'in', listOf(trx, all))
     .returning(['manifest_id', 'name'])
     .execute();
   const tagsByManifest = new Map<number, string[]>();
@@ -157,22 +162,28 @@ export async function trashImages(
   for (const list of tagsByManifest.values()) list.sort();
 
   const expires = trashExpiry(ctx.now);
+  const j = tuplesOf(
+    trx,
+    'j',
+    going.map((s) => [
+      s.id,
+      s.digest,
+      s.media_type,
+      JSON.stringify(tagsByManifest.get(s.id) ?? []),
+      s.size_bytes,
+    ]),
+    ['bigint', 'text', 'text', 'text', 'bigint'],
+  );
+  const bigint = (value: number | null) => typed(trx, value, 'bigint');
   const entries = await sql<{ id: number; manifest_id: number }>`
     INSERT INTO trash_entries (namespace_id, repository_id, manifest_id, digest, media_type,
       tags, size_bytes, deleted_at, expires_at, reason, actor, retention_run_id, operation_id)
-    SELECT ${ids.namespaceId}, ${ids.repositoryId}, j.value ->> 0, j.value ->> 1, j.value ->> 2,
-      j.value ->> 3, j.value ->> 4, ${ctx.now}, ${expires}, ${reason}, ${ctx.actor},
-      ${options.retentionRunId ?? null}, ${options.operationId ?? null}
-    FROM json_each(${JSON.stringify(
-      going.map((s) => [
-        s.id,
-        s.digest,
-        s.media_type,
-        JSON.stringify(tagsByManifest.get(s.id) ?? []),
-        s.size_bytes,
-      ]),
-    )}) AS j
-    ORDER BY j.key
+    SELECT ${bigint(ids.namespaceId)}, ${bigint(ids.repositoryId)}, ${j.field(0)}, ${j.field(1)},
+      ${j.field(2)}, ${j.field(3)}, ${j.field(4)}, ${bigint(ctx.now)}, ${bigint(expires)},
+      ${reason}, ${ctx.actor}, ${bigint(options.retentionRunId ?? null)},
+      ${bigint(options.operationId ?? null)}
+    FROM ${j.from}
+    ORDER BY ${j.key}
     RETURNING id, manifest_id`.execute(trx);
   const entryOf = new Map(entries.rows.map((e) => [Number(e.manifest_id), Number(e.id)]));
   await nextTurn();
@@ -183,11 +194,12 @@ export async function trashImages(
     const entry = entryOf.get(s.id) ?? 0;
     for (const id of taken.get(s.id) ?? []) moves.push([id, entry]);
   }
+  const m = tuplesOf(trx, 'm', moves, ['bigint', 'bigint']);
   await sql`
     UPDATE manifests
-    SET state = 'trashed', listed = 0, revision = revision + 1, trash_entry_id = m.value ->> 1
-    FROM json_each(${JSON.stringify(moves)}) AS m
-    WHERE manifests.id = m.value ->> 0 AND manifests.state = 'live'`.execute(trx);
+    SET state = 'trashed', listed = 0, revision = revision + 1, trash_entry_id = ${m.field(1)}
+    FROM ${m.from}
+    WHERE manifests.id = ${m.field(0)} AND manifests.state = 'live'`.execute(trx);
   await nextTurn();
 
   const remembered: [number, number, string][] = [];
@@ -195,10 +207,12 @@ export async function trashImages(
     for (const tag of tagsByManifest.get(id) ?? []) remembered.push([entry, id, tag]);
   }
   if (remembered.length > 0) {
+    const t = tuplesOf(trx, 't', remembered, ['bigint', 'bigint', 'text']);
     await sql`
       INSERT INTO trash_tags (trash_entry_id, manifest_id, repository_id, tag, deleted_at)
-      SELECT t.value ->> 0, t.value ->> 1, ${ids.repositoryId}, t.value ->> 2, ${ctx.now}
-      FROM json_each(${JSON.stringify(remembered)}) AS t`.execute(trx);
+      SELECT ${t.field(0)}, ${t.field(1)}, ${typed(trx, ids.repositoryId, 'bigint')}, ${t.field(2)},
+        ${typed(trx, ctx.now, 'bigint')}
+      FROM ${t.from}`.execute(trx);
   }
 
   const listed = going.filter((s) => s.top_level === 1);

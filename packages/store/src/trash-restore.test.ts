@@ -1,9 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYNTHETIC_CREATED, digestOf, syntheticImage } from './testing/synthetic-manifests.js';
 import { openSqlite, type SqliteHandle } from './connect.js';
+import type { Engine, StoreHandle } from './store-handle.js';
+import { type TestDatabase, openTestDatabase, selectRows, testEngines } from './testing/engines.js';
+import { copiesOfTestDatabase } from './testing/database-copies.js';
 import { createStore, type Store } from './store.js';
 import type { IngestManifest } from './images-store.js';
 import {
@@ -57,21 +61,9 @@ function index(name: string, children: string[]): IngestManifest {
   };
 }
 
-let dir: string;
-const handles: SqliteHandle[] = [];
-
-async function open(file: string): Promise<{ handle: SqliteHandle; store: Store }> {
-  const handle = await openSqlite(file);
-  handles.push(handle);
-  return { handle, store: createStore(handle.db) };
-}
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-restore-'));
-});
+const databases: TestDatabase[] = [];
 afterEach(async () => {
-  for (const h of handles.splice(0)) await h.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  for (const d of databases.splice(0)) await d.dispose();
 });
 
 /**
@@ -152,21 +144,21 @@ async function seedTrash(store: Store, seed: number): Promise<void> {
 }
 
 /** The rows a restore changes, in a stable order, so two stores compare as strings. */
-function dump(handle: SqliteHandle): string {
-  const all = (q: string) => handle.raw.prepare(q).all();
+async function dump(handle: StoreHandle): Promise<string> {
+  const all = (q: string) => selectRows(handle.db, q);
   return JSON.stringify({
-    manifests: all(
+    manifests: await all(
       `SELECT id, digest, state, listed, top_level, trash_entry_id, signs_digest, signs_kind, revision
        FROM manifests ORDER BY id`,
     ),
-    tags: all('SELECT repository_id, name, manifest_id, updated_at FROM tags ORDER BY 1, 2'),
-    repositoryBlobs: all(
+    tags: await all('SELECT repository_id, name, manifest_id, updated_at FROM tags ORDER BY 1, 2'),
+    repositoryBlobs: await all(
       'SELECT repository_id, digest, touched_at FROM repository_blobs ORDER BY 1, 2',
     ),
-    trash: all('SELECT id FROM trash_entries ORDER BY id'),
-    trashTags: all('SELECT trash_entry_id, tag, manifest_id FROM trash_tags ORDER BY 1, 2'),
-    repositories: all('SELECT id, image_count, size_bytes FROM repositories ORDER BY id'),
-    namespaces: all(
+    trash: await all('SELECT id FROM trash_entries ORDER BY id'),
+    trashTags: await all('SELECT trash_entry_id, tag, manifest_id FROM trash_tags ORDER BY 1, 2'),
+    repositories: await all('SELECT id, image_count, size_bytes FROM repositories ORDER BY id'),
+    namespaces: await all(
       `SELECT id, image_count, size_bytes, repository_count, trash_count, trash_size_bytes
        FROM namespaces ORDER BY id`,
     ),
@@ -174,27 +166,25 @@ function dump(handle: SqliteHandle): string {
 }
 
 /** Counters must always equal what a full scan computes. */
-function expectCountersMatchRecount(handle: SqliteHandle): void {
-  const repos = handle.raw
-    .prepare(
-      `SELECT r.image_count, r.size_bytes,
+async function expectCountersMatchRecount(handle: StoreHandle): Promise<void> {
+  const repos = await selectRows<Record<string, number>>(
+    handle.db,
+    `SELECT r.image_count, r.size_bytes,
         (SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.listed = 1) AS real_count,
         (SELECT COALESCE(SUM(size_bytes), 0) FROM manifests m WHERE m.repository_id = r.id AND m.listed = 1) AS real_size
        FROM repositories r`,
-    )
-    .all() as Record<string, number>[];
+  );
   for (const r of repos) expect([r.image_count, r.size_bytes]).toEqual([r.real_count, r.real_size]);
-  const ns = handle.raw
-    .prepare(
-      `SELECT n.image_count, n.size_bytes, n.trash_count, n.trash_size_bytes, n.repository_count,
+  const ns = await selectRows<Record<string, number>>(
+    handle.db,
+    `SELECT n.image_count, n.size_bytes, n.trash_count, n.trash_size_bytes, n.repository_count,
         (SELECT COUNT(*) FROM trash_entries t WHERE t.namespace_id = n.id) AS real_trash,
         (SELECT COALESCE(SUM(size_bytes), 0) FROM trash_entries t WHERE t.namespace_id = n.id) AS real_trash_size,
         (SELECT COALESCE(SUM(image_count), 0) FROM repositories r WHERE r.namespace_id = n.id) AS real_images,
         (SELECT COALESCE(SUM(size_bytes), 0) FROM repositories r WHERE r.namespace_id = n.id) AS real_size,
         (SELECT COUNT(*) FROM repositories r WHERE r.namespace_id = n.id AND r.image_count > 0) AS real_repos
        FROM namespaces n`,
-    )
-    .all() as Record<string, number>[];
+  );
   for (const n of ns) {
     expect([
       n.trash_count,
@@ -208,22 +198,27 @@ function expectCountersMatchRecount(handle: SqliteHandle): void {
 
 type Entry = { id: number; repository: string; digest: string };
 
-function trashNewestFirst(handle: SqliteHandle): Entry[] {
-  return handle.raw
-    .prepare(
-      `SELECT e.id, r.name AS repository, e.digest FROM trash_entries e
-       JOIN repositories r ON r.id = e.repository_id ORDER BY e.deleted_at DESC, e.id DESC`,
-    )
-    .all() as Entry[];
+function trashNewestFirst(handle: StoreHandle): Promise<Entry[]> {
+  return selectRows<Entry>(
+    handle.db,
+    `SELECT e.id, r.name AS repository, e.digest FROM trash_entries e
+     JOIN repositories r ON r.id = e.repository_id ORDER BY e.deleted_at DESC, e.id DESC`,
+  );
 }
 
 /** Two copies of one seeded store: one restored one by one, the other as a set. */
-async function twins(seed: number) {
-  const a = await open(path.join(dir, 'one-by-one.db'));
-  await seedTrash(a.store, seed);
-  a.handle.raw.exec(`VACUUM INTO '${path.join(dir, 'set.db')}'`);
-  const b = await open(path.join(dir, 'set.db'));
-  return { a, b };
+async function twins(engine: Engine, seed: number) {
+  const seeded = await openTestDatabase(engine);
+  try {
+    await seedTrash(createStore(seeded.handle.db), seed);
+  } catch (error) {
+    await seeded.dispose();
+    throw error;
+  }
+  const copies = await copiesOfTestDatabase(seeded, 2);
+  databases.push(...copies);
+  const [a, b] = copies.map((c) => ({ handle: c.handle, store: createStore(c.handle.db) }));
+  return { a: a!, b: b! };
 }
 
 const NOW = T0 + 86_400_000;
@@ -254,253 +249,274 @@ async function restoreToEnd(
   return { chunks, ended };
 }
 
-describe('restoring a set of trash entries', () => {
-  for (const seed of [1, 2, 3]) {
-    it(`gives exactly what restoring them one by one newest-first gives (dataset ${seed})`, async () => {
-      const { a, b } = await twins(seed);
-      const entries = trashNewestFirst(a.handle);
-      expect(entries.length).toBeGreaterThan(30);
-      // Two of every three entries (a selection leaves some of the trash behind), and always
-      // the two that remember the same tag.
-      const both = [digest(`first-${seed}`), digest(`second-${seed}`)];
-      const chosen = entries.filter((e, i) => i % 3 !== 1 || both.includes(e.digest));
+describe.each(testEngines())('restores on %s', (engine) => {
+  describe('restoring a set of trash entries', () => {
+    for (const seed of [1, 2, 3]) {
+      it(`gives exactly what restoring them one by one newest-first gives (dataset ${seed})`, async () => {
+        const { a, b } = await twins(engine, seed);
+        const entries = await trashNewestFirst(a.handle);
+        expect(entries.length).toBeGreaterThan(30);
+        // Two of every three entries (a selection leaves some of the trash behind), and always
+        // the two that remember the same tag.
+        const both = [digest(`first-${seed}`), digest(`second-${seed}`)];
+        const chosen = entries.filter((e, i) => i % 3 !== 1 || both.includes(e.digest));
 
-      const oneByOne: { digest: string; tags: string[]; skipped: string[] }[] = [];
-      for (const e of chosen) {
+        const oneByOne: { digest: string; tags: string[]; skipped: string[] }[] = [];
+        for (const e of chosen) {
+          const outcome = await a.store.trash.restore(
+            'team',
+            { repository: e.repository, digest: e.digest },
+            at,
+          );
+          oneByOne.push({
+            digest: e.digest,
+            tags: outcome.restored.tags,
+            skipped: outcome.skippedTags.map((s) => `${s.tag}→${s.heldBy}`),
+          });
+        }
+
+        // The set in chunks that each commit on their own, as a long restore runs.
+        const ids = chosen.map((e) => e.id);
+        const asSet: typeof oneByOne = [];
+        for (let i = 0; i < ids.length; i += 7) {
+          const restored = await b.handle.db
+            .transaction()
+            .execute((trx) => restoreTrashEntriesById(trx, ids.slice(i, i + 7), NOW));
+          for (const r of restored) {
+            asSet.push({
+              digest: r.digest,
+              tags: r.tags,
+              skipped: r.skippedTags.map((s) => `${s.tag}→${s.heldBy}`),
+            });
+          }
+        }
+
+        expect(asSet).toEqual(oneByOne);
+        expect(await dump(b.handle)).toBe(await dump(a.handle));
+        await expectCountersMatchRecount(b.handle);
+        // The dataset did exercise the tag rule: someone's tag was taken.
+        expect(oneByOne.some((r) => r.skipped.length > 0)).toBe(true);
+      });
+    }
+
+    it('a tag two restored images remember goes to the one deleted last', async () => {
+      const { b } = await twins(engine, 4);
+      const restored = await b.store.trash.restoreMany(
+        'team',
+        [
+          { repository: 'app', digest: digest('first-4') },
+          { repository: 'app', digest: digest('second-4') },
+        ],
+        at,
+      );
+      expect(restored.map((r) => [r.digest, r.tags])).toEqual([
+        [digest('second-4'), ['second', 'shared-tag']],
+        [digest('first-4'), ['first']],
+      ]);
+      expect(restored[1]?.skippedTags).toEqual([
+        {
+          tag: 'shared-tag',
+          heldBy: digest('second-4'),
+          reason: expect.stringContaining('restored at the same time, which held it last'),
+        },
+        {
+          tag: 'taken',
+          heldBy: digest('holder-4'),
+          reason: expect.stringContaining('now points to'),
+        },
+      ]);
+    });
+
+    it('links a restored signature to the image it names once both are back', async () => {
+      const { b } = await twins(engine, 5);
+      await b.store.trash.restoreMany(
+        'team',
+        [
+          { repository: 'app', digest: digest('waiting-5') },
+          { repository: 'app', digest: digest('late-5') },
+        ],
+        at,
+      );
+      const signature = await sql`
+      SELECT top_level, signs_digest FROM manifests WHERE digest = ${digest('waiting-5')}`.execute(
+        b.handle.db,
+      );
+      expect(signature.rows).toEqual([{ top_level: 0, signs_digest: digest('late-5') }]);
+      await expectCountersMatchRecount(b.handle);
+    });
+
+    it('links a blob DELETEd while its image was in the trash again when the image comes back', async () => {
+      const { a, b } = await twins(engine, 8);
+      const late = (await trashNewestFirst(a.handle)).find((e) => e.digest === digest('late-8'))!;
+      const config = digest('late-8-config');
+      const linked = async (handle: StoreHandle) =>
+        (
+          await sql`
+          SELECT COUNT(*) AS n FROM repository_blobs rb JOIN repositories r
+          ON r.id = rb.repository_id WHERE r.name = 'app' AND rb.digest = ${config}`.execute(
+            handle.db,
+          )
+        ).rows[0];
+      expect(await linked(a.handle)).toEqual({ n: 0 });
+      await a.store.trash.restore('team', { repository: 'app', digest: late.digest }, at);
+      await b.handle.db
+        .transaction()
+        .execute((trx) => restoreTrashEntriesById(trx, [late.id], NOW));
+      expect(await linked(a.handle)).toEqual({ n: 1 });
+      expect(await linked(b.handle)).toEqual({ n: 1 });
+    });
+
+    it('restores all of a selection or none: one item not in the trash changes nothing', async () => {
+      const { b } = await twins(engine, 6);
+      const before = await dump(b.handle);
+      const [first] = await trashNewestFirst(b.handle);
+      for (const missing of [
+        { repository: 'app', digest: digest('never-pushed') },
+        { repository: 'no-such-repo', digest: digest('x') },
+      ]) {
+        await expect(
+          b.store.trash.restoreMany('team', [first!, missing], at),
+        ).rejects.toMatchObject({
+          kind: 'not_found',
+          details: { repository: missing.repository },
+        });
+      }
+      // Past its 30 days, an entry counts as gone.
+      await expect(
+        b.store.trash.restoreMany('team', [first!], { actor: 'tester', now: T0 + 31 * 86_400_000 }),
+      ).rejects.toMatchObject({ code: 'TRASH_ENTRY_EXPIRED' });
+      expect(await dump(b.handle)).toBe(before);
+      const audit = await b.store.audit.list({ limit: 100 });
+      expect(audit.items.filter((e) => e.action === 'images.restore')).toEqual([]);
+    });
+
+    it('restoring a deleted repository brings it back in the listing with its images and size', async () => {
+      const { b } = await twins(engine, 7);
+      const before = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
+      const lib = before.items.find((r) => r.name === 'lib/core');
+      await deleteRepositories(b.store, 'team', ['lib/core'], { actor: 'tester', now: NOW - 1 }, 5);
+      const gone = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
+      expect(gone.items.map((r) => r.name)).not.toContain('lib/core');
+      const inTrash = await b.store.trash.restorableInRepository('team', 'lib/core', NOW);
+      const restored = await b.store.trash.restoreRepository('team', 'lib/core', at);
+      expect(restored).toHaveLength(inTrash.entryIds.length);
+      const after = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
+      const back = after.items.find((r) => r.name === 'lib/core');
+      // Images the seed had deleted before come back too: more than were live before.
+      expect(back?.imageCount).toBeGreaterThanOrEqual(lib?.imageCount ?? 1);
+      expect(back?.sizeBytes).toBeGreaterThanOrEqual(lib?.sizeBytes ?? 1);
+      await expectCountersMatchRecount(b.handle);
+      expect(
+        await selectRows(
+          b.handle.db,
+          `SELECT COUNT(*) AS n FROM trash_entries e JOIN repositories r ON r.id = e.repository_id
+         WHERE r.name = 'lib/core'`,
+        ),
+      ).toEqual([{ n: 0 }]);
+      const audit = await b.store.audit.list({ limit: 100 });
+      expect(audit.items.find((e) => e.action === 'repository.restore')).toMatchObject({
+        actor: 'tester',
+        target: 'team/lib/core',
+        details: { restored: restored.length, skippedTags: expect.any(Number) },
+      });
+      await expect(b.store.trash.restoreRepository('team', 'lib/core', at)).rejects.toMatchObject({
+        code: 'TRASH_ENTRY_UNKNOWN',
+      });
+    });
+  });
+
+  describe('restoring a repository as an operation', () => {
+    it('gives what restoring its entries one by one newest-first gives, chunk after chunk, and leaves out what is deleted after it started', async () => {
+      const { a, b } = await twins(engine, 4);
+      const inApp = (await trashNewestFirst(a.handle)).filter((e) => e.repository === 'app');
+      expect(inApp.length).toBeGreaterThan(12);
+      const [{ digest: late }] = (await selectRows<{ digest: string }>(
+        a.handle.db,
+        `SELECT m.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id
+       WHERE r.name = 'app' AND m.listed = 1 ORDER BY m.id LIMIT 1`,
+      )) as [{ digest: string }];
+      const deleteLate = (store: Store) =>
+        store.images.trash('team', [{ repository: 'app', digest: late }], 'deleted', at);
+
+      await deleteLate(a.store);
+      const oneByOne: { digest: string; tags: string[] }[] = [];
+      for (const e of inApp) {
         const outcome = await a.store.trash.restore(
           'team',
           { repository: e.repository, digest: e.digest },
           at,
         );
-        oneByOne.push({
-          digest: e.digest,
-          tags: outcome.restored.tags,
-          skipped: outcome.skippedTags.map((s) => `${s.tag}→${s.heldBy}`),
-        });
+        oneByOne.push({ digest: e.digest, tags: outcome.restored.tags });
       }
 
-      // The set in chunks that each commit on their own, as a long restore runs.
-      const ids = chosen.map((e) => e.id);
-      const asSet: typeof oneByOne = [];
-      for (let i = 0; i < ids.length; i += 7) {
-        const restored = await b.handle.db
-          .transaction()
-          .execute((trx) => restoreTrashEntriesById(trx, ids.slice(i, i + 7), NOW));
-        for (const r of restored) {
-          asSet.push({
-            digest: r.digest,
-            tags: r.tags,
-            skipped: r.skippedTags.map((s) => `${s.tag}→${s.heldBy}`),
-          });
-        }
-      }
-
-      expect(asSet).toEqual(oneByOne);
-      expect(dump(b.handle)).toBe(dump(a.handle));
-      expectCountersMatchRecount(b.handle);
-      // The dataset did exercise the tag rule: someone's tag was taken.
-      expect(oneByOne.some((r) => r.skipped.length > 0)).toBe(true);
+      const claim = { owner: 'tester', leaseMs: 60_000 };
+      const { id, total } = await startTrashRestore(
+        b.handle.db,
+        'team',
+        { repository: 'app' },
+        at,
+        claim,
+      );
+      expect(total).toBe(inApp.length);
+      // Deleted once the set is fixed: it stays in the trash.
+      await deleteLate(b.store);
+      const { chunks, ended } = await restoreToEnd(b.store, id, claim, 4);
+      expect(chunks).toBe(Math.ceil(inApp.length / 4));
+      const result = ended.result as { restored: number; images: typeof oneByOne };
+      expect(result.restored).toBe(inApp.length);
+      expect(result.images.map((i) => ({ digest: i.digest, tags: i.tags }))).toEqual(oneByOne);
+      expect(await dump(b.handle)).toBe(await dump(a.handle));
+      expect((await trashNewestFirst(b.handle)).map((e) => e.digest)).toContain(late);
+      await expectCountersMatchRecount(b.handle);
     });
+
+    it('an operation an earlier Berth started, with its set listed, is worked to its end', async () => {
+      const { b } = await twins(engine, 5);
+      const inApp = (await trashNewestFirst(b.handle)).filter((e) => e.repository === 'app');
+      const claim = { owner: 'tester', leaseMs: 60_000 };
+      const id = await b.handle.db.transaction().execute(async (trx) => {
+        const created = await createOperation(trx, {
+          kind: 'trash.restore',
+          namespace: 'team',
+          namespaceId: 1,
+          target: 'team/app',
+          actor: 'tester',
+          params: { scope: 'repository', repository: 'app' },
+          now: NOW,
+          ...claim,
+        });
+        await appendOperationItemValues(
+          trx,
+          created,
+          inApp.map((e) => ({ itemId: e.id, revision: null })),
+        );
+        return created;
+      });
+      const { ended } = await restoreToEnd(b.store, id, claim, 5);
+      expect((ended.result as { restored: number }).restored).toBe(inApp.length);
+      expect((await trashNewestFirst(b.handle)).filter((e) => e.repository === 'app')).toEqual([]);
+      await expectCountersMatchRecount(b.handle);
+    });
+  });
+});
+
+// SQLite's query plans: PostgreSQL plans by its own statistics and has no EXPLAIN QUERY PLAN.
+describe('query plans of a restore', () => {
+  let dir: string;
+  const handles: SqliteHandle[] = [];
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-restore-'));
+  });
+  afterEach(async () => {
+    for (const h of handles.splice(0)) await h.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  async function open(file: string): Promise<{ handle: SqliteHandle; store: Store }> {
+    const handle = await openSqlite(file);
+    handles.push(handle);
+    return { handle, store: createStore(handle.db) };
   }
 
-  it('a tag two restored images remember goes to the one deleted last', async () => {
-    const { b } = await twins(4);
-    const restored = await b.store.trash.restoreMany(
-      'team',
-      [
-        { repository: 'app', digest: digest('first-4') },
-        { repository: 'app', digest: digest('second-4') },
-      ],
-      at,
-    );
-    expect(restored.map((r) => [r.digest, r.tags])).toEqual([
-      [digest('second-4'), ['second', 'shared-tag']],
-      [digest('first-4'), ['first']],
-    ]);
-    expect(restored[1]?.skippedTags).toEqual([
-      {
-        tag: 'shared-tag',
-        heldBy: digest('second-4'),
-        reason: expect.stringContaining('restored at the same time, which held it last'),
-      },
-      {
-        tag: 'taken',
-        heldBy: digest('holder-4'),
-        reason: expect.stringContaining('now points to'),
-      },
-    ]);
-  });
-
-  it('links a restored signature to the image it names once both are back', async () => {
-    const { b } = await twins(5);
-    await b.store.trash.restoreMany(
-      'team',
-      [
-        { repository: 'app', digest: digest('waiting-5') },
-        { repository: 'app', digest: digest('late-5') },
-      ],
-      at,
-    );
-    const signature = b.handle.raw
-      .prepare('SELECT top_level, signs_digest FROM manifests WHERE digest = ?')
-      .get(digest('waiting-5'));
-    expect(signature).toEqual({ top_level: 0, signs_digest: digest('late-5') });
-    expectCountersMatchRecount(b.handle);
-  });
-
-  it('links a blob DELETEd while its image was in the trash again when the image comes back', async () => {
-    const { a, b } = await twins(8);
-    const late = trashNewestFirst(a.handle).find((e) => e.digest === digest('late-8'))!;
-    const config = digest('late-8-config');
-    const linked = (handle: SqliteHandle) =>
-      handle.raw
-        .prepare(
-          `SELECT COUNT(*) AS n FROM repository_blobs rb JOIN repositories r
-           ON r.id = rb.repository_id WHERE r.name = 'app' AND rb.digest = ?`,
-        )
-        .get(config);
-    expect(linked(a.handle)).toEqual({ n: 0 });
-    await a.store.trash.restore('team', { repository: 'app', digest: late.digest }, at);
-    await b.handle.db.transaction().execute((trx) => restoreTrashEntriesById(trx, [late.id], NOW));
-    expect(linked(a.handle)).toEqual({ n: 1 });
-    expect(linked(b.handle)).toEqual({ n: 1 });
-  });
-
-  it('restores all of a selection or none: one item not in the trash changes nothing', async () => {
-    const { b } = await twins(6);
-    const before = dump(b.handle);
-    const [first] = trashNewestFirst(b.handle);
-    for (const missing of [
-      { repository: 'app', digest: digest('never-pushed') },
-      { repository: 'no-such-repo', digest: digest('x') },
-    ]) {
-      await expect(b.store.trash.restoreMany('team', [first!, missing], at)).rejects.toMatchObject({
-        kind: 'not_found',
-        details: { repository: missing.repository },
-      });
-    }
-    // Past its 30 days, an entry counts as gone.
-    await expect(
-      b.store.trash.restoreMany('team', [first!], { actor: 'tester', now: T0 + 31 * 86_400_000 }),
-    ).rejects.toMatchObject({ code: 'TRASH_ENTRY_EXPIRED' });
-    expect(dump(b.handle)).toBe(before);
-    const audit = await b.store.audit.list({ limit: 100 });
-    expect(audit.items.filter((e) => e.action === 'images.restore')).toEqual([]);
-  });
-
-  it('restoring a deleted repository brings it back in the listing with its images and size', async () => {
-    const { b } = await twins(7);
-    const before = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
-    const lib = before.items.find((r) => r.name === 'lib/core');
-    await deleteRepositories(b.store, 'team', ['lib/core'], { actor: 'tester', now: NOW - 1 }, 5);
-    const gone = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
-    expect(gone.items.map((r) => r.name)).not.toContain('lib/core');
-    const inTrash = await b.store.trash.restorableInRepository('team', 'lib/core', NOW);
-    const restored = await b.store.trash.restoreRepository('team', 'lib/core', at);
-    expect(restored).toHaveLength(inTrash.entryIds.length);
-    const after = await b.store.repositories.list('team', { sort: 'name', limit: 10 });
-    const back = after.items.find((r) => r.name === 'lib/core');
-    // Images the seed had deleted before come back too: more than were live before.
-    expect(back?.imageCount).toBeGreaterThanOrEqual(lib?.imageCount ?? 1);
-    expect(back?.sizeBytes).toBeGreaterThanOrEqual(lib?.sizeBytes ?? 1);
-    expectCountersMatchRecount(b.handle);
-    expect(
-      b.handle.raw
-        .prepare(
-          `SELECT COUNT(*) AS n FROM trash_entries e JOIN repositories r ON r.id = e.repository_id
-           WHERE r.name = 'lib/core'`,
-        )
-        .get(),
-    ).toEqual({ n: 0 });
-    const audit = await b.store.audit.list({ limit: 100 });
-    expect(audit.items.find((e) => e.action === 'repository.restore')).toMatchObject({
-      actor: 'tester',
-      target: 'team/lib/core',
-      details: { restored: restored.length, skippedTags: expect.any(Number) },
-    });
-    await expect(b.store.trash.restoreRepository('team', 'lib/core', at)).rejects.toMatchObject({
-      code: 'TRASH_ENTRY_UNKNOWN',
-    });
-  });
-});
-
-describe('restoring a repository as an operation', () => {
-  it('gives what restoring its entries one by one newest-first gives, chunk after chunk, and leaves out what is deleted after it started', async () => {
-    const { a, b } = await twins(4);
-    const inApp = trashNewestFirst(a.handle).filter((e) => e.repository === 'app');
-    expect(inApp.length).toBeGreaterThan(12);
-    const late = a.handle.raw
-      .prepare(
-        `SELECT m.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id
-         WHERE r.name = 'app' AND m.listed = 1 ORDER BY m.id LIMIT 1`,
-      )
-      .pluck()
-      .get() as string;
-    const deleteLate = (store: Store) =>
-      store.images.trash('team', [{ repository: 'app', digest: late }], 'deleted', at);
-
-    await deleteLate(a.store);
-    const oneByOne: { digest: string; tags: string[] }[] = [];
-    for (const e of inApp) {
-      const outcome = await a.store.trash.restore(
-        'team',
-        { repository: e.repository, digest: e.digest },
-        at,
-      );
-      oneByOne.push({ digest: e.digest, tags: outcome.restored.tags });
-    }
-
-    const claim = { owner: 'tester', leaseMs: 60_000 };
-    const { id, total } = await startTrashRestore(
-      b.handle.db,
-      'team',
-      { repository: 'app' },
-      at,
-      claim,
-    );
-    expect(total).toBe(inApp.length);
-    // Deleted once the set is fixed: it stays in the trash.
-    await deleteLate(b.store);
-    const { chunks, ended } = await restoreToEnd(b.store, id, claim, 4);
-    expect(chunks).toBe(Math.ceil(inApp.length / 4));
-    const result = ended.result as { restored: number; images: typeof oneByOne };
-    expect(result.restored).toBe(inApp.length);
-    expect(result.images.map((i) => ({ digest: i.digest, tags: i.tags }))).toEqual(oneByOne);
-    expect(dump(b.handle)).toBe(dump(a.handle));
-    expect(trashNewestFirst(b.handle).map((e) => e.digest)).toContain(late);
-    expectCountersMatchRecount(b.handle);
-  });
-
-  it('an operation an earlier Berth started, with its set listed, is worked to its end', async () => {
-    const { b } = await twins(5);
-    const inApp = trashNewestFirst(b.handle).filter((e) => e.repository === 'app');
-    const claim = { owner: 'tester', leaseMs: 60_000 };
-    const id = await b.handle.db.transaction().execute(async (trx) => {
-      const created = await createOperation(trx, {
-        kind: 'trash.restore',
-        namespace: 'team',
-        namespaceId: 1,
-        target: 'team/app',
-        actor: 'tester',
-        params: { scope: 'repository', repository: 'app' },
-        now: NOW,
-        ...claim,
-      });
-      await appendOperationItemValues(
-        trx,
-        created,
-        inApp.map((e) => ({ itemId: e.id, revision: null })),
-      );
-      return created;
-    });
-    const { ended } = await restoreToEnd(b.store, id, claim, 5);
-    expect((ended.result as { restored: number }).restored).toBe(inApp.length);
-    expect(trashNewestFirst(b.handle).filter((e) => e.repository === 'app')).toEqual([]);
-    expectCountersMatchRecount(b.handle);
-  });
-});
-
-describe('query plans of a restore', () => {
   /**
    * A registry as seeding leaves it (statistics gathered while every manifests.trash_entry_id
    * was NULL), with one repository since deleted by a plain delete (retention_run_id NULL). Counted as one key, those NULLs once made the
@@ -531,7 +547,7 @@ describe('query plans of a restore', () => {
 
   it("making the chunk's manifests live looks them up by trash entry, never scans them all", async () => {
     const handle = await freshlySeeded();
-    const steps = plan(handle, reviveManifestsOfEntries('[1, 2]').compile(handle.db));
+    const steps = plan(handle, reviveManifestsOfEntries(handle.db, [1, 2]).compile(handle.db));
     expect(
       steps.some((s) =>
         /^SEARCH manifests USING (COVERING )?INDEX manifests_trash_entry \(trash_entry_id=\?\)$/.test(
@@ -544,7 +560,7 @@ describe('query plans of a restore', () => {
 
   it('relinking blobs looks up the manifests of the chunk, never scans them all', async () => {
     const handle = await freshlySeeded();
-    const steps = plan(handle, relinkBlobsOfEntries('[1, 2]', NOW).compile(handle.db));
+    const steps = plan(handle, relinkBlobsOfEntries(handle.db, [1, 2], NOW).compile(handle.db));
     expect(steps).toContain('SEARCH m USING INDEX manifests_trash_entry (trash_entry_id=?)');
     expect(steps.indexOf('SEARCH e USING INTEGER PRIMARY KEY (rowid=?)')).toBeLessThan(
       steps.indexOf('SEARCH m USING INDEX manifests_trash_entry (trash_entry_id=?)'),

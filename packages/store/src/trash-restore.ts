@@ -8,6 +8,8 @@ import {
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { listOf, outerLoopJoin, tuplesOf, typed } from './sql-lists.js';
+import { engineOf } from './store-handle.js';
 
 /** A trash entry as the restore reads it (a row of trash_entries). */
 export interface RestorableEntry {
@@ -36,9 +38,6 @@ export interface RestoredEntry {
  */
 export const RESTORE_CHUNK = 500;
 
-/** A list bound as one parameter: the statement text is the same whatever the set's size. */
-const jsonList = (values: readonly unknown[]) => JSON.stringify(values);
-
 /**
  * Restores a set of trash entries (at most a chunk) in the caller's transaction: the images
  * with everything that went to the trash with them, their blobs linked to the repository
@@ -57,14 +56,13 @@ export async function restoreTrashEntries(
   opts: { onlyTag?: string | null } = {},
 ): Promise<RestoredEntry[]> {
   if (entries.length === 0) return [];
-  const entryIds = jsonList(entries.map((e) => e.id));
+  const entryIds = entries.map((e) => e.id);
+  const manifestIds = entries.map((e) => e.manifest_id);
   const mains = new Map(
     (
       await sql<{ id: number; top_level: number; size_bytes: number }>`
         SELECT id, top_level, size_bytes FROM manifests
-        WHERE id IN (SELECT value FROM json_each(${jsonList(entries.map((e) => e.manifest_id))}))`.execute(
-        trx,
-      )
+        WHERE id IN ${listOf(trx, manifestIds)}`.execute(trx)
     ).rows.map((m) => [m.id, m]),
   );
   const partTags = await sql<{
@@ -77,7 +75,7 @@ export async function restoreTrashEntries(
     FROM trash_tags tt
     JOIN trash_entries e ON e.id = tt.trash_entry_id
     JOIN manifests m ON m.id = tt.manifest_id
-    WHERE tt.trash_entry_id IN (SELECT value FROM json_each(${entryIds}))
+    WHERE tt.trash_entry_id IN ${listOf(trx, entryIds)}
       AND tt.manifest_id != e.manifest_id`.execute(trx);
   const partsOf = new Map<number, { tag: string; digest: string; manifestId: number }[]>();
   for (const p of partTags.rows) {
@@ -119,22 +117,24 @@ export async function restoreTrashEntries(
     });
   }
 
-  if (await blobsUnlinkedIn(trx, entries)) await relinkBlobsOfEntries(entryIds, now).execute(trx);
+  if (await blobsUnlinkedIn(trx, entries)) {
+    await relinkBlobsOfEntries(trx, entryIds, now).execute(trx);
+  }
   // Each statement here runs synchronously; between the long ones, requests that waited for
   // the event loop run (reads on the reader connection, the rest queue for the writer), so
   // a pull waits for one statement, not for the whole chunk and its commit.
   await nextTurn();
-  await reviveManifestsOfEntries(entryIds).execute(trx);
+  await reviveManifestsOfEntries(trx, entryIds).execute(trx);
   await nextTurn();
   const puts = entries.flatMap((e, i) =>
     decisions[i]!.put.map((p) => [e.repository_id, p.tag, p.manifestId ?? e.manifest_id]),
   );
   if (puts.length > 0) {
+    const j = tuplesOf(trx, 'j', puts, ['bigint', 'text', 'bigint']);
     await sql`
       INSERT INTO tags (repository_id, name, manifest_id, updated_at)
-      SELECT value ->> 0, value ->> 1, value ->> 2, ${now} FROM json_each(${jsonList(puts)})`.execute(
-      trx,
-    );
+      SELECT ${j.field(0)}, ${j.field(1)}, ${j.field(2)}, ${typed(trx, now, 'bigint')}
+      FROM ${j.from}`.execute(trx);
   }
   const attached = await attachTagSignatures(
     trx,
@@ -145,8 +145,7 @@ export async function restoreTrashEntries(
       tags: decisions[i]!.restore,
     })),
   );
-  await sql`
-    DELETE FROM trash_entries WHERE id IN (SELECT value FROM json_each(${entryIds}))`.execute(trx);
+  await sql`DELETE FROM trash_entries WHERE id IN ${listOf(trx, entryIds)}`.execute(trx);
   await nextTurn();
 
   const live = new CounterDeltas();
@@ -184,18 +183,18 @@ async function blobsUnlinkedIn(trx: Db, entries: readonly RestorableEntry[]): Pr
   const repositories = [...new Set(entries.map((e) => e.repository_id))];
   const row = await sql<{ one: number }>`
     SELECT 1 AS one FROM repositories
-    WHERE id IN (SELECT value FROM json_each(${jsonList(repositories)}))
+    WHERE id IN ${listOf(trx, repositories)}
       AND blobs_unlinked_at IS NOT NULL
     LIMIT 1`.execute(trx);
   return row.rows.length > 0;
 }
 
 /** Makes the manifests of these trash entries (each image with its children and referrers) live. */
-export function reviveManifestsOfEntries(entryIds: string) {
+export function reviveManifestsOfEntries(db: Db, entryIds: readonly number[]) {
   return sql`
     UPDATE manifests
     SET state = 'live', trash_entry_id = NULL, listed = top_level, revision = revision + 1
-    WHERE trash_entry_id IN (SELECT value FROM json_each(${entryIds}))`;
+    WHERE trash_entry_id IN ${listOf(db, entryIds)}`;
 }
 
 /**
@@ -208,14 +207,19 @@ export function reviveManifestsOfEntries(entryIds: string) {
  * the registry in repository order for each chunk (all 20,000 per chunk on the 20,000-image
  * dataset). `>=`: an unlink in the same millisecond as the delete may have come after it.
  */
-export function relinkBlobsOfEntries(entryIds: string, now: number) {
+export function relinkBlobsOfEntries(db: Db, entryIds: readonly number[], now: number) {
+  // The ids as a table `j` to drive the join: a bigint array on PostgreSQL, json_each on SQLite.
+  const list =
+    engineOf(db) === 'postgres'
+      ? sql`unnest(CAST(${entryIds} AS bigint[])) AS j (value)`
+      : sql`json_each(${JSON.stringify(entryIds)}) j`;
   return sql`
     INSERT INTO repository_blobs (repository_id, digest, touched_at)
-    SELECT DISTINCT m.repository_id, mb.blob_digest, ${now}
-    FROM json_each(${entryIds}) j
-    CROSS JOIN trash_entries e ON e.id = j.value
-    CROSS JOIN repositories r ON r.id = e.repository_id
-    CROSS JOIN manifests m ON m.trash_entry_id = e.id
+    SELECT DISTINCT m.repository_id, mb.blob_digest, ${typed(db, now, 'bigint')}
+    FROM ${list}
+    ${outerLoopJoin(db)} trash_entries e ON e.id = j.value
+    ${outerLoopJoin(db)} repositories r ON r.id = e.repository_id
+    ${outerLoopJoin(db)} manifests m ON m.trash_entry_id = e.id
     JOIN manifest_blobs mb ON mb.manifest_id = m.id
     JOIN blobs b ON b.digest = mb.blob_digest
     WHERE r.blobs_unlinked_at >= e.deleted_at
@@ -230,10 +234,11 @@ async function tagHolders(
   const held = new Map<number, Map<string, string>>();
   if (pairs.length === 0) return held;
   // CROSS JOIN keeps the pairs as the outer loop: each is a primary-key lookup in tags.
+  const j = tuplesOf(trx, 'j', pairs, ['bigint', 'text']);
   const rows = await sql<{ repository_id: number; name: string; digest: string }>`
     SELECT t.repository_id, t.name, m.digest
-    FROM json_each(${jsonList(pairs)}) j
-    CROSS JOIN tags t ON t.repository_id = j.value ->> 0 AND t.name = j.value ->> 1
+    FROM ${j.from}
+    ${outerLoopJoin(trx)} tags t ON t.repository_id = ${j.field(0)} AND t.name = ${j.field(1)}
     JOIN manifests m ON m.id = t.manifest_id`.execute(trx);
   for (const r of rows.rows) {
     const tags = held.get(r.repository_id) ?? new Map<string, string>();
@@ -273,10 +278,17 @@ async function attachTagSignatures(
   );
   const liveSubjects = new Set<string>();
   if (signing.length > 0) {
+    const j = tuplesOf(
+      trx,
+      'j',
+      signing.map((s) => [s.repositoryId, s.signs.digest]),
+      ['bigint', 'text'],
+    );
     const rows = await sql<{ repository_id: number; digest: string }>`
       SELECT m.repository_id, m.digest
-      FROM json_each(${jsonList(signing.map((s) => [s.repositoryId, s.signs.digest]))}) j
-      CROSS JOIN manifests m ON m.repository_id = j.value ->> 0 AND m.digest = j.value ->> 1
+      FROM ${j.from}
+      ${outerLoopJoin(trx)} manifests m
+        ON m.repository_id = ${j.field(0)} AND m.digest = ${j.field(1)}
       WHERE m.state = 'live'`.execute(trx);
     for (const r of rows.rows) liveSubjects.add(`${r.repository_id} ${r.digest}`);
   }
@@ -288,17 +300,7 @@ async function attachTagSignatures(
     }
     wanted.set(s.manifestId, s.signs);
   }
-  const waiting =
-    own.length === 0
-      ? []
-      : (
-          await sql<{ id: number; name: string; settled_for: number }>`
-            SELECT m.id, t.name, j.value ->> 2 AS settled_for
-            FROM json_each(${jsonList(own)}) j
-            CROSS JOIN tags t ON t.repository_id = j.value ->> 0 AND t.name = j.value ->> 1
-            JOIN manifests m ON m.id = t.manifest_id
-            ORDER BY j.key, m.id`.execute(trx)
-        ).rows.filter((w) => w.id !== w.settled_for);
+  const waiting = own.length === 0 ? [] : await waitingSignatures(trx, own);
   for (const w of waiting) {
     const signs = tagSignatureOf(w.name);
     if (signs && !wanted.has(w.id)) wanted.set(w.id, signs);
@@ -307,7 +309,7 @@ async function attachTagSignatures(
   const attachable = await sql<AttachedSignature>`
     SELECT m.id, m.repository_id, r.namespace_id, m.top_level, m.size_bytes
     FROM manifests m JOIN repositories r ON r.id = m.repository_id
-    WHERE m.id IN (SELECT value FROM json_each(${jsonList([...wanted.keys()])}))
+    WHERE m.id IN ${listOf(trx, [...wanted.keys()])}
       AND m.state = 'live' AND m.subject_digest IS NULL AND m.signs_digest IS NULL
       AND NOT EXISTS (
         SELECT 1 FROM manifest_children mc JOIN manifests p ON p.id = mc.parent_id
@@ -317,13 +319,32 @@ async function attachTagSignatures(
     const signs = wanted.get(a.id)!;
     return [a.id, signs.digest, signs.kind];
   });
+  const j = tuplesOf(trx, 'j', links, ['bigint', 'text', 'text']);
   await sql`
     UPDATE manifests
-    SET signs_digest = j.value ->> 1, signs_kind = j.value ->> 2, top_level = 0, listed = 0,
+    SET signs_digest = ${j.field(1)}, signs_kind = ${j.field(2)}, top_level = 0, listed = 0,
         revision = revision + 1
-    FROM json_each(${jsonList(links)}) j
-    WHERE manifests.id = j.value ->> 0`.execute(trx);
+    FROM ${j.from}
+    WHERE manifests.id = ${j.field(0)}`.execute(trx);
   return attachable.rows;
+}
+
+/**
+ * The images that hold these (repository, signature tag) pairs, other than the restored
+ * image each pair names (`[repository, tag, restored manifest]`), in the pairs' order.
+ */
+async function waitingSignatures(
+  trx: Db,
+  own: readonly (readonly [number, string, number])[],
+): Promise<{ id: number; name: string }[]> {
+  const j = tuplesOf(trx, 'j', own, ['bigint', 'text', 'bigint']);
+  const rows = await sql<{ id: number; name: string; settled_for: number }>`
+    SELECT m.id, t.name, ${j.field(2)} AS settled_for
+    FROM ${j.from}
+    ${outerLoopJoin(trx)} tags t ON t.repository_id = ${j.field(0)} AND t.name = ${j.field(1)}
+    JOIN manifests m ON m.id = t.manifest_id
+    ORDER BY ${j.key}, m.id`.execute(trx);
+  return rows.rows.filter((w) => w.id !== w.settled_for);
 }
 
 /** Live image and byte changes per repository, each knowing its namespace. */
@@ -361,20 +382,25 @@ async function applyCounters(
     return n;
   };
   if (changed.length > 0) {
+    const changedIds = changed.map(([id]) => id);
     const before = new Map(
       (
         await sql<{ id: number; image_count: number }>`
           SELECT id, image_count FROM repositories
-          WHERE id IN (SELECT value FROM json_each(${jsonList(changed.map(([id]) => id))}))`.execute(
-          trx,
-        )
+          WHERE id IN ${listOf(trx, changedIds)}`.execute(trx)
       ).rows.map((r) => [r.id, r.image_count]),
+    );
+    const j = tuplesOf(
+      trx,
+      'j',
+      changed.map(([id, d]) => [id, d.images, d.bytes]),
+      ['bigint', 'bigint', 'bigint'],
     );
     await sql`
       UPDATE repositories
-      SET image_count = image_count + (j.value ->> 1), size_bytes = size_bytes + (j.value ->> 2)
-      FROM json_each(${jsonList(changed.map(([id, d]) => [id, d.images, d.bytes]))}) j
-      WHERE repositories.id = j.value ->> 0`.execute(trx);
+      SET image_count = image_count + (${j.field(1)}), size_bytes = size_bytes + (${j.field(2)})
+      FROM ${j.from}
+      WHERE repositories.id = ${j.field(0)}`.execute(trx);
     for (const [id, d] of changed) {
       const was = before.get(id) ?? 0;
       const n = nsOf(d.namespace);
@@ -389,15 +415,21 @@ async function applyCounters(
     n.trashBytes += t.bytes;
   }
   if (ns.size === 0) return;
+  const j = tuplesOf(
+    trx,
+    'j',
+    [...ns].map(([id, n]) => [id, n.images, n.bytes, n.repositories, n.trash, n.trashBytes]),
+    ['bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'],
+  );
   await sql`
     UPDATE namespaces
-    SET image_count = image_count + (j.value ->> 1),
-        size_bytes = size_bytes + (j.value ->> 2),
-        repository_count = repository_count + (j.value ->> 3),
-        trash_count = trash_count + (j.value ->> 4),
-        trash_size_bytes = trash_size_bytes + (j.value ->> 5)
-    FROM json_each(${jsonList([...ns].map(([id, n]) => [id, n.images, n.bytes, n.repositories, n.trash, n.trashBytes]))}) j
-    WHERE namespaces.id = j.value ->> 0`.execute(trx);
+    SET image_count = image_count + (${j.field(1)}),
+        size_bytes = size_bytes + (${j.field(2)}),
+        repository_count = repository_count + (${j.field(3)}),
+        trash_count = trash_count + (${j.field(4)}),
+        trash_size_bytes = trash_size_bytes + (${j.field(5)})
+    FROM ${j.from}
+    WHERE namespaces.id = ${j.field(0)}`.execute(trx);
 }
 
 /** A restored image as the API reports it. */
@@ -422,7 +454,7 @@ export async function restoreTrashEntriesById(
     SELECT e.id, e.namespace_id, e.repository_id, e.manifest_id, e.digest, e.tags, e.size_bytes,
            r.name AS repository
     FROM trash_entries e JOIN repositories r ON r.id = e.repository_id
-    WHERE e.id IN (SELECT value FROM json_each(${jsonList(entryIds)})) AND e.expires_at > ${now}
+    WHERE e.id IN ${listOf(trx, entryIds)} AND e.expires_at > ${now}
     ORDER BY e.deleted_at DESC, e.id DESC`.execute(trx);
   return restoreEntriesInParts(trx, rows.rows, now);
 }

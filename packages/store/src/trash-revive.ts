@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { chunks } from './blob-reclaim.js';
 import type { Db } from './database.js';
 import { adjustLiveCounters, adjustTrashCounters } from './resolve.js';
+import { typed } from './sql-lists.js';
 
 /**
  * Links every blob the given manifests use to the repository again (a blob DELETE may have
@@ -23,9 +24,9 @@ export async function relinkBlobs(
           .selectFrom('manifest_blobs')
           .innerJoin('blobs', 'blobs.digest', 'manifest_blobs.blob_digest')
           .select([
-            eb.val(repositoryId).as('repository_id'),
+            typed(trx, repositoryId, 'bigint').as('repository_id'),
             'manifest_blobs.blob_digest',
-            eb.val(now).as('touched_at'),
+            typed(trx, now, 'bigint').as('touched_at'),
           ])
           .distinct()
           .where('manifest_blobs.manifest_id', 'in', chunk),

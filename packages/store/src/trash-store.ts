@@ -7,6 +7,7 @@ import { currentRequestId } from './audit-context.js';
 import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { containsText } from './like.js';
+import { outerLoopJoin, tuplesOf } from './sql-lists.js';
 import { adjustTrashCounters, resolveNamespace, resolveRepository } from './resolve.js';
 import {
   type RestoredImage,
@@ -299,6 +300,12 @@ export function createTrashStore(db: Db) {
           );
         }
         await refuseRestoreIntoDeleting(trx, ns, [...repos.values()]);
+        const j = tuplesOf(
+          trx,
+          'j',
+          items.map((i) => [repos.get(i.repository), i.digest]),
+          ['bigint', 'text'],
+        );
         const found = await sql<{
           id: number;
           repository_id: number;
@@ -306,10 +313,9 @@ export function createTrashStore(db: Db) {
           expires_at: number;
         }>`
           SELECT e.id, e.repository_id, e.digest, e.expires_at
-          FROM json_each(${JSON.stringify(items.map((i) => [repos.get(i.repository), i.digest]))}) j
-          CROSS JOIN trash_entries e ON e.repository_id = j.value ->> 0 AND e.digest = j.value ->> 1`.execute(
-          trx,
-        );
+          FROM ${j.from}
+          ${outerLoopJoin(trx)} trash_entries e
+            ON e.repository_id = ${j.field(0)} AND e.digest = ${j.field(1)}`.execute(trx);
         const byKey = new Map(found.rows.map((e) => [`${e.repository_id} ${e.digest}`, e]));
         for (const item of items) {
           const entry = byKey.get(`${repos.get(item.repository)} ${item.digest}`);
@@ -414,7 +420,10 @@ export function createTrashStore(db: Db) {
             'repositories.name as repository',
           ])
           .where('trash_entries.expires_at', '<=', now)
+          // Entries that expire in the same millisecond go (and are audited) in id order: the
+          // index gives that order on SQLite, PostgreSQL has to be told.
           .orderBy('trash_entries.expires_at')
+          .orderBy('trash_entries.id')
           .limit(batch)
           .execute();
         if (entries.length === 0) return { purged: 0, reclaimed: [] as string[] };
