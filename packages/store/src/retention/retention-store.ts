@@ -20,8 +20,8 @@ import type { ActionContext } from '../context.js';
 import { recordAudit } from '../audit-store.js';
 import { chunks } from '../blob-reclaim.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { idSet } from '../trash-images.js';
 import { resolveNamespace } from '../resolve.js';
+import { listOf } from '../sql-lists.js';
 import { tagsOf } from '../tags-of.js';
 import { selectRepositories } from './evaluate.js';
 import {
@@ -402,7 +402,14 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     const rows = await db
       .selectFrom('manifests')
       .select(['id', 'digest', 'size_bytes'])
-      .where('id', 'in', idSet(listed.map((s) => s.key)))
+      .where(
+        'id',
+        'in',
+        listOf(
+          db,
+          listed.map((s) => s.key),
+        ),
+      )
       .execute();
     const byId = new Map(rows.map((m) => [m.id, m]));
     const tags = await tagsOf(
