@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type SqliteDatabase from 'better-sqlite3';
 
 /**
@@ -39,4 +40,25 @@ export async function withIdSet<T>(
   } finally {
     sets.delete(set);
   }
+}
+
+/** Ids joined between two turns of the event loop when a set is written out for PostgreSQL. */
+const LITERAL_SLICE = 50_000;
+
+/**
+ * The same kind of set on PostgreSQL, which has no per-connection JavaScript functions: the
+ * text of a bigint[] bound as ONE parameter, read as `= ANY(CAST(${set} AS bigint[]))` or
+ * `<> ALL(…)`. A bound parameter is a constant to the planner, which hashes a large array
+ * once per statement, so membership is a probe and nothing is staged in a table (900,000
+ * ids against 2,000,000 blob references: this 16 s, a temporary table filled from the same
+ * array 20 s, on a busy test machine). The text is built a slice at a time: one join of
+ * 900,000 ids held the event loop for ~0.6 s.
+ */
+export async function idArrayLiteral(ids: readonly number[] | Float64Array): Promise<string> {
+  const parts: string[] = [];
+  for (let from = 0; from < ids.length; from += LITERAL_SLICE) {
+    parts.push(ids.slice(from, from + LITERAL_SLICE).join(','));
+    if (from + LITERAL_SLICE < ids.length) await nextTurn();
+  }
+  return `{${parts.join(',')}}`;
 }

@@ -92,3 +92,20 @@ export async function openPostgres(
     close: () => db.destroy(),
   };
 }
+
+/**
+ * A small read-only pool on an already migrated database, for a worker thread that reads
+ * beside the process's own pool (retention previews): numbers parsed as openPostgres does,
+ * no migration, and every transaction read-only, so it can never take the writer lock.
+ */
+export function openPostgresReader(url: string, poolSize = 1): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types,
+    application_name: 'berth-worker',
+    options: '-c default_transaction_read_only=on',
+  });
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -6,9 +6,10 @@ import {
   type RetentionVerdict,
   selectRetention,
 } from '@berth/domain';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../database.js';
 import { chunks } from '../blob-reclaim.js';
+import { engineOf } from '../store-handle.js';
 
 /** What retention reads of an image beyond the rule inputs. */
 export interface ScannedImage extends RetentionCandidate<number> {
@@ -130,13 +131,14 @@ export async function* evaluateRepositories(
  * The aggregates of one query see the rows in the same order, so the columns line up.
  */
 async function readBatch(db: Db, ids: number[]): Promise<Map<number, ScannedImage[]>> {
+  const column = columnOf(db);
   const images = await sql<ImageColumns>`
-    SELECT json_group_array(repository_id) AS r, json_group_array(id) AS i,
-      json_group_array(created_sort) AS c, json_group_array(pushed_at) AS p,
-      json_group_array(revision) AS v, json_group_array(size_bytes) AS s
+    SELECT ${column('repository_id')} AS r, ${column('id')} AS i,
+      ${column('created_sort')} AS c, ${column('pushed_at')} AS p,
+      ${column('revision')} AS v, ${column('size_bytes')} AS s
     FROM manifests WHERE repository_id IN (${sql.join(ids)}) AND listed = 1`.execute(db);
   const tagged = await sql<TagColumns>`
-    SELECT json_group_array(manifest_id) AS m, json_group_array(name) AS n
+    SELECT ${column('manifest_id')} AS m, ${column('name')} AS n
     FROM tags WHERE repository_id IN (${sql.join(ids)})`.execute(db);
   const byRepository = new Map<number, ScannedImage[]>();
   decode(images.rows[0], tagged.rows[0], byRepository);
@@ -153,19 +155,22 @@ async function readLargeRepository(
   repositoryId: number,
 ): Promise<Map<number, ScannedImage[]>> {
   const byRepository = new Map<number, ScannedImage[]>();
+  const column = columnOf(db);
+  // PostgreSQL requires a subquery in FROM to have a name.
+  const named = engineOf(db) === 'postgres' ? sql` AS m` : sql``;
   for (let after = 0; ;) {
     const images = await sql<ImageColumns & { last: number | null; n: number }>`
-      SELECT json_group_array(repository_id) AS r, json_group_array(id) AS i,
-        json_group_array(created_sort) AS c, json_group_array(pushed_at) AS p,
-        json_group_array(revision) AS v, json_group_array(size_bytes) AS s,
+      SELECT ${column('repository_id')} AS r, ${column('id')} AS i,
+        ${column('created_sort')} AS c, ${column('pushed_at')} AS p,
+        ${column('revision')} AS v, ${column('size_bytes')} AS s,
         max(id) AS last, count(*) AS n
       FROM (SELECT * FROM manifests
         WHERE repository_id = ${repositoryId} AND listed = 1 AND id > ${after}
-        ORDER BY id LIMIT ${IMAGES_PER_BATCH})`.execute(db);
+        ORDER BY id LIMIT ${IMAGES_PER_BATCH})${named}`.execute(db);
     const row = images.rows[0];
     if (!row || row.last === null) break;
     const tagged = await sql<TagColumns>`
-      SELECT json_group_array(manifest_id) AS m, json_group_array(name) AS n
+      SELECT ${column('manifest_id')} AS m, ${column('name')} AS n
       FROM tags WHERE manifest_id > ${after} AND manifest_id <= ${row.last}
         AND repository_id = ${repositoryId}`.execute(db);
     decode(row, tagged.rows[0], byRepository);
@@ -174,6 +179,17 @@ async function readLargeRepository(
     await nextTurn();
   }
   return byRepository;
+}
+
+/**
+ * A column of a read as one JSON array text: json_group_array on SQLite, json_agg on
+ * PostgreSQL (as text, so both decode alike; over no rows it is NULL, which decodes as []).
+ * All aggregates of one query are fed the same rows in the same order on either engine.
+ */
+function columnOf(db: Db): (name: string) => RawBuilder<string> {
+  return engineOf(db) === 'postgres'
+    ? (name) => sql.raw(`CAST(json_agg(${name}) AS text)`)
+    : (name) => sql.raw(`json_group_array(${name})`);
 }
 
 type ImageColumns = Record<'r' | 'i' | 'c' | 'p' | 'v' | 's', string>;

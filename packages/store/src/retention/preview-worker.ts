@@ -1,13 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
 import type { ImagePointer, RetentionRules } from '@berth/domain';
-import type { Database } from '../database.js';
 import { buildPreviewPart } from './preview-builder.js';
+import { type WorkerDatabase, openWorkerDatabase } from './worker-database.js';
 
 /** What the main thread asks of a preview worker: one range of a namespace's repositories. */
 export interface PreviewWorkerTask {
-  file: string;
+  database: WorkerDatabase;
   namespaceId: number;
   rules: RetentionRules;
   pointers: ImagePointer[];
@@ -18,13 +16,8 @@ export interface PreviewWorkerTask {
   expectedImages: number;
 }
 
-// A read-only connection of its own: WAL lets it read beside the server's connection.
 const task = workerData as PreviewWorkerTask;
-const raw = new SqliteDatabase(task.file, { readonly: true, fileMustExist: true });
-raw.pragma('busy_timeout = 5000');
-// The scan reads each index page once: a small cache keeps the worker's memory small.
-raw.pragma('cache_size = -8192');
-const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+const db = openWorkerDatabase(task.database);
 try {
   const part = await buildPreviewPart(
     db,

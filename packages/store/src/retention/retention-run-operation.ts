@@ -2,7 +2,8 @@ import { describeSkip } from '@berth/domain';
 import type { Db } from '../database.js';
 import { recordAudit } from '../audit-store.js';
 import { manifestColumns } from '../images-store.js';
-import { idSet, trashImages } from '../trash-images.js';
+import { trashImages } from '../trash-images.js';
+import { listOf } from '../sql-lists.js';
 import {
   type ChunkOutcome,
   type OperationRecord,
@@ -73,7 +74,14 @@ export async function retentionRunChunk(
     .innerJoin('repositories', 'repositories.id', 'manifests.repository_id')
     .select([...manifestColumns.map((c) => `manifests.${c}` as const), 'manifests.revision'])
     .select('repositories.name as repository')
-    .where('manifests.id', 'in', idSet(items.map((i) => i.itemId)))
+    .where(
+      'manifests.id',
+      'in',
+      listOf(
+        trx,
+        items.map((i) => i.itemId),
+      ),
+    )
     .execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
   const next = { ...progress, listedDeleted: [...progress.listedDeleted] };

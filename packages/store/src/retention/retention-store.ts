@@ -20,8 +20,8 @@ import type { ActionContext } from '../context.js';
 import { recordAudit } from '../audit-store.js';
 import { chunks } from '../blob-reclaim.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { idSet } from '../trash-images.js';
 import { resolveNamespace } from '../resolve.js';
+import { listOf } from '../sql-lists.js';
 import { tagsOf } from '../tags-of.js';
 import { selectRepositories } from './evaluate.js';
 import {
@@ -35,6 +35,7 @@ import type { PreviewWorkerTask } from './preview-worker.js';
 import { type ManifestIds, manifestsGoingWith, reclaimableBytes } from './reclaim.js';
 import type { ReclaimWorkerTask } from './reclaim-worker.js';
 import { workerAnswer } from './worker-answer.js';
+import type { WorkerDatabase } from './worker-database.js';
 import { DECISIONS, DECISION_CODES, decodeColumns, encodeColumns } from './preview-codec.js';
 import {
   LISTED_IN_RESULT,
@@ -193,6 +194,12 @@ export interface RetentionStoreOptions {
   /** The SQLite file, for the worker threads that evaluate large previews. */
   file?: string;
   /**
+   * The PostgreSQL database's URL, for the same worker threads (each opens one read-only
+   * connection): the queries run on the server either way, but deciding 100,000 images and
+   * decoding their columns is JavaScript that would hold the event loop.
+   */
+  postgresUrl?: string;
+  /**
    * From this many images in the namespace a preview is evaluated on worker threads, never on
    * the thread that answers requests (a 100,000-image repository is one step of the rules of
    * ~0.3 s); below it, on that thread in steps of a few milliseconds. A worker costs ~50 ms.
@@ -240,9 +247,9 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     const total = repositories.reduce((s, r) => s + r.image_count, 0);
     const onMainThread = () =>
       buildPreviewPart(db, namespaceId, rules, pointers, ids ? { ids } : {}, total);
-    return onWorkerOr(WORKER_SCRIPT, total, onMainThread, async (file) => {
+    return onWorkerOr(WORKER_SCRIPT, total, onMainThread, async (database) => {
       const base = {
-        file,
+        database,
         namespaceId,
         rules,
         pointers: [...pointers],
@@ -293,9 +300,9 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
    */
   async function reclaimOffThread(manifests: ManifestIds): Promise<number> {
     const onMainThread = () => reclaimableBytes(db, manifests);
-    return onWorkerOr(RECLAIM_SCRIPT, manifests.length, onMainThread, async (file) => {
+    return onWorkerOr(RECLAIM_SCRIPT, manifests.length, onMainThread, async (database) => {
       // A copy of its own to hand over: the caller's packed column stays usable.
-      const task: ReclaimWorkerTask = { file, manifests: new Float64Array(manifests) };
+      const task: ReclaimWorkerTask = { database, manifests: new Float64Array(manifests) };
       const answer = await workerAnswer<{ bytes: number }>(RECLAIM_SCRIPT, {
         workerData: task,
         transferList: [task.manifests.buffer as ArrayBuffer],
@@ -313,18 +320,22 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     script: URL,
     images: number,
     onMainThread: () => Promise<T>,
-    onWorkers: (file: string) => Promise<T>,
+    onWorkers: (database: WorkerDatabase) => Promise<T>,
   ): Promise<T> {
-    const file = options.file;
+    const database: WorkerDatabase | null = options.postgresUrl
+      ? { postgresUrl: options.postgresUrl }
+      : options.file
+        ? { sqliteFile: options.file }
+        : null;
     if (
-      !file ||
+      !database ||
       images < (options.workerMinImages ?? 10_000) ||
       !fs.existsSync(fileURLToPath(script))
     ) {
       return onMainThread();
     }
     try {
-      return await onWorkers(file);
+      return await onWorkers(database);
     } catch (err) {
       options.onWorkerFailure?.(err);
       return onMainThread();
@@ -402,7 +413,14 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     const rows = await db
       .selectFrom('manifests')
       .select(['id', 'digest', 'size_bytes'])
-      .where('id', 'in', idSet(listed.map((s) => s.key)))
+      .where(
+        'id',
+        'in',
+        listOf(
+          db,
+          listed.map((s) => s.key),
+        ),
+      )
       .execute();
     const byId = new Map(rows.map((m) => [m.id, m]));
     const tags = await tagsOf(
