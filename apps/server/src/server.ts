@@ -54,8 +54,10 @@ export async function startServer(
   const keyFileExisted = fs.existsSync(config.rootKeyFile);
   const { handle, firstStart } = await openDatabase(config, logger);
   const store = createStore(handle.db, {
-    // Retention previews read the SQLite file on worker threads of their own.
-    ...(handle.engine === 'sqlite' ? { file: path.join(config.dataDir, DB_FILE) } : {}),
+    // Large retention previews read the database on worker threads of their own.
+    ...(config.databaseUrl === null
+      ? { file: path.join(config.dataDir, DB_FILE) }
+      : { postgresUrl: config.databaseUrl }),
     onWorkerFailure: (err) =>
       logger.warn({ err }, 'a retention preview worker failed; the preview ran on the main thread'),
   });

@@ -11,6 +11,8 @@ import { type Kysely, sql } from 'kysely';
  * - Whole numbers are `bigint` (row ids, sizes, times in ms, counters), read back as JS
  *   numbers (see connect.ts); flags stay 0/1 integers, as the code writes them.
  * - The audit log refuses updates and deletes with a trigger, as on SQLite.
+ * - Indexes that SQLite's queries read alone (they hold the rowid implicitly) INCLUDE the id,
+ *   so PostgreSQL can answer from the index too (the retention preview's covering index).
  */
 const TABLES = `
 CREATE TABLE regions (name text PRIMARY KEY, created_at bigint NOT NULL);
@@ -73,7 +75,8 @@ CREATE INDEX manifests_list_pushed ON manifests (repository_id, pushed_at, id) W
 CREATE INDEX manifests_list_created ON manifests (repository_id, created_sort, id) WHERE listed = 1;
 CREATE INDEX manifests_list_size ON manifests (repository_id, size_bytes, id) WHERE listed = 1;
 CREATE INDEX manifests_retention
-  ON manifests (repository_id, created_sort, pushed_at, revision, size_bytes, digest) WHERE listed = 1;
+  ON manifests (repository_id, created_sort, pushed_at, revision, size_bytes, digest)
+  INCLUDE (id) WHERE listed = 1;
 CREATE TABLE manifest_children (
   parent_id bigint NOT NULL REFERENCES manifests (id) ON DELETE CASCADE,
   child_id bigint NOT NULL REFERENCES manifests (id) ON DELETE CASCADE,
