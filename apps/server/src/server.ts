@@ -163,7 +163,7 @@ export async function startServer(
   timer.unref();
   const gc = () =>
     services.gc
-      .run({ dryRun: false })
+      .runScheduled(config.gcIntervalMs)
       .catch((err: unknown) => logger.error({ err }, 'garbage collection failed'));
   const gcTimer = setInterval(gc, config.gcIntervalMs);
   gcTimer.unref();

@@ -165,6 +165,13 @@ export interface SignInFailuresTable {
   at: number;
 }
 
+export interface JobSlotsTable {
+  job: string;
+  slot: number;
+  claimed_by: string;
+  claimed_at: number;
+}
+
 export interface SessionsTable {
   token_hash: string;
   user_id: string;
@@ -379,6 +386,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   sign_in_failures: SignInFailuresTable;
+  job_slots: JobSlotsTable;
   api_keys: ApiKeysTable;
   namespace_members: NamespaceMembersTable;
   project_members: ProjectMembersTable;

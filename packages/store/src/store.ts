@@ -2,6 +2,7 @@ import type { Db } from './database.js';
 import { createAuditStore } from './audit-store.js';
 import { createGcStore } from './blob-reclaim.js';
 import { createFirstStartStore } from './first-start-store.js';
+import { createJobSlotsStore } from './job-slots-store.js';
 import { createRegistryStore } from './registry-store.js';
 import { createImagesStore } from './images-store.js';
 import { createImageDetailsStore } from './image-details-store.js';
@@ -41,6 +42,7 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     apiKeys: createApiKeysStore(db),
     members: createMembersStore(db),
     firstStart: createFirstStartStore(db),
+    jobSlots: createJobSlotsStore(db),
     operations: createOperationsStore(db),
   };
 }

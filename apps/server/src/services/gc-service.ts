@@ -1,5 +1,5 @@
 import type { GcReport } from '@berth/contract';
-import type { StagingSweep } from '@berth/store';
+import { STAGING_OWNER, type StagingSweep } from '@berth/store';
 import type { ServiceDeps } from './deps.js';
 import type { UploadSessions } from './registry/upload-sessions.js';
 import { removeMarkedBlobs } from './blob-cleanup.js';
@@ -54,19 +54,24 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
     return { files: sessions.files + staging.files, bytes: sessions.bytes + staging.bytes };
   }
 
-  async function collect(dryRun: boolean): Promise<GcReport> {
-    const startedAt = clock();
-    const linkCutoff = startedAt - settings.gcGraceMs;
+  /** Abandoned upload sessions and stray staging files. */
+  async function sweepUploads(dryRun: boolean, startedAt: number) {
     const staleUploads = await uploads.stale(startedAt - settings.uploadTtlMs);
     // Abandoned sessions first, so a stray one is not counted under both headings.
     if (!dryRun) for (const u of staleUploads) await uploads.remove(u.id);
     const stray = await sweepStray({ dryRun });
-    const uploadsPart = {
+    return {
       uploads: staleUploads.length,
       uploadBytes: staleUploads.reduce((s, u) => s + u.bytes, 0),
       strayFiles: stray.files,
       strayBytes: stray.bytes,
     };
+  }
+
+  async function collect(dryRun: boolean): Promise<GcReport> {
+    const startedAt = clock();
+    const linkCutoff = startedAt - settings.gcGraceMs;
+    const uploadsPart = await sweepUploads(dryRun, startedAt);
     if (dryRun) {
       const plan = await store.gc.plan(linkCutoff);
       return {
@@ -99,7 +104,7 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
       startedAt: iso(startedAt),
       finishedAt: iso(clock()),
     };
-    if (blobs > 0 || staleLinks > 0 || uploadsPart.uploads > 0 || stray.files > 0) {
+    if (blobs > 0 || staleLinks > 0 || uploadsPart.uploads > 0 || uploadsPart.strayFiles > 0) {
       await store.audit.record(clock(), {
         actor: 'system:gc',
         action: 'gc.run',
@@ -129,6 +134,22 @@ export function createGcService(deps: ServiceDeps, uploads: UploadSessions) {
       const swept = await sweepStray({ dryRun: false });
       if (swept.files > 0) logger.info(swept, 'removed stray upload files');
       return swept;
+    },
+
+    /**
+     * The periodic run, once per `intervalMs` across every process on the database: the
+     * process that claims the period's slot collects; the others only clear their own
+     * upload staging (a data directory each process may have to itself).
+     */
+    async runScheduled(intervalMs: number): Promise<GcReport | null> {
+      const now = clock();
+      const slot = Math.floor(now / intervalMs);
+      if (await store.jobSlots.claim('gc', slot, STAGING_OWNER, now)) {
+        logger.info({ slot }, 'scheduled garbage collection');
+        return this.run({ dryRun: false });
+      }
+      await sweepUploads(false, now);
+      return null;
     },
 
     /** One run at a time per process; a second caller shares the run in progress. */

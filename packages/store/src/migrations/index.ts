@@ -23,6 +23,7 @@ import * as dropManifestDigestIndex from './0015-drop-manifest-digest-index.js';
 import * as partialTrashEntryIndex from './0016-partial-trash-entry-index.js';
 import * as partialListingIndexes from './0017-partial-listing-indexes.js';
 import * as signInFailures from './0019-sign-in-failures.js';
+import * as jobSlots from './0020-job-slots.js';
 import * as postgresBaseline from '../postgres/baseline-schema.js';
 import { analyzeAfterMigrating } from '../statistics.js';
 import { engineOf } from '../store-handle.js';
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
  */
 const shared: Record<string, Migration> = {
   '0019-sign-in-failures': signInFailures,
+  '0020-job-slots': jobSlots,
 };
 const postgresMigrations: Record<string, Migration> = {
   '0017-postgres-baseline': postgresBaseline,
