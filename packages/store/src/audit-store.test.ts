@@ -48,4 +48,31 @@ describe.each(testEngines())('audit log on %s', (engine) => {
     expect(await actors({ namespace: 'team' })).toEqual(['key:Alice/ci', 'user:alice']);
     expect(await actors({ namespace: 'team_x' })).toEqual(['user:a_b']);
   });
+
+  it("lists an image's timeline from the entries that name its digest", async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const other = `sha256:${'b'.repeat(64)}`;
+    const deleted = (repository: string, d: string) => ({
+      ...event('user:alice', 'image.delete', 'team'),
+      details: { images: [{ repository, digest: d, tags: ['v1'] }], reason: 'deleted' },
+    });
+    await store.audit.record(T0 + 1, deleted('app', digest));
+    await store.audit.record(T0 + 2, deleted('app', other));
+    await store.audit.record(T0 + 3, deleted('web', digest));
+    await store.audit.record(T0 + 4, {
+      ...event('user:bob', 'image.restore', `team/app@${digest}`),
+      details: { tags: ['v1'] },
+    });
+    await store.audit.record(T0 + 5, {
+      ...event('user:bob', 'tag.delete', 'team/app:v1'),
+      details: { digest },
+    });
+    const timeline = await store.imageDetails.timeline('team', 'app', digest, T0, 10);
+    expect(timeline.truncated).toBe(false);
+    expect(timeline.entries.map((e) => [e.action, e.tags])).toEqual([
+      ['tag.delete', ['v1']],
+      ['image.restore', ['v1']],
+      ['image.delete', ['v1']],
+    ]);
+  });
 });
