@@ -2,6 +2,8 @@ import { type SqlBool, type Expression, sql } from 'kysely';
 import type { Db } from './database.js';
 import { currentRequestId } from './audit-context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { startsWithText } from './like.js';
+import { type Engine, engineOf } from './store-handle.js';
 
 export interface AuditEvent {
   actor: string;
@@ -50,11 +52,8 @@ export async function recordAudit(db: Db, at: number, event: AuditEvent): Promis
     .execute();
 }
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-const startsWith = (column: string, text: string) =>
-  sql<SqlBool>`${sql.ref(column)} like ${`${escapeLike(text)}%`} escape '\\'`;
-
-function filters(q: AuditQuery): Expression<SqlBool>[] {
+function filters(q: AuditQuery, engine: Engine): Expression<SqlBool>[] {
+  const startsWith = (column: string, text: string) => startsWithText(column, text, engine);
   const where: Expression<SqlBool>[] = [];
   if (q.actor) where.push(startsWith('actor', q.actor));
   if (q.action) where.push(startsWith('action', q.action));
@@ -94,11 +93,12 @@ function toRecord(r: AuditRow): AuditRecord {
 }
 
 export function createAuditStore(db: Db) {
+  const engine = engineOf(db);
   const select = (q: AuditQuery) =>
     db
       .selectFrom('audit_events')
       .selectAll()
-      .where((eb) => eb.and(filters(q)))
+      .where((eb) => eb.and(filters(q, engine)))
       .orderBy('at', 'desc')
       .orderBy('id', 'desc');
   return {

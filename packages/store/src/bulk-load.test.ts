@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkLoadSynthetic } from './bulk-load.js';
+import { bulkLoadSyntheticPostgres } from './bulk-load-postgres.js';
+import { counterMismatches } from './counter-check.js';
+import { openTestDatabase, selectRows, testEngines } from './testing/engines.js';
 import { openSqlite, type SqliteHandle } from './connect.js';
 import { createStore, type Store } from './store.js';
 
@@ -192,5 +195,58 @@ describe('bulkLoadSynthetic', () => {
       limit: 10,
     });
     expect(page.items).toHaveLength(1);
+  });
+});
+
+describe.runIf(testEngines().includes('postgres'))('bulkLoadSyntheticPostgres', () => {
+  it('writes on PostgreSQL exactly the rows it writes on SQLite, counters and sequences right', async () => {
+    const opts = {
+      namespaces: 2,
+      repositoriesPerNamespace: 15,
+      images: 12_000,
+      bigRepositoryImages: 6000,
+      region: 'local',
+      now: NOW,
+      seed: 11,
+    };
+    const lite = await openTestDatabase('sqlite');
+    const pg = await openTestDatabase('postgres');
+    try {
+      const expected = bulkLoadSynthetic((lite.handle as SqliteHandle).raw, opts);
+      const progress: number[] = [];
+      const result = await bulkLoadSyntheticPostgres(pg.handle.db, {
+        ...opts,
+        onProgress: (n) => progress.push(n),
+      });
+      expect(result).toEqual(expected);
+      expect(progress.at(-1)).toBe(12_000);
+      for (const query of [
+        'SELECT * FROM regions',
+        'SELECT * FROM namespaces ORDER BY id',
+        'SELECT * FROM repositories ORDER BY id',
+        `SELECT id, repository_id, digest, media_type, manifest_size, size_bytes, created_at,
+           created_sort, pushed_at, top_level, state, listed, revision FROM manifests ORDER BY id`,
+        'SELECT * FROM tags ORDER BY repository_id, name',
+        'SELECT * FROM manifest_blobs ORDER BY manifest_id, blob_digest',
+        'SELECT * FROM blobs ORDER BY digest',
+      ]) {
+        expect(await selectRows(pg.handle.db, query), query).toEqual(
+          await selectRows(lite.handle.db, query),
+        );
+      }
+      expect(await counterMismatches(pg.handle.db)).toEqual([]);
+      // The identity sequences moved past the loaded ids: a new namespace takes the next one.
+      const store = createStore(pg.handle.db);
+      await store.namespaces.create(
+        { name: 'after-load', region: 'local', quotaBytes: null },
+        { actor: 'tester', now: NOW },
+      );
+      expect(
+        await selectRows(pg.handle.db, "SELECT id FROM namespaces WHERE name = 'after-load'"),
+      ).toEqual([{ id: 3 }]);
+    } finally {
+      await lite.dispose();
+      await pg.dispose();
+    }
   });
 });

@@ -35,13 +35,13 @@ const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ] as const;
-const LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
+export const LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
 const BASE_LAYERS = 50;
 const MAX_LAYER_POOL = 50_000;
 const ROWS_PER_TRANSACTION = 50_000;
 const DAY = 86_400_000;
 /** Images were pushed over the two years before `now`. */
-const HISTORY = 730 * DAY;
+export const HISTORY = 730 * DAY;
 
 /** mulberry32: small, fast, deterministic. */
 function rng(seed: number): () => number {
@@ -82,11 +82,41 @@ interface RepoPlan {
   images: number;
 }
 
-export function bulkLoadSynthetic(
-  raw: BetterSqlite3.Database,
-  opts: BulkLoadOptions,
-): BulkLoadResult {
-  const { namespaces, repositoriesPerNamespace, region, now } = opts;
+/** One image as the generator draws it; ids are the writer's business. */
+export interface SyntheticImage {
+  digest: string;
+  mediaType: string;
+  manifestSize: number;
+  size: number;
+  created: number | null;
+  pushed: number;
+  layers: number[];
+  tags: string[];
+}
+
+/** A repository with its images, drawn lazily so a million of them never sit in memory. */
+export interface SyntheticRepository {
+  namespaceIndex: number;
+  name: string;
+  createdAt: number;
+  images: Iterable<SyntheticImage>;
+}
+
+export interface SyntheticDataset {
+  namespaces: { name: string; createdAt: number }[];
+  layers: { digest: string; size: number }[];
+  repositories: Iterable<SyntheticRepository>;
+  bigRepository: string;
+  repositoryCount: number;
+}
+
+/**
+ * The dataset for `opts`, drawn from one seeded generator in a fixed order (each repository's
+ * images must be consumed before the next repository is drawn), so every writer loads the same
+ * rows for a given seed.
+ */
+export function syntheticDataset(opts: BulkLoadOptions): SyntheticDataset {
+  const { namespaces, repositoriesPerNamespace, now } = opts;
   if (namespaces < 1 || repositoriesPerNamespace < 1) {
     throw new Error('bulk load needs at least one namespace and one repository per namespace');
   }
@@ -124,16 +154,85 @@ export function bulkLoadSynthetic(
 
   // Layer pool: a handful of shared base layers and many application layers.
   const poolSize = Math.max(BASE_LAYERS + 10, Math.min(MAX_LAYER_POOL, opts.images));
-  const layerDigest: string[] = new Array<string>(poolSize);
-  const layerSize: number[] = new Array<number>(poolSize);
+  const layers: { digest: string; size: number }[] = [];
   for (let k = 0; k < poolSize; k++) {
-    layerDigest[k] = sha256(`berth-bench-layer-${k}`);
-    // base layers 2-60 MB, application layers 10 KB - 40 MB
-    layerSize[k] =
-      k < BASE_LAYERS
-        ? Math.floor(2_000_000 + random() * 58_000_000)
-        : Math.floor(10_000 + random() ** 3 * 40_000_000);
+    layers.push({
+      digest: sha256(`berth-bench-layer-${k}`),
+      // base layers 2-60 MB, application layers 10 KB - 40 MB
+      size:
+        k < BASE_LAYERS
+          ? Math.floor(2_000_000 + random() * 58_000_000)
+          : Math.floor(10_000 + random() ** 3 * 40_000_000),
+    });
   }
+
+  const namespaceRows = Array.from({ length: namespaces }, (_, n) => ({
+    name: nsName(n),
+    createdAt: now - HISTORY - Math.floor(random() * 30 * DAY),
+  }));
+
+  function* images(plan: RepoPlan, start: number, end: number): Generator<SyntheticImage> {
+    const nsKey = `${nsName(plan.namespaceIndex)}/${plan.name}`;
+    const step = plan.images > 1 ? (end - start) / plan.images : 0;
+    for (let i = 0; i < plan.images; i++) {
+      const digest = sha256(`${nsKey}@${i}`);
+      const pushed = Math.floor(start + i * step + random() * step);
+      // Created from the config: builds are a few minutes to days older; ~3% have none.
+      const created = random() < 0.03 ? null : pushed - Math.floor(random() * 2 * DAY);
+      const manifestSize = 400 + Math.floor(random() * 2600);
+      const configSize = 1500 + Math.floor(random() * 12_000);
+      const base = Math.floor(random() * BASE_LAYERS);
+      const appSpan = poolSize - BASE_LAYERS;
+      const l2 = BASE_LAYERS + Math.floor(random() * appSpan);
+      let l3 = BASE_LAYERS + Math.floor(random() * appSpan);
+      if (l3 === l2) l3 = BASE_LAYERS + ((l2 - BASE_LAYERS + 1) % appSpan);
+      const picked = [base, l2, l3];
+      const size =
+        manifestSize + configSize + picked.reduce((s, k) => s + (layers[k]?.size ?? 0), 0);
+      const mediaType = MANIFEST_MEDIA_TYPES[random() < 0.8 ? 0 : 1];
+      // ~70% tagged: a build tag, and for a third of those a release tag too.
+      const tags: string[] = [];
+      const isLatest = i === plan.images - 1;
+      if (isLatest || random() < 0.7) {
+        tags.push(`build-${i}`);
+        if (isLatest) tags.push('latest');
+        else if (random() < 0.35) {
+          tags.push(`v${1 + Math.floor(i / 100_000)}.${Math.floor(i / 1000) % 100}.${i % 1000}`);
+        }
+      }
+      yield { digest, mediaType, manifestSize, size, created, pushed, layers: picked, tags };
+    }
+  }
+
+  function* repositories(): Generator<SyntheticRepository> {
+    for (const plan of plans) {
+      // A repository's history starts somewhere in the two years and runs until recently.
+      const start = now - HISTORY + Math.floor(random() * HISTORY * 0.6);
+      const end = now - Math.floor(random() * 20 * DAY);
+      yield {
+        namespaceIndex: plan.namespaceIndex,
+        name: plan.name,
+        createdAt: start,
+        images: images(plan, start, end),
+      };
+    }
+  }
+
+  return {
+    namespaces: namespaceRows,
+    layers,
+    repositories: repositories(),
+    bigRepository: `${nsName(0)}/${bigRepository}`,
+    repositoryCount: plans.length,
+  };
+}
+
+export function bulkLoadSynthetic(
+  raw: BetterSqlite3.Database,
+  opts: BulkLoadOptions,
+): BulkLoadResult {
+  const { region, now } = opts;
+  const data = syntheticDataset(opts);
 
   const previous = {
     synchronous: raw.pragma('synchronous', { simple: true }) as number,
@@ -211,82 +310,50 @@ export function bulkLoadSynthetic(
   try {
     begin();
     insertRegion.run(region, now - HISTORY - 30 * DAY);
-    for (let k = 0; k < poolSize; k++) {
-      insertBlob.run(layerDigest[k], layerSize[k], LAYER_MEDIA_TYPE, now - HISTORY);
+    for (const layer of data.layers) {
+      insertBlob.run(layer.digest, layer.size, LAYER_MEDIA_TYPE, now - HISTORY);
     }
 
     const namespaceIds: number[] = [];
-    for (let n = 0; n < namespaces; n++) {
-      const created = now - HISTORY - Math.floor(random() * 30 * DAY);
-      namespaceIds.push(Number(insertNamespace.run(nsName(n), region, created).lastInsertRowid));
+    for (const ns of data.namespaces) {
+      namespaceIds.push(Number(insertNamespace.run(ns.name, region, ns.createdAt).lastInsertRowid));
     }
     const nsTotals = namespaceIds.map(() => ({ repositories: 0, images: 0, bytes: 0 }));
 
-    for (const plan of plans) {
-      const nsId = namespaceIds[plan.namespaceIndex] as number;
-      const nsKey = `${nsName(plan.namespaceIndex)}/${plan.name}`;
-      // A repository's history starts somewhere in the two years and runs until recently.
-      const start = now - HISTORY + Math.floor(random() * HISTORY * 0.6);
-      const end = now - Math.floor(random() * 20 * DAY);
-      const repoId = Number(insertRepository.run(nsId, plan.name, start).lastInsertRowid);
-      const step = plan.images > 1 ? (end - start) / plan.images : 0;
+    for (const repo of data.repositories) {
+      const nsId = namespaceIds[repo.namespaceIndex] as number;
+      const repoId = Number(insertRepository.run(nsId, repo.name, repo.createdAt).lastInsertRowid);
+      let count = 0;
       let repoBytes = 0;
       let lastPushed = 0;
-      for (let i = 0; i < plan.images; i++) {
-        const digest = sha256(`${nsKey}@${i}`);
-        const pushed = Math.floor(start + i * step + random() * step);
-        // Created from the config: builds are a few minutes to days older; ~3% have none.
-        const created = random() < 0.03 ? null : pushed - Math.floor(random() * 2 * DAY);
-        const manifestSize = 400 + Math.floor(random() * 2600);
-        const configSize = 1500 + Math.floor(random() * 12_000);
-        const base = Math.floor(random() * BASE_LAYERS);
-        const appSpan = poolSize - BASE_LAYERS;
-        const l2 = BASE_LAYERS + Math.floor(random() * appSpan);
-        let l3 = BASE_LAYERS + Math.floor(random() * appSpan);
-        if (l3 === l2) l3 = BASE_LAYERS + ((l2 - BASE_LAYERS + 1) % appSpan);
-        const layers = [base, l2, l3];
-        const size =
-          manifestSize + configSize + layers.reduce((s, k) => s + (layerSize[k] as number), 0);
-        const mediaType = MANIFEST_MEDIA_TYPES[random() < 0.8 ? 0 : 1];
+      for (const image of repo.images) {
         const manifestId = Number(
           insertManifest.run(
             repoId,
-            digest,
-            mediaType,
-            manifestSize,
-            size,
-            created,
-            created ?? 0,
-            pushed,
+            image.digest,
+            image.mediaType,
+            image.manifestSize,
+            image.size,
+            image.created,
+            image.created ?? 0,
+            image.pushed,
           ).lastInsertRowid,
         );
-        for (const k of layers) insertLink.run(manifestId, layerDigest[k]);
-        // ~70% tagged: a build tag, and for a third of those a release tag too.
-        const isLatest = i === plan.images - 1;
-        if (isLatest || random() < 0.7) {
-          insertTag.run(repoId, `build-${i}`, manifestId, pushed);
-          if (isLatest) insertTag.run(repoId, 'latest', manifestId, pushed);
-          else if (random() < 0.35) {
-            insertTag.run(
-              repoId,
-              `v${1 + Math.floor(i / 100_000)}.${Math.floor(i / 1000) % 100}.${i % 1000}`,
-              manifestId,
-              pushed,
-            );
-          }
-        }
-        repoBytes += size;
-        if (pushed > lastPushed) lastPushed = pushed;
+        for (const k of image.layers) insertLink.run(manifestId, data.layers[k]?.digest);
+        for (const tag of image.tags) insertTag.run(repoId, tag, manifestId, image.pushed);
+        count++;
+        repoBytes += image.size;
+        if (image.pushed > lastPushed) lastPushed = image.pushed;
         rowsInTransaction++;
         done++;
         if (done % ROWS_PER_TRANSACTION === 0) opts.onProgress?.(done);
         maybeCommit();
       }
-      updateRepository.run(plan.images, repoBytes, lastPushed, repoId);
-      const totals = nsTotals[plan.namespaceIndex];
-      if (totals && plan.images > 0) {
+      updateRepository.run(count, repoBytes, lastPushed, repoId);
+      const totals = nsTotals[repo.namespaceIndex];
+      if (totals && count > 0) {
         totals.repositories++;
-        totals.images += plan.images;
+        totals.images += count;
         totals.bytes += repoBytes;
       }
     }
@@ -310,9 +377,9 @@ export function bulkLoadSynthetic(
   raw.pragma('wal_checkpoint(TRUNCATE)');
 
   return {
-    namespaces,
-    repositories: plans.length,
+    namespaces: data.namespaces.length,
+    repositories: data.repositoryCount,
     images: done,
-    bigRepository: `${nsName(0)}/${bigRepository}`,
+    bigRepository: data.bigRepository,
   };
 }

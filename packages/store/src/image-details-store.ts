@@ -4,6 +4,7 @@ import type { ImageRecord } from './images-store.js';
 import { resolveNamespace, resolveRepository } from './resolve.js';
 import { tagsOf } from './tags-of.js';
 import { liveAttachmentsOf } from './live-attachments.js';
+import { engineOf } from './store-handle.js';
 
 /**
  * One manifest of a repository as its details page shows it: what it holds, what holds it,
@@ -245,11 +246,13 @@ export function createImageDetailsStore(db: Db) {
           .orderBy('at', 'desc')
           .limit(TIMELINE_SCAN)
           .as('recent');
+      // The position of a substring: SQLite's instr is PostgreSQL's strpos (same arguments).
+      const position = engineOf(db) === 'postgres' ? 'strpos' : 'instr';
       const inDetails = (action: string, target: { eq: string } | { prefix: string }) => {
         let qb = db
           .selectFrom(recent(action))
           .selectAll()
-          .where((eb) => eb(eb.fn('instr', ['details', eb.val(digest)]), '>', 0));
+          .where((eb) => eb(eb.fn(position, ['details', eb.val(digest)]), '>', 0));
         qb =
           'eq' in target
             ? qb.where('target', '=', target.eq)

@@ -1,15 +1,7 @@
 import type { ImageGraph } from '@berth/domain';
-import { sql } from 'kysely';
 import type { Db, ManifestState } from './database.js';
 import { chunks } from './blob-reclaim.js';
-
-/**
- * A list as ONE statement parameter: `IN (?, ?, …)` is a new SQL text for every length, which
- * the statement cache prepares afresh (a retention chunk's repositories each have their own
- * number of images) and Kysely compiles a node per value.
- */
-const listOf = <T extends number | string>(values: readonly T[]) =>
-  sql<T>`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
+import { listOf } from './sql-lists.js';
 
 export interface GraphNode {
   digest: string;
@@ -57,7 +49,7 @@ export async function loadImageGraph(
         .selectFrom('manifest_children as mc')
         .innerJoin('manifests as m', 'm.id', 'mc.child_id')
         .select(['mc.parent_id', 'mc.child_id', 'm.digest', 'm.state', 'm.trash_entry_id'])
-        .where('mc.parent_id', 'in', listOf(chunk))
+        .where('mc.parent_id', 'in', listOf(db, chunk))
         .orderBy('mc.parent_id')
         .orderBy('mc.position')
         .execute();
@@ -82,7 +74,7 @@ export async function loadImageGraph(
             'pushed_at',
           ])
           .where('repository_id', '=', repositoryId)
-          .where(column, 'in', listOf(digests));
+          .where(column, 'in', listOf(db, digests, 'text'));
       const refs = await attachedBy('subject_digest')
         .union(attachedBy('signs_digest'))
         .orderBy('pushed_at')
@@ -105,7 +97,7 @@ export async function loadImageGraph(
       .selectFrom('manifest_children as mc')
       .innerJoin('manifests as p', 'p.id', 'mc.parent_id')
       .select(['mc.parent_id', 'mc.child_id', 'p.state'])
-      .where('mc.child_id', 'in', listOf(chunk))
+      .where('mc.child_id', 'in', listOf(db, chunk))
       .execute();
     for (const r of rows) {
       push(parents, r.child_id, r.parent_id);

@@ -6,6 +6,7 @@ import { recordAudit } from './audit-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { resolveNamespace } from './resolve.js';
 import { containsText } from './like.js';
+import { engineOf } from './store-handle.js';
 
 export interface NamespaceRecord {
   name: string;
@@ -146,7 +147,7 @@ export function createNamespacesStore(db: Db) {
         .limit(query.limit + 1);
       if (query.region) qb = qb.where('region', '=', query.region);
       if (query.visibility) qb = qb.where(visibleTo(query.visibility));
-      if (query.q) qb = qb.where(containsText('name', query.q));
+      if (query.q) qb = qb.where(containsText('name', query.q, engineOf(db)));
       if (after) qb = qb.where('name', '>', String(after[0]));
       const rows = await qb.execute();
       const page = rows.slice(0, query.limit);

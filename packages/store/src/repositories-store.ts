@@ -3,6 +3,7 @@ import type { Db } from './database.js';
 import { type NamespaceVisibility, visibleTo } from './namespaces-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { containsText } from './like.js';
+import { engineOf } from './store-handle.js';
 import { resolveNamespace } from './resolve.js';
 
 export type RepositorySortKey = 'name' | 'imageCount' | 'sizeBytes' | 'lastPushedAt';
@@ -46,7 +47,7 @@ export function createRepositoriesStore(db: Db) {
         .selectFrom('repositories')
         .innerJoin('namespaces', 'namespaces.id', 'repositories.namespace_id')
         .where('repositories.image_count', '>', 0);
-      if (query.text) qb = qb.where(containsText(full, query.text));
+      if (query.text) qb = qb.where(containsText(full, query.text, engineOf(db)));
       if (query.visibility) qb = qb.where(visibleTo(query.visibility));
       const [count, rows] = await Promise.all([
         qb.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
@@ -86,7 +87,7 @@ export function createRepositoriesStore(db: Db) {
         .orderBy(column, order)
         .orderBy('name', order)
         .limit(query.limit + 1);
-      if (query.q) qb = qb.where(containsText('name', query.q));
+      if (query.q) qb = qb.where(containsText('name', query.q, engineOf(db)));
       if (after) {
         qb =
           column === 'name'

@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { bulkLoadSynthetic } from './bulk-load.js';
+import { bulkLoadSyntheticPostgres } from './bulk-load-postgres.js';
+import { type TestDatabase, openTestDatabase, selectRows, testEngines } from './testing/engines.js';
 import { openSqlite, type SqliteHandle } from './connect.js';
 import { copyWithMillionImageStatistics } from './testing/million-image-statistics.js';
 import {
@@ -17,7 +20,8 @@ import {
 
 const NOW = Date.UTC(2026, 0, 15);
 
-describe('search store', () => {
+// Query plans are SQLite's (PostgreSQL plans by its own statistics): these stay SQLite-only.
+describe('search store plans on sqlite', () => {
   let dir: string;
   let handle: SqliteHandle;
 
@@ -150,9 +154,40 @@ describe('search store', () => {
       fs.rmSync(copy, { force: true });
     }
   });
+});
+
+describe.each(testEngines())('search store on %s', (engine) => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(engine);
+    const options = {
+      namespaces: 4,
+      repositoriesPerNamespace: 60,
+      images: 6000,
+      bigRepositoryImages: 1500,
+      region: 'local',
+      now: NOW,
+      seed: 3,
+    };
+    if (engine === 'sqlite') bulkLoadSynthetic((database.handle as SqliteHandle).raw, options);
+    else await bulkLoadSyntheticPostgres(database.handle.db, options);
+  });
+
+  afterAll(() => database.dispose());
+
+  const admin: SearchScope = { limit: 6 };
+  const member: SearchScope = { limit: 6, visibility: { userId: 'someone', names: null } };
+  const aDigest = async () =>
+    (
+      await selectRows<{ digest: string }>(
+        database.handle.db,
+        'SELECT digest FROM manifests WHERE listed = 1 ORDER BY id LIMIT 1',
+      )
+    )[0]!.digest;
 
   it('finds by prefix in name order, and only live top-level images by digest', async () => {
-    const search = createSearchStore(handle.db);
+    const search = createSearchStore(database.handle.db);
     expect(await search.namespaces('bench-000', { limit: 2 })).toEqual([
       'bench-0001',
       'bench-0002',
@@ -169,12 +204,12 @@ describe('search store', () => {
     );
     expect(tags.map((t) => t.tag)).toEqual([...tags.map((t) => t.tag)].sort());
     expect(tags).toHaveLength(3);
-    const digest = aDigest();
+    const digest = await aDigest();
     const [found] = await search.digests(digest.slice(0, 15), admin);
     expect(found?.digest).toBe(digest);
-    handle.raw
-      .prepare("UPDATE manifests SET listed = 0, state = 'trashed' WHERE digest = ?")
-      .run(digest);
+    await sql`UPDATE manifests SET listed = 0, state = 'trashed' WHERE digest = ${digest}`.execute(
+      database.handle.db,
+    );
     expect((await search.digests(digest.slice(0, 15), admin)).map((d) => d.digest)).not.toContain(
       digest,
     );

@@ -6,7 +6,8 @@ import { reclaimUnreferencedBlobs } from '../blob-reclaim.js';
 import { resolveNamespace } from '../resolve.js';
 import type { NamespaceDeletionSummary } from '../namespaces-store.js';
 import { type ChunkOutcome, type OperationRecord, createOperation } from './operations-store.js';
-import { idSet } from '../trash-images.js';
+import { listOf, tuplesOf } from '../sql-lists.js';
+import { engineOf } from '../store-handle.js';
 
 /*
  * Deleting a namespace as an operation. It disappears at once: its row is renamed out of
@@ -132,11 +133,11 @@ export async function namespaceDeleteChunk(
         eb.fn.countAll<number>().as('n'),
         eb.fn.coalesce(eb.fn.sum<number>('size_bytes'), eb.val(0)).as('bytes'),
       ])
-      .where('manifest_id', 'in', idSet(ids))
+      .where('manifest_id', 'in', listOf(trx, ids))
       .executeTakeFirstOrThrow();
     // Tags, trash entries (with their remembered tags), index links and blob references go
     // with their manifests (ON DELETE CASCADE).
-    await trx.deleteFrom('manifests').where('id', 'in', idSet(ids)).execute();
+    await trx.deleteFrom('manifests').where('id', 'in', listOf(trx, ids)).execute();
     let images = 0;
     let bytes = 0;
     let emptied = 0;
@@ -191,16 +192,26 @@ export async function namespaceDeleteChunk(
   const batch = await links.execute();
   if (batch.length === 0) return { handled: 0, progress, finished: true };
   const last = batch.at(-1)!;
+  const j = tuplesOf(
+    trx,
+    'j',
+    batch.map((l) => [l.repository_id, l.digest]),
+    ['bigint', 'text'],
+  );
   await sql`
     DELETE FROM repository_blobs
-    WHERE (repository_id, digest) IN (
-      SELECT j.value ->> 0, j.value ->> 1 FROM json_each(${JSON.stringify(
-        batch.map((l) => [l.repository_id, l.digest]),
-      )}) AS j)`.execute(trx);
+    WHERE (repository_id, digest) IN (SELECT ${j.field(0)}, ${j.field(1)} FROM ${j.from})`.execute(
+    trx,
+  );
   // Only blobs no manifest uses any more can go; a layer other images share (most of them)
   // is settled by one index probe here instead of by the link checks of reclaiming it.
+  const digests = batch.map((l) => l.digest);
+  const each =
+    engineOf(trx) === 'postgres'
+      ? sql`unnest(CAST(${digests} AS text[])) AS j (value)`
+      : sql`json_each(${JSON.stringify(digests)}) AS j`;
   const unused = await sql<{ digest: string }>`
-    SELECT DISTINCT j.value AS digest FROM json_each(${JSON.stringify(batch.map((l) => l.digest))}) AS j
+    SELECT DISTINCT j.value AS digest FROM ${each}
     WHERE NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.blob_digest = j.value)`.execute(trx);
   // The namespace's links went with it, so no grace applies to them.
   const reclaimed = await reclaimUnreferencedBlobs(

@@ -5,6 +5,8 @@ import type { Database, Db, OperationRowState, OperationsTable } from '../databa
 import { currentRequestId } from '../audit-context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { type NamespaceVisibility, visibleTo } from '../namespaces-store.js';
+import { tuplesOf } from '../sql-lists.js';
+import { engineOf } from '../store-handle.js';
 
 /*
  * Recorded operations (migration 0008). An operation is created with the set it works on
@@ -255,10 +257,18 @@ export async function appendOperationItemValues(
 ): Promise<number> {
   const base = await lastSeq(trx, operationId);
   // One statement for any number of items: the set travels as one JSON parameter.
+  const j = tuplesOf(
+    trx,
+    'j',
+    items.map((i) => [i.itemId, i.revision]),
+    ['bigint', 'bigint'],
+  );
+  // A row's key counts from 0 on SQLite (json_each), from 1 on PostgreSQL (WITH ORDINALITY).
+  const seq = engineOf(trx) === 'postgres' ? sql`${base} + ${j.key}` : sql`${base} + 1 + ${j.key}`;
   await sql`
     INSERT INTO operation_items (operation_id, seq, item_id, revision)
-    SELECT ${operationId}, ${base} + 1 + j.key, j.value ->> 0, j.value ->> 1
-    FROM json_each(${JSON.stringify(items.map((i) => [i.itemId, i.revision]))}) AS j`.execute(trx);
+    SELECT ${operationId}, ${seq}, ${j.field(0)}, ${j.field(1)}
+    FROM ${j.from}`.execute(trx);
   const total = base + items.length;
   await trx.updateTable('operations').set({ total }).where('id', '=', operationId).execute();
   return total;

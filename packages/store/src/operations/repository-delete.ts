@@ -4,7 +4,8 @@ import type { ActionContext } from '../context.js';
 import { recordAudit } from '../audit-store.js';
 import { manifestColumns } from '../images-store.js';
 import { resolveNamespace, resolveRepository } from '../resolve.js';
-import { idSet, trashImages } from '../trash-images.js';
+import { trashImages } from '../trash-images.js';
+import { listOf } from '../sql-lists.js';
 import { rolledBack } from './trashing-undo.js';
 import { refuseDeleteWhileRestoring } from './restore-while-deleting.js';
 import {
@@ -125,7 +126,14 @@ export async function repositoryDeleteChunk(
   const rows = await trx
     .selectFrom('manifests')
     .select(manifestColumns)
-    .where('id', 'in', idSet(items.map((i) => i.itemId)))
+    .where(
+      'id',
+      'in',
+      listOf(
+        trx,
+        items.map((i) => i.itemId),
+      ),
+    )
     .where('state', '=', 'live')
     .where('listed', '=', LISTED)
     .execute();

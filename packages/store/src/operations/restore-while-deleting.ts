@@ -1,6 +1,7 @@
 import { ConflictError } from '@berth/domain';
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
+import { engineOf } from '../store-handle.js';
 
 /*
  * A repository delete fills its set after it is recorded, from the images listed then, so an
@@ -23,9 +24,14 @@ interface Deleting {
 async function repositoriesBeingDeleted(trx: Db, namespaceId: number): Promise<Deleting[]> {
   // operations_state (state, id) holds the few running operations; their params name the
   // repositories.
+  // params is JSON kept as text on both engines; PostgreSQL reads it as jsonb.
+  const repositories =
+    engineOf(trx) === 'postgres'
+      ? sql`jsonb_array_elements(CAST(o.params AS jsonb) -> 'repositories') j (value)`
+      : sql`json_each(o.params, '$.repositories') j`;
   const rows = await sql<{ id: number; undo: string | null; repo_id: number; repo: string }>`
     SELECT o.id, o.undo, j.value ->> 'id' AS repo_id, j.value ->> 'name' AS repo
-    FROM operations o, json_each(o.params, '$.repositories') j
+    FROM operations o, ${repositories}
     WHERE o.state = 'running' AND o.kind = 'repository.delete' AND o.namespace_id = ${namespaceId}`.execute(
     trx,
   );
@@ -98,16 +104,22 @@ export async function refuseDeleteWhileRestoring(
   ns: { id: number; name: string },
   repositories: readonly { id: number; name: string }[],
 ): Promise<void> {
+  const fields =
+    engineOf(trx) === 'postgres'
+      ? sql`CAST(params AS jsonb) ->> 'repositoryId' AS repo_id,
+      CAST(params AS jsonb) ->> 'runId' AS run_id,
+      CAST(params AS jsonb) -> 'repositories' #>> '{}' AS repositories`
+      : sql`params ->> '$.repositoryId' AS repo_id,
+      params ->> '$.runId' AS run_id, params -> '$.repositories' AS repositories`;
   const running = await sql<{
     id: number;
     kind: string;
-    undoing: number;
-    repo_id: number | null;
-    run_id: number | null;
+    undoing: number | boolean;
+    repo_id: number | string | null;
+    run_id: number | string | null;
     repositories: string | null;
   }>`
-    SELECT id, kind, undo IS NOT NULL AS undoing, params ->> '$.repositoryId' AS repo_id,
-      params ->> '$.runId' AS run_id, params -> '$.repositories' AS repositories
+    SELECT id, kind, undo IS NOT NULL AS undoing, ${fields}
     FROM operations
     WHERE state = 'running' AND namespace_id = ${ns.id}
       AND (kind IN ('trash.restore', 'retention.run.restore')
@@ -130,7 +142,12 @@ export async function refuseDeleteWhileRestoring(
 /** Whether running operation `op` (a restore, or an undo) brings images into `repositoryId`. */
 async function restoresInto(
   trx: Db,
-  op: { kind: string; repo_id: number | null; run_id: number | null; repositories: string | null },
+  op: {
+    kind: string;
+    repo_id: number | string | null;
+    run_id: number | string | null;
+    repositories: string | null;
+  },
   repositoryId: number,
 ): Promise<boolean> {
   switch (op.kind) {

@@ -1,9 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYNTHETIC_CREATED, digestOf, syntheticImage } from '../testing/synthetic-manifests.js';
-import { openSqlite, type SqliteHandle } from '../connect.js';
+import type { SqliteHandle } from '../connect.js';
+import type { Engine, StoreHandle } from '../store-handle.js';
+import {
+  type TestDatabase,
+  openTestDatabase,
+  selectRows,
+  testEngines,
+} from '../testing/engines.js';
 import { counterMismatches } from '../counter-check.js';
 import { createStore, type Store } from '../store.js';
 import type { IngestManifest } from '../images-store.js';
@@ -34,21 +39,17 @@ const deleteKind = {
 
 const image = syntheticImage;
 
-let dir: string;
-let handle: SqliteHandle;
+let database: TestDatabase;
+let handle: StoreHandle;
 let store: Store;
 let now: number;
 
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-undo-'));
-  handle = await openSqlite(path.join(dir, 'berth.db'));
+async function open(engine: Engine) {
+  database = await openTestDatabase(engine);
+  handle = database.handle;
   store = createStore(handle.db);
   now = T0;
-});
-afterEach(async () => {
-  await handle.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+}
 
 const tick = () => at((now += 1000));
 
@@ -114,19 +115,19 @@ async function seed(): Promise<void> {
  * What a delete and its undo change, in a stable order. Revisions and the times a tag or a
  * blob link was last written move on; what the images, tags, trash and counters are must not.
  */
-function dump(): string {
-  const all = (q: string) => handle.raw.prepare(q).all();
+async function dump(): Promise<string> {
+  const all = (q: string) => selectRows(handle.db, q);
   return JSON.stringify({
-    manifests: all(
+    manifests: await all(
       `SELECT id, state, listed, top_level, trash_entry_id, signs_digest, signs_kind
        FROM manifests ORDER BY id`,
     ),
-    tags: all('SELECT repository_id, name, manifest_id FROM tags ORDER BY 1, 2'),
-    repositoryBlobs: all('SELECT repository_id, digest FROM repository_blobs ORDER BY 1, 2'),
-    trash: all('SELECT id, manifest_id, tags FROM trash_entries ORDER BY id'),
-    trashTags: all('SELECT trash_entry_id, tag, manifest_id FROM trash_tags ORDER BY 1, 2'),
-    repositories: all('SELECT id, image_count, size_bytes FROM repositories ORDER BY id'),
-    namespaces: all(
+    tags: await all('SELECT repository_id, name, manifest_id FROM tags ORDER BY 1, 2'),
+    repositoryBlobs: await all('SELECT repository_id, digest FROM repository_blobs ORDER BY 1, 2'),
+    trash: await all('SELECT id, manifest_id, tags FROM trash_entries ORDER BY id'),
+    trashTags: await all('SELECT trash_entry_id, tag, manifest_id FROM trash_tags ORDER BY 1, 2'),
+    repositories: await all('SELECT id, image_count, size_bytes FROM repositories ORDER BY id'),
+    namespaces: await all(
       `SELECT id, image_count, size_bytes, repository_count, trash_count, trash_size_bytes
        FROM namespaces ORDER BY id`,
     ),
@@ -138,180 +139,222 @@ function dump(): string {
  * chunk's insert into trash_entries is aborted by the database (as a corrupt page or a broken
  * constraint would), and the chunk rolls back.
  */
-function failAfterEntries(after: number): void {
-  handle.raw.exec(`
-    CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
-    WHEN (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${after}
-    BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+async function failAfterEntries(after: number): Promise<void> {
+  if (handle.engine === 'postgres') {
+    // A row-level BEFORE trigger sees the rows its statement inserted before, as SQLite's does.
+    await sql
+      .raw(
+        `CREATE FUNCTION inject_failure() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${after} THEN
+             RAISE EXCEPTION 'injected failure';
+           END IF;
+           RETURN NEW;
+         END $$;
+         CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
+           FOR EACH ROW EXECUTE FUNCTION inject_failure()`,
+      )
+      .execute(handle.db);
+    return;
+  }
+  await sql
+    .raw(
+      `CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
+       WHEN (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${after}
+       BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+    )
+    .execute(handle.db);
 }
 
-const entriesOf = (opId: number) =>
+const entriesOf = async (opId: number) =>
   (
-    handle.raw
-      .prepare('SELECT count(*) AS n FROM trash_entries WHERE operation_id = ?')
-      .get(opId) as { n: number }
-  ).n;
+    await selectRows<{ n: number }>(
+      handle.db,
+      `SELECT count(*) AS n FROM trash_entries WHERE operation_id = ${opId}`,
+    )
+  )[0]!.n;
 
-describe('a failed repository delete is undone', () => {
-  for (const crash of [false, true]) {
-    it(`puts the store back exactly as it was before the delete${crash ? ', also when the undo itself is cut short and resumed' : ''}`, async () => {
+describe.each(testEngines())('on %s', (engine) => {
+  beforeEach(() => open(engine));
+  afterEach(() => database.dispose());
+
+  describe('a failed repository delete is undone', () => {
+    for (const crash of [false, true]) {
+      it(`puts the store back exactly as it was before the delete${crash ? ', also when the undo itself is cut short and resumed' : ''}`, async () => {
+        await seed();
+        const before = await dump();
+        await failAfterEntries(12);
+        const id = await startRepositoryDelete(handle.db, 'team', ['app'], tick(), TEST_CLAIM);
+        const err = await runOperationUntilItFails(store, id, deleteKind, tick().now, 4);
+        expect(String(err)).toMatch(/injected failure/);
+        const cut = await store.operations.require(id);
+        // Some chunks committed: part of the repository is in the trash.
+        expect(cut.done).toBeGreaterThan(0);
+        expect(cut.done).toBeLessThan(cut.total);
+        expect(await entriesOf(id)).toBe(12);
+        expect(await dump()).not.toBe(before);
+
+        const error = { code: 'OPERATION_FAILED', message: 'injected failure' };
+        let ended;
+        if (crash) {
+          // One chunk of the undo commits, then the process dies: the operation says it is
+          // being undone, and whoever resumes it finishes the undo.
+          const half = await undoOperation(store, id, error, failRepositoryDelete, tick().now, {
+            budget: 5,
+            stopAfter: 1,
+          });
+          expect(half).toMatchObject({ state: 'running', undo: { error } });
+          expect(half.undo!.below).toBeGreaterThan(1);
+          expect(await entriesOf(id)).toBeGreaterThan(0);
+          expect(await entriesOf(id)).toBeLessThan(12);
+          expect(await counterMismatches(handle.db)).toEqual([]);
+          ended = await undoOperation(store, id, error, failRepositoryDelete, tick().now, {
+            budget: 5,
+            begin: false,
+          });
+        } else {
+          ended = await undoOperation(store, id, error, failRepositoryDelete, tick().now, {
+            budget: 5,
+          });
+        }
+        expect(ended).toMatchObject({
+          state: 'failed',
+          error,
+          undo: { below: 1, restored: 12, skippedTags: 0 },
+        });
+        expect(await entriesOf(id)).toBe(0);
+        expect(await dump()).toBe(before);
+        expect(await counterMismatches(handle.db)).toEqual([]);
+        const audit = await store.audit.list({ limit: 100 });
+        expect(audit.items.find((e) => e.action === 'repository.delete')).toMatchObject({
+          outcome: 'failure',
+          details: {
+            repositories: ['app'],
+            error: 'injected failure',
+            rolledBack: { images: 12, skippedTags: 0 },
+            operationId: String(id),
+          },
+        });
+        // Its set went with it.
+        const items = await selectRows(
+          handle.db,
+          `SELECT count(*) AS n FROM operation_items WHERE operation_id = ${id}`,
+        );
+        expect(items).toEqual([{ n: 0 }]);
+      });
+    }
+
+    it('leaves in the trash what someone else deleted first, and a tag someone took meanwhile with them', async () => {
       await seed();
-      const before = dump();
-      failAfterEntries(12);
+      await failAfterEntries(8);
       const id = await startRepositoryDelete(handle.db, 'team', ['app'], tick(), TEST_CLAIM);
+      while (
+        !(await store.operations.fillStep(id, TEST_CLAIM.owner, now, 60_000, repositoryDeleteItems))
+          .complete
+      );
+      // Deleted by hand after the set was fixed, before the chunk that would have taken it.
+      await store.images.trash(
+        'team',
+        [{ repository: 'app', digest: digest('img-1') }],
+        'deleted',
+        tick(),
+      );
       const err = await runOperationUntilItFails(store, id, deleteKind, tick().now, 4);
       expect(String(err)).toMatch(/injected failure/);
-      const cut = await store.operations.require(id);
-      // Some chunks committed: part of the repository is in the trash.
-      expect(cut.done).toBeGreaterThan(0);
-      expect(cut.done).toBeLessThan(cut.total);
-      expect(entriesOf(id)).toBe(12);
-      expect(dump()).not.toBe(before);
-
-      const error = { code: 'OPERATION_FAILED', message: 'injected failure' };
-      let ended;
-      if (crash) {
-        // One chunk of the undo commits, then the process dies: the operation says it is
-        // being undone, and whoever resumes it finishes the undo.
-        const half = await undoOperation(store, id, error, failRepositoryDelete, tick().now, {
-          budget: 5,
-          stopAfter: 1,
-        });
-        expect(half).toMatchObject({ state: 'running', undo: { error } });
-        expect(half.undo!.below).toBeGreaterThan(1);
-        expect(entriesOf(id)).toBeGreaterThan(0);
-        expect(entriesOf(id)).toBeLessThan(12);
-        expect(await counterMismatches(handle.db)).toEqual([]);
-        ended = await undoOperation(store, id, error, failRepositoryDelete, tick().now, {
-          budget: 5,
-          begin: false,
-        });
-      } else {
-        ended = await undoOperation(store, id, error, failRepositoryDelete, tick().now, {
-          budget: 5,
-        });
-      }
-      expect(ended).toMatchObject({
-        state: 'failed',
-        error,
-        undo: { below: 1, restored: 12, skippedTags: 0 },
-      });
-      expect(entriesOf(id)).toBe(0);
-      expect(dump()).toBe(before);
-      expect(await counterMismatches(handle.db)).toEqual([]);
-      const audit = await store.audit.list({ limit: 100 });
-      expect(audit.items.find((e) => e.action === 'repository.delete')).toMatchObject({
-        outcome: 'failure',
-        details: {
-          repositories: ['app'],
-          error: 'injected failure',
-          rolledBack: { images: 12, skippedTags: 0 },
-          operationId: String(id),
-        },
-      });
-      // Its set went with it.
-      const items = handle.raw
-        .prepare('SELECT count(*) AS n FROM operation_items WHERE operation_id = ?')
-        .get(id);
-      expect(items).toEqual({ n: 0 });
-    });
-  }
-
-  it('leaves in the trash what someone else deleted first, and a tag someone took meanwhile with them', async () => {
-    await seed();
-    failAfterEntries(8);
-    const id = await startRepositoryDelete(handle.db, 'team', ['app'], tick(), TEST_CLAIM);
-    while (
-      !(await store.operations.fillStep(id, TEST_CLAIM.owner, now, 60_000, repositoryDeleteItems))
-        .complete
-    );
-    // Deleted by hand after the set was fixed, before the chunk that would have taken it.
-    await store.images.trash(
-      'team',
-      [{ repository: 'app', digest: digest('img-1') }],
-      'deleted',
-      tick(),
-    );
-    const err = await runOperationUntilItFails(store, id, deleteKind, tick().now, 4);
-    expect(String(err)).toMatch(/injected failure/);
-    const trashedByIt = handle.raw
-      .prepare(
+      const trashedByIt = await selectRows<{ digest: string }>(
+        handle.db,
         `SELECT m.digest FROM trash_entries e JOIN manifests m ON m.id = e.manifest_id
-         WHERE e.operation_id = ?`,
-      )
-      .all(id) as { digest: string }[];
-    expect(trashedByIt.map((t) => t.digest)).toContain(digest('img-0'));
-    // Two chunks of four committed, one image of them passed over: it was gone already.
-    expect(trashedByIt).toHaveLength(7);
-    // v0 was img-0's; a new image takes it while img-0 is in the trash.
-    await push('app', image('newcomer', ['runtime']), ['v0']);
-    const ended = await undoOperation(
-      store,
-      id,
-      { code: 'OPERATION_FAILED', message: 'injected failure' },
-      failRepositoryDelete,
-      tick().now,
-    );
-    expect(ended.undo).toMatchObject({ restored: 7, skippedTags: 1 });
-    const state = (name: string) =>
-      handle.raw.prepare('SELECT state FROM manifests WHERE digest = ?').get(digest(name));
-    expect(state('img-0')).toEqual({ state: 'live' });
-    expect(state('img-1')).toEqual({ state: 'trashed' });
-    const holder = handle.raw
-      .prepare(
+         WHERE e.operation_id = ${id}`,
+      );
+      expect(trashedByIt.map((t) => t.digest)).toContain(digest('img-0'));
+      // Two chunks of four committed, one image of them passed over: it was gone already.
+      expect(trashedByIt).toHaveLength(7);
+      // v0 was img-0's; a new image takes it while img-0 is in the trash.
+      await push('app', image('newcomer', ['runtime']), ['v0']);
+      const ended = await undoOperation(
+        store,
+        id,
+        { code: 'OPERATION_FAILED', message: 'injected failure' },
+        failRepositoryDelete,
+        tick().now,
+      );
+      expect(ended.undo).toMatchObject({ restored: 7, skippedTags: 1 });
+      const state = (name: string) =>
+        selectRows(handle.db, `SELECT state FROM manifests WHERE digest = '${digest(name)}'`);
+      expect(await state('img-0')).toEqual([{ state: 'live' }]);
+      expect(await state('img-1')).toEqual([{ state: 'trashed' }]);
+      const holder = await selectRows(
+        handle.db,
         `SELECT m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id WHERE t.name = 'v0'`,
-      )
-      .get();
-    expect(holder).toEqual({ digest: digest('newcomer') });
-    expect(await counterMismatches(handle.db)).toEqual([]);
+      );
+      expect(holder).toEqual([{ digest: digest('newcomer') }]);
+      expect(await counterMismatches(handle.db)).toEqual([]);
+    });
+  });
+
+  describe('a failed retention confirm is undone', () => {
+    it('brings back what its committed chunks deleted and fails the run, saying so', async () => {
+      await seed();
+      const before = await dump();
+      const rules = {
+        keepCount: 2,
+        retainUntagged: false,
+        excludeTags: [],
+        excludeRepositories: [],
+      };
+      const preview = await store.retention.createPreview('team', rules, [], tick(), 3_600_000);
+      const id = await store.retention.confirm('team', preview.id, [], tick(), TEST_CLAIM);
+      await failAfterEntries(6);
+      const err = await runOperationUntilItFails(
+        store,
+        id,
+        { chunk: retentionRunChunk, finish: finishRetentionRun },
+        tick().now,
+        3,
+      );
+      expect(String(err)).toMatch(/injected failure/);
+      expect(await entriesOf(id)).toBe(6);
+      const error = { code: 'OPERATION_FAILED', message: 'injected failure' };
+      const ended = await undoOperation(store, id, error, failRetentionRun, tick().now, {
+        budget: 4,
+      });
+      expect(ended).toMatchObject({ state: 'failed', undo: { below: 1, restored: 6 } });
+      expect(await dump()).toBe(before);
+      expect(await counterMismatches(handle.db)).toEqual([]);
+      const runId = (ended.params as { runId: number }).runId;
+      const run = await store.retention.getRun('team', runId);
+      expect(run.run).toMatchObject({ status: 'failed', error: 'injected failure', inTrash: 0 });
+      const audit = await store.audit.list({ limit: 100 });
+      expect(audit.items.find((e) => e.action === 'retention.run')).toMatchObject({
+        outcome: 'failure',
+        details: { runId, rolledBack: { images: 6, skippedTags: 0 } },
+      });
+    });
   });
 });
 
-describe('a failed retention confirm is undone', () => {
-  it('brings back what its committed chunks deleted and fails the run, saying so', async () => {
+// Query plans are SQLite's (PostgreSQL plans by its own statistics): SQLite-only.
+describe('on sqlite', () => {
+  let raw: SqliteHandle;
+  beforeEach(async () => {
+    await open('sqlite');
+    raw = handle as SqliteHandle;
+  });
+  afterEach(() => database.dispose());
+
+  it('an undo chunk reads its range of the set and one trash entry per position, never a scan', async () => {
     await seed();
-    const before = dump();
-    const rules = { keepCount: 2, retainUntagged: false, excludeTags: [], excludeRepositories: [] };
-    const preview = await store.retention.createPreview('team', rules, [], tick(), 3_600_000);
-    const id = await store.retention.confirm('team', preview.id, [], tick(), TEST_CLAIM);
-    failAfterEntries(6);
-    const err = await runOperationUntilItFails(
-      store,
-      id,
-      { chunk: retentionRunChunk, finish: finishRetentionRun },
-      tick().now,
-      3,
-    );
-    expect(String(err)).toMatch(/injected failure/);
-    expect(entriesOf(id)).toBe(6);
-    const error = { code: 'OPERATION_FAILED', message: 'injected failure' };
-    const ended = await undoOperation(store, id, error, failRetentionRun, tick().now, {
-      budget: 4,
-    });
-    expect(ended).toMatchObject({ state: 'failed', undo: { below: 1, restored: 6 } });
-    expect(dump()).toBe(before);
-    expect(await counterMismatches(handle.db)).toEqual([]);
-    const runId = (ended.params as { runId: number }).runId;
-    const run = await store.retention.getRun('team', runId);
-    expect(run.run).toMatchObject({ status: 'failed', error: 'injected failure', inTrash: 0 });
-    const audit = await store.audit.list({ limit: 100 });
-    expect(audit.items.find((e) => e.action === 'retention.run')).toMatchObject({
-      outcome: 'failure',
-      details: { runId, rolledBack: { images: 6, skippedTags: 0 } },
-    });
+    const compiled = undoEntriesQuery(handle.db, 7, 1, 500).compile(handle.db);
+    const plan = raw.raw
+      .prepare(`EXPLAIN QUERY PLAN ${compiled.sql}`)
+      .all(...compiled.parameters) as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toEqual([
+      expect.stringMatching(
+        /^SEARCH i USING PRIMARY KEY \(operation_id=\? AND seq>\? AND seq<\?\)$/,
+      ),
+      expect.stringMatching(
+        /^SEARCH e USING INDEX sqlite_autoindex_trash_entries_\d+ \(manifest_id=\?\)$/,
+      ),
+    ]);
   });
-});
-
-it('an undo chunk reads its range of the set and one trash entry per position, never a scan', async () => {
-  await seed();
-  const compiled = undoEntriesQuery(7, 1, 500).compile(handle.db);
-  const plan = handle.raw
-    .prepare(`EXPLAIN QUERY PLAN ${compiled.sql}`)
-    .all(...compiled.parameters) as { detail: string }[];
-  expect(plan.map((p) => p.detail)).toEqual([
-    expect.stringMatching(/^SEARCH i USING PRIMARY KEY \(operation_id=\? AND seq>\? AND seq<\?\)$/),
-    expect.stringMatching(
-      /^SEARCH e USING INDEX sqlite_autoindex_trash_entries_\d+ \(manifest_id=\?\)$/,
-    ),
-  ]);
 });

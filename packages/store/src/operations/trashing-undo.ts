@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
+import { engineOf } from '../store-handle.js';
 import { restoreTrashEntriesById } from '../trash-restore.js';
 import type { OperationRecord, OperationUndo } from './operations-store.js';
 
@@ -18,11 +19,14 @@ import type { OperationRecord, OperationUndo } from './operations-store.js';
  * unique-index probe by manifest_id), so a chunk reads its positions and nothing else of the
  * trash, however much of the repository's trash is older.
  */
-export function undoEntriesQuery(id: number, from: number, below: number) {
+export function undoEntriesQuery(db: Db, id: number, from: number, below: number) {
+  // SQLite's CROSS JOIN fixes the join order; PostgreSQL has no CROSS JOIN … ON, and its
+  // planner orders the joins by its statistics.
+  const join = engineOf(db) === 'postgres' ? sql`JOIN` : sql`CROSS JOIN`;
   return sql<{ id: number }>`
     SELECT e.id
     FROM operation_items i
-    CROSS JOIN trash_entries e ON e.manifest_id = i.item_id
+    ${join} trash_entries e ON e.manifest_id = i.item_id
     WHERE i.operation_id = ${id} AND i.seq >= ${from} AND i.seq < ${below}
       AND e.operation_id = ${id}`;
 }
@@ -41,7 +45,7 @@ export async function undoTrashingChunk(
   const { below } = op.undo;
   const from = Math.max(1, below - budget);
   if (below <= 1) return op.undo;
-  const entries = await undoEntriesQuery(op.id, from, below).execute(trx);
+  const entries = await undoEntriesQuery(trx, op.id, from, below).execute(trx);
   const restored = await restoreTrashEntriesById(
     trx,
     entries.rows.map((e) => e.id),

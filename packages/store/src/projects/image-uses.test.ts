@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, type SqliteHandle } from '../connect.js';
+import type { Engine } from '../store-handle.js';
+import { type TestDatabase, openTestDatabase, testEngines } from '../testing/engines.js';
 import { createStore, type Store } from '../store.js';
 import type { IngestManifest } from '../images-store.js';
 import type { WorkloadKind } from '../database.js';
@@ -31,8 +29,7 @@ function manifest(name: string, children: IngestManifest['children'] = []): Inge
   };
 }
 
-let dir: string;
-let handle: SqliteHandle;
+let database: TestDatabase;
 let store: Store;
 
 async function push(repository: string, m: IngestManifest, tags: string[]) {
@@ -88,10 +85,9 @@ async function workload(
     .execute();
 }
 
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-uses-'));
-  handle = await openSqlite(path.join(dir, 'berth.db'));
-  store = createStore(handle.db);
+async function open(engine: Engine) {
+  database = await openTestDatabase(engine);
+  store = createStore(database.handle.db);
   await store.namespaces.ensureRegions(['local'], T0);
   await store.namespaces.create({ name: 'team', region: 'local', quotaBytes: null }, ctx);
   await push('web', manifest('v1'), ['1.0']);
@@ -108,17 +104,15 @@ beforeEach(async () => {
   );
   await project('p1', 'shop');
   await project('p2', 'old', 'deleted');
-});
-
-afterEach(async () => {
-  await handle.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+}
 
 const page = (names: [string, string[]][]) =>
   names.map(([name, tags]) => ({ digest: digest(name), tags }));
 
-describe('image uses', () => {
+describe.each(testEngines())('image uses on %s', (engine) => {
+  beforeEach(() => open(engine));
+  afterEach(() => database.dispose());
+
   it('matches tag pointers to the image holding the tag and digest pointers to their image', async () => {
     await workload('p1', 'app', 'storefront', { repository: 'web', tag: 'latest' });
     await workload('p1', 'job', 'migrate', {

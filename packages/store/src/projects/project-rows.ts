@@ -1,6 +1,7 @@
 import { ConflictError, InputError, NotFoundError } from '@berth/domain';
 import { sql } from 'kysely';
 import type { Db, ProjectStatus } from '../database.js';
+import { engineOf } from '../store-handle.js';
 
 export interface ProjectCounts {
   apps: number;
@@ -127,10 +128,11 @@ export async function requireRegion(db: Db, region: string): Promise<void> {
  * whose restore window ended by then. Returns whether this call removed the row.
  */
 export async function destroyProject(db: Db, id: string, dueBy?: number): Promise<boolean> {
-  let shred = db
-    .updateTable('projects')
-    .set({ data_key: sql<Uint8Array>`zeroblob(length(data_key))` })
-    .where('id', '=', id);
+  const zeros =
+    engineOf(db) === 'postgres'
+      ? sql<Uint8Array>`decode(repeat('00', octet_length(data_key)), 'hex')`
+      : sql<Uint8Array>`zeroblob(length(data_key))`;
+  let shred = db.updateTable('projects').set({ data_key: zeros }).where('id', '=', id);
   let remove = db.deleteFrom('projects').where('id', '=', id);
   if (dueBy !== undefined) {
     shred = shred.where('status', '=', 'deleted').where('purge_at', '<=', dueBy);
