@@ -52,14 +52,6 @@ export interface TrashImagesOptions {
 }
 
 /**
- * One statement parameter for any number of ids: `IN (SELECT value FROM json_each(?))`.
- * SQLite only (PostgreSQL reads json_each's values as json, never equal to a bigint): use
- * `listOf(db, ids)` from sql-lists.ts, which gives this same text on SQLite.
- */
-export const idSet = (ids: readonly number[]) =>
-  sql<number>`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
-
-/**
  * What each seed takes along when the seeds go to the trash one after the other, in their
  * order (see goingWith): a child two seeds share stays while the other one is live, so it goes
  * with the LAST of them, exactly as when they are deleted one by one. Seeds an earlier one

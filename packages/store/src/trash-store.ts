@@ -8,6 +8,7 @@ import { reclaimUnreferencedBlobs } from './blob-reclaim.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { containsText } from './like.js';
 import { outerLoopJoin, tuplesOf } from './sql-lists.js';
+import { engineOf } from './store-handle.js';
 import { adjustTrashCounters, resolveNamespace, resolveRepository } from './resolve.js';
 import {
   type RestoredImage,
@@ -191,7 +192,7 @@ export function createTrashStore(db: Db) {
         .selectFrom('repositories')
         .select('repositories.name')
         .where('repositories.namespace_id', '=', ns.id)
-        .$if(q !== '', (qb) => qb.where(containsText('repositories.name', q)))
+        .$if(q !== '', (qb) => qb.where(containsText('repositories.name', q, engineOf(db))))
         .where(({ exists, selectFrom }) =>
           exists(
             selectFrom('trash_entries')
