@@ -16,6 +16,7 @@ import { createSessionsStore } from './identity/sessions-store.js';
 import { createApiKeysStore } from './identity/api-keys-store.js';
 import { createMembersStore } from './identity/members-store.js';
 import { createOperationsStore } from './operations/operations-store.js';
+import { createUploadSessionsStore } from './upload-sessions-store.js';
 import { createRetentionStore, type RetentionStoreOptions } from './retention/retention-store.js';
 
 /** Everything the services need from the metadata database, one group per resource. */
@@ -40,6 +41,7 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     members: createMembersStore(db),
     firstStart: createFirstStartStore(db),
     operations: createOperationsStore(db),
+    uploadSessions: createUploadSessionsStore(db),
   };
 }
 

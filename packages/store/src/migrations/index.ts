@@ -21,6 +21,7 @@ import * as operationUndo from './0014-operation-undo.js';
 import * as dropManifestDigestIndex from './0015-drop-manifest-digest-index.js';
 import * as partialTrashEntryIndex from './0016-partial-trash-entry-index.js';
 import * as partialListingIndexes from './0017-partial-listing-indexes.js';
+import * as uploadSessions from './0018-upload-sessions.js';
 import { analyzeAfterMigrating } from '../statistics.js';
 
 // Migrations are compiled into the package, so start-up never scans the file system.
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0015-drop-manifest-digest-index': dropManifestDigestIndex,
   '0016-partial-trash-entry-index': partialTrashEntryIndex,
   '0017-partial-listing-indexes': partialListingIndexes,
+  '0018-upload-sessions': uploadSessions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
