@@ -17,7 +17,7 @@ import {
   quotaExceededMessage,
   readImageConfig,
 } from '@berth/domain';
-import type { NamespaceVisibility, StoredManifest } from '@berth/store';
+import { type NamespaceVisibility, type StoredManifest, uploadStagingOf } from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
 import {
   parseExtraTags,
@@ -27,6 +27,7 @@ import {
   requireDigestAlgorithm,
   type RepositoryName,
 } from './repository-name.js';
+import { createS3UploadSessions } from './s3-upload-sessions.js';
 import { createUploadSessions, type UploadSessions } from './upload-sessions.js';
 import { skipWhenFull } from '../skip-when-full.js';
 
@@ -51,7 +52,12 @@ function acceptedTypes(accept: string | undefined): string[] | null {
 
 export function createRegistryService(deps: ServiceDeps) {
   const { store, blobs, clock, logger, regions, registry: settings } = deps;
-  const uploads: UploadSessions = createUploadSessions(settings.dataDir, clock, blobs);
+  const staging = uploadStagingOf(blobs);
+  // With blobs in S3, uploads are staged there too, their state in the database: any process
+  // can take the next chunk (issue 16).
+  const uploads: UploadSessions = staging
+    ? createS3UploadSessions({ store: store.uploadSessions, staging, clock, logger })
+    : createUploadSessions(settings.dataDir, clock, blobs);
 
   async function requireRepository(name: RepositoryName) {
     const repo = await store.registry.repositoryId(name.namespace, name.repository);
