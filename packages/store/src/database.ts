@@ -363,6 +363,28 @@ export interface OperationItemsTable {
   revision: number | null;
 }
 
+/**
+ * A registry upload staged as an S3 multipart upload (migration 0018). `parts` is JSON
+ * UploadPartRecord[]; `hash_state` the running hash's resumable state, base64.
+ */
+export interface UploadSessionsTable {
+  id: string;
+  repository: string;
+  algorithm: string;
+  started_at: number;
+  updated_at: number;
+  offset_bytes: Generated<number>;
+  one_shot: Generated<number>;
+  s3_upload_id: string | null;
+  parts: Generated<string>;
+  hash_state: string;
+  tail_key: string | null;
+  tail_bytes: Generated<number>;
+  owner: string | null;
+  lease_until: number | null;
+  revision: Generated<number>;
+}
+
 export interface Database {
   regions: RegionsTable;
   namespaces: NamespacesTable;
@@ -393,6 +415,7 @@ export interface Database {
   first_start: FirstStartTable;
   operations: OperationsTable;
   operation_items: OperationItemsTable;
+  upload_sessions: UploadSessionsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -97,6 +97,14 @@ export type { UserRecord, NewUser, UserChanges } from './identity/users-store.js
 export type { SessionRecord } from './identity/sessions-store.js';
 export type { ApiKeyRecord, NewApiKey } from './identity/api-keys-store.js';
 export type { MemberRecord } from './identity/members-store.js';
+export type {
+  NewUploadSession,
+  UploadPartRecord,
+  UploadProgress,
+  UploadSessionRecord,
+  UploadSessionsStore,
+  UploadTailRecord,
+} from './upload-sessions-store.js';
 export * from './storage-full.js';
 export * from './staging-owner.js';
 export type { RestoredImage } from './trash-restore.js';

@@ -18,6 +18,7 @@ import { createSignInFailuresStore } from './identity/sign-in-failures-store.js'
 import { createApiKeysStore } from './identity/api-keys-store.js';
 import { createMembersStore } from './identity/members-store.js';
 import { createOperationsStore } from './operations/operations-store.js';
+import { createUploadSessionsStore } from './upload-sessions-store.js';
 import { createRetentionStore, type RetentionStoreOptions } from './retention/retention-store.js';
 
 /** Everything the services need from the metadata database, one group per resource. */
@@ -44,6 +45,7 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     firstStart: createFirstStartStore(db),
     jobSlots: createJobSlotsStore(db),
     operations: createOperationsStore(db),
+    uploadSessions: createUploadSessionsStore(db),
   };
 }
 

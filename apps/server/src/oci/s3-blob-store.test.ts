@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
@@ -65,7 +70,7 @@ describe.skipIf(unavailable !== null)(`blobs in S3 (${unavailable ?? 'Ceph RGW'}
     if (work) fs.rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
-  it('a skopeo push stores every blob in the bucket and none on disk; a pull gets them back byte for byte', async () => {
+  it('a skopeo push stores every blob in the bucket and none on disk (uploads staged in the bucket too); a pull gets them back byte for byte', async () => {
     const host = server.url.replace('http://', '');
     // One layer larger than a multipart upload's part: it goes up in parts.
     const image = randomImage({ seed: 's3-push', layers: 2, layerBytes: 20 * 1024 * 1024 });
@@ -79,6 +84,12 @@ describe.skipIf(unavailable !== null)(`blobs in S3 (${unavailable ?? 'Ceph RGW'}
       expect(keys).toContain(`${PREFIX}blobs/sha256/${blob.digest.slice('sha256:'.length)}`);
     }
     expect(server.blobFiles()).toEqual([]);
+    // Uploads were staged in the bucket, not under the data directory, and nothing is left.
+    expect(fs.existsSync(path.join(server.dataDir, 'uploads'))).toBe(false);
+    expect(keys.filter((k) => k.startsWith(`${PREFIX}uploads/`))).toEqual([]);
+    const pending = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+    expect(pending.Uploads ?? []).toEqual([]);
+    expect(await server.store.db.selectFrom('upload_sessions').selectAll().execute()).toEqual([]);
 
     const pulled = path.join(work, 'pulled');
     expect(await pullToLayout(`${host}/team/app:1.0`, pulled, 'p', creds())).toBe(image.digest);

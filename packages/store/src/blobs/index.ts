@@ -11,6 +11,16 @@ export { createFilesystemDriver } from './filesystem-driver.js';
 export { createMemoryDriver } from './memory-driver.js';
 export { createS3Driver, type S3DriverOptions } from './s3-driver.js';
 export {
+  createS3UploadStaging,
+  MAX_PARTS,
+  MIN_PART_BYTES,
+  type S3BlobDriver,
+  type S3UploadStaging,
+  type S3UploadStagingOptions,
+  type StagedThing,
+  uploadStagingOf,
+} from './s3-upload-staging.js';
+export {
   checkS3Location,
   createS3Client,
   parseS3Location,

@@ -4,6 +4,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type S3Client,
@@ -14,6 +15,7 @@ import { type CephRgw, cephUnavailable, startCephRgw } from '../testing/ceph-rgw
 import { DigestMismatchError } from './blob-driver.js';
 import { collect, digestOf, runBlobDriverSuite } from './blob-driver-suite.js';
 import { createS3Driver } from './s3-driver.js';
+import { createS3UploadStaging } from './s3-upload-staging.js';
 import {
   checkS3Location,
   createS3Client,
@@ -190,6 +192,80 @@ describe.skipIf(unavailable !== null)(`S3 (${unavailable ?? 'Ceph RGW'})`, () =>
       expect(await driver.sweepStaging()).toEqual({ files: 0, bytes: 0 });
       await emptyPrefix(prefix);
     });
+  });
+
+  describe('upload staging', () => {
+    it('keeps sessions out of sweepStaging: a session two hours old is still there, until it is discarded', async () => {
+      const prefix = `sessions-${randomBytes(6).toString('hex')}/`;
+      let clock = Date.now();
+      const driver = createS3Driver({ client, bucket: BUCKET, prefix, now: () => clock });
+      const staging = driver.uploadStaging;
+      const session = '3f1c1c8e-6a4e-4c39-9a0a-2f1d7f3c9b11';
+      const uploadId = await staging.createUpload(session);
+      await staging.uploadPart(session, uploadId, 1, Buffer.alloc(1000, 1));
+      const tail = await staging.putTail(session, Buffer.alloc(10, 2));
+      expect((await staging.readTail(tail)).equals(Buffer.alloc(10, 2))).toBe(true);
+      clock += 2 * 60 * 60 * 1000;
+      expect(await driver.sweepStaging()).toEqual({ files: 0, bytes: 0 });
+      const listed = await client.send(
+        new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: prefix }),
+      );
+      expect((listed.Uploads ?? []).map((u) => u.UploadId)).toEqual([uploadId]);
+      expect(await staging.discard(session)).toEqual({ files: 2, bytes: 1010 });
+      await emptyPrefix(prefix);
+    });
+
+    it('publishes a session larger than one copy may be with a multipart copy, checking the size S3 assembled', async () => {
+      const prefix = `publish-${randomBytes(6).toString('hex')}/`;
+      const driver = createS3Driver({ client, bucket: BUCKET, prefix });
+      const staging = createS3UploadStaging({
+        client,
+        bucket: BUCKET,
+        prefix,
+        partBytes: 6 * MiB,
+        blobKey: (digest) => `${prefix}blobs/${digest.replace(':', '/')}`,
+        // CopyObject goes up to 5 GiB: a small limit sends this blob the way of larger ones.
+        singleCopyMaxBytes: 5 * MiB,
+        copyPartBytes: 5 * MiB,
+      });
+      const bytes = randomBytes(12 * MiB);
+      const digest = digestOf(bytes);
+      const upload = async (session: string) => {
+        const uploadId = await staging.createUpload(session);
+        const parts = [];
+        for (const [number, start] of [
+          [1, 0],
+          [2, 6 * MiB],
+        ] as const) {
+          const body = bytes.subarray(start, start + 6 * MiB);
+          const etag = await staging.uploadPart(session, uploadId, number, body);
+          parts.push({ number, etag, size: body.length });
+        }
+        return { uploadId, parts };
+      };
+      const wrong = '4f1c1c8e-6a4e-4c39-9a0a-2f1d7f3c9b11';
+      const staged = await upload(wrong);
+      await expect(
+        staging.publishParts(wrong, staged.uploadId, staged.parts, bytes.length + 1, digest),
+      ).rejects.toThrow(/assembled 12582912 bytes/);
+      expect(await driver.stat(digest)).toBeNull();
+      await staging.discard(wrong);
+
+      const session = '5f1c1c8e-6a4e-4c39-9a0a-2f1d7f3c9b11';
+      const good = await upload(session);
+      await staging.publishParts(session, good.uploadId, good.parts, bytes.length, digest);
+      expect((await collect((await driver.get(digest))!)).equals(bytes)).toBe(true);
+      // Three copied parts of 5, 5 and 2 MiB, not the two parts it was uploaded in.
+      const head = await client.send(
+        new HeadObjectCommand({
+          Bucket: BUCKET,
+          Key: `${prefix}blobs/${digest.replace(':', '/')}`,
+        }),
+      );
+      expect(head.ETag).toMatch(/-3"$/);
+      expect(await staging.discard(session)).toEqual({ files: 0, bytes: 0 });
+      await emptyPrefix(prefix);
+    }, 60_000);
   });
 
   describe('checking the location at start', () => {

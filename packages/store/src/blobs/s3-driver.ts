@@ -18,14 +18,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { StagingSweep } from '../staging-owner.js';
-import {
-  type BlobDriver,
-  checkRange,
-  DigestMismatchError,
-  parseDigest,
-  toAsyncIterable,
-} from './blob-driver.js';
+import { checkRange, DigestMismatchError, parseDigest, toAsyncIterable } from './blob-driver.js';
 import { isNotFound, statusOf } from './s3-errors.js';
+import { createS3UploadStaging, type S3BlobDriver } from './s3-upload-staging.js';
 
 /** S3's smallest part, except the last; larger parts mean fewer requests for big layers. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -62,7 +57,7 @@ export interface S3DriverOptions {
  * upload, which costs storage until `sweepStaging` aborts it (after an hour: which process
  * started an upload is not known across machines).
  */
-export function createS3Driver(options: S3DriverOptions): BlobDriver {
+export function createS3Driver(options: S3DriverOptions): S3BlobDriver {
   const { client, bucket } = options;
   const prefix = options.prefix ?? '';
   const partBytes = Math.max(MIN_PART_BYTES, options.partBytes ?? DEFAULT_PART_BYTES);
@@ -198,6 +193,9 @@ export function createS3Driver(options: S3DriverOptions): BlobDriver {
   }
 
   return {
+    // Registry upload sessions, under <prefix>uploads/ (see s3-upload-staging.ts).
+    uploadStaging: createS3UploadStaging({ client, bucket, prefix, partBytes, blobKey: keyOf }),
+
     async put(digest, data) {
       const key = keyOf(digest);
       const existing = await head(key);

@@ -22,6 +22,7 @@ import * as operationUndo from './0014-operation-undo.js';
 import * as dropManifestDigestIndex from './0015-drop-manifest-digest-index.js';
 import * as partialTrashEntryIndex from './0016-partial-trash-entry-index.js';
 import * as partialListingIndexes from './0017-partial-listing-indexes.js';
+import * as uploadSessions from './0018-upload-sessions.js';
 import * as signInFailures from './0019-sign-in-failures.js';
 import * as jobSlots from './0020-job-slots.js';
 import * as postgresBaseline from '../postgres/baseline-schema.js';
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
  * migrations after it are written once and run on both engines (portable types and SQL only).
  */
 const shared: Record<string, Migration> = {
+  '0018-upload-sessions': uploadSessions,
   '0019-sign-in-failures': signInFailures,
   '0020-job-slots': jobSlots,
 };

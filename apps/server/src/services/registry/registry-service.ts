@@ -17,7 +17,7 @@ import {
   quotaExceededMessage,
   readImageConfig,
 } from '@berth/domain';
-import { type NamespaceVisibility, type StoredManifest, asStorageFull } from '@berth/store';
+import { type NamespaceVisibility, type StoredManifest, uploadStagingOf } from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
 import {
   parseExtraTags,
@@ -27,7 +27,8 @@ import {
   requireDigestAlgorithm,
   type RepositoryName,
 } from './repository-name.js';
-import { createUploadSessions } from './upload-sessions.js';
+import { createS3UploadSessions } from './s3-upload-sessions.js';
+import { createUploadSessions, type UploadSessions } from './upload-sessions.js';
 import { skipWhenFull } from '../skip-when-full.js';
 
 /** Configs are read for their created time; a config larger than this is not worth reading. */
@@ -51,7 +52,12 @@ function acceptedTypes(accept: string | undefined): string[] | null {
 
 export function createRegistryService(deps: ServiceDeps) {
   const { store, blobs, clock, logger, regions, registry: settings } = deps;
-  const uploads = createUploadSessions(settings.dataDir, clock);
+  const staging = uploadStagingOf(blobs);
+  // With blobs in S3, uploads are staged there too, their state in the database: any process
+  // can take the next chunk (issue 16).
+  const uploads: UploadSessions = staging
+    ? createS3UploadSessions({ store: store.uploadSessions, staging, clock, logger })
+    : createUploadSessions(settings.dataDir, clock, blobs);
 
   async function requireRepository(name: RepositoryName) {
     const repo = await store.registry.repositoryId(name.namespace, name.repository);
@@ -102,16 +108,14 @@ export function createRegistryService(deps: ServiceDeps) {
   }
 
   /**
-   * Finishes upload `id`: verify what arrived, record it, move it into the store. The
-   * content's fsync, when the last chunk started one, runs while the blob is recorded, and is
-   * waited for before the file moves, and on every way out before the file is removed.
+   * Finishes upload `id`: verify what arrived, record it, move it into the store. What the
+   * last chunk left running (the filesystem's fsync) goes on while the blob is recorded.
    */
   async function commitBlob(name: RepositoryName, id: string, expected: string) {
-    const sealed = { id, ...(await uploads.seal(id, name.full, digestAlgorithmOf(expected))) };
-    const settled = () => sealed.synced?.catch(() => undefined);
+    const sealed = await uploads.seal(id, name.full, digestAlgorithmOf(expected));
     if (sealed.digest !== expected) {
-      await settled();
-      await uploads.remove(sealed.id);
+      await sealed.release();
+      await uploads.remove(id);
       throw new InputError(
         'DIGEST_INVALID',
         `the uploaded content has digest ${sealed.digest}, not ${expected}; nothing was stored`,
@@ -119,8 +123,8 @@ export function createRegistryService(deps: ServiceDeps) {
     }
     const ns = await store.namespaces.get(name.namespace);
     if (ns.quotaBytes !== null && ns.sizeBytes + sealed.size > ns.quotaBytes) {
-      await settled();
-      await uploads.remove(sealed.id);
+      await sealed.release();
+      await uploads.remove(id);
       throw quotaFull({
         namespace: name.namespace,
         usedBytes: ns.sizeBytes,
@@ -148,19 +152,11 @@ export function createRegistryService(deps: ServiceDeps) {
         await sleep(50);
       }
     } catch (error) {
-      await settled();
+      await sealed.release();
       throw error;
     }
-    if (sealed.synced) {
-      // fsync reports ENOSPC for bytes the file system could not place after all.
-      await sealed.synced.catch((error: unknown) => {
-        throw asStorageFull(error);
-      });
-      await blobs.adopt(expected, sealed.file, { size: sealed.size });
-    } else {
-      await blobs.adopt(expected, sealed.file);
-    }
-    await uploads.finish(sealed.id);
+    // Linked first: GC, which removes blobs without fresh links, cannot take it from under us.
+    await sealed.publish();
     return { kind: 'blob' as const, digest: expected };
   }
 

@@ -15,7 +15,13 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type DigestAlgorithm, InputError, NotFoundError } from '@berth/domain';
-import { STAGING_OWNER, type StagingSweep, asStorageFull, stagingOwnerEnded } from '@berth/store';
+import {
+  type BlobDriver,
+  STAGING_OWNER,
+  type StagingSweep,
+  asStorageFull,
+  stagingOwnerEnded,
+} from '@berth/store';
 import { HashingFileWriter } from './hashing-file-writer.js';
 
 /** Thrown when a chunk does not start where the upload stands; the protocol answers 416. */
@@ -26,6 +32,75 @@ export class UploadRangeError extends InputError {
       `this upload has ${offset} bytes; the next chunk must start there`,
     );
   }
+}
+
+/** A session id or name that is no session (or not of this repository). */
+export function unknownUpload(id: string): NotFoundError {
+  return new NotFoundError(
+    'BLOB_UPLOAD_UNKNOWN',
+    `upload ${id.slice(0, 64)} does not exist or has ended`,
+  );
+}
+
+/** What an upload's chunks arrived as, once the last one is in (see UploadSessions.seal). */
+export interface SealedUpload {
+  /** The content's digest, in the algorithm seal was asked for, and its size. */
+  digest: string;
+  size: number;
+  /**
+   * Lets go of the sealed upload without storing it (its digest or the quota refused it, or
+   * recording the blob failed): waits for what the last chunk left running, and frees the
+   * session for a retry or for `remove`. Never throws.
+   */
+  release(): Promise<void>;
+  /**
+   * Stores the content as blob `digest` (the caller has checked it and recorded the blob) and
+   * ends the session. Content already stored is kept and the upload dropped.
+   */
+  publish(): Promise<void>;
+}
+
+/**
+ * Blob uploads in progress (distribution-spec's upload sessions): on the filesystem
+ * (createUploadSessions) or, when blobs are in S3, as S3 multipart uploads whose state is in
+ * the database (createS3UploadSessions).
+ */
+export interface UploadSessions {
+  /**
+   * `algorithm`: what the upload is hashed with on the way in. `oneShot`: the whole blob
+   * comes in this request, and no client will resume it.
+   */
+  start(
+    repository: string,
+    algorithm?: DigestAlgorithm,
+    opts?: { oneShot?: boolean },
+  ): Promise<{ id: string }>;
+  offset(id: string, repository: string): Promise<number>;
+  /**
+   * Appends a chunk. `start` (from Content-Range) must equal the current size; a chunk
+   * arriving while another is still being written is out of order too (UploadRangeError). A
+   * chunk is taken whole or not at all. `last`: the request that ends the upload (the PUT
+   * with ?digest=), followed at once by `seal` in the same request.
+   */
+  append(
+    id: string,
+    repository: string,
+    body: Readable,
+    range: { start: number } | null,
+    opts?: { last?: boolean },
+  ): Promise<number>;
+  /** The digest (in `algorithm`) and size of everything uploaded, to be published or released. */
+  seal(id: string, repository: string, algorithm?: DigestAlgorithm): Promise<SealedUpload>;
+  cancel(id: string, repository: string): Promise<void>;
+  /** Removes an upload and everything it staged. */
+  remove(id: string): Promise<void>;
+  /**
+   * What no session will use again (crashes leave it). With `dryRun` it is only counted. Run
+   * at start-up and by GC.
+   */
+  sweepStray(opts?: { dryRun?: boolean }): Promise<StagingSweep>;
+  /** Sessions idle since before `cutoff`: abandoned by their client. */
+  stale(cutoff: number): Promise<{ id: string; bytes: number }[]>;
 }
 
 interface SessionMeta {
@@ -74,17 +149,17 @@ const STRAY_AFTER_MS = 60_000;
  * failed start removes its files, a failed chunk is cut off again (the upload stays where it
  * was, so the client can retry once there is room). `sweepStray` removes what crashes leave.
  */
-export function createUploadSessions(dataDir: string, clock: () => number) {
+export function createUploadSessions(
+  dataDir: string,
+  clock: () => number,
+  blobs: BlobDriver,
+): UploadSessions & { dir: string } {
   const dir = join(dataDir, 'uploads');
   const live = new Map<string, LiveState>();
   const dataPath = (id: string) => join(dir, id);
   const metaPath = (id: string) => join(dir, `${id}.json`);
 
-  const unknown = (id: string) =>
-    new NotFoundError(
-      'BLOB_UPLOAD_UNKNOWN',
-      `upload ${id.slice(0, 64)} does not exist or has ended`,
-    );
+  const unknown = unknownUpload;
 
   async function readMeta(id: string, repository: string): Promise<SessionMeta> {
     if (!SESSION_ID.test(id)) throw unknown(id);
@@ -170,15 +245,7 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
   return {
     dir,
 
-    /**
-     * `algorithm`: what the upload is hashed with on the way in. `oneShot`: the whole blob
-     * comes in this request, and no client will resume it.
-     */
-    async start(
-      repository: string,
-      algorithm: DigestAlgorithm = 'sha256',
-      opts: { oneShot?: boolean } = {},
-    ): Promise<{ id: string }> {
+    async start(repository, algorithm = 'sha256', opts = {}) {
       const id = randomUUID();
       const now = clock();
       const meta: SessionMeta = {
@@ -207,25 +274,16 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
       return { id };
     },
 
-    async offset(id: string, repository: string): Promise<number> {
+    async offset(id, repository) {
       const meta = await readMeta(id, repository);
       return (await state(id, meta)).offset;
     },
 
     /**
-     * Appends a chunk. `start` (from Content-Range) must equal the current size; a chunk
-     * arriving while another is still being written is out of order too. `last`: the request
-     * that ends the upload (the PUT with ?digest=); the session's meta is not rewritten, and
-     * the content's fsync starts at once and runs while the caller records the blob (`seal`
-     * hands it over).
+     * A `last` chunk does not rewrite the session's meta, and starts the content's fsync at
+     * once, to run while the caller records the blob (`seal` hands it over).
      */
-    async append(
-      id: string,
-      repository: string,
-      body: Readable,
-      range: { start: number } | null,
-      { last = false }: { last?: boolean } = {},
-    ): Promise<number> {
+    async append(id, repository, body, range, { last = false } = {}) {
       let s = await liveState(id, repository);
       if (s.busy || (range !== null && range.start !== s.offset)) {
         body.resume();
@@ -293,10 +351,10 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
     },
 
     /**
-     * The digest (in `algorithm`) and size of everything uploaded, and the file holding it.
-     * The running hash serves when it is in that algorithm; otherwise the file is read again.
+     * The running hash serves when it is in `algorithm`; otherwise the file is read again.
+     * Publishing moves the file into the blob store, after the last chunk's fsync.
      */
-    async seal(id: string, repository: string, algorithm: DigestAlgorithm = 'sha256') {
+    async seal(id, repository, algorithm = 'sha256') {
       const s = await liveState(id, repository);
       if (s.busy) throw new UploadRangeError(s.offset);
       let hash = s.hash;
@@ -310,35 +368,45 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
         }
       }
       live.delete(id);
+      const { synced } = s;
+      const digest = `${algorithm}:${hash.digest('hex')}`;
+      const size = s.offset;
       return {
-        digest: `${algorithm}:${hash.digest('hex')}`,
-        size: s.offset,
-        file: dataPath(id),
-        /** The content's fsync, when the last chunk started one (see append's `last`). */
-        synced: s.synced,
+        digest,
+        size,
+        release: async () => {
+          await synced?.catch(() => undefined);
+        },
+        publish: async () => {
+          if (synced) {
+            // fsync reports ENOSPC for bytes the file system could not place after all.
+            await synced.catch((error: unknown) => {
+              throw asStorageFull(error);
+            });
+            await blobs.adopt(digest, dataPath(id), { size });
+          } else {
+            await blobs.adopt(digest, dataPath(id));
+          }
+          // Only the meta is left: the file moved into the blob store.
+          live.delete(id);
+          await rm(metaPath(id), { force: true });
+        },
       };
     },
 
-    async cancel(id: string, repository: string): Promise<void> {
+    async cancel(id, repository) {
       await readMeta(id, repository);
       await remove(id);
     },
 
-    /** Removes an upload's files. */
     remove,
-
-    /** Ends an upload whose file was moved into the blob store: only its meta is left. */
-    async finish(id: string): Promise<void> {
-      live.delete(id);
-      await rm(metaPath(id), { force: true });
-    },
 
     /**
      * Files no session will use again: single-request uploads whose process ended (a crash
      * mid-upload), data files whose meta is gone, and meta temp files, both once older than
      * a minute. With `dryRun` they are only counted. Run at start-up and by GC.
      */
-    async sweepStray({ dryRun = false } = {}): Promise<StagingSweep> {
+    async sweepStray({ dryRun = false } = {}) {
       const found: StagingSweep = { files: 0, bytes: 0 };
       let names: string[];
       try {
@@ -384,8 +452,7 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
       return found;
     },
 
-    /** Sessions idle since before `cutoff`: abandoned by their client. */
-    async stale(cutoff: number): Promise<{ id: string; bytes: number }[]> {
+    async stale(cutoff) {
       let names: string[];
       try {
         names = await readdir(dir);
@@ -410,5 +477,3 @@ export function createUploadSessions(dataDir: string, clock: () => number) {
     },
   };
 }
-
-export type UploadSessions = ReturnType<typeof createUploadSessions>;
