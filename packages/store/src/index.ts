@@ -120,3 +120,17 @@ export {
 } from './trash-restore-operation.js';
 export type { RestoreTally, TrashRestoreScope } from './trash-restore-operation.js';
 export type { SignInFailuresStore } from './identity/sign-in-failures-store.js';
+export {
+  MoveRefusedError,
+  checkTargetDatabaseEmpty,
+  copyMetadata,
+  holdSqliteExclusively,
+  type CopyProgress,
+} from './move/copy-metadata.js';
+export {
+  BlobCopyError,
+  checkTargetBlobs,
+  copyBlobs,
+  type BlobCopyProgress,
+  type BlobCopyResult,
+} from './move/copy-blobs.js';
