@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
+import pg from 'pg';
 import { apiPaths } from '@berth/contract';
 import {
   counterMismatches,
@@ -35,7 +36,27 @@ async function previewKeeping(
  * chunk's insert is aborted, and that chunk rolls back.
  */
 async function failAfterEntries(s: TestServer, after: number) {
-  // Through a connection of its own, as an operator's sqlite3 shell would.
+  // Through a connection of its own, as an operator's sqlite3 or psql shell would.
+  if (s.databaseUrl !== null) {
+    const client = new pg.Client({ connectionString: s.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `CREATE FUNCTION inject_failure() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             IF (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${after} THEN
+               RAISE EXCEPTION 'injected failure';
+             END IF;
+             RETURN NEW;
+           END $$;
+           CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
+             FOR EACH ROW EXECUTE FUNCTION inject_failure();`,
+      );
+    } finally {
+      await client.end();
+    }
+    return;
+  }
   const handle = await openSqlite(path.join(s.dataDir, 'berth.db'));
   try {
     handle.raw.exec(`

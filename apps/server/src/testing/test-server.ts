@@ -19,6 +19,8 @@ export interface TestServer extends RunningServer {
   /** A supertest agent that sends the admin key with every request, /api and /v2 alike. */
   api(): ReturnType<typeof request.agent>;
   dataDir: string;
+  /** The server's PostgreSQL database (BERTH_TEST_ENGINE=postgres), or null: SQLite. */
+  databaseUrl: string | null;
   clock: { now: number; advance(ms: number): void };
   /** Every row of every table but sessions, ordered: equal dumps mean nothing changed. */
   dump(): Promise<string>;
@@ -139,6 +141,7 @@ export async function startTestServer(
     adminKey,
     api: () => request.agent(url).set('Authorization', `Bearer ${adminKey}`),
     dataDir,
+    databaseUrl: config.databaseUrl,
     clock,
     async dump() {
       const parts: Record<string, unknown[]> = {};
