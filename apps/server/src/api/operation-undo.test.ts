@@ -1,15 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import pg from 'pg';
 import { apiPaths } from '@berth/contract';
 import {
   counterMismatches,
+  openPostgres,
   openSqlite,
   startRepositoryDelete,
   startTrashRestore,
 } from '@berth/store';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { followOperation, seedRepository } from '../testing/operations.js';
+import { failTrashInsertsAfter } from '@berth/store/testing/fault-injection';
 
 let server: TestServer;
 /** Which images get a tag, and their created times. */
@@ -37,32 +38,12 @@ async function previewKeeping(
  */
 async function failAfterEntries(s: TestServer, after: number) {
   // Through a connection of its own, as an operator's sqlite3 or psql shell would.
-  if (s.databaseUrl !== null) {
-    const client = new pg.Client({ connectionString: s.databaseUrl });
-    await client.connect();
-    try {
-      await client.query(
-        `CREATE FUNCTION inject_failure() RETURNS trigger LANGUAGE plpgsql AS $$
-           BEGIN
-             IF (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${after} THEN
-               RAISE EXCEPTION 'injected failure';
-             END IF;
-             RETURN NEW;
-           END $$;
-           CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
-             FOR EACH ROW EXECUTE FUNCTION inject_failure();`,
-      );
-    } finally {
-      await client.end();
-    }
-    return;
-  }
-  const handle = await openSqlite(path.join(s.dataDir, 'berth.db'));
+  const handle =
+    s.databaseUrl !== null
+      ? await openPostgres(s.databaseUrl, { poolSize: 1 })
+      : await openSqlite(path.join(s.dataDir, 'berth.db'));
   try {
-    handle.raw.exec(`
-      CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
-      WHEN (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${after}
-      BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    await failTrashInsertsAfter(handle, after);
   } finally {
     await handle.close();
   }

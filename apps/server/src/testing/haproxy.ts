@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@berth/store/testing/free-port';
 
 /**
  * HAProxy (Debian's package) in front of several Berth processes: the scaled-out shape the
@@ -21,17 +21,6 @@ const HAPROXY = '/usr/sbin/haproxy';
 
 export function haproxyUnavailable(): string | null {
   return existsSync(HAPROXY) ? null : 'HAProxy is not installed: apt-get install haproxy';
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** The configuration the README shows, with loopback ports. */

@@ -156,9 +156,10 @@ export async function startTestServer(
               last_login_at: _login,
               ...rest
             } = row as Record<string, unknown>;
-            return JSON.stringify(rest);
+            return { row: rest, text: JSON.stringify(rest) };
           })
-          .sort();
+          .sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
+          .map((r) => r.row);
       }
       return JSON.stringify(parts);
     },

@@ -11,7 +11,6 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  ListPartsCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -19,6 +18,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { StagingSweep } from '../staging-owner.js';
 import { checkRange, DigestMismatchError, parseDigest, toAsyncIterable } from './blob-driver.js';
+import { multipartUploadedBytes } from './s3-parts.js';
 import { isNotFound, statusOf } from './s3-errors.js';
 import { createS3UploadStaging, type S3BlobDriver } from './s3-upload-staging.js';
 
@@ -192,6 +192,9 @@ export function createS3Driver(options: S3DriverOptions): S3BlobDriver {
     }
   }
 
+  const uploadedBytes = (key: string, uploadId: string) =>
+    multipartUploadedBytes(client, bucket, key, uploadId);
+
   return {
     // Registry upload sessions, under <prefix>uploads/ (see s3-upload-staging.ts).
     uploadStaging: createS3UploadStaging({ client, bucket, prefix, partBytes, blobKey: keyOf }),
@@ -321,28 +324,4 @@ export function createS3Driver(options: S3DriverOptions): S3BlobDriver {
       return swept;
     },
   };
-
-  async function uploadedBytes(key: string, uploadId: string): Promise<number> {
-    let bytes = 0;
-    let marker: string | undefined;
-    for (;;) {
-      const page = await client
-        .send(
-          new ListPartsCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            PartNumberMarker: marker,
-          }),
-        )
-        .catch((error: unknown) => {
-          if (isNotFound(error)) return null;
-          throw error;
-        });
-      if (!page) return bytes;
-      for (const part of page.Parts ?? []) bytes += part.Size ?? 0;
-      if (!page.IsTruncated) return bytes;
-      marker = page.NextPartNumberMarker;
-    }
-  }
 }

@@ -9,7 +9,6 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  ListPartsCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -17,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { UploadPartRecord, UploadTailRecord } from '../upload-sessions-store.js';
 import type { BlobDriver } from './blob-driver.js';
+import { multipartUploadedBytes } from './s3-parts.js';
 import { isNotFound } from './s3-errors.js';
 
 const MiB = 1024 * 1024;
@@ -136,29 +136,8 @@ export function createS3UploadStaging(options: S3UploadStagingOptions) {
   }
 
   /** Bytes the parts of a multipart upload hold (0 once it is gone). */
-  async function uploadedBytes(key: string, uploadId: string): Promise<number> {
-    let bytes = 0;
-    let marker: string | undefined;
-    for (;;) {
-      const page = await client
-        .send(
-          new ListPartsCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            PartNumberMarker: marker,
-          }),
-        )
-        .catch((error: unknown) => {
-          if (isNotFound(error)) return null;
-          throw error;
-        });
-      if (!page) return bytes;
-      for (const part of page.Parts ?? []) bytes += part.Size ?? 0;
-      if (!page.IsTruncated) return bytes;
-      marker = page.NextPartNumberMarker;
-    }
-  }
+  const uploadedBytes = (key: string, uploadId: string) =>
+    multipartUploadedBytes(client, bucket, key, uploadId);
 
   /** CopySource is `<bucket>/<key>`, URL-encoded segment by segment. */
   const copySource = (key: string) =>

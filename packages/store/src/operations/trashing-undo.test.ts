@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYNTHETIC_CREATED, digestOf, syntheticImage } from '../testing/synthetic-manifests.js';
 import type { SqliteHandle } from '../connect.js';
@@ -26,6 +25,7 @@ import {
   retentionRunChunk,
 } from '../retention/retention-run-operation.js';
 import { undoEntriesQuery } from './trashing-undo.js';
+import { failTrashInsertsAfter } from '../testing/fault-injection.js';
 
 const T0 = SYNTHETIC_CREATED;
 const INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -134,37 +134,7 @@ async function dump(): Promise<string> {
   });
 }
 
-/**
- * A real failure, not a stand-in: once the operation has made `after` trash entries, the next
- * chunk's insert into trash_entries is aborted by the database (as a corrupt page or a broken
- * constraint would), and the chunk rolls back.
- */
-async function failAfterEntries(after: number): Promise<void> {
-  if (handle.engine === 'postgres') {
-    // A row-level BEFORE trigger sees the rows its statement inserted before, as SQLite's does.
-    await sql
-      .raw(
-        `CREATE FUNCTION inject_failure() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN
-           IF (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${after} THEN
-             RAISE EXCEPTION 'injected failure';
-           END IF;
-           RETURN NEW;
-         END $$;
-         CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
-           FOR EACH ROW EXECUTE FUNCTION inject_failure()`,
-      )
-      .execute(handle.db);
-    return;
-  }
-  await sql
-    .raw(
-      `CREATE TRIGGER inject_failure BEFORE INSERT ON trash_entries
-       WHEN (SELECT count(*) FROM trash_entries WHERE operation_id IS NOT NULL) >= ${after}
-       BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
-    )
-    .execute(handle.db);
-}
+const failAfterEntries = (after: number) => failTrashInsertsAfter(handle, after);
 
 const entriesOf = async (opId: number) =>
   (

@@ -2,11 +2,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, readdirSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type {} from 'vitest';
+import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 
@@ -43,17 +43,6 @@ function binDir(): string | null {
 /** Why PostgreSQL cannot be started here, or null when it can. */
 export function postgresUnavailable(): string | null {
   return binDir() ? null : 'PostgreSQL is not installed: apt-get install postgresql';
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user. */
