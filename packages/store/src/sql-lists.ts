@@ -64,9 +64,20 @@ export function greatest<T>(db: AnyDb, a: RawBuilder<T> | unknown, b: RawBuilder
   return engineOf(db) === 'postgres' ? sql<T>`greatest(${a}, ${b})` : sql<T>`max(${a}, ${b})`;
 }
 
-/** The smaller of two values (SQLite's two-argument min, PostgreSQL's least). */
-export function least<T>(db: AnyDb, a: RawBuilder<T> | unknown, b: RawBuilder<T> | unknown) {
-  return engineOf(db) === 'postgres' ? sql<T>`least(${a}, ${b})` : sql<T>`min(${a}, ${b})`;
+/**
+ * A list as a table aliased `alias` with one column, `value`, for FROM: where the list drives
+ * a join (`FROM ${valuesOf(db, 'j', ids)} JOIN t ON t.id = j.value`) rather than filters.
+ */
+export function valuesOf(
+  db: AnyDb,
+  alias: string,
+  values: readonly (number | string)[],
+  type: ListType = 'bigint',
+): RawBuilder<unknown> {
+  const a = sql.ref(alias);
+  return engineOf(db) === 'postgres'
+    ? sql`unnest(CAST(${values as (number | string)[]} AS ${sql.raw(type)}[])) AS ${a} (value)`
+    : sql`json_each(${JSON.stringify(values)}) AS ${a}`;
 }
 
 /**

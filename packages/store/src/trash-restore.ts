@@ -8,8 +8,7 @@ import {
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import { listOf, outerLoopJoin, tuplesOf, typed } from './sql-lists.js';
-import { engineOf } from './store-handle.js';
+import { listOf, outerLoopJoin, tuplesOf, typed, valuesOf } from './sql-lists.js';
 
 /** A trash entry as the restore reads it (a row of trash_entries). */
 export interface RestorableEntry {
@@ -208,11 +207,8 @@ export function reviveManifestsOfEntries(db: Db, entryIds: readonly number[]) {
  * dataset). `>=`: an unlink in the same millisecond as the delete may have come after it.
  */
 export function relinkBlobsOfEntries(db: Db, entryIds: readonly number[], now: number) {
-  // The ids as a table `j` to drive the join: a bigint array on PostgreSQL, json_each on SQLite.
-  const list =
-    engineOf(db) === 'postgres'
-      ? sql`unnest(CAST(${entryIds} AS bigint[])) AS j (value)`
-      : sql`json_each(${JSON.stringify(entryIds)}) j`;
+  // The ids as a table `j` that drives the join.
+  const list = valuesOf(db, 'j', entryIds);
   return sql`
     INSERT INTO repository_blobs (repository_id, digest, touched_at)
     SELECT DISTINCT m.repository_id, mb.blob_digest, ${typed(db, now, 'bigint')}

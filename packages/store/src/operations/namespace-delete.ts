@@ -6,8 +6,7 @@ import { reclaimUnreferencedBlobs } from '../blob-reclaim.js';
 import { resolveNamespace } from '../resolve.js';
 import type { NamespaceDeletionSummary } from '../namespaces-store.js';
 import { type ChunkOutcome, type OperationRecord, createOperation } from './operations-store.js';
-import { listOf, tuplesOf } from '../sql-lists.js';
-import { engineOf } from '../store-handle.js';
+import { listOf, tuplesOf, valuesOf } from '../sql-lists.js';
 
 /*
  * Deleting a namespace as an operation. It disappears at once: its row is renamed out of
@@ -206,10 +205,7 @@ export async function namespaceDeleteChunk(
   // Only blobs no manifest uses any more can go; a layer other images share (most of them)
   // is settled by one index probe here instead of by the link checks of reclaiming it.
   const digests = batch.map((l) => l.digest);
-  const each =
-    engineOf(trx) === 'postgres'
-      ? sql`unnest(CAST(${digests} AS text[])) AS j (value)`
-      : sql`json_each(${JSON.stringify(digests)}) AS j`;
+  const each = valuesOf(trx, 'j', digests, 'text');
   const unused = await sql<{ digest: string }>`
     SELECT DISTINCT j.value AS digest FROM ${each}
     WHERE NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.blob_digest = j.value)`.execute(trx);
