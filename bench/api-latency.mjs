@@ -12,15 +12,13 @@
 // measures sequential request latency of the listing endpoints, each request carrying the key.
 // Writes bench/results/api-latency.{json,md}. Exits non-zero only when it cannot run:
 // a missed target is reported, never a failure (benchmarks report; tests assert).
-import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { URLSearchParams, fileURLToPath } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { TARGET_MS, apiCases, apiClient, measureCase } from './lib/api-cases.mjs';
 import { adminKey, berthEnv } from './lib/credentials.mjs';
 import { envInt, freePort } from './lib/process.mjs';
 import { writeResultFiles } from './lib/results.mjs';
@@ -37,8 +35,6 @@ const params = {
 };
 const REQUESTS = int('BENCH_REQUESTS', 300);
 const WARMUP = int('BENCH_WARMUP', 30);
-const TARGET_MS = 50;
-const PAGE = 50;
 
 const benchData = path.join(root, '.bench-data');
 // BENCH_DATA_DIR: a copy of the dataset to run on (the server migrates what it opens), with
@@ -109,118 +105,10 @@ async function ensureDataset() {
   return { ...record, reused: false };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-let port = 0;
-/** `Authorization: Bearer <API key>` once signed in; /api/v1/health needs none. */
-const headers = {};
-
-function get(pathAndQuery) {
-  return new Promise((resolve, reject) => {
-    const opts = { host: '127.0.0.1', port, path: pathAndQuery, agent, headers };
-    const req = http.get(opts, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) {
-          reject(new Error(`GET ${pathAndQuery} -> ${res.statusCode}: ${body.slice(0, 300)}`));
-          return;
-        }
-        resolve(JSON.parse(body));
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-}
-
-async function waitForServer(child) {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      await get('/api/v1/health');
-      return;
-    } catch {
-      await sleep(200);
-    }
-  }
-  throw new Error('server did not become healthy within 120 s');
-}
-
 function rssKiB(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
   return { rss: field('VmRSS'), peak: field('VmHWM') };
-}
-
-const seg = encodeURIComponent;
-const nsPath = (ns) => `/api/v1/namespaces/${seg(ns)}`;
-const reposPath = (ns, q) => `${nsPath(ns)}/repositories?${new URLSearchParams(q)}`;
-const searchPath = (q) => `/api/v1/search?${new URLSearchParams({ q })}`;
-/** Six hex digits that differ from one request to the next, in no order. */
-const hexPrefix = (i) => ((i * 2654435761) >>> 8).toString(16).padStart(6, '0').slice(-6);
-const imagesPath = (ns, repo, q) =>
-  `${nsPath(ns)}/repositories/${seg(repo)}/images?${new URLSearchParams(q)}`;
-
-/** Follows nextCursor `pages` times from the first page (or to the last page) and returns that page's URL. */
-async function deepUrl(build, query, pages) {
-  let url = build(query);
-  for (let i = 0; i < pages; i++) {
-    const page = await get(url);
-    if (!page.nextCursor) {
-      console.log(`  (only ${i + 1} pages: measuring the last one)`);
-      break;
-    }
-    url = build({ ...query, cursor: page.nextCursor });
-  }
-  return url;
-}
-
-function percentile(sorted, p) {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)];
-}
-
-/** Results in an answer: a page's items, or every group of a search. */
-function itemCount(body) {
-  if (Array.isArray(body.items)) return body.items.length;
-  return ['namespaces', 'repositories', 'tags', 'digests'].reduce(
-    (n, group) => n + (body[group]?.items.length ?? 0),
-    0,
-  );
-}
-
-/** `url`: one URL, or a function of the request's number for a different one each time. */
-async function measure(name, url) {
-  const urlOf = typeof url === 'function' ? url : () => url;
-  let items = 0;
-  for (let i = 0; i < WARMUP; i++) items = itemCount(await get(urlOf(i)));
-  const times = [];
-  for (let i = 0; i < REQUESTS; i++) {
-    const u = urlOf(WARMUP + i);
-    const t = performance.now();
-    await get(u);
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  const r = (v) => Number(v.toFixed(2));
-  const result = {
-    name,
-    url: typeof url === 'function' ? `${url(0)} (varies)` : url,
-    items,
-    requests: REQUESTS,
-    p50: r(percentile(times, 50)),
-    p95: r(percentile(times, 95)),
-    p99: r(percentile(times, 99)),
-    max: r(times.at(-1)),
-    mean: r(times.reduce((s, v) => s + v, 0) / times.length),
-  };
-  result.pass = result.p95 < TARGET_MS;
-  console.log(
-    `  ${name.padEnd(44)} p50 ${String(result.p50).padStart(7)}  p95 ${String(result.p95).padStart(7)}  p99 ${String(result.p99).padStart(7)} ms  ${result.pass ? 'pass' : 'MISS'}`,
-  );
-  return result;
 }
 
 async function main() {
@@ -229,89 +117,23 @@ async function main() {
       throw new Error(`${path.relative(root, f)} is missing: run ./berth build`);
   }
   const dataset = await ensureDataset();
-  port = await freePort();
+  const port = await freePort();
+  const client = apiClient(`http://127.0.0.1:${port}`);
   const child = spawn(process.execPath, [serverMain], {
     env: berthEnv({ dataDir, port }),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const started = performance.now();
   try {
-    await waitForServer(child);
+    await client.waitForHealth(child);
     const startupMs = Math.round(performance.now() - started);
     const rssStart = rssKiB(child.pid);
     console.log(`server pid ${child.pid} on port ${port}, healthy after ${startupMs} ms`);
-    headers.authorization = `Bearer ${await adminKey(`http://127.0.0.1:${port}`)}`;
-
-    const namespaces = await get(`/api/v1/namespaces?limit=${PAGE}`);
-    const largest = [...namespaces.items].sort((a, b) => b.imageCount - a.imageCount)[0];
-    if (!largest) throw new Error('no namespaces in the dataset');
-    const bigNs = dataset.seed.bigRepository.split('/')[0];
-    const bigRepo = dataset.seed.bigRepository.slice(bigNs.length + 1);
-    const bigImages = (await get(reposPath(bigNs, { sort: 'imageCount', limit: '1' }))).items[0];
-    // Page 20 of the repositories, or the last page of a small namespace.
-    const repoDepth = Math.max(1, Math.min(19, Math.ceil(largest.repositoryCount / PAGE) - 1));
-    const deepImagePages = Math.max(1, Math.floor(params.big / 2 / 200));
-
-    const deepImageUrl = await deepUrl(
-      (q) => imagesPath(bigNs, bigRepo, q),
-      { sort: 'pushedAt', order: 'desc', limit: '200' },
-      deepImagePages,
-    ).then((u) => u.replace('limit=200', `limit=${PAGE}`));
-    // A digest from the middle of the big repository, searched by its first 12 hex digits.
-    const middle = await get(deepImageUrl);
-    const digestPrefix = (middle.items[0]?.digest ?? 'sha256:0').slice(7, 19);
-    const cases = [
-      ['namespaces ?limit=50', `/api/v1/namespaces?limit=${PAGE}`],
-      ['repos: largest ns, sort=name', reposPath(largest.name, { sort: 'name', limit: PAGE })],
-      [
-        'repos: largest ns, sort=sizeBytes desc',
-        reposPath(largest.name, { sort: 'sizeBytes', order: 'desc', limit: PAGE }),
-      ],
-      [
-        `repos: largest ns, name, page ${repoDepth + 1} (cursor)`,
-        await deepUrl((q) => reposPath(largest.name, q), { sort: 'name', limit: PAGE }, repoDepth),
-      ],
-      [
-        'images: big repo, pushedAt desc, page 1',
-        imagesPath(bigNs, bigRepo, { sort: 'pushedAt', order: 'desc', limit: PAGE }),
-      ],
-      [
-        `images: big repo, pushedAt, ~${(deepImagePages * 200).toLocaleString('en')} deep`,
-        deepImageUrl,
-      ],
-      [
-        'images: big repo, createdAt desc, page 1',
-        imagesPath(bigNs, bigRepo, { sort: 'createdAt', limit: PAGE }),
-      ],
-      [
-        'images: big repo, q=build-4242 (tag prefix)',
-        imagesPath(bigNs, bigRepo, { q: 'build-4242', limit: PAGE }),
-      ],
-      [
-        'images: big repo, q=build- (broad tag prefix)',
-        imagesPath(bigNs, bigRepo, { q: 'build-', limit: PAGE }),
-      ],
-      [
-        `images: big repo, q=${digestPrefix} (digest prefix)`,
-        imagesPath(bigNs, bigRepo, { q: digestPrefix, limit: PAGE }),
-      ],
-      [
-        'images: big repo, q=v1.42. (tag prefix)',
-        imagesPath(bigNs, bigRepo, { q: 'v1.42.', limit: PAGE }),
-      ],
-      // The header's search across the registry (issue 15), 5 results per group.
-      ['search: q=team-1 (repositories, tags)', searchPath('team-1')],
-      ['search: q=build-4242 (tag in every repo)', searchPath('build-4242')],
-      ['search: q=zzz (no match anywhere)', searchPath('zzz')],
-      [`search: q=${bigNs}/${bigRepo}:v1.42`, searchPath(`${bigNs}/${bigRepo}:v1.42`)],
-      [
-        `search: q=${digestPrefix.slice(0, 6)} (digest prefix)`,
-        searchPath(digestPrefix.slice(0, 6)),
-      ],
-      // A different text each time: each one a cold walk of the repositories' tag ranges.
-      ['search: a new 6-hex prefix each request', (i) => searchPath(hexPrefix(i))],
-    ];
-
+    client.setKey(await adminKey(`http://127.0.0.1:${port}`));
+    const { cases, largest, bigImagesListed } = await apiCases(client, {
+      bigRepository: dataset.seed.bigRepository,
+      bigImages: params.big,
+    });
     console.log(
       `\nmeasuring ${REQUESTS} sequential requests each after ${WARMUP} warm-up (target p95 < ${TARGET_MS} ms)`,
     );
@@ -319,7 +141,8 @@ async function main() {
     // BENCH_CASES=<regex>: only the endpoints whose name matches, e.g. "^search|page 1".
     const only = process.env.BENCH_CASES ? new RegExp(process.env.BENCH_CASES) : null;
     for (const [name, url] of cases) {
-      if (!only || only.test(name)) results.push(await measure(name, url));
+      if (!only || only.test(name))
+        results.push(await measureCase(client, name, url, { requests: REQUESTS, warmup: WARMUP }));
     }
     const rssEnd = rssKiB(child.pid);
     const dbBytes = fs.statSync(dbFile).size;
@@ -334,7 +157,7 @@ async function main() {
       dataset: {
         ...params,
         bigRepository: dataset.seed.bigRepository,
-        bigRepositoryImages: bigImages?.imageCount ?? null,
+        bigRepositoryImages: bigImagesListed,
         largestNamespace: largest.name,
         seedSeconds: dataset.seed.seconds,
         seedImagesPerSecond: dataset.seed.imagesPerSecond,
@@ -385,7 +208,7 @@ async function main() {
       console.log(`${missed} endpoint(s) missed the p95 target (reported, not a failure)`);
   } finally {
     child.kill('SIGTERM');
-    agent.destroy();
+    client.close();
   }
 }
 

@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { MANIFEST_ACCEPT, RegistryClient } from './client.mjs';
 import { headLoad } from './head-load.mjs';
 import { REF_NAME, ensureLayout, smallImages, warmLayout } from './layout.mjs';
+import { skopeoSetup } from '../lib/skopeo.mjs';
 import { NAMESPACE, startBerth, startDistribution } from './servers.mjs';
 import {
   MiB,
@@ -184,54 +185,6 @@ function checkTools() {
   }
   if (missing.length) throw new Error(`missing: ${missing.join(', ')}`);
   return tools;
-}
-
-/**
- * skopeo with its own policy, registries.conf, registries.d, auth file and temp dir. `creds`
- * gives user:password for the source and destination registries ({ src, dest }), if they want it.
- */
-function skopeoSetup() {
-  const dir = path.join(scratch, 'skopeo');
-  const regsD = path.join(dir, 'registries.d');
-  const tmp = path.join(dir, 'tmp');
-  fs.mkdirSync(regsD, { recursive: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  const policy = path.join(dir, 'policy.json');
-  const auth = path.join(dir, 'auth.json');
-  const conf = path.join(dir, 'registries.conf');
-  fs.writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
-  fs.writeFileSync(auth, '{}');
-  fs.writeFileSync(conf, '');
-  const global = ['--policy', policy, '--registries.d', regsD, '--tmpdir', tmp];
-  const skopeoEnv = {
-    ...env,
-    CONTAINERS_REGISTRIES_CONF: conf,
-    REGISTRY_AUTH_FILE: auth,
-    TMPDIR: tmp,
-  };
-  return (src, dest, creds = {}) =>
-    run(
-      'skopeo',
-      [
-        ...global,
-        'copy',
-        '--quiet',
-        '--authfile',
-        auth,
-        ...(creds.src ? ['--src-creds', creds.src] : []),
-        ...(creds.dest ? ['--dest-creds', creds.dest] : []),
-        '--src-tls-verify=false',
-        '--dest-tls-verify=false',
-        '--retry-times',
-        '0',
-        src,
-        dest,
-      ],
-      {
-        env: skopeoEnv,
-        label: `skopeo copy ${src.replace(`${root}/`, '')} ${dest.replace(`${root}/`, '')}`,
-      },
-    );
 }
 
 /** Flushes dirty pages (layout generation, the previous registry) so they are not timed. */
@@ -933,7 +886,7 @@ async function main() {
     big,
     rss,
     small,
-    skopeo: skopeoSetup(),
+    skopeo: skopeoSetup(scratch, root),
     wrkScript: wrkScript(),
   };
   const results = await benchAll(targets, ctx);

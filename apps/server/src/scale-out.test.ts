@@ -9,7 +9,7 @@ import { apiPaths } from '@berth/contract';
 import { type StoreHandle, createS3Client, openPostgres, parseS3Location } from '@berth/store';
 import { type CephRgw, cephUnavailable, startCephRgw } from '@berth/store/testing/ceph-rgw';
 import { createTestDatabase } from '@berth/store/testing/postgres';
-import { type Balancer, haproxyUnavailable, startHaproxy } from './testing/haproxy.js';
+import { type Balancer, haproxyUnavailable, startHaproxy } from '@berth/store/testing/haproxy';
 import { basicAuth } from './testing/identity.js';
 import { type SignedIn, signIn } from './testing/accounts.js';
 import { allBlobs, layoutRefDigest, randomImage, writeLayout } from './testing/oci-layout.js';

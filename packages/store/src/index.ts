@@ -64,6 +64,7 @@ export type {
 } from './operations/operations-store.js';
 export * from './blobs/index.js';
 export * from './bulk-load.js';
+export { bulkLoadSyntheticPostgres } from './bulk-load-postgres.js';
 export type { ManifestRef, StoredManifest, LinkOutcome } from './registry-store.js';
 export type {
   PolicyRecord,

@@ -52,7 +52,11 @@ function asServerUser(program: string, args: string[]): [string, string[]] {
     : [program, args];
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * `durable`: keep PostgreSQL's defaults (fsync, synchronous commit, full page writes), for a
+ * benchmark that compares it with SQLite, which Berth runs durably.
+ */
+export async function startPostgres(opts: { durable?: boolean } = {}): Promise<TestPostgres> {
   const bin = binDir();
   if (!bin) throw new Error(postgresUnavailable() ?? 'PostgreSQL is not installed');
   const dir = await mkdtemp('/tmp/berth-pg-');
@@ -81,14 +85,12 @@ export async function startPostgres(): Promise<TestPostgres> {
     '--locale=C.UTF-8',
     '--no-sync',
   ]);
-  // Durability settings only a throwaway test cluster may turn off.
   const conf = [
     `listen_addresses = '127.0.0.1'`,
     `port = ${port}`,
     `unix_socket_directories = '${sockets}'`,
-    'fsync = off',
-    'synchronous_commit = off',
-    'full_page_writes = off',
+    // Durability settings only a throwaway test cluster may turn off.
+    ...(opts.durable ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']),
     'max_connections = 300',
     '',
   ].join('\n');

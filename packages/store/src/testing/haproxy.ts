@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@berth/store/testing/free-port';
+import { freePort } from './free-port.js';
 
 /**
  * HAProxy (Debian's package) in front of several Berth processes: the scaled-out shape the
@@ -14,6 +14,8 @@ import { freePort } from '@berth/store/testing/free-port';
 export interface Balancer {
   /** http://127.0.0.1:<port> */
   url: string;
+  /** HAProxy's process, for a benchmark's CPU accounting. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startHaproxy(backends: readonly string[]): Promise<Balance
   }
   return {
     url,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
