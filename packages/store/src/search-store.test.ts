@@ -217,4 +217,27 @@ describe.each(testEngines())('search store on %s', (engine) => {
     expect(await search.namespaces('bench', member)).toEqual([]);
     expect(await search.tags('build', member)).toEqual([]);
   });
+
+  it.runIf(engine === 'postgres')(
+    'seeks each repository on PostgreSQL instead of scanning every tag or manifest',
+    async () => {
+      // The planner takes no join order from the query's shape: at a million images it read
+      // every tag (80 ms) and every manifest (230 ms) for a search that matched nothing.
+      for (const query of [
+        tagsQuery(database.handle.db, 'zzz', admin),
+        digestsQuery(database.handle.db, 'sha256:0000', admin),
+      ]) {
+        const compiled = query.compile();
+        const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${sql.raw(
+          compiled.sql.replace(/\$(\d+)/g, (_, n: string) => {
+            const value = compiled.parameters[Number(n) - 1];
+            return typeof value === 'number' ? String(value) : `'${String(value)}'`;
+          }),
+        )}`.execute(database.handle.db);
+        const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(text).not.toMatch(/Seq Scan on (tags|manifests)/);
+        expect(text).toMatch(/Index (Only )?Scan using (tags_pk|manifests_repository_digest)/);
+      }
+    },
+  );
 });

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import { type NamespaceVisibility, visibleTo } from './namespaces-store.js';
 import { LISTED } from './listed.js';
+import { engineOf } from './store-handle.js';
 
 /**
  * Prefix lookups for the console's search box, each a range scan of an index. Namespaces by
@@ -81,9 +82,30 @@ export function repositoriesQuery(
 
 export function tagsQuery(db: Db, prefix: string, scope: SearchScope, within: SearchWithin = {}) {
   // Tags are removed when their image goes to the trash, so every tag names a live image.
-  return visibleRepositories(db, scope, within)
-    .crossJoin('tags as t')
-    .whereRef('t.repository_id', '=', 'r.id')
+  const repositories = visibleRepositories(db, scope, within);
+  const joined =
+    engineOf(db) === 'postgres'
+      ? // PostgreSQL takes no join-order hint: without the LATERAL it scans every tag for the
+        // range (80 ms for a miss at a million images); with it, one seek per repository.
+        repositories.innerJoinLateral(
+          (eb) =>
+            eb
+              .selectFrom('tags as t')
+              .select(['t.name', 't.manifest_id'])
+              .whereRef('t.repository_id', '=', 'r.id')
+              .where('t.name', '>=', prefix)
+              .where('t.name', '<', afterPrefix(prefix))
+              .orderBy('t.name')
+              .limit(scope.limit)
+              .as('t'),
+          (join) => join.onTrue(),
+        )
+      : repositories
+          .crossJoin('tags as t')
+          .whereRef('t.repository_id', '=', 'r.id')
+          .where('t.name', '>=', prefix)
+          .where('t.name', '<', afterPrefix(prefix));
+  return joined
     .crossJoin('manifests as m')
     .whereRef('m.id', '=', 't.manifest_id')
     .select([
@@ -92,8 +114,6 @@ export function tagsQuery(db: Db, prefix: string, scope: SearchScope, within: Se
       't.name as tag',
       'm.digest as digest',
     ])
-    .where('t.name', '>=', prefix)
-    .where('t.name', '<', afterPrefix(prefix))
     .orderBy('namespaces.name')
     .orderBy('r.name')
     .orderBy('t.name')
@@ -106,15 +126,34 @@ export function digestsQuery(db: Db, prefix: string, scope: SearchScope) {
   // random keys made a namespace delete 77 % slower at a million images (8.2 s → 14.5 s for
   // 95,156 images; migration 0015 dropped it for the same reason): a miss costs ~17 ms over
   // 10,000 repositories instead, and far less for anyone who sees fewer.
+  const repositories = visibleRepositories(db, scope, {});
+  const joined =
+    engineOf(db) === 'postgres'
+      ? // As for tags: PostgreSQL would scan every manifest (230 ms) without the LATERAL.
+        repositories.innerJoinLateral(
+          (eb) =>
+            eb
+              .selectFrom('manifests as m')
+              .select(['m.id', 'm.digest'])
+              .whereRef('m.repository_id', '=', 'r.id')
+              .where('m.digest', '>=', prefix)
+              .where('m.digest', '<', afterPrefix(prefix))
+              .where('m.listed', '=', LISTED)
+              .orderBy('m.digest')
+              .limit(scope.limit)
+              .as('m'),
+          (join) => join.onTrue(),
+        )
+      : repositories
+          .crossJoin('manifests as m')
+          .whereRef('m.repository_id', '=', 'r.id')
+          .where('m.digest', '>=', prefix)
+          .where('m.digest', '<', afterPrefix(prefix))
+          // What listings call an image: live and top-level.
+          .where('m.listed', '=', LISTED);
   return (
-    visibleRepositories(db, scope, {})
-      .crossJoin('manifests as m')
-      .whereRef('m.repository_id', '=', 'r.id')
+    joined
       .select(['namespaces.name as namespace', 'r.name as repository', 'm.id', 'm.digest'])
-      .where('m.digest', '>=', prefix)
-      .where('m.digest', '<', afterPrefix(prefix))
-      // What listings call an image: live and top-level.
-      .where('m.listed', '=', LISTED)
       // The order the seeks come in: no sort, and LIMIT ends the walk at the first matches.
       .orderBy('namespaces.name')
       .orderBy('r.name')
