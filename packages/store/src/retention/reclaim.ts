@@ -138,19 +138,46 @@ export async function reclaimableBytes(db: Db, manifests: ManifestIds): Promise<
 /**
  * reclaimableBytes on PostgreSQL: one statement, as a query there runs on the server and the
  * event loop turns while it does (the ranges above exist because better-sqlite3 answers
- * synchronously). It starts from the blobs the set uses (the set's own rows of the primary
- * key) instead of every blob, and a blob goes when none of its users is outside the set.
+ * synchronously). A set of up to a third of all manifests starts from the blobs the set uses
+ * (the set's own rows of the primary key) and drops a blob when a user outside the set turns
+ * up: that costs per member of the set (5.7 s for 900,000 of 1,000,000). A larger set reads
+ * every blob use once instead, hashed against the set (2.1 s for the same), and keeps the
+ * blobs none of whose users is outside it.
  */
-async function reclaimableBytesOnPostgres(db: Db, manifests: ManifestIds): Promise<number> {
+export async function reclaimableBytesOnPostgres(
+  db: Db,
+  manifests: ManifestIds,
+  strategy: 'per-member' | 'whole-scan' | 'by-size' = 'by-size',
+): Promise<number> {
   const set = await idArrayLiteral(manifests);
-  const result = await sql<{ bytes: number | null }>`
-    SELECT sum(b.size) AS bytes FROM blobs b
-    WHERE b.digest IN (
-        SELECT mb.blob_digest FROM manifest_blobs mb
-        WHERE mb.manifest_id = ANY(CAST(${set} AS bigint[])))
-      AND NOT EXISTS (
-        SELECT 1 FROM manifest_blobs o
-        WHERE o.blob_digest = b.digest AND o.manifest_id <> ALL(CAST(${set} AS bigint[])))
-  `.execute(db);
+  const wholeScan =
+    strategy === 'whole-scan' ||
+    (strategy === 'by-size' && manifests.length * 3 > (await estimatedManifests(db)));
+  const result = wholeScan
+    ? await sql<{ bytes: number | null }>`
+        SELECT sum(b.size) AS bytes FROM (
+          SELECT mb.blob_digest FROM manifest_blobs mb
+          LEFT JOIN unnest(CAST(${set} AS bigint[])) AS s(id) ON s.id = mb.manifest_id
+          GROUP BY mb.blob_digest
+          HAVING bool_and(s.id IS NOT NULL)) going
+        JOIN blobs b ON b.digest = going.blob_digest
+      `.execute(db)
+    : await sql<{ bytes: number | null }>`
+        SELECT sum(b.size) AS bytes FROM blobs b
+        WHERE b.digest IN (
+            SELECT mb.blob_digest FROM manifest_blobs mb
+            WHERE mb.manifest_id = ANY(CAST(${set} AS bigint[])))
+          AND NOT EXISTS (
+            SELECT 1 FROM manifest_blobs o
+            WHERE o.blob_digest = b.digest AND o.manifest_id <> ALL(CAST(${set} AS bigint[])))
+      `.execute(db);
   return Number(result.rows[0]?.bytes ?? 0);
+}
+
+/** The planner's row count of manifests (kept by ANALYZE and autovacuum); -1 before any. */
+async function estimatedManifests(db: Db): Promise<number> {
+  const result = await sql<{ n: number }>`
+    SELECT reltuples AS n FROM pg_class WHERE oid = CAST('manifests' AS regclass)`.execute(db);
+  const n = Number(result.rows[0]?.n ?? -1);
+  return n < 0 ? Number.POSITIVE_INFINITY : n;
 }
