@@ -1,4 +1,6 @@
 import type { CompiledQuery, Compilable, Kysely } from 'kysely';
+import { prepareOnEachConnection } from './postgres/prepared-statements.js';
+import { engineOf } from './store-handle.js';
 
 /**
  * A query built and compiled by Kysely once, then run with fresh parameters each time.
@@ -9,7 +11,8 @@ import type { CompiledQuery, Compilable, Kysely } from 'kysely';
  * `build` receives placeholder values, one per parameter, and must use each as a bound value
  * exactly as the real values will be used (in `where`, never to choose the query's shape);
  * the placeholders' positions among the compiled parameters are where each call's values go.
- * Constant values the query binds itself ('live', 0) stay as they were compiled.
+ * Constant values the query binds itself ('live', 0) stay as they were compiled. On
+ * PostgreSQL each connection prepares the statement once (postgres/prepared-statements.ts).
  */
 export function compiledOnce<P extends readonly unknown[], R>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,6 +31,8 @@ export function compiledOnce<P extends readonly unknown[], R>(
     }
   }
   const constants = compiled.parameters;
+  // PostgreSQL's counterpart of the statement cache SQLite's connection keeps.
+  if (engineOf(db) === 'postgres') prepareOnEachConnection(compiled.sql);
   return async (...values: P) => {
     const parameters = slots.map((slot, i) => (slot >= 0 ? values[slot] : constants[i]));
     const result = await db.executeQuery<R>({ ...compiled, parameters });

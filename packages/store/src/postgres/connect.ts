@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { Database } from '../database.js';
 import { migrateToLatest } from '../migrations/index.js';
 import type { StoreHandle } from '../store-handle.js';
+import { preparingPool } from './prepared-statements.js';
 
 /**
  * Every write transaction takes this transaction-scoped advisory lock first, so write
@@ -49,8 +50,11 @@ class SingleWriterDriver extends PostgresDriver {
 }
 
 class SingleWriterDialect extends PostgresDialect {
-  constructor(private readonly pool: pg.Pool) {
-    super({ pool });
+  private readonly pool: ReturnType<typeof preparingPool>;
+  constructor(pool: pg.Pool) {
+    const preparing = preparingPool(pool);
+    super({ pool: preparing });
+    this.pool = preparing;
   }
 
   override createDriver() {
