@@ -236,7 +236,7 @@ describe.each(testEngines())('search store on %s', (engine) => {
         )}`.execute(database.handle.db);
         const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
         expect(text).not.toMatch(/Seq Scan on (tags|manifests)/);
-        expect(text).toMatch(/Index (Only )?Scan using (tags_pk|manifests_repository_digest)/);
+        expect(text).toMatch(/Index (Only )?Scan using \w+ on (tags|manifests)/);
       }
     },
   );

@@ -83,6 +83,7 @@ export async function* evaluateRepositories(
   const digestPointerRepositories = new Set(
     pointers.filter((p) => 'digest' in p.reference).map((p) => p.repository),
   );
+  const batches: (typeof repositories)[] = [];
   for (let start = 0; start < repositories.length;) {
     let images = 0;
     let end = start;
@@ -94,20 +95,33 @@ export async function* evaluateRepositories(
       images += repositories[end]?.image_count ?? 0;
       end++;
     }
-    const batch = repositories.slice(start, end);
+    batches.push(repositories.slice(start, end));
+    start = end;
+  }
+  const read = (batch: typeof repositories) => {
+    const only = batch.length === 1 ? batch[0] : undefined;
+    return only && only.image_count > IMAGES_PER_BATCH
+      ? readLargeRepository(db, only.id)
+      : readBatch(
+          db,
+          batch.map((r) => r.id),
+        );
+  };
+  // PostgreSQL answers over the network: the next batch is asked for while this one is
+  // decided, so the server's work and this thread's overlap. (better-sqlite3 answers
+  // synchronously; there a read ahead would only lengthen a step of the event loop.)
+  const readAhead = engineOf(db) === 'postgres';
+  let next = readAhead && batches[0] ? read(batches[0]) : null;
+  for (const [i, batch] of batches.entries()) {
     // better-sqlite3 answers synchronously, so awaiting its queries never lets a request in:
     // a turn of the event loop per batch keeps pulls answering while a million images are
     // decided.
-    if (start > 0) await nextTurn();
-    start = end;
-    const only = batch.length === 1 ? batch[0] : undefined;
-    const byRepository =
-      only && only.image_count > IMAGES_PER_BATCH
-        ? await readLargeRepository(db, only.id)
-        : await readBatch(
-            db,
-            batch.map((r) => r.id),
-          );
+    if (i > 0) await nextTurn();
+    const byRepository = await (next ?? read(batch));
+    const following = batches[i + 1];
+    next = readAhead && following ? read(following) : null;
+    // A consumer that stops early leaves it unread: its failure then is nobody's to report.
+    next?.catch(() => undefined);
     await fillTiedDigests(db, byRepository);
     for (const repository of batch) {
       const scanned = byRepository.get(repository.id) ?? [];
