@@ -159,3 +159,10 @@ export function envInt(name, fallback) {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
   return n;
 }
+
+/** envInt, refusing 0: a count or duration the benchmark cannot run with none of. */
+export function envPositive(name, fallback) {
+  const n = envInt(name, fallback);
+  if (n === 0) throw new Error(`${name} must be at least 1`);
+  return n;
+}

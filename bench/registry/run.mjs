@@ -44,6 +44,7 @@ import {
   children,
   cpuSeconds,
   envInt,
+  envPositive,
   freePort,
   hwmKiB,
   round,
@@ -57,11 +58,7 @@ import { writeResultFiles } from '../lib/results.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const env = process.env;
 const int = envInt;
-const positive = (name, fallback) => {
-  const n = int(name, fallback);
-  if (n === 0) throw new Error(`${name} must be at least 1`);
-  return n;
-};
+const positive = envPositive;
 
 const params = {
   bigLayers: positive('BENCH_BIG_LAYERS', 5),

@@ -34,16 +34,22 @@ import {
   workingCopy,
 } from './dataset.mjs';
 import { RequestTimeout, startBerth } from './server.mjs';
-import { MiB, children, envInt, freePort, hwmKiB, round, rssKiB, stop } from '../lib/process.mjs';
+import {
+  MiB,
+  children,
+  envInt,
+  envPositive,
+  freePort,
+  hwmKiB,
+  round,
+  rssKiB,
+  stop,
+} from '../lib/process.mjs';
 import { writeResultFiles } from '../lib/results.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const int = envInt;
-const positive = (name, fallback) => {
-  const n = int(name, fallback);
-  if (n === 0) throw new Error(`${name} must be at least 1`);
-  return n;
-};
+const positive = envPositive;
 
 const NAMESPACE = 'bench-0001'; // seed-large's first namespace
 const TARGETS = { previewSeconds: 2, rssMiB: 500 };

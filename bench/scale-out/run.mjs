@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { withCpu } from './cpu.mjs';
 import { databaseBytes, missingEngines, startBerth, startEngines } from './engines.mjs';
 import { TARGET_MS, apiCases, apiClient, measureCase } from '../lib/api-cases.mjs';
-import { MiB, children, envInt, hwmKiB, round, rssKiB, run } from '../lib/process.mjs';
+import { MiB, children, envInt, envPositive, hwmKiB, round, rssKiB, run } from '../lib/process.mjs';
 import { writeResultFiles } from '../lib/results.mjs';
 import { skopeoSetup } from '../lib/skopeo.mjs';
 import { MANIFEST_ACCEPT } from '../registry/client.mjs';
@@ -40,11 +40,7 @@ import { ApiClient } from '../retention/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const int = envInt;
-const positive = (name, fallback) => {
-  const n = int(name, fallback);
-  if (n === 0) throw new Error(`${name} must be at least 1`);
-  return n;
-};
+const positive = envPositive;
 
 const dataset = {
   images: positive('BENCH_IMAGES', 1_000_000),
