@@ -8,8 +8,8 @@
  *
  * Refuses a data directory that already holds berth.db; --force deletes that database
  * (and its WAL files) first. With --database-url it seeds that PostgreSQL database instead,
- * which must hold no namespaces yet (the same rows as on SQLite for the same seed). No blob files are written: listing pages work, pulls of the
- * synthetic images do not.
+ * which must hold no namespaces yet (the same rows as on SQLite for the same seed). No blob
+ * files are written: listing pages work, pulls of the synthetic images do not.
  */
 import fs from 'node:fs';
 import path from 'node:path';

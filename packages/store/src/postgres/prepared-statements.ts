@@ -32,16 +32,16 @@ export function preparingPool(pool: pg.Pool) {
   const wrap = (client: Client): Client => {
     let proxy = wrapped.get(client);
     if (!proxy) {
+      // Made once per client: Kysely looks `query` up for every statement it runs.
+      const query = (textOrConfig: unknown, values?: unknown[]) => {
+        const name = typeof textOrConfig === 'string' ? names.get(textOrConfig) : undefined;
+        return name === undefined
+          ? (client.query as (...a: unknown[]) => unknown)(textOrConfig, values)
+          : client.query({ name, text: textOrConfig as string, values });
+      };
       proxy = new Proxy(client, {
-        get(target, property, receiver) {
-          if (property !== 'query') return Reflect.get(target, property, receiver);
-          return (textOrConfig: unknown, values?: unknown[]) => {
-            const name = typeof textOrConfig === 'string' ? names.get(textOrConfig) : undefined;
-            return name === undefined
-              ? (target.query as (...a: unknown[]) => unknown)(textOrConfig, values)
-              : target.query({ name, text: textOrConfig as string, values });
-          };
-        },
+        get: (target, property, receiver) =>
+          property === 'query' ? query : Reflect.get(target, property, receiver),
       });
       wrapped.set(client, proxy);
     }
