@@ -141,8 +141,11 @@ export async function reclaimableBytes(db: Db, manifests: ManifestIds): Promise<
  * synchronously). A set of up to a third of all manifests starts from the blobs the set uses
  * (the set's own rows of the primary key) and drops a blob when a user outside the set turns
  * up: that costs per member of the set (5.7 s for 900,000 of 1,000,000). A larger set reads
- * every blob use once instead, hashed against the set (2.1 s for the same), and keeps the
- * blobs none of whose users is outside it.
+ * every blob use once instead, keeps the uses by manifests outside the set (the set hashed,
+ * given as an unnested array: as a constant list the planner estimated it element by element,
+ * 0.85 s before running), and counts the blobs that have uses but none of those. That hashes
+ * the digests of the outside uses only; grouping all 3,000,000 uses by digest took 2.8–3.0 s
+ * against 2.45–2.5 s for this at a million images.
  */
 export async function reclaimableBytesOnPostgres(
   db: Db,
@@ -155,12 +158,13 @@ export async function reclaimableBytesOnPostgres(
     (strategy === 'by-size' && manifests.length * 3 > (await estimatedManifests(db)));
   const result = wholeScan
     ? await sql<{ bytes: number | null }>`
-        SELECT sum(b.size) AS bytes FROM (
-          SELECT mb.blob_digest FROM manifest_blobs mb
-          LEFT JOIN unnest(CAST(${set} AS bigint[])) AS s(id) ON s.id = mb.manifest_id
-          GROUP BY mb.blob_digest
-          HAVING bool_and(s.id IS NOT NULL)) going
-        JOIN blobs b ON b.digest = going.blob_digest
+        SELECT sum(b.size) AS bytes FROM blobs b
+        WHERE NOT EXISTS (
+            SELECT 1 FROM manifest_blobs o
+            WHERE o.blob_digest = b.digest
+              AND NOT EXISTS (
+                SELECT 1 FROM unnest(CAST(${set} AS bigint[])) AS s(id) WHERE s.id = o.manifest_id))
+          AND EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.blob_digest = b.digest)
       `.execute(db)
     : await sql<{ bytes: number | null }>`
         SELECT sum(b.size) AS bytes FROM blobs b
