@@ -138,9 +138,9 @@ export async function* evaluateRepositories(
 }
 
 /**
- * One text value per column and batch (see ColumnCodec): better-sqlite3 spends more building a million row
- * objects than SQLite spends finding the rows, and arrays of numbers parse into flat arrays.
- * The aggregates of one query see the rows in the same order, so the columns line up.
+ * One text value per column and batch (see ColumnCodec): better-sqlite3 spends more building a
+ * million row objects than SQLite spends finding the rows, and a column of numbers parses into
+ * a flat array. The aggregates of one query see the rows in the same order, so they line up.
  */
 async function readBatch(db: Db, ids: number[]): Promise<Map<number, ScannedImage[]>> {
   const codec = columnsOf(db);
