@@ -25,6 +25,7 @@ import * as partialListingIndexes from './0017-partial-listing-indexes.js';
 import * as uploadSessions from './0018-upload-sessions.js';
 import * as signInFailures from './0019-sign-in-failures.js';
 import * as jobSlots from './0020-job-slots.js';
+import * as postgresPreviewCompression from './0021-postgres-preview-compression.js';
 import * as postgresBaseline from '../postgres/baseline-schema.js';
 import { analyzeAfterMigrating } from '../statistics.js';
 import { engineOf } from '../store-handle.js';
@@ -51,7 +52,8 @@ const migrations: Record<string, Migration> = {
 
 /**
  * PostgreSQL starts at the schema SQLite had reached by 0017 (postgres/baseline-schema.ts);
- * migrations after it are written once and run on both engines (portable types and SQL only).
+ * migrations after it are written once and run on both engines (portable types and SQL only),
+ * except for settings that only PostgreSQL has (0021).
  */
 const shared: Record<string, Migration> = {
   '0018-upload-sessions': uploadSessions,
@@ -61,6 +63,7 @@ const shared: Record<string, Migration> = {
 const postgresMigrations: Record<string, Migration> = {
   '0017-postgres-baseline': postgresBaseline,
   ...shared,
+  '0021-postgres-preview-compression': postgresPreviewCompression,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -24,6 +24,8 @@ export const DECISIONS: RetentionDecision[] = ['keep', 'protected', 'delete'];
 
 const MAGIC = 0x31505242; // "BRP1"
 const HEADER = 8;
+/** What one image's decision takes packed, and in memory once decoded. */
+export const BYTES_PER_DECISION = 21;
 
 export function allocateColumns(count: number): PreviewColumns {
   return {
@@ -36,7 +38,7 @@ export function allocateColumns(count: number): PreviewColumns {
 }
 
 export function encodeColumns(c: PreviewColumns, count: number): Buffer {
-  const out = Buffer.alloc(HEADER + count * 21);
+  const out = Buffer.alloc(HEADER + count * BYTES_PER_DECISION);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(count, 4);
   let offset = HEADER;
