@@ -91,7 +91,7 @@ function percentile(sorted, p) {
 function itemCount(body) {
   if (Array.isArray(body.items)) return body.items.length;
   return ['namespaces', 'repositories', 'tags', 'digests'].reduce(
-    (n, group) => n + (body[group]?.items.length ?? 0),
+    (n, group) => n + (body[group]?.items?.length ?? 0),
     0,
   );
 }

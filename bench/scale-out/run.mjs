@@ -5,7 +5,8 @@
 //                                and skopeo: ./berth test installs them)
 //   BENCH_IMAGES=100000 BENCH_REPOSITORIES=1000 BENCH_BIG=10000 BENCH_LAYER_MIB=20 \
 //     node bench/scale-out/run.mjs                                         (a quick run)
-//   BENCH_PARTS=registry node bench/scale-out/run.mjs                     (one part only)
+//   BENCH_PARTS=registry node bench/scale-out/run.mjs   (one part only; the results keep the
+//                                                         other part from the last run)
 //
 // 1. metadata: BENCH_IMAGES synthetic images in BENCH_REPOSITORIES repositories of one
 //    namespace (big repository BENCH_BIG images), seeded by apps/server/dist/cli/seed-large.js
@@ -164,11 +165,12 @@ async function previews(port, key) {
   const url = `/api/v1/namespaces/${encodeURIComponent(NAMESPACE)}/retention/previews`;
   const once = async (rules) => {
     const res = await client.expect(201, 'POST', url, { json: { rules } });
-    return { ms: res.ms, totals: res.data.totals };
+    return { ms: res.ms, totals: res.data.totals, id: res.data.id };
   };
   try {
     const warm = await once(POLICIES.heavy);
-    const out = { warmupMs: round(warm.ms, 0) };
+    // The warm-up's id: the pages below read a heavy preview, as a person confirming it would.
+    const out = { warmupMs: round(warm.ms, 0), heavyId: warm.id };
     for (const policy of ['heavy', 'light']) {
       const ms = [];
       let totals = null;
@@ -218,6 +220,26 @@ async function measureMetadata(label, opts, summary) {
         );
       }
       const retention = await previews(target.port, target.key);
+      // A preview's own pages, read as the console pages one: its summary and 50 decisions at
+      // a time, of all, of the deletions only, and of the big repository.
+      const previewUrl = `/api/v1/namespaces/${encodeURIComponent(NAMESPACE)}/retention/previews/${retention.heavyId}`;
+      const itemsUrl = (q) => `${previewUrl}/items?${new URLSearchParams({ limit: '50', ...q })}`;
+      for (const [name, url] of [
+        ['preview: summary', previewUrl],
+        ['preview: decisions, page 1', itemsUrl({})],
+        ['preview: decisions, deletions only', itemsUrl({ decision: 'delete' })],
+        [
+          'preview: decisions, big repository',
+          itemsUrl({ repository: summary.bigRepository.slice(NAMESPACE.length + 1) }),
+        ],
+      ]) {
+        pages.push(
+          await measureCase(client, name, url, {
+            requests: params.requests,
+            warmup: params.warmup,
+          }),
+        );
+      }
       return {
         pages,
         retention,
@@ -464,8 +486,9 @@ function markdown(report) {
   );
   const m = report.metadata;
   if (m) {
+    const params = m.params;
     lines.push(
-      `## Metadata at ${m.dataset.images.toLocaleString('en')} images`,
+      `## Metadata at ${m.dataset.images.toLocaleString('en')} images (run of ${m.at})`,
       '',
       `${m.dataset.images.toLocaleString('en')} images in ${m.dataset.repositories.toLocaleString('en')} ` +
         `repositories of one namespace (big repository ${m.dataset.big.toLocaleString('en')} images). ` +
@@ -508,9 +531,10 @@ function markdown(report) {
   }
   const r = report.registry;
   if (r) {
+    const params = r.params;
     const mib = r.layout.layers * r.layout.layerMiB;
     lines.push(
-      `## Registry: a ${mib} MiB image (${r.layout.layers} x ${r.layout.layerMiB} MiB), manifest HEAD`,
+      `## Registry: a ${mib} MiB image (${r.layout.layers} x ${r.layout.layerMiB} MiB), manifest HEAD (run of ${r.at})`,
       '',
       `skopeo push (each into a new repository) and pull, median of ${params.repeat}; HEAD of a ` +
         `manifest over ${params.headConnections} keep-alive connections for ${params.headSeconds} s.`,
@@ -546,6 +570,14 @@ function markdown(report) {
   return lines.join('\n');
 }
 
+function readLastReport() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(resultsDir, 'scale-out.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 async function main() {
   const missing = await missingEngines();
   if (missing) throw new Error(`the scale-out benchmark needs: ${missing}`);
@@ -559,8 +591,19 @@ async function main() {
     params,
     targets: TARGETS,
   };
-  if (PARTS.includes('metadata')) report.metadata = await metadataPart();
-  if (PARTS.includes('registry')) report.registry = await registryPart();
+  // A run of one part keeps the other's figures from the last run, each part marked with when
+  // it ran and with what parameters.
+  const last = readLastReport();
+  for (const [part, measure] of [
+    ['metadata', metadataPart],
+    ['registry', registryPart],
+  ]) {
+    if (PARTS.includes(part)) {
+      report[part] = { at: new Date().toISOString(), params, ...(await measure()) };
+    } else if (last?.[part]) {
+      report[part] = { at: last.at, params: last.params, ...last[part] };
+    }
+  }
   report.seconds = round((performance.now() - started) / 1000, 0);
   await writeResultFiles(resultsDir, 'scale-out', report, markdown(report));
 }
