@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { URLSearchParams, fileURLToPath } from 'node:url';
 import { withCpu } from './cpu.mjs';
 import { databaseBytes, missingEngines, startBerth, startEngines } from './engines.mjs';
 import { TARGET_MS, apiCases, apiClient, measureCase } from '../lib/api-cases.mjs';

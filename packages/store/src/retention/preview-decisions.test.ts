@@ -10,7 +10,7 @@ import {
   selectRows,
   testEngines,
 } from '../testing/engines.js';
-import { PreviewColumnsCache } from './preview-columns-cache.js';
+import { PreviewCache } from './preview-cache.js';
 import { allocateColumns } from './preview-codec.js';
 
 const NOW = Date.UTC(2026, 0, 15);
@@ -58,12 +58,27 @@ describe.each(testEngines())('a preview’s decisions on %s', (engine) => {
     const made = await allPages(maker, preview.id, 500);
     // Another process: a store of its own over the same database, nothing in its memory.
     const other = createStore(database.handle.db);
+    expect(await other.retention.getPreview('bench-0001', preview.id)).toEqual(preview);
     const read = await allPages(other, preview.id, 500);
     expect(read).toHaveLength(preview.summary.totals.images);
     expect(read).toEqual(made);
     const deleted = read.filter((r) => (r as string[])[2] === 'delete');
     expect(deleted).toHaveLength(preview.summary.totals.delete);
     expect(preview.summary.totals.delete).toBeGreaterThan(0);
+  });
+
+  it('come with what the row says now: a confirmation made elsewhere shows', async () => {
+    const store = createStore(database.handle.db);
+    const preview = await store.retention.createPreview('bench-0001', RULES, [], ctx, DAY);
+    expect((await store.retention.getPreview('bench-0001', preview.id)).runId).toBeNull();
+    // As another process's confirmation leaves it.
+    await selectRows(
+      database.handle.db,
+      `UPDATE retention_previews SET run_id = 42 WHERE id = '${preview.id}'`,
+    );
+    const read = await store.retention.getPreview('bench-0001', preview.id);
+    expect(read.runId).toBe(42);
+    expect(read.summary).toEqual(preview.summary);
   });
 
   it('are not served once the preview is purged, though the process still holds them', async () => {
@@ -94,24 +109,26 @@ describe.each(testEngines())('a preview’s decisions on %s', (engine) => {
   );
 });
 
-describe('PreviewColumnsCache', () => {
+describe('PreviewCache', () => {
   const columns = (images: number) => allocateColumns(images);
 
   it('drops the least recently used previews to stay within its bytes, and refuses one too big', () => {
-    const cache = new PreviewColumnsCache(21 * 250);
+    const cache = new PreviewCache<{ n: number }>(21 * 250 + 100);
     const a = columns(100);
     const b = columns(100);
-    cache.set('a', a);
-    cache.set('b', b);
-    expect(cache.get('a')).toBe(a); // a is now the most recently used
-    cache.set('c', columns(100)); // 300 images do not fit in 250: b goes
+    cache.keep('a', { columns: a });
+    cache.keep('b', { columns: b });
+    expect(cache.get('a')?.columns).toBe(a); // a is now the most recently used
+    cache.keep('a', { summary: { n: 1 }, summaryBytes: 100 }); // a's parts add up
+    expect(cache.size).toBe(21 * 200 + 100);
+    cache.keep('c', { columns: columns(100) }); // 300 images do not fit in 250: b goes
     expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toBe(a);
-    expect(cache.size).toBe(21 * 200);
-    cache.set('huge', columns(251));
+    expect(cache.get('a')).toEqual({ columns: a, summary: { n: 1 }, summaryBytes: 100 });
+    expect(cache.size).toBe(21 * 200 + 100);
+    cache.keep('huge', { columns: columns(260) });
     expect(cache.get('huge')).toBeUndefined();
-    expect(cache.size).toBe(21 * 200);
-    cache.set('a', columns(50)); // replacing an entry counts it once
-    expect(cache.size).toBe(21 * 150);
+    expect(cache.size).toBe(21 * 200 + 100);
+    cache.keep('a', { columns: columns(50) }); // replacing a part counts it once
+    expect(cache.size).toBe(21 * 150 + 100);
   });
 });

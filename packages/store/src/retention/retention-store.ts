@@ -34,7 +34,7 @@ import {
 } from './preview-builder.js';
 import type { PreviewWorkerTask } from './preview-worker.js';
 import { type ManifestIds, manifestsGoingWith, reclaimableBytes } from './reclaim.js';
-import { PreviewColumnsCache } from './preview-columns-cache.js';
+import { PreviewCache } from './preview-cache.js';
 import type { ReclaimWorkerTask } from './reclaim-worker.js';
 import { workerAnswer } from './worker-answer.js';
 import type { WorkerDatabase } from './worker-database.js';
@@ -214,7 +214,7 @@ export interface RetentionStoreOptions {
    */
   workerMinImages?: number;
   /**
-   * Memory for the decisions of recent previews (PreviewColumnsCache); 48 MiB by default, two
+   * Memory for the decisions of recent previews (PreviewCache); 48 MiB by default, two
    * previews of a million images.
    */
   previewCacheBytes?: number;
@@ -355,21 +355,23 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     }
   }
 
-  /** A preview's row without its decisions (see decisionsOf). */
+  const keptPreviews = new PreviewCache<PreviewSummary>(
+    options.previewCacheBytes ?? 48 * 1024 * 1024,
+  );
+
+  /** Gone between two reads of its row: as if it had been before the first. */
+  const purgedMeanwhile = (id: string) =>
+    new NotFoundError('PREVIEW_UNKNOWN', `retention preview ${id} no longer exists`);
+
+  /**
+   * A preview of the namespace, read from its row; its summary (1.4 MB of JSON for 10,000
+   * repositories) is read and parsed once per process (see PreviewCache).
+   */
   async function loadPreview(trx: Db, namespace: string, id: string) {
     const ns = await resolveNamespace(trx, namespace);
     const row = await trx
       .selectFrom('retention_previews')
-      .select([
-        'id',
-        'namespace_id',
-        'rules',
-        'created_at',
-        'expires_at',
-        'created_by',
-        'run_id',
-        'summary',
-      ])
+      .select(['id', 'rules', 'created_at', 'expires_at', 'created_by', 'run_id'])
       .where('id', '=', id)
       .where('namespace_id', '=', ns.id)
       .executeTakeFirst();
@@ -379,17 +381,27 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
         `namespace "${namespace}" has no retention preview ${id}; previews are kept for a day after they expire`,
       );
     }
-    return { ns, row };
+    let summary = keptPreviews.get(id)?.summary;
+    if (!summary) {
+      const stored = await trx
+        .selectFrom('retention_previews')
+        .select('summary')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!stored) throw purgedMeanwhile(id);
+      summary = JSON.parse(stored.summary) as PreviewSummary;
+      keptPreviews.keep(id, { summary, summaryBytes: stored.summary.length });
+    }
+    return { ns, row, preview: toPreviewRecord(namespace, row, summary) };
   }
 
-  const decidedPreviews = new PreviewColumnsCache(options.previewCacheBytes ?? 48 * 1024 * 1024);
-
   /**
-   * The decisions of a preview whose row was just read. PostgreSQL sends them as base64 text:
-   * a bytea comes as hex, twice its size, and 21 MB of hex took twice as long to read.
+   * The decisions of a preview whose row was just read, decoded once per process (see
+   * PreviewCache). PostgreSQL sends them as base64 text: a bytea comes as hex, twice its size,
+   * and 21 MB of hex took twice as long to read.
    */
   async function decisionsOf(id: string): Promise<PreviewColumns> {
-    const kept = decidedPreviews.get(id);
+    const kept = keptPreviews.get(id)?.columns;
     if (kept) return kept;
     let stored: Uint8Array | undefined;
     if (engineOf(db) === 'postgres') {
@@ -407,18 +419,16 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
         .executeTakeFirst();
       stored = row?.items;
     }
-    // Purged between the two reads: as if it had been before the first.
-    if (!stored) {
-      throw new NotFoundError('PREVIEW_UNKNOWN', `retention preview ${id} no longer exists`);
-    }
+    if (!stored) throw purgedMeanwhile(id);
     const { columns } = decodeColumns(stored);
-    decidedPreviews.set(id, columns);
+    keptPreviews.keep(id, { columns });
     return columns;
   }
 
   function toPreviewRecord(
     namespace: string,
-    row: Omit<RetentionPreviewsTable, 'namespace_id' | 'items'>,
+    row: Omit<RetentionPreviewsTable, 'namespace_id' | 'items' | 'summary'>,
+    summary: PreviewSummary,
   ): PreviewRecord {
     return {
       id: row.id,
@@ -428,7 +438,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       expiresAt: row.expires_at,
       createdBy: row.created_by,
       runId: row.run_id,
-      summary: JSON.parse(row.summary) as PreviewSummary,
+      summary,
     };
   }
 
@@ -587,8 +597,8 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
   }
 
   async function loadDecoded(namespace: string, id: string) {
-    const { row } = await loadPreview(db, namespace, id);
-    return { preview: toPreviewRecord(namespace, row), columns: await decisionsOf(id) };
+    const { preview } = await loadPreview(db, namespace, id);
+    return { preview, columns: await decisionsOf(id) };
   }
 
   /** A page of a preview's decisions, with the images as they are now. */
@@ -780,13 +790,17 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
         items: encodeColumns(columns, count),
       };
       await db.insertInto('retention_previews').values(row).execute();
-      decidedPreviews.set(row.id, columns);
-      return toPreviewRecord(namespace, row);
+      // A copy of its own: what is kept must not change with the caller's record.
+      keptPreviews.keep(row.id, {
+        columns,
+        summary: JSON.parse(row.summary) as PreviewSummary,
+        summaryBytes: row.summary.length,
+      });
+      return toPreviewRecord(namespace, row, summary);
     },
 
     async getPreview(namespace: string, id: string): Promise<PreviewRecord> {
-      const { row } = await loadPreview(db, namespace, id);
-      return toPreviewRecord(namespace, row);
+      return (await loadPreview(db, namespace, id)).preview;
     },
 
     previewItems,
@@ -805,7 +819,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       ctx: ActionContext,
       claim: { owner: string; leaseMs: number },
     ): Promise<number> {
-      const { ns, row } = await loadPreview(db, namespace, previewId);
+      const { ns, row, preview } = await loadPreview(db, namespace, previewId);
       const refuseConfirmed = (runId: number | null) => {
         if (runId !== null) {
           throw new ConflictError(
@@ -822,7 +836,6 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
         }
       };
       refuseConfirmed(row.run_id);
-      const preview = toPreviewRecord(namespace, row);
       const columns = await decisionsOf(previewId);
       await nextTurn();
       // Held for the whole confirmation, so kept small (at ~900,000 images they were most of
