@@ -5,8 +5,13 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { bulkLoadSynthetic } from './bulk-load.js';
-import { bulkLoadSyntheticPostgres } from './bulk-load-postgres.js';
-import { type TestDatabase, openTestDatabase, selectRows, testEngines } from './testing/engines.js';
+import {
+  type TestDatabase,
+  loadSynthetic,
+  openTestDatabase,
+  selectRows,
+  testEngines,
+} from './testing/engines.js';
 import { openSqlite, type SqliteHandle } from './connect.js';
 import { copyWithMillionImageStatistics } from './testing/million-image-statistics.js';
 import {
@@ -170,8 +175,7 @@ describe.each(testEngines())('search store on %s', (engine) => {
       now: NOW,
       seed: 3,
     };
-    if (engine === 'sqlite') bulkLoadSynthetic((database.handle as SqliteHandle).raw, options);
-    else await bulkLoadSyntheticPostgres(database.handle.db, options);
+    await loadSynthetic(database, options);
   });
 
   afterAll(() => database.dispose());

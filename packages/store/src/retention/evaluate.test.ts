@@ -1,10 +1,8 @@
 import { compileRules } from '@berth/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bulkLoadSynthetic } from '../bulk-load.js';
-import { bulkLoadSyntheticPostgres } from '../bulk-load-postgres.js';
-import type { SqliteHandle } from '../connect.js';
 import {
   type TestDatabase,
+  loadSynthetic,
   openTestDatabase,
   selectRows,
   testEngines,
@@ -36,8 +34,7 @@ describe.each(testEngines())('evaluating on %s', (engine) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(engine);
-    if (engine === 'sqlite') bulkLoadSynthetic((database.handle as SqliteHandle).raw, DATASET);
-    else await bulkLoadSyntheticPostgres(database.handle.db, DATASET);
+    await loadSynthetic(database, DATASET);
     const [row] = await selectRows<typeof big>(
       database.handle.db,
       `SELECT id, namespace_id FROM repositories WHERE name = 'big/monorepo'`,

@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RetentionRules } from '@berth/domain';
-import { bulkLoadSynthetic } from '../bulk-load.js';
-import { bulkLoadSyntheticPostgres } from '../bulk-load-postgres.js';
-import type { SqliteHandle } from '../connect.js';
 import { createStore } from '../store.js';
 import {
   type TestDatabase,
+  loadSynthetic,
   openTestDatabase,
   selectRows,
   testEngines,
@@ -36,8 +34,7 @@ describe.each(testEngines())('a preview’s decisions on %s', (engine) => {
   let database: TestDatabase;
   beforeEach(async () => {
     database = await openTestDatabase(engine);
-    if (engine === 'sqlite') bulkLoadSynthetic((database.handle as SqliteHandle).raw, DATASET);
-    else await bulkLoadSyntheticPostgres(database.handle.db, DATASET);
+    await loadSynthetic(database, DATASET);
   });
   afterEach(() => database.dispose());
 

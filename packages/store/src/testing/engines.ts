@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { inject } from 'vitest';
-import { openSqlite } from '../connect.js';
+import { type BulkLoadOptions, bulkLoadSynthetic } from '../bulk-load.js';
+import { bulkLoadSyntheticPostgres } from '../bulk-load-postgres.js';
+import { type SqliteHandle, openSqlite } from '../connect.js';
 import type { Db } from '../database.js';
 import { openPostgres } from '../postgres/connect.js';
 import type { Engine, StoreHandle } from '../store-handle.js';
@@ -62,4 +64,16 @@ export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
 /** Rows of a hand-written query, on either engine: tests check state with plain SQL. */
 export async function selectRows<T = Record<string, unknown>>(db: Db, text: string): Promise<T[]> {
   return (await sql.raw<T>(text).execute(db)).rows;
+}
+
+/** bulkLoadSynthetic's dataset, written into a test database of either engine. */
+export async function loadSynthetic(
+  database: TestDatabase,
+  options: BulkLoadOptions,
+): Promise<void> {
+  if (database.handle.engine === 'sqlite') {
+    bulkLoadSynthetic((database.handle as SqliteHandle).raw, options);
+  } else {
+    await bulkLoadSyntheticPostgres(database.handle.db, options);
+  }
 }
