@@ -403,22 +403,16 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
   async function decisionsOf(id: string): Promise<PreviewColumns> {
     const kept = keptPreviews.get(id)?.columns;
     if (kept) return kept;
-    let stored: Uint8Array | undefined;
-    if (engineOf(db) === 'postgres') {
-      const row = await db
-        .selectFrom('retention_previews')
-        .select(sql<string>`encode(items, 'base64')`.as('items'))
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (row) stored = Buffer.from(row.items, 'base64');
-    } else {
-      const row = await db
-        .selectFrom('retention_previews')
-        .select('items')
-        .where('id', '=', id)
-        .executeTakeFirst();
-      stored = row?.items;
-    }
+    const row = await db
+      .selectFrom('retention_previews')
+      .select(
+        engineOf(db) === 'postgres'
+          ? sql<string | Uint8Array>`encode(items, 'base64')`.as('items')
+          : 'items',
+      )
+      .where('id', '=', id)
+      .executeTakeFirst();
+    const stored = typeof row?.items === 'string' ? Buffer.from(row.items, 'base64') : row?.items;
     if (!stored) throw purgedMeanwhile(id);
     const { columns } = decodeColumns(stored);
     keptPreviews.keep(id, { columns });
