@@ -211,20 +211,23 @@ async function measureMetadata(label, opts, summary) {
         bigImages: dataset.big,
       });
       const pages = [];
-      for (const [name, url] of cases) {
-        pages.push(
-          await measureCase(client, name, url, {
-            requests: params.requests,
-            warmup: params.warmup,
-          }),
-        );
-      }
+      const measure = async (list) => {
+        for (const [name, url] of list) {
+          pages.push(
+            await measureCase(client, name, url, {
+              requests: params.requests,
+              warmup: params.warmup,
+            }),
+          );
+        }
+      };
+      await measure(cases);
       const retention = await previews(target.port, target.key);
       // A preview's own pages, read as the console pages one: its summary and 50 decisions at
       // a time, of all, of the deletions only, and of the big repository.
       const previewUrl = `/api/v1/namespaces/${encodeURIComponent(NAMESPACE)}/retention/previews/${retention.heavyId}`;
       const itemsUrl = (q) => `${previewUrl}/items?${new URLSearchParams({ limit: '50', ...q })}`;
-      for (const [name, url] of [
+      await measure([
         ['preview: summary', previewUrl],
         ['preview: decisions, page 1', itemsUrl({})],
         ['preview: decisions, deletions only', itemsUrl({ decision: 'delete' })],
@@ -232,14 +235,7 @@ async function measureMetadata(label, opts, summary) {
           'preview: decisions, big repository',
           itemsUrl({ repository: summary.bigRepository.slice(NAMESPACE.length + 1) }),
         ],
-      ]) {
-        pages.push(
-          await measureCase(client, name, url, {
-            requests: params.requests,
-            warmup: params.warmup,
-          }),
-        );
-      }
+      ]);
       return {
         pages,
         retention,
