@@ -5,14 +5,7 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { checkPassword, checkUsername } from '@berth/domain';
-import {
-  type S3Location,
-  checkDatabaseUrl,
-  checkS3Location,
-  createS3Client,
-  parseDatabaseUrl,
-  parseS3Location,
-} from '@berth/store';
+import { type S3Location, checkDatabaseUrl, parseDatabaseUrl, parseS3Location } from '@berth/store';
 import { parseRootKeys } from './services/projects/keyring.js';
 import type { OperationSettings } from './services/operations/operation-runner.js';
 
@@ -268,6 +261,7 @@ export async function checkConfig(env: NodeJS.ProcessEnv = process.env): Promise
     if (problem) problems.push(problem);
   }
   if (config.blobStore && !refused.has('BERTH_BLOB_STORE')) {
+    const { checkS3Location, createS3Client } = await import('@berth/store/s3');
     const client = createS3Client(config.blobStore);
     try {
       await checkS3Location(client, config.blobStore);

@@ -6,11 +6,10 @@ import https from 'node:https';
 import { pino, type Logger } from 'pino';
 import {
   type BlobDriver,
+  type S3Location,
   type StoreHandle,
   type Store,
   createFilesystemDriver,
-  createS3Client,
-  createS3Driver,
   createStore,
   openPostgres,
   openSqlite,
@@ -61,20 +60,8 @@ export async function startServer(
     onWorkerFailure: (err) =>
       logger.warn({ err }, 'a retention preview worker failed; the preview ran on the main thread'),
   });
-  const s3 = config.blobStore ? createS3Client(config.blobStore) : null;
-  // Signs presigned URLs for the host clients reach S3 under; it sends no request.
-  const s3Public = config.blobStore?.publicEndpoint
-    ? createS3Client({ ...config.blobStore, endpoint: config.blobStore.publicEndpoint })
-    : null;
-  const blobs =
-    s3 && config.blobStore
-      ? createS3Driver({
-          client: s3,
-          bucket: config.blobStore.bucket,
-          prefix: config.blobStore.prefix,
-          publicClient: s3Public ?? undefined,
-        })
-      : createFilesystemDriver(config.dataDir);
+  const s3 = config.blobStore ? await openS3Blobs(config.blobStore) : null;
+  const blobs = s3?.driver ?? createFilesystemDriver(config.dataDir);
   let services: Services;
   try {
     const prepared = await prepare({ config, logger, clock, store, blobs, firstStart });
@@ -210,8 +197,7 @@ export async function startServer(
           server.closeIdleConnections();
         });
         await handle.close();
-        s3?.destroy();
-        s3Public?.destroy();
+        s3?.close();
         logger.info('stopped');
       })();
       return closing;
@@ -374,4 +360,30 @@ function announceOneTimePassword(username: string, oneTime: string, logger: Logg
     { username },
     'created the first admin with a one-time password (printed on stderr, not logged)',
   );
+}
+
+/**
+ * The S3 blob driver for BERTH_BLOB_STORE. The AWS SDK is imported here, only when blobs are
+ * in S3, so the default start does not spend a quarter of a second loading it.
+ */
+async function openS3Blobs(location: S3Location) {
+  const { createS3Client, createS3Driver } = await import('@berth/store/s3');
+  const client = createS3Client(location);
+  // Signs presigned URLs for the host clients reach S3 under; it sends no request.
+  const publicClient = location.publicEndpoint
+    ? createS3Client({ ...location, endpoint: location.publicEndpoint })
+    : undefined;
+  const driver = createS3Driver({
+    client,
+    bucket: location.bucket,
+    prefix: location.prefix,
+    publicClient,
+  });
+  return {
+    driver,
+    close: () => {
+      client.destroy();
+      publicClient?.destroy();
+    },
+  };
 }

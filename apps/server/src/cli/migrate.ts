@@ -20,14 +20,11 @@ import { parseArgs } from 'node:util';
 import {
   BlobCopyError,
   checkDatabaseUrl,
-  checkS3Location,
   checkTargetBlobs,
   checkTargetDatabaseEmpty,
   copyBlobs,
   copyMetadata,
   createFilesystemDriver,
-  createS3Client,
-  createS3Driver,
   DatabaseLocationError,
   holdSqliteExclusively,
   MoveRefusedError,
@@ -37,6 +34,7 @@ import {
   parseS3Location,
   S3LocationError,
 } from '@berth/store';
+import { checkS3Location, createS3Client, createS3Driver } from '@berth/store/s3';
 import { DataDirBusyError, DB_FILE, firstStartInterrupted } from '../data-dir.js';
 
 // The AWS SDK's notice about Node versions it will stop supporting would bury the one sentence

@@ -10,7 +10,8 @@ import {
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import { createS3Client, parseS3Location } from '@berth/store';
+import { parseS3Location } from '@berth/store';
+import { createS3Client } from '@berth/store/s3';
 import { type CephRgw, cephUnavailable, startCephRgw } from '@berth/store/testing/ceph-rgw';
 import { ConfigError, checkConfig } from '../config.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';

@@ -9,7 +9,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { apiPaths } from '@berth/contract';
-import { createS3Client, parseS3Location } from '@berth/store';
+import { parseS3Location } from '@berth/store';
+import { createS3Client } from '@berth/store/s3';
 import { type CephRgw, cephUnavailable, startCephRgw } from '@berth/store/testing/ceph-rgw';
 import { randomBytesFromSeed } from '../seed/oci-content.js';
 import { expectOciError } from '../testing/oci-errors.js';

@@ -16,12 +16,8 @@ import { DigestMismatchError } from './blob-driver.js';
 import { collect, digestOf, runBlobDriverSuite } from './blob-driver-suite.js';
 import { createS3Driver } from './s3-driver.js';
 import { createS3UploadStaging } from './s3-upload-staging.js';
-import {
-  checkS3Location,
-  createS3Client,
-  parseS3Location,
-  S3LocationError,
-} from './s3-location.js';
+import { checkS3Location, createS3Client } from './s3-client.js';
+import { parseS3Location, S3LocationError } from './s3-location.js';
 
 /*
  * The S3 driver against a real S3 server: Ceph's RADOS Gateway, started for this file. Each

@@ -20,7 +20,8 @@ import type { StagingSweep } from '../staging-owner.js';
 import { checkRange, DigestMismatchError, parseDigest, toAsyncIterable } from './blob-driver.js';
 import { multipartUploadedBytes } from './s3-parts.js';
 import { isNotFound, statusOf } from './s3-errors.js';
-import { createS3UploadStaging, type S3BlobDriver } from './s3-upload-staging.js';
+import type { S3BlobDriver } from './s3-blob-driver.js';
+import { createS3UploadStaging } from './s3-upload-staging.js';
 
 /** S3's smallest part, except the last; larger parts mean fewer requests for big layers. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;

@@ -15,15 +15,11 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import type { UploadPartRecord, UploadTailRecord } from '../upload-sessions-store.js';
-import type { BlobDriver } from './blob-driver.js';
 import { multipartUploadedBytes } from './s3-parts.js';
 import { isNotFound } from './s3-errors.js';
+import { MIN_PART_BYTES } from './s3-blob-driver.js';
 
 const MiB = 1024 * 1024;
-/** S3's smallest part, except the last. */
-export const MIN_PART_BYTES = 5 * MiB;
-/** S3's largest part number. */
-export const MAX_PARTS = 10_000;
 /** CopyObject's limit; a larger object is copied in parts (UploadPartCopy). */
 const SINGLE_COPY_MAX_BYTES = 5 * 1024 * MiB;
 const COPY_PART_BYTES = 1024 * MiB;
@@ -328,13 +324,3 @@ export function createS3UploadStaging(options: S3UploadStagingOptions) {
 }
 
 export type S3UploadStaging = ReturnType<typeof createS3UploadStaging>;
-
-/** A blob driver that keeps blobs in S3, and so can stage upload sessions there. */
-export interface S3BlobDriver extends BlobDriver {
-  readonly uploadStaging: S3UploadStaging;
-}
-
-/** The driver's upload staging when its blobs are in S3; null otherwise. */
-export function uploadStagingOf(driver: BlobDriver): S3UploadStaging | null {
-  return (driver as Partial<S3BlobDriver>).uploadStaging ?? null;
-}
