@@ -1,61 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test as base, expect } from '@playwright/test';
 import { ADMIN, BerthClient, createApiKey, signIn } from './auth';
+import { copyDemoTemplate, launchBerth } from './berth-process';
 import { seedSyntheticRegistry, type SyntheticRegistry } from './synthetic-registry';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const serverEntry = path.join(repoRoot, 'apps/server/dist/main.js');
 
 export interface BerthServer {
   url: string;
   dataDir: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess, output: () => string) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`Berth server exited with ${child.exitCode}:\n${output()}`);
-    }
-    try {
-      const response = await fetch(`${url}/api/v1/health`);
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Berth server did not become healthy in 30 s:\n${output()}`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 interface Fixtures {
@@ -83,35 +36,23 @@ export const test = base.extend<Fixtures>({
   syntheticRegistry: [null, { option: true }],
   berth: async ({ serverEnv, syntheticRegistry }, use) => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'berth-e2e-'));
-    if (syntheticRegistry) {
-      await seedSyntheticRegistry(dataDir, syntheticRegistry).catch(async (error: unknown) => {
-        await rm(dataDir, { recursive: true, force: true });
-        throw error;
-      });
-    }
-    const port = await freePort();
-    let log = '';
-    const child = spawn(process.execPath, [serverEntry], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        BERTH_DATA_DIR: dataDir,
-        BERTH_PORT: String(port),
-        BERTH_DEMO: '1',
-        BERTH_ADMIN_USERNAME: ADMIN.username,
-        BERTH_ADMIN_PASSWORD: ADMIN.password,
-        ...serverEnv,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const prepare = syntheticRegistry
+      ? seedSyntheticRegistry(dataDir, syntheticRegistry)
+      : serverEnv.BERTH_DEMO === '0'
+        ? Promise.resolve()
+        : copyDemoTemplate(dataDir);
+    await prepare.catch(async (error: unknown) => {
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
     });
-    child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const url = `http://127.0.0.1:${port}`;
+    const server = await launchBerth(dataDir, serverEnv).catch(async (error: unknown) => {
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    });
     try {
-      await waitForHealth(url, child, () => log);
-      await use({ url, dataDir });
+      await use({ url: server.url, dataDir });
     } finally {
-      await stop(child);
+      await server.stop();
       await rm(dataDir, { recursive: true, force: true });
     }
   },
