@@ -94,6 +94,8 @@ const api = {
   previews: `/api/v1/namespaces/${seg(NAMESPACE)}/retention/previews`,
   items: (id, q) =>
     `/api/v1/namespaces/${seg(NAMESPACE)}/retention/previews/${seg(id)}/items?${new URLSearchParams(q)}`,
+  repositories: (id, q) =>
+    `/api/v1/namespaces/${seg(NAMESPACE)}/retention/previews/${seg(id)}/repositories?${new URLSearchParams(q)}`,
   csv: (id) => `/api/v1/namespaces/${seg(NAMESPACE)}/retention/previews/${seg(id)}/csv`,
   runs: `/api/v1/namespaces/${seg(NAMESPACE)}/retention/runs`,
 };
@@ -185,7 +187,7 @@ async function measurePreviews(server) {
       responseBytes: last.bytes,
       lastPreviewId: last.preview.id,
       totals,
-      repositories: last.preview.repositories,
+      repositories: await allRepositories(server.client, last.preview.id),
     };
     console.log(
       `  preview ${policy.padEnd(5)} x${PREVIEWS}  min ${seconds(s.minMs)}  median ${seconds(s.medianMs)}  ` +
@@ -204,6 +206,20 @@ async function measurePreviews(server) {
       `${rss.afterMiB} MiB after`,
   );
   return { warmupMs: round(warm.ms, 1), heavy: out.heavy, light: out.light, rss };
+}
+
+/** Every repository of a preview, most deletions first, as the API pages them. */
+async function allRepositories(client, previewId) {
+  const all = [];
+  for (;;) {
+    const res = await client.expect(
+      200,
+      'GET',
+      api.repositories(previewId, { offset: String(all.length), limit: '200' }),
+    );
+    all.push(...res.data.items);
+    if (res.data.items.length === 0 || all.length >= res.data.total) return all;
+  }
 }
 
 async function measureItems(server, previewId, repositories) {

@@ -223,12 +223,15 @@ async function measureMetadata(label, opts, summary) {
       };
       await measure(cases);
       const retention = await previews(target.port, target.key);
-      // A preview's own pages, read as the console pages one: its summary and 50 decisions at
-      // a time, of all, of the deletions only, and of the big repository.
+      // A preview's own pages, read as the console pages one: its summary, its repositories
+      // (most deletions first, and found by part of a name), and 50 decisions at a time, of
+      // all, of the deletions only, and of the big repository.
       const previewUrl = `/api/v1/namespaces/${encodeURIComponent(NAMESPACE)}/retention/previews/${retention.heavyId}`;
       const itemsUrl = (q) => `${previewUrl}/items?${new URLSearchParams({ limit: '50', ...q })}`;
       await measure([
         ['preview: summary', previewUrl],
+        ['preview: repositories, page 1', `${previewUrl}/repositories?limit=10`],
+        ['preview: repositories, search', `${previewUrl}/repositories?limit=10&q=service-01`],
         ['preview: decisions, page 1', itemsUrl({})],
         ['preview: decisions, deletions only', itemsUrl({ decision: 'delete' })],
         [

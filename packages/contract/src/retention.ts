@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorParam, isoDate, limitParam, page } from './common.js';
+import { cursorParam, isoDate, limitParam, page, searchParam } from './common.js';
 
 /** API bounds; the pattern and time grammars are the domain's, checked by the service. */
 export const MAX_KEEP_COUNT = 10_000;
@@ -84,13 +84,37 @@ export const retentionPreview = z.object({
   totals: z.object({
     ...counts,
     repositories: z.number().int(),
+    /** Repositories that lose at least one image. */
+    repositoriesWithDeletes: z.number().int(),
     /** Storage freed once these images leave the trash: blobs nothing else uses. */
     reclaimBytes: z.number(),
   }),
-  /** Every repository of the namespace with images, most deletions first. */
-  repositories: z.array(retentionPreviewRepository),
 });
 export type RetentionPreview = z.infer<typeof retentionPreview>;
+
+/**
+ * The preview's repositories, most deletions first, a page at a time: a namespace may have
+ * tens of thousands. A preview never changes, so a position in its list is a stable page
+ * (and lets a table jump to any page).
+ */
+export const retentionPreviewRepositoriesQuery = z.object({
+  /** Part of a repository name, any case. */
+  q: searchParam,
+  offset: z.coerce
+    .number()
+    .int('offset must be a whole number')
+    .min(0, 'offset must be at least 0')
+    .max(10_000_000, 'offset must be at most 10000000')
+    .default(0),
+  limit: limitParam,
+});
+export type RetentionPreviewRepositoriesQuery = z.input<typeof retentionPreviewRepositoriesQuery>;
+export const retentionPreviewRepositories = z.object({
+  items: z.array(retentionPreviewRepository),
+  /** Repositories that match `q` (all of them without it). */
+  total: z.number().int(),
+});
+export type RetentionPreviewRepositories = z.infer<typeof retentionPreviewRepositories>;
 
 export const retentionPreviewItemsQuery = z.object({
   repository: z.string().max(255).optional(),

@@ -57,6 +57,8 @@ import {
   retentionPreviewBody,
   retentionPreviewItems,
   retentionPreviewItemsQuery,
+  retentionPreviewRepositories,
+  retentionPreviewRepositoriesQuery,
   retentionRun,
   retentionRunList,
   retentionRunListQuery,
@@ -129,6 +131,8 @@ export const apiPaths = {
     `/api/v1/namespaces/${seg(ns)}/retention/previews/${seg(id)}`,
   retentionPreviewItems: (ns: string, id: string) =>
     `/api/v1/namespaces/${seg(ns)}/retention/previews/${seg(id)}/items`,
+  retentionPreviewRepositories: (ns: string, id: string) =>
+    `/api/v1/namespaces/${seg(ns)}/retention/previews/${seg(id)}/repositories`,
   retentionPreviewCsv: (ns: string, id: string) =>
     `/api/v1/namespaces/${seg(ns)}/retention/previews/${seg(id)}/csv`,
   retentionRuns: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention/runs`,
@@ -547,6 +551,14 @@ export const apiRoutes: RouteSpec[] = [
     path: `${NS}/retention/previews/{previewId}`,
     summary: 'One retention preview',
     response: retentionPreview,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${NS}/retention/previews/{previewId}/repositories`,
+    summary: 'The repositories of a preview, most deletions first, a page at a time',
+    query: retentionPreviewRepositoriesQuery,
+    response: retentionPreviewRepositories,
     status: 200,
   },
   {

@@ -38,6 +38,12 @@ export interface AuditFilters {
   from: string;
   to: string;
 }
+export interface RetentionPreviewRepositoriesParams {
+  /** Part of a repository name; '' for all. */
+  q: string;
+  offset: number;
+  limit: number;
+}
 export interface RetentionPreviewItemsParams {
   repository: string;
   decision: 'keep' | 'protected' | 'delete' | undefined;
@@ -138,6 +144,11 @@ export const queryKeys = {
     inNamespace: (namespace: string) => ['retention', namespace] as const,
     policy: (namespace: string) => ['retention', namespace, 'policy'] as const,
     previews: (namespace: string) => ['retention', namespace, 'previews'] as const,
+    previewRepositories: (
+      namespace: string,
+      previewId: string,
+      params: RetentionPreviewRepositoriesParams,
+    ) => ['retention', namespace, 'previews', previewId, 'repositories', params] as const,
     previewItems: (namespace: string, previewId: string, params: RetentionPreviewItemsParams) =>
       ['retention', namespace, 'previews', previewId, 'items', params] as const,
     runs: (namespace: string) => ['retention', namespace, 'runs'] as const,

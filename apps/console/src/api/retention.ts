@@ -3,6 +3,8 @@ import {
   retentionPolicy,
   retentionPreview,
   retentionPreviewItems,
+  retentionPreviewRepositories,
+  type RetentionPreviewRepositories,
   retentionRunList,
   retentionRunRestored,
   retentionRunResult,
@@ -13,12 +15,22 @@ import {
   type RetentionRunRestored,
   type RetentionRunResult,
 } from '@berth/contract';
-import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import {
+  keepPreviousData,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type QueryClient,
+} from '@tanstack/react-query';
 import { useCursorList } from './cursor-list';
 import { apiRequest, type ApiError } from './client';
 import { invalidateImageMoves } from './images';
 import { requestBulk, type BulkAnswer } from './operations';
-import { queryKeys, type RetentionPreviewItemsParams } from './query-keys';
+import {
+  queryKeys,
+  type RetentionPreviewItemsParams,
+  type RetentionPreviewRepositoriesParams,
+} from './query-keys';
 
 export function useRetentionPolicy(namespace: string) {
   return useQuery<RetentionPolicy, ApiError>({
@@ -61,6 +73,27 @@ export function useCreateRetentionPreview() {
         method: 'POST',
         body: rules ? { rules } : {},
       }),
+  });
+}
+
+/**
+ * One page of a preview's repositories. The page before stays on screen while the next loads,
+ * so paging and searching do not flash the table away.
+ */
+export function useRetentionPreviewRepositories(
+  namespace: string,
+  previewId: string,
+  params: RetentionPreviewRepositoriesParams,
+) {
+  return useQuery<RetentionPreviewRepositories, ApiError>({
+    queryKey: queryKeys.retention.previewRepositories(namespace, previewId, params),
+    queryFn: ({ signal }) =>
+      apiRequest(
+        apiPaths.retentionPreviewRepositories(namespace, previewId),
+        retentionPreviewRepositories,
+        { query: { q: params.q || undefined, offset: params.offset, limit: params.limit }, signal },
+      ),
+    placeholderData: keepPreviousData,
   });
 }
 
@@ -115,15 +148,23 @@ export function useConfirmRetentionPreview() {
         method: 'POST',
         body: { previewId: preview.id },
       }),
-    onSuccess: (answer, { namespace, preview }) => {
+    onSuccess: (answer, { namespace }) => {
       if (answer.kind === 'accepted') return invalidateRetentionRuns(queryClient, namespace);
-      const result = answer.result;
+      const { deleted, run } = answer.result;
+      // `deleted` names every image unless the run deleted more than it lists: then any image
+      // list of the namespace may have lost some.
+      const listed = deleted.length === run.deletedImages;
       return Promise.all([
-        // `deleted` stops at 500 entries; the preview names every repository that can lose one.
-        invalidateImageMoves(queryClient, namespace, [
-          ...preview.repositories.filter((repo) => repo.delete > 0).map((repo) => repo.name),
-          ...result.deleted.map((image) => image.repository),
-        ]),
+        listed
+          ? invalidateImageMoves(
+              queryClient,
+              namespace,
+              deleted.map((image) => image.repository),
+            )
+          : Promise.all([
+              queryClient.invalidateQueries({ queryKey: queryKeys.images.inNamespace(namespace) }),
+              invalidateImageMoves(queryClient, namespace, []),
+            ]),
         invalidateRetentionRuns(queryClient, namespace),
       ]);
     },

@@ -7,6 +7,8 @@ import {
   retentionPreviewBody,
   retentionPreviewItems,
   retentionPreviewItemsQuery,
+  retentionPreviewRepositories,
+  retentionPreviewRepositoriesQuery,
   retentionRun,
   retentionRunList,
   retentionRunListQuery,
@@ -49,6 +51,14 @@ export function retentionRoutes(services: Services): Router {
       res,
       retentionPreview,
       await retention.getPreview(param(req, 'namespace'), param(req, 'previewId')),
+    );
+  });
+  r.get(`${PREVIEW}/repositories`, can.namespace('read'), async (req, res) => {
+    const query = retentionPreviewRepositoriesQuery.parse(req.query);
+    send(
+      res,
+      retentionPreviewRepositories,
+      await retention.previewRepositories(param(req, 'namespace'), param(req, 'previewId'), query),
     );
   });
   r.get(`${PREVIEW}/items`, can.namespace('read'), async (req, res) => {

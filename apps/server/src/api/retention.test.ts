@@ -160,9 +160,101 @@ describe('retention preview', () => {
       (m.config?.bytes.length ?? 0) +
       m.layers.filter((l) => l.digest !== reg.sharedLayer).reduce((s, l) => s + l.bytes.length, 0);
     expect(preview.totals.reclaimBytes).toBe(own(reg.v1) + own(reg.old));
-    const webApp = preview.repositories.find((r: { name: string }) => r.name === 'web/app');
-    expect(webApp).toMatchObject({ images: 3, keep: 1, delete: 2 });
-    expect(preview.totals.deleteBytes).toBe(webApp.deleteBytes);
+    expect(preview.totals).toMatchObject({ repositories: 2, repositoriesWithDeletes: 1 });
+    const repositories = await api()
+      .get(apiPaths.retentionPreviewRepositories(NS, preview.id))
+      .expect(200);
+    // Most deletions first: web/app loses two, tools none.
+    expect(repositories.body).toMatchObject({
+      total: 2,
+      items: [
+        { name: 'web/app', images: 3, keep: 1, protected: 0, delete: 2 },
+        { name: 'tools', images: 1, keep: 1, protected: 0, delete: 0, deleteBytes: 0 },
+      ],
+    });
+    expect(preview.totals.deleteBytes).toBe(repositories.body.items[0].deleteBytes);
+  });
+
+  it('pages its repositories, most deletions first, and finds them by part of a name', async () => {
+    // Five more repositories, losing 3, 2, 2, 1 and 0 images with keep 1.
+    const ingester = createImageIngester(server.store, server.blobs);
+    const losing: [string, number][] = [
+      ['svc/c', 3],
+      ['svc/b', 2],
+      ['svc/a', 2],
+      ['ops/x', 1],
+      ['ops/y', 0],
+    ];
+    for (const [repository, deletes] of losing) {
+      for (let i = 0; i <= deletes; i++) {
+        const image = buildImage({
+          seed: `${repository}-${i}`,
+          created: new Date(server.clock.now - (i + 1) * MINUTE),
+          layers: [buildLayer(`${repository}-${i}`, 32)],
+        });
+        await ingester.ingest(
+          NS,
+          repository,
+          { manifest: image, tags: [`v${i}`] },
+          { actor: 'test', now: server.clock.now },
+        );
+      }
+    }
+    const preview = (
+      await api().post(apiPaths.retentionPreviews(NS)).send({ rules: keepOne }).expect(201)
+    ).body;
+    // The summary no longer carries the list; it says how many lose images.
+    expect(preview).not.toHaveProperty('repositories');
+    expect(preview.totals).toMatchObject({ repositories: 7, repositoriesWithDeletes: 5 });
+    const page = async (query: Record<string, string | number>) =>
+      (
+        await api()
+          .get(apiPaths.retentionPreviewRepositories(NS, preview.id))
+          .query(query)
+          .expect(200)
+      ).body as { items: { name: string; delete: number }[]; total: number };
+    const names = (p: { items: { name: string }[] }) => p.items.map((r) => r.name);
+    // Ties (svc/a and svc/b lose 2 each, as does web/app) by name.
+    expect(names(await page({}))).toEqual([
+      'svc/c',
+      'svc/a',
+      'svc/b',
+      'web/app',
+      'ops/x',
+      'ops/y',
+      'tools',
+    ]);
+    expect(await page({ offset: 2, limit: 3 })).toMatchObject({ total: 7 });
+    expect(names(await page({ offset: 2, limit: 3 }))).toEqual(['svc/b', 'web/app', 'ops/x']);
+    expect(await page({ offset: 7 })).toEqual({ items: [], total: 7 });
+    // Part of a name, any case; total counts the matches.
+    const svc = await page({ q: 'SVC/', limit: 2 });
+    expect(svc.total).toBe(3);
+    expect(names(svc)).toEqual(['svc/c', 'svc/a']);
+    expect(names(await page({ q: 'svc/', offset: 2 }))).toEqual(['svc/b']);
+    expect(await page({ q: 'nothing-like-it' })).toEqual({ items: [], total: 0 });
+    // The same list from a second read: the same preview is the same pages.
+    expect(await page({})).toEqual(await page({}));
+
+    for (const query of [
+      { offset: -1 },
+      { offset: 'one' },
+      { offset: 1.5 },
+      { limit: 0 },
+      { limit: 201 },
+      { q: 'x'.repeat(256) },
+    ]) {
+      const res = await api()
+        .get(apiPaths.retentionPreviewRepositories(NS, preview.id))
+        .query(query)
+        .expect(400);
+      expect(res.body.error.code).toBe('INVALID_REQUEST');
+    }
+    // A preview belongs to its namespace.
+    const elsewhere = await api()
+      .get(apiPaths.retentionPreviewRepositories('team-beta', preview.id))
+      .expect(404);
+    expect(elsewhere.body.error.code).toBe('PREVIEW_UNKNOWN');
   });
 
   it('lists protected and untagged-retained images with the reason', async () => {
@@ -250,6 +342,7 @@ describe('retention preview', () => {
     for (const path of [
       apiPaths.retentionPreview(NS, id),
       apiPaths.retentionPreviewItems(NS, id),
+      apiPaths.retentionPreviewRepositories(NS, id),
       apiPaths.retentionPreviewCsv(NS, id),
       apiPaths.retentionPreview(NS, 'not-a-uuid'),
     ]) {

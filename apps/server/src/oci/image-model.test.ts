@@ -211,7 +211,9 @@ describe('the image model', () => {
           },
         })
         .expect(201);
-      const nested = preview.body.repositories.find((r: { name: string }) => r.name === 'nested');
+      const nested = (
+        await api().get(apiPaths.retentionPreviewRepositories('team', preview.body.id)).expect(200)
+      ).body.items.find((r: { name: string }) => r.name === 'nested');
       expect(nested).toMatchObject({ images: 2, keep: 1, delete: 1 });
       await api()
         .post(apiPaths.retentionRuns('team'))
@@ -315,7 +317,9 @@ describe('the image model', () => {
           rules: { keepCount: 1, retainUntagged: false, excludeTags: [], excludeRepositories: [] },
         })
         .expect(201);
-      const signed = preview.body.repositories.find((r: { name: string }) => r.name === 'signed');
+      const signed = (
+        await api().get(apiPaths.retentionPreviewRepositories('team', preview.body.id)).expect(200)
+      ).body.items.find((r: { name: string }) => r.name === 'signed');
       expect(signed).toMatchObject({ images: 1, keep: 1, delete: 0 });
     });
 

@@ -93,7 +93,7 @@ export function PreviewPanel({
     );
   };
   const { totals } = preview;
-  const repositoriesWithDeletes = preview.repositories.filter((r) => r.delete > 0).length;
+  const { repositoriesWithDeletes } = totals;
   // These answers mean the preview itself is spent: only a new one can go ahead.
   const spent =
     confirm.error?.code === 'PREVIEW_EXPIRED' ||

@@ -1,4 +1,5 @@
 import {
+  DataTableSkeleton,
   Pagination,
   TableBody,
   TableCell,
@@ -14,7 +15,10 @@ import {
 } from '@carbon/react';
 import type { RetentionPreview } from '@berth/contract';
 import { Fragment, useState } from 'react';
+import { useRetentionPreviewRepositories } from '../../api/retention';
+import { ErrorNotification } from '../../components/ErrorNotification';
 import { formatBytes, pluralize } from '../../lib/format';
+import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useToggleSet } from '../../lib/use-toggle-set';
 import { PreviewItems } from './PreviewItems';
 import { RetentionBar, RetentionLegend } from './RetentionBar';
@@ -33,8 +37,8 @@ const PAGE_SIZES = [10, 25, 50, 100];
 const FIRST_PAGE_SIZE = 10;
 
 /**
- * Every repository of the preview: the whole list arrives with the preview (most deletions
- * first), so search and pages are local; a repository's images load when it is opened.
+ * Every repository of the preview, most deletions first, a page at a time from the server (a
+ * namespace may have tens of thousands); a repository's images load when it is opened.
  */
 export function PreviewRepositories({
   namespace,
@@ -47,19 +51,21 @@ export function PreviewRepositories({
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(FIRST_PAGE_SIZE);
   const [expanded, toggle] = useToggleSet<string>();
-  const q = search.trim().toLowerCase();
-  const filtered =
-    q === ''
-      ? preview.repositories
-      : preview.repositories.filter((r) => r.name.toLowerCase().includes(q));
-  const shown = filtered.slice((page - 1) * pageSize, page * pageSize);
+  const q = useDebouncedValue(search.trim().toLowerCase());
+  const list = useRetentionPreviewRepositories(namespace, preview.id, {
+    q,
+    offset: (page - 1) * pageSize,
+    limit: pageSize,
+  });
+  const shown = list.data?.items ?? [];
+  const total = list.data?.total ?? 0;
   const expandHeaderId = `retention-expand-${preview.id}`;
 
   return (
     <div className="berth-preview-repositories">
       <h3 className="berth-subsection__title">Repositories</h3>
       <p className="berth-section__description">
-        {pluralize(preview.repositories.length, 'repository', 'repositories')}, most deletions
+        {pluralize(preview.totals.repositories, 'repository', 'repositories')}, most deletions
         first. Open one to see each image’s decision and why.
       </p>
       <RetentionLegend />
@@ -77,7 +83,17 @@ export function PreviewRepositories({
             />
           </TableToolbarContent>
         </TableToolbar>
-        {filtered.length === 0 ? (
+        {list.isPending ? (
+          <DataTableSkeleton
+            columnCount={HEADERS.length + 1}
+            rowCount={FIRST_PAGE_SIZE}
+            showHeader={false}
+            showToolbar={false}
+            aria-label="Loading the preview's repositories"
+          />
+        ) : list.error ? (
+          <ErrorNotification error={list.error} onRetry={() => void list.refetch()} />
+        ) : total === 0 ? (
           <div className="berth-empty" role="status">
             <h3 className="berth-empty__title">
               {q === '' ? 'No repositories with images' : 'No matches'}
@@ -139,12 +155,12 @@ export function PreviewRepositories({
             </TableBody>
           </StackingTable>
         )}
-        {filtered.length > FIRST_PAGE_SIZE ? (
+        {total > FIRST_PAGE_SIZE ? (
           <Pagination
             page={page}
             pageSize={pageSize}
             pageSizes={PAGE_SIZES}
-            totalItems={filtered.length}
+            totalItems={total}
             itemsPerPageText="Repositories per page:"
             onChange={({ page: nextPage, pageSize: nextSize }) => {
               setPage(nextPage);

@@ -13,6 +13,7 @@ import type {
   RetentionPreviewRequest,
   RetentionPreviewItems,
   RetentionPreviewItemsQuery,
+  RetentionPreviewRepositories,
   RetentionRun,
   RetentionRunList,
   RetentionRunRestored,
@@ -81,8 +82,37 @@ function decodeOffset(cursor: string | undefined): number {
   return Number(match[1]);
 }
 
+type PreviewSummary = PreviewRecord['summary'];
+type PreviewRepositoryRow = RetentionPreviewRepositories['items'][number];
+
+/**
+ * A preview's repositories as the API lists them: most deletions first, then by name (in code
+ * point order: names are ASCII, and it is the same order on every process). Kept per summary
+ * object, so the store's cached summary is sorted once, not at every page.
+ */
+const listedRepositories = new WeakMap<PreviewSummary, PreviewRepositoryRow[]>();
+function repositoriesOf(summary: PreviewSummary): PreviewRepositoryRow[] {
+  let listed = listedRepositories.get(summary);
+  if (!listed) {
+    listed = summary.repositories
+      .map(({ name, images, keep, protected: prot, delete: del, deleteBytes }) => ({
+        name,
+        images,
+        keep,
+        protected: prot,
+        delete: del,
+        deleteBytes,
+      }))
+      .sort((a, b) => b.delete - a.delete || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    listedRepositories.set(summary, listed);
+  }
+  return listed;
+}
+
 function previewView(p: PreviewRecord): RetentionPreview {
-  const { totals } = p.summary;
+  const { totals, repositories } = p.summary;
+  let repositoriesWithDeletes = 0;
+  for (const repository of repositories) if (repository.delete > 0) repositoriesWithDeletes += 1;
   return {
     id: p.id,
     namespace: p.namespace,
@@ -91,17 +121,7 @@ function previewView(p: PreviewRecord): RetentionPreview {
     expiresAt: iso(p.expiresAt),
     createdBy: p.createdBy,
     runId: p.runId === null ? null : String(p.runId),
-    totals,
-    repositories: [...p.summary.repositories]
-      .sort((a, b) => b.delete - a.delete || a.name.localeCompare(b.name))
-      .map(({ name, images, keep, protected: prot, delete: del, deleteBytes }) => ({
-        name,
-        images,
-        keep,
-        protected: prot,
-        delete: del,
-        deleteBytes,
-      })),
+    totals: { ...totals, repositoriesWithDeletes },
   };
 }
 
@@ -217,6 +237,22 @@ export function createRetentionService(
       return previewView(
         await store.retention.getPreview(namespace, requirePreviewId(namespace, id)),
       );
+    },
+
+    async previewRepositories(
+      namespace: string,
+      id: string,
+      query: { q?: string; offset: number; limit: number },
+    ): Promise<RetentionPreviewRepositories> {
+      requireNamespaceName(namespace);
+      const record = await store.retention.getPreview(namespace, requirePreviewId(namespace, id));
+      const all = repositoriesOf(record.summary);
+      const q = query.q?.trim().toLowerCase() ?? '';
+      const matching = q === '' ? all : all.filter((r) => r.name.includes(q));
+      return {
+        items: matching.slice(query.offset, query.offset + query.limit),
+        total: matching.length,
+      };
     },
 
     async previewItems(
