@@ -82,18 +82,24 @@ export function useTagHolders(namespace: string, repository: string, tags: reado
   };
 }
 
-/** What changes when images move between a repository and the trash, in either direction. */
+/**
+ * What changes when images move between a repository and the trash, in either direction.
+ * `'all'`: the answer does not say which repositories moved, so every image list of the
+ * namespace is stale (invalidation only refetches the ones on screen).
+ */
 export async function invalidateImageMoves(
   queryClient: QueryClient,
   namespace: string,
-  repositories: Iterable<string>,
+  repositories: Iterable<string> | 'all',
 ) {
+  const imageLists =
+    repositories === 'all'
+      ? [queryKeys.images.inNamespace(namespace)]
+      : [...new Set(repositories)].map((repository) =>
+          queryKeys.images.inRepository(namespace, repository),
+        );
   await Promise.all([
-    ...[...new Set(repositories)].map((repository) =>
-      queryClient.invalidateQueries({
-        queryKey: queryKeys.images.inRepository(namespace, repository),
-      }),
-    ),
+    ...imageLists.map((queryKey) => queryClient.invalidateQueries({ queryKey })),
     queryClient.invalidateQueries({ queryKey: queryKeys.repositories.inNamespace(namespace) }),
     queryClient.invalidateQueries({ queryKey: queryKeys.trash.inNamespace(namespace) }),
     queryClient.invalidateQueries({ queryKey: queryKeys.namespaces.all() }),

@@ -145,8 +145,7 @@ export async function invalidateAfterOperation(queryClient: QueryClient, ended: 
     return;
   }
   await Promise.all([
-    queryClient.invalidateQueries({ queryKey: queryKeys.images.inNamespace(namespace) }),
-    invalidateImageMoves(queryClient, namespace, []),
+    invalidateImageMoves(queryClient, namespace, 'all'),
     queryClient.invalidateQueries({ queryKey: queryKeys.retention.runs(namespace) }),
     queryClient.invalidateQueries({ queryKey: queryKeys.retention.previews(namespace) }),
     invalidateRunningOperations(queryClient, namespace),

@@ -155,16 +155,11 @@ export function useConfirmRetentionPreview() {
       // list of the namespace may have lost some.
       const listed = deleted.length === run.deletedImages;
       return Promise.all([
-        listed
-          ? invalidateImageMoves(
-              queryClient,
-              namespace,
-              deleted.map((image) => image.repository),
-            )
-          : Promise.all([
-              queryClient.invalidateQueries({ queryKey: queryKeys.images.inNamespace(namespace) }),
-              invalidateImageMoves(queryClient, namespace, []),
-            ]),
+        invalidateImageMoves(
+          queryClient,
+          namespace,
+          listed ? deleted.map((image) => image.repository) : 'all',
+        ),
         invalidateRetentionRuns(queryClient, namespace),
       ]);
     },
@@ -183,12 +178,10 @@ export function useRestoreRetentionRun() {
       requestBulk(apiPaths.retentionRunRestore(namespace, runId), retentionRunRestored, {
         method: 'POST',
       }),
-    // The answer does not say which repositories got images back, so every image list of
-    // the namespace is stale; invalidation only refetches the ones on screen.
+    // The answer does not say which repositories got images back.
     onSettled: (_result, _error, { namespace }) =>
       Promise.all([
-        queryClient.invalidateQueries({ queryKey: queryKeys.images.inNamespace(namespace) }),
-        invalidateImageMoves(queryClient, namespace, []),
+        invalidateImageMoves(queryClient, namespace, 'all'),
         invalidateRetentionRuns(queryClient, namespace),
       ]),
   });
