@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test as base, expect } from '@playwright/test';
 import { ADMIN, BerthClient, createApiKey, signIn } from './auth';
-import { copyDemoTemplate, launchBerth } from './berth-process';
+import { copyDemoTemplate, launchBerth, type RunningBerth } from './berth-process';
 import { seedSyntheticRegistry, type SyntheticRegistry } from './synthetic-registry';
 
 export interface BerthServer {
@@ -36,19 +36,15 @@ export const test = base.extend<Fixtures>({
   syntheticRegistry: [null, { option: true }],
   berth: async ({ serverEnv, syntheticRegistry }, use) => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'berth-e2e-'));
-    const prepare = syntheticRegistry
-      ? seedSyntheticRegistry(dataDir, syntheticRegistry)
-      : serverEnv.BERTH_DEMO === '0'
-        ? Promise.resolve()
-        : copyDemoTemplate(dataDir);
-    await prepare.catch(async (error: unknown) => {
+    let server: RunningBerth;
+    try {
+      if (syntheticRegistry) await seedSyntheticRegistry(dataDir, syntheticRegistry);
+      else if (serverEnv.BERTH_DEMO !== '0') await copyDemoTemplate(dataDir);
+      server = await launchBerth(dataDir, serverEnv);
+    } catch (error) {
       await rm(dataDir, { recursive: true, force: true });
       throw error;
-    });
-    const server = await launchBerth(dataDir, serverEnv).catch(async (error: unknown) => {
-      await rm(dataDir, { recursive: true, force: true });
-      throw error;
-    });
+    }
     try {
       await use({ url: server.url, dataDir });
     } finally {
