@@ -9,3 +9,4 @@ export * from './image-graph.js';
 export * from './quota.js';
 export * from './restore-set.js';
 export * from './image-details.js';
+export * from './vulnerabilities/index.js';
