@@ -1,0 +1,338 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rpmReader } from './rpm-reader.js';
+import type { CollectedFile, CollectedFiles, Distro } from './types.js';
+
+const BASE = 'sha256:' + 'a'.repeat(64);
+const MIDDLE = 'sha256:' + 'b'.repeat(64);
+const APP = 'sha256:' + 'c'.repeat(64);
+const DATABASE = 'var/lib/rpm/rpmdb.sqlite';
+const FEDORA: Distro = { id: 'fedora', versionId: '39' };
+
+/*
+ * An RPM header encoder, written from rpm's lib/header.c layout rather than from the reader:
+ * big-endian index count and data length, 16-byte index entries, then the data store, with
+ * INT32 values aligned to 4 as rpm aligns them.
+ */
+type HeaderEntry =
+  | { tag: number; int32: number }
+  | { tag: number; string: string }
+  | { tag: number; strings: string[]; type: 8 | 9 }
+  | { tag: number; bin: Buffer };
+
+function encodeHeader(entries: HeaderEntry[]): Buffer {
+  const index: Buffer[] = [];
+  let data = Buffer.alloc(0);
+  for (const entry of entries) {
+    let type: number;
+    let count: number;
+    let bytes: Buffer;
+    if ('int32' in entry) {
+      type = 4;
+      count = 1;
+      bytes = Buffer.alloc(4);
+      bytes.writeInt32BE(entry.int32);
+      data = Buffer.concat([data, Buffer.alloc((4 - (data.length % 4)) % 4)]);
+    } else if ('string' in entry) {
+      type = 6;
+      count = 1;
+      bytes = Buffer.from(`${entry.string}\0`);
+    } else if ('strings' in entry) {
+      type = entry.type;
+      count = entry.strings.length;
+      bytes = Buffer.from(entry.strings.map((text) => `${text}\0`).join(''));
+    } else {
+      type = 7;
+      count = entry.bin.length;
+      bytes = entry.bin;
+    }
+    const indexEntry = Buffer.alloc(16);
+    indexEntry.writeInt32BE(entry.tag, 0);
+    indexEntry.writeUInt32BE(type, 4);
+    indexEntry.writeInt32BE(data.length, 8);
+    indexEntry.writeUInt32BE(count, 12);
+    index.push(indexEntry);
+    data = Buffer.concat([data, bytes]);
+  }
+  const preamble = Buffer.alloc(8);
+  preamble.writeUInt32BE(entries.length, 0);
+  preamble.writeUInt32BE(data.length, 4);
+  return Buffer.concat([preamble, ...index, data]);
+}
+
+interface PackageFields {
+  name: string;
+  version: string;
+  release: string;
+  epoch?: number;
+  arch?: string;
+  sourceRpm?: string;
+}
+
+function packageHeader(fields: PackageFields): Buffer {
+  return encodeHeader([
+    // Installed headers open with the immutable region tag (63); readers pass over it.
+    { tag: 63, bin: Buffer.alloc(16, 0xab) },
+    { tag: 1000, string: fields.name },
+    { tag: 1001, string: fields.version },
+    { tag: 1002, string: fields.release },
+    { tag: 1004, strings: [`${fields.name} summary`], type: 9 },
+    ...(fields.epoch === undefined ? [] : [{ tag: 1003, int32: fields.epoch }]),
+    ...(fields.arch === undefined ? [] : [{ tag: 1022, string: fields.arch }]),
+    ...(fields.sourceRpm === undefined ? [] : [{ tag: 1044, string: fields.sourceRpm }]),
+  ]);
+}
+
+/** rpm's own schema (lib/backend/sqlite.c), serialized the way the file sits on disk. */
+function rpmdb(blobs: (Buffer | string)[]): Buffer {
+  const database = new Database(':memory:');
+  try {
+    database.exec(
+      'CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)',
+    );
+    const insert = database.prepare('INSERT INTO Packages (blob) VALUES (?)');
+    for (const blob of blobs) insert.run(blob);
+    return database.serialize();
+  } finally {
+    database.close();
+  }
+}
+
+/** As rpm leaves it: WAL mode, checkpointed on close, so the `-wal` file is gone. */
+function walModeRpmdb(blobs: Buffer[]): Buffer {
+  const folder = mkdtempSync(join(tmpdir(), 'berth-rpmdb-'));
+  try {
+    const path = join(folder, 'rpmdb.sqlite');
+    const database = new Database(path);
+    database.pragma('journal_mode = WAL');
+    database.exec(
+      'CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)',
+    );
+    const insert = database.prepare('INSERT INTO Packages (blob) VALUES (?)');
+    for (const blob of blobs) insert.run(blob);
+    database.close();
+    return readFileSync(path);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+function file(path: string, content: Buffer, layer = APP): CollectedFile {
+  return { path, content, layer, mode: 0o644 };
+}
+
+function collected(...versions: CollectedFile[]): CollectedFiles {
+  const final = new Map<string, CollectedFile>();
+  const history = new Map<string, CollectedFile[]>();
+  for (const version of versions) {
+    final.set(version.path, version);
+    history.set(version.path, [...(history.get(version.path) ?? []), version]);
+  }
+  return { final, history };
+}
+
+const BASH = {
+  name: 'bash',
+  version: '5.2.15',
+  release: '5.fc39',
+  arch: 'x86_64',
+  sourceRpm: 'bash-5.2.15-5.fc39.src.rpm',
+};
+const TZDATA_OLD = { name: 'tzdata', version: '2023c', release: '2.fc39', arch: 'noarch' };
+const TZDATA_NEW = { name: 'tzdata', version: '2024a', release: '1.fc39', arch: 'noarch' };
+const CURL = { name: 'curl', version: '8.2.1', release: '4.fc39', arch: 'x86_64' };
+
+describe('rpmReader.wants', () => {
+  it.each([
+    ['var/lib/rpm/rpmdb.sqlite', true],
+    ['usr/lib/sysimage/rpm/rpmdb.sqlite', true],
+    ['var/lib/rpm/rpmdb.sqlite-wal', false],
+    ['var/lib/rpm/Packages', false],
+    ['home/me/var/lib/rpm/rpmdb.sqlite', false],
+  ])('%s → %s', (path, wanted) => {
+    expect(rpmReader.wants(path, 1000, 0o644)).toBe(wanted);
+  });
+});
+
+describe('rpmReader.read', () => {
+  it('lists installed packages, with epochs, source packages and multilib twins, and passes over malformed headers', () => {
+    // The release is the last string: dropping its NUL (and a byte of data length) leaves
+    // a header whose every offset is in range but whose string runs off the end.
+    const terminated = encodeHeader([
+      { tag: 1000, string: 'cut' },
+      { tag: 1001, string: '1' },
+      { tag: 1002, string: '1' },
+    ]);
+    const noTerminator = Buffer.from(terminated.subarray(0, terminated.length - 1));
+    noTerminator.writeUInt32BE(noTerminator.readUInt32BE(4) - 1, 4);
+    const overstatedDataLength = packageHeader({ name: 'long', version: '1', release: '1' });
+    overstatedDataLength.writeUInt32BE(overstatedDataLength.readUInt32BE(4) + 100, 4);
+    const content = rpmdb([
+      packageHeader(BASH),
+      packageHeader({
+        name: 'shadow-utils',
+        version: '4.14.0',
+        release: '2.fc39',
+        epoch: 2,
+        arch: 'x86_64',
+        sourceRpm: 'shadow-utils-4.14.0-2.fc39.src.rpm',
+      }),
+      packageHeader({
+        name: 'glibc',
+        version: '2.38',
+        release: '14.fc39',
+        epoch: 0,
+        arch: 'x86_64',
+        sourceRpm: 'glibc-2.38-14.fc39.src.rpm',
+      }),
+      packageHeader({ name: 'glibc', version: '2.38', release: '14.fc39', arch: 'i686' }),
+      packageHeader({
+        name: 'gpg-pubkey',
+        version: '18b8e74c',
+        release: '62f2920f',
+        sourceRpm: '(none)',
+      }),
+      // Malformed: too short, an absurd index count, data running past the blob, a name
+      // offset outside the data store, a string with no terminator, text instead of a blob.
+      Buffer.from([0, 0, 0]),
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]),
+      overstatedDataLength,
+      encodeHeader([
+        { tag: 1000, string: 'x' },
+        { tag: 1001, string: '1' },
+        { tag: 1002, string: '1' },
+      ]).fill(0x7f, 16, 20),
+      noTerminator,
+      'not a header',
+    ]);
+
+    expect(rpmReader.read(collected(file(DATABASE, content)), FEDORA)).toEqual([
+      {
+        type: 'rpm',
+        name: 'bash',
+        version: '5.2.15-5.fc39',
+        source: { name: 'bash', version: '5.2.15-5.fc39' },
+        purl: 'pkg:rpm/fedora/bash@5.2.15-5.fc39?arch=x86_64&distro=fedora-39',
+        layer: APP,
+        path: DATABASE,
+      },
+      {
+        type: 'rpm',
+        name: 'glibc',
+        version: '2.38-14.fc39',
+        source: { name: 'glibc', version: '2.38-14.fc39' },
+        purl: 'pkg:rpm/fedora/glibc@2.38-14.fc39?arch=x86_64&distro=fedora-39',
+        layer: APP,
+        path: DATABASE,
+      },
+      {
+        type: 'rpm',
+        name: 'glibc',
+        version: '2.38-14.fc39',
+        purl: 'pkg:rpm/fedora/glibc@2.38-14.fc39?arch=i686&distro=fedora-39',
+        layer: APP,
+        path: DATABASE,
+      },
+      {
+        type: 'rpm',
+        name: 'shadow-utils',
+        version: '2:4.14.0-2.fc39',
+        source: { name: 'shadow-utils', version: '2:4.14.0-2.fc39' },
+        purl: 'pkg:rpm/fedora/shadow-utils@4.14.0-2.fc39?arch=x86_64&distro=fedora-39&epoch=2',
+        layer: APP,
+        path: DATABASE,
+      },
+    ]);
+  });
+
+  it('opens a database that rpm left in WAL mode', () => {
+    const content = walModeRpmdb([packageHeader(CURL)]);
+    expect(content[18]).toBe(2);
+
+    expect(rpmReader.read(collected(file(DATABASE, content)), FEDORA)).toEqual([
+      {
+        type: 'rpm',
+        name: 'curl',
+        version: '8.2.1-4.fc39',
+        purl: 'pkg:rpm/fedora/curl@8.2.1-4.fc39?arch=x86_64&distro=fedora-39',
+        layer: APP,
+        path: DATABASE,
+      },
+    ]);
+    // The image's bytes are shared with other readers and must stay as they were.
+    expect(content[18]).toBe(2);
+  });
+
+  it('attributes each package to the oldest layer of the unbroken run of databases that list it', () => {
+    const files = collected(
+      file(
+        DATABASE,
+        rpmdb([packageHeader(BASH), packageHeader(TZDATA_OLD), packageHeader(CURL)]),
+        BASE,
+      ),
+      // curl removed here and installed again in the last layer: that layer added it.
+      file(DATABASE, rpmdb([packageHeader(BASH), packageHeader(TZDATA_OLD)]), MIDDLE),
+      file(
+        DATABASE,
+        rpmdb([packageHeader(BASH), packageHeader(TZDATA_NEW), packageHeader(CURL)]),
+        APP,
+      ),
+    );
+
+    expect(
+      rpmReader.read(files, FEDORA).map((found) => [found.name, found.version, found.layer]),
+    ).toEqual([
+      ['bash', '5.2.15-5.fc39', BASE],
+      ['curl', '8.2.1-4.fc39', APP],
+      ['tzdata', '2024a-1.fc39', APP],
+    ]);
+  });
+
+  it('attributes packages to the layer that recreated a deleted database', () => {
+    const files = collected(file(DATABASE, rpmdb([packageHeader(BASH)]), BASE), {
+      ...file(DATABASE, rpmdb([packageHeader(BASH)]), APP),
+      recreated: true,
+    });
+
+    expect(rpmReader.read(files, FEDORA).map((found) => found.layer)).toEqual([APP]);
+  });
+
+  it('reads the database from /usr/lib/sysimage, without a distro when os-release is missing', () => {
+    const path = 'usr/lib/sysimage/rpm/rpmdb.sqlite';
+    const files = collected(file(path, rpmdb([packageHeader({ ...CURL, epoch: 1 })])));
+
+    expect(rpmReader.read(files, null)).toEqual([
+      {
+        type: 'rpm',
+        name: 'curl',
+        version: '1:8.2.1-4.fc39',
+        purl: 'pkg:rpm/curl@8.2.1-4.fc39?arch=x86_64&epoch=1',
+        layer: APP,
+        path,
+      },
+    ]);
+  });
+
+  it('returns no packages for content that is not an rpm database', () => {
+    const noPackagesTable = new Database(':memory:');
+    noPackagesTable.exec('CREATE TABLE other (x)');
+    const withoutTable = noPackagesTable.serialize();
+    noPackagesTable.close();
+    const valid = rpmdb([packageHeader(BASH)]);
+    const corruptPages = Buffer.from(valid);
+    corruptPages.fill(0xee, 100);
+
+    for (const content of [
+      Buffer.from('SQLite format 3\0 but not really'),
+      Buffer.alloc(0),
+      Buffer.alloc(4096, 0x5a),
+      withoutTable,
+      corruptPages,
+    ]) {
+      expect(rpmReader.read(collected(file(DATABASE, content)), FEDORA)).toEqual([]);
+    }
+  });
+});
