@@ -9,6 +9,8 @@ import { errorMiddleware } from './api/error-middleware.js';
 import { imagesRoutes } from './api/images.routes.js';
 import { namespacesRoutes } from './api/namespaces.routes.js';
 import { trashRoutes } from './api/trash.routes.js';
+import { advisoriesRoutes } from './api/advisories.routes.js';
+import { scansRoutes } from './api/scans.routes.js';
 import { gcRoutes } from './api/gc.routes.js';
 import { retentionRoutes } from './api/retention.routes.js';
 import { projectsRoutes } from './api/projects.routes.js';
@@ -107,6 +109,8 @@ export function createApp({
   api.use(imagesRoutes(services));
   api.use(trashRoutes(services));
   api.use(gcRoutes(services));
+  api.use(advisoriesRoutes(services));
+  api.use(scansRoutes(services));
   api.use(retentionRoutes(services));
   api.use(projectsRoutes(services));
   api.use(membersRoutes(services));

@@ -8,6 +8,7 @@ import { checkPassword, checkUsername } from '@berth/domain';
 import { type S3Location, checkDatabaseUrl, parseDatabaseUrl, parseS3Location } from '@berth/store';
 import { parseRootKeys } from './services/projects/keyring.js';
 import type { OperationSettings } from './services/operations/operation-runner.js';
+import type { ScanSettings } from './services/deps.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const flag = z
@@ -125,6 +126,14 @@ const envSchema = z.object({
     .int()
     .min(0)
     .default(24 * 60 * 60 * 1000),
+  /** Vulnerability scans of pushed images, in the background (issue 17). */
+  BERTH_SCAN_ON_PUSH: flag.default(true),
+  /** Scans one process runs at once: each streams an image's layers. */
+  BERTH_SCAN_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** Days a scan result is kept after it is generated (contract: 30). */
+  BERTH_SCAN_RESULT_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** How often each process looks in the scan queue when it has not been told of a push. */
+  BERTH_SCAN_POLL_MS: z.coerce.number().int().min(100).default(5_000),
   /** How often each process looks for due scheduled work (retention policies). */
   BERTH_SCHEDULER_INTERVAL_MS: z.coerce
     .number()
@@ -214,6 +223,7 @@ export type Config = {
   trashSweepIntervalMs: number;
   createNamespaceOnPush: boolean;
   gcIntervalMs: number;
+  scanning: ScanSettings;
   gcGraceMs: number;
   uploadTtlMs: number;
   operations: OperationSettings;
@@ -478,6 +488,12 @@ function toConfig(e: Env): Config {
       restMs: e.BERTH_BULK_REST_MS,
     },
     schedulerIntervalMs: e.BERTH_SCHEDULER_INTERVAL_MS,
+    scanning: {
+      onPush: e.BERTH_SCAN_ON_PUSH,
+      concurrency: e.BERTH_SCAN_CONCURRENCY,
+      keepMs: e.BERTH_SCAN_RESULT_DAYS * 86_400_000,
+      pollMs: e.BERTH_SCAN_POLL_MS,
+    },
     projectLimit: e.BERTH_PROJECT_LIMIT,
     registryHosts: e.BERTH_REGISTRY_HOSTS
       ? e.BERTH_REGISTRY_HOSTS.split(',')

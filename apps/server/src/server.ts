@@ -165,6 +165,14 @@ export async function startServer(
   };
   const scheduleTimer = setInterval(schedule, config.schedulerIntervalMs);
   scheduleTimer.unref();
+  // Scans queued before a stop (or by another process) are taken up again.
+  services.scanner.start();
+  const scanSweep = () =>
+    services.scanner
+      .runScheduled(SCAN_SWEEP_INTERVAL_MS)
+      .catch((err: unknown) => logger.error({ err }, 'sweeping scan results failed'));
+  const scanSweepTimer = setInterval(scanSweep, SCAN_SWEEP_INTERVAL_MS);
+  scanSweepTimer.unref();
   // Tables grow from a handful of rows to millions while the server runs; statistics taken
   // at start-up would then mislead the planner. PRAGMA optimize re-analyzes only what changed.
   const optimize = () =>
@@ -187,6 +195,8 @@ export async function startServer(
         clearInterval(gcTimer);
         clearInterval(scheduleTimer);
         clearInterval(optimizeTimer);
+        clearInterval(scanSweepTimer);
+        await services.scanner.stop();
         // A tick in progress finishes (or rolls back) before the database closes.
         await services.retentionScheduler.settled();
         await services.projectSweeper.settled();
@@ -204,6 +214,9 @@ export async function startServer(
     },
   };
 }
+
+/** Scan results expire by the day: an hourly look deletes each within the hour it is due. */
+const SCAN_SWEEP_INTERVAL_MS = 60 * 60_000;
 
 /** WAL checkpoints off the event loop: a commit of a bulk chunk no longer copies and fsyncs. */
 const SERVER_DATABASE = { backgroundCheckpoints: true };
@@ -312,6 +325,7 @@ async function prepare(ctx: {
     },
     projects: { limit: config.projectLimit, registryHosts: config.registryHosts },
     operations: config.operations,
+    scanning: config.scanning,
     keyring,
     identity: {
       sessionIdleMs: config.sessionIdleMs,

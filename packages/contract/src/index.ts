@@ -6,6 +6,8 @@ export * from './image-details.js';
 export * from './trash.js';
 export * from './routes.js';
 export * from './gc.js';
+export * from './advisories.js';
+export * from './scans.js';
 export * from './retention.js';
 export * from './projects.js';
 export * from './identity.js';

@@ -49,6 +49,8 @@ import {
   trashRepositoriesQuery,
 } from './trash.js';
 import { gcReport, gcRunBody } from './gc.js';
+import { advisoryDataStatus } from './advisories.js';
+import { findingList, findingsQuery, imageScan, scanRequested } from './scans.js';
 import {
   retentionConfirmBody,
   retentionPolicy,
@@ -125,6 +127,11 @@ export const apiPaths = {
   trashRestoreRepository: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore-repository`,
   trashRestoreMany: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore-many`,
   gcRuns: () => '/api/v1/gc/runs',
+  advisories: () => '/api/v1/advisories',
+  imageScan: (ns: string, repo: string, digest: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/scan`,
+  imageFindings: (ns: string, repo: string, digest: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/scan/findings`,
   retentionPolicy: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention-policy`,
   retentionPreviews: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention/previews`,
   retentionPreview: (ns: string, id: string) =>
@@ -675,6 +682,35 @@ export const apiRoutes: RouteSpec[] = [
     summary: 'Run garbage collection now, or with dryRun report what it would remove',
     body: gcRunBody,
     response: gcReport,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/advisories',
+    summary: 'How much advisory data vulnerability matching has, and how old it is',
+    response: advisoryDataStatus,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${REPO}/images/{digest}/scan`,
+    summary: "An image's vulnerability scan: its newest result (per platform for an index)",
+    response: imageScan,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${REPO}/images/{digest}/scan`,
+    summary: 'Queue a vulnerability scan of an image (of each platform for an index)',
+    response: scanRequested,
+    status: 202,
+  },
+  {
+    method: 'get',
+    path: `${REPO}/images/{digest}/scan/findings`,
+    summary: "The findings of an image's newest scan, most severe first, paged",
+    query: findingsQuery,
+    response: findingList,
     status: 200,
   },
 ];

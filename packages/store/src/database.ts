@@ -385,6 +385,81 @@ export interface UploadSessionsTable {
   revision: Generated<number>;
 }
 
+/** An imported OSV advisory: see migrations/0022-advisories.ts. */
+export interface AdvisoriesTable {
+  id: string;
+  modified: number;
+  published: number | null;
+  withdrawn: number | null;
+  summary: string;
+  details: string;
+  /** JSON array of other ids (CVE-…, GHSA-…). */
+  aliases: string;
+  severity: string;
+  score: number | null;
+  /** JSON array of the record's `affected` entries that Berth can match. */
+  affected: string;
+  imported_at: number;
+}
+
+export interface AdvisoryPackagesTable {
+  ecosystem: string;
+  name: string;
+  advisory_id: string;
+}
+
+export interface AdvisoryImportsTable {
+  id: Generated<number>;
+  finished_at: number;
+  source: string;
+  added: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+}
+
+/** An image waiting to be scanned: see migrations/0022-vulnerabilities.ts. */
+export interface ScanRequestsTable {
+  manifest_id: number;
+  requested_at: number;
+  reason: string;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  attempts: Generated<number>;
+}
+
+export interface ScanResultsTable {
+  id: Generated<number>;
+  /** With digest: an id SQLite may give again once the image is purged. */
+  manifest_id: number;
+  namespace: string;
+  repository: string;
+  digest: string;
+  generated_at: number;
+  expires_at: number;
+  status: 'complete' | 'failed';
+  error: string | null;
+  distro: string | null;
+  packages: number;
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  unknown: number;
+  fixable: number;
+  inventory: string;
+}
+
+export interface ScanFindingsTable {
+  result_id: number;
+  package: number;
+  advisory_id: string;
+  severity: string;
+  score: number | null;
+  fixed: string | null;
+  summary: string;
+}
+
 export interface Database {
   regions: RegionsTable;
   namespaces: NamespacesTable;
@@ -416,6 +491,12 @@ export interface Database {
   operations: OperationsTable;
   operation_items: OperationItemsTable;
   upload_sessions: UploadSessionsTable;
+  advisories: AdvisoriesTable;
+  advisory_packages: AdvisoryPackagesTable;
+  advisory_imports: AdvisoryImportsTable;
+  scan_requests: ScanRequestsTable;
+  scan_results: ScanResultsTable;
+  scan_findings: ScanFindingsTable;
 }
 
 export type Db = Kysely<Database>;

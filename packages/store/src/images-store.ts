@@ -92,6 +92,11 @@ export interface IngestManifest {
   platform?: { os: string; architecture: string; variant: string | null } | null;
   /** The exact bytes, served back on pull. */
   content: Uint8Array;
+  /**
+   * Queue a vulnerability scan of it, in the same transaction (so a crash cannot lose it),
+   * when this push stores it for the first time.
+   */
+  scan?: boolean;
 }
 
 export type ManifestRow = {
@@ -582,6 +587,13 @@ export function createImagesStore(db: Db) {
             .returning(manifestColumns)
             .executeTakeFirstOrThrow();
           manifest = { ...inserted, trash_entry_id: null };
+          if (input.scan) {
+            await trx
+              .insertInto('scan_requests')
+              .values({ manifest_id: inserted.id, requested_at: ctx.now, reason: 'push' })
+              .onConflict((oc) => oc.column('manifest_id').doNothing())
+              .execute();
+          }
           const uniqueBlobs = [...new Set(input.blobs.map((b) => b.digest))];
           for (const chunk of chunks(uniqueBlobs)) {
             await trx
@@ -664,7 +676,11 @@ export function createImagesStore(db: Db) {
             .execute();
         }
         await settleTagSignatures(trx, ids, target, tags);
-        return { digest: input.digest, topLevel: target.top_level === 1 };
+        return {
+          digest: input.digest,
+          manifestId: target.id,
+          topLevel: target.top_level === 1,
+        };
       });
     },
 

@@ -135,3 +135,19 @@ export {
   type BlobCopyProgress,
   type BlobCopyResult,
 } from './move/copy-blobs.js';
+export type {
+  AdvisoryBatchResult,
+  AdvisoryDataStatus,
+  AdvisoryImportSummary,
+  StoredAdvisory,
+} from './advisories/advisories-store.js';
+export type {
+  ClaimedScan,
+  FindingsQuery,
+  NewScanResult,
+  ScanCounts,
+  ScanFindingRow,
+  ScanResultRecord,
+  ScannedImage,
+  StoredInventoryJson,
+} from './scans/scans-store.js';

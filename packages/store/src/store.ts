@@ -19,6 +19,8 @@ import { createApiKeysStore } from './identity/api-keys-store.js';
 import { createMembersStore } from './identity/members-store.js';
 import { createOperationsStore } from './operations/operations-store.js';
 import { createUploadSessionsStore } from './upload-sessions-store.js';
+import { createAdvisoriesStore } from './advisories/advisories-store.js';
+import { createScansStore } from './scans/scans-store.js';
 import { createRetentionStore, type RetentionStoreOptions } from './retention/retention-store.js';
 
 /** Everything the services need from the metadata database, one group per resource. */
@@ -46,6 +48,8 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     jobSlots: createJobSlotsStore(db),
     operations: createOperationsStore(db),
     uploadSessions: createUploadSessionsStore(db),
+    advisories: createAdvisoriesStore(db),
+    scans: createScansStore(db),
   };
 }
 

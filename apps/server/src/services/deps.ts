@@ -18,7 +18,27 @@ export interface ServiceDeps {
   identity: IdentitySettings;
   /** Chunking of bulk work; the defaults when absent. */
   operations?: OperationSettings;
+  /** Vulnerability scanning; the defaults when absent. */
+  scanning?: ScanSettings;
 }
+
+export interface ScanSettings {
+  /** Queue a scan of every image pushed. */
+  onPush: boolean;
+  /** Scans one process runs at once. */
+  concurrency: number;
+  /** How long a result is kept after it is generated. */
+  keepMs: number;
+  /** How often the queue is looked at when no push said so. */
+  pollMs: number;
+}
+
+export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
+  onPush: true,
+  concurrency: 2,
+  keepMs: 30 * 86_400_000,
+  pollMs: 5_000,
+};
 
 export interface ProjectSettings {
   /** Projects per region, soft-deleted ones included. */

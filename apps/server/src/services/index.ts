@@ -1,5 +1,8 @@
 import type { ServiceDeps } from './deps.js';
+import { createAdvisoriesService } from './advisories/advisories-service.js';
 import { createGcService } from './gc-service.js';
+import { createScanService } from './scanning/scan-service.js';
+import { createScanResultsService } from './scanning/scan-results-service.js';
 import { createImagesService } from './images-service.js';
 import { createImageDetailsService } from './image-details-service.js';
 import { createNamespacesService } from './namespaces-service.js';
@@ -25,7 +28,8 @@ import { registerRestoreKinds } from './operations/restore-kinds.js';
 import { registerTrashKinds } from './operations/trash-kinds.js';
 
 export function createServices(deps: ServiceDeps) {
-  const registry = createRegistryService(deps);
+  const scanner = createScanService(deps);
+  const registry = createRegistryService(deps, scanner.poke);
   const pointers = projectImagePointers(deps);
   const access = createAccessService(deps);
   // Created first: services that start bulk work register their kinds of operation with it.
@@ -54,6 +58,9 @@ export function createServices(deps: ServiceDeps) {
     repositorySearch: createRepositorySearch(deps, access),
     search: createSearchService(deps, access),
     gc,
+    advisories: createAdvisoriesService(deps),
+    scanner,
+    scans: createScanResultsService(deps, scanner),
     retention: createRetentionService(deps, pointers, operations, operationRunner),
     retentionScheduler: createRetentionScheduler(deps, pointers, operationRunner),
     projects: createProjectsService(deps),

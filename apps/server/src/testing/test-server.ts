@@ -52,6 +52,9 @@ const TABLES: (keyof Database)[] = [
   'api_keys',
   'namespace_members',
   'project_members',
+  'advisories',
+  'advisory_packages',
+  'advisory_imports',
 ];
 
 export const ADMIN = { username: 'admin', password: 'correct-horse-battery-staple' };

@@ -25,6 +25,7 @@ import * as partialListingIndexes from './0017-partial-listing-indexes.js';
 import * as uploadSessions from './0018-upload-sessions.js';
 import * as signInFailures from './0019-sign-in-failures.js';
 import * as jobSlots from './0020-job-slots.js';
+import * as vulnerabilities from './0022-vulnerabilities.js';
 import * as postgresPreviewCompression from './0021-postgres-preview-compression.js';
 import * as postgresBaseline from '../postgres/baseline-schema.js';
 import { analyzeAfterMigrating } from '../statistics.js';
@@ -60,15 +61,21 @@ const shared: Record<string, Migration> = {
   '0019-sign-in-failures': signInFailures,
   '0020-job-slots': jobSlots,
 };
+/** Shared migrations after PostgreSQL's own 0021. */
+const sharedAfter: Record<string, Migration> = {
+  '0022-vulnerabilities': vulnerabilities,
+};
 const postgresMigrations: Record<string, Migration> = {
   '0017-postgres-baseline': postgresBaseline,
   ...shared,
   '0021-postgres-preview-compression': postgresPreviewCompression,
+  ...sharedAfter,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function providerFor(db: Kysely<any>): MigrationProvider {
-  const set = engineOf(db) === 'postgres' ? postgresMigrations : { ...migrations, ...shared };
+  const set =
+    engineOf(db) === 'postgres' ? postgresMigrations : { ...migrations, ...shared, ...sharedAfter };
   return { getMigrations: async () => set };
 }
 

@@ -18,7 +18,7 @@ import {
   readImageConfig,
 } from '@berth/domain';
 import { type NamespaceVisibility, type StoredManifest, uploadStagingOf } from '@berth/store';
-import type { ServiceDeps } from '../deps.js';
+import { DEFAULT_SCAN_SETTINGS, type ServiceDeps } from '../deps.js';
 import {
   parseExtraTags,
   parseReference,
@@ -50,8 +50,13 @@ function acceptedTypes(accept: string | undefined): string[] | null {
   return types.length === 0 || types.includes('*/*') ? null : types;
 }
 
-export function createRegistryService(deps: ServiceDeps) {
+/**
+ * `scanQueued`: told when a push queued a vulnerability scan, so a scanner looks now rather
+ * than at its next poll.
+ */
+export function createRegistryService(deps: ServiceDeps, scanQueued: () => void = () => {}) {
   const { store, blobs, clock, logger, regions, registry: settings } = deps;
+  const scanOnPush = (deps.scanning ?? DEFAULT_SCAN_SETTINGS).onPush;
   const staging = uploadStagingOf(blobs);
   // With blobs in S3, uploads are staged there too, their state in the database: any process
   // can take the next chunk (issue 16).
@@ -284,10 +289,18 @@ export function createRegistryService(deps: ServiceDeps) {
         const bytesOfConfig = await blobs.readAll(parsed.config.digest);
         if (bytesOfConfig) config = readImageConfig(bytesOfConfig);
       }
+      // Images with a filesystem: not indexes (their platform images are pushed, and
+      // scanned, on their own), nor artifacts such as signatures.
+      const scan =
+        scanOnPush &&
+        parsed.kind === 'image' &&
+        parsed.config !== null &&
+        IMAGE_CONFIG_MEDIA_TYPES.includes(parsed.config.mediaType);
       await store.images.ingest(
         name.namespace,
         name.repository,
         {
+          scan,
           digest,
           mediaType: parsed.mediaType,
           artifactType: parsed.artifactType,
@@ -303,6 +316,7 @@ export function createRegistryService(deps: ServiceDeps) {
         { actor, now: clock() },
       );
       logger.debug({ repository: full, digest, reference }, 'manifest pushed');
+      if (scan) scanQueued();
       return {
         digest,
         subject: parsed.subject?.digest ?? null,

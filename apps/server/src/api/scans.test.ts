@@ -1,0 +1,330 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiPaths } from '@berth/contract';
+import {
+  MEDIA_TYPES,
+  buildImage,
+  buildTar,
+  sha256Digest,
+  type BuiltBlob,
+  type BuiltManifest,
+} from '../seed/oci-content.js';
+import { parseOsvRecord } from '../services/advisories/osv-record.js';
+import { writeLayout } from '../testing/oci-layout.js';
+import { hasSkopeo, pushLayout } from '../testing/skopeo.js';
+import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
+
+/*
+ * Vulnerability scans end to end: skopeo pushes an image whose layers hold a Debian package
+ * database, the push queues a scan, the scanner reads the layers from storage and matches the
+ * packages against imported OSV advisories; results are kept their 30 days, re-matched while
+ * the image lives, and outlive it in the trash until they expire.
+ */
+const DAY = 86_400_000;
+
+const layerOf = (files: { name: string; content: string }[]): BuiltBlob => {
+  const bytes = gzipSync(
+    buildTar(files.map((f) => ({ name: f.name, content: Buffer.from(f.content) }))),
+  );
+  return { mediaType: MEDIA_TYPES.layer, digest: sha256Digest(bytes), bytes };
+};
+
+const dpkg = (packages: [string, string, string][]) =>
+  packages
+    .map(
+      ([name, version, source]) =>
+        `Package: ${name}\nStatus: install ok installed\nVersion: ${version}\nArchitecture: amd64\nSource: ${source}\n`,
+    )
+    .join('\n');
+
+const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n';
+const base = layerOf([
+  { name: 'etc/os-release', content: OS_RELEASE },
+  {
+    name: 'var/lib/dpkg/status',
+    content: dpkg([
+      ['libssl3', '3.0.11-1~deb12u2', 'openssl'],
+      ['zlib1g', '1:1.2.13.dfsg-1', 'zlib'],
+    ]),
+  },
+]);
+// The second layer upgrades OpenSSL: the finding about it belongs to this layer.
+const upgrade = layerOf([
+  {
+    name: 'var/lib/dpkg/status',
+    content: dpkg([
+      ['libssl3', '3.0.13-1~deb12u1', 'openssl'],
+      ['zlib1g', '1:1.2.13.dfsg-1', 'zlib'],
+    ]),
+  },
+]);
+
+const osv = (id: string, name: string, events: object[], severity?: string) =>
+  JSON.stringify({
+    id,
+    modified: '2024-06-01T00:00:00Z',
+    summary: `${name}: ${id}`,
+    ...(severity ? { severity: [{ type: 'CVSS_V3', score: severity }] } : {}),
+    affected: [
+      { package: { ecosystem: 'Debian:12', name }, ranges: [{ type: 'ECOSYSTEM', events }] },
+    ],
+  });
+const CRITICAL = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
+const MEDIUM = 'CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N';
+
+let server: TestServer;
+let work: string;
+let host: string;
+let image: BuiltManifest;
+const creds = () => ({ creds: `${ADMIN.username}:${server.adminKey}` });
+
+async function importRecords(...texts: string[]) {
+  const parsed = texts.map((t) => parseOsvRecord(t));
+  await server.store.advisories.importBatch(
+    parsed.flatMap((p) => ('advisory' in p ? [p.advisory] : [])),
+    server.clock.now,
+  );
+}
+
+async function push(manifest: BuiltManifest, repository: string, tag: string) {
+  const layout = path.join(work, `${repository}-${tag}`);
+  writeLayout(layout, [{ manifest, ref: tag }]);
+  await pushLayout(layout, tag, `${host}/demo-shop/${repository}:${tag}`, creds());
+}
+
+const scanOf = async (repository: string, digest: string) =>
+  (
+    await server
+      .api()
+      .get(apiPaths.imageScan('demo-shop', repository, digest))
+      .expect(200)
+  ).body;
+const findingsOf = async (repository: string, digest: string, query = '') =>
+  (
+    await server
+      .api()
+      .get(`${apiPaths.imageFindings('demo-shop', repository, digest)}${query}`)
+      .expect(200)
+  ).body;
+
+describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
+  beforeAll(async () => {
+    server = await startTestServer({ env: { BERTH_SCAN_POLL_MS: '100' } });
+    host = server.url.replace('http://', '');
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-scans-'));
+    await server
+      .api()
+      .post(apiPaths.namespaces())
+      .send({ name: 'demo-shop', region: 'local' })
+      .expect(201);
+    await importRecords(
+      // Affects the installed 3.0.13: fixed only in 3.0.14.
+      osv('DSA-9001-1', 'openssl', [{ introduced: '0' }, { fixed: '3.0.14-1~deb12u1' }], CRITICAL),
+      // Fixed in 3.0.12: the upgrade layer's 3.0.13 is not affected.
+      osv('DSA-9000-1', 'openssl', [{ introduced: '0' }, { fixed: '3.0.12-1~deb12u1' }], CRITICAL),
+      // No fix yet; the epoch in the installed version orders above the 1.2.x ones.
+      osv('DLA-9002-1', 'zlib', [{ introduced: '1:1.2.0' }], MEDIUM),
+    );
+    image = buildImage({
+      seed: 'scan-me',
+      created: new Date('2024-05-01T00:00:00Z'),
+      layers: [base, upgrade],
+    });
+    await push(image, 'web', 'v1');
+    await server.services.scanner.idle();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('scans a pushed image in the background and lists what it found, by layer', async () => {
+    const scan = await scanOf('web', image.digest);
+    expect(scan).toEqual({
+      digest: image.digest,
+      queued: false,
+      platforms: [],
+      result: {
+        digest: image.digest,
+        generatedAt: new Date(server.clock.now).toISOString(),
+        expiresAt: new Date(server.clock.now + 30 * DAY).toISOString(),
+        status: 'complete',
+        error: null,
+        distro: 'debian 12',
+        packages: 2,
+        critical: 1,
+        high: 0,
+        medium: 1,
+        low: 0,
+        unknown: 0,
+        fixable: 1,
+      },
+    });
+    const findings = await findingsOf('web', image.digest);
+    expect(findings.total).toBe(2);
+    expect(findings.items).toEqual([
+      {
+        advisoryId: 'DSA-9001-1',
+        severity: 'critical',
+        score: 9.8,
+        summary: 'openssl: DSA-9001-1',
+        fixed: '3.0.14-1~deb12u1',
+        package: expect.objectContaining({
+          type: 'deb',
+          name: 'libssl3',
+          version: '3.0.13-1~deb12u1',
+          layer: upgrade.digest,
+          path: 'var/lib/dpkg/status',
+        }),
+      },
+      {
+        advisoryId: 'DLA-9002-1',
+        severity: 'medium',
+        score: 5.5,
+        summary: 'zlib: DLA-9002-1',
+        fixed: null,
+        package: expect.objectContaining({
+          name: 'zlib1g',
+          version: '1:1.2.13.dfsg-1',
+          layer: base.digest,
+        }),
+      },
+    ]);
+    const critical = await findingsOf('web', image.digest, '?severity=critical');
+    expect(critical.items.map((f: { advisoryId: string }) => f.advisoryId)).toEqual(['DSA-9001-1']);
+    const searched = await findingsOf('web', image.digest, '?q=ZLIB1G');
+    expect(searched.items.map((f: { advisoryId: string }) => f.advisoryId)).toEqual(['DLA-9002-1']);
+  });
+
+  it('rescans on request, audited; refuses bad input with clear errors, changing nothing', async () => {
+    const before = await server.store.db.selectFrom('scan_results').select('id').execute();
+    server.clock.advance(60_000);
+    const queued = await server
+      .api()
+      .post(apiPaths.imageScan('demo-shop', 'web', image.digest))
+      .expect(202);
+    expect(queued.body).toEqual({ queued: 1 });
+    await server.services.scanner.idle();
+    expect((await scanOf('web', image.digest)).result.generatedAt).toBe(
+      new Date(server.clock.now).toISOString(),
+    );
+    const after = await server.store.db.selectFrom('scan_results').select('id').execute();
+    expect(after.length).toBe(before.length + 1);
+    const audit = await server.store.db
+      .selectFrom('audit_events')
+      .select(['action', 'target', 'outcome'])
+      .where('action', '=', 'image.scan')
+      .execute();
+    expect(audit).toEqual([
+      { action: 'image.scan', target: `demo-shop/web@${image.digest}`, outcome: 'success' },
+    ]);
+
+    const unchanged = await server.dump();
+    const missing = await server
+      .api()
+      .post(apiPaths.imageScan('demo-shop', 'web', `sha256:${'0'.repeat(64)}`))
+      .expect(404);
+    expect(missing.body.error.code).toBe('IMAGE_NOT_FOUND');
+    const badDigest = await server.api().get(apiPaths.imageScan('demo-shop', 'web', 'sha256:nope'));
+    expect(badDigest.status).toBe(400);
+    for (const query of ['?severity=dire', '?limit=0', '?limit=201', '?offset=-1', '?colour=red']) {
+      const bad = await server
+        .api()
+        .get(`${apiPaths.imageFindings('demo-shop', 'web', image.digest)}${query}`);
+      expect(bad.status, query).toBe(400);
+      expect(bad.body.error.code, query).toBe('INVALID_REQUEST');
+    }
+    expect(await server.dump()).toBe(unchanged);
+  });
+
+  it('fails the scan of an image whose layer is not a readable tar, saying which and why', async () => {
+    const garbage = Buffer.from('this is not gzip at all');
+    const broken: BuiltBlob = {
+      mediaType: MEDIA_TYPES.layer,
+      digest: sha256Digest(garbage),
+      bytes: garbage,
+    };
+    // buildImage reads each layer's uncompressed digest; this one has none to read.
+    const manifest = buildImageWithDiffIds('broken', [base, broken]);
+    await push(manifest, 'broken', 'v1');
+    await server.services.scanner.idle();
+    const { result } = await scanOf('broken', manifest.digest);
+    expect(result).toMatchObject({ status: 'failed', packages: 0, critical: 0 });
+    expect(result.error).toContain(`layer ${broken.digest} rejected`);
+    // The server goes on scanning and serving.
+    expect((await scanOf('web', image.digest)).result.status).toBe('complete');
+  });
+
+  it('keeps results 30 days: re-matched while the image lives, deleted once it has gone', async () => {
+    // New advisory data: the sweep a day before expiry re-matches from the stored inventory.
+    await importRecords(
+      osv('DSA-9003-1', 'openssl', [{ introduced: '3.0.0' }, { fixed: '3.0.15-1~deb12u1' }]),
+    );
+    server.clock.advance(29 * DAY + 60_000);
+    const swept = await server.services.scanner.sweep();
+    expect(swept.rematched).toBeGreaterThanOrEqual(1);
+    const renewed = (await scanOf('web', image.digest)).result;
+    expect(renewed.generatedAt).toBe(new Date(server.clock.now).toISOString());
+    expect(renewed).toMatchObject({ critical: 1, medium: 1, unknown: 1, fixable: 2 });
+
+    // In the trash the image keeps its result until the result's own time is up.
+    await server
+      .api()
+      .post(apiPaths.imagesDelete('demo-shop'))
+      .send({ images: [{ repository: 'web', digest: image.digest }] })
+      .expect((res) => expect([200, 202]).toContain(res.status));
+    server.clock.advance(29 * DAY);
+    await server.services.scanner.sweep();
+    expect((await scanOf('web', image.digest)).result?.generatedAt).toBe(renewed.generatedAt);
+    server.clock.advance(2 * DAY);
+    const gone = await server.services.scanner.sweep();
+    expect(gone.deleted).toBeGreaterThanOrEqual(1);
+    expect((await scanOf('web', image.digest)).result).toBeNull();
+  });
+});
+
+/** An image whose config names a diff id for a layer that cannot be decompressed. */
+function buildImageWithDiffIds(seed: string, layers: BuiltBlob[]): BuiltManifest {
+  const config = Buffer.from(
+    JSON.stringify({
+      created: '2024-05-01T00:00:00Z',
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+      config: {},
+    }),
+  );
+  const configBlob: BuiltBlob = {
+    mediaType: MEDIA_TYPES.config,
+    digest: sha256Digest(config),
+    bytes: config,
+  };
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.manifest,
+      config: { mediaType: configBlob.mediaType, digest: configBlob.digest, size: config.length },
+      layers: layers.map((l) => ({
+        mediaType: l.mediaType,
+        digest: l.digest,
+        size: l.bytes.length,
+      })),
+      annotations: { seed },
+    }),
+  );
+  return {
+    digest: sha256Digest(bytes),
+    mediaType: MEDIA_TYPES.manifest,
+    artifactType: null,
+    bytes,
+    config: configBlob,
+    layers,
+    children: [],
+    platform: null,
+    subject: null,
+    createdAt: Date.parse('2024-05-01T00:00:00Z'),
+  };
+}

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { IMAGE_CONFIG_MEDIA_TYPES, parseManifest } from '@berth/domain';
+import type { ClaimedScan, NewScanResult, ScanResultRecord } from '@berth/store';
+import { DEFAULT_SCAN_SETTINGS, type ServiceDeps } from '../deps.js';
+import { defaultReaders, readInventory } from './inventory/inventory.js';
+import { LayerRejectedError, type LayerSource } from './inventory/layer-walker.js';
+import type { Distro, InventoryPackage } from './inventory/types.js';
+import { matchInventory } from './match-inventory.js';
+
+/** A claim lasts this long; a scan that takes longer renews nothing and may be run twice. */
+const LEASE_MS = 30 * 60_000;
+/** Re-matched before its time is up, so a live image always has a current result. */
+const RENEW_BEFORE_MS = 86_400_000;
+
+export interface StoredInventory {
+  distro: Distro | null;
+  packages: InventoryPackage[];
+}
+
+/**
+ * Scans run in the background, never in a push's request: a push queues its image in the
+ * push's own transaction (images-store ingest, `scan`), and each process takes images from the
+ * shared queue, at most `concurrency` at once. A scan streams the image's layers once
+ * (readInventory), stores the inventory, and matches it against the imported advisories.
+ */
+export function createScanService(deps: ServiceDeps) {
+  const { store, blobs, clock, logger } = deps;
+  const settings = deps.scanning ?? DEFAULT_SCAN_SETTINGS;
+  const owner = `scanner-${randomUUID()}`;
+  let running = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let draining: Promise<void> | null = null;
+  const inFlight = new Set<Promise<void>>();
+
+  async function inventoryOf(scan: ClaimedScan): Promise<StoredInventory | null> {
+    if (!scan.content) return null;
+    const manifest = parseManifest(Buffer.from(scan.content), scan.mediaType);
+    // An index is scanned per platform: its platform manifests are images of their own.
+    // Artifacts (signatures, SBOMs) have no filesystem.
+    if (
+      manifest.kind !== 'image' ||
+      !manifest.config ||
+      !IMAGE_CONFIG_MEDIA_TYPES.includes(manifest.config.mediaType)
+    ) {
+      return null;
+    }
+    const layers: LayerSource[] = manifest.layers.map((layer) => ({
+      digest: layer.digest,
+      mediaType: layer.mediaType,
+      async open() {
+        const stream = await blobs.get(layer.digest);
+        if (!stream) throw new LayerRejectedError(layer.digest, 'its blob is missing from storage');
+        return stream;
+      },
+    }));
+    const inventory = await readInventory(layers, defaultReaders);
+    return { distro: inventory.distro, packages: inventory.packages };
+  }
+
+  async function resultOf(inventory: StoredInventory): Promise<NewScanResult> {
+    const matched = await matchInventory(store, inventory.packages, inventory.distro);
+    return {
+      status: 'complete',
+      error: null,
+      distro: inventory.distro ? `${inventory.distro.id} ${inventory.distro.versionId}` : null,
+      inventory: { distro: inventory.distro, packages: inventory.packages },
+      ...matched,
+    };
+  }
+
+  async function scanOne(scan: ClaimedScan): Promise<void> {
+    let result: NewScanResult | null;
+    try {
+      const inventory = await inventoryOf(scan);
+      result = inventory ? await resultOf(inventory) : null;
+    } catch (err) {
+      const rejected = err instanceof LayerRejectedError;
+      if (!rejected) logger.error({ err, digest: scan.digest }, 'scan failed');
+      result = {
+        status: 'failed',
+        error: rejected ? err.message : 'the scanner failed on this image; the server log says why',
+        distro: null,
+        inventory: { distro: null, packages: [] },
+        findings: [],
+        critical: 0,
+        high: 0,
+        medium: 0,
+        low: 0,
+        unknown: 0,
+        fixable: 0,
+      };
+    }
+    await store.scans.finish(scan, owner, result, clock(), settings.keepMs);
+  }
+
+  /** Takes what the queue holds while there are free slots. */
+  async function drain(): Promise<void> {
+    while (!stopped && running < settings.concurrency) {
+      const claimed = await store.scans.claim(
+        owner,
+        clock(),
+        LEASE_MS,
+        settings.concurrency - running,
+      );
+      if (claimed.length === 0) return;
+      for (const scan of claimed) {
+        running++;
+        const task = scanOne(scan)
+          .catch((err: unknown) => logger.error({ err, digest: scan.digest }, 'scan not stored'))
+          .finally(() => {
+            running--;
+            inFlight.delete(task);
+            if (!stopped) poke();
+          });
+        inFlight.add(task);
+      }
+    }
+  }
+
+  function poke(): void {
+    if (stopped) return;
+    draining ??= drain()
+      .catch((err: unknown) => logger.error({ err }, 'reading the scan queue failed'))
+      .finally(() => {
+        draining = null;
+      });
+  }
+
+  return {
+    /** Starts taking scans from the queue (server start-up). */
+    start(): void {
+      stopped = false;
+      timer = setInterval(poke, settings.pollMs);
+      timer.unref();
+      poke();
+    },
+
+    /** A push queued an image: look now rather than at the next poll. */
+    poke,
+
+    /** Stops taking scans and waits for those running (their results are stored). */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await draining;
+      await Promise.all([...inFlight]);
+    },
+
+    /** Waits until the queue is empty and no scan of this process runs (tests, benchmarks). */
+    async idle(): Promise<void> {
+      for (;;) {
+        poke();
+        await draining;
+        await Promise.all([...inFlight]);
+        if (!(await store.scans.anyQueued())) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+
+    /** Queues scans at a person's request (`target`: the image as they named it), audited. */
+    async request(manifestIds: readonly number[], target: string, actor: string): Promise<void> {
+      await store.scans.request(manifestIds, 'request', clock());
+      await store.audit.record(clock(), {
+        actor,
+        action: 'image.scan',
+        target,
+        outcome: 'success',
+        details: { manifests: manifestIds.length },
+      });
+      poke();
+    },
+
+    /**
+     * The periodic sweep, once per `intervalMs` across every process on the database (the
+     * process that claims the period's slot sweeps).
+     */
+    async runScheduled(intervalMs: number): Promise<void> {
+      const now = clock();
+      if (await store.jobSlots.claim('scan-sweep', Math.floor(now / intervalMs), owner, now)) {
+        await this.sweep();
+      }
+    },
+
+    /**
+     * Deletes results whose time is up, and re-matches each live image's newest result before
+     * its time is up (from its stored inventory), so a live image always has a current one.
+     */
+    async sweep(): Promise<{ deleted: number; rematched: number }> {
+      const now = clock();
+      let rematched = 0;
+      const before = now - settings.keepMs + RENEW_BEFORE_MS;
+      for (let after = 0; ;) {
+        const due = await store.scans.liveResultsGeneratedBefore(before, after, 100);
+        if (due.length === 0) break;
+        for (const result of due) {
+          await rematch(result, now);
+          rematched++;
+        }
+        after = due.at(-1)!.id;
+      }
+      const deleted = await store.scans.deleteExpired(now);
+      if (deleted > 0 || rematched > 0) logger.info({ deleted, rematched }, 'scan results swept');
+      return { deleted, rematched };
+    },
+
+    /** Re-matches every live image's newest result against the advisories (after an import). */
+    async rematchAll(): Promise<number> {
+      const now = clock();
+      let count = 0;
+      for (let after = 0; ;) {
+        const due = await store.scans.liveResultsGeneratedBefore(now, after, 100);
+        if (due.length === 0) return count;
+        for (const result of due) {
+          await rematch(result, now);
+          count++;
+        }
+        after = due.at(-1)!.id;
+      }
+    },
+  };
+
+  async function rematch(result: ScanResultRecord, now: number): Promise<void> {
+    const stored = await store.scans.inventory(result.id);
+    if (!stored) return;
+    const renewed = await resultOf(stored as StoredInventory);
+    await store.scans.addResult(result, renewed, now, settings.keepMs);
+  }
+}
+
+export type ScanService = ReturnType<typeof createScanService>;

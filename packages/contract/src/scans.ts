@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { isoDate } from './common.js';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
+export const severity = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof severity>;
+
+/** Counts of an image's findings by severity, and how many have a fixed version. */
+export const vulnerabilityCounts = z.object({
+  critical: z.number().int(),
+  high: z.number().int(),
+  medium: z.number().int(),
+  low: z.number().int(),
+  unknown: z.number().int(),
+  fixable: z.number().int(),
+});
+export type VulnerabilityCounts = z.infer<typeof vulnerabilityCounts>;
+
+/** One scan of one image manifest: what it found and when (kept 30 days after it). */
+export const scanResult = vulnerabilityCounts.extend({
+  digest: z.string(),
+  generatedAt: isoDate,
+  expiresAt: isoDate,
+  status: z.enum(['complete', 'failed']),
+  /** Why a failed scan failed, in words (a layer that could not be read, and why). */
+  error: z.string().nullable(),
+  /** The operating system the image is built on (`debian 12`), when it says. */
+  distro: z.string().nullable(),
+  packages: z.number().int(),
+});
+export type ScanResult = z.infer<typeof scanResult>;
+
+/**
+ * An image's vulnerability scan. `queued`: a scan waits or runs. An index is scanned per
+ * platform: `platforms` holds each platform image's scan, and `result` is null.
+ */
+export const imageScan = z.object({
+  digest: z.string(),
+  queued: z.boolean(),
+  result: scanResult.nullable(),
+  platforms: z.array(
+    z.object({
+      digest: z.string(),
+      platform: z.string().nullable(),
+      queued: z.boolean(),
+      result: scanResult.nullable(),
+    }),
+  ),
+});
+export type ImageScan = z.infer<typeof imageScan>;
+
+export const scanRequested = z.object({
+  /** Image manifests queued: 1 for an image, one per platform for an index. */
+  queued: z.number().int(),
+});
+export type ScanRequested = z.infer<typeof scanRequested>;
+
+export const findingsQuery = z.strictObject({
+  severity: severity.optional(),
+  /** Part of a package name or an advisory id, any case. */
+  q: z.string().max(200).optional(),
+  /** For an index: which platform image's findings. */
+  platform: z.string().max(200).optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type FindingsRequest = z.infer<typeof findingsQuery>;
+
+export const finding = z.object({
+  advisoryId: z.string(),
+  severity,
+  score: z.number().nullable(),
+  summary: z.string(),
+  package: z.object({
+    type: z.string(),
+    name: z.string(),
+    version: z.string(),
+    purl: z.string(),
+    /** The layer that added this version of the package. */
+    layer: z.string(),
+    path: z.string(),
+  }),
+  /** The first version that fixes it, when there is one. */
+  fixed: z.string().nullable(),
+});
+export type Finding = z.infer<typeof finding>;
+
+export const findingList = z.object({
+  /** The result the findings are from; null when the image has none (yet). */
+  result: scanResult.nullable(),
+  items: z.array(finding),
+  total: z.number().int(),
+});
+export type FindingList = z.infer<typeof findingList>;
