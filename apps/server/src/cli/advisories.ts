@@ -82,6 +82,9 @@ async function main(argv: string[]): Promise<void> {
         `${report.unchanged} were already current, ${report.skipped} skipped`,
     );
     for (const reason of report.reasons) console.log(`  skipped ${reason}`);
+    if (report.added + report.updated > 0) {
+      console.log('running servers re-match the stored scan results within the hour');
+    }
     if (report.skipped > report.reasons.length) {
       console.log(`  … and ${report.skipped - report.reasons.length} more`);
     }

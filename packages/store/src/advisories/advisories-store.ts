@@ -148,6 +148,16 @@ export function createAdvisoriesStore(db: Db) {
       });
     },
 
+    /** When the advisory data last changed (an import that added or updated any), or null. */
+    async changedAt(): Promise<number | null> {
+      const row = await db
+        .selectFrom('advisory_imports')
+        .select((eb) => eb.fn.max('finished_at').as('at'))
+        .where((eb) => eb.or([eb('added', '>', 0), eb('updated', '>', 0)]))
+        .executeTakeFirst();
+      return row?.at === null || row?.at === undefined ? null : Number(row.at);
+    },
+
     async status(): Promise<AdvisoryDataStatus> {
       const totals = await db
         .selectFrom('advisories')

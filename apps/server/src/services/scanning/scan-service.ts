@@ -183,13 +183,16 @@ export function createScanService(deps: ServiceDeps) {
     },
 
     /**
-     * Deletes results whose time is up, and re-matches each live image's newest result before
-     * its time is up (from its stored inventory), so a live image always has a current one.
+     * Deletes results whose time is up, and re-matches each live image's newest result (from
+     * its stored inventory) when its time is nearly up or the advisory data changed after it
+     * was generated, so a live image always has a current result.
      */
     async sweep(): Promise<{ deleted: number; rematched: number }> {
       const now = clock();
       let rematched = 0;
-      const before = now - settings.keepMs + RENEW_BEFORE_MS;
+      // Results due for renewal, and every result older than the advisory data.
+      const changed = (await store.advisories.changedAt()) ?? 0;
+      const before = Math.max(now - settings.keepMs + RENEW_BEFORE_MS, Math.min(changed, now));
       for (let after = 0; ;) {
         const due = await store.scans.liveResultsGeneratedBefore(before, after, 100);
         if (due.length === 0) break;
@@ -202,21 +205,6 @@ export function createScanService(deps: ServiceDeps) {
       const deleted = await store.scans.deleteExpired(now);
       if (deleted > 0 || rematched > 0) logger.info({ deleted, rematched }, 'scan results swept');
       return { deleted, rematched };
-    },
-
-    /** Re-matches every live image's newest result against the advisories (after an import). */
-    async rematchAll(): Promise<number> {
-      const now = clock();
-      let count = 0;
-      for (let after = 0; ;) {
-        const due = await store.scans.liveResultsGeneratedBefore(now, after, 100);
-        if (due.length === 0) return count;
-        for (const result of due) {
-          await rematch(result, now);
-          count++;
-        }
-        after = due.at(-1)!.id;
-      }
     },
   };
 
