@@ -147,6 +147,11 @@ test('every page has its own title and no axe violations', async ({ page, admin 
       ready: (p) => h1(p, 'Garbage collection'),
     },
     {
+      path: '/admin/advisories',
+      title: 'Advisory data · Berth',
+      ready: (p) => h1(p, 'Advisory data'),
+    },
+    {
       path: '/admin/no-such-page',
       title: 'Page not found · Berth',
       ready: (p) => h1(p, 'Page not found'),

@@ -24,6 +24,7 @@ export const CONSOLE_ROUTES = {
   users: 'admin/users',
   audit: 'admin/audit',
   gc: 'admin/gc',
+  advisories: 'admin/advisories',
 } as const;
 
 export type ConsoleRouteName = keyof typeof CONSOLE_ROUTES;

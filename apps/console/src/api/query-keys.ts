@@ -49,6 +49,15 @@ export interface RetentionPreviewItemsParams {
   decision: 'keep' | 'protected' | 'delete' | undefined;
 }
 
+/** The findings table's filters and page (see api/scans.ts). */
+export interface FindingsParams {
+  severity: string;
+  q: string;
+  platform: string;
+  offset: number;
+  limit: number;
+}
+
 export const queryKeys = {
   /** Who is signed in; kept when everything else is dropped at a new sign-in. */
   session: () => ['session'] as const,
@@ -87,6 +96,11 @@ export const queryKeys = {
     /** The bytes never change for a digest, but the image may go to the trash. */
     manifest: (namespace: string, repository: string, digest: string) =>
       ['images', namespace, repository, 'manifest', digest] as const,
+    /** Its vulnerability scan: under the repository's key, so a delete or restore refetches it. */
+    scan: (namespace: string, repository: string, digest: string) =>
+      ['images', namespace, repository, 'scan', digest] as const,
+    findings: (namespace: string, repository: string, digest: string, params: FindingsParams) =>
+      ['images', namespace, repository, 'scan', digest, 'findings', params] as const,
     /** Which live image holds a tag now, if any. */
     tagHolder: (namespace: string, repository: string, tag: string) =>
       ['images', namespace, repository, 'tag-holder', tag] as const,
@@ -130,6 +144,8 @@ export const queryKeys = {
   gc: {
     dryRun: () => ['gc', 'dry-run'] as const,
   },
+  /** The advisory data's size and age; only `berth advisories import` changes it. */
+  advisories: () => ['advisories'] as const,
   /** Bulk work followed by id; the running list is how a reloaded page finds it again. */
   operations: {
     all: () => ['operations'] as const,

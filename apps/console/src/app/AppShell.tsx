@@ -18,6 +18,7 @@ import {
   Catalog,
   Clean,
   Folders,
+  Security,
   Time,
   TrashCan,
   UserMultiple,
@@ -54,6 +55,12 @@ const ADMIN_NAV = [
   { label: 'Users', to: routePaths.users(), icon: UserMultiple, match: /^\/admin\/users/ },
   { label: 'Audit log', to: routePaths.audit(), icon: Catalog, match: /^\/admin\/audit/ },
   { label: 'Garbage collection', to: routePaths.gc(), icon: Clean, match: /^\/admin\/gc/ },
+  {
+    label: 'Advisory data',
+    to: routePaths.advisories(),
+    icon: Security,
+    match: /^\/admin\/advisories/,
+  },
 ];
 
 function RegionSwitcher() {

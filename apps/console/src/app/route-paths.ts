@@ -51,4 +51,5 @@ export const routePaths = {
   users: () => '/admin/users',
   audit: () => '/admin/audit',
   gc: () => '/admin/gc',
+  advisories: () => '/admin/advisories',
 };

@@ -111,6 +111,12 @@ export const routes = {
       Component: (await import('../features/gc/GcPage')).GcPage,
     }),
   },
+  advisories: {
+    path: CONSOLE_ROUTES.advisories,
+    lazy: async () => ({
+      Component: (await import('../features/advisories/AdvisoriesPage')).AdvisoriesPage,
+    }),
+  },
 } satisfies Record<ConsoleRouteName, RouteObject>;
 
 export function createRouter() {

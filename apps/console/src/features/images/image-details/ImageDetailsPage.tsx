@@ -15,6 +15,7 @@ import { ConfigSection } from './ConfigSection';
 import { DetailsTable } from './DetailsTable';
 import { ImageDetailsSkeleton } from './ImageDetailsSkeleton';
 import { ManifestSection } from './ManifestSection';
+import { VulnerabilitiesSection } from './VulnerabilitiesSection';
 import { platformName } from './platform-name';
 import { PullCommands } from './PullCommands';
 import { describeTimelineEntry } from './timeline-words';
@@ -231,6 +232,9 @@ function Details({ d }: { d: ImageDetails }) {
             ]}
           />
         </Section>
+      ) : null}
+      {d.artifactType === null ? (
+        <VulnerabilitiesSection namespace={namespace} repository={repository} digest={d.digest} />
       ) : null}
       <ConfigSection details={d} />
       {d.kind === 'image' ? (

@@ -1,0 +1,342 @@
+import {
+  Button,
+  DataTableSkeleton,
+  InlineLoading,
+  InlineNotification,
+  Pagination,
+  Select,
+  SelectItem,
+  SkeletonText,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableHeader,
+  TableRow,
+  TableToolbar,
+  TableToolbarContent,
+  TableToolbarSearch,
+  Tag,
+} from '@carbon/react';
+import { SEVERITIES, type ImageScan, type ScanResult, type Severity } from '@berth/contract';
+import { useState } from 'react';
+import { useFindings, useImageScan, useRequestScan } from '../../../api/scans';
+import { useNamespaceAccess } from '../../../app/access';
+import { DateText } from '../../../components/DateText';
+import { ErrorNotification } from '../../../components/ErrorNotification';
+import { ScrollRegion } from '../../../components/ScrollRegion';
+import { StackingTable } from '../../../components/StackingTable';
+import { pluralize, shortDigest } from '../../../lib/format';
+import { useDebouncedValue } from '../../../lib/use-debounced-value';
+
+const SEVERITY_WORDS: Record<Severity, string> = {
+  critical: 'Critical',
+  high: 'High',
+  medium: 'Medium',
+  low: 'Low',
+  unknown: 'Unknown',
+};
+/** Carbon's tag colours, most alarming for the most severe. */
+const SEVERITY_TAGS: Record<Severity, 'red' | 'magenta' | 'purple' | 'blue' | 'gray'> = {
+  critical: 'red',
+  high: 'magenta',
+  medium: 'purple',
+  low: 'blue',
+  unknown: 'gray',
+};
+const HEADERS = ['Severity', 'Advisory', 'Package', 'Installed', 'Fixed in', 'Layer'];
+const PAGE_SIZE = 25;
+
+export function SeverityCounts({ result }: { result: ScanResult }) {
+  const found = SEVERITIES.filter((s) => result[s] > 0);
+  if (found.length === 0) {
+    return <Tag type="green">No known vulnerabilities</Tag>;
+  }
+  return (
+    <ul className="berth-severity-counts" aria-label="Findings by severity">
+      {found.map((s) => (
+        <li key={s}>
+          <Tag type={SEVERITY_TAGS[s]}>
+            {SEVERITY_WORDS[s]}: {result[s].toLocaleString()}
+          </Tag>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ScanSummary({ result }: { result: ScanResult }) {
+  return (
+    <div className="berth-scan-summary">
+      <SeverityCounts result={result} />
+      <p className="berth-section__description">
+        Scanned <DateText iso={result.generatedAt} />: {pluralize(result.packages, 'package')}
+        {result.distro ? ` on ${result.distro}` : ''};{' '}
+        {pluralize(result.fixable, 'finding has', 'findings have')} a fixed version. The result is
+        kept until <DateText iso={result.expiresAt} />.
+      </p>
+    </div>
+  );
+}
+
+function Findings({
+  namespace,
+  repository,
+  digest,
+  platform,
+}: {
+  namespace: string;
+  repository: string;
+  digest: string;
+  platform: string;
+}) {
+  const [search, setSearch] = useState('');
+  const [severity, setSeverity] = useState('');
+  const [page, setPage] = useState(1);
+  const q = useDebouncedValue(search.trim());
+  const list = useFindings(
+    namespace,
+    repository,
+    digest,
+    { severity, q, platform, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE },
+    true,
+  );
+  const total = list.data?.total ?? 0;
+  return (
+    <TableContainer>
+      <TableToolbar aria-label="Findings toolbar">
+        <TableToolbarContent>
+          <TableToolbarSearch
+            persistent
+            labelText="Search findings by package or advisory"
+            placeholder="Search packages or advisories"
+            onChange={(event) => {
+              setSearch(typeof event === 'string' ? '' : event.target.value);
+              setPage(1);
+            }}
+          />
+          <Select
+            id={`findings-severity-${digest}`}
+            className="berth-findings-severity"
+            labelText="Severity"
+            hideLabel
+            inline
+            value={severity}
+            onChange={(event) => {
+              setSeverity(event.target.value);
+              setPage(1);
+            }}
+          >
+            <SelectItem value="" text="Every severity" />
+            {SEVERITIES.map((s) => (
+              <SelectItem key={s} value={s} text={SEVERITY_WORDS[s]} />
+            ))}
+          </Select>
+        </TableToolbarContent>
+      </TableToolbar>
+      {list.isPending ? (
+        <DataTableSkeleton
+          columnCount={HEADERS.length}
+          rowCount={5}
+          showHeader={false}
+          showToolbar={false}
+          aria-label="Loading the findings"
+        />
+      ) : list.error ? (
+        <ErrorNotification error={list.error} onRetry={() => void list.refetch()} />
+      ) : total === 0 ? (
+        <div className="berth-empty" role="status">
+          <h3 className="berth-empty__title">No matching findings</h3>
+          <p className="berth-empty__body">
+            No finding matches {q ? `“${q}”` : ''}
+            {q && severity ? ' at ' : ''}
+            {severity ? `severity ${SEVERITY_WORDS[severity as Severity].toLowerCase()}` : ''}.
+          </p>
+        </div>
+      ) : (
+        <ScrollRegion label="Findings, scrollable">
+          <StackingTable aria-label="Findings" size="md">
+            <TableHead>
+              <TableRow>
+                {HEADERS.map((h) => (
+                  <TableHeader key={h}>{h}</TableHeader>
+                ))}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {(list.data?.items ?? []).map((f) => (
+                <TableRow key={`${f.advisoryId}-${f.package.purl}`}>
+                  <TableCell>
+                    <Tag type={SEVERITY_TAGS[f.severity]} size="sm">
+                      {SEVERITY_WORDS[f.severity]}
+                      {f.score !== null ? ` ${f.score.toFixed(1)}` : ''}
+                    </Tag>
+                  </TableCell>
+                  <TableCell>
+                    <strong>{f.advisoryId}</strong>
+                    {f.summary ? <span className="berth-finding__summary">{f.summary}</span> : null}
+                  </TableCell>
+                  <TableCell>{f.package.name}</TableCell>
+                  <TableCell>
+                    <code>{f.package.version}</code>
+                  </TableCell>
+                  <TableCell>{f.fixed ? <code>{f.fixed}</code> : 'No fix yet'}</TableCell>
+                  <TableCell>
+                    <code title={f.package.layer}>{shortDigest(f.package.layer)}</code>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </StackingTable>
+        </ScrollRegion>
+      )}
+      {total > PAGE_SIZE ? (
+        <Pagination
+          page={page}
+          pageSize={PAGE_SIZE}
+          pageSizes={[PAGE_SIZE]}
+          totalItems={total}
+          itemsPerPageText="Findings per page:"
+          onChange={({ page: next }) => setPage(next)}
+        />
+      ) : null}
+    </TableContainer>
+  );
+}
+
+/** What one image manifest's scan says: waiting, failed, not scanned, or its findings. */
+function ScanState({
+  namespace,
+  repository,
+  digest,
+  platform,
+  queued,
+  result,
+}: {
+  namespace: string;
+  repository: string;
+  digest: string;
+  platform: string;
+  queued: boolean;
+  result: ScanResult | null;
+}) {
+  if (queued && !result) {
+    return <InlineLoading description="Scanning… the findings appear here when it is done." />;
+  }
+  if (!result) {
+    return (
+      <div className="berth-empty" role="status">
+        <h3 className="berth-empty__title">Not scanned</h3>
+        <p className="berth-empty__body">
+          Berth scans images when they are pushed and keeps each result 30 days. This image has no
+          result: it was pushed before scanning was on, or its result expired. Scan it now to see
+          what it holds.
+        </p>
+      </div>
+    );
+  }
+  if (result.status === 'failed') {
+    return (
+      <InlineNotification
+        kind="warning"
+        lowContrast
+        hideCloseButton
+        title="The scan could not read this image"
+        subtitle={result.error ?? 'The server log says why.'}
+      />
+    );
+  }
+  return (
+    <>
+      {queued ? <InlineLoading description="Scanning again…" /> : null}
+      <ScanSummary result={result} />
+      <Findings namespace={namespace} repository={repository} digest={digest} platform={platform} />
+    </>
+  );
+}
+
+function choosePlatform(scan: ImageScan, chosen: string): string {
+  return chosen || (scan.platforms.find((p) => p.result) ?? scan.platforms[0])?.digest || '';
+}
+
+export function VulnerabilitiesSection({
+  namespace,
+  repository,
+  digest,
+}: {
+  namespace: string;
+  repository: string;
+  digest: string;
+}) {
+  const scan = useImageScan(namespace, repository, digest);
+  const request = useRequestScan(namespace, repository, digest);
+  const { canWrite } = useNamespaceAccess(namespace);
+  const [chosen, setChosen] = useState('');
+  const data = scan.data;
+  const busy = data ? data.queued || data.platforms.some((p) => p.queued) : false;
+  const platformDigest = data ? choosePlatform(data, chosen) : '';
+  const shown = data?.platforms.find((p) => p.digest === platformDigest);
+  return (
+    <section className="berth-section" aria-labelledby="image-vulnerabilities">
+      <div className="berth-section__header berth-section__header--actions">
+        <h2 className="berth-section__title" id="image-vulnerabilities">
+          Vulnerabilities
+        </h2>
+        {canWrite && data ? (
+          <Button
+            kind="tertiary"
+            size="sm"
+            disabled={busy || request.isPending}
+            onClick={() => request.mutate()}
+          >
+            {data.result || data.platforms.some((p) => p.result) ? 'Scan again' : 'Scan now'}
+          </Button>
+        ) : null}
+      </div>
+      {request.error ? (
+        <ErrorNotification error={request.error} title="The scan could not be queued" />
+      ) : null}
+      {scan.isPending ? (
+        <SkeletonText paragraph lineCount={3} width="24rem" />
+      ) : scan.error ? (
+        <ErrorNotification error={scan.error} onRetry={() => void scan.refetch()} />
+      ) : data && data.platforms.length > 0 ? (
+        <>
+          <Select
+            id={`scan-platform-${digest}`}
+            labelText="Platform"
+            value={platformDigest}
+            onChange={(event) => setChosen(event.target.value)}
+          >
+            {data.platforms.map((p) => (
+              <SelectItem
+                key={p.digest}
+                value={p.digest}
+                text={p.platform ?? shortDigest(p.digest)}
+              />
+            ))}
+          </Select>
+          {shown ? (
+            <ScanState
+              namespace={namespace}
+              repository={repository}
+              digest={digest}
+              platform={shown.digest}
+              queued={shown.queued}
+              result={shown.result}
+            />
+          ) : null}
+        </>
+      ) : data ? (
+        <ScanState
+          namespace={namespace}
+          repository={repository}
+          digest={digest}
+          platform=""
+          queued={data.queued}
+          result={data.result}
+        />
+      ) : null}
+    </section>
+  );
+}
