@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cursorParam, isoDate, limitParam, orderParam, page, searchParam } from './common.js';
 import { imageUse } from './projects.js';
+import { imageVulnerabilities } from './scans.js';
 
 export const imageSort = z.enum(['pushedAt', 'createdAt', 'sizeBytes']);
 export type ImageSort = z.infer<typeof imageSort>;
@@ -42,6 +43,7 @@ export const imageSummary = z.object({
   platforms: z.array(platform),
   /** Project apps and jobs that point at this image (by one of its tags or its digest). */
   usedBy: z.array(imageUse),
+  vulnerabilities: imageVulnerabilities.nullable(),
 });
 export type ImageSummary = z.infer<typeof imageSummary>;
 

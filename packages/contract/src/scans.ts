@@ -16,6 +16,17 @@ export const vulnerabilityCounts = z.object({
 });
 export type VulnerabilityCounts = z.infer<typeof vulnerabilityCounts>;
 
+/**
+ * An image's vulnerabilities as lists show them: its newest result's counts (for an index,
+ * each severity's highest count among its platforms); null when it has no kept result.
+ */
+export const imageVulnerabilities = vulnerabilityCounts.extend({
+  scannedAt: isoDate,
+  /** A scan failed (of a platform, for an index): the counts may be incomplete. */
+  failed: z.boolean(),
+});
+export type ImageVulnerabilities = z.infer<typeof imageVulnerabilities>;
+
 /** One scan of one image manifest: what it found and when (kept 30 days after it). */
 export const scanResult = vulnerabilityCounts.extend({
   digest: z.string(),

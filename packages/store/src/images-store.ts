@@ -32,6 +32,7 @@ import {
 } from './resolve.js';
 import { LISTED } from './listed.js';
 import { greatest } from './sql-lists.js';
+import { type ScanCounts, latestScanResults } from './scans/scans-store.js';
 
 export type ImageSortKey = 'pushedAt' | 'createdAt' | 'sizeBytes';
 const SORT_COLUMN = {
@@ -58,6 +59,18 @@ export interface ImageRecord {
     tags: string[];
   }[];
   platforms: { os: string; architecture: string; variant: string | null; digest: string }[];
+  /**
+   * Its newest vulnerability scan, in counts; for an index, each severity's highest count
+   * among its platform images. Null when nothing of it has a kept result.
+   */
+  vulnerabilities: ImageVulnerabilities | null;
+}
+
+export interface ImageVulnerabilities extends ScanCounts {
+  /** When the (oldest, for an index) result was generated. */
+  scannedAt: number;
+  /** Whether a scan failed (of any platform): its counts are then incomplete. */
+  failed: boolean;
 }
 
 export interface TrashedImageRecord {
@@ -304,7 +317,10 @@ export function createImagesStore(db: Db) {
     const digests = rows.map((r) => r.digest);
     const referrers = new Map<string, ImageRecord['referrers']>();
     const platforms = new Map<number, ImageRecord['platforms']>();
-    if (ids.length === 0) return { tags: new Map<number, string[]>(), referrers, platforms };
+    const vulnerabilities = new Map<number, ImageVulnerabilities>();
+    if (ids.length === 0) {
+      return { tags: new Map<number, string[]>(), referrers, platforms, vulnerabilities };
+    }
     const tags = await tagsOf(db, ids);
     const refRows = await liveAttachmentsOf(db, repositoryId, digests);
     const refTags = await tagsOf(
@@ -385,7 +401,27 @@ export function createImagesStore(db: Db) {
       });
       if (list.length > 0) platforms.set(id, list);
     }
-    return { tags, referrers, platforms };
+    const scanned = await latestScanResults(db, [...ids, ...leaves.keys()]);
+    for (const id of ids) {
+      const own = platformImages(id, children);
+      const results = (own.length > 0 ? own : [id]).flatMap((m) => {
+        const r = scanned.get(m);
+        return r ? [r] : [];
+      });
+      if (results.length === 0) continue;
+      const most = (key: keyof ScanCounts) => Math.max(...results.map((r) => r[key]));
+      vulnerabilities.set(id, {
+        critical: most('critical'),
+        high: most('high'),
+        medium: most('medium'),
+        low: most('low'),
+        unknown: most('unknown'),
+        fixable: most('fixable'),
+        scannedAt: Math.min(...results.map((r) => r.generatedAt)),
+        failed: results.some((r) => r.status === 'failed'),
+      });
+    }
+    return { tags, referrers, platforms, vulnerabilities };
   }
 
   return {
@@ -485,6 +521,7 @@ export function createImagesStore(db: Db) {
           pushedAt: r.pushed_at,
           referrers: details.referrers.get(r.digest) ?? [],
           platforms: details.platforms.get(r.id) ?? [],
+          vulnerabilities: details.vulnerabilities.get(r.id) ?? null,
         })),
         nextCursor:
           rows.length > query.limit && last ? encodeCursor([sortValue(last), last.id]) : null,

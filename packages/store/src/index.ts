@@ -15,6 +15,7 @@ export type {
 export type { RepositoryRecord, RepositorySortKey } from './repositories-store.js';
 export type {
   ImageRecord,
+  ImageVulnerabilities,
   ImageSortKey,
   IngestManifest,
   IngestBlob,

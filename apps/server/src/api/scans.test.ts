@@ -7,6 +7,7 @@ import { apiPaths } from '@berth/contract';
 import {
   MEDIA_TYPES,
   buildImage,
+  buildIndex,
   buildTar,
   sha256Digest,
   type BuiltBlob,
@@ -92,7 +93,10 @@ async function importRecords(...texts: string[]) {
 async function push(manifest: BuiltManifest, repository: string, tag: string) {
   const layout = path.join(work, `${repository}-${tag}`);
   writeLayout(layout, [{ manifest, ref: tag }]);
-  await pushLayout(layout, tag, `${host}/demo-shop/${repository}:${tag}`, creds());
+  await pushLayout(layout, tag, `${host}/demo-shop/${repository}:${tag}`, {
+    ...creds(),
+    all: manifest.children.length > 0,
+  });
 }
 
 const scanOf = async (repository: string, digest: string) =>
@@ -258,6 +262,66 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
     expect((await scanOf('web', image.digest)).result.status).toBe('complete');
   });
 
+  it("shows each image's counts in the images list; an index per platform, its worst in the list", async () => {
+    const amd64 = buildImage({
+      seed: 'multi-amd64',
+      created: new Date('2024-05-01T00:00:00Z'),
+      layers: [base, upgrade],
+      platform: { os: 'linux', architecture: 'amd64' },
+    });
+    // The arm64 image lacks the upgrade: its older OpenSSL has both OpenSSL advisories.
+    const arm64 = buildImage({
+      seed: 'multi-arm64',
+      created: new Date('2024-05-01T00:00:00Z'),
+      layers: [base],
+      platform: { os: 'linux', architecture: 'arm64' },
+    });
+    const index = buildIndex([amd64, arm64]);
+    await push(index, 'multi', 'v1');
+    await server.services.scanner.idle();
+
+    const scan = await scanOf('multi', index.digest);
+    expect(scan.result).toBeNull();
+    expect(
+      scan.platforms.map((p: { platform: string; result: { critical: number } }) => [
+        p.platform,
+        p.result.critical,
+      ]),
+    ).toEqual([
+      ['linux/amd64', 1],
+      ['linux/arm64', 2],
+    ]);
+    const arm = await findingsOf('multi', index.digest, '?platform=linux/arm64');
+    expect(arm.items.map((f: { advisoryId: string }) => f.advisoryId)).toEqual([
+      'DSA-9000-1',
+      'DSA-9001-1',
+      'DLA-9002-1',
+    ]);
+    const noPlatform = await server
+      .api()
+      .get(apiPaths.imageFindings('demo-shop', 'multi', index.digest));
+    expect(noPlatform.status).toBe(404);
+    expect(noPlatform.body.error.message).toContain('name one of its platforms with ?platform=');
+
+    const list = (await server.api().get(apiPaths.images('demo-shop', 'multi')).expect(200)).body;
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0].vulnerabilities).toEqual({
+      critical: 2,
+      high: 0,
+      medium: 1,
+      low: 0,
+      unknown: 0,
+      fixable: 2,
+      scannedAt: new Date(server.clock.now).toISOString(),
+      failed: false,
+    });
+    const web = (await server.api().get(apiPaths.images('demo-shop', 'web')).expect(200)).body;
+    expect(web.items[0].vulnerabilities).toMatchObject({ critical: 1, medium: 1, failed: false });
+    const broken = (await server.api().get(apiPaths.images('demo-shop', 'broken')).expect(200))
+      .body;
+    expect(broken.items[0].vulnerabilities).toMatchObject({ critical: 0, failed: true });
+  });
+
   it('re-matches stored inventories once the advisory data changes, without a new scan', async () => {
     server.clock.advance(60_000);
     // Nothing changed since the last scan: the sweep leaves the results alone.
@@ -272,8 +336,8 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
     );
     server.clock.advance(60_000);
     const swept = await server.services.scanner.sweep();
-    // The web image only: a failed scan has no inventory to re-match.
-    expect(swept.rematched).toBe(1);
+    // The web image and the index's two platform images: a failed scan has no inventory.
+    expect(swept.rematched).toBe(3);
     expect(await server.store.scans.anyQueued()).toBe(false);
     const renewed = (await scanOf('web', image.digest)).result;
     expect(renewed.generatedAt).toBe(new Date(server.clock.now).toISOString());
@@ -285,7 +349,7 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
     // A day before its time is up, the live image's result is renewed from its inventory.
     server.clock.advance(29 * DAY + 60_000);
     const swept = await server.services.scanner.sweep();
-    expect(swept.rematched).toBe(1);
+    expect(swept.rematched).toBe(3);
     const renewed = (await scanOf('web', image.digest)).result;
     expect(renewed.generatedAt).toBe(new Date(server.clock.now).toISOString());
     expect(renewed).toMatchObject({ critical: 1, medium: 1, unknown: 1, fixable: 2 });

@@ -85,6 +85,9 @@ export function createImagesService(
           createdAt: isoOrNull(i.createdAt),
           pushedAt: iso(i.pushedAt),
           usedBy: uses.get(i.digest) ?? [],
+          vulnerabilities: i.vulnerabilities
+            ? { ...i.vulnerabilities, scannedAt: iso(i.vulnerabilities.scannedAt) }
+            : null,
         })),
         nextCursor: page.nextCursor,
       };

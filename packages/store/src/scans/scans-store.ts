@@ -125,6 +125,28 @@ function toRecord(row: ResultRow): ScanResultRecord {
   };
 }
 
+/** The newest result of each of these images: manifest id → result (of that digest). */
+export async function latestScanResults(
+  db: Db,
+  manifestIds: readonly number[],
+): Promise<Map<number, ScanResultRecord>> {
+  const found = new Map<number, ScanResultRecord>();
+  for (const ids of chunks([...new Set(manifestIds)])) {
+    const rows = await db
+      .selectFrom('scan_results as s')
+      .innerJoin('manifests as m', (j) =>
+        j.onRef('m.id', '=', 's.manifest_id').onRef('m.digest', '=', 's.digest'),
+      )
+      .select(resultColumns.map((c) => `s.${c}` as const))
+      .where('s.manifest_id', 'in', ids)
+      .orderBy('s.generated_at')
+      .orderBy('s.id')
+      .execute();
+    for (const row of rows) found.set(Number(row.manifest_id), toRecord(row));
+  }
+  return found;
+}
+
 /**
  * The scan queue and the results. The queue is a table so it survives restarts and is shared
  * by every process: a claim is a lease (claimed_until), taken with SKIP LOCKED on PostgreSQL
@@ -322,20 +344,7 @@ export function createScansStore(db: Db) {
     },
 
     /** The newest result of each of these images (for lists): manifest id → result. */
-    async latestOf(manifestIds: readonly number[]): Promise<Map<number, ScanResultRecord>> {
-      const found = new Map<number, ScanResultRecord>();
-      for (const ids of chunks([...new Set(manifestIds)])) {
-        const rows = await db
-          .selectFrom('scan_results')
-          .select(resultColumns)
-          .where('manifest_id', 'in', ids)
-          .orderBy('generated_at')
-          .orderBy('id')
-          .execute();
-        for (const row of rows) found.set(Number(row.manifest_id), toRecord(row));
-      }
-      return found;
-    },
+    latestOf: (manifestIds: readonly number[]) => latestScanResults(db, manifestIds),
 
     /** A result's inventory, as stored. */
     async inventory(resultId: number): Promise<StoredInventoryJson | null> {

@@ -28,6 +28,7 @@ import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useRowSelection } from '../../lib/use-row-selection';
 import { useTableSort } from '../../lib/use-table-sort';
 import { DeleteImagesModal } from './DeleteImagesModal';
+import { VulnerabilityTags } from './VulnerabilityTags';
 import { ImageUsedBy } from './ImageUsedBy';
 import { UntagModal } from './UntagModal';
 import { trustSummary } from './trust';
@@ -42,8 +43,11 @@ const SORTABLE: Record<ImageSort, string> = {
   pushedAt: 'Pushed',
 };
 
-function TrustCell({ image }: { image: ImageSummary }) {
-  if (image.referrers.length === 0) return <span className="berth-muted">—</span>;
+/** Signatures and other referrers, then the newest scan's worst findings: one narrow column. */
+function SecurityCell({ image }: { image: ImageSummary }) {
+  if (image.referrers.length === 0 && !image.vulnerabilities) {
+    return <span className="berth-muted">—</span>;
+  }
   const { signatures, attestations, sboms, others } = trustSummary(image.referrers);
   return (
     <div className="berth-tags">
@@ -67,6 +71,7 @@ function TrustCell({ image }: { image: ImageSummary }) {
           {pluralize(others, 'referrer')}
         </Tag>
       ) : null}
+      <VulnerabilityTags v={image.vulnerabilities} />
     </div>
   );
 }
@@ -160,7 +165,7 @@ export function ImagesTable({ namespace, repository, initialSearch = '' }: Image
               {sortHeader('sizeBytes')}
               {sortHeader('createdAt')}
               {sortHeader('pushedAt')}
-              <TableHeader>Trust</TableHeader>
+              <TableHeader>Security</TableHeader>
               <TableHeader>Used by</TableHeader>
               {showPlatforms ? <TableHeader>Platforms</TableHeader> : null}
               {canWrite ? <ActionsHeader /> : null}
@@ -204,8 +209,8 @@ export function ImagesTable({ namespace, repository, initialSearch = '' }: Image
                   <TableCell className="berth-images-table__date">
                     <DateText iso={image.pushedAt} />
                   </TableCell>
-                  <TableCell className="berth-wrap">
-                    <TrustCell image={image} />
+                  <TableCell className="berth-images-table__security">
+                    <SecurityCell image={image} />
                   </TableCell>
                   <TableCell className="berth-wrap">
                     <ImageUsedBy uses={image.usedBy} />

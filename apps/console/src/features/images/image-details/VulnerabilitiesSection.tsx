@@ -28,22 +28,8 @@ import { ScrollRegion } from '../../../components/ScrollRegion';
 import { StackingTable } from '../../../components/StackingTable';
 import { pluralize, shortDigest } from '../../../lib/format';
 import { useDebouncedValue } from '../../../lib/use-debounced-value';
+import { SEVERITY_TAGS, SEVERITY_WORDS } from './severity-tags';
 
-const SEVERITY_WORDS: Record<Severity, string> = {
-  critical: 'Critical',
-  high: 'High',
-  medium: 'Medium',
-  low: 'Low',
-  unknown: 'Unknown',
-};
-/** Carbon's tag colours, most alarming for the most severe. */
-const SEVERITY_TAGS: Record<Severity, 'red' | 'magenta' | 'purple' | 'blue' | 'gray'> = {
-  critical: 'red',
-  high: 'magenta',
-  medium: 'purple',
-  low: 'blue',
-  unknown: 'gray',
-};
 const HEADERS = ['Severity', 'Advisory', 'Package', 'Installed', 'Fixed in', 'Layer'];
 const PAGE_SIZE = 25;
 
