@@ -50,7 +50,7 @@ import {
 } from './trash.js';
 import { gcReport, gcRunBody } from './gc.js';
 import { advisoryDataStatus } from './advisories.js';
-import { findingList, findingsQuery, imageScan, scanRequested } from './scans.js';
+import { findingList, findingsQuery, imageScan, scanExportQuery, scanRequested } from './scans.js';
 import {
   retentionConfirmBody,
   retentionPolicy,
@@ -132,6 +132,10 @@ export const apiPaths = {
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/scan`,
   imageFindings: (ns: string, repo: string, digest: string) =>
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/scan/findings`,
+  imageFindingsCsv: (ns: string, repo: string, digest: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/scan/findings.csv`,
+  imageSbom: (ns: string, repo: string, digest: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/scan/sbom`,
   retentionPolicy: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention-policy`,
   retentionPreviews: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention/previews`,
   retentionPreview: (ns: string, id: string) =>
@@ -711,6 +715,20 @@ export const apiRoutes: RouteSpec[] = [
     summary: "The findings of an image's newest scan, most severe first, paged",
     query: findingsQuery,
     response: findingList,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${REPO}/images/{digest}/scan/findings.csv`,
+    summary: "Every finding of an image's newest scan as CSV",
+    query: scanExportQuery,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${REPO}/images/{digest}/scan/sbom`,
+    summary: "The inventory of an image's newest scan as CycloneDX 1.5 JSON",
+    query: scanExportQuery,
     status: 200,
   },
 ];

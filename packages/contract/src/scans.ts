@@ -103,3 +103,6 @@ export const findingList = z.object({
   total: z.number().int(),
 });
 export type FindingList = z.infer<typeof findingList>;
+
+/** The exports (CSV of findings, CycloneDX inventory): for an index, which platform. */
+export const scanExportQuery = z.strictObject({ platform: z.string().max(200).optional() });

@@ -1,5 +1,11 @@
 import { type Request, Router } from 'express';
-import { findingList, findingsQuery, imageScan, scanRequested } from '@berth/contract';
+import {
+  findingList,
+  findingsQuery,
+  imageScan,
+  scanExportQuery,
+  scanRequested,
+} from '@berth/contract';
 import type { Services } from '../services/index.js';
 import { guards } from './guards.js';
 import { actorOf, param, send } from './respond.js';
@@ -21,6 +27,25 @@ export function scansRoutes(services: Services): Router {
   r.get(`${IMAGE}/scan/findings`, can.namespace('read'), async (req, res) => {
     const query = findingsQuery.parse(req.query);
     send(res, findingList, await scans.findings(...names(req), query));
+  });
+  r.get(`${IMAGE}/scan/sbom`, can.namespace('read'), async (req, res) => {
+    const { platform } = scanExportQuery.parse(req.query);
+    const body = await scans.sbom(...names(req), platform);
+    // After attachment(), which would set the type from the file name's .json.
+    res.attachment(`sbom-${param(req, 'digest').replace(':', '-')}.cdx.json`);
+    res.type('application/vnd.cyclonedx+json; charset=utf-8');
+    res.send(body);
+  });
+  r.get(`${IMAGE}/scan/findings.csv`, can.namespace('read'), async (req, res) => {
+    const { platform } = scanExportQuery.parse(req.query);
+    const lines = scans.findingsCsv(...names(req), platform);
+    // The first line is read before anything is sent, so a missing result is still a 404.
+    const first = await lines.next();
+    res.attachment(`findings-${param(req, 'digest').replace(':', '-')}.csv`);
+    res.type('text/csv; charset=utf-8');
+    if (!first.done) res.write(first.value);
+    for await (const line of lines) res.write(line);
+    res.end();
   });
   return r;
 }

@@ -203,6 +203,59 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
     expect(searched.items.map((f: { advisoryId: string }) => f.advisoryId)).toEqual(['DLA-9002-1']);
   });
 
+  it('exports the findings as CSV and the inventory as CycloneDX JSON', async () => {
+    const csv = await server.api().get(apiPaths.imageFindingsCsv('demo-shop', 'web', image.digest));
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.text.split('\r\n')).toEqual([
+      'advisory,severity,score,package,type,installed,fixed,purl,layer,path,summary',
+      `DSA-9001-1,critical,9.8,libssl3,deb,3.0.13-1~deb12u1,3.0.14-1~deb12u1,pkg:deb/debian/libssl3@3.0.13-1~deb12u1?arch=amd64&distro=debian-12,${upgrade.digest},var/lib/dpkg/status,openssl: DSA-9001-1`,
+      `DLA-9002-1,medium,5.5,zlib1g,deb,1:1.2.13.dfsg-1,,pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12,${base.digest},var/lib/dpkg/status,zlib: DLA-9002-1`,
+      '',
+    ]);
+
+    const sbom = await server.api().get(apiPaths.imageSbom('demo-shop', 'web', image.digest));
+    expect(sbom.status).toBe(200);
+    expect(sbom.headers['content-type']).toBe('application/vnd.cyclonedx+json; charset=utf-8');
+    const bom = JSON.parse(sbom.text);
+    expect(bom).toMatchObject({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.5',
+      metadata: {
+        component: { type: 'container', name: 'demo-shop/web', version: image.digest },
+      },
+    });
+    const libssl = bom.components.find((c: { name: string }) => c.name === 'libssl3');
+    expect(libssl).toMatchObject({
+      type: 'library',
+      version: '3.0.13-1~deb12u1',
+      purl: 'pkg:deb/debian/libssl3@3.0.13-1~deb12u1?arch=amd64&distro=debian-12',
+    });
+    expect(libssl.properties).toEqual(
+      expect.arrayContaining([
+        { name: 'berth:layer', value: upgrade.digest },
+        { name: 'berth:path', value: 'var/lib/dpkg/status' },
+        { name: 'berth:source', value: 'openssl@3.0.13-1~deb12u1' },
+      ]),
+    );
+    expect(
+      bom.components.find((c: { type: string }) => c.type === 'operating-system'),
+    ).toMatchObject({
+      name: 'debian',
+      version: '12',
+    });
+
+    const unscanned = await server
+      .api()
+      .get(apiPaths.imageSbom('demo-shop', 'web', `sha256:${'1'.repeat(64)}`));
+    expect(unscanned.status).toBe(404);
+    const bad = await server
+      .api()
+      .get(`${apiPaths.imageFindingsCsv('demo-shop', 'web', image.digest)}?colour=red`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('INVALID_REQUEST');
+  });
+
   it('rescans on request, audited; refuses bad input with clear errors, changing nothing', async () => {
     const before = await server.store.db.selectFrom('scan_results').select('id').execute();
     server.clock.advance(60_000);
@@ -302,6 +355,11 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
       .get(apiPaths.imageFindings('demo-shop', 'multi', index.digest));
     expect(noPlatform.status).toBe(404);
     expect(noPlatform.body.error.message).toContain('name one of its platforms with ?platform=');
+    const armSbom = await server
+      .api()
+      .get(`${apiPaths.imageSbom('demo-shop', 'multi', index.digest)}?platform=linux/arm64`)
+      .expect(200);
+    expect(JSON.parse(armSbom.text).metadata.component.version).toBe(arm64.digest);
 
     const list = (await server.api().get(apiPaths.images('demo-shop', 'multi')).expect(200)).body;
     expect(list.items).toHaveLength(1);

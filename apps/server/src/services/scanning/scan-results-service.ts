@@ -11,8 +11,10 @@ import type { ScanResultRecord, ScannedImage } from '@berth/store';
 import type { ServiceDeps } from '../deps.js';
 import { iso } from '../iso.js';
 import { requireDigest, requireNamespaceName, requireRepositoryName } from '../name-checks.js';
+import { csvLine } from '../csv.js';
 import type { InventoryPackage } from './inventory/types.js';
-import type { ScanService } from './scan-service.js';
+import { cycloneDxJson } from './sbom.js';
+import type { ScanService, StoredInventory } from './scan-service.js';
 
 function toResult(r: ScanResultRecord): ScanResult {
   return {
@@ -46,6 +48,42 @@ export function createScanResultsService({ store }: ServiceDeps, scanner: ScanSe
       );
     }
     return image;
+  }
+
+  /** The image manifest a result is read for: the image, or the named platform of an index. */
+  function targetOf(image: ScannedImage, platform: string | undefined) {
+    if (image.platforms.length === 0) return { manifestId: image.manifestId, digest: image.digest };
+    const chosen = image.platforms.find((p) => p.digest === platform || p.platform === platform);
+    if (!chosen) {
+      throw new NotFoundError(
+        'PLATFORM_NOT_FOUND',
+        platform
+          ? `${image.digest} is an index with no platform ${platform}`
+          : `${image.digest} is an index: name one of its platforms with ?platform=`,
+      );
+    }
+    return chosen;
+  }
+
+  /** The newest result of the image (or platform), which an export needs to exist. */
+  async function resultFor(
+    namespace: string,
+    repository: string,
+    digest: string,
+    platform: string | undefined,
+  ) {
+    const target = targetOf(await imageOf(namespace, repository, digest), platform);
+    const latest = await store.scans.latest(target.manifestId, target.digest);
+    if (!latest || latest.status !== 'complete') {
+      throw new NotFoundError(
+        'SCAN_NOT_FOUND',
+        latest
+          ? `the newest scan of ${target.digest} failed: ${latest.error ?? 'see the server log'}`
+          : `${target.digest} has no scan result; queue one with POST …/scan`,
+      );
+    }
+    const inventory = (await store.scans.inventory(latest.id)) as StoredInventory | null;
+    return { target, latest, inventory: inventory ?? { distro: null, packages: [] } };
   }
 
   /** The image manifests a scan of this image covers: itself, or each platform of an index. */
@@ -106,21 +144,7 @@ export function createScanResultsService({ store }: ServiceDeps, scanner: ScanSe
       query: FindingsRequest,
     ): Promise<FindingList> {
       const image = await imageOf(namespace, repository, digest);
-      let target = { manifestId: image.manifestId, digest: image.digest };
-      if (image.platforms.length > 0) {
-        const chosen = image.platforms.find(
-          (p) => p.digest === query.platform || p.platform === query.platform,
-        );
-        if (!chosen) {
-          throw new NotFoundError(
-            'PLATFORM_NOT_FOUND',
-            query.platform
-              ? `${digest} is an index with no platform ${query.platform}`
-              : `${digest} is an index: name one of its platforms with ?platform=`,
-          );
-        }
-        target = chosen;
-      }
+      const target = targetOf(image, query.platform);
       const latest = await store.scans.latest(target.manifestId, target.digest);
       if (!latest) return { result: null, items: [], total: 0 };
       const [page, inventory] = await Promise.all([
@@ -156,5 +180,60 @@ export function createScanResultsService({ store }: ServiceDeps, scanner: ScanSe
         }),
       };
     },
+
+    /** The inventory of the newest scan as CycloneDX JSON. */
+    async sbom(namespace: string, repository: string, digest: string, platform?: string) {
+      const { target, latest, inventory } = await resultFor(
+        namespace,
+        repository,
+        digest,
+        platform,
+      );
+      return cycloneDxJson(
+        { namespace, repository, digest: target.digest },
+        inventory,
+        latest.generatedAt,
+      );
+    },
+
+    /** Every finding of the newest scan, most severe first, as CSV lines (header first). */
+    async *findingsCsv(namespace: string, repository: string, digest: string, platform?: string) {
+      const { latest, inventory } = await resultFor(namespace, repository, digest, platform);
+      yield csvLine(FINDING_COLUMNS);
+      const { items } = await store.scans.findings(latest.id, {
+        offset: 0,
+        limit: Number.MAX_SAFE_INTEGER,
+      });
+      for (const f of items) {
+        const p = inventory.packages[f.package];
+        yield csvLine([
+          f.advisoryId,
+          f.severity,
+          f.score === null ? '' : String(f.score),
+          p?.name ?? '',
+          p?.type ?? '',
+          p?.version ?? '',
+          f.fixed ?? '',
+          p?.purl ?? '',
+          p?.layer ?? '',
+          p?.path ?? '',
+          f.summary,
+        ]);
+      }
+    },
   };
 }
+
+const FINDING_COLUMNS = [
+  'advisory',
+  'severity',
+  'score',
+  'package',
+  'type',
+  'installed',
+  'fixed',
+  'purl',
+  'layer',
+  'path',
+  'summary',
+];

@@ -18,7 +18,13 @@ import {
   TableToolbarSearch,
   Tag,
 } from '@carbon/react';
-import { SEVERITIES, type ImageScan, type ScanResult, type Severity } from '@berth/contract';
+import {
+  SEVERITIES,
+  apiPaths,
+  type ImageScan,
+  type ScanResult,
+  type Severity,
+} from '@berth/contract';
 import { useState } from 'react';
 import { useFindings, useImageScan, useRequestScan } from '../../../api/scans';
 import { useNamespaceAccess } from '../../../app/access';
@@ -51,10 +57,20 @@ export function SeverityCounts({ result }: { result: ScanResult }) {
   );
 }
 
-function ScanSummary({ result }: { result: ScanResult }) {
+function ScanSummary({ result, exports }: { result: ScanResult; exports: ScanExports }) {
   return (
     <div className="berth-scan-summary">
-      <SeverityCounts result={result} />
+      <div className="berth-scan-summary__row">
+        <SeverityCounts result={result} />
+        <div className="berth-outcome-actions">
+          <Button as="a" kind="ghost" size="sm" href={exports.csv} download>
+            Findings as CSV
+          </Button>
+          <Button as="a" kind="ghost" size="sm" href={exports.sbom} download>
+            Inventory as CycloneDX
+          </Button>
+        </div>
+      </div>
       <p className="berth-section__description">
         Scanned <DateText iso={result.generatedAt} />: {pluralize(result.packages, 'package')}
         {result.distro ? ` on ${result.distro}` : ''};{' '}
@@ -190,6 +206,20 @@ function Findings({
   );
 }
 
+/** Download links for a result: the session cookie authenticates a plain link. */
+interface ScanExports {
+  csv: string;
+  sbom: string;
+}
+
+function exportsOf(namespace: string, repository: string, digest: string, platform: string) {
+  const query = platform ? `?platform=${encodeURIComponent(platform)}` : '';
+  return {
+    csv: `${apiPaths.imageFindingsCsv(namespace, repository, digest)}${query}`,
+    sbom: `${apiPaths.imageSbom(namespace, repository, digest)}${query}`,
+  };
+}
+
 /** What one image manifest's scan says: waiting, failed, not scanned, or its findings. */
 function ScanState({
   namespace,
@@ -235,7 +265,7 @@ function ScanState({
   return (
     <>
       {queued ? <InlineLoading description="Scanning again…" /> : null}
-      <ScanSummary result={result} />
+      <ScanSummary result={result} exports={exportsOf(namespace, repository, digest, platform)} />
       <Findings namespace={namespace} repository={repository} digest={digest} platform={platform} />
     </>
   );
