@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openPostgres } from '../postgres/connect.js';
 import { createStore, type Store } from '../store.js';
 import { type TestDatabase, openTestDatabase, testEngines } from '../testing/engines.js';
 import { SYNTHETIC_CREATED, digestOf, syntheticImage } from '../testing/synthetic-manifests.js';
@@ -172,5 +173,42 @@ describe.each(testEngines())('scans on %s', (engine) => {
     expect(await store.scans.liveResultsGeneratedBefore(T0 + 2 * DAY, after[0]!.id, 10)).toEqual(
       [],
     );
+  });
+});
+
+describe.skipIf(!testEngines().includes('postgres'))('the scan queue across processes', () => {
+  let database: TestDatabase;
+  afterEach(() => database.dispose());
+
+  it('of three processes claiming at once, each image goes to exactly one', async () => {
+    database = await openTestDatabase('postgres');
+    const store = createStore(database.handle.db);
+    await store.namespaces.ensureRegions(['local'], T0);
+    await store.namespaces.create(
+      { name: 'team', region: 'local', quotaBytes: null },
+      { actor: 't', now: T0 },
+    );
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const m = syntheticImage(`img-${i}`, [`layer-${i}`]);
+      for (const b of m.blobs) await store.registry.linkBlob('team', 'web', b, T0);
+      ids.push(
+        (await store.images.ingest('team', 'web', m, [], { actor: 't', now: T0 })).manifestId,
+      );
+    }
+    await store.scans.request(ids, 'push', T0);
+    const handles = await Promise.all([1, 2, 3].map(() => openPostgres(database.url!)));
+    try {
+      const claims = await Promise.all(
+        handles.flatMap((h, p) =>
+          [0, 1, 2, 3].map(() => createStore(h.db).scans.claim(`p${p}`, T0 + 1, MINUTE, 4)),
+        ),
+      );
+      const claimed = claims.flat().map((c) => c.manifestId);
+      expect(claimed.length).toBe(new Set(claimed).size);
+      expect(claimed.length).toBe(30);
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
+    }
   });
 });
