@@ -297,6 +297,24 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
     expect(await server.dump()).toBe(unchanged);
   });
 
+  it('holds a scan back while the process receives a push, and finishes it after', async () => {
+    const endPush = server.services.pushActivity.begin();
+    server.clock.advance(60_000);
+    await server
+      .api()
+      .post(apiPaths.imageScan('demo-shop', 'web', image.digest))
+      .expect(202);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const held = await scanOf('web', image.digest);
+    expect(held.queued).toBe(true);
+    expect(held.result.generatedAt).not.toBe(new Date(server.clock.now).toISOString());
+    endPush();
+    await server.services.scanner.idle();
+    const done = await scanOf('web', image.digest);
+    expect(done.queued).toBe(false);
+    expect(done.result.generatedAt).toBe(new Date(server.clock.now).toISOString());
+  });
+
   it('fails the scan of an image whose layer is not a readable tar, saying which and why', async () => {
     const garbage = Buffer.from('this is not gzip at all');
     const broken: BuiltBlob = {

@@ -85,6 +85,10 @@ export function registryHandler(services: Services, logger: Logger) {
   const auth = registryAuth(services);
   return async (req: Request, res: Response): Promise<void> => {
     res.set('Docker-Distribution-API-Version', 'registry/2.0');
+    // Background scans stand aside until this push's answer is sent (or its client is gone).
+    if (req.method === 'PUT' || req.method === 'PATCH' || req.method === 'POST') {
+      res.once('close', services.pushActivity.begin());
+    }
     try {
       for (const route of routes) {
         const m = route.pattern.exec(req.path);

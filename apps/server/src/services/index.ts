@@ -2,6 +2,7 @@ import type { ServiceDeps } from './deps.js';
 import { createAdvisoriesService } from './advisories/advisories-service.js';
 import { createGcService } from './gc-service.js';
 import { createScanService } from './scanning/scan-service.js';
+import { createPushActivity } from './scanning/push-activity.js';
 import { createScanResultsService } from './scanning/scan-results-service.js';
 import { createImagesService } from './images-service.js';
 import { createImageDetailsService } from './image-details-service.js';
@@ -28,7 +29,8 @@ import { registerRestoreKinds } from './operations/restore-kinds.js';
 import { registerTrashKinds } from './operations/trash-kinds.js';
 
 export function createServices(deps: ServiceDeps) {
-  const scanner = createScanService(deps);
+  const pushActivity = createPushActivity();
+  const scanner = createScanService(deps, pushActivity);
   const registry = createRegistryService(deps, scanner.poke);
   const pointers = projectImagePointers(deps);
   const access = createAccessService(deps);
@@ -60,6 +62,7 @@ export function createServices(deps: ServiceDeps) {
     gc,
     advisories: createAdvisoriesService(deps),
     scanner,
+    pushActivity,
     scans: createScanResultsService(deps, scanner),
     retention: createRetentionService(deps, pointers, operations, operationRunner),
     retentionScheduler: createRetentionScheduler(deps, pointers, operationRunner),

@@ -75,6 +75,19 @@ describe.each(testEngines())('scans on %s', (engine) => {
     expect(await store.scans.isQueued(ids.b!)).toBe(true);
   });
 
+  it('takes a released image again only from the time given, counting the attempts', async () => {
+    await store.scans.request([ids.a!], 'push', T0);
+    const [first] = await store.scans.claim('p1', T0, MINUTE, 1);
+    expect(first?.attempts).toBe(1);
+    // Another process's release changes nothing; the owner's puts it back for later.
+    await store.scans.release(ids.a!, 'p2', T0 + 10);
+    expect(await store.scans.claim('p2', T0 + 20, MINUTE, 1)).toEqual([]);
+    await store.scans.release(ids.a!, 'p1', T0 + 5 * MINUTE);
+    expect(await store.scans.claim('p2', T0 + 4 * MINUTE, MINUTE, 1)).toEqual([]);
+    const [again] = await store.scans.claim('p2', T0 + 5 * MINUTE + 1, MINUTE, 1);
+    expect(again).toMatchObject({ digest: digestOf('a'), attempts: 2 });
+  });
+
   it('keeps results their time, finds them newest first, and pages findings by severity', async () => {
     await store.scans.request([ids.a!], 'push', T0);
     const [scan] = await store.scans.claim('p', T0, MINUTE, 1);

@@ -13,6 +13,8 @@ export interface ClaimedScan {
   /** The manifest's bytes (null only for synthetic benchmark rows: nothing to scan). */
   content: Uint8Array | null;
   live: boolean;
+  /** Claims of this request so far, this one included. */
+  attempts: number;
 }
 
 export interface ScannedImage {
@@ -192,9 +194,10 @@ export function createScansStore(db: Db) {
           'in',
           engineOf(db) === 'postgres' ? waiting.forUpdate().skipLocked() : waiting,
         )
-        .returning('manifest_id')
+        .returning(['manifest_id', 'attempts'])
         .execute();
       if (claimed.length === 0) return [];
+      const attempts = new Map(claimed.map((c) => [Number(c.manifest_id), Number(c.attempts)]));
       const rows = await db
         .selectFrom('manifests as m')
         .innerJoin('repositories as r', 'r.id', 'm.repository_id')
@@ -223,6 +226,7 @@ export function createScansStore(db: Db) {
         mediaType: r.media_type,
         content: r.content,
         live: r.state === 'live',
+        attempts: attempts.get(Number(r.id)) ?? 1,
       }));
     },
 
@@ -249,11 +253,14 @@ export function createScansStore(db: Db) {
       });
     },
 
-    /** Gives a claimed image back to the queue (a scan that could not run now). */
-    async release(manifestId: number, owner: string): Promise<void> {
+    /**
+     * Gives a claimed image back to the queue (a scan that could not run now), to be taken
+     * again from `notBefore` on.
+     */
+    async release(manifestId: number, owner: string, notBefore: number | null = null) {
       await db
         .updateTable('scan_requests')
-        .set({ claimed_by: null, claimed_until: null })
+        .set({ claimed_by: null, claimed_until: notBefore })
         .where('manifest_id', '=', manifestId)
         .where('claimed_by', '=', owner)
         .execute();

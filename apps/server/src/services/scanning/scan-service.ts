@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { IMAGE_CONFIG_MEDIA_TYPES, parseManifest } from '@berth/domain';
 import type { ClaimedScan, NewScanResult, ScanResultRecord } from '@berth/store';
 import { DEFAULT_SCAN_SETTINGS, type ServiceDeps } from '../deps.js';
@@ -6,9 +7,13 @@ import { defaultReaders, readInventory } from './inventory/inventory.js';
 import { LayerRejectedError, type LayerSource } from './inventory/layer-walker.js';
 import type { Distro, InventoryPackage } from './inventory/types.js';
 import { matchInventory } from './match-inventory.js';
+import { type PushActivity, createPushActivity } from './push-activity.js';
 
 /** A claim lasts this long; a scan that takes longer renews nothing and may be run twice. */
 const LEASE_MS = 30 * 60_000;
+/** Claims of one image before a scan that keeps failing for the scanner's reasons is recorded. */
+const MAX_ATTEMPTS = 3;
+const RETRY_AFTER_MS = 60_000;
 /** Re-matched before its time is up, so a live image always has a current result. */
 const RENEW_BEFORE_MS = 86_400_000;
 
@@ -22,8 +27,10 @@ export interface StoredInventory {
  * push's own transaction (images-store ingest, `scan`), and each process takes images from the
  * shared queue, at most `concurrency` at once. A scan streams the image's layers once
  * (readInventory), stores the inventory, and matches it against the imported advisories.
+ * While the process receives a push, scans stop reading (`pushes`): on two cores a scan beside
+ * a 500 MiB push took its CPU from the push.
  */
-export function createScanService(deps: ServiceDeps) {
+export function createScanService(deps: ServiceDeps, pushes: PushActivity = createPushActivity()) {
   const { store, blobs, clock, logger } = deps;
   const settings = deps.scanning ?? DEFAULT_SCAN_SETTINGS;
   const owner = `scanner-${randomUUID()}`;
@@ -51,11 +58,19 @@ export function createScanService(deps: ServiceDeps) {
       async open() {
         const stream = await blobs.get(layer.digest);
         if (!stream) throw new LayerRejectedError(layer.digest, 'its blob is missing from storage');
-        return stream;
+        return Readable.from(yieldingToPushes(stream));
       },
     }));
     const inventory = await readInventory(layers, defaultReaders);
     return { distro: inventory.distro, packages: inventory.packages };
+  }
+
+  /** The layer's bytes, held back while this process receives a push. */
+  async function* yieldingToPushes(stream: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+    for await (const chunk of stream) {
+      await pushes.whenIdle();
+      yield chunk as Buffer;
+    }
   }
 
   async function resultOf(inventory: StoredInventory): Promise<NewScanResult> {
@@ -76,7 +91,15 @@ export function createScanService(deps: ServiceDeps) {
       result = inventory ? await resultOf(inventory) : null;
     } catch (err) {
       const rejected = err instanceof LayerRejectedError;
-      if (!rejected) logger.error({ err, digest: scan.digest }, 'scan failed');
+      if (!rejected) {
+        logger.error({ err, digest: scan.digest, attempt: scan.attempts }, 'scan failed');
+        // Storage or database trouble passes: the image goes back to the queue a few times
+        // before its result says the scanner failed.
+        if (scan.attempts < MAX_ATTEMPTS) {
+          await store.scans.release(scan.manifestId, owner, clock() + RETRY_AFTER_MS);
+          return;
+        }
+      }
       result = {
         status: 'failed',
         error: rejected ? err.message : 'the scanner failed on this image; the server log says why',
