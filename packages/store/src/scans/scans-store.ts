@@ -467,6 +467,15 @@ export function createScansStore(db: Db) {
       return rows.map(toRecord);
     },
 
+    /** A re-match that found the same: the result counts as generated again at `now`. */
+    async renew(resultId: number, now: number, expiresAt: number): Promise<void> {
+      await db
+        .updateTable('scan_results')
+        .set({ generated_at: now, expires_at: expiresAt })
+        .where('id', '=', resultId)
+        .execute();
+    },
+
     /** Stores a re-match of an earlier result's inventory as a new result. */
     async addResult(
       of: Pick<ClaimedScan, 'manifestId' | 'namespace' | 'repository' | 'digest'>,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { IMAGE_CONFIG_MEDIA_TYPES, parseManifest } from '@berth/domain';
-import type { ClaimedScan, NewScanResult, ScanResultRecord } from '@berth/store';
+import type { ClaimedScan, NewScanResult, ScanFindingRow, ScanResultRecord } from '@berth/store';
 import { DEFAULT_SCAN_SETTINGS, type ServiceDeps } from '../deps.js';
 import { defaultReaders, readInventory } from './inventory/inventory.js';
 import { LayerRejectedError, type LayerSource } from './inventory/layer-walker.js';
@@ -222,6 +223,9 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
         for (const result of due) {
           await rematch(result, now);
           rematched++;
+          // better-sqlite3 answers synchronously: without a turn per image, a sweep of
+          // 10,000 held every request for two minutes.
+          await nextTurn();
         }
         after = due.at(-1)!.id;
       }
@@ -235,8 +239,26 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
     const stored = await store.scans.inventory(result.id);
     if (!stored) return;
     const renewed = await resultOf(stored as StoredInventory);
-    await store.scans.addResult(result, renewed, now, settings.keepMs);
+    // Most re-matches find what the last one found: that result is renewed in place rather
+    // than stored again with its whole inventory (43 KB an image, every import).
+    const { items } = await store.scans.findings(result.id, {
+      offset: 0,
+      limit: Number.MAX_SAFE_INTEGER,
+    });
+    if (sameFindings(items, renewed.findings)) {
+      await store.scans.renew(result.id, now, now + settings.keepMs);
+    } else {
+      await store.scans.addResult(result, renewed, now, settings.keepMs);
+    }
   }
 }
 
 export type ScanService = ReturnType<typeof createScanService>;
+
+function sameFindings(a: readonly ScanFindingRow[], b: readonly ScanFindingRow[]): boolean {
+  const key = (f: ScanFindingRow) =>
+    JSON.stringify([f.package, f.advisoryId, f.severity, f.score, f.fixed, f.summary]);
+  const left = a.map(key).sort();
+  const right = b.map(key).sort();
+  return left.length === right.length && left.every((k, i) => k === right[i]);
+}
