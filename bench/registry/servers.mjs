@@ -120,13 +120,16 @@ export async function startDistribution({ dataDir, port, binary = '/usr/bin/dock
   return server;
 }
 
-/** `nodeArgs` go before the script (`--cpu-prof`, say, for bench/registry/profile.mjs). */
-export async function startBerth({ dataDir, port, serverMain, nodeArgs = [] }) {
+/**
+ * `nodeArgs` go before the script (`--cpu-prof`, say, for bench/registry/profile.mjs); `env`
+ * adds to or overrides berthEnv's (`BERTH_SCAN_ON_PUSH`, say, for bench/scanning/run.mjs).
+ */
+export async function startBerth({ dataDir, port, serverMain, nodeArgs = [], env = {} }) {
   fs.mkdirSync(dataDir, { recursive: true });
   const child = track(
     spawn(process.execPath, [...nodeArgs, serverMain], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: berthEnv({ dataDir, port }),
+      env: { ...berthEnv({ dataDir, port }), ...env },
     }),
   );
   const server = serverRecord('berth', child, port, dataDir);
