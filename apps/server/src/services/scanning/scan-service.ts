@@ -7,7 +7,7 @@ import { DEFAULT_SCAN_SETTINGS, type ServiceDeps } from '../deps.js';
 import { defaultReaders, readInventory } from './inventory/inventory.js';
 import { LayerRejectedError, type LayerSource } from './inventory/layer-walker.js';
 import type { Distro, InventoryPackage } from './inventory/types.js';
-import { matchInventory } from './match-inventory.js';
+import { type AdvisoryCache, matchInventory } from './match-inventory.js';
 import { type PushActivity, createPushActivity } from './push-activity.js';
 
 /** A claim lasts this long; a scan that takes longer renews nothing and may be run twice. */
@@ -15,6 +15,8 @@ const LEASE_MS = 30 * 60_000;
 /** Claims of one image before a scan that keeps failing for the scanner's reasons is recorded. */
 const MAX_ATTEMPTS = 3;
 const RETRY_AFTER_MS = 60_000;
+/** Packages whose advisories one sweep keeps parsed (see AdvisoryCache). */
+const MAX_CACHED_PACKAGES = 20_000;
 /** Re-matched before its time is up, so a live image always has a current result. */
 const RENEW_BEFORE_MS = 86_400_000;
 
@@ -74,8 +76,11 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
     }
   }
 
-  async function resultOf(inventory: StoredInventory): Promise<NewScanResult> {
-    const matched = await matchInventory(store, inventory.packages, inventory.distro);
+  async function resultOf(
+    inventory: StoredInventory,
+    cache?: AdvisoryCache,
+  ): Promise<NewScanResult> {
+    const matched = await matchInventory(store, inventory.packages, inventory.distro, cache);
     return {
       status: 'complete',
       error: null,
@@ -217,11 +222,14 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
       // Results due for renewal, and every result older than the advisory data.
       const changed = (await store.advisories.changedAt()) ?? 0;
       const before = Math.max(now - settings.keepMs + RENEW_BEFORE_MS, Math.min(changed, now));
+      const cache: AdvisoryCache = new Map();
       for (let after = 0; ;) {
         const due = await store.scans.liveResultsGeneratedBefore(before, after, 100);
         if (due.length === 0) break;
         for (const result of due) {
-          await rematch(result, now);
+          // Bounded: a sweep over more distinct packages than this reads some of them twice.
+          if (cache.size > MAX_CACHED_PACKAGES) cache.clear();
+          await rematch(result, now, cache);
           rematched++;
           // better-sqlite3 answers synchronously: without a turn per image, a sweep of
           // 10,000 held every request for two minutes.
@@ -235,10 +243,14 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
     },
   };
 
-  async function rematch(result: ScanResultRecord, now: number): Promise<void> {
+  async function rematch(
+    result: ScanResultRecord,
+    now: number,
+    cache: AdvisoryCache,
+  ): Promise<void> {
     const stored = await store.scans.inventory(result.id);
     if (!stored) return;
-    const renewed = await resultOf(stored as StoredInventory);
+    const renewed = await resultOf(stored as StoredInventory, cache);
     // Most re-matches find what the last one found: that result is renewed in place rather
     // than stored again with its whole inventory (43 KB an image, every import).
     const { items } = await store.scans.findings(result.id, {
