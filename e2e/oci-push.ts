@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { buildTar } from '../apps/server/src/seed/oci-content';
 import type { BerthClient } from './auth';
 
 /**
@@ -180,33 +181,6 @@ export async function pushSizedImage(
   return { ...pushed, sizeBytes: pushed.bytes.length + config.length + layer.length };
 }
 
-/** A POSIX tar of regular files (ustar headers), as a layer holds them. */
-function tarOf(files: Record<string, string>): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, text] of Object.entries(files)) {
-    const content = Buffer.from(text);
-    const header = Buffer.alloc(512);
-    const field = (offset: number, length: number, value: string) =>
-      header.write(value, offset, length, 'ascii');
-    field(0, 100, name);
-    field(100, 8, '0000644\0');
-    field(108, 8, '0000000\0');
-    field(116, 8, '0000000\0');
-    field(124, 12, `${content.length.toString(8).padStart(11, '0')}\0`);
-    field(136, 12, '00000000000\0');
-    header.fill(0x20, 148, 156);
-    field(156, 1, '0');
-    field(257, 6, 'ustar\0');
-    field(263, 2, '00');
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
-    parts.push(header, content, Buffer.alloc((512 - (content.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
-}
-
 /** An image of one gzip layer holding these files, tagged `tag`: what a scan reads. */
 export async function pushImageWithFiles(
   client: BerthClient,
@@ -214,7 +188,9 @@ export async function pushImageWithFiles(
   tag: string,
   files: Record<string, string>,
 ): Promise<Pushed> {
-  const tar = tarOf(files);
+  const tar = buildTar(
+    Object.entries(files).map(([name, text]) => ({ name, content: Buffer.from(text) })),
+  );
   const layer = gzipSync(tar);
   const config = Buffer.from(
     JSON.stringify({

@@ -31,8 +31,8 @@ const CREATED = '2024-01-01T00:00:00Z';
 
 const sha256 = (buf) => `sha256:${crypto.createHash('sha256').update(buf).digest('hex')}`;
 
-/** A ustar header for one regular file. */
-function tarHeader(name, size) {
+/** A ustar header for one regular file, dated `created` (an ISO time). */
+export function tarHeader(name, size, created = CREATED) {
   const h = Buffer.alloc(512, 0);
   const field = (offset, length, value) => h.write(value, offset, length, 'ascii');
   const octal = (n, width) => `${n.toString(8).padStart(width - 1, '0')}\0`;
@@ -41,7 +41,7 @@ function tarHeader(name, size) {
   field(108, 8, octal(0, 8));
   field(116, 8, octal(0, 8));
   field(124, 12, octal(size, 12));
-  field(136, 12, octal(Date.parse(CREATED) / 1000, 12));
+  field(136, 12, octal(Date.parse(created) / 1000, 12));
   field(148, 8, '        ');
   field(156, 1, '0');
   field(257, 6, 'ustar\0');

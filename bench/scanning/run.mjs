@@ -38,7 +38,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 import { RegistryClient } from '../registry/client.mjs';
-import { MEDIA } from '../registry/layout.mjs';
+import { MEDIA, tarHeader } from '../registry/layout.mjs';
 import { NAMESPACE, startBerth } from '../registry/servers.mjs';
 import { formatSummary, readProfile, summarizeProfile } from '../lib/cpu-profile.mjs';
 import {
@@ -152,29 +152,6 @@ const sha256 = (buf) => `sha256:${crypto.createHash('sha256').update(buf).digest
 const pad4 = (n) => String(n).padStart(4, '0');
 const CREATED = '2026-01-01T00:00:00Z';
 
-/** A ustar header for one regular file. */
-function tarHeader(name, size) {
-  const h = Buffer.alloc(512, 0);
-  const field = (offset, length, value) => h.write(value, offset, length, 'ascii');
-  const octal = (n, width) => `${n.toString(8).padStart(width - 1, '0')}\0`;
-  field(0, 100, name);
-  field(100, 8, octal(0o644, 8));
-  field(108, 8, octal(0, 8));
-  field(116, 8, octal(0, 8));
-  field(124, 12, octal(size, 12));
-  field(136, 12, octal(Date.parse(CREATED) / 1000, 12));
-  field(148, 8, '        ');
-  field(156, 1, '0');
-  field(257, 6, 'ustar\0');
-  field(263, 2, '00');
-  field(265, 32, 'root');
-  field(297, 32, 'root');
-  let sum = 0;
-  for (const b of h) sum += b;
-  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
-  return h;
-}
-
 /**
  * A gzip layer of these files. Level 0 (stored blocks) as in bench/registry: random bytes do
  * not compress, so any level writes much the same stream, and level 0 keeps building it cheap.
@@ -182,7 +159,7 @@ function tarHeader(name, size) {
 function gzipLayer(files) {
   const parts = [];
   for (const { name, content } of files) {
-    parts.push(tarHeader(name, content.length), content);
+    parts.push(tarHeader(name, content.length, CREATED), content);
     parts.push(Buffer.alloc((512 - (content.length % 512)) % 512, 0));
   }
   parts.push(Buffer.alloc(1024, 0));

@@ -71,8 +71,7 @@ describe.each(testEngines())('scans on %s', (engine) => {
     expect(await store.scans.finish(first[0]!, 'p1', result(), T0 + 2 * MINUTE, KEEP)).toBe(false);
     expect(await store.scans.latest(ids.a!, digestOf('a'))).toBeNull();
     expect(await store.scans.finish(first[0]!, 'p2', result(), T0 + 2 * MINUTE, KEEP)).toBe(true);
-    expect(await store.scans.isQueued(ids.a!)).toBe(false);
-    expect(await store.scans.isQueued(ids.b!)).toBe(true);
+    expect([...(await store.scans.queuedOf([ids.a!, ids.b!]))]).toEqual([ids.b!]);
   });
 
   it('takes a released image again only from the time given, counting the attempts', async () => {

@@ -326,16 +326,6 @@ export function createScansStore(db: Db) {
       return queued;
     },
 
-    /** Whether the image waits in the queue (or is being scanned). */
-    async isQueued(manifestId: number): Promise<boolean> {
-      const row = await db
-        .selectFrom('scan_requests')
-        .select('manifest_id')
-        .where('manifest_id', '=', manifestId)
-        .executeTakeFirst();
-      return row !== undefined;
-    },
-
     /** The image's newest result, if any is kept. */
     async latest(manifestId: number, digest: string): Promise<ScanResultRecord | null> {
       const row = await db

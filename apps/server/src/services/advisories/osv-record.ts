@@ -113,14 +113,9 @@ export function parseOsvRecord(text: string): ParsedAdvisory {
       affected: matchable,
       packages: matchable.map((a) => ({
         ecosystem: a.package.ecosystem,
-        name: lookupName(a.package.ecosystem, a.package.name),
+        // PyPI names compare after PEP 503 normalization; every other ecosystem's exactly.
+        name: normalizePackageName(a.package.ecosystem, a.package.name),
       })),
     },
   };
 }
-
-/**
- * The name a package is looked up by: PyPI names compare after PEP 503 normalization
- * (`Django`, `django` and `DJANGO` are one project); every other ecosystem compares exactly.
- */
-export const lookupName = normalizePackageName;

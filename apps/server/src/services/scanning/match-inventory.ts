@@ -1,6 +1,10 @@
-import { type OsvAffected, type OsvRecord, matchPackage } from '@berth/domain';
+import {
+  type OsvAffected,
+  type OsvRecord,
+  matchPackage,
+  normalizePackageName,
+} from '@berth/domain';
 import type { ScanCounts, ScanFindingRow, Store } from '@berth/store';
-import { lookupName } from '../advisories/osv-record.js';
 import type { Distro, InventoryPackage } from './inventory/types.js';
 
 /** What a package is looked up as in OSV data: its ecosystem, name and version there. */
@@ -41,7 +45,11 @@ export function osvQueryOf(pkg: InventoryPackage, distro: Distro | null): OsvQue
     case 'npm':
       return { ecosystem: 'npm', name: pkg.name, version: pkg.version };
     case 'pypi':
-      return { ecosystem: 'PyPI', name: lookupName('PyPI', pkg.name), version: pkg.version };
+      return {
+        ecosystem: 'PyPI',
+        name: normalizePackageName('PyPI', pkg.name),
+        version: pkg.version,
+      };
     case 'golang':
       return { ecosystem: 'Go', name: pkg.name, version: pkg.version };
     default:

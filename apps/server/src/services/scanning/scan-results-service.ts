@@ -98,19 +98,19 @@ export function createScanResultsService({ store }: ServiceDeps, scanner: ScanSe
         store.scans.queuedOf(ids),
         store.scans.latestOf(ids),
       ]);
-      const resultOf = (id: number, d: string) => {
+      const resultOf = (id: number) => {
         const r = latest.get(id);
-        return r && r.digest === d ? toResult(r) : null;
+        return r ? toResult(r) : null;
       };
       return {
         digest: image.digest,
         queued: queued.has(image.manifestId),
-        result: image.platforms.length > 0 ? null : resultOf(image.manifestId, image.digest),
+        result: image.platforms.length > 0 ? null : resultOf(image.manifestId),
         platforms: image.platforms.map((p) => ({
           digest: p.digest,
           platform: p.platform,
           queued: queued.has(p.manifestId),
-          result: resultOf(p.manifestId, p.digest),
+          result: resultOf(p.manifestId),
         })),
       };
     },
