@@ -186,6 +186,44 @@ describe.each(testEngines())('scans on %s', (engine) => {
       [],
     );
   });
+
+  it('backfills images that have no result, a window at a time, skipping artifacts and the trash', async () => {
+    // d: an artifact (a signature); e: in the trash; a: scanned; b: already queued.
+    const artifact = syntheticImage('d', ['d-layer'], {
+      artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+    });
+    for (const b of artifact.blobs) await store.registry.linkBlob('team', 'web', b, T0);
+    await store.images.ingest('team', 'web', artifact, [], { actor: 't', now: T0 });
+    const e = syntheticImage('e', ['e-layer']);
+    for (const b of e.blobs) await store.registry.linkBlob('team', 'web', b, T0);
+    await store.images.ingest('team', 'web', e, ['e'], { actor: 't', now: T0 });
+    await store.images.trash('team', [{ repository: 'web', digest: digestOf('e') }], 'deleted', {
+      actor: 't',
+      now: T0,
+    });
+    await store.scans.request([ids.a!], 'push', T0);
+    const [claimed] = await store.scans.claim('p1', T0, MINUTE, 1);
+    await store.scans.finish(claimed!, 'p1', result(), T0, KEEP);
+    await store.scans.request([ids.b!], 'push', T0);
+
+    // One at a time: the call goes on after what it queued.
+    const first = await store.scans.queueUnscanned(0, 500, 1, T0 + 1);
+    expect(first).toEqual({ queued: 1, next: ids.c! });
+    expect([...(await store.scans.queuedOf([ids.b!, ids.c!]))].sort()).toEqual(
+      [ids.b!, ids.c!].sort(),
+    );
+    // Nothing else is due: the artifact and the trashed image are never queued.
+    expect(await store.scans.queueUnscanned(first.next!, 500, 1, T0 + 1)).toEqual({
+      queued: 0,
+      next: null,
+    });
+    // A window smaller than the manifests says where to go on, even when it queued nothing.
+    const windowed = await store.scans.queueUnscanned(0, 2, 5, T0 + 1);
+    expect(windowed.queued).toBe(0);
+    expect(windowed.next).toBe(ids.b!);
+    const claimedNext = await store.scans.claim('p1', T0 + 2, MINUTE, 5);
+    expect(claimedNext.map((c) => c.digest).sort()).toEqual([digestOf('b'), digestOf('c')].sort());
+  });
 });
 
 describe.skipIf(!testEngines().includes('postgres'))('the scan queue across processes', () => {

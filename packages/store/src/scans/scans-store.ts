@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { MANIFEST_MEDIA_TYPES } from '@berth/domain';
 import type { Db } from '../database.js';
 import { chunks } from '../blob-reclaim.js';
 import { engineOf } from '../store-handle.js';
@@ -310,6 +311,70 @@ export function createScansStore(db: Db) {
             : null,
         })),
       };
+    },
+
+    /**
+     * Queues at most `max` live images that have no scan result and wait for none: images
+     * pushed before scanning existed, while scan-on-push was off, or restored from the trash
+     * after their result expired. It looks at the `window` manifests after `afterId` (so a
+     * call costs the same at a million images) and says where the next call goes on, or null
+     * once the last manifest has been looked at.
+     */
+    async queueUnscanned(
+      afterId: number,
+      window: number,
+      max: number,
+      now: number,
+    ): Promise<{ queued: number; next: number | null }> {
+      const ids = await db
+        .selectFrom('manifests')
+        .select('id')
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(window)
+        .execute();
+      if (ids.length === 0) return { queued: 0, next: null };
+      const last = Number(ids.at(-1)!.id);
+      const unscanned = await db
+        .selectFrom('manifests as m')
+        .select('m.id')
+        .where('m.id', '>', afterId)
+        .where('m.id', '<=', last)
+        .where('m.state', '=', 'live')
+        // Images with a filesystem, as a push decides (artifacts have an artifact type).
+        .where('m.media_type', 'in', [
+          MANIFEST_MEDIA_TYPES.ociManifest,
+          MANIFEST_MEDIA_TYPES.dockerManifest,
+        ])
+        .where('m.artifact_type', 'is', null)
+        .where('m.content', 'is not', null)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('scan_results as r')
+                .select('r.id')
+                .whereRef('r.manifest_id', '=', 'm.id')
+                .whereRef('r.digest', '=', 'm.digest'),
+            ),
+          ),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('scan_requests as q')
+                .select('q.manifest_id')
+                .whereRef('q.manifest_id', '=', 'm.id'),
+            ),
+          ),
+        )
+        .orderBy('m.id')
+        .limit(max)
+        .execute();
+      const queued = unscanned.map((r) => Number(r.id));
+      await this.request(queued, 'backfill', now);
+      // A full batch may have left images in this window: the next call goes on after it.
+      if (queued.length === max) return { queued: queued.length, next: queued.at(-1)! };
+      return { queued: queued.length, next: ids.length < window ? null : last };
     },
 
     /** Which of these images wait in the queue (or are being scanned). */

@@ -19,6 +19,9 @@ const RETRY_AFTER_MS = 60_000;
 const MAX_CACHED_PACKAGES = 20_000;
 /** Re-matched before its time is up, so a live image always has a current result. */
 const RENEW_BEFORE_MS = 86_400_000;
+/** Manifests one backfill step looks at, and the most it queues (a push's scan waits behind them). */
+const BACKFILL_WINDOW = 500;
+const BACKFILL_WINDOWS_PER_STEP = 20;
 
 export interface StoredInventory {
   distro: Distro | null;
@@ -42,6 +45,8 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
   let timer: NodeJS.Timeout | null = null;
   let draining: Promise<void> | null = null;
   const inFlight = new Set<Promise<void>>();
+  /** Where the backfill goes on; null once it has looked at every image (until the next sweep). */
+  let backfillFrom: number | null = settings.onPush ? 0 : null;
 
   async function inventoryOf(scan: ClaimedScan): Promise<StoredInventory | null> {
     if (!scan.content) return null;
@@ -132,7 +137,10 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
         LEASE_MS,
         settings.concurrency - running,
       );
-      if (claimed.length === 0) return;
+      if (claimed.length === 0) {
+        if (await backfill()) continue;
+        return;
+      }
       for (const scan of claimed) {
         running++;
         const task = scanOne(scan)
@@ -145,6 +153,26 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
         inFlight.add(task);
       }
     }
+  }
+
+  /**
+   * With scan-on-push on, every live image should have a result: once the queue is empty,
+   * images that have none are queued a few at a time, so a push's own scan never waits
+   * behind a long backfill. True when it queued some.
+   */
+  async function backfill(): Promise<boolean> {
+    for (let step = 0; backfillFrom !== null && step < BACKFILL_WINDOWS_PER_STEP; step++) {
+      const { queued, next } = await store.scans.queueUnscanned(
+        backfillFrom,
+        BACKFILL_WINDOW,
+        settings.concurrency,
+        clock(),
+      );
+      backfillFrom = next;
+      if (queued > 0) return true;
+      await nextTurn();
+    }
+    return false;
   }
 
   function poke(): void {
@@ -219,6 +247,8 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
     async sweep(): Promise<{ deleted: number; rematched: number }> {
       const now = clock();
       let rematched = 0;
+      // Images restored from the trash after their result expired have none again.
+      if (settings.onPush) backfillFrom ??= 0;
       // Results due for renewal, and every result older than the advisory data.
       const changed = (await store.advisories.changedAt()) ?? 0;
       const before = Math.max(now - settings.keepMs + RENEW_BEFORE_MS, Math.min(changed, now));
