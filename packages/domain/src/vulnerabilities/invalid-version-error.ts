@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 
 /** The version grammars Berth understands; each has its own module beside this one. */
-export type VersionScheme = 'dpkg' | 'apk' | 'pep440' | 'semver' | 'go';
+export type VersionScheme = 'dpkg' | 'apk' | 'rpm' | 'pep440' | 'semver' | 'go';
 
 /**
  * Thrown by the compare functions when either side is not a version of their scheme. It is an

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { affectedBy, matchPackage, normalizePackageName } from './osv-match.js';
+import { affectedBy, matchFirstNamed, matchPackage, normalizePackageName } from './osv-match.js';
 import type { OsvAffected, OsvEvent, OsvRange, OsvRecord } from './osv-record.js';
 
 function range(events: OsvEvent[], type: OsvRange['type'] = 'ECOSYSTEM'): OsvRange {
@@ -228,5 +228,102 @@ describe('matchPackage', () => {
     expect(
       matchPackage(record, { ecosystem: 'Debian:12', name: 'glibc', version: 'garbage' }),
     ).toBeNull();
+  });
+});
+
+/*
+ * RPM distributions, written for the test in the shape AlmaLinux, Rocky Linux and Red Hat
+ * publish: one entry per binary RPM of the erratum, the fixed EVR with its epoch (Red Hat writes
+ * `0:` too), a release per ecosystem string.
+ */
+describe('matchPackage, RPM distributions', () => {
+  const errata = (ecosystem: string, fixed: string, names: string[]): OsvRecord =>
+    advisory(
+      names.map((name) => entry(ecosystem, name, [range([{ introduced: '0' }, { fixed }])])),
+    );
+
+  it('orders versions as rpm does: epoch, then version, then release', () => {
+    const alsa = errata('AlmaLinux:9', '1:3.0.7-25.el9_3', ['openssl', 'openssl-libs']);
+    const query = { ecosystem: 'AlmaLinux:9', name: 'openssl-libs', version: '1:3.0.7-24.el9' };
+    expect(matchPackage(alsa, query)).toEqual({ fixed: '1:3.0.7-25.el9_3' });
+    expect(matchPackage(alsa, { ...query, version: '1:3.0.7-25.el9_3' })).toBeNull();
+    // A later minor release's rebuild sorts above the fix by its release.
+    expect(matchPackage(alsa, { ...query, version: '1:3.0.7-27.el9' })).toBeNull();
+    // Without its epoch the installed version would sort below every 1: fix and look affected.
+    expect(matchPackage(alsa, { ...query, version: '3.0.9-1.el9' })).toEqual({
+      fixed: '1:3.0.7-25.el9_3',
+    });
+  });
+
+  it('reads an explicit 0: epoch as the missing one', () => {
+    const rhsa = errata('Red Hat:enterprise_linux:9::appstream', '0:115.6.0-1.el9_3', [
+      'thunderbird',
+    ]);
+    const query = {
+      ecosystem: 'Red Hat:enterprise_linux:9::appstream',
+      name: 'thunderbird',
+      version: '115.5.0-1.el9_3',
+    };
+    expect(matchPackage(rhsa, query)).toEqual({ fixed: '0:115.6.0-1.el9_3' });
+    expect(matchPackage(rhsa, { ...query, version: '115.6.0-1.el9_3' })).toBeNull();
+  });
+
+  it('keeps each release and each rebuild to itself', () => {
+    const rlsa = errata('Rocky Linux:9', '0:4.9.3-2.el9_4.1', ['python3-lxml']);
+    const query = { ecosystem: 'Rocky Linux:9', name: 'python3-lxml', version: '4.9.3-2.el9' };
+    expect(matchPackage(rlsa, query)).toEqual({ fixed: '0:4.9.3-2.el9_4.1' });
+    expect(matchPackage(rlsa, { ...query, ecosystem: 'Rocky Linux:8' })).toBeNull();
+    expect(matchPackage(rlsa, { ...query, ecosystem: 'AlmaLinux:9' })).toBeNull();
+  });
+});
+
+describe('matchFirstNamed', () => {
+  const fixedIn = (ecosystem: string, name: string, fixed?: string): OsvAffected =>
+    entry(ecosystem, name, [range([{ introduced: '0' }, ...(fixed ? [{ fixed }] : [])])]);
+  const STANDARD = 'Ubuntu:18.04:LTS';
+  const PRO = 'Ubuntu:Pro:18.04:LTS';
+  const asStandard = { ecosystem: STANDARD, name: 'openssl', version: '1.1.1-1ubuntu2.1~18.04.23' };
+  const asPro = { ...asStandard, ecosystem: PRO };
+
+  it('lets the first name the advisory has an entry for decide alone', () => {
+    // Unfixed in the standard archive, fixed by Ubuntu Pro.
+    const usn = advisory([
+      fixedIn(STANDARD, 'openssl'),
+      fixedIn(PRO, 'openssl', '1.1.1-1ubuntu2.1~18.04.23+esm1'),
+    ]);
+    expect(matchFirstNamed(usn, [asStandard, asPro])).toEqual({ fixed: null });
+    // The Pro build that fixed it is judged by Pro's entry, not flagged by the standard one.
+    const proBuild = '1.1.1-1ubuntu2.1~18.04.23+esm1';
+    expect(
+      matchFirstNamed(usn, [
+        { ...asPro, version: proBuild },
+        { ...asStandard, version: proBuild },
+      ]),
+    ).toBeNull();
+    expect(matchPackage(usn, { ...asStandard, version: proBuild })).toEqual({ fixed: null });
+  });
+
+  it('falls back to a later name only when the advisory names none before it', () => {
+    // Fixed only under Ubuntu Pro: the standard image still lacks the fix.
+    const proOnly = advisory([fixedIn(PRO, 'openssl', '1.1.1-1ubuntu2.1~18.04.24+esm1')]);
+    expect(matchFirstNamed(proOnly, [asStandard, asPro])).toEqual({
+      fixed: '1.1.1-1ubuntu2.1~18.04.24+esm1',
+    });
+    // An RPM by its own name first, then by its source package's.
+    const binary = { ecosystem: 'Rocky Linux:9', name: 'openssl-libs', version: '1:3.0.7-24.el9' };
+    const source = { ...binary, name: 'openssl' };
+    const bySource = advisory([fixedIn('Rocky Linux:9', 'openssl', '1:3.0.7-25.el9')]);
+    expect(matchFirstNamed(bySource, [binary, source])).toEqual({ fixed: '1:3.0.7-25.el9' });
+    const byBinary = advisory([
+      fixedIn('Rocky Linux:9', 'openssl-libs', '1:3.0.7-20.el9'),
+      fixedIn('Rocky Linux:9', 'openssl', '1:3.0.7-25.el9'),
+    ]);
+    expect(matchFirstNamed(byBinary, [binary, source])).toBeNull();
+    expect(matchFirstNamed(advisory([]), [binary, source])).toBeNull();
+  });
+
+  it('never matches a withdrawn advisory', () => {
+    const withdrawn = advisory([fixedIn(PRO, 'openssl')], { withdrawn: '2024-02-01T00:00:00Z' });
+    expect(matchFirstNamed(withdrawn, [asStandard, asPro])).toBeNull();
   });
 });

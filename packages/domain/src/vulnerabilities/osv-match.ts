@@ -1,5 +1,6 @@
 import type { OsvAffected, OsvEvent, OsvRange, OsvRecord } from './osv-record.js';
 import {
+  distributionFormat,
   ecosystemBase,
   goOrder,
   semverOrder,
@@ -169,13 +170,13 @@ export function affectedBy(affected: OsvAffected, version: string): AffectedResu
   return { affected: true, fixed: lowestFix([affected], evaluation.fixes, base) };
 }
 
-const DISTRIBUTIONS: ReadonlySet<OsvEcosystemName> = new Set(['Debian', 'Ubuntu', 'Alpine']);
-
 function sameEcosystem(advisoryEcosystem: string, queryEcosystem: string): boolean {
   const base = ecosystemBase(queryEcosystem);
   // A distribution release is its own package set: Debian:11's fixed version says nothing
   // about Debian:12. Ecosystems Berth cannot order still match exactly, for SEMVER ranges.
-  if (base === null || DISTRIBUTIONS.has(base)) return advisoryEcosystem === queryEcosystem;
+  if (base === null || distributionFormat(base) !== null) {
+    return advisoryEcosystem === queryEcosystem;
+  }
   return ecosystemBase(advisoryEcosystem) === base;
 }
 
@@ -185,20 +186,48 @@ export function normalizePackageName(ecosystem: string, name: string): string {
   return name;
 }
 
+function entriesFor(advisory: OsvRecord, query: PackageQuery): OsvAffected[] {
+  const name = normalizePackageName(query.ecosystem, query.name);
+  return (advisory.affected ?? []).filter(
+    (entry) =>
+      sameEcosystem(entry.package.ecosystem, query.ecosystem) &&
+      normalizePackageName(query.ecosystem, entry.package.name) === name,
+  );
+}
+
+function matchEntries(entries: readonly OsvAffected[], query: PackageQuery): PackageMatch | null {
+  const hits = entries.map((entry) => evaluate(entry, query.version)).filter((e) => e.affected);
+  if (hits.length === 0) return null;
+  const candidates = hits.flatMap((hit) => hit.fixes);
+  return { fixed: lowestFix(entries, candidates, ecosystemBase(query.ecosystem)) };
+}
+
 /**
  * Whether the advisory affects the queried package version: null when it does not (or was
  * withdrawn), else the lowest version that leaves every affected entry for the package.
  */
 export function matchPackage(advisory: OsvRecord, query: PackageQuery): PackageMatch | null {
   if (advisory.withdrawn !== undefined) return null;
-  const name = normalizePackageName(query.ecosystem, query.name);
-  const entries = (advisory.affected ?? []).filter(
-    (entry) =>
-      sameEcosystem(entry.package.ecosystem, query.ecosystem) &&
-      normalizePackageName(query.ecosystem, entry.package.name) === name,
-  );
-  const hits = entries.map((entry) => evaluate(entry, query.version)).filter((e) => e.affected);
-  if (hits.length === 0) return null;
-  const candidates = hits.flatMap((hit) => hit.fixes);
-  return { fixed: lowestFix(entries, candidates, ecosystemBase(query.ecosystem)) };
+  return matchEntries(entriesFor(advisory, query), query);
+}
+
+/**
+ * matchPackage for one installed package that OSV may know by several (ecosystem, name) pairs,
+ * given most specific first: an RPM by its own name, then its source package's; an Ubuntu
+ * package in the archive its version comes from, then the other (standard or Ubuntu Pro); a
+ * RHEL package in each of its release's repositories. The first pair the advisory has an entry
+ * for decides alone: what a database says of the package itself is never overruled by what it
+ * says of a wider or another lineage (an unfixed standard-archive entry must not flag the
+ * Ubuntu Pro build that fixed it).
+ */
+export function matchFirstNamed(
+  advisory: OsvRecord,
+  queries: readonly PackageQuery[],
+): PackageMatch | null {
+  if (advisory.withdrawn !== undefined) return null;
+  for (const query of queries) {
+    const entries = entriesFor(advisory, query);
+    if (entries.length > 0) return matchEntries(entries, query);
+  }
+  return null;
 }

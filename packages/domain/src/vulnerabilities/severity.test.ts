@@ -77,6 +77,8 @@ describe('severityOf', () => {
     expect(severityOf(onEntry)).toEqual({ severity: 'high', score: null });
     const ubuntu = record({ severity: [{ type: 'Ubuntu', score: 'negligible' }] });
     expect(severityOf(ubuntu)).toEqual({ severity: 'low', score: null });
+    const redHat = record({ database_specific: { severity: 'Important' } });
+    expect(severityOf(redHat)).toEqual({ severity: 'high', score: null });
   });
 
   it('says unknown, without throwing, when nothing usable is there', () => {

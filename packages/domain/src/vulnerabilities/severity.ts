@@ -19,9 +19,11 @@ export function severityOfScore(score: number): Severity {
 }
 
 // GHSA writes MODERATE; Ubuntu priorities add negligible, which is still a finding, so low.
+// Red Hat and its rebuilds rate Critical, Important, Moderate, Low: Important is their high.
 const LABELS: Readonly<Record<string, Severity>> = {
   critical: 'critical',
   high: 'high',
+  important: 'high',
   moderate: 'medium',
   medium: 'medium',
   low: 'low',

@@ -1,7 +1,10 @@
 import {
   type OsvAffected,
   type OsvRecord,
-  matchPackage,
+  distributionFormat,
+  distroEcosystems,
+  ecosystemBase,
+  matchFirstNamed,
   normalizePackageName,
 } from '@berth/domain';
 import type { ScanCounts, ScanFindingRow, Store } from '@berth/store';
@@ -15,45 +18,55 @@ export interface OsvQuery {
 }
 
 /**
- * How OSV names a package of an image. Debian and Alpine advisories are about source packages
- * (Debian's `Source:`, Alpine's origin), in the release the image is built on (`Debian:12`,
- * `Alpine:v3.19`). RPM has no OSV ecosystem Berth imports yet; Ubuntu's OSV releases are named
- * differently (`Ubuntu:22.04:LTS`) and are matched once imports of them are tested.
+ * The names OSV's distribution databases may give an operating system package. Debian, Ubuntu
+ * and Alpine advisories name source packages (Debian's `Source:`, Alpine's origin). RPM
+ * databases disagree: AlmaLinux, Rocky Linux and Red Hat list every binary RPM an erratum
+ * ships, Mageia (and the OSV schema's text for Alma and Rocky) the source RPM; so an RPM is
+ * looked up by its own name first, then by its source package's.
  */
-export function osvQueryOf(pkg: InventoryPackage, distro: Distro | null): OsvQuery | null {
+function distroNames(pkg: InventoryPackage): { name: string; version: string }[] {
   switch (pkg.type) {
-    case 'deb': {
-      if (distro?.id !== 'debian') return null;
-      const major = /^\d+/.exec(distro.versionId)?.[0];
-      if (!major) return null;
-      return {
-        ecosystem: `Debian:${major}`,
-        name: pkg.source?.name ?? pkg.name,
-        version: pkg.source?.version ?? pkg.version,
-      };
-    }
-    case 'apk': {
-      if (distro?.id !== 'alpine') return null;
-      const release = /^(\d+)\.(\d+)/.exec(distro.versionId);
-      if (!release) return null;
-      return {
-        ecosystem: `Alpine:v${release[1]}.${release[2]}`,
-        name: pkg.source?.name ?? pkg.name,
-        version: pkg.version,
-      };
-    }
-    case 'npm':
-      return { ecosystem: 'npm', name: pkg.name, version: pkg.version };
-    case 'pypi':
-      return {
-        ecosystem: 'PyPI',
-        name: normalizePackageName('PyPI', pkg.name),
-        version: pkg.version,
-      };
-    case 'golang':
-      return { ecosystem: 'Go', name: pkg.name, version: pkg.version };
+    case 'deb':
+      return [{ name: pkg.source?.name ?? pkg.name, version: pkg.source?.version ?? pkg.version }];
+    case 'apk':
+      return [{ name: pkg.source?.name ?? pkg.name, version: pkg.version }];
+    case 'rpm':
+      return pkg.source && pkg.source.name !== pkg.name
+        ? [{ name: pkg.name, version: pkg.version }, pkg.source]
+        : [{ name: pkg.name, version: pkg.version }];
     default:
-      return null;
+      return [];
+  }
+}
+
+/**
+ * How OSV may name a package of an image, most specific first (see matchFirstNamed): language
+ * packages by their registry's name; operating system packages in the ecosystems of the release
+ * the image is built on (distroEcosystems: `Debian:12`, `Ubuntu:22.04:LTS` then
+ * `Ubuntu:Pro:22.04:LTS`, `Rocky Linux:9`, ...) of the package's own format, under each name
+ * of distroNames.
+ */
+export function osvQueriesOf(pkg: InventoryPackage, distro: Distro | null): OsvQuery[] {
+  switch (pkg.type) {
+    case 'npm':
+      return [{ ecosystem: 'npm', name: pkg.name, version: pkg.version }];
+    case 'pypi':
+      return [
+        { ecosystem: 'PyPI', name: normalizePackageName('PyPI', pkg.name), version: pkg.version },
+      ];
+    case 'golang':
+      return [{ ecosystem: 'Go', name: pkg.name, version: pkg.version }];
+    default: {
+      if (!distro) return [];
+      // A deb found on an Alpine image (or the like) belongs to no release OSV knows.
+      const ecosystems = distroEcosystems(distro, pkg.version).filter((ecosystem) => {
+        const base = ecosystemBase(ecosystem);
+        return base !== null && distributionFormat(base) === pkg.type;
+      });
+      return ecosystems.flatMap((ecosystem) =>
+        distroNames(pkg).map((named) => ({ ecosystem, ...named })),
+      );
+    }
   }
 }
 
@@ -83,10 +96,10 @@ export async function matchInventory(
   distro: Distro | null,
   cache: AdvisoryCache = new Map(),
 ): Promise<Matched> {
-  const queries = packages.map((p) => osvQueryOf(p, distro));
+  const queries = packages.map((p) => osvQueriesOf(p, distro));
   const missing = new Map<string, Set<string>>();
-  for (const q of queries) {
-    if (!q || cache.has(cacheKey(q.ecosystem, q.name))) continue;
+  for (const q of queries.flat()) {
+    if (cache.has(cacheKey(q.ecosystem, q.name))) continue;
     const names = missing.get(q.ecosystem) ?? new Set<string>();
     names.add(q.name);
     missing.set(q.ecosystem, names);
@@ -106,14 +119,17 @@ export async function matchInventory(
     for (const [name, records] of found) cache.set(cacheKey(ecosystem, name), records);
   }
   const findings: ScanFindingRow[] = [];
-  queries.forEach((q, index) => {
-    if (!q) return;
-    const seen = new Set<string>();
-    for (const record of cache.get(cacheKey(q.ecosystem, q.name)) ?? []) {
-      if (seen.has(record.id)) continue;
-      const match = matchPackage(record, q);
+  queries.forEach((alternatives, index) => {
+    // An advisory found under several of the package's names is still one finding.
+    const records = new Map<string, OsvRecord>();
+    for (const q of alternatives) {
+      for (const record of cache.get(cacheKey(q.ecosystem, q.name)) ?? []) {
+        if (!records.has(record.id)) records.set(record.id, record);
+      }
+    }
+    for (const record of records.values()) {
+      const match = matchFirstNamed(record, alternatives);
       if (!match) continue;
-      seen.add(record.id);
       const stored = record.database_specific as { severity: string; score: number | null };
       findings.push({
         package: index,
