@@ -15,9 +15,19 @@ export interface RpmFixturePackage {
   arch?: string;
   /** The source package's file name, as the SOURCERPM tag holds it: `bash-5.1.8-6.el9.src.rpm`. */
   sourceRpm?: string;
+  /** Real headers run to tens of KiB (file lists); a long one makes a header that size. */
+  description?: string;
 }
 
-const TAG = { NAME: 1000, VERSION: 1001, RELEASE: 1002, EPOCH: 1003, ARCH: 1022, SOURCERPM: 1044 };
+const TAG = {
+  NAME: 1000,
+  VERSION: 1001,
+  RELEASE: 1002,
+  EPOCH: 1003,
+  DESCRIPTION: 1005,
+  ARCH: 1022,
+  SOURCERPM: 1044,
+};
 const TYPE = { INT32: 4, STRING: 6 };
 
 /** One installed package's header blob. */
@@ -32,6 +42,7 @@ export function rpmHeader(pkg: RpmFixturePackage): Buffer {
   string(TAG.RELEASE, pkg.release);
   string(TAG.ARCH, pkg.arch);
   string(TAG.SOURCERPM, pkg.sourceRpm);
+  string(TAG.DESCRIPTION, pkg.description);
   if (pkg.epoch !== undefined) {
     const bytes = Buffer.alloc(4);
     bytes.writeInt32BE(pkg.epoch);

@@ -38,7 +38,7 @@ function redHat(versionId: string): string[] {
       (_, i) => `Red Hat:enterprise_linux:${major}.${minor - i}`,
     );
   }
-  // RHEL 7 and older keep their rpm database in Berkeley DB, which no inventory reads.
+  // RHEL 7 and older are past their standard support: their packages are listed, not matched.
   if (major < 8) return [];
   return RHEL_REPOSITORIES.map((repository) => `Red Hat:enterprise_linux:${major}::${repository}`);
 }
@@ -46,8 +46,8 @@ function redHat(versionId: string): string[] {
 /**
  * The OSV ecosystems an operating system package of this release is looked up in, most specific
  * first (see matchFirstNamed); none when OSV publishes nothing Berth matches for it (Fedora,
- * CentOS Stream, Oracle Linux and Amazon Linux have no OSV ecosystem; SUSE's rpm databases are
- * not read). `installedVersion` tells an Ubuntu Pro build from a standard one.
+ * CentOS Stream, Oracle Linux and Amazon Linux have no OSV ecosystem; SUSE's packages are listed
+ * but not matched: its advisories name a product module per package, which images do not record). `installedVersion` tells an Ubuntu Pro build from a standard one.
  */
 export function distroEcosystems(distro: DistroRelease, installedVersion = ''): string[] {
   const major = /^\d+/.exec(distro.versionId)?.[0];

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { rpmdbBerkeley } from '../../../testing/rpmdb-berkeley.js';
+import { rpmdbNdb } from '../../../testing/rpmdb-ndb.js';
 import { rpmReader } from './rpm-reader.js';
 import type { CollectedFile, CollectedFiles, Distro } from './types.js';
 
@@ -150,7 +152,12 @@ describe('rpmReader.wants', () => {
     ['var/lib/rpm/rpmdb.sqlite', true],
     ['usr/lib/sysimage/rpm/rpmdb.sqlite', true],
     ['var/lib/rpm/rpmdb.sqlite-wal', false],
-    ['var/lib/rpm/Packages', false],
+    ['var/lib/rpm/Packages', true],
+    ['usr/lib/sysimage/rpm/Packages', true],
+    ['usr/lib/sysimage/rpm/Packages.db', true],
+    ['var/lib/rpm/Packages.db', true],
+    ['var/lib/rpm/Index.db', false],
+    ['var/lib/rpm/Name', false],
     ['home/me/var/lib/rpm/rpmdb.sqlite', false],
   ])('%s → %s', (path, wanted) => {
     expect(rpmReader.wants(path, 1000, 0o644)).toBe(wanted);
@@ -333,6 +340,108 @@ describe('rpmReader.read', () => {
       corruptPages,
     ]) {
       expect(rpmReader.read(collected(file(DATABASE, content)), FEDORA)).toEqual([]);
+    }
+  });
+});
+
+describe('rpmReader.read of Berkeley DB and ndb databases', () => {
+  const ROCKY: Distro = { id: 'rocky', versionId: '8.9' };
+  const SLES: Distro = { id: 'sles', versionId: '15.5' };
+  const OPENSSL = {
+    name: 'openssl-libs',
+    epoch: 1,
+    version: '1.1.1k',
+    release: '9.el8_7',
+    arch: 'x86_64',
+    sourceRpm: 'openssl-1.1.1k-9.el8_7.src.rpm',
+  };
+  const GPG_KEY = { name: 'gpg-pubkey', version: '6d745a60', release: '60287f36' };
+  const headers = () => [
+    packageHeader(OPENSSL),
+    // Large enough to go to overflow pages, as most real headers do.
+    encodeHeader([
+      { tag: 1000, string: 'glibc-langpack-en' },
+      { tag: 1001, string: '2.28' },
+      { tag: 1002, string: '225.el8' },
+      { tag: 1005, string: 'x'.repeat(9000) },
+      { tag: 1022, string: 'x86_64' },
+      { tag: 1044, string: 'glibc-2.28-225.el8.src.rpm' },
+    ]),
+    packageHeader(GPG_KEY),
+    Buffer.from('not a header'),
+  ];
+  const expected = (distro: Distro, path: string, layer = APP) => [
+    {
+      type: 'rpm',
+      name: 'glibc-langpack-en',
+      version: '2.28-225.el8',
+      source: { name: 'glibc', version: '2.28-225.el8' },
+      purl: `pkg:rpm/${distro.id}/glibc-langpack-en@2.28-225.el8?arch=x86_64&distro=${distro.id}-${distro.versionId}`,
+      layer,
+      path,
+    },
+    {
+      type: 'rpm',
+      name: 'openssl-libs',
+      version: '1:1.1.1k-9.el8_7',
+      source: { name: 'openssl', version: '1:1.1.1k-9.el8_7' },
+      purl: `pkg:rpm/${distro.id}/openssl-libs@1.1.1k-9.el8_7?arch=x86_64&distro=${distro.id}-${distro.versionId}&epoch=1`,
+      layer,
+      path,
+    },
+  ];
+
+  it('lists the packages of a Berkeley DB Packages file as it does those of rpmdb.sqlite', () => {
+    const path = 'var/lib/rpm/Packages';
+    for (const bigEndian of [false, true]) {
+      const content = rpmdbBerkeley(headers(), { bigEndian });
+      expect(rpmReader.read(collected(file(path, content)), ROCKY)).toEqual(expected(ROCKY, path));
+    }
+  });
+
+  it('lists the packages of an ndb Packages.db', () => {
+    const path = 'usr/lib/sysimage/rpm/Packages.db';
+    const content = rpmdbNdb(headers());
+    expect(rpmReader.read(collected(file(path, content)), SLES)).toEqual(expected(SLES, path));
+  });
+
+  it('reads one database only, preferring SQLite, then ndb, then Berkeley DB as rpm does', () => {
+    const sqlite = file(DATABASE, rpmdb([packageHeader(CURL)]));
+    const ndb = file('var/lib/rpm/Packages.db', rpmdbNdb([packageHeader(BASH)]));
+    const bdb = file('var/lib/rpm/Packages', rpmdbBerkeley([packageHeader(TZDATA_NEW)]));
+    const names = (...files: CollectedFile[]) =>
+      rpmReader.read(collected(...files), FEDORA).map((found) => [found.name, found.path]);
+
+    expect(names(bdb, ndb, sqlite)).toEqual([['curl', DATABASE]]);
+    expect(names(bdb, ndb)).toEqual([['bash', 'var/lib/rpm/Packages.db']]);
+    expect(names(bdb)).toEqual([['tzdata', 'var/lib/rpm/Packages']]);
+  });
+
+  it('attributes packages to layers across versions of a Berkeley DB file', () => {
+    const path = 'var/lib/rpm/Packages';
+    const files = collected(
+      file(path, rpmdbBerkeley([packageHeader(BASH), packageHeader(TZDATA_OLD)]), BASE),
+      file(path, rpmdbBerkeley([packageHeader(BASH), packageHeader(TZDATA_NEW)]), APP),
+    );
+
+    expect(rpmReader.read(files, ROCKY).map((found) => [found.name, found.layer])).toEqual([
+      ['bash', BASE],
+      ['tzdata', APP],
+    ]);
+  });
+
+  it('returns no packages for a damaged Berkeley DB or ndb file, as for a damaged SQLite one', () => {
+    const bdb = rpmdbBerkeley(headers());
+    const ndb = rpmdbNdb(headers());
+    for (const [path, content] of [
+      ['var/lib/rpm/Packages', bdb.subarray(0, bdb.length - 4096)],
+      ['var/lib/rpm/Packages', Buffer.alloc(8192, 0xee)],
+      // The name says the format, as it does for rpm: ndb bytes in `Packages` are damage.
+      ['var/lib/rpm/Packages', ndb],
+      ['var/lib/rpm/Packages.db', ndb.subarray(0, ndb.length - 16)],
+      ['var/lib/rpm/Packages.db', bdb],
+    ] as const) {
+      expect(rpmReader.read(collected(file(path, content)), ROCKY)).toEqual([]);
     }
   });
 });

@@ -2,17 +2,32 @@ import Database from 'better-sqlite3';
 import { distroQualifier } from './distro-qualifier.js';
 import { layerOfPackage } from './layer-attribution.js';
 import { packageUrl } from './package-url.js';
+import { berkeleyDbHeaderBlobs } from './rpm-bdb.js';
+import { RpmDatabaseError } from './rpm-database-error.js';
 import { readRpmHeader, type RpmHeaderFields } from './rpm-header.js';
+import { ndbHeaderBlobs } from './rpm-ndb.js';
 import { sortPackages } from './sort-packages.js';
 import type { CollectedFile, Distro, InventoryPackage, PackageReader } from './types.js';
 
+type DatabaseFormat = 'sqlite' | 'ndb' | 'bdb';
+
 /**
- * rpm 4.16+ keeps its database in SQLite (Fedora 33+, RHEL/UBI 9). Fedora 36 moved it to
- * /usr/lib/sysimage/rpm and left /var/lib/rpm as a symlink, which the walker does not
- * follow, so both places are wanted; the first one present is read. The Berkeley DB
- * (`Packages`) and ndb (`Packages.db`) formats of older releases are not read.
+ * rpm 4.16+ keeps its database in SQLite (Fedora 33+, RHEL/UBI 9), SUSE in rpm's own ndb,
+ * and rpm up to 4.15 in Berkeley DB (RHEL/CentOS 7 and 8, UBI 8, AlmaLinux and Rocky Linux 8,
+ * Amazon Linux 2). Fedora 36 and SUSE moved it to /usr/lib/sysimage/rpm and left /var/lib/rpm
+ * as a symlink, which the walker does not follow, so both places are wanted. The first one
+ * present is read: rpm too, finding several, takes SQLite, then ndb, then Berkeley DB
+ * (lib/backend/dbi.cc), and a converted image can keep its old file beside the new one.
  */
-const DATABASE_PATHS = ['usr/lib/sysimage/rpm/rpmdb.sqlite', 'var/lib/rpm/rpmdb.sqlite'];
+const DATABASES: readonly { path: string; format: DatabaseFormat }[] = [
+  { path: 'usr/lib/sysimage/rpm/rpmdb.sqlite', format: 'sqlite' },
+  { path: 'var/lib/rpm/rpmdb.sqlite', format: 'sqlite' },
+  { path: 'usr/lib/sysimage/rpm/Packages.db', format: 'ndb' },
+  { path: 'var/lib/rpm/Packages.db', format: 'ndb' },
+  { path: 'var/lib/rpm/Packages', format: 'bdb' },
+  { path: 'usr/lib/sysimage/rpm/Packages', format: 'bdb' },
+];
+const DATABASE_PATHS = DATABASES.map((database) => database.path);
 /**
  * A container's rpmdb is 5–30 MiB; a full desktop install's is over 100 MiB. SQLite copies
  * the content once more when it opens it, so the bound counts double.
@@ -24,15 +39,17 @@ const PUBLIC_KEY_PSEUDO_PACKAGE = 'gpg-pubkey';
 const WAL_FORMAT = 2;
 const ROLLBACK_JOURNAL_FORMAT = 1;
 
-/** Packages in rpm's SQLite database. */
+/** Packages in rpm's database, whichever of its formats the image has. */
 export const rpmReader: PackageReader = {
   maxBytes: MAX_BYTES,
   wants(path) {
     return DATABASE_PATHS.includes(path);
   },
   read(files, distro) {
-    const file = DATABASE_PATHS.map((path) => files.final.get(path)).find((found) => found);
-    if (!file) return [];
+    const database = DATABASES.find(({ path }) => files.final.has(path));
+    const file = database && files.final.get(database.path);
+    if (!database || !file) return [];
+    const readRpmDatabase = (content: Buffer) => readHeaders(content, database.format);
     // dnf rewrites the whole database in every layer that installs anything, so the final
     // file's layer is merely the last such layer; each package's own comes from history.
     const layerOf = layerOfPackage(
@@ -55,7 +72,25 @@ export const rpmReader: PackageReader = {
 };
 
 /** Installed packages' headers; none for content that is no readable database. */
-function readRpmDatabase(content: Buffer): RpmHeaderFields[] {
+function readHeaders(content: Buffer, format: DatabaseFormat): RpmHeaderFields[] {
+  if (format === 'sqlite') return readSqliteDatabase(content);
+  const headers: RpmHeaderFields[] = [];
+  try {
+    const blobs = format === 'ndb' ? ndbHeaderBlobs(content) : berkeleyDbHeaderBlobs(content);
+    for (const blob of blobs) {
+      const header = readRpmHeader(blob);
+      if (header && header.name !== PUBLIC_KEY_PSEUDO_PACKAGE) headers.push(header);
+    }
+  } catch (error) {
+    // As for a damaged SQLite file: a structure that cannot be followed to its end says
+    // nothing reliable about what is installed, even in the part already read.
+    if (error instanceof RpmDatabaseError) return [];
+    throw error;
+  }
+  return headers;
+}
+
+function readSqliteDatabase(content: Buffer): RpmHeaderFields[] {
   let database: Database.Database;
   try {
     database = new Database(withoutWal(content), { readonly: true });
