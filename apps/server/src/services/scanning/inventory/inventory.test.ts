@@ -27,8 +27,8 @@ const dpkgStatus = (...packages: [string, string, string?][]) =>
 
 describe('readInventory', () => {
   it('reads a Debian image across compressed and plain layers', async () => {
-    // A marker no real file holds, to show the traversing entry was never written anywhere.
-    const marker = `traversal-probe-${process.pid}-${Date.now()}`;
+    // A marker no real file holds, to show the absolute entry was never written anywhere.
+    const marker = `path-probe-${process.pid}-${Date.now()}`;
     const base = layerOf(
       zstd(
         await tarOf([
@@ -52,7 +52,7 @@ describe('readInventory', () => {
     );
     const upgrade = await gzipLayer([
       {
-        path: '../../var/lib/dpkg/status',
+        path: '/var/lib/dpkg/status',
         content: dpkgStatus(
           ['libc6', '2.36-9'],
           ['curl', '7.88.1-10+deb12u8'],
@@ -98,11 +98,7 @@ describe('readInventory', () => {
       ],
       skipped: [],
     });
-    for (const path of [
-      'var/lib/dpkg/status',
-      '../var/lib/dpkg/status',
-      '../../var/lib/dpkg/status',
-    ]) {
+    for (const path of ['/var/lib/dpkg/status', 'var/lib/dpkg/status']) {
       const written = resolve(path);
       expect(existsSync(written) && readFileSync(written, 'utf8').includes(marker)).toBe(false);
     }

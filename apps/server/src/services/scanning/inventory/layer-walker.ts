@@ -1,4 +1,4 @@
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Duplex, Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
@@ -82,11 +82,41 @@ export async function collectFiles(
   for (const [index, layer] of layers.entries()) {
     tree.startLayer(index);
     await walkLayer(layer, effective, async (header, entry) => {
-      const path = normalizePath(header.name);
+      if (header.type === null) {
+        // tar-stream reads no type beyond POSIX's, so it cannot tell where an old-style GNU
+        // sparse entry (`S`) ends when its map runs over into extension blocks: the next
+        // "header" it found could be a file no runtime extracts. Docker and containerd refuse
+        // every other unknown type too.
+        throw new LayerRejectedError(
+          layer.digest,
+          `the tar entry ${quoted(header.name)} has a type the scanner cannot read ` +
+            '(an old-style GNU sparse file, or a type container runtimes do not extract)',
+        );
+      }
+      const sparse = sparseFile(header);
+      const path = pathInRoot(layer.digest, sparse?.name ?? header.name);
       if (path === '') return drain(entry);
       if (applyWhiteout(tree, path)) return drain(entry);
       if (header.type === 'directory') {
         tree.placeDirectory(path);
+        return drain(entry);
+      }
+      if (header.type === 'link' && header.linkname !== null) {
+        pathInRoot(layer.digest, header.linkname, 'links to');
+      }
+      if (sparse) {
+        // What a sparse file holds is spread over a map of its data and holes; rebuilding it
+        // would mean holding its declared size (10 GiB costs a hostile layer a few bytes).
+        // It replaces what was at its path, like any entry, and is reported if wanted.
+        tree.placeOther(path);
+        if (wants(path, sparse.size, header.mode & 0o7777) !== false) {
+          skipped.push({
+            path,
+            layer: layer.digest,
+            size: sparse.size,
+            reason: 'a sparse file, which the scanner does not expand',
+          });
+        }
         return drain(entry);
       }
       if (header.type !== 'file' && header.type !== 'contiguous-file') {
@@ -281,17 +311,70 @@ function* ancestors(path: string): Generator<string> {
 }
 
 /**
- * Entry names as the filesystem would resolve them below the root: `./a`, `/a` and
- * `../../a` all name `a`, since `..` at the root is the root. `''` is the root itself.
+ * Entry names as the filesystem would resolve them below the root: `./a`, `/a` and `a/b/../a`
+ * all name `a`; `''` is the root itself. Null for a name whose `..` climbs above the root.
  */
-export function normalizePath(name: string): string {
+export function normalizePath(name: string): string | null {
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
-    else parts.push(part);
+    if (part !== '..') parts.push(part);
+    else if (parts.pop() === undefined) return null;
   }
   return parts.join('/');
+}
+
+/** Linux's limit on a path given to a system call, which is how runtimes extract a layer. */
+const PATH_MAX = 4096;
+
+/**
+ * A layer with an entry (or a hard link's target) above the root is refused. Docker refuses
+ * to apply such a layer ("is outside of"); containerd puts the entry at the root instead.
+ * Nothing is extracted here either way, but a scan that picked one reading would list, for
+ * `../../var/lib/dpkg/status`, packages that one of them never installs: failing the scan
+ * says that the layer is hostile. Absolute names are not that: every runtime extracts
+ * `/etc/passwd` to the root's etc.
+ */
+function pathInRoot(layer: string, name: string, what = 'names'): string {
+  const bytes = Buffer.byteLength(name);
+  if (bytes > PATH_MAX) {
+    // No runtime can create such a path, and walking one costs time in its length: a 4 MiB
+    // PAX name of 2 million directories held the event loop for a second.
+    throw new LayerRejectedError(
+      layer,
+      `a tar entry ${what} a path of ${bytes} bytes, over Linux's ${PATH_MAX}: ${quoted(name)}`,
+    );
+  }
+  const path = normalizePath(name);
+  if (path === null) {
+    throw new LayerRejectedError(
+      layer,
+      `a tar entry ${what} ${quoted(name)}, outside the image's root (a path traversal)`,
+    );
+  }
+  return path;
+}
+
+/** The image's own text in a message: escaped, and short enough to store with the result. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…` : text);
+}
+
+/**
+ * GNU tar's PAX sparse formats (0.0, 0.1 and 1.0) store a sparse file as a regular entry
+ * holding only its data: 0.1 and 1.0 under a made-up name (`…/GNUSparseFile.<pid>/status`)
+ * with the real one in `GNU.sparse.name`. tar-stream knows none of them (nor the old GNU `S`
+ * type, which it reports with type null), so each would be read as some other file.
+ */
+function sparseFile(header: Header): { name: string | undefined; size: number } | null {
+  // tar-stream puts the entry's PAX records there; its types say only `{}`.
+  const pax = header.pax as Record<string, string> | null | undefined;
+  if (!pax || !Object.keys(pax).some((key) => key.startsWith('GNU.sparse.'))) return null;
+  const declared = Number(pax['GNU.sparse.realsize'] ?? pax['GNU.sparse.size']);
+  return {
+    name: pax['GNU.sparse.name'],
+    size: Number.isSafeInteger(declared) && declared >= 0 ? declared : (header.size ?? 0),
+  };
 }
 
 type Compression = 'gzip' | 'zstd' | 'none';
@@ -444,33 +527,39 @@ function limitStream(
   });
 }
 
-/** fzstd only offers a push decoder; this puts it in a pipeline. */
-function zstdStream(): Transform {
-  const stream: Transform = new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      try {
-        decoder.push(chunk);
-        callback();
-      } catch (error) {
-        callback(error as Error);
+/**
+ * fzstd decodes every block that a pushed chunk completes before it returns, and a 4-byte RLE
+ * block stands for 128 KiB: pushed whole, one 64 KiB chunk of them would be 2 GiB in memory
+ * before the size limits saw a byte of it. Pushed in slices of this many bytes, one push makes
+ * at most 16 blocks (2 MiB), and the next waits until the tar parser has taken them. Slicing
+ * costs nothing measurable: fzstd holds back the pieces of a block until it is whole.
+ */
+const ZSTD_SLICE = 64;
+
+/** fzstd only offers a push decoder; this puts it in a pipeline, with backpressure. */
+function zstdStream(): Duplex {
+  return Duplex.from(async function* (source: AsyncIterable<Buffer>) {
+    let decoded: Buffer[] = [];
+    // fzstd reuses its block buffers, so each piece is copied before it leaves.
+    const decoder = new Decompress((data) => {
+      if (data.length > 0) decoded.push(Buffer.from(data));
+    });
+    guardZstdWindows(decoder);
+    const taken = () => {
+      const pieces = decoded;
+      decoded = [];
+      return pieces;
+    };
+    for await (const chunk of source) {
+      for (let at = 0; at < chunk.length; at += ZSTD_SLICE) {
+        decoder.push(chunk.subarray(at, at + ZSTD_SLICE));
+        if (decoded.length > 0) yield* taken();
       }
-    },
-    flush(callback: TransformCallback) {
-      try {
-        // A stream cut short inside a frame throws "unexpected EOF" here.
-        decoder.push(new Uint8Array(0), true);
-        callback();
-      } catch (error) {
-        callback(error as Error);
-      }
-    },
+    }
+    // A stream cut short inside a frame throws "unexpected EOF" here.
+    decoder.push(new Uint8Array(0), true);
+    yield* taken();
   });
-  // fzstd reuses its block buffers, so each piece is copied before it leaves.
-  const decoder = new Decompress((data) => {
-    if (data.length > 0) stream.push(Buffer.from(data));
-  });
-  guardZstdWindows(decoder);
-  return stream;
 }
 
 function drain(entry: Entry): Promise<void> {
