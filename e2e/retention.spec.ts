@@ -1,4 +1,5 @@
 import { ADMIN } from './auth';
+import { expectNoAxeViolations } from './axe';
 import { Console } from './console';
 import { expect, test } from './fixtures';
 import { seedRetentionNamespace } from './retention-helpers';
@@ -129,4 +130,43 @@ test('restore a run from the run history', async ({ page, admin }) => {
   await expect(page.getByText(/^Restored 6 images from run #\d+$/)).toBeVisible();
   await expect(runRow.getByRole('button', { name: /^Restore run #\d+$/ })).toBeDisabled();
   await expect(runRow).toContainText('none');
+});
+
+test.describe('retention that protects images by their scans', () => {
+  // Nothing is scanned on push here, so no image has a successful scan whatever the timing.
+  test.use({ serverEnv: { BERTH_SCAN_ON_PUSH: '0' } });
+
+  test('previews with the scan protection: unscanned images are protected, with the reason', async ({
+    page,
+    admin,
+  }) => {
+    const seed = await seedRetentionNamespace(admin);
+    await page.goto(`/retention?namespace=${seed.namespace}`);
+    const form = page.getByRole('form', { name: `Retention policy of ${seed.namespace}` });
+    const days = form.getByLabel('Days since the last successful scan');
+    // Off by default: its days wait, disabled, for the box to be ticked.
+    await expect(form.getByLabel('Protect images not scanned recently')).not.toBeChecked();
+    await expect(days).toBeDisabled();
+    await form.getByText('Protect images not scanned recently').click();
+    await expect(days).toBeEnabled();
+    await days.fill('0');
+    await form.getByRole('button', { name: 'Preview', exact: true }).click();
+    await expect(form).toContainText('Enter a whole number of days from 1 to 365.');
+    await days.fill('7');
+    await form.getByLabel('Images to keep per repository').fill('1');
+    await form.getByRole('button', { name: 'Preview', exact: true }).click();
+
+    const preview = page.getByRole('region', { name: 'Preview' });
+    await expect(preview).toContainText('scan protection: 7 days');
+    await expect(
+      preview.locator('.berth-summary-tile').filter({ hasText: /^Protected/ }),
+    ).toContainText(/^Protected8/);
+    await preview.getByRole('button', { name: 'Show images of app' }).click();
+    const appImages = preview.getByRole('table', { name: 'Preview of app' });
+    await expect(appImages.locator('tbody tr')).toHaveCount(6);
+    await expect(
+      appImages.locator('tbody tr').filter({ hasText: 'protected: no successful scan' }),
+    ).toHaveCount(6);
+    await expectNoAxeViolations(page);
+  });
 });

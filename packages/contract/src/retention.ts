@@ -4,6 +4,8 @@ import { cursorParam, isoDate, limitParam, page, searchParam } from './common.js
 /** API bounds; the pattern and time grammars are the domain's, checked by the service. */
 export const MAX_KEEP_COUNT = 10_000;
 export const MAX_EXCLUDE_PATTERNS = 20;
+/** The scan protection's N: a year, well past how long scan results are kept (30 days). */
+export const MAX_PROTECT_UNSCANNED_DAYS = 365;
 
 const pattern = z.string().min(1, 'patterns cannot be empty').max(255);
 const patterns = z
@@ -21,6 +23,21 @@ export const retentionRules = z.strictObject({
   retainUntagged: z.boolean(),
   excludeTags: patterns,
   excludeRepositories: patterns,
+  /**
+   * Protects an image whose newest successful scan (every platform's, for an index) is missing
+   * or was generated more than this many days before the rules are applied; null: off. A
+   * failed scan does not count as a scan. Absent in a request: off.
+   */
+  protectUnscannedDays: z
+    .number('protectUnscannedDays must be a number of days, or null to turn it off')
+    .int('protectUnscannedDays must be a whole number of days')
+    .min(1, 'protectUnscannedDays must be at least 1 (or null to turn it off)')
+    .max(
+      MAX_PROTECT_UNSCANNED_DAYS,
+      `protectUnscannedDays must be at most ${MAX_PROTECT_UNSCANNED_DAYS}`,
+    )
+    .nullable()
+    .default(null),
 });
 export type RetentionRules = z.infer<typeof retentionRules>;
 export type RetentionRulesInput = z.input<typeof retentionRules>;
@@ -42,6 +59,7 @@ export const retentionPolicy = z.object({
   retainUntagged: z.boolean(),
   excludeTags: z.array(z.string()),
   excludeRepositories: z.array(z.string()),
+  protectUnscannedDays: z.number().int().nullable(),
   enabled: z.boolean(),
   dailyAt: z.string(),
   /** False until someone saves a policy: the values shown are the defaults. */

@@ -8,8 +8,11 @@ import {
   describeProtection,
   describeReason,
   describeSkip,
+  lastScanOf,
+  needsScans,
   nextDailyRun,
   planConfirmation,
+  withScannedPart,
   selectRetention,
   type ImagePointer,
   type RetentionCandidate,
@@ -38,14 +41,21 @@ function img(
   };
 }
 
+/** When the tests' rules are applied: scan ages are measured against it. */
+const EVALUATED_AT = T0 + 30 * DAY;
+
 function rules(over: Partial<RetentionRules> = {}) {
-  return compileRules({
-    keepCount: 2,
-    retainUntagged: false,
-    excludeTags: [],
-    excludeRepositories: [],
-    ...over,
-  });
+  return compileRules(
+    {
+      keepCount: 2,
+      retainUntagged: false,
+      excludeTags: [],
+      excludeRepositories: [],
+      protectUnscannedDays: null,
+      ...over,
+    },
+    EVALUATED_AT,
+  );
 }
 
 const keys = (vs: RetentionVerdict<string>[]) => vs.map((v) => v.candidate.key);
@@ -548,6 +558,98 @@ describe('protection', () => {
   });
 });
 
+describe('scan protection', () => {
+  const scanned = (key: string, lastScannedAt: number | null | undefined, tags = [key]) => ({
+    ...img(key, { tags }),
+    ...(lastScannedAt === undefined ? {} : { lastScannedAt }),
+  });
+
+  it('protects the never scanned and those scanned more than N days before the evaluation', () => {
+    const out = selectRetention(
+      'app',
+      [
+        scanned('a', null),
+        scanned('b', EVALUATED_AT - 7 * DAY - 1),
+        scanned('c', EVALUATED_AT - 12 * DAY - 5 * HOUR),
+        scanned('d', EVALUATED_AT - 7 * DAY),
+        scanned('e', EVALUATED_AT - HOUR),
+      ],
+      rules({ keepCount: 0, protectUnscannedDays: 7 }),
+    );
+    expect(decisions(out)).toEqual({
+      a: 'protected',
+      b: 'protected',
+      c: 'protected',
+      // Exactly N days old is still fresh; an hour old certainly is.
+      d: 'delete',
+      e: 'delete',
+    });
+    expect(byKey(out, 'a').reason).toMatchObject({ protections: [{ kind: 'scan-missing' }] });
+    expect(byKey(out, 'b').reason).toMatchObject({
+      protections: [{ kind: 'scan-stale', scannedAt: EVALUATED_AT - 7 * DAY - 1, days: 7 }],
+    });
+    expect(describeReason(byKey(out, 'c').reason)).toBe(
+      'protected: last successful scan 12 days ago',
+    );
+  });
+
+  it('is off without the option, whatever the scans: nothing is protected by them', () => {
+    const candidates = [scanned('a', null), scanned('b', T0 - 300 * DAY)];
+    const off = rules({ keepCount: 0, protectUnscannedDays: null });
+    expect(decisions(selectRetention('app', candidates, off))).toEqual({
+      a: 'delete',
+      b: 'delete',
+    });
+    // ...and the store then reads no scans at all.
+    expect(needsScans(off.rules)).toBe(false);
+    expect(needsScans(rules({ protectUnscannedDays: 1 }).rules)).toBe(true);
+  });
+
+  it('leaves alone an image with nothing to scan (an artifact)', () => {
+    const out = selectRetention(
+      'app',
+      [scanned('a', undefined)],
+      rules({ keepCount: 0, protectUnscannedDays: 1 }),
+    );
+    expect(out[0]?.decision).toBe('delete');
+  });
+
+  it('keeps the rank of a protected image and adds to the other protections', () => {
+    const out = selectRetention(
+      'app',
+      [scanned('a', null, ['latest']), scanned('b', EVALUATED_AT)],
+      rules({ keepCount: 1, excludeTags: ['latest'], protectUnscannedDays: 30 }),
+    );
+    expect(byKey(out, 'a').reason).toEqual({
+      code: 'protected',
+      rank: 1,
+      protections: [
+        { kind: 'excluded-tag', tag: 'latest', pattern: 'latest' },
+        { kind: 'scan-missing' },
+      ],
+    });
+    expect(describeReason(byKey(out, 'a').reason)).toBe(
+      'protected: tag "latest" matches the protected pattern "latest"; protected: no successful scan',
+    );
+    // The scanned image is second in recency and beyond the one kept.
+    expect(byKey(out, 'b')).toMatchObject({ decision: 'delete', reason: { rank: 2 } });
+  });
+
+  it('lastScanOf: an index is as fresh as its least recently scanned platform', () => {
+    expect(lastScanOf([T0])).toBe(T0);
+    expect(lastScanOf([T0 + DAY, T0, T0 + 2 * DAY])).toBe(T0);
+    // One platform without a successful scan (never scanned, or only failed): not scanned.
+    expect(lastScanOf([T0, null])).toBeNull();
+    expect(lastScanOf([null])).toBeNull();
+    // Nothing Berth scans (an artifact, an index of attestations only): nothing to protect.
+    expect(lastScanOf([])).toBeUndefined();
+    // The same a part at a time, whatever the order the parts come in.
+    expect(withScannedPart(withScannedPart(undefined, T0 + DAY), T0)).toBe(T0);
+    expect(withScannedPart(withScannedPart(undefined, null), T0)).toBeNull();
+    expect(withScannedPart(withScannedPart(undefined, T0), null)).toBeNull();
+  });
+});
+
 describe('patterns', () => {
   it('* is any run (including none), ? exactly one character, whole name anchored', () => {
     const star = compilePattern('v*');
@@ -608,9 +710,11 @@ describe('patterns', () => {
       retainUntagged: true,
       excludeTags: ['latest', 'v*'],
       excludeRepositories: ['base/*'],
+      protectUnscannedDays: 7,
     };
-    const c = compileRules(r);
+    const c = compileRules(r, EVALUATED_AT);
     expect(c.rules).toBe(r);
+    expect(c.evaluatedAt).toBe(EVALUATED_AT);
     expect(c.tagPatterns.map((p) => p.pattern)).toEqual(['latest', 'v*']);
     expect(c.repositoryPatterns.map((p) => p.pattern)).toEqual(['base/*']);
     expect(c.tagPatterns[1]?.regex.test('v9')).toBe(true);
@@ -658,6 +762,13 @@ describe('sentences', () => {
     );
     expect(describeProtection({ kind: 'in-use', usedBy: 'project p, job j' })).toBe(
       'protected: used by project p, job j',
+    );
+    expect(describeProtection({ kind: 'scan-missing' })).toBe('protected: no successful scan');
+    expect(describeProtection({ kind: 'scan-stale', scannedAt: T0, days: 12 })).toBe(
+      'protected: last successful scan 12 days ago',
+    );
+    expect(describeProtection({ kind: 'scan-stale', scannedAt: T0, days: 1 })).toBe(
+      'protected: last successful scan 1 day ago',
     );
   });
 

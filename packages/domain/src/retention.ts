@@ -17,6 +17,12 @@ export interface RetentionRules {
   excludeTags: string[];
   /** Repository patterns (`*`, `?`): every image of a matching repository is protected. */
   excludeRepositories: string[];
+  /**
+   * Scan protection: an image whose newest successful scan is missing, or was generated more
+   * than this many days before the evaluation, is protected (see lastScanOf for what counts).
+   * Null: off.
+   */
+  protectUnscannedDays: number | null;
 }
 
 /** One image as retention sees it: referrers and index children are never candidates. */
@@ -26,6 +32,12 @@ export interface RetentionCandidate<K = number> {
   tags: readonly string[];
   createdAt: number | null;
   pushedAt: number;
+  /**
+   * For the scan protection (lastScanOf): when the image was last scanned successfully, null
+   * when it (or a platform of it) never was. Absent when the image holds nothing Berth scans
+   * (an artifact) and when the rules do not ask, so nothing is read for it.
+   */
+  lastScannedAt?: number | null;
 }
 
 /** Something outside the registry that uses an image (a project's app or job). */
@@ -40,7 +52,41 @@ export interface ImagePointer {
 export type Protection =
   | { kind: 'excluded-tag'; tag: string; pattern: string }
   | { kind: 'excluded-repository'; pattern: string }
-  | { kind: 'in-use'; usedBy: string };
+  | { kind: 'in-use'; usedBy: string }
+  | { kind: 'scan-missing' }
+  /** `days`: whole days between the scan and the evaluation, so its sentence needs no clock. */
+  | { kind: 'scan-stale'; scannedAt: number; days: number };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * An image's last successful scan, as the scan protection sees it, from the newest complete
+ * result of each part of it that Berth scans (the image itself, or each platform image of an
+ * index; artifacts such as Helm charts, SBOMs or an index's attestation manifests have no
+ * filesystem and are never scanned, so they are not parts: the store's read says which are).
+ * Null means no successful scan: a failed scan says nothing about what the image holds, so it
+ * does not count. An index is only as fresh as its least recently scanned platform, and
+ * unscanned if any platform is. Undefined when there are no parts: nothing to scan, nothing to
+ * protect.
+ */
+export function lastScanOf(parts: readonly (number | null)[]): number | null | undefined {
+  let last: number | null | undefined;
+  for (const part of parts) last = withScannedPart(last, part);
+  return last;
+}
+
+/**
+ * lastScanOf a part at a time, for a reader that meets an image's parts one by one: `last` is
+ * what its parts so far gave (undefined before the first), `part` the next one's newest
+ * successful scan (null: none).
+ */
+export function withScannedPart(
+  last: number | null | undefined,
+  part: number | null,
+): number | null {
+  if (last === null || part === null) return null;
+  return last === undefined ? part : Math.min(last, part);
+}
 
 export type RetentionReason =
   | { code: 'rank'; rank: number; keepCount: number }
@@ -92,9 +138,11 @@ export interface CompiledRules {
   rules: RetentionRules;
   tagPatterns: { pattern: string; regex: RegExp }[];
   repositoryPatterns: { pattern: string; regex: RegExp }[];
+  /** When the rules are applied: what a scan's age is measured against. */
+  evaluatedAt: number;
 }
 
-export function compileRules(rules: RetentionRules): CompiledRules {
+export function compileRules(rules: RetentionRules, evaluatedAt: number): CompiledRules {
   return {
     rules,
     tagPatterns: rules.excludeTags.map((pattern) => ({ pattern, regex: compilePattern(pattern) })),
@@ -102,7 +150,31 @@ export function compileRules(rules: RetentionRules): CompiledRules {
       pattern,
       regex: compilePattern(pattern),
     })),
+    evaluatedAt,
   };
+}
+
+/** Whether the rules protect images by their scans, so the store must read them. */
+export function needsScans(rules: RetentionRules): boolean {
+  return rules.protectUnscannedDays !== null;
+}
+
+/**
+ * The scan protection of one image: none when the option is off or the image holds nothing
+ * to scan; otherwise missing, or stale when scanned more than N days (of 24 hours) before the
+ * evaluation. A scan exactly N days old is still fresh.
+ */
+function scanProtection<K>(
+  candidate: RetentionCandidate<K>,
+  compiled: CompiledRules,
+): Protection | null {
+  const days = compiled.rules.protectUnscannedDays;
+  if (days === null || candidate.lastScannedAt === undefined) return null;
+  const at = candidate.lastScannedAt;
+  if (at === null) return { kind: 'scan-missing' };
+  const age = compiled.evaluatedAt - at;
+  if (age <= days * DAY_MS) return null;
+  return { kind: 'scan-stale', scannedAt: at, days: Math.floor(age / DAY_MS) };
 }
 
 function protectionsOf<K>(
@@ -124,6 +196,8 @@ function protectionsOf<K>(
         : candidate.tags.includes(p.reference.tag);
     if (hit) found.push({ kind: 'in-use', usedBy: p.usedBy });
   }
+  const scan = scanProtection(candidate, compiled);
+  if (scan) found.push(scan);
   return found;
 }
 
@@ -193,6 +267,10 @@ export function describeProtection(p: Protection): string {
       return `protected: repository matches the protected pattern "${p.pattern}"`;
     case 'in-use':
       return `protected: used by ${p.usedBy}`;
+    case 'scan-missing':
+      return 'protected: no successful scan';
+    case 'scan-stale':
+      return `protected: last successful scan ${p.days} ${p.days === 1 ? 'day' : 'days'} ago`;
   }
 }
 

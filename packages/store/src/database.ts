@@ -216,6 +216,8 @@ export interface RetentionPoliciesTable {
   /** JSON arrays of patterns. */
   exclude_tags: string;
   exclude_repositories: string;
+  /** RetentionRules.protectUnscannedDays: null when the scan protection is off. */
+  protect_unscanned_days: number | null;
   enabled: number;
   daily_at: string;
   next_run_at: number | null;

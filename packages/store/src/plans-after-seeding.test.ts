@@ -209,7 +209,13 @@ describe('query plans after seeding in bulk', () => {
     await runOperation(s, restore.id, restoreKind, now, 200);
 
     // A retention run (keep 3, untagged deleted) and its restore.
-    const rules = { keepCount: 3, retainUntagged: false, excludeTags: [], excludeRepositories: [] };
+    const rules = {
+      keepCount: 3,
+      retainUntagged: false,
+      excludeTags: [],
+      excludeRepositories: [],
+      protectUnscannedDays: null,
+    };
     const preview = await s.retention.createPreview('bench-0002', rules, [], ctx(++now), DAY);
     const confirm = await s.retention.confirm('bench-0002', preview.id, [], ctx(++now), TEST_CLAIM);
     const runId = await runOperation(

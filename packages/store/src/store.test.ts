@@ -480,7 +480,13 @@ describe.each(testEngines())('store on %s', (engine) => {
     }
     const order: string[] = [];
     setImmediate(() => order.push('turn'));
-    const rules = { keepCount: 1, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
+    const rules = {
+      keepCount: 1,
+      retainUntagged: true,
+      excludeTags: [],
+      excludeRepositories: [],
+      protectUnscannedDays: null,
+    };
     const preview = await store.retention.createPreview('team', rules, [], ctx(T0 + 10), 3_600_000);
     order.push('preview');
     expect(preview.summary.totals).toMatchObject({ images: 3, keep: 1, delete: 2 });
@@ -492,7 +498,13 @@ describe.each(testEngines())('store on %s', (engine) => {
     for (let i = 0; i < 5; i++) {
       await push('team', 'app', manifest(`img${i}`, { createdAt: T0 + i }), [`v${i}`], ctx(T0 + i));
     }
-    return { keepCount: 2, retainUntagged: true, excludeTags: [], excludeRepositories: [] };
+    return {
+      keepCount: 2,
+      retainUntagged: true,
+      excludeTags: [],
+      excludeRepositories: [],
+      protectUnscannedDays: null,
+    };
   }
 
   /** Confirms a preview of team at `at` and works the run's operation to its end. */

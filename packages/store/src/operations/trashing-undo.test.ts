@@ -271,6 +271,7 @@ describe.each(testEngines())('on %s', (engine) => {
         retainUntagged: false,
         excludeTags: [],
         excludeRepositories: [],
+        protectUnscannedDays: null,
       };
       const preview = await store.retention.createPreview('team', rules, [], tick(), 3_600_000);
       const id = await store.retention.confirm('team', preview.id, [], tick(), TEST_CLAIM);

@@ -32,7 +32,13 @@ describe.skipIf(!testEngines().includes('postgres'))('scheduled runs on one Post
     await first?.retention.savePolicy(
       'team',
       {
-        rules: { keepCount: 2, retainUntagged: true, excludeTags: [], excludeRepositories: [] },
+        rules: {
+          keepCount: 2,
+          retainUntagged: true,
+          excludeTags: [],
+          excludeRepositories: [],
+          protectUnscannedDays: null,
+        },
         enabled: true,
         dailyAt: '03:00',
       },

@@ -2,8 +2,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   type CompiledRules,
   type ImagePointer,
+  MANIFEST_MEDIA_TYPES,
   type RetentionCandidate,
   type RetentionVerdict,
+  needsScans,
+  withScannedPart,
   selectRetention,
 } from '@berth/domain';
 import { type RawBuilder, sql } from 'kysely';
@@ -96,13 +99,16 @@ export async function* evaluateRepositories(
     batches.push(repositories.slice(start, end));
     start = end;
   }
+  // Scans are read only for rules that protect by them: otherwise a preview costs what it did.
+  const withScans = needsScans(compiled.rules);
   const read = (batch: typeof repositories) => {
     const only = batch.length === 1 ? batch[0] : undefined;
     return only && only.image_count > IMAGES_PER_BATCH
-      ? readLargeRepository(db, only.id)
+      ? readLargeRepository(db, only.id, withScans)
       : readBatch(
           db,
           batch.map((r) => r.id),
+          withScans,
         );
   };
   // PostgreSQL answers over the network: the next batch is asked for while this one is
@@ -142,7 +148,11 @@ export async function* evaluateRepositories(
  * million row objects than SQLite spends finding the rows, and a column of numbers parses into
  * a flat array. The aggregates of one query see the rows in the same order, so they line up.
  */
-async function readBatch(db: Db, ids: number[]): Promise<Map<number, ScannedImage[]>> {
+async function readBatch(
+  db: Db,
+  ids: number[],
+  withScans: boolean,
+): Promise<Map<number, ScannedImage[]>> {
   const codec = columnsOf(db);
   const column = codec.numbers;
   const images = await sql<ImageColumns>`
@@ -154,7 +164,10 @@ async function readBatch(db: Db, ids: number[]): Promise<Map<number, ScannedImag
     SELECT ${column('manifest_id')} AS m, ${codec.names('name')} AS n
     FROM tags WHERE repository_id IN (${sql.join(ids)})`.execute(db);
   const byRepository = new Map<number, ScannedImage[]>();
-  decode(codec, images.rows[0], tagged.rows[0], byRepository);
+  const read = decode(codec, images.rows[0], tagged.rows[0], byRepository);
+  if (withScans) {
+    await fillLastScans(db, sql`m.repository_id IN (${sql.join(ids)}) AND m.listed = 1`, read);
+  }
   return byRepository;
 }
 
@@ -166,6 +179,7 @@ async function readBatch(db: Db, ids: number[]): Promise<Map<number, ScannedImag
 async function readLargeRepository(
   db: Db,
   repositoryId: number,
+  withScans: boolean,
 ): Promise<Map<number, ScannedImage[]>> {
   const byRepository = new Map<number, ScannedImage[]>();
   const codec = columnsOf(db);
@@ -187,7 +201,15 @@ async function readLargeRepository(
       SELECT ${column('manifest_id')} AS m, ${codec.names('name')} AS n
       FROM tags WHERE manifest_id > ${after} AND manifest_id <= ${row.last}
         AND repository_id = ${repositoryId}`.execute(db);
-    decode(codec, row, tagged.rows[0], byRepository);
+    const read = decode(codec, row, tagged.rows[0], byRepository);
+    if (withScans) {
+      await fillLastScans(
+        db,
+        sql`m.repository_id = ${repositoryId} AND m.listed = 1
+          AND m.id > ${after} AND m.id <= ${row.last}`,
+        read,
+      );
+    }
     if (Number(row.n) < IMAGES_PER_BATCH) break;
     after = row.last;
     await nextTurn();
@@ -235,13 +257,16 @@ function columnsOf(db: Db): ColumnCodec {
 type ImageColumns = Record<'r' | 'i' | 'c' | 'p' | 'v' | 's', string | null>;
 type TagColumns = Record<'m' | 'n', string | null>;
 
-/** Candidates from the columns of an image read and its tags, added to `byRepository`. */
+/**
+ * Candidates from the columns of an image read and its tags, added to `byRepository`; the ones
+ * added are returned too.
+ */
 function decode(
   codec: ColumnCodec,
   m: ImageColumns | undefined,
   t: TagColumns | undefined,
   byRepository: Map<number, ScannedImage[]>,
-): void {
+): ScannedImage[] {
   const col = codec.parseNumbers;
   const tagManifests = col(t?.m);
   const tagNames = codec.parseNames(t?.n);
@@ -263,6 +288,7 @@ function decode(
   const pushed = col(m?.p);
   const revisions = col(m?.v);
   const sizes = col(m?.s);
+  const read: ScannedImage[] = [];
   for (let k = 0; k < manifestIds.length; k++) {
     const id = manifestIds[k] as number;
     const image: ScannedImage = {
@@ -280,6 +306,69 @@ function decode(
     const list = byRepository.get(repositoryId);
     if (list) list.push(image);
     else byRepository.set(repositoryId, [image]);
+    read.push(image);
+  }
+  return read;
+}
+
+const INDEX_TYPES = sql.join([MANIFEST_MEDIA_TYPES.ociIndex, MANIFEST_MEDIA_TYPES.dockerList]);
+
+/**
+ * Each candidate's last successful scan (lastScanOf, a part at a time), for rules with the scan protection: one
+ * query for the candidates that `candidates` (a condition on manifests `m`) selects, in the
+ * same packed columns as the image read. Its parts are what the scanner scans: an image
+ * manifest without an artifact type (so with an image config), or each such platform image of
+ * an index. Not parts: artifacts, nested indexes, and the attestation manifests BuildKit adds
+ * to an index (platform unknown/unknown, the OCI convention), which hold provenance rather
+ * than a filesystem and would keep every such index "unscanned" for ever. Of each part, the
+ * newest complete result of that very digest counts, as the scans store matches results (they
+ * outlive images); 0 when it has none, which no real scan time is. A candidate without parts
+ * has no row and stays "nothing to scan".
+ */
+async function fillLastScans(
+  db: Db,
+  candidates: RawBuilder<unknown>,
+  read: readonly ScannedImage[],
+): Promise<void> {
+  if (read.length === 0) return;
+  const codec = columnsOf(db);
+  // One pass over the candidates: an index's platform images come from a join that only an
+  // index's rows take, so a plain image costs one lookup of its row (for its kind and digest)
+  // and one seek of scan_results_newest, which answers the newest complete time by itself.
+  const result = await sql<Record<'c' | 't', string | null>>`
+    SELECT ${codec.numbers('candidate')} AS c, ${codec.numbers('scanned')} AS t FROM (
+      SELECT p.candidate, coalesce((
+        SELECT max(s.generated_at) FROM scan_results s
+        WHERE s.manifest_id = p.part AND s.status = 'complete' AND s.digest = p.digest
+      ), 0) AS scanned
+      FROM (
+        SELECT m.id AS candidate, coalesce(c.id, m.id) AS part,
+          coalesce(c.digest, m.digest) AS digest
+        FROM manifests m
+          LEFT JOIN manifest_children mc
+            ON mc.parent_id = m.id AND m.media_type IN (${INDEX_TYPES})
+          LEFT JOIN manifests c ON c.id = mc.child_id
+        WHERE ${candidates} AND CASE WHEN m.media_type IN (${INDEX_TYPES})
+          THEN c.id IS NOT NULL AND c.artifact_type IS NULL AND c.media_type NOT IN (${INDEX_TYPES})
+            AND coalesce(c.platform_os, '') <> 'unknown'
+          ELSE m.artifact_type IS NULL END
+      ) AS p
+    ) AS q`.execute(db);
+  const row = result.rows[0];
+  const ids = codec.parseNumbers(row?.c);
+  const times = codec.parseNumbers(row?.t);
+  if (ids.length !== times.length) {
+    throw new Error(
+      `a read of scans did not line up (${ids.length} images, ${times.length} times)`,
+    );
+  }
+  // Folded into each image as its rows come (an index has a row per platform): a list of parts
+  // per image cost twice as much at a million images.
+  const byId = new Map<number, ScannedImage>();
+  for (const image of read) byId.set(image.key, image);
+  for (let k = 0; k < ids.length; k++) {
+    const image = byId.get(ids[k] as number);
+    if (image) image.lastScannedAt = withScannedPart(image.lastScannedAt, times[k] || null);
   }
 }
 

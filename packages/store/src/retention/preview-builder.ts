@@ -59,6 +59,8 @@ export async function buildPreviewPart(
   pointers: readonly ImagePointer[],
   select: RepositorySelection,
   expectedImages: number,
+  /** When the rules are applied (a preview's, a confirmation's or a run's time). */
+  evaluatedAt: number,
 ): Promise<PreviewPart> {
   let columns = allocateColumns(Math.max(16, expectedImages));
   let count = 0;
@@ -69,7 +71,7 @@ export async function buildPreviewPart(
   for await (const { repository, verdicts } of evaluateRepositories(
     db,
     namespaceId,
-    compileRules(rules),
+    compileRules(rules, evaluatedAt),
     pointers,
     select,
   )) {

@@ -27,6 +27,7 @@ const RULES: RetentionRules = {
   retainUntagged: false,
   excludeTags: [],
   excludeRepositories: [],
+  protectUnscannedDays: null,
 };
 const ctx = { actor: 'tester', now: NOW };
 

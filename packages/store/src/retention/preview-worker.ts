@@ -14,6 +14,8 @@ export interface PreviewWorkerTask {
   nameFrom?: string;
   nameTo?: string;
   expectedImages: number;
+  /** When the rules are applied: the main thread's clock, not the worker's. */
+  evaluatedAt: number;
 }
 
 const task = workerData as PreviewWorkerTask;
@@ -30,6 +32,7 @@ try {
       nameTo: task.nameTo,
     },
     task.expectedImages,
+    task.evaluatedAt,
   );
   const c = part.columns;
   parentPort?.postMessage({ part }, [

@@ -156,7 +156,13 @@ async function markReady(db: Db, operationId: number): Promise<void> {
 export const RUN_LEASE_MS = 10 * 60 * 1000;
 
 const DEFAULT_POLICY: PolicySettings = {
-  rules: { keepCount: 10, retainUntagged: true, excludeTags: [], excludeRepositories: [] },
+  rules: {
+    keepCount: 10,
+    retainUntagged: true,
+    excludeTags: [],
+    excludeRepositories: [],
+    protectUnscannedDays: null,
+  },
   enabled: false,
   dailyAt: '03:00',
 };
@@ -167,17 +173,22 @@ function policyRules(row: {
   retain_untagged: number;
   exclude_tags: string;
   exclude_repositories: string;
+  protect_unscanned_days: number | null;
 }): RetentionRules {
   return {
     keepCount: row.keep_count,
     retainUntagged: row.retain_untagged === 1,
     excludeTags: JSON.parse(row.exclude_tags) as string[],
     excludeRepositories: JSON.parse(row.exclude_repositories) as string[],
+    protectUnscannedDays:
+      row.protect_unscanned_days === null ? null : Number(row.protect_unscanned_days),
   };
 }
 
+/** Rules stored with a preview or a run; those stored before the scan protection lack it. */
 function parseRules(json: string): RetentionRules {
-  return JSON.parse(json) as RetentionRules;
+  const rules = JSON.parse(json) as RetentionRules;
+  return { ...rules, protectUnscannedDays: rules.protectUnscannedDays ?? null };
 }
 
 function reasonFor(
@@ -254,18 +265,20 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
     namespaceId: number,
     rules: RetentionRules,
     pointers: readonly ImagePointer[],
+    evaluatedAt: number,
     ids?: ReadonlySet<number>,
   ): Promise<PreviewPart> {
     const repositories = await selectRepositories(db, namespaceId, ids ? { ids } : {});
     const total = repositories.reduce((s, r) => s + r.image_count, 0);
     const onMainThread = () =>
-      buildPreviewPart(db, namespaceId, rules, pointers, ids ? { ids } : {}, total);
+      buildPreviewPart(db, namespaceId, rules, pointers, ids ? { ids } : {}, total, evaluatedAt);
     return onWorkerOr(WORKER_SCRIPT, total, onMainThread, async (database) => {
       const base = {
         database,
         namespaceId,
         rules,
         pointers: [...pointers],
+        evaluatedAt,
         ...(ids ? { ids: [...ids] } : {}),
       };
       let tasks: PreviewWorkerTask[] = [{ ...base, expectedImages: total }];
@@ -720,6 +733,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
           retain_untagged: policy.rules.retainUntagged ? 1 : 0,
           exclude_tags: JSON.stringify(policy.rules.excludeTags),
           exclude_repositories: JSON.stringify(policy.rules.excludeRepositories),
+          protect_unscanned_days: policy.rules.protectUnscannedDays ?? null,
           enabled: policy.enabled ? 1 : 0,
           daily_at: policy.dailyAt,
           next_run_at: policy.enabled ? nextDailyRun(ctx.now, policy.dailyAt) : null,
@@ -753,7 +767,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       ttlMs: number,
     ): Promise<PreviewRecord> {
       const ns = await resolveNamespace(db, namespace);
-      const part = await evaluatePreview(ns.id, rules, pointers);
+      const part = await evaluatePreview(ns.id, rules, pointers, ctx.now);
       const totals = { images: 0, keep: 0, protected: 0, delete: 0, deleteBytes: 0 };
       for (const r of part.repositories) {
         for (const key of ['images', 'keep', 'protected', 'delete', 'deleteBytes'] as const) {
@@ -859,7 +873,8 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       }
       // The rules applied again to the affected repositories as they are now, decided as a
       // preview is (on worker threads when they are large), into packed columns.
-      const now = await evaluatePreview(ns.id, preview.rules, pointers, affected);
+      // At the confirmation's time: an image whose scan has grown stale since is now protected.
+      const now = await evaluatePreview(ns.id, preview.rules, pointers, ctx.now, affected);
       await nextTurn();
       const position = new Map<number, number>();
       for (let i = 0; i < now.count; i++) {
@@ -974,6 +989,7 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
             'retention_policies.retain_untagged',
             'retention_policies.exclude_tags',
             'retention_policies.exclude_repositories',
+            'retention_policies.protect_unscanned_days',
             'namespaces.name',
           ])
           .where('retention_policies.enabled', '=', 1)
@@ -1053,7 +1069,12 @@ export function createRetentionStore(db: Db, options: RetentionStoreOptions = {}
       if (!head || head.claimed_by !== owner || head.status !== 'running') return null;
       const pointers = await pointersFor(head.name);
       // Decided as a preview is: on worker threads when the namespace is large.
-      const decided = await evaluatePreview(head.namespace_id, parseRules(head.rules), pointers);
+      const decided = await evaluatePreview(
+        head.namespace_id,
+        parseRules(head.rules),
+        pointers,
+        now(),
+      );
       const deletions: { itemId: number; revision: number }[] = [];
       for (let i = 0; i < decided.count; i++) {
         if (decided.columns.decisions[i] !== DECISION_CODES.delete) continue;

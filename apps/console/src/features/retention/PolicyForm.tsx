@@ -1,6 +1,11 @@
 import { Button, Checkbox, Form, Modal, NumberInput, TextInput, Toggle } from '@carbon/react';
 import { View } from '@carbon/icons-react';
-import { MAX_KEEP_COUNT, type RetentionPolicy, type RetentionRules } from '@berth/contract';
+import {
+  MAX_KEEP_COUNT,
+  MAX_PROTECT_UNSCANNED_DAYS,
+  type RetentionPolicy,
+  type RetentionRules,
+} from '@berth/contract';
 import { useEffect, useState } from 'react';
 import { useBlocker } from 'react-router';
 import type { ApiError } from '../../api/client';
@@ -230,6 +235,41 @@ export function PolicyForm({
             onChange={(event) => set('excludeRepositories', event.target.value)}
           />
         </div>
+        <fieldset className="berth-retention-form__scans">
+          <legend className="cds--label">Scan protection</legend>
+          <Checkbox
+            id="retention-protect-unscanned"
+            readOnly={readOnly}
+            labelText="Protect images not scanned recently"
+            helperText="Never deletes an image whose newest successful scan (of every platform, for a multi-platform image) is missing or older than the days below. A failed scan does not count."
+            checked={values.protectUnscanned}
+            onChange={(_event, { checked }) => set('protectUnscanned', checked)}
+          />
+          <NumberInput
+            id="retention-protect-unscanned-days"
+            readOnly={readOnly}
+            disabled={!values.protectUnscanned}
+            label="Days since the last successful scan"
+            // Only while on: a disabled field's helper text is too faint to read (axe).
+            helperText={
+              values.protectUnscanned
+                ? 'A result is renewed when new advisory data is imported, and the day before it expires.'
+                : undefined
+            }
+            min={1}
+            max={MAX_PROTECT_UNSCANNED_DAYS}
+            step={1}
+            allowEmpty
+            value={values.protectUnscannedDays}
+            invalid={errors.protectUnscannedDays !== undefined}
+            invalidText={errors.protectUnscannedDays}
+            onChange={(event, { value }) => {
+              const text =
+                event.target instanceof HTMLInputElement ? event.target.value : String(value);
+              set('protectUnscannedDays', text);
+            }}
+          />
+        </fieldset>
         <fieldset className="berth-retention-form__schedule">
           <legend className="cds--label">Schedule</legend>
           <Toggle

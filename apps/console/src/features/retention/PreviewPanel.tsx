@@ -199,7 +199,11 @@ export function PreviewPanel({
         <SummaryTile
           label="Protected"
           value={totals.protected.toLocaleString()}
-          detail="Matched by a protected pattern or used by a project: never deleted"
+          detail={
+            preview.rules.protectUnscannedDays === null
+              ? 'Matched by a protected pattern or used by a project: never deleted'
+              : 'Matched by a protected pattern, used by a project or not scanned recently: never deleted'
+          }
         />
         <SummaryTile
           label="Kept"

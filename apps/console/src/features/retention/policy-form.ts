@@ -1,6 +1,7 @@
 import {
   MAX_EXCLUDE_PATTERNS,
   MAX_KEEP_COUNT,
+  MAX_PROTECT_UNSCANNED_DAYS,
   type RetentionPolicy,
   type RetentionPolicyBody,
   type RetentionRules,
@@ -12,9 +13,19 @@ export interface PolicyFormValues {
   retainUntagged: boolean;
   excludeTags: string;
   excludeRepositories: string;
+  /** The scan protection is on; its days are kept while it is off, to turn it on again. */
+  protectUnscanned: boolean;
+  protectUnscannedDays: string;
   enabled: boolean;
   dailyAt: string;
 }
+
+/**
+ * Days offered when the scan protection is turned on: results are renewed at the latest the
+ * day before they expire (30 days), so 30 protects what has no current scan without also
+ * protecting images whose results simply waited for new advisory data.
+ */
+export const DEFAULT_PROTECT_UNSCANNED_DAYS = 30;
 
 export type PolicyFormErrors = Partial<Record<keyof PolicyFormValues, string>>;
 
@@ -26,6 +37,8 @@ export function formValuesFrom(policy: RetentionPolicy): PolicyFormValues {
     retainUntagged: policy.retainUntagged,
     excludeTags: policy.excludeTags.join(', '),
     excludeRepositories: policy.excludeRepositories.join(', '),
+    protectUnscanned: policy.protectUnscannedDays !== null,
+    protectUnscannedDays: String(policy.protectUnscannedDays ?? DEFAULT_PROTECT_UNSCANNED_DAYS),
     enabled: policy.enabled,
     dailyAt: policy.dailyAt,
   };
@@ -61,6 +74,17 @@ export function validateRules(values: PolicyFormValues): PolicyFormErrors {
   if (tags) errors.excludeTags = tags;
   const repositories = patternError(values.excludeRepositories);
   if (repositories) errors.excludeRepositories = repositories;
+  if (values.protectUnscanned) {
+    const days = Number(values.protectUnscannedDays);
+    if (
+      values.protectUnscannedDays.trim() === '' ||
+      !Number.isInteger(days) ||
+      days < 1 ||
+      days > MAX_PROTECT_UNSCANNED_DAYS
+    ) {
+      errors.protectUnscannedDays = `Enter a whole number of days from 1 to ${MAX_PROTECT_UNSCANNED_DAYS}.`;
+    }
+  }
   return errors;
 }
 
@@ -78,6 +102,7 @@ export function rulesFrom(values: PolicyFormValues): RetentionRules {
     retainUntagged: values.retainUntagged,
     excludeTags: splitPatterns(values.excludeTags),
     excludeRepositories: splitPatterns(values.excludeRepositories),
+    protectUnscannedDays: values.protectUnscanned ? Number(values.protectUnscannedDays) : null,
   };
 }
 
@@ -93,9 +118,14 @@ export function isDirty(values: PolicyFormValues, policy: RetentionPolicy): bool
     body.retainUntagged !== policy.retainUntagged ||
     body.enabled !== policy.enabled ||
     body.dailyAt !== policy.dailyAt ||
+    (body.protectUnscannedDays ?? null) !== policy.protectUnscannedDays ||
     (body.excludeTags ?? []).join(',') !== policy.excludeTags.join(',') ||
     (body.excludeRepositories ?? []).join(',') !== policy.excludeRepositories.join(',')
   );
+}
+
+function daysText(days: number): string {
+  return days === 1 ? '1 day' : `${days.toLocaleString()} days`;
 }
 
 /** One sentence of what a set of rules does, for the preview and the confirmation. */
@@ -112,6 +142,11 @@ export function describeRules(rules: RetentionRules): string {
   if (rules.excludeRepositories.length > 0) {
     parts.push(`protects repositories ${rules.excludeRepositories.join(', ')}`);
   }
+  if (rules.protectUnscannedDays !== null) {
+    parts.push(
+      `protects images without a successful scan in the last ${daysText(rules.protectUnscannedDays)}`,
+    );
+  }
   const last = parts.pop() ?? '';
   return parts.length > 0 ? `${parts.join(', ')} and ${last}.` : `${last}.`;
 }
@@ -124,7 +159,8 @@ function sameRules(rules: RetentionRules, policy: RetentionPolicy): boolean {
     rules.keepCount === policy.keepCount &&
     rules.retainUntagged === policy.retainUntagged &&
     rules.excludeTags.join(',') === policy.excludeTags.join(',') &&
-    rules.excludeRepositories.join(',') === policy.excludeRepositories.join(',')
+    rules.excludeRepositories.join(',') === policy.excludeRepositories.join(',') &&
+    rules.protectUnscannedDays === policy.protectUnscannedDays
   );
 }
 
@@ -147,6 +183,9 @@ export function settingsInBrief(rules: RetentionRules): string {
   if (rules.excludeTags.length > 0) parts.push(`protected tags: ${rules.excludeTags.join(', ')}`);
   if (rules.excludeRepositories.length > 0) {
     parts.push(`protected repositories: ${rules.excludeRepositories.join(', ')}`);
+  }
+  if (rules.protectUnscannedDays !== null) {
+    parts.push(`scan protection: ${daysText(rules.protectUnscannedDays)}`);
   }
   return parts.join('; ');
 }

@@ -68,6 +68,7 @@ it('a preview decided on one worker or split over two decides exactly what the m
       retainUntagged: false,
       excludeTags: ['v2'],
       excludeRepositories: ['gamma'],
+      protectUnscannedDays: null,
     };
     const ctx = { actor: 'test', now: server.clock.now };
     const one = await serial.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
@@ -101,7 +102,13 @@ it('a preview whose worker fails is decided on the main thread, and the failure 
       workerMinImages: 1,
       onWorkerFailure: (err) => failures.push(err),
     });
-    const rules = { keepCount: 1, retainUntagged: false, excludeTags: [], excludeRepositories: [] };
+    const rules = {
+      keepCount: 1,
+      retainUntagged: false,
+      excludeTags: [],
+      excludeRepositories: [],
+      protectUnscannedDays: null,
+    };
     const ctx = { actor: 'test', now: server.clock.now };
     const preview = await store.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
     const reference = await createStore(handle.db).retention.createPreview(
@@ -139,7 +146,13 @@ it('a confirmation decided on workers skips and deletes exactly what one decided
       parallelMinImages: 1,
       onWorkerFailure: (err) => failures.push(err),
     });
-    const rules = { keepCount: 1, retainUntagged: false, excludeTags: [], excludeRepositories: [] };
+    const rules = {
+      keepCount: 1,
+      retainUntagged: false,
+      excludeTags: [],
+      excludeRepositories: [],
+      protectUnscannedDays: null,
+    };
     const ctx = { actor: 'test', now: server.clock.now };
     // A project's app uses beta-1 from now on: the confirmation protects it.
     const pointers = [
@@ -181,5 +194,74 @@ it('a confirmation decided on workers skips and deletes exactly what one decided
   } finally {
     await second.close();
     await first.close();
+  }
+});
+
+it('a preview that protects by scans decides on workers exactly what the main thread decides', async () => {
+  const digests = await seedRepositories();
+  // Every other image scanned: half of those a day ago, half 20 days ago (stale under 7 days).
+  const manifests = await server.store.db
+    .selectFrom('manifests as m')
+    .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+    .select(['m.id', 'm.digest', 'r.name'])
+    .where('m.digest', 'in', [...digests.values()])
+    .orderBy('m.id')
+    .execute();
+  for (const [k, m] of manifests.entries()) {
+    if (k % 2 === 1) continue;
+    await server.store.scans.addResult(
+      { manifestId: Number(m.id), namespace: 'team-alpha', repository: m.name, digest: m.digest },
+      {
+        status: 'complete',
+        error: null,
+        distro: null,
+        inventory: { distro: null, packages: [] },
+        findings: [],
+        critical: 0,
+        high: 0,
+        medium: 0,
+        low: 0,
+        unknown: 0,
+        fixable: 0,
+      },
+      server.clock.now - (k % 4 === 0 ? 1 : 20) * 86_400_000,
+      30 * 86_400_000,
+    );
+  }
+  const file = path.join(server.dataDir, 'berth.db');
+  const handle = await openSqlite(file);
+  try {
+    const failures: unknown[] = [];
+    const serial = createStore(handle.db);
+    const parallel = createStore(handle.db, {
+      file,
+      workerMinImages: 1,
+      parallelMinImages: 1,
+      onWorkerFailure: (err) => failures.push(err),
+    });
+    const rules = {
+      keepCount: 0,
+      retainUntagged: false,
+      excludeTags: [],
+      excludeRepositories: [],
+      protectUnscannedDays: 7,
+    };
+    const ctx = { actor: 'test', now: server.clock.now };
+    const one = await serial.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
+    const two = await parallel.retention.createPreview('team-alpha', rules, [], ctx, 60_000);
+    const a = await everything(serial, one);
+    expect(await everything(parallel, two)).toEqual(a);
+    expect(failures).toEqual([]);
+    // Of the 20 seeded images only the 5 scanned a day ago go; the fixture's own are unscanned.
+    const seeded = new Set(digests.values());
+    const deleted = a.rows.filter((r) => r.decision === 'delete').map((r) => r.digest);
+    expect(deleted).toHaveLength(5);
+    expect(deleted.every((d) => seeded.has(d))).toBe(true);
+    expect(a.summary.protections.sort()).toEqual([
+      'protected: last successful scan 20 days ago',
+      'protected: no successful scan',
+    ]);
+  } finally {
+    await handle.close();
   }
 });
