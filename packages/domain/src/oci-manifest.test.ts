@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from './errors.js';
 import {
   MANIFEST_MEDIA_TYPES,
+  hasFilesystem,
   isIndexMediaType,
   isSupportedManifestType,
   parseManifest,
@@ -454,5 +455,46 @@ describe('readImageConfig', () => {
       platform: null,
     });
     expect(readImageConfig(new Uint8Array())).toEqual({ createdAt: null, platform: null });
+  });
+});
+
+describe('hasFilesystem: what a vulnerability scan reads', () => {
+  const image = (layers: string[], extra: object = {}) =>
+    parseManifest(
+      bytes({
+        ...ociImage,
+        layers: layers.map((t, i) => desc(t, String(i + 1))),
+        ...extra,
+      }),
+      OCI_MANIFEST,
+    );
+
+  it('is true for images whose layers are tar archives, however compressed or labelled', () => {
+    expect(hasFilesystem(image([OCI_LAYER]))).toBe(true);
+    expect(hasFilesystem(image(['application/vnd.oci.image.layer.v1.tar']))).toBe(true);
+    expect(hasFilesystem(image(['application/vnd.oci.image.layer.v1.tar+zstd']))).toBe(true);
+    expect(hasFilesystem(image(['application/octet-stream', DOCKER_LAYER]))).toBe(true);
+  });
+
+  it("is false for BuildKit's attestation manifests, artifacts, layerless images and indexes", () => {
+    // An attestation: an image config, in-toto statements as layers.
+    expect(hasFilesystem(image(['application/vnd.in-toto+json']))).toBe(false);
+    expect(
+      hasFilesystem(image([OCI_LAYER], { artifactType: 'application/vnd.cyclonedx+json' })),
+    ).toBe(false);
+    expect(
+      hasFilesystem(
+        image([OCI_LAYER], { config: desc('application/vnd.cncf.helm.config.v1+json', 'c') }),
+      ),
+    ).toBe(false);
+    expect(hasFilesystem(image([]))).toBe(false);
+    expect(
+      hasFilesystem(
+        parseManifest(
+          bytes({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [desc(OCI_MANIFEST, 'a')] }),
+          OCI_INDEX,
+        ),
+      ),
+    ).toBe(false);
   });
 });

@@ -37,6 +37,26 @@ export function manifestBlobUnknown(repository: string, digest: string): NotFoun
 }
 
 /** The spec lets registries refuse larger manifests; 4 MiB is what it recommends accepting. */
+/**
+ * Whether a manifest is a container image with a filesystem, the thing a vulnerability scan
+ * reads: an image manifest with an image config whose layers are (possibly compressed) tar
+ * archives. BuildKit's attestation manifests (platform `unknown/unknown`) carry an image config
+ * too, but in-toto statements as layers; artifacts have a config or artifact type of their own.
+ * `application/octet-stream` is allowed: older tools label tar layers with it.
+ */
+export function hasFilesystem(m: ParsedManifest): boolean {
+  return (
+    m.kind === 'image' &&
+    m.artifactType === null &&
+    m.config !== null &&
+    IMAGE_CONFIG_MEDIA_TYPES.includes(m.config.mediaType) &&
+    m.layers.length > 0 &&
+    m.layers.every((l) => FILESYSTEM_LAYER.test(l.mediaType))
+  );
+}
+
+const FILESYSTEM_LAYER = /(^|[./])tar([.+]|$)|rootfs|^application\/octet-stream$/;
+
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 export interface Descriptor {

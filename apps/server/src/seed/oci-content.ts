@@ -133,7 +133,9 @@ const diffIds = new Map<string, string>();
 export function diffIdOf(layer: BuiltBlob): string {
   let diffId = diffIds.get(layer.digest);
   if (diffId === undefined) {
-    diffId = sha256Digest(gunzipSync(layer.bytes));
+    // An uncompressed layer (or an attestation's in-toto statement) is its own diff.
+    const gzipped = layer.bytes[0] === 0x1f && layer.bytes[1] === 0x8b;
+    diffId = sha256Digest(gzipped ? gunzipSync(layer.bytes) : layer.bytes);
     diffIds.set(layer.digest, diffId);
   }
   return diffId;

@@ -297,6 +297,11 @@ export function createScansStore(db: Db) {
           'm.platform_variant',
         ])
         .where('c.parent_id', '=', row.id)
+        // BuildKit's attestation manifests (unknown/unknown) describe a platform; they have
+        // no filesystem of their own to scan.
+        .where((eb) =>
+          eb.or([eb('m.platform_os', 'is', null), eb('m.platform_os', '!=', 'unknown')]),
+        )
         .orderBy('c.position')
         .execute();
       return {
@@ -347,6 +352,10 @@ export function createScansStore(db: Db) {
           MANIFEST_MEDIA_TYPES.dockerManifest,
         ])
         .where('m.artifact_type', 'is', null)
+        // BuildKit's attestation manifests: an image config of platform unknown/unknown.
+        .where((eb) =>
+          eb.or([eb('m.platform_os', 'is', null), eb('m.platform_os', '!=', 'unknown')]),
+        )
         .where('m.content', 'is not', null)
         .where(({ not, exists, selectFrom }) =>
           not(

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConflictError,
   IMAGE_CONFIG_MEDIA_TYPES,
+  hasFilesystem,
   InputError,
   manifestBlobUnknown,
   NotFoundError,
@@ -290,12 +291,8 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
         if (bytesOfConfig) config = readImageConfig(bytesOfConfig);
       }
       // Images with a filesystem: not indexes (their platform images are pushed, and
-      // scanned, on their own), nor artifacts such as signatures.
-      const scan =
-        scanOnPush &&
-        parsed.kind === 'image' &&
-        parsed.config !== null &&
-        IMAGE_CONFIG_MEDIA_TYPES.includes(parsed.config.mediaType);
+      // scanned, on their own), nor artifacts such as signatures or attestations.
+      const scan = scanOnPush && hasFilesystem(parsed);
       await store.images.ingest(
         name.namespace,
         name.repository,
