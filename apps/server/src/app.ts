@@ -11,6 +11,7 @@ import { namespacesRoutes } from './api/namespaces.routes.js';
 import { trashRoutes } from './api/trash.routes.js';
 import { advisoriesRoutes } from './api/advisories.routes.js';
 import { scansRoutes } from './api/scans.routes.js';
+import { vulnerabilitiesRoutes } from './api/vulnerabilities.routes.js';
 import { gcRoutes } from './api/gc.routes.js';
 import { retentionRoutes } from './api/retention.routes.js';
 import { projectsRoutes } from './api/projects.routes.js';
@@ -111,6 +112,7 @@ export function createApp({
   api.use(gcRoutes(services));
   api.use(advisoriesRoutes(services));
   api.use(scansRoutes(services));
+  api.use(vulnerabilitiesRoutes(services));
   api.use(retentionRoutes(services));
   api.use(projectsRoutes(services));
   api.use(membersRoutes(services));

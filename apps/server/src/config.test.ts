@@ -101,3 +101,14 @@ describe('BERTH_BLOB_REDIRECT', () => {
     ]);
   });
 });
+
+describe('BERTH_SCAN_ATTACH_SBOM', () => {
+  it('is off unless set, and refuses a value that is not a yes or a no', () => {
+    expect(load({}).scanning.attachSbom).toBe(false);
+    expect(load({ BERTH_SCAN_ATTACH_SBOM: 'true' }).scanning.attachSbom).toBe(true);
+    expect(load({ BERTH_SCAN_ATTACH_SBOM: '0' }).scanning.attachSbom).toBe(false);
+    const problems = problemsOf({ BERTH_SCAN_ATTACH_SBOM: 'sometimes' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('BERTH_SCAN_ATTACH_SBOM');
+  });
+});

@@ -134,6 +134,8 @@ const envSchema = z.object({
   BERTH_SCAN_RESULT_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** How often each process looks in the scan queue when it has not been told of a push. */
   BERTH_SCAN_POLL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Attach each successful scan's inventory to its image as an OCI referrer (CycloneDX). */
+  BERTH_SCAN_ATTACH_SBOM: flag.default(false),
   /** How often each process looks for due scheduled work (retention policies). */
   BERTH_SCHEDULER_INTERVAL_MS: z.coerce
     .number()
@@ -493,6 +495,7 @@ function toConfig(e: Env): Config {
       concurrency: e.BERTH_SCAN_CONCURRENCY,
       keepMs: e.BERTH_SCAN_RESULT_DAYS * 86_400_000,
       pollMs: e.BERTH_SCAN_POLL_MS,
+      attachSbom: e.BERTH_SCAN_ATTACH_SBOM,
     },
     projectLimit: e.BERTH_PROJECT_LIMIT,
     registryHosts: e.BERTH_REGISTRY_HOSTS

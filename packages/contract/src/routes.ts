@@ -50,7 +50,17 @@ import {
 } from './trash.js';
 import { gcReport, gcRunBody } from './gc.js';
 import { advisoryDataStatus } from './advisories.js';
-import { findingList, findingsQuery, imageScan, scanExportQuery, scanRequested } from './scans.js';
+import {
+  findingList,
+  findingsQuery,
+  imageScan,
+  namespaceVulnerabilities,
+  registryVulnerabilities,
+  registryVulnerabilitiesQuery,
+  sbomAttached,
+  scanExportQuery,
+  scanRequested,
+} from './scans.js';
 import {
   retentionConfirmBody,
   retentionPolicy,
@@ -128,6 +138,8 @@ export const apiPaths = {
   trashRestoreMany: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore-many`,
   gcRuns: () => '/api/v1/gc/runs',
   advisories: () => '/api/v1/advisories',
+  vulnerabilities: () => '/api/v1/vulnerabilities',
+  namespaceVulnerabilities: (ns: string) => `/api/v1/namespaces/${seg(ns)}/vulnerabilities`,
   imageScan: (ns: string, repo: string, digest: string) =>
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/scan`,
   imageFindings: (ns: string, repo: string, digest: string) =>
@@ -136,6 +148,8 @@ export const apiPaths = {
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/scan/findings.csv`,
   imageSbom: (ns: string, repo: string, digest: string) =>
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/scan/sbom`,
+  imageSbomAttach: (ns: string, repo: string, digest: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/scan/sbom/attach`,
   retentionPolicy: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention-policy`,
   retentionPreviews: (ns: string) => `/api/v1/namespaces/${seg(ns)}/retention/previews`,
   retentionPreview: (ns: string, id: string) =>
@@ -697,6 +711,23 @@ export const apiRoutes: RouteSpec[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/vulnerabilities',
+    summary:
+      "Vulnerability totals over the namespaces the caller may read, from each live image's newest scan, and each namespace's",
+    query: registryVulnerabilitiesQuery,
+    response: registryVulnerabilities,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${NS}/vulnerabilities`,
+    summary:
+      "A namespace's vulnerability totals from each live image's newest scan, and its most affected repositories",
+    response: namespaceVulnerabilities,
+    status: 200,
+  },
+  {
+    method: 'get',
     path: `${REPO}/images/{digest}/scan`,
     summary: "An image's vulnerability scan: its newest result (per platform for an index)",
     response: imageScan,
@@ -729,6 +760,14 @@ export const apiRoutes: RouteSpec[] = [
     path: `${REPO}/images/{digest}/scan/sbom`,
     summary: "The inventory of an image's newest scan as CycloneDX 1.5 JSON",
     query: scanExportQuery,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: `${REPO}/images/{digest}/scan/sbom/attach`,
+    summary:
+      "Attach the inventory of an image's newest scan to it as an OCI referrer (CycloneDX; per platform for an index)",
+    response: sbomAttached,
     status: 200,
   },
 ];

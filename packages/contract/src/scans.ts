@@ -41,6 +41,19 @@ export const scanResult = vulnerabilityCounts.extend({
 });
 export type ScanResult = z.infer<typeof scanResult>;
 
+/** The artifact type (and layer media type) of the SBOMs Berth attaches as OCI referrers. */
+export const SBOM_ARTIFACT_TYPE = 'application/vnd.cyclonedx+json';
+
+/**
+ * The inventory Berth attached to an image manifest as an OCI referrer (the newest, should
+ * there be several): the artifact's digest, and when the result it was made from was generated.
+ */
+export const attachedSbom = z.object({
+  digest: z.string(),
+  generatedAt: isoDate,
+});
+export type AttachedSbom = z.infer<typeof attachedSbom>;
+
 /**
  * An image's vulnerability scan. `queued`: a scan waits or runs. An index is scanned per
  * platform: `platforms` holds each platform image's scan, and `result` is null.
@@ -49,12 +62,14 @@ export const imageScan = z.object({
   digest: z.string(),
   queued: z.boolean(),
   result: scanResult.nullable(),
+  attachedSbom: attachedSbom.nullable(),
   platforms: z.array(
     z.object({
       digest: z.string(),
       platform: z.string().nullable(),
       queued: z.boolean(),
       result: scanResult.nullable(),
+      attachedSbom: attachedSbom.nullable(),
     }),
   ),
 });
@@ -106,3 +121,70 @@ export type FindingList = z.infer<typeof findingList>;
 
 /** The exports (CSV of findings, CycloneDX inventory): for an index, which platform. */
 export const scanExportQuery = z.strictObject({ platform: z.string().max(200).optional() });
+
+/**
+ * What attaching the inventory did, per image manifest (each platform of an index): the
+ * referrer's digest, whether it was already attached byte for byte, and the SBOMs Berth had
+ * attached from older results, now in the trash. `skipped`: platforms with no usable result.
+ */
+export const sbomAttached = z.object({
+  artifactType: z.literal(SBOM_ARTIFACT_TYPE),
+  attached: z.array(
+    z.object({
+      /** The image manifest the SBOM is about: the referrer's `subject`. */
+      subject: z.string(),
+      platform: z.string().nullable(),
+      digest: z.string(),
+      generatedAt: isoDate,
+      unchanged: z.boolean(),
+      replaced: z.array(z.string()),
+    }),
+  ),
+  skipped: z.array(
+    z.object({ subject: z.string(), platform: z.string().nullable(), reason: z.string() }),
+  ),
+});
+export type SbomAttached = z.infer<typeof sbomAttached>;
+
+/**
+ * Live images by the state of their newest scan, and their findings summed over images (the
+ * same advisory in two images counts twice). An index counts once, as its platforms' worst:
+ * each severity's highest count among them. `scanned + failed + notScanned = images`.
+ */
+export const vulnerabilityTotals = vulnerabilityCounts.extend({
+  images: z.number().int(),
+  /** Their newest result (of each scanned platform, for an index) is complete. */
+  scanned: z.number().int(),
+  /** Their newest result (or a platform's) failed. */
+  failed: z.number().int(),
+  /** No result is kept: never scanned, not a container image (nothing to scan), or expired. */
+  notScanned: z.number().int(),
+  /** A scan waits or runs for them; they count in one of the three above as well. */
+  queued: z.number().int(),
+  /** Images whose newest result found at least one vulnerability. */
+  withFindings: z.number().int(),
+});
+export type VulnerabilityTotals = z.infer<typeof vulnerabilityTotals>;
+
+/** A namespace's totals, and its most affected repositories. */
+export const namespaceVulnerabilities = vulnerabilityTotals.extend({
+  namespace: z.string(),
+  /**
+   * Up to five repositories whose images have findings, most critical first (then high,
+   * medium, low, unknown; then by name).
+   */
+  mostAffected: z.array(vulnerabilityTotals.extend({ repository: z.string() })),
+});
+export type NamespaceVulnerabilities = z.infer<typeof namespaceVulnerabilities>;
+
+export const registryVulnerabilitiesQuery = z.strictObject({
+  /** Only the namespaces of this region. */
+  region: z.string().max(64).optional(),
+});
+export type RegistryVulnerabilitiesQuery = z.infer<typeof registryVulnerabilitiesQuery>;
+
+/** The totals over every namespace the caller may read, and each one's, by name. */
+export const registryVulnerabilities = vulnerabilityTotals.extend({
+  namespaces: z.array(vulnerabilityTotals.extend({ namespace: z.string(), region: z.string() })),
+});
+export type RegistryVulnerabilities = z.infer<typeof registryVulnerabilities>;

@@ -152,3 +152,8 @@ export type {
   ScannedImage,
   StoredInventoryJson,
 } from './scans/scans-store.js';
+export type {
+  NamespaceTotalsRecord,
+  RegistryTotalsRecord,
+  VulnerabilityTotals,
+} from './scans/vulnerability-totals.js';

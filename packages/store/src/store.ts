@@ -21,6 +21,7 @@ import { createOperationsStore } from './operations/operations-store.js';
 import { createUploadSessionsStore } from './upload-sessions-store.js';
 import { createAdvisoriesStore } from './advisories/advisories-store.js';
 import { createScansStore } from './scans/scans-store.js';
+import { createVulnerabilityTotalsStore } from './scans/vulnerability-totals.js';
 import { createRetentionStore, type RetentionStoreOptions } from './retention/retention-store.js';
 
 /** Everything the services need from the metadata database, one group per resource. */
@@ -50,6 +51,7 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     uploadSessions: createUploadSessionsStore(db),
     advisories: createAdvisoriesStore(db),
     scans: createScansStore(db),
+    vulnerabilityTotals: createVulnerabilityTotalsStore(db),
   };
 }
 

@@ -73,6 +73,18 @@ export const queryKeys = {
     /** One namespace's summary, with the caller's role in it. */
     detail: (namespace: string) => ['namespaces', 'detail', namespace] as const,
     deletionPreview: (namespace: string) => ['namespaces', 'deletion-preview', namespace] as const,
+    /**
+     * Vulnerability totals: under `namespaces`, so image moves (which refetch every namespace
+     * query for their counts) refetch them too.
+     */
+    vulnerabilities: {
+      all: () => ['namespaces', 'vulnerabilities'] as const,
+      namespace: (namespace: string) =>
+        ['namespaces', 'vulnerabilities', 'namespace', namespace] as const,
+      /** `region` undefined: over every region. */
+      registry: (region: string | undefined) =>
+        ['namespaces', 'vulnerabilities', 'registry', region ?? null] as const,
+    },
   },
   repositories: {
     inNamespace: (namespace: string) => ['repositories', namespace] as const,
@@ -88,6 +100,9 @@ export const queryKeys = {
     inNamespace: (namespace: string) => ['images', namespace] as const,
     inRepository: (namespace: string, repository: string) =>
       ['images', namespace, repository] as const,
+    /** Every list (any filter or order) of one repository's images. */
+    lists: (namespace: string, repository: string) =>
+      ['images', namespace, repository, 'list'] as const,
     list: (namespace: string, repository: string, params: ImageListParams) =>
       ['images', namespace, repository, 'list', params] as const,
     /** Under the repository's key: deleting, restoring or untagging there refetches it. */

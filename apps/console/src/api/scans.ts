@@ -2,9 +2,11 @@ import {
   apiPaths,
   findingList,
   imageScan,
+  sbomAttached,
   scanRequested,
   type FindingList,
   type ImageScan,
+  type SbomAttached,
   type ScanRequested,
 } from '@berth/contract';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -51,7 +53,10 @@ export function useFindings(
   });
 }
 
-/** Queues a scan; the image's scan (and with it its findings) is asked for again. */
+/**
+ * Queues a scan; the image's scan (and with it its findings) is asked for again, and the
+ * vulnerability totals, which count it as queued.
+ */
 export function useRequestScan(namespace: string, repository: string, digest: string) {
   const queryClient = useQueryClient();
   return useMutation<ScanRequested, ApiError, void>({
@@ -60,8 +65,41 @@ export function useRequestScan(namespace: string, repository: string, digest: st
         method: 'POST',
       }),
     onSuccess: () =>
-      queryClient.invalidateQueries({
-        queryKey: queryKeys.images.scan(namespace, repository, digest),
+      Promise.all(
+        [
+          queryKeys.images.scan(namespace, repository, digest),
+          queryKeys.namespaces.vulnerabilities.all(),
+        ].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
+      ),
+  });
+}
+
+/**
+ * Attaches the newest scan's inventory to the image as an OCI referrer (per platform for an
+ * index). What shows it is asked for again: the scan (its attached SBOM), the details of each
+ * manifest it is about (their referrers: the image's own page, or an index's platform images'),
+ * the repository's image lists (their trust column), and the trash when SBOMs of older scans
+ * went there.
+ */
+export function useAttachSbom(namespace: string, repository: string, digest: string) {
+  const queryClient = useQueryClient();
+  return useMutation<SbomAttached, ApiError, void>({
+    mutationFn: () =>
+      apiRequest(apiPaths.imageSbomAttach(namespace, repository, digest), sbomAttached, {
+        method: 'POST',
       }),
+    onSuccess: (result) => {
+      // The image itself, or an index's platform images: the SBOMs' subjects.
+      const subjects = result.attached.map((a) => a.subject);
+      const keys = [
+        queryKeys.images.scan(namespace, repository, digest),
+        ...subjects.map((d) => queryKeys.images.detail(namespace, repository, d)),
+        queryKeys.images.lists(namespace, repository),
+        ...(result.attached.some((a) => a.replaced.length > 0)
+          ? [queryKeys.trash.inNamespace(namespace)]
+          : []),
+      ];
+      return Promise.all(keys.map((queryKey) => queryClient.invalidateQueries({ queryKey })));
+    },
   });
 }

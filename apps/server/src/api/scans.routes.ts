@@ -3,6 +3,7 @@ import {
   findingList,
   findingsQuery,
   imageScan,
+  sbomAttached,
   scanExportQuery,
   scanRequested,
 } from '@berth/contract';
@@ -12,7 +13,7 @@ import { actorOf, param, send } from './respond.js';
 
 /** Vulnerability scans of an image: whoever may read the namespace sees them; writers rescan. */
 export function scansRoutes(services: Services): Router {
-  const { scans } = services;
+  const { scans, sboms } = services;
   const r = Router();
   const can = guards(services);
   const IMAGE = '/namespaces/:namespace/repositories/:repository/images/:digest';
@@ -35,6 +36,9 @@ export function scansRoutes(services: Services): Router {
     res.attachment(`sbom-${param(req, 'digest').replace(':', '-')}.cdx.json`);
     res.type('application/vnd.cyclonedx+json; charset=utf-8');
     res.send(body);
+  });
+  r.post(`${IMAGE}/scan/sbom/attach`, can.namespace('write'), async (req, res) => {
+    send(res, sbomAttached, await sboms.attach(...names(req), actorOf(req)));
   });
   r.get(`${IMAGE}/scan/findings.csv`, can.namespace('read'), async (req, res) => {
     const { platform } = scanExportQuery.parse(req.query);

@@ -151,6 +151,7 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
       digest: image.digest,
       queued: false,
       platforms: [],
+      attachedSbom: null,
       result: {
         digest: image.digest,
         generatedAt: new Date(server.clock.now).toISOString(),
@@ -347,7 +348,21 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
       layers: [base],
       platform: { os: 'linux', architecture: 'arm64' },
     });
-    const index = buildIndex([amd64, arm64]);
+    // BuildKit's provenance: an image config of platform unknown/unknown, an in-toto layer.
+    const statement = Buffer.from('{"_type":"https://in-toto.io/Statement/v0.1"}');
+    const attestation = buildImage({
+      seed: 'multi-attestation',
+      created: new Date('2024-05-01T00:00:00Z'),
+      layers: [
+        {
+          mediaType: 'application/vnd.in-toto+json',
+          digest: sha256Digest(statement),
+          bytes: statement,
+        },
+      ],
+      platform: { os: 'unknown', architecture: 'unknown' },
+    });
+    const index = buildIndex([amd64, arm64, attestation]);
     await push(index, 'multi', 'v1');
     await server.services.scanner.idle();
 

@@ -31,6 +31,8 @@ export interface ScanSettings {
   keepMs: number;
   /** How often the queue is looked at when no push said so. */
   pollMs: number;
+  /** Attach each successful scan's inventory to the image as an OCI referrer. */
+  attachSbom: boolean;
 }
 
 export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
@@ -38,6 +40,7 @@ export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
   concurrency: 2,
   keepMs: 30 * 86_400_000,
   pollMs: 5_000,
+  attachSbom: false,
 };
 
 export interface ProjectSettings {

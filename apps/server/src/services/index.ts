@@ -4,6 +4,8 @@ import { createGcService } from './gc-service.js';
 import { createScanService } from './scanning/scan-service.js';
 import { createPushActivity } from './scanning/push-activity.js';
 import { createScanResultsService } from './scanning/scan-results-service.js';
+import { createVulnerabilityTotalsService } from './scanning/vulnerability-totals-service.js';
+import { createSbomReferrers } from './scanning/sbom-referrer.js';
 import { createImagesService } from './images-service.js';
 import { createImageDetailsService } from './image-details-service.js';
 import { createNamespacesService } from './namespaces-service.js';
@@ -30,8 +32,10 @@ import { registerTrashKinds } from './operations/trash-kinds.js';
 
 export function createServices(deps: ServiceDeps) {
   const pushActivity = createPushActivity();
-  const scanner = createScanService(deps, pushActivity);
+  // The scanner attaches SBOMs through the registry, which tells the scanner of pushes.
+  const scanner = createScanService(deps, pushActivity, (scan) => sboms.afterScan(scan));
   const registry = createRegistryService(deps, scanner.poke);
+  const sboms = createSbomReferrers(deps, registry);
   const pointers = projectImagePointers(deps);
   const access = createAccessService(deps);
   // Created first: services that start bulk work register their kinds of operation with it.
@@ -63,7 +67,9 @@ export function createServices(deps: ServiceDeps) {
     advisories: createAdvisoriesService(deps),
     scanner,
     pushActivity,
-    scans: createScanResultsService(deps, scanner),
+    scans: createScanResultsService(deps, scanner, sboms),
+    vulnerabilityTotals: createVulnerabilityTotalsService(deps, access),
+    sboms,
     retention: createRetentionService(deps, pointers, operations, operationRunner),
     retentionScheduler: createRetentionScheduler(deps, pointers, operationRunner),
     projects: createProjectsService(deps),

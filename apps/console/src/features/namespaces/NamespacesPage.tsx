@@ -16,6 +16,7 @@ import { useState } from 'react';
 import { namespaceRoleAllows } from '@berth/domain';
 import { Link, useNavigate } from 'react-router';
 import { useNamespaceList } from '../../api/namespaces';
+import { useRegistryVulnerabilities } from '../../api/vulnerabilities';
 import { useIsAdmin } from '../../app/access';
 import { useRegion } from '../../app/RegionProvider';
 import { routePaths } from '../../app/route-paths';
@@ -35,13 +36,18 @@ import { quotaUse } from '../storage/quota-use';
 import { CreateNamespaceModal } from './CreateNamespaceModal';
 import { DeleteNamespaceModal } from './DeleteNamespaceModal';
 import { NamespacesStorageChart } from './NamespacesStorageChart';
+import {
+  NamespaceSecurityCell,
+  RegistryVulnerabilities,
+} from '../vulnerabilities/RegistryVulnerabilities';
 import { usePageTitle } from '../../lib/page-title';
 
+// No Region column: the list is of the region chosen in the header, which the page names.
 const HEADERS = [
   'Name',
-  'Region',
   'Repositories',
   'Images',
+  'Security',
   'Size',
   'Trash',
   'Created',
@@ -61,6 +67,8 @@ export function NamespacesPage() {
   const [deleting, setDeleting] = useState<string | null>(null);
   const list = useNamespaceList({ region, q });
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const vulnerabilities = useRegistryVulnerabilities(region);
+  const security = new Map(vulnerabilities.data?.namespaces.map((n) => [n.namespace, n]));
   const tellDeleted = (result: NamespaceDeleted) =>
     toasts.show({
       kind: 'success',
@@ -91,6 +99,14 @@ export function NamespacesPage() {
         onSucceeded={tellResultOf('namespace.delete', namespaceDeleted, tellDeleted)}
       />
       {list.data ? <NamespacesStorageChart namespaces={rows} more={list.hasNextPage} /> : null}
+      {region ? (
+        <RegistryVulnerabilities
+          region={region}
+          totals={vulnerabilities.data}
+          error={vulnerabilities.error}
+          onRetry={() => void vulnerabilities.refetch()}
+        />
+      ) : null}
       <TableContainer>
         <TableToolbar aria-label="Namespaces toolbar">
           <TableToolbarContent>
@@ -137,9 +153,11 @@ export function NamespacesPage() {
                       {ns.name}
                     </Link>
                   </TableCell>
-                  <TableCell>{ns.region}</TableCell>
                   <TableCell>{ns.repositoryCount.toLocaleString()}</TableCell>
                   <TableCell>{ns.imageCount.toLocaleString()}</TableCell>
+                  <TableCell className="berth-namespace-security-cell">
+                    <NamespaceSecurityCell totals={security.get(ns.name)} />
+                  </TableCell>
                   <TableCell>
                     {formatBytes(ns.sizeBytes)}
                     <QuotaCell namespace={ns} />

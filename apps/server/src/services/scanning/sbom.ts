@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { VERSION } from '../../version.js';
 import type { InventoryPackage } from './inventory/types.js';
@@ -13,10 +14,27 @@ const TYPE_OF: Record<string, Enums.ComponentType> = {
   golang: Enums.ComponentType.Library,
 };
 
+/** The namespace of Berth's name-based serial numbers (RFC 9562 version 5). */
+const SERIAL_NAMESPACE = Buffer.from('de93919cb58540a3a50b31fc400e1548', 'hex');
+
+/** A version 5 UUID named by `name`: the same name always gives the same UUID. */
+function nameBasedUuid(name: string): string {
+  const hash = createHash('sha1').update(SERIAL_NAMESPACE).update(name).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /**
  * An image's inventory as a CycloneDX 1.5 JSON document: the image is the BOM's subject (a
  * container, named by repository and digest), each package a component with its package URL,
  * and where Berth found it (the layer, the file) as properties under Berth's namespace.
+ *
+ * The same result always gives the same bytes: the timestamp is the result's, lists are
+ * sorted, and the serial number is a UUID named by the rest of the document. An SBOM attached
+ * to the image (sbom-referrer.ts) is therefore stored once per result, and attaching it again
+ * changes nothing.
  */
 export function cycloneDxJson(
   image: { namespace: string; repository: string; digest: string },
@@ -60,5 +78,7 @@ export function cycloneDxJson(
   const serializer = new Serialize.JsonSerializer(
     new Serialize.JSON.Normalize.Factory(Spec.Spec1dot5),
   );
-  return serializer.serialize(bom, { sortLists: true, space: 2 });
+  const options = { sortLists: true, space: 2 };
+  bom.serialNumber = `urn:uuid:${nameBasedUuid(serializer.serialize(bom, options))}`;
+  return serializer.serialize(bom, options);
 }

@@ -15,6 +15,7 @@ import { csvLine } from '../csv.js';
 import type { InventoryPackage } from './inventory/types.js';
 import { cycloneDxJson } from './sbom.js';
 import type { ScanService, StoredInventory } from './scan-service.js';
+import type { SbomReferrers } from './sbom-referrer.js';
 
 function toResult(r: ScanResultRecord): ScanResult {
   return {
@@ -35,7 +36,11 @@ function toResult(r: ScanResultRecord): ScanResult {
 }
 
 /** Scans as the API shows them: per image, per platform of an index, and their findings. */
-export function createScanResultsService({ store }: ServiceDeps, scanner: ScanService) {
+export function createScanResultsService(
+  { store }: ServiceDeps,
+  scanner: ScanService,
+  sboms: Pick<SbomReferrers, 'attachedTo'>,
+) {
   async function imageOf(namespace: string, repository: string, digest: string) {
     requireNamespaceName(namespace);
     requireRepositoryName(namespace, repository);
@@ -94,9 +99,15 @@ export function createScanResultsService({ store }: ServiceDeps, scanner: ScanSe
     async image(namespace: string, repository: string, digest: string): Promise<ImageScan> {
       const image = await imageOf(namespace, repository, digest);
       const ids = [image.manifestId, ...image.platforms.map((p) => p.manifestId)];
-      const [queued, latest] = await Promise.all([
+      const [queued, latest, attached] = await Promise.all([
         store.scans.queuedOf(ids),
         store.scans.latestOf(ids),
+        // An index's SBOMs are its platform images' (see sbom-referrer.ts).
+        sboms.attachedTo(
+          namespace,
+          repository,
+          scannedManifests(image).map((m) => m.digest),
+        ),
       ]);
       const resultOf = (id: number) => {
         const r = latest.get(id);
@@ -106,11 +117,13 @@ export function createScanResultsService({ store }: ServiceDeps, scanner: ScanSe
         digest: image.digest,
         queued: queued.has(image.manifestId),
         result: image.platforms.length > 0 ? null : resultOf(image.manifestId),
+        attachedSbom: image.platforms.length > 0 ? null : (attached.get(image.digest) ?? null),
         platforms: image.platforms.map((p) => ({
           digest: p.digest,
           platform: p.platform,
           queued: queued.has(p.manifestId),
           result: resultOf(p.manifestId),
+          attachedSbom: attached.get(p.digest) ?? null,
         })),
       };
     },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { IMAGE_CONFIG_MEDIA_TYPES, parseManifest } from '@berth/domain';
+import { hasFilesystem, parseManifest } from '@berth/domain';
 import type { ClaimedScan, NewScanResult, ScanFindingRow, ScanResultRecord } from '@berth/store';
 import { DEFAULT_SCAN_SETTINGS, type ServiceDeps } from '../deps.js';
 import { defaultReaders, readInventory } from './inventory/inventory.js';
@@ -34,9 +34,14 @@ export interface StoredInventory {
  * shared queue, at most `concurrency` at once. A scan streams the image's layers once
  * (readInventory), stores the inventory, and matches it against the imported advisories.
  * While the process receives a push, scans stop reading (`pushes`): on two cores a scan beside
- * a 500 MiB push took its CPU from the push.
+ * a 500 MiB push took its CPU from the push. `scanned` is told of each complete result stored
+ * for a live image (attaching its SBOM, sbom-referrer.ts); it handles its own failures.
  */
-export function createScanService(deps: ServiceDeps, pushes: PushActivity = createPushActivity()) {
+export function createScanService(
+  deps: ServiceDeps,
+  pushes: PushActivity = createPushActivity(),
+  scanned: (scan: ClaimedScan) => Promise<void> = async () => {},
+) {
   const { store, blobs, clock, logger } = deps;
   const settings = deps.scanning ?? DEFAULT_SCAN_SETTINGS;
   const owner = `scanner-${randomUUID()}`;
@@ -52,14 +57,8 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
     if (!scan.content) return null;
     const manifest = parseManifest(Buffer.from(scan.content), scan.mediaType);
     // An index is scanned per platform: its platform manifests are images of their own.
-    // Artifacts (signatures, SBOMs) have no filesystem.
-    if (
-      manifest.kind !== 'image' ||
-      !manifest.config ||
-      !IMAGE_CONFIG_MEDIA_TYPES.includes(manifest.config.mediaType)
-    ) {
-      return null;
-    }
+    // Artifacts (signatures, SBOMs, BuildKit's attestations) have no filesystem.
+    if (!hasFilesystem(manifest)) return null;
     const layers: LayerSource[] = manifest.layers.map((layer) => ({
       digest: layer.digest,
       mediaType: layer.mediaType,
@@ -125,7 +124,8 @@ export function createScanService(deps: ServiceDeps, pushes: PushActivity = crea
         fixable: 0,
       };
     }
-    await store.scans.finish(scan, owner, result, clock(), settings.keepMs);
+    const stored = await store.scans.finish(scan, owner, result, clock(), settings.keepMs);
+    if (stored && result?.status === 'complete' && scan.live) await scanned(scan);
   }
 
   /** Takes what the queue holds while there are free slots. */

@@ -21,13 +21,19 @@ import {
 import {
   SEVERITIES,
   apiPaths,
+  type AttachedSbom,
   type ImageScan,
+  type SbomAttached,
   type ScanResult,
   type Severity,
 } from '@berth/contract';
 import { useState } from 'react';
-import { useFindings, useImageScan, useRequestScan } from '../../../api/scans';
+import { Link } from 'react-router';
+import { asSentence } from '../../../api/error-words';
+import { useAttachSbom, useFindings, useImageScan, useRequestScan } from '../../../api/scans';
 import { useNamespaceAccess } from '../../../app/access';
+import { routePaths } from '../../../app/route-paths';
+import { type Toast, useToasts } from '../../../app/ToastProvider';
 import { DateText } from '../../../components/DateText';
 import { ErrorNotification } from '../../../components/ErrorNotification';
 import { ScrollRegion } from '../../../components/ScrollRegion';
@@ -39,7 +45,7 @@ import { SEVERITY_TAGS, SEVERITY_WORDS } from './severity-tags';
 const HEADERS = ['Severity', 'Advisory', 'Package', 'Installed', 'Fixed in', 'Layer'];
 const PAGE_SIZE = 25;
 
-export function SeverityCounts({ result }: { result: ScanResult }) {
+export function SeverityCounts({ result }: { result: Pick<ScanResult, Severity> }) {
   const found = SEVERITIES.filter((s) => result[s] > 0);
   if (found.length === 0) {
     return <Tag type="green">No known vulnerabilities</Tag>;
@@ -57,7 +63,51 @@ export function SeverityCounts({ result }: { result: ScanResult }) {
   );
 }
 
-function ScanSummary({ result, exports }: { result: ScanResult; exports: ScanExports }) {
+/** Where the inventory stands as an OCI referrer of the image: none, this result's, or older. */
+function AttachedSbomNote({
+  attached,
+  result,
+  sbomPage,
+}: {
+  attached: AttachedSbom | null;
+  result: ScanResult;
+  sbomPage: (digest: string) => string;
+}) {
+  if (!attached) {
+    return (
+      <p className="berth-section__description">
+        The inventory is not attached to the image. Attached, it is an OCI referrer of the image
+        that clients such as <code>oras discover</code> find in the registry.
+      </p>
+    );
+  }
+  const link = (
+    <Link className="cds--link" to={sbomPage(attached.digest)}>
+      SBOM {shortDigest(attached.digest)}
+    </Link>
+  );
+  return attached.generatedAt === result.generatedAt ? (
+    <p className="berth-section__description">Attached to the image as an OCI referrer: {link}.</p>
+  ) : (
+    <p className="berth-section__description">
+      The {link} attached to the image is from an older scan (
+      <DateText iso={attached.generatedAt} />
+      ); attach this one to replace it.
+    </p>
+  );
+}
+
+function ScanSummary({
+  result,
+  exports,
+  attached,
+  sbomPage,
+}: {
+  result: ScanResult;
+  exports: ScanExports;
+  attached: AttachedSbom | null;
+  sbomPage: (digest: string) => string;
+}) {
   return (
     <div className="berth-scan-summary">
       <div className="berth-scan-summary__row">
@@ -77,6 +127,7 @@ function ScanSummary({ result, exports }: { result: ScanResult; exports: ScanExp
         {pluralize(result.fixable, 'finding has', 'findings have')} a fixed version. The result is
         kept until <DateText iso={result.expiresAt} />.
       </p>
+      <AttachedSbomNote attached={attached} result={result} sbomPage={sbomPage} />
     </div>
   );
 }
@@ -228,6 +279,7 @@ function ScanState({
   platform,
   queued,
   result,
+  attachedSbom,
 }: {
   namespace: string;
   repository: string;
@@ -235,6 +287,7 @@ function ScanState({
   platform: string;
   queued: boolean;
   result: ScanResult | null;
+  attachedSbom: AttachedSbom | null;
 }) {
   if (queued && !result) {
     return <InlineLoading description="Scanning… the findings appear here when it is done." />;
@@ -265,9 +318,46 @@ function ScanState({
   return (
     <>
       {queued ? <InlineLoading description="Scanning again…" /> : null}
-      <ScanSummary result={result} exports={exportsOf(namespace, repository, digest, platform)} />
+      <ScanSummary
+        result={result}
+        exports={exportsOf(namespace, repository, digest, platform)}
+        attached={attachedSbom}
+        sbomPage={(sbom) => routePaths.image(namespace, repository, sbom)}
+      />
       <Findings namespace={namespace} repository={repository} digest={digest} platform={platform} />
     </>
+  );
+}
+
+/** What attaching did, in words: pushed or already there, replaced, and platforms left out. */
+function attachedToast(result: SbomAttached): Toast {
+  const pushed = result.attached.filter((a) => !a.unchanged);
+  const replaced = result.attached.reduce((n, a) => n + a.replaced.length, 0);
+  const perPlatform = result.attached.some((a) => a.platform !== null);
+  const where = perPlatform
+    ? `For ${result.attached.map((a) => a.platform ?? shortDigest(a.subject)).join(', ')}, each as an OCI referrer of its platform image.`
+    : `As OCI referrer ${shortDigest(result.attached[0]?.digest ?? '')} of the image.`;
+  const parts = [
+    where,
+    replaced > 0
+      ? `${pluralize(replaced, 'SBOM')} from an older scan moved to the trash.`
+      : pushed.length === 0
+        ? 'It was attached already; nothing changed.'
+        : '',
+    ...result.skipped.map(
+      (s) => `Not for ${s.platform ?? shortDigest(s.subject)}: ${asSentence(s.reason)}`,
+    ),
+  ];
+  return {
+    kind: result.skipped.length > 0 ? 'warning' : 'success',
+    title: pushed.length === 0 ? 'SBOM already attached' : 'SBOM attached to the image',
+    subtitle: parts.filter(Boolean).join(' '),
+  };
+}
+
+function hasCompleteResult(scan: ImageScan): boolean {
+  return [scan.result, ...scan.platforms.map((p) => p.result)].some(
+    (r) => r?.status === 'complete',
   );
 }
 
@@ -286,6 +376,8 @@ export function VulnerabilitiesSection({
 }) {
   const scan = useImageScan(namespace, repository, digest);
   const request = useRequestScan(namespace, repository, digest);
+  const attach = useAttachSbom(namespace, repository, digest);
+  const toasts = useToasts();
   const { canWrite } = useNamespaceAccess(namespace);
   const [chosen, setChosen] = useState('');
   const data = scan.data;
@@ -299,18 +391,37 @@ export function VulnerabilitiesSection({
           Vulnerabilities
         </h2>
         {canWrite && data ? (
-          <Button
-            kind="tertiary"
-            size="sm"
-            disabled={busy || request.isPending}
-            onClick={() => request.mutate()}
-          >
-            {data.result || data.platforms.some((p) => p.result) ? 'Scan again' : 'Scan now'}
-          </Button>
+          <div className="berth-section__actions">
+            {hasCompleteResult(data) ? (
+              <Button
+                kind="ghost"
+                size="sm"
+                disabled={attach.isPending}
+                onClick={() =>
+                  attach.mutate(undefined, {
+                    onSuccess: (result) => toasts.show(attachedToast(result)),
+                  })
+                }
+              >
+                Attach SBOM to image
+              </Button>
+            ) : null}
+            <Button
+              kind="tertiary"
+              size="sm"
+              disabled={busy || request.isPending}
+              onClick={() => request.mutate()}
+            >
+              {data.result || data.platforms.some((p) => p.result) ? 'Scan again' : 'Scan now'}
+            </Button>
+          </div>
         ) : null}
       </div>
       {request.error ? (
         <ErrorNotification error={request.error} title="The scan could not be queued" />
+      ) : null}
+      {attach.error ? (
+        <ErrorNotification error={attach.error} title="The SBOM could not be attached" />
       ) : null}
       {scan.isPending ? (
         <SkeletonText paragraph lineCount={3} width="24rem" />
@@ -340,6 +451,7 @@ export function VulnerabilitiesSection({
               platform={shown.digest}
               queued={shown.queued}
               result={shown.result}
+              attachedSbom={shown.attachedSbom}
             />
           ) : null}
         </>
@@ -351,6 +463,7 @@ export function VulnerabilitiesSection({
           platform=""
           queued={data.queued}
           result={data.result}
+          attachedSbom={data.attachedSbom}
         />
       ) : null}
     </section>
