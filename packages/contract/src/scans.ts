@@ -38,6 +38,11 @@ export const scanResult = vulnerabilityCounts.extend({
   /** The operating system the image is built on (`debian 12`), when it says. */
   distro: z.string().nullable(),
   packages: z.number().int(),
+  /**
+   * What a complete scan wanted but did not read, in words (a package database larger than the
+   * scanner keeps, or a sparse file): its packages are missing from the result.
+   */
+  notes: z.array(z.string()),
 });
 export type ScanResult = z.infer<typeof scanResult>;
 

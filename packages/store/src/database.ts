@@ -450,6 +450,8 @@ export interface ScanResultsTable {
   unknown: number;
   fixable: number;
   inventory: string;
+  /** JSON array of what the scan could not read, in words; null when it read everything. */
+  notes: string | null;
 }
 
 export interface ScanFindingsTable {

@@ -1,20 +1,24 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import {
   MEDIA_TYPES,
   buildImage,
   buildIndex,
-  buildTar,
   sha256Digest,
   type BuiltBlob,
   type BuiltManifest,
 } from '../seed/oci-content.js';
-import { parseOsvRecord } from '../services/advisories/osv-record.js';
 import { writeLayout } from '../testing/oci-layout.js';
+import {
+  DEBIAN_ADVISORIES,
+  DEBIAN_LAYERS,
+  imageWithDiffIds,
+  importRecords,
+  osvRecord,
+} from '../testing/scan-fixtures.js';
 import { hasSkopeo, pushLayout } from '../testing/skopeo.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 
@@ -26,69 +30,13 @@ import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.
  */
 const DAY = 86_400_000;
 
-const layerOf = (files: { name: string; content: string }[]): BuiltBlob => {
-  const bytes = gzipSync(
-    buildTar(files.map((f) => ({ name: f.name, content: Buffer.from(f.content) }))),
-  );
-  return { mediaType: MEDIA_TYPES.layer, digest: sha256Digest(bytes), bytes };
-};
-
-const dpkg = (packages: [string, string, string][]) =>
-  packages
-    .map(
-      ([name, version, source]) =>
-        `Package: ${name}\nStatus: install ok installed\nVersion: ${version}\nArchitecture: amd64\nSource: ${source}\n`,
-    )
-    .join('\n');
-
-const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n';
-const base = layerOf([
-  { name: 'etc/os-release', content: OS_RELEASE },
-  {
-    name: 'var/lib/dpkg/status',
-    content: dpkg([
-      ['libssl3', '3.0.11-1~deb12u2', 'openssl'],
-      ['zlib1g', '1:1.2.13.dfsg-1', 'zlib'],
-    ]),
-  },
-]);
-// The second layer upgrades OpenSSL: the finding about it belongs to this layer.
-const upgrade = layerOf([
-  {
-    name: 'var/lib/dpkg/status',
-    content: dpkg([
-      ['libssl3', '3.0.13-1~deb12u1', 'openssl'],
-      ['zlib1g', '1:1.2.13.dfsg-1', 'zlib'],
-    ]),
-  },
-]);
-
-const osv = (id: string, name: string, events: object[], severity?: string) =>
-  JSON.stringify({
-    id,
-    modified: '2024-06-01T00:00:00Z',
-    summary: `${name}: ${id}`,
-    ...(severity ? { severity: [{ type: 'CVSS_V3', score: severity }] } : {}),
-    affected: [
-      { package: { ecosystem: 'Debian:12', name }, ranges: [{ type: 'ECOSYSTEM', events }] },
-    ],
-  });
-const CRITICAL = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
-const MEDIUM = 'CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N';
+const { base, upgrade } = DEBIAN_LAYERS;
 
 let server: TestServer;
 let work: string;
 let host: string;
 let image: BuiltManifest;
 const creds = () => ({ creds: `${ADMIN.username}:${server.adminKey}` });
-
-async function importRecords(...texts: string[]) {
-  const parsed = texts.map((t) => parseOsvRecord(t));
-  await server.store.advisories.importBatch(
-    parsed.flatMap((p) => ('advisory' in p ? [p.advisory] : [])),
-    server.clock.now,
-  );
-}
 
 async function push(manifest: BuiltManifest, repository: string, tag: string) {
   const layout = path.join(work, `${repository}-${tag}`);
@@ -124,14 +72,7 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
       .post(apiPaths.namespaces())
       .send({ name: 'demo-shop', region: 'local' })
       .expect(201);
-    await importRecords(
-      // Affects the installed 3.0.13: fixed only in 3.0.14.
-      osv('DSA-9001-1', 'openssl', [{ introduced: '0' }, { fixed: '3.0.14-1~deb12u1' }], CRITICAL),
-      // Fixed in 3.0.12: the upgrade layer's 3.0.13 is not affected.
-      osv('DSA-9000-1', 'openssl', [{ introduced: '0' }, { fixed: '3.0.12-1~deb12u1' }], CRITICAL),
-      // No fix yet; the epoch in the installed version orders above the 1.2.x ones.
-      osv('DLA-9002-1', 'zlib', [{ introduced: '1:1.2.0' }], MEDIUM),
-    );
+    await importRecords(server, ...DEBIAN_ADVISORIES);
     image = buildImage({
       seed: 'scan-me',
       created: new Date('2024-05-01T00:00:00Z'),
@@ -166,6 +107,7 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
         low: 0,
         unknown: 0,
         fixable: 1,
+        notes: [],
       },
     });
     const findings = await findingsOf('web', image.digest);
@@ -324,7 +266,10 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
       bytes: garbage,
     };
     // buildImage reads each layer's uncompressed digest; this one has none to read.
-    const manifest = buildImageWithDiffIds('broken', [base, broken]);
+    const manifest = imageWithDiffIds(
+      'broken',
+      [base, broken].map((blob) => ({ blob, diffId: blob.digest })),
+    );
     await push(manifest, 'broken', 'v1');
     await server.services.scanner.idle();
     const { result } = await scanOf('broken', manifest.digest);
@@ -418,7 +363,8 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
     // Nothing changed since the last scan: the sweep leaves the results alone.
     expect((await server.services.scanner.sweep()).rematched).toBe(0);
     await importRecords(
-      osv('DSA-9003-1', 'openssl', [{ introduced: '3.0.0' }, { fixed: '3.0.15-1~deb12u1' }]),
+      server,
+      osvRecord('DSA-9003-1', 'openssl', [{ introduced: '3.0.0' }, { fixed: '3.0.15-1~deb12u1' }]),
     );
     await server.store.advisories.recordImport(
       { source: 'test', added: 1, updated: 0, unchanged: 0, skipped: 0 },
@@ -465,46 +411,3 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
     expect((await scanOf('web', image.digest)).result).toBeNull();
   });
 });
-
-/** An image whose config names a diff id for a layer that cannot be decompressed. */
-function buildImageWithDiffIds(seed: string, layers: BuiltBlob[]): BuiltManifest {
-  const config = Buffer.from(
-    JSON.stringify({
-      created: '2024-05-01T00:00:00Z',
-      architecture: 'amd64',
-      os: 'linux',
-      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
-      config: {},
-    }),
-  );
-  const configBlob: BuiltBlob = {
-    mediaType: MEDIA_TYPES.config,
-    digest: sha256Digest(config),
-    bytes: config,
-  };
-  const bytes = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPES.manifest,
-      config: { mediaType: configBlob.mediaType, digest: configBlob.digest, size: config.length },
-      layers: layers.map((l) => ({
-        mediaType: l.mediaType,
-        digest: l.digest,
-        size: l.bytes.length,
-      })),
-      annotations: { seed },
-    }),
-  );
-  return {
-    digest: sha256Digest(bytes),
-    mediaType: MEDIA_TYPES.manifest,
-    artifactType: null,
-    bytes,
-    config: configBlob,
-    layers,
-    children: [],
-    platform: null,
-    subject: null,
-    createdAt: Date.parse('2024-05-01T00:00:00Z'),
-  };
-}

@@ -27,6 +27,7 @@ import * as signInFailures from './0019-sign-in-failures.js';
 import * as jobSlots from './0020-job-slots.js';
 import * as vulnerabilities from './0022-vulnerabilities.js';
 import * as retentionScanProtection from './0023-retention-scan-protection.js';
+import * as scanNotes from './0024-scan-notes.js';
 import * as postgresPreviewCompression from './0021-postgres-preview-compression.js';
 import * as postgresBaseline from '../postgres/baseline-schema.js';
 import { analyzeAfterMigrating } from '../statistics.js';
@@ -66,6 +67,7 @@ const shared: Record<string, Migration> = {
 const sharedAfter: Record<string, Migration> = {
   '0022-vulnerabilities': vulnerabilities,
   '0023-retention-scan-protection': retentionScanProtection,
+  '0024-scan-notes': scanNotes,
 };
 const postgresMigrations: Record<string, Migration> = {
   '0017-postgres-baseline': postgresBaseline,

@@ -52,6 +52,8 @@ export interface NewScanResult extends ScanCounts {
   /** The inventory, stored as JSON: a re-match reads it, not the layers. */
   inventory: StoredInventoryJson;
   findings: ScanFindingRow[];
+  /** What the scan could not read, in words (a database too large to keep, say). */
+  notes?: string[];
 }
 
 export interface StoredInventoryJson {
@@ -71,6 +73,7 @@ export interface ScanResultRecord extends ScanCounts {
   error: string | null;
   distro: string | null;
   packages: number;
+  notes: string[];
 }
 
 export interface FindingsQuery {
@@ -99,6 +102,7 @@ const resultColumns = [
   'low',
   'unknown',
   'fixable',
+  'notes',
 ] as const;
 
 type ResultRow = {
@@ -125,6 +129,7 @@ function toRecord(row: ResultRow): ScanResultRecord {
     low: n(row.low),
     unknown: n(row.unknown),
     fixable: n(row.fixable),
+    notes: row.notes ? (JSON.parse(row.notes as string) as string[]) : [],
   };
 }
 
@@ -579,6 +584,7 @@ async function insertResult(
       unknown: result.unknown,
       fixable: result.fixable,
       inventory: JSON.stringify(result.inventory),
+      notes: result.notes?.length ? JSON.stringify(result.notes) : null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -32,6 +32,7 @@ function toResult(r: ScanResultRecord): ScanResult {
     low: r.low,
     unknown: r.unknown,
     fixable: r.fixable,
+    notes: r.notes,
   };
 }
 

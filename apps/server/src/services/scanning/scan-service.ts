@@ -28,6 +28,9 @@ export interface StoredInventory {
   packages: InventoryPackage[];
 }
 
+/** Files a result names as not read, at most (a hostile layer could list millions). */
+const MAX_NOTES = 20;
+
 /**
  * Scans run in the background, never in a push's request: a push queues its image in the
  * push's own transaction (images-store ingest, `scan`), and each process takes images from the
@@ -53,7 +56,9 @@ export function createScanService(
   /** Where the backfill goes on; null once it has looked at every image (until the next sweep). */
   let backfillFrom: number | null = settings.onPush ? 0 : null;
 
-  async function inventoryOf(scan: ClaimedScan): Promise<StoredInventory | null> {
+  async function inventoryOf(
+    scan: ClaimedScan,
+  ): Promise<(StoredInventory & { notes: string[] }) | null> {
     if (!scan.content) return null;
     const manifest = parseManifest(Buffer.from(scan.content), scan.mediaType);
     // An index is scanned per platform: its platform manifests are images of their own.
@@ -69,7 +74,15 @@ export function createScanService(
       },
     }));
     const inventory = await readInventory(layers, defaultReaders);
-    return { distro: inventory.distro, packages: inventory.packages };
+    // What was wanted but not read: the result says so, so "no findings" is not taken for
+    // "nothing there".
+    const notes = inventory.skipped
+      .slice(0, MAX_NOTES)
+      .map((f) => `${f.path} in layer ${f.layer} was not read: ${f.reason}`);
+    if (inventory.skipped.length > MAX_NOTES) {
+      notes.push(`and ${inventory.skipped.length - MAX_NOTES} more files were not read`);
+    }
+    return { distro: inventory.distro, packages: inventory.packages, notes };
   }
 
   /** The layer's bytes, held back while this process receives a push. */
@@ -98,7 +111,7 @@ export function createScanService(
     let result: NewScanResult | null;
     try {
       const inventory = await inventoryOf(scan);
-      result = inventory ? await resultOf(inventory) : null;
+      result = inventory ? { ...(await resultOf(inventory)), notes: inventory.notes } : null;
     } catch (err) {
       const rejected = err instanceof LayerRejectedError;
       if (!rejected) {
@@ -290,7 +303,12 @@ export function createScanService(
     if (sameFindings(items, renewed.findings)) {
       await store.scans.renew(result.id, now, now + settings.keepMs);
     } else {
-      await store.scans.addResult(result, renewed, now, settings.keepMs);
+      await store.scans.addResult(
+        result,
+        { ...renewed, notes: result.notes },
+        now,
+        settings.keepMs,
+      );
     }
   }
 }

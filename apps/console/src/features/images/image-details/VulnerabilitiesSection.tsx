@@ -128,6 +128,21 @@ function ScanSummary({
         kept until <DateText iso={result.expiresAt} />.
       </p>
       <AttachedSbomNote attached={attached} result={result} sbomPage={sbomPage} />
+      {result.notes.length > 0 ? (
+        <InlineNotification
+          kind="warning"
+          lowContrast
+          hideCloseButton
+          title="Some files were not read"
+          subtitle="Packages they list are missing from this result."
+        >
+          <ul className="berth-scan-notes">
+            {result.notes.map((note) => (
+              <li key={note}>{note}</li>
+            ))}
+          </ul>
+        </InlineNotification>
+      ) : null}
     </div>
   );
 }
