@@ -186,10 +186,13 @@ export async function pushImageWithFiles(
   client: BerthClient,
   name: string,
   tag: string,
-  files: Record<string, string>,
+  files: Record<string, string | Buffer>,
 ): Promise<Pushed> {
   const tar = buildTar(
-    Object.entries(files).map(([name, text]) => ({ name, content: Buffer.from(text) })),
+    Object.entries(files).map(([name, content]) => ({
+      name,
+      content: typeof content === 'string' ? Buffer.from(content) : content,
+    })),
   );
   const layer = gzipSync(tar);
   const config = Buffer.from(

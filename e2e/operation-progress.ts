@@ -31,10 +31,26 @@ export async function doneOf(progress: Locator): Promise<number> {
   return Number(match[1].replace(/,/g, ''));
 }
 
+const viewportOf = (width: number) => ({ width, height: width < 600 ? 844 : 900 });
+
 /** The page as it is now at `width` px, kept with the test's results for a look by eye. */
 export async function screenshotAt(page: Page, width: number, name: string): Promise<void> {
-  await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+  await page.setViewportSize(viewportOf(width));
   await page.screenshot({ path: test.info().outputPath(name), fullPage: true });
+}
+
+/**
+ * A spec's screenshots for a look by eye (not compared): `<prefix>-<name>-<width>.png` at 1280
+ * and 390 px, the page 1280 px wide again afterwards for the steps that follow.
+ */
+export function screenshotsTo(prefix: string): (page: Page, name: string) => Promise<void> {
+  return async (page, name) => {
+    for (const width of [1280, 390]) {
+      await page.setViewportSize(viewportOf(width));
+      await page.screenshot({ path: `${prefix}-${name}-${width}.png`, fullPage: true });
+    }
+    await page.setViewportSize(viewportOf(1280));
+  };
 }
 
 /**

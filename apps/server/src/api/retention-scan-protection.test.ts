@@ -10,6 +10,7 @@ import {
 } from '../seed/oci-content.js';
 import { createImageIngester } from '../seed/ingest-image.js';
 import { seedSmallRegistry, type SmallRegistry } from '../testing/fixtures.js';
+import { resultWithNoFindings } from '../testing/scan-fixtures.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 /*
@@ -56,19 +57,7 @@ async function scanned(
     .executeTakeFirstOrThrow();
   await server.store.scans.addResult(
     { manifestId: Number(row.id), namespace: NS, repository, digest },
-    {
-      status,
-      error: status === 'failed' ? 'layer 1 is not a readable tar' : null,
-      distro: null,
-      inventory: { distro: null, packages: [] },
-      findings: [],
-      critical: 0,
-      high: 0,
-      medium: 0,
-      low: 0,
-      unknown: 0,
-      fixable: 0,
-    },
+    resultWithNoFindings(status),
     server.clock.now - ago,
     30 * DAY,
   );

@@ -8,12 +8,12 @@ import {
   MEDIA_TYPES,
   buildImage,
   buildIndex,
-  buildTar,
   sha256Digest,
   type BuiltBlob,
   type BuiltManifest,
 } from '../seed/oci-content.js';
 import { writeLayout } from '../testing/oci-layout.js';
+import { DEBIAN_12_OS_RELEASE, dpkgStatus, layerOf } from '../testing/scan-fixtures.js';
 import { hasSkopeo, inspectRaw, pushLayout } from '../testing/skopeo.js';
 import { addAccount, signIn } from '../testing/accounts.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
@@ -26,24 +26,10 @@ import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.
 const CREATED = new Date('2024-05-01T00:00:00Z');
 const EMPTY_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
 
-const layerOf = (files: { name: string; content: string }[]): BuiltBlob => {
-  const bytes = gzipSync(
-    buildTar(files.map((f) => ({ name: f.name, content: Buffer.from(f.content) }))),
-  );
-  return { mediaType: MEDIA_TYPES.layer, digest: sha256Digest(bytes), bytes };
-};
 const debian = (packages: [string, string][]) =>
   layerOf([
-    { name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' },
-    {
-      name: 'var/lib/dpkg/status',
-      content: packages
-        .map(
-          ([name, version]) =>
-            `Package: ${name}\nStatus: install ok installed\nVersion: ${version}\nArchitecture: amd64\n`,
-        )
-        .join('\n'),
-    },
+    { name: 'etc/os-release', content: DEBIAN_12_OS_RELEASE },
+    { name: 'var/lib/dpkg/status', content: dpkgStatus(packages) },
   ]);
 /** Compressed, but not a tar: the scan of an image with this layer fails. */
 const garbage = (() => {
@@ -91,6 +77,14 @@ function harness() {
     },
     attach: (repository: string, digest: string) =>
       h.server.api().post(apiPaths.imageSbomAttach('demo-shop', repository, digest)),
+    async scan(repository: string, digest: string) {
+      return (
+        await h.server
+          .api()
+          .get(apiPaths.imageScan('demo-shop', repository, digest))
+          .expect(200)
+      ).body;
+    },
     async referrers(repository: string, digest: string, artifactType = SBOM_ARTIFACT_TYPE) {
       const res = await h.server
         .api()
@@ -98,6 +92,20 @@ function harness() {
         .query({ artifactType })
         .expect(200);
       return res.body as ReferrerIndex;
+    },
+    /** A /v2 body as the bytes sent: superagent would parse a JSON media type. */
+    async bytes(url: string, accept?: string): Promise<Buffer> {
+      const req = h.server.api().get(url);
+      if (accept) req.set('Accept', accept);
+      const res = await req
+        .buffer(true)
+        .parse((r, done) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
+      return Buffer.from(res.body as Buffer);
     },
     async rescan(repository: string, digest: string) {
       h.server.clock.advance(60_000);
@@ -130,8 +138,6 @@ function harness() {
   return h;
 }
 
-const bytesOf = (res: { body: unknown }) => Buffer.from(res.body as Buffer);
-
 describe.skipIf(!hasSkopeo())('attaching the inventory as an OCI referrer', () => {
   const h = harness();
   let image: BuiltManifest;
@@ -155,12 +161,7 @@ describe.skipIf(!hasSkopeo())('attaching the inventory as an OCI referrer', () =
 
   it('pushes the newest result as a referrer that the registry lists and serves byte for byte', async () => {
     const res = await h.attach('web', image.digest).expect(200);
-    const scan = (
-      await h.server
-        .api()
-        .get(apiPaths.imageScan('demo-shop', 'web', image.digest))
-        .expect(200)
-    ).body;
+    const scan = await h.scan('web', image.digest);
     expect(res.body).toEqual({
       artifactType: SBOM_ARTIFACT_TYPE,
       attached: [
@@ -199,18 +200,10 @@ describe.skipIf(!hasSkopeo())('attaching the inventory as an OCI referrer', () =
 
     // The manifest: an OCI 1.1 artifact with the empty config, one CycloneDX layer, the image
     // as its subject. skopeo reads the same bytes.
-    const served = await h.server
-      .api()
-      .get(`/v2/demo-shop/web/manifests/${firstSbom}`)
-      .set('Accept', 'application/vnd.oci.image.manifest.v1+json')
-      .buffer(true)
-      .parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
-    const manifestBytes = bytesOf(served);
+    const manifestBytes = await h.bytes(
+      `/v2/demo-shop/web/manifests/${firstSbom}`,
+      'application/vnd.oci.image.manifest.v1+json',
+    );
     expect(sha256Digest(manifestBytes)).toBe(firstSbom);
     const manifest = JSON.parse(manifestBytes.toString('utf8'));
     expect(manifest).toMatchObject({
@@ -226,21 +219,12 @@ describe.skipIf(!hasSkopeo())('attaching the inventory as an OCI referrer', () =
     expect(raw.equals(manifestBytes)).toBe(true);
 
     // The layer blob is the document GET …/scan/sbom gives, byte for byte.
-    const blob = await h.server
-      .api()
-      .get(`/v2/demo-shop/web/blobs/${manifest.layers[0].digest}`)
-      .buffer(true)
-      .parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
+    const blob = await h.bytes(`/v2/demo-shop/web/blobs/${manifest.layers[0].digest}`);
     const document = await h.server
       .api()
       .get(apiPaths.imageSbom('demo-shop', 'web', image.digest))
       .expect(200);
-    expect(bytesOf(blob).toString('utf8')).toBe(document.text);
+    expect(blob.toString('utf8')).toBe(document.text);
     expect(manifest.layers[0].size).toBe(Buffer.byteLength(document.text));
     const bom = JSON.parse(document.text);
     expect(bom.serialNumber).toMatch(
@@ -437,12 +421,7 @@ describe.skipIf(!hasSkopeo())('attaching the inventory as an OCI referrer', () =
       (await inspectRaw(`${h.host}/demo-shop/multi@${sbom}`, h.creds())).toString('utf8'),
     );
     expect(manifest.subject.digest).toBe(amd64.digest);
-    const scan = (
-      await h.server
-        .api()
-        .get(apiPaths.imageScan('demo-shop', 'multi', index.digest))
-        .expect(200)
-    ).body;
+    const scan = await h.scan('multi', index.digest);
     expect(
       scan.platforms.map((p: { attachedSbom: { digest: string } | null }) => p.attachedSbom),
     ).toEqual([expect.objectContaining({ digest: sbom }), null]);
@@ -463,12 +442,7 @@ describe.skipIf(!hasSkopeo())('BERTH_SCAN_ATTACH_SBOM', () => {
     await h.push(image, 'auto', 'v1');
     const first = await h.referrers('auto', image.digest);
     expect(first.manifests).toHaveLength(1);
-    const scan = (
-      await h.server
-        .api()
-        .get(apiPaths.imageScan('demo-shop', 'auto', image.digest))
-        .expect(200)
-    ).body;
+    const scan = await h.scan('auto', image.digest);
     expect(scan.attachedSbom).toEqual({
       digest: first.manifests[0]!.digest,
       generatedAt: scan.result.generatedAt,

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import { MEDIA_TYPES, buildImage, buildTar, sha256Digest } from '../seed/oci-content.js';
+import { buildImage } from '../seed/oci-content.js';
 import { writeLayout } from '../testing/oci-layout.js';
+import { layerOf } from '../testing/scan-fixtures.js';
 import { hasSkopeo, pushLayout } from '../testing/skopeo.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 
@@ -14,19 +14,15 @@ import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.
  * existed) are scanned once scan-on-push is on, without anyone asking: every live image then
  * has a result.
  */
-const layer = gzipSync(
-  buildTar([
-    { name: 'etc/os-release', content: Buffer.from('ID=alpine\nVERSION_ID=3.19.1\n') },
-    {
-      name: 'lib/apk/db/installed',
-      content: Buffer.from('P:musl\nV:1.2.4-r2\nA:x86_64\no:musl\n\n'),
-    },
-  ]),
-);
 const image = buildImage({
   seed: 'backfill-me',
   created: new Date('2024-05-01T00:00:00Z'),
-  layers: [{ mediaType: MEDIA_TYPES.layer, digest: sha256Digest(layer), bytes: layer }],
+  layers: [
+    layerOf([
+      { name: 'etc/os-release', content: 'ID=alpine\nVERSION_ID=3.19.1\n' },
+      { name: 'lib/apk/db/installed', content: 'P:musl\nV:1.2.4-r2\nA:x86_64\no:musl\n\n' },
+    ]),
+  ],
 });
 
 let server: TestServer;

@@ -1,20 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import {
-  MEDIA_TYPES,
-  buildImage,
-  buildTar,
-  sha256Digest,
-  type BuiltBlob,
-  type BuiltManifest,
-} from '../seed/oci-content.js';
+import { buildImage, type BuiltManifest } from '../seed/oci-content.js';
 import { importAdvisories } from '../services/advisories/advisory-import.js';
 import { writeLayout } from '../testing/oci-layout.js';
 import { rpmdbSqlite } from '../testing/rpmdb.js';
+import { dpkgStatus, layerOf } from '../testing/scan-fixtures.js';
 import { hasSkopeo, pushLayout } from '../testing/skopeo.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 
@@ -25,21 +18,6 @@ import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.
  * the API. The records are written for the test in the shape Ubuntu's and Rocky Linux's OSV
  * data take.
  */
-const layerOf = (files: { name: string; content: string | Buffer }[]): BuiltBlob => {
-  const bytes = gzipSync(
-    buildTar(files.map((f) => ({ name: f.name, content: Buffer.from(f.content) }))),
-  );
-  return { mediaType: MEDIA_TYPES.layer, digest: sha256Digest(bytes), bytes };
-};
-
-const dpkgStatus = (packages: [string, string, string][]) =>
-  packages
-    .map(
-      ([name, version, source]) =>
-        `Package: ${name}\nStatus: install ok installed\nVersion: ${version}\nArchitecture: amd64\nSource: ${source}\n`,
-    )
-    .join('\n');
-
 const ubuntu = layerOf([
   {
     name: 'usr/lib/os-release',

@@ -4,13 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import {
-  MEDIA_TYPES,
-  sha256Digest,
-  type BuiltBlob,
-  type BuiltManifest,
-} from '../seed/oci-content.js';
-import { parseOsvRecord } from '../services/advisories/osv-record.js';
+import { MEDIA_TYPES, sha256Digest, type BuiltManifest } from '../seed/oci-content.js';
 import {
   OCI_ZSTD,
   goFixture,
@@ -20,6 +14,7 @@ import {
   zstdZerosBomb,
 } from '../testing/layer-fixtures.js';
 import { writeLayout } from '../testing/oci-layout.js';
+import { imageWithDiffIds, importRecords, type LayerWithDiffId } from '../testing/scan-fixtures.js';
 import { hasSkopeo, pushLayout } from '../testing/skopeo.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 
@@ -29,13 +24,7 @@ import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.
  * fail with the layer named while the registry goes on serving.
  */
 
-interface Layer {
-  blob: BuiltBlob;
-  /** The digest of the layer's uncompressed tar, as the image config lists it. */
-  diffId: string;
-}
-
-async function gzipTarLayer(entries: Parameters<typeof tarOf>[0]): Promise<Layer> {
+async function gzipTarLayer(entries: Parameters<typeof tarOf>[0]): Promise<LayerWithDiffId> {
   const tar = await tarOf(entries);
   const bytes = gzip(tar);
   return {
@@ -45,7 +34,7 @@ async function gzipTarLayer(entries: Parameters<typeof tarOf>[0]): Promise<Layer
 }
 
 /** zstdZerosBomb's tar, hashed as it would be decompressed, a MiB at a time. */
-function zstdBombLayer(size: number): Layer {
+function zstdBombLayer(size: number): LayerWithDiffId {
   const bytes = zstdZerosBomb('opt/zeros', size);
   const hash = createHash('sha256').update(tarHeader('opt/zeros', size));
   const zeros = Buffer.alloc(1024 * 1024);
@@ -56,47 +45,6 @@ function zstdBombLayer(size: number): Layer {
   return {
     blob: { mediaType: OCI_ZSTD, digest: sha256Digest(bytes), bytes },
     diffId: `sha256:${hash.digest('hex')}`,
-  };
-}
-
-function imageOf(seed: string, layers: Layer[]): BuiltManifest {
-  const config = Buffer.from(
-    JSON.stringify({
-      created: '2024-05-01T00:00:00Z',
-      architecture: 'amd64',
-      os: 'linux',
-      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
-      config: { Env: [`SEED=${seed}`] },
-    }),
-  );
-  const configBlob: BuiltBlob = {
-    mediaType: MEDIA_TYPES.config,
-    digest: sha256Digest(config),
-    bytes: config,
-  };
-  const bytes = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPES.manifest,
-      config: { mediaType: configBlob.mediaType, digest: configBlob.digest, size: config.length },
-      layers: layers.map(({ blob }) => ({
-        mediaType: blob.mediaType,
-        digest: blob.digest,
-        size: blob.bytes.length,
-      })),
-    }),
-  );
-  return {
-    digest: sha256Digest(bytes),
-    mediaType: MEDIA_TYPES.manifest,
-    artifactType: null,
-    bytes,
-    config: configBlob,
-    layers: layers.map((l) => l.blob),
-    children: [],
-    platform: null,
-    subject: null,
-    createdAt: Date.parse('2024-05-01T00:00:00Z'),
   };
 }
 
@@ -154,7 +102,8 @@ describe.skipIf(!hasSkopeo())('scans of Go binaries and hostile layers', () => {
   });
 
   it("lists a Go binary's modules and standard library, and matches Go advisories", async () => {
-    const parsed = parseOsvRecord(
+    await importRecords(
+      server,
       JSON.stringify({
         id: 'GO-2024-9001',
         modified: '2024-06-01T00:00:00Z',
@@ -167,16 +116,12 @@ describe.skipIf(!hasSkopeo())('scans of Go binaries and hostile layers', () => {
         ],
       }),
     );
-    await server.store.advisories.importBatch(
-      'advisory' in parsed ? [parsed.advisory] : [],
-      server.clock.now,
-    );
     const { binary, goVersion } = goFixture();
     const stdlib = /^go(\d+(?:\.\d+)*)/.exec(goVersion)?.[1];
     const app = await gzipTarLayer([
       { path: 'usr/local/bin/berth-fixture', content: binary, mode: 0o755 },
     ]);
-    const image = imageOf('go', [app]);
+    const image = imageWithDiffIds('go', [app]);
 
     await push(image, 'go-app');
 
@@ -243,7 +188,7 @@ describe.skipIf(!hasSkopeo())('scans of Go binaries and hostile layers', () => {
       { path: '../../../../../../../../tmp/berth-traversal', content: marker },
       { path: '../../var/lib/dpkg/status', content: `Package: ${marker}\nVersion: 1\n` },
     ]);
-    const image = imageOf('traversal', [base, hostile]);
+    const image = imageWithDiffIds('traversal', [base, hostile]);
 
     await push(image, 'traversal');
 
@@ -274,7 +219,7 @@ describe.skipIf(!hasSkopeo())('scans of Go binaries and hostile layers', () => {
     // 256 MiB of zeros in 8 KiB: the ratio limit is checked from 64 MiB on.
     const bomb = zstdBombLayer(256 * 1024 * 1024);
     expect(bomb.blob.bytes.length).toBeLessThan(10_000);
-    const image = imageOf('zstd-bomb', [base, bomb]);
+    const image = imageWithDiffIds('zstd-bomb', [base, bomb]);
 
     await push(image, 'zstd-bomb');
 

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createStore, openSqlite, type PreviewRecord, type Store } from '@berth/store';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { seedSmallRegistry } from '../../testing/fixtures.js';
+import { resultWithNoFindings } from '../../testing/scan-fixtures.js';
 import { buildImage, buildLayer } from '../../seed/oci-content.js';
 import { createImageIngester } from '../../seed/ingest-image.js';
 
@@ -211,19 +212,7 @@ it('a preview that protects by scans decides on workers exactly what the main th
     if (k % 2 === 1) continue;
     await server.store.scans.addResult(
       { manifestId: Number(m.id), namespace: 'team-alpha', repository: m.name, digest: m.digest },
-      {
-        status: 'complete',
-        error: null,
-        distro: null,
-        inventory: { distro: null, packages: [] },
-        findings: [],
-        critical: 0,
-        high: 0,
-        medium: 0,
-        low: 0,
-        unknown: 0,
-        fixable: 0,
-      },
+      resultWithNoFindings(),
       server.clock.now - (k % 4 === 0 ? 1 : 20) * 86_400_000,
       30 * 86_400_000,
     );

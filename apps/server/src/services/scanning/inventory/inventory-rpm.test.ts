@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { gzipLayer } from '../../../testing/layer-fixtures.js';
-import { rpmHeader, rpmdbSqlite, type RpmFixturePackage } from '../../../testing/rpmdb.js';
+import {
+  EL8_PACKAGES,
+  rpmHeader,
+  rpmdbSqlite,
+  type RpmFixturePackage,
+} from '../../../testing/rpmdb.js';
 import { rpmdbBerkeley } from '../../../testing/rpmdb-berkeley.js';
 import { rpmdbNdb } from '../../../testing/rpmdb-ndb.js';
 import { defaultReaders, readInventory } from './inventory.js';
@@ -9,23 +14,7 @@ const ROCKY_8 =
   'NAME="Rocky Linux"\nVERSION="8.9 (Green Obsidian)"\nID="rocky"\nID_LIKE="rhel centos fedora"\n' +
   'VERSION_ID="8.9"\nPLATFORM_ID="platform:el8"\n';
 
-const BASH: RpmFixturePackage = {
-  name: 'bash',
-  version: '4.4.20',
-  release: '4.el8_6',
-  arch: 'x86_64',
-  sourceRpm: 'bash-4.4.20-4.el8_6.src.rpm',
-};
-const OPENSSL: RpmFixturePackage = {
-  name: 'openssl-libs',
-  epoch: 1,
-  version: '1.1.1k',
-  release: '9.el8_7',
-  arch: 'x86_64',
-  sourceRpm: 'openssl-1.1.1k-9.el8_7.src.rpm',
-  // Real headers are mostly file lists of several KiB: this one spans overflow pages.
-  description: 'OpenSSL is a toolkit for supporting cryptography. '.repeat(400),
-};
+const { bash: BASH, opensslLibs: OPENSSL, gpgKey: GPG_KEY } = EL8_PACKAGES;
 const TZDATA_OLD: RpmFixturePackage = {
   name: 'tzdata',
   version: '2023c',
@@ -38,7 +27,6 @@ const TZDATA_NEW: RpmFixturePackage = {
   version: '2024a',
   sourceRpm: 'tzdata-2024a-1.el8.src.rpm',
 };
-const GPG_KEY: RpmFixturePackage = { name: 'gpg-pubkey', version: '6d745a60', release: '60287f36' };
 
 describe('readInventory of rpm images with older database formats', () => {
   it('reads a Rocky Linux 8 image whose rpm database is Berkeley DB', async () => {

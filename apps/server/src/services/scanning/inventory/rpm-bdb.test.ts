@@ -1,27 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { rpmHeader, type RpmFixturePackage } from '../../../testing/rpmdb.js';
+import { EL8_PACKAGES, rpmHeader, type RpmFixturePackage } from '../../../testing/rpmdb.js';
 import { rpmdbBerkeley, type BerkeleyDbOptions } from '../../../testing/rpmdb-berkeley.js';
 import { berkeleyDbHeaderBlobs } from './rpm-bdb.js';
 import { RpmDatabaseError } from './rpm-database-error.js';
 
 const PACKAGES: RpmFixturePackage[] = [
-  {
-    name: 'bash',
-    version: '4.4.20',
-    release: '4.el8_6',
-    arch: 'x86_64',
-    sourceRpm: 'bash-4.4.20-4.el8_6.src.rpm',
-  },
-  {
-    name: 'openssl-libs',
-    epoch: 1,
-    version: '1.1.1k',
-    release: '9.el8_7',
-    arch: 'x86_64',
-    sourceRpm: 'openssl-1.1.1k-9.el8_7.src.rpm',
-    // About 20 KiB: five overflow pages of 4 KiB, as most real headers need.
-    description: 'OpenSSL is a toolkit for supporting cryptography. '.repeat(400),
-  },
+  EL8_PACKAGES.bash,
+  // About 20 KiB: five overflow pages of 4 KiB, as most real headers need.
+  EL8_PACKAGES.opensslLibs,
   { name: 'tzdata', version: '2023c', release: '1.el8', arch: 'noarch' },
   { name: 'glibc', version: '2.28', release: '225.el8', arch: 'i686' },
 ];

@@ -3,6 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  EL8_PACKAGES,
+  encodeRpmHeader,
+  rpmdbSqliteOf,
+  type RpmFixturePackage,
+} from '../../../testing/rpmdb.js';
 import { rpmdbBerkeley } from '../../../testing/rpmdb-berkeley.js';
 import { rpmdbNdb } from '../../../testing/rpmdb-ndb.js';
 import { rpmReader } from './rpm-reader.js';
@@ -14,68 +20,9 @@ const APP = 'sha256:' + 'c'.repeat(64);
 const DATABASE = 'var/lib/rpm/rpmdb.sqlite';
 const FEDORA: Distro = { id: 'fedora', versionId: '39' };
 
-/*
- * An RPM header encoder, written from rpm's lib/header.c layout rather than from the reader:
- * big-endian index count and data length, 16-byte index entries, then the data store, with
- * INT32 values aligned to 4 as rpm aligns them.
- */
-type HeaderEntry =
-  | { tag: number; int32: number }
-  | { tag: number; string: string }
-  | { tag: number; strings: string[]; type: 8 | 9 }
-  | { tag: number; bin: Buffer };
-
-function encodeHeader(entries: HeaderEntry[]): Buffer {
-  const index: Buffer[] = [];
-  let data = Buffer.alloc(0);
-  for (const entry of entries) {
-    let type: number;
-    let count: number;
-    let bytes: Buffer;
-    if ('int32' in entry) {
-      type = 4;
-      count = 1;
-      bytes = Buffer.alloc(4);
-      bytes.writeInt32BE(entry.int32);
-      data = Buffer.concat([data, Buffer.alloc((4 - (data.length % 4)) % 4)]);
-    } else if ('string' in entry) {
-      type = 6;
-      count = 1;
-      bytes = Buffer.from(`${entry.string}\0`);
-    } else if ('strings' in entry) {
-      type = entry.type;
-      count = entry.strings.length;
-      bytes = Buffer.from(entry.strings.map((text) => `${text}\0`).join(''));
-    } else {
-      type = 7;
-      count = entry.bin.length;
-      bytes = entry.bin;
-    }
-    const indexEntry = Buffer.alloc(16);
-    indexEntry.writeInt32BE(entry.tag, 0);
-    indexEntry.writeUInt32BE(type, 4);
-    indexEntry.writeInt32BE(data.length, 8);
-    indexEntry.writeUInt32BE(count, 12);
-    index.push(indexEntry);
-    data = Buffer.concat([data, bytes]);
-  }
-  const preamble = Buffer.alloc(8);
-  preamble.writeUInt32BE(entries.length, 0);
-  preamble.writeUInt32BE(data.length, 4);
-  return Buffer.concat([preamble, ...index, data]);
-}
-
-interface PackageFields {
-  name: string;
-  version: string;
-  release: string;
-  epoch?: number;
-  arch?: string;
-  sourceRpm?: string;
-}
-
-function packageHeader(fields: PackageFields): Buffer {
-  return encodeHeader([
+/** The fields rpmReader reads (no description), after a region tag and a summary as rpm writes. */
+function packageHeader(fields: RpmFixturePackage): Buffer {
+  return encodeRpmHeader([
     // Installed headers open with the immutable region tag (63); readers pass over it.
     { tag: 63, bin: Buffer.alloc(16, 0xab) },
     { tag: 1000, string: fields.name },
@@ -86,21 +33,6 @@ function packageHeader(fields: PackageFields): Buffer {
     ...(fields.arch === undefined ? [] : [{ tag: 1022, string: fields.arch }]),
     ...(fields.sourceRpm === undefined ? [] : [{ tag: 1044, string: fields.sourceRpm }]),
   ]);
-}
-
-/** rpm's own schema (lib/backend/sqlite.c), serialized the way the file sits on disk. */
-function rpmdb(blobs: (Buffer | string)[]): Buffer {
-  const database = new Database(':memory:');
-  try {
-    database.exec(
-      'CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)',
-    );
-    const insert = database.prepare('INSERT INTO Packages (blob) VALUES (?)');
-    for (const blob of blobs) insert.run(blob);
-    return database.serialize();
-  } finally {
-    database.close();
-  }
 }
 
 /** As rpm leaves it: WAL mode, checkpointed on close, so the `-wal` file is gone. */
@@ -168,7 +100,7 @@ describe('rpmReader.read', () => {
   it('lists installed packages, with epochs, source packages and multilib twins, and passes over malformed headers', () => {
     // The release is the last string: dropping its NUL (and a byte of data length) leaves
     // a header whose every offset is in range but whose string runs off the end.
-    const terminated = encodeHeader([
+    const terminated = encodeRpmHeader([
       { tag: 1000, string: 'cut' },
       { tag: 1001, string: '1' },
       { tag: 1002, string: '1' },
@@ -177,7 +109,7 @@ describe('rpmReader.read', () => {
     noTerminator.writeUInt32BE(noTerminator.readUInt32BE(4) - 1, 4);
     const overstatedDataLength = packageHeader({ name: 'long', version: '1', release: '1' });
     overstatedDataLength.writeUInt32BE(overstatedDataLength.readUInt32BE(4) + 100, 4);
-    const content = rpmdb([
+    const content = rpmdbSqliteOf([
       packageHeader(BASH),
       packageHeader({
         name: 'shadow-utils',
@@ -207,7 +139,7 @@ describe('rpmReader.read', () => {
       Buffer.from([0, 0, 0]),
       Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]),
       overstatedDataLength,
-      encodeHeader([
+      encodeRpmHeader([
         { tag: 1000, string: 'x' },
         { tag: 1001, string: '1' },
         { tag: 1002, string: '1' },
@@ -277,14 +209,14 @@ describe('rpmReader.read', () => {
     const files = collected(
       file(
         DATABASE,
-        rpmdb([packageHeader(BASH), packageHeader(TZDATA_OLD), packageHeader(CURL)]),
+        rpmdbSqliteOf([packageHeader(BASH), packageHeader(TZDATA_OLD), packageHeader(CURL)]),
         BASE,
       ),
       // curl removed here and installed again in the last layer: that layer added it.
-      file(DATABASE, rpmdb([packageHeader(BASH), packageHeader(TZDATA_OLD)]), MIDDLE),
+      file(DATABASE, rpmdbSqliteOf([packageHeader(BASH), packageHeader(TZDATA_OLD)]), MIDDLE),
       file(
         DATABASE,
-        rpmdb([packageHeader(BASH), packageHeader(TZDATA_NEW), packageHeader(CURL)]),
+        rpmdbSqliteOf([packageHeader(BASH), packageHeader(TZDATA_NEW), packageHeader(CURL)]),
         APP,
       ),
     );
@@ -299,8 +231,8 @@ describe('rpmReader.read', () => {
   });
 
   it('attributes packages to the layer that recreated a deleted database', () => {
-    const files = collected(file(DATABASE, rpmdb([packageHeader(BASH)]), BASE), {
-      ...file(DATABASE, rpmdb([packageHeader(BASH)]), APP),
+    const files = collected(file(DATABASE, rpmdbSqliteOf([packageHeader(BASH)]), BASE), {
+      ...file(DATABASE, rpmdbSqliteOf([packageHeader(BASH)]), APP),
       recreated: true,
     });
 
@@ -309,7 +241,7 @@ describe('rpmReader.read', () => {
 
   it('reads the database from /usr/lib/sysimage, without a distro when os-release is missing', () => {
     const path = 'usr/lib/sysimage/rpm/rpmdb.sqlite';
-    const files = collected(file(path, rpmdb([packageHeader({ ...CURL, epoch: 1 })])));
+    const files = collected(file(path, rpmdbSqliteOf([packageHeader({ ...CURL, epoch: 1 })])));
 
     expect(rpmReader.read(files, null)).toEqual([
       {
@@ -328,7 +260,7 @@ describe('rpmReader.read', () => {
     noPackagesTable.exec('CREATE TABLE other (x)');
     const withoutTable = noPackagesTable.serialize();
     noPackagesTable.close();
-    const valid = rpmdb([packageHeader(BASH)]);
+    const valid = rpmdbSqliteOf([packageHeader(BASH)]);
     const corruptPages = Buffer.from(valid);
     corruptPages.fill(0xee, 100);
 
@@ -347,19 +279,10 @@ describe('rpmReader.read', () => {
 describe('rpmReader.read of Berkeley DB and ndb databases', () => {
   const ROCKY: Distro = { id: 'rocky', versionId: '8.9' };
   const SLES: Distro = { id: 'sles', versionId: '15.5' };
-  const OPENSSL = {
-    name: 'openssl-libs',
-    epoch: 1,
-    version: '1.1.1k',
-    release: '9.el8_7',
-    arch: 'x86_64',
-    sourceRpm: 'openssl-1.1.1k-9.el8_7.src.rpm',
-  };
-  const GPG_KEY = { name: 'gpg-pubkey', version: '6d745a60', release: '60287f36' };
   const headers = () => [
-    packageHeader(OPENSSL),
+    packageHeader(EL8_PACKAGES.opensslLibs),
     // Large enough to go to overflow pages, as most real headers do.
-    encodeHeader([
+    encodeRpmHeader([
       { tag: 1000, string: 'glibc-langpack-en' },
       { tag: 1001, string: '2.28' },
       { tag: 1002, string: '225.el8' },
@@ -367,7 +290,7 @@ describe('rpmReader.read of Berkeley DB and ndb databases', () => {
       { tag: 1022, string: 'x86_64' },
       { tag: 1044, string: 'glibc-2.28-225.el8.src.rpm' },
     ]),
-    packageHeader(GPG_KEY),
+    packageHeader(EL8_PACKAGES.gpgKey),
     Buffer.from('not a header'),
   ];
   const expected = (distro: Distro, path: string, layer = APP) => [
@@ -406,7 +329,7 @@ describe('rpmReader.read of Berkeley DB and ndb databases', () => {
   });
 
   it('reads one database only, preferring SQLite, then ndb, then Berkeley DB as rpm does', () => {
-    const sqlite = file(DATABASE, rpmdb([packageHeader(CURL)]));
+    const sqlite = file(DATABASE, rpmdbSqliteOf([packageHeader(CURL)]));
     const ndb = file('var/lib/rpm/Packages.db', rpmdbNdb([packageHeader(BASH)]));
     const bdb = file('var/lib/rpm/Packages', rpmdbBerkeley([packageHeader(TZDATA_NEW)]));
     const names = (...files: CollectedFile[]) =>
