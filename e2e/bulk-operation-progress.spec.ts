@@ -140,7 +140,7 @@ test.describe('namespace delete', () => {
     const ui = new Console(page);
     await page.goto('/namespaces');
     await ui.expectTableLoaded('Namespaces');
-    const images = (await ui.rowWithLink(doomed).locator('td').nth(3).innerText()).trim();
+    const images = (await ui.rowWithLink(doomed).locator('td').nth(2).innerText()).trim();
     expect(Number(images.replace(/,/g, ''))).toBeGreaterThan(20_000);
 
     await ui.rowAction(doomed, 'Delete');

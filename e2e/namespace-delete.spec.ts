@@ -7,8 +7,8 @@ test('delete a namespace with typed confirmation', async ({ page }) => {
   await ui.expectTableLoaded('Namespaces');
   const row = ui.rowWithLink('demo-data');
   await expect(row).toBeVisible();
-  const repositories = (await row.locator('td').nth(2).innerText()).trim();
-  const images = (await row.locator('td').nth(3).innerText()).trim();
+  const repositories = (await row.locator('td').nth(1).innerText()).trim();
+  const images = (await row.locator('td').nth(2).innerText()).trim();
 
   await ui.rowAction('demo-data', 'Delete');
   const dialog = ui.dialog('Delete namespace demo-data');
