@@ -157,3 +157,4 @@ export type {
   RegistryTotalsRecord,
   VulnerabilityTotals,
 } from './scans/vulnerability-totals.js';
+export { NO_FINDINGS, NO_IMAGES } from './scans/vulnerability-totals.js';

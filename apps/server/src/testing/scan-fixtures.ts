@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { NewScanResult } from '@berth/store';
+import { type NewScanResult, NO_FINDINGS } from '@berth/store';
 import {
   MEDIA_TYPES,
   type BuiltBlob,
@@ -166,11 +166,6 @@ export function resultWithNoFindings(status: 'complete' | 'failed' = 'complete')
     distro: null,
     inventory: { distro: null, packages: [] },
     findings: [],
-    critical: 0,
-    high: 0,
-    medium: 0,
-    low: 0,
-    unknown: 0,
-    fixable: 0,
+    ...NO_FINDINGS,
   };
 }

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hasFilesystem, parseManifest } from '@berth/domain';
-import type { ClaimedScan, NewScanResult, ScanFindingRow, ScanResultRecord } from '@berth/store';
+import {
+  type ClaimedScan,
+  type NewScanResult,
+  NO_FINDINGS,
+  type ScanFindingRow,
+  type ScanResultRecord,
+} from '@berth/store';
 import { DEFAULT_SCAN_SETTINGS, type ServiceDeps } from '../deps.js';
 import { defaultReaders, readInventory } from './inventory/inventory.js';
 import { LayerRejectedError, type LayerSource } from './inventory/layer-walker.js';
@@ -129,12 +135,7 @@ export function createScanService(
         distro: null,
         inventory: { distro: null, packages: [] },
         findings: [],
-        critical: 0,
-        high: 0,
-        medium: 0,
-        low: 0,
-        unknown: 0,
-        fixable: 0,
+        ...NO_FINDINGS,
       };
     }
     const stored = await store.scans.finish(scan, owner, result, clock(), settings.keepMs);
