@@ -1,8 +1,15 @@
-import { sql } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
 import { MANIFEST_MEDIA_TYPES } from '@berth/domain';
 import type { Db } from '../database.js';
 import { chunks } from '../blob-reclaim.js';
 import { engineOf } from '../store-handle.js';
+
+/**
+ * Of manifests aliased `m`: not one of BuildKit's attestation manifests (platform
+ * unknown/unknown, in-toto statements as layers), which describe a platform and have no
+ * filesystem of their own to scan.
+ */
+const NOT_AN_ATTESTATION = sql<SqlBool>`coalesce(m.platform_os, '') <> 'unknown'`;
 
 /** An image a process has claimed to scan, with what the scan reads of it. */
 export interface ClaimedScan {
@@ -302,11 +309,7 @@ export function createScansStore(db: Db) {
           'm.platform_variant',
         ])
         .where('c.parent_id', '=', row.id)
-        // BuildKit's attestation manifests (unknown/unknown) describe a platform; they have
-        // no filesystem of their own to scan.
-        .where((eb) =>
-          eb.or([eb('m.platform_os', 'is', null), eb('m.platform_os', '!=', 'unknown')]),
-        )
+        .where(NOT_AN_ATTESTATION)
         .orderBy('c.position')
         .execute();
       return {
@@ -357,10 +360,7 @@ export function createScansStore(db: Db) {
           MANIFEST_MEDIA_TYPES.dockerManifest,
         ])
         .where('m.artifact_type', 'is', null)
-        // BuildKit's attestation manifests: an image config of platform unknown/unknown.
-        .where((eb) =>
-          eb.or([eb('m.platform_os', 'is', null), eb('m.platform_os', '!=', 'unknown')]),
-        )
+        .where(NOT_AN_ATTESTATION)
         .where('m.content', 'is not', null)
         .where(({ not, exists, selectFrom }) =>
           not(
