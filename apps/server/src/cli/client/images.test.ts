@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiPaths } from '@berth/contract';
+import { signIn } from '../../testing/accounts.js';
+import { berthAt } from '../../testing/berth-cli.js';
+import { seedSmallRegistry, type SmallRegistry } from '../../testing/fixtures.js';
+import { ADMIN, startTestServer, type TestServer } from '../../testing/test-server.js';
+
+describe('berth images', () => {
+  let server: TestServer;
+  let reg: SmallRegistry;
+  let berth: ReturnType<typeof berthAt>;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    reg = await seedSmallRegistry(server);
+    berth = berthAt(server);
+  });
+  afterAll(() => server.stop());
+
+  const imagesOf = async (repo: string) =>
+    (
+      (await server.api().get(apiPaths.images('team-alpha', repo)).expect(200)).body as {
+        items: { digest: string; tags: string[] }[];
+      }
+    ).items;
+
+  it('lists images with short digests and tags; --untagged and --tagged filter', async () => {
+    const run = await berth(['images', 'list', 'team-alpha/web/app']);
+    expect(run.code).toBe(0);
+    const rows = run.stdout.trimEnd().split('\n');
+    expect(rows[0]).toMatch(/^DIGEST\s+TAGS\s+SIZE\s+CREATED\s+PUSHED$/);
+    expect(rows[1]).toMatch(
+      new RegExp(`^${reg.v2.digest.slice(0, 19)}\\s+(latest,2\\.0|2\\.0,latest)\\s`),
+    );
+    expect(rows).toHaveLength(4);
+    const untagged = await berth([
+      'images',
+      'list',
+      'team-alpha/web/app',
+      '--untagged',
+      '-o',
+      'json',
+    ]);
+    expect((JSON.parse(untagged.stdout) as { digest: string }[]).map((i) => i.digest)).toEqual([
+      reg.old.digest,
+    ]);
+    const both = await berth(['images', 'list', 'team-alpha/web/app', '--untagged', '--tagged']);
+    expect(both.code).toBe(2);
+  });
+
+  it('untag removes one tag and keeps the image', async () => {
+    const run = await berth(['images', 'untag', 'team-alpha/web/app:2.0']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`removed tag 2.0 from team-alpha/web/app@${reg.v2.digest}\n`);
+    expect((await imagesOf('web/app')).find((i) => i.digest === reg.v2.digest)?.tags).toEqual([
+      'latest',
+    ]);
+    const again = await berth(['images', 'untag', 'team-alpha/web/app:2.0']);
+    expect(again.code).toBe(3);
+    const digest = await berth(['images', 'untag', `team-alpha/web/app@${reg.v2.digest}`]);
+    expect(digest.code).toBe(2);
+  });
+
+  it('rm by tag and by digest moves the image to the trash', async () => {
+    const byTag = await berth(['images', 'rm', 'team-alpha/web/app:1.0']);
+    expect(byTag.code).toBe(0);
+    expect(byTag.stdout).toMatch(
+      new RegExp(`^moved to the trash: team-alpha/web/app@${reg.v1.digest} \\(tags: 1\\.0, `),
+    );
+    const byDigest = await berth([
+      'images',
+      'rm',
+      `team-alpha/web/app@${reg.old.digest}`,
+      '-o',
+      'json',
+    ]);
+    expect(byDigest.code).toBe(0);
+    expect(JSON.parse(byDigest.stdout)).toMatchObject({
+      trashed: [{ digest: reg.old.digest, tags: [] }],
+    });
+    expect((await imagesOf('web/app')).map((i) => i.digest)).toEqual([reg.v2.digest]);
+  });
+
+  it('bad references are exit 2, unknown ones 3, and a read-only key 4; nothing changes', async () => {
+    const before = await server.dump();
+    for (const ref of [
+      'team-alpha/web/app',
+      'team-alpha/web/app@sha256:123',
+      'team-alpha/web/app:-x',
+    ]) {
+      const run = await berth(['images', 'rm', ref]);
+      expect(run.code, ref).toBe(2);
+      expect(run.stderr, ref).toMatch(/^berth: /);
+    }
+    expect((await berth(['images', 'rm', 'team-alpha/web/app:nope'])).code).toBe(3);
+    expect(
+      (await berth(['images', 'rm', `team-alpha/web/app@sha256:${'0'.repeat(64)}`])).code,
+    ).toBe(3);
+    expect((await berth(['images', 'list', 'team-alpha/nothing-here'])).code).toBe(3);
+
+    const admin = await signIn(server.url, ADMIN.username, ADMIN.password);
+    const key = await admin.agent
+      .post(apiPaths.apiKeys())
+      .send({ name: 'ro', access: 'read-only' })
+      .expect(201);
+    const afterKey = await server.dump();
+    const readOnly = await berth(['images', 'rm', 'team-alpha/web/app:latest'], {
+      env: { BERTH_API_KEY: (key.body as { secret: string }).secret },
+    });
+    expect(readOnly.code).toBe(4);
+    expect(await server.dump()).toBe(afterKey);
+    expect(before).not.toBe(afterKey);
+  });
+});
