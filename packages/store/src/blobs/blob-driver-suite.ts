@@ -4,7 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { type BlobDriver, DigestMismatchError, InvalidDigestError } from './blob-driver.js';
+import {
+  type BlobDriver,
+  DigestMismatchError,
+  InvalidDigestError,
+  StoredBytesMismatchError,
+} from './blob-driver.js';
 
 export interface BlobDriverFixture {
   driver: BlobDriver;
@@ -21,6 +26,10 @@ export async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
   }
   return Buffer.concat(chunks);
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 async function* chunked(bytes: Buffer, size: number): AsyncIterable<Uint8Array> {
@@ -244,6 +253,74 @@ export function runBlobDriverSuite(
         await expect(driver.readAll(digest)).rejects.toBeInstanceOf(InvalidDigestError);
         await expect(driver.stat(digest)).rejects.toBeInstanceOf(InvalidDigestError);
         await expect(driver.delete(digest)).rejects.toBeInstanceOf(InvalidDigestError);
+      }
+      expect(await listAll(driver)).toEqual([]);
+    });
+
+    it('putStored stores bytes other than the content under a digest, verified by their own sha256', async () => {
+      const stored = Buffer.from('ciphertext, not the content of HELLO');
+      const expectOk = { sha256: sha256Hex(stored), size: stored.length };
+      await expect(driver.putStored(HELLO_DIGEST, chunked(stored, 7), expectOk)).resolves.toEqual({
+        size: stored.length,
+      });
+      expect(await driver.readAll(HELLO_DIGEST)).toEqual(stored);
+      expect(await driver.stat(HELLO_DIGEST)).toEqual({ size: stored.length });
+      expect(await collect((await driver.get(HELLO_DIGEST, { start: 0, end: 9 }))!)).toEqual(
+        stored.subarray(0, 10),
+      );
+      expect(await listAll(driver)).toEqual([HELLO_DIGEST]);
+    });
+
+    it('putStored replaces what a digest held, sha512 digests and the empty blob included', async () => {
+      await driver.put(HELLO_DIGEST, HELLO);
+      const replacement = Buffer.from('replacement bytes');
+      await driver.putStored(HELLO_DIGEST, replacement, {
+        sha256: sha256Hex(replacement),
+        size: replacement.length,
+      });
+      expect(await driver.readAll(HELLO_DIGEST)).toEqual(replacement);
+      const sha512 = digestOf(HELLO, 'sha512');
+      await driver.putStored(sha512, EMPTY, { sha256: sha256Hex(EMPTY), size: 0 });
+      expect(await driver.stat(sha512)).toEqual({ size: 0 });
+      expect(await listAll(driver)).toEqual([HELLO_DIGEST, sha512].sort());
+    });
+
+    it('putStored stores nothing and keeps what was there when the bytes do not match', async () => {
+      await driver.put(HELLO_DIGEST, HELLO);
+      const other = Buffer.from('other bytes');
+      const wrongHash = await driver
+        .putStored(HELLO_DIGEST, other, { sha256: sha256Hex(HELLO), size: other.length })
+        .catch((e: unknown) => e);
+      expect(wrongHash).toBeInstanceOf(StoredBytesMismatchError);
+      await expect(
+        driver.putStored(HELLO_DIGEST, chunked(other, 3), {
+          sha256: sha256Hex(other),
+          size: other.length + 1,
+        }),
+      ).rejects.toBeInstanceOf(StoredBytesMismatchError);
+      expect(await driver.readAll(HELLO_DIGEST)).toEqual(HELLO);
+      const missing = await driver
+        .putStored(MISSING_DIGEST, other, { sha256: sha256Hex(HELLO), size: other.length })
+        .catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(StoredBytesMismatchError);
+      expect(await driver.stat(MISSING_DIGEST)).toBeNull();
+      expect(await listAll(driver)).toEqual([HELLO_DIGEST]);
+    });
+
+    it('putStored refuses malformed digests and expectations before storing anything', async () => {
+      const ok = { sha256: sha256Hex(HELLO), size: HELLO.length };
+      for (const digest of INVALID_DIGESTS) {
+        await expect(driver.putStored(digest, HELLO, ok)).rejects.toBeInstanceOf(
+          InvalidDigestError,
+        );
+      }
+      for (const bad of [
+        { sha256: 'abc', size: HELLO.length },
+        { sha256: sha256Hex(HELLO).toUpperCase(), size: HELLO.length },
+        { sha256: sha256Hex(HELLO), size: -1 },
+        { sha256: sha256Hex(HELLO), size: 1.5 },
+      ]) {
+        await expect(driver.putStored(HELLO_DIGEST, HELLO, bad)).rejects.toBeInstanceOf(RangeError);
       }
       expect(await listAll(driver)).toEqual([]);
     });

@@ -11,6 +11,18 @@ export interface BlobDriver {
    * (an upload's last chunk does, while the blob is recorded) and knows its size.
    */
   adopt(digest: string, file: string, durable?: { size: number }): Promise<{ size: number }>;
+  /**
+   * Stores exactly these bytes under `digest`, replacing what is stored there (atomically: temp +
+   * rename, or an S3 PUT), verifying the bytes' own sha256 equals `expect.sha256` (hex) and their
+   * length `expect.size`; not the content digest, since stored bytes may be ciphertext.
+   * Used by encryption, encrypt-existing, backup restore and migrate. Throws
+   * StoredBytesMismatchError (nothing stored, what was there stays) on mismatch.
+   */
+  putStored(
+    digest: string,
+    data: AsyncIterable<Uint8Array> | Uint8Array,
+    expect: { sha256: string; size: number },
+  ): Promise<{ size: number }>;
   /** null when absent. Range is inclusive [start, end]. */
   get(
     digest: string,
@@ -56,6 +68,42 @@ export class DigestMismatchError extends Error {
     readonly actual: string,
   ) {
     super(`content digest ${actual} does not match expected digest ${expected}`);
+  }
+}
+
+/** putStored's bytes were not the ones the caller vouched for (sha256 or length). */
+export class StoredBytesMismatchError extends Error {
+  override readonly name = 'StoredBytesMismatchError';
+
+  constructor(
+    readonly expected: { sha256: string; size: number },
+    readonly actual: { sha256: string; size: number },
+  ) {
+    super(
+      `stored bytes (sha256 ${actual.sha256}, ${actual.size} bytes) do not match the expected sha256 ${expected.sha256}, ${expected.size} bytes`,
+    );
+  }
+}
+
+/** Throws StoredBytesMismatchError unless the bytes putStored received are the expected ones. */
+export function checkStoredBytes(
+  expected: { sha256: string; size: number },
+  actual: { sha256: string; size: number },
+): void {
+  if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) {
+    throw new StoredBytesMismatchError(expected, actual);
+  }
+}
+
+/** Throws RangeError unless putStored's `expect` is well formed (a hex sha256 and a size). */
+export function checkStoredExpectation(expected: { sha256: string; size: number }): void {
+  if (
+    typeof expected?.sha256 !== 'string' ||
+    !/^[a-f0-9]{64}$/.test(expected.sha256) ||
+    !Number.isSafeInteger(expected.size) ||
+    expected.size < 0
+  ) {
+    throw new RangeError('putStored needs expect = { sha256: 64 lowercase hex digits, size ≥ 0 }');
   }
 }
 

@@ -6,6 +6,8 @@ import { STAGING_OWNER, type StagingSweep, stagingOwnerEnded } from '../staging-
 import { asStorageFull } from '../storage-full.js';
 import {
   type BlobDriver,
+  checkStoredBytes,
+  checkStoredExpectation,
   DigestMismatchError,
   BLOB_ALGORITHMS,
   parseDigest,
@@ -39,36 +41,60 @@ export function createFilesystemDriver(root: string): BlobDriver {
     return join(blobsDir, algorithm, hex.slice(0, 2), hex);
   };
 
+  /**
+   * Streams `data` to a staging file while hashing it with `algorithm`; `verify` (given the hex
+   * hash and the length) throws to refuse it, and then nothing is stored. Otherwise the file is
+   * fsynced and renamed over whatever `digest` held.
+   */
+  async function writeVerified(
+    digest: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    algorithm: 'sha256' | 'sha512',
+    verify: (hex: string, size: number) => void,
+  ): Promise<{ size: number }> {
+    const finalPath = blobPath(digest);
+    await mkdir(tmpDir, { recursive: true }).catch(rethrowFull);
+    const tmpPath = join(tmpDir, `${STAGING_OWNER}.${randomBytes(16).toString('hex')}`);
+    const hash = createHash(algorithm);
+    let size = 0;
+    const file = await open(tmpPath, 'wx').catch(rethrowFull);
+    try {
+      try {
+        for await (const chunk of toAsyncIterable(data)) {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          hash.update(bytes);
+          // Awaiting each write is the back-pressure: at most one chunk is in memory at a time.
+          await writeFully(file, bytes);
+          size += bytes.length;
+        }
+        verify(hash.digest('hex'), size);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await moveIntoPlace(tmpPath, finalPath);
+      return { size };
+    } catch (error) {
+      await unlink(tmpPath).catch(ignoreCode('ENOENT'));
+      throw asStorageFull(error);
+    }
+  }
+
   const driver: BlobDriver = {
     async put(digest, data) {
-      const finalPath = blobPath(digest);
       const { algorithm } = parseDigest(digest);
-      await mkdir(tmpDir, { recursive: true }).catch(rethrowFull);
-      const tmpPath = join(tmpDir, `${STAGING_OWNER}.${randomBytes(16).toString('hex')}`);
-      const hash = createHash(algorithm);
-      let size = 0;
-      const file = await open(tmpPath, 'wx').catch(rethrowFull);
-      try {
-        try {
-          for await (const chunk of toAsyncIterable(data)) {
-            const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-            hash.update(bytes);
-            // Awaiting each write is the back-pressure: at most one chunk is in memory at a time.
-            await writeFully(file, bytes);
-            size += bytes.length;
-          }
-          const actual = `${algorithm}:${hash.digest('hex')}`;
-          if (actual !== digest) throw new DigestMismatchError(digest, actual);
-          await file.sync();
-        } finally {
-          await file.close();
-        }
-        await moveIntoPlace(tmpPath, finalPath);
-        return { size };
-      } catch (error) {
-        await unlink(tmpPath).catch(ignoreCode('ENOENT'));
-        throw asStorageFull(error);
-      }
+      return writeVerified(digest, data, algorithm, (hex) => {
+        const actual = `${algorithm}:${hex}`;
+        if (actual !== digest) throw new DigestMismatchError(digest, actual);
+      });
+    },
+
+    async putStored(digest, data, expect) {
+      parseDigest(digest);
+      checkStoredExpectation(expect);
+      return writeVerified(digest, data, 'sha256', (sha256, size) =>
+        checkStoredBytes(expect, { sha256, size }),
+      );
     },
 
     async adopt(digest, file, durable) {

@@ -2,6 +2,7 @@ export {
   type BlobDriver,
   type BlobReader,
   DigestMismatchError,
+  StoredBytesMismatchError,
   InvalidDigestError,
   parseDigest,
   BLOB_ALGORITHMS,

@@ -3,6 +3,8 @@ import { readFile, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   type BlobDriver,
+  checkStoredBytes,
+  checkStoredExpectation,
   DigestMismatchError,
   parseDigest,
   resolveRange,
@@ -32,6 +34,22 @@ export function createMemoryDriver(): BlobDriver {
       const existing = blobs.get(digest);
       if (existing) return { size: existing.length };
       const bytes = Buffer.concat(chunks);
+      blobs.set(digest, bytes);
+      return { size: bytes.length };
+    },
+
+    async putStored(digest, data, expect) {
+      parseDigest(digest);
+      checkStoredExpectation(expect);
+      const hash = createHash('sha256');
+      const chunks: Buffer[] = [];
+      for await (const chunk of toAsyncIterable(data)) {
+        const copy = Buffer.from(chunk);
+        hash.update(copy);
+        chunks.push(copy);
+      }
+      const bytes = Buffer.concat(chunks);
+      checkStoredBytes(expect, { sha256: hash.digest('hex'), size: bytes.length });
       blobs.set(digest, bytes);
       return { size: bytes.length };
     },

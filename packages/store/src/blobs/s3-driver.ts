@@ -17,7 +17,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { StagingSweep } from '../staging-owner.js';
-import { checkRange, DigestMismatchError, parseDigest, toAsyncIterable } from './blob-driver.js';
+import {
+  checkRange,
+  checkStoredBytes,
+  checkStoredExpectation,
+  DigestMismatchError,
+  parseDigest,
+  toAsyncIterable,
+} from './blob-driver.js';
 import { multipartUploadedBytes } from './s3-parts.js';
 import { isNotFound, statusOf } from './s3-errors.js';
 import type { S3BlobDriver } from './s3-blob-driver.js';
@@ -45,6 +52,13 @@ export interface S3DriverOptions {
   partBytes?: number;
   /** For the staging sweep's age test. */
   now?: () => number;
+}
+
+/** How `write` checks what it streamed before publishing it. */
+interface Verify {
+  algorithm: 'sha256' | 'sha512';
+  /** Throws to refuse the bytes, given their hex hash and length. */
+  check: (hex: string, size: number) => void;
 }
 
 /**
@@ -80,19 +94,30 @@ export function createS3Driver(options: S3DriverOptions): S3BlobDriver {
     }
   }
 
+  /** A content-digest check for `write`: the bytes must hash to `digest` itself. */
+  const contentDigest = (digest: string): Verify => {
+    const { algorithm } = parseDigest(digest);
+    return {
+      algorithm,
+      check: (hex) => {
+        const actual = `${algorithm}:${hex}`;
+        if (actual !== digest) throw new DigestMismatchError(digest, actual);
+      },
+    };
+  };
+
   /**
-   * Streams `data` to `key`, hashing it with `algorithm`, and publishes it only if the hash is
-   * `digest`. With `exists` the bytes are only hashed: the blob is there already, and the
-   * caller still learns whether what it sent matched.
+   * Streams `data` to `key`, hashing it with `verify.algorithm`, and publishes it only if
+   * `verify.check` accepts the hash and length. With `exists` the bytes are only hashed: the
+   * blob is there already, and the caller still learns whether what it sent matched.
    */
   async function write(
     key: string,
-    digest: string,
+    verify: Verify,
     data: AsyncIterable<Uint8Array>,
     exists: boolean,
   ): Promise<{ size: number }> {
-    const { algorithm } = parseDigest(digest);
-    const hash = createHash(algorithm);
+    const hash = createHash(verify.algorithm);
     let size = 0;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -145,8 +170,7 @@ export function createS3Driver(options: S3DriverOptions): S3BlobDriver {
         pendingBytes += chunk.length;
         if (pendingBytes >= partBytes) await flush();
       }
-      const actual = `${algorithm}:${hash.digest('hex')}`;
-      if (actual !== digest) throw new DigestMismatchError(digest, actual);
+      verify.check(hash.digest('hex'), size);
       if (exists) return { size };
       if (uploadId === null && inFlight === null) {
         const body = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
@@ -203,7 +227,22 @@ export function createS3Driver(options: S3DriverOptions): S3BlobDriver {
     async put(digest, data) {
       const key = keyOf(digest);
       const existing = await head(key);
-      return write(key, digest, toAsyncIterable(data), existing !== null);
+      return write(key, contentDigest(digest), toAsyncIterable(data), existing !== null);
+    },
+
+    async putStored(digest, data, expect) {
+      checkStoredExpectation(expect);
+      // A PutObject or a completed multipart upload replaces the object whole, so readers see
+      // the old bytes or the new ones, never a mix; a mismatch aborts before anything is published.
+      return write(
+        keyOf(digest),
+        {
+          algorithm: 'sha256',
+          check: (sha256, size) => checkStoredBytes(expect, { sha256, size }),
+        },
+        toAsyncIterable(data),
+        false,
+      );
     },
 
     async adopt(digest, file, durable) {
@@ -211,7 +250,12 @@ export function createS3Driver(options: S3DriverOptions): S3BlobDriver {
       const existing = await head(key);
       const result = existing
         ? { size: durable?.size ?? existing.size }
-        : await write(key, digest, createReadStream(file, { highWaterMark: 1024 * 1024 }), false);
+        : await write(
+            key,
+            contentDigest(digest),
+            createReadStream(file, { highWaterMark: 1024 * 1024 }),
+            false,
+          );
       await unlink(file).catch(() => undefined);
       return result;
     },
