@@ -464,6 +464,36 @@ export interface ScanFindingsTable {
   summary: string;
 }
 
+/** A namespace's data key, wrapped by a root key (migration 0025). */
+export interface NamespaceKeysTable {
+  namespace_id: number;
+  /** Fingerprint of the root key that wrapped it. */
+  root_key_id: string;
+  /** base64 */
+  wrapped_key: string;
+  created_at: number;
+  rewrapped_at: number | null;
+}
+
+export interface EncryptedBlobsTable {
+  digest: string;
+  created_at: number;
+}
+
+/** A blob's data key wrapped by the key of one namespace that holds the blob. */
+export interface BlobKeyWrapsTable {
+  namespace_id: number;
+  digest: string;
+  /** base64 */
+  wrapped_key: string;
+}
+
+export interface ImageDataEncryptionTable {
+  id: number;
+  enabled: number;
+  decided_at: number;
+}
+
 export interface Database {
   regions: RegionsTable;
   namespaces: NamespacesTable;
@@ -501,6 +531,10 @@ export interface Database {
   scan_requests: ScanRequestsTable;
   scan_results: ScanResultsTable;
   scan_findings: ScanFindingsTable;
+  namespace_keys: NamespaceKeysTable;
+  encrypted_blobs: EncryptedBlobsTable;
+  blob_key_wraps: BlobKeyWrapsTable;
+  image_data_encryption: ImageDataEncryptionTable;
 }
 
 export type Db = Kysely<Database>;

@@ -12,6 +12,7 @@ import { createSearchStore } from './search-store.js';
 import { createTrashStore } from './trash-store.js';
 import { createImageUsesStore } from './projects/image-uses.js';
 import { createProjectsStore } from './projects/projects-store.js';
+import { createImageDataKeysStore } from './encryption/image-data-keys-store.js';
 import { createUsersStore } from './identity/users-store.js';
 import { createSessionsStore } from './identity/sessions-store.js';
 import { createSignInFailuresStore } from './identity/sign-in-failures-store.js';
@@ -52,6 +53,7 @@ export function createStore(db: Db, options: RetentionStoreOptions = {}) {
     advisories: createAdvisoriesStore(db),
     scans: createScansStore(db),
     vulnerabilityTotals: createVulnerabilityTotalsStore(db),
+    imageDataKeys: createImageDataKeysStore(db),
   };
 }
 

@@ -145,7 +145,9 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
       await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
       work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-migrate-'));
 
-      source = await startTestServer({ demo: true });
+      // Plaintext blobs, so the checks below can compare the target's bytes with the files and
+      // damage a file's content; encrypted blobs are copied as stored bytes (copy-blobs.test.ts).
+      source = await startTestServer({ demo: true, env: { BERTH_ENCRYPT_IMAGE_DATA: 'false' } });
       sourceDir = source.dataDir;
       await source
         .api()

@@ -156,8 +156,13 @@ async function main(): Promise<void> {
       if (blobs) {
         phase = 'blobs';
         let shownAt = 0;
+        // Encrypted at rest (issue 18): their stored bytes are ciphertext, copied as they are.
+        const storedForm = new Set(
+          source.prepare('SELECT digest FROM encrypted_blobs').pluck().all() as string[],
+        );
         const result = await copyBlobs(local, blobs.driver, {
           concurrency: 4,
+          storedForm,
           onProgress: (p) => {
             const now = Date.now();
             if (p.blobs < p.totalBlobs && now - shownAt < 1000) return;

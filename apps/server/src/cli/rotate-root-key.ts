@@ -1,5 +1,6 @@
 /**
- * Rotates the root key that wraps the projects' data keys, while servers keep running:
+ * Rotates the root key that wraps the projects' data keys and the namespaces' image-data
+ * keys (issue 18), while servers keep running:
  *
  *   node apps/server/dist/cli/rotate-root-key.js [--rewrap-only] [--prune]
  *
@@ -9,7 +10,7 @@
  * transaction. Running servers notice the changed file: they unwrap with either key and
  * wrap new projects' keys with the new one. With BERTH_ROOT_KEY, the operator first lists
  * the new key first on every server (BERTH_ROOT_KEY=new,old); this re-wraps under it.
- * Secret values are never decrypted: only data keys are re-wrapped.
+ * Secret values and image data are never decrypted: only data keys are re-wrapped.
  *
  *   --rewrap-only  add no key; re-wrap under the current first key (finishes an interrupted run)
  *   --prune        then drop from the key file every old key that no data key uses any more
@@ -18,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { createStore, openSqlite, type Store } from '@berth/store';
+import { createStore, openPostgres, openSqlite, type Store, type StoreHandle } from '@berth/store';
 import { loadConfig } from '../config.js';
 import {
   type Keyring,
@@ -28,10 +29,18 @@ import {
   rootKeyId,
   writeKeyFile,
 } from '../services/projects/keyring.js';
+import { namespaceKeyContext } from '../services/encryption/image-data-keys.js';
 
 const USAGE = 'usage: rotate-root-key [--rewrap-only] [--prune]';
 /** A server that had not yet seen the new key file may wrap one more key under the old one. */
 const MAX_PASSES = 5;
+
+/** Root key ids that wrap something: project data keys and namespace keys. */
+async function keyIdsInUse(store: Store): Promise<string[]> {
+  return [
+    ...new Set([...(await store.projects.keyIds()), ...(await store.imageDataKeys.rootKeyIds())]),
+  ];
+}
 
 /** Re-wraps every data key not under the active key; returns how many it re-wrapped. */
 async function rewrapAll(store: Store, keyring: Keyring): Promise<number> {
@@ -39,11 +48,29 @@ async function rewrapAll(store: Store, keyring: Keyring): Promise<number> {
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const active = keyring.activeKeyId();
     const stale = (await store.projects.dataKeys()).filter((k) => k.keyId !== active);
-    if (stale.length === 0) return total;
+    const staleNamespaces = (await store.imageDataKeys.namespaceKeys()).filter(
+      (k) => k.rootKeyId !== active,
+    );
+    if (stale.length === 0 && staleNamespaces.length === 0) return total;
     for (const key of stale) {
       const next = keyring.rewrapDataKey(key.id, key.keyId, key.wrapped);
       // Only where the key is still the one read: a concurrent purge or rotation wins.
       if (await store.projects.replaceDataKey(key.id, key.keyId, next)) total++;
+    }
+    // Namespace keys the same way; blob keys are wrapped by namespace keys, so they stay.
+    for (const key of staleNamespaces) {
+      const next = keyring.rewrapKey(
+        namespaceKeyContext(key.namespaceId),
+        key.rootKeyId,
+        key.wrapped,
+      );
+      const replaced = await store.imageDataKeys.replaceNamespaceKey(
+        key.namespaceId,
+        key.rootKeyId,
+        { rootKeyId: next.keyId, wrapped: next.wrapped },
+        Date.now(),
+      );
+      if (replaced) total++;
     }
   }
   throw new Error(
@@ -65,13 +92,19 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(process.env);
-  const dbFile = path.join(config.dataDir, 'berth.db');
-  if (!fs.existsSync(dbFile)) throw new Error(`no Berth database at ${dbFile}`);
   const logger = pino({ level: 'warn' });
-  const handle = await openSqlite(dbFile);
+  let handle: StoreHandle;
+  if (config.databaseUrl !== null) {
+    // Several servers on one PostgreSQL database: each re-reads the key file it is given.
+    handle = await openPostgres(config.databaseUrl, { poolSize: 2 });
+  } else {
+    const dbFile = path.join(config.dataDir, 'berth.db');
+    if (!fs.existsSync(dbFile)) throw new Error(`no Berth database at ${dbFile}`);
+    handle = await openSqlite(dbFile);
+  }
   try {
     const store = createStore(handle.db);
-    const before = await store.projects.keyIds();
+    const before = await keyIdsInUse(store);
     const usesFile = config.rootKey === null;
     if (usesFile && !values['rewrap-only']) {
       // Validate the current keys first: a wrong key file must not gain a new key on top.
@@ -98,7 +131,7 @@ async function main(): Promise<void> {
     console.log(`re-wrapped ${rewrapped} data key(s) under root key ${active}`);
 
     const unused = keyring.keyIds().filter((id) => id !== active);
-    const stillUsed = new Set(await store.projects.keyIds());
+    const stillUsed = new Set(await keyIdsInUse(store));
     const removable = unused.filter((id) => !stillUsed.has(id));
     if (values.prune && usesFile) {
       const keep = readKeyFile(config.rootKeyFile).filter((k) => !removable.includes(rootKeyId(k)));

@@ -44,7 +44,10 @@ export function blobHandlers({ registry }: Services) {
         await sendBlob(res, reader, range?.start ?? 0, length);
         return;
       }
-      const stream = await registry.openBlob(digest, range ?? undefined);
+      const stream = await registry.openBlob(digest, range ?? undefined, {
+        repository: name,
+        size,
+      });
       await pipeline(stream, res);
     },
 

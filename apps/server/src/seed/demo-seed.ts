@@ -13,14 +13,17 @@ export async function seedDemo({
   blobs,
   now,
   region,
+  stored,
 }: {
   store: Store;
   blobs: BlobDriver;
   now: number;
   region: string;
+  /** Told once a namespace holds a blob (encryption at rest, see createImageIngester). */
+  stored?: (namespace: string, digest: string) => Promise<void>;
 }) {
   const plan = buildDemoPlan(now);
-  const ingester = createImageIngester(store, blobs);
+  const ingester = createImageIngester(store, blobs, stored);
   let images = 0;
   for (const ns of plan.namespaces) {
     await store.namespaces.create(

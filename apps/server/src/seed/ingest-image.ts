@@ -28,7 +28,15 @@ export function ingestInput(m: BuiltManifest): IngestManifest {
  * Uploads an image's blobs into a repository and records it (children first, then the
  * image with its tags, then its referrers), the order a registry client pushes in.
  */
-export function createImageIngester(store: Store, blobs: BlobDriver) {
+/**
+ * `stored`: told once a namespace holds a blob written here (the server encrypts it at rest
+ * then, issue 18); absent, blobs stay as written.
+ */
+export function createImageIngester(
+  store: Store,
+  blobs: BlobDriver,
+  stored?: (namespace: string, digest: string) => Promise<void>,
+) {
   const written = new Set<string>();
   type Target = { namespace: string; repository: string; now: number };
   const upload = async (m: BuiltManifest, to: Target): Promise<void> => {
@@ -44,6 +52,7 @@ export function createImageIngester(store: Store, blobs: BlobDriver) {
         { digest: b.digest, size: b.bytes.length, mediaType: b.mediaType },
         to.now,
       );
+      await stored?.(to.namespace, b.digest);
     }
   };
   return {

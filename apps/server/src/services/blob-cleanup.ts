@@ -19,6 +19,9 @@ export async function removeMarkedBlobs(
       deps.logger.warn({ err, digest }, 'could not remove blob file; GC will retry');
     }
   }
+  // The blob's keys go with its bytes (issue 18), before its row: a push of the same content
+  // waits for the row to go, and then chooses a new key.
+  for (const digest of gone) await deps.store.imageDataKeys.forgetBlob(digest);
   await deps.store.gc.finishBlobDeletion(gone);
   return gone;
 }

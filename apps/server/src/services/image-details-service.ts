@@ -10,6 +10,7 @@ import {
 } from '@berth/domain';
 import { MAX_CONFIG_DETAILS_BYTES, TIMELINE_LIMIT, type ImageDetails } from '@berth/contract';
 import type { ServiceDeps } from './deps.js';
+import { imageDataOf } from './encryption/image-data.js';
 import { iso, isoOrNull } from './iso.js';
 import { requireDigest, requireNamespaceName, requireRepositoryName } from './name-checks.js';
 
@@ -22,15 +23,21 @@ function isoFromConfig(value: string | null): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
-export function createImageDetailsService({ store, blobs, projects }: ServiceDeps) {
+export function createImageDetailsService(deps: ServiceDeps) {
+  const { store, projects } = deps;
+  // Configs are read decrypted, with the key of the namespace the image is in (issue 18).
+  const imageData = imageDataOf(deps);
   /** The host pull references name: the first of this registry's hosts, as /regions says. */
   const host = projects.registryHosts[0] ?? 'localhost';
 
-  async function readConfig(descriptor: {
-    digest: string;
-    mediaType: string;
-    size: number;
-  }): Promise<ConfigPart> {
+  async function readConfig(
+    namespace: string,
+    descriptor: {
+      digest: string;
+      mediaType: string;
+      size: number;
+    },
+  ): Promise<ConfigPart> {
     const none = { config: null, history: [] };
     // Artifacts (signatures, SBOMs) carry configs that are not image configs: nothing to show.
     if (!IMAGE_CONFIG_MEDIA_TYPES.includes(descriptor.mediaType)) {
@@ -45,7 +52,9 @@ export function createImageDetailsService({ store, blobs, projects }: ServiceDep
         },
       };
     }
-    const bytes = await blobs.readAll(descriptor.digest);
+    const namespaceId = await imageData.namespaceId(namespace);
+    const bytes =
+      namespaceId === null ? null : await imageData.readAll(namespaceId, descriptor.digest);
     if (!bytes) {
       return {
         ...none,
@@ -88,7 +97,7 @@ export function createImageDetailsService({ store, blobs, projects }: ServiceDep
       // Stored bytes were parsed when they were pushed; only synthetic benchmark rows have none.
       const parsed = record.content ? parseManifest(record.content, record.mediaType) : null;
       const config: ConfigPart = parsed?.config
-        ? await readConfig(parsed.config)
+        ? await readConfig(namespace, parsed.config)
         : { config: null, configError: null, history: [] };
       const name = `${host}/${namespace}/${repository}`;
       return {

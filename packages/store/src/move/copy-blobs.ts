@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { type BlobDriver, DigestMismatchError, parseDigest } from '../blobs/blob-driver.js';
+import {
+  type BlobDriver,
+  DigestMismatchError,
+  parseDigest,
+  StoredBytesMismatchError,
+} from '../blobs/blob-driver.js';
 import { MoveRefusedError } from './copy-metadata.js';
 
 /**
@@ -12,6 +17,10 @@ import { MoveRefusedError } from './copy-metadata.js';
  * skipped when its bytes are right; bytes that are not are an error. A target that holds
  * blobs the source does not is refused before anything is written (checkTargetBlobs): it
  * belongs to another installation.
+ *
+ * Blobs encrypted at rest (issue 18) are stored as ciphertext, which does not hash to their
+ * name: `storedForm` names them, and they are copied as stored bytes with `putStored`, checked
+ * against the sha256 and size of a first read of the source.
  */
 
 export interface BlobCopyProgress {
@@ -61,6 +70,22 @@ export async function checkTargetBlobs(
   }
 }
 
+/** sha256 (hex) and size of what a driver stores under `digest`; null when absent. */
+async function storedHashOf(
+  driver: BlobDriver,
+  digest: string,
+): Promise<{ sha256: string; size: number } | null> {
+  const stream = await driver.get(digest);
+  if (!stream) return null;
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
 async function hashOf(target: BlobDriver, digest: string): Promise<string | null> {
   const stream = await target.get(digest);
   if (!stream) return null;
@@ -73,7 +98,12 @@ async function hashOf(target: BlobDriver, digest: string): Promise<string | null
 export async function copyBlobs(
   source: BlobDriver,
   target: BlobDriver,
-  options: { concurrency?: number; onProgress?: (progress: BlobCopyProgress) => void } = {},
+  options: {
+    concurrency?: number;
+    onProgress?: (progress: BlobCopyProgress) => void;
+    /** Digests whose stored bytes are not their content (encrypted at rest): copied as stored. */
+    storedForm?: ReadonlySet<string>;
+  } = {},
 ): Promise<BlobCopyResult> {
   // A first pass counts, so that progress can say n of N; only sizes are read.
   let totalBlobs = 0;
@@ -86,8 +116,46 @@ export async function copyBlobs(
   const result: BlobCopyResult = { copied: 0, present: 0, bytes: 0 };
   const failures: { digest: string; reason: string }[] = [];
 
+  /** Copies the stored bytes as they are, checked against a first read of the source. */
+  const copyStored = async (digest: string): Promise<void> => {
+    const expected = await storedHashOf(source, digest);
+    if (!expected) {
+      failures.push({ digest, reason: 'it disappeared from the source during the copy' });
+      return;
+    }
+    if (await target.stat(digest)) {
+      const actual = await storedHashOf(target, digest);
+      if (actual?.sha256 !== expected.sha256) {
+        failures.push({ digest, reason: 'the target already holds other bytes under this name' });
+        return;
+      }
+      result.present += 1;
+      progress.bytes += expected.size;
+      return;
+    }
+    const stream = await source.get(digest);
+    if (!stream) {
+      failures.push({ digest, reason: 'it disappeared from the source during the copy' });
+      return;
+    }
+    try {
+      await target.putStored(digest, stream as AsyncIterable<Uint8Array>, expected);
+    } catch (error) {
+      if (!(error instanceof StoredBytesMismatchError)) throw error;
+      failures.push({ digest, reason: 'its stored bytes changed while they were copied' });
+      return;
+    }
+    result.copied += 1;
+    result.bytes += expected.size;
+    progress.bytes += expected.size;
+  };
+
   const copyOne = async (digest: string): Promise<void> => {
     try {
+      if (options.storedForm?.has(digest)) {
+        await copyStored(digest);
+        return;
+      }
       const stored = await target.stat(digest);
       if (stored) {
         const actual = await hashOf(target, digest);

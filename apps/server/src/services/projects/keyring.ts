@@ -96,6 +96,15 @@ export interface Keyring {
   unwrapDataKey(projectId: string, keyId: string, wrapped: Uint8Array): Buffer;
   /** The same data key wrapped by the active root key (rotation). */
   rewrapDataKey(projectId: string, keyId: string, wrapped: Uint8Array): WrappedDataKey;
+  /**
+   * The same three for keys other than projects' (namespace keys of image data): `context`
+   * names what the key belongs to and is bound into the wrap, so a key wrapped for one owner
+   * never unwraps as another's, nor as a project's.
+   */
+  wrapKey(context: string, key: Buffer): WrappedDataKey;
+  /** Throws RootKeyError, never returns a wrong key. */
+  unwrapKey(context: string, keyId: string, wrapped: Uint8Array): Buffer;
+  rewrapKey(context: string, keyId: string, wrapped: Uint8Array): WrappedDataKey;
   seal(dataKey: Buffer, context: string, plaintext: Buffer): Buffer;
   /** Throws RootKeyError when the value does not authenticate under this key and context. */
   open(dataKey: Buffer, context: string, sealed: Uint8Array): Buffer;
@@ -145,15 +154,17 @@ export function createKeyring(source: RootKeySource): Keyring {
     return key;
   };
 
-  const unwrap = (projectId: string, keyId: string, wrapped: Uint8Array): Buffer => {
-    const dataKey = open(rootKey(keyId), dataKeyContext(projectId), wrapped);
+  const unwrapIn = (context: string, owner: string, keyId: string, wrapped: Uint8Array) => {
+    const dataKey = open(rootKey(keyId), context, wrapped);
     if (!dataKey || dataKey.length !== KEY_BYTES) {
       throw new RootKeyError(
-        `the data key of project ${projectId} does not decrypt under root key ${keyId}: the key is not the one that wrapped it, or the stored key was altered`,
+        `the data key of ${owner} does not decrypt under root key ${keyId}: the key is not the one that wrapped it, or the stored key was altered`,
       );
     }
     return dataKey;
   };
+  const unwrap = (projectId: string, keyId: string, wrapped: Uint8Array): Buffer =>
+    unwrapIn(dataKeyContext(projectId), `project ${projectId}`, keyId, wrapped);
 
   const derived = new Map<string, Buffer>();
   const derive = (keyId: string, purpose: string): Buffer => {
@@ -183,6 +194,16 @@ export function createKeyring(source: RootKeySource): Keyring {
       refresh();
       const dataKey = unwrap(projectId, keyId, wrapped);
       return { keyId: active, wrapped: seal(rootKey(active), dataKeyContext(projectId), dataKey) };
+    },
+    wrapKey(context, key) {
+      refresh();
+      return { keyId: active, wrapped: seal(rootKey(active), context, key) };
+    },
+    unwrapKey: (context, keyId, wrapped) => unwrapIn(context, context, keyId, wrapped),
+    rewrapKey(context, keyId, wrapped) {
+      refresh();
+      const key = unwrapIn(context, context, keyId, wrapped);
+      return { keyId: active, wrapped: seal(rootKey(active), context, key) };
     },
     derivedKeys(purpose) {
       refresh();

@@ -31,6 +31,7 @@ import {
 import { createS3UploadSessions } from './s3-upload-sessions.js';
 import { createUploadSessions, type UploadSessions } from './upload-sessions.js';
 import { skipWhenFull } from '../skip-when-full.js';
+import { imageDataOf } from '../encryption/image-data.js';
 
 /** Configs are read for their created time; a config larger than this is not worth reading. */
 const MAX_CONFIG_READ = 1024 * 1024;
@@ -63,7 +64,21 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
   // can take the next chunk (issue 16).
   const uploads: UploadSessions = staging
     ? createS3UploadSessions({ store: store.uploadSessions, staging, clock, logger })
-    : createUploadSessions(settings.dataDir, clock, blobs);
+    : createUploadSessions(settings.dataDir, clock, blobs, {
+        // An upload that will be encrypted into another file needs no fsync of its plaintext.
+        syncLast: async () => !(await imageData.encrypting()),
+      });
+  // Blob bytes are read and written through it: it encrypts and decrypts image data (issue 18).
+  const imageData = imageDataOf(deps);
+
+  /** The namespace's id, for its keys; NotFoundError when it is gone. */
+  async function namespaceIdOf(namespace: string): Promise<number> {
+    const id = await imageData.namespaceId(namespace);
+    if (id === null) {
+      throw new NotFoundError('NAME_UNKNOWN', `namespace "${namespace}" does not exist`);
+    }
+    return id;
+  }
 
   async function requireRepository(name: RepositoryName) {
     const repo = await store.registry.repositoryId(name.namespace, name.repository);
@@ -162,7 +177,18 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
       throw error;
     }
     // Linked first: GC, which removes blobs without fresh links, cannot take it from under us.
-    await sealed.publish();
+    const namespaceId = await namespaceIdOf(name.namespace);
+    let storedByFile = false;
+    await sealed.publish(async (file) => {
+      storedByFile = true;
+      // Stored as it is (encryption off): adopt fsyncs it unless the last chunk's fsync did
+      // (an fsync of a file with nothing unwritten costs next to nothing).
+      await imageData.storeUpload(namespaceId, expected, file, () =>
+        blobs.adopt(expected, file).then(() => undefined),
+      );
+    });
+    // Staged outside this machine (S3): published as it came, then encrypted in place.
+    if (!storedByFile) await imageData.holds(namespaceId, expected);
     return { kind: 'blob' as const, digest: expected };
   }
 
@@ -287,7 +313,10 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
         IMAGE_CONFIG_MEDIA_TYPES.includes(parsed.config.mediaType) &&
         parsed.config.size <= MAX_CONFIG_READ
       ) {
-        const bytesOfConfig = await blobs.readAll(parsed.config.digest);
+        const bytesOfConfig = await imageData.readAll(
+          await namespaceIdOf(name.namespace),
+          parsed.config.digest,
+        );
         if (bytesOfConfig) config = readImageConfig(bytesOfConfig);
       }
       // Images with a filesystem: not indexes (their platform images are pushed, and
@@ -365,20 +394,44 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
      */
     async blobRedirect(digest: string): Promise<string | null> {
       if (settings.blobRedirectSeconds === null || !blobs.presignedUrl) return null;
+      // S3 would hand out ciphertext: encrypted blobs are decrypted and sent by Berth.
+      if (await imageData.storedEncrypted(digest)) return null;
       return blobs.presignedUrl(digest, settings.blobRedirectSeconds);
     },
 
-    async openBlob(digest: string, range?: { start: number; end: number }) {
-      const stream = await blobs.get(digest, range);
+    /**
+     * The blob's plaintext (a Range of it). `from`: the repository it is read through, whose
+     * namespace's key decrypts it, and its recorded size; without it (commands that copy
+     * what they checked themselves), any namespace holding the blob.
+     */
+    async openBlob(
+      digest: string,
+      range?: { start: number; end: number },
+      from?: { repository: string; size?: number },
+    ) {
+      const namespaceId = from
+        ? await namespaceIdOf(parseRepositoryName(from.repository).namespace)
+        : null;
+      const stream =
+        namespaceId === null
+          ? await imageData.openAny(digest, range)
+          : await imageData.open(namespaceId, digest, range, from?.size);
       if (!stream) throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not stored`);
       return stream;
     },
 
-    /** The blob for positioned reads, when the driver offers them; null otherwise. */
+    /**
+     * The blob for positioned reads, when the driver offers them and the stored bytes are the
+     * plaintext; null otherwise (then openBlob decrypts).
+     */
     async openBlobReader(digest: string) {
       if (!blobs.openReader) return null;
       const reader = await blobs.openReader(digest);
       if (!reader) throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not stored`);
+      if (await imageData.readerEncrypted(reader)) {
+        await reader.close();
+        return null;
+      }
       return reader;
     },
 
@@ -425,7 +478,11 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
             opts.mount,
             clock(),
           );
-          if (mounted) return { kind: 'blob', digest: opts.mount };
+          if (mounted) {
+            // Mounted from another namespace: this one gets its own wrap of the blob's key.
+            await imageData.holds(await namespaceIdOf(name.namespace), opts.mount);
+            return { kind: 'blob', digest: opts.mount };
+          }
         }
       }
       const expected = opts.digest === undefined ? undefined : requireBlobDigest(opts.digest);

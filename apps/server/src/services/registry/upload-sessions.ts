@@ -56,8 +56,11 @@ export interface SealedUpload {
   /**
    * Stores the content as blob `digest` (the caller has checked it and recorded the blob) and
    * ends the session. Content already stored is kept and the upload dropped.
+   * `storeFile`: sessions staged as a local file (the filesystem's) hand the file to it
+   * instead of moving it into the store themselves (encryption at rest writes ciphertext
+   * from it); it must leave the file gone. Sessions staged elsewhere ignore it.
    */
-  publish(): Promise<void>;
+  publish(storeFile?: (file: string) => Promise<void>): Promise<void>;
 }
 
 /**
@@ -153,6 +156,14 @@ export function createUploadSessions(
   dataDir: string,
   clock: () => number,
   blobs: BlobDriver,
+  opts: {
+    /**
+     * Whether the last chunk's fsync is worth starting: not when the file will be encrypted
+     * into another file (which is fsynced) and deleted; publish's `storeFile` then makes the
+     * result durable itself. Yes when absent.
+     */
+    syncLast?: () => Promise<boolean>;
+  } = {},
 ): UploadSessions & { dir: string } {
   const dir = join(dataDir, 'uploads');
   const live = new Map<string, LiveState>();
@@ -320,7 +331,9 @@ export function createUploadSessions(
             current.offset += bytes;
           }),
         );
-        if (last) {
+        if (last && !(await (opts.syncLast?.() ?? true))) {
+          // Nothing to hand over: publish's storeFile writes what is kept, durably.
+        } else if (last) {
           const synced = file.sync();
           // The close waits for the fsync; seal's caller awaits the fsync itself.
           const opened = file;
@@ -377,13 +390,16 @@ export function createUploadSessions(
         release: async () => {
           await synced?.catch(() => undefined);
         },
-        publish: async () => {
+        publish: async (storeFile) => {
           if (synced) {
             // fsync reports ENOSPC for bytes the file system could not place after all.
             await synced.catch((error: unknown) => {
               throw asStorageFull(error);
             });
-            await blobs.adopt(digest, dataPath(id), { size });
+            if (storeFile) await storeFile(dataPath(id));
+            else await blobs.adopt(digest, dataPath(id), { size });
+          } else if (storeFile) {
+            await storeFile(dataPath(id));
           } else {
             await blobs.adopt(digest, dataPath(id));
           }

@@ -10,6 +10,7 @@ import {
   type ScanResultRecord,
 } from '@berth/store';
 import { DEFAULT_SCAN_SETTINGS, type ServiceDeps } from '../deps.js';
+import { imageDataOf } from '../encryption/image-data.js';
 import { defaultReaders, readInventory } from './inventory/inventory.js';
 import { LayerRejectedError, type LayerSource } from './inventory/layer-walker.js';
 import type { Distro, InventoryPackage } from './inventory/types.js';
@@ -51,7 +52,8 @@ export function createScanService(
   pushes: PushActivity = createPushActivity(),
   scanned: (scan: ClaimedScan) => Promise<void> = async () => {},
 ) {
-  const { store, blobs, clock, logger } = deps;
+  const { store, clock, logger } = deps;
+  const imageData = imageDataOf(deps);
   const settings = deps.scanning ?? DEFAULT_SCAN_SETTINGS;
   const owner = `scanner-${randomUUID()}`;
   let running = 0;
@@ -74,7 +76,10 @@ export function createScanService(
       digest: layer.digest,
       mediaType: layer.mediaType,
       async open() {
-        const stream = await blobs.get(layer.digest);
+        // Decrypted with the key of the namespace the scanned image is in (issue 18).
+        const namespaceId = await imageData.namespaceId(scan.namespace);
+        const stream =
+          namespaceId === null ? null : await imageData.open(namespaceId, layer.digest);
         if (!stream) throw new LayerRejectedError(layer.digest, 'its blob is missing from storage');
         return Readable.from(yieldingToPushes(stream));
       },

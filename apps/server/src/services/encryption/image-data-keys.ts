@@ -1,0 +1,123 @@
+import crypto from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NotFoundError } from '@berth/domain';
+import type { Store } from '@berth/store';
+import { type Keyring, RootKeyError } from '../projects/keyring.js';
+
+const KEY_BYTES = 32;
+/** Claims lost to a concurrent writer whose wrap is not visible yet, before giving up. */
+const CLAIM_ATTEMPTS = 20;
+
+/** Wrapped by a root key; distinct from projects' `berth:data-key:v1:…`. */
+export const namespaceKeyContext = (namespaceId: number) => `berth:namespace-key:v1:${namespaceId}`;
+/** A blob's key wrapped by a namespace key: bound to both, so a wrap moved elsewhere fails. */
+const blobKeyContext = (namespaceId: number, digest: string) =>
+  `berth:blob-key:v1:${namespaceId}:${digest}`;
+
+/**
+ * The keys of image data (issue 18). Each namespace has a random data key, wrapped by the
+ * operator's root key and created on its first encrypted write. Each blob has its own random
+ * key, stored once per namespace that holds the blob, wrapped by that namespace's key: the
+ * bytes are stored once (deduplicated), and deleting a namespace deletes its wraps and key.
+ */
+export function createImageDataKeys(store: Store, keyring: Keyring, clock: () => number) {
+  const keys = store.imageDataKeys;
+
+  async function namespaceKey(namespaceId: number, create: boolean): Promise<Buffer | null> {
+    let stored = await keys.namespaceKey(namespaceId);
+    if (!stored && create) {
+      const fresh = keyring.wrapKey(
+        namespaceKeyContext(namespaceId),
+        crypto.randomBytes(KEY_BYTES),
+      );
+      // Two processes creating it at once: both use the one that was stored first.
+      stored = await keys.createNamespaceKey(
+        namespaceId,
+        { rootKeyId: fresh.keyId, wrapped: fresh.wrapped },
+        clock(),
+      );
+    }
+    if (!stored) return null;
+    return keyring.unwrapKey(namespaceKeyContext(namespaceId), stored.rootKeyId, stored.wrapped);
+  }
+
+  const wrapFor = (nsKey: Buffer, namespaceId: number, digest: string, blobKey: Buffer) =>
+    keyring.seal(nsKey, blobKeyContext(namespaceId, digest), blobKey);
+
+  function unwrapWith(nsKey: Buffer, namespaceId: number, digest: string, wrapped: Buffer) {
+    const key = keyring.open(nsKey, blobKeyContext(namespaceId, digest), wrapped);
+    if (key.length !== KEY_BYTES) throw new RootKeyError(`the key of blob ${digest} is malformed`);
+    return key;
+  }
+
+  async function fromWraps(digest: string, wraps: { namespaceId: number; wrapped: Buffer }[]) {
+    for (const wrap of wraps) {
+      const nsKey = await namespaceKey(wrap.namespaceId, false);
+      // Its namespace is being deleted right now: another wrap will do.
+      if (nsKey) return unwrapWith(nsKey, wrap.namespaceId, digest, wrap.wrapped);
+    }
+    return null;
+  }
+
+  /** Records the blob's key for `namespaceId` too (a mount, or bytes it pushed again). */
+  async function share(namespaceId: number, digest: string, blobKey: Buffer): Promise<void> {
+    const nsKey = await namespaceKey(namespaceId, true);
+    if (!nsKey) return; // the namespace was deleted meanwhile: nothing can read through it
+    await keys.addWrap(namespaceId, digest, wrapFor(nsKey, namespaceId, digest, blobKey));
+  }
+
+  return {
+    namespaceKey,
+
+    /**
+     * The blob's key as `namespaceId` reads it; null when the blob has no key (plaintext, or
+     * every namespace holding it was deleted). The caller has checked that the namespace links
+     * the blob; one that got no wrap of its own (it linked the blob while encrypt-existing
+     * converted it) gets one here.
+     */
+    async blobKey(namespaceId: number, digest: string): Promise<Buffer | null> {
+      const own = await keys.wrapOf(namespaceId, digest);
+      if (own) {
+        const nsKey = await namespaceKey(namespaceId, false);
+        if (!nsKey) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
+        return unwrapWith(nsKey, namespaceId, digest, own);
+      }
+      const key = await fromWraps(digest, await keys.wrapsOf(digest));
+      if (key) await share(namespaceId, digest, key);
+      return key;
+    },
+
+    /** The blob's key through any namespace that holds it (commands that read to copy). */
+    anyBlobKey: async (digest: string): Promise<Buffer | null> =>
+      fromWraps(digest, await keys.wrapsOf(digest)),
+
+    /**
+     * The key a writer encrypts the blob with, recorded for `namespaceId` before any byte is
+     * written. `fresh`: this writer chose it, so bytes stored already (plaintext, or the
+     * ciphertext of a crypto-shredded key) are not under it and must be replaced.
+     */
+    async claim(namespaceId: number, digest: string): Promise<{ key: Buffer; fresh: boolean }> {
+      for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+        const nsKey = await namespaceKey(namespaceId, true);
+        if (!nsKey) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
+        const candidate = crypto.randomBytes(KEY_BYTES);
+        const claim = await keys.claimBlobKey(
+          namespaceId,
+          digest,
+          wrapFor(nsKey, namespaceId, digest, candidate),
+          clock(),
+        );
+        if (claim.claimed) return { key: candidate, fresh: true };
+        const existing = await fromWraps(digest, claim.wraps);
+        if (existing) {
+          await share(namespaceId, digest, existing);
+          return { key: existing, fresh: false };
+        }
+        await sleep(10 * (attempt + 1));
+      }
+      throw new Error(`could not settle the key of blob ${digest}; retry the push`);
+    },
+  };
+}
+
+export type ImageDataKeys = ReturnType<typeof createImageDataKeys>;

@@ -1,0 +1,416 @@
+import crypto from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { type BlobDriver, type BlobReader, STAGING_OWNER, type Store } from '@berth/store';
+import type { Logger } from 'pino';
+import type { Keyring } from '../projects/keyring.js';
+import { createImageDataKeys } from './image-data-keys.js';
+import {
+  CiphertextError,
+  decryptSegments,
+  encryptStream,
+  HEADER_BYTES,
+  looksEncrypted,
+  newHeader,
+  parseHeader,
+  plainSizeOf,
+  planRange,
+  SEGMENT_BYTES,
+  type SegmentHeader,
+  TAG_BYTES,
+} from './segment-format.js';
+
+/** Stored bytes read per step of a decrypting pull: 16 whole segments, about 1 MiB. */
+const READ_SEGMENTS = 16;
+/** How long a server keeps the installation's encryption decision before reading it again. */
+const DECISION_TTL_MS = 10_000;
+
+/** The blob is encrypted and no key that could read it exists any more (crypto-shredded). */
+export class ImageDataUnreadableError extends Error {
+  override readonly name = 'ImageDataUnreadableError';
+}
+
+export interface ImageDataOptions {
+  store: Store;
+  blobs: BlobDriver;
+  keyring: Keyring;
+  clock: () => number;
+  logger: Logger;
+  /**
+   * Encrypt what is written from now on (what is stored already is read either way); null:
+   * as the installation decided at its first start (on for new ones, see migration 0025).
+   */
+  encrypt: boolean | null;
+  /** Where encrypted uploads are staged: beside the filesystem driver's own staging. */
+  dataDir: string;
+}
+
+/**
+ * Image data at rest (issue 18): blobs written through here are encrypted when `encrypt` is
+ * on, and every read decrypts what is encrypted, whichever way it was written. The blob driver
+ * keeps seeing stored bytes; only this layer knows about keys.
+ *
+ * Reads name the namespace (the registry knows it from the repository): its wrap of the
+ * blob's key is the one used, so a deleted namespace's data is unreadable at once.
+ * A blob with a key whose stored bytes are still plaintext is served as it is: that is the
+ * moment between recording the key and replacing the bytes (a push finishing, or
+ * encrypt-existing), never a failure.
+ */
+export function createImageData(options: ImageDataOptions) {
+  const { store, blobs, keyring, clock, logger } = options;
+  const keys = createImageDataKeys(store, keyring, clock);
+  const stagingDir = join(options.dataDir, 'uploads-tmp');
+  // The persisted decision is read again now and then, so `encrypt-existing --enable` reaches
+  // running servers without a restart.
+  let decided: { value: Promise<boolean>; at: number } | null = null;
+  const encrypting = (): Promise<boolean> => {
+    if (options.encrypt !== null) return Promise.resolve(options.encrypt);
+    const now = Date.now();
+    if (!decided || now - decided.at > DECISION_TTL_MS) {
+      const value = store.imageDataKeys.enabledByDefault().catch((error: unknown) => {
+        decided = null; // a database hiccup is not a decision: ask again next time
+        throw error;
+      });
+      decided = { value, at: now };
+    }
+    return decided.value;
+  };
+
+  /** The first bytes of what is stored, enough to tell ciphertext; null when absent. */
+  async function storedHead(digest: string): Promise<Buffer | null> {
+    const size = (await blobs.stat(digest))?.size;
+    if (size === undefined) return null;
+    if (size === 0) return Buffer.alloc(0);
+    const stream = await blobs.get(digest, { start: 0, end: Math.min(size, HEADER_BYTES) - 1 });
+    if (!stream) return null;
+    const parts: Buffer[] = [];
+    for await (const chunk of stream) parts.push(Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(parts);
+  }
+
+  /** Stored bytes [start, end], from one open handle when the driver has positioned reads. */
+  async function* storedRange(digest: string, start: number, end: number) {
+    const reader = blobs.openReader ? await blobs.openReader(digest) : null;
+    if (!reader) {
+      const stream = await blobs.get(digest, { start, end });
+      if (!stream) throw new ImageDataUnreadableError(`blob ${digest} is not stored`);
+      yield* stream as AsyncIterable<Uint8Array>;
+      return;
+    }
+    try {
+      const step = READ_SEGMENTS * (SEGMENT_BYTES + TAG_BYTES);
+      // One buffer, read into again only when the consumer asks for more: decryptSegments
+      // has decrypted or copied every byte of a chunk by then. A buffer per read made garbage
+      // collection a large part of a pull (see send-blob.ts).
+      const buffer = Buffer.allocUnsafeSlow(Math.min(step, end - start + 1));
+      for (let at = start; at <= end;) {
+        const n = await reader.read(buffer, Math.min(buffer.length, end - at + 1), at);
+        if (n === 0) return; // decryptSegments reports the short file
+        at += n;
+        yield buffer.subarray(0, n);
+      }
+    } finally {
+      await reader.close();
+    }
+  }
+
+  function decrypted(
+    key: Buffer,
+    header: SegmentHeader,
+    digest: string,
+    plainSize: number,
+    range: { start: number; end: number } | undefined,
+    context: { namespaceId: number },
+  ): Readable {
+    const plan = planRange(plainSize, range);
+    const source = storedRange(digest, plan.storedStart, plan.storedEnd);
+    const plain = decryptSegments(key, header, digest, plainSize, plan, source);
+    // A segment that does not authenticate ends the stream with an error before any of its
+    // bytes go out: the response is cut short, never completed with unauthenticated data.
+    const logged = (async function* () {
+      try {
+        yield* plain;
+      } catch (error) {
+        if (error instanceof CiphertextError) {
+          logger.error(
+            { digest, namespaceId: context.namespaceId, err: error },
+            'an encrypted blob failed to authenticate; the read was aborted',
+          );
+        }
+        throw error;
+      }
+    })();
+    return Readable.from(logged, { objectMode: false });
+  }
+
+  /**
+   * Encrypts `source` with `key` into a staging file, fsynced; returns its path, sha256 and
+   * size. The caller moves it into the store or deletes it.
+   */
+  async function encryptToStaging(
+    key: Buffer,
+    digest: string,
+    source: AsyncIterable<Uint8Array>,
+    plainSize: number,
+    /** Hash the ciphertext, for replacing a stored blob (putStored); a new blob is renamed in. */
+    withHash: boolean,
+  ) {
+    await mkdir(stagingDir, { recursive: true });
+    const path = join(stagingDir, `${STAGING_OWNER}.${crypto.randomBytes(16).toString('hex')}`);
+    const hash = withHash ? crypto.createHash('sha256') : null;
+    let size = 0;
+    const file = await open(path, 'wx');
+    try {
+      try {
+        let batch: Buffer[] = [];
+        let batchBytes = 0;
+        // One write in flight while the next batch is encrypted: the disk and the cipher
+        // work at the same time.
+        let writing: Promise<void> = Promise.resolve();
+        const writeAll = async (bytes: Buffer) => {
+          let offset = 0;
+          while (offset < bytes.length) {
+            offset += (await file.write(bytes, offset, bytes.length - offset)).bytesWritten;
+          }
+        };
+        const flush = async () => {
+          const bytes = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+          batch = [];
+          batchBytes = 0;
+          await writing;
+          writing = writeAll(bytes);
+          writing.catch(() => undefined); // surfaces at the next await of it
+        };
+        for await (const piece of encryptStream(key, digest, source, plainSize)) {
+          hash?.update(piece);
+          size += piece.length;
+          // Segments are 64 KiB: written in batches of about 1 MiB, a sixteenth the syscalls.
+          batch.push(piece);
+          batchBytes += piece.length;
+          if (batchBytes >= READ_SEGMENTS * SEGMENT_BYTES) await flush();
+        }
+        if (batchBytes > 0) await flush();
+        await writing;
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    } catch (error) {
+      await unlink(path).catch(() => undefined);
+      throw error;
+    }
+    return { path, sha256: hash?.digest('hex') ?? null, size };
+  }
+
+  /** Replaces what `digest` holds with the staged ciphertext (or moves it in when absent). */
+  async function storeStaged(
+    digest: string,
+    staged: { path: string; sha256: string | null; size: number },
+  ) {
+    try {
+      // Not stored when encryption began (or a concurrent push of the same bytes under the
+      // same key stored it first, which adopt keeps): moved in by a rename.
+      if (staged.sha256 === null) {
+        await blobs.adopt(digest, staged.path, { size: staged.size });
+        return;
+      }
+      await blobs.putStored(digest, createReadStream(staged.path, { highWaterMark: 1 << 20 }), {
+        sha256: staged.sha256,
+        size: staged.size,
+      });
+    } finally {
+      await unlink(staged.path).catch(() => undefined);
+    }
+  }
+
+  /** Plaintext of a stored blob that is not encrypted (yet): throws for ciphertext. */
+  async function* storedPlaintext(digest: string): AsyncIterable<Uint8Array> {
+    const stream = await blobs.get(digest);
+    if (!stream) throw new ImageDataUnreadableError(`blob ${digest} is not stored`);
+    yield* stream as AsyncIterable<Uint8Array>;
+  }
+
+  const api = {
+    /** Whether writes are encrypted. */
+    encrypting,
+    keys,
+
+    namespaceId: (name: string) => store.imageDataKeys.namespaceId(name),
+
+    /**
+     * Plaintext bytes [range] of a blob `namespaceId` holds (the caller checked the link).
+     * `plainSize`: the recorded size, when the caller has it. Null when nothing is stored.
+     */
+    async open(
+      namespaceId: number,
+      digest: string,
+      range?: { start: number; end: number },
+      plainSize?: number,
+    ): Promise<NodeJS.ReadableStream | null> {
+      const head = await storedHead(digest);
+      if (head === null) return null;
+      if (!looksEncrypted(head)) return blobs.get(digest, range);
+      const key = await keys.blobKey(namespaceId, digest);
+      if (!key) {
+        throw new ImageDataUnreadableError(
+          `blob ${digest} is encrypted and its key was destroyed with the namespaces that held it`,
+        );
+      }
+      const header = parseHeader(head);
+      const size = plainSize ?? plainSizeOf((await blobs.stat(digest))?.size ?? 0);
+      return decrypted(key, header, digest, size, range, { namespaceId });
+    },
+
+    /** As open, with the key of any namespace holding the blob. */
+    async openAny(
+      digest: string,
+      range?: { start: number; end: number },
+    ): Promise<NodeJS.ReadableStream | null> {
+      const head = await storedHead(digest);
+      if (head === null) return null;
+      if (!looksEncrypted(head)) return blobs.get(digest, range);
+      const key = await keys.anyBlobKey(digest);
+      if (!key) {
+        throw new ImageDataUnreadableError(
+          `blob ${digest} is encrypted and its key was destroyed with the namespaces that held it`,
+        );
+      }
+      const size = plainSizeOf((await blobs.stat(digest))?.size ?? 0);
+      return decrypted(key, parseHeader(head), digest, size, range, { namespaceId: 0 });
+    },
+
+    /** Whether a reader opened on the stored bytes reads ciphertext (one small read). */
+    async readerEncrypted(reader: BlobReader): Promise<boolean> {
+      if (reader.size < HEADER_BYTES) return false;
+      const head = Buffer.alloc(HEADER_BYTES);
+      const n = await reader.read(head, HEADER_BYTES, 0);
+      return looksEncrypted(head.subarray(0, n));
+    },
+
+    /** The whole plaintext of a blob `namespaceId` holds; null when nothing is stored. */
+    async readAll(namespaceId: number, digest: string): Promise<Buffer | null> {
+      const stream = await api.open(namespaceId, digest);
+      if (!stream) return null;
+      const parts: Buffer[] = [];
+      for await (const chunk of stream) parts.push(Buffer.from(chunk as Uint8Array));
+      return Buffer.concat(parts);
+    },
+
+    /** Whether the stored bytes are ciphertext (for the registry's redirect decision). */
+    async storedEncrypted(digest: string): Promise<boolean> {
+      const head = await storedHead(digest);
+      return head !== null && looksEncrypted(head);
+    },
+
+    /**
+     * Stores a verified upload of `digest` staged as a plaintext file (the filesystem's upload
+     * sessions): encrypted into a new staging file, moved into the store; the plaintext file
+     * is deleted. With encryption off, `plain` stores the file as it is.
+     * The ciphertext is written whole and renamed into place; the plaintext never enters the
+     * blob store.
+     */
+    async storeUpload(
+      namespaceId: number,
+      digest: string,
+      file: string,
+      plain: () => Promise<void>,
+    ): Promise<void> {
+      // A blob encrypted before encryption was turned off stays encrypted: this namespace
+      // needs its wrap, and ciphertext whose key was destroyed needs replacing.
+      if (!(await encrypting()) && !(await store.imageDataKeys.isEncrypted(digest))) {
+        return plain();
+      }
+      try {
+        const { key, fresh } = await keys.claim(namespaceId, digest);
+        if (!fresh && (await api.storedEncrypted(digest))) return; // stored once, now shared
+        const staged = await encryptToStaging(
+          key,
+          digest,
+          createReadStream(file, { highWaterMark: 1 << 20 }),
+          (await stat(file)).size,
+          (await blobs.stat(digest)) !== null,
+        );
+        await storeStaged(digest, staged);
+      } finally {
+        await unlink(file).catch(() => undefined);
+      }
+    },
+
+    /**
+     * Encrypts a blob that is stored in plaintext (a push through S3 upload sessions, `put`,
+     * a mount of a blob from before encryption, encrypt-existing), after recording its key.
+     * Readers meanwhile get the plaintext; afterwards the ciphertext. Returns whether it
+     * rewrote the stored bytes. A blob encrypted already only gets `namespaceId`'s wrap.
+     */
+    async encryptStored(namespaceId: number, digest: string): Promise<boolean> {
+      const { key, fresh } = await keys.claim(namespaceId, digest);
+      const head = await storedHead(digest);
+      if (head === null) return false;
+      if (looksEncrypted(head)) {
+        if (!fresh) return false;
+        // Ciphertext under a key that was destroyed: nothing can restore its plaintext.
+        throw new ImageDataUnreadableError(
+          `blob ${digest} is stored encrypted under a destroyed key; push it again`,
+        );
+      }
+      // The header (and so the ciphertext) is fixed first: both passes produce the same bytes.
+      const header = newHeader();
+      const plainSize = (await blobs.stat(digest))?.size ?? 0;
+      const passOf = () => encryptStream(key, digest, storedPlaintext(digest), plainSize, header);
+      const hash = crypto.createHash('sha256');
+      let size = 0;
+      for await (const piece of passOf()) {
+        hash.update(piece);
+        size += piece.length;
+      }
+      await blobs.putStored(digest, passOf(), {
+        sha256: hash.digest('hex'),
+        size,
+      });
+      return true;
+    },
+
+    /**
+     * After `namespaceId` came to hold a stored blob (a mount, a push of bytes already stored,
+     * a `put`): with encryption on, the blob ends up encrypted with a wrap for the namespace;
+     * with it off, an encrypted blob still gets the namespace's wrap.
+     */
+    async holds(namespaceId: number, digest: string): Promise<void> {
+      if ((await encrypting()) || (await store.imageDataKeys.isEncrypted(digest))) {
+        await api.encryptStored(namespaceId, digest);
+      }
+    },
+  };
+  return api;
+}
+
+export type ImageData = ReturnType<typeof createImageData>;
+
+const shared = new WeakMap<object, ImageData>();
+
+/** One image-data layer per set of service dependencies (every service shares it). */
+export function imageDataOf(deps: {
+  store: Store;
+  blobs: BlobDriver;
+  keyring: Keyring;
+  clock: () => number;
+  logger: Logger;
+  registry: { dataDir: string; encryptImageData?: boolean | null };
+}): ImageData {
+  let data = shared.get(deps);
+  if (!data) {
+    data = createImageData({
+      store: deps.store,
+      blobs: deps.blobs,
+      keyring: deps.keyring,
+      clock: deps.clock,
+      logger: deps.logger,
+      encrypt: deps.registry.encryptImageData ?? null,
+      dataDir: deps.registry.dataDir,
+    });
+    shared.set(deps, data);
+  }
+  return data;
+}

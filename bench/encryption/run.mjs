@@ -1,0 +1,218 @@
+// Encryption at rest benchmark (issue 18): push and pull throughput of one big layer with image
+// data encrypted and in plaintext, filesystem driver, two Berth servers side by side on loopback.
+//
+//   pnpm run bench:encryption
+//   BENCH_LAYER_MIB=64 BENCH_REPEAT=3 node bench/encryption/run.mjs     (a quick run)
+//
+// Each repetition pushes a new random layer (so nothing deduplicates) to each server in turn
+// (monolithic POST + PUT ?digest= over keep-alive HTTP, the body streamed from memory) and
+// pulls it back (GET, bytes counted and hashed, nothing kept), so both servers see the same
+// machine state. Medians are reported, with the ratio encrypted/plain; the target is a drop of
+// at most 15 %. Then the cost of sharing: the same layer pushed into a second namespace of the
+// encrypted server stores no bytes and adds one key-wrap row per blob (counted from the
+// database). Writes bench/results/encryption.{json,md}. Exits non-zero only when it cannot run.
+import { Buffer } from 'node:buffer';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { startBerth, NAMESPACE } from '../registry/servers.mjs';
+import { MiB, envPositive, freePort, round, stop } from '../lib/process.mjs';
+import { writeResultFiles } from '../lib/results.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const LAYER_MIB = envPositive('BENCH_LAYER_MIB', 256);
+const REPEAT = envPositive('BENCH_REPEAT', 5);
+const TARGET_DROP = 0.15;
+const serverMain = path.join(root, 'apps', 'server', 'dist', 'main.js');
+const benchDir = path.join(root, '.bench-data', 'encryption');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+// The store's SQLite driver, to count key rows; a dependency of packages/store, not of the root.
+const Database = createRequire(path.join(root, 'packages', 'store', 'package.json'))(
+  'better-sqlite3',
+);
+
+function request(server, method, target, { body, headers = {}, sink = false } = {}) {
+  const url = new URL(target, server.baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method,
+        agent,
+        headers: {
+          ...server.headers,
+          ...headers,
+          'content-length': String(body ? body.length : 0),
+        },
+      },
+      (res) => {
+        const hash = sink ? crypto.createHash('sha256') : null;
+        const chunks = [];
+        let bytes = 0;
+        res.on('data', (c) => {
+          bytes += c.length;
+          if (hash) hash.update(c);
+          else chunks.push(c);
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            bytes,
+            sha256: hash ? `sha256:${hash.digest('hex')}` : null,
+            body: Buffer.concat(chunks),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function push(server, repo, layer, digest) {
+  const started = await request(server, 'POST', `/v2/${repo}/blobs/uploads/`);
+  if (started.status !== 202) throw new Error(`POST upload: ${started.status} ${started.body}`);
+  const location = new URL(started.headers.location, server.baseUrl);
+  location.searchParams.set('digest', digest);
+  const t0 = performance.now();
+  const done = await request(server, 'PUT', `${location.pathname}${location.search}`, {
+    body: layer,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (done.status !== 201) throw new Error(`PUT upload: ${done.status} ${done.body}`);
+  return seconds;
+}
+
+async function pull(server, repo, digest, size) {
+  const t0 = performance.now();
+  const res = await request(server, 'GET', `/v2/${repo}/blobs/${digest}`, { sink: true });
+  const seconds = (performance.now() - t0) / 1000;
+  if (res.status !== 200 || res.bytes !== size || res.sha256 !== digest) {
+    throw new Error(`pull of ${digest}: ${res.status}, ${res.bytes} bytes, ${res.sha256}`);
+  }
+  return seconds;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function main() {
+  fs.mkdirSync(benchDir, { recursive: true });
+  const servers = {};
+  const dirs = [];
+  try {
+    for (const [name, flag] of [
+      ['encrypted', 'true'],
+      ['plain', 'false'],
+    ]) {
+      const dataDir = fs.mkdtempSync(path.join(benchDir, `${name}-`));
+      dirs.push(dataDir);
+      servers[name] = await startBerth({
+        dataDir,
+        port: await freePort(),
+        serverMain,
+        env: { BERTH_ENCRYPT_IMAGE_DATA: flag, BERTH_SCAN_ON_PUSH: 'false' },
+      });
+    }
+    const layer = crypto.randomBytes(LAYER_MIB * MiB);
+    const times = { encrypted: { push: [], pull: [] }, plain: { push: [], pull: [] } };
+    let lastDigest = '';
+    for (let i = 0; i < REPEAT; i++) {
+      // A new layer every repetition: nothing is deduplicated.
+      layer.writeUInt32BE(i, 0);
+      const digest = `sha256:${crypto.createHash('sha256').update(layer).digest('hex')}`;
+      lastDigest = digest;
+      // Alternate which server goes first, so neither always meets a warmer page cache.
+      const order = i % 2 === 0 ? ['encrypted', 'plain'] : ['plain', 'encrypted'];
+      for (const name of order) {
+        times[name].push.push(await push(servers[name], `${NAMESPACE}/big`, layer, digest));
+      }
+      for (const name of order) {
+        times[name].pull.push(await pull(servers[name], `${NAMESPACE}/big`, digest, layer.length));
+      }
+      console.log(
+        `run ${i + 1}/${REPEAT}: push ${order.map((n) => `${n} ${round(LAYER_MIB / times[n].push.at(-1), 1)} MiB/s`).join(', ')}; pull ${order.map((n) => `${n} ${round(LAYER_MIB / times[n].pull.at(-1), 1)} MiB/s`).join(', ')}`,
+      );
+    }
+    const mibps = (name, what) => round(LAYER_MIB / median(times[name][what]), 1);
+    const result = {
+      layerMiB: LAYER_MIB,
+      repeat: REPEAT,
+      pushMiBps: { encrypted: mibps('encrypted', 'push'), plain: mibps('plain', 'push') },
+      pullMiBps: { encrypted: mibps('encrypted', 'pull'), plain: mibps('plain', 'pull') },
+    };
+    result.pushRatio = round(result.pushMiBps.encrypted / result.pushMiBps.plain, 3);
+    result.pullRatio = round(result.pullMiBps.encrypted / result.pullMiBps.plain, 3);
+
+    // Sharing: the last layer pushed again into a second namespace of the encrypted server.
+    const enc = servers.encrypted;
+    const created = await request(enc, 'POST', '/api/v1/namespaces', {
+      body: Buffer.from(JSON.stringify({ name: 'bench-two', region: 'local' })),
+      headers: { 'content-type': 'application/json' },
+    });
+    if (created.status !== 201) throw new Error(`namespace: ${created.status}`);
+    const blobBytes = () => dirSize(path.join(enc.dataDir, 'blobs'));
+    const before = blobBytes();
+    const sharePush = await push(enc, 'bench-two/big', layer, lastDigest);
+    const db = new Database(path.join(enc.dataDir, 'berth.db'), { readonly: true });
+    const count = (table) => db.prepare(`SELECT count(*) AS n FROM ${table}`).get().n;
+    result.sharing = {
+      pushSeconds: round(sharePush, 3),
+      blobBytesAdded: blobBytes() - before,
+      wrapRows: count('blob_key_wraps'),
+      encryptedBlobs: count('encrypted_blobs'),
+      namespaceKeys: count('namespace_keys'),
+      // Header and one 16-byte tag per 64 KiB segment.
+      storedOverheadBytes:
+        fs.statSync(
+          path.join(enc.dataDir, 'blobs', 'sha256', lastDigest.slice(7, 9), lastDigest.slice(7)),
+        ).size - layer.length,
+    };
+    db.close();
+    result.meetsTarget = result.pushRatio >= 1 - TARGET_DROP && result.pullRatio >= 1 - TARGET_DROP;
+
+    const md = [
+      '# Encryption at rest: push and pull throughput',
+      '',
+      `One ${LAYER_MIB} MiB layer per run, ${REPEAT} runs, medians; filesystem driver, loopback, HTTP keep-alive client (bench/encryption/run.mjs).`,
+      '',
+      '| | plain | encrypted | encrypted / plain |',
+      '| --- | --- | --- | --- |',
+      `| push (MiB/s) | ${result.pushMiBps.plain} | ${result.pushMiBps.encrypted} | ${result.pushRatio} |`,
+      `| pull (MiB/s) | ${result.pullMiBps.plain} | ${result.pullMiBps.encrypted} | ${result.pullRatio} |`,
+      '',
+      `Target: within ${TARGET_DROP * 100} % (ratio ≥ ${1 - TARGET_DROP}): ${result.meetsTarget ? 'met' : 'missed'}.`,
+      '',
+      `The same layer pushed into a second namespace: ${result.sharing.blobBytesAdded} blob bytes added, ${result.sharing.pushSeconds} s (upload and hashing; the bytes are dropped, a key wrap added); ciphertext is ${result.sharing.storedOverheadBytes} bytes larger than the layer; ${result.sharing.wrapRows} wrap rows for ${result.sharing.encryptedBlobs} encrypted blobs in ${result.sharing.namespaceKeys} namespace keys.`,
+      '',
+    ].join('\n');
+    await writeResultFiles(path.join(root, 'bench', 'results'), 'encryption', result, md);
+  } finally {
+    agent.destroy();
+    for (const s of Object.values(servers)) await stop(s.child);
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  }
+}
+
+function dirSize(dir) {
+  let total = 0;
+  for (const f of fs.readdirSync(dir, { recursive: true })) {
+    const st = fs.statSync(path.join(dir, f));
+    if (st.isFile()) total += st.size;
+  }
+  return total;
+}
+
+await main();
