@@ -65,7 +65,7 @@ function noticeSessionError(status: number, code: string): void {
   }
 }
 
-async function readJson(response: Response): Promise<unknown> {
+export async function readJson(response: Response): Promise<unknown> {
   const text = await response.text();
   if (!text) return undefined;
   try {
@@ -76,7 +76,7 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 /** The error a failed answer stands for, from its `{error:{code,message}}` body when it has one. */
-function failureOf(response: Response, json: unknown): ApiError {
+export function failureOf(response: Response, json: unknown): ApiError {
   const requestId = response.headers.get('X-Request-Id');
   const parsed = errorBody.safeParse(json);
   if (parsed.success) {

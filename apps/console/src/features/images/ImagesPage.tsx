@@ -8,6 +8,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { pullReference } from '../../lib/format';
 import { OperationsInProgress } from '../operations/OperationsInProgress';
 import { useDeleteRepositoriesWithUndo } from '../repositories/use-delete-repositories';
+import { DownloadLayoutButton } from '../repository-export/DownloadLayoutButton';
 import { ImagesTable } from './ImagesTable';
 import { usePageTitle } from '../../lib/page-title';
 import { useRegistryHost } from '../../api/regions';
@@ -116,6 +117,11 @@ export function ImagesPage() {
           notFound
             ? undefined
             : 'Images in this repository. Deleted images go to the namespace trash for 30 days.'
+        }
+        actions={
+          notFound ? undefined : (
+            <DownloadLayoutButton namespace={namespace} repository={repository} />
+          )
         }
         breadcrumb={
           <Breadcrumb noTrailingSlash>
