@@ -176,8 +176,9 @@ export interface CopyProgress {
 
 /**
  * Copies every table of `source` (held by holdSqliteExclusively, already migrated to the latest
- * schema) into `target` (opened by openPostgres, empty), inside ONE PostgreSQL transaction: a
- * copy that fails anywhere leaves the target as it was (its schema, no rows). Tables go in
+ * schema) into `target` (checked by checkTargetDatabaseEmpty, then opened and migrated by
+ * openPostgres: no rows but those its migrations seeded, which the source's replace), inside ONE
+ * PostgreSQL transaction: a copy that fails anywhere leaves the target as it was. Tables go in
  * foreign-key order, each in keyset pages (rowid, or the primary key), so memory stays bounded
  * however many rows there are. Ids are inserted as they are and each identity sequence is then
  * set past the largest id. Before committing, the row count of every table is compared with
@@ -209,6 +210,7 @@ export async function copyMetadata(
   await target.transaction().execute(async (trx) => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const untyped = trx as unknown as Kysely<any>;
+    await clearMigrationSeeds(untyped, ordered);
     for (const table of ordered) {
       const rows = await copyTable(source, untyped, table, (n) =>
         onProgress({ table: table.name, rows: n, done: false }),
@@ -238,6 +240,23 @@ export async function copyMetadata(
     }
   });
   return copied;
+}
+
+/**
+ * The caller checked the target held no rows before openPostgres migrated it, so any row in it
+ * now was written by a migration (such as 0025's one-row image_data_encryption setting). The
+ * source, migrated by the same migrations, carries its own version of each such row, which the
+ * copy would collide with (duplicate key); the source's must win. Deleted in the copy's
+ * transaction, children before parents, so a failed copy leaves the seeds as they were.
+ */
+async function clearMigrationSeeds(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  trx: Kysely<any>,
+  ordered: SourceTable[],
+): Promise<void> {
+  for (const table of [...ordered].reverse()) {
+    await trx.deleteFrom(table.name).execute();
+  }
 }
 
 async function copyTable(

@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BlobDriver, createFilesystemDriver } from '@berth/store';
+import { seedSmallRegistry } from '../../testing/fixtures.js';
+import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { BackupError } from './backup-format.js';
+import { listBackups } from './backup-target.js';
+import { takeBackup } from './take-backup.js';
+import { verifyBackup } from './verify-backup.js';
+
+/*
+ * What a backup does when garbage collection deletes a blob between the snapshot and the copy,
+ * on a real data directory (SQLite file + blob files) that a server filled.
+ */
+describe.skipIf(process.env.BERTH_TEST_ENGINE === 'postgres')('takeBackup and GC', () => {
+  let server: TestServer;
+  let dbFile: string;
+  let work: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    await seedSmallRegistry(server);
+    await server.close();
+    dbFile = path.join(server.dataDir, 'berth.db');
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-backup-gc-'));
+  }, 60_000);
+
+  afterAll(() => {
+    fs.rmSync(server.dataDir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  /** A blob no manifest uses (an upload nothing referenced), stored and recorded. */
+  async function looseBlob(deleting = false): Promise<string> {
+    const bytes = randomBytes(4096);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    await createFilesystemDriver(server.dataDir).put(digest, bytes);
+    const db = new SqliteDatabase(dbFile);
+    db.prepare(
+      'INSERT INTO blobs (digest, size, media_type, created_at, deleting) VALUES (?, ?, NULL, 0, ?)',
+    ).run(digest, bytes.length, deleting ? 1 : 0);
+    db.close();
+    return digest;
+  }
+
+  /** The filesystem driver, with `onGet` run before a read of `digest`. */
+  function withHook(digest: string, onGet: () => Promise<void>): BlobDriver {
+    const real = createFilesystemDriver(server.dataDir);
+    return {
+      ...real,
+      async get(d, range) {
+        if (d === digest) await onGet();
+        return real.get(d, range);
+      },
+    };
+  }
+
+  /** GC's two phases for one blob: the file, then the row. */
+  async function collect(digest: string): Promise<void> {
+    await createFilesystemDriver(server.dataDir).delete(digest);
+    const db = new SqliteDatabase(dbFile);
+    db.prepare('DELETE FROM blobs WHERE digest = ?').run(digest);
+    db.close();
+  }
+
+  it('takes a fresh snapshot when GC deleted a blob after the snapshot', async () => {
+    const digest = await looseBlob();
+    let collected = false;
+    const blobs = withHook(digest, async () => {
+      if (!collected) await collect(digest);
+      collected = true;
+    });
+    const target = path.join(work, 'retried');
+    const lines: string[] = [];
+    const result = await takeBackup({
+      databaseFile: dbFile,
+      blobs,
+      target,
+      onProgress: (l) => lines.push(l),
+    });
+    expect(result.attempts).toBe(2);
+    expect(lines.join('\n')).toContain(`blob ${digest} was deleted`);
+    expect(result.manifest.blobs.map((b) => b.digest)).not.toContain(digest);
+    expect(result.manifest.blobs.length).toBeGreaterThan(3);
+    const [only, ...more] = listBackups(target);
+    expect(more).toEqual([]);
+    expect((await verifyBackup(only!)).problems).toEqual([]);
+  });
+
+  it('fails, naming the blob and leaving no backup, when every snapshot loses one', async () => {
+    const digest = await looseBlob();
+    // The file goes each time and the row stays: no fresh snapshot can help.
+    const blobs = withHook(digest, async () => {
+      await createFilesystemDriver(server.dataDir).delete(digest);
+    });
+    const target = path.join(work, 'failed');
+    const failure = takeBackup({ databaseFile: dbFile, blobs, target, attempts: 2 });
+    await expect(failure).rejects.toBeInstanceOf(BackupError);
+    await expect(failure).rejects.toThrow(`blob ${digest} was deleted`);
+    expect(listBackups(target)).toEqual([]);
+    expect(
+      fs.readdirSync(target).filter((n) => !['blobs', 'berth-backup.json'].includes(n)),
+    ).toEqual([]);
+    await collect(digest);
+  });
+
+  it('skips a blob the snapshot had marked for deletion whose file is gone', async () => {
+    const digest = await looseBlob(true);
+    await createFilesystemDriver(server.dataDir).delete(digest);
+    const result = await takeBackup({
+      databaseFile: dbFile,
+      blobs: createFilesystemDriver(server.dataDir),
+      target: path.join(work, 'marked'),
+    });
+    expect(result.attempts).toBe(1);
+    expect(result.manifest.blobsBeingDeleted).toEqual([digest]);
+    expect(result.manifest.blobs.map((b) => b.digest)).not.toContain(digest);
+    await collect(digest);
+  });
+});
