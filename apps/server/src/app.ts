@@ -10,6 +10,7 @@ import { imagesRoutes } from './api/images.routes.js';
 import { namespacesRoutes } from './api/namespaces.routes.js';
 import { trashRoutes } from './api/trash.routes.js';
 import { advisoriesRoutes } from './api/advisories.routes.js';
+import { backupsRoutes } from './api/backups.routes.js';
 import { scansRoutes } from './api/scans.routes.js';
 import { vulnerabilitiesRoutes } from './api/vulnerabilities.routes.js';
 import { gcRoutes } from './api/gc.routes.js';
@@ -30,6 +31,7 @@ import { membersRoutes } from './api/members.routes.js';
 import { auditRoutes } from './api/audit.routes.js';
 import { operationsRoutes } from './api/operations.routes.js';
 import { searchRoutes } from './api/search.routes.js';
+import { exportRoutes } from './api/export.routes.js';
 import { securityHeaders } from './api/security-headers.js';
 import { consoleAssets } from './console-assets.js';
 
@@ -111,6 +113,7 @@ export function createApp({
   api.use(trashRoutes(services));
   api.use(gcRoutes(services));
   api.use(advisoriesRoutes(services));
+  api.use(backupsRoutes(services));
   api.use(scansRoutes(services));
   api.use(vulnerabilitiesRoutes(services));
   api.use(retentionRoutes(services));
@@ -120,6 +123,7 @@ export function createApp({
   api.use(auditRoutes(services));
   api.use(operationsRoutes(services));
   api.use(searchRoutes(services));
+  api.use(exportRoutes(services));
   app.use('/api/v1', api);
   // Anything under /api that no router took, in /api/v1 or beside it.
   app.use('/api', routeUnknown);

@@ -9,6 +9,11 @@ import { type S3Location, checkDatabaseUrl, parseDatabaseUrl, parseS3Location } 
 import { parseRootKeys } from './services/projects/keyring.js';
 import type { OperationSettings } from './services/operations/operation-runner.js';
 import type { ScanSettings } from './services/deps.js';
+import {
+  type BackupSchedule,
+  backupEnvShape,
+  backupSchedule,
+} from './services/backup/backup-settings.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const flag = z
@@ -116,6 +121,8 @@ const envSchema = z.object({
     .default(60 * 60 * 1000),
   /** Off by default: a typo in a push target should not create a namespace. */
   BERTH_CREATE_NAMESPACE_ON_PUSH: flag.default(false),
+  /** Unset: as decided at the installation's first start (issue 18, docs/encryption.md). */
+  BERTH_ENCRYPT_IMAGE_DATA: flag.optional(),
   BERTH_GC_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -136,6 +143,7 @@ const envSchema = z.object({
   BERTH_SCAN_POLL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Attach each successful scan's inventory to its image as an OCI referrer (CycloneDX). */
   BERTH_SCAN_ATTACH_SBOM: flag.default(false),
+  ...backupEnvShape,
   /** How often each process looks for due scheduled work (retention policies). */
   BERTH_SCHEDULER_INTERVAL_MS: z.coerce
     .number()
@@ -224,12 +232,16 @@ export type Config = {
   logLevel: z.infer<typeof envSchema>['BERTH_LOG_LEVEL'];
   trashSweepIntervalMs: number;
   createNamespaceOnPush: boolean;
+  /** Encrypt new image data; null: as decided at the first start (on for new installations). */
+  encryptImageData: boolean | null;
   gcIntervalMs: number;
   scanning: ScanSettings;
   gcGraceMs: number;
   uploadTtlMs: number;
   operations: OperationSettings;
   schedulerIntervalMs: number;
+  /** Scheduled backups (BERTH_BACKUP_TARGET), or null. */
+  backup: BackupSchedule | null;
   projectLimit: number;
   registryHosts: string[];
   /** Keys given in the environment (bring your own key), or null to use the key file. */
@@ -480,6 +492,7 @@ function toConfig(e: Env): Config {
     logLevel: e.BERTH_LOG_LEVEL,
     trashSweepIntervalMs: e.BERTH_TRASH_SWEEP_INTERVAL_MS,
     createNamespaceOnPush: e.BERTH_CREATE_NAMESPACE_ON_PUSH,
+    encryptImageData: e.BERTH_ENCRYPT_IMAGE_DATA ?? null,
     gcIntervalMs: e.BERTH_GC_INTERVAL_MS,
     gcGraceMs: e.BERTH_GC_GRACE_MS,
     uploadTtlMs: e.BERTH_UPLOAD_TTL_MS,
@@ -490,6 +503,7 @@ function toConfig(e: Env): Config {
       restMs: e.BERTH_BULK_REST_MS,
     },
     schedulerIntervalMs: e.BERTH_SCHEDULER_INTERVAL_MS,
+    backup: backupSchedule(e),
     scanning: {
       onPush: e.BERTH_SCAN_ON_PUSH,
       concurrency: e.BERTH_SCAN_CONCURRENCY,

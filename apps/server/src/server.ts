@@ -26,8 +26,10 @@ import {
   takeStartLock,
 } from './data-dir.js';
 import { createApp } from './app.js';
+import { postgresBackupUnavailable } from './services/backup/postgres-dump.js';
 import { createServices, type Clock, type Services } from './services/index.js';
 import { seedDemo } from './seed/demo-seed.js';
+import { createImageData } from './services/encryption/image-data.js';
 import { loadKeyring } from './services/projects/keyring.js';
 
 const OPTIMIZE_INTERVAL_MS = 60 * 60_000;
@@ -161,6 +163,9 @@ export async function startServer(
     void services.projectSweeper
       .tick()
       .catch((err: unknown) => logger.error({ err }, 'project sweep failed'));
+    void services.backups
+      .tick()
+      .catch((err: unknown) => logger.error({ err }, 'scheduled backup failed'));
     void resumeOperations();
   };
   const scheduleTimer = setInterval(schedule, config.schedulerIntervalMs);
@@ -200,6 +205,7 @@ export async function startServer(
         // A tick in progress finishes (or rolls back) before the database closes.
         await services.retentionScheduler.settled();
         await services.projectSweeper.settled();
+        await services.backups.settled();
         // Operations stop at a chunk boundary and let go of their claims; the next start resumes.
         await services.operationRunner.stop();
         await new Promise<void>((resolve) => {
@@ -307,7 +313,9 @@ async function prepare(ctx: {
   const keyring = loadKeyring({
     rootKey: config.rootKey,
     rootKeyFile: config.rootKeyFile,
-    keyIdsInUse: await store.projects.keyIds(),
+    keyIdsInUse: [
+      ...new Set([...(await store.projects.keyIds()), ...(await store.imageDataKeys.rootKeyIds())]),
+    ],
     logger,
   });
   const services = createServices({
@@ -322,10 +330,19 @@ async function prepare(ctx: {
       gcGraceMs: config.gcGraceMs,
       uploadTtlMs: config.uploadTtlMs,
       blobRedirectSeconds: config.blobRedirectSeconds,
+      encryptImageData: config.encryptImageData,
     },
     projects: { limit: config.projectLimit, registryHosts: config.registryHosts },
     operations: config.operations,
     scanning: config.scanning,
+    backup: {
+      schedule: config.backup,
+      unavailable: config.databaseUrl ? postgresBackupUnavailable() : null,
+      databaseUrl: config.databaseUrl ?? null,
+      dataDir: config.dataDir,
+      // The backup command reads the same setting from its environment, as the operator's would.
+      blobStore: config.blobStore ? (process.env.BERTH_BLOB_STORE ?? null) : null,
+    },
     keyring,
     identity: {
       sessionIdleMs: config.sessionIdleMs,
@@ -345,11 +362,25 @@ async function prepare(ctx: {
     undefined;
   if (firstStart && config.demo && empty) {
     const started = Date.now();
+    // Demo blobs are encrypted at rest like pushed ones (issue 18).
+    const imageData = createImageData({
+      store,
+      blobs,
+      keyring,
+      clock,
+      logger,
+      encrypt: config.encryptImageData,
+      dataDir: config.dataDir,
+    });
     const seeded = await seedDemo({
       store,
       blobs,
       now: clock(),
       region: config.regions[0] ?? 'local',
+      stored: async (namespace, digest) => {
+        const id = await imageData.namespaceId(namespace);
+        if (id !== null) await imageData.holds(id, digest);
+      },
     });
     logger.info(
       { ...seeded, ms: Date.now() - started },

@@ -25,6 +25,7 @@ export const CONSOLE_ROUTES = {
   audit: 'admin/audit',
   gc: 'admin/gc',
   advisories: 'admin/advisories',
+  backups: 'admin/backups',
 } as const;
 
 export type ConsoleRouteName = keyof typeof CONSOLE_ROUTES;

@@ -50,6 +50,7 @@ import {
 } from './trash.js';
 import { gcReport, gcRunBody } from './gc.js';
 import { advisoryDataStatus } from './advisories.js';
+import { backupStatus } from './backups.js';
 import {
   findingList,
   findingsQuery,
@@ -79,6 +80,7 @@ import {
 } from './retention.js';
 import { operation, operationAccepted, operationList, operationListQuery } from './operations.js';
 import { searchQuery, searchResults } from './search.js';
+import { repositoryExportPreview } from './oci-export.js';
 
 import {
   app,
@@ -128,6 +130,11 @@ export const apiPaths = {
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}`,
   imageManifest: (ns: string, repo: string, digest: string) =>
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/images/${seg(digest)}/manifest`,
+  /** The repository's live images as an OCI image layout tar (docs/export-import.md). */
+  repositoryExport: (ns: string, repo: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/export`,
+  repositoryExportPreview: (ns: string, repo: string) =>
+    `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/export/preview`,
   imagesDelete: (ns: string) => `/api/v1/namespaces/${seg(ns)}/images/delete`,
   tag: (ns: string, repo: string, tag: string) =>
     `/api/v1/namespaces/${seg(ns)}/repositories/${seg(repo)}/tags/${seg(tag)}`,
@@ -138,6 +145,7 @@ export const apiPaths = {
   trashRestoreMany: (ns: string) => `/api/v1/namespaces/${seg(ns)}/trash/restore-many`,
   gcRuns: () => '/api/v1/gc/runs',
   advisories: () => '/api/v1/advisories',
+  backups: () => '/api/v1/backups',
   vulnerabilities: () => '/api/v1/vulnerabilities',
   namespaceVulnerabilities: (ns: string) => `/api/v1/namespaces/${seg(ns)}/vulnerabilities`,
   imageScan: (ns: string, repo: string, digest: string) =>
@@ -704,6 +712,14 @@ export const apiRoutes: RouteSpec[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/backups',
+    summary:
+      'Scheduled backups (administrators): the schedule, the last successful backup and recent runs',
+    response: backupStatus,
+    status: 200,
+  },
+  {
+    method: 'get',
     path: '/api/v1/advisories',
     summary: 'How much advisory data vulnerability matching has, and how old it is',
     response: advisoryDataStatus,
@@ -768,6 +784,20 @@ export const apiRoutes: RouteSpec[] = [
     summary:
       "Attach the inventory of an image's newest scan to it as an OCI referrer (CycloneDX; per platform for an index)",
     response: sbomAttached,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${REPO}/export/preview`,
+    summary: 'What downloading the repository as an OCI image layout holds: images, tags, bytes',
+    response: repositoryExportPreview,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: `${REPO}/export`,
+    summary:
+      "The repository's live images, tags and referrers as an OCI image layout tar (application/x-tar, Content-Length set)",
     status: 200,
   },
 ];

@@ -86,6 +86,13 @@ export type {
 } from './projects/projects-store.js';
 export type { PurgedProject } from './projects/project-lifecycle.js';
 export type { ProjectKeyRecord, WrappedProjectKey } from './projects/project-keys.js';
+export type {
+  BlobKeyClaim,
+  BlobKeyWrap,
+  ImageDataKeysStore,
+  NamespaceKeyRecord,
+  WrappedNamespaceKey,
+} from './encryption/image-data-keys-store.js';
 export type { PointerState, PointerStateName } from './projects/pointer-states.js';
 export type { WorkloadFamily, WorkloadRecord, WorkloadSpec } from './projects/workloads-store.js';
 export type {
@@ -158,3 +165,10 @@ export type {
   VulnerabilityTotals,
 } from './scans/vulnerability-totals.js';
 export { NO_FINDINGS, NO_IMAGES } from './scans/vulnerability-totals.js';
+export {
+  type BackupRunOutcome,
+  type BackupRunRecord,
+  type BackupRunState,
+  type BackupRunsStore,
+  createBackupRunsStore,
+} from './backups/backup-runs-store.js';

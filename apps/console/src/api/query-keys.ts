@@ -105,6 +105,9 @@ export const queryKeys = {
       ['images', namespace, repository, 'list'] as const,
     list: (namespace: string, repository: string, params: ImageListParams) =>
       ['images', namespace, repository, 'list', params] as const,
+    /** What a download as an OCI layout holds; under the repository, so changes refetch it. */
+    exportPreview: (namespace: string, repository: string) =>
+      ['images', namespace, repository, 'export-preview'] as const,
     /** Under the repository's key: deleting, restoring or untagging there refetches it. */
     detail: (namespace: string, repository: string, digest: string) =>
       ['images', namespace, repository, 'detail', digest] as const,
@@ -161,6 +164,8 @@ export const queryKeys = {
   },
   /** The advisory data's size and age; only `berth advisories import` changes it. */
   advisories: () => ['advisories'] as const,
+  /** Scheduled backups; runs in the server change it, so it is read fresh on each visit. */
+  backups: () => ['backups'] as const,
   /** Bulk work followed by id; the running list is how a reloaded page finds it again. */
   operations: {
     all: () => ['operations'] as const,

@@ -14,6 +14,7 @@ import {
 } from '@carbon/react';
 import {
   Apps,
+  Archive,
   Box,
   Catalog,
   Clean,
@@ -61,6 +62,7 @@ const ADMIN_NAV = [
     icon: Security,
     match: /^\/admin\/advisories/,
   },
+  { label: 'Backups', to: routePaths.backups(), icon: Archive, match: /^\/admin\/backups/ },
 ];
 
 function RegionSwitcher() {

@@ -52,4 +52,5 @@ export const routePaths = {
   audit: () => '/admin/audit',
   gc: () => '/admin/gc',
   advisories: () => '/admin/advisories',
+  backups: () => '/admin/backups',
 };

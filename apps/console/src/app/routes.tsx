@@ -117,6 +117,12 @@ export const routes = {
       Component: (await import('../features/advisories/AdvisoriesPage')).AdvisoriesPage,
     }),
   },
+  backups: {
+    path: CONSOLE_ROUTES.backups,
+    lazy: async () => ({
+      Component: (await import('../features/backups/BackupsPage')).BackupsPage,
+    }),
+  },
 } satisfies Record<ConsoleRouteName, RouteObject>;
 
 export function createRouter() {

@@ -1,6 +1,7 @@
 import type { BlobDriver, Store } from '@berth/store';
 import type { Logger } from 'pino';
 import type { Keyring } from './projects/keyring.js';
+import type { BackupSettings } from './backup/backup-service.js';
 import type { IdentitySettings } from './identity/identity-service.js';
 import type { OperationSettings } from './operations/operation-runner.js';
 
@@ -20,6 +21,8 @@ export interface ServiceDeps {
   operations?: OperationSettings;
   /** Vulnerability scanning; the defaults when absent. */
   scanning?: ScanSettings;
+  /** Scheduled backups (docs/backups.md); none when absent. */
+  backup?: BackupSettings;
 }
 
 export interface ScanSettings {
@@ -64,4 +67,9 @@ export interface RegistrySettings {
    * can presign (S3); null: Berth sends the bytes itself.
    */
   blobRedirectSeconds: number | null;
+  /**
+   * Encrypt image data written from now on (issue 18, BERTH_ENCRYPT_IMAGE_DATA); null or
+   * absent: as the installation decided at its first start (see services/encryption).
+   */
+  encryptImageData?: boolean | null;
 }

@@ -19,9 +19,11 @@ import { createProjectSweeper } from './projects/project-sweeper.js';
 import { createIdentityService } from './identity/identity-service.js';
 import { createAccessService } from './identity/access-service.js';
 import { createAuditService } from './audit-service.js';
+import { createBackupService } from './backup/backup-service.js';
 import { createRegistryTokens } from './identity/registry-tokens.js';
 import { createRepositorySearch } from './registry/repository-search.js';
 import { createSearchService } from './search-service.js';
+import { createOciExportService } from './oci-layout/export-service.js';
 import {
   DEFAULT_OPERATION_SETTINGS,
   createOperationRunner,
@@ -70,10 +72,12 @@ export function createServices(deps: ServiceDeps) {
     scans: createScanResultsService(deps, scanner, sboms),
     vulnerabilityTotals: createVulnerabilityTotalsService(deps, access),
     sboms,
+    ociExport: createOciExportService(deps, registry),
     retention: createRetentionService(deps, pointers, operations, operationRunner),
     retentionScheduler: createRetentionScheduler(deps, pointers, operationRunner),
     projects: createProjectsService(deps),
     projectSweeper: createProjectSweeper(deps),
+    backups: createBackupService(deps, deps.backup),
   };
 }
 

@@ -28,6 +28,8 @@ import * as jobSlots from './0020-job-slots.js';
 import * as vulnerabilities from './0022-vulnerabilities.js';
 import * as retentionScanProtection from './0023-retention-scan-protection.js';
 import * as scanNotes from './0024-scan-notes.js';
+import * as encryptionKeys from './0025-encryption-keys.js';
+import * as backupRuns from './0026-backup-runs.js';
 import * as postgresPreviewCompression from './0021-postgres-preview-compression.js';
 import * as postgresBaseline from '../postgres/baseline-schema.js';
 import { analyzeAfterMigrating } from '../statistics.js';
@@ -68,6 +70,8 @@ const sharedAfter: Record<string, Migration> = {
   '0022-vulnerabilities': vulnerabilities,
   '0023-retention-scan-protection': retentionScanProtection,
   '0024-scan-notes': scanNotes,
+  '0025-encryption-keys': encryptionKeys,
+  '0026-backup-runs': backupRuns,
 };
 const postgresMigrations: Record<string, Migration> = {
   '0017-postgres-baseline': postgresBaseline,
