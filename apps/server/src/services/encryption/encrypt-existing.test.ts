@@ -8,7 +8,7 @@ import { apiPaths } from '@berth/contract';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { pushBlob } from '../../testing/registry-client.js';
 import { readKeyFile, rootKeyId } from '../projects/keyring.js';
-import { storedSizeOf } from './segment-format.js';
+import { HEADER_BYTES, storedSizeOf } from './segment-format.js';
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/cli');
 
@@ -211,6 +211,39 @@ describe('turning encryption on over plaintext data', () => {
     expect((await pull(s, 'before/app', digest)).equals(bytes)).toBe(true);
     expect(await s.store.imageDataKeys.wrapOf(before, digest)).not.toBeNull();
     expect((await pull(s, 'after/app', digest)).equals(bytes)).toBe(true);
+  });
+});
+
+describe('a layer whose own bytes start like ciphertext', () => {
+  it('is plaintext while no key was ever recorded for it, and is encrypted like any other once encryption is on', async () => {
+    const off = await startTestServer({ env: { BERTH_ENCRYPT_IMAGE_DATA: 'false' } });
+    const dataDir = off.dataDir;
+    for (const name of ['before', 'after']) {
+      await off.api().post(apiPaths.namespaces()).send({ name, region: 'local' }).expect(201);
+    }
+    // A valid version-1 header, then bytes: what a pushed layer may hold.
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.write('BERTHENC', 0, 'latin1');
+    header[8] = 1;
+    header.writeUInt32BE(65_536, 12);
+    const bytes = Buffer.concat([header, crypto.randomBytes(2 * 65_536 + 5)]);
+    const digest = await pushBlob(off, 'before/app', bytes);
+    expect((await pull(off, 'before/app', digest)).equals(bytes)).toBe(true);
+    await off.close();
+
+    server = await startTestServer({ dataDir, env: { BERTH_ENCRYPT_IMAGE_DATA: 'true' } });
+    const s = server;
+    expect((await pull(s, 'before/app', digest)).equals(bytes)).toBe(true);
+    // A mount of the stored plaintext into another namespace encrypts it in place.
+    await s
+      .api()
+      .post('/v2/after/app/blobs/uploads/')
+      .query({ mount: digest, from: 'before/app' })
+      .expect(201);
+    expect(fs.statSync(blobFile(s, digest)).size).toBe(storedSizeOf(bytes.length));
+    expect(await s.store.imageDataKeys.isEncrypted(digest)).toBe(true);
+    expect((await pull(s, 'after/app', digest)).equals(bytes)).toBe(true);
+    expect((await pull(s, 'before/app', digest)).equals(bytes)).toBe(true);
   });
 });
 

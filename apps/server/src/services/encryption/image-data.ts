@@ -3,7 +3,13 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { type BlobDriver, type BlobReader, STAGING_OWNER, type Store } from '@berth/store';
+import {
+  type BlobDriver,
+  type BlobReader,
+  parseDigest,
+  STAGING_OWNER,
+  type Store,
+} from '@berth/store';
 import type { Logger } from 'pino';
 import type { Keyring } from '../projects/keyring.js';
 import { createImageDataKeys } from './image-data-keys.js';
@@ -232,6 +238,14 @@ export function createImageData(options: ImageDataOptions) {
     yield* stream as AsyncIterable<Uint8Array>;
   }
 
+  /** Whether the stored bytes hash to the digest: plaintext, whatever they start with. */
+  async function storedIsPlaintext(digest: string): Promise<boolean> {
+    const { algorithm, hex } = parseDigest(digest);
+    const hash = crypto.createHash(algorithm);
+    for await (const chunk of storedPlaintext(digest)) hash.update(chunk);
+    return hash.digest('hex') === hex;
+  }
+
   const api = {
     /** Whether writes are encrypted. */
     encrypting,
@@ -254,6 +268,9 @@ export function createImageData(options: ImageDataOptions) {
       if (!looksEncrypted(head)) return blobs.get(digest, range);
       const key = await keys.blobKey(namespaceId, digest);
       if (!key) {
+        // A layer's own bytes may start like ciphertext; with no key ever recorded they are
+        // plaintext (a recorded key whose wraps were all destroyed is crypto-shredding).
+        if (!(await store.imageDataKeys.isEncrypted(digest))) return blobs.get(digest, range);
         throw new ImageDataUnreadableError(
           `blob ${digest} is encrypted and its key was destroyed with the namespaces that held it`,
         );
@@ -273,6 +290,7 @@ export function createImageData(options: ImageDataOptions) {
       if (!looksEncrypted(head)) return blobs.get(digest, range);
       const key = await keys.anyBlobKey(digest);
       if (!key) {
+        if (!(await store.imageDataKeys.isEncrypted(digest))) return blobs.get(digest, range);
         throw new ImageDataUnreadableError(
           `blob ${digest} is encrypted and its key was destroyed with the namespaces that held it`,
         );
@@ -348,9 +366,10 @@ export function createImageData(options: ImageDataOptions) {
       const { key, fresh } = await keys.claim(namespaceId, digest);
       const head = await storedHead(digest);
       if (head === null) return false;
-      if (looksEncrypted(head)) {
+      // A fresh key over bytes that start like ciphertext: a layer whose own bytes begin so
+      // (they hash to its digest), or ciphertext whose key was destroyed.
+      if (looksEncrypted(head) && (!fresh || !(await storedIsPlaintext(digest)))) {
         if (!fresh) return false;
-        // Ciphertext under a key that was destroyed: nothing can restore its plaintext.
         throw new ImageDataUnreadableError(
           `blob ${digest} is stored encrypted under a destroyed key; push it again`,
         );
