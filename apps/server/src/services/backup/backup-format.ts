@@ -32,6 +32,15 @@ export const backupBlobSchema = z.object({
   sha256: sha256Hex,
   /** The stored bytes hash to the digest: verify checks the digest too. */
   plaintext: z.boolean(),
+  /**
+   * Ciphertext only: its first bytes in hex (the encryption header, with its random nonce
+   * prefix). Rewriting a blob's ciphertext always writes a new header, so the next backup
+   * knows the bytes are still these without reading them.
+   */
+  head: z
+    .string()
+    .regex(/^[a-f0-9]{0,64}$/)
+    .optional(),
 });
 export type BackupBlob = z.infer<typeof backupBlobSchema>;
 

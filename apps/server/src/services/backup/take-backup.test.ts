@@ -6,6 +6,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BlobDriver, createFilesystemDriver } from '@berth/store';
 import { seedSmallRegistry } from '../../testing/fixtures.js';
+import { pushBlob } from '../../testing/registry-client.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { BackupError } from './backup-format.js';
 import { listBackups } from './backup-target.js';
@@ -24,6 +25,8 @@ describe.skipIf(process.env.BERTH_TEST_ENGINE === 'postgres')('takeBackup and GC
   beforeAll(async () => {
     server = await startTestServer();
     await seedSmallRegistry(server);
+    // Pushed through the registry: encrypted at rest, as on any new installation.
+    for (let i = 0; i < 4; i++) await pushBlob(server, 'team-alpha/pushed', randomBytes(70_000));
     await server.close();
     dbFile = path.join(server.dataDir, 'berth.db');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-backup-gc-'));
@@ -106,6 +109,51 @@ describe.skipIf(process.env.BERTH_TEST_ENGINE === 'postgres')('takeBackup and GC
       fs.readdirSync(target).filter((n) => !['blobs', 'berth-backup.json'].includes(n)),
     ).toEqual([]);
     await collect(digest);
+  });
+
+  it('does not read again the blobs an earlier backup kept, and copies one whose stored bytes changed', async () => {
+    const target = path.join(work, 'incremental');
+    const real = createFilesystemDriver(server.dataDir);
+    const first = await takeBackup({ databaseFile: dbFile, blobs: real, target });
+    // The pushed blobs are ciphertext: their header is kept in the manifest.
+    const encrypted = first.manifest.blobs.filter((b) => !b.plaintext);
+    expect(encrypted.length).toBe(4);
+    expect(
+      encrypted.every((b) => b.head?.startsWith(Buffer.from('BERTHENC').toString('hex'))),
+    ).toBe(true);
+
+    // The second backup reads no blob whole: sizes and 24-byte headers only.
+    let wholeReads = 0;
+    const counting: BlobDriver = {
+      ...real,
+      async get(digest, range) {
+        if (!range || range.end - range.start + 1 > 24) wholeReads += 1;
+        return real.get(digest, range);
+      },
+    };
+    const second = await takeBackup({ databaseFile: dbFile, blobs: counting, target });
+    expect(second.blobsCopied).toBe(0);
+    expect(wholeReads).toBe(0);
+
+    // The same blob encrypted again (same size, a new header): the next backup copies it.
+    const changed = encrypted[0]!;
+    const file = path.join(server.dataDir, 'blobs', 'sha256', changed.digest.slice(7, 9));
+    const stored = fs.readFileSync(path.join(file, changed.digest.slice(7)));
+    const rewritten = Buffer.from(stored);
+    randomBytes(8).copy(rewritten, 16);
+    await real.putStored(changed.digest, rewritten, {
+      sha256: createHash('sha256').update(rewritten).digest('hex'),
+      size: rewritten.length,
+    });
+    try {
+      const third = await takeBackup({ databaseFile: dbFile, blobs: counting, target });
+      expect(third.blobsCopied).toBe(1);
+      const kept = third.manifest.blobs.find((b) => b.digest === changed.digest)!;
+      expect(kept.sha256).not.toBe(changed.sha256);
+      expect((await verifyBackup(listBackups(target).at(-1)!)).problems).toEqual([]);
+    } finally {
+      await real.putStored(changed.digest, stored, { sha256: changed.sha256, size: changed.size });
+    }
   });
 
   it('skips a blob the snapshot had marked for deletion whose file is gone', async () => {

@@ -370,6 +370,7 @@ export async function fileChecksum(file: string): Promise<{ sha256: string; size
 class StoredHash {
   private readonly sha256 = createHash('sha256');
   private readonly own: ReturnType<typeof createHash> | null;
+  private head = Buffer.alloc(0);
   size = 0;
 
   constructor(readonly digest: string) {
@@ -379,21 +380,52 @@ class StoredHash {
   update(bytes: Buffer): void {
     this.sha256.update(bytes);
     this.own?.update(bytes);
+    if (this.head.length < HEAD_BYTES) {
+      this.head = Buffer.concat([this.head, bytes.subarray(0, HEAD_BYTES - this.head.length)]);
+    }
     this.size += bytes.length;
   }
 
-  result(): { size: number; sha256: string; plaintext: boolean } {
+  result(): BackupBlob {
     const sha256 = this.sha256.digest('hex');
     const own = this.own ? `sha512:${this.own.digest('hex')}` : `sha256:${sha256}`;
-    return { size: this.size, sha256, plaintext: own === this.digest };
+    const plaintext = own === this.digest;
+    const blob = { digest: this.digest, size: this.size, sha256, plaintext };
+    return plaintext ? blob : { ...blob, head: this.head.toString('hex') };
   }
+}
+
+/** The encryption header's length: what tells one encryption of a blob from another. */
+const HEAD_BYTES = 24;
+
+/**
+ * Whether the store still holds the bytes an earlier backup kept for this digest, without
+ * reading them: plaintext is named by its digest, so the same size is the same bytes
+ * (encrypting it changes the size); ciphertext is rewritten only with a new random header.
+ * null: the store no longer has the blob.
+ */
+async function stillKept(driver: BlobDriver, earlier: BackupBlob): Promise<boolean | null> {
+  const stored = await driver.stat(earlier.digest);
+  if (!stored) return null;
+  if (stored.size !== earlier.size) return false;
+  if (earlier.plaintext) return true;
+  if (earlier.head === undefined || earlier.head.length === 0) return false;
+  const stream = await driver.get(earlier.digest, {
+    start: 0,
+    end: earlier.head.length / 2 - 1,
+  });
+  if (!stream) return null;
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts).toString('hex') === earlier.head;
 }
 
 /**
  * One blob into the target: null when the store no longer has it. A blob an earlier backup
- * kept is hashed at the source and, when its stored bytes are still those (same sha256) and
- * the kept file is there at its size, not copied again; otherwise its bytes are streamed once
- * into a staging file while hashed, fsynced and renamed to their checksum's name.
+ * kept is not read again when the store still holds those bytes (stillKept) and the kept file
+ * is there at its size: a daily backup of a large store reads only what is new. Otherwise its
+ * bytes are streamed once into a staging file while hashed, fsynced and renamed to their
+ * checksum's name.
  */
 async function backUpBlob(
   driver: BlobDriver,
@@ -403,13 +435,10 @@ async function backUpBlob(
   earlier: BackupBlob | undefined,
 ): Promise<{ blob: BackupBlob; copied: boolean } | null> {
   if (earlier) {
-    const stream = await driver.get(digest);
-    if (!stream) return null;
-    const hash = new StoredHash(digest);
-    for await (const chunk of stream) hash.update(chunk as Buffer);
-    const stored = hash.result();
-    if ((await target.keptSize(stored.sha256)) === stored.size) {
-      return { blob: { digest, ...stored }, copied: false };
+    const same = await stillKept(driver, earlier);
+    if (same === null) return null;
+    if (same && (await target.keptSize(earlier.sha256)) === earlier.size) {
+      return { blob: earlier, copied: false };
     }
   }
   const stream = await driver.get(digest);
@@ -431,10 +460,10 @@ async function backUpBlob(
     const stored = hash.result();
     if ((await target.keptSize(stored.sha256)) === stored.size) {
       fs.rmSync(tmp);
-      return { blob: { digest, ...stored }, copied: false };
+      return { blob: stored, copied: false };
     }
     await target.keep(stored.sha256, tmp);
-    return { blob: { digest, ...stored }, copied: true };
+    return { blob: stored, copied: true };
   } catch (error) {
     fs.rmSync(tmp, { force: true });
     throw error;
