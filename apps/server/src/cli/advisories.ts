@@ -11,30 +11,15 @@
  * environment (BERTH_DATA_DIR, BERTH_DATABASE_URL) says which database.
  * Exit codes: 0 done, 1 failed (nothing half-stored: each batch is one transaction), 2 usage.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createStore, openPostgres, openSqlite, type StoreHandle } from '@berth/store';
+import { createStore } from '@berth/store';
 import { loadConfig } from '../config.js';
 import { importAdvisories } from '../services/advisories/advisory-import.js';
-import { SourceError } from '../services/advisories/advisory-sources.js';
+import { outputIsJson, runCommand, UsageError } from './command-exit.js';
+import { openConfiguredDatabase } from './configured-installation.js';
 
 const USAGE = `usage: berth advisories import <file.json|file.zip|directory> [...] [--output json]
        berth advisories status [--output json]`;
-
-class UsageError extends Error {}
-
-async function openConfiguredDatabase(): Promise<StoreHandle> {
-  const config = loadConfig(process.env);
-  if (config.databaseUrl !== null) return openPostgres(config.databaseUrl, { poolSize: 2 });
-  const dbFile = path.join(config.dataDir, 'berth.db');
-  if (!fs.existsSync(dbFile)) {
-    throw new SourceError(
-      `no Berth database at ${dbFile}: start Berth once, or set BERTH_DATA_DIR`,
-    );
-  }
-  return openSqlite(dbFile);
-}
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -51,16 +36,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const [command, ...paths] = positionals;
-  if (values.output !== 'table' && values.output !== 'json') {
-    throw new UsageError(`--output is table or json, not ${values.output}`);
-  }
+  const json = outputIsJson(values.output, 'table');
   if (command !== 'import' && command !== 'status') throw new UsageError(USAGE);
   if (command === 'import' && paths.length === 0) {
     throw new UsageError('berth advisories import needs at least one file or directory');
   }
   if (command === 'status' && paths.length > 0) throw new UsageError(USAGE);
-  const json = values.output === 'json';
-  const handle = await openConfiguredDatabase();
+  const handle = await openConfiguredDatabase(loadConfig(process.env));
   try {
     const store = createStore(handle.db);
     if (command === 'status') {
@@ -110,15 +92,4 @@ function printStatus(
   for (const e of status.ecosystems) console.log(`  ${e.ecosystem.padEnd(24)} ${e.advisories}`);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  if (
-    error instanceof UsageError ||
-    (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-  ) {
-    console.error(message);
-    process.exit(2);
-  }
-  console.error(`berth advisories: ${message}`);
-  process.exit(1);
-});
+runCommand('advisories', () => main(process.argv.slice(2)));

@@ -11,12 +11,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  type BlobDriver,
-  createFilesystemDriver,
-  parseS3Location,
-  S3LocationError,
-} from '@berth/store';
+import { parseS3Location, S3LocationError } from '@berth/store';
 import { DB_FILE } from '../data-dir.js';
 import { BackupError } from '../services/backup/backup-format.js';
 import {
@@ -34,6 +29,8 @@ import {
 } from '../services/backup/s3-backup-target.js';
 import { takeBackup } from '../services/backup/take-backup.js';
 import { verifyBackup } from '../services/backup/verify-backup.js';
+import { exitOnError, outputIsJson, UsageError } from './command-exit.js';
+import { openBlobStore } from './configured-installation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -57,38 +54,20 @@ list TARGET    lists the complete backups in TARGET (a directory or s3:// prefix
 Exit codes: 0 done, 1 failed (or verify found problems, each named), 2 usage.
 See docs/backups.md.`;
 
-class Usage extends Error {}
-
 const MiB = 1024 * 1024;
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 function parse() {
-  try {
-    return parseArgs({
-      options: {
-        'data-dir': { type: 'string' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new Usage((error as Error).message);
-  }
-}
-
-async function sourceBlobs(dataDir: string): Promise<{ driver: BlobDriver; close(): void }> {
-  const store = process.env.BERTH_BLOB_STORE;
-  if (!store) return { driver: createFilesystemDriver(dataDir), close: () => undefined };
-  const { createS3Client, createS3Driver } = await import('@berth/store/s3');
-  const location = parseS3Location(store);
-  const client = createS3Client(location);
-  return {
-    driver: createS3Driver({ client, bucket: location.bucket, prefix: location.prefix }),
-    close: () => client.destroy(),
-  };
+  return parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
 }
 
 async function main(): Promise<number> {
@@ -97,14 +76,11 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.output !== undefined && values.output !== 'json' && values.output !== 'text') {
-    throw new Usage(`--output must be json or text, not ${values.output}`);
-  }
-  const json = values.output === 'json';
+  const json = outputIsJson(values.output, 'text');
   const [command, ...rest] = positionals;
 
   if (command === 'verify') {
-    if (rest.length !== 1) throw new Usage('verify takes one BACKUP');
+    if (rest.length !== 1) throw new UsageError('verify takes one BACKUP');
     const [backup, close] = await resolveAny(rest[0]!);
     const report = await verifyBackup(backup, say).finally(close);
     if (json) console.log(JSON.stringify({ backup: backup.dir, ...report }));
@@ -120,7 +96,7 @@ async function main(): Promise<number> {
   }
 
   if (command === 'list') {
-    if (rest.length !== 1) throw new Usage('list takes one TARGET');
+    if (rest.length !== 1) throw new UsageError('list takes one TARGET');
     let target: string;
     let complete: CompleteBackup[];
     if (rest[0]!.startsWith('s3://')) {
@@ -146,9 +122,9 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  if (positionals.length > 1) throw new Usage(`unexpected ${positionals.slice(1).join(' ')}`);
+  if (positionals.length > 1) throw new UsageError(`unexpected ${positionals.slice(1).join(' ')}`);
   const given = command ?? process.env.BERTH_BACKUP_TARGET;
-  if (!given) throw new Usage('give a TARGET directory (or set BERTH_BACKUP_TARGET)');
+  if (!given) throw new UsageError('give a TARGET directory (or set BERTH_BACKUP_TARGET)');
   const dataDir = path.resolve(values['data-dir'] ?? process.env.BERTH_DATA_DIR ?? './data');
   const started = Date.now();
   let target: string | S3Target;
@@ -161,12 +137,13 @@ async function main(): Promise<number> {
   } else {
     target = openTarget(given);
   }
-  const blobs = await sourceBlobs(dataDir);
+  const blobStore = process.env.BERTH_BLOB_STORE;
+  const blobs = await openBlobStore(dataDir, blobStore ? parseS3Location(blobStore) : null);
   try {
     const result = await takeBackup({
       databaseFile: path.join(dataDir, DB_FILE),
       databaseUrl: process.env.BERTH_DATABASE_URL || null,
-      blobs: blobs.driver,
+      blobs: blobs.blobs,
       target,
       onProgress: say,
     });
@@ -212,14 +189,6 @@ async function resolveAny(given: string): Promise<[CompleteBackup, () => void]> 
 
 main().then(
   (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof Usage) {
-      console.error(`${error.message}; see --help`);
-      process.exit(2);
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    const known = error instanceof BackupError || error instanceof S3LocationError;
-    console.error(known ? message : `backup failed: ${message}`);
-    process.exit(1);
-  },
+  (error: unknown) =>
+    exitOnError(error, { failed: 'backup failed', known: [BackupError, S3LocationError] }),
 );

@@ -21,22 +21,9 @@
  * Exit codes: 0 every held blob is encrypted; 1 a failure (the message says which blob; run
  * again); 2 usage error.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import {
-  type BlobDriver,
-  createFilesystemDriver,
-  createStore,
-  openPostgres,
-  openSqlite,
-  type StoreHandle,
-} from '@berth/store';
-import { loadConfig } from '../config.js';
-import { DB_FILE } from '../data-dir.js';
-import { loadKeyring } from '../services/projects/keyring.js';
 import { createImageData } from '../services/encryption/image-data.js';
+import { openConfiguredInstallation } from './configured-installation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -93,43 +80,8 @@ function parse() {
 }
 
 async function run(args: ReturnType<typeof parse>): Promise<Summary> {
-  const config = loadConfig(process.env);
-  const logger = pino({ level: 'warn' }, pino.destination(2));
-  let handle: StoreHandle;
-  if (config.databaseUrl !== null) {
-    handle = await openPostgres(config.databaseUrl, { poolSize: 2 });
-  } else {
-    const dbFile = path.join(config.dataDir, DB_FILE);
-    if (!fs.existsSync(dbFile)) throw new Error(`no Berth database at ${dbFile}`);
-    handle = await openSqlite(dbFile);
-  }
-  let closeS3 = () => {};
+  const { config, logger, store, blobs, keyring, close } = await openConfiguredInstallation();
   try {
-    const store = createStore(handle.db);
-    let blobs: BlobDriver;
-    if (config.blobStore) {
-      const { createS3Client, createS3Driver } = await import('@berth/store/s3');
-      const client = createS3Client(config.blobStore);
-      blobs = createS3Driver({
-        client,
-        bucket: config.blobStore.bucket,
-        prefix: config.blobStore.prefix,
-      });
-      closeS3 = () => client.destroy();
-    } else {
-      blobs = createFilesystemDriver(config.dataDir);
-    }
-    const keyring = loadKeyring({
-      rootKey: config.rootKey,
-      rootKeyFile: config.rootKeyFile,
-      keyIdsInUse: [
-        ...new Set([
-          ...(await store.projects.keyIds()),
-          ...(await store.imageDataKeys.rootKeyIds()),
-        ]),
-      ],
-      logger,
-    });
     const imageData = createImageData({
       store,
       blobs,
@@ -212,8 +164,7 @@ async function run(args: ReturnType<typeof parse>): Promise<Summary> {
     }
     return summary;
   } finally {
-    await handle.close();
-    closeS3();
+    await close();
   }
 }
 

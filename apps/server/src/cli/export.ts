@@ -15,7 +15,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BerthError } from '@berth/domain';
-import { openCliRegistry } from '../services/oci-layout/cli-registry.js';
+import { outputIsJson, runCommand, UsageError } from './command-exit.js';
+import { openCliRegistry } from './configured-registry.js';
 import {
   parseExportSelection,
   planExport,
@@ -26,8 +27,6 @@ const USAGE = `usage: berth export <namespace>[/<repository>[:<tag>|@<digest>]] 
 
 Writes the selected live images (tags, index children, referrers) as an OCI image layout tar.
 Exit codes: 0 exported, 1 failed (no file left), 2 usage.`;
-
-class UsageError extends Error {}
 
 /** Set once the options are read: a failure is then reported on stdout as JSON too. */
 let jsonOutput = false;
@@ -47,10 +46,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (values.output !== 'table' && values.output !== 'json') {
-    throw new UsageError(`--output is table or json, not ${values.output}`);
-  }
-  jsonOutput = values.output === 'json';
+  jsonOutput = outputIsJson(values.output, 'table');
   if (positionals.length !== 1 || !positionals[0]) throw new UsageError(USAGE);
   if (!values.out) throw new UsageError(`--out <file.tar> is required\n${USAGE}`);
   let selection;
@@ -82,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
       archiveBytes: plan.tarBytes,
       seconds: (Date.now() - started) / 1000,
     };
-    if (values.output === 'json') console.log(JSON.stringify(result, null, 2));
+    if (jsonOutput) console.log(JSON.stringify(result, null, 2));
     else {
       console.log(
         `exported ${result.images} image(s) with ${result.tags} tag(s) from ${selection.namespace}` +
@@ -95,16 +91,10 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  if (
-    error instanceof UsageError ||
-    (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-  ) {
-    console.error(message);
-    process.exit(2);
-  }
-  if (jsonOutput) console.log(JSON.stringify({ error: message }, null, 2));
-  console.error(`berth export: ${message}`);
-  process.exit(1);
-});
+runCommand(
+  'export',
+  () => main(process.argv.slice(2)),
+  (message) => {
+    if (jsonOutput) console.log(JSON.stringify({ error: message }, null, 2));
+  },
+);

@@ -15,7 +15,8 @@
  */
 import { parseArgs } from 'node:util';
 import { BerthError, checkNamespaceName } from '@berth/domain';
-import { openCliRegistry } from '../services/oci-layout/cli-registry.js';
+import { outputIsJson, runCommand, UsageError } from './command-exit.js';
+import { openCliRegistry } from './configured-registry.js';
 import { LayoutError } from '../services/oci-layout/layout-archive.js';
 import { importLayout, type ImportReport } from '../services/oci-layout/oci-import.js';
 
@@ -23,8 +24,6 @@ const USAGE = `usage: berth import <file.tar|directory> --into <namespace> [--re
 
 Imports an OCI image layout; each image goes in whole or not at all.
 Exit codes: 0 all imported, 1 failed or some images refused, 2 usage.`;
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -42,14 +41,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.output !== 'table' && values.output !== 'json') {
-    throw new UsageError(`--output is table or json, not ${values.output}`);
-  }
+  const json = outputIsJson(values.output, 'table');
   if (positionals.length !== 1 || !positionals[0]) throw new UsageError(USAGE);
   if (!values.into) throw new UsageError(`--into <namespace> is required\n${USAGE}`);
   const check = checkNamespaceName(values.into);
   if (!check.ok) throw new UsageError(`--into: namespace "${values.into}" ${check.reason}`);
-  const json = values.output === 'json';
   const cli = await openCliRegistry();
   let report: ImportReport;
   try {
@@ -87,18 +83,4 @@ function printReport(report: ImportReport): void {
   if (report.refused > 0) console.log(`${report.refused} image(s) were refused and not imported`);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    if (
-      error instanceof UsageError ||
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      console.error(message);
-      process.exit(2);
-    }
-    console.error(`berth import: ${message}`);
-    process.exit(1);
-  },
-);
+runCommand('import', () => main(process.argv.slice(2)));

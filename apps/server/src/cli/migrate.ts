@@ -34,8 +34,9 @@ import {
   parseS3Location,
   S3LocationError,
 } from '@berth/store';
-import { checkS3Location, createS3Client, createS3Driver } from '@berth/store/s3';
+import { connectS3, createS3Driver } from '@berth/store/s3';
 import { DataDirBusyError, DB_FILE, firstStartInterrupted } from '../data-dir.js';
+import { hidePasswords } from './command-exit.js';
 
 // The AWS SDK's notice about Node versions it will stop supporting would bury the one sentence
 // this command prints on stderr; it concerns whoever installs Node, not this run.
@@ -135,10 +136,9 @@ async function main(): Promise<void> {
     null;
   if (opts.blobStore !== null) {
     const location = parseS3Location(opts.blobStore);
-    const client = createS3Client(location);
+    const client = await connectS3(location);
     const shown = `s3://${location.bucket}/${location.prefix}`;
     try {
-      await checkS3Location(client, location);
       const driver = createS3Driver({ client, bucket: location.bucket, prefix: location.prefix });
       await checkTargetBlobs(local, driver, shown);
       blobs = { driver, shown, close: () => client.destroy() };
@@ -209,11 +209,6 @@ async function main(): Promise<void> {
   console.log(`migrated ${opts.dataDir}`);
   console.log(`start every Berth process with ${settings.join(' ')} and ${key}`);
   console.log(`${opts.dataDir} is unchanged: keep it as the backup until the new set-up has run`);
-}
-
-/** Passwords in URLs never reach the terminal, whatever a library put in a message. */
-function hidePasswords(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
 }
 
 main().catch((error: unknown) => {

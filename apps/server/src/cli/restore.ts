@@ -23,6 +23,7 @@ import { BackupError } from '../services/backup/backup-format.js';
 import { type CompleteBackup, resolveBackup } from '../services/backup/backup-target.js';
 import { connectS3Target, resolveS3Backup } from '../services/backup/s3-backup-target.js';
 import { restoreBackup } from '../services/backup/restore-backup.js';
+import { exitOnError, outputIsJson, UsageError } from './command-exit.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -41,27 +42,21 @@ backup's data keys; backups never hold key material.
 Exit codes: 0 restored, 1 failed or refused (nothing is left behind), 2 usage.
 See docs/backups.md.`;
 
-class Usage extends Error {}
-
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 function parse() {
-  try {
-    return parseArgs({
-      options: {
-        'data-dir': { type: 'string' },
-        'to-database': { type: 'string' },
-        'to-blob-store': { type: 'string' },
-        'root-key-file': { type: 'string' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new Usage((error as Error).message);
-  }
+  return parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      'to-database': { type: 'string' },
+      'to-blob-store': { type: 'string' },
+      'root-key-file': { type: 'string' },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
 }
 
 function rootKeys(file: string | undefined): { text: string; source: string } | null {
@@ -83,18 +78,18 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.output !== undefined && values.output !== 'json' && values.output !== 'text') {
-    throw new Usage(`--output must be json or text, not ${values.output}`);
+  const json = outputIsJson(values.output, 'text');
+  if (positionals.length !== 1) throw new UsageError('give one BACKUP');
+  if (!values['data-dir']) {
+    throw new UsageError('give --data-dir DIR for the restored installation');
   }
-  if (positionals.length !== 1) throw new Usage('give one BACKUP');
-  if (!values['data-dir']) throw new Usage('give --data-dir DIR for the restored installation');
-  const json = values.output === 'json';
   let database: { url: string; shown: string } | null = null;
   if (values['to-database'] !== undefined) {
     try {
       database = parseDatabaseUrl(values['to-database']);
     } catch (error) {
-      if (error instanceof DatabaseLocationError) throw new Usage(`--to-database ${error.message}`);
+      if (error instanceof DatabaseLocationError)
+        throw new UsageError(`--to-database ${error.message}`);
       throw error;
     }
   }
@@ -129,15 +124,9 @@ async function restore(
       close: () => undefined,
     };
   } else {
-    const { checkS3Location, createS3Client, createS3Driver } = await import('@berth/store/s3');
+    const { connectS3, createS3Driver } = await import('@berth/store/s3');
     const location = parseS3Location(store);
-    const client = createS3Client(location);
-    try {
-      await checkS3Location(client, location);
-    } catch (error) {
-      client.destroy();
-      throw error;
-    }
+    const client = await connectS3(location);
     blobs = {
       driver: createS3Driver({ client, bucket: location.bucket, prefix: location.prefix }),
       shown: `s3://${location.bucket}/${location.prefix}`,
@@ -176,25 +165,11 @@ async function restore(
   }
 }
 
-/** Passwords in URLs never reach the terminal, whatever a library put in a message. */
-function hidePasswords(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
-}
-
 main().then(
   (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof Usage) {
-      console.error(hidePasswords(`${error.message}; see --help`));
-      process.exit(2);
-    }
-    const known =
-      error instanceof BackupError ||
-      error instanceof MoveRefusedError ||
-      error instanceof S3LocationError ||
-      error instanceof DatabaseLocationError;
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(hidePasswords(known ? message : `restore failed: ${message}`));
-    process.exit(1);
-  },
+  (error: unknown) =>
+    exitOnError(error, {
+      failed: 'restore failed',
+      known: [BackupError, MoveRefusedError, S3LocationError, DatabaseLocationError],
+    }),
 );

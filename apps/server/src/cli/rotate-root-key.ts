@@ -15,11 +15,9 @@
  *   --rewrap-only  add no key; re-wrap under the current first key (finishes an interrupted run)
  *   --prune        then drop from the key file every old key that no data key uses any more
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { createStore, openPostgres, openSqlite, type Store, type StoreHandle } from '@berth/store';
+import { createStore, type Store } from '@berth/store';
 import { loadConfig } from '../config.js';
 import {
   type Keyring,
@@ -30,17 +28,11 @@ import {
   writeKeyFile,
 } from '../services/projects/keyring.js';
 import { namespaceKeyContext } from '../services/encryption/image-data-keys.js';
+import { openConfiguredDatabase, rootKeyIdsInUse } from './configured-installation.js';
 
 const USAGE = 'usage: rotate-root-key [--rewrap-only] [--prune]';
 /** A server that had not yet seen the new key file may wrap one more key under the old one. */
 const MAX_PASSES = 5;
-
-/** Root key ids that wrap something: project data keys and namespace keys. */
-async function keyIdsInUse(store: Store): Promise<string[]> {
-  return [
-    ...new Set([...(await store.projects.keyIds()), ...(await store.imageDataKeys.rootKeyIds())]),
-  ];
-}
 
 /** Re-wraps every data key not under the active key; returns how many it re-wrapped. */
 async function rewrapAll(store: Store, keyring: Keyring): Promise<number> {
@@ -93,18 +85,11 @@ async function main(): Promise<void> {
   }
   const config = loadConfig(process.env);
   const logger = pino({ level: 'warn' });
-  let handle: StoreHandle;
-  if (config.databaseUrl !== null) {
-    // Several servers on one PostgreSQL database: each re-reads the key file it is given.
-    handle = await openPostgres(config.databaseUrl, { poolSize: 2 });
-  } else {
-    const dbFile = path.join(config.dataDir, 'berth.db');
-    if (!fs.existsSync(dbFile)) throw new Error(`no Berth database at ${dbFile}`);
-    handle = await openSqlite(dbFile);
-  }
+  // Several servers on one PostgreSQL database: each re-reads the key file it is given.
+  const handle = await openConfiguredDatabase(config);
   try {
     const store = createStore(handle.db);
-    const before = await keyIdsInUse(store);
+    const before = await rootKeyIdsInUse(store);
     const usesFile = config.rootKey === null;
     if (usesFile && !values['rewrap-only']) {
       // Validate the current keys first: a wrong key file must not gain a new key on top.
@@ -131,7 +116,7 @@ async function main(): Promise<void> {
     console.log(`re-wrapped ${rewrapped} data key(s) under root key ${active}`);
 
     const unused = keyring.keyIds().filter((id) => id !== active);
-    const stillUsed = new Set(await keyIdsInUse(store));
+    const stillUsed = new Set(await rootKeyIdsInUse(store));
     const removable = unused.filter((id) => !stillUsed.has(id));
     if (values.prune && usesFile) {
       const keep = readKeyFile(config.rootKeyFile).filter((k) => !removable.includes(rootKeyId(k)));

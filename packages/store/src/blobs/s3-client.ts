@@ -53,3 +53,15 @@ export async function checkS3Location(client: S3Client, location: S3Location): P
     throw new S3LocationError(`${where}: ${(error as Error).message || name || 'unknown error'}`);
   }
 }
+
+/** A client for `location` once checkS3Location has passed; the caller destroys it. */
+export async function connectS3(location: S3Location): Promise<S3Client> {
+  const client = createS3Client(location);
+  try {
+    await checkS3Location(client, location);
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
+  return client;
+}

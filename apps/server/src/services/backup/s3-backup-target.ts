@@ -41,15 +41,9 @@ function isNotFound(error: unknown): boolean {
 
 /** Opens (parses and checks the bucket of) an s3:// address; the caller destroys the client. */
 export async function connectS3Target(address: string): Promise<S3Target> {
-  const { checkS3Location, createS3Client } = await import('@berth/store/s3');
+  const { connectS3 } = await import('@berth/store/s3');
   const location = parseS3Location(address);
-  const client = createS3Client(location);
-  try {
-    await checkS3Location(client, location);
-  } catch (error) {
-    client.destroy();
-    throw error;
-  }
+  const client = await connectS3(location);
   const prefix = location.prefix === '' ? '' : `${location.prefix.replace(/\/+$/, '')}/`;
   return {
     client,
