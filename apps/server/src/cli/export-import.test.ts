@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import type { BuiltManifest } from '../seed/oci-content.js';
@@ -19,6 +17,7 @@ import {
   writeLayout,
 } from '../testing/oci-layout.js';
 import { hasSkopeo, inspectRaw, pushLayout, skopeo } from '../testing/skopeo.js';
+import { runServerCli } from '../testing/server-cli.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 
 /*
@@ -26,13 +25,6 @@ import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.
  * beside a serving Berth), checked with skopeo: what export writes skopeo reads byte for byte,
  * what skopeo writes import takes, and bad archives change nothing.
  */
-const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe.skipIf(!hasSkopeo())('berth export / berth import with skopeo', () => {
   let server: TestServer;
@@ -54,27 +46,34 @@ describe.skipIf(!hasSkopeo())('berth export / berth import with skopeo', () => {
   const signature = signatureFor(image, 'export-signature');
   const untaggedSignature = signatureFor(index, 'export-index-signature');
 
-  function cli(
+  /** Beside `target`, over its data directory (and its database, on PostgreSQL). */
+  const cli = (
     name: 'export' | 'import',
     args: string[],
     target: TestServer = server,
     extraEnv: Record<string, string> = {},
-  ): Promise<CliResult> {
-    const env: NodeJS.ProcessEnv = { ...process.env, BERTH_DATA_DIR: target.dataDir, ...extraEnv };
-    delete env.BERTH_ROOT_KEY;
-    if (target.databaseUrl) env.BERTH_DATABASE_URL = target.databaseUrl;
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [path.join(DIST, `${name}.js`), ...args],
-        { env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
-  }
+  ) =>
+    runServerCli(
+      name,
+      args,
+      {
+        BERTH_DATA_DIR: target.dataDir,
+        ...(target.databaseUrl ? { BERTH_DATABASE_URL: target.databaseUrl } : {}),
+        ...extraEnv,
+      },
+      120_000,
+    );
+
+  /** skopeo's own OCI archive of exports/app:v1, its image under `refName`. */
+  const skopeoArchive = (file: string, refName: string) =>
+    skopeo([
+      'copy',
+      '--src-tls-verify=false',
+      '--src-creds',
+      creds().creds,
+      `docker://${host}/exports/app:v1`,
+      `oci-archive:${file}:${refName}`,
+    ]);
 
   async function push(manifest: BuiltManifest, destination: string) {
     const layout = path.join(work, `push-${manifest.digest.slice(7, 19)}`);
@@ -237,14 +236,7 @@ describe.skipIf(!hasSkopeo())('berth export / berth import with skopeo', () => {
 
   it('imports what skopeo writes, naming the repository when the ref is only a tag', async () => {
     const named = path.join(work, 'skopeo-named.tar');
-    await skopeo([
-      'copy',
-      '--src-tls-verify=false',
-      '--src-creds',
-      creds().creds,
-      `docker://${host}/exports/app:v1`,
-      `oci-archive:${named}:copied/app:v2`,
-    ]);
+    await skopeoArchive(named, 'copied/app:v2');
     const namedImport = await cli('import', [named, '--into', 'imports']);
     expect(namedImport.code, namedImport.stdout + namedImport.stderr).toBe(0);
     expect((await inspectRaw(`${host}/imports/copied/app:v2`, creds())).equals(image.bytes)).toBe(
@@ -252,14 +244,7 @@ describe.skipIf(!hasSkopeo())('berth export / berth import with skopeo', () => {
     );
 
     const bare = path.join(work, 'skopeo-bare.tar');
-    await skopeo([
-      'copy',
-      '--src-tls-verify=false',
-      '--src-creds',
-      creds().creds,
-      `docker://${host}/exports/app:v1`,
-      `oci-archive:${bare}:v3`,
-    ]);
+    await skopeoArchive(bare, 'v3');
     const before = await snapshot();
     const refused = await cli('import', [bare, '--into', 'imports']);
     expect(refused.code).toBe(1);

@@ -1,36 +1,30 @@
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { parseS3Location } from '@berth/store';
 import { createS3Client } from '@berth/store/s3';
 import { type CephRgw, cephUnavailable, startCephRgw } from '@berth/store/testing/ceph-rgw';
 import { createTestDatabase } from '@berth/store/testing/postgres';
-import { layoutBlob, layoutRefDigest, randomImage, writeLayout } from '../testing/oci-layout.js';
+import { hasSkopeo } from '../testing/skopeo.js';
 import {
-  createProject,
-  type FilledSecrets,
-  fillProject,
-  TEST_REGISTRY,
-} from '../testing/projects.js';
-import { hasSkopeo, pullToLayout, pushLayout } from '../testing/skopeo.js';
-import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
+  expectHoldsSource,
+  expectServesLiveImages,
+  fillSource,
+  liveManifestsInSqlite,
+  type SourceContent,
+} from '../testing/installation-copy.js';
+import { type CliResult, runServerCli } from '../testing/server-cli.js';
+import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 /*
  * `berth migrate`: an embedded installation (SQLite + blob files) moved into a real PostgreSQL
  * and a real S3 server (Ceph RGW), run as the operator runs it (the built CLI, a child
  * process), and served from there by a server that pulls every image back byte for byte.
  */
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/migrate.js');
 const BUCKET = 'berth-moves';
 const unavailable =
   cephUnavailable() ??
@@ -40,12 +34,6 @@ const unavailable =
 
 const postgresUrl = inject('postgresUrl');
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 describe.skipIf(unavailable !== null || !postgresUrl)(
   `berth migrate (${unavailable ?? 'PostgreSQL + Ceph RGW'})`,
   () => {
@@ -54,10 +42,7 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
     let work: string;
     let source: TestServer;
     let sourceDir: string;
-    let secrets: FilledSecrets;
-    let projectId: string;
-    let kept: ReturnType<typeof randomImage>;
-    let trashed: ReturnType<typeof randomImage>;
+    let content: SourceContent;
     const sourceViews: Record<string, unknown> = {};
     const drops: (() => Promise<void>)[] = [];
     let prefixes = 0;
@@ -65,26 +50,13 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
     const s3Address = (prefix: string) => `s3://${BUCKET}/${prefix}?endpoint=${rgw.endpoint}`;
     const freshPrefix = () => `move-${++prefixes}`;
 
-    async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-      const run = promisify(execFile);
-      const childEnv: NodeJS.ProcessEnv = {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: rgw.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
-        ...env,
-      };
-      delete childEnv.BERTH_DATA_DIR;
-      try {
-        const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-          env: childEnv,
-          timeout: 120_000,
-        });
-        return { code: 0, stdout, stderr };
-      } catch (error) {
-        const e = error as { code?: number; stdout?: string; stderr?: string };
-        return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-      }
-    }
+    const cli = (args: string[], env?: Record<string, string>) =>
+      runServerCli(
+        'migrate',
+        args,
+        { AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey, ...env },
+        120_000,
+      );
 
     async function emptyDatabase(): Promise<string> {
       const db = await createTestDatabase(postgresUrl!, { empty: true });
@@ -149,28 +121,13 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
       // damage a file's content; encrypted blobs are copied as stored bytes (copy-blobs.test.ts).
       source = await startTestServer({ demo: true, env: { BERTH_ENCRYPT_IMAGE_DATA: 'false' } });
       sourceDir = source.dataDir;
-      await source
-        .api()
-        .post(apiPaths.namespaces())
-        .send({ name: 'movers', region: 'local' })
-        .expect(201);
-      const host = source.url.replace('http://', '');
-      const creds = { creds: `${ADMIN.username}:${source.adminKey}` };
-      kept = randomImage({ seed: 'migrate-kept', layers: 2, layerBytes: 300 * 1024 });
-      trashed = randomImage({ seed: 'migrate-trashed', layers: 1, layerBytes: 100 * 1024 });
-      for (const [image, tag] of [
-        [kept, '1.0'],
-        [trashed, 'old'],
-      ] as const) {
-        const layout = path.join(work, `push-${tag}`);
-        writeLayout(layout, [{ manifest: image, ref: 'image' }]);
-        expect(await pushLayout(layout, 'image', `${host}/movers/app:${tag}`, creds)).toBe(
-          image.digest,
-        );
-      }
-      await source.api().delete(`/v2/movers/app/manifests/${trashed.digest}`).expect(202);
-      projectId = (await createProject(source, 'moving-day')).id;
-      secrets = await fillProject(source, projectId);
+      content = await fillSource(source, work, {
+        namespace: 'movers',
+        project: 'moving-day',
+        seed: 'migrate',
+        keptLayerBytes: 300 * 1024,
+        trashedLayerBytes: 100 * 1024,
+      });
       Object.assign(sourceViews, await views(source));
       // Stopped, as the migration requires; its data directory stays.
       await source.close();
@@ -273,82 +230,17 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
 
         // Every live manifest and every blob it references, from the new set-up, against
         // the source's bytes.
-        const sqlite = new SqliteDatabase(path.join(sourceDir, 'berth.db'), { readonly: true });
-        const manifests = sqlite
-          .prepare(
-            `SELECT m.id, m.digest, m.content, n.name || '/' || r.name AS repo
-               FROM manifests m JOIN repositories r ON r.id = m.repository_id
-               JOIN namespaces n ON n.id = r.namespace_id WHERE m.state = 'live'`,
-          )
-          .all() as { id: number; digest: string; content: Buffer; repo: string }[];
-        const blobsOf = sqlite.prepare(
-          'SELECT blob_digest AS digest FROM manifest_blobs WHERE manifest_id = ?',
-        );
+        const manifests = liveManifestsInSqlite(path.join(sourceDir, 'berth.db'));
         expect(manifests.length).toBeGreaterThan(100);
-        const checked = new Set<string>();
-        for (const m of manifests) {
-          const got = await target
-            .api()
-            .get(`/v2/${m.repo}/manifests/${m.digest}`)
-            .buffer(true)
-            .parse(binary)
-            .expect(200);
-          expect((got.body as Buffer).equals(m.content), m.digest).toBe(true);
-          for (const { digest } of blobsOf.all(m.id) as { digest: string }[]) {
-            if (checked.has(digest)) continue;
-            checked.add(digest);
-            const blob = await target
-              .api()
-              .get(`/v2/${m.repo}/blobs/${digest}`)
-              .buffer(true)
-              .parse(binary)
-              .expect(200);
-            const hex = digest.slice('sha256:'.length);
-            const onDisk = fs.readFileSync(
-              path.join(sourceDir, 'blobs', 'sha256', hex.slice(0, 2), hex),
-            );
-            expect((blob.body as Buffer).equals(onDisk), digest).toBe(true);
-            expect(
-              `sha256:${createHash('sha256')
-                .update(blob.body as Buffer)
-                .digest('hex')}`,
-            ).toBe(digest);
-          }
-        }
-        sqlite.close();
-
-        // And with a real client.
-        const host = target.url.replace('http://', '');
-        const creds = { creds: `${ADMIN.username}:${target.adminKey}` };
-        const pulled = path.join(work, 'pulled-kept');
-        expect(await pullToLayout(`${host}/movers/app:1.0`, pulled, 'p', creds)).toBe(kept.digest);
-        expect(layoutRefDigest(pulled, 'p')).toBe(kept.digest);
-        for (const layer of kept.layers) {
-          expect(layoutBlob(pulled, layer.digest).length).toBe(layer.bytes.length);
-        }
-
-        // Project secrets open under the source's root key.
-        expect(await target.services.projects.secretValues(projectId, 'api')).toEqual({
-          type: 'generic',
-          data: { API_TOKEN: secrets.apiToken },
+        await expectServesLiveImages(target, manifests, async (_repo, digest) => {
+          const hex = digest.slice('sha256:'.length);
+          return fs.readFileSync(path.join(sourceDir, 'blobs', 'sha256', hex.slice(0, 2), hex));
         });
-        expect(await target.services.projects.secretValues(projectId, 'pull')).toEqual({
-          type: 'registry',
-          server: TEST_REGISTRY,
-          username: 'robot',
-          password: secrets.password,
-        });
-        // The trash came along: the trashed image restores, with its tag, and pulls. (On
-        // PostgreSQL this waits for restore-while-deleting.ts's port: json_each is SQLite's.)
-        await target
-          .api()
-          .post(apiPaths.trashRestore('movers'))
-          .send({ repository: 'app', digest: trashed.digest })
-          .expect(200);
-        const restored = path.join(work, 'pulled-restored');
-        expect(await pullToLayout(`${host}/movers/app:old`, restored, 'p', creds)).toBe(
-          trashed.digest,
-        );
+
+        // And with a real client; project secrets open under the source's root key; the trash
+        // came along: the trashed image restores, with its tag, and pulls. (On PostgreSQL the
+        // restore waits for restore-while-deleting.ts's port: json_each is SQLite's.)
+        await expectHoldsSource(target, content, work);
       } finally {
         await target.stop();
       }
@@ -357,7 +249,7 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
     it('fails on a damaged blob file, names it, and publishes nothing under its name', async () => {
       const damagedDir = path.join(work, 'damaged');
       fs.cpSync(sourceDir, damagedDir, { recursive: true });
-      const layer = kept.layers[0]!;
+      const layer = content.kept.layers[0]!;
       const hex = layer.digest.slice('sha256:'.length);
       const file = path.join(damagedDir, 'blobs', 'sha256', hex.slice(0, 2), hex);
       const bytes = fs.readFileSync(file);
@@ -387,9 +279,3 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
     }, 300_000);
   },
 );
-
-function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -17,29 +15,28 @@ import { parseS3Location } from '@berth/store';
 import { createS3Client } from '@berth/store/s3';
 import { type CephRgw, cephUnavailable, startCephRgw } from '@berth/store/testing/ceph-rgw';
 import { createTestDatabase } from '@berth/store/testing/postgres';
-import { layoutBlob, layoutRefDigest, randomImage, writeLayout } from '../testing/oci-layout.js';
-import { createProject, type FilledSecrets, fillProject } from '../testing/projects.js';
+import { randomImage, writeLayout } from '../testing/oci-layout.js';
 import { generateRootKey } from '../services/projects/keyring.js';
-import { hasSkopeo, pullToLayout, pushLayout } from '../testing/skopeo.js';
+import { hasSkopeo, pushLayout } from '../testing/skopeo.js';
+import {
+  expectHoldsSource,
+  expectPulls,
+  fillSource,
+  type SourceContent,
+} from '../testing/installation-copy.js';
+import { runServerCli } from '../testing/server-cli.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
 
 /*
  * `berth restore` of a backup of an embedded installation into a real PostgreSQL and a real
  * S3 server (Ceph RGW), served from there by a server that pulls the images back byte for byte.
  */
-const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli');
 const BUCKET = 'berth-restores';
 const unavailable =
   cephUnavailable() ??
   (hasSkopeo() ? null : 'skopeo is not installed') ??
   (process.env.BERTH_TEST_ENGINE === 'postgres' ? 'the source must be SQLite' : null);
 const postgresUrl = inject('postgresUrl');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe.skipIf(unavailable !== null || !postgresUrl)(
   `berth restore into PostgreSQL + S3 (${unavailable ?? 'Ceph RGW'})`,
@@ -49,45 +46,17 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
     let work: string;
     let source: TestServer;
     let backup: string;
-    let secrets: FilledSecrets;
-    let projectId: string;
-    let kept: ReturnType<typeof randomImage>;
-    let trashed: ReturnType<typeof randomImage>;
+    let content: SourceContent;
     const drops: (() => Promise<void>)[] = [];
 
     const s3Address = (prefix: string) => `s3://${BUCKET}/${prefix}?endpoint=${rgw.endpoint}`;
 
-    function cli(
-      command: 'backup' | 'restore',
-      args: string[],
-      extra: Record<string, string> = {},
-    ): Promise<CliResult> {
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
+    const cli = (command: 'backup' | 'restore', args: string[], extra?: Record<string, string>) =>
+      runServerCli(command, args, {
         AWS_ACCESS_KEY_ID: rgw.accessKeyId,
         AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
-      };
-      for (const name of [
-        'BERTH_DATA_DIR',
-        'BERTH_ROOT_KEY',
-        'BERTH_ROOT_KEY_FILE',
-        'BERTH_DATABASE_URL',
-        'BERTH_BLOB_STORE',
-      ])
-        delete env[name];
-      Object.assign(env, extra);
-      return new Promise((resolve) => {
-        execFile(
-          process.execPath,
-          [path.join(DIST, `${command}.js`), ...args],
-          { env, timeout: 180_000 },
-          (error, stdout, stderr) => {
-            const code = error ? (error as { code?: number }).code : 0;
-            resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-          },
-        );
+        ...extra,
       });
-    }
 
     async function keysUnder(prefix: string): Promise<string[]> {
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
@@ -117,28 +86,13 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
       work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-restore-pg-'));
 
       source = await startTestServer();
-      await source
-        .api()
-        .post(apiPaths.namespaces())
-        .send({ name: 'restorers', region: 'local' })
-        .expect(201);
-      const host = source.url.replace('http://', '');
-      const creds = { creds: `${ADMIN.username}:${source.adminKey}` };
-      kept = randomImage({ seed: 'restore-pg-kept', layers: 2, layerBytes: 200 * 1024 });
-      trashed = randomImage({ seed: 'restore-pg-trashed', layers: 1, layerBytes: 60 * 1024 });
-      for (const [image, tag] of [
-        [kept, '1.0'],
-        [trashed, 'old'],
-      ] as const) {
-        const layout = path.join(work, `push-${tag}`);
-        writeLayout(layout, [{ manifest: image, ref: 'image' }]);
-        expect(await pushLayout(layout, 'image', `${host}/restorers/app:${tag}`, creds)).toBe(
-          image.digest,
-        );
-      }
-      await source.api().delete(`/v2/restorers/app/manifests/${trashed.digest}`).expect(202);
-      projectId = (await createProject(source, 'restored-project')).id;
-      secrets = await fillProject(source, projectId);
+      content = await fillSource(source, work, {
+        namespace: 'restorers',
+        project: 'restored-project',
+        seed: 'restore-pg',
+        keptLayerBytes: 200 * 1024,
+        trashedLayerBytes: 60 * 1024,
+      });
       // Taken while the server runs.
       const taken = await cli('backup', [
         path.join(work, 'backups'),
@@ -236,29 +190,7 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
       });
       try {
         expect(target.blobFiles()).toEqual([]);
-        const host = target.url.replace('http://', '');
-        const creds = { creds: `${ADMIN.username}:${target.adminKey}` };
-        const pulled = path.join(work, 'pulled-kept');
-        expect(await pullToLayout(`${host}/restorers/app:1.0`, pulled, 'p', creds)).toBe(
-          kept.digest,
-        );
-        expect(layoutRefDigest(pulled, 'p')).toBe(kept.digest);
-        for (const layer of kept.layers) {
-          expect(layoutBlob(pulled, layer.digest).equals(Buffer.from(layer.bytes))).toBe(true);
-        }
-        expect(await target.services.projects.secretValues(projectId, 'api')).toEqual({
-          type: 'generic',
-          data: { API_TOKEN: secrets.apiToken },
-        });
-        await target
-          .api()
-          .post(apiPaths.trashRestore('restorers'))
-          .send({ repository: 'app', digest: trashed.digest })
-          .expect(200);
-        const back = path.join(work, 'pulled-trashed');
-        expect(await pullToLayout(`${host}/restorers/app:old`, back, 'p', creds)).toBe(
-          trashed.digest,
-        );
+        await expectHoldsSource(target, content, work);
       } finally {
         await target.close();
       }
@@ -333,15 +265,7 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
         env: { BERTH_ROOT_KEY_FILE: keyFile },
       });
       try {
-        const host = copy.url.replace('http://', '');
-        const creds = { creds: `${ADMIN.username}:${copy.adminKey}` };
-        const pulled = path.join(work, 'pulled-from-s3');
-        expect(await pullToLayout(`${host}/restorers/app:1.0`, pulled, 'p', creds)).toBe(
-          kept.digest,
-        );
-        for (const layer of kept.layers) {
-          expect(layoutBlob(pulled, layer.digest).equals(Buffer.from(layer.bytes))).toBe(true);
-        }
+        await expectPulls(copy, 'restorers/app:1.0', content.kept, work);
       } finally {
         await copy.close();
       }
@@ -455,17 +379,9 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
             .finally(() => client.end());
           // The first push, and every later one the snapshot caught, pull byte for byte.
           expect(tags.rows.map((r) => r.name)).toContain('0');
-          const copyHost = copy.url.replace('http://', '');
-          const copyCreds = { creds: `${ADMIN.username}:${copy.adminKey}` };
           for (const { name } of tags.rows) {
             const p = pushed.find((x) => x.tag === name)!;
-            const pulled = path.join(work, `pg-s3-pulled-${name}`);
-            expect(
-              await pullToLayout(`${copyHost}/pgkeepers/app:${name}`, pulled, 'p', copyCreds),
-            ).toBe(p.digest);
-            for (const layer of p.image.layers) {
-              expect(layoutBlob(pulled, layer.digest).equals(Buffer.from(layer.bytes))).toBe(true);
-            }
+            await expectPulls(copy, `pgkeepers/app:${name}`, p.image, work);
           }
         } finally {
           await copy.close();

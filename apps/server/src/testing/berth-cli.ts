@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TestServer } from './test-server.js';
+import { afterAll, beforeAll } from 'vitest';
+import { seedSmallRegistry, type SmallRegistry, trashSmallRegistry } from './fixtures.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 /** The built client, run as people run it: `berth` is this file (build the server first). */
 export const BERTH_CLI = path.resolve(
@@ -79,4 +81,34 @@ export function berthAt(server: TestServer) {
       ...opts,
       env: { BERTH_URL: server.url, BERTH_API_KEY: server.adminKey, ...opts.env },
     });
+}
+
+export interface BerthServer {
+  /** Set once the block's beforeAll ran. */
+  server: TestServer;
+  /** The small registry, when the server was seeded with it. */
+  reg: SmallRegistry;
+  /** `berth` as the server's admin (berthAt). */
+  berth: (args: string[], opts?: CliOptions) => Promise<CliRun>;
+}
+
+/**
+ * The set-up of a describe block of client tests: a test server started before its tests and
+ * stopped after them, seeded with the small registry (`seed: 'small'`), or with it and then
+ * part of it in the trash as trashSmallRegistry leaves it (`seed: 'trashed'`).
+ */
+export function useBerthServer(
+  opts: { seed?: 'small' | 'trashed'; env?: Record<string, string> } = {},
+): BerthServer {
+  const cli = {
+    berth: (args: string[], runOpts?: CliOptions) => berthAt(cli.server)(args, runOpts),
+  } as BerthServer;
+  beforeAll(async () => {
+    cli.server = await startTestServer({ env: opts.env });
+    if (opts.seed === undefined) return;
+    cli.reg = await seedSmallRegistry(cli.server);
+    if (opts.seed === 'trashed') await trashSmallRegistry(cli.server, cli.reg);
+  });
+  afterAll(() => cli.server?.stop());
+  return cli;
 }

@@ -120,3 +120,10 @@ export async function refused<R extends AnyResponse>(
   expect([await server.dump(), server.blobFiles(), uploadFiles(server)]).toEqual(before);
   return res;
 }
+
+/** A supertest parser that keeps a response body as bytes, whatever its content type. */
+export function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void) {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}

@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berthAt } from '../../testing/berth-cli.js';
-import {
-  seedSmallRegistry,
-  type SmallRegistry,
-  trashSmallRegistry,
-} from '../../testing/fixtures.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBerthServer } from '../../testing/berth-cli.js';
 
 describe('berth audit', () => {
-  let server: TestServer;
-  let reg: SmallRegistry;
-  let berth: ReturnType<typeof berthAt>;
+  const cli = useBerthServer({ seed: 'trashed' });
+  const { berth } = cli;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    reg = await seedSmallRegistry(server);
-    await trashSmallRegistry(server, reg);
-    berth = berthAt(server);
-    await berth(['trash', 'restore', `team-alpha/web/app@${reg.v1.digest}`]);
+    await berth(['trash', 'restore', `team-alpha/web/app@${cli.reg.v1.digest}`]);
   });
-  afterAll(() => server.stop());
 
   it('lists events newest first, filtered by action and namespace', async () => {
     const run = await berth(['audit', 'list', '--namespace', 'team-alpha']);
@@ -32,7 +20,7 @@ describe('berth audit', () => {
     const json = await berth(['audit', 'list', '--action', 'image.restore', '-o', 'json']);
     const events = JSON.parse(json.stdout) as { action: string; target: string }[];
     expect(events.map((e) => e.action)).toEqual(['image.restore']);
-    expect(events[0]!.target).toContain(reg.v1.digest);
+    expect(events[0]!.target).toContain(cli.reg.v1.digest);
   });
 
   it('writes CSV with --csv', async () => {

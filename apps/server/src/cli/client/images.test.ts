@@ -1,25 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { signIn } from '../../testing/accounts.js';
-import { berthAt } from '../../testing/berth-cli.js';
-import { seedSmallRegistry, type SmallRegistry } from '../../testing/fixtures.js';
-import { ADMIN, startTestServer, type TestServer } from '../../testing/test-server.js';
+import { useBerthServer } from '../../testing/berth-cli.js';
+import { ADMIN } from '../../testing/test-server.js';
 
 describe('berth images', () => {
-  let server: TestServer;
-  let reg: SmallRegistry;
-  let berth: ReturnType<typeof berthAt>;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    reg = await seedSmallRegistry(server);
-    berth = berthAt(server);
-  });
-  afterAll(() => server.stop());
+  const cli = useBerthServer({ seed: 'small' });
+  const { berth } = cli;
 
   const imagesOf = async (repo: string) =>
     (
-      (await server.api().get(apiPaths.images('team-alpha', repo)).expect(200)).body as {
+      (await cli.server.api().get(apiPaths.images('team-alpha', repo)).expect(200)).body as {
         items: { digest: string; tags: string[] }[];
       }
     ).items;
@@ -30,7 +21,7 @@ describe('berth images', () => {
     const rows = run.stdout.trimEnd().split('\n');
     expect(rows[0]).toMatch(/^DIGEST\s+TAGS\s+SIZE\s+CREATED\s+PUSHED$/);
     expect(rows[1]).toMatch(
-      new RegExp(`^${reg.v2.digest.slice(0, 19)}\\s+(latest,2\\.0|2\\.0,latest)\\s`),
+      new RegExp(`^${cli.reg.v2.digest.slice(0, 19)}\\s+(latest,2\\.0|2\\.0,latest)\\s`),
     );
     expect(rows).toHaveLength(4);
     const untagged = await berth([
@@ -42,7 +33,7 @@ describe('berth images', () => {
       'json',
     ]);
     expect((JSON.parse(untagged.stdout) as { digest: string }[]).map((i) => i.digest)).toEqual([
-      reg.old.digest,
+      cli.reg.old.digest,
     ]);
     const both = await berth(['images', 'list', 'team-alpha/web/app', '--untagged', '--tagged']);
     expect(both.code).toBe(2);
@@ -51,13 +42,13 @@ describe('berth images', () => {
   it('untag removes one tag and keeps the image', async () => {
     const run = await berth(['images', 'untag', 'team-alpha/web/app:2.0']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`removed tag 2.0 from team-alpha/web/app@${reg.v2.digest}\n`);
-    expect((await imagesOf('web/app')).find((i) => i.digest === reg.v2.digest)?.tags).toEqual([
+    expect(run.stdout).toBe(`removed tag 2.0 from team-alpha/web/app@${cli.reg.v2.digest}\n`);
+    expect((await imagesOf('web/app')).find((i) => i.digest === cli.reg.v2.digest)?.tags).toEqual([
       'latest',
     ]);
     const again = await berth(['images', 'untag', 'team-alpha/web/app:2.0']);
     expect(again.code).toBe(3);
-    const digest = await berth(['images', 'untag', `team-alpha/web/app@${reg.v2.digest}`]);
+    const digest = await berth(['images', 'untag', `team-alpha/web/app@${cli.reg.v2.digest}`]);
     expect(digest.code).toBe(2);
   });
 
@@ -65,24 +56,24 @@ describe('berth images', () => {
     const byTag = await berth(['images', 'rm', 'team-alpha/web/app:1.0']);
     expect(byTag.code).toBe(0);
     expect(byTag.stdout).toMatch(
-      new RegExp(`^moved to the trash: team-alpha/web/app@${reg.v1.digest} \\(tags: 1\\.0, `),
+      new RegExp(`^moved to the trash: team-alpha/web/app@${cli.reg.v1.digest} \\(tags: 1\\.0, `),
     );
     const byDigest = await berth([
       'images',
       'rm',
-      `team-alpha/web/app@${reg.old.digest}`,
+      `team-alpha/web/app@${cli.reg.old.digest}`,
       '-o',
       'json',
     ]);
     expect(byDigest.code).toBe(0);
     expect(JSON.parse(byDigest.stdout)).toMatchObject({
-      trashed: [{ digest: reg.old.digest, tags: [] }],
+      trashed: [{ digest: cli.reg.old.digest, tags: [] }],
     });
-    expect((await imagesOf('web/app')).map((i) => i.digest)).toEqual([reg.v2.digest]);
+    expect((await imagesOf('web/app')).map((i) => i.digest)).toEqual([cli.reg.v2.digest]);
   });
 
   it('bad references are exit 2, unknown ones 3, and a read-only key 4; nothing changes', async () => {
-    const before = await server.dump();
+    const before = await cli.server.dump();
     for (const ref of [
       'team-alpha/web/app',
       'team-alpha/web/app@sha256:123',
@@ -98,17 +89,17 @@ describe('berth images', () => {
     ).toBe(3);
     expect((await berth(['images', 'list', 'team-alpha/nothing-here'])).code).toBe(3);
 
-    const admin = await signIn(server.url, ADMIN.username, ADMIN.password);
+    const admin = await signIn(cli.server.url, ADMIN.username, ADMIN.password);
     const key = await admin.agent
       .post(apiPaths.apiKeys())
       .send({ name: 'ro', access: 'read-only' })
       .expect(201);
-    const afterKey = await server.dump();
+    const afterKey = await cli.server.dump();
     const readOnly = await berth(['images', 'rm', 'team-alpha/web/app:latest'], {
       env: { BERTH_API_KEY: (key.body as { secret: string }).secret },
     });
     expect(readOnly.code).toBe(4);
-    expect(await server.dump()).toBe(afterKey);
+    expect(await cli.server.dump()).toBe(afterKey);
     expect(before).not.toBe(afterKey);
   });
 });

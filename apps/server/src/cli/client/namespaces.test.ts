@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import { berthAt, type CliRun, runBerth } from '../../testing/berth-cli.js';
-import { seedSmallRegistry } from '../../testing/fixtures.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { type CliRun, runBerth, useBerthServer } from '../../testing/berth-cli.js';
 
-/* `berth namespaces`, the connection settings and the exit codes, against a real server. */
+/* `berth namespaces`, the connection settings and the exit codes, against a real cli.server. */
 describe('berth namespaces', () => {
-  let server: TestServer;
-  let berth: ReturnType<typeof berthAt>;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    await seedSmallRegistry(server);
-    berth = berthAt(server);
-  });
-  afterAll(() => server.stop());
+  const cli = useBerthServer({ seed: 'small' });
+  const { berth } = cli;
 
   const json = (run: CliRun) => {
     expect(run.stderr).toBe('');
@@ -37,7 +28,7 @@ describe('berth namespaces', () => {
     expect(lines[1]!.indexOf('local')).toBe(lines[0]!.indexOf('REGION'));
 
     const items = json(await berth(['namespaces', 'list', '-o', 'json'])) as { name: string }[];
-    const api = await server.api().get(apiPaths.namespaces()).expect(200);
+    const api = await cli.server.api().get(apiPaths.namespaces()).expect(200);
     expect(items).toEqual(api.body.items);
 
     const region = json(
@@ -65,7 +56,7 @@ describe('berth namespaces', () => {
     const got = json(await berth(['namespaces', 'get', 'team-gamma', '-o', 'json']));
     expect(got).toMatchObject({ name: 'team-gamma', quotaBytes: 10 * 1024 * 1024 });
 
-    const before = await server.dump();
+    const before = await cli.server.dump();
     const bad = await berth(['namespaces', 'add', 'No']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^berth: namespace "No" must be 4–30 characters long/);
@@ -74,23 +65,23 @@ describe('berth namespaces', () => {
     expect(taken.stderr).toMatch(/^berth: .*team-gamma.*\(\w+, HTTP 409\)\n$/);
     const quota = await berth(['namespaces', 'add', 'team-delta', '--quota', 'lots']);
     expect(quota.code).toBe(2);
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
   });
 
   it('rm without a terminal needs --force (exit 2) and shows what would go; nothing changes', async () => {
-    const before = await server.dump();
+    const before = await cli.server.dump();
     const run = await berth(['namespaces', 'rm', 'team-beta']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('Deleting namespace team-beta removes, immediately and for good:');
     expect(run.stderr).toContain('1 repositories, 1 images');
     expect(run.stderr).toMatch(/pass --force/);
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
   });
 
   it('rm on a terminal deletes only after the namespace name is typed', async () => {
     await berth(['namespaces', 'add', 'typed-one']);
-    const before = await server.dump();
+    const before = await cli.server.dump();
     const declined = await berth(['namespaces', 'rm', 'typed-one'], {
       tty: true,
       input: 'typed-on\n',
@@ -98,7 +89,7 @@ describe('berth namespaces', () => {
     expect(declined.code).toBe(5);
     expect(declined.stdout).toMatch(/Type the namespace name \(typed-one\)/);
     expect(declined.stdout).toMatch(/not confirmed/);
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
 
     const typed = await berth(['namespaces', 'rm', 'typed-one'], {
       tty: true,
@@ -106,14 +97,14 @@ describe('berth namespaces', () => {
     });
     expect(typed.code).toBe(0);
     expect(typed.stdout).toMatch(/deleted namespace typed-one/);
-    await server.api().get(apiPaths.namespace('typed-one')).expect(404);
+    await cli.server.api().get(apiPaths.namespace('typed-one')).expect(404);
   });
 
   it('rm --force deletes at once and prints what went (JSON: the API answer)', async () => {
     const run = await berth(['namespaces', 'rm', 'team-gamma', '--force', '-o', 'json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ namespace: 'team-gamma', repositories: 0 });
-    await server.api().get(apiPaths.namespace('team-gamma')).expect(404);
+    await cli.server.api().get(apiPaths.namespace('team-gamma')).expect(404);
   });
 
   it('exit codes: unknown namespace 3, wrong key 4, no key 4 with a hint, bad flags 2', async () => {
@@ -131,7 +122,7 @@ describe('berth namespaces', () => {
     expect(wrongKey.stderr).toMatch(/the API key from BERTH_API_KEY was refused/);
     expect(wrongKey.stderr).not.toContain('berth_wrong');
 
-    const noKey = await runBerth(['namespaces', 'list'], { env: { BERTH_URL: server.url } });
+    const noKey = await runBerth(['namespaces', 'list'], { env: { BERTH_URL: cli.server.url } });
     expect(noKey.code).toBe(4);
     expect(noKey.stderr).toMatch(/run berth login, or set BERTH_API_KEY/);
 

@@ -1,22 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import { berthAt } from '../../testing/berth-cli.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { useBerthServer } from '../../testing/berth-cli.js';
 
 describe('berth projects', () => {
-  let server: TestServer;
-  let berth: ReturnType<typeof berthAt>;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    berth = berthAt(server);
-  });
-  afterAll(() => server.stop());
+  const cli = useBerthServer();
+  const { berth } = cli;
 
   const projects = async (status: 'active' | 'deleted') =>
     (
-      (await server.api().get(apiPaths.projects()).query({ region: 'local', status }).expect(200))
-        .body as { items: { name: string }[] }
+      (
+        await cli.server
+          .api()
+          .get(apiPaths.projects())
+          .query({ region: 'local', status })
+          .expect(200)
+      ).body as { items: { name: string }[] }
     ).items.map((p) => p.name);
 
   it('creates and lists projects with the region quota', async () => {
@@ -47,13 +45,13 @@ describe('berth projects', () => {
   });
 
   it('delete asks, or needs --force without a terminal; a soft delete is restorable', async () => {
-    const before = await server.dump();
+    const before = await cli.server.dump();
     const script = await berth(['projects', 'delete', 'scratch']);
     expect(script.code).toBe(2);
     expect(script.stderr).toMatch(/^Deleting \(restorable for 7 days\) project scratch: 0 apps/);
     const declined = await berth(['projects', 'delete', 'scratch'], { tty: true, input: 'no\n' });
     expect(declined.code).toBe(5);
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
 
     const soft = await berth(['projects', 'delete', 'scratch'], { tty: true, input: 'yes\n' });
     expect(soft.code).toBe(0);
@@ -72,13 +70,13 @@ describe('berth projects', () => {
   });
 
   it('delete --hard takes the typed project name, or --force; it is gone for good', async () => {
-    const before = await server.dump();
+    const before = await cli.server.dump();
     const wrong = await berth(['projects', 'delete', 'billing', '--hard'], {
       tty: true,
       input: 'yes\n',
     });
     expect(wrong.code).toBe(5);
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
     const typed = await berth(['projects', 'delete', 'billing', '--hard'], {
       tty: true,
       input: 'billing\n',
@@ -106,7 +104,7 @@ describe('berth projects', () => {
 
   it('a region at its limit refuses the next project (exit 5) and names the deleted ones', async () => {
     for (let i = 0; i < 19; i++) {
-      await server
+      await cli.server
         .api()
         .post(apiPaths.projects())
         .send({ name: `filler-${i}`, region: 'local' })
@@ -114,10 +112,10 @@ describe('berth projects', () => {
     }
     const soft = await berth(['projects', 'delete', 'filler-0', '--force']);
     expect(soft.code).toBe(0);
-    const before = await server.dump();
+    const before = await cli.server.dump();
     const refused = await berth(['projects', 'create', 'one-too-many']);
     expect(refused.code).toBe(5);
     expect(refused.stderr).toMatch(/filler-0/);
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
   });
 });

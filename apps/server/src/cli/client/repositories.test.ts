@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import { berthAt } from '../../testing/berth-cli.js';
-import { seedSmallRegistry } from '../../testing/fixtures.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { useBerthServer } from '../../testing/berth-cli.js';
 
 describe('berth repos', () => {
-  let server: TestServer;
-  let berth: ReturnType<typeof berthAt>;
-
-  beforeAll(async () => {
-    // One image per chunk: deleting web/app (3 images) becomes an operation the client follows.
-    server = await startTestServer({ env: { BERTH_BULK_CHUNK_IMAGES: '1' } });
-    await seedSmallRegistry(server);
-    berth = berthAt(server);
-  });
-  afterAll(() => server.stop());
+  // One image per chunk: deleting web/app (3 images) becomes an operation the client follows.
+  const cli = useBerthServer({ seed: 'small', env: { BERTH_BULK_CHUNK_IMAGES: '1' } });
+  const { berth } = cli;
 
   it('lists repositories with counts and sizes, sorted as asked', async () => {
     const run = await berth(['repos', 'list', 'team-alpha']);
@@ -48,7 +39,7 @@ describe('berth repos', () => {
   });
 
   it('rm refuses without a terminal or --force, and when the name typed differs; nothing changes', async () => {
-    const before = await server.dump();
+    const before = await cli.server.dump();
     const script = await berth(['repos', 'rm', 'team-alpha/web/app']);
     expect(script.code).toBe(2);
     expect(script.stderr).toMatch(
@@ -59,7 +50,7 @@ describe('berth repos', () => {
       input: 'web\n',
     });
     expect(declined.code).toBe(5);
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
   });
 
   it('rm moves every image to the trash after the repository name is typed, or with --force (following the operation)', async () => {
@@ -72,7 +63,7 @@ describe('berth repos', () => {
       images: 3,
       repositories: [{ name: 'web/app', images: 3 }],
     });
-    const ops = await server.api().get(apiPaths.operations()).expect(200);
+    const ops = await cli.server.api().get(apiPaths.operations()).expect(200);
     expect(
       (ops.body as { items: { kind: string; target: string; state: string }[] }).items,
     ).toContainEqual(
@@ -83,7 +74,7 @@ describe('berth repos', () => {
         total: 3,
       }),
     );
-    const trash = await server.api().get(apiPaths.trash('team-alpha')).expect(200);
+    const trash = await cli.server.api().get(apiPaths.trash('team-alpha')).expect(200);
     expect((trash.body as { items: unknown[] }).items).toHaveLength(4);
   });
 

@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import { berthAt } from '../../testing/berth-cli.js';
-import { seedSmallRegistry, type SmallRegistry } from '../../testing/fixtures.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { useBerthServer } from '../../testing/berth-cli.js';
 
 describe('berth retention', () => {
-  let server: TestServer;
-  let reg: SmallRegistry;
-  let berth: ReturnType<typeof berthAt>;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    reg = await seedSmallRegistry(server);
-    berth = berthAt(server);
-  });
-  afterAll(() => server.stop());
+  const cli = useBerthServer({ seed: 'small' });
+  const { berth } = cli;
 
   const liveDigests = async () =>
     (
-      (await server.api().get(apiPaths.images('team-alpha', 'web/app')).expect(200)).body as {
+      (await cli.server.api().get(apiPaths.images('team-alpha', 'web/app')).expect(200)).body as {
         items: { digest: string }[];
       }
     ).items
@@ -66,7 +56,7 @@ describe('berth retention', () => {
       dailyAt: '04:15',
     });
 
-    const before = await server.dump();
+    const before = await cli.server.dump();
     for (const args of [
       ['--keep', 'many'],
       ['--keep', '-1'],
@@ -77,16 +67,16 @@ describe('berth retention', () => {
       const bad = await berth(['retention', 'policy', 'set', 'team-alpha', ...args]);
       expect(bad.code, args.join(' ')).toBe(2);
     }
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
     // An empty pattern breaks the contract's body schema: refused before anything is sent.
     const empty = await berth(['retention', 'policy', 'set', 'team-alpha', '--exclude-tag', '']);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/^berth: excludeTags\.0: patterns cannot be empty\n$/);
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
   });
 
   it('preview prints the per-repository table and the preview id, changing nothing', async () => {
-    const before = await server.dump();
+    const before = await cli.server.dump();
     const run = await berth([
       'retention',
       'preview',
@@ -105,14 +95,16 @@ describe('berth retention', () => {
     expect(id).toBeTruthy();
     expect(run.stdout).toContain(`run it: berth retention run team-alpha --preview ${id}`);
     // Previews are recorded, but no image moved.
-    expect(await liveDigests()).toEqual([reg.v2.digest, reg.v1.digest, reg.old.digest].sort());
+    expect(await liveDigests()).toEqual(
+      [cli.reg.v2.digest, cli.reg.v1.digest, cli.reg.old.digest].sort(),
+    );
     // The preview itself is recorded (it is what a run confirms); nothing else changed.
     const withoutPreviews = (dump: string) => {
       const tables = JSON.parse(dump) as Record<string, unknown>;
       delete tables.retention_previews;
       return JSON.stringify(tables);
     };
-    expect(withoutPreviews(await server.dump())).toBe(withoutPreviews(before));
+    expect(withoutPreviews(await cli.server.dump())).toBe(withoutPreviews(before));
   });
 
   it('run without --preview or --force, on no terminal, is exit 2; declined on a terminal, 5', async () => {
@@ -153,7 +145,7 @@ describe('berth retention', () => {
     const runId = /^retention run (\S+): moved 2 images/.exec(run.stdout)?.[1];
     expect(runId).toBeTruthy();
     expect(run.stdout).toContain(`undo: berth retention restore-run team-alpha ${runId}`);
-    expect(await liveDigests()).toEqual([reg.v2.digest]);
+    expect(await liveDigests()).toEqual([cli.reg.v2.digest]);
     const twice = await berth(['retention', 'run', 'team-alpha', '--preview', p.id]);
     expect(twice.code).toBe(5);
 
@@ -184,7 +176,7 @@ describe('berth retention', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
       run: { deletedImages: 1 },
-      deleted: [{ digest: reg.old.digest }],
+      deleted: [{ digest: cli.reg.old.digest }],
     });
     expect(run.stderr).toMatch(/1 of 4 images would be deleted/);
     expect((await berth(['retention', 'runs', 'no-such-ns'])).code).toBe(3);

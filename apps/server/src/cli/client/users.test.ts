@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { addAccount, signIn } from '../../testing/accounts.js';
-import { berthAt } from '../../testing/berth-cli.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { useBerthServer } from '../../testing/berth-cli.js';
 
 describe('berth users', () => {
-  let server: TestServer;
-  let berth: ReturnType<typeof berthAt>;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    berth = berthAt(server);
-  });
-  afterAll(() => server.stop());
+  const cli = useBerthServer();
+  const { berth } = cli;
 
   it('adds a user with a temporary password read from stdin, which works only for changing it', async () => {
     const run = await berth(['users', 'add', 'alice', '--password-stdin'], {
@@ -21,7 +14,7 @@ describe('berth users', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe('created user alice; the password must be changed at first sign-in\n');
     expect(run.stdout + run.stderr).not.toContain('first-pass-1234');
-    const alice = await signIn(server.url, 'alice', 'first-pass-1234');
+    const alice = await signIn(cli.server.url, 'alice', 'first-pass-1234');
     await alice.agent.get(apiPaths.namespaces()).expect(403);
 
     const list = await berth(['users', 'list']);
@@ -30,7 +23,7 @@ describe('berth users', () => {
   });
 
   it('refuses to ask for a password without a terminal, and a taken name (5); nothing changes', async () => {
-    const before = await server.dump();
+    const before = await cli.server.dump();
     const noPassword = await berth(['users', 'add', 'bob']);
     expect(noPassword.code).toBe(2);
     expect(noPassword.stderr).toMatch(/--password-stdin/);
@@ -40,7 +33,7 @@ describe('berth users', () => {
       input: 'x-long-password\n',
     });
     expect(taken.code).toBe(5);
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
   });
 
   it('set makes admin, disables and resets the password', async () => {
@@ -59,18 +52,18 @@ describe('berth users', () => {
       },
     );
     expect(reset.code, reset.stderr).toBe(0);
-    await signIn(server.url, 'alice', 'reset-pass-5678');
+    await signIn(cli.server.url, 'alice', 'reset-pass-5678');
 
-    const before = await server.dump();
+    const before = await cli.server.dump();
     expect((await berth(['users', 'set', 'alice'])).code).toBe(2);
     expect((await berth(['users', 'set', 'alice', '--admin', '--no-admin'])).code).toBe(2);
     expect((await berth(['users', 'set', 'nobody', '--admin'])).code).toBe(3);
-    expect(await server.dump()).toBe(before);
+    expect(await cli.server.dump()).toBe(before);
   });
 
   it('a user who is not an admin is refused (4)', async () => {
-    const account = await addAccount(server, 'carol');
-    const carol = await signIn(server.url, account.username, account.password);
+    const account = await addAccount(cli.server, 'carol');
+    const carol = await signIn(cli.server.url, account.username, account.password);
     const key = await carol.agent
       .post(apiPaths.apiKeys())
       .send({ name: 'k', access: 'read-write' })
