@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { freshConfigHome, runBerth } from '../../testing/berth-cli.js';
+import { defaultKeyName } from './commands/session.js';
 import { ADMIN, startTestServer, type TestServer } from '../../testing/test-server.js';
 
 /* berth login, logout and api-keys: the only commands that handle passwords and key secrets. */
@@ -117,5 +119,18 @@ describe('berth login, logout and api-keys', () => {
     const after = await berth(['namespaces', 'list']);
     expect(after.code).toBe(4);
     expect((await berth(['logout'])).code).toBe(0);
+  });
+
+  it('login without --key-name names the key after this host, within the API key-name rule', async () => {
+    const run = await berth(['login', '-u', ADMIN.username, '--password-stdin'], {
+      input: `${ADMIN.password}\n`,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const named = (await keys()).find((k) => k.name === defaultKeyName(os.hostname()));
+    expect(named?.revokedAt).toBeNull();
+    expect((await berth(['logout'])).code).toBe(0);
+    // Host names may hold what key names may not (a dot is fine; @, : and / are not).
+    expect(defaultKeyName('build@host:8080/x')).toBe('berth-cli on build-host-8080-x');
+    expect(defaultKeyName('h'.repeat(100))).toHaveLength(64);
   });
 });

@@ -87,12 +87,12 @@ const login: Command = {
     'key-name': {
       type: 'string',
       value: 'NAME',
-      description: 'name of the API key (default: berth-cli@<host>)',
+      description: 'name of the API key (default: berth-cli on <host>)',
     },
   },
   async run(ctx, v) {
     const server = ctx.api.transport.server;
-    const keyName = str(v, 'key-name') ?? `berth-cli@${os.hostname()}`.slice(0, 64);
+    const keyName = str(v, 'key-name') ?? defaultKeyName(os.hostname());
     const { key, user } = await withPasswordSession(
       ctx,
       str(v, 'user'),
@@ -158,3 +158,8 @@ const logout: Command = {
 
 export const loginGroup: Group = { name: 'login', summary: login.summary, commands: [login] };
 export const logoutGroup: Group = { name: 'logout', summary: logout.summary, commands: [logout] };
+
+/** `berth-cli on <host>`, within the API's key-name rule (letters, digits, space, . _ -; 64). */
+export function defaultKeyName(host: string): string {
+  return `berth-cli on ${host.replace(/[^A-Za-z0-9 ._-]/g, '-')}`.slice(0, 64).trimEnd();
+}
