@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -11,30 +10,7 @@ import {
   TARGET_MARKER,
 } from './backup-format.js';
 import type { S3Target } from './s3-backup-target.js';
-
-/** Writes `data` under `file` so that a crash leaves the old file or the new one, never half. */
-export function writeFileAtomically(file: string, data: string | Buffer): void {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  syncDirectory(path.dirname(file));
-}
-
-/** A rename is durable once the directory holding it is synced. */
-export function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+import { writeFileAtomically } from '../../durable-files.js';
 
 /**
  * Opens (creating when missing or empty) a backup target directory. A directory holding

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { BackupError } from './backup-format.js';
 import type { Snapshot } from './take-backup.js';
+import { syncFile } from '../../durable-files.js';
 
 /**
  * The metadata of a PostgreSQL installation in a backup: a `pg_dump` custom-format archive of
@@ -106,12 +107,7 @@ export async function snapshotPostgres(url: string, file: string): Promise<Snaps
     if (dumped.status === 'rejected') throw dumped.reason;
     const snapshot = read.value;
     await client.query('COMMIT');
-    const fd = fs.openSync(file, 'r+');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    syncFile(file);
     return snapshot;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -14,7 +14,8 @@ import { DB_FILE } from '../../data-dir.js';
 import { createKeyring, parseRootKeys, RootKeyError, rootKeyId } from '../projects/keyring.js';
 import { BackupError } from './backup-format.js';
 import { keptBlobAddress, localDatabaseFile, openKeptBlob } from './backup-reader.js';
-import { type CompleteBackup, syncDirectory } from './backup-target.js';
+import type { CompleteBackup } from './backup-target.js';
+import { syncDirectory, syncFile } from '../../durable-files.js';
 import { checkDatabaseHasNoTables, restorePostgresDump } from './postgres-dump.js';
 import { fileChecksum } from './take-backup.js';
 
@@ -160,12 +161,7 @@ async function restoreFrom(
       if (copied.sha256 !== manifest.database.sha256) {
         throw new BackupError(`the database file changed while it was copied to ${tmp}`);
       }
-      const fd = fs.openSync(tmp, 'r+');
-      try {
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
+      syncFile(tmp);
       fs.renameSync(tmp, path.join(dataDir, DB_FILE));
       syncDirectory(dataDir);
     }

@@ -16,7 +16,8 @@ import {
   MANIFEST_FILE,
   newBackupId,
 } from './backup-format.js';
-import { listBackups, openTarget, syncDirectory, writeFileAtomically } from './backup-target.js';
+import { listBackups, openTarget } from './backup-target.js';
+import { syncDirectory, syncFile, writeFileAtomically } from '../../durable-files.js';
 import { snapshotPostgres } from './postgres-dump.js';
 import {
   listS3Backups,
@@ -301,12 +302,7 @@ async function snapshotSqlite(source: string, destination: string): Promise<void
   } finally {
     db.close();
   }
-  const fd = fs.openSync(destination, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  syncFile(destination);
 }
 
 export interface Snapshot {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { writeFileAtomically } from '../../durable-files.js';
 
 /**
  * Envelope encryption for project secrets. Each project has a random 256-bit data key; the
@@ -285,21 +286,7 @@ function createKeyFile(file: string, logger: Logger): void {
  * missing or half-written: a temporary file, 0600, synced, then renamed over it.
  */
 export function writeKeyFile(file: string, keys: readonly Buffer[], note: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(temp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, `# ${note}\n${keys.map((k) => k.toString('base64')).join('\n')}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
-  const dir = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dir);
-  } finally {
-    fs.closeSync(dir);
-  }
+  writeFileAtomically(file, `# ${note}\n${keys.map((k) => k.toString('base64')).join('\n')}\n`);
 }
 
 /**
