@@ -62,6 +62,9 @@ test('retention: preview, confirm and undo: 7 actions', async ({ page, admin }) 
   await expect(page.getByRole('heading', { level: 1, name: 'Namespaces' })).toBeVisible();
 
   await j.click(page.getByRole('link', { name: seed.namespace, exact: true }).first());
+  // The side navigation opens Retention on the namespace being shown: wait until it is shown,
+  // or a quick click opens it on the namespace before (seen once in CI).
+  await expect(page.getByRole('heading', { level: 1, name: seed.namespace })).toBeVisible();
   await j.click(
     page
       .getByRole('navigation', { name: 'Side navigation' })
