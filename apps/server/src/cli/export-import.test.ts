@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import type { BuiltManifest } from '../seed/oci-content.js';
@@ -19,6 +21,11 @@ import {
 import { hasSkopeo, inspectRaw, pushLayout, skopeo } from '../testing/skopeo.js';
 import { runServerCli } from '../testing/server-cli.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
+
+const EXPORT_CLI = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../dist/cli/export.js',
+);
 
 /*
  * `berth export` and `berth import` as an operator runs them (the built CLIs, child processes
@@ -185,11 +192,41 @@ describe.skipIf(!hasSkopeo())('berth export / berth import with skopeo', () => {
     expectBlobsIn(pulledMulti, index);
   });
 
+  it('shows its progress on a terminal, and only there', async () => {
+    const out = path.join(work, 'on-a-terminal.tar');
+    const command = [process.execPath, EXPORT_CLI, 'exports', '--out', out]
+      .map((arg) => `'${arg}'`)
+      .join(' ');
+    // util-linux `script` gives the command a pseudo-terminal, as a person's shell would.
+    const shown = await new Promise<string>((resolve, reject) => {
+      execFile(
+        'script',
+        ['-qfec', command, '/dev/null'],
+        {
+          env: {
+            PATH: process.env.PATH,
+            BERTH_DATA_DIR: server.dataDir,
+            ...(server.databaseUrl ? { BERTH_DATABASE_URL: server.databaseUrl } : {}),
+          },
+          timeout: 120_000,
+        },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      );
+    });
+    expect(shown).toMatch(/exporting: [\d.]+ \w+ of [\d.]+ \w+ \(\d+ %\)/);
+    expect(shown).toMatch(/exported 5 image\(s\)/);
+    expect(fs.existsSync(out)).toBe(true);
+  });
+
   it('imports its own export into another namespace, every image and referrer intact', async () => {
     const out = path.join(work, 'round-trip.tar');
     const exported = await cli('export', ['exports', '--out', out]);
     expect(exported.code, exported.stdout + exported.stderr).toBe(0);
-    const result = await cli('import', [out, '--into', 'imports', '--output', 'json']);
+    // The archive is read where it lies: no scratch space is needed, so a TMPDIR that cannot
+    // be written (a full or read-only /tmp) does not matter.
+    const result = await cli('import', [out, '--into', 'imports', '--output', 'json'], server, {
+      TMPDIR: path.join(work, 'no-such-tmp'),
+    });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stderr).toBe('');
     const report = JSON.parse(result.stdout) as { imported: { images: number; tags: number } };

@@ -15,6 +15,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BerthError } from '@berth/domain';
+import { formatSize } from './client/output.js';
+import { processTerminal } from './client/terminal.js';
 import { outputIsJson, runCommand, UsageError } from './command-exit.js';
 import { openCliRegistry } from './configured-registry.js';
 import {
@@ -64,7 +66,22 @@ async function main(argv: string[]): Promise<void> {
     const plan = await planExport(cli, selection);
     const file = fs.createWriteStream(partial, { flags: 'wx' });
     try {
-      await writeExport(cli, plan, file);
+      // On a terminal, a progress line on stderr (a large namespace takes minutes); a few
+      // updates a second at most, so a fast store is not slowed by redrawing.
+      const term = processTerminal();
+      let done = 0;
+      let shownAt = 0;
+      await writeExport(cli, plan, file, (bytes) => {
+        done += bytes;
+        const now = Date.now();
+        if (now - shownAt < 250) return;
+        shownAt = now;
+        const percent = plan.contentBytes > 0 ? Math.floor((100 * done) / plan.contentBytes) : 100;
+        term.progress(
+          `exporting: ${formatSize(done)} of ${formatSize(plan.contentBytes)} (${percent} %)`,
+        );
+      });
+      term.progress(null);
       fs.renameSync(partial, out);
     } finally {
       fs.rmSync(partial, { force: true });

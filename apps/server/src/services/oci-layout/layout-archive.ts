@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { digestAlgorithmOf } from '@berth/domain';
@@ -18,17 +18,43 @@ export class LayoutError extends Error {}
 
 /** oci-layout holds one small JSON object. */
 const MAX_OCI_LAYOUT_BYTES = 4096;
+/** A tar header block: an entry's data starts one block after its header. */
+const TAR_BLOCK = 512;
 
 /**
- * Unpacks a layout tar into `dir`, checking as it reads: only regular files and directories,
- * no absolute names or `..` (a tar must not write outside its directory), no links, every
- * `blobs/<alg>/<hex>` hashing to its name, no entry twice, index.json within MAX_INDEX_BYTES,
- * and the tar complete (a truncated one fails). Files outside the layout (e.g. the
- * manifest.json `docker save` adds) are skipped. Throws LayoutError on the first problem.
+ * An OCI image layout being imported, wherever it is: a directory, or a tar read in place.
+ * Every blob it hands out was checked against its digest (see the two constructors).
  */
-export async function extractLayoutTar(file: string, dir: string): Promise<void> {
+export interface LayoutSource {
+  /** oci-layout or index.json, whole; null when the layout has none. */
+  readTopFile(name: typeof OCI_LAYOUT_FILE | typeof INDEX_FILE): Promise<Buffer | null>;
+  /** The blob's size; LayoutError when it is missing or not what its digest says. */
+  blobSize(digest: string): Promise<number>;
+  /** The blob's bytes, streamed. */
+  openBlob(digest: string): Readable;
+  /** The blob's bytes, whole (manifests: the caller has checked the size). */
+  readBlob(digest: string): Promise<Buffer>;
+}
+
+/**
+ * A layout tar, read where it lies: nothing is unpacked, so an import needs no scratch space
+ * the size of the archive (a 50 GiB archive in a /tmp that is memory would not fit). One
+ * pass reads the whole tar, checking as it goes: only regular files and directories, no
+ * absolute names or `..`, no links, every `blobs/<alg>/<hex>` hashing to its name, no entry
+ * twice, index.json within MAX_INDEX_BYTES, and the tar complete (a truncated one fails). It
+ * notes where each blob's bytes are; pushes then read them from there. Files outside the
+ * layout (e.g. the manifest.json `docker save` adds) are skipped. Throws LayoutError on the
+ * first problem.
+ *
+ * Where an entry's bytes start comes from tar-stream's `offset` (the entry's header
+ * position). The registry checks every blob's digest again when it is pushed, so an archive
+ * changed after this pass, or an offset that were wrong, is refused, never stored.
+ */
+export async function openLayoutTar(file: string): Promise<LayoutSource> {
   const extract = tar.extract();
   const seen = new Set<string>();
+  const top = new Map<string, Buffer>();
+  const blobs = new Map<string, { start: number; size: number }>();
   const reading = pipeline(fs.createReadStream(file), extract).catch((error: unknown) => {
     throw asLayoutError(error);
   });
@@ -47,14 +73,13 @@ export async function extractLayoutTar(file: string, dir: string): Promise<void>
       }
       if (seen.has(name)) throw new LayoutError(`tar entry "${clip(name)}" appears twice`);
       seen.add(name);
+      const size = entry.header.size ?? 0;
       if (name === INDEX_FILE || name === OCI_LAYOUT_FILE) {
         const limit = name === INDEX_FILE ? MAX_INDEX_BYTES : MAX_OCI_LAYOUT_BYTES;
-        if (entry.header.size > limit) {
-          throw new LayoutError(
-            `${name} is ${entry.header.size} bytes, more than the ${limit} Berth reads`,
-          );
+        if (size > limit) {
+          throw new LayoutError(`${name} is ${size} bytes, more than the ${limit} Berth reads`);
         }
-        await pipeline(entry, fs.createWriteStream(path.join(dir, name)));
+        top.set(name, await bytesOf(entry));
         continue;
       }
       const digest = digestOfEntryName(name);
@@ -62,7 +87,9 @@ export async function extractLayoutTar(file: string, dir: string): Promise<void>
         entry.resume();
         continue;
       }
-      await writeVerifiedBlob(entry, dir, digest);
+      const start = entryDataOffset(entry);
+      await requireDigest(entry, digest, `blob ${digest} in the archive`);
+      blobs.set(digest, { start, size });
     }
     await reading;
   } catch (error) {
@@ -70,6 +97,92 @@ export async function extractLayoutTar(file: string, dir: string): Promise<void>
     await reading.catch(() => {});
     throw asLayoutError(error);
   }
+  const located = (digest: string) => {
+    const at = blobs.get(digest);
+    if (!at) throw new LayoutError(`blob ${digest} is missing from the layout`);
+    return at;
+  };
+  const open = (digest: string) => {
+    const { start, size } = located(digest);
+    // An empty range cannot be asked of createReadStream (end is inclusive).
+    if (size === 0) return fs.createReadStream(file, { start: 0, end: -1 });
+    return fs.createReadStream(file, { start, end: start + size - 1, highWaterMark: 1 << 20 });
+  };
+  return {
+    readTopFile: async (name) => top.get(name) ?? null,
+    blobSize: async (digest) => located(digest).size,
+    openBlob: open,
+    readBlob: (digest) => bytesOf(open(digest)),
+  };
+}
+
+/** Where the bytes of a tar-stream entry begin in the archive. */
+function entryDataOffset(entry: unknown): number {
+  const offset = (entry as { offset?: unknown }).offset;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+    // tar-stream is pinned; a version that stopped telling offsets fails every import here,
+    // and the round-trip tests say so.
+    throw new Error(
+      'this tar-stream does not report entry offsets; the import cannot locate blobs',
+    );
+  }
+  return offset + TAR_BLOCK;
+}
+
+/**
+ * A layout directory given as is: its blobs are read in place, so each is checked (a regular
+ * file, not a link, hashing to its name) before anything is pushed, once.
+ */
+export function openLayoutDirectory(dir: string): LayoutSource {
+  const checked = new Map<string, number>();
+  const fileOf = (digest: string) => path.join(dir, blobEntryName(digest));
+  return {
+    async readTopFile(name) {
+      const file = path.join(dir, name);
+      const stat = await fs.promises.lstat(file).catch(() => null);
+      if (!stat) return null;
+      const limit = name === INDEX_FILE ? MAX_INDEX_BYTES : MAX_OCI_LAYOUT_BYTES;
+      if (!stat.isFile()) throw new LayoutError(`${name} in the layout is not a regular file`);
+      if (stat.size > limit) {
+        throw new LayoutError(`${name} is ${stat.size} bytes, more than the ${limit} Berth reads`);
+      }
+      return fs.promises.readFile(file);
+    },
+    async blobSize(digest) {
+      const known = checked.get(digest);
+      if (known !== undefined) return known;
+      const stat = await fs.promises.lstat(fileOf(digest)).catch(() => null);
+      if (!stat) throw new LayoutError(`blob ${digest} is missing from the layout`);
+      if (!stat.isFile()) {
+        throw new LayoutError(`blob ${digest} in the layout is not a regular file`);
+      }
+      await requireDigest(fs.createReadStream(fileOf(digest)), digest, `blob ${digest}`);
+      checked.set(digest, stat.size);
+      return stat.size;
+    },
+    openBlob: (digest) => fs.createReadStream(fileOf(digest), { highWaterMark: 1 << 20 }),
+    readBlob: (digest) => fs.promises.readFile(fileOf(digest)),
+  };
+}
+
+async function requireDigest(
+  source: AsyncIterable<unknown>,
+  digest: string,
+  what: string,
+): Promise<void> {
+  const algorithm = digestAlgorithmOf(digest);
+  const hash = createHash(algorithm);
+  for await (const chunk of source) hash.update(chunk as Buffer);
+  const actual = `${algorithm}:${hash.digest('hex')}`;
+  if (actual !== digest) {
+    throw new LayoutError(`${what} hashes to ${actual}: the archive is corrupt`);
+  }
+}
+
+async function bytesOf(source: AsyncIterable<unknown>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of source) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
 }
 
 function asLayoutError(error: unknown): Error {
@@ -93,47 +206,4 @@ function entryName(raw: string): string {
     throw new LayoutError(`tar entry "${clip(raw)}" points outside the layout`);
   }
   return name;
-}
-
-async function writeVerifiedBlob(
-  source: AsyncIterable<unknown>,
-  dir: string,
-  digest: string,
-): Promise<void> {
-  const target = path.join(dir, blobEntryName(digest));
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const hash = createHash(digestAlgorithmOf(digest));
-  await pipeline(
-    source,
-    new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        callback(null, chunk);
-      },
-    }),
-    // `wx`: a name seen twice was refused above, so an existing file is never overwritten.
-    fs.createWriteStream(target, { flags: 'wx' }),
-  );
-  const actual = `${digestAlgorithmOf(digest)}:${hash.digest('hex')}`;
-  if (actual !== digest) {
-    throw new LayoutError(
-      `blob ${digest} in the archive hashes to ${actual}: the archive is corrupt`,
-    );
-  }
-}
-
-/**
- * A layout directory given as is: its blobs are read in place, so each is checked (a regular
- * file, not a link, hashing to its name) before anything is pushed.
- */
-export async function verifyLayoutBlob(dir: string, digest: string): Promise<number> {
-  const file = path.join(dir, blobEntryName(digest));
-  const stat = await fs.promises.lstat(file).catch(() => null);
-  if (!stat) throw new LayoutError(`blob ${digest} is missing from the layout`);
-  if (!stat.isFile()) throw new LayoutError(`blob ${digest} in the layout is not a regular file`);
-  const hash = createHash(digestAlgorithmOf(digest));
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  const actual = `${digestAlgorithmOf(digest)}:${hash.digest('hex')}`;
-  if (actual !== digest) throw new LayoutError(`blob ${digest} hashes to ${actual}`);
-  return stat.size;
 }

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   BerthError,
@@ -13,14 +12,17 @@ import {
 import type { Store } from '@berth/store';
 import type { RegistryService } from '../registry/registry-service.js';
 import { parseRepositoryName } from '../registry/repository-name.js';
-import { LayoutError, extractLayoutTar, verifyLayoutBlob } from './layout-archive.js';
+import {
+  LayoutError,
+  type LayoutSource,
+  openLayoutDirectory,
+  openLayoutTar,
+} from './layout-archive.js';
 import {
   INDEX_FILE,
-  MAX_INDEX_BYTES,
   OCI_LAYOUT_FILE,
   REF_NAME_ANNOTATION,
   REPOSITORY_ANNOTATION,
-  blobEntryName,
   parseRefName,
   type LayoutDescriptor,
 } from './layout-format.js';
@@ -125,24 +127,17 @@ async function importInput(
   });
   const stat = await fs.promises.stat(input).catch(() => null);
   if (!stat) throw new LayoutError(`${input} does not exist`);
-  if (stat.isDirectory()) return importFromDirectory(deps, input, opts, true);
-  const staging = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'berth-import-'));
-  try {
-    await extractLayoutTar(input, staging);
-    return await importFromDirectory(deps, staging, opts, false);
-  } finally {
-    await fs.promises.rm(staging, { recursive: true, force: true });
-  }
+  const source = stat.isDirectory() ? openLayoutDirectory(input) : await openLayoutTar(input);
+  return importFromSource(deps, source, opts);
 }
 
-async function importFromDirectory(
+async function importFromSource(
   deps: { store: Store; registry: RegistryService },
-  dir: string,
+  source: LayoutSource,
   opts: ImportOptions,
-  verifyBlobs: boolean,
 ): Promise<ImportReport> {
-  const descriptors = readIndex(dir);
-  const images = await planImages(dir, descriptors, opts, verifyBlobs);
+  const descriptors = await readIndex(source);
+  const images = await planImages(source, descriptors, opts);
   await requireQuota(deps.store, opts.namespace, images);
   const report: ImportReport = {
     namespace: opts.namespace,
@@ -156,7 +151,7 @@ async function importFromDirectory(
     let problem = image.problem;
     if (problem === null) {
       try {
-        await pushImage(deps.registry, dir, opts, image);
+        await pushImage(deps.registry, source, opts, image);
       } catch (error) {
         if (!(error instanceof BerthError)) throw error;
         problem = error.message;
@@ -176,11 +171,12 @@ async function importFromDirectory(
   return report;
 }
 
-function readIndex(dir: string): LayoutDescriptor[] {
+async function readIndex(source: LayoutSource): Promise<LayoutDescriptor[]> {
   let layout: unknown;
   try {
-    layout = JSON.parse(fs.readFileSync(path.join(dir, OCI_LAYOUT_FILE), 'utf8'));
-  } catch {
+    layout = JSON.parse((await source.readTopFile(OCI_LAYOUT_FILE))?.toString('utf8') ?? '');
+  } catch (error) {
+    if (error instanceof LayoutError) throw error;
     throw new LayoutError(
       'not an OCI image layout: there is no readable oci-layout file (skopeo writes one with `skopeo copy … oci-archive:<file>`)',
     );
@@ -192,16 +188,11 @@ function readIndex(dir: string): LayoutDescriptor[] {
     );
   }
   let index: unknown;
-  // A tar's index.json was held to this while it was unpacked; a directory's is checked here.
-  const indexSize = fs.statSync(path.join(dir, INDEX_FILE), { throwIfNoEntry: false })?.size ?? 0;
-  if (indexSize > MAX_INDEX_BYTES) {
-    throw new LayoutError(
-      `${INDEX_FILE} is ${indexSize} bytes, more than the ${MAX_INDEX_BYTES} Berth reads`,
-    );
-  }
   try {
-    index = JSON.parse(fs.readFileSync(path.join(dir, INDEX_FILE), 'utf8'));
-  } catch {
+    // Held to MAX_INDEX_BYTES by the source.
+    index = JSON.parse((await source.readTopFile(INDEX_FILE))?.toString('utf8') ?? '');
+  } catch (error) {
+    if (error instanceof LayoutError) throw error;
     throw new LayoutError('not an OCI image layout: index.json is missing or not JSON');
   }
   const manifests = (index as { manifests?: unknown } | null)?.manifests;
@@ -225,26 +216,11 @@ function readIndex(dir: string): LayoutDescriptor[] {
 
 /** Groups index.json's entries into images (one per repository and digest, with its tags). */
 async function planImages(
-  dir: string,
+  source: LayoutSource,
   descriptors: LayoutDescriptor[],
   opts: ImportOptions,
-  verifyBlobs: boolean,
 ): Promise<PlannedImage[]> {
   const byKey = new Map<string, PlannedImage>();
-  const verified = new Map<string, number>();
-  const blobSize = async (digest: string): Promise<number> => {
-    const known = verified.get(digest);
-    if (known !== undefined) return known;
-    let size: number;
-    if (verifyBlobs) size = await verifyLayoutBlob(dir, digest);
-    else {
-      const stat = await fs.promises.stat(path.join(dir, blobEntryName(digest))).catch(() => null);
-      if (!stat) throw new LayoutError(`blob ${digest} is missing from the layout`);
-      size = stat.size;
-    }
-    verified.set(digest, size);
-    return size;
-  };
   for (const descriptor of descriptors) {
     const annotations = descriptor.annotations ?? {};
     const ref = annotations[REF_NAME_ANNOTATION];
@@ -273,7 +249,7 @@ async function planImages(
       }
       if (image.problem === null) {
         try {
-          await planTree(dir, descriptor, image, blobSize);
+          await planTree(source, descriptor, image);
         } catch (error) {
           if (!(error instanceof LayoutError || error instanceof BerthError)) throw error;
           image.problem = error.message;
@@ -301,11 +277,11 @@ function nameProblem(namespace: string, repository: string): string | null {
 
 /** Walks an image's manifests and blobs in the layout: all present, sizes as declared. */
 async function planTree(
-  dir: string,
+  source: LayoutSource,
   root: LayoutDescriptor,
   image: PlannedImage,
-  blobSize: (digest: string) => Promise<number>,
 ): Promise<void> {
+  const blobSize = (digest: string) => source.blobSize(digest);
   const seen = new Set<string>();
   const visit = async (
     descriptor: { digest: string; size: number; mediaType: string },
@@ -324,7 +300,7 @@ async function planTree(
         `manifest ${descriptor.digest} is larger than ${MAX_MANIFEST_BYTES} bytes`,
       );
     }
-    const bytes = await fs.promises.readFile(path.join(dir, blobEntryName(descriptor.digest)));
+    const bytes = await source.readBlob(descriptor.digest);
     const parsed = parseManifest(bytes, descriptor.mediaType);
     if (top) {
       image.mediaType = parsed.mediaType;
@@ -374,7 +350,7 @@ async function requireQuota(store: Store, namespace: string, images: PlannedImag
 
 async function pushImage(
   registry: RegistryService,
-  dir: string,
+  source: LayoutSource,
   opts: ImportOptions,
   image: PlannedImage,
 ): Promise<void> {
@@ -390,13 +366,13 @@ async function pushImage(
     if (present) continue;
     await registry.startUpload(full, {
       digest: blob.digest,
-      body: fs.createReadStream(path.join(dir, blobEntryName(blob.digest))),
+      body: source.openBlob(blob.digest),
     });
   }
   const putChildren: string[] = [];
   try {
     for (const manifest of image.manifests) {
-      const bytes = await fs.promises.readFile(path.join(dir, blobEntryName(manifest.digest)));
+      const bytes = await source.readBlob(manifest.digest);
       const top = manifest.digest === image.digest;
       if (!top) {
         const existed = await registry
