@@ -18,6 +18,11 @@ import {
   signatureFor,
   writeLayout,
 } from '../testing/oci-layout.js';
+import {
+  type ContainerTools,
+  containerTools,
+  hasContainerTools,
+} from '../testing/container-tools.js';
 import { hasSkopeo, inspectRaw, pushLayout, skopeo } from '../testing/skopeo.js';
 import { runServerCli } from '../testing/server-cli.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
@@ -453,6 +458,72 @@ describe.skipIf(!hasSkopeo())('berth export / berth import with skopeo', () => {
       expect(result.stderr).toMatch(new RegExp(`berth export: stored blob ${digest} is corrupt`));
     } finally {
       await plain.stop();
+    }
+  });
+  describe.skipIf(!hasContainerTools())('with podman', () => {
+    let tools: ContainerTools;
+    beforeAll(async () => {
+      tools = containerTools();
+      await createNamespace('podmans');
+    });
+    afterAll(() => tools?.dispose());
+
+    const imageId = async (ref: string) => {
+      const inspected = await tools.podman(['image', 'inspect', '--format', '{{.Id}}', ref]);
+      expect(inspected.code, inspected.stderr).toBe(0);
+      return inspected.stdout.trim();
+    };
+
+    it('podman reads what berth export writes, and berth import takes what podman save writes', async () => {
+      // A real image (a tar layer podman can unpack), pushed by podman itself.
+      await tools.buildImage('localhost/built:1', 'exported by berth, read by podman');
+      const built = await imageId('localhost/built:1');
+      const pushed = await tools.podman([
+        'push',
+        '--tls-verify=false',
+        '--creds',
+        creds().creds,
+        'localhost/built:1',
+        `${host}/podmans/built:1`,
+      ]);
+      expect(pushed.code, pushed.stderr).toBe(0);
+
+      const out = path.join(work, 'for-podman.tar');
+      const exported = await cli('export', ['podmans/built:1', '--out', out]);
+      expect(exported.code, exported.stdout + exported.stderr).toBe(0);
+      await tools.podman(['rmi', 'localhost/built:1']);
+      const pulled = await tools.podman(['pull', `oci-archive:${out}:built:1`]);
+      expect(pulled.code, pulled.stderr).toBe(0);
+      // The same image: its id is its config's digest.
+      expect(pulled.stdout.trim().split('\n').at(-1)).toBe(built);
+
+      const saved = path.join(work, 'from-podman.tar');
+      const save = await tools.podman([
+        'save',
+        '--format',
+        'oci-archive',
+        '-o',
+        saved,
+        pulled.stdout.trim().split('\n').at(-1)!,
+      ]);
+      expect(save.code, save.stderr).toBe(0);
+      const imported = await cli('import', [saved, '--into', 'podmans', '--repository', 'saved']);
+      expect(imported.code, imported.stdout + imported.stderr).toBe(0);
+      const config = JSON.parse(
+        (await inspectRaw(`${host}/podmans/saved@${await savedDigest(saved)}`, creds())).toString(
+          'utf8',
+        ),
+      ) as { config: { digest: string } };
+      expect(config.config.digest).toBe(`sha256:${built}`);
+    });
+
+    /** The digest of the one image in an OCI archive podman saved. */
+    async function savedDigest(file: string): Promise<string> {
+      const entries = await readTar(file);
+      const index = JSON.parse(entries.get('index.json')!.toString('utf8')) as {
+        manifests: { digest: string }[];
+      };
+      return index.manifests[0]!.digest;
     }
   });
 });
