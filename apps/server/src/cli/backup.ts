@@ -4,16 +4,18 @@
  *   node apps/server/dist/cli/backup.js [TARGET|s3://…] [--data-dir DIR] [--output json]
  *   node apps/server/dist/cli/backup.js verify BACKUP [--output json]
  *   node apps/server/dist/cli/backup.js list TARGET [--output json]
+ *   node apps/server/dist/cli/backup.js prune TARGET --keep N [--output json]
  *
  * Exit codes: 0 done (verify: the backup is whole), 1 failed (verify: named problems), 2 usage.
  * Progress goes to stderr; the result to stdout (a sentence, or JSON with --output json).
  * See docs/backups.md.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseS3Location, S3LocationError } from '@berth/store';
 import { DB_FILE } from '../data-dir.js';
-import { BackupError } from '../services/backup/backup-format.js';
+import { BackupError, TARGET_MARKER } from '../services/backup/backup-format.js';
 import {
   type CompleteBackup,
   listBackups,
@@ -27,6 +29,7 @@ import {
   resolveS3Backup,
   type S3Target,
 } from '../services/backup/s3-backup-target.js';
+import { pruneTarget } from '../services/backup/prune-backups.js';
 import { takeBackup } from '../services/backup/take-backup.js';
 import { verifyBackup } from '../services/backup/verify-backup.js';
 import { exitOnError, outputIsJson, UsageError } from './command-exit.js';
@@ -37,6 +40,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const USAGE = `usage: berth backup [TARGET] [--data-dir DIR] [--output json]
        berth backup verify BACKUP [--output json]
        berth backup list TARGET [--output json]
+       berth backup prune TARGET --keep N [--output json]
 
 Takes a consistent backup of the Berth installation in DIR (default: BERTH_DATA_DIR, or
 ./data) while it keeps running, into TARGET (default: BERTH_BACKUP_TARGET): a directory, or
@@ -50,6 +54,9 @@ only blobs the earlier ones do not hold.
 verify BACKUP  checks a backup (a backup folder or prefix, or TARGET for its newest) without
                restoring it
 list TARGET    lists the complete backups in TARGET (a directory or s3:// prefix)
+prune TARGET   keeps the N newest complete backups in TARGET and removes the older ones,
+               then every kept blob no remaining backup needs (what scheduled backups do
+               after each run with BERTH_BACKUP_KEEP)
 
 Exit codes: 0 done, 1 failed (or verify found problems, each named), 2 usage.
 See docs/backups.md.`;
@@ -62,6 +69,7 @@ function parse() {
   return parseArgs({
     options: {
       'data-dir': { type: 'string' },
+      keep: { type: 'string' },
       output: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -122,6 +130,32 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  if (command === 'prune') {
+    if (rest.length !== 1) throw new UsageError('prune takes one TARGET');
+    const keep = Number(values.keep);
+    if (values.keep === undefined || !/^\d+$/.test(values.keep) || keep < 1) {
+      throw new UsageError(
+        'prune needs --keep N, the number of newest backups to keep (1 or more)',
+      );
+    }
+    const given = rest[0]!;
+    // A directory must be a backup target already: prune never creates one.
+    if (!given.startsWith('s3://') && !fs.existsSync(path.join(given, TARGET_MARKER))) {
+      throw new BackupError(
+        `${path.resolve(given)} is not a Berth backup target (no ${TARGET_MARKER})`,
+      );
+    }
+    const result = await pruneTarget(given.startsWith('s3://') ? given : path.resolve(given), keep);
+    if (json) console.log(JSON.stringify({ target: given, keep, ...result }));
+    else {
+      console.log(
+        `pruned ${result.backups} backup(s) and ${result.blobs} blob(s) (${mib(result.bytes)})${result.blobsSkipped ? '; blobs were left alone: another backup is being written into the target' : ''}`,
+      );
+    }
+    return 0;
+  }
+
+  if (values.keep !== undefined) throw new UsageError('--keep belongs to prune');
   if (positionals.length > 1) throw new UsageError(`unexpected ${positionals.slice(1).join(' ')}`);
   const given = command ?? process.env.BERTH_BACKUP_TARGET;
   if (!given) throw new UsageError('give a TARGET directory (or set BERTH_BACKUP_TARGET)');

@@ -14,10 +14,11 @@ function NotConfigured() {
     <div className="berth-empty">
       <h2 className="berth-empty__title">Backups are not scheduled</h2>
       <p className="berth-empty__body">
-        Set <code>BERTH_BACKUP_TARGET</code> to a directory (on another disk or machine) and restart
-        Berth: it then takes a backup every day at <code>BERTH_BACKUP_AT</code> (UTC, default 02:00)
-        and keeps the newest <code>BERTH_BACKUP_KEEP</code> (default 7). A backup can also be taken
-        at any time with <code>./berth backup &lt;directory&gt;</code>, and brought back with{' '}
+        Set <code>BERTH_BACKUP_TARGET</code> to a directory (on another disk or machine) or an S3
+        prefix (<code>s3://bucket/prefix</code>) and restart Berth: it then takes a backup every day
+        at <code>BERTH_BACKUP_AT</code> (UTC, default 02:00) and keeps the newest{' '}
+        <code>BERTH_BACKUP_KEEP</code> (default 7). A backup can also be taken at any time with{' '}
+        <code>./berth backup &lt;directory|s3://…&gt;</code>, and brought back with{' '}
         <code>./berth restore</code>.
       </p>
     </div>

@@ -236,11 +236,20 @@ describe.skipIf(!postgresUrl)('scheduled backups on PostgreSQL', () => {
 });
 
 describe('scheduled backup settings', () => {
-  it('refuses an S3 target for scheduled backups, in words', () => {
+  it('takes a directory or an S3 address, and refuses a malformed S3 address in words', () => {
     const dataDir = tempDir('berth-settings-');
-    expect(() => loadConfig({ BERTH_DATA_DIR: dataDir, BERTH_BACKUP_TARGET: 's3://b/p' })).toThrow(
-      /scheduled backups go into a directory; back up into S3 with `berth backup s3:\/\/…`/,
-    );
+    expect(() =>
+      loadConfig({ BERTH_DATA_DIR: dataDir, BERTH_BACKUP_TARGET: 's3://b/p?endpoint=ftp://x' }),
+    ).toThrow(/BERTH_BACKUP_TARGET.*"b" is not a bucket name/s);
+    expect(() =>
+      loadConfig({ BERTH_DATA_DIR: dataDir, BERTH_BACKUP_TARGET: 's3://u:p@backups/p' }),
+    ).toThrow(/credentials do not belong in the address/);
+    expect(
+      loadConfig({
+        BERTH_DATA_DIR: dataDir,
+        BERTH_BACKUP_TARGET: 'S3://backups/berth?endpoint=http://127.0.0.1:7480',
+      }).backup,
+    ).toMatchObject({ target: 's3://backups/berth?endpoint=http://127.0.0.1:7480' });
     expect(
       loadConfig({ BERTH_DATA_DIR: dataDir, BERTH_BACKUP_TARGET: path.join(dataDir, 'b') }).backup,
     ).toMatchObject({ target: path.join(dataDir, 'b') });

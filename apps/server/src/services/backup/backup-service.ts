@@ -9,7 +9,7 @@ import type { ServiceDeps } from '../deps.js';
 import { iso } from '../iso.js';
 import { singleFlight } from '../single-flight.js';
 import type { BackupSchedule } from './backup-settings.js';
-import { pruneBackups } from './prune-backups.js';
+import { pruneTarget } from './prune-backups.js';
 
 const DAY_MS = 86_400_000;
 const RECENT_RUNS = 20;
@@ -90,7 +90,7 @@ export function createBackupService(deps: ServiceDeps, settings: BackupSettings 
 
   async function runOnce(schedule: BackupSchedule, s: BackupSettings): Promise<void> {
     const id = randomUUID();
-    const target = path.resolve(schedule.target);
+    const target = shownTarget(schedule.target);
     await runs.start({ id, target, now: clock(), owner, leaseUntil: clock() + BACKUP_LEASE_MS });
     const renewal = setInterval(() => {
       runs
@@ -100,7 +100,7 @@ export function createBackupService(deps: ServiceDeps, settings: BackupSettings 
     renewal.unref();
     try {
       const summary = await runCli(target, s);
-      const pruned = pruneBackups(target, schedule.keep);
+      const pruned = await pruneTarget(target, schedule.keep);
       const outcome = {
         backupId: summary.id,
         blobs: summary.blobs,
@@ -147,7 +147,7 @@ export function createBackupService(deps: ServiceDeps, settings: BackupSettings 
       ]);
       return {
         schedule: schedule
-          ? { target: path.resolve(schedule.target), keep: schedule.keep, at: schedule.at }
+          ? { target: shownTarget(schedule.target), keep: schedule.keep, at: schedule.at }
           : null,
         unavailable: schedule ? (settings?.unavailable ?? null) : null,
         lastSuccess: lastSuccess ? toContract(lastSuccess) : null,
@@ -155,6 +155,15 @@ export function createBackupService(deps: ServiceDeps, settings: BackupSettings 
       };
     },
   };
+}
+
+/**
+ * The target as runs, the API and the audit log name it, and as the backup command is given
+ * it: a directory's absolute path, or the s3:// address as configured (it never holds
+ * credentials: the address syntax refuses them).
+ */
+function shownTarget(target: string): string {
+  return target.startsWith('s3://') ? target : path.resolve(target);
 }
 
 function toContract(r: BackupRunRecord): BackupRun {

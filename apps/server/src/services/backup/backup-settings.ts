@@ -1,17 +1,28 @@
 import { z } from 'zod';
+import { parseS3Location } from '@berth/store';
 
 /** Scheduled backups (docs/backups.md); merged into config.ts's environment schema. */
 export const backupEnvShape = {
-  /** A directory to back up into every day; unset: no scheduled backups. */
+  /**
+   * A directory or an S3 prefix (s3://bucket/prefix?endpoint=…, read as BERTH_BLOB_STORE is,
+   * credentials from the AWS SDK's sources) to back up into every day; unset: no scheduled
+   * backups.
+   */
   BERTH_BACKUP_TARGET: z
     .string()
     .min(1)
-    // Pruning old backups works on directories only; an S3 target is for `berth backup s3://…`.
-    .refine((v) => !/^s3:\/\//i.test(v), {
-      message:
-        'scheduled backups go into a directory; back up into S3 with `berth backup s3://…` (pruning in S3 is not supported)',
-    })
-    .optional(),
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || !/^s3:\/\//i.test(value)) return value;
+      try {
+        parseS3Location(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+      // `berth backup` tells an S3 target by its lowercase scheme.
+      return `s3:${value.slice(3)}`;
+    }),
   /** Backups kept in the target; older ones are pruned after each successful run. */
   BERTH_BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
   /** When the daily backup runs, HH:MM in UTC. */

@@ -200,3 +200,64 @@ export async function restorePostgresDump(file: string, url: string): Promise<vo
     url,
   );
 }
+
+/** How many tables (and views) the current schema holds. */
+export async function countTables(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()`,
+    );
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Drops everything in the current schema, in one transaction: for a restore that failed after
+ * writing into a database that had no tables before it (what pg_restore and the migrations
+ * created: tables with their identity sequences, views, the audit log's trigger function).
+ * Only ever called on a database the restore found without tables, so nothing of anyone
+ * else's is in it.
+ */
+export async function emptyDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('BEGIN');
+    const list = async (query: string) =>
+      (await client.query<{ name: string }>(query)).rows.map((r) => quote(r.name));
+    const views = await list(
+      `SELECT table_name AS name FROM information_schema.views WHERE table_schema = current_schema()`,
+    );
+    if (views.length > 0) await client.query(`DROP VIEW IF EXISTS ${views.join(', ')} CASCADE`);
+    const tables = await list(
+      `SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()`,
+    );
+    if (tables.length > 0) await client.query(`DROP TABLE IF EXISTS ${tables.join(', ')} CASCADE`);
+    const sequences = await list(
+      `SELECT sequence_name AS name FROM information_schema.sequences WHERE sequence_schema = current_schema()`,
+    );
+    if (sequences.length > 0) {
+      await client.query(`DROP SEQUENCE IF EXISTS ${sequences.join(', ')} CASCADE`);
+    }
+    const functions = (
+      await client.query<{ signature: string }>(
+        `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
+          WHERE p.pronamespace = current_schema()::regnamespace`,
+      )
+    ).rows.map((r) => r.signature);
+    for (const signature of functions)
+      await client.query(`DROP FUNCTION IF EXISTS ${signature} CASCADE`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { listBackups } from './backup-target.js';
 
 /** A backup folder being written (`.partial-…`) younger than this may still be running. */
-const IN_PROGRESS_MS = 24 * 60 * 60 * 1000;
+export const IN_PROGRESS_MS = 24 * 60 * 60 * 1000;
 
 export interface PruneResult {
   backups: number;
@@ -63,4 +63,23 @@ export function pruneBackups(target: string, keep: number, now = Date.now()): Pr
   }
   fs.rmSync(path.join(target, 'blobs', '.staging'), { recursive: true, force: true });
   return result;
+}
+
+/** Prunes a target named as the schedule and the CLI name it: a directory or an s3:// address. */
+export async function pruneTarget(
+  target: string,
+  keep: number,
+  now = Date.now(),
+): Promise<PruneResult> {
+  if (!target.startsWith('s3://')) return pruneBackups(target, keep, now);
+  // Loaded only for an S3 target: a server that backs up into a directory never loads the
+  // AWS SDK (as with the blob store, see @berth/store/s3).
+  const { connectS3Target } = await import('./s3-backup-target.js');
+  const { pruneS3Backups } = await import('./prune-s3-backups.js');
+  const s3 = await connectS3Target(target);
+  try {
+    return await pruneS3Backups(s3, keep, now);
+  } finally {
+    s3.client.destroy();
+  }
 }

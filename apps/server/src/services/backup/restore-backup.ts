@@ -11,12 +11,18 @@ import {
   openSqlite,
 } from '@berth/store';
 import { DB_FILE } from '../../data-dir.js';
+import { namespaceKeyContext } from '../encryption/image-data-keys.js';
 import { createKeyring, parseRootKeys, RootKeyError, rootKeyId } from '../projects/keyring.js';
 import { BackupError } from './backup-format.js';
 import { keptBlobAddress, localDatabaseFile, openKeptBlob } from './backup-reader.js';
 import type { CompleteBackup } from './backup-target.js';
 import { syncDirectory, syncFile } from '../../durable-files.js';
-import { checkDatabaseHasNoTables, restorePostgresDump } from './postgres-dump.js';
+import {
+  checkDatabaseHasNoTables,
+  countTables,
+  emptyDatabase,
+  restorePostgresDump,
+} from './postgres-dump.js';
 import { fileChecksum } from './take-backup.js';
 
 export interface RestoreOptions {
@@ -31,7 +37,16 @@ export interface RestoreOptions {
   rootKeys: { text: string; source: string } | null;
   concurrency?: number;
   onProgress?: (line: string) => void;
+  /**
+   * Brings a restored pg_dump to this Berth's schema (its migrations, as a first start would
+   * run them). Injectable so a test can make this last step fail.
+   */
+  migratePostgres?: (url: string) => Promise<void>;
 }
+
+const migratePostgres = async (url: string) => {
+  await (await openPostgres(url, { poolSize: 1 })).close();
+};
 
 export interface RestoreResult {
   id: string;
@@ -68,10 +83,12 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       `backup ${manifest.id} is of a PostgreSQL installation (a pg_dump archive): restore it into an empty PostgreSQL database with --to-database; restoring it into SQLite is not supported`,
     );
   }
+  let tablesBefore: number | null = null;
   if (opts.database) {
     await checkDatabaseUrl(opts.database.url);
     if (fromPostgres) await checkDatabaseHasNoTables(opts.database.url, opts.database.shown);
     else await checkTargetDatabaseEmpty(opts.database.url, opts.database.shown);
+    tablesBefore = await countTables(opts.database.url);
   }
   if (!opts.blobs.local) {
     for await (const digest of opts.blobs.driver.list()) {
@@ -82,7 +99,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   }
   const local = await localDatabaseFile(backup);
   try {
-    return await restoreFrom(opts, local.file, local.where, dataDir, createdDir);
+    return await restoreFrom(opts, local.file, local.where, dataDir, createdDir, tablesBefore);
   } finally {
     local.release();
   }
@@ -94,6 +111,7 @@ async function restoreFrom(
   dbWhere: string,
   dataDir: string,
   createdDir: boolean,
+  tablesBefore: number | null,
 ): Promise<RestoreResult> {
   const { backup } = opts;
   const { manifest } = backup;
@@ -109,6 +127,7 @@ async function restoreFrom(
 
   const written: string[] = [];
   let bytes = 0;
+  let databaseWritten = false;
   try {
     if (createdDir) fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const queue = [...manifest.blobs];
@@ -146,10 +165,11 @@ async function restoreFrom(
     await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, worker));
 
     let rows: number | null = null;
+    if (opts.database) databaseWritten = true;
     if (opts.database && fromPostgres) {
       await restorePostgresDump(dbFile, opts.database.url);
       // A dump of an older Berth is brought to this one's schema, as its first start would.
-      await (await openPostgres(opts.database.url, { poolSize: 1 })).close();
+      await (opts.migratePostgres ?? migratePostgres)(opts.database.url);
       rows = Object.values(manifest.counts).reduce((a, b) => a + b, 0);
       opts.onProgress?.(`database restored by pg_restore: ${rows} row(s)`);
     } else if (opts.database) {
@@ -167,36 +187,71 @@ async function restoreFrom(
     }
     return { id: manifest.id, blobs: manifest.blobs.length, bytes, rows };
   } catch (error) {
-    await undo(opts, dataDir, createdDir, written);
-    throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    let undone: string;
+    try {
+      undone = await undo(
+        opts,
+        dataDir,
+        createdDir,
+        written,
+        databaseWritten && tablesBefore === 0,
+      );
+    } catch (undoError) {
+      throw new BackupError(
+        `${message}; undoing the restore failed too (${(undoError as Error).message}): empty ${dataDir}${opts.database ? ` and ${opts.database.shown}` : ''}${opts.blobs.local ? '' : ` and ${opts.blobs.shown}`} before trying again`,
+        { cause: error },
+      );
+    }
+    throw new BackupError(`${message}; the restore was undone (${undone})`, { cause: error });
   }
 }
 
-/** Back to empty: the data directory was empty (or absent) and the prefix held no blobs. */
+/**
+ * Back to empty: the data directory was empty (or absent), the prefix held no blobs, and the
+ * PostgreSQL database had no tables (or, for a SQLite backup, Berth's tables without rows: the
+ * metadata copy is one transaction, rolled back on failure). Returns what it removed, in words.
+ */
 async function undo(
   opts: RestoreOptions,
   dataDir: string,
   createdDir: boolean,
   written: string[],
-): Promise<void> {
+  dropTables: boolean,
+): Promise<string> {
+  const said: string[] = [];
   if (!opts.blobs.local) {
     for (const digest of written) await opts.blobs.driver.delete(digest).catch(() => false);
+    said.push(`the blobs written under ${opts.blobs.shown} were deleted`);
   }
-  if (!fs.existsSync(dataDir)) return;
-  if (createdDir) {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    return;
+  if (dropTables && opts.database) {
+    // pg_restore's transaction was committed before the step that failed (the migrations),
+    // so the tables it created stay unless dropped here.
+    await emptyDatabase(opts.database.url);
+    if ((await countTables(opts.database.url)) > 0) {
+      throw new Error(`${opts.database.shown} still holds tables after they were dropped`);
+    }
+    said.push(`the tables created in ${opts.database.shown} were dropped`);
   }
-  for (const name of fs.readdirSync(dataDir)) {
-    fs.rmSync(path.join(dataDir, name), { recursive: true, force: true });
+  if (fs.existsSync(dataDir)) {
+    if (createdDir) {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    } else {
+      for (const name of fs.readdirSync(dataDir)) {
+        fs.rmSync(path.join(dataDir, name), { recursive: true, force: true });
+      }
+    }
   }
+  said.push(`${dataDir} is ${createdDir ? 'gone' : 'empty'} again`);
+  return said.join('; ');
 }
 
 /**
  * The snapshot's data keys must open under the root keys the new installation is given:
  * otherwise every project secret (and encrypted namespace) would restore as unreadable. The
- * ids are compared first, for a message that names what is missing; then each project's data
- * key is unwrapped, which also catches a key file that merely shares a fingerprint.
+ * ids (of every key_id and root_key_id column: projects' data keys and namespaces' image data
+ * keys) are compared first, for a message that names what is missing; then each of those keys
+ * is unwrapped, which also catches a key file that merely shares a fingerprint.
  */
 function checkRootKeys(opts: RestoreOptions, dbFile: string | null): void {
   const needed = opts.backup.manifest.rootKeyIds;
@@ -236,6 +291,31 @@ function checkRootKeys(opts: RestoreOptions, dbFile: string | null): void {
         if (!(error instanceof RootKeyError)) throw error;
         throw new BackupError(
           `the root key in ${opts.rootKeys.source} cannot unwrap project ${p.id}'s data key (${error.message})`,
+        );
+      }
+    }
+    // Namespaces' keys (image data encrypted at rest), in backups taken since they exist.
+    const hasNamespaceKeys = db
+      .prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'namespace_keys'`)
+      .get();
+    const namespaceKeys = hasNamespaceKeys
+      ? (db.prepare('SELECT namespace_id, root_key_id, wrapped_key FROM namespace_keys').all() as {
+          namespace_id: number;
+          root_key_id: string;
+          wrapped_key: string;
+        }[])
+      : [];
+    for (const k of namespaceKeys) {
+      try {
+        ring.unwrapKey(
+          namespaceKeyContext(k.namespace_id),
+          k.root_key_id,
+          Buffer.from(k.wrapped_key, 'base64'),
+        );
+      } catch (error) {
+        if (!(error instanceof RootKeyError)) throw error;
+        throw new BackupError(
+          `the root key in ${opts.rootKeys.source} cannot unwrap the image data key of namespace ${k.namespace_id} (${error.message})`,
         );
       }
     }

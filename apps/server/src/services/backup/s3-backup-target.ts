@@ -2,11 +2,17 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { parseS3Location } from '@berth/store';
 import {
@@ -32,8 +38,39 @@ export interface S3Target {
   prefix: string;
   /** s3://bucket/prefix, for messages (never credentials: they are not in the address). */
   shown: string;
+  /** Keys per ListObjectsV2 page (S3's default, 1000, when unset); tests page with fewer. */
+  pageSize?: number;
+  /** When a file goes up as a multipart upload, and in parts of what size (tests lower both). */
+  multipart?: MultipartSettings;
 }
 
+export interface MultipartSettings {
+  /** Files larger than this are uploaded in parts. */
+  thresholdBytes: number;
+  /** Bytes per part (S3: at least 5 MiB, except the last; raised when 10,000 would not do). */
+  partBytes: number;
+}
+
+const MiB = 1024 * 1024;
+/** S3's smallest part except the last, and its most parts in one upload. */
+const MIN_PART_BYTES = 5 * MiB;
+const MAX_PARTS = 10_000;
+/**
+ * One PutObject holds at most 5 GiB; well below that a failure already costs a lot to send
+ * again, so larger files go in parts of 16 MiB (the blob store's own part size).
+ */
+export const DEFAULT_MULTIPART: MultipartSettings = {
+  thresholdBytes: 64 * MiB,
+  partBytes: 16 * MiB,
+};
+/** Tries of one part: a part is a range of a local file, so each try reads it afresh. */
+const PART_TRIES = 3;
+
+/**
+ * Any 404 answer, as the blob store's isNotFound (s3-errors.ts) also decides (it names
+ * NoSuchBucket and NoSuchUpload too, which S3 sends with a 404): the same behaviour, kept here
+ * because that one is internal to @berth/store, which exports no S3 error helpers.
+ */
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e.$metadata?.httpStatusCode === 404 || ['NotFound', 'NoSuchKey'].includes(e.name ?? '');
@@ -86,19 +123,85 @@ async function s3Text(t: S3Target, key: string): Promise<string | null> {
 }
 
 /**
- * One PutObject of a local file (S3 allows up to 5 GiB in one; a larger blob fails the run
- * with S3's own message rather than being stored in part).
+ * Uploads a local file: one PutObject up to the multipart threshold, else a multipart upload
+ * (S3 allows 5 GiB in one PutObject, 5 TiB in parts). Each part is streamed from its range of
+ * the file, so memory stays flat whatever the size; the upload is completed only when every
+ * part is in, and aborted on any failure, so the key holds the whole file or nothing (and no
+ * unfinished upload is left to cost storage).
  */
 export async function s3PutFile(t: S3Target, key: string, file: string): Promise<void> {
   const size = fs.statSync(file).size;
-  await t.client.send(
-    new PutObjectCommand({
-      Bucket: t.bucket,
-      Key: t.prefix + key,
-      Body: fs.createReadStream(file),
-      ContentLength: size,
-    }),
-  );
+  const { thresholdBytes, partBytes } = t.multipart ?? DEFAULT_MULTIPART;
+  if (size <= thresholdBytes) {
+    await t.client.send(
+      new PutObjectCommand({
+        Bucket: t.bucket,
+        Key: t.prefix + key,
+        Body: fs.createReadStream(file),
+        ContentLength: size,
+      }),
+    );
+    return;
+  }
+  const part = Math.max(partBytes, MIN_PART_BYTES, Math.ceil(size / MAX_PARTS));
+  const where = { Bucket: t.bucket, Key: t.prefix + key };
+  const created = await t.client.send(new CreateMultipartUploadCommand(where));
+  const uploadId = created.UploadId;
+  if (!uploadId) throw new Error(`S3 started a multipart upload of ${t.shown}${key} without an id`);
+  try {
+    const parts: { PartNumber: number; ETag: string }[] = [];
+    for (let start = 0; start < size; start += part) {
+      const end = Math.min(size, start + part);
+      const PartNumber = parts.length + 1;
+      parts.push({
+        PartNumber,
+        ETag: await uploadPart(t, where, uploadId, PartNumber, file, start, end),
+      });
+    }
+    await t.client.send(
+      new CompleteMultipartUploadCommand({
+        ...where,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+  } catch (error) {
+    await t.client
+      .send(new AbortMultipartUploadCommand({ ...where, UploadId: uploadId }))
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * One part, bytes [start, end) of the file. The SDK does not retry a request whose body is a
+ * stream (it cannot rewind it), so a failed part is sent again here, from a fresh stream.
+ */
+async function uploadPart(
+  t: S3Target,
+  where: { Bucket: string; Key: string },
+  uploadId: string,
+  PartNumber: number,
+  file: string,
+  start: number,
+  end: number,
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const answer = await t.client.send(
+        new UploadPartCommand({
+          ...where,
+          UploadId: uploadId,
+          PartNumber,
+          Body: fs.createReadStream(file, { start, end: end - 1 }),
+          ContentLength: end - start,
+        }),
+      );
+      return answer.ETag ?? '';
+    } catch (error) {
+      if (attempt >= PART_TRIES) throw error;
+    }
+  }
 }
 
 export async function s3PutText(t: S3Target, key: string, text: string): Promise<void> {
@@ -114,9 +217,12 @@ export async function s3Download(t: S3Target, key: string, file: string): Promis
   return true;
 }
 
-/** Keys directly under the prefix + `under`, and the "folders" there. */
-async function listLevel(t: S3Target, under: string): Promise<{ keys: string[]; dirs: string[] }> {
-  const keys: string[] = [];
+/** Keys directly under the prefix + `under` (with their age), and the "folders" there. */
+export async function s3ListLevel(
+  t: S3Target,
+  under: string,
+): Promise<{ keys: { key: string; modified: number }[]; dirs: string[] }> {
+  const keys: { key: string; modified: number }[] = [];
   const dirs: string[] = [];
   let token: string | undefined;
   do {
@@ -126,9 +232,15 @@ async function listLevel(t: S3Target, under: string): Promise<{ keys: string[]; 
         Prefix: t.prefix + under,
         Delimiter: '/',
         ContinuationToken: token,
+        MaxKeys: t.pageSize,
       }),
     );
-    for (const o of page.Contents ?? []) keys.push(o.Key!.slice(t.prefix.length + under.length));
+    for (const o of page.Contents ?? []) {
+      keys.push({
+        key: o.Key!.slice(t.prefix.length + under.length),
+        modified: o.LastModified?.getTime() ?? 0,
+      });
+    }
     for (const p of page.CommonPrefixes ?? [])
       dirs.push(p.Prefix!.slice(t.prefix.length + under.length).replace(/\/$/, ''));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -157,7 +269,7 @@ export async function openS3Target(t: S3Target): Promise<void> {
     parseMarker(marker, t.shown);
     return;
   }
-  const level = await listLevel(t, '');
+  const level = await s3ListLevel(t, '');
   if (level.keys.length > 0 || level.dirs.length > 0) {
     throw new BackupError(
       `${t.shown} is neither empty nor a Berth backup target (no ${TARGET_MARKER}): choose an empty prefix`,
@@ -201,7 +313,7 @@ export async function listS3Backups(t: S3Target): Promise<S3Backup[]> {
     throw new BackupError(`${t.shown} is not a Berth backup target (no ${TARGET_MARKER})`);
   }
   parseMarker(marker, t.shown);
-  const ids = (await listLevel(t, '')).dirs.filter((d) => BACKUP_ID.test(d)).sort();
+  const ids = (await s3ListLevel(t, '')).dirs.filter((d) => BACKUP_ID.test(d)).sort();
   const out: S3Backup[] = [];
   for (const id of ids) {
     const manifest = await readS3Manifest(t, id);
@@ -230,6 +342,82 @@ export async function resolveS3Backup(t: S3Target): Promise<S3Backup> {
   const newest = (await listS3Backups(t)).at(-1);
   if (!newest) throw new BackupError(`${t.shown} holds no complete backup`);
   return newest;
+}
+
+/** Every object under the prefix + `under` (all levels), with its size and age. */
+export async function* s3ListAll(
+  t: S3Target,
+  under: string,
+): AsyncGenerator<{ key: string; size: number; modified: number }> {
+  let token: string | undefined;
+  do {
+    const page = await t.client.send(
+      new ListObjectsV2Command({
+        Bucket: t.bucket,
+        Prefix: t.prefix + under,
+        ContinuationToken: token,
+        MaxKeys: t.pageSize,
+      }),
+    );
+    for (const o of page.Contents ?? []) {
+      yield {
+        key: o.Key!.slice(t.prefix.length),
+        size: o.Size ?? 0,
+        modified: o.LastModified?.getTime() ?? 0,
+      };
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/** Deletes one key under the prefix (S3 answers a missing key with success too). */
+export async function s3Delete(t: S3Target, key: string): Promise<void> {
+  await t.client.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: t.prefix + key }));
+}
+
+/** Multipart uploads under the prefix that nobody completed, with when they started. */
+export async function* s3UnfinishedUploads(
+  t: S3Target,
+): AsyncGenerator<{ key: string; uploadId: string; started: number }> {
+  let keyMarker: string | undefined;
+  let uploadMarker: string | undefined;
+  for (;;) {
+    const page = await t.client.send(
+      new ListMultipartUploadsCommand({
+        Bucket: t.bucket,
+        Prefix: t.prefix,
+        KeyMarker: keyMarker,
+        UploadIdMarker: uploadMarker,
+        MaxUploads: t.pageSize,
+      }),
+    );
+    for (const u of page.Uploads ?? []) {
+      if (u.Key && u.UploadId) {
+        yield { key: u.Key, uploadId: u.UploadId, started: u.Initiated?.getTime() ?? 0 };
+      }
+    }
+    if (!page.IsTruncated) return;
+    keyMarker = page.NextKeyMarker;
+    uploadMarker = page.NextUploadIdMarker;
+  }
+}
+
+export async function s3AbortUpload(t: S3Target, key: string, uploadId: string): Promise<void> {
+  await t.client
+    .send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: key, UploadId: uploadId }))
+    .catch((error: unknown) => {
+      if (!isNotFound(error) && (error as { name?: string }).name !== 'NoSuchUpload') throw error;
+    });
+}
+
+/**
+ * The key that says a backup is being written into the target (`.partial-<id>`, as the
+ * staging folder's name in a directory): put before the run reads which blobs the target
+ * holds, deleted once its manifest is in (or it failed). Pruning leaves blobs alone while one
+ * younger than a day is there, since that run may already count a blob as present.
+ */
+export function s3PartialKey(id: string): string {
+  return `.partial-${id}`;
 }
 
 export function s3BlobKey(sha256: string): string {

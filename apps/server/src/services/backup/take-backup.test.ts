@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BlobDriver, createFilesystemDriver } from '@berth/store';
 import { seedSmallRegistry } from '../../testing/fixtures.js';
 import { pushBlob } from '../../testing/registry-client.js';
+import { runServerCli } from '../../testing/server-cli.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { BackupError } from './backup-format.js';
 import { listBackups } from './backup-target.js';
@@ -168,5 +169,30 @@ describe.skipIf(process.env.BERTH_TEST_ENGINE === 'postgres')('takeBackup and GC
     expect(result.manifest.blobsBeingDeleted).toEqual([digest]);
     expect(result.manifest.blobs.map((b) => b.digest)).not.toContain(digest);
     await collect(digest);
+  });
+
+  it('prunes a directory target from the command line (berth backup prune), keeping blobs the kept backups need', async () => {
+    const target = path.join(work, 'pruned-by-hand');
+    const blobs = createFilesystemDriver(server.dataDir);
+    const onlyFirst = await looseBlob();
+    await takeBackup({ databaseFile: dbFile, blobs, target });
+    await collect(onlyFirst);
+    await takeBackup({ databaseFile: dbFile, blobs, target });
+    const newest = await takeBackup({ databaseFile: dbFile, blobs, target });
+    const pruned = await runServerCli('backup', [
+      'prune',
+      target,
+      '--keep',
+      '1',
+      '--output',
+      'json',
+    ]);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(JSON.parse(pruned.stdout)).toMatchObject({ keep: 1, backups: 2, blobs: 1 });
+    expect(listBackups(target).map((b) => b.manifest.id)).toEqual([newest.id]);
+    expect((await verifyBackup(listBackups(target)[0]!)).problems).toEqual([]);
+    const notATarget = await runServerCli('backup', ['prune', work, '--keep', '1']);
+    expect(notATarget.code).toBe(1);
+    expect(notATarget.stderr).toContain('is not a Berth backup target');
   });
 });

@@ -22,6 +22,8 @@ import { snapshotPostgres } from './postgres-dump.js';
 import {
   listS3Backups,
   s3BlobKey,
+  s3Delete,
+  s3PartialKey,
   s3PutFile,
   s3PutText,
   s3Size,
@@ -81,21 +83,26 @@ export async function takeBackup(opts: TakeBackupOptions): Promise<BackupResult>
   }
   const target = typeof opts.target === 'string' ? directorySink(opts.target) : s3Sink(opts.target);
   const attempts = opts.attempts ?? 3;
-  const known = await target.known();
-  const copied = { blobs: 0, bytes: 0 };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const result = await attemptBackup(opts, target, known, copied);
-      return { ...result, attempts: attempt };
-    } catch (error) {
-      if (!(error instanceof BlobGone)) throw error;
-      if (attempt >= attempts) {
-        throw new BackupError(
-          `${error.message}, in each of ${attempts} snapshots: garbage collection is deleting faster than the backup copies; run it again when GC is quiet`,
-        );
+  await target.begin();
+  try {
+    const known = await target.known();
+    const copied = { blobs: 0, bytes: 0 };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await attemptBackup(opts, target, known, copied);
+        return { ...result, attempts: attempt };
+      } catch (error) {
+        if (!(error instanceof BlobGone)) throw error;
+        if (attempt >= attempts) {
+          throw new BackupError(
+            `${error.message}, in each of ${attempts} snapshots: garbage collection is deleting faster than the backup copies; run it again when GC is quiet`,
+          );
+        }
+        opts.onProgress?.(`${error.message}; taking a fresh snapshot`);
       }
-      opts.onProgress?.(`${error.message}; taking a fresh snapshot`);
     }
+  } finally {
+    await target.end();
   }
 }
 
@@ -117,6 +124,12 @@ interface Sink {
   /** Publishes the staged database file, then the manifest; returns where the backup is. */
   publish(id: string, staging: string, databaseFile: string, manifest: string): Promise<string>;
   discard(staging: string): void;
+  /**
+   * Around the whole run: marks an S3 target as being written into (in a directory the
+   * `.partial-` staging folder says so).
+   */
+  begin(): Promise<void>;
+  end(): Promise<void>;
 }
 
 function knownFrom(backups: { manifest: BackupManifest }[]): Map<string, BackupBlob> {
@@ -130,6 +143,8 @@ function knownFrom(backups: { manifest: BackupManifest }[]): Map<string, BackupB
 function directorySink(dir: string): Sink {
   const target = openTarget(dir);
   return {
+    begin: () => Promise.resolve(),
+    end: () => Promise.resolve(),
     known: () => Promise.resolve(knownFrom(listBackups(target))),
     stage(id) {
       // Not a backup id: listBackups never sees it, and the rename that gives it its id comes
@@ -166,8 +181,15 @@ function directorySink(dir: string): Sink {
 }
 
 function s3Sink(t: S3Target): Sink {
+  const marker = s3PartialKey(newBackupId(new Date(), randomBytes(3).toString('hex')));
   return {
     known: async () => knownFrom(await listS3Backups(t)),
+    async begin() {
+      // Before the target's blobs are looked at: pruning leaves blobs alone while it is there.
+      await s3PutText(t, marker, `${new Date().toISOString()}\n`);
+    },
+    // A marker left behind only holds pruning off for a day.
+    end: () => s3Delete(t, marker).catch(() => undefined),
     stage: () => fs.mkdtempSync(path.join(os.tmpdir(), 'berth-backup-')),
     blobStaging: (staging) => staging,
     keptSize: (sha256) => s3Size(t, s3BlobKey(sha256)),
