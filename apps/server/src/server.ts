@@ -30,6 +30,7 @@ import { postgresBackupUnavailable } from './services/backup/postgres-dump.js';
 import { createServices, type Clock, type Services } from './services/index.js';
 import { seedDemo } from './seed/demo-seed.js';
 import { createImageData } from './services/encryption/image-data.js';
+import { createManifestSealing } from './services/encryption/manifest-sealing.js';
 import { loadKeyring } from './services/projects/keyring.js';
 
 const OPTIMIZE_INTERVAL_MS = 60 * 60_000;
@@ -372,6 +373,7 @@ async function prepare(ctx: {
       encrypt: config.encryptImageData,
       dataDir: config.dataDir,
     });
+    const sealing = createManifestSealing({ imageData, keyring, logger });
     const seeded = await seedDemo({
       store,
       blobs,
@@ -381,6 +383,8 @@ async function prepare(ctx: {
         const id = await imageData.namespaceId(namespace);
         if (id !== null) await imageData.holds(id, digest);
       },
+      // And its manifests sealed, as a push seals them.
+      sealManifest: (namespace, digest, bytes) => sealing.forStorage(namespace, digest, bytes),
     });
     logger.info(
       { ...seeded, ms: Date.now() - started },

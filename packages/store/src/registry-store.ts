@@ -12,7 +12,10 @@ export interface StoredManifest {
   digest: string;
   mediaType: string;
   size: number;
+  /** The bytes as stored: sealed under the namespace's key when encrypted at rest. */
   content: Uint8Array | null;
+  /** The namespace it is in: sealed bytes are opened with that namespace's key. */
+  namespaceId: number;
 }
 
 /** Outcome of finishing an upload: `busy` while GC is still deleting the same digest. */
@@ -63,6 +66,7 @@ function hotReads(db: Db) {
           'manifests.digest',
           'manifests.media_type',
           'manifests.manifest_size',
+          'namespaces.id as namespace_id',
           withContent ? 'manifests.content' : sql<null>`null`.as('content'),
         ])
         .where('namespaces.name', '=', namespace)
@@ -111,6 +115,7 @@ interface ManifestRow {
   digest: string;
   media_type: string;
   manifest_size: number;
+  namespace_id: number;
   content: Uint8Array | null;
 }
 
@@ -145,6 +150,7 @@ export function createRegistryStore(db: Db) {
         mediaType: row.media_type,
         size: row.manifest_size,
         content: row.content,
+        namespaceId: Number(row.namespace_id),
       };
     },
 

@@ -12,24 +12,31 @@
  * blob with a key but plaintext bytes is served as; a crash at any point leaves each blob
  * either plaintext or ciphertext, both readable. Running it again finishes what a crashed or
  * interrupted run left and changes nothing else (idempotent). Blobs no namespace holds are
- * left to garbage collection.
+ * left to garbage collection. Then every manifest stored in plaintext is sealed under its
+ * namespace's key (see manifest-sealing.ts), N rows per batch, each replaced only if it still
+ * holds the plaintext read; sealed rows are left alone.
  *
  *   --enable   also record that this installation encrypts new image data from now on
  *              (servers pick it up within seconds; BERTH_ENCRYPT_IMAGE_DATA still overrides)
  *   --dry-run  count what would be encrypted; change nothing
  *
- * Exit codes: 0 every held blob is encrypted; 1 a failure (the message says which blob; run
- * again); 2 usage error.
+ * Exit codes: 0 every held blob is encrypted and every manifest sealed; 1 a failure (the
+ * message says which blob or manifest; run again); 2 usage error.
  */
 import { parseArgs } from 'node:util';
 import { createImageData } from '../services/encryption/image-data.js';
+import {
+  createManifestSealing,
+  sealStoredManifests,
+} from '../services/encryption/manifest-sealing.js';
 import { openConfiguredInstallation } from './configured-installation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const USAGE = `usage: encrypt-existing [--enable] [--batch N] [--dry-run] [--output text|json]
 
-Encrypts the blobs stored before encryption at rest was turned on, while Berth keeps serving.
+Encrypts the blobs and seals the manifests stored before encryption at rest was turned on,
+while Berth keeps serving.
 Safe to interrupt and to run again. See docs/encryption.md.
 Exit codes: 0 done, 1 failure (run again), 2 usage error.`;
 
@@ -42,6 +49,11 @@ interface Summary {
   wrapsAdded: number;
   notHeld: number;
   bytesEncrypted: number;
+  /** Manifests sealed by this run (a dry run: that would be), sealed before it, and rows that
+   * changed under it (deleted, or sealed by another run at the same time). */
+  manifestsSealed: number;
+  manifestsAlreadySealed: number;
+  manifestsSkipped: number;
   enabled: boolean;
   dryRun: boolean;
 }
@@ -98,6 +110,9 @@ async function run(args: ReturnType<typeof parse>): Promise<Summary> {
       wrapsAdded: 0,
       notHeld: 0,
       bytesEncrypted: 0,
+      manifestsSealed: 0,
+      manifestsAlreadySealed: 0,
+      manifestsSkipped: 0,
       enabled: false,
       dryRun: args.dryRun,
     };
@@ -153,6 +168,14 @@ async function run(args: ReturnType<typeof parse>): Promise<Summary> {
       }
       after = rows.at(-1)!.digest;
     }
+    const manifests = await sealStoredManifests(
+      store,
+      createManifestSealing({ imageData, keyring, logger }),
+      { batch: args.batch, dryRun: args.dryRun },
+    );
+    summary.manifestsSealed = manifests.sealed;
+    summary.manifestsAlreadySealed = manifests.alreadySealed;
+    summary.manifestsSkipped = manifests.skipped;
     if (!args.dryRun) {
       await store.audit.record(Date.now(), {
         actor: 'cli:encrypt-existing',
@@ -189,6 +212,9 @@ async function main(): Promise<number> {
       const verb = args.dryRun ? 'would encrypt' : 'encrypted';
       console.log(
         `${verb} ${summary.encrypted} blob(s) (${summary.bytesEncrypted} bytes); ${summary.alreadyEncrypted} were encrypted already; ${summary.wrapsAdded} namespace key wrap(s) added; ${summary.notHeld} blob(s) held by no namespace left to garbage collection`,
+      );
+      console.log(
+        `${args.dryRun ? 'would seal' : 'sealed'} ${summary.manifestsSealed} manifest(s); ${summary.manifestsAlreadySealed} were sealed already`,
       );
       if (summary.enabled) console.log('new image data is encrypted from now on');
     }

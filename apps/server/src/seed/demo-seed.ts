@@ -14,6 +14,7 @@ export async function seedDemo({
   now,
   region,
   stored,
+  sealManifest,
 }: {
   store: Store;
   blobs: BlobDriver;
@@ -21,9 +22,11 @@ export async function seedDemo({
   region: string;
   /** Told once a namespace holds a blob (encryption at rest, see createImageIngester). */
   stored?: (namespace: string, digest: string) => Promise<void>;
+  /** What to store for a manifest's bytes (sealed at rest, see createImageIngester). */
+  sealManifest?: (namespace: string, digest: string, bytes: Buffer) => Promise<Uint8Array>;
 }) {
   const plan = buildDemoPlan(now);
-  const ingester = createImageIngester(store, blobs, stored);
+  const ingester = createImageIngester(store, blobs, stored, sealManifest);
   let images = 0;
   for (const ns of plan.namespaces) {
     await store.namespaces.create(

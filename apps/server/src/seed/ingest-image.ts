@@ -6,7 +6,8 @@ function uploadedBlobs(m: BuiltManifest) {
   return [...(m.config ? [m.config] : []), ...m.layers];
 }
 
-export function ingestInput(m: BuiltManifest): IngestManifest {
+/** `content`: what the store keeps, the manifest's bytes unless they were sealed. */
+export function ingestInput(m: BuiltManifest, content: Uint8Array = m.bytes): IngestManifest {
   return {
     digest: m.digest,
     mediaType: m.mediaType,
@@ -20,7 +21,7 @@ export function ingestInput(m: BuiltManifest): IngestManifest {
     children: m.children.map((c) => ({ digest: c.digest, platform: c.platform })),
     subject: m.subject,
     createdAt: m.createdAt,
-    content: m.bytes,
+    content,
   };
 }
 
@@ -30,12 +31,14 @@ export function ingestInput(m: BuiltManifest): IngestManifest {
  */
 /**
  * `stored`: told once a namespace holds a blob written here (the server encrypts it at rest
- * then, issue 18); absent, blobs stay as written.
+ * then, issue 18); absent, blobs stay as written. `sealManifest`: what to store for a
+ * manifest's bytes (the server seals them then); absent, the bytes as they are.
  */
 export function createImageIngester(
   store: Store,
   blobs: BlobDriver,
   stored?: (namespace: string, digest: string) => Promise<void>,
+  sealManifest?: (namespace: string, digest: string, bytes: Buffer) => Promise<Uint8Array>,
 ) {
   const written = new Set<string>();
   type Target = { namespace: string; repository: string; now: number };
@@ -73,25 +76,30 @@ export function createImageIngester(
     ): Promise<void> {
       const m = image.manifest;
       const to = { namespace, repository, now: ctx.now };
+      const input = async (built: BuiltManifest) =>
+        ingestInput(
+          built,
+          sealManifest ? await sealManifest(namespace, built.digest, built.bytes) : built.bytes,
+        );
       await upload(m, to);
       // Children before their index, at every level of a nested index.
       const ingestChildren = async (parent: BuiltManifest): Promise<void> => {
         for (const child of parent.children) {
           await ingestChildren(child);
-          await store.images.ingest(namespace, repository, ingestInput(child), [], ctx);
+          await store.images.ingest(namespace, repository, await input(child), [], ctx);
         }
       };
       await ingestChildren(m);
-      await store.images.ingest(namespace, repository, ingestInput(m), image.tags, ctx);
+      await store.images.ingest(namespace, repository, await input(m), image.tags, ctx);
       for (const ref of image.referrers ?? []) {
         await upload(ref, to);
-        await store.images.ingest(namespace, repository, ingestInput(ref), [], ctx);
+        await store.images.ingest(namespace, repository, await input(ref), [], ctx);
       }
       // cosign's tag scheme: the signature is tagged sha256-<hex>.sig beside the image.
       for (const sig of image.tagSignatures ?? []) {
         await upload(sig, to);
         const tag = `${m.digest.replace(':', '-')}.sig`;
-        await store.images.ingest(namespace, repository, ingestInput(sig), [tag], ctx);
+        await store.images.ingest(namespace, repository, await input(sig), [tag], ctx);
       }
     },
   };

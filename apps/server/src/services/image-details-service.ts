@@ -11,6 +11,7 @@ import {
 import { MAX_CONFIG_DETAILS_BYTES, TIMELINE_LIMIT, type ImageDetails } from '@berth/contract';
 import type { ServiceDeps } from './deps.js';
 import { imageDataOf } from './encryption/image-data.js';
+import { manifestSealingOf } from './encryption/manifest-sealing.js';
 import { iso, isoOrNull } from './iso.js';
 import { requireDigest, requireNamespaceName, requireRepositoryName } from './name-checks.js';
 
@@ -27,6 +28,8 @@ export function createImageDetailsService(deps: ServiceDeps) {
   const { store, projects } = deps;
   // Configs are read decrypted, with the key of the namespace the image is in (issue 18).
   const imageData = imageDataOf(deps);
+  // Manifest bytes stored sealed are opened with the same namespace's key.
+  const sealing = manifestSealingOf(deps);
   /** The host pull references name: the first of this registry's hosts, as /regions says. */
   const host = projects.registryHosts[0] ?? 'localhost';
 
@@ -94,8 +97,9 @@ export function createImageDetailsService(deps: ServiceDeps) {
         store.imageDetails.timeline(namespace, repository, digest, record.pushedAt, TIMELINE_LIMIT),
         store.imageUses.ofImages(namespace, repository, [record], projects.registryHosts),
       ]);
+      const content = await sealing.open(namespace, record.digest, record.content);
       // Stored bytes were parsed when they were pushed; only synthetic benchmark rows have none.
-      const parsed = record.content ? parseManifest(record.content, record.mediaType) : null;
+      const parsed = content ? parseManifest(content, record.mediaType) : null;
       const config: ConfigPart = parsed?.config
         ? await readConfig(namespace, parsed.config)
         : { config: null, configError: null, history: [] };
@@ -116,7 +120,7 @@ export function createImageDetailsService(deps: ServiceDeps) {
         parents: record.parents,
         platforms: record.children,
         ...config,
-        layers: record.content ? layersOf(record.content) : [],
+        layers: content ? layersOf(content) : [],
         annotations: parsed?.annotations ?? {},
         referrers: record.referrers.map((r) => ({
           ...r,
@@ -140,7 +144,10 @@ export function createImageDetailsService(deps: ServiceDeps) {
           `Berth holds no bytes for manifest ${digest}: it is a synthetic benchmark image`,
         );
       }
-      return { mediaType: found.mediaType, content: found.content };
+      return {
+        mediaType: found.mediaType,
+        content: await sealing.open(namespace, digest, found.content),
+      };
     },
   };
 }

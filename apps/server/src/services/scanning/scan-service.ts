@@ -11,6 +11,7 @@ import {
 } from '@berth/store';
 import { DEFAULT_SCAN_SETTINGS, type ServiceDeps } from '../deps.js';
 import { imageDataOf } from '../encryption/image-data.js';
+import { manifestSealingOf } from '../encryption/manifest-sealing.js';
 import { defaultReaders, readInventory } from './inventory/inventory.js';
 import { LayerRejectedError, type LayerSource } from './inventory/layer-walker.js';
 import type { Distro, InventoryPackage } from './inventory/types.js';
@@ -54,6 +55,7 @@ export function createScanService(
 ) {
   const { store, clock, logger } = deps;
   const imageData = imageDataOf(deps);
+  const sealing = manifestSealingOf(deps);
   const settings = deps.scanning ?? DEFAULT_SCAN_SETTINGS;
   const owner = `scanner-${randomUUID()}`;
   let running = 0;
@@ -68,7 +70,8 @@ export function createScanService(
     scan: ClaimedScan,
   ): Promise<(StoredInventory & { notes: string[] }) | null> {
     if (!scan.content) return null;
-    const manifest = parseManifest(Buffer.from(scan.content), scan.mediaType);
+    const content = await sealing.open(scan.namespace, scan.digest, scan.content);
+    const manifest = parseManifest(content, scan.mediaType);
     // An index is scanned per platform: its platform manifests are images of their own.
     // Artifacts (signatures, SBOMs, BuildKit's attestations) have no filesystem.
     if (!hasFilesystem(manifest)) return null;

@@ -1,0 +1,230 @@
+import { NotFoundError } from '@berth/domain';
+import type { Store } from '@berth/store';
+import type { Logger } from 'pino';
+import { type Keyring, RootKeyError } from '../projects/keyring.js';
+import { type ImageData, imageDataOf } from './image-data.js';
+
+/**
+ * Leads every sealed manifest. A stored manifest is JSON (the registry parses it on push), and
+ * JSON never starts with `B`: rows stored in plaintext (before encryption, or with it off)
+ * are told apart without a migration or a flag column.
+ */
+export const SEALED_MANIFEST_MAGIC = Buffer.from('BERTHMF1', 'latin1');
+/** keyring.seal's framing: a 12-byte nonce before the ciphertext, a 16-byte tag after it. */
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+/** Bytes a sealed manifest adds to its plaintext. */
+export const SEALED_MANIFEST_OVERHEAD = SEALED_MANIFEST_MAGIC.length + NONCE_BYTES + TAG_BYTES;
+
+/**
+ * Unwrapped namespace keys are kept this long: every sealed manifest GET would otherwise read
+ * and unwrap its namespace's key. A deleted namespace has no manifests left to read, so an
+ * entry that outlives it opens nothing.
+ */
+const KEY_TTL_MS = 10_000;
+const MAX_CACHED_KEYS = 256;
+
+/** Bound into each seal: a sealed row copied to another namespace or digest does not open. */
+export const manifestContext = (namespaceId: number, digest: string) =>
+  `berth:manifest:v1:${namespaceId}:${digest}`;
+
+/** A sealed manifest that cannot be opened: altered, or its namespace key is gone. */
+export class SealedManifestError extends Error {
+  override readonly name = 'SealedManifestError';
+}
+
+export function isSealedManifest(stored: Uint8Array): boolean {
+  return (
+    stored.length >= SEALED_MANIFEST_MAGIC.length &&
+    SEALED_MANIFEST_MAGIC.equals(stored.subarray(0, SEALED_MANIFEST_MAGIC.length))
+  );
+}
+
+/** A namespace by id, or by name when the caller has only that (looked up only if needed). */
+export type NamespaceRef = number | string;
+
+export interface ManifestSealingOptions {
+  imageData: Pick<ImageData, 'encrypting' | 'keys' | 'namespaceId'>;
+  keyring: Keyring;
+  logger: Logger;
+}
+
+/**
+ * Manifest bytes at rest (issue 18): sealed with AES-256-GCM under the key of the namespace
+ * they are in, when image data is encrypted (`imageData.encrypting()`, the blobs' decision).
+ * Stored as `BERTHMF1` + nonce + ciphertext + tag; the digest and size recorded beside them
+ * stay those of the plaintext. The store keeps seeing opaque bytes: sealing happens before it
+ * writes them, opening after it reads them, and rows in either form are read.
+ */
+export function createManifestSealing({ imageData, keyring, logger }: ManifestSealingOptions) {
+  const cache = new Map<number, { key: Buffer; at: number }>();
+
+  function remember(namespaceId: number, key: Buffer): Buffer {
+    cache.delete(namespaceId); // re-inserted last: the map's order is the eviction order
+    cache.set(namespaceId, { key, at: Date.now() });
+    if (cache.size > MAX_CACHED_KEYS) cache.delete(cache.keys().next().value as number);
+    return key;
+  }
+
+  async function namespaceKey(namespaceId: number, create: boolean): Promise<Buffer | null> {
+    const key = await imageData.keys.namespaceKey(namespaceId, create);
+    return key ? remember(namespaceId, key) : null;
+  }
+
+  async function idOf(namespace: NamespaceRef): Promise<number> {
+    if (typeof namespace === 'number') return namespace;
+    const id = await imageData.namespaceId(namespace);
+    if (id === null) {
+      throw new NotFoundError('NAME_UNKNOWN', `namespace "${namespace}" does not exist`);
+    }
+    return id;
+  }
+
+  /** Sealed whatever the installation decided (encrypt-existing, tests). */
+  async function seal(namespace: NamespaceRef, digest: string, plain: Uint8Array) {
+    const namespaceId = await idOf(namespace);
+    // Read from the database, never the cache, on a write: what is sealed must be under the
+    // key that is stored, or it would be unreadable once the cache forgets it.
+    const key = await namespaceKey(namespaceId, true);
+    if (!key) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
+    const sealed = keyring.seal(key, manifestContext(namespaceId, digest), Buffer.from(plain));
+    return Buffer.concat([SEALED_MANIFEST_MAGIC, sealed]);
+  }
+
+  function tryOpen(key: Buffer, namespaceId: number, digest: string, stored: Uint8Array) {
+    try {
+      const body = stored.subarray(SEALED_MANIFEST_MAGIC.length);
+      return keyring.open(key, manifestContext(namespaceId, digest), body);
+    } catch (error) {
+      if (error instanceof RootKeyError) return null;
+      throw error;
+    }
+  }
+
+  function open(namespace: NamespaceRef, digest: string, stored: Uint8Array): Promise<Buffer>;
+  function open(
+    namespace: NamespaceRef,
+    digest: string,
+    stored: Uint8Array | null,
+  ): Promise<Buffer | null>;
+  async function open(namespace: NamespaceRef, digest: string, stored: Uint8Array | null) {
+    if (stored === null) return null;
+    // Plaintext (stored before encryption, or with it off): the same memory, not a copy.
+    if (!isSealedManifest(stored))
+      return Buffer.from(stored.buffer, stored.byteOffset, stored.length);
+    const namespaceId = await idOf(namespace);
+    const cached = cache.get(namespaceId);
+    if (cached && Date.now() - cached.at <= KEY_TTL_MS) {
+      const plain = tryOpen(cached.key, namespaceId, digest, stored);
+      if (plain) return plain;
+      // Before calling the row altered, make sure the cached key is still the stored one.
+    }
+    cache.delete(namespaceId);
+    const key = await namespaceKey(namespaceId, false);
+    const plain = key ? tryOpen(key, namespaceId, digest, stored) : null;
+    if (!plain) {
+      logger.error(
+        { digest, namespaceId, keyFound: key !== null },
+        'a sealed manifest failed to authenticate; it was not served',
+      );
+      throw new SealedManifestError(
+        key
+          ? `the stored manifest ${digest} does not authenticate under its namespace's key: it was altered or moved`
+          : `the stored manifest ${digest} is sealed and its namespace's key no longer exists`,
+      );
+    }
+    return plain;
+  }
+
+  return {
+    seal,
+    open,
+
+    /** What the store keeps for a manifest pushed into `namespace`: sealed when encrypting. */
+    async forStorage(namespace: NamespaceRef, digest: string, plain: Buffer): Promise<Buffer> {
+      return (await imageData.encrypting()) ? seal(namespace, digest, plain) : plain;
+    },
+  };
+}
+
+export type ManifestSealing = ReturnType<typeof createManifestSealing>;
+
+const shared = new WeakMap<object, ManifestSealing>();
+
+/** One sealing (and one key cache) per set of service dependencies, beside imageDataOf's. */
+export function manifestSealingOf(deps: Parameters<typeof imageDataOf>[0]): ManifestSealing {
+  let sealing = shared.get(deps);
+  if (!sealing) {
+    sealing = createManifestSealing({
+      imageData: imageDataOf(deps),
+      keyring: deps.keyring,
+      logger: deps.logger,
+    });
+    shared.set(deps, sealing);
+  }
+  return sealing;
+}
+
+export interface SealExistingSummary {
+  /** Rows sealed by this run (with dryRun: that would be). */
+  sealed: number;
+  alreadySealed: number;
+  /** Rows that changed under the run (deleted, or sealed by another run): left as they are. */
+  skipped: number;
+}
+
+/**
+ * Seals the manifests stored in plaintext (encrypt-existing), `batch` rows at a time in id
+ * order, trash included. Each row is replaced only if it still holds the plaintext read (a
+ * compare-and-set), so servers keep serving and a second run at the same time is harmless;
+ * rows sealed already are left alone, so running it again changes nothing.
+ */
+export async function sealStoredManifests(
+  store: Store,
+  sealing: ManifestSealing,
+  opts: { batch: number; dryRun: boolean },
+): Promise<SealExistingSummary> {
+  const summary: SealExistingSummary = { sealed: 0, alreadySealed: 0, skipped: 0 };
+  let after = 0;
+  for (;;) {
+    const rows = await store.db
+      .selectFrom('manifests as m')
+      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+      .select(['m.id', 'm.digest', 'm.content', 'r.namespace_id'])
+      .where('m.id', '>', after)
+      .where('m.content', 'is not', null)
+      .orderBy('m.id')
+      .limit(opts.batch)
+      .execute();
+    if (rows.length === 0) return summary;
+    for (const row of rows) {
+      const content = row.content!;
+      if (isSealedManifest(content)) {
+        summary.alreadySealed += 1;
+        continue;
+      }
+      if (opts.dryRun) {
+        summary.sealed += 1;
+        continue;
+      }
+      try {
+        const sealed = await sealing.seal(Number(row.namespace_id), row.digest, content);
+        const result = await store.db
+          .updateTable('manifests')
+          .set({ content: sealed })
+          .where('id', '=', row.id)
+          .where('content', '=', content)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 1) summary.sealed += 1;
+        else summary.skipped += 1;
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          summary.skipped += 1; // its namespace was deleted meanwhile, and the row with it
+          continue;
+        }
+        throw new Error(`manifest ${row.digest}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    after = Number(rows.at(-1)!.id);
+  }
+}
