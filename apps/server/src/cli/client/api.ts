@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { apiPaths, apiRoutes, operation, operationAccepted, type RouteSpec } from '@berth/contract';
 import { CliError, EXIT, usageError } from './exit-codes.js';
-import { send, throwIfFailed, type Transport } from './http.js';
+import { type Downloaded, download, send, throwIfFailed, type Transport } from './http.js';
 
 type Method = RouteSpec['method'];
 
@@ -18,6 +18,8 @@ export interface Route<R extends z.ZodType | null, B extends z.ZodType | null> {
   response: R;
   body: B;
   query: z.ZodType | null;
+  /** The status of the route's direct answer: 202 for a request queued (a scan), not an operation. */
+  status: number;
 }
 
 export function route<R extends z.ZodType | null, B extends z.ZodType | null = null>(
@@ -34,7 +36,7 @@ export function route<R extends z.ZodType | null, B extends z.ZodType | null = n
   if ((spec.body ?? null) !== body) {
     throw new Error(`contract drift: ${method.toUpperCase()} ${template} takes another body`);
   }
-  return { method, template, response, body, query: spec.query ?? null };
+  return { method, template, response, body, query: spec.query ?? null, status: spec.status };
 }
 
 type Output<R> = R extends z.ZodType ? z.output<R> : undefined;
@@ -76,6 +78,13 @@ export interface Api {
   ): Promise<Output<R>>;
   /** The raw body of a route without a JSON schema (CSV exports). */
   text(r: Route<null, null>, path: string, query?: CallOptions<null>['query']): Promise<string>;
+  /** A route's body streamed into a file, checked against its Content-Length (exports). */
+  download(
+    r: Route<null, null>,
+    path: string,
+    file: string,
+    onProgress: (done: number, total: number) => void,
+  ): Promise<Downloaded>;
 }
 
 const operationRoute = route('get', '/api/v1/operations/{operation}', operation);
@@ -153,9 +162,10 @@ export function createApi(transport: Transport, progress: (line: string | null) 
       throwIfFailed(res);
       opts.onHeaders?.(res.headers);
       const what = `${r.method.toUpperCase()} ${r.template}`;
-      if (res.status === 202) {
+      if (res.status === 202 && r.status !== 202) {
         // Bulk work larger than one chunk answers with an operation to follow to its end;
-        // its result has the same shape as the direct answer.
+        // its result has the same shape as the direct answer. A route whose own answer is
+        // 202 (a scan queued) is not such work.
         const accepted = parseAnswer(operationAccepted, JSON.parse(res.text), what);
         const result = await follow(accepted.operation.id);
         return (r.response ? parseAnswer(r.response, result, what) : undefined) as never;
@@ -176,6 +186,12 @@ export function createApi(transport: Transport, progress: (line: string | null) 
       const res = await send(transport, r.method, path, { query: queryOf(r, query) });
       throwIfFailed(res);
       return res.text;
+    },
+    download(r, path, file, onProgress) {
+      if (!matchesTemplate(r.template, path)) {
+        throw new Error(`contract drift: ${path} is not a path of ${r.template}`);
+      }
+      return download(transport, path, file, onProgress);
     },
   };
 }

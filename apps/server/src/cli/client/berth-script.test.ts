@@ -53,6 +53,15 @@ describe('./berth', () => {
       'api-keys',
       'audit',
       'gc',
+      'members',
+      'scans',
+      'search',
+      'apps',
+      'jobs',
+      'secrets',
+      'config-maps',
+      'operations',
+      'backups',
     ]) {
       expect(help.stdout, command).toMatch(new RegExp(`\\b${command}\\b`));
     }

@@ -1,5 +1,8 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { errorBody } from '@berth/contract';
 import { CliError, EXIT, exitCodeForStatus } from './exit-codes.js';
 
@@ -48,6 +51,34 @@ export function send(
   path: string,
   opts: RequestOptions = {},
 ): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    request(t, method, path, opts, reject, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+  });
+}
+
+/**
+ * Sends the request of send and download: headers, key, TLS choice, and the network errors in
+ * words.
+ */
+function request(
+  t: Transport,
+  method: string,
+  path: string,
+  opts: RequestOptions,
+  reject: (err: Error) => void,
+  onResponse: (res: http.IncomingMessage) => void,
+): void {
   const qs = opts.query?.toString();
   const url = new URL(`${t.server}${path}${qs ? `?${qs}` : ''}`);
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
@@ -59,38 +90,94 @@ export function send(
   }
   if (t.apiKey && !opts.anonymous) headers.authorization = `Bearer ${t.apiKey}`;
   const lib = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = lib.request(
-      url,
-      {
-        method: method.toUpperCase(),
-        headers,
-        timeout: TIMEOUT_MS,
-        ...(url.protocol === 'https:' && t.insecure ? { rejectUnauthorized: false } : {}),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      const hint =
-        err.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || err.code === 'SELF_SIGNED_CERT_IN_CHAIN'
-          ? ' (a self-signed certificate: trust it with NODE_EXTRA_CA_CERTS, or pass --insecure)'
-          : '';
-      reject(new CliError(EXIT.failed, `cannot reach ${t.server}: ${err.message}${hint}`));
-    });
-    req.end(payload);
+  const req = lib.request(
+    url,
+    {
+      method: method.toUpperCase(),
+      headers,
+      timeout: TIMEOUT_MS,
+      ...(url.protocol === 'https:' && t.insecure ? { rejectUnauthorized: false } : {}),
+    },
+    onResponse,
+  );
+  req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
+  req.on('error', (err: NodeJS.ErrnoException) => {
+    const hint =
+      err.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || err.code === 'SELF_SIGNED_CERT_IN_CHAIN'
+        ? ' (a self-signed certificate: trust it with NODE_EXTRA_CA_CERTS, or pass --insecure)'
+        : '';
+    reject(new CliError(EXIT.failed, `cannot reach ${t.server}: ${err.message}${hint}`));
   });
+  req.end(payload);
+}
+
+export interface Downloaded {
+  bytes: number;
+  headers: http.IncomingHttpHeaders;
+}
+
+/**
+ * A large body (a repository export) streamed into `file`, never held in memory. It is written
+ * to `<file>.part` and renamed only once exactly Content-Length bytes arrived: the server can
+ * only report a failure after the headers by cutting the connection, so a short body must
+ * never be left looking like a whole archive.
+ */
+export async function download(
+  t: Transport,
+  path: string,
+  file: string,
+  onProgress: (done: number, total: number) => void,
+): Promise<Downloaded> {
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+    request(t, 'get', path, { headers: { accept: '*/*' } }, reject, resolve),
+  );
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    throwIfFailed({ status, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+  }
+  const total = Number(res.headers['content-length']);
+  if (!Number.isSafeInteger(total) || total < 0) {
+    res.destroy();
+    throw new CliError(EXIT.failed, 'the server sent no Content-Length: cannot check the download');
+  }
+  const part = `${file}.part`;
+  let done = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      done += chunk.length;
+      onProgress(done, total);
+      next(null, chunk);
+    },
+  });
+  try {
+    await pipeline(res, count, fs.createWriteStream(part, { flags: 'wx', mode: 0o644 }));
+  } catch (err) {
+    fs.rmSync(part, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EEXIST') {
+      throw new CliError(EXIT.refused, `${part} exists: another download into it may be running`);
+    }
+    if (e.syscall !== undefined && e.code !== 'ECONNRESET') {
+      throw new CliError(EXIT.failed, `cannot write ${part}: ${e.message}`);
+    }
+    throw new CliError(
+      EXIT.failed,
+      `the download broke off after ${done} of ${total} bytes; nothing was written to ${file}`,
+    );
+  }
+  // Node's parser already fails a body that ends before its Content-Length (the catch above);
+  // this keeps the promise "renamed only when complete" true should a transport ever not.
+  if (done !== total) {
+    fs.rmSync(part, { force: true });
+    throw new CliError(
+      EXIT.failed,
+      `the download ended after ${done} of ${total} bytes; nothing was written to ${file}`,
+    );
+  }
+  fs.renameSync(part, file);
+  return { bytes: done, headers: res.headers };
 }
 
 /** Throws the API's error for a non-2xx answer; anything unreadable says what it got. */

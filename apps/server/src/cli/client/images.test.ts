@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { signIn } from '../../testing/accounts.js';
@@ -14,6 +15,42 @@ describe('berth images', () => {
         items: { digest: string; tags: string[] }[];
       }
     ).items;
+
+  it('get shows one image: tags, pull reference, layers, signatures (table and JSON)', async () => {
+    const run = await berth(['images', 'get', 'team-alpha/web/app:latest']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      new RegExp(`^image: +team-alpha/web/app@${cli.reg.v2.digest}$`, 'm'),
+    );
+    expect(run.stdout).toMatch(/^tags: +(2\.0,latest|latest,2\.0)$/m);
+    expect(run.stdout).toMatch(/^LAYER\s+SIZE\s+MEDIA TYPE$/m);
+    expect(run.stdout).toMatch(
+      new RegExp(`^REFERRER\\s+TYPE\\s+PUSHED\n${cli.reg.sig.digest.slice(0, 19)}\\s`, 'm'),
+    );
+    const json = await berth([
+      'images',
+      'get',
+      `team-alpha/web/app@${cli.reg.v2.digest}`,
+      '-o',
+      'json',
+    ]);
+    const api = await cli.server
+      .api()
+      .get(apiPaths.image('team-alpha', 'web/app', cli.reg.v2.digest))
+      .expect(200);
+    expect(JSON.parse(json.stdout)).toEqual(api.body);
+    const index = await berth(['images', 'get', 'team-alpha/tools:stable']);
+    expect(index.stdout).toMatch(/^PLATFORM\s+DIGEST\s+SIZE\nlinux\/amd64\s/m);
+    expect((await berth(['images', 'get', 'team-alpha/web/app:nope'])).code).toBe(3);
+    expect((await berth(['images', 'get', 'team-alpha/web/app'])).code).toBe(2);
+  });
+
+  it('manifest prints the manifest byte for byte: its digest is the image digest', async () => {
+    const run = await berth(['images', 'manifest', 'team-alpha/web/app:2.0', '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    const digest = `sha256:${createHash('sha256').update(run.stdout, 'utf8').digest('hex')}`;
+    expect(digest).toBe(cli.reg.v2.digest);
+  });
 
   it('lists images with short digests and tags; --untagged and --tagged filter', async () => {
     const run = await berth(['images', 'list', 'team-alpha/web/app']);

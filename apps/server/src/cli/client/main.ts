@@ -13,28 +13,45 @@ import { ApiError } from './http.js';
 import type { Terminal } from './terminal.js';
 import { apiKeysGroup } from './commands/api-keys.js';
 import { auditGroup } from './commands/audit.js';
+import { backupsGroup } from './commands/backups.js';
+import { configMapsGroup } from './commands/config-maps.js';
 import { gcGroup } from './commands/gc.js';
 import { imagesGroup } from './commands/images.js';
+import { membersGroup } from './commands/members.js';
 import { namespacesGroup } from './commands/namespaces.js';
+import { operationsGroup } from './commands/operations.js';
 import { projectsGroup } from './commands/projects.js';
 import { repositoriesGroup } from './commands/repositories.js';
 import { retentionGroup } from './commands/retention.js';
+import { scansGroup } from './commands/scans.js';
+import { searchGroup } from './commands/search.js';
+import { secretsGroup } from './commands/secrets.js';
 import { loginGroup, logoutGroup } from './commands/session.js';
 import { trashGroup } from './commands/trash.js';
 import { usersGroup } from './commands/users.js';
+import { appsGroup, jobsGroup } from './commands/workloads.js';
 
 export const GROUPS: Group[] = [
   loginGroup,
   logoutGroup,
   namespacesGroup,
+  membersGroup,
   repositoriesGroup,
   imagesGroup,
+  scansGroup,
+  searchGroup,
   trashGroup,
   retentionGroup,
   projectsGroup,
+  appsGroup,
+  jobsGroup,
+  secretsGroup,
+  configMapsGroup,
   usersGroup,
   apiKeysGroup,
   auditGroup,
+  operationsGroup,
+  backupsGroup,
   gcGroup,
 ];
 

@@ -164,6 +164,15 @@ describe('berth namespaces', () => {
       'gc',
       'login',
       'logout',
+      'members',
+      'scans',
+      'search',
+      'apps',
+      'jobs',
+      'secrets',
+      'config-maps',
+      'operations',
+      'backups',
     ]) {
       expect(top.stdout).toMatch(new RegExp(`^  ${group} `, 'm'));
     }

@@ -44,6 +44,18 @@ describe('berth projects', () => {
     expect(region.stderr).toMatch(/region "mars" is not configured .*\(REGION_UNKNOWN, HTTP 400\)/);
   });
 
+  it('get shows one project by name or id (table and JSON)', async () => {
+    const run = await berth(['projects', 'get', 'shop']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^holds: +0 apps, 0 jobs, 0 secrets, 0 config maps$/m);
+    expect(run.stdout).toMatch(/^your role: +manager$/m);
+    const id = /^id: +(\S+)$/m.exec(run.stdout)![1]!;
+    const json = await berth(['projects', 'get', id, '-o', 'json']);
+    const api = await cli.server.api().get(apiPaths.project(id)).expect(200);
+    expect(JSON.parse(json.stdout)).toEqual(api.body);
+    expect((await berth(['projects', 'get', 'nothing'])).code).toBe(3);
+  });
+
   it('delete asks, or needs --force without a terminal; a soft delete is restorable', async () => {
     const before = await cli.server.dump();
     const script = await berth(['projects', 'delete', 'scratch']);

@@ -10,20 +10,21 @@ import {
 import { route } from '../api.js';
 import { bool, type Command, type Context, type Group, str } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { formatTime, table } from '../output.js';
+import { fields, formatTime, table } from '../output.js';
 import { confirmTyped } from '../terminal.js';
 import { regionOf } from './namespaces.js';
 
 const PROJECT = '/api/v1/projects/{projectId}';
 const routes = {
   list: route('get', '/api/v1/projects', projectList),
+  get: route('get', PROJECT, projectSummary),
   create: route('post', '/api/v1/projects', projectSummary, createProjectBody),
   preview: route('get', `${PROJECT}/deletion-preview`, projectDeletionPreview),
   remove: route('delete', PROJECT, projectDeleted),
   restore: route('post', `${PROJECT}/restore`, projectSummary),
 };
 
-const regionOption = {
+export const regionOption = {
   region: {
     type: 'string' as const,
     value: 'REGION',
@@ -32,7 +33,7 @@ const regionOption = {
 };
 
 /** A project by name or id, among the region's active or soft-deleted projects. */
-async function findProject(
+export async function findProject(
   ctx: Context,
   nameOrId: string,
   region: string | undefined,
@@ -84,6 +85,28 @@ const list: Command = {
               ]),
             )) +
         `${quota.used} of ${quota.limit} projects in ${quota.region} (${quota.deleted} deleted)\n`,
+    );
+  },
+};
+
+const get: Command = {
+  name: 'get',
+  summary: 'one project: what it holds, who made it, your role',
+  args: '<name|id>',
+  positionals: 1,
+  options: regionOption,
+  async run(ctx, v, [nameOrId]) {
+    const found = await findProject(ctx, nameOrId!, str(v, 'region'), 'active');
+    const p = await ctx.api.call(routes.get, apiPaths.project(found.id));
+    ctx.print(p, () =>
+      fields([
+        ['name', p.name],
+        ['id', p.id],
+        ['region', p.region],
+        ['holds', counts(p)],
+        ['created', `${formatTime(p.createdAt)} by ${p.createdBy}`],
+        ['your role', p.role],
+      ]),
     );
   },
 };
@@ -190,5 +213,5 @@ const restore: Command = {
 export const projectsGroup: Group = {
   name: 'projects',
   summary: 'list, create, delete and restore projects',
-  commands: [list, create, remove, deleted, restore],
+  commands: [list, get, create, remove, deleted, restore],
 };

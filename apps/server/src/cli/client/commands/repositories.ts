@@ -6,6 +6,7 @@ import { printPaged } from '../listing.js';
 import { formatSize, formatTime, table } from '../output.js';
 import { namespaceArg, repositoryArg } from '../references.js';
 import { confirmTyped } from '../terminal.js';
+import { exportRepository } from './repository-export.js';
 
 const routes = {
   list: route('get', '/api/v1/namespaces/{namespace}/repositories', repositoryList),
@@ -115,6 +116,6 @@ const rm: Command = {
 
 export const repositoriesGroup: Group = {
   name: 'repos',
-  summary: 'list repositories, move a repository to the trash',
-  commands: [list, rm],
+  summary: 'list repositories, move one to the trash, download one as an OCI layout',
+  commands: [list, rm, exportRepository],
 };
