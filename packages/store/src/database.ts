@@ -385,6 +385,8 @@ export interface UploadSessionsTable {
   owner: string | null;
   lease_until: number | null;
   revision: Generated<number>;
+  /** JSON { key, header } of a session encrypted as it arrives (migration 0027); null: plaintext. */
+  encryption: string | null;
 }
 
 /** An imported OSV advisory: see migrations/0022-advisories.ts. */

@@ -62,8 +62,26 @@ describe('upload_sessions', () => {
       oneShot: false,
       s3UploadId: null,
       revision: 0,
+      encryption: null,
     });
     expect(await two.uploadSessions.get(ID)).toEqual(created);
+  });
+
+  it("keeps an encrypted session's wrapped key and header (migration 0027) through a chunk", async () => {
+    const encryption = { key: 'd3JhcHBlZA==', header: 'QkVSVEhFTkM=' };
+    const created = await one.uploadSessions.create({
+      id: ID,
+      repository: 'team/app',
+      algorithm: 'sha256',
+      hashState: '',
+      oneShot: false,
+      now: T0,
+      encryption,
+    });
+    expect(created.encryption).toEqual(encryption);
+    const claimed = (await two.uploadSessions.claim(ID, 0, 'p2', T0, LEASE))!;
+    expect(await two.uploadSessions.advance(ID, 'p2', claimed.revision, progress(9))).toBe(true);
+    expect((await one.uploadSessions.get(ID))?.encryption).toEqual(encryption);
   });
 
   it('only one of two processes claiming the same revision at once gets the session', async () => {

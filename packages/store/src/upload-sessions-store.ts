@@ -33,6 +33,16 @@ export interface UploadSessionRecord {
   owner: string | null;
   leaseUntil: number | null;
   revision: number;
+  /**
+   * Encrypted as it arrives (migration 0027): the session's key wrapped by its namespace's key
+   * and the header its ciphertext starts with, both base64. Null: a plaintext session.
+   */
+  encryption: UploadEncryptionRecord | null;
+}
+
+export interface UploadEncryptionRecord {
+  key: string;
+  header: string;
 }
 
 export interface NewUploadSession {
@@ -44,6 +54,7 @@ export interface NewUploadSession {
   now: number;
   /** Started already claimed (a single-request upload is written at once). */
   claim?: { owner: string; leaseMs: number };
+  encryption?: UploadEncryptionRecord;
 }
 
 /** Where a chunk left the session: what `advance` records. */
@@ -74,6 +85,8 @@ function toRecord(row: Row): UploadSessionRecord {
     owner: row.owner,
     leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
     revision: Number(row.revision),
+    encryption:
+      row.encryption === null ? null : (JSON.parse(row.encryption) as UploadEncryptionRecord),
   };
 }
 
@@ -105,6 +118,9 @@ export function createUploadSessionsStore(db: Db) {
           tail_key: null,
           owner: s.claim?.owner ?? null,
           lease_until: s.claim ? s.now + s.claim.leaseMs : null,
+          encryption: s.encryption
+            ? JSON.stringify({ key: s.encryption.key, header: s.encryption.header })
+            : null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

@@ -39,16 +39,15 @@ export function blobHandlers({ registry }: Services) {
         res.end();
         return;
       }
-      const reader = await registry.openBlobReader(digest);
-      if (reader) {
-        await sendBlob(res, reader, range?.start ?? 0, length);
-        return;
-      }
-      const stream = await registry.openBlob(digest, range ?? undefined, {
+      const body = await registry.openBlobToSend(digest, range ?? undefined, {
         repository: name,
         size,
       });
-      await pipeline(stream, res);
+      if ('reader' in body) {
+        await sendBlob(res, body.reader, range?.start ?? 0, length);
+        return;
+      }
+      await pipeline(body.stream, res);
     },
 
     async delete(req: Request, res: Response, [name = '', digest = '']: string[]) {

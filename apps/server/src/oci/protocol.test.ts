@@ -342,7 +342,9 @@ describe('pushing blobs, every protocol variant', () => {
     expect(status.headers.range).toBe('0-4');
     expect(status.headers['docker-upload-uuid']).toBe(id);
     expect(status.headers.location).toBe(location);
-    expect(uploadFiles()).toEqual(expect.arrayContaining([`${id}:5`]));
+    // Staged as its data file and meta (with image data encrypted, the 5 bytes are sealed in
+    // the meta until a whole segment has arrived; see upload-sealer.ts).
+    expect(uploadFiles().filter((f) => f.startsWith(id)).length).toBe(2);
 
     await api().delete(location).expect(204);
     expect(uploadFiles().filter((f) => f.startsWith(id))).toEqual([]);

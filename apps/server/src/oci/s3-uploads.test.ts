@@ -30,6 +30,12 @@ import { startTestServer, type TestServer } from '../testing/test-server.js';
  * in-process server on the same data directory runs GC with a clock the test moves.
  */
 const unavailable = cephUnavailable();
+/**
+ * These check how plaintext sessions are cut into parts and tails (image data encryption off,
+ * as an installation from before it keeps). Sessions encrypted as they arrive are staged as
+ * ciphertext, in other sizes: encryption-s3.test.ts covers them.
+ */
+const PLAINTEXT = { BERTH_ENCRYPT_IMAGE_DATA: '0' };
 const BUCKET = 'berth-uploads';
 const PREFIX = 'site-b/';
 const MiB = 1024 * 1024;
@@ -119,14 +125,14 @@ describe.skipIf(unavailable !== null)(
       address = `s3://${BUCKET}/${PREFIX}?endpoint=${rgw.endpoint}`;
       s3 = createS3Client(parseS3Location(address));
       await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-      local = await startTestServer({ env: { BERTH_BLOB_STORE: address } });
+      local = await startTestServer({ env: { BERTH_BLOB_STORE: address, ...PLAINTEXT } });
       await local
         .api()
         .post(apiPaths.namespaces())
         .send({ name: 'team', region: 'local' })
         .expect(201);
-      one = startServerProcess(local.dataDir, { BERTH_BLOB_STORE: address });
-      two = startServerProcess(local.dataDir, { BERTH_BLOB_STORE: address });
+      one = startServerProcess(local.dataDir, { BERTH_BLOB_STORE: address, ...PLAINTEXT });
+      two = startServerProcess(local.dataDir, { BERTH_BLOB_STORE: address, ...PLAINTEXT });
       await until(() => one.listening() && two.listening(), 'both servers to listen', 60_000);
     }, 180_000);
 
@@ -402,7 +408,7 @@ describe.skipIf(unavailable !== null)(
     }, 60_000);
 
     it('a single-request upload whose process was killed is swept once its claim lapsed', async () => {
-      const doomed = startServerProcess(local.dataDir, { BERTH_BLOB_STORE: address });
+      const doomed = startServerProcess(local.dataDir, { BERTH_BLOB_STORE: address, ...PLAINTEXT });
       await until(doomed.listening, 'the third server to listen', 60_000);
       const blob = randomBytesFromSeed('s3-killed', 20 * MiB);
       const before = new Set(

@@ -30,6 +30,7 @@ import * as retentionScanProtection from './0023-retention-scan-protection.js';
 import * as scanNotes from './0024-scan-notes.js';
 import * as encryptionKeys from './0025-encryption-keys.js';
 import * as backupRuns from './0026-backup-runs.js';
+import * as uploadSessionEncryption from './0027-upload-session-encryption.js';
 import * as postgresPreviewCompression from './0021-postgres-preview-compression.js';
 import * as postgresBaseline from '../postgres/baseline-schema.js';
 import { analyzeAfterMigrating } from '../statistics.js';
@@ -72,6 +73,7 @@ const sharedAfter: Record<string, Migration> = {
   '0024-scan-notes': scanNotes,
   '0025-encryption-keys': encryptionKeys,
   '0026-backup-runs': backupRuns,
+  '0027-upload-session-encryption': uploadSessionEncryption,
 };
 const postgresMigrations: Record<string, Migration> = {
   '0017-postgres-baseline': postgresBaseline,

@@ -11,7 +11,7 @@ import { hasSkopeo, pullToLayout, pushLayout } from '../../testing/skopeo.js';
 import { pushBlob } from '../../testing/registry-client.js';
 import { createKeyring, keyFileSource, RootKeyError } from '../projects/keyring.js';
 import { createImageDataKeys } from './image-data-keys.js';
-import { HEADER_BYTES, SEGMENT_BYTES, storedSizeOf, TAG_BYTES } from './segment-format.js';
+import { HEADER_BYTES, SEGMENT_BYTES, SEGMENT_OVERHEAD, storedSizeOf } from './segment-format.js';
 
 const S = SEGMENT_BYTES;
 
@@ -170,7 +170,7 @@ describe.skipIf(!hasSkopeo())('image data encrypted at rest (new installation: o
     expect((whole.body as Buffer).equals(bytes)).toBe(true);
 
     const empty = await pushBlob(server, 'alpha/ranges', Buffer.alloc(0));
-    expect(fs.statSync(blobFile(server, empty)).size).toBe(HEADER_BYTES + TAG_BYTES);
+    expect(fs.statSync(blobFile(server, empty)).size).toBe(storedSizeOf(0));
     const got = await getRange(server, 'alpha/ranges', empty);
     expect(got.status).toBe(200);
     expect((got.body as Buffer).length).toBe(0);
@@ -223,7 +223,7 @@ describe.skipIf(!hasSkopeo())('image data encrypted at rest (new installation: o
     const file = blobFile(server, digest);
     const original = fs.readFileSync(file);
     const tampered = Buffer.from(original);
-    tampered[HEADER_BYTES + (S + TAG_BYTES) + 100]! ^= 0x01; // inside segment 1
+    tampered[HEADER_BYTES + (S + SEGMENT_OVERHEAD) + 100]! ^= 0x01; // inside segment 1
     fs.writeFileSync(file, tampered);
     logLines.length = 0;
     const whole = await fetchWhole(server, 'gamma/tamper', digest);

@@ -14,6 +14,10 @@ export const namespaceKeyContext = (namespaceId: number) => `berth:namespace-key
 const blobKeyContext = (namespaceId: number, digest: string) =>
   `berth:blob-key:v1:${namespaceId}:${digest}`;
 
+/** An upload session's key wrapped by a namespace key (see wrapUploadKey). */
+const uploadKeyContext = (namespaceId: number, session: string) =>
+  `berth:upload-key:v1:${namespaceId}:${session}`;
+
 /**
  * The keys of image data (issue 18). Each namespace has a random data key, wrapped by the
  * operator's root key and created on its first encrypted write. Each blob has its own random
@@ -87,6 +91,26 @@ export function createImageDataKeys(store: Store, keyring: Keyring, clock: () =>
       return key;
     },
 
+    /**
+     * An upload's own key (encrypted as it arrives, before its digest is known), wrapped by
+     * the namespace's key for the upload's meta, so another process or a restart can resume
+     * it. Bound to the namespace and the session: a wrap copied to another session fails.
+     */
+    async wrapUploadKey(namespaceId: number, session: string, key: Buffer): Promise<Buffer> {
+      const nsKey = await namespaceKey(namespaceId, true);
+      if (!nsKey) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
+      return keyring.seal(nsKey, uploadKeyContext(namespaceId, session), key);
+    },
+
+    async unwrapUploadKey(namespaceId: number, session: string, wrapped: Buffer): Promise<Buffer> {
+      const nsKey = await namespaceKey(namespaceId, false);
+      if (!nsKey) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
+      const key = keyring.open(nsKey, uploadKeyContext(namespaceId, session), wrapped);
+      if (key.length !== KEY_BYTES)
+        throw new RootKeyError(`the key of upload ${session} is malformed`);
+      return key;
+    },
+
     /** The blob's key through any namespace that holds it (commands that read to copy). */
     anyBlobKey: async (digest: string): Promise<Buffer | null> =>
       fromWraps(digest, await keys.wrapsOf(digest)),
@@ -95,12 +119,21 @@ export function createImageDataKeys(store: Store, keyring: Keyring, clock: () =>
      * The key a writer encrypts the blob with, recorded for `namespaceId` before any byte is
      * written. `fresh`: this writer chose it, so bytes stored already (plaintext, or the
      * ciphertext of a crypto-shredded key) are not under it and must be replaced.
+     * `candidate`: the key the writer has encrypted with already (an upload encrypted as it
+     * arrived, under its own random key); a new random one when absent.
      */
-    async claim(namespaceId: number, digest: string): Promise<{ key: Buffer; fresh: boolean }> {
+    async claim(
+      namespaceId: number,
+      digest: string,
+      candidateKey?: Buffer,
+    ): Promise<{ key: Buffer; fresh: boolean }> {
+      if (candidateKey && candidateKey.length !== KEY_BYTES) {
+        throw new RangeError('a blob key is 32 bytes');
+      }
+      const candidate = candidateKey ?? crypto.randomBytes(KEY_BYTES);
       for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
         const nsKey = await namespaceKey(namespaceId, true);
         if (!nsKey) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
-        const candidate = crypto.randomBytes(KEY_BYTES);
         const claim = await keys.claimBlobKey(
           namespaceId,
           digest,

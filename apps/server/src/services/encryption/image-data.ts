@@ -10,6 +10,8 @@ import {
   STAGING_OWNER,
   type Store,
 } from '@berth/store';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConflictError } from '@berth/domain';
 import type { Logger } from 'pino';
 import type { Keyring } from '../projects/keyring.js';
 import { createImageDataKeys } from './image-data-keys.js';
@@ -25,8 +27,21 @@ import {
   planRange,
   SEGMENT_BYTES,
   type SegmentHeader,
-  TAG_BYTES,
+  SEGMENT_OVERHEAD,
 } from './segment-format.js';
+
+/** How upload sessions get and keep their keys (see ImageData.uploadEncryption). */
+export interface UploadEncryption {
+  /** Whether a session started now encrypts what it stages. */
+  encrypting(): Promise<boolean>;
+  /** A new random key for `session` of `repository`, and its wrap to keep in the session. */
+  newKey(repository: string, session: string): Promise<{ key: Buffer; wrapped: string }>;
+  /** The session's key from the wrap newKey made. */
+  unwrap(repository: string, session: string, wrapped: string): Promise<Buffer>;
+}
+
+/** How long an upload waits for a concurrent push of the same blob to store it (S3). */
+const SETTLE_WAIT_MS = 10_000;
 
 /** Stored bytes read per step of a decrypting pull: 16 whole segments, about 1 MiB. */
 const READ_SEGMENTS = 16;
@@ -96,9 +111,12 @@ export function createImageData(options: ImageDataOptions) {
     return Buffer.concat(parts);
   }
 
-  /** Stored bytes [start, end], from one open handle when the driver has positioned reads. */
-  async function* storedRange(digest: string, start: number, end: number) {
-    const reader = blobs.openReader ? await blobs.openReader(digest) : null;
+  /**
+   * Stored bytes [start, end], from one open handle when the driver has positioned reads
+   * (`opened`: one the caller opened already, and closes).
+   */
+  async function* storedRange(digest: string, start: number, end: number, opened?: BlobReader) {
+    const reader = opened ?? (blobs.openReader ? await blobs.openReader(digest) : null);
     if (!reader) {
       const stream = await blobs.get(digest, { start, end });
       if (!stream) throw new ImageDataUnreadableError(`blob ${digest} is not stored`);
@@ -106,7 +124,7 @@ export function createImageData(options: ImageDataOptions) {
       return;
     }
     try {
-      const step = READ_SEGMENTS * (SEGMENT_BYTES + TAG_BYTES);
+      const step = READ_SEGMENTS * (SEGMENT_BYTES + SEGMENT_OVERHEAD);
       // One buffer, read into again only when the consumer asks for more: decryptSegments
       // has decrypted or copied every byte of a chunk by then. A buffer per read made garbage
       // collection a large part of a pull (see send-blob.ts).
@@ -118,7 +136,7 @@ export function createImageData(options: ImageDataOptions) {
         yield buffer.subarray(0, n);
       }
     } finally {
-      await reader.close();
+      if (!opened) await reader.close();
     }
   }
 
@@ -129,9 +147,10 @@ export function createImageData(options: ImageDataOptions) {
     plainSize: number,
     range: { start: number; end: number } | undefined,
     context: { namespaceId: number },
+    reader?: BlobReader,
   ): Readable {
-    const plan = planRange(plainSize, range);
-    const source = storedRange(digest, plan.storedStart, plan.storedEnd);
+    const plan = planRange(plainSize, range, header.overhead);
+    const source = storedRange(digest, plan.storedStart, plan.storedEnd, reader);
     const plain = decryptSegments(key, header, digest, plainSize, plan, source);
     // A segment that does not authenticate ends the stream with an error before any of its
     // bytes go out: the response is cut short, never completed with unauthenticated data.
@@ -246,10 +265,98 @@ export function createImageData(options: ImageDataOptions) {
     return hash.digest('hex') === hex;
   }
 
+  /** The plaintext of an upload staged as ciphertext under its own key (format version 2). */
+  async function* stagedPlaintext(file: string, key: Buffer): AsyncIterable<Uint8Array> {
+    const handle = await open(file, 'r');
+    let header: SegmentHeader;
+    let storedSize: number;
+    try {
+      const head = Buffer.alloc(HEADER_BYTES);
+      await handle.read(head, 0, HEADER_BYTES, 0);
+      header = parseHeader(head);
+      storedSize = (await handle.stat()).size;
+    } finally {
+      await handle.close();
+    }
+    const plainSize = plainSizeOf(storedSize, header.version);
+    const plan = planRange(plainSize, undefined, header.overhead);
+    const stored = createReadStream(file, {
+      start: plan.storedStart,
+      end: plan.storedEnd,
+      highWaterMark: 1 << 20,
+    }) as AsyncIterable<Uint8Array>;
+    yield* decryptSegments(key, header, '', plainSize, plan, stored);
+  }
+
+  async function storeEncryptedUpload(
+    namespaceId: number,
+    digest: string,
+    file: string,
+    uploadKey: Buffer,
+  ): Promise<void> {
+    try {
+      const { key, fresh } = await keys.claim(namespaceId, digest, uploadKey);
+      if (fresh) {
+        const stored = await blobs.stat(digest);
+        const size = (await stat(file)).size;
+        if (stored === null) {
+          // The common case: the upload's ciphertext becomes the blob, written once.
+          await blobs.adopt(digest, file, { size });
+          return;
+        }
+        // Plaintext from before, or ciphertext whose key was destroyed: replaced.
+        const hash = crypto.createHash('sha256');
+        for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+          hash.update(chunk as Buffer);
+        }
+        await blobs.putStored(digest, createReadStream(file, { highWaterMark: 1 << 20 }), {
+          sha256: hash.digest('hex'),
+          size,
+        });
+        return;
+      }
+      if (await api.storedEncrypted(digest)) return; // stored once, now shared
+      // Another writer chose the key and the stored bytes are not its ciphertext yet (it is
+      // still writing, or encrypt-existing is between recording the key and rewriting).
+      const plainSize = plainSizeOf((await stat(file)).size);
+      const staged = await encryptToStaging(
+        key,
+        digest,
+        stagedPlaintext(file, uploadKey),
+        plainSize,
+        (await blobs.stat(digest)) !== null,
+      );
+      await storeStaged(digest, staged);
+    } finally {
+      await unlink(file).catch(() => undefined);
+    }
+  }
+
   const api = {
     /** Whether writes are encrypted. */
     encrypting,
     keys,
+
+    /**
+     * What upload sessions staged on this machine need to encrypt as chunks arrive: a key per
+     * session, kept wrapped by the namespace's key in the session's meta.
+     * `namespaceIdOf`: the namespace a repository (`ns/repo`) is in.
+     */
+    uploadEncryption(namespaceIdOf: (repository: string) => Promise<number>): UploadEncryption {
+      return {
+        encrypting,
+        async newKey(repository, session) {
+          const key = crypto.randomBytes(32);
+          const nsId = await namespaceIdOf(repository);
+          const wrapped = await keys.wrapUploadKey(nsId, session, key);
+          return { key, wrapped: wrapped.toString('base64') };
+        },
+        async unwrap(repository, session, wrapped) {
+          const nsId = await namespaceIdOf(repository);
+          return keys.unwrapUploadKey(nsId, session, Buffer.from(wrapped, 'base64'));
+        },
+      };
+    },
 
     namespaceId: (name: string) => store.imageDataKeys.namespaceId(name),
 
@@ -276,8 +383,56 @@ export function createImageData(options: ImageDataOptions) {
         );
       }
       const header = parseHeader(head);
-      const size = plainSize ?? plainSizeOf((await blobs.stat(digest))?.size ?? 0);
+      const size = plainSize ?? plainSizeOf((await blobs.stat(digest))?.size ?? 0, header.version);
       return decrypted(key, header, digest, size, range, { namespaceId });
+    },
+
+    /**
+     * What a registry GET sends, with one open of the stored bytes when the driver has
+     * positioned reads: the reader itself when they are plaintext (sent as they are), or a
+     * stream decrypting through that same reader. Without positioned reads (S3), as open.
+     * Null when nothing is stored. `namespaceId`: asked only when the bytes are encrypted.
+     */
+    async openForSend(
+      namespaceIdOf: () => Promise<number>,
+      digest: string,
+      range?: { start: number; end: number },
+      plainSize?: number,
+    ): Promise<{ reader: BlobReader } | { stream: NodeJS.ReadableStream } | null> {
+      if (!blobs.openReader) {
+        const stream = await api.open(await namespaceIdOf(), digest, range, plainSize);
+        return stream ? { stream } : null;
+      }
+      const reader = await blobs.openReader(digest);
+      if (!reader) return null;
+      try {
+        const head = Buffer.alloc(Math.min(reader.size, HEADER_BYTES));
+        let got = 0;
+        while (got < head.length) {
+          const n = await reader.read(head.subarray(got), head.length - got, got);
+          if (n === 0) break;
+          got += n;
+        }
+        if (!looksEncrypted(head.subarray(0, got))) return { reader };
+        const namespaceId = await namespaceIdOf();
+        const key = await keys.blobKey(namespaceId, digest);
+        if (!key) {
+          // As in open: a layer whose own bytes start like ciphertext, when no key was recorded.
+          if (!(await store.imageDataKeys.isEncrypted(digest))) return { reader };
+          throw new ImageDataUnreadableError(
+            `blob ${digest} is encrypted and its key was destroyed with the namespaces that held it`,
+          );
+        }
+        const header = parseHeader(head.subarray(0, got));
+        const size = plainSize ?? plainSizeOf(reader.size, header.version);
+        const stream = decrypted(key, header, digest, size, range, { namespaceId }, reader);
+        // Closed however the stream ends, even destroyed before its first read.
+        stream.once('close', () => void reader.close().catch(() => undefined));
+        return { stream };
+      } catch (error) {
+        await reader.close();
+        throw error;
+      }
     },
 
     /** As open, with the key of any namespace holding the blob. */
@@ -295,16 +450,9 @@ export function createImageData(options: ImageDataOptions) {
           `blob ${digest} is encrypted and its key was destroyed with the namespaces that held it`,
         );
       }
-      const size = plainSizeOf((await blobs.stat(digest))?.size ?? 0);
-      return decrypted(key, parseHeader(head), digest, size, range, { namespaceId: 0 });
-    },
-
-    /** Whether a reader opened on the stored bytes reads ciphertext (one small read). */
-    async readerEncrypted(reader: BlobReader): Promise<boolean> {
-      if (reader.size < HEADER_BYTES) return false;
-      const head = Buffer.alloc(HEADER_BYTES);
-      const n = await reader.read(head, HEADER_BYTES, 0);
-      return looksEncrypted(head.subarray(0, n));
+      const header = parseHeader(head);
+      const size = plainSizeOf((await blobs.stat(digest))?.size ?? 0, header.version);
+      return decrypted(key, header, digest, size, range, { namespaceId: 0 });
     },
 
     /** The whole plaintext of a blob `namespaceId` holds; null when nothing is stored. */
@@ -323,18 +471,27 @@ export function createImageData(options: ImageDataOptions) {
     },
 
     /**
-     * Stores a verified upload of `digest` staged as a plaintext file (the filesystem's upload
-     * sessions): encrypted into a new staging file, moved into the store; the plaintext file
-     * is deleted. With encryption off, `plain` stores the file as it is.
-     * The ciphertext is written whole and renamed into place; the plaintext never enters the
-     * blob store.
+     * Stores a verified upload of `digest` staged as a local file (the filesystem's upload
+     * sessions); the file is gone afterwards.
+     *
+     * `encrypted`: the file is the upload's ciphertext, written as it arrived under the
+     * upload's own key (format version 2, complete and fsynced). That key is offered as the
+     * blob's: chosen (nothing of the blob stored under another key), the file is renamed in;
+     * the blob stored encrypted already, it is only shared; otherwise (a concurrent writer
+     * chose the key) the file is decrypted and encrypted again under the chosen key.
+     *
+     * Without `encrypted` the file is plaintext: with encryption off, `plain` stores it as it
+     * is; on, it is encrypted into a new staging file that is renamed into place, so the
+     * plaintext never enters the blob store.
      */
     async storeUpload(
       namespaceId: number,
       digest: string,
       file: string,
       plain: () => Promise<void>,
+      encrypted?: { key: Buffer },
     ): Promise<void> {
+      if (encrypted) return storeEncryptedUpload(namespaceId, digest, file, encrypted.key);
       // A blob encrypted before encryption was turned off stays encrypted: this namespace
       // needs its wrap, and ciphertext whose key was destroyed needs replacing.
       if (!(await encrypting()) && !(await store.imageDataKeys.isEncrypted(digest))) {
@@ -353,6 +510,37 @@ export function createImageData(options: ImageDataOptions) {
         await storeStaged(digest, staged);
       } finally {
         await unlink(file).catch(() => undefined);
+      }
+    },
+
+    /**
+     * For an upload staged elsewhere (S3) that was encrypted as it arrived under `uploadKey`,
+     * before anything is written at the blob's key: 'store' when that key became the blob's
+     * (its ciphertext is to be published, replacing whatever is stored), 'stored' when the
+     * blob is stored already under the key another writer chose (the upload is dropped; a
+     * stored plaintext is encrypted in place). When that other writer has not stored it yet,
+     * waits a moment for it; then asks the client to retry.
+     */
+    async settleUploadKey(
+      namespaceId: number,
+      digest: string,
+      uploadKey: Buffer,
+    ): Promise<'store' | 'stored'> {
+      const { fresh } = await keys.claim(namespaceId, digest, uploadKey);
+      if (fresh) return 'store';
+      const deadline = Date.now() + SETTLE_WAIT_MS;
+      for (;;) {
+        if ((await blobs.stat(digest)) !== null) {
+          if (!(await api.storedEncrypted(digest))) await api.encryptStored(namespaceId, digest);
+          return 'stored';
+        }
+        if (Date.now() > deadline) {
+          throw new ConflictError(
+            'TOOMANYREQUESTS',
+            `another push of blob ${digest} is still storing it; retry the upload`,
+          );
+        }
+        await sleep(100);
       }
     },
 

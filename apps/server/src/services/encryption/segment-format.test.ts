@@ -9,7 +9,11 @@ import {
   parseHeader,
   plainSizeOf,
   planRange,
+  openTail,
   SEGMENT_BYTES,
+  SEGMENT_OVERHEAD,
+  sealSegment,
+  sealTail,
   storedSizeOf,
   TAG_BYTES,
 } from './segment-format.js';
@@ -28,8 +32,14 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-async function encrypt(plain: Buffer, chunk = 7919, digest = DIGEST): Promise<Buffer> {
-  return collect(encryptStream(KEY, digest, chunks(plain, chunk), plain.length));
+async function encrypt(
+  plain: Buffer,
+  chunk = 7919,
+  digest = DIGEST,
+  version: 1 | 2 = 2,
+): Promise<Buffer> {
+  const header = newHeader(undefined, version);
+  return collect(encryptStream(KEY, digest, chunks(plain, chunk), plain.length, header));
 }
 
 /** Reads plaintext [start, end] the way the registry does: only the planned stored bytes. */
@@ -40,7 +50,7 @@ async function read(
   opts: { key?: Buffer; digest?: string } = {},
 ): Promise<Buffer> {
   const header = parseHeader(stored.subarray(0, HEADER_BYTES));
-  const plan = planRange(plainSize, range);
+  const plan = planRange(plainSize, range, header.overhead);
   const slice = stored.subarray(plan.storedStart, plan.storedEnd + 1);
   return collect(
     decryptSegments(
@@ -101,12 +111,12 @@ describe('segment format', () => {
     const n = 2 * S + 10;
     const stored = await encrypt(bytes(n));
     const tampered = Buffer.from(stored);
-    tampered[HEADER_BYTES + S + TAG_BYTES + 5]! ^= 1;
+    tampered[HEADER_BYTES + S + SEGMENT_OVERHEAD + 5]! ^= 1;
     await expect(read(tampered, n)).rejects.toBeInstanceOf(CiphertextError);
     // The first segment still reads: only what is returned is decrypted.
     expect((await read(tampered, n, { start: 0, end: S - 1 })).equals(bytes(S))).toBe(true);
 
-    const stride = S + TAG_BYTES;
+    const stride = S + SEGMENT_OVERHEAD;
     const swapped = Buffer.concat([
       stored.subarray(0, HEADER_BYTES),
       stored.subarray(HEADER_BYTES + stride, HEADER_BYTES + 2 * stride),
@@ -119,9 +129,6 @@ describe('segment format', () => {
     // Cut after two whole segments: the second was not sealed as the last.
     const cut = stored.subarray(0, HEADER_BYTES + 2 * stride);
     await expect(read(cut, 2 * S)).rejects.toBeInstanceOf(CiphertextError);
-    await expect(
-      read(stored, n, undefined, { digest: `sha256:${'cd'.repeat(32)}` }),
-    ).rejects.toBeInstanceOf(CiphertextError);
     await expect(
       read(stored, n, undefined, { key: crypto.randomBytes(32) }),
     ).rejects.toBeInstanceOf(CiphertextError);
@@ -161,13 +168,78 @@ describe('segment format', () => {
     await expect(read(prefix, 100)).rejects.toBeInstanceOf(CiphertextError);
   });
 
+  it('still reads version 1 (the digest bound in, no nonce stored), and v2 no longer binds the digest', async () => {
+    const n = 2 * S + 10;
+    const plain = bytes(n);
+    const v1 = await encrypt(plain, 7919, DIGEST, 1);
+    expect(v1[8]).toBe(1);
+    expect(v1.length).toBe(storedSizeOf(n, 1));
+    expect(v1.length).toBe(HEADER_BYTES + n + 3 * TAG_BYTES);
+    expect(plainSizeOf(v1.length, 1)).toBe(n);
+    expect((await read(v1, n)).equals(plain)).toBe(true);
+    expect(
+      (await read(v1, n, { start: S - 3, end: S + 3 })).equals(plain.subarray(S - 3, S + 4)),
+    ).toBe(true);
+    // Version 1 binds the digest into every segment.
+    await expect(
+      read(v1, n, undefined, { digest: `sha256:${'cd'.repeat(32)}` }),
+    ).rejects.toBeInstanceOf(CiphertextError);
+    // Version 2 does not (the blob's key, whose wraps name the digest, ties it to one blob).
+    const v2 = await encrypt(plain);
+    expect(v2[8]).toBe(2);
+    expect(
+      (await read(v2, n, undefined, { digest: `sha256:${'cd'.repeat(32)}` })).equals(plain),
+    ).toBe(true);
+  });
+
+  it('reads segments sealed one by one with random nonces, as an upload writes them', async () => {
+    const n = 2 * S + 77;
+    const plain = bytes(n);
+    const header = newHeader();
+    const parts = [header.bytes];
+    for (let i = 0; i < 3; i++) {
+      parts.push(sealSegment(KEY, header, '', i, i === 2, plain.subarray(i * S, (i + 1) * S)));
+    }
+    const stored = Buffer.concat(parts);
+    expect(stored.length).toBe(storedSizeOf(n));
+    expect((await read(stored, n)).equals(plain)).toBe(true);
+    // The same position sealed again gets another nonce: never one nonce for two plaintexts.
+    const again = sealSegment(KEY, header, '', 0, false, plain.subarray(0, S));
+    expect(again.subarray(0, 12).equals(stored.subarray(HEADER_BYTES, HEADER_BYTES + 12))).toBe(
+      false,
+    );
+    // Sealed as the last where it is not (or the reverse) fails.
+    const wrongLast = Buffer.concat([
+      header.bytes,
+      sealSegment(KEY, header, '', 0, true, plain.subarray(0, S)),
+      stored.subarray(HEADER_BYTES + S + SEGMENT_OVERHEAD),
+    ]);
+    await expect(read(wrongLast, n)).rejects.toBeInstanceOf(CiphertextError);
+  });
+
+  it('seals an upload tail bound to its place: another position, header or key fails', async () => {
+    const header = newHeader();
+    const tail = bytes(1000);
+    const sealed = sealTail(KEY, header, 3, tail);
+    expect(sealed.includes(tail.subarray(0, 32))).toBe(false);
+    expect(openTail(KEY, header, 3, sealed).equals(tail)).toBe(true);
+    expect(() => openTail(KEY, header, 2, sealed)).toThrow(CiphertextError);
+    expect(() => openTail(KEY, newHeader(), 3, sealed)).toThrow(CiphertextError);
+    expect(() => openTail(crypto.randomBytes(32), header, 3, sealed)).toThrow(CiphertextError);
+    // A tail is never taken for a segment.
+    const plan = planRange(1000);
+    await expect(
+      collect(decryptSegments(KEY, header, '', 1000, plan, chunks(sealed, 99))),
+    ).rejects.toBeInstanceOf(CiphertextError);
+  });
+
   it('refuses stored sizes no plaintext has', () => {
     // The last: a full segment plus 5 bytes, too short to hold a second sealed segment.
     for (const size of [
       0,
       HEADER_BYTES,
-      HEADER_BYTES + TAG_BYTES - 1,
-      HEADER_BYTES + S + TAG_BYTES + 5,
+      HEADER_BYTES + SEGMENT_OVERHEAD - 1,
+      HEADER_BYTES + S + SEGMENT_OVERHEAD + 5,
     ]) {
       expect(() => plainSizeOf(size), String(size)).toThrow(CiphertextError);
     }

@@ -5,24 +5,48 @@ import crypto from 'node:crypto';
  * of 64 KiB, each sealed on its own with AES-256-GCM, so a Range read decrypts only the
  * segments it returns and a push streams with one segment in memory.
  *
- *   header  = "BERTHENC" | version (1 byte) | 3 zero bytes | segment size (u32 BE) | nonce prefix (8 random bytes)
- *   segment = ciphertext (up to segment size) | GCM tag (16)
+ *   header     = "BERTHENC" | version (1 byte) | 3 zero bytes | segment size (u32 BE) | 8 random bytes
+ *   segment v1 = ciphertext (up to segment size) | GCM tag (16)
+ *   segment v2 = nonce (12 random bytes) | ciphertext (up to segment size) | GCM tag (16)
  *
- * Segment i's nonce is prefix | u32 BE i (unique per file; the prefix is random per file, and a
- * blob's key only ever encrypts the few copies written of that one blob). Its additional data
- * is the header, the blob's digest, i and whether it is the last segment, so a segment moved
- * to another position or blob, a truncated file (its new last segment was not sealed as last)
- * and an altered header all fail to authenticate. Every blob has at least one segment (the
- * empty blob: one empty last segment), so stored size = header + plaintext + 16 per segment,
- * and the plaintext size follows from the stored size.
+ * Version 1 (written until uploads were encrypted as they arrive): segment i's nonce is the
+ * header's 8 random bytes | u32 BE i, and its additional data is the header, the blob's digest,
+ * i and whether it is the last segment.
+ *
+ * Version 2 (written now): the digest is not known while an upload streams in, so it is not in
+ * the additional data (header | i | last). The blob's random key still ties the ciphertext to
+ * one digest: its wraps are bound to the digest (image-data-keys.ts), so bytes moved to another
+ * digest are opened with another key and fail. Each segment carries its own random nonce,
+ * because an upload seals segments before the client has finished and may have to seal the
+ * same position again (a chunk that failed half-way and is sent again, an upload that was
+ * sealed as finished and then grew): a nonce derived from the position would then be used
+ * twice under one key, which in GCM gives away the authentication key. 96 random bits per 64
+ * KiB stay far inside GCM's limit for random nonces (2^32 per key: 256 TiB in one blob). A
+ * writer that encrypts a whole blob in one pass may derive them from the position instead
+ * (see segmentCipher); the reader takes whatever nonce the segment carries.
+ *
+ * In both, a segment moved to another position or file, a truncated file (its new last
+ * segment was not sealed as last) and an altered header fail to authenticate. Every blob has
+ * at least one segment (the empty blob: one empty last segment), so stored size = header +
+ * plaintext + overhead per segment, and the plaintext size follows from the stored size.
  */
 
 export const MAGIC = Buffer.from('BERTHENC', 'latin1');
-export const FORMAT_VERSION = 1;
+/** What writers write; readers take version 1 as well. */
+export const FORMAT_VERSION = 2;
+export type FormatVersion = 1 | 2;
 export const SEGMENT_BYTES = 65_536;
 export const TAG_BYTES = 16;
+export const NONCE_BYTES = 12;
 export const HEADER_BYTES = 24;
 const KEY_BYTES = 32;
+
+/** Stored bytes per segment beyond its plaintext. */
+export function overheadOf(version: FormatVersion): number {
+  return version === 1 ? TAG_BYTES : NONCE_BYTES + TAG_BYTES;
+}
+/** The overhead of what is written now. */
+export const SEGMENT_OVERHEAD = overheadOf(FORMAT_VERSION);
 
 /** The stored bytes are not what this key sealed for this blob: altered, truncated or misplaced. */
 export class CiphertextError extends Error {
@@ -32,17 +56,30 @@ export class CiphertextError extends Error {
 export interface SegmentHeader {
   /** The header's bytes, bound into every segment. */
   bytes: Buffer;
+  version: FormatVersion;
   segmentBytes: number;
+  /** Stored bytes per segment beyond its plaintext (overheadOf(version)). */
+  overhead: number;
+  /** Version 1: the first 8 bytes of every segment's nonce; version 2: only bound in. */
   noncePrefix: Buffer;
 }
 
-export function newHeader(noncePrefix: Buffer = crypto.randomBytes(8)): SegmentHeader {
+export function newHeader(
+  noncePrefix: Buffer = crypto.randomBytes(8),
+  version: FormatVersion = FORMAT_VERSION,
+): SegmentHeader {
   const bytes = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(bytes, 0);
-  bytes[8] = FORMAT_VERSION;
+  bytes[8] = version;
   bytes.writeUInt32BE(SEGMENT_BYTES, 12);
   noncePrefix.copy(bytes, 16);
-  return { bytes, segmentBytes: SEGMENT_BYTES, noncePrefix: Buffer.from(noncePrefix) };
+  return {
+    bytes,
+    version,
+    segmentBytes: SEGMENT_BYTES,
+    overhead: overheadOf(version),
+    noncePrefix: Buffer.from(noncePrefix),
+  };
 }
 
 /** True when the bytes start like an encrypted blob (a plaintext blob from before does not). */
@@ -50,13 +87,14 @@ export function looksEncrypted(start: Uint8Array): boolean {
   return start.length >= MAGIC.length && Buffer.from(start.subarray(0, MAGIC.length)).equals(MAGIC);
 }
 
-/** Throws CiphertextError for anything but a version-1 header with 64 KiB segments. */
+/** Throws CiphertextError for anything but a version 1 or 2 header with 64 KiB segments. */
 export function parseHeader(start: Uint8Array): SegmentHeader {
   if (start.length < HEADER_BYTES || !looksEncrypted(start)) {
     throw new CiphertextError('the stored blob has no encryption header');
   }
   const bytes = Buffer.from(start.subarray(0, HEADER_BYTES));
-  if (bytes[8] !== FORMAT_VERSION || bytes.readUIntBE(9, 3) !== 0) {
+  const version = bytes[8];
+  if ((version !== 1 && version !== 2) || bytes.readUIntBE(9, 3) !== 0) {
     throw new CiphertextError(`the stored blob's encryption header has an unknown version`);
   }
   const segmentBytes = bytes.readUInt32BE(12);
@@ -65,30 +103,45 @@ export function parseHeader(start: Uint8Array): SegmentHeader {
       `the stored blob's encryption header names ${segmentBytes}-byte segments`,
     );
   }
-  return { bytes, segmentBytes, noncePrefix: Buffer.from(bytes.subarray(16, 24)) };
+  return {
+    bytes,
+    version,
+    segmentBytes,
+    overhead: overheadOf(version),
+    noncePrefix: Buffer.from(bytes.subarray(16, 24)),
+  };
 }
 
 export function segmentCount(plainSize: number, segmentBytes = SEGMENT_BYTES): number {
   return Math.max(1, Math.ceil(plainSize / segmentBytes));
 }
 
-export function storedSizeOf(plainSize: number, segmentBytes = SEGMENT_BYTES): number {
-  return HEADER_BYTES + plainSize + TAG_BYTES * segmentCount(plainSize, segmentBytes);
+export function storedSizeOf(plainSize: number, version: FormatVersion = FORMAT_VERSION): number {
+  return HEADER_BYTES + plainSize + overheadOf(version) * segmentCount(plainSize);
 }
 
 /** Throws CiphertextError when no plaintext encrypts to that many bytes. */
-export function plainSizeOf(storedSize: number, segmentBytes = SEGMENT_BYTES): number {
+export function plainSizeOf(storedSize: number, version: FormatVersion = FORMAT_VERSION): number {
+  const overhead = overheadOf(version);
   const body = storedSize - HEADER_BYTES;
-  const segments = Math.ceil(body / (segmentBytes + TAG_BYTES));
-  const plain = body - TAG_BYTES * segments;
-  if (body < TAG_BYTES || plain < 0 || storedSizeOf(plain, segmentBytes) !== storedSize) {
+  const segments = Math.ceil(body / (SEGMENT_BYTES + overhead));
+  const plain = body - overhead * segments;
+  if (body < overhead || plain < 0 || storedSizeOf(plain, version) !== storedSize) {
     throw new CiphertextError(`${storedSize} bytes is not the size of an encrypted blob`);
   }
   return plain;
 }
 
-function nonceOf(header: SegmentHeader, index: number): Buffer {
-  const nonce = Buffer.alloc(12);
+/** Where segment i starts in the stored bytes. */
+export function segmentOffset(
+  index: number,
+  header: { overhead: number } = { overhead: SEGMENT_OVERHEAD },
+) {
+  return HEADER_BYTES + index * (SEGMENT_BYTES + header.overhead);
+}
+
+function v1NonceOf(header: SegmentHeader, index: number): Buffer {
+  const nonce = Buffer.alloc(NONCE_BYTES);
   header.noncePrefix.copy(nonce, 0);
   nonce.writeUInt32BE(index, 8);
   return nonce;
@@ -98,11 +151,38 @@ function aadOf(header: SegmentHeader, digest: string, index: number, last: boole
   const tail = Buffer.alloc(5);
   tail.writeUInt32BE(index, 0);
   tail[4] = last ? 1 : 0;
-  return Buffer.concat([header.bytes, Buffer.from(digest, 'latin1'), tail]);
+  return header.version === 1
+    ? Buffer.concat([header.bytes, Buffer.from(digest, 'latin1'), tail])
+    : Buffer.concat([header.bytes, tail]);
 }
 
 function checkKey(key: Buffer): void {
   if (key.length !== KEY_BYTES) throw new RangeError('a blob key is 32 bytes');
+}
+
+/**
+ * A cipher for segment i, and what precedes its ciphertext in the stored bytes (version 2:
+ * its nonce). `digest` is bound in by version 1 only. `fromPosition`: the nonce is derived as
+ * in version 1 (header's random bytes | i); only for a writer that seals each position of a
+ * file once, in one pass (encryptStream), so that two passes with one header give the same
+ * bytes (encryptStored hashes, then stores). Anything that may seal a position again
+ * (uploads) takes a random nonce.
+ */
+function segmentCipher(
+  key: Buffer,
+  header: SegmentHeader,
+  digest: string,
+  index: number,
+  last: boolean,
+  fromPosition = false,
+) {
+  const nonce =
+    header.version === 1 || fromPosition
+      ? v1NonceOf(header, index)
+      : crypto.randomBytes(NONCE_BYTES);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aadOf(header, digest, index, last));
+  return { cipher, prefix: header.version === 1 ? null : nonce };
 }
 
 export function sealSegment(
@@ -113,10 +193,23 @@ export function sealSegment(
   last: boolean,
   plain: Uint8Array,
 ): Buffer {
+  return Buffer.concat(sealSegmentParts(key, header, digest, index, last, plain));
+}
+
+/** As sealSegment, in the pieces it is made of (nonce, ciphertext, tag): a writev takes them without a copy. */
+export function sealSegmentParts(
+  key: Buffer,
+  header: SegmentHeader,
+  digest: string,
+  index: number,
+  last: boolean,
+  plain: Uint8Array,
+): Buffer[] {
   checkKey(key);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key, nonceOf(header, index));
-  cipher.setAAD(aadOf(header, digest, index, last));
-  return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  const { cipher, prefix } = segmentCipher(key, header, digest, index, last);
+  const body = cipher.update(plain);
+  cipher.final(); // GCM adds no bytes at the end
+  return prefix ? [prefix, body, cipher.getAuthTag()] : [body, cipher.getAuthTag()];
 }
 
 /** Throws CiphertextError unless the segment authenticates in exactly this place. */
@@ -129,21 +222,71 @@ export function openSegment(
   sealed: Uint8Array,
 ): Buffer {
   checkKey(key);
-  if (sealed.length < TAG_BYTES) {
-    throw new CiphertextError(`segment ${index} of ${digest} is cut short`);
+  const where = digest === '' ? 'the upload' : digest;
+  if (sealed.length < header.overhead) {
+    throw new CiphertextError(`segment ${index} of ${where} is cut short`);
   }
-  const decipher = crypto.createDecipheriv('aes-256-gcm', key, nonceOf(header, index));
+  const skip = header.overhead - TAG_BYTES;
+  const nonce =
+    header.version === 1 ? v1NonceOf(header, index) : Buffer.from(sealed.subarray(0, skip));
+  const decipher = crypto.createDecipheriv('aes-256-gcm', key, nonce);
   decipher.setAAD(aadOf(header, digest, index, last));
   decipher.setAuthTag(Buffer.from(sealed.subarray(sealed.length - TAG_BYTES)));
   try {
-    const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+    const plain = decipher.update(sealed.subarray(skip, sealed.length - TAG_BYTES));
     // GCM's final() only checks the tag; it has no bytes to add.
     const rest = decipher.final();
     return rest.length === 0 ? plain : Buffer.concat([plain, rest]);
   } catch {
     throw new CiphertextError(
-      `segment ${index} of ${digest} does not authenticate: the stored bytes were altered, truncated or belong elsewhere`,
+      `segment ${index} of ${where} does not authenticate: the stored bytes were altered, truncated or belong elsewhere`,
     );
+  }
+}
+
+const TAIL_AAD = Buffer.from('berth:upload-tail:v1', 'latin1');
+
+function tailAad(header: SegmentHeader, segments: number): Buffer {
+  const at = Buffer.alloc(4);
+  at.writeUInt32BE(segments, 0);
+  return Buffer.concat([TAIL_AAD, header.bytes, at]);
+}
+
+/**
+ * Seals the plaintext an upload holds past its last sealed segment (up to one segment), to be
+ * kept between its requests: nonce (12 random bytes) | ciphertext | tag. Bound to the upload's
+ * header and to the number of segments before it, and under its own additional data, so a
+ * tail is never taken for a segment, nor an old tail for a newer one.
+ */
+export function sealTail(key: Buffer, header: SegmentHeader, segments: number, plain: Uint8Array) {
+  checkKey(key);
+  const nonce = crypto.randomBytes(NONCE_BYTES);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(tailAad(header, segments));
+  const body = cipher.update(plain);
+  cipher.final();
+  return Buffer.concat([nonce, body, cipher.getAuthTag()]);
+}
+
+/** Throws CiphertextError unless `sealed` is the tail sealTail made for this place. */
+export function openTail(key: Buffer, header: SegmentHeader, segments: number, sealed: Uint8Array) {
+  checkKey(key);
+  if (sealed.length < NONCE_BYTES + TAG_BYTES) {
+    throw new CiphertextError(`the upload's sealed tail is cut short`);
+  }
+  const decipher = crypto.createDecipheriv(
+    'aes-256-gcm',
+    key,
+    Buffer.from(sealed.subarray(0, NONCE_BYTES)),
+  );
+  decipher.setAAD(tailAad(header, segments));
+  decipher.setAuthTag(Buffer.from(sealed.subarray(sealed.length - TAG_BYTES)));
+  try {
+    const plain = decipher.update(sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES));
+    decipher.final();
+    return plain;
+  } catch {
+    throw new CiphertextError(`the upload's sealed tail does not authenticate`);
   }
 }
 
@@ -167,10 +310,18 @@ export async function* encryptStream(
   let index = 0;
   let filled = 0;
   let seen = 0;
+  let pending: Buffer | null = null;
   const start = (i: number) => {
-    const c = crypto.createCipheriv('aes-256-gcm', key, nonceOf(header, i));
-    c.setAAD(aadOf(header, digest, i, i === count - 1));
-    return c;
+    const { cipher, prefix } = segmentCipher(key, header, digest, i, i === count - 1, true);
+    // Version 2's nonce goes out with the segment's first bytes.
+    pending = prefix;
+    return cipher;
+  };
+  const withPrefix = (out: Buffer): Buffer => {
+    if (!pending) return out;
+    const joined = Buffer.concat([pending, out]);
+    pending = null;
+    return joined;
   };
   let cipher = start(0);
   for await (const chunk of source) {
@@ -182,12 +333,12 @@ export async function* encryptStream(
     while (offset < chunk.length) {
       const n = Math.min(size - filled, chunk.length - offset);
       const out = cipher.update(chunk.subarray(offset, offset + n));
-      if (out.length > 0) yield out;
+      if (out.length > 0) yield withPrefix(out);
       filled += n;
       offset += n;
       if (filled === size && index < count - 1) {
-        const tail = cipher.final();
-        yield tail.length > 0 ? Buffer.concat([tail, cipher.getAuthTag()]) : cipher.getAuthTag();
+        cipher.final();
+        yield withPrefix(cipher.getAuthTag());
         index += 1;
         filled = 0;
         cipher = start(index);
@@ -199,8 +350,8 @@ export async function* encryptStream(
       `the plaintext of ${digest} ended after ${seen} of its ${plainSize} bytes`,
     );
   }
-  const tail = cipher.final();
-  yield tail.length > 0 ? Buffer.concat([tail, cipher.getAuthTag()]) : cipher.getAuthTag();
+  cipher.final();
+  yield withPrefix(cipher.getAuthTag());
 }
 
 /** Which stored bytes hold plaintext bytes [start, end] (inclusive) of a blob of `plainSize`. */
@@ -217,21 +368,23 @@ export interface SegmentPlan {
   length: number;
 }
 
+/** `overhead`: the stored blob's (its header's); what is written now when absent. */
 export function planRange(
   plainSize: number,
   range?: { start: number; end: number },
-  segmentBytes = SEGMENT_BYTES,
+  overhead = SEGMENT_OVERHEAD,
 ): SegmentPlan {
+  const segmentBytes = SEGMENT_BYTES;
   const count = segmentCount(plainSize, segmentBytes);
   const start = range?.start ?? 0;
   const end = range ? Math.min(range.end, plainSize - 1) : plainSize - 1;
   const first = Math.floor(start / segmentBytes);
   // An empty blob (end -1) is its one empty segment.
   const last = plainSize === 0 ? 0 : Math.floor(end / segmentBytes);
-  const stride = segmentBytes + TAG_BYTES;
+  const stride = segmentBytes + overhead;
   const storedStart = HEADER_BYTES + first * stride;
   const lastPlain = last === count - 1 ? plainSize - last * segmentBytes : segmentBytes;
-  const storedEnd = HEADER_BYTES + last * stride + lastPlain + TAG_BYTES - 1;
+  const storedEnd = HEADER_BYTES + last * stride + lastPlain + overhead - 1;
   return {
     first,
     last,
@@ -257,9 +410,9 @@ export async function* decryptSegments(
   stored: AsyncIterable<Uint8Array>,
 ): AsyncGenerator<Buffer> {
   const size = header.segmentBytes;
-  const stride = size + TAG_BYTES;
+  const stride = size + header.overhead;
   const sealedLength = (i: number) =>
-    (i === plan.count - 1 ? plainSize - i * size : size) + TAG_BYTES;
+    (i === plan.count - 1 ? plainSize - i * size : size) + header.overhead;
   let index = plan.first;
   let want = sealedLength(index);
   const pending = Buffer.allocUnsafe(stride);

@@ -39,6 +39,12 @@ export class HashingFileWriter extends Writable {
     private readonly hash: Hash,
     position: number,
     private readonly onWritten: (bytes: number) => void,
+    /**
+     * Turns the plaintext into what is written (an upload encrypted as it arrives: the
+     * segments it completed); the hash and onWritten still see the plaintext, `position`
+     * counts written bytes.
+     */
+    private readonly encoder?: { encode(plain: Buffer[]): Buffer[] },
   ) {
     super({ highWaterMark: BUFFER_BYTES, decodeStrings: true });
     this.#position = position;
@@ -63,10 +69,12 @@ export class HashingFileWriter extends Writable {
       this.hash.update(b);
       bytes += b.length;
     }
-    await writevFully(this.file, buffers, this.#position);
-    this.#position += bytes;
+    const out = this.encoder ? this.encoder.encode(buffers) : buffers;
+    const written = this.encoder ? out.reduce((n, b) => n + b.length, 0) : bytes;
+    await writevFully(this.file, out, this.#position);
+    this.#position += written;
     this.onWritten(bytes);
-    this.#unsynced += bytes;
+    this.#unsynced += written;
     if (this.#unsynced >= WRITEBACK_EVERY_BYTES && !this.#writeback && writebacks < WRITEBACK_MAX) {
       this.#unsynced = 0;
       writebacks += 1;
@@ -84,7 +92,11 @@ export class HashingFileWriter extends Writable {
 }
 
 /** writev until every byte is in: a regular file may take fewer bytes than offered. */
-async function writevFully(file: FileHandle, buffers: Buffer[], position: number): Promise<void> {
+export async function writevFully(
+  file: FileHandle,
+  buffers: Buffer[],
+  position: number,
+): Promise<void> {
   let pending = buffers;
   while (pending.length > 0) {
     const { bytesWritten } = await file.writev(pending, position);

@@ -32,6 +32,7 @@ import { createS3UploadSessions } from './s3-upload-sessions.js';
 import { createUploadSessions, type UploadSessions } from './upload-sessions.js';
 import { skipWhenFull } from '../skip-when-full.js';
 import { imageDataOf } from '../encryption/image-data.js';
+import { isSealedManifest, manifestSealingOf } from '../encryption/manifest-sealing.js';
 
 /** Configs are read for their created time; a config larger than this is not worth reading. */
 const MAX_CONFIG_READ = 1024 * 1024;
@@ -60,16 +61,32 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
   const { store, blobs, clock, logger, regions, registry: settings } = deps;
   const scanOnPush = (deps.scanning ?? DEFAULT_SCAN_SETTINGS).onPush;
   const staging = uploadStagingOf(blobs);
+  // Blob bytes are read and written through it: it encrypts and decrypts image data (issue 18).
+  const imageData = imageDataOf(deps);
+  // With encryption on, uploads are encrypted as they arrive, under a key of their own.
+  const uploadEncryption = imageData.uploadEncryption((repository) =>
+    namespaceIdOf(parseRepositoryName(repository).namespace),
+  );
   // With blobs in S3, uploads are staged there too, their state in the database: any process
   // can take the next chunk (issue 16).
   const uploads: UploadSessions = staging
-    ? createS3UploadSessions({ store: store.uploadSessions, staging, clock, logger })
+    ? createS3UploadSessions({
+        store: store.uploadSessions,
+        staging,
+        clock,
+        logger,
+        encryption: uploadEncryption,
+      })
     : createUploadSessions(settings.dataDir, clock, blobs, {
-        // An upload that will be encrypted into another file needs no fsync of its plaintext.
+        // A plaintext upload that will be encrypted into another file needs no fsync.
         syncLast: async () => !(await imageData.encrypting()),
+        encryption: uploadEncryption,
       });
-  // Blob bytes are read and written through it: it encrypts and decrypts image data (issue 18).
-  const imageData = imageDataOf(deps);
+  // Manifest bytes are sealed under the namespace's key alongside (issue 18).
+  const sealing = manifestSealingOf(deps);
+  /** The manifest with its bytes as pushed, whichever way they are stored. */
+  const opened = async (m: StoredManifest): Promise<StoredManifest> =>
+    m.content ? { ...m, content: await sealing.open(m.namespaceId, m.digest, m.content) } : m;
 
   /** The namespace's id, for its keys; NotFoundError when it is gone. */
   async function namespaceIdOf(namespace: string): Promise<number> {
@@ -179,16 +196,26 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
     // Linked first: GC, which removes blobs without fresh links, cannot take it from under us.
     const namespaceId = await namespaceIdOf(name.namespace);
     let storedByFile = false;
-    await sealed.publish(async (file) => {
+    let keySettled = false;
+    const settleKey = (uploadKey: Buffer) => {
+      keySettled = true;
+      return imageData.settleUploadKey(namespaceId, expected, uploadKey);
+    };
+    await sealed.publish(async (file, encrypted) => {
       storedByFile = true;
       // Stored as it is (encryption off): adopt fsyncs it unless the last chunk's fsync did
       // (an fsync of a file with nothing unwritten costs next to nothing).
-      await imageData.storeUpload(namespaceId, expected, file, () =>
-        blobs.adopt(expected, file).then(() => undefined),
+      await imageData.storeUpload(
+        namespaceId,
+        expected,
+        file,
+        () => blobs.adopt(expected, file).then(() => undefined),
+        encrypted,
       );
-    });
-    // Staged outside this machine (S3): published as it came, then encrypted in place.
-    if (!storedByFile) await imageData.holds(namespaceId, expected);
+    }, settleKey);
+    // Staged outside this machine (S3) in plaintext: published as it came, then encrypted in
+    // place. One encrypted as it arrived had its key settled before it was published.
+    if (!storedByFile && !keySettled) await imageData.holds(namespaceId, expected);
     return { kind: 'blob' as const, digest: expected };
   }
 
@@ -226,7 +253,7 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
         throw new NotFoundError('MANIFEST_UNKNOWN', `manifest ${reference} is not in ${full}`);
       }
       const accepted = acceptedTypes(accept);
-      if (!accepted || accepted.includes(found.mediaType)) return found;
+      if (!accepted || accepted.includes(found.mediaType)) return opened(found);
       // A client that cannot read an index gets the linux/amd64 image, as Distribution does;
       // only by tag, since by digest it must get bytes with that digest.
       if ('tag' in ref && isIndexMediaType(found.mediaType)) {
@@ -249,7 +276,7 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
             { digest: pick.digest },
             withContent,
           );
-          if (child) return child;
+          if (child) return opened(child);
         }
       }
       throw new NotFoundError(
@@ -336,7 +363,8 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
           subject: parsed.subject?.digest ?? null,
           createdAt: config.createdAt,
           platform: config.platform,
-          content: bytes,
+          // Sealed after the digest was checked: the digest and size are the plaintext's.
+          content: await sealing.forStorage(name.namespace, digest, bytes),
         },
         tags,
         { actor, now: clock() },
@@ -394,8 +422,12 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
      */
     async blobRedirect(digest: string): Promise<string | null> {
       if (settings.blobRedirectSeconds === null || !blobs.presignedUrl) return null;
-      // S3 would hand out ciphertext: encrypted blobs are decrypted and sent by Berth.
-      if (await imageData.storedEncrypted(digest)) return null;
+      // S3 would hand out ciphertext: encrypted blobs are decrypted and sent by Berth. Decided
+      // from the database, not by reading the object: a blob with a key recorded is never
+      // redirected, even while its bytes are still plaintext (a push finishing, or
+      // encrypt-existing between recording the key and rewriting): Berth serves what is
+      // stored either way, and a redirect could hand out ciphertext a moment later.
+      if (await store.imageDataKeys.isEncrypted(digest)) return null;
       return blobs.presignedUrl(digest, settings.blobRedirectSeconds);
     },
 
@@ -421,18 +453,24 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
     },
 
     /**
-     * The blob for positioned reads, when the driver offers them and the stored bytes are the
-     * plaintext; null otherwise (then openBlob decrypts).
+     * What a blob GET through `from` sends, opening the stored bytes once: a reader for
+     * positioned reads when they are the plaintext (the driver offers them), otherwise the
+     * plaintext as a stream (decrypted through that same reader when there is one).
      */
-    async openBlobReader(digest: string) {
-      if (!blobs.openReader) return null;
-      const reader = await blobs.openReader(digest);
-      if (!reader) throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not stored`);
-      if (await imageData.readerEncrypted(reader)) {
-        await reader.close();
-        return null;
-      }
-      return reader;
+    async openBlobToSend(
+      digest: string,
+      range: { start: number; end: number } | undefined,
+      from: { repository: string; size: number },
+    ) {
+      const namespace = parseRepositoryName(from.repository).namespace;
+      const opened = await imageData.openForSend(
+        () => namespaceIdOf(namespace),
+        digest,
+        range,
+        from.size,
+      );
+      if (!opened) throw new NotFoundError('BLOB_UNKNOWN', `blob ${digest} is not stored`);
+      return opened;
     },
 
     async deleteBlob(full: string, digest: string, actor: string) {
@@ -602,19 +640,25 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
       const { rows, more } = repo
         ? await store.registry.referrers(repo.id, digest, opts)
         : { rows: [], more: false };
-      const manifests = rows.map((r) => {
+      // Sealed rows open with the namespace's key; its id is looked up once, if any needs it.
+      const namespaceId = rows.some((r) => r.content && isSealedManifest(r.content))
+        ? await namespaceIdOf(name.namespace)
+        : 0;
+      const manifests = [];
+      for (const r of rows) {
+        const content = await sealing.open(namespaceId, r.digest, r.content);
         // Stored bytes were parsed when they were pushed; synthetic rows have none.
-        const parsed = r.content ? parseManifest(r.content, r.media_type) : null;
+        const parsed = content ? parseManifest(content, r.media_type) : null;
         const type = parsed ? parsed.referrerArtifactType : r.artifact_type;
         const annotations = parsed?.annotations ?? {};
-        return {
+        manifests.push({
           mediaType: r.media_type,
           digest: r.digest,
           size: r.manifest_size,
           ...(type ? { artifactType: type } : {}),
           ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-        };
-      });
+        });
+      }
       const index = {
         schemaVersion: 2,
         mediaType: MANIFEST_MEDIA_TYPES.ociIndex,

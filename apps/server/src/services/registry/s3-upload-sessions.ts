@@ -12,6 +12,14 @@ import {
   type UploadTailRecord,
 } from '@berth/store';
 import type { Logger } from 'pino';
+import type { UploadEncryption } from '../encryption/image-data.js';
+import {
+  newHeader,
+  parseHeader,
+  SEGMENT_BYTES,
+  storedSizeOf,
+} from '../encryption/segment-format.js';
+import { UploadSealer } from './upload-sealer.js';
 import {
   type SealedUpload,
   UploadRangeError,
@@ -38,6 +46,11 @@ export interface S3UploadSessionsOptions {
   clock: () => number;
   logger?: Logger;
   leaseMs?: number;
+  /**
+   * When present and encrypting, sessions started are encrypted as they arrive: parts and
+   * tail objects hold only ciphertext, and the blob's key only ever receives it.
+   */
+  encryption?: UploadEncryption;
 }
 
 /** Where the bytes stand while a chunk is written: the session's row, moved on. */
@@ -46,9 +59,14 @@ interface Progress {
   offset: number;
   uploadId: string | null;
   parts: UploadPartRecord[];
-  /** Received, hashed, not yet in a part: the last tail's bytes first, then the chunk's. */
+  /**
+   * Received, hashed, not yet in a part: the last tail's bytes first, then the chunk's. For
+   * an encrypted session: ciphertext (the header, then sealed segments).
+   */
   pending: Buffer[];
   pendingBytes: number;
+  /** An encrypted session's plaintext past its last sealed segment (see UploadSealer). */
+  sealer?: UploadSealer;
 }
 
 /** This process's claim on a session: it alone writes the session until it lets go. */
@@ -79,6 +97,20 @@ const joined = (buffers: Buffer[], bytes: number) =>
   buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, bytes);
 
 /**
+ * An encrypted session's tail object: u32 BE length of the ciphertext not yet in a part, that
+ * ciphertext, then the sealed plaintext past the last segment (UploadSealer.sealedTail).
+ */
+function encryptedTail(pending: Buffer[], pendingBytes: number, sealedTail: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(pendingBytes, 0);
+  return Buffer.concat([length, ...pending, sealedTail]);
+}
+
+/** Segments sealed at plaintext `offset`: all but the one the last byte is in (see UploadSealer). */
+const sealedSegments = (offset: number) =>
+  offset === 0 ? 0 : Math.ceil(offset / SEGMENT_BYTES) - 1;
+
+/**
  * Upload sessions when blobs are in S3 (issue 16): each session is an S3 multipart upload
  * (see S3UploadStaging) whose state is a row of upload_sessions, so that a chunked upload
  * started on one process can be continued, finished or cancelled on any other, and nothing is
@@ -97,9 +129,15 @@ const joined = (buffers: Buffer[], bytes: number) =>
  * the blob is published: a blob of one part is one PutObject at its key; a larger one is
  * completed at the session's key and copied server-side to the blob's key. Either way the
  * blob's key only ever holds content whose digest was verified.
+ *
+ * With image data encryption on, a session is encrypted as it arrives (issue 18): its own
+ * key, wrapped by the namespace's, is in its row; parts and tails hold ciphertext only (a
+ * tail: the ciphertext not yet in a part, then the plaintext past the last segment sealed on
+ * its own, see UploadSealer), and publishing asks `settleKey` first, so the blob's key only
+ * ever receives ciphertext under the key recorded for the blob.
  */
 export function createS3UploadSessions(options: S3UploadSessionsOptions): UploadSessions {
-  const { store, staging, clock, logger } = options;
+  const { store, staging, clock, logger, encryption } = options;
   const leaseMs = options.leaseMs ?? LEASE_MS;
   /** Claims handed from one call to the next in the same request: start to append, append to seal. */
   const handedOver = new Map<string, Claim>();
@@ -155,6 +193,40 @@ export function createS3UploadSessions(options: S3UploadSessionsOptions): Upload
 
   async function progressOf(row: UploadSessionRecord): Promise<Progress> {
     const tail = row.tail ? await staging.readTail(row.tail) : null;
+    if (row.encryption) {
+      if (!encryption) {
+        throw new Error(`upload ${row.id} is encrypted, and this server was not given its keys`);
+      }
+      const key = await encryption.unwrap(row.repository, row.id, row.encryption.key);
+      const header = parseHeader(Buffer.from(row.encryption.header, 'base64'));
+      const segments = sealedSegments(row.offset);
+      if (!tail && row.offset > 0) {
+        throw new Error(`upload ${row.id} has ${row.offset} bytes and no sealed tail`);
+      }
+      if (!tail) {
+        // Nothing received yet: the ciphertext starts with the header.
+        return {
+          hasher: await hasherFor(row.algorithm, row.hashState),
+          offset: row.offset,
+          uploadId: row.s3UploadId,
+          parts: [...row.parts],
+          pending: [header.bytes],
+          pendingBytes: header.bytes.length,
+          sealer: new UploadSealer(key, header),
+        };
+      }
+      const cipherBytes = tail.readUInt32BE(0);
+      const cipher = tail.subarray(4, 4 + cipherBytes);
+      return {
+        hasher: await hasherFor(row.algorithm, row.hashState),
+        offset: row.offset,
+        uploadId: row.s3UploadId,
+        parts: [...row.parts],
+        pending: cipher.length > 0 ? [cipher] : [],
+        pendingBytes: cipher.length,
+        sealer: UploadSealer.resume(key, header, segments, tail.subarray(4 + cipherBytes)),
+      };
+    }
     return {
       hasher: await hasherFor(row.algorithm, row.hashState),
       offset: row.offset,
@@ -227,10 +299,30 @@ export function createS3UploadSessions(options: S3UploadSessionsOptions): Upload
     await staging.discard(id);
   }
 
-  async function publish(claim: Claim, p: Progress, digest: string): Promise<void> {
+  async function publish(
+    claim: Claim,
+    p: Progress,
+    digest: string,
+    settleKey?: (uploadKey: Buffer) => Promise<'store' | 'stored'>,
+  ): Promise<void> {
     const id = claim.row.id;
     let completed = false;
-    if (await staging.blobExists(digest)) {
+    if (p.sealer) {
+      if (!settleKey) throw new Error(`upload ${id} is encrypted; it needs settleKey`);
+      // Asked before anything is written at the blob's key: only ciphertext under the key
+      // recorded for the blob ever goes there.
+      if ((await settleKey(p.sealer.key)) === 'stored') {
+        // Stored encrypted already (another push of the same layer): drop the upload.
+      } else if (p.parts.length === 0) {
+        await staging.putBlob(digest, joined(p.pending, p.pendingBytes));
+      } else {
+        const parts = partSender(claim, p);
+        if (p.pendingBytes > 0) await parts.flush();
+        await parts.settle();
+        await staging.publishParts(id, p.uploadId!, p.parts, storedSizeOf(p.offset), digest);
+        completed = true;
+      }
+    } else if (await staging.blobExists(digest)) {
       // Stored already (another push of the same layer): keep it, drop the upload.
     } else if (p.parts.length === 0) {
       await staging.putBlob(digest, joined(p.pending, p.pendingBytes));
@@ -258,6 +350,10 @@ export function createS3UploadSessions(options: S3UploadSessionsOptions): Upload
       const id = randomUUID();
       const now = clock();
       const owner = opts.oneShot ? randomUUID() : null;
+      // Decided once per session, as on the filesystem.
+      const keyed = (await encryption?.encrypting())
+        ? await encryption!.newKey(repository, id)
+        : null;
       // A single-request upload is claimed from its start: its one request writes it whole.
       const row = await store.create({
         id,
@@ -268,6 +364,14 @@ export function createS3UploadSessions(options: S3UploadSessionsOptions): Upload
         oneShot: opts.oneShot ?? false,
         now,
         ...(owner ? { claim: { owner, leaseMs } } : {}),
+        ...(keyed
+          ? {
+              encryption: {
+                key: keyed.wrapped,
+                header: newHeader().bytes.toString('base64'),
+              },
+            }
+          : {}),
       });
       if (owner) handedOver.set(id, claimOf(row, owner));
       return { id };
@@ -301,9 +405,16 @@ export function createS3UploadSessions(options: S3UploadSessionsOptions): Upload
           if (held.lost.aborted) throw held.lost.reason as Error;
           p.hasher.update(chunk);
           p.offset += chunk.length;
-          p.pending.push(chunk);
-          p.pendingBytes += chunk.length;
+          for (const piece of p.sealer ? p.sealer.encode([chunk]) : [chunk]) {
+            p.pending.push(piece);
+            p.pendingBytes += piece.length;
+          }
           if (p.pendingBytes >= staging.partBytes) await parts.flush();
+        }
+        if (last && p.sealer) {
+          const final = p.sealer.finish();
+          p.pending.push(final);
+          p.pendingBytes += final.length;
         }
         if (last) {
           // The final bytes stay in memory, and the claim held, until seal and publish.
@@ -314,7 +425,13 @@ export function createS3UploadSessions(options: S3UploadSessionsOptions): Upload
         }
         // A part in the middle must have 5 MiB; fewer wait in a tail for the next chunk.
         if (p.pendingBytes >= MIN_PART_BYTES) await parts.flush();
-        else if (p.pendingBytes > 0) {
+        if (p.sealer) {
+          // The plaintext past the last segment goes with it, sealed on its own.
+          if (p.offset > 0) {
+            const body = encryptedTail(p.pending, p.pendingBytes, p.sealer.sealedTail());
+            tail = await staging.putTail(id, body, held.lost);
+          }
+        } else if (p.pendingBytes > 0) {
           tail = await staging.putTail(id, joined(p.pending, p.pendingBytes), held.lost);
         }
         await parts.settle();
@@ -353,7 +470,14 @@ export function createS3UploadSessions(options: S3UploadSessionsOptions): Upload
       } else {
         claim = await take(id, repository, null);
         try {
-          claim.sealing = await progressOf(claim.row);
+          const p = await progressOf(claim.row);
+          if (p.sealer) {
+            // Sealed without a last chunk in this request: the last segment is sealed now.
+            const final = p.sealer.finish();
+            p.pending.push(final);
+            p.pendingBytes += final.length;
+          }
+          claim.sealing = p;
         } catch (error) {
           claim.stop();
           await store.release(id, claim.owner).catch(() => undefined);
@@ -380,9 +504,9 @@ export function createS3UploadSessions(options: S3UploadSessionsOptions): Upload
           held.stop();
           await store.release(id, held.owner).catch(() => undefined);
         },
-        publish: async () => {
+        publish: async (_storeFile, settleKey) => {
           try {
-            await publish(held, p, digest);
+            await publish(held, p, digest, settleKey);
           } catch (error) {
             // Half-published (the multipart upload completed, say): it cannot go on.
             held.stop();

@@ -11,6 +11,7 @@ import {
   truncate,
   writeFile,
 } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +23,17 @@ import {
   asStorageFull,
   stagingOwnerEnded,
 } from '@berth/store';
-import { HashingFileWriter } from './hashing-file-writer.js';
+import type { UploadEncryption } from '../encryption/image-data.js';
+import {
+  decryptSegments,
+  newHeader,
+  parseHeader,
+  planRange,
+  SEGMENT_BYTES,
+  segmentOffset,
+} from '../encryption/segment-format.js';
+import { HashingFileWriter, writevFully } from './hashing-file-writer.js';
+import { UploadSealer } from './upload-sealer.js';
 
 /** Thrown when a chunk does not start where the upload stands; the protocol answers 416. */
 export class UploadRangeError extends InputError {
@@ -57,10 +68,19 @@ export interface SealedUpload {
    * Stores the content as blob `digest` (the caller has checked it and recorded the blob) and
    * ends the session. Content already stored is kept and the upload dropped.
    * `storeFile`: sessions staged as a local file (the filesystem's) hand the file to it
-   * instead of moving it into the store themselves (encryption at rest writes ciphertext
-   * from it); it must leave the file gone. Sessions staged elsewhere ignore it.
+   * instead of moving it into the store themselves (encryption at rest); it must leave the
+   * file gone. `encrypted`: the file is the upload's ciphertext under that key (format
+   * version 2, complete and fsynced), not its plaintext. Sessions staged elsewhere ignore it.
    */
-  publish(storeFile?: (file: string) => Promise<void>): Promise<void>;
+  publish(
+    storeFile?: (file: string, encrypted?: { key: Buffer }) => Promise<void>,
+    /**
+     * Sessions encrypted as they arrive and staged elsewhere (S3) ask it, before anything is
+     * written at the blob's key, with the upload's key: 'store' when that became the blob's
+     * key, 'stored' when the blob is stored encrypted already (the upload is dropped).
+     */
+    settleKey?: (uploadKey: Buffer) => Promise<'store' | 'stored'>,
+  ): Promise<void>;
 }
 
 /**
@@ -117,6 +137,14 @@ interface SessionMeta {
    * session, so once that process has ended the session is stray (see staging-owner).
    */
   owner?: string;
+  /**
+   * Present when the session is encrypted as it arrives (issue 18): its key wrapped by the
+   * namespace's key, its header (the data file gets it when the upload finishes, so a session
+   * that holds nothing yet stages no bytes), the segments sealed in the data file, and the
+   * plaintext past them sealed on its own (base64). Written with each chunk: this meta is
+   * what says a chunk is in.
+   */
+  encryption?: { key: string; header: string; segments: number; tail: string };
 }
 
 interface LiveState {
@@ -129,6 +157,14 @@ interface LiveState {
   busy: boolean;
   /** Set by a last chunk: the fsync of the content, running while the blob is recorded. */
   synced?: Promise<void>;
+  /** An encrypted session's state (see SessionMeta.encryption). */
+  sealer?: UploadSealer;
+  /**
+   * An encrypted session's meta file as this process last wrote or read it (its inode: meta
+   * is replaced by rename), to notice chunks another process took: the data file's size
+   * does not tell, since a chunk may only change the sealed tail.
+   */
+  metaIno?: number;
 }
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -158,15 +194,21 @@ export function createUploadSessions(
   blobs: BlobDriver,
   opts: {
     /**
-     * Whether the last chunk's fsync is worth starting: not when the file will be encrypted
-     * into another file (which is fsynced) and deleted; publish's `storeFile` then makes the
-     * result durable itself. Yes when absent.
+     * Whether the last chunk's fsync is worth starting for a plaintext session: not when the
+     * file will be encrypted into another file (which is fsynced) and deleted; publish's
+     * `storeFile` then makes the result durable itself. Yes when absent.
      */
     syncLast?: () => Promise<boolean>;
+    /**
+     * When present and encrypting, sessions started are encrypted as chunks arrive: no
+     * plaintext of an upload reaches the disk, and the staged ciphertext becomes the blob.
+     */
+    encryption?: UploadEncryption;
   } = {},
 ): UploadSessions & { dir: string } {
   const dir = join(dataDir, 'uploads');
   const live = new Map<string, LiveState>();
+  const uploadKeys = opts.encryption;
   const dataPath = (id: string) => join(dir, id);
   const metaPath = (id: string) => join(dir, `${id}.json`);
 
@@ -197,13 +239,48 @@ export function createUploadSessions(
     }
   }
 
-  async function hashFile(id: string, algorithm: DigestAlgorithm) {
+  /**
+   * The upload's plaintext: the data file, or for an encrypted session its segments decrypted
+   * (`sealer`: the first `segments` of them, then the tail it holds; all of them when it has
+   * finished, the last sealed as the last).
+   */
+  async function* plaintextOf(id: string, sealer?: UploadSealer): AsyncIterable<Buffer> {
+    const read = (start: number, end: number) =>
+      createReadStream(dataPath(id), { start, end, highWaterMark: 1 << 20 });
+    if (!sealer) {
+      yield* createReadStream(dataPath(id)) as AsyncIterable<Buffer>;
+      return;
+    }
+    const { key, header, segments } = sealer;
+    if (sealer.finished) {
+      const size = sealer.offset;
+      const plan = planRange(size, undefined, header.overhead);
+      yield* decryptSegments(key, header, '', size, plan, read(plan.storedStart, plan.storedEnd));
+      return;
+    }
+    if (segments > 0) {
+      // Segments 0..n-1 of a blob with at least one more: none of them is the last.
+      const size = segments * SEGMENT_BYTES;
+      const plan = planRange(size + 1, { start: 0, end: size - 1 }, header.overhead);
+      yield* decryptSegments(
+        key,
+        header,
+        '',
+        size + 1,
+        plan,
+        read(plan.storedStart, plan.storedEnd),
+      );
+    }
+    yield sealer.snapshot().tail;
+  }
+
+  async function hashFile(id: string, algorithm: DigestAlgorithm, sealer?: UploadSealer) {
     const hash = createHash(algorithm);
     let offset = 0;
     try {
-      for await (const chunk of createReadStream(dataPath(id))) {
-        hash.update(chunk as Buffer);
-        offset += (chunk as Buffer).length;
+      for await (const chunk of plaintextOf(id, sealer)) {
+        hash.update(chunk);
+        offset += chunk.length;
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unknown(id);
@@ -212,14 +289,77 @@ export function createUploadSessions(
     return { hash, offset };
   }
 
+  /** An encrypted session's sealer, from its meta and the header in its data file. */
+  async function sealerOf(id: string, meta: SessionMeta): Promise<UploadSealer | undefined> {
+    const sealed = meta.encryption;
+    if (!sealed) return undefined;
+    if (!uploadKeys) {
+      throw new Error(`upload ${id} is encrypted, and this server was not given its keys`);
+    }
+    const key = await uploadKeys.unwrap(meta.repository, id, sealed.key);
+    return UploadSealer.resume(
+      key,
+      parseHeader(Buffer.from(sealed.header, 'base64')),
+      sealed.segments,
+      Buffer.from(sealed.tail, 'base64'),
+    );
+  }
+
+  async function metaInoOf(id: string): Promise<number> {
+    try {
+      return (await stat(metaPath(id))).ino;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unknown(id);
+      throw error;
+    }
+  }
+
   async function state(id: string, meta: SessionMeta): Promise<LiveState> {
     const existing = live.get(id);
     if (existing) return existing;
     const algorithm = meta.algorithm ?? 'sha256';
-    const rebuilt = { meta, ...(await hashFile(id, algorithm)), algorithm, busy: false };
+    const metaIno = meta.encryption ? await metaInoOf(id) : undefined;
+    const sealer = await sealerOf(id, meta);
+    const rebuilt: LiveState = {
+      meta,
+      ...(await hashFile(id, algorithm, sealer)),
+      algorithm,
+      busy: false,
+      ...(sealer ? { sealer, metaIno } : {}),
+    };
     live.set(id, rebuilt);
     return rebuilt;
   }
+
+  /** Another process took chunks of this session since this process last looked. */
+  async function changedElsewhere(id: string, s: LiveState, file?: FileHandle): Promise<boolean> {
+    if (s.sealer) return (await metaInoOf(id)) !== s.metaIno;
+    try {
+      return (await (file ? file.stat() : stat(dataPath(id)))).size !== s.offset;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        live.delete(id);
+        throw unknown(id);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Seals an encrypted session's last segment into the data file, cuts off anything after it
+   * (what a chunk that failed, or an earlier finish, left there) and starts its fsync.
+   */
+  async function finishSealed(file: FileHandle, sealer: UploadSealer): Promise<void> {
+    const at = segmentOffset(sealer.segments, sealer.header);
+    const last = sealer.finish();
+    await writevFully(file, [sealer.header.bytes], 0);
+    await writevFully(file, [last], at);
+    await file.truncate(at + last.length);
+  }
+
+  /** Where an encrypted session's data file ends with `segments` sealed (no header yet). */
+  const sealedEnd = (sealer: UploadSealer, segments: number) =>
+    segments === 0 ? 0 : segmentOffset(segments, sealer.header);
 
   /**
    * The live state of a session this process is handling, without reading its meta again:
@@ -259,13 +399,30 @@ export function createUploadSessions(
     async start(repository, algorithm = 'sha256', opts = {}) {
       const id = randomUUID();
       const now = clock();
+      // Decided once per session: one started before encryption was turned on (or off)
+      // finishes the way it began.
+      const encryption = (await uploadKeys?.encrypting())
+        ? await uploadKeys!.newKey(repository, id)
+        : null;
+      const sealer = encryption ? new UploadSealer(encryption.key, newHeader()) : undefined;
       const meta: SessionMeta = {
         repository,
         startedAt: now,
         updatedAt: now,
         ...(algorithm !== 'sha256' ? { algorithm } : {}),
         ...(opts.oneShot ? { owner: STAGING_OWNER } : {}),
+        ...(encryption && sealer
+          ? {
+              encryption: {
+                key: encryption.wrapped,
+                header: sealer.header.bytes.toString('base64'),
+                segments: 0,
+                tail: sealer.sealedTail().toString('base64'),
+              },
+            }
+          : {}),
       };
+      let metaIno: number | undefined;
       try {
         try {
           await writeFile(dataPath(id), '', { flag: 'wx' });
@@ -277,11 +434,19 @@ export function createUploadSessions(
         // A new name, written once: a reader that finds it half-written skips it, as it does
         // a meta removed under it, and no client can ask for the session before this returns.
         await writeFile(metaPath(id), JSON.stringify(meta), { flag: 'wx' });
+        if (sealer) metaIno = await metaInoOf(id);
       } catch (error) {
         await remove(id);
         throw asStorageFull(error);
       }
-      live.set(id, { meta, hash: createHash(algorithm), algorithm, offset: 0, busy: false });
+      live.set(id, {
+        meta,
+        hash: createHash(algorithm),
+        algorithm,
+        offset: 0,
+        busy: false,
+        ...(sealer ? { sealer, metaIno } : {}),
+      });
       return { id };
     },
 
@@ -296,6 +461,19 @@ export function createUploadSessions(
      */
     async append(id, repository, body, range, { last = false } = {}) {
       let s = await liveState(id, repository);
+      if (!s.busy && range !== null && range.start !== s.offset) {
+        // A chunk this process did not expect: another process may have taken the ones before
+        // it (a client whose requests are spread over servers). Only a change is looked into.
+        try {
+          if (await changedElsewhere(id, s)) {
+            live.delete(id);
+            s = await state(id, await readMeta(id, repository));
+          }
+        } catch (error) {
+          body.resume();
+          throw error;
+        }
+      }
       if (s.busy || (range !== null && range.start !== s.offset)) {
         body.resume();
         throw new UploadRangeError(s.offset);
@@ -304,13 +482,14 @@ export function createUploadSessions(
       let file;
       try {
         file = await openData(id);
-        // Another process may have taken chunks of this session since: start from the file.
-        if ((await file.stat()).size !== s.offset) {
+        // Another process may have taken chunks of this session since: start from the file
+        // (an encrypted session: from its meta).
+        if (await changedElsewhere(id, s, file)) {
           await file.close();
           file = undefined;
           live.delete(id);
           s.busy = false;
-          s = await state(id, s.meta);
+          s = await state(id, s.sealer ? await readMeta(id, repository) : s.meta);
           s.busy = true;
           if (range !== null && range.start !== s.offset) throw new UploadRangeError(s.offset);
           file = await openData(id);
@@ -321,17 +500,45 @@ export function createUploadSessions(
         body.resume();
         throw error;
       }
-      const before = { offset: s.offset, hash: s.hash.copy() };
+      const { sealer } = s;
+      const before = { offset: s.offset, hash: s.hash.copy(), sealed: sealer?.snapshot() };
       const current = s;
       let handedOver = false;
       try {
         await pipeline(
           body,
-          new HashingFileWriter(file, s.hash, s.offset, (bytes) => {
-            current.offset += bytes;
-          }),
+          new HashingFileWriter(
+            file,
+            s.hash,
+            sealer ? segmentOffset(sealer.segments, sealer.header) : s.offset,
+            (bytes) => {
+              current.offset += bytes;
+            },
+            sealer,
+          ),
         );
-        if (last && !(await (opts.syncLast?.() ?? true))) {
+        if (sealer && last) {
+          // The staged ciphertext becomes the blob: it is made durable here, as a plaintext
+          // upload that is stored as it is.
+          await finishSealed(file, sealer);
+          const synced = file.sync();
+          const opened = file;
+          void synced.catch(() => undefined).then(() => opened.close());
+          s.synced = synced;
+          handedOver = true;
+        } else if (sealer) {
+          s.meta = {
+            ...s.meta,
+            updatedAt: clock(),
+            encryption: {
+              ...s.meta.encryption!,
+              segments: sealer.segments,
+              tail: sealer.sealedTail().toString('base64'),
+            },
+          };
+          await writeMeta(id, s.meta);
+          s.metaIno = await metaInoOf(id);
+        } else if (last && !(await (opts.syncLast?.() ?? true))) {
           // Nothing to hand over: publish's storeFile writes what is kept, durably.
         } else if (last) {
           const synced = file.sync();
@@ -348,9 +555,13 @@ export function createUploadSessions(
         // A chunk is kept whole or not at all: cut off what part of it reached the file (on a
         // full disk that frees the space) and go back to the hash from before it.
         try {
-          await truncate(dataPath(id), before.offset);
+          await truncate(
+            dataPath(id),
+            before.sealed && sealer ? sealedEnd(sealer, before.sealed.segments) : before.offset,
+          );
           s.offset = before.offset;
           s.hash = before.hash;
+          if (before.sealed) sealer?.restore(before.sealed);
         } catch {
           // The next request rebuilds the running hash from whatever the file holds.
           live.delete(id);
@@ -370,12 +581,31 @@ export function createUploadSessions(
     async seal(id, repository, algorithm = 'sha256') {
       const s = await liveState(id, repository);
       if (s.busy) throw new UploadRangeError(s.offset);
+      const { sealer } = s;
+      if (sealer && !sealer.finished) {
+        // Sealed without a last chunk in this process (the server restarted between them).
+        s.busy = true;
+        try {
+          const file = await openData(id);
+          try {
+            await finishSealed(file, sealer);
+            await file.sync();
+          } finally {
+            await file.close();
+          }
+        } catch (error) {
+          live.delete(id); // the next request starts again from the meta
+          throw asStorageFull(error);
+        } finally {
+          s.busy = false;
+        }
+      }
       let hash = s.hash;
       if (s.algorithm !== algorithm) {
         // Busy while it reads, so a chunk arriving meanwhile is refused rather than missed.
         s.busy = true;
         try {
-          hash = (await hashFile(id, algorithm)).hash;
+          hash = (await hashFile(id, algorithm, sealer)).hash;
         } finally {
           s.busy = false;
         }
@@ -396,8 +626,15 @@ export function createUploadSessions(
             await synced.catch((error: unknown) => {
               throw asStorageFull(error);
             });
-            if (storeFile) await storeFile(dataPath(id));
+            if (sealer) {
+              // Never moved into the store as it is: it is ciphertext under the upload's key.
+              if (!storeFile) throw new Error(`upload ${id} is encrypted; it needs storeFile`);
+              await storeFile(dataPath(id), { key: sealer.key });
+            } else if (storeFile) await storeFile(dataPath(id));
             else await blobs.adopt(digest, dataPath(id), { size });
+          } else if (sealer) {
+            if (!storeFile) throw new Error(`upload ${id} is encrypted; it needs storeFile`);
+            await storeFile(dataPath(id), { key: sealer.key });
           } else if (storeFile) {
             await storeFile(dataPath(id));
           } else {
