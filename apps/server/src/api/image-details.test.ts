@@ -8,7 +8,7 @@ import {
   buildSignature,
   type BuiltManifest,
 } from '../seed/oci-content.js';
-import { digestOf, json, pushBlob, putManifest } from '../testing/registry-client.js';
+import { binary, digestOf, json, pushBlob, putManifest } from '../testing/registry-client.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { TEST_REGISTRY, createProject } from '../testing/projects.js';
 import { addAccount, signIn } from '../testing/accounts.js';
@@ -332,11 +332,7 @@ describe('GET …/images/{digest}/manifest', () => {
       const res = await api()
         .get(apiPaths.imageManifest(NS, REPO, m.digest))
         .buffer(true)
-        .parse((r, done) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => done(null, Buffer.concat(chunks)));
-        })
+        .parse(binary)
         .expect(200);
       expect(res.headers['content-type']).toBe(m.mediaType);
       expect(res.headers['docker-content-digest']).toBe(m.digest);

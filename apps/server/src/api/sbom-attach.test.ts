@@ -17,6 +17,7 @@ import { DEBIAN_12_OS_RELEASE, dpkgStatus, layerOf } from '../testing/scan-fixtu
 import { hasSkopeo, inspectRaw, pushLayout } from '../testing/skopeo.js';
 import { addAccount, signIn } from '../testing/accounts.js';
 import { ADMIN, startTestServer, type TestServer } from '../testing/test-server.js';
+import { binary } from '../testing/registry-client.js';
 
 /*
  * The inventory of a scan attached to its image as an OCI 1.1 referrer: skopeo pushes images,
@@ -97,14 +98,7 @@ function harness() {
     async bytes(url: string, accept?: string): Promise<Buffer> {
       const req = h.server.api().get(url);
       if (accept) req.set('Accept', accept);
-      const res = await req
-        .buffer(true)
-        .parse((r, done) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => done(null, Buffer.concat(chunks)));
-        })
-        .expect(200);
+      const res = await req.buffer(true).parse(binary).expect(200);
       return Buffer.from(res.body as Buffer);
     },
     async rescan(repository: string, digest: string) {

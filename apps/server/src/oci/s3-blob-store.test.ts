@@ -23,7 +23,7 @@ import {
   writeLayout,
 } from '../testing/oci-layout.js';
 import { hasSkopeo, pullToLayout, pushLayout } from '../testing/skopeo.js';
-import { digestOf, pushBlob } from '../testing/registry-client.js';
+import { binary, digestOf, pushBlob } from '../testing/registry-client.js';
 import { expectOciError } from '../testing/oci-errors.js';
 
 /*
@@ -112,11 +112,7 @@ describe.skipIf(unavailable !== null)(`blobs in S3 (${unavailable ?? 'Ceph RGW'}
       .get(`/v2/team/range/blobs/${layer.digest}`)
       .set('Range', 'bytes=100-199')
       .buffer(true)
-      .parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      })
+      .parse(binary)
       .expect(206);
     expect((res.body as Buffer).equals(bytes.subarray(100, 200))).toBe(true);
   });

@@ -14,7 +14,7 @@ import { createS3Client } from '@berth/store/s3';
 import { type CephRgw, cephUnavailable, startCephRgw } from '@berth/store/testing/ceph-rgw';
 import { randomBytesFromSeed } from '../seed/oci-content.js';
 import { expectOciError } from '../testing/oci-errors.js';
-import { OCTETS, digestOf } from '../testing/registry-client.js';
+import { binary, digestOf, OCTETS } from '../testing/registry-client.js';
 import {
   type ServerProcess,
   startServerProcess,
@@ -109,11 +109,7 @@ describe.skipIf(unavailable !== null)(
       const res = await on(target)
         .get(`${REPO}/blobs/${digest}`)
         .buffer(true)
-        .parse((r, done) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => done(null, Buffer.concat(chunks)));
-        })
+        .parse(binary)
         .expect(200);
       return { bytes: res.body as Buffer, digest: res.headers['docker-content-digest'] };
     }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
-import { pushBlob } from '../../testing/registry-client.js';
+import { binary, pushBlob } from '../../testing/registry-client.js';
 import { readKeyFile, rootKeyId } from '../projects/keyring.js';
 import { HEADER_BYTES, storedSizeOf } from './segment-format.js';
 
@@ -48,11 +48,7 @@ async function pull(server: TestServer, repo: string, digest: string): Promise<B
     .api()
     .get(`/v2/${repo}/blobs/${digest}`)
     .buffer(true)
-    .parse((r, done) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => done(null, Buffer.concat(chunks)));
-    })
+    .parse(binary)
     .expect(200);
   return res.body as Buffer;
 }

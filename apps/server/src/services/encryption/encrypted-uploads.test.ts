@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import { OCTETS, digestOf } from '../../testing/registry-client.js';
+import { binary, digestOf, OCTETS } from '../../testing/registry-client.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { createKeyring, keyFileSource } from '../projects/keyring.js';
 import { createImageDataKeys } from './image-data-keys.js';
@@ -120,11 +120,7 @@ async function pull(repo: string, digest: string): Promise<Buffer> {
     .api()
     .get(`/v2/${repo}/blobs/${digest}`)
     .buffer(true)
-    .parse((r, done) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => done(null, Buffer.concat(chunks)));
-    })
+    .parse(binary)
     .expect(200);
   return res.body as Buffer;
 }
@@ -279,11 +275,7 @@ describe('uploads encrypted as they arrive', () => {
       .get(`/v2/team/v1/blobs/${digest}`)
       .set('Range', `bytes=${S - 5}-${S + 5}`)
       .buffer(true)
-      .parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      })
+      .parse(binary)
       .expect(206);
     expect((part.body as Buffer).equals(bytes.subarray(S - 5, S + 6))).toBe(true);
     expect(HEADER_BYTES).toBe(24);
