@@ -73,7 +73,12 @@ export interface SealedUpload {
    * version 2, complete and fsynced), not its plaintext. Sessions staged elsewhere ignore it.
    */
   publish(
-    storeFile?: (file: string, encrypted?: { key: Buffer }) => Promise<void>,
+    storeFile?: (
+      file: string,
+      encrypted?: { key: Buffer },
+      /** Set when the file is fsynced already (the last chunk's sync): adopt need not again. */
+      durable?: { size: number },
+    ) => Promise<void>,
     /**
      * Sessions encrypted as they arrive and staged elsewhere (S3) ask it, before anything is
      * written at the blob's key, with the upload's key: 'store' when that became the blob's
@@ -630,7 +635,7 @@ export function createUploadSessions(
               // Never moved into the store as it is: it is ciphertext under the upload's key.
               if (!storeFile) throw new Error(`upload ${id} is encrypted; it needs storeFile`);
               await storeFile(dataPath(id), { key: sealer.key });
-            } else if (storeFile) await storeFile(dataPath(id));
+            } else if (storeFile) await storeFile(dataPath(id), undefined, { size });
             else await blobs.adopt(digest, dataPath(id), { size });
           } else if (sealer) {
             if (!storeFile) throw new Error(`upload ${id} is encrypted; it needs storeFile`);
