@@ -224,17 +224,7 @@ export async function s3ListLevel(
 ): Promise<{ keys: { key: string; modified: number }[]; dirs: string[] }> {
   const keys: { key: string; modified: number }[] = [];
   const dirs: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await t.client.send(
-      new ListObjectsV2Command({
-        Bucket: t.bucket,
-        Prefix: t.prefix + under,
-        Delimiter: '/',
-        ContinuationToken: token,
-        MaxKeys: t.pageSize,
-      }),
-    );
+  for await (const page of listPages(t, under, '/')) {
     for (const o of page.Contents ?? []) {
       keys.push({
         key: o.Key!.slice(t.prefix.length + under.length),
@@ -243,8 +233,7 @@ export async function s3ListLevel(
     }
     for (const p of page.CommonPrefixes ?? [])
       dirs.push(p.Prefix!.slice(t.prefix.length + under.length).replace(/\/$/, ''));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
   return { keys, dirs };
 }
 
@@ -349,16 +338,7 @@ export async function* s3ListAll(
   t: S3Target,
   under: string,
 ): AsyncGenerator<{ key: string; size: number; modified: number }> {
-  let token: string | undefined;
-  do {
-    const page = await t.client.send(
-      new ListObjectsV2Command({
-        Bucket: t.bucket,
-        Prefix: t.prefix + under,
-        ContinuationToken: token,
-        MaxKeys: t.pageSize,
-      }),
-    );
+  for await (const page of listPages(t, under)) {
     for (const o of page.Contents ?? []) {
       yield {
         key: o.Key!.slice(t.prefix.length),
@@ -366,6 +346,23 @@ export async function* s3ListAll(
         modified: o.LastModified?.getTime() ?? 0,
       };
     }
+  }
+}
+
+/** ListObjectsV2 under the prefix + `under`, page after page (`t.pageSize` keys at most each). */
+async function* listPages(t: S3Target, under: string, delimiter?: string) {
+  let token: string | undefined;
+  do {
+    const page = await t.client.send(
+      new ListObjectsV2Command({
+        Bucket: t.bucket,
+        Prefix: t.prefix + under,
+        Delimiter: delimiter,
+        ContinuationToken: token,
+        MaxKeys: t.pageSize,
+      }),
+    );
+    yield page;
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
 }

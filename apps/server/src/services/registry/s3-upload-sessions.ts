@@ -307,22 +307,13 @@ export function createS3UploadSessions(options: S3UploadSessionsOptions): Upload
   ): Promise<void> {
     const id = claim.row.id;
     let completed = false;
-    if (p.sealer) {
-      if (!settleKey) throw new Error(`upload ${id} is encrypted; it needs settleKey`);
-      // Asked before anything is written at the blob's key: only ciphertext under the key
-      // recorded for the blob ever goes there.
-      if ((await settleKey(p.sealer.key)) === 'stored') {
-        // Stored encrypted already (another push of the same layer): drop the upload.
-      } else if (p.parts.length === 0) {
-        await staging.putBlob(digest, joined(p.pending, p.pendingBytes));
-      } else {
-        const parts = partSender(claim, p);
-        if (p.pendingBytes > 0) await parts.flush();
-        await parts.settle();
-        await staging.publishParts(id, p.uploadId!, p.parts, storedSizeOf(p.offset), digest);
-        completed = true;
-      }
-    } else if (await staging.blobExists(digest)) {
+    if (p.sealer && !settleKey) throw new Error(`upload ${id} is encrypted; it needs settleKey`);
+    // An encrypted upload settles its key before anything is written at the blob's key, so
+    // only ciphertext under the key recorded for the blob ever goes there.
+    const storedAlready = p.sealer
+      ? (await settleKey!(p.sealer.key)) === 'stored'
+      : await staging.blobExists(digest);
+    if (storedAlready) {
       // Stored already (another push of the same layer): keep it, drop the upload.
     } else if (p.parts.length === 0) {
       await staging.putBlob(digest, joined(p.pending, p.pendingBytes));
@@ -330,7 +321,8 @@ export function createS3UploadSessions(options: S3UploadSessionsOptions): Upload
       const parts = partSender(claim, p);
       if (p.pendingBytes > 0) await parts.flush();
       await parts.settle();
-      await staging.publishParts(id, p.uploadId!, p.parts, p.offset, digest);
+      const size = p.sealer ? storedSizeOf(p.offset) : p.offset;
+      await staging.publishParts(id, p.uploadId!, p.parts, size, digest);
       completed = true;
     }
     claim.stop();
