@@ -15,9 +15,9 @@ import {
   expectServesLiveImages,
   fillSource,
   liveManifestsInPostgres,
-  servedBlob,
   type SourceContent,
 } from '../testing/installation-copy.js';
+import { pullBlob } from '../testing/registry-client.js';
 import { runServerCli } from '../testing/server-cli.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
@@ -171,7 +171,7 @@ describe.skipIf(unavailable !== null || !postgresUrl)(
         const manifests = await liveManifestsInPostgres(restoredUrl);
         expect(manifests.length).toBeGreaterThan(1);
         await expectServesLiveImages(copy, manifests, (repo, digest) =>
-          servedBlob(source, repo, digest),
+          pullBlob(source, repo, digest),
         );
         // Images pushed during the backup that the snapshot holds pull with skopeo.
         const inSnapshot = await query<{ name: string }>(

@@ -15,9 +15,9 @@ import {
   expectServesLiveImages,
   fillSource,
   liveManifestsInSqlite,
-  servedBlob,
   type SourceContent,
 } from '../testing/installation-copy.js';
+import { pullBlob } from '../testing/registry-client.js';
 import { runServerCli } from '../testing/server-cli.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
@@ -137,7 +137,7 @@ describe.skipIf(unavailable !== null)(
         const manifests = liveManifestsInSqlite(restoredDb);
         expect(manifests.length).toBeGreaterThan(100);
         await expectServesLiveImages(copy, manifests, (repo, digest) =>
-          servedBlob(source, repo, digest),
+          pullBlob(source, repo, digest),
         );
         const db = new SqliteDatabase(restoredDb, { readonly: true });
         // The images pushed during the backup that the snapshot holds pull with skopeo.

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { layoutBlob, layoutRefDigest, randomImage, writeLayout } from './oci-layout.js';
 import { createProject, type FilledSecrets, fillProject, TEST_REGISTRY } from './projects.js';
-import { binary } from './registry-client.js';
+import { binary, pullBlob } from './registry-client.js';
 import { pullToLayout, pushLayout } from './skopeo.js';
 import { ADMIN, type TestServer } from './test-server.js';
 
@@ -247,28 +247,10 @@ export async function expectServesLiveImages(
     for (const digest of m.blobs) {
       if (checked.has(digest)) continue;
       checked.add(digest);
-      const blob = await copy
-        .api()
-        .get(`/v2/${m.repo}/blobs/${digest}`)
-        .buffer(true)
-        .parse(binary)
-        .expect(200);
-      expect((blob.body as Buffer).equals(await original(m.repo, digest)), digest).toBe(true);
-      const sha256 = createHash('sha256')
-        .update(blob.body as Buffer)
-        .digest('hex');
+      const blob = await pullBlob(copy, m.repo, digest);
+      expect(blob.equals(await original(m.repo, digest)), digest).toBe(true);
+      const sha256 = createHash('sha256').update(blob).digest('hex');
       expect(`sha256:${sha256}`).toBe(digest);
     }
   }
-}
-
-/** What `server` serves for a blob: the original when the stored bytes are ciphertext. */
-export async function servedBlob(server: TestServer, repo: string, digest: string) {
-  const res = await server
-    .api()
-    .get(`/v2/${repo}/blobs/${digest}`)
-    .buffer(true)
-    .parse(binary)
-    .expect(200);
-  return res.body as Buffer;
 }

@@ -121,6 +121,17 @@ export async function refused<R extends AnyResponse>(
   return res;
 }
 
+/** A blob as `server` serves it through `repo` (decrypted when it is stored encrypted). */
+export async function pullBlob(server: TestServer, repo: string, digest: string): Promise<Buffer> {
+  const res = await server
+    .api()
+    .get(`/v2/${repo}/blobs/${digest}`)
+    .buffer(true)
+    .parse(binary)
+    .expect(200);
+  return res.body as Buffer;
+}
+
 /** A supertest parser that keeps a response body as bytes, whatever its content type. */
 export function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void) {
   const chunks: Buffer[] = [];

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
-import { binary, pushBlob } from '../../testing/registry-client.js';
+import { pullBlob, pushBlob } from '../../testing/registry-client.js';
 import { readKeyFile, rootKeyId } from '../projects/keyring.js';
 import { HEADER_BYTES, storedSizeOf } from './segment-format.js';
 
@@ -43,16 +43,6 @@ function blobFile(server: TestServer, digest: string): string {
 const isCiphertext = (server: TestServer, digest: string) =>
   fs.readFileSync(blobFile(server, digest)).subarray(0, 8).toString('latin1') === 'BERTHENC';
 
-async function pull(server: TestServer, repo: string, digest: string): Promise<Buffer> {
-  const res = await server
-    .api()
-    .get(`/v2/${repo}/blobs/${digest}`)
-    .buffer(true)
-    .parse(binary)
-    .expect(200);
-  return res.body as Buffer;
-}
-
 /** Pulls every blob again and again until stopped; any wrong byte fails the test. */
 function pullLoop(server: TestServer, blobs: { repo: string; digest: string; bytes: Buffer }[]) {
   let stop = false;
@@ -60,7 +50,7 @@ function pullLoop(server: TestServer, blobs: { repo: string; digest: string; byt
   const done = (async () => {
     while (!stop) {
       for (const b of blobs) {
-        const got = await pull(server, b.repo, b.digest);
+        const got = await pullBlob(server, b.repo, b.digest);
         if (!got.equals(b.bytes)) throw new Error(`pull of ${b.digest} returned other bytes`);
         pulls += 1;
       }
@@ -124,7 +114,7 @@ describe('an installation that stored plaintext (encryption off)', () => {
     for (const b of blobs) {
       expect(isCiphertext(s, b.digest)).toBe(true);
       expect(fs.statSync(blobFile(s, b.digest)).size).toBe(storedSizeOf(b.bytes.length));
-      expect((await pull(s, b.repo, b.digest)).equals(b.bytes)).toBe(true);
+      expect((await pullBlob(s, b.repo, b.digest)).equals(b.bytes)).toBe(true);
     }
     expect(await s.store.imageDataKeys.wrapsOf(blobs[0]!.digest)).toHaveLength(2);
 
@@ -144,7 +134,9 @@ describe('an installation that stored plaintext (encryption off)', () => {
     await s.api().post(apiPaths.namespaces()).send({ name: 'old-three', region: 'local' });
     await pushBlob(s, 'old-three/app', blobs[1]!.bytes);
     expect(isCiphertext(s, blobs[1]!.digest)).toBe(true);
-    expect((await pull(s, 'old-three/app', blobs[1]!.digest)).equals(blobs[1]!.bytes)).toBe(true);
+    expect((await pullBlob(s, 'old-three/app', blobs[1]!.digest)).equals(blobs[1]!.bytes)).toBe(
+      true,
+    );
   });
 });
 
@@ -166,20 +158,20 @@ describe('root key rotation with image data keys', () => {
     const [newKey] = readKeyFile(keyFile);
     expect(rootKeyId(newKey!)).not.toBe(rootKeyId(oldKey!));
     expect(await s.store.imageDataKeys.rootKeyIds()).toEqual([rootKeyId(newKey!)]);
-    expect((await pull(s, 'rotating/app', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(s, 'rotating/app', digest)).equals(bytes)).toBe(true);
 
     // The running server wraps a new namespace's key under the new root key.
     await s.api().post(apiPaths.namespaces()).send({ name: 'after-rotation', region: 'local' });
     const later = crypto.randomBytes(1000);
     const laterDigest = await pushBlob(s, 'after-rotation/app', later);
     expect(await s.store.imageDataKeys.rootKeyIds()).toEqual([rootKeyId(newKey!)]);
-    expect((await pull(s, 'after-rotation/app', laterDigest)).equals(later)).toBe(true);
+    expect((await pullBlob(s, 'after-rotation/app', laterDigest)).equals(later)).toBe(true);
 
     // The old key now wraps nothing: pruning it leaves everything readable.
     const pruned = await command(s, 'rotate-root-key.js', ['--rewrap-only', '--prune']);
     expect(pruned.code, pruned.stderr).toBe(0);
     expect(readKeyFile(keyFile)).toHaveLength(1);
-    expect((await pull(s, 'rotating/app', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(s, 'rotating/app', digest)).equals(bytes)).toBe(true);
   });
 });
 
@@ -198,15 +190,15 @@ describe('turning encryption on over plaintext data', () => {
     // The same data directory, restarted with encryption on: no conversion, no downtime.
     server = await startTestServer({ dataDir, env: { BERTH_ENCRYPT_IMAGE_DATA: 'true' } });
     const s = server;
-    expect((await pull(s, 'before/app', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(s, 'before/app', digest)).equals(bytes)).toBe(true);
     await pushBlob(s, 'after/app', bytes);
     expect(isCiphertext(s, digest)).toBe(true);
     expect(fs.statSync(blobFile(s, digest)).size).toBe(storedSizeOf(bytes.length));
     const before = (await s.store.imageDataKeys.namespaceId('before'))!;
     expect(await s.store.imageDataKeys.wrapOf(before, digest)).toBeNull();
-    expect((await pull(s, 'before/app', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(s, 'before/app', digest)).equals(bytes)).toBe(true);
     expect(await s.store.imageDataKeys.wrapOf(before, digest)).not.toBeNull();
-    expect((await pull(s, 'after/app', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(s, 'after/app', digest)).equals(bytes)).toBe(true);
   });
 });
 
@@ -224,12 +216,12 @@ describe('a layer whose own bytes start like ciphertext', () => {
     header.writeUInt32BE(65_536, 12);
     const bytes = Buffer.concat([header, crypto.randomBytes(2 * 65_536 + 5)]);
     const digest = await pushBlob(off, 'before/app', bytes);
-    expect((await pull(off, 'before/app', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(off, 'before/app', digest)).equals(bytes)).toBe(true);
     await off.close();
 
     server = await startTestServer({ dataDir, env: { BERTH_ENCRYPT_IMAGE_DATA: 'true' } });
     const s = server;
-    expect((await pull(s, 'before/app', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(s, 'before/app', digest)).equals(bytes)).toBe(true);
     // A mount of the stored plaintext into another namespace encrypts it in place.
     await s
       .api()
@@ -238,8 +230,8 @@ describe('a layer whose own bytes start like ciphertext', () => {
       .expect(201);
     expect(fs.statSync(blobFile(s, digest)).size).toBe(storedSizeOf(bytes.length));
     expect(await s.store.imageDataKeys.isEncrypted(digest)).toBe(true);
-    expect((await pull(s, 'after/app', digest)).equals(bytes)).toBe(true);
-    expect((await pull(s, 'before/app', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(s, 'after/app', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(s, 'before/app', digest)).equals(bytes)).toBe(true);
   });
 });
 
@@ -262,7 +254,7 @@ describe('garbage collection of encrypted blobs', () => {
     await pushBlob(s, 'collected/app', bytes);
     const [again] = await s.store.imageDataKeys.wrapsOf(digest);
     expect(again!.wrapped.equals(wrap!.wrapped)).toBe(false);
-    expect((await pull(s, 'collected/app', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(s, 'collected/app', digest)).equals(bytes)).toBe(true);
   });
 });
 
@@ -280,7 +272,7 @@ describe('the demo registry of a new installation', () => {
     const digests = new Set(rows.map((r) => r.digest));
     for (const digest of digests) expect(isCiphertext(s, digest), digest).toBe(true);
     const first = rows[0]!;
-    const body = await pull(s, `${first.namespace}/${first.repository}`, first.digest);
+    const body = await pullBlob(s, `${first.namespace}/${first.repository}`, first.digest);
     const hex = crypto.createHash(first.digest.startsWith('sha512:') ? 'sha512' : 'sha256');
     expect(`${first.digest.split(':')[0]}:${hex.update(body).digest('hex')}`).toBe(first.digest);
   });

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
-import { binary, digestOf, OCTETS } from '../../testing/registry-client.js';
+import { binary, digestOf, OCTETS, pullBlob } from '../../testing/registry-client.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { createKeyring, keyFileSource } from '../projects/keyring.js';
 import { createImageDataKeys } from './image-data-keys.js';
@@ -115,16 +115,6 @@ async function settled(location: string): Promise<void> {
     .toBe(202);
 }
 
-async function pull(repo: string, digest: string): Promise<Buffer> {
-  const res = await server
-    .api()
-    .get(`/v2/${repo}/blobs/${digest}`)
-    .buffer(true)
-    .parse(binary)
-    .expect(200);
-  return res.body as Buffer;
-}
-
 function uploadFiles(): string[] {
   const dir = path.join(server.dataDir, 'uploads');
   return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
@@ -168,7 +158,7 @@ describe('uploads encrypted as they arrive', () => {
     expect(uploadFiles()).toEqual([]);
     const tmp = path.join(server.dataDir, 'uploads-tmp');
     expect(fs.existsSync(tmp) ? fs.readdirSync(tmp) : []).toEqual([]);
-    expect((await pull('team/chunked', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(server, 'team/chunked', digest)).equals(bytes)).toBe(true);
   });
 
   it('encrypts monolithic uploads (POST ?digest=, PUT with the body) the same way', async () => {
@@ -200,7 +190,7 @@ describe('uploads encrypted as they arrive', () => {
       [empty, d3],
     ] as const) {
       expect(fs.statSync(blobFile(digest)).size).toBe(storedSizeOf(bytes.length));
-      expect((await pull('team/mono', digest)).equals(bytes)).toBe(true);
+      expect((await pullBlob(server, 'team/mono', digest)).equals(bytes)).toBe(true);
     }
     expectNoPlaintext(one, 'after a monolithic push');
   });
@@ -222,7 +212,7 @@ describe('uploads encrypted as they arrive', () => {
     expect(await uploaded(location)).toBe(70_000);
     await patch(location, bytes.subarray(70_000), 70_000);
     await server.api().put(`${location}?digest=${digest}`).set('Content-Type', OCTETS).expect(201);
-    expect((await pull('team/aborted', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(server, 'team/aborted', digest)).equals(bytes)).toBe(true);
   });
 
   it('a digest that does not match stores nothing and leaves nothing staged', async () => {
@@ -269,7 +259,7 @@ describe('uploads encrypted as they arrive', () => {
     expect(v1[8]).toBe(1);
     expect(v1.length).toBe(storedSizeOf(bytes.length, 1));
     fs.writeFileSync(blobFile(digest), v1);
-    expect((await pull('team/v1', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(server, 'team/v1', digest)).equals(bytes)).toBe(true);
     const part = await server
       .api()
       .get(`/v2/team/v1/blobs/${digest}`)
@@ -302,7 +292,7 @@ describe('uploads encrypted as they arrive', () => {
       .send(bytes.subarray(150_000))
       .expect(201);
     expectNoPlaintext(bytes, 'after the push');
-    expect((await pull('team/restart', digest)).equals(bytes)).toBe(true);
+    expect((await pullBlob(server, 'team/restart', digest)).equals(bytes)).toBe(true);
   });
 
   it('takes chunks in turn on two servers sharing the data directory (each notices what the other took)', async () => {
@@ -327,7 +317,7 @@ describe('uploads encrypted as they arrive', () => {
         at = cut;
       }
       await other.api().put(`${location}?digest=${digest}`).set('Content-Type', OCTETS).expect(201);
-      expect((await pull('team/turns', digest)).equals(bytes)).toBe(true);
+      expect((await pullBlob(server, 'team/turns', digest)).equals(bytes)).toBe(true);
     } finally {
       await other.close();
     }
