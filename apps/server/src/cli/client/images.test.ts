@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { signIn } from '../../testing/accounts.js';
 import { useBerthServer } from '../../testing/berth-cli.js';
+import { pushArtifact, putManifest } from '../../testing/registry-client.js';
 import { ADMIN } from '../../testing/test-server.js';
 
 describe('berth images', () => {
@@ -107,6 +108,104 @@ describe('berth images', () => {
       trashed: [{ digest: cli.reg.old.digest, tags: [] }],
     });
     expect((await imagesOf('web/app')).map((i) => i.digest)).toEqual([cli.reg.v2.digest]);
+  });
+
+  /** Two images in team-alpha/bulk/one (one tagged a1, one untagged), one in bulk/two (c1). */
+  const pushBulk = async (seed: string) => {
+    const a = await pushArtifact(cli.server, 'team-alpha/bulk/one', `${seed}-a`);
+    await putManifest(cli.server, 'team-alpha/bulk/one', 'a1', a).expect(201);
+    const b = await pushArtifact(cli.server, 'team-alpha/bulk/one', `${seed}-b`);
+    const c = await pushArtifact(cli.server, 'team-alpha/bulk/two', `${seed}-c`);
+    await putManifest(cli.server, 'team-alpha/bulk/two', 'c1', c).expect(201);
+    return { a, b, c };
+  };
+
+  it('rm with several images (tags and digests, two repositories) trashes them in one request', async () => {
+    const { a, b, c } = await pushBulk('bulk');
+    const run = await berth([
+      'images',
+      'rm',
+      'team-alpha/bulk/one:a1',
+      `team-alpha/bulk/one@${b.digest}`,
+      'team-alpha/bulk/two:c1',
+      // The same image again, by digest: sent once.
+      `team-alpha/bulk/one@${a.digest}`,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.split('\n').slice(0, -1)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^moved to the trash: team-alpha/bulk/one@${a.digest} \\(tags: a1, \\d+ B\\)$`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^moved to the trash: team-alpha/bulk/one@${b.digest} \\(tags: -, \\d+ B\\)$`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^moved to the trash: team-alpha/bulk/two@${c.digest} \\(tags: c1, \\d+ B\\)$`),
+      ),
+    ]);
+    expect(await imagesOf('bulk/one')).toEqual([]);
+    expect(await imagesOf('bulk/two')).toEqual([]);
+    const trash = await berth(['trash', 'list', 'team-alpha', '-o', 'json']);
+    const listed = (JSON.parse(trash.stdout) as { repository: string; digest: string }[]).map(
+      (t) => `${t.repository}@${t.digest}`,
+    );
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        `bulk/one@${a.digest}`,
+        `bulk/one@${b.digest}`,
+        `bulk/two@${c.digest}`,
+      ]),
+    );
+    // One request, so one audit event naming all three.
+    const audit = await cli.server
+      .api()
+      .get(apiPaths.audit())
+      .query({ action: 'image.delete', namespace: 'team-alpha', limit: 1 })
+      .expect(200);
+    const [event] = (audit.body as { items: { details: { images: unknown[] } }[] }).items;
+    expect(event?.details.images).toHaveLength(3);
+  });
+
+  it('rm with several images: mixed namespaces, a bad reference or an unknown one change nothing', async () => {
+    const { a, b } = await pushBulk('again');
+    const before = await imagesOf('bulk/one');
+    const dump = await cli.server.dump();
+    const mixed = await berth(['images', 'rm', 'team-alpha/bulk/one:a1', 'team-beta/db:15']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toBe(
+      'berth: all references must be in one namespace (got team-alpha, team-beta): run one command per namespace\n',
+    );
+    const malformed = await berth([
+      'images',
+      'rm',
+      'team-alpha/bulk/one:a1',
+      'team-alpha/bulk/one',
+    ]);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toBe(
+      'berth: "team-alpha/bulk/one" names no image: write <namespace>/<repository>@<digest> or :<tag>\n',
+    );
+    const unknown = `sha256:${'0'.repeat(64)}`;
+    const missing = await berth([
+      'images',
+      'rm',
+      `team-alpha/bulk/one@${a.digest}`,
+      `team-alpha/bulk/one@${unknown}`,
+    ]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toBe(
+      `berth: image ${unknown} does not exist in team-alpha/bulk/one (IMAGE_UNKNOWN, HTTP 404)\n`,
+    );
+    const noTag = await berth([
+      'images',
+      'rm',
+      `team-alpha/bulk/one@${b.digest}`,
+      'team-alpha/bulk/one:zz',
+    ]);
+    expect(noTag.code).toBe(3);
+    expect(noTag.stderr).toBe('berth: team-alpha/bulk/one:zz: no image holds this tag\n');
+    expect(await imagesOf('bulk/one')).toEqual(before);
+    expect(await cli.server.dump()).toBe(dump);
   });
 
   it('bad references are exit 2, unknown ones 3, and a read-only key 4; nothing changes', async () => {

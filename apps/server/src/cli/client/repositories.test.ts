@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { useBerthServer } from '../../testing/berth-cli.js';
+import { pushArtifact } from '../../testing/registry-client.js';
 
 describe('berth repos', () => {
   // One image per chunk: deleting web/app (3 images) becomes an operation the client follows.
@@ -76,6 +77,66 @@ describe('berth repos', () => {
     );
     const trash = await cli.server.api().get(apiPaths.trash('team-alpha')).expect(200);
     expect((trash.body as { items: unknown[] }).items).toHaveLength(4);
+  });
+
+  it('rm with several repositories: one preview, the namespace name typed, one bulk delete followed to its end', async () => {
+    for (const seed of ['x1', 'x2']) await pushArtifact(cli.server, 'team-alpha/many/x', seed);
+    await pushArtifact(cli.server, 'team-alpha/many/y', 'y1');
+    const before = await cli.server.dump();
+    const script = await berth(['repos', 'rm', 'team-alpha/many/x', 'team-alpha/many/y']);
+    expect(script.code).toBe(2);
+    expect(script.stderr).toMatch(
+      /^Moving 3 images \([\d.]+ K?i?B\) of 2 repositories of team-alpha to the trash:\nREPOSITORY +IMAGES +SIZE\nmany\/x +2 +[\d.]+ K?i?B\nmany\/y +1 +[\d.]+ K?i?B\ntotal +3 +[\d.]+ K?i?B\n/,
+    );
+    // Typing one repository's name is not enough for several: the namespace name is asked for.
+    const declined = await berth(['repos', 'rm', 'team-alpha/many/x', 'team-alpha/many/y'], {
+      tty: true,
+      input: 'many/x\n',
+    });
+    expect(declined.code).toBe(5);
+    expect(declined.stdout).toContain('Type the namespace name (team-alpha)');
+    const mixed = await berth(['repos', 'rm', 'team-alpha/many/x', 'team-beta/db', '--force']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/^berth: all references must be in one namespace/);
+    const unknown = await berth([
+      'repos',
+      'rm',
+      'team-alpha/many/x',
+      'team-alpha/many/zz',
+      '--force',
+    ]);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toBe('berth: repository team-alpha/many/zz does not exist\n');
+    const tooMany = Array.from({ length: 101 }, (_, i) => `team-alpha/many/r${i}`);
+    const over = await berth(['repos', 'rm', ...tooMany, '--force']);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toMatch(/^berth: 101 repositories: .*100/);
+    expect(await cli.server.dump()).toBe(before);
+
+    const typed = await berth(['repos', 'rm', 'team-alpha/many/x', 'team-alpha/many/y'], {
+      tty: true,
+      input: 'team-alpha\n',
+    });
+    expect(typed.code, typed.stdout).toBe(0);
+    expect(typed.stdout).toMatch(
+      /moved 2 images \([\d.]+ K?i?B\) of team-alpha\/many\/x to the trash\r?\nmoved 1 images \([\d.]+ K?i?B\) of team-alpha\/many\/y to the trash\r?\nmoved 3 images \([\d.]+ K?i?B\) of 2 repositories to the trash/,
+    );
+    // One image per chunk: the bulk delete ran as one operation over both repositories.
+    const ops = await cli.server.api().get(apiPaths.operations()).expect(200);
+    expect(
+      (ops.body as { items: { kind: string; target: string; state: string }[] }).items,
+    ).toContainEqual(
+      expect.objectContaining({
+        kind: 'repository.delete',
+        target: 'team-alpha/many/x, team-alpha/many/y',
+        state: 'succeeded',
+        total: 3,
+      }),
+    );
+    const left = await cli.server.api().get(apiPaths.repositories('team-alpha')).expect(200);
+    expect((left.body as { items: { name: string }[] }).items.map((r) => r.name)).not.toContain(
+      'many/x',
+    );
   });
 
   it('bad and unknown repository names: exit 2 before any request, 3 from the server', async () => {

@@ -1,8 +1,10 @@
 import {
   apiPaths,
+  deleteImagesBody,
   type ImageDetails,
   imageDetails,
   imageList,
+  type ImagesTrashed,
   imagesTrashed,
   untagged,
 } from '@berth/contract';
@@ -11,12 +13,33 @@ import { bool, type Command, type Context, type Group, pagingOptions, str } from
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import { printPaged } from '../listing.js';
 import { fields, formatSize, formatTime, list as joined, shortDigest, table } from '../output.js';
-import { imageArg, type ImageRef, repositoryArg } from '../references.js';
+import { imageArg, type ImageRef, type RepositoryRef, repositoryArg } from '../references.js';
+
+/**
+ * The namespace that every reference of a bulk command names. The bulk routes work inside
+ * one namespace (one transaction, one permission check), so several are refused before
+ * anything is sent rather than split into requests that could half succeed.
+ */
+export function oneNamespace(refs: readonly RepositoryRef[]): string {
+  const names = [...new Set(refs.map((r) => r.namespace))];
+  if (names.length > 1) {
+    throw usageError(
+      `all references must be in one namespace (got ${names.join(', ')}): run one command per namespace`,
+    );
+  }
+  return names[0]!;
+}
 
 const REPO = '/api/v1/namespaces/{namespace}/repositories/{repository}';
 const routes = {
   list: route('get', `${REPO}/images`, imageList),
   remove: route('delete', `${REPO}/images/{digest}`, imagesTrashed),
+  removeMany: route(
+    'post',
+    '/api/v1/namespaces/{namespace}/images/delete',
+    imagesTrashed,
+    deleteImagesBody,
+  ),
   untag: route('delete', `${REPO}/tags/{tag}`, untagged),
   details: route('get', `${REPO}/images/{digest}`, imageDetails),
   manifest: route('get', `${REPO}/images/{digest}/manifest`, null),
@@ -82,27 +105,50 @@ const list: Command = {
   },
 };
 
+const trashedLines = (namespace: string, done: ImagesTrashed) =>
+  done.trashed
+    .map(
+      (t) =>
+        `moved to the trash: ${namespace}/${t.repository}@${t.digest} (tags: ${joined(t.tags)}, ${formatSize(t.sizeBytes)})\n`,
+    )
+    .join('');
+
 const rm: Command = {
   name: 'rm',
-  summary: 'move an image (with all its tags) to the trash',
-  args: '<namespace>/<repository>@<digest> | <namespace>/<repository>:<tag>',
-  positionals: 1,
-  details: 'A tag names the image that holds it now. The image stays restorable for 30 days.',
-  async run(ctx, _v, [arg]) {
-    const ref = imageArg(arg!);
-    const digest = await digestOf(ctx, ref);
-    const done = await ctx.api.call(
-      routes.remove,
-      apiPaths.image(ref.namespace, ref.repository, digest),
-    );
-    ctx.print(done, () =>
-      done.trashed
-        .map(
-          (t) =>
-            `moved to the trash: ${ref.namespace}/${t.repository}@${t.digest} (tags: ${joined(t.tags)}, ${formatSize(t.sizeBytes)})\n`,
-        )
-        .join(''),
-    );
+  summary: 'move images (with all their tags) to the trash',
+  args: '<image>...',
+  positionals: [1, Number.MAX_SAFE_INTEGER],
+  details:
+    'An <image> is <namespace>/<repository>@<digest> or <namespace>/<repository>:<tag>; a tag\n' +
+    'names the image that holds it now. Several images (up to 1000, all in one namespace, any\n' +
+    'repositories) go to the trash in one request: all of them or, when one is unknown, none.\n' +
+    'They stay restorable for 30 days.',
+  async run(ctx, _v, args) {
+    // Every reference is checked before the first request: a typo in the last one changes nothing.
+    const refs = args.map((a) => imageArg(a));
+    const namespace = oneNamespace(refs);
+    if (refs.length === 1) {
+      const ref = refs[0]!;
+      const digest = await digestOf(ctx, ref);
+      const done = await ctx.api.call(
+        routes.remove,
+        apiPaths.image(ref.namespace, ref.repository, digest),
+      );
+      ctx.print(done, () => trashedLines(namespace, done));
+      return;
+    }
+    const images: { repository: string; digest: string }[] = [];
+    for (const ref of refs) {
+      const image = { repository: ref.repository, digest: await digestOf(ctx, ref) };
+      // A tag and the digest it resolves to name one image: it is sent once.
+      if (!images.some((i) => i.repository === image.repository && i.digest === image.digest)) {
+        images.push(image);
+      }
+    }
+    const done = await ctx.api.call(routes.removeMany, apiPaths.imagesDelete(namespace), {
+      body: { images },
+    });
+    ctx.print(done, () => trashedLines(namespace, done));
   },
 };
 

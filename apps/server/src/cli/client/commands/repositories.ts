@@ -1,4 +1,10 @@
-import { apiPaths, repositoriesTrashed, repositoryList } from '@berth/contract';
+import {
+  apiPaths,
+  deleteRepositoriesBody,
+  repositoriesTrashed,
+  repositoryList,
+  type RepositorySummary,
+} from '@berth/contract';
 import { route } from '../api.js';
 import { bool, type Command, type Context, type Group, pagingOptions, str } from '../command.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
@@ -6,6 +12,7 @@ import { printPaged } from '../listing.js';
 import { formatSize, formatTime, table } from '../output.js';
 import { namespaceArg, repositoryArg } from '../references.js';
 import { confirmTyped } from '../terminal.js';
+import { oneNamespace } from './images.js';
 import { exportRepository } from './repository-export.js';
 
 const routes = {
@@ -14,6 +21,12 @@ const routes = {
     'delete',
     '/api/v1/namespaces/{namespace}/repositories/{repository}',
     repositoriesTrashed,
+  ),
+  removeMany: route(
+    'post',
+    '/api/v1/namespaces/{namespace}/repositories/delete',
+    repositoriesTrashed,
+    deleteRepositoriesBody,
   ),
 };
 
@@ -84,38 +97,95 @@ async function findRepository(ctx: Context, namespace: string, repository: strin
   }
 }
 
+/** What several repositories hold, shown before the question: the console's table, in text. */
+function previewText(namespace: string, repos: RepositorySummary[]): string {
+  const images = repos.reduce((sum, r) => sum + r.imageCount, 0);
+  const bytes = repos.reduce((sum, r) => sum + r.sizeBytes, 0);
+  return (
+    `Moving ${images} images (${formatSize(bytes)}) of ${repos.length} repositories of ${namespace} to the trash:\n` +
+    table(
+      ['REPOSITORY', 'IMAGES', 'SIZE'],
+      [
+        ...repos.map((r) => [r.name, String(r.imageCount), formatSize(r.sizeBytes)]),
+        ['total', String(images), formatSize(bytes)],
+      ],
+    )
+  );
+}
+
 const rm: Command = {
   name: 'rm',
-  summary: 'move every image of a repository to the trash',
-  args: '<namespace>/<repository>',
-  positionals: 1,
+  summary: 'move every image of one or more repositories to the trash',
+  args: '<namespace>/<repository>...',
+  positionals: [1, Number.MAX_SAFE_INTEGER],
   details:
     'Shows how many images and how much storage go to the trash (restorable for 30 days),\n' +
-    'then asks you to type the repository name. Without a terminal, --force is required.',
+    'then asks you to type the repository name; for several repositories (up to 100, all in\n' +
+    'one namespace) it shows each one and the total, and asks for the namespace name. Without\n' +
+    'a terminal, --force is required. A large delete runs as an operation the client follows.',
   options: { force: { type: 'boolean', short: 'f', description: 'do not ask' } },
-  async run(ctx, v, [ref]) {
-    const { namespace, repository } = repositoryArg(ref!);
-    const repo = await findRepository(ctx, namespace, repository);
-    ctx.term.err(
-      `Moving ${repo.imageCount} images (${formatSize(repo.sizeBytes)}) of ${namespace}/${repository} to the trash.\n`,
-    );
+  async run(ctx, v, args) {
+    // Every name is checked before the first request: a typo in the last one changes nothing.
+    const refs = args.map((a) => repositoryArg(a));
+    const namespace = oneNamespace(refs);
+    const names = [...new Set(refs.map((r) => r.repository))];
+    if (names.length === 1) {
+      const repository = names[0]!;
+      const repo = await findRepository(ctx, namespace, repository);
+      ctx.term.err(
+        `Moving ${repo.imageCount} images (${formatSize(repo.sizeBytes)}) of ${namespace}/${repository} to the trash.\n`,
+      );
+      await confirmTyped(
+        ctx.term,
+        bool(v, 'force'),
+        repository,
+        `Type the repository name (${repository}) to go ahead: `,
+      );
+      const done = await ctx.api.call(routes.remove, apiPaths.repository(namespace, repository));
+      ctx.print(
+        done,
+        () =>
+          `moved ${done.images} images (${formatSize(done.sizeBytes)}) of ${namespace}/${repository} to the trash\n`,
+      );
+      return;
+    }
+    // The contract's limit is checked before the preview reads each repository.
+    const body = deleteRepositoriesBody.safeParse({ repositories: names });
+    if (!body.success) {
+      throw usageError(
+        `${names.length} repositories: ${body.error.issues[0]?.message ?? 'too many'}`,
+      );
+    }
+    const repos: RepositorySummary[] = [];
+    for (const name of names) repos.push(await findRepository(ctx, namespace, name));
+    ctx.term.err(previewText(namespace, repos));
+    // The console's confirmation of several repositories is labelled with the namespace; no
+    // one repository name stands for all of them, so the namespace name is what is typed.
     await confirmTyped(
       ctx.term,
       bool(v, 'force'),
-      repository,
-      `Type the repository name (${repository}) to go ahead: `,
+      namespace,
+      `Type the namespace name (${namespace}) to move these ${repos.length} repositories to the trash: `,
     );
-    const done = await ctx.api.call(routes.remove, apiPaths.repository(namespace, repository));
+    const done = await ctx.api.call(routes.removeMany, apiPaths.repositoriesDelete(namespace), {
+      body: body.data,
+    });
     ctx.print(
       done,
       () =>
-        `moved ${done.images} images (${formatSize(done.sizeBytes)}) of ${namespace}/${repository} to the trash\n`,
+        done.repositories
+          .map(
+            (r) =>
+              `moved ${r.images} images (${formatSize(r.sizeBytes)}) of ${namespace}/${r.name} to the trash\n`,
+          )
+          .join('') +
+        `moved ${done.images} images (${formatSize(done.sizeBytes)}) of ${done.repositories.length} repositories to the trash\n`,
     );
   },
 };
 
 export const repositoriesGroup: Group = {
   name: 'repos',
-  summary: 'list repositories, move one to the trash, download one as an OCI layout',
+  summary: 'list repositories, move them to the trash, download one as an OCI layout',
   commands: [list, rm, exportRepository],
 };
