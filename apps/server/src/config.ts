@@ -123,6 +123,8 @@ const envSchema = z.object({
   BERTH_CREATE_NAMESPACE_ON_PUSH: flag.default(false),
   /** Unset: as decided at the installation's first start (issue 18, docs/encryption.md). */
   BERTH_ENCRYPT_IMAGE_DATA: flag.optional(),
+  /** Threads that run the cipher of large transfers; unset: one fewer than the cores (1 to 4). */
+  BERTH_CIPHER_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
   BERTH_GC_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -234,6 +236,8 @@ export type Config = {
   createNamespaceOnPush: boolean;
   /** Encrypt new image data; null: as decided at the first start (on for new installations). */
   encryptImageData: boolean | null;
+  /** Cipher worker threads (0: on the request's thread); null: the default for the cores. */
+  cipherWorkers: number | null;
   gcIntervalMs: number;
   scanning: ScanSettings;
   gcGraceMs: number;
@@ -493,6 +497,7 @@ function toConfig(e: Env): Config {
     trashSweepIntervalMs: e.BERTH_TRASH_SWEEP_INTERVAL_MS,
     createNamespaceOnPush: e.BERTH_CREATE_NAMESPACE_ON_PUSH,
     encryptImageData: e.BERTH_ENCRYPT_IMAGE_DATA ?? null,
+    cipherWorkers: e.BERTH_CIPHER_WORKERS ?? null,
     gcIntervalMs: e.BERTH_GC_INTERVAL_MS,
     gcGraceMs: e.BERTH_GC_GRACE_MS,
     uploadTtlMs: e.BERTH_UPLOAD_TTL_MS,

@@ -31,6 +31,7 @@ import { createServices, type Clock, type Services } from './services/index.js';
 import { seedDemo } from './seed/demo-seed.js';
 import { createImageData } from './services/encryption/image-data.js';
 import { createManifestSealing } from './services/encryption/manifest-sealing.js';
+import { configureCipherPool } from './services/encryption/segment-cipher-pool.js';
 import { loadKeyring } from './services/projects/keyring.js';
 
 const OPTIMIZE_INTERVAL_MS = 60 * 60_000;
@@ -53,6 +54,7 @@ export async function startServer(
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const clock = opts.clock ?? Date.now;
   prepareDataDir(config.dataDir, config.umask, logger);
+  configureCipherPool(config.cipherWorkers);
   const keyFileExisted = fs.existsSync(config.rootKeyFile);
   const { handle, firstStart } = await openDatabase(config, logger);
   const store = createStore(handle.db, {

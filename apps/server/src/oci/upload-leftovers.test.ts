@@ -46,7 +46,8 @@ it('removes the partial file of a server killed mid-upload at restart, and uploa
     },
   });
   req.on('error', () => {});
-  req.write(blob.subarray(0, MIB));
+  // 2 MiB: an encrypted upload seals segments in batches of 1 MiB, written once complete.
+  req.write(blob.subarray(0, 2 * MIB));
   await until(
     () => uploadFiles().some(({ f, size }) => f.length === 36 && size > 0),
     'the partial upload to reach the disk',

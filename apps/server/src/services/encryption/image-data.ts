@@ -14,7 +14,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError } from '@berth/domain';
 import type { Logger } from 'pino';
 import type { Keyring } from '../projects/keyring.js';
+import { decryptingReader } from './decrypting-reader.js';
 import { createImageDataKeys } from './image-data-keys.js';
+import { type SegmentCipherPool, sharedCipherPool } from './segment-cipher-pool.js';
 import {
   CiphertextError,
   decryptSegments,
@@ -66,6 +68,8 @@ export interface ImageDataOptions {
   encrypt: boolean | null;
   /** Where encrypted uploads are staged: beside the filesystem driver's own staging. */
   dataDir: string;
+  /** Workers for the cipher of large transfers; the process's shared pool when absent. */
+  cipherPool?: SegmentCipherPool;
 }
 
 /**
@@ -83,6 +87,7 @@ export function createImageData(options: ImageDataOptions) {
   const { store, blobs, keyring, clock, logger } = options;
   const keys = createImageDataKeys(store, keyring, clock);
   const stagingDir = join(options.dataDir, 'uploads-tmp');
+  const pool = options.cipherPool ?? sharedCipherPool();
   // The persisted decision is read again now and then, so `encrypt-existing --enable` reaches
   // running servers without a restart.
   let decided: { value: Promise<boolean>; at: number } | null = null;
@@ -140,6 +145,12 @@ export function createImageData(options: ImageDataOptions) {
     }
   }
 
+  const logUnauthentic = (digest: string, namespaceId: number, error: CiphertextError) =>
+    logger.error(
+      { digest, namespaceId, err: error },
+      'an encrypted blob failed to authenticate; the read was aborted',
+    );
+
   function decrypted(
     key: Buffer,
     header: SegmentHeader,
@@ -158,12 +169,7 @@ export function createImageData(options: ImageDataOptions) {
       try {
         yield* plain;
       } catch (error) {
-        if (error instanceof CiphertextError) {
-          logger.error(
-            { digest, namespaceId: context.namespaceId, err: error },
-            'an encrypted blob failed to authenticate; the read was aborted',
-          );
-        }
+        if (error instanceof CiphertextError) logUnauthentic(digest, context.namespaceId, error);
         throw error;
       }
     })();
@@ -425,6 +431,31 @@ export function createImageData(options: ImageDataOptions) {
         }
         const header = parseHeader(head.subarray(0, got));
         const size = plainSize ?? plainSizeOf(reader.size, header.version);
+        if (size > SEGMENT_BYTES && pool.workers > 0) {
+          // Large enough for the cipher to be worth a worker (a one-segment blob is opened
+          // here, faster than a message to another thread).
+          const plain = decryptingReader({
+            stored: reader,
+            key,
+            header,
+            digest,
+            plainSize: size,
+            from: range?.start ?? 0,
+            until: range ? Math.min(range.end + 1, size) : size,
+            pool,
+          });
+          return {
+            reader: {
+              size,
+              read: (buffer, length, position) =>
+                plain.read(buffer, length, position).catch((error: unknown) => {
+                  if (error instanceof CiphertextError) logUnauthentic(digest, namespaceId, error);
+                  throw error;
+                }),
+              close: () => plain.close(),
+            },
+          };
+        }
         const stream = decrypted(key, header, digest, size, range, { namespaceId }, reader);
         // Closed however the stream ends, even destroyed before its first read.
         stream.once('close', () => void reader.close().catch(() => undefined));

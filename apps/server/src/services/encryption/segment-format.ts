@@ -161,15 +161,14 @@ function checkKey(key: Buffer): void {
 }
 
 /**
- * A cipher for segment i, and what precedes its ciphertext in the stored bytes (version 2:
- * its nonce). `digest` is bound in by version 1 only. `fromPosition`: the nonce is derived as
- * in version 1 (header's random bytes | i); only for a writer that seals each position of a
- * file once, in one pass (encryptStream), so that two passes with one header give the same
- * bytes (encryptStored hashes, then stores). Anything that may seal a position again
- * (uploads) takes a random nonce.
+ * What sealing segment i takes besides its key and plaintext: its nonce, its additional data,
+ * and what precedes its ciphertext in the stored bytes (version 2: the nonce). `digest` is
+ * bound in by version 1 only. `fromPosition`: the nonce is derived as in version 1 (header's
+ * random bytes | i); only for a writer that seals each position of a file once, in one pass
+ * (encryptStream), so that two passes with one header give the same bytes (encryptStored
+ * hashes, then stores). Anything that may seal a position again (uploads) takes a random nonce.
  */
-function segmentCipher(
-  key: Buffer,
+export function sealInputs(
   header: SegmentHeader,
   digest: string,
   index: number,
@@ -180,9 +179,58 @@ function segmentCipher(
     header.version === 1 || fromPosition
       ? v1NonceOf(header, index)
       : crypto.randomBytes(NONCE_BYTES);
+  return {
+    nonce,
+    aad: aadOf(header, digest, index, last),
+    prefix: header.version === 1 ? null : nonce,
+  };
+}
+
+/**
+ * What opening segment i takes besides its key: its nonce, additional data, where its
+ * ciphertext starts in `sealed` (its stored bytes) and its tag. Throws CiphertextError for a
+ * segment too short to hold its own nonce and tag.
+ */
+export function openInputs(
+  header: SegmentHeader,
+  digest: string,
+  index: number,
+  last: boolean,
+  sealed: Uint8Array,
+) {
+  if (sealed.length < header.overhead) {
+    throw new CiphertextError(`segment ${index} of ${whereOf(digest)} is cut short`);
+  }
+  const skip = header.overhead - TAG_BYTES;
+  return {
+    nonce: header.version === 1 ? v1NonceOf(header, index) : Buffer.from(sealed.subarray(0, skip)),
+    aad: aadOf(header, digest, index, last),
+    skip,
+    tag: Buffer.from(sealed.subarray(sealed.length - TAG_BYTES)),
+  };
+}
+
+const whereOf = (digest: string) => (digest === '' ? 'the upload' : digest);
+
+/** The error for a segment whose tag does not match, wherever it was opened. */
+export function unauthenticSegment(digest: string, index: number): CiphertextError {
+  return new CiphertextError(
+    `segment ${index} of ${whereOf(digest)} does not authenticate: the stored bytes were altered, truncated or belong elsewhere`,
+  );
+}
+
+function segmentCipher(
+  key: Buffer,
+  header: SegmentHeader,
+  digest: string,
+  index: number,
+  last: boolean,
+  fromPosition = false,
+) {
+  const { nonce, aad, prefix } = sealInputs(header, digest, index, last, fromPosition);
   const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(aadOf(header, digest, index, last));
-  return { cipher, prefix: header.version === 1 ? null : nonce };
+  cipher.setAAD(aad);
+  return { cipher, prefix };
 }
 
 export function sealSegment(
@@ -222,25 +270,17 @@ export function openSegment(
   sealed: Uint8Array,
 ): Buffer {
   checkKey(key);
-  const where = digest === '' ? 'the upload' : digest;
-  if (sealed.length < header.overhead) {
-    throw new CiphertextError(`segment ${index} of ${where} is cut short`);
-  }
-  const skip = header.overhead - TAG_BYTES;
-  const nonce =
-    header.version === 1 ? v1NonceOf(header, index) : Buffer.from(sealed.subarray(0, skip));
+  const { nonce, aad, skip, tag } = openInputs(header, digest, index, last, sealed);
   const decipher = crypto.createDecipheriv('aes-256-gcm', key, nonce);
-  decipher.setAAD(aadOf(header, digest, index, last));
-  decipher.setAuthTag(Buffer.from(sealed.subarray(sealed.length - TAG_BYTES)));
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
   try {
     const plain = decipher.update(sealed.subarray(skip, sealed.length - TAG_BYTES));
     // GCM's final() only checks the tag; it has no bytes to add.
     const rest = decipher.final();
     return rest.length === 0 ? plain : Buffer.concat([plain, rest]);
   } catch {
-    throw new CiphertextError(
-      `segment ${index} of ${where} does not authenticate: the stored bytes were altered, truncated or belong elsewhere`,
-    );
+    throw unauthenticSegment(digest, index);
   }
 }
 

@@ -24,15 +24,43 @@ const WRITEBACK_EVERY_BYTES = 4 * 1024 * 1024;
 const WRITEBACK_MAX = 2;
 let writebacks = 0;
 
+/** Encoded pieces being written at once: one is written while the next is sealed. */
+const PIECES_IN_FLIGHT = 2;
+
+/**
+ * What plaintext becomes in the file (an upload encrypted as it arrives: the segments it
+ * completed, sealed). Pieces are written in order, each right after the one before it.
+ */
+export interface StoredEncoder {
+  /** Takes plaintext; returns the pieces it completed. */
+  encode(plain: Buffer[]): EncodedPiece[];
+  /** The pieces held back for a fuller batch, at the end of the stream. */
+  flush(): EncodedPiece[];
+  /** Gives back what is held (the stream failed). */
+  discard(): void;
+}
+
+export interface EncodedPiece {
+  /** Bytes it takes in the file, known before they are. */
+  length: number;
+  /** The bytes, now or once sealed elsewhere (a cipher worker). */
+  bytes: Buffer[] | Promise<Buffer[]>;
+  /** Called once the bytes are written (or failed): their memory may be used again. */
+  release?(): void;
+}
+
 /**
  * Writes a stream into an open file from `position` on and hashes it in the same pass, chunk
  * by chunk as each is written (no Transform between them, no second read). `onWritten` sees
- * each batch once it is in the file. Writes are batched (writev) while one is in flight.
+ * each batch once it is in the file (encoded: once its pieces are on their way; all of them
+ * are in the file when the stream finishes). Writes are batched (writev) while one is in
+ * flight.
  */
 export class HashingFileWriter extends Writable {
   #unsynced = 0;
   #writeback: Promise<void> | null = null;
   #position: number;
+  readonly #inFlight: Promise<void>[] = [];
 
   constructor(
     private readonly file: FileHandle,
@@ -40,11 +68,10 @@ export class HashingFileWriter extends Writable {
     position: number,
     private readonly onWritten: (bytes: number) => void,
     /**
-     * Turns the plaintext into what is written (an upload encrypted as it arrives: the
-     * segments it completed); the hash and onWritten still see the plaintext, `position`
-     * counts written bytes.
+     * Turns the plaintext into what is written; the hash and onWritten still see the
+     * plaintext, `position` counts written bytes.
      */
-    private readonly encoder?: { encode(plain: Buffer[]): Buffer[] },
+    private readonly encoder?: StoredEncoder,
   ) {
     super({ highWaterMark: BUFFER_BYTES, decodeStrings: true });
     this.#position = position;
@@ -59,8 +86,29 @@ export class HashingFileWriter extends Writable {
   }
 
   override _final(done: (error?: Error | null) => void): void {
-    // The file must not be closed under a sync still running on it.
-    (this.#writeback ?? Promise.resolve()).then(() => done(), done);
+    const finish = async () => {
+      if (this.encoder) {
+        this.#start(this.encoder.flush());
+        while (this.#inFlight.length > 0) await this.#inFlight.shift();
+      }
+      // The file must not be closed under a sync still running on it.
+      await this.#writeback;
+    };
+    finish().then(() => done(), done);
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.encoder?.discard();
+    void this.settled().then(() => done(error));
+  }
+
+  /**
+   * Resolves once no write of this stream is in flight. A pipeline rejects before its streams
+   * have finished destroying: a caller that cuts the file back after a failure waits for this
+   * first, so that no write lands after the cut.
+   */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.#inFlight);
   }
 
   async #append(buffers: Buffer[]): Promise<void> {
@@ -69,12 +117,37 @@ export class HashingFileWriter extends Writable {
       this.hash.update(b);
       bytes += b.length;
     }
-    const out = this.encoder ? this.encoder.encode(buffers) : buffers;
-    const written = this.encoder ? out.reduce((n, b) => n + b.length, 0) : bytes;
-    await writevFully(this.file, out, this.#position);
-    this.#position += written;
+    if (this.encoder) {
+      this.#start(this.encoder.encode(buffers));
+      while (this.#inFlight.length > PIECES_IN_FLIGHT) await this.#inFlight.shift();
+    } else {
+      await writevFully(this.file, buffers, this.#position);
+      this.#position += bytes;
+      this.#written(bytes);
+    }
     this.onWritten(bytes);
-    this.#unsynced += written;
+  }
+
+  /** Starts writing each piece at its place; failures surface when it is awaited. */
+  #start(pieces: EncodedPiece[]): void {
+    for (const piece of pieces) {
+      const at = this.#position;
+      this.#position += piece.length;
+      const write = (async () => {
+        try {
+          await writevFully(this.file, await piece.bytes, at);
+        } finally {
+          piece.release?.();
+        }
+        this.#written(piece.length);
+      })();
+      write.catch(() => undefined);
+      this.#inFlight.push(write);
+    }
+  }
+
+  #written(bytes: number): void {
+    this.#unsynced += bytes;
     if (this.#unsynced >= WRITEBACK_EVERY_BYTES && !this.#writeback && writebacks < WRITEBACK_MAX) {
       this.#unsynced = 0;
       writebacks += 1;

@@ -62,22 +62,33 @@ export class UploadSealer {
    * it is made of, to be written as they are).
    */
   encode(plain: Buffer[]): Buffer[] {
-    if (this.finished) throw new Error('the upload was finished; nothing can follow');
     const out: Buffer[] = [];
-    const seal = (bytes: Uint8Array) => {
-      out.push(...sealSegmentParts(this.key, this.header, '', this.#segments, false, bytes));
+    this.cut(plain, (index, bytes) => {
+      out.push(...sealSegmentParts(this.key, this.header, '', index, false, bytes));
+    });
+    return out;
+  }
+
+  /**
+   * Takes plaintext; hands each segment it completed to `seal` in order (none of them is the
+   * last): its index and its plaintext, valid only until `seal` returns.
+   */
+  cut(plain: Buffer[], seal: (index: number, bytes: Buffer) => void): void {
+    if (this.finished) throw new Error('the upload was finished; nothing can follow');
+    const complete = (bytes: Buffer) => {
+      seal(this.#segments, bytes);
       this.#segments += 1;
     };
     for (const chunk of plain) {
       let at = 0;
       while (at < chunk.length) {
         if (this.#fill === SEGMENT_BYTES) {
-          seal(this.#tail);
+          complete(this.#tail);
           this.#fill = 0;
         }
         if (this.#fill === 0 && chunk.length - at > SEGMENT_BYTES) {
-          // A whole segment with more after it: sealed where it is, without a copy.
-          seal(chunk.subarray(at, at + SEGMENT_BYTES));
+          // A whole segment with more after it: taken where it is, without a copy.
+          complete(chunk.subarray(at, at + SEGMENT_BYTES));
           at += SEGMENT_BYTES;
           continue;
         }
@@ -87,7 +98,6 @@ export class UploadSealer {
         at += n;
       }
     }
-    return out;
   }
 
   /** The tail sealed for keeping between requests (see sealTail). */

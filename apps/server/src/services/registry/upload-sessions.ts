@@ -32,7 +32,9 @@ import {
   SEGMENT_BYTES,
   segmentOffset,
 } from '../encryption/segment-format.js';
+import { type SegmentCipherPool, sharedCipherPool } from '../encryption/segment-cipher-pool.js';
 import { HashingFileWriter, writevFully } from './hashing-file-writer.js';
+import { SealingBatches } from './sealing-batches.js';
 import { UploadSealer } from './upload-sealer.js';
 
 /** Thrown when a chunk does not start where the upload stands; the protocol answers 416. */
@@ -209,6 +211,8 @@ export function createUploadSessions(
      * plaintext of an upload reaches the disk, and the staged ciphertext becomes the blob.
      */
     encryption?: UploadEncryption;
+    /** Workers that seal large chunks; the process's shared pool when absent. */
+    cipherPool?: SegmentCipherPool;
   } = {},
 ): UploadSessions & { dir: string } {
   const dir = join(dataDir, 'uploads');
@@ -509,19 +513,17 @@ export function createUploadSessions(
       const before = { offset: s.offset, hash: s.hash.copy(), sealed: sealer?.snapshot() };
       const current = s;
       let handedOver = false;
+      const writer = new HashingFileWriter(
+        file,
+        s.hash,
+        sealer ? segmentOffset(sealer.segments, sealer.header) : s.offset,
+        (bytes) => {
+          current.offset += bytes;
+        },
+        sealer && new SealingBatches(sealer, opts.cipherPool ?? sharedCipherPool()),
+      );
       try {
-        await pipeline(
-          body,
-          new HashingFileWriter(
-            file,
-            s.hash,
-            sealer ? segmentOffset(sealer.segments, sealer.header) : s.offset,
-            (bytes) => {
-              current.offset += bytes;
-            },
-            sealer,
-          ),
-        );
+        await pipeline(body, writer);
         if (sealer && last) {
           // The staged ciphertext becomes the blob: it is made durable here, as a plaintext
           // upload that is stored as it is.
@@ -559,6 +561,7 @@ export function createUploadSessions(
       } catch (error) {
         // A chunk is kept whole or not at all: cut off what part of it reached the file (on a
         // full disk that frees the space) and go back to the hash from before it.
+        await writer.settled();
         try {
           await truncate(
             dataPath(id),
