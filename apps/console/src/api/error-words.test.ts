@@ -28,6 +28,13 @@ describe('error words for people', () => {
     expect(asSentence('  ')).toBe('');
   });
 
+  it("titles an integrity failure and keeps the server's words, which name the digest and the remedy", () => {
+    const server =
+      "the stored manifest sha256:abc failed its integrity check: its sealed bytes do not open under its namespace's key (they were altered, or copied from another image or namespace). It was not served. An administrator can restore it from a backup taken before the change";
+    expect(titleForPeople('INTEGRITY_FAILURE')).toBe('Stored data failed its integrity check');
+    expect(messageForPeople('INTEGRITY_FAILURE', server, 'req-1')).toBe(`T${server.slice(1)}.`);
+  });
+
   it('gives the request id of an internal error, to find it in the log', () => {
     const message = messageForPeople(
       'INTERNAL',

@@ -3,7 +3,7 @@
  * the console says instead: what happened to the person's change, what still works, and who
  * can fix it.
  */
-const FOR_PEOPLE: Record<string, { title: string; message: string }> = {
+const FOR_PEOPLE: Record<string, { title: string; message?: string }> = {
   STORAGE_FULL: {
     title: 'The server has run out of storage space',
     message:
@@ -11,6 +11,9 @@ const FOR_PEOPLE: Record<string, { title: string; message: string }> = {
       'and pull images. Ask your Berth administrator to free space (delete images you no ' +
       'longer need, then run garbage collection) or give the server more disk, and try again.',
   },
+  // The server's message already names the manifest or blob, what was found and the remedy;
+  // only the title is the console's.
+  INTEGRITY_FAILURE: { title: 'Stored data failed its integrity check' },
 };
 
 /**

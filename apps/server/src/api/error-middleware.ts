@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import { BerthError, RateLimitedError, StorageFullError } from '@berth/domain';
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import { IntegrityError } from '../services/encryption/integrity-error.js';
 
 /** The HTTP status of each kind of business error, for every JSON error answer. */
 export const HTTP_STATUS: Record<BerthError['kind'], number> = {
@@ -49,6 +50,9 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     logStorageFull((req as { log?: Logger }).log ?? logger, err);
     if (err instanceof BerthError)
       return send(HTTP_STATUS[err.kind], err.code, err.message, err.details);
+    // Stored data that does not authenticate: a 500 that says which and what to do (logged
+    // where it was found), not the generic one, whose details stay in the log.
+    if (err instanceof IntegrityError) return send(500, err.code, err.message, err.details);
     if (err instanceof z.ZodError) {
       const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       const first = issues[0];

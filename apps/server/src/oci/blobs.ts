@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express';
+import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
+import { blobIntegrityError } from '../services/encryption/integrity-error.js';
 import type { Services } from '../services/index.js';
 import { actorOf } from '../api/respond.js';
 import { byteRange } from './http.js';
@@ -39,14 +41,27 @@ export function blobHandlers({ registry }: Services) {
         res.end();
         return;
       }
-      const body = await registry.openBlobToSend(digest, range ?? undefined, {
-        repository: name,
-        size,
-      });
+      const body = await registry
+        .openBlobToSend(digest, range ?? undefined, { repository: name, size })
+        .catch((error: unknown) => {
+          throw blobIntegrityError(digest, error, 'open') ?? error;
+        });
+      // A segment of the first read that does not authenticate fails before the status line
+      // goes out: the client gets a 500 saying why instead of a connection cut at byte 0. A
+      // later one can only cut the response short (its status is sent by then).
+      const firstReadFailed = (error: unknown) =>
+        res.headersSent ? error : (blobIntegrityError(digest, error, 'read') ?? error);
       if ('reader' in body) {
-        await sendBlob(res, body.reader, range?.start ?? 0, length);
+        await sendBlob(res, body.reader, range?.start ?? 0, length).catch((error: unknown) => {
+          throw firstReadFailed(error);
+        });
         return;
       }
+      // Resolves once the first chunk is decrypted and buffered (or the stream ended); the
+      // pipeline then sends it and the rest.
+      await once(body.stream, 'readable').catch((error: unknown) => {
+        throw firstReadFailed(error);
+      });
       await pipeline(body.stream, res);
     },
 

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { BerthError, RateLimitedError } from '@berth/domain';
 import { UploadRangeError } from '../services/registry/upload-sessions.js';
+import { IntegrityError } from '../services/encryption/integrity-error.js';
 import { logStorageFull } from '../api/error-middleware.js';
 import type { Logger } from 'pino';
 
@@ -67,6 +68,16 @@ function toOci(err: unknown): OciError | null {
   if (err instanceof UploadRangeError) {
     return new OciError('BLOB_UPLOAD_INVALID', err.message, 416, { offset: err.offset });
   }
+  if (err instanceof IntegrityError) {
+    // UNKNOWN, Distribution's code for a server-side failure: every code in the OCI list
+    // blames the request (MANIFEST_UNKNOWN would tell the client the image is gone, and
+    // MANIFEST_INVALID or BLOB_UNKNOWN that it pushed something wrong), while here the request
+    // is fine and the stored data is not. The message says which object and what to do, and
+    // `detail` carries the same for tools. crane, oras, regctl and curl show the message;
+    // skopeo, podman and Docker print only the status line of a 5xx, so the server's log says
+    // it too (where the failure was found).
+    return new OciError('UNKNOWN', err.message, 500, err.details);
+  }
   if (err instanceof BerthError) {
     const mapped = FROM_BERTH[err.code];
     if (mapped) {
@@ -97,6 +108,16 @@ function toOci(err: unknown): OciError | null {
   return null;
 }
 
+const REPRESENTATION_HEADERS = [
+  'Accept-Ranges',
+  'Cache-Control',
+  'Content-Length',
+  'Content-Range',
+  'Content-Type',
+  'Docker-Content-Digest',
+  'ETag',
+];
+
 export function sendOciError(res: Response, err: unknown, logger: Logger): void {
   logStorageFull(logger, err);
   let oci = toOci(err);
@@ -113,9 +134,19 @@ export function sendOciError(res: Response, err: unknown, logger: Logger): void 
       oci = new OciError('UNKNOWN', 'something went wrong on the server; the error is in its log');
     }
   }
+  if (err instanceof IntegrityError) {
+    // Where it was found logs it too; this line adds the request (its id and path).
+    logger.error(err.details, 'a registry read met stored data that failed its integrity check');
+  }
   if (res.headersSent) {
     res.destroy();
     return;
+  }
+  // Headers set for the answer the handler meant to give (a blob's length, digest, a year of
+  // caching) do not describe this error, and a cache must not keep it.
+  // A 416's Content-Range says how long the blob is (RFC 9110), so it stays on that one.
+  for (const name of REPRESENTATION_HEADERS) {
+    if (name !== 'Content-Range' || oci.status !== 416) res.removeHeader(name);
   }
   if (oci.headers) res.set(oci.headers);
   if (err instanceof RateLimitedError) res.set('Retry-After', String(err.retryAfterSeconds));

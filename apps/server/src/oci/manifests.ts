@@ -31,7 +31,10 @@ export function manifestHandlers({ registry }: Services) {
   return {
     async get(req: Request, res: Response, [name = '', reference = '']: string[]) {
       const head = req.method === 'HEAD';
-      const m = await registry.getManifest(name, reference, header(req, 'accept'), !head);
+      // The bytes are read for a HEAD too: a sealed row that does not authenticate must get
+      // the same 500 as its GET (RFC 9110: HEAD answers as GET would), not a 200 announcing
+      // a manifest the registry will not serve.
+      const m = await registry.getManifest(name, reference, header(req, 'accept'), true);
       res.status(200).set({
         'Content-Type': m.mediaType,
         'Content-Length': String(m.size),

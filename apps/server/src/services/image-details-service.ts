@@ -11,6 +11,7 @@ import {
 import { MAX_CONFIG_DETAILS_BYTES, TIMELINE_LIMIT, type ImageDetails } from '@berth/contract';
 import type { ServiceDeps } from './deps.js';
 import { imageDataOf } from './encryption/image-data.js';
+import { blobIntegrityError } from './encryption/integrity-error.js';
 import { manifestSealingOf } from './encryption/manifest-sealing.js';
 import { iso, isoOrNull } from './iso.js';
 import { requireDigest, requireNamespaceName, requireRepositoryName } from './name-checks.js';
@@ -56,8 +57,18 @@ export function createImageDetailsService(deps: ServiceDeps) {
       };
     }
     const namespaceId = await imageData.namespaceId(namespace);
-    const bytes =
-      namespaceId === null ? null : await imageData.readAll(namespaceId, descriptor.digest);
+    let bytes: Buffer | null;
+    try {
+      bytes = namespaceId === null ? null : await imageData.readAll(namespaceId, descriptor.digest);
+    } catch (error) {
+      // A config that does not authenticate is not shown, and says why; the rest of the page,
+      // from the manifest, still is. ('open': a blob missing meanwhile would read as a lost
+      // key, but a config held by a live image is never collected.)
+      const integrity = blobIntegrityError(descriptor.digest, error, 'open');
+      if (!integrity) throw error;
+      deps.logger.error(integrity.details, 'an image config failed its integrity check; not shown');
+      return { ...none, configError: { code: integrity.code, message: integrity.message } };
+    }
     if (!bytes) {
       return {
         ...none,

@@ -20,8 +20,8 @@ import {
   manifestContext,
   SEALED_MANIFEST_MAGIC,
   SEALED_MANIFEST_OVERHEAD,
-  SealedManifestError,
 } from './manifest-sealing.js';
+import { IntegrityError } from './integrity-error.js';
 
 const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -251,9 +251,7 @@ describe('manifest bytes sealed at rest (encryption on: a new installation)', ()
     const opened = await sealing.open(row.namespaceId, pushed.digest, row.content);
     expect(opened?.equals(pushed.bytes)).toBe(true);
     await sealing.seal(other, pushed.digest, Buffer.from('{}')); // 'other' gets its key
-    await expect(sealing.open(other, pushed.digest, row.content!)).rejects.toThrow(
-      SealedManifestError,
-    );
+    await expect(sealing.open(other, pushed.digest, row.content!)).rejects.toThrow(IntegrityError);
   });
 
   it('deleting the namespace destroys its key: a copy of a sealed row taken before opens with no remaining key', async () => {
@@ -288,7 +286,7 @@ describe('manifest bytes sealed at rest (encryption on: a new installation)', ()
     // A process that had not cached the key before the delete cannot open it either.
     await expect(
       outsideSealing(server).sealing.open(namespaceId, pushed.digest, copy),
-    ).rejects.toThrow(/no longer exists/);
+    ).rejects.toMatchObject({ reason: 'key-destroyed', digest: pushed.digest });
   });
 });
 

@@ -3,6 +3,7 @@ import type { Store } from '@berth/store';
 import type { Logger } from 'pino';
 import { type Keyring, RootKeyError } from '../projects/keyring.js';
 import { type ImageData, imageDataOf } from './image-data.js';
+import { IntegrityError } from './integrity-error.js';
 
 /**
  * Leads every sealed manifest. A stored manifest is JSON (the registry parses it on push), and
@@ -27,11 +28,6 @@ const MAX_CACHED_KEYS = 256;
 /** Bound into each seal: a sealed row copied to another namespace or digest does not open. */
 export const manifestContext = (namespaceId: number, digest: string) =>
   `berth:manifest:v1:${namespaceId}:${digest}`;
-
-/** A sealed manifest that cannot be opened: altered, or its namespace key is gone. */
-export class SealedManifestError extends Error {
-  override readonly name = 'SealedManifestError';
-}
 
 export function isSealedManifest(stored: Uint8Array): boolean {
   return (
@@ -123,15 +119,18 @@ export function createManifestSealing({ imageData, keyring, logger }: ManifestSe
     const key = await namespaceKey(namespaceId, false);
     const plain = key ? tryOpen(key, namespaceId, digest, stored) : null;
     if (!plain) {
+      const reason = key ? 'altered' : 'key-destroyed';
+      // The message is what operators search the log for: keep it as it is.
       logger.error(
-        { digest, namespaceId, keyFound: key !== null },
+        {
+          digest,
+          namespaceId,
+          ...(typeof namespace === 'string' ? { namespace } : {}),
+          reason,
+        },
         'a sealed manifest failed to authenticate; it was not served',
       );
-      throw new SealedManifestError(
-        key
-          ? `the stored manifest ${digest} does not authenticate under its namespace's key: it was altered or moved`
-          : `the stored manifest ${digest} is sealed and its namespace's key no longer exists`,
-      );
+      throw new IntegrityError('manifest', digest, reason);
     }
     return plain;
   }

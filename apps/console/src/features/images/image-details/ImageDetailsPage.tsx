@@ -501,7 +501,14 @@ export function ImageDetailsPage({ namespace, repository, digest }: ImageDetails
           title={`${repository}@${shortDigest(digest)}`}
           breadcrumb={<Breadcrumbs namespace={namespace} repository={repository} current="Image" />}
         />
-        <ErrorNotification error={details.error} onRetry={() => void details.refetch()} />
+        <ErrorNotification
+          error={details.error}
+          // Trying again cannot help when the stored data itself fails: the message says
+          // what an administrator can do instead.
+          onRetry={
+            details.error.code === 'INTEGRITY_FAILURE' ? undefined : () => void details.refetch()
+          }
+        />
       </>
     );
   }
