@@ -13,12 +13,29 @@ import {
 } from './segment-format.js';
 
 /** Batches read and decrypted ahead of the one being sent: the disk, the cipher and the socket work at once. */
-const AHEAD = 2;
+const AHEAD = 3;
 const BATCH_PLAIN = BATCH_SEGMENTS * SEGMENT_BYTES;
 
 interface Batch {
   plain: Buffer;
   release(): void;
+  /** Views of it not released yet: its memory is given back only once there are none. */
+  views: number;
+  dropped: boolean;
+}
+
+/** Plaintext bytes lent out of a batch's memory until release is called. */
+export interface PlainView {
+  bytes: Buffer;
+  release(): void;
+}
+
+/**
+ * A reader that can also lend its plaintext without a copy (sendBlob writes the view to the
+ * socket and releases it once written).
+ */
+export interface ViewingReader extends BlobReader {
+  view(position: number, length: number): Promise<PlainView>;
 }
 
 export interface DecryptingReaderOptions {
@@ -40,7 +57,7 @@ export interface DecryptingReaderOptions {
  * slot is opened on this thread. A segment that does not authenticate fails the read that
  * reaches it, before any of its bytes are returned.
  */
-export function decryptingReader(options: DecryptingReaderOptions): BlobReader {
+export function decryptingReader(options: DecryptingReaderOptions): ViewingReader {
   const { stored, key, header, digest, plainSize, pool } = options;
   const count = segmentCount(plainSize);
   // Only the segments the range covers are read and opened, in batches from its first one.
@@ -94,7 +111,12 @@ export function decryptingReader(options: DecryptingReaderOptions): BlobReader {
       }
       const failed = await pool.run(slot, key);
       if (failed >= 0) throw unauthenticSegment(digest, first + failed);
-      return { plain: slot.output.subarray(0, out), release: () => slot.release() };
+      return {
+        plain: slot.output.subarray(0, out),
+        release: () => slot.release(),
+        views: 0,
+        dropped: false,
+      };
     } catch (error) {
       slot.release();
       throw error;
@@ -112,7 +134,7 @@ export function decryptingReader(options: DecryptingReaderOptions): BlobReader {
       plain.push(openSegment(key, header, digest, i, i === count - 1, bytes));
       at += bytes.length;
     }
-    return { plain: Buffer.concat(plain), release: () => undefined };
+    return { plain: Buffer.concat(plain), release: () => undefined, views: 0, dropped: false };
   }
 
   function batch(b: number): Promise<Batch> {
@@ -126,39 +148,71 @@ export function decryptingReader(options: DecryptingReaderOptions): BlobReader {
     return pending;
   }
 
+  const settle = (done: Batch) => {
+    if (done.dropped && done.views === 0) done.release();
+  };
+
+  /** No read needs batch b again; its memory goes back once its views are released. */
   function drop(b: number) {
     const pending = loading.get(b);
     if (!pending) return;
     loading.delete(b);
     void pending.then(
-      (done) => done.release(),
+      (done) => {
+        done.dropped = true;
+        settle(done);
+      },
       () => undefined,
     );
+  }
+
+  /**
+   * The batch holding plaintext byte `at`, with the ones after it read ahead; throws for
+   * bytes outside [from, until) or a closed reader.
+   */
+  async function batchAt(at: number, length: number) {
+    if (closed) throw new Error(`the reader of ${digest} is closed`);
+    if (at < origin || at + length > options.until) {
+      throw new RangeError(`bytes ${at}+${length} of ${digest} are outside what was opened`);
+    }
+    const b = Math.floor((at - origin) / BATCH_PLAIN);
+    for (const held of loading.keys()) if (held < b) drop(held);
+    for (let next = b + 1; next <= Math.min(lastBatch, b + AHEAD); next++) void batch(next);
+    const done = await batch(b);
+    return { b, done, from: at - origin - b * BATCH_PLAIN };
   }
 
   return {
     size: plainSize,
     async read(buffer, length, position) {
-      if (closed) throw new Error(`the reader of ${digest} is closed`);
       let copied = 0;
-      if (position < origin || position + length > options.until) {
-        throw new RangeError(
-          `bytes ${position}+${length} of ${digest} are outside what was opened`,
-        );
-      }
       while (copied < length && position + copied < plainSize) {
-        const at = position + copied;
-        const b = Math.floor((at - origin) / BATCH_PLAIN);
-        for (const held of loading.keys()) if (held < b) drop(held);
-        for (let next = b + 1; next <= Math.min(lastBatch, b + AHEAD); next++) void batch(next);
-        const { plain } = await batch(b);
-        const from = at - origin - b * BATCH_PLAIN;
-        const n = Math.min(length - copied, plain.length - from);
-        plain.copy(buffer, copied, from, from + n);
+        const { b, done, from } = await batchAt(position + copied, length - copied);
+        const n = Math.min(length - copied, done.plain.length - from);
+        done.plain.copy(buffer, copied, from, from + n);
         copied += n;
-        if (from + n === plain.length) drop(b);
+        if (from + n === done.plain.length) drop(b);
       }
       return copied;
+    },
+    async view(position, length) {
+      if (position >= plainSize || length === 0) {
+        return { bytes: Buffer.alloc(0), release: () => undefined };
+      }
+      const { b, done, from } = await batchAt(position, length);
+      const n = Math.min(length, done.plain.length - from);
+      done.views += 1;
+      if (from + n === done.plain.length) drop(b);
+      let released = false;
+      return {
+        bytes: done.plain.subarray(from, from + n),
+        release: () => {
+          if (released) return;
+          released = true;
+          done.views -= 1;
+          settle(done);
+        },
+      };
     },
     async close() {
       closed = true;

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError } from '@berth/domain';
 import type { Logger } from 'pino';
 import type { Keyring } from '../projects/keyring.js';
-import { decryptingReader } from './decrypting-reader.js';
+import { decryptingReader, type ViewingReader } from './decrypting-reader.js';
 import { createImageDataKeys } from './image-data-keys.js';
 import { type SegmentCipherPool, sharedCipherPool } from './segment-cipher-pool.js';
 import {
@@ -404,7 +404,7 @@ export function createImageData(options: ImageDataOptions) {
       digest: string,
       range?: { start: number; end: number },
       plainSize?: number,
-    ): Promise<{ reader: BlobReader } | { stream: NodeJS.ReadableStream } | null> {
+    ): Promise<{ reader: BlobReader | ViewingReader } | { stream: NodeJS.ReadableStream } | null> {
       if (!blobs.openReader) {
         const stream = await api.open(await namespaceIdOf(), digest, range, plainSize);
         return stream ? { stream } : null;
@@ -444,14 +444,16 @@ export function createImageData(options: ImageDataOptions) {
             until: range ? Math.min(range.end + 1, size) : size,
             pool,
           });
+          const logged = <T>(reading: Promise<T>) =>
+            reading.catch((error: unknown) => {
+              if (error instanceof CiphertextError) logUnauthentic(digest, namespaceId, error);
+              throw error;
+            });
           return {
             reader: {
               size,
-              read: (buffer, length, position) =>
-                plain.read(buffer, length, position).catch((error: unknown) => {
-                  if (error instanceof CiphertextError) logUnauthentic(digest, namespaceId, error);
-                  throw error;
-                }),
+              read: (buffer, length, position) => logged(plain.read(buffer, length, position)),
+              view: (position, length) => logged(plain.view(position, length)),
               close: () => plain.close(),
             },
           };

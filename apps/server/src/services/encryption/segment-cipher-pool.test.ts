@@ -120,6 +120,30 @@ describe('the cipher pool (issue 18)', () => {
     for (const slot of taken) slot!.release();
   });
 
+  it('lends views of its memory that stay intact until released, then reuses it', async () => {
+    const pool = newPool(1, 4);
+    const plain = crypto.randomBytes(8 * BATCH_SEGMENTS * S);
+    const stored = await encrypted(plain);
+    const { plain: reader } = reading(stored, pool, 0, plain.length);
+    const first = await reader.view(0, 1 << 20);
+    expect(first.bytes.equals(plain.subarray(0, 1 << 20))).toBe(true);
+    // The reader moves on through every other batch while the first view is held: its slot is
+    // not handed to them (they are opened in the others, or on this thread).
+    const rest = await readAll(reader, 1 << 20, plain.length, 999_999);
+    expect(rest.equals(plain.subarray(1 << 20))).toBe(true);
+    expect(first.bytes.equals(plain.subarray(0, 1 << 20))).toBe(true);
+    await reader.close();
+    const slots = [0, 1, 2, 3].map(() => pool.acquire('open'));
+    expect(slots.filter((slot) => slot !== null)).toHaveLength(3);
+    for (const slot of slots) slot?.release();
+    first.release();
+    first.release(); // twice is once
+    const all = [0, 1, 2, 3].map(() => pool.acquire('open'));
+    expect(all.every((slot) => slot !== null)).toBe(true);
+    expect(pool.acquire('open')).toBeNull();
+    for (const slot of all) slot!.release();
+  });
+
   it('reads and opens only the segments a Range covers', async () => {
     const pool = newPool();
     const plain = crypto.randomBytes(40 * S);

@@ -164,7 +164,9 @@ export class SegmentCipherPool {
         id,
         slot: state.id,
         seal: state.op === 'seal',
-        key,
+        // A copy of its own: a Buffer may be a view into a larger one (Node's pool, a key file
+        // read whole), and a message copies a view's whole backing store.
+        key: Uint8Array.from(key),
         items: Float64Array.from(state.items),
       });
     });
@@ -277,7 +279,7 @@ const defaultWorkers = () => Math.max(1, Math.min(4, availableParallelism() - 1)
 export function sharedCipherPool(): SegmentCipherPool {
   if (!shared) {
     const workers = configured ?? defaultWorkers();
-    shared = new SegmentCipherPool(workers, Math.min(8, Math.max(4, 2 * workers)));
+    shared = new SegmentCipherPool(workers, Math.min(8, Math.max(6, 3 * workers)));
   }
   return shared;
 }

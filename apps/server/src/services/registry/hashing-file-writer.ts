@@ -24,7 +24,7 @@ const WRITEBACK_EVERY_BYTES = 4 * 1024 * 1024;
 const WRITEBACK_MAX = 2;
 let writebacks = 0;
 
-/** Encoded pieces being written at once: one is written while the next is sealed. */
+/** Pieces being written at once: one is written while the next arrives (or is sealed). */
 const PIECES_IN_FLIGHT = 2;
 
 /**
@@ -51,10 +51,10 @@ export interface EncodedPiece {
 
 /**
  * Writes a stream into an open file from `position` on and hashes it in the same pass, chunk
- * by chunk as each is written (no Transform between them, no second read). `onWritten` sees
- * each batch once it is in the file (encoded: once its pieces are on their way; all of them
- * are in the file when the stream finishes). Writes are batched (writev) while one is in
- * flight.
+ * by chunk as each is written (no Transform between them, no second read). Two writes are in
+ * flight while the next chunk is hashed (and sealed); `onWritten` sees each batch once it is
+ * on its way, and all of them are in the file when the stream finishes. Writes are batched
+ * (writev) while others are in flight.
  */
 export class HashingFileWriter extends Writable {
   #unsynced = 0;
@@ -87,10 +87,8 @@ export class HashingFileWriter extends Writable {
 
   override _final(done: (error?: Error | null) => void): void {
     const finish = async () => {
-      if (this.encoder) {
-        this.#start(this.encoder.flush());
-        while (this.#inFlight.length > 0) await this.#inFlight.shift();
-      }
+      if (this.encoder) this.#start(this.encoder.flush());
+      while (this.#inFlight.length > 0) await this.#inFlight.shift();
       // The file must not be closed under a sync still running on it.
       await this.#writeback;
     };
@@ -117,14 +115,10 @@ export class HashingFileWriter extends Writable {
       this.hash.update(b);
       bytes += b.length;
     }
-    if (this.encoder) {
-      this.#start(this.encoder.encode(buffers));
-      while (this.#inFlight.length > PIECES_IN_FLIGHT) await this.#inFlight.shift();
-    } else {
-      await writevFully(this.file, buffers, this.#position);
-      this.#position += bytes;
-      this.#written(bytes);
-    }
+    // Plaintext is written as it came; the stream hands over new buffers for each chunk, so
+    // the ones in flight are never written into.
+    this.#start(this.encoder ? this.encoder.encode(buffers) : [{ length: bytes, bytes: buffers }]);
+    while (this.#inFlight.length > PIECES_IN_FLIGHT) await this.#inFlight.shift();
     this.onWritten(bytes);
   }
 
