@@ -24,6 +24,14 @@ export const SEALED_MANIFEST_OVERHEAD = SEALED_MANIFEST_MAGIC.length + NONCE_BYT
  */
 const KEY_TTL_MS = 10_000;
 const MAX_CACHED_KEYS = 256;
+/**
+ * Manifests opened lately, by the exact sealed bytes they were opened from: a HEAD or GET of
+ * a manifest being pulled again and again (a tag many nodes resolve) then costs a comparison
+ * of those bytes instead of a cipher (a fifth of a HEAD's time). Bytes that differ in any way
+ * are opened, and authenticated, afresh. Kept as long as the keys, in at most 4 MiB.
+ */
+const MAX_OPENED_BYTES = 4 * 1024 * 1024;
+const MAX_OPENED_MANIFEST = 64 * 1024;
 
 /** Bound into each seal: a sealed row copied to another namespace or digest does not open. */
 export const manifestContext = (namespaceId: number, digest: string) =>
@@ -54,6 +62,28 @@ export interface ManifestSealingOptions {
  */
 export function createManifestSealing({ imageData, keyring, logger }: ManifestSealingOptions) {
   const cache = new Map<number, { key: Buffer; at: number }>();
+  const opened = new Map<string, { sealed: Buffer; plain: Buffer; at: number }>();
+  let openedBytes = 0;
+
+  function forget(id: string) {
+    const entry = opened.get(id);
+    if (!entry) return;
+    opened.delete(id);
+    openedBytes -= entry.sealed.length + entry.plain.length;
+  }
+
+  function rememberOpened(id: string, stored: Uint8Array, plain: Buffer) {
+    if (stored.length > MAX_OPENED_MANIFEST) return;
+    forget(id);
+    // A copy: the stored bytes may be a view into memory the driver uses again.
+    const sealed = Buffer.from(stored);
+    opened.set(id, { sealed, plain, at: Date.now() });
+    openedBytes += sealed.length + plain.length;
+    for (const oldest of opened.keys()) {
+      if (openedBytes <= MAX_OPENED_BYTES) break;
+      forget(oldest);
+    }
+  }
 
   function remember(namespaceId: number, key: Buffer): Buffer {
     cache.delete(namespaceId); // re-inserted last: the map's order is the eviction order
@@ -109,10 +139,18 @@ export function createManifestSealing({ imageData, keyring, logger }: ManifestSe
     if (!isSealedManifest(stored))
       return Buffer.from(stored.buffer, stored.byteOffset, stored.length);
     const namespaceId = await idOf(namespace);
+    const id = `${namespaceId}:${digest}`;
+    const seen = opened.get(id);
+    if (seen && Date.now() - seen.at <= KEY_TTL_MS && seen.sealed.equals(stored)) {
+      return seen.plain;
+    }
     const cached = cache.get(namespaceId);
     if (cached && Date.now() - cached.at <= KEY_TTL_MS) {
       const plain = tryOpen(cached.key, namespaceId, digest, stored);
-      if (plain) return plain;
+      if (plain) {
+        rememberOpened(id, stored, plain);
+        return plain;
+      }
       // Before calling the row altered, make sure the cached key is still the stored one.
     }
     cache.delete(namespaceId);
@@ -132,6 +170,7 @@ export function createManifestSealing({ imageData, keyring, logger }: ManifestSe
       );
       throw new IntegrityError('manifest', digest, reason);
     }
+    rememberOpened(id, stored, plain);
     return plain;
   }
 

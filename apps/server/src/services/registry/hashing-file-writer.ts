@@ -118,7 +118,7 @@ export class HashingFileWriter extends Writable {
     // Plaintext is written as it came; the stream hands over new buffers for each chunk, so
     // the ones in flight are never written into.
     this.#start(this.encoder ? this.encoder.encode(buffers) : [{ length: bytes, bytes: buffers }]);
-    while (this.#inFlight.length > PIECES_IN_FLIGHT) await this.#inFlight.shift();
+    while (this.#inFlight.length >= PIECES_IN_FLIGHT) await this.#inFlight.shift();
     this.onWritten(bytes);
   }
 
