@@ -25,7 +25,8 @@ import { writeResultFiles } from '../lib/results.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAYER_MIB = envPositive('BENCH_LAYER_MIB', 256);
-const REPEAT = envPositive('BENCH_REPEAT', 5);
+// Single runs vary by ±30 % on a shared 2-core machine: 15 make a median worth comparing.
+const REPEAT = envPositive('BENCH_REPEAT', 15);
 const TARGET_DROP = 0.15;
 const serverMain = path.join(root, 'apps', 'server', 'dist', 'main.js');
 const benchDir = path.join(root, '.bench-data', 'encryption');
