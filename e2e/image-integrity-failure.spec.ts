@@ -1,5 +1,8 @@
 import { expectNoAxeViolations } from './axe';
 import { expect, test } from './fixtures';
+import { screenshotsTo } from './operation-progress';
+
+const screenshots = screenshotsTo('/tmp/assets-integrity');
 
 const NS = 'demo-shop';
 const REPO = 'payments';
@@ -40,5 +43,6 @@ test('an image whose stored manifest fails its integrity check says so, and what
   );
   // Trying again cannot help, so it is not offered.
   await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
+  await screenshots(page, 'image');
   await expectNoAxeViolations(page);
 });

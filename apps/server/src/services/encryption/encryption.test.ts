@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import { startTestServer, ADMIN, type TestServer } from '../../testing/test-server.js';
+import { captureLog } from '../../testing/log-lines.js';
 import { layoutBlob, randomImage, writeLayout } from '../../testing/oci-layout.js';
 import { hasSkopeo, pullToLayout, pushLayout } from '../../testing/skopeo.js';
 import { pushBlob } from '../../testing/registry-client.js';
@@ -91,17 +91,12 @@ describe.skipIf(!hasSkopeo())('image data encrypted at rest (new installation: o
   let server: TestServer;
   let host: string;
   let work: string;
-  const logLines: string[] = [];
+  const { stream: logStream, lines: logLines } = captureLog();
   const creds = () => ({ creds: `${ADMIN.username}:${server.adminKey}` });
 
   beforeAll(async () => {
     server = await startTestServer({
-      logStream: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          logLines.push(chunk.toString());
-          done();
-        },
-      }),
+      logStream,
     });
     host = server.url.replace('http://', '');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-encryption-'));

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
 import {
@@ -12,6 +11,8 @@ import {
   putManifest,
 } from '../../testing/registry-client.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { captureLog } from '../../testing/log-lines.js';
+import { manifestRow, setManifestContent } from '../../testing/manifest-rows.js';
 import { SEALED_MANIFEST_MAGIC } from './manifest-sealing.js';
 import { HEADER_BYTES, SEGMENT_BYTES, SEGMENT_OVERHEAD } from './segment-format.js';
 
@@ -21,24 +22,6 @@ const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 function blobFile(server: TestServer, digest: string): string {
   const [algorithm, hex] = digest.split(':') as [string, string];
   return path.join(server.dataDir, 'blobs', algorithm, hex.slice(0, 2), hex);
-}
-
-/** The manifest row holding `digest` in `repo` (`ns/name`). */
-async function manifestRow(server: TestServer, repo: string, digest: string) {
-  const [namespace, ...rest] = repo.split('/');
-  return server.store.db
-    .selectFrom('manifests as m')
-    .innerJoin('repositories as r', 'r.id', 'm.repository_id')
-    .innerJoin('namespaces as n', 'n.id', 'r.namespace_id')
-    .select(['m.id', 'm.content', 'n.id as namespaceId'])
-    .where('n.name', '=', namespace!)
-    .where('r.name', '=', rest.join('/'))
-    .where('m.digest', '=', digest)
-    .executeTakeFirstOrThrow();
-}
-
-async function setContent(server: TestServer, id: number, content: Buffer) {
-  await server.store.db.updateTable('manifests').set({ content }).where('id', '=', id).execute();
 }
 
 function get(server: TestServer, url: string, range?: string) {
@@ -72,18 +55,13 @@ function ociIntegrityError(
 
 describe('stored image data that fails its integrity check is refused in words (issue 18)', () => {
   let server: TestServer;
-  const logLines: string[] = [];
+  const { stream: logStream, lines: logLines } = captureLog();
   const logged = (...parts: string[]) =>
     logLines.some((line) => parts.every((part) => line.includes(part)));
 
   beforeAll(async () => {
     server = await startTestServer({
-      logStream: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          logLines.push(chunk.toString());
-          done();
-        },
-      }),
+      logStream,
     });
     for (const name of ['vault', 'keyless']) {
       await server.api().post(apiPaths.namespaces()).send({ name, region: 'local' }).expect(201);
@@ -107,7 +85,7 @@ describe('stored image data that fails its integrity check is refused in words (
     );
     const flipped = Buffer.from(original);
     flipped[SEALED_MANIFEST_MAGIC.length + 20]! ^= 0x01;
-    await setContent(server, row.id, flipped);
+    await setManifestContent(server, row.id, flipped);
     const before = [await server.dump(), server.blobFiles()];
     logLines.length = 0;
 
@@ -174,7 +152,7 @@ describe('stored image data that fails its integrity check is refused in words (
     expect((await get(server, `/v2/vault/app/manifests/${a.digest}`)).status).toBe(500);
 
     // Restored from a backup: served again.
-    await setContent(server, row.id, original);
+    await setManifestContent(server, row.id, original);
     const back = await get(server, `/v2/vault/app/manifests/${a.digest}`).expect(200);
     expect((back.body as Buffer).equals(a.bytes)).toBe(true);
     await server.api().head(`/v2/vault/app/manifests/${a.digest}`).expect(200);
@@ -185,7 +163,7 @@ describe('stored image data that fails its integrity check is refused in words (
     const b = await pushArtifact(server, 'vault/moved', 'moved-b');
     const rowA = await manifestRow(server, 'vault/moved', a.digest);
     const rowB = await manifestRow(server, 'vault/moved', b.digest);
-    await setContent(server, rowA.id, Buffer.from(rowB.content!));
+    await setManifestContent(server, rowA.id, Buffer.from(rowB.content!));
     ociIntegrityError(await get(server, `/v2/vault/moved/manifests/${a.digest}`), {
       subject: 'manifest',
       digest: a.digest,
@@ -203,7 +181,7 @@ describe('stored image data that fails its integrity check is refused in words (
     const row = await manifestRow(server, 'vault/signed', referrer.digest);
     const flipped = Buffer.from(row.content!);
     flipped[flipped.length - 1]! ^= 0x01; // the tag
-    await setContent(server, row.id, flipped);
+    await setManifestContent(server, row.id, flipped);
     const res = await get(server, `/v2/vault/signed/referrers/${subject.digest}`);
     ociIntegrityError(res, { subject: 'manifest', digest: referrer.digest, reason: 'altered' });
     // The subject itself is intact.

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '@berth/contract';
@@ -12,6 +11,8 @@ import { binary, digestOf, json, pushArtifact } from '../../testing/registry-cli
 import { runServerCli } from '../../testing/server-cli.js';
 import { hasSkopeo, inspectRaw, pullToLayout, pushLayout } from '../../testing/skopeo.js';
 import { ADMIN, startTestServer, type TestServer } from '../../testing/test-server.js';
+import { captureLog } from '../../testing/log-lines.js';
+import { manifestRow, setManifestContent } from '../../testing/manifest-rows.js';
 import { createKeyring, keyFileSource, RootKeyError } from '../projects/keyring.js';
 import { createImageData } from './image-data.js';
 import {
@@ -33,24 +34,6 @@ function databaseBytes(server: TestServer): Buffer {
       .filter((f) => f.startsWith('berth.db'))
       .map((f) => fs.readFileSync(path.join(server.dataDir, f))),
   );
-}
-
-/** The stored bytes of every row holding `digest` in `repo` (`ns/name`). */
-async function storedRow(server: TestServer, repo: string, digest: string) {
-  const [namespace, ...rest] = repo.split('/');
-  return server.store.db
-    .selectFrom('manifests as m')
-    .innerJoin('repositories as r', 'r.id', 'm.repository_id')
-    .innerJoin('namespaces as n', 'n.id', 'r.namespace_id')
-    .select(['m.id', 'm.content', 'm.manifest_size', 'n.id as namespaceId'])
-    .where('n.name', '=', namespace!)
-    .where('r.name', '=', rest.join('/'))
-    .where('m.digest', '=', digest)
-    .executeTakeFirstOrThrow();
-}
-
-async function setContent(server: TestServer, id: number, content: Buffer) {
-  await server.store.db.updateTable('manifests').set({ content }).where('id', '=', id).execute();
 }
 
 /** A sealing of its own, as another process with the installation's root key would have. */
@@ -88,7 +71,7 @@ function getManifest(server: TestServer, repo: string, reference: string) {
 describe('manifest bytes sealed at rest (encryption on: a new installation)', () => {
   let server: TestServer;
   let work: string;
-  const logLines: string[] = [];
+  const { stream: logStream, lines: logLines } = captureLog();
   // Distinctive: found in the database only if the manifest is stored in plaintext.
   const marker = `berth-sealing-marker-${crypto.randomBytes(8).toString('hex')}`;
   const image = annotated(randomImage({ seed: 'sealing', layers: 1, layerBytes: 4096 }), {
@@ -97,12 +80,7 @@ describe('manifest bytes sealed at rest (encryption on: a new installation)', ()
 
   beforeAll(async () => {
     server = await startTestServer({
-      logStream: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          logLines.push(chunk.toString());
-          done();
-        },
-      }),
+      logStream,
     });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-sealing-'));
     writeLayout(path.join(work, 'source'), [{ manifest: image, ref: 'image' }]);
@@ -131,7 +109,7 @@ describe('manifest bytes sealed at rest (encryption on: a new installation)', ()
 
       // BERTH_TEST_ENGINE=postgres runs it on PostgreSQL: the row is checked on either engine.
       expect(server.databaseUrl !== null).toBe(process.env.BERTH_TEST_ENGINE === 'postgres');
-      const row = await storedRow(server, 'sealed/app', image.digest);
+      const row = await manifestRow(server, 'sealed/app', image.digest);
       const stored = Buffer.from(row.content!);
       expect(isSealedManifest(stored)).toBe(true);
       expect(stored.length).toBe(image.bytes.length + SEALED_MANIFEST_OVERHEAD);
@@ -171,7 +149,7 @@ describe('manifest bytes sealed at rest (encryption on: a new installation)', ()
     const pushed = await pushArtifact(server, 'sealed/raw', 'raw', {
       extra: { annotations: { 'org.example.marker': marker } },
     });
-    const row = await storedRow(server, 'sealed/raw', pushed.digest);
+    const row = await manifestRow(server, 'sealed/raw', pushed.digest);
     expect(isSealedManifest(Buffer.from(row.content!))).toBe(true);
     expect(Buffer.from(row.content!).includes(Buffer.from(marker))).toBe(false);
     const head = await server.api().head(`/v2/sealed/raw/manifests/${pushed.digest}`).expect(200);
@@ -190,7 +168,7 @@ describe('manifest bytes sealed at rest (encryption on: a new installation)', ()
         annotations: { 'org.example.note': 'sealed referrer' },
       },
     });
-    const row = await storedRow(server, 'sealed/signed', referrer.digest);
+    const row = await manifestRow(server, 'sealed/signed', referrer.digest);
     expect(isSealedManifest(Buffer.from(row.content!))).toBe(true);
     const res = await server.api().get(`/v2/sealed/signed/referrers/${subject.digest}`).expect(200);
     expect(res.body.manifests).toEqual([
@@ -207,11 +185,11 @@ describe('manifest bytes sealed at rest (encryption on: a new installation)', ()
     const b = await pushArtifact(server, 'sealed/tamper', 'tamper-b');
     // Read once, so the namespace key is cached: the cached key must not hide the failure.
     await getManifest(server, 'sealed/tamper', a.digest).expect(200);
-    const row = await storedRow(server, 'sealed/tamper', a.digest);
+    const row = await manifestRow(server, 'sealed/tamper', a.digest);
     const original = Buffer.from(row.content!);
     const flipped = Buffer.from(original);
     flipped[SEALED_MANIFEST_MAGIC.length + 20]! ^= 0x01;
-    await setContent(server, row.id, flipped);
+    await setManifestContent(server, row.id, flipped);
     logLines.length = 0;
     const res = await getManifest(server, 'sealed/tamper', a.digest);
     expect(res.status).toBe(500);
@@ -233,18 +211,18 @@ describe('manifest bytes sealed at rest (encryption on: a new installation)', ()
       .expect(500);
 
     // b's sealed bytes in a's row: they authenticate only as b's.
-    const rowB = await storedRow(server, 'sealed/tamper', b.digest);
-    await setContent(server, row.id, Buffer.from(rowB.content!));
+    const rowB = await manifestRow(server, 'sealed/tamper', b.digest);
+    await setManifestContent(server, row.id, Buffer.from(rowB.content!));
     expect((await getManifest(server, 'sealed/tamper', a.digest)).status).toBe(500);
 
-    await setContent(server, row.id, original);
+    await setManifestContent(server, row.id, original);
     const back = await getManifest(server, 'sealed/tamper', a.digest).expect(200);
     expect((back.body as Buffer).equals(a.bytes)).toBe(true);
   });
 
   it("one namespace's sealed manifest does not open as another's", async () => {
     const pushed = await pushArtifact(server, 'sealed/moved', 'moved');
-    const row = await storedRow(server, 'sealed/moved', pushed.digest);
+    const row = await manifestRow(server, 'sealed/moved', pushed.digest);
     const other = (await server.store.imageDataKeys.namespaceId('other'))!;
     const { sealing } = outsideSealing(server);
     // Under its own namespace it opens (so the refusal below is about the namespace).
@@ -257,7 +235,7 @@ describe('manifest bytes sealed at rest (encryption on: a new installation)', ()
   it('deleting the namespace destroys its key: a copy of a sealed row taken before opens with no remaining key', async () => {
     await server.api().post(apiPaths.namespaces()).send({ name: 'shredded', region: 'local' });
     const pushed = await pushArtifact(server, 'shredded/app', 'shredded');
-    const row = await storedRow(server, 'shredded/app', pushed.digest);
+    const row = await manifestRow(server, 'shredded/app', pushed.digest);
     // What a copy of the database taken now holds.
     const copy = Buffer.from(row.content!);
     const namespaceId = row.namespaceId;
@@ -311,7 +289,7 @@ describe('manifests of an installation that stored them in plaintext', () => {
     // One of them in the trash: sealed too, and still restorable.
     await s.api().delete(`/v2/plain-one/app/manifests/${pushed[1]!.digest}`).expect(202);
     for (const p of pushed) {
-      const row = await storedRow(s, p.repo, p.digest);
+      const row = await manifestRow(s, p.repo, p.digest);
       expect(Buffer.from(row.content!).equals(p.bytes)).toBe(true);
     }
     const env = {
@@ -323,7 +301,7 @@ describe('manifests of an installation that stored them in plaintext', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(JSON.parse(dry.stdout)).toMatchObject({ manifestsSealed: 3, manifestsAlreadySealed: 0 });
     for (const p of pushed) {
-      expect(isSealedManifest(Buffer.from((await storedRow(s, p.repo, p.digest)).content!))).toBe(
+      expect(isSealedManifest(Buffer.from((await manifestRow(s, p.repo, p.digest)).content!))).toBe(
         false,
       );
     }
@@ -352,7 +330,7 @@ describe('manifests of an installation that stored them in plaintext', () => {
       manifestsSkipped: 0,
     });
     for (const p of pushed) {
-      const row = await storedRow(s, p.repo, p.digest);
+      const row = await manifestRow(s, p.repo, p.digest);
       expect(isSealedManifest(Buffer.from(row.content!)), p.digest).toBe(true);
     }
     // The server still has encryption off: it reads the sealed rows all the same.
@@ -379,7 +357,7 @@ describe('manifests of an installation that stored them in plaintext', () => {
 
     // Mixed rows: a push with encryption still off is plaintext beside the sealed ones.
     const later = await pushArtifact(s, 'plain-one/app', 'later');
-    const laterRow = await storedRow(s, 'plain-one/app', later.digest);
+    const laterRow = await manifestRow(s, 'plain-one/app', later.digest);
     expect(Buffer.from(laterRow.content!).equals(later.bytes)).toBe(true);
     const got = await getManifest(s, 'plain-one/app', later.digest).expect(200);
     expect(digestOf(got.body as Buffer)).toBe(later.digest);
