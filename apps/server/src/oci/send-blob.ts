@@ -18,7 +18,6 @@ export async function sendBlob(
   start: number,
   length: number,
 ): Promise<void> {
-  const size = Math.max(1, Math.min(CHUNK, length));
   let closed: Error | null = null;
   const waiting = new Set<(error: Error) => void>();
   const onClose = () => {
@@ -49,6 +48,7 @@ export async function sendBlob(
       res.end();
       return;
     }
+    const size = Math.max(1, Math.min(CHUNK, length));
     const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)];
     const written: (Promise<void> | undefined)[] = [undefined, undefined];
     let position = start;

@@ -53,7 +53,7 @@ export interface DecryptingReaderOptions {
 /**
  * The plaintext of an encrypted blob as positioned reads (what sendBlob takes), for sending
  * a large blob: batches of 16 segments are read from the stored bytes and opened on the
- * cipher pool's workers, two batches ahead of the one being sent. A batch that finds no free
+ * cipher pool's workers, three batches ahead of the one being sent. A batch that finds no free
  * slot is opened on this thread. A segment that does not authenticate fails the read that
  * reaches it, before any of its bytes are returned.
  */

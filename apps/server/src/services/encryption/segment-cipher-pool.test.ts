@@ -118,6 +118,12 @@ describe('the cipher pool (issue 18)', () => {
     expect(taken.every((slot) => slot !== null)).toBe(true);
     expect(pool.acquire('open')).toBeNull();
     for (const slot of taken) slot!.release();
+    // A slot released twice is free once: its memory is never handed to two holders.
+    taken[0]!.release();
+    const again = [0, 1, 2, 3].map(() => pool.acquire('open'));
+    expect(new Set(again).size).toBe(4);
+    expect(pool.acquire('open')).toBeNull();
+    for (const slot of again) slot!.release();
   });
 
   it('lends views of its memory that stay intact until released, then reuses it', async () => {

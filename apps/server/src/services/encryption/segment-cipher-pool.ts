@@ -119,9 +119,10 @@ interface SlotState {
   memory: Buffer;
   items: number[];
   scratchAt: number;
+  /** Acquired and not released yet: a second release must not hand the memory out twice. */
+  held: boolean;
   /** The workers this slot's memory was sent to. */
   known: Set<PoolWorker>;
-  slot: CipherSlot;
 }
 
 interface PoolWorker {
@@ -130,7 +131,8 @@ interface PoolWorker {
 }
 
 export class SegmentCipherPool {
-  readonly #free: SlotState[] = [];
+  readonly #free: CipherSlot[] = [];
+  readonly #states = new WeakMap<CipherSlot, SlotState>();
   #created = 0;
   #workers: PoolWorker[] = [];
   #nextJob = 0;
@@ -149,12 +151,14 @@ export class SegmentCipherPool {
    */
   acquire(op: 'seal' | 'open'): CipherSlot | null {
     if (this.workers === 0) return null;
-    const state = this.#free.pop() ?? (this.#created < this.slots ? this.#newSlot() : null);
-    if (!state) return null;
+    const slot = this.#free.pop() ?? (this.#created < this.slots ? this.#newSlot() : null);
+    if (!slot) return null;
+    const state = this.#states.get(slot)!;
     state.op = op;
     state.items = [];
     state.scratchAt = 2 * AREA;
-    return state.slot;
+    state.held = true;
+    return slot;
   }
 
   /**
@@ -164,7 +168,8 @@ export class SegmentCipherPool {
    * authenticate (nothing of it or after it was written), or -1.
    */
   run(slot: CipherSlot, key: Buffer): Promise<number> {
-    const state = (slot as CipherSlot & { state: SlotState }).state;
+    const state = this.#states.get(slot);
+    if (!state?.held) throw new Error('a cipher batch runs in a slot acquired from its pool');
     const target = this.#pickWorker();
     if (!state.known.has(target)) {
       target.worker.postMessage({ slot: state.id, buffer: state.memory.buffer });
@@ -203,7 +208,7 @@ export class SegmentCipherPool {
     await Promise.all(workers.map((w) => w.worker.terminate()));
   }
 
-  #newSlot(): SlotState {
+  #newSlot(): CipherSlot {
     const memory = Buffer.from(
       new SharedArrayBuffer(2 * AREA + BATCH_SEGMENTS * (NONCE_BYTES + AAD_MAX)),
     );
@@ -213,13 +218,12 @@ export class SegmentCipherPool {
       memory,
       items: [],
       scratchAt: 2 * AREA,
+      held: false,
       known: new Set(),
-      slot: undefined as unknown as CipherSlot,
     };
-    const slot = {
+    const slot: CipherSlot = {
       input: memory.subarray(0, AREA),
       output: memory.subarray(AREA, 2 * AREA),
-      state,
       add: (item: Parameters<CipherSlot['add']>[0]) => {
         if (item.aad.length > AAD_MAX || state.items.length >= BATCH_SEGMENTS * FIELDS) {
           throw new RangeError(
@@ -241,11 +245,13 @@ export class SegmentCipherPool {
         );
       },
       release: () => {
-        this.#free.push(state);
+        if (!state.held) return;
+        state.held = false;
+        this.#free.push(slot);
       },
     };
-    state.slot = slot;
-    return state;
+    this.#states.set(slot, state);
+    return slot;
   }
 
   #pickWorker(): PoolWorker {

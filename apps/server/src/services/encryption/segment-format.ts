@@ -187,9 +187,9 @@ export function sealInputs(
 }
 
 /**
- * What opening segment i takes besides its key: its nonce, additional data, where its
- * ciphertext starts in `sealed` (its stored bytes) and its tag. Throws CiphertextError for a
- * segment too short to hold its own nonce and tag.
+ * What opening segment i takes besides its key: its nonce, additional data and where its
+ * ciphertext starts in `sealed` (its stored bytes; the tag is their last 16). Throws
+ * CiphertextError for a segment too short to hold its own nonce and tag.
  */
 export function openInputs(
   header: SegmentHeader,
@@ -206,7 +206,6 @@ export function openInputs(
     nonce: header.version === 1 ? v1NonceOf(header, index) : Buffer.from(sealed.subarray(0, skip)),
     aad: aadOf(header, digest, index, last),
     skip,
-    tag: Buffer.from(sealed.subarray(sealed.length - TAG_BYTES)),
   };
 }
 
@@ -270,10 +269,10 @@ export function openSegment(
   sealed: Uint8Array,
 ): Buffer {
   checkKey(key);
-  const { nonce, aad, skip, tag } = openInputs(header, digest, index, last, sealed);
+  const { nonce, aad, skip } = openInputs(header, digest, index, last, sealed);
   const decipher = crypto.createDecipheriv('aes-256-gcm', key, nonce);
   decipher.setAAD(aad);
-  decipher.setAuthTag(tag);
+  decipher.setAuthTag(Buffer.from(sealed.subarray(sealed.length - TAG_BYTES)));
   try {
     const plain = decipher.update(sealed.subarray(skip, sealed.length - TAG_BYTES));
     // GCM's final() only checks the tag; it has no bytes to add.
