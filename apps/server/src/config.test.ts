@@ -112,3 +112,16 @@ describe('BERTH_SCAN_ATTACH_SBOM', () => {
     expect(problems[0]).toContain('BERTH_SCAN_ATTACH_SBOM');
   });
 });
+
+describe('BERTH_CIPHER_WORKERS', () => {
+  it('is the default for the cores unless set, and refuses what is not 0 to 16 threads', () => {
+    expect(load({}).cipherWorkers).toBeNull();
+    expect(load({ BERTH_CIPHER_WORKERS: '0' }).cipherWorkers).toBe(0);
+    expect(load({ BERTH_CIPHER_WORKERS: '3' }).cipherWorkers).toBe(3);
+    for (const value of ['-1', '1.5', '17', 'many']) {
+      const problems = problemsOf({ BERTH_CIPHER_WORKERS: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('BERTH_CIPHER_WORKERS');
+    }
+  });
+});
