@@ -106,6 +106,10 @@ test.describe('signing in by hand', () => {
     await signInByKeyboard(page, ADMIN);
     await expect(page.getByRole('heading', { level: 1, name: 'demo-shop' })).toBeVisible();
     await expect(page).toHaveURL(/\/namespaces\/demo-shop\/repositories$/);
+    // The page's own first calls finish before the session ends, or one of them, not the
+    // click below, would be the call that finds it gone.
+    await new Console(page).expectTableLoaded('Repositories in demo-shop');
+    await page.waitForLoadState('networkidle');
 
     // The session ends elsewhere (here: its cookie goes); the next call the page makes says so.
     await page.context().clearCookies();
