@@ -106,6 +106,12 @@ export interface IngestManifest {
   /** The exact bytes, served back on pull. */
   content: Uint8Array;
   /**
+   * The id of the namespace `content` was sealed for (bound into its seal): refused when the
+   * namespace of that name is now another, deleted and created again since, whose key cannot
+   * open it.
+   */
+  sealedFor?: number;
+  /**
    * Queue a vulnerability scan of it, in the same transaction (so a crash cannot lose it),
    * when this push stores it for the first time.
    */
@@ -541,6 +547,12 @@ export function createImagesStore(db: Db) {
     ) {
       return db.transaction().execute(async (trx) => {
         const ns = await resolveNamespace(trx, namespace);
+        if (input.sealedFor !== undefined && input.sealedFor !== ns.id) {
+          throw new NotFoundError(
+            'NAME_UNKNOWN',
+            `namespace "${namespace}" was deleted and created again during this push; push again`,
+          );
+        }
         const repo = await ensureRepository(trx, ns.id, repository, ctx.now);
         const ids = { namespaceId: ns.id, repositoryId: repo.id };
         const full = `${namespace}/${repository}`;

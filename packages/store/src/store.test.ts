@@ -366,6 +366,19 @@ describe.each(testEngines())('store on %s', (engine) => {
     expect((await store.namespaces.get('team')).imageCount).toBe(1);
   });
 
+  it('a manifest sealed for a namespace id the name no longer has is refused, and nothing is stored', async () => {
+    const m = manifest('sealed');
+    const id = (await store.imageDataKeys.namespaceId('team'))!;
+    for (const b of m.blobs) await store.registry.linkBlob('team', 'app', b, T0);
+    await expect(
+      store.images.ingest('team', 'app', { ...m, sealedFor: id + 1 }, ['x'], ctx()),
+    ).rejects.toMatchObject({ code: 'NAME_UNKNOWN', message: /deleted and created again/ });
+    expect((await store.namespaces.get('team')).imageCount).toBe(0);
+    await store.images.ingest('team', 'app', { ...m, sealedFor: id }, ['x'], ctx());
+    expect((await store.namespaces.get('team')).imageCount).toBe(1);
+    await expectCountersConsistent();
+  });
+
   it('a namespace quota refuses the push that would exceed it and nothing else', async () => {
     await store.namespaces.create({ name: 'tiny', region: 'local', quotaBytes: 12_000 }, ctx());
     await push('tiny', 'app', manifest('fits'), ['a'], ctx()); // 11,500 bytes

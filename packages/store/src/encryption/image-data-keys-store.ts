@@ -1,3 +1,4 @@
+import { NotFoundError } from '@berth/domain';
 import type { Db } from '../database.js';
 
 /** A key wrapped by a root key: which one (its fingerprint) and the wrapped bytes. */
@@ -28,6 +29,24 @@ const unb64 = (text: string) => Buffer.from(text, 'base64');
  * server unwraps them with the root keys the operator configured.
  */
 export function createImageDataKeysStore(db: Db) {
+  /**
+   * A write that adds a row for `namespaceId`, where the namespace being gone (deleted while a
+   * process still kept its key) is said as NotFoundError rather than as a foreign key's error.
+   */
+  async function whileNamespaceExists<T>(namespaceId: number, write: () => Promise<T>) {
+    try {
+      return await write();
+    } catch (error) {
+      const exists = await db
+        .selectFrom('namespaces')
+        .select('id')
+        .where('id', '=', namespaceId)
+        .executeTakeFirst();
+      if (!exists) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
+      throw error;
+    }
+  }
+
   return {
     /** Whether this installation encrypts new image data unless the environment says otherwise. */
     async enabledByDefault(): Promise<boolean> {
@@ -177,45 +196,54 @@ export function createImageDataKeysStore(db: Db) {
       wrapped: Buffer,
       now: number,
     ): Promise<BlobKeyClaim> {
-      return db.transaction().execute(async (trx) => {
-        const wraps = await trx
-          .selectFrom('blob_key_wraps')
-          .select(['namespace_id', 'wrapped_key'])
-          .where('digest', '=', digest)
-          .execute();
-        if (wraps.length > 0) {
-          return {
-            claimed: false as const,
-            wraps: wraps.map((r) => ({
-              namespaceId: Number(r.namespace_id),
-              wrapped: unb64(r.wrapped_key),
-            })),
-          };
-        }
-        await trx.deleteFrom('encrypted_blobs').where('digest', '=', digest).execute();
-        const inserted = await trx
-          .insertInto('encrypted_blobs')
-          .values({ digest, created_at: now })
-          .onConflict((oc) => oc.column('digest').doNothing())
-          .returning('digest')
-          .executeTakeFirst();
-        // A concurrent writer inserted it first; its wrap is visible once it commits.
-        if (!inserted) return { claimed: false as const, wraps: [] };
-        await trx
-          .insertInto('blob_key_wraps')
-          .values({ namespace_id: namespaceId, digest, wrapped_key: b64(wrapped) })
-          .execute();
-        return { claimed: true as const };
-      });
+      return whileNamespaceExists(namespaceId, () =>
+        db.transaction().execute(async (trx) => {
+          const wraps = await trx
+            .selectFrom('blob_key_wraps')
+            .select(['namespace_id', 'wrapped_key'])
+            .where('digest', '=', digest)
+            .execute();
+          if (wraps.length > 0) {
+            return {
+              claimed: false as const,
+              wraps: wraps.map((r) => ({
+                namespaceId: Number(r.namespace_id),
+                wrapped: unb64(r.wrapped_key),
+              })),
+            };
+          }
+          await trx.deleteFrom('encrypted_blobs').where('digest', '=', digest).execute();
+          const inserted = await trx
+            .insertInto('encrypted_blobs')
+            .values({ digest, created_at: now })
+            .onConflict((oc) => oc.column('digest').doNothing())
+            .returning('digest')
+            .executeTakeFirst();
+          // A concurrent writer inserted it first; its wrap is visible once it commits.
+          if (!inserted) return { claimed: false as const, wraps: [] };
+          await trx
+            .insertInto('blob_key_wraps')
+            .values({ namespace_id: namespaceId, digest, wrapped_key: b64(wrapped) })
+            .execute();
+          return { claimed: true as const };
+        }),
+      );
     },
 
-    /** Adds a namespace's wrap of a blob's key (a mount, or a push of bytes stored already). */
+    /**
+     * Adds a namespace's wrap of a blob's key (a mount, or a push of bytes stored already);
+     * nothing when the namespace is gone, since nothing can read through it.
+     */
     async addWrap(namespaceId: number, digest: string, wrapped: Buffer): Promise<void> {
-      await db
-        .insertInto('blob_key_wraps')
-        .values({ namespace_id: namespaceId, digest, wrapped_key: b64(wrapped) })
-        .onConflict((oc) => oc.columns(['namespace_id', 'digest']).doNothing())
-        .execute();
+      await whileNamespaceExists(namespaceId, () =>
+        db
+          .insertInto('blob_key_wraps')
+          .values({ namespace_id: namespaceId, digest, wrapped_key: b64(wrapped) })
+          .onConflict((oc) => oc.columns(['namespace_id', 'digest']).doNothing())
+          .execute(),
+      ).catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
     },
 
     /** Garbage collection deleted the blob: its keys go too. */

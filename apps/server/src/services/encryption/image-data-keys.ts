@@ -14,6 +14,17 @@ export const namespaceKeyContext = (namespaceId: number) => `berth:namespace-key
 const blobKeyContext = (namespaceId: number, digest: string) =>
   `berth:blob-key:v1:${namespaceId}:${digest}`;
 
+/**
+ * Unwrapped namespace keys are kept this long, for reads and writes alike: a small push reads
+ * its namespace's key seven times (a sixth of what encryption added to it, measured). A
+ * namespace's key never changes while the namespace exists (rotating the root key re-wraps the
+ * same key, and ids are never reused), so a kept key is the stored one; a reader that fails to
+ * authenticate with one asks again (`fresh`) before calling data altered. After a namespace is
+ * deleted its key may stay in a process's memory this long, never on disk.
+ */
+const KEY_TTL_MS = 10_000;
+const MAX_CACHED_KEYS = 256;
+
 /** An upload session's key wrapped by a namespace key (see wrapUploadKey). */
 const uploadKeyContext = (namespaceId: number, session: string) =>
   `berth:upload-key:v1:${namespaceId}:${session}`;
@@ -26,8 +37,27 @@ const uploadKeyContext = (namespaceId: number, session: string) =>
  */
 export function createImageDataKeys(store: Store, keyring: Keyring, clock: () => number) {
   const keys = store.imageDataKeys;
+  const cache = new Map<number, { key: Buffer; at: number }>();
 
-  async function namespaceKey(namespaceId: number, create: boolean): Promise<Buffer | null> {
+  function remember(namespaceId: number, key: Buffer): Buffer {
+    cache.delete(namespaceId); // re-inserted last: the map's order is the eviction order
+    cache.set(namespaceId, { key, at: performance.now() });
+    if (cache.size > MAX_CACHED_KEYS) cache.delete(cache.keys().next().value as number);
+    return key;
+  }
+
+  /**
+   * The namespace's key; with `create`, made on its first encrypted write. `fresh`: read from
+   * the database even when kept (a reader whose kept key did not open what it read).
+   */
+  async function namespaceKey(
+    namespaceId: number,
+    create: boolean,
+    { fresh = false }: { fresh?: boolean } = {},
+  ): Promise<Buffer | null> {
+    const kept = cache.get(namespaceId);
+    if (kept && !fresh && performance.now() - kept.at <= KEY_TTL_MS) return kept.key;
+    cache.delete(namespaceId);
     let stored = await keys.namespaceKey(namespaceId);
     if (!stored && create) {
       const fresh = keyring.wrapKey(
@@ -42,7 +72,30 @@ export function createImageDataKeys(store: Store, keyring: Keyring, clock: () =>
       );
     }
     if (!stored) return null;
-    return keyring.unwrapKey(namespaceKeyContext(namespaceId), stored.rootKeyId, stored.wrapped);
+    return remember(
+      namespaceId,
+      keyring.unwrapKey(namespaceKeyContext(namespaceId), stored.rootKeyId, stored.wrapped),
+    );
+  }
+
+  /**
+   * `open` with the namespace's key: a kept key first, and when `open` throws (what it opens
+   * does not authenticate), the stored key, which throws the same way if the data itself is
+   * altered. Null when the namespace has no key.
+   */
+  async function withNamespaceKey<T>(
+    namespaceId: number,
+    open: (nsKey: Buffer) => T,
+  ): Promise<T | null> {
+    const nsKey = await namespaceKey(namespaceId, false);
+    if (!nsKey) return null;
+    try {
+      return open(nsKey);
+    } catch {
+      const stored = await namespaceKey(namespaceId, false, { fresh: true });
+      if (!stored) return null;
+      return open(stored);
+    }
   }
 
   const wrapFor = (nsKey: Buffer, namespaceId: number, digest: string, blobKey: Buffer) =>
@@ -56,9 +109,11 @@ export function createImageDataKeys(store: Store, keyring: Keyring, clock: () =>
 
   async function fromWraps(digest: string, wraps: { namespaceId: number; wrapped: Buffer }[]) {
     for (const wrap of wraps) {
-      const nsKey = await namespaceKey(wrap.namespaceId, false);
-      // Its namespace is being deleted right now: another wrap will do.
-      if (nsKey) return unwrapWith(nsKey, wrap.namespaceId, digest, wrap.wrapped);
+      const key = await withNamespaceKey(wrap.namespaceId, (nsKey) =>
+        unwrapWith(nsKey, wrap.namespaceId, digest, wrap.wrapped),
+      );
+      // Null: its namespace is being deleted right now, and another wrap will do.
+      if (key) return key;
     }
     return null;
   }
@@ -72,6 +127,7 @@ export function createImageDataKeys(store: Store, keyring: Keyring, clock: () =>
 
   return {
     namespaceKey,
+    withNamespaceKey,
 
     /**
      * The blob's key as `namespaceId` reads it; null when the blob has no key (plaintext, or
@@ -82,9 +138,11 @@ export function createImageDataKeys(store: Store, keyring: Keyring, clock: () =>
     async blobKey(namespaceId: number, digest: string): Promise<Buffer | null> {
       const own = await keys.wrapOf(namespaceId, digest);
       if (own) {
-        const nsKey = await namespaceKey(namespaceId, false);
-        if (!nsKey) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
-        return unwrapWith(nsKey, namespaceId, digest, own);
+        const key = await withNamespaceKey(namespaceId, (nsKey) =>
+          unwrapWith(nsKey, namespaceId, digest, own),
+        );
+        if (!key) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
+        return key;
       }
       const key = await fromWraps(digest, await keys.wrapsOf(digest));
       if (key) await share(namespaceId, digest, key);
@@ -103,9 +161,10 @@ export function createImageDataKeys(store: Store, keyring: Keyring, clock: () =>
     },
 
     async unwrapUploadKey(namespaceId: number, session: string, wrapped: Buffer): Promise<Buffer> {
-      const nsKey = await namespaceKey(namespaceId, false);
-      if (!nsKey) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
-      const key = keyring.open(nsKey, uploadKeyContext(namespaceId, session), wrapped);
+      const key = await withNamespaceKey(namespaceId, (nsKey) =>
+        keyring.open(nsKey, uploadKeyContext(namespaceId, session), wrapped),
+      );
+      if (!key) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
       if (key.length !== KEY_BYTES)
         throw new RootKeyError(`the key of upload ${session} is malformed`);
       return key;

@@ -18,18 +18,13 @@ const TAG_BYTES = 16;
 export const SEALED_MANIFEST_OVERHEAD = SEALED_MANIFEST_MAGIC.length + NONCE_BYTES + TAG_BYTES;
 
 /**
- * Unwrapped namespace keys are kept this long: every sealed manifest GET would otherwise read
- * and unwrap its namespace's key. A deleted namespace has no manifests left to read, so an
- * entry that outlives it opens nothing.
- */
-const KEY_TTL_MS = 10_000;
-const MAX_CACHED_KEYS = 256;
-/**
  * Manifests opened lately, by the exact sealed bytes they were opened from: a HEAD or GET of
  * a manifest being pulled again and again (a tag many nodes resolve) then costs a comparison
  * of those bytes instead of a cipher (a fifth of a HEAD's time). Bytes that differ in any way
- * are opened, and authenticated, afresh. Kept as long as the keys, in at most 4 MiB.
+ * are opened, and authenticated, afresh. Kept 10 s (as long as image-data-keys keeps a
+ * namespace's key), in at most 4 MiB.
  */
+const OPENED_TTL_MS = 10_000;
 const MAX_OPENED_BYTES = 4 * 1024 * 1024;
 const MAX_OPENED_MANIFEST = 64 * 1024;
 
@@ -61,7 +56,6 @@ export interface ManifestSealingOptions {
  * writes them, opening after it reads them, and rows in either form are read.
  */
 export function createManifestSealing({ imageData, keyring, logger }: ManifestSealingOptions) {
-  const cache = new Map<number, { key: Buffer; at: number }>();
   const opened = new Map<string, { sealed: Buffer; plain: Buffer; at: number }>();
   let openedBytes = 0;
 
@@ -85,18 +79,6 @@ export function createManifestSealing({ imageData, keyring, logger }: ManifestSe
     }
   }
 
-  function remember(namespaceId: number, key: Buffer): Buffer {
-    cache.delete(namespaceId); // re-inserted last: the map's order is the eviction order
-    cache.set(namespaceId, { key, at: Date.now() });
-    if (cache.size > MAX_CACHED_KEYS) cache.delete(cache.keys().next().value as number);
-    return key;
-  }
-
-  async function namespaceKey(namespaceId: number, create: boolean): Promise<Buffer | null> {
-    const key = await imageData.keys.namespaceKey(namespaceId, create);
-    return key ? remember(namespaceId, key) : null;
-  }
-
   async function idOf(namespace: NamespaceRef): Promise<number> {
     if (typeof namespace === 'number') return namespace;
     const id = await imageData.namespaceId(namespace);
@@ -109,22 +91,10 @@ export function createManifestSealing({ imageData, keyring, logger }: ManifestSe
   /** Sealed whatever the installation decided (encrypt-existing, tests). */
   async function seal(namespace: NamespaceRef, digest: string, plain: Uint8Array) {
     const namespaceId = await idOf(namespace);
-    // Read from the database, never the cache, on a write: what is sealed must be under the
-    // key that is stored, or it would be unreadable once the cache forgets it.
-    const key = await namespaceKey(namespaceId, true);
+    const key = await imageData.keys.namespaceKey(namespaceId, true);
     if (!key) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
     const sealed = keyring.seal(key, manifestContext(namespaceId, digest), Buffer.from(plain));
     return Buffer.concat([SEALED_MANIFEST_MAGIC, sealed]);
-  }
-
-  function tryOpen(key: Buffer, namespaceId: number, digest: string, stored: Uint8Array) {
-    try {
-      const body = stored.subarray(SEALED_MANIFEST_MAGIC.length);
-      return keyring.open(key, manifestContext(namespaceId, digest), body);
-    } catch (error) {
-      if (error instanceof RootKeyError) return null;
-      throw error;
-    }
   }
 
   function open(namespace: NamespaceRef, digest: string, stored: Uint8Array): Promise<Buffer>;
@@ -141,23 +111,24 @@ export function createManifestSealing({ imageData, keyring, logger }: ManifestSe
     const namespaceId = await idOf(namespace);
     const id = `${namespaceId}:${digest}`;
     const seen = opened.get(id);
-    if (seen && Date.now() - seen.at <= KEY_TTL_MS && seen.sealed.equals(stored)) {
+    if (seen && Date.now() - seen.at <= OPENED_TTL_MS && seen.sealed.equals(stored)) {
       return seen.plain;
     }
-    const cached = cache.get(namespaceId);
-    if (cached && Date.now() - cached.at <= KEY_TTL_MS) {
-      const plain = tryOpen(cached.key, namespaceId, digest, stored);
-      if (plain) {
-        rememberOpened(id, stored, plain);
-        return plain;
-      }
-      // Before calling the row altered, make sure the cached key is still the stored one.
-    }
-    cache.delete(namespaceId);
-    const key = await namespaceKey(namespaceId, false);
-    const plain = key ? tryOpen(key, namespaceId, digest, stored) : null;
+    let keyExists = false;
+    const plain = await imageData.keys
+      .withNamespaceKey(namespaceId, (key) => {
+        keyExists = true;
+        const body = stored.subarray(SEALED_MANIFEST_MAGIC.length);
+        return keyring.open(key, manifestContext(namespaceId, digest), body);
+      })
+      .catch((error: unknown) => {
+        // Thrown by the open, with the stored key: the row does not authenticate. A root key
+        // that cannot unwrap the namespace's key throws before `keyExists` and goes on up.
+        if (keyExists && error instanceof RootKeyError) return null;
+        throw error;
+      });
     if (!plain) {
-      const reason = key ? 'altered' : 'key-destroyed';
+      const reason = keyExists ? 'altered' : 'key-destroyed';
       // The message is what operators search the log for: keep it as it is.
       logger.error(
         {

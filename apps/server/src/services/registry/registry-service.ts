@@ -335,21 +335,22 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
           throw manifestBlobUnknown(name.full, b.digest);
         }
       }
+      // Looked up once, for the config's key and the manifest's seal.
+      const namespaceId = await namespaceIdOf(name.namespace);
       let config: ReturnType<typeof readImageConfig> = { createdAt: null, platform: null };
       if (
         parsed.config &&
         IMAGE_CONFIG_MEDIA_TYPES.includes(parsed.config.mediaType) &&
         parsed.config.size <= MAX_CONFIG_READ
       ) {
-        const bytesOfConfig = await imageData.readAll(
-          await namespaceIdOf(name.namespace),
-          parsed.config.digest,
-        );
+        const bytesOfConfig = await imageData.readAll(namespaceId, parsed.config.digest);
         if (bytesOfConfig) config = readImageConfig(bytesOfConfig);
       }
       // Images with a filesystem: not indexes (their platform images are pushed, and
       // scanned, on their own), nor artifacts such as signatures or attestations.
       const scan = scanOnPush && hasFilesystem(parsed);
+      // Sealed after the digest was checked: the digest and size are the plaintext's.
+      const content = await sealing.forStorage(namespaceId, digest, bytes);
       await store.images.ingest(
         name.namespace,
         name.repository,
@@ -364,8 +365,8 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
           subject: parsed.subject?.digest ?? null,
           createdAt: config.createdAt,
           platform: config.platform,
-          // Sealed after the digest was checked: the digest and size are the plaintext's.
-          content: await sealing.forStorage(name.namespace, digest, bytes),
+          content,
+          ...(isSealedManifest(content) ? { sealedFor: namespaceId } : {}),
         },
         tags,
         { actor, now: clock() },
