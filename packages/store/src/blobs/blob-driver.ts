@@ -12,6 +12,13 @@ export interface BlobDriver {
    */
   adopt(digest: string, file: string, durable?: { size: number }): Promise<{ size: number }>;
   /**
+   * Optional: moves a local file of stored bytes (an upload's ciphertext, fsynced by the
+   * caller) into place as blob `digest`, atomically replacing whatever is stored there
+   * (plaintext from before, or ciphertext whose key was destroyed). Drivers that keep blobs in
+   * local files have it; the caller of the others copies through putStored.
+   */
+  adoptStored?(digest: string, file: string): Promise<void>;
+  /**
    * Stores exactly these bytes under `digest`, replacing what is stored there (atomically: temp +
    * rename, or an S3 PUT), verifying the bytes' own sha256 equals `expect.sha256` (hex) and their
    * length `expect.size`; not the content digest, since stored bytes may be ciphertext.

@@ -73,6 +73,47 @@ describe('filesystem driver specifics', () => {
     await expect.poll(() => existsSync(upload)).toBe(false);
   });
 
+  it('adopts stored bytes into place, replacing what was stored, and a reader opened before keeps the old bytes', async () => {
+    const plain = Buffer.from('plaintext stored before encryption');
+    const digest = digestOf(plain);
+    const hex = digest.slice('sha256:'.length);
+    const driver = createFilesystemDriver(root);
+    const stored = join(root, 'blobs', 'sha256', hex.slice(0, 2), hex);
+
+    // Into an empty store: the file becomes the blob, and its shard directory is made.
+    const first = join(root, 'first-upload');
+    await writeFile(first, 'ciphertext one');
+    await driver.adoptStored!(digest, first);
+    expect(await collect((await driver.get(digest))!)).toEqual(Buffer.from('ciphertext one'));
+    expect(existsSync(first)).toBe(false);
+
+    // Over stored bytes: replaced at once, never half of each.
+    await driver.putStored(digest, plain, {
+      sha256: createHash('sha256').update(plain).digest('hex'),
+      size: plain.length,
+    });
+    const reader = (await driver.openReader!(digest))!;
+    const second = join(root, 'second-upload');
+    await writeFile(second, 'ciphertext two');
+    await driver.adoptStored!(digest, second);
+    expect(await collect((await driver.get(digest))!)).toEqual(Buffer.from('ciphertext two'));
+    expect(existsSync(second)).toBe(false);
+    const old = Buffer.alloc(plain.length);
+    expect(await reader.read(old, old.length, 0)).toBe(plain.length);
+    expect(old).toEqual(plain);
+    await reader.close();
+    expect((await readdir(join(root, 'blobs', 'sha256', hex.slice(0, 2)))).sort()).toEqual([hex]);
+    expect((await stat(stored)).size).toBe('ciphertext two'.length);
+
+    // A malformed digest is refused before any path is made of it; the file stays.
+    const third = join(root, 'third-upload');
+    await writeFile(third, 'x');
+    await expect(driver.adoptStored!('sha256:../../etc', third)).rejects.toThrow(
+      InvalidDigestError,
+    );
+    expect(existsSync(third)).toBe(true);
+  });
+
   it('opens a blob for positioned reads, which go on through a delete', async () => {
     const driver = createFilesystemDriver(root);
     const bytes = Buffer.from('0123456789abcdef');

@@ -1,4 +1,5 @@
 import type { BlobReader } from '@berth/store';
+import { readUpTo } from './positioned-reads.js';
 import { BATCH_SEGMENTS, type SegmentCipherPool } from './segment-cipher-pool.js';
 import {
   CiphertextError,
@@ -73,13 +74,8 @@ export function decryptingReader(options: DecryptingReaderOptions): ViewingReade
     (i === count - 1 ? plainSize - i * SEGMENT_BYTES : SEGMENT_BYTES) + header.overhead;
 
   async function readFully(into: Buffer, length: number, position: number) {
-    let got = 0;
-    while (got < length) {
-      const n = await stored.read(into.subarray(got), length - got, position + got);
-      if (n === 0) {
-        throw new CiphertextError(`the stored blob ${digest} ends before its recorded size`);
-      }
-      got += n;
+    if ((await readUpTo(stored, into, length, position)) < length) {
+      throw new CiphertextError(`the stored blob ${digest} ends before its recorded size`);
     }
   }
 
