@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotFoundError } from '@berth/domain';
 import type { Store } from '@berth/store';
-import { type Keyring, RootKeyError } from '../projects/keyring.js';
+import { type Keyring, NotAuthenticError } from '../projects/keyring.js';
+import { IntegrityError } from './integrity-error.js';
 
 const KEY_BYTES = 32;
 /** Claims lost to a concurrent writer whose wrap is not visible yet, before giving up. */
@@ -103,18 +104,35 @@ export function createImageDataKeys(store: Store, keyring: Keyring, clock: () =>
 
   function unwrapWith(nsKey: Buffer, namespaceId: number, digest: string, wrapped: Buffer) {
     const key = keyring.open(nsKey, blobKeyContext(namespaceId, digest), wrapped);
-    if (key.length !== KEY_BYTES) throw new RootKeyError(`the key of blob ${digest} is malformed`);
+    if (key.length !== KEY_BYTES) {
+      throw new NotAuthenticError(`the key of blob ${digest} is malformed`);
+    }
     return key;
   }
 
+  /** A stored key that does not authenticate, as the integrity failure it is for `digest`. */
+  function keyAltered(digest: string, error: unknown): unknown {
+    return error instanceof NotAuthenticError
+      ? new IntegrityError('blob', digest, 'key-altered', { cause: error })
+      : error;
+  }
+
+  /** The blob's key through the first wrap that opens; one that does not is tried past. */
   async function fromWraps(digest: string, wraps: { namespaceId: number; wrapped: Buffer }[]) {
+    let failure: unknown = null;
     for (const wrap of wraps) {
-      const key = await withNamespaceKey(wrap.namespaceId, (nsKey) =>
-        unwrapWith(nsKey, wrap.namespaceId, digest, wrap.wrapped),
-      );
-      // Null: its namespace is being deleted right now, and another wrap will do.
-      if (key) return key;
+      try {
+        const key = await withNamespaceKey(wrap.namespaceId, (nsKey) =>
+          unwrapWith(nsKey, wrap.namespaceId, digest, wrap.wrapped),
+        );
+        // Null: its namespace is being deleted right now, and another wrap will do.
+        if (key) return key;
+      } catch (error) {
+        if (!(error instanceof NotAuthenticError)) throw error;
+        failure = error;
+      }
     }
+    if (failure) throw keyAltered(digest, failure);
     return null;
   }
 
@@ -140,7 +158,9 @@ export function createImageDataKeys(store: Store, keyring: Keyring, clock: () =>
       if (own) {
         const key = await withNamespaceKey(namespaceId, (nsKey) =>
           unwrapWith(nsKey, namespaceId, digest, own),
-        );
+        ).catch((error: unknown) => {
+          throw keyAltered(digest, error);
+        });
         if (!key) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
         return key;
       }
@@ -166,7 +186,7 @@ export function createImageDataKeys(store: Store, keyring: Keyring, clock: () =>
       );
       if (!key) throw new NotFoundError('NAME_UNKNOWN', 'the namespace no longer exists');
       if (key.length !== KEY_BYTES)
-        throw new RootKeyError(`the key of upload ${session} is malformed`);
+        throw new NotAuthenticError(`the key of upload ${session} is malformed`);
       return key;
     },
 

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { Keyring } from '../projects/keyring.js';
 import { decryptingReader, type ViewingReader } from './decrypting-reader.js';
 import { createImageDataKeys } from './image-data-keys.js';
+import { ImageDataUnreadableError } from './integrity-error.js';
 import { readUpTo } from './positioned-reads.js';
 import { type SegmentCipherPool, sharedCipherPool } from './segment-cipher-pool.js';
 import {
@@ -50,11 +51,6 @@ const SETTLE_WAIT_MS = 10_000;
 const READ_SEGMENTS = 16;
 /** How long a server keeps the installation's encryption decision before reading it again. */
 const DECISION_TTL_MS = 10_000;
-
-/** The blob is encrypted and no key that could read it exists any more (crypto-shredded). */
-export class ImageDataUnreadableError extends Error {
-  override readonly name = 'ImageDataUnreadableError';
-}
 
 export interface ImageDataOptions {
   store: Store;

@@ -1,16 +1,22 @@
-import { ImageDataUnreadableError } from './image-data.js';
 import { CiphertextError } from './segment-format.js';
+
+/** The blob is encrypted and no key that could read it exists any more (crypto-shredded). */
+export class ImageDataUnreadableError extends Error {
+  override readonly name = 'ImageDataUnreadableError';
+}
 
 /** What did not authenticate: a manifest row (`manifests.content`) or a blob's stored bytes. */
 export type IntegritySubject = 'manifest' | 'blob';
 
 /**
  * Why it cannot be served. `altered`: a key exists and the stored bytes do not open under it
- * (changed, truncated, or copied from another digest or namespace). `key-destroyed`: no key
- * that could open them exists any more (crypto-shredded with its namespace, or its key rows
- * lost): the bytes may be intact, but nobody can read them.
+ * (changed, truncated, or copied from another digest or namespace). `key-altered`: a stored key
+ * that opens them does not itself authenticate (the namespace's key under the root key, or the
+ * blob's key under the namespace's): a key row was changed or copied, and the bytes may be
+ * intact. `key-destroyed`: no key that could open them exists any more (crypto-shredded with
+ * its namespace, or its key rows lost): the bytes may be intact, but nobody can read them.
  */
-export type IntegrityReason = 'altered' | 'key-destroyed';
+export type IntegrityReason = 'altered' | 'key-altered' | 'key-destroyed';
 
 /**
  * Written for the registry client, the console and the administrator at once: which object,
@@ -29,6 +35,9 @@ function integrityMessage(
         ? "its sealed bytes do not open under its namespace's key (they were altered, or copied from another image or namespace)"
         : 'its encrypted bytes do not authenticate under its key (they were altered, truncated, or copied from another blob)';
     return `${what}: ${found}. It was not served. An administrator can restore it from a backup taken before the change`;
+  }
+  if (reason === 'key-altered') {
+    return `${what}: a stored key that opens it does not authenticate (a key row in the database was altered, or copied from another namespace or blob). It was not served. An administrator can restore the database from a backup taken before the change`;
   }
   const found =
     subject === 'manifest'

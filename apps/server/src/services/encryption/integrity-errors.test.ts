@@ -36,7 +36,11 @@ interface OciBody {
 /** The one OCI error of a 500: its message, after checking what every such answer shares. */
 function ociIntegrityError(
   res: { status: number; headers: Record<string, string>; body: unknown },
-  detail: { subject: 'manifest' | 'blob'; digest: string; reason: 'altered' | 'key-destroyed' },
+  detail: {
+    subject: 'manifest' | 'blob';
+    digest: string;
+    reason: 'altered' | 'key-altered' | 'key-destroyed';
+  },
 ): string {
   expect(res.status).toBe(500);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -48,7 +52,7 @@ function ociIntegrityError(
     `the stored ${detail.subject} ${detail.digest} failed its integrity check`,
   );
   expect(error!.message).toMatch(
-    /It was not served\. An administrator can restore it from a backup/,
+    /It was not served\. An administrator can restore (it|the database) from a backup/,
   );
   return error!.message;
 }
@@ -158,7 +162,7 @@ describe('stored image data that fails its integrity check is refused in words (
     await server.api().head(`/v2/vault/app/manifests/${a.digest}`).expect(200);
   });
 
-  it("another image's sealed row moved into a manifest's place, and a referrer whose row was altered, say which digest", async () => {
+  it("another image's sealed row moved into a manifest's place, and a referrer whose row was altered, say which digest; the referrers list still lists it", async () => {
     const a = await pushArtifact(server, 'vault/moved', 'moved-a');
     const b = await pushArtifact(server, 'vault/moved', 'moved-b');
     const rowA = await manifestRow(server, 'vault/moved', a.digest);
@@ -178,12 +182,47 @@ describe('stored image data that fails its integrity check is refused in words (
         subject: { mediaType: MANIFEST_TYPE, digest: subject.digest, size: subject.bytes.length },
       },
     });
+    const signature = await pushArtifact(server, 'vault/signed', 'signed-signature', {
+      extra: {
+        artifactType: 'application/vnd.example.signature',
+        annotations: { 'org.example.signed-by': 'ci' },
+        subject: { mediaType: MANIFEST_TYPE, digest: subject.digest, size: subject.bytes.length },
+      },
+    });
     const row = await manifestRow(server, 'vault/signed', referrer.digest);
     const flipped = Buffer.from(row.content!);
     flipped[flipped.length - 1]! ^= 0x01; // the tag
     await setManifestContent(server, row.id, flipped);
-    const res = await get(server, `/v2/vault/signed/referrers/${subject.digest}`);
-    ociIntegrityError(res, { subject: 'manifest', digest: referrer.digest, reason: 'altered' });
+    ociIntegrityError(await get(server, `/v2/vault/signed/manifests/${referrer.digest}`), {
+      subject: 'manifest',
+      digest: referrer.digest,
+      reason: 'altered',
+    });
+    // The list goes on: the intact signature with its annotations, the damaged referrer from
+    // its clear columns (no annotations), so a client finds one and is refused the other.
+    const res = await get(server, `/v2/vault/signed/referrers/${subject.digest}`).expect(200);
+    const listed = (
+      JSON.parse((res.body as Buffer).toString()) as {
+        manifests: { digest: string; artifactType?: string; annotations?: unknown }[];
+      }
+    ).manifests;
+    expect(listed.find((m) => m.digest === signature.digest)).toMatchObject({
+      artifactType: 'application/vnd.example.signature',
+      annotations: { 'org.example.signed-by': 'ci' },
+    });
+    const damaged = listed.find((m) => m.digest === referrer.digest);
+    expect(damaged).toMatchObject({ artifactType: 'application/vnd.example.sbom' });
+    expect(damaged).not.toHaveProperty('annotations');
+    expect(logged('a sealed manifest failed to authenticate', referrer.digest)).toBe(true);
+    // Filtered by type, each is listed under its own.
+    const sboms = await get(
+      server,
+      `/v2/vault/signed/referrers/${subject.digest}?artifactType=application/vnd.example.sbom`,
+    ).expect(200);
+    expect(
+      (JSON.parse((sboms.body as Buffer).toString()) as { manifests: { digest: string }[] })
+        .manifests,
+    ).toEqual([expect.objectContaining({ digest: referrer.digest })]);
     // The subject itself is intact.
     await get(server, `/v2/vault/signed/manifests/${subject.digest}`).expect(200);
   });
@@ -294,6 +333,66 @@ describe('stored image data that fails its integrity check is refused in words (
     expect((res.body as Buffer).includes(bytes.subarray(0, 64))).toBe(false);
     await server.store.db.insertInto('blob_key_wraps').values(wraps).execute();
     expect((await pullBlob(server, 'vault/orphan', digest)).equals(bytes)).toBe(true);
+  });
+
+  it("a blob whose key's stored wrap was altered says a key row was, not its bytes, and pulls again once it is back", async () => {
+    const bytes = crypto.randomBytes(S + 11);
+    const digest = await pushBlob(server, 'vault/wrapped', bytes);
+    const [wrap] = await server.store.db
+      .selectFrom('blob_key_wraps')
+      .selectAll()
+      .where('digest', '=', digest)
+      .execute();
+    const altered = Buffer.from(wrap!.wrapped_key, 'base64');
+    altered[altered.length - 1]! ^= 0x01;
+    const setWrap = (wrapped: string) =>
+      server.store.db
+        .updateTable('blob_key_wraps')
+        .set({ wrapped_key: wrapped })
+        .where('digest', '=', digest)
+        .where('namespace_id', '=', wrap!.namespace_id)
+        .execute();
+    await setWrap(altered.toString('base64'));
+    const res = await get(server, `/v2/vault/wrapped/blobs/${digest}`);
+    const message = ociIntegrityError(res, { subject: 'blob', digest, reason: 'key-altered' });
+    expect(message).toMatch(/a stored key that opens it does not authenticate/);
+    expect(message).toMatch(/restore the database from a backup taken before the change/);
+    expect((res.body as Buffer).includes(bytes.subarray(0, 64))).toBe(false);
+    expect(logged('failed its integrity check', digest, 'key-altered')).toBe(true);
+    await setWrap(wrap!.wrapped_key);
+    expect((await pullBlob(server, 'vault/wrapped', digest)).equals(bytes)).toBe(true);
+  });
+
+  it('a manifest whose namespace key row was altered says a key row was, on /v2 and /api', async () => {
+    await server.api().post(apiPaths.namespaces()).send({ name: 'rekeyed', region: 'local' });
+    const pushed = await pushArtifact(server, 'rekeyed/app', 'rekeyed');
+    const row = await manifestRow(server, 'rekeyed/app', pushed.digest);
+    const key = await server.store.db
+      .selectFrom('namespace_keys')
+      .selectAll()
+      .where('namespace_id', '=', row.namespaceId)
+      .executeTakeFirstOrThrow();
+    const altered = Buffer.from(key.wrapped_key, 'base64');
+    altered[altered.length - 1]! ^= 0x01;
+    await server.store.db
+      .updateTable('namespace_keys')
+      .set({ wrapped_key: altered.toString('base64') })
+      .where('namespace_id', '=', row.namespaceId)
+      .execute();
+    // A restart: the running server keeps unwrapped namespace keys for a few seconds.
+    await server.close();
+    server = await startTestServer({ dataDir: server.dataDir, logStream });
+    const expected = { subject: 'manifest', digest: pushed.digest, reason: 'key-altered' } as const;
+    const message = ociIntegrityError(
+      await get(server, `/v2/rekeyed/app/manifests/${pushed.digest}`),
+      expected,
+    );
+    expect(message).toMatch(/a stored key that opens it does not authenticate/);
+    const res = await server
+      .api()
+      .get(apiPaths.image('rekeyed', 'app', pushed.digest))
+      .expect(500);
+    expect(res.body).toEqual({ error: { code: 'INTEGRITY_FAILURE', message, details: expected } });
   });
 
   it('a manifest whose namespace key no longer exists says so, on /v2 and /api', async () => {

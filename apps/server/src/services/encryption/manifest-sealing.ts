@@ -1,9 +1,9 @@
 import { NotFoundError } from '@berth/domain';
 import type { Store } from '@berth/store';
 import type { Logger } from 'pino';
-import { type Keyring, RootKeyError } from '../projects/keyring.js';
+import { type Keyring, NotAuthenticError } from '../projects/keyring.js';
 import { type ImageData, imageDataOf } from './image-data.js';
-import { IntegrityError } from './integrity-error.js';
+import { IntegrityError, type IntegrityReason } from './integrity-error.js';
 
 /**
  * Leads every sealed manifest. A stored manifest is JSON (the registry parses it on push), and
@@ -38,6 +38,9 @@ export function isSealedManifest(stored: Uint8Array): boolean {
     SEALED_MANIFEST_MAGIC.equals(stored.subarray(0, SEALED_MANIFEST_MAGIC.length))
   );
 }
+
+/** A sealed manifest that does not open under its namespace's key. */
+class SealNotAuthentic extends Error {}
 
 /** A namespace by id, or by name when the caller has only that (looked up only if needed). */
 export type NamespaceRef = number | string;
@@ -114,21 +117,26 @@ export function createManifestSealing({ imageData, keyring, logger }: ManifestSe
     if (seen && Date.now() - seen.at <= OPENED_TTL_MS && seen.sealed.equals(stored)) {
       return seen.plain;
     }
-    let keyExists = false;
+    let reason: IntegrityReason = 'key-destroyed';
     const plain = await imageData.keys
       .withNamespaceKey(namespaceId, (key) => {
-        keyExists = true;
         const body = stored.subarray(SEALED_MANIFEST_MAGIC.length);
-        return keyring.open(key, manifestContext(namespaceId, digest), body);
+        try {
+          return keyring.open(key, manifestContext(namespaceId, digest), body);
+        } catch (error) {
+          // The row does not open under its namespace's key (also the stored one, on retry).
+          if (error instanceof NotAuthenticError) throw new SealNotAuthentic();
+          throw error;
+        }
       })
       .catch((error: unknown) => {
-        // Thrown by the open, with the stored key: the row does not authenticate. A root key
-        // that cannot unwrap the namespace's key throws before `keyExists` and goes on up.
-        if (keyExists && error instanceof RootKeyError) return null;
-        throw error;
+        if (error instanceof SealNotAuthentic) reason = 'altered';
+        // The namespace's key itself does not unwrap under the root key that wrapped it.
+        else if (error instanceof NotAuthenticError) reason = 'key-altered';
+        else throw error;
+        return null;
       });
     if (!plain) {
-      const reason = keyExists ? 'altered' : 'key-destroyed';
       // The message is what operators search the log for: keep it as it is.
       logger.error(
         {

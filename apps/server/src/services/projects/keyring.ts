@@ -21,6 +21,15 @@ export class RootKeyError extends Error {
   override name = 'RootKeyError';
 }
 
+/**
+ * A wrapped key or sealed value that does not authenticate under the key it is opened with:
+ * the stored bytes were altered or copied from elsewhere, since the key that opens them is
+ * configured (one that is not throws a plain RootKeyError).
+ */
+export class NotAuthenticError extends RootKeyError {
+  override name = 'NotAuthenticError';
+}
+
 /** Identifies a root key in the database without revealing anything about it. */
 export function rootKeyId(key: Buffer): string {
   return crypto
@@ -158,7 +167,7 @@ export function createKeyring(source: RootKeySource): Keyring {
   const unwrapIn = (context: string, owner: string, keyId: string, wrapped: Uint8Array) => {
     const dataKey = open(rootKey(keyId), context, wrapped);
     if (!dataKey || dataKey.length !== KEY_BYTES) {
-      throw new RootKeyError(
+      throw new NotAuthenticError(
         `the data key of ${owner} does not decrypt under root key ${keyId}: the key is not the one that wrapped it, or the stored key was altered`,
       );
     }
@@ -216,7 +225,7 @@ export function createKeyring(source: RootKeySource): Keyring {
     open(dataKey, context, sealed) {
       const plain = open(dataKey, context, sealed);
       if (!plain) {
-        throw new RootKeyError(
+        throw new NotAuthenticError(
           `a sealed value of ${context} does not authenticate under its project's data key`,
         );
       }

@@ -32,6 +32,7 @@ import { createS3UploadSessions } from './s3-upload-sessions.js';
 import { createUploadSessions, type UploadSessions } from './upload-sessions.js';
 import { skipWhenFull } from '../skip-when-full.js';
 import { imageDataOf } from '../encryption/image-data.js';
+import { IntegrityError } from '../encryption/integrity-error.js';
 import { isSealedManifest, manifestSealingOf } from '../encryption/manifest-sealing.js';
 
 /** Configs are read for their created time; a config larger than this is not worth reading. */
@@ -648,7 +649,14 @@ export function createRegistryService(deps: ServiceDeps, scanQueued: () => void 
         : 0;
       const manifests = [];
       for (const r of rows) {
-        const content = await sealing.open(namespaceId, r.digest, r.content);
+        // A referrer whose sealed row fails its integrity check is still listed, from its
+        // clear columns (its artifactType when the manifest named one; no annotations), so
+        // the intact ones beside it (a signature) are found; fetching it answers the failure.
+        // sealing.open has logged it.
+        const content = await sealing.open(namespaceId, r.digest, r.content).catch((error) => {
+          if (error instanceof IntegrityError) return null;
+          throw error;
+        });
         // Stored bytes were parsed when they were pushed; synthetic rows have none.
         const parsed = content ? parseManifest(content, r.media_type) : null;
         const type = parsed ? parsed.referrerArtifactType : r.artifact_type;
