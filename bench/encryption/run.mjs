@@ -1,14 +1,19 @@
 // Encryption at rest benchmark (issue 18): push and pull throughput of one big layer with image
-// data encrypted and in plaintext, filesystem driver, two Berth servers side by side on loopback.
+// data encrypted and in plaintext, filesystem driver, two Berth servers side by side on loopback;
+// then pushes of small images, where what encryption costs per blob (keys, rows) shows rather
+// than the cipher.
 //
 //   pnpm run bench:encryption
-//   BENCH_LAYER_MIB=64 BENCH_REPEAT=3 node bench/encryption/run.mjs     (a quick run)
+//   BENCH_LAYER_MIB=64 BENCH_REPEAT=3 BENCH_SMALL_IMAGES=100 node bench/encryption/run.mjs
+//                                                                       (a quick run)
 //
 // Each repetition pushes a new random layer (so nothing deduplicates) to each server in turn
 // (monolithic POST + PUT ?digest= over keep-alive HTTP, the body streamed from memory) and
 // pulls it back (GET, bytes counted and hashed, nothing kept), so both servers see the same
 // machine state. Medians are reported, with the ratio encrypted/plain; the target is a drop of
-// at most 15 %. Then the cost of sharing: the same layer pushed into a second namespace of the
+// at most 15 %. Small images (BENCH_SMALL_IMAGES, 4 KiB layer and config each, pushed as clients
+// do: HEAD, POST, PUT per blob, then the manifest) go in rounds of a fifth, alternating which
+// server goes first; images per second is the median round's. Then the cost of sharing: the same layer pushed into a second namespace of the
 // encrypted server stores no bytes and adds one key-wrap row per blob (counted from the
 // database). Writes bench/results/encryption.{json,md}. Exits non-zero only when it cannot run.
 import { Buffer } from 'node:buffer';
@@ -19,6 +24,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { RegistryClient } from '../registry/client.mjs';
+import { smallImages } from '../registry/layout.mjs';
 import { startBerth, NAMESPACE } from '../registry/servers.mjs';
 import { MiB, envPositive, freePort, round, stop } from '../lib/process.mjs';
 import { writeResultFiles } from '../lib/results.mjs';
@@ -28,6 +35,8 @@ const LAYER_MIB = envPositive('BENCH_LAYER_MIB', 256);
 // Single runs vary by ±30 % on a shared 2-core machine: 15 make a median worth comparing.
 const REPEAT = envPositive('BENCH_REPEAT', 15);
 const TARGET_DROP = 0.15;
+const SMALL_IMAGES = envPositive('BENCH_SMALL_IMAGES', 500);
+const SMALL_ROUNDS = 5;
 const serverMain = path.join(root, 'apps', 'server', 'dist', 'main.js');
 const benchDir = path.join(root, '.bench-data', 'encryption');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -103,6 +112,36 @@ async function pull(server, repo, digest, size) {
   return seconds;
 }
 
+/** Images per second of each server, one round of `per` small images at a time. */
+async function pushSmallImages(servers) {
+  const images = smallImages(SMALL_IMAGES, 4096);
+  const per = Math.ceil(images.length / SMALL_ROUNDS);
+  const rates = { encrypted: [], plain: [] };
+  for (let round = 0; round < SMALL_ROUNDS; round++) {
+    const batch = images.slice(round * per, (round + 1) * per);
+    const order = round % 2 === 0 ? ['encrypted', 'plain'] : ['plain', 'encrypted'];
+    for (const name of order) {
+      const client = new RegistryClient(servers[name].baseUrl, {
+        maxSockets: 1,
+        headers: servers[name].headers,
+      });
+      try {
+        const t0 = performance.now();
+        for (const image of batch) await client.pushImage(`${NAMESPACE}/small`, image);
+        rates[name].push(batch.length / ((performance.now() - t0) / 1000));
+      } finally {
+        client.close();
+      }
+    }
+    console.log(
+      `small round ${round + 1}/${SMALL_ROUNDS}: ${order.map((n) => `${n} ${round1(rates[n].at(-1))} images/s`).join(', ')}`,
+    );
+  }
+  return rates;
+}
+
+const round1 = (x) => round(x, 1);
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -157,6 +196,17 @@ async function main() {
     result.pushRatio = round(result.pushMiBps.encrypted / result.pushMiBps.plain, 3);
     result.pullRatio = round(result.pullMiBps.encrypted / result.pullMiBps.plain, 3);
 
+    const rates = await pushSmallImages(servers);
+    result.smallImages = {
+      count: SMALL_IMAGES,
+      rounds: SMALL_ROUNDS,
+      imagesPerSecond: {
+        encrypted: round1(median(rates.encrypted)),
+        plain: round1(median(rates.plain)),
+      },
+    };
+    result.smallImages.ratio = round(median(rates.encrypted) / median(rates.plain), 3);
+
     // Sharing: the last layer pushed again into a second namespace of the encrypted server.
     const enc = servers.encrypted;
     const created = await request(enc, 'POST', '/api/v1/namespaces', {
@@ -182,7 +232,9 @@ async function main() {
         ).size - layer.length,
     };
     db.close();
-    result.meetsTarget = result.pushRatio >= 1 - TARGET_DROP && result.pullRatio >= 1 - TARGET_DROP;
+    result.meetsTarget = [result.pushRatio, result.pullRatio, result.smallImages.ratio].every(
+      (ratio) => ratio >= 1 - TARGET_DROP,
+    );
 
     const md = [
       '# Encryption at rest: push and pull throughput',
@@ -193,6 +245,9 @@ async function main() {
       '| --- | --- | --- | --- |',
       `| push (MiB/s) | ${result.pushMiBps.plain} | ${result.pushMiBps.encrypted} | ${result.pushRatio} |`,
       `| pull (MiB/s) | ${result.pullMiBps.plain} | ${result.pullMiBps.encrypted} | ${result.pullRatio} |`,
+      `| small image pushes (images/s) | ${result.smallImages.imagesPerSecond.plain} | ${result.smallImages.imagesPerSecond.encrypted} | ${result.smallImages.ratio} |`,
+      '',
+      `Small images: ${SMALL_IMAGES} (4 KiB layer and config each), HEAD, POST and PUT per blob then the manifest, in ${SMALL_ROUNDS} rounds; the median round's rate.`,
       '',
       `Target: within ${TARGET_DROP * 100} % (ratio ≥ ${1 - TARGET_DROP}): ${result.meetsTarget ? 'met' : 'missed'}.`,
       '',
