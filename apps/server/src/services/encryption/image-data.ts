@@ -115,16 +115,77 @@ export function createImageData(options: ImageDataOptions) {
     );
   }
 
-  /** The first bytes of what is stored, enough to tell ciphertext; null when absent. */
-  async function storedHead(digest: string): Promise<Buffer | null> {
+  /** The first bytes of what is stored, enough to tell ciphertext, and its size; null when absent. */
+  async function storedStart(digest: string): Promise<{ head: Buffer; size: number } | null> {
     const size = (await blobs.stat(digest))?.size;
     if (size === undefined) return null;
-    if (size === 0) return Buffer.alloc(0);
+    if (size === 0) return { head: Buffer.alloc(0), size };
     const stream = await blobs.get(digest, { start: 0, end: Math.min(size, HEADER_BYTES) - 1 });
     if (!stream) return null;
     const parts: Buffer[] = [];
     for await (const chunk of stream) parts.push(Buffer.from(chunk as Uint8Array));
-    return Buffer.concat(parts);
+    return { head: Buffer.concat(parts), size };
+  }
+
+  const storedHead = async (digest: string) => (await storedStart(digest))?.head ?? null;
+
+  /**
+   * Positioned reads of the stored bytes through ranged GETs, for drivers without openReader
+   * (S3): the decrypting reader asks for a batch (about 1 MiB) at a time, a few ahead, so each
+   * read is one request and several are in flight.
+   */
+  function rangedReader(digest: string, size: number): BlobReader {
+    return {
+      size,
+      async read(buffer, length, position) {
+        const want = Math.min(length, size - position);
+        if (want <= 0) return 0;
+        const stream = await blobs.get(digest, { start: position, end: position + want - 1 });
+        if (!stream) throw new ImageDataUnreadableError(`blob ${digest} is not stored`);
+        let got = 0;
+        for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+          const n = Math.min(chunk.length, want - got);
+          buffer.set(chunk.subarray(0, n), got);
+          got += n;
+        }
+        return got;
+      },
+      close: async () => undefined,
+    };
+  }
+
+  /**
+   * The plaintext of a blob larger than one segment, opened on the cipher pool's workers as it
+   * is read (see decrypting-reader.ts); a segment that does not authenticate is logged.
+   */
+  function openedOnWorkers(
+    stored: BlobReader,
+    opened: { key: Buffer; header: SegmentHeader; digest: string; namespaceId: number },
+    size: number,
+    range: { start: number; end: number } | undefined,
+  ): ViewingReader {
+    const { key, header, digest, namespaceId } = opened;
+    const plain = decryptingReader({
+      stored,
+      key,
+      header,
+      digest,
+      plainSize: size,
+      from: range?.start ?? 0,
+      until: range ? Math.min(range.end + 1, size) : size,
+      pool,
+    });
+    const logged = <T>(reading: Promise<T>) =>
+      reading.catch((error: unknown) => {
+        if (error instanceof CiphertextError) logUnauthentic(digest, namespaceId, error);
+        throw error;
+      });
+    return {
+      size,
+      read: (buffer, length, position) => logged(plain.read(buffer, length, position)),
+      view: (position, length) => logged(plain.view(position, length)),
+      close: () => plain.close(),
+    };
   }
 
   /**
@@ -408,8 +469,10 @@ export function createImageData(options: ImageDataOptions) {
     /**
      * What a registry GET sends, with one open of the stored bytes when the driver has
      * positioned reads: the reader itself when they are plaintext (sent as they are), or a
-     * stream decrypting through that same reader. Without positioned reads (S3), as open.
-     * Null when nothing is stored. `namespaceId`: asked only when the bytes are encrypted.
+     * reader or stream decrypting through that same reader. Without positioned reads (S3), a
+     * stream of plaintext bytes, or encrypted ones decrypted through ranged GETs. A blob
+     * larger than one segment is decrypted on the cipher pool's workers either way. Null when
+     * nothing is stored. `namespaceId`: asked only when the bytes are encrypted.
      */
     async openForSend(
       namespaceIdOf: () => Promise<number>,
@@ -417,9 +480,26 @@ export function createImageData(options: ImageDataOptions) {
       range?: { start: number; end: number },
       plainSize?: number,
     ): Promise<{ reader: BlobReader | ViewingReader } | { stream: NodeJS.ReadableStream } | null> {
-      if (!blobs.openReader) {
-        const stream = await api.open(await namespaceIdOf(), digest, range, plainSize);
+      const plainStream = async () => {
+        const stream = await blobs.get(digest, range);
         return stream ? { stream } : null;
+      };
+      if (!blobs.openReader) {
+        const start = await storedStart(digest);
+        if (!start) return null;
+        if (!looksEncrypted(start.head)) return plainStream();
+        const namespaceId = await namespaceIdOf();
+        const key = await keyOfEncrypted(digest, await keys.blobKey(namespaceId, digest));
+        if (!key) return plainStream();
+        const header = parseHeader(start.head);
+        const size = plainSize ?? plainSizeOf(start.size, header.version);
+        if (size > SEGMENT_BYTES && pool.workers > 0) {
+          const stored = rangedReader(digest, start.size);
+          return {
+            reader: openedOnWorkers(stored, { key, header, digest, namespaceId }, size, range),
+          };
+        }
+        return { stream: decrypted(key, header, digest, size, range, { namespaceId }) };
       }
       const reader = await blobs.openReader(digest);
       if (!reader) return null;
@@ -435,28 +515,8 @@ export function createImageData(options: ImageDataOptions) {
         if (size > SEGMENT_BYTES && pool.workers > 0) {
           // Large enough for the cipher to be worth a worker (a one-segment blob is opened
           // here, faster than a message to another thread).
-          const plain = decryptingReader({
-            stored: reader,
-            key,
-            header,
-            digest,
-            plainSize: size,
-            from: range?.start ?? 0,
-            until: range ? Math.min(range.end + 1, size) : size,
-            pool,
-          });
-          const logged = <T>(reading: Promise<T>) =>
-            reading.catch((error: unknown) => {
-              if (error instanceof CiphertextError) logUnauthentic(digest, namespaceId, error);
-              throw error;
-            });
           return {
-            reader: {
-              size,
-              read: (buffer, length, position) => logged(plain.read(buffer, length, position)),
-              view: (position, length) => logged(plain.view(position, length)),
-              close: () => plain.close(),
-            },
+            reader: openedOnWorkers(reader, { key, header, digest, namespaceId }, size, range),
           };
         }
         const stream = decrypted(key, header, digest, size, range, { namespaceId }, reader);
