@@ -17,7 +17,7 @@ import type { Keyring } from '../projects/keyring.js';
 import { decryptingReader, type ViewingReader } from './decrypting-reader.js';
 import { createImageDataKeys } from './image-data-keys.js';
 import { ImageDataUnreadableError } from './integrity-error.js';
-import { readUpTo } from './positioned-reads.js';
+import { readUpTo, sequentialReader } from './positioned-reads.js';
 import { type SegmentCipherPool, sharedCipherPool } from './segment-cipher-pool.js';
 import {
   CiphertextError,
@@ -128,31 +128,6 @@ export function createImageData(options: ImageDataOptions) {
   }
 
   const storedHead = async (digest: string) => (await storedStart(digest))?.head ?? null;
-
-  /**
-   * Positioned reads of the stored bytes through ranged GETs, for drivers without openReader
-   * (S3): the decrypting reader asks for a batch (about 1 MiB) at a time, a few ahead, so each
-   * read is one request and several are in flight.
-   */
-  function rangedReader(digest: string, size: number): BlobReader {
-    return {
-      size,
-      async read(buffer, length, position) {
-        const want = Math.min(length, size - position);
-        if (want <= 0) return 0;
-        const stream = await blobs.get(digest, { start: position, end: position + want - 1 });
-        if (!stream) throw new ImageDataUnreadableError(`blob ${digest} is not stored`);
-        let got = 0;
-        for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-          const n = Math.min(chunk.length, want - got);
-          buffer.set(chunk.subarray(0, n), got);
-          got += n;
-        }
-        return got;
-      },
-      close: async () => undefined,
-    };
-  }
 
   /**
    * The plaintext of a blob larger than one segment, opened on the cipher pool's workers as it
@@ -470,7 +445,7 @@ export function createImageData(options: ImageDataOptions) {
      * What a registry GET sends, with one open of the stored bytes when the driver has
      * positioned reads: the reader itself when they are plaintext (sent as they are), or a
      * reader or stream decrypting through that same reader. Without positioned reads (S3), a
-     * stream of plaintext bytes, or encrypted ones decrypted through ranged GETs. A blob
+     * stream of plaintext bytes, or of encrypted ones, decrypted as they arrive. A blob
      * larger than one segment is decrypted on the cipher pool's workers either way. Null when
      * nothing is stored. `namespaceId`: asked only when the bytes are encrypted.
      */
@@ -494,7 +469,14 @@ export function createImageData(options: ImageDataOptions) {
         const header = parseHeader(start.head);
         const size = plainSize ?? plainSizeOf(start.size, header.version);
         if (size > SEGMENT_BYTES && pool.workers > 0) {
-          const stored = rangedReader(digest, start.size);
+          // One GET of the segments wanted, as a plaintext pull makes (ranged GETs of a batch
+          // each measured 0.58 of plaintext through Ceph's gateway, against 0.81 for this
+          // stream decrypted on the request's thread).
+          const plan = planRange(size, range, header.overhead);
+          const stream = await blobs.get(digest, { start: plan.storedStart, end: plan.storedEnd });
+          if (!stream) return null;
+          const source = stream as AsyncIterable<Uint8Array>;
+          const stored = sequentialReader(source, plan.storedStart, start.size);
           return {
             reader: openedOnWorkers(stored, { key, header, digest, namespaceId }, size, range),
           };
