@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,8 +16,10 @@ import { writeLayout } from '../testing/oci-layout.js';
 import {
   DEBIAN_ADVISORIES,
   DEBIAN_LAYERS,
+  dpkgStatus,
   imageWithDiffIds,
   importRecords,
+  layerOf,
   osvRecord,
 } from '../testing/scan-fixtures.js';
 import { hasSkopeo, pushLayout } from '../testing/skopeo.js';
@@ -277,6 +280,41 @@ describe.skipIf(!hasSkopeo())('vulnerability scans', () => {
     expect(result.error).toContain(`layer ${broken.digest} rejected`);
     // The server goes on scanning and serving.
     expect((await scanOf('web', image.digest)).result.status).toBe('complete');
+  });
+
+  it('fails the scan of an image whose stored layer fails its integrity check at once, saying so', async () => {
+    const layer = layerOf([
+      { name: 'var/lib/dpkg/status', content: dpkgStatus([['zlib1g', '1:1.2.13.dfsg-1']]) },
+      // Larger than one 64 KiB segment, so the altered byte is not in the one a header read.
+      { name: 'srv/filler.bin', content: crypto.randomBytes(200 * 1024) },
+    ]);
+    const damaged = buildImage({
+      seed: 'damaged',
+      created: new Date('2024-06-01T00:00:00Z'),
+      layers: [layer],
+    });
+    await push(damaged, 'damaged', 'v1');
+    await server.services.scanner.idle();
+    expect((await scanOf('damaged', damaged.digest)).result.status).toBe('complete');
+    const [algorithm, hex] = layer.digest.split(':') as [string, string];
+    const file = path.join(server.dataDir, 'blobs', algorithm, hex.slice(0, 2), hex);
+    const stored = fs.readFileSync(file);
+    stored[stored.length - 100]! ^= 0x01;
+    fs.writeFileSync(file, stored);
+
+    server.clock.advance(60_000);
+    await server
+      .api()
+      .post(apiPaths.imageScan('demo-shop', 'damaged', damaged.digest))
+      .expect(202);
+    await server.services.scanner.idle();
+    // One attempt, not the retries storage trouble gets: the bytes will not heal.
+    const { result } = await scanOf('damaged', damaged.digest);
+    expect(result).toMatchObject({ status: 'failed', packages: 0 });
+    expect(result.generatedAt).toBe(new Date(server.clock.now).toISOString());
+    expect(result.error).toContain(
+      `the stored blob ${layer.digest} failed its integrity check: its encrypted bytes do not authenticate`,
+    );
   });
 
   it("shows each image's counts in the images list; an index per platform, its worst in the list", async () => {

@@ -11,6 +11,7 @@ import {
 } from '@berth/store';
 import { DEFAULT_SCAN_SETTINGS, type ServiceDeps } from '../deps.js';
 import { imageDataOf } from '../encryption/image-data.js';
+import { blobIntegrityError, IntegrityError } from '../encryption/integrity-error.js';
 import { manifestSealingOf } from '../encryption/manifest-sealing.js';
 import { defaultReaders, readInventory } from './inventory/inventory.js';
 import { LayerRejectedError, type LayerSource } from './inventory/layer-walker.js';
@@ -82,9 +83,13 @@ export function createScanService(
         // Decrypted with the key of the namespace the scanned image is in (issue 18).
         const namespaceId = await imageData.namespaceId(scan.namespace);
         const stream =
-          namespaceId === null ? null : await imageData.open(namespaceId, layer.digest);
+          namespaceId === null
+            ? null
+            : await imageData.open(namespaceId, layer.digest).catch((error: unknown) => {
+                throw blobIntegrityError(layer.digest, error, 'open') ?? error;
+              });
         if (!stream) throw new LayerRejectedError(layer.digest, 'its blob is missing from storage');
-        return Readable.from(yieldingToPushes(stream));
+        return Readable.from(yieldingToPushes(stream, layer.digest));
       },
     }));
     const inventory = await readInventory(layers, defaultReaders);
@@ -99,11 +104,21 @@ export function createScanService(
     return { distro: inventory.distro, packages: inventory.packages, notes };
   }
 
-  /** The layer's bytes, held back while this process receives a push. */
-  async function* yieldingToPushes(stream: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
-    for await (const chunk of stream) {
-      await pushes.whenIdle();
-      yield chunk as Buffer;
+  /**
+   * The layer's bytes, held back while this process receives a push; bytes that fail their
+   * integrity check end it with the IntegrityError that says so.
+   */
+  async function* yieldingToPushes(
+    stream: NodeJS.ReadableStream,
+    digest: string,
+  ): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of stream) {
+        await pushes.whenIdle();
+        yield chunk as Buffer;
+      }
+    } catch (error) {
+      throw blobIntegrityError(digest, error, 'read') ?? error;
     }
   }
 
@@ -127,7 +142,16 @@ export function createScanService(
       const inventory = await inventoryOf(scan);
       result = inventory ? { ...(await resultOf(inventory)), notes: inventory.notes } : null;
     } catch (err) {
-      const rejected = err instanceof LayerRejectedError;
+      // Stored data that fails its integrity check will fail again: no retries, and the
+      // result says what was found, in the words the registry and the console use.
+      const damaged = err instanceof IntegrityError;
+      if (damaged) {
+        logger.error(
+          { ...err.details, image: scan.digest },
+          'an image failed its integrity check; it was not scanned',
+        );
+      }
+      const rejected = err instanceof LayerRejectedError || damaged;
       if (!rejected) {
         logger.error({ err, digest: scan.digest, attempt: scan.attempts }, 'scan failed');
         // Storage or database trouble passes: the image goes back to the queue a few times
