@@ -4,10 +4,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiClient } from '../lib/api-cases.mjs';
+import { startCephS3 } from '../lib/ceph-s3.mjs';
 import { ADMIN_USERNAME, adminKey, berthEnv } from '../lib/credentials.mjs';
 import { freePort, stop, track } from '../lib/process.mjs';
 
@@ -16,9 +16,6 @@ const storeDist = path.join(root, 'packages', 'store', 'dist');
 export const serverMain = path.join(root, 'apps', 'server', 'dist', 'main.js');
 
 const testing = (name) => import(path.join(storeDist, 'testing', `${name}.js`));
-/** The S3 SDK as the store resolves it (the benchmarks have no dependencies of their own). */
-const s3Sdk = () =>
-  import(createRequire(path.join(storeDist, 'index.js')).resolve('@aws-sdk/client-s3'));
 
 /** What is missing to run this benchmark, or null. */
 export async function missingEngines() {
@@ -42,45 +39,30 @@ export async function missingEngines() {
  * Berth) and Ceph RGW with `memoryBytes` of in-memory object store.
  */
 export async function startEngines({ memoryBytes }) {
-  const [{ startPostgres, createTestDatabase }, { startCephRgw }] = await Promise.all([
-    testing('postgres'),
-    testing('ceph-rgw'),
-  ]);
+  const { startPostgres, createTestDatabase } = await testing('postgres');
   const postgres = await startPostgres({ durable: true });
-  let rgw;
+  let s3;
   try {
-    rgw = await startCephRgw({ memoryBytes });
+    s3 = await startCephS3({ memoryBytes });
   } catch (err) {
     await postgres.stop();
     throw err;
   }
-  const { S3Client, CreateBucketCommand } = await s3Sdk();
-  const s3 = new S3Client({
-    endpoint: rgw.endpoint,
-    region: rgw.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-  });
   return {
     postgres,
-    rgw,
+    rgw: s3.rgw,
     /** A new empty database (Berth migrates it at its start). */
     database: () => createTestDatabase(postgres.url, { empty: true }),
     /** A new bucket, as a BERTH_BLOB_STORE address. */
-    bucket: async (name) => {
-      await s3.send(new CreateBucketCommand({ Bucket: name }));
-      return `s3://${name}/berth/?endpoint=${rgw.endpoint}`;
-    },
+    bucket: s3.bucket,
     /** The environment every Berth process on these engines gets. */
     env: {
-      AWS_ACCESS_KEY_ID: rgw.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
+      ...s3.env,
       // One root key for all processes: they read each other's secrets and sign alike.
       BERTH_ROOT_KEY: randomBytes(32).toString('base64'),
     },
     stop: async () => {
-      s3.destroy();
-      await rgw.stop();
+      await s3.stop();
       await postgres.stop();
     },
   };
