@@ -296,4 +296,24 @@ describe('filesystem driver specifics', () => {
       }
     },
   );
+
+  it.skipIf(tmpfsUnavailable() !== null)(
+    `adopts stored bytes staged on another file system by copying them (${tmpfsUnavailable() ?? 'real tmpfs'})`,
+    async () => {
+      const disk = mountTmpfs(8);
+      try {
+        const driver = createFilesystemDriver(root);
+        const stored = Buffer.from('ciphertext staged elsewhere');
+        const digest = digestOf(Buffer.from('its plaintext'));
+        const file = join(disk.dir, 'staged-upload');
+        await writeFile(file, stored);
+        await driver.adoptStored!(digest, file);
+        expect(await collect((await driver.get(digest))!)).toEqual(stored);
+        expect(existsSync(file)).toBe(false);
+        expect(await tempFiles()).toEqual([]);
+      } finally {
+        disk.unmount();
+      }
+    },
+  );
 });

@@ -137,9 +137,23 @@ export function createFilesystemDriver(root: string): BlobDriver {
     async adoptStored(digest, file) {
       // No stat first, as adopt has: what is stored is replaced either way. The stats this
       // path made before were 0.4 ms of a 4 KiB encrypted blob's 2.2 ms to publish (measured).
-      await moveIntoPlace(file, blobPath(digest)).catch((error: unknown) => {
-        throw asStorageFull(error);
-      });
+      try {
+        await moveIntoPlace(file, blobPath(digest));
+      } catch (error) {
+        if (!hasCode(error, 'EXDEV')) throw asStorageFull(error);
+        // Staged on another file system: copied through putStored, which checks what it wrote.
+        const hash = createHash('sha256');
+        let size = 0;
+        for await (const chunk of createReadStream(file)) {
+          hash.update(chunk as Buffer);
+          size += (chunk as Buffer).length;
+        }
+        await driver.putStored(digest, createReadStream(file), {
+          sha256: hash.digest('hex'),
+          size,
+        });
+        await unlink(file);
+      }
     },
 
     async get(digest, range) {
