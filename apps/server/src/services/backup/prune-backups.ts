@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { listBackups } from './backup-target.js';
+import { isDeadPrune, pruneMarkerName } from './prune-fence.js';
 
 /** A backup folder being written (`.partial-…`) younger than this may still be running. */
 export const IN_PROGRESS_MS = 24 * 60 * 60 * 1000;
@@ -21,6 +22,20 @@ export interface PruneResult {
  * may already have counted a blob as present. Leftovers of runs that died are removed.
  */
 export function pruneBackups(target: string, keep: number, now = Date.now()): PruneResult {
+  // What is not a backup target is refused before anything is written into it.
+  listBackups(target);
+  // Marked before it looks for backups being written, and kept until its last deletion: a
+  // backup that starts meanwhile waits for it (prune-fence.ts).
+  const marker = path.join(target, pruneMarkerName());
+  fs.writeFileSync(marker, `${new Date(now).toISOString()}\n`, { mode: 0o600 });
+  try {
+    return pruneMarked(target, keep, now);
+  } finally {
+    fs.rmSync(marker, { force: true });
+  }
+}
+
+function pruneMarked(target: string, keep: number, now: number): PruneResult {
   const result: PruneResult = { backups: 0, blobs: 0, bytes: 0, blobsSkipped: false };
   const backups = listBackups(target);
   for (const old of backups.slice(0, Math.max(0, backups.length - keep))) {
@@ -35,6 +50,8 @@ export function pruneBackups(target: string, keep: number, now = Date.now()): Pr
   for (const name of fs.readdirSync(target)) {
     const file = path.join(target, name);
     if (name.startsWith('.pruning-')) fs.rmSync(file, { recursive: true, force: true });
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (stat && isDeadPrune(name, stat.mtimeMs, now)) fs.rmSync(file, { force: true });
     if (!name.startsWith('.partial-')) continue;
     if (now - fs.statSync(file).mtimeMs > IN_PROGRESS_MS) {
       fs.rmSync(file, { recursive: true, force: true });

@@ -1,11 +1,13 @@
 import { BACKUP_ID, MANIFEST_FILE } from './backup-format.js';
 import { IN_PROGRESS_MS, type PruneResult } from './prune-backups.js';
+import { isDeadPrune, pruneMarkerName } from './prune-fence.js';
 import {
   listS3Backups,
   s3AbortUpload,
   s3Delete,
   s3ListAll,
   s3ListLevel,
+  s3PutText,
   s3Size,
   s3UnfinishedUploads,
   type S3Target,
@@ -35,9 +37,27 @@ export async function pruneS3Backups(
     result.backups += 1;
   }
 
+  // Marked before it looks for backups being written, and kept until its last deletion: a
+  // backup that starts meanwhile waits for it (prune-fence.ts).
+  const marker = pruneMarkerName();
+  await s3PutText(t, marker, `${new Date(now).toISOString()}\n`);
+  try {
+    await pruneBlobs(t, now, result);
+  } finally {
+    await s3Delete(t, marker).catch(() => undefined);
+  }
+  // Multipart uploads of runs that died (a kill mid-upload) cost storage until aborted.
+  for await (const upload of s3UnfinishedUploads(t)) {
+    if (now - upload.started > IN_PROGRESS_MS) await s3AbortUpload(t, upload.key, upload.uploadId);
+  }
+  return result;
+}
+
+/** The blobs no remaining backup names, unless a backup is being written. */
+async function pruneBlobs(t: S3Target, now: number, result: PruneResult): Promise<void> {
   if (await writerPresent(t, now)) {
     result.blobsSkipped = true;
-    return result;
+    return;
   }
   const remaining = await listS3Backups(t);
   const needed = new Set<string>();
@@ -61,24 +81,23 @@ export async function pruneS3Backups(
   // already count one of them as present.
   if (doomed.length > 0 && (await writerPresent(t, now))) {
     result.blobsSkipped = true;
-    return result;
+    return;
   }
   for (const object of doomed) {
     await s3Delete(t, object.key);
     result.blobs += 1;
     result.bytes += object.size;
   }
-  // Multipart uploads of runs that died (a kill mid-upload) cost storage until aborted.
-  for await (const upload of s3UnfinishedUploads(t)) {
-    if (now - upload.started > IN_PROGRESS_MS) await s3AbortUpload(t, upload.key, upload.uploadId);
-  }
-  return result;
 }
 
-/** Whether a young `.partial-…` marker says a backup is being written; old ones are removed. */
+/**
+ * Whether a young `.partial-…` marker says a backup is being written; old ones are removed, as
+ * are the markers of prunes that died.
+ */
 async function writerPresent(t: S3Target, now: number): Promise<boolean> {
   let running = false;
   for (const { key, modified } of (await s3ListLevel(t, '')).keys) {
+    if (isDeadPrune(key, modified, now)) await s3Delete(t, key);
     if (!key.startsWith('.partial-')) continue;
     if (now - modified > IN_PROGRESS_MS) await s3Delete(t, key);
     else running = true;

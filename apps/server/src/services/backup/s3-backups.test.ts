@@ -22,6 +22,7 @@ import { seedSmallRegistry } from '../../testing/fixtures.js';
 import { runServerCli } from '../../testing/server-cli.js';
 import { startServerProcess, stopServerProcesses, until } from '../../testing/server-processes.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { PRUNE_MARKER_PREFIX } from './prune-fence.js';
 import { pruneS3Backups } from './prune-s3-backups.js';
 import { restoreBackup } from './restore-backup.js';
 import {
@@ -300,6 +301,43 @@ describe.skipIf(unavailable !== null)(`backups into S3 (${unavailable ?? 'Ceph R
     expect(noKeep.code).toBe(2);
     expect(noKeep.stderr).toContain('--keep N');
   }, 240_000);
+
+  it("a backup waits while another process's prune deletes blobs in the S3 target; a prune leaves its marker only while it runs", async () => {
+    const t = target('fenced');
+    await openS3Target(t);
+    await backUp(t);
+    const host = os.hostname().replace(/[^A-Za-z0-9-]/g, '-');
+    // A prune running in this host's init process (pid 1 lives as long as the machine).
+    const running = `fenced/${PRUNE_MARKER_PREFIX}${host}.1.aaaaaaaaaaaa`;
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: running, Body: Buffer.from('x') }));
+    const said: string[] = [];
+    let finished = false;
+    const backup = takeBackup({
+      databaseFile: path.join(source.dataDir, 'berth.db'),
+      blobs: createFilesystemDriver(source.dataDir),
+      target: t,
+      onProgress: (line) => said.push(line),
+    }).then((result) => {
+      finished = true;
+      return result;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(finished).toBe(false);
+    expect(said).toEqual(['waiting for a prune of the target to finish deleting blobs']);
+    // Its own marker is up meanwhile: a prune starting now leaves blobs alone.
+    expect((await keysUnder('fenced/.partial-')).length).toBe(1);
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: running }));
+    const result = await backup;
+    expect((await verifyBackup((await listS3Backups(t)).at(-1)!)).problems).toEqual([]);
+    expect(result.manifest.blobs.length).toBeGreaterThan(0);
+
+    // A marker of a prune whose process ended is removed by the next prune, which leaves none.
+    const dead = `fenced/${PRUNE_MARKER_PREFIX}${host}.999999999.bbbbbbbbbbbb`;
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: dead, Body: Buffer.from('x') }));
+    await pruneS3Backups(t, 1);
+    expect(await keysUnder(`fenced/${PRUNE_MARKER_PREFIX}`)).toEqual([]);
+    expect(await keysUnder('fenced/.partial-')).toEqual([]);
+  }, 120_000);
 
   it('uploads a blob above the threshold in parts, reads it back byte for byte, sends a lost part again, and aborts on a failed part', async () => {
     const big = randomBytes(12 * MiB);

@@ -11,6 +11,7 @@ import { runServerCli } from '../../testing/server-cli.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { BackupError } from './backup-format.js';
 import { listBackups } from './backup-target.js';
+import { PRUNE_MARKER_PREFIX } from './prune-fence.js';
 import { takeBackup } from './take-backup.js';
 import { verifyBackup } from './verify-backup.js';
 
@@ -194,5 +195,57 @@ describe.skipIf(process.env.BERTH_TEST_ENGINE === 'postgres')('takeBackup and GC
     const notATarget = await runServerCli('backup', ['prune', work, '--keep', '1']);
     expect(notATarget.code).toBe(1);
     expect(notATarget.stderr).toContain('is not a Berth backup target');
+  });
+
+  it("waits while another process's prune deletes blobs in the target, and not for a prune that died", async () => {
+    const host = os.hostname().replace(/[^A-Za-z0-9-]/g, '-');
+    const target = path.join(work, 'fenced');
+    const blobs = createFilesystemDriver(server.dataDir);
+    await takeBackup({ databaseFile: dbFile, blobs, target });
+    // The run's marker goes with the run.
+    expect(fs.readdirSync(target).filter((n) => n.startsWith('.'))).toEqual([]);
+
+    // A prune running in this host's init process (pid 1 lives as long as the machine).
+    const running = path.join(target, `${PRUNE_MARKER_PREFIX}${host}.1.aaaaaaaaaaaa`);
+    fs.writeFileSync(running, 'now\n');
+    const said: string[] = [];
+    let finished = false;
+    const backup = takeBackup({
+      databaseFile: dbFile,
+      blobs,
+      target,
+      onProgress: (line) => said.push(line),
+    }).then((result) => {
+      finished = true;
+      return result;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(finished).toBe(false);
+    expect(said).toEqual(['waiting for a prune of the target to finish deleting blobs']);
+    // Its .partial- marker is there all the while, so a prune starting now leaves blobs alone.
+    expect(fs.readdirSync(target).some((n) => n.startsWith('.partial-'))).toBe(true);
+    fs.rmSync(running);
+    const result = await backup;
+    expect((await verifyBackup(listBackups(target).at(-1)!)).problems).toEqual([]);
+    expect(result.manifest.blobs.length).toBeGreaterThan(0);
+
+    // One of a process that has ended, or an hour old, is not waited for, and a prune removes it.
+    const dead = path.join(target, `${PRUNE_MARKER_PREFIX}${host}.999999999.bbbbbbbbbbbb`);
+    const old = path.join(target, `${PRUNE_MARKER_PREFIX}elsewhere.2.cccccccccccc`);
+    fs.writeFileSync(dead, 'then\n');
+    fs.writeFileSync(old, 'then\n');
+    const hourAgo = (Date.now() - 61 * 60 * 1000) / 1000;
+    fs.utimesSync(old, hourAgo, hourAgo);
+    const quick = await takeBackup({
+      databaseFile: dbFile,
+      blobs,
+      target,
+      onProgress: (line) => said.push(line),
+    });
+    expect(said.filter((l) => l.startsWith('waiting'))).toHaveLength(1);
+    expect(quick.manifest.blobs.length).toBeGreaterThan(0);
+    const pruned = await runServerCli('backup', ['prune', target, '--keep', '1']);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(fs.readdirSync(target).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 });

@@ -17,12 +17,14 @@ import {
   newBackupId,
 } from './backup-format.js';
 import { listBackups, openTarget } from './backup-target.js';
+import { isLivePrune, waitForPrunes } from './prune-fence.js';
 import { syncDirectory, syncFile, writeFileAtomically } from '../../durable-files.js';
 import { snapshotPostgres } from './postgres-dump.js';
 import {
   listS3Backups,
   s3BlobKey,
   s3Delete,
+  s3ListLevel,
   s3PartialKey,
   s3PutFile,
   s3PutText,
@@ -81,7 +83,10 @@ export async function takeBackup(opts: TakeBackupOptions): Promise<BackupResult>
   if (!opts.databaseUrl && !fs.existsSync(opts.databaseFile)) {
     throw new BackupError(`there is no Berth database at ${opts.databaseFile}`);
   }
-  const target = typeof opts.target === 'string' ? directorySink(opts.target) : s3Sink(opts.target);
+  const target =
+    typeof opts.target === 'string'
+      ? directorySink(opts.target, opts.onProgress)
+      : s3Sink(opts.target, opts.onProgress);
   const attempts = opts.attempts ?? 3;
   await target.begin();
   try {
@@ -125,8 +130,8 @@ interface Sink {
   publish(id: string, staging: string, databaseFile: string, manifest: string): Promise<string>;
   discard(staging: string): void;
   /**
-   * Around the whole run: marks an S3 target as being written into (in a directory the
-   * `.partial-` staging folder says so).
+   * Around the whole run: marks the target as being written into (a `.partial-…` marker, which
+   * a prune sees), then waits for a prune that is deleting blobs there (see prune-fence.ts).
    */
   begin(): Promise<void>;
   end(): Promise<void>;
@@ -140,11 +145,28 @@ function knownFrom(backups: { manifest: BackupManifest }[]): Map<string, BackupB
   return known;
 }
 
-function directorySink(dir: string): Sink {
+function directorySink(dir: string, onWait?: (line: string) => void): Sink {
   const target = openTarget(dir);
+  // A file, beside the staging folders a run makes: it marks the whole run, from before the
+  // kept backups are read (as the S3 marker does).
+  const marker = path.join(
+    target,
+    `.partial-${newBackupId(new Date(), randomBytes(3).toString('hex'))}.run`,
+  );
+  const livePrunes = async () => {
+    let live = 0;
+    for (const name of fs.readdirSync(target)) {
+      const stat = fs.statSync(path.join(target, name), { throwIfNoEntry: false });
+      if (stat && isLivePrune(name, stat.mtimeMs)) live += 1;
+    }
+    return live;
+  };
   return {
-    begin: () => Promise.resolve(),
-    end: () => Promise.resolve(),
+    async begin() {
+      fs.writeFileSync(marker, `${new Date().toISOString()}\n`, { mode: 0o600 });
+      await waitForPrunes(livePrunes, onWait);
+    },
+    end: () => Promise.resolve(fs.rmSync(marker, { force: true })),
     known: () => Promise.resolve(knownFrom(listBackups(target))),
     stage(id) {
       // Not a backup id: listBackups never sees it, and the rename that gives it its id comes
@@ -180,13 +202,16 @@ function directorySink(dir: string): Sink {
   };
 }
 
-function s3Sink(t: S3Target): Sink {
+function s3Sink(t: S3Target, onWait?: (line: string) => void): Sink {
   const marker = s3PartialKey(newBackupId(new Date(), randomBytes(3).toString('hex')));
+  const livePrunes = async () =>
+    (await s3ListLevel(t, '')).keys.filter((k) => isLivePrune(k.key, k.modified)).length;
   return {
     known: async () => knownFrom(await listS3Backups(t)),
     async begin() {
       // Before the target's blobs are looked at: pruning leaves blobs alone while it is there.
       await s3PutText(t, marker, `${new Date().toISOString()}\n`);
+      await waitForPrunes(livePrunes, onWait);
     },
     // A marker left behind only holds pruning off for a day.
     end: () => s3Delete(t, marker).catch(() => undefined),
