@@ -31,6 +31,7 @@ import {
   planRange,
   SEGMENT_BYTES,
   type SegmentHeader,
+  type SegmentPlan,
   SEGMENT_OVERHEAD,
 } from './segment-format.js';
 
@@ -209,19 +210,37 @@ export function createImageData(options: ImageDataOptions) {
   ): Readable {
     const plan = planRange(plainSize, range, header.overhead);
     const source = storedRange(digest, plan.storedStart, plan.storedEnd, reader);
-    const plain = decryptSegments(key, header, digest, plainSize, plan, source);
     // A segment that does not authenticate ends the stream with an error before any of its
     // bytes go out: the response is cut short, never completed with unauthenticated data.
-    const logged = (async function* () {
-      try {
-        yield* plain;
-      } catch (error) {
-        if (error instanceof CiphertextError) logUnauthentic(digest, context.namespaceId, error);
-        throw error;
-      }
-    })();
-    return Readable.from(logged, { objectMode: false });
+    return Readable.from(
+      loggedPlaintext(key, header, digest, plainSize, plan, source, context.namespaceId),
+      { objectMode: false },
+    );
   }
+
+  /** decryptSegments, logging a segment that does not authenticate before it throws. */
+  async function* loggedPlaintext(
+    key: Buffer,
+    header: SegmentHeader,
+    digest: string,
+    plainSize: number,
+    plan: SegmentPlan,
+    source: AsyncIterable<Uint8Array>,
+    namespaceId: number,
+  ): AsyncGenerator<Buffer> {
+    try {
+      yield* decryptSegments(key, header, digest, plainSize, plan, source);
+    } catch (error) {
+      if (error instanceof CiphertextError) logUnauthentic(digest, namespaceId, error);
+      throw error;
+    }
+  }
+
+  /**
+   * Whether a blob of `plainSize` is opened on the cipher pool's workers: one of a single
+   * segment is opened here, faster than a message to another thread.
+   */
+  const onWorkers = (plainSize: number) => plainSize > SEGMENT_BYTES && pool.workers > 0;
 
   /**
    * Encrypts `source` with `key` into a staging file, fsynced; returns its path, sha256 and
@@ -431,13 +450,13 @@ export function createImageData(options: ImageDataOptions) {
       range?: { start: number; end: number },
       plainSize?: number,
     ): Promise<NodeJS.ReadableStream | null> {
-      const head = await storedHead(digest);
-      if (head === null) return null;
-      if (!looksEncrypted(head)) return blobs.get(digest, range);
+      const start = await storedStart(digest);
+      if (start === null) return null;
+      if (!looksEncrypted(start.head)) return blobs.get(digest, range);
       const key = await keyOfEncrypted(digest, await keys.blobKey(namespaceId, digest));
       if (!key) return blobs.get(digest, range);
-      const header = parseHeader(head);
-      const size = plainSize ?? plainSizeOf((await blobs.stat(digest))?.size ?? 0, header.version);
+      const header = parseHeader(start.head);
+      const size = plainSize ?? plainSizeOf(start.size, header.version);
       return decrypted(key, header, digest, size, range, { namespaceId });
     },
 
@@ -468,7 +487,7 @@ export function createImageData(options: ImageDataOptions) {
         if (!key) return plainStream();
         const header = parseHeader(start.head);
         const size = plainSize ?? plainSizeOf(start.size, header.version);
-        if (size > SEGMENT_BYTES && pool.workers > 0) {
+        if (onWorkers(size)) {
           // One GET of the segments wanted, as a plaintext pull makes (ranged GETs of a batch
           // each measured 0.58 of plaintext through Ceph's gateway, against 0.81 for this
           // stream decrypted on the request's thread).
@@ -494,9 +513,7 @@ export function createImageData(options: ImageDataOptions) {
         if (!key) return { reader };
         const header = parseHeader(head.subarray(0, got));
         const size = plainSize ?? plainSizeOf(reader.size, header.version);
-        if (size > SEGMENT_BYTES && pool.workers > 0) {
-          // Large enough for the cipher to be worth a worker (a one-segment blob is opened
-          // here, faster than a message to another thread).
+        if (onWorkers(size)) {
           return {
             reader: openedOnWorkers(reader, { key, header, digest, namespaceId }, size, range),
           };
@@ -516,13 +533,13 @@ export function createImageData(options: ImageDataOptions) {
       digest: string,
       range?: { start: number; end: number },
     ): Promise<NodeJS.ReadableStream | null> {
-      const head = await storedHead(digest);
-      if (head === null) return null;
-      if (!looksEncrypted(head)) return blobs.get(digest, range);
+      const start = await storedStart(digest);
+      if (start === null) return null;
+      if (!looksEncrypted(start.head)) return blobs.get(digest, range);
       const key = await keyOfEncrypted(digest, await keys.anyBlobKey(digest));
       if (!key) return blobs.get(digest, range);
-      const header = parseHeader(head);
-      const size = plainSizeOf((await blobs.stat(digest))?.size ?? 0, header.version);
+      const header = parseHeader(start.head);
+      const size = plainSizeOf(start.size, header.version);
       return decrypted(key, header, digest, size, range, { namespaceId: 0 });
     },
 
@@ -552,18 +569,21 @@ export function createImageData(options: ImageDataOptions) {
       const header = parseHeader(stored);
       const size = plainSizeOf(stored.length, header.version);
       const plan = planRange(size, undefined, header.overhead);
+      const sealed = stored.subarray(plan.storedStart, plan.storedEnd + 1);
+      const source = (async function* () {
+        yield sealed;
+      })();
       const parts: Buffer[] = [];
-      try {
-        const sealed = stored.subarray(plan.storedStart, plan.storedEnd + 1);
-        const source = (async function* () {
-          yield sealed;
-        })();
-        for await (const part of decryptSegments(key, header, digest, size, plan, source)) {
-          parts.push(part);
-        }
-      } catch (error) {
-        if (error instanceof CiphertextError) logUnauthentic(digest, namespaceId, error);
-        throw error;
+      for await (const part of loggedPlaintext(
+        key,
+        header,
+        digest,
+        size,
+        plan,
+        source,
+        namespaceId,
+      )) {
+        parts.push(part);
       }
       return Buffer.concat(parts);
     },
