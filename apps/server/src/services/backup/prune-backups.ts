@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { listBackups } from './backup-target.js';
-import { isDeadPrune, pruneMarkerName } from './prune-fence.js';
+import { isDeadPrune, PRUNE_MARKER_PREFIX, pruneMarkerName } from './prune-fence.js';
 
 /** A backup folder being written (`.partial-…`) younger than this may still be running. */
 export const IN_PROGRESS_MS = 24 * 60 * 60 * 1000;
@@ -22,22 +22,26 @@ export interface PruneResult {
  * may already have counted a blob as present. Leftovers of runs that died are removed.
  */
 export function pruneBackups(target: string, keep: number, now = Date.now()): PruneResult {
-  // What is not a backup target is refused before anything is written into it.
-  listBackups(target);
+  // Read first: what is not a backup target is refused before anything is written into it.
+  const backups = listBackups(target);
   // Marked before it looks for backups being written, and kept until its last deletion: a
   // backup that starts meanwhile waits for it (prune-fence.ts).
   const marker = path.join(target, pruneMarkerName());
   fs.writeFileSync(marker, `${new Date(now).toISOString()}\n`, { mode: 0o600 });
   try {
-    return pruneMarked(target, keep, now);
+    return pruneMarked(target, backups, keep, now);
   } finally {
     fs.rmSync(marker, { force: true });
   }
 }
 
-function pruneMarked(target: string, keep: number, now: number): PruneResult {
+function pruneMarked(
+  target: string,
+  backups: ReturnType<typeof listBackups>,
+  keep: number,
+  now: number,
+): PruneResult {
   const result: PruneResult = { backups: 0, blobs: 0, bytes: 0, blobsSkipped: false };
-  const backups = listBackups(target);
   for (const old of backups.slice(0, Math.max(0, backups.length - keep))) {
     // Renamed first, so a crash half-way through the removal leaves no folder that looks like
     // a backup without all of its files.
@@ -50,10 +54,12 @@ function pruneMarked(target: string, keep: number, now: number): PruneResult {
   for (const name of fs.readdirSync(target)) {
     const file = path.join(target, name);
     if (name.startsWith('.pruning-')) fs.rmSync(file, { recursive: true, force: true });
+    if (!name.startsWith('.partial-') && !name.startsWith(PRUNE_MARKER_PREFIX)) continue;
     const stat = fs.statSync(file, { throwIfNoEntry: false });
-    if (stat && isDeadPrune(name, stat.mtimeMs, now)) fs.rmSync(file, { force: true });
+    if (!stat) continue;
+    if (isDeadPrune(name, stat.mtimeMs, now)) fs.rmSync(file, { force: true });
     if (!name.startsWith('.partial-')) continue;
-    if (now - fs.statSync(file).mtimeMs > IN_PROGRESS_MS) {
+    if (now - stat.mtimeMs > IN_PROGRESS_MS) {
       fs.rmSync(file, { recursive: true, force: true });
     } else {
       running = true;

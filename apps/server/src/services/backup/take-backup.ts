@@ -17,7 +17,7 @@ import {
   newBackupId,
 } from './backup-format.js';
 import { listBackups, openTarget } from './backup-target.js';
-import { isLivePrune, waitForPrunes } from './prune-fence.js';
+import { isLivePrune, PRUNE_MARKER_PREFIX, waitForPrunes } from './prune-fence.js';
 import { syncDirectory, syncFile, writeFileAtomically } from '../../durable-files.js';
 import { snapshotPostgres } from './postgres-dump.js';
 import {
@@ -156,6 +156,8 @@ function directorySink(dir: string, onWait?: (line: string) => void): Sink {
   const livePrunes = async () => {
     let live = 0;
     for (const name of fs.readdirSync(target)) {
+      // Only markers are looked at: a target holds a folder per backup.
+      if (!name.startsWith(PRUNE_MARKER_PREFIX)) continue;
       const stat = fs.statSync(path.join(target, name), { throwIfNoEntry: false });
       if (stat && isLivePrune(name, stat.mtimeMs)) live += 1;
     }
